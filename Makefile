@@ -1,0 +1,58 @@
+# tracelite build. `make run` and `make test` install what is missing
+# (Debian packages as root, npm ci) and then build; see README.md.
+CC      ?= cc
+PKGS     = sqlite3 libzstd libprotobuf-c libcjson zlib
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ibuild -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread -lm
+VERSION  = 0.1.0
+CFLAGS  += -DTRACELITE_VERSION='"$(VERSION)"'
+
+B       ?= build
+SRCS     = $(wildcard src/*.c)
+OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o
+LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
+UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all run test test-asan bench deps clean unit
+all: tracelite
+
+deps:
+	@sh packaging/deps.sh
+
+tracelite: $(B)/tracelite
+	cp $(B)/tracelite $@
+
+$(B)/tracelite: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/otlp.pb-c.c $(B)/otlp.pb-c.h: src/otlp.proto
+	@mkdir -p $(B)
+	protoc-c --c_out=$(B) -Isrc src/otlp.proto
+
+$(B)/otlp.pb-c.o: $(B)/otlp.pb-c.c
+	$(CC) $(filter-out -Wextra,$(CFLAGS)) -c -o $@ $<
+
+$(B)/%.o: src/%.c $(B)/otlp.pb-c.h $(wildcard src/*.h)
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBOBJS)
+	@mkdir -p $(B)/tests
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+unit: $(UNIT)
+
+run: deps tracelite
+	./tracelite serve
+
+test: deps
+	$(MAKE) tracelite unit
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit build-asan/tracelite
+	sh tests/run.sh
+
+bench: deps tracelite
+	sh tests/bench/run.sh
+
+clean:
+	rm -rf build build-asan tracelite

@@ -1,0 +1,26 @@
+/* err.h: the error codes every fallible function returns (0 = success),
+ * and how the HTTP layer maps them to a status. The human-readable detail
+ * (which field, which span) travels separately in a caller-supplied buffer. */
+#ifndef TL_ERR_H
+#define TL_ERR_H
+#include <stddef.h>
+
+enum err {
+	ERR_OK = 0,
+	ERR_BAD_INPUT = -1,     /* 400: undecodable or invalid data */
+	ERR_TOO_LARGE = -2,     /* 413: over a size limit */
+	ERR_MEDIA_TYPE = -3,    /* 415: content type we do not take */
+	ERR_NOT_FOUND = -4,     /* 404 */
+	ERR_BUSY = -5,          /* 503 with Retry-After: queue full */
+	ERR_STORE = -6,         /* 500/503: the store failed */
+	ERR_NOMETHOD = -7,      /* 405 */
+};
+
+/* Returns the HTTP status for e (200 for ERR_OK). */
+int err_http_status(int e);
+/* Formats into buf (always NUL-terminated) and returns code, so decoders
+ * can write `return err_set(buf, n, ERR_BAD_INPUT, "span %d: ...", i);`. */
+int err_set(char *buf, size_t n, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

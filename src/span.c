@@ -1,0 +1,212 @@
+/* span.c: the span batch: OTLP request -> validated spans with service,
+ * project and normalized LLM fields; id parsing and formatting. */
+#include "span.h"
+#include <mbedtls/sha256.h>
+#include <stdlib.h>
+#include <string.h>
+#include "err.h"
+#include "genai.h"
+#include "otlp_build.h"
+
+static const char *const type_names[SPAN_TYPE_COUNT] = {
+	"span", "llm", "tool", "retrieval", "agent", "embedding",
+};
+
+const char *span_type_name(int type)
+{
+	return type >= 0 && type < SPAN_TYPE_COUNT ? type_names[type] : "span";
+}
+
+int span_type_from_name(const char *name)
+{
+	for (int i = 0; i < SPAN_TYPE_COUNT; i++)
+		if (strcmp(name, type_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+struct span_batch *span_batch_new(const char *project_header)
+{
+	struct arena *a = arena_new();
+	struct span_batch *b = arena_alloc(a, sizeof *b);
+	b->arena = a;
+	b->project_header = project_header && *project_header ? arena_strdup(a, project_header) : NULL;
+	return b;
+}
+
+void span_batch_free(struct span_batch *b)
+{
+	if (b)
+		arena_free(b->arena);
+}
+
+static struct span *batch_add_span(struct span_batch *b)
+{
+	if (b->nspans == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct span *fresh = arena_alloc(b->arena, cap * sizeof *fresh);
+		if (b->nspans)
+			memcpy(fresh, b->spans, b->nspans * sizeof *fresh);
+		b->spans = fresh;
+		b->cap = cap;
+	}
+	struct span *s = &b->spans[b->nspans++];
+	memset(s, 0, sizeof *s);
+	return s;
+}
+
+struct score *span_batch_add_score(struct span_batch *b)
+{
+	if (b->nscores == b->score_cap) {
+		size_t cap = b->score_cap ? b->score_cap * 2 : 16;
+		struct score *fresh = arena_alloc(b->arena, cap * sizeof *fresh);
+		if (b->nscores)
+			memcpy(fresh, b->scores, b->nscores * sizeof *fresh);
+		b->scores = fresh;
+		b->score_cap = cap;
+	}
+	struct score *s = &b->scores[b->nscores++];
+	memset(s, 0, sizeof *s);
+	return s;
+}
+
+static void batch_reject(struct span_batch *b, const char *fmt_ctx, size_t ri, size_t si, size_t sj)
+{
+	if (b->rejected++ == 0)
+		err_set(b->reject_msg, sizeof b->reject_msg, ERR_BAD_INPUT,
+		        "resourceSpans[%zu].scopeSpans[%zu].spans[%zu]: %s", ri, si, sj, fmt_ctx);
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* Returns NULL if the span is acceptable, else why not. */
+static const char *span_check_ids(const Tl__Span *sp)
+{
+	if (sp->trace_id.len != 16)
+		return "traceId must be 16 bytes (32 hex digits)";
+	if (all_zero(sp->trace_id.data, 16))
+		return "traceId must not be all zero";
+	if (sp->span_id.len != 8)
+		return "spanId must be 8 bytes (16 hex digits)";
+	if (all_zero(sp->span_id.data, 8))
+		return "spanId must not be all zero";
+	if (sp->parent_span_id.len != 0 && sp->parent_span_id.len != 8)
+		return "parentSpanId must be empty or 8 bytes (16 hex digits)";
+	if (!sp->name || strlen(sp->name) > SPAN_MAX_NAME)
+		return "name is longer than 4096 bytes";
+	return NULL;
+}
+
+int span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceRequest *req,
+                           char *err, size_t errlen)
+{
+	size_t seen = 0, added = 0;
+	for (size_t ri = 0; ri < req->n_resource_spans; ri++) {
+		const Tl__ResourceSpans *rs = req->resource_spans[ri];
+		const Tl__Resource *res = rs->resource;
+		const char *service = NULL, *project = b->project_header;
+		if (res) {
+			service = otlp_attr_find_str(res->attributes, res->n_attributes, "service.name");
+			if (!project)
+				project = otlp_attr_find_str(res->attributes, res->n_attributes,
+				                             "openinference.project.name");
+		}
+		if (!service || !*service)
+			service = "unknown_service";
+		for (size_t si = 0; si < rs->n_scope_spans; si++) {
+			const Tl__ScopeSpans *ss = rs->scope_spans[si];
+			for (size_t sj = 0; sj < ss->n_spans; sj++) {
+				const Tl__Span *sp = ss->spans[sj];
+				seen++;
+				const char *why = span_check_ids(sp);
+				if (why) {
+					batch_reject(b, why, ri, si, sj);
+					continue;
+				}
+				struct span *s = batch_add_span(b);
+				memcpy(s->trace_id, sp->trace_id.data, 16);
+				memcpy(s->span_id, sp->span_id.data, 8);
+				if (sp->parent_span_id.len == 8 && !all_zero(sp->parent_span_id.data, 8)) {
+					memcpy(s->parent_span_id, sp->parent_span_id.data, 8);
+					s->has_parent = 1;
+				}
+				s->name = sp->name;
+				s->kind = sp->kind;
+				s->start_ns = sp->start_time_unix_nano;
+				s->end_ns = sp->end_time_unix_nano < sp->start_time_unix_nano
+				                ? sp->start_time_unix_nano : sp->end_time_unix_nano;
+				s->status_code = sp->status ? sp->status->code : 0;
+				s->status_message = sp->status && sp->status->message ? sp->status->message : "";
+				s->service = service;
+				s->project = project;
+				s->otlp = sp;
+				s->resource = res;
+				s->scope = ss->scope;
+				s->resource_schema_url = rs->schema_url ? rs->schema_url : "";
+				s->scope_schema_url = ss->schema_url ? ss->schema_url : "";
+				genai_normalize(s, b->arena);
+				added++;
+			}
+		}
+	}
+	if (seen > 0 && added == 0)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s", b->reject_msg);
+	return ERR_OK;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int span_id_from_hex(const char *s, uint8_t *out, size_t n)
+{
+	size_t len = strlen(s), j = 0;
+	int uuid = n == 16 && len == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-';
+	if (len != 2 * n && !uuid)
+		return ERR_BAD_INPUT;
+	for (size_t i = 0; i < len; i++) {
+		if (uuid && (i == 8 || i == 13 || i == 18 || i == 23))
+			continue;
+		int hi = hexval((unsigned char)s[i]), lo = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
+		if (hi < 0 || lo < 0)
+			return ERR_BAD_INPUT;
+		out[j++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	return j == n ? ERR_OK : ERR_BAD_INPUT;
+}
+
+int span_id_from_any(const char *s, uint8_t *out, size_t n)
+{
+	if (!s || !*s)
+		return ERR_BAD_INPUT;
+	if (span_id_from_hex(s, out, n) == ERR_OK && !all_zero(out, n))
+		return ERR_OK;
+	unsigned char digest[32];
+	mbedtls_sha256_ret((const unsigned char *)s, strlen(s), digest, 0);
+	memcpy(out, digest, n);
+	return ERR_OK;
+}
+
+void span_id_to_hex(const uint8_t *id, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * n] = 0;
+}

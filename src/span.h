@@ -1,0 +1,112 @@
+/* span.h: the span batch, the one shape every decoder produces and the
+ * writer consumes. A batch owns an arena; every string and protobuf-c
+ * message it points to lives there. Decoders build a tl ExportTraceService-
+ * Request (OTLP protobuf structs, see otlp.proto) and hand it to
+ * span_batch_add_request, which validates ids, resolves service and project,
+ * and normalizes LLM fields (genai.c). */
+#ifndef TL_SPAN_H
+#define TL_SPAN_H
+#include <stddef.h>
+#include <stdint.h>
+#include "arena.h"
+#include "otlp.pb-c.h"
+
+/* Limits on anything input controls, checked before allocating. */
+#define SPAN_MAX_BODY (64u << 20)        /* bytes, after decompression */
+#define SPAN_MAX_STRING (16u << 20)      /* one string value */
+#define SPAN_MAX_DEPTH 64                /* AnyValue / JSON nesting */
+#define SPAN_MAX_ATTRS 4096              /* attributes on one span/resource/event */
+#define SPAN_MAX_NAME 4096               /* span, project, score names */
+
+enum span_type {
+	SPAN_TYPE_SPAN = 0,
+	SPAN_TYPE_LLM,
+	SPAN_TYPE_TOOL,
+	SPAN_TYPE_RETRIEVAL,
+	SPAN_TYPE_AGENT,
+	SPAN_TYPE_EMBEDDING,
+	SPAN_TYPE_COUNT
+};
+
+struct span {
+	/* identity and timing, straight from OTLP */
+	uint8_t trace_id[16], span_id[8], parent_span_id[8];
+	int has_parent;
+	const char *name;
+	int kind;                    /* OTLP SpanKind 0..5 */
+	uint64_t start_ns, end_ns;
+	int status_code;             /* 0 unset, 1 ok, 2 error */
+	const char *status_message;  /* "" when none */
+	/* from the resource and the request */
+	const char *service;         /* service.name, else "unknown_service" */
+	const char *project;         /* header, else openinference.project.name, else NULL */
+	/* normalized by genai_normalize; NULL / 0 when absent */
+	int type;                    /* enum span_type */
+	const char *provider, *model, *session_id, *user_id;
+	const char *input_text, *output_text;
+	int64_t input_tokens, output_tokens, cache_read_tokens, cache_write_tokens;
+	double cost_usd;
+	int has_cost;
+	/* the source records, kept whole in storage */
+	const Tl__Span *otlp;
+	const Tl__Resource *resource;             /* may be NULL */
+	const Tl__InstrumentationScope *scope;    /* may be NULL */
+	const char *resource_schema_url, *scope_schema_url;   /* "" when none */
+};
+
+struct score {
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	int has_span;
+	const char *id;              /* client id or NULL (a UUID is generated) */
+	const char *name;
+	double value;
+	int has_value;
+	const char *string_value;    /* NULL when none */
+	const char *score_type;      /* "numeric", "categorical", "boolean" */
+	const char *comment, *source;
+	uint64_t time_ns;            /* 0 = now */
+	const char *project;
+};
+
+struct span_batch {
+	struct arena *arena;
+	struct span *spans;
+	size_t nspans, cap;
+	struct score *scores;
+	size_t nscores, score_cap;
+	const char *project_header;  /* X-Project-ID or NULL */
+	int64_t rejected;            /* spans refused (partial success) */
+	char reject_msg[256];        /* why the first one was refused */
+};
+
+/* Returns a new empty batch with its own arena; free with span_batch_free. */
+struct span_batch *span_batch_new(const char *project_header);
+void span_batch_free(struct span_batch *b);
+
+/* Adds every span of req (allocated in b->arena) to b. A span with a trace
+ * id that is not 16 bytes, a span id that is not 8, or a parent id that is
+ * neither empty nor 8 bytes is refused: counted in b->rejected with the first
+ * reason in b->reject_msg. Returns ERR_OK, or ERR_BAD_INPUT with err filled
+ * when the request had spans and every one was refused. */
+int span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceRequest *req,
+                           char *err, size_t errlen);
+/* Appends a zeroed score to b and returns it. */
+struct score *span_batch_add_score(struct span_batch *b);
+
+/* Converts an id string to bytes: exactly 2*n hex digits, or (n == 16) a
+ * UUID with dashes. Returns 0 or ERR_BAD_INPUT. */
+int span_id_from_hex(const char *s, uint8_t *out, size_t n);
+/* Like span_id_from_hex, but any other non-empty string is hashed (SHA-256,
+ * first n bytes), so foreign ids ("run-42") map to stable OTLP ids; the API
+ * uses the same mapping to look them up. Returns 0, or ERR_BAD_INPUT for "". */
+int span_id_from_any(const char *s, uint8_t *out, size_t n);
+/* Writes 2*n lowercase hex digits and a NUL to out. */
+void span_id_to_hex(const uint8_t *id, size_t n, char *out);
+
+/* Returns the lowercase name of a span type ("llm", ...). */
+const char *span_type_name(int type);
+/* Returns the span type for a name, or -1. */
+int span_type_from_name(const char *name);
+
+#endif
