@@ -1,0 +1,103 @@
+#!/bin/sh
+# run.sh: the whole test suite, run by `make test` after the builds. Runs
+# every unit-test binary (plain and sanitized), then the JavaScript
+# black-box suite twice: against ./tracelite and against the ASan/UBSan
+# build. Each part's counts are summed; the last line is exactly
+# "N passed, N failed", and the exit status is non-zero if anything failed.
+# Logs (unit output, TAP, server logs) go to tests/artifacts/.
+cd "$(dirname "$0")/.." || exit 2
+ART=tests/artifacts
+rm -rf "$ART"
+mkdir -p "$ART"
+passed=0
+failed=0
+
+note() { printf '%s\n' "$*"; }
+fail_one() { note "FAIL: $*"; failed=$((failed + 1)); }
+
+# Unit tests: each binary prints "N passed, N failed" as its last line.
+run_unit() {
+	bin=$1
+	log="$ART/unit-$(echo "$bin" | tr / _).log"
+	timeout 300 "$bin" >"$log" 2>&1
+	rc=$?
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$last" ]; then
+		tail -n 20 "$log"
+		fail_one "$bin exited $rc without a 'N passed, N failed' line"
+		return
+	fi
+	p=${last%% passed*}
+	f=${last#*passed, }
+	f=${f%% failed*}
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		tail -n 20 "$log"
+		fail_one "$bin exited $rc after reporting no failure"
+	elif [ "$f" -ne 0 ]; then
+		grep -E '^FAIL' "$log" | head -n 20
+	fi
+	note "$bin: $last"
+}
+
+for dir in build/tests build-asan/tests; do
+	for bin in "$dir"/test_*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		run_unit "$bin"
+	done
+done
+
+# npm packages of package-lock.json, installed again when the lock changed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	note "npm ci"
+	if ! npm ci --no-audit --no-fund >"$ART/npm-ci.log" 2>&1; then
+		tail -n 20 "$ART/npm-ci.log"
+		fail_one "npm ci"
+	fi
+fi
+
+# The JS suite against one binary. $1 label, $2 binary, rest: env settings.
+run_js() {
+	label=$1
+	bin=$2
+	shift 2
+	if [ ! -x "$bin" ]; then
+		fail_one "$label: no binary at $bin"
+		return
+	fi
+	tap="$ART/js-$label.tap"
+	note "== node --test tests/js/ with TRACELITE_BIN=$bin"
+	env "$@" TRACELITE_BIN="$bin" TRACELITE_ARTIFACTS="servers-$label" \
+		timeout 900 node --test \
+		--test-reporter=spec --test-reporter-destination=stdout \
+		--test-reporter=tap --test-reporter-destination="$tap" \
+		tests/js/
+	rc=$?
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
+	c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
+	if [ -z "$p" ] || [ -z "$f" ]; then
+		fail_one "$label: node --test exited $rc without a summary"
+		return
+	fi
+	f=$((f + ${c:-0}))
+	passed=$((passed + p))
+	failed=$((failed + f))
+	# A failing hook (a server that would not stop) fails the run but no test.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		fail_one "$label: node --test exited $rc after reporting no failure"
+	fi
+	note "$label: $p passed, $f failed"
+}
+
+run_js plain ./tracelite
+# The sanitized server: leaks are reported at exit, any report aborts it, and
+# the helpers fail the test whose server log holds a report.
+run_js asan build-asan/tracelite \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	TRACELITE_SANITIZED=1
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
