@@ -10,7 +10,7 @@ CFLAGS  += -DTRACELITE_VERSION='"$(VERSION)"'
 
 B       ?= build
 SRCS     = $(wildcard src/*.c)
-OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o
+OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o
 LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -29,6 +29,13 @@ $(B)/tracelite: $(OBJS)
 $(B)/otlp.pb-c.c $(B)/otlp.pb-c.h: src/otlp.proto
 	@mkdir -p $(B)
 	protoc-c --c_out=$(B) -Isrc src/otlp.proto
+
+$(B)/schema.c: src/gen-embed.sh $(sort $(wildcard schema/*.sql))
+	@mkdir -p $(B)
+	sh src/gen-embed.sh embedded_schema $(sort $(wildcard schema/*.sql)) > $@
+
+$(B)/schema.o: $(B)/schema.c src/embed.h
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/otlp.pb-c.o: $(B)/otlp.pb-c.c
 	$(CC) $(filter-out -Wextra,$(CFLAGS)) -c -o $@ $<

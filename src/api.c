@@ -1,0 +1,376 @@
+/* api.c: GET handlers: parse and check parameters, run the query on this
+ * worker thread's read-only connection, send JSON. */
+#include "api.h"
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "err.h"
+#include "http.h"
+#include "query.h"
+#include "span.h"
+#include "store.h"
+
+#define LIMIT_DEFAULT 50
+#define LIMIT_MAX 1000
+
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+
+static void reader_close(void *db)
+{
+	sqlite3_close_v2(db);
+}
+
+static void reader_key_init(void)
+{
+	pthread_key_create(&reader_key, reader_close);
+}
+
+/* This thread's read-only connection, opened on first use. */
+static sqlite3 *reader(struct mg_connection *c, struct app *app)
+{
+	pthread_once(&reader_once, reader_key_init);
+	sqlite3 *db = pthread_getspecific(reader_key);
+	char err[256];
+	if (!db) {
+		if (store_open_reader(app->cfg->data, &db, err, sizeof err)) {
+			http_send_error(c, 503, "%s", err);
+			return NULL;
+		}
+		pthread_setspecific(reader_key, db);
+	}
+	return db;
+}
+
+static void reply(struct mg_connection *c, int rc, cJSON *o, const char *what)
+{
+	if (rc == ERR_OK)
+		http_send_json(c, 200, o);
+	else if (rc == ERR_NOT_FOUND)
+		http_send_error(c, 404, "%s not found", what);
+	else
+		http_send_error(c, 500, "query failed");
+}
+
+static int parse_int(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	if (!*s || isspace((unsigned char)*s))
+		return -1;
+	long long v = strtoll(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int api_parse_time(const char *s, uint64_t *ns)
+{
+	long long v;
+	if (parse_int(s, 0, 9223372036854775807LL, &v) == 0) {
+		if (v < 100000000000LL)
+			*ns = (uint64_t)v * 1000000000ull;         /* seconds */
+		else if (v < 100000000000000LL)
+			*ns = (uint64_t)v * 1000000ull;            /* milliseconds */
+		else
+			*ns = (uint64_t)v;                         /* nanoseconds */
+		return ERR_OK;
+	}
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	int n = 0;
+	if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10)
+		return ERR_BAD_INPUT;
+	const char *p = s + 10;
+	uint64_t frac = 0;
+	long offset = 0;
+	if (*p == 'T' || *p == ' ') {
+		int m = 0;
+		if (sscanf(p + 1, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &m) != 3 || m != 8)
+			return ERR_BAD_INPUT;
+		p += 9;
+		if (*p == '.') {
+			uint64_t scale = 100000000;
+			for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+				frac += (uint64_t)(*p - '0') * scale;
+		}
+		if (*p == 'Z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int hh, mm, k = 0;
+			if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &k) != 2 || k != 5 || hh > 23 || mm > 59)
+				return ERR_BAD_INPUT;
+			offset = (*p == '+' ? 1 : -1) * (hh * 3600L + mm * 60L);
+			p += 6;
+		}
+	}
+	if (*p || tm.tm_year < 1970 || tm.tm_year > 2500 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return ERR_BAD_INPUT;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t secs = timegm(&tm) - offset;
+	if (secs < 0)
+		return ERR_BAD_INPUT;
+	*ns = (uint64_t)secs * 1000000000ull + frac;
+	return ERR_OK;
+}
+
+/* Reads an optional string parameter into buf; 400 and -1 if too long. */
+static int opt_param(struct mg_connection *c, const char *name, char *buf, size_t len, const char **out)
+{
+	int r = http_query_param(c, name, buf, len);
+	*out = NULL;
+	if (r < 0) {
+		http_send_error(c, 400, "%s: longer than %zu characters", name, len - 1);
+		return -1;
+	}
+	if (r > 0 && *buf)
+		*out = buf;
+	return 0;
+}
+
+static int limit_param(struct mg_connection *c, int *limit)
+{
+	char buf[32];
+	long long v;
+	int r = http_query_param(c, "limit", buf, sizeof buf);
+	*limit = LIMIT_DEFAULT;
+	if (r == 0)
+		return 0;
+	if (r < 0 || parse_int(buf, 1, LIMIT_MAX, &v)) {
+		http_send_error(c, 400, "limit: expected an integer from 1 to %d", LIMIT_MAX);
+		return -1;
+	}
+	*limit = (int)v;
+	return 0;
+}
+
+static int time_param(struct mg_connection *c, const char *name, uint64_t *ns)
+{
+	char buf[64];
+	int r = http_query_param(c, name, buf, sizeof buf);
+	*ns = 0;
+	if (r == 0 || (r > 0 && !*buf))
+		return 0;
+	if (r < 0 || api_parse_time(buf, ns)) {
+		http_send_error(c, 400, "%s: expected an ISO-8601 time (2025-01-31T12:00:00Z) or unix seconds/ms/ns",
+		                name);
+		return -1;
+	}
+	return 0;
+}
+
+static int duration_param(struct mg_connection *c, const char *name, double *ms)
+{
+	char buf[64], *end;
+	int r = http_query_param(c, name, buf, sizeof buf);
+	*ms = -1;
+	if (r == 0 || (r > 0 && !*buf))
+		return 0;
+	double v = r > 0 ? strtod(buf, &end) : -1;
+	if (r < 0 || *end || !(v >= 0 && v < 1e12)) {
+		http_send_error(c, 400, "%s: expected a non-negative number of milliseconds", name);
+		return -1;
+	}
+	*ms = v;
+	return 0;
+}
+
+static int cursor_param(struct mg_connection *c, struct trace_filter *f)
+{
+	char buf[80];
+	int r = http_query_param(c, "cursor", buf, sizeof buf);
+	if (r == 0 || (r > 0 && !*buf))
+		return 0;
+	char *dot = r > 0 ? strchr(buf, '.') : NULL;
+	long long start;
+	if (dot)
+		*dot = 0;
+	if (!dot || parse_int(buf, 0, 9223372036854775807LL, &start) ||
+	    span_id_from_hex(dot + 1, f->cursor_trace, 16) || strlen(dot + 1) != 32) {
+		http_send_error(c, 400, "cursor: not a cursor this API returned");
+		return -1;
+	}
+	f->has_cursor = 1;
+	f->cursor_start = (uint64_t)start;
+	return 0;
+}
+
+static int project_param(struct mg_connection *c, sqlite3 *db, int64_t *key)
+{
+	char buf[300];
+	const char *p;
+	*key = 0;
+	if (opt_param(c, "project", buf, sizeof buf, &p))
+		return -1;
+	if (p && query_project_key(db, p, key)) {
+		http_send_error(c, 404, "project: no project with id or name '%s'", p);
+		return -1;
+	}
+	return 0;
+}
+
+void api_traces(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	sqlite3 *db = reader(c, app);
+	struct trace_filter f;
+	char service[256], name[SPAN_MAX_NAME + 1], status[16], model[256], session[256], user[256];
+	memset(&f, 0, sizeof f);
+	if (!db || project_param(c, db, &f.project) || time_param(c, "from", &f.from_ns) ||
+	    time_param(c, "to", &f.to_ns) || opt_param(c, "service", service, sizeof service, &f.service) ||
+	    opt_param(c, "name", name, sizeof name, &f.name) || opt_param(c, "status", status, sizeof status, &f.status) ||
+	    opt_param(c, "model", model, sizeof model, &f.model) ||
+	    opt_param(c, "session_id", session, sizeof session, &f.session_id) ||
+	    opt_param(c, "user_id", user, sizeof user, &f.user_id) || duration_param(c, "min_duration_ms", &f.min_ms) ||
+	    duration_param(c, "max_duration_ms", &f.max_ms) || limit_param(c, &f.limit) || cursor_param(c, &f))
+		return;
+	if (f.status && strcmp(f.status, "ok") && strcmp(f.status, "error")) {
+		http_send_error(c, 400, "status: expected 'ok' or 'error'");
+		return;
+	}
+	if (f.from_ns && f.to_ns && f.from_ns > f.to_ns) {
+		http_send_error(c, 400, "from: after to");
+		return;
+	}
+	cJSON *o = NULL;
+	int rc = query_traces(db, &f, &o);
+	reply(c, rc, o, "traces");
+}
+
+/* Parses a path id: 2n hex digits, or any other string mapped the way
+ * ingest maps foreign ids. Sends 400 and returns -1 on a bad one. */
+static int path_id(struct mg_connection *c, const char *tail, uint8_t *id, size_t n, const char *what)
+{
+	char buf[300];
+	if (!*tail || strchr(tail, '/') || strlen(tail) >= sizeof buf ||
+	    mg_url_decode(tail, (int)strlen(tail), buf, sizeof buf, 0) < 0 || span_id_from_any(buf, id, n)) {
+		http_send_error(c, 400, "%s: expected %zu hex digits", what, 2 * n);
+		return -1;
+	}
+	return 0;
+}
+
+void api_trace(struct mg_connection *c, struct app *app, const char *tail)
+{
+	uint8_t id[16];
+	char format[16];
+	const char *fmt;
+	sqlite3 *db = reader(c, app);
+	if (!db || path_id(c, tail, id, 16, "trace_id") || opt_param(c, "format", format, sizeof format, &fmt))
+		return;
+	if (fmt && strcmp(fmt, "otlp") && strcmp(fmt, "json")) {
+		http_send_error(c, 400, "format: expected 'json' or 'otlp'");
+		return;
+	}
+	if (fmt && !strcmp(fmt, "otlp")) {
+		char *json = NULL;
+		size_t len = 0;
+		int rc = query_trace_otlp(db, id, &json, &len);
+		if (rc == ERR_OK)
+			http_send(c, 200, "application/json", json, len, "");
+		else
+			reply(c, rc, NULL, "trace");
+		free(json);
+		return;
+	}
+	cJSON *o = NULL;
+	int rc = query_trace(db, id, &o);
+	reply(c, rc, o, "trace");
+}
+
+void api_span(struct mg_connection *c, struct app *app, const char *tail)
+{
+	uint8_t id[8];
+	sqlite3 *db = reader(c, app);
+	if (!db || path_id(c, tail, id, 8, "span_id"))
+		return;
+	cJSON *o = NULL;
+	int rc = query_span(db, id, &o);
+	reply(c, rc, o, "span");
+}
+
+void api_scores(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	char buf[300];
+	const char *trace;
+	uint8_t id[16];
+	int limit;
+	sqlite3 *db = reader(c, app);
+	if (!db || opt_param(c, "trace_id", buf, sizeof buf, &trace) || limit_param(c, &limit))
+		return;
+	if (trace && span_id_from_any(trace, id, 16)) {
+		http_send_error(c, 400, "trace_id: expected 32 hex digits");
+		return;
+	}
+	cJSON *o = NULL;
+	int rc = query_scores(db, trace ? id : NULL, trace ? 10000 : limit, &o);
+	reply(c, rc, o, "scores");
+}
+
+void api_projects(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	sqlite3 *db = reader(c, app);
+	cJSON *o = NULL;
+	if (!db)
+		return;
+	int rc = query_projects(db, &o);
+	reply(c, rc, o, "projects");
+}
+
+static int64_t max_rowid(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+void api_health(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	sqlite3 *db = reader(c, app);
+	if (!db)
+		return;
+	int writable = access(app->cfg->data, W_OK) == 0, writer_ok = writer_healthy(app->writer);
+	int64_t spans = max_rowid(db, "SELECT coalesce(max(rowid), 0) FROM spans");
+	int store_ok = spans >= 0;
+	int ok = writable && writer_ok && store_ok;
+	cJSON *o = cJSON_CreateObject(), *checks;
+	cJSON_AddStringToObject(o, "status", ok ? "ok" : "unhealthy");
+	cJSON_AddStringToObject(o, "version", TRACELITE_VERSION);
+	checks = cJSON_AddObjectToObject(o, "checks");
+	cJSON_AddStringToObject(checks, "store_readable", store_ok ? "ok" : "failing");
+	cJSON_AddStringToObject(checks, "data_dir_writable", writable ? "ok" : "failing");
+	cJSON_AddStringToObject(checks, "last_commit", writer_ok ? "ok" : "failing");
+	cJSON_AddNumberToObject(o, "schema_version", store_schema_version());
+	cJSON_AddNumberToObject(o, "spans_stored_approx", (double)spans);
+	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
+	cJSON_AddNumberToObject(o, "uptime_s", (double)((now - app->started_ns) / 1000000000ull));
+	http_send_json(c, ok ? 200 : 503, o);
+}
+
+void api_index(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	char page[2048];
+	int n = snprintf(page, sizeof page,
+	                 "<!doctype html><html><head><meta charset=utf-8><title>tracelite</title></head>"
+	                 "<body style=\"font-family:system-ui;max-width:48rem;margin:2rem auto\">"
+	                 "<h1>tracelite %s</h1><p>Send OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) to "
+	                 "<code>http://%s/v1/traces</code>. Try <code>./tracelite demo --traces 100 --url "
+	                 "http://%s/v1/traces</code>.</p><p>API: <a href=/api/traces>/api/traces</a>, "
+	                 "<a href=/api/projects>/api/projects</a>, <a href=/api/health>/api/health</a>. "
+	                 "See README.md for the full reference.</p></body></html>",
+	                 TRACELITE_VERSION, app->cfg->listen, app->cfg->listen);
+	http_send(c, 200, "text/html; charset=utf-8", page, (size_t)n, "");
+}

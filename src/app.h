@@ -1,0 +1,14 @@
+/* app.h: what every HTTP handler shares: settings, the writer, start time. */
+#ifndef TL_APP_H
+#define TL_APP_H
+#include <stdint.h>
+#include "config.h"
+#include "writer.h"
+
+struct app {
+	const struct config *cfg;
+	struct writer *writer;
+	uint64_t started_ns;
+};
+
+#endif

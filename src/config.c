@@ -1,0 +1,117 @@
+/* config.c: defaults -> environment -> flags for `tracelite serve`. */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "err.h"
+
+static int parse_count(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int set_listen(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	const char *colon = strrchr(v, ':');
+	long port;
+	if (!colon || colon == v || parse_count(colon + 1, 1, 65535, &port) ||
+	    strlen(v) >= sizeof c->listen)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected host:port (e.g. 127.0.0.1:4318), got '%s'",
+		               what, v);
+	snprintf(c->listen, sizeof c->listen, "%s", v);
+	return ERR_OK;
+}
+
+static int set_data(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (!*v || strlen(v) >= sizeof c->data - 32)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected a directory path", what);
+	snprintf(c->data, sizeof c->data, "%s", v);
+	return ERR_OK;
+}
+
+static int set_queue(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	long mb;
+	if (parse_count(v, 1, 4096, &mb))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected megabytes 1..4096, got '%s'", what, v);
+	c->queue_bytes = (size_t)mb << 20;
+	return ERR_OK;
+}
+
+void config_usage(void *fp)
+{
+	fputs("usage: tracelite serve [flags]\n"
+	      "  --listen HOST:PORT   address to serve on (env TRACELITE_LISTEN; default 127.0.0.1:4318)\n"
+	      "  --data DIR           data directory (env TRACELITE_DATA; default ./data)\n"
+	      "  --allow-remote       allow a non-loopback --listen address (no authentication yet!)\n"
+	      "  --queue-mb N         write queue size in MiB (env TRACELITE_QUEUE_MB; default 32)\n"
+	      "  --threads N          HTTP worker threads (default 16)\n",
+	      (FILE *)fp);
+}
+
+int config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *env;
+	int rc;
+	memset(c, 0, sizeof *c);
+	snprintf(c->listen, sizeof c->listen, "127.0.0.1:4318");
+	snprintf(c->data, sizeof c->data, "./data");
+	c->queue_bytes = 32u << 20;
+	c->threads = 16;
+	if ((env = getenv("TRACELITE_LISTEN")) && *env && (rc = set_listen(c, env, "TRACELITE_LISTEN", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_DATA")) && *env && (rc = set_data(c, env, "TRACELITE_DATA", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env && (rc = set_queue(c, env, "TRACELITE_QUEUE_MB", err, errlen)))
+		return rc;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		long n = 0;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			config_usage(stdout);
+			return 1;
+		} else if (!strcmp(a, "--allow-remote")) {
+			c->allow_remote = 1;
+			continue;
+		}
+		if (!v)
+			return err_set(err, errlen, ERR_BAD_INPUT, "%s: unknown flag or missing value", a);
+		if (!strcmp(a, "--listen"))
+			rc = set_listen(c, v, a, err, errlen);
+		else if (!strcmp(a, "--data"))
+			rc = set_data(c, v, a, err, errlen);
+		else if (!strcmp(a, "--queue-mb"))
+			rc = set_queue(c, v, a, err, errlen);
+		else if (!strcmp(a, "--threads")) {
+			rc = parse_count(v, 2, 256, &n) ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..256") : 0;
+			c->threads = (int)n;
+		} else
+			return err_set(err, errlen, ERR_BAD_INPUT, "%s: unknown flag", a);
+		if (rc)
+			return rc;
+		i++;
+	}
+	if (!c->allow_remote && !config_is_loopback(c->listen))
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "refusing to listen on %s: not a loopback address and tracelite has no "
+		               "authentication yet; pass --allow-remote to do it anyway",
+		               c->listen);
+	return ERR_OK;
+}
+
+int config_is_loopback(const char *listen)
+{
+	size_t hostlen = (size_t)(strrchr(listen, ':') - listen);
+	char host[256];
+	snprintf(host, sizeof host, "%.*s", (int)hostlen, listen);
+	return !strncmp(host, "127.", 4) || !strcmp(host, "localhost") || !strcmp(host, "[::1]");
+}

@@ -1,0 +1,36 @@
+/* http.h: the civetweb server: route table, request limits, body reading,
+ * and the reply helpers every handler uses (JSON, errors, raw bytes). */
+#ifndef TL_HTTP_H
+#define TL_HTTP_H
+#include <civetweb.h>
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include "app.h"
+
+struct http_server;
+
+/* Starts serving app->cfg->listen with the route table. Returns NULL with
+ * err filled (e.g. port in use). */
+struct http_server *http_start(struct app *app, char *err, size_t errlen);
+/* Stops accepting, waits for requests in flight to finish, frees s. */
+void http_stop(struct http_server *s);
+
+/* Sends a complete response; extra_headers is "" or CRLF-terminated lines. */
+void http_send(struct mg_connection *c, int status, const char *content_type, const void *body, size_t len,
+               const char *extra_headers);
+/* Sends obj as JSON and deletes it. */
+void http_send_json(struct mg_connection *c, int status, cJSON *obj);
+/* Sends {"error": "<message>"} with the given status. */
+void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reads the whole request body (sized or chunked) into a malloc'd buffer
+ * (*body, caller frees; NUL-terminated past *len). Returns ERR_OK, or
+ * ERR_TOO_LARGE past max bytes, ERR_BAD_INPUT if the client went away. */
+int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len, char *err, size_t errlen);
+
+/* Copies query parameter name (URL-decoded) into buf. Returns 1 if present,
+ * 0 if absent, -1 if longer than buf. */
+int http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,160 @@
+/* ingest.c: request body -> span batch. Inflates compressed bodies with a
+ * hard cap (gzip bombs stop at SPAN_MAX_BODY), parses JSON once and routes
+ * it to the OTLP or native decoder, unpacks protobuf into the arena. */
+#include "ingest.h"
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+#include "err.h"
+#include "native.h"
+#include "otlp_json.h"
+
+int ingest_content_type(const char *ct)
+{
+	if (!ct)
+		return -1;
+	while (*ct == ' ')
+		ct++;
+	size_t n = strcspn(ct, "; ");
+	if ((n == 16 && strncasecmp(ct, "application/json", n) == 0))
+		return INGEST_JSON;
+	if ((n == 22 && strncasecmp(ct, "application/x-protobuf", n) == 0) ||
+	    (n == 20 && strncasecmp(ct, "application/protobuf", n) == 0))
+		return INGEST_PROTOBUF;
+	return -1;
+}
+
+/* Inflates into an arena buffer of at most SPAN_MAX_BODY bytes. */
+static int inflate_body(const void *in, size_t len, int gzip, struct arena *a, void **out, size_t *outlen,
+                        char *err, size_t errlen)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit2(&zs, gzip ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK)
+		abort();
+	size_t cap = len * 4 < (1u << 16) ? (1u << 16) : len * 4, used = 0;
+	if (cap > SPAN_MAX_BODY)
+		cap = SPAN_MAX_BODY;
+	unsigned char *buf = malloc(cap);
+	int rc = ERR_OK, zrc = Z_OK;
+	if (!buf)
+		abort();
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = (uInt)len;
+	while (zrc != Z_STREAM_END) {
+		if (used == cap) {
+			if (cap == SPAN_MAX_BODY) {
+				rc = err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %u MiB once decompressed",
+				             SPAN_MAX_BODY >> 20);
+				goto out;
+			}
+			cap = cap * 2 > SPAN_MAX_BODY ? SPAN_MAX_BODY : cap * 2;
+			unsigned char *grown = realloc(buf, cap);
+			if (!grown)
+				abort();
+			buf = grown;
+		}
+		zs.next_out = buf + used;
+		zs.avail_out = (uInt)(cap - used);
+		zrc = inflate(&zs, Z_NO_FLUSH);
+		used = cap - zs.avail_out;
+		if (zrc == Z_STREAM_END)
+			break;
+		if (zrc != Z_OK && !(zrc == Z_BUF_ERROR && zs.avail_out == 0)) {
+			rc = err_set(err, errlen, ERR_BAD_INPUT, "invalid %s body: %s", gzip ? "gzip" : "deflate",
+			             zrc == Z_BUF_ERROR ? "truncated" : (zs.msg ? zs.msg : "corrupt data"));
+			goto out;
+		}
+	}
+	*out = arena_alloc(a, used ? used : 1);
+	memcpy(*out, buf, used);
+	*outlen = used;
+out:
+	inflateEnd(&zs);
+	free(buf);
+	return rc;
+}
+
+static int decode_protobuf(const void *body, size_t len, struct span_batch *b, char *err, size_t errlen)
+{
+	ProtobufCAllocator pa;
+	arena_protobuf_allocator(b->arena, &pa);
+	Tl__ExportTraceServiceRequest *req = tl__export_trace_service_request__unpack(&pa, len, body);
+	if (!req)
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "invalid protobuf: not an ExportTraceServiceRequest (truncated, wrong wire type or "
+		               "not a trace export)");
+	return span_batch_add_request(b, req, err, errlen);
+}
+
+static int decode_json(enum ingest_route route, const char *body, size_t len, struct span_batch *b, char *err,
+                       size_t errlen)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	int rc;
+	if (!root) {
+		size_t at = end && end >= body ? (size_t)(end - body) : 0;
+		return err_set(err, errlen, ERR_BAD_INPUT, "invalid JSON at byte %zu%s", at,
+		               at >= len ? " (truncated?)" : "");
+	}
+	switch (route) {
+	case INGEST_OTLP:
+		if (cJSON_IsObject(root) && !cJSON_GetObjectItemCaseSensitive(root, "resourceSpans") &&
+		    !cJSON_GetObjectItemCaseSensitive(root, "resource_spans") &&
+		    (cJSON_GetObjectItemCaseSensitive(root, "spans") || cJSON_GetObjectItemCaseSensitive(root, "name"))) {
+			/* CognObserve's shape; anything else (a logs export, {}) goes to
+			 * the OTLP decoder, which names what is missing. */
+			rc = native_cognobserve_decode(root, b, err, errlen);
+		} else {
+			Tl__ExportTraceServiceRequest *req = NULL;
+			rc = otlp_json_decode(root, b->arena, &req, err, errlen);
+			if (!rc)
+				rc = span_batch_add_request(b, req, err, errlen);
+		}
+		break;
+	case INGEST_NEON_TRACES:
+		rc = native_neon_traces_decode(root, b, err, errlen);
+		break;
+	case INGEST_NEON_SPANS:
+		rc = native_neon_spans_decode(root, b, err, errlen);
+		break;
+	default:
+		rc = native_scores_decode(root, b, err, errlen);
+		break;
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+int ingest_decode(enum ingest_route route, int encoding, const char *content_encoding, const void *body,
+                  size_t len, struct span_batch *b, char *err, size_t errlen)
+{
+	void *inflated = NULL;
+	size_t inflated_len = 0;
+	int rc;
+	if (len > SPAN_MAX_BODY)
+		return err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %u MiB", SPAN_MAX_BODY >> 20);
+	if (content_encoding && *content_encoding && strcasecmp(content_encoding, "identity") != 0) {
+		int gzip = strcasecmp(content_encoding, "gzip") == 0 || strcasecmp(content_encoding, "x-gzip") == 0;
+		if (!gzip && strcasecmp(content_encoding, "deflate") != 0)
+			return err_set(err, errlen, ERR_MEDIA_TYPE,
+			               "Content-Encoding '%.64s' not supported (use gzip, deflate or identity)",
+			               content_encoding);
+		if ((rc = inflate_body(body, len, gzip, b->arena, &inflated, &inflated_len, err, errlen)))
+			return rc;
+		body = inflated;
+		len = inflated_len;
+	}
+	if (encoding == INGEST_PROTOBUF) {
+		if (route != INGEST_OTLP)
+			return err_set(err, errlen, ERR_MEDIA_TYPE, "this endpoint takes application/json");
+		return decode_protobuf(body, len, b, err, errlen);
+	}
+	if (encoding != INGEST_JSON)
+		return err_set(err, errlen, ERR_MEDIA_TYPE,
+		               "Content-Type must be application/x-protobuf or application/json");
+	return decode_json(route, body, len, b, err, errlen);
+}

@@ -1,0 +1,92 @@
+/* main.c: sub-commands (serve, demo, version, help), start-up order and
+ * shutdown: SIGINT/SIGTERM stop new requests, let accepted ones commit,
+ * checkpoint the WAL, exit 0. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "app.h"
+#include "config.h"
+#include "demo.h"
+#include "http.h"
+#include "writer.h"
+
+static void usage(FILE *f)
+{
+	fputs("tracelite " TRACELITE_VERSION ": a local-first trace store for LLM and agent applications\n\n"
+	      "usage: tracelite <command> [flags]\n"
+	      "  serve      receive OTLP/HTTP traces and serve the API (tracelite serve --help)\n"
+	      "  demo       generate realistic agent traces (tracelite demo --help)\n"
+	      "  version    print the version\n"
+	      "  help       this text\n",
+	      f);
+}
+
+static int serve(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512];
+	int rc = config_load(&cfg, argc, argv, err, sizeof err);
+	if (rc == 1)
+		return 0;
+	if (rc) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		return 2;
+	}
+	/* Block the stop signals before any thread starts so every thread
+	 * inherits the mask and only sigwait below receives them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct app app = {.cfg = &cfg};
+	app.started_ns = (uint64_t)time(NULL) * 1000000000ull;
+	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
+	if (!app.writer) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		return 1;
+	}
+	struct http_server *http = http_start(&app, err, sizeof err);
+	if (!http) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		writer_stop(app.writer);
+		return 1;
+	}
+	printf("tracelite %s serving on http://%s (data in %s)\n"
+	       "  send OTLP/HTTP traces to http://%s/v1/traces (protobuf or JSON)\n"
+	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://%s\n"
+	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
+	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
+	fflush(stdout);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_stop(http);
+	writer_stop(app.writer);
+	fprintf(stderr, "tracelite: stopped cleanly\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "help";
+	if (!strcmp(cmd, "serve"))
+		return serve(argc - 2, argv + 2);
+	if (!strcmp(cmd, "demo"))
+		return demo_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("tracelite %s\n", TRACELITE_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "tracelite: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return 2;
+}

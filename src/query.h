@@ -1,0 +1,40 @@
+/* query.h: the read side. Each function runs on a read-only connection and
+ * builds the JSON the REST API returns (cJSON, caller deletes). */
+#ifndef TL_QUERY_H
+#define TL_QUERY_H
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct trace_filter {
+	int64_t project;                 /* 0 = every project */
+	uint64_t from_ns, to_ns;         /* start time range; 0 = open */
+	const char *service, *name, *status, *model, *session_id, *user_id;  /* NULL = any */
+	double min_ms, max_ms;           /* < 0 = open */
+	int limit;
+	int has_cursor;
+	uint64_t cursor_start;
+	uint8_t cursor_trace[16];
+};
+
+/* {"items":[...], "next_cursor": "..."|null}, newest first. Returns ERR_OK
+ * or ERR_STORE. */
+int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
+/* {"trace":{...}, "spans":[...], "scores":[...]}; ERR_NOT_FOUND if unknown. */
+int query_trace(sqlite3 *db, const uint8_t trace_id[16], cJSON **out);
+/* The trace's spans as an OTLP/JSON ExportTraceServiceRequest, exactly as
+ * received (malloc'd text, caller frees); ERR_NOT_FOUND if unknown. */
+int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], char **json, size_t *len);
+/* One span (the most recent with that id); ERR_NOT_FOUND if unknown. */
+int query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out);
+/* {"items":[scores]} of a trace (all traces when trace_id is NULL, newest
+ * first, at most limit). */
+int query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out);
+/* {"items":[{id, name, created_at, trace_count}]} */
+int query_projects(sqlite3 *db, cJSON **out);
+/* Resolves a project UUID or name to its key; ERR_NOT_FOUND if unknown. */
+int query_project_key(sqlite3 *db, const char *project, int64_t *key);
+/* Formats unix nanos as ISO-8601 UTC with milliseconds into out[32]. */
+void query_iso_time(uint64_t ns, char out[32]);
+
+#endif
