@@ -1,14 +1,18 @@
 #!/bin/sh
 # deps.sh: installs the Debian packages tracelite builds and tests with, if
-# any is missing (as root via apt-get; otherwise says what to install), and
-# the npm packages of package-lock.json for the test suite.
+# any is missing (as root via apt-get; otherwise says what to install).
+# tests/run.sh installs the npm packages of package-lock.json itself.
 set -e
 BUILD="gcc make pkg-config libcivetweb-dev libsqlite3-dev libzstd-dev libmbedtls-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev zlib1g-dev"
-TEST="curl nodejs npm"
 missing=""
-for p in $BUILD $TEST; do
+for p in $BUILD; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# The test tools may come from elsewhere (a node in /usr/local): only a
+# missing command calls for the Debian package.
+command -v curl >/dev/null 2>&1 || missing="$missing curl"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "tracelite needs these Debian packages:$missing" >&2
