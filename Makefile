@@ -3,12 +3,15 @@
 CC      ?= cc
 PKGS     = sqlite3 libzstd libprotobuf-c libcjson zlib
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ibuild -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread -lm
-VERSION  = 0.1.0
-CFLAGS  += -DTRACELITE_VERSION='"$(VERSION)"'
-
+SAN     ?=
 B       ?= build
+VERSION  = 0.1.0
+# CFLAGS and SAN may be set on the command line; the rest always applies.
+ALLFLAGS = $(CFLAGS) $(SAN) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(B) -Isrc \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTRACELITE_VERSION='"$(VERSION)"'
+LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread -lm
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
 SRCS     = $(wildcard src/*.c)
 OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o
 LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
@@ -24,7 +27,7 @@ tracelite: $(B)/tracelite
 	cp $(B)/tracelite $@
 
 $(B)/tracelite: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/otlp.pb-c.c $(B)/otlp.pb-c.h: src/otlp.proto
 	@mkdir -p $(B)
@@ -35,18 +38,18 @@ $(B)/schema.c: src/gen-embed.sh $(sort $(wildcard schema/*.sql))
 	sh src/gen-embed.sh embedded_schema $(sort $(wildcard schema/*.sql)) > $@
 
 $(B)/schema.o: $(B)/schema.c src/embed.h
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/otlp.pb-c.o: $(B)/otlp.pb-c.c
-	$(CC) $(filter-out -Wextra,$(CFLAGS)) -c -o $@ $<
+	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/%.o: src/%.c $(B)/otlp.pb-c.h $(wildcard src/*.h)
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBOBJS)
 	@mkdir -p $(B)/tests
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS)
+	$(CC) $(ALLFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 unit: $(UNIT)
 
@@ -55,7 +58,7 @@ run: deps tracelite
 
 test: deps
 	$(MAKE) tracelite unit
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit build-asan/tracelite
+	$(MAKE) B=build-asan CFLAGS="-O1 -g" SAN="$(SANITIZE)" unit build-asan/tracelite
 	sh tests/run.sh
 
 bench: deps tracelite
