@@ -9,7 +9,9 @@
 #define CHUNK_MAX_SPANS 256
 #define CHUNK_MAX_RAW (1u << 20)
 #define CHUNK_MAX_DECOMPRESSED (256u << 20)
+#ifndef ZSTD_LEVEL
 #define ZSTD_LEVEL 3
+#endif
 
 static _Thread_local ZSTD_CCtx *cctx;
 static _Thread_local ZSTD_DCtx *dctx;
@@ -137,11 +139,9 @@ void record_pack(struct span_batch *b, struct record_batch *out)
 		lens[i] = tl__span__get_packed_size(b->spans[out->order[i]].otlp);
 	for (size_t i = 0; i < n;) {
 		struct record_chunk *c = &out->chunks[out->nchunks++];
-		const uint8_t *trace = b->spans[out->order[i]].trace_id;
 		size_t raw = 0;
 		c->first = i;
-		while (i < n && c->count < CHUNK_MAX_SPANS && raw < CHUNK_MAX_RAW &&
-		       memcmp(b->spans[out->order[i]].trace_id, trace, 16) == 0) {
+		while (i < n && c->count < CHUNK_MAX_SPANS && raw < CHUNK_MAX_RAW) {
 			raw += lens[i];
 			c->count++;
 			i++;

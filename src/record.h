@@ -1,5 +1,5 @@
-/* record.h: the stored form of spans. A chunk holds the spans of one trace
- * from one request as a zstd frame of varint-length-prefixed packed OTLP
+/* record.h: the stored form of spans. A chunk holds up to 256 spans of one
+ * request, grouped by trace, as a zstd frame of varint-length-prefixed packed OTLP
  * Span messages, exactly as received; resources and scopes are packed once
  * as blobs (ResourceSpans/ScopeSpans without their children, so schemaUrl
  * is kept) and shared by every span that carries them. */

@@ -330,28 +330,37 @@ static int write_span(struct writer *w, const struct span *s, int64_t project, i
 }
 
 /* Writes one chunk: its new span rows, the chunk if any span was new, and
- * the trace summary. Spans already stored (retries) are skipped. */
+ * the summary of each trace in it (the spans of a trace are adjacent).
+ * Spans already stored (retries) are skipped. */
 static int write_chunk(struct writer *w, struct job *j, const struct record_chunk *c, int64_t *blob_ids)
 {
 	struct span_batch *b = j->batch;
-	const struct span *first = &b->spans[j->rec.order[c->first]];
 	static _Thread_local struct tracesum sum;
 	int64_t chunk = w->next_chunk, project = 1;
-	int any = 0;
-	trace_load(w, first->trace_id, &sum);
+	int any = 0, dirty = 0;
+	const uint8_t *trace = NULL;
 	for (size_t k = 0; k < c->count; k++) {
 		size_t i = j->rec.order[c->first + k];
 		const struct span *s = &b->spans[i];
 		int inserted = 0;
+		if (!trace || memcmp(trace, s->trace_id, 16) != 0) {
+			if (dirty && trace_save(w, trace, &sum))
+				return ERR_STORE;
+			trace = s->trace_id;
+			trace_load(w, trace, &sum);
+			dirty = 0;
+		}
 		if (project_key(w, s->project, &project) ||
 		    write_span(w, s, project, blob_ids[j->rec.resource[i]], blob_ids[j->rec.scope[i]], chunk,
 		               (int)k, &inserted))
 			return ERR_STORE;
 		if (inserted) {
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
-			any = 1;
+			any = dirty = 1;
 		}
 	}
+	if (dirty && trace_save(w, trace, &sum))
+		return ERR_STORE;
 	if (!any)
 		return ERR_OK;
 	sqlite3_bind_int64(w->st[ST_CHUNK], 1, chunk);
@@ -359,7 +368,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 	if (step_done(w, ST_CHUNK))
 		return ERR_STORE;
 	w->next_chunk++;
-	return trace_save(w, first->trace_id, &sum);
+	return ERR_OK;
 }
 
 /* Score ids: the client's, else a hash of the score's content, so a
