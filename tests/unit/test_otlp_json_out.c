@@ -1,12 +1,16 @@
 /* test_otlp_json_out.c: otlp_json_encode output parsed back with cJSON:
  * every AnyValue kind, every span/resource/scope field, string escaping
- * and UTF-8 handling, 64-bit integers and doubles at their limits. */
+ * and UTF-8 handling, 64-bit integers and doubles at their limits; and
+ * demo traces taken through otlp_json_decode back to identical protobuf,
+ * and the generator invariants the load generator relies on. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "demo.h"
 #include "otlp_build.h"
+#include "otlp_json.h"
 #include "otlp_json_out.h"
 #include "test.h"
 
@@ -276,6 +280,118 @@ static void check_raw_escapes(const char *json)
 	CHECK(strstr(json, "\"intValue\":\"0\"") != NULL, "intValue is a string");
 }
 
+/* Returns 1 if both requests pack to the same protobuf bytes. */
+static int same_wire(const Tl__ExportTraceServiceRequest *x, const Tl__ExportTraceServiceRequest *y)
+{
+	size_t nx = tl__export_trace_service_request__get_packed_size(x);
+	size_t ny = tl__export_trace_service_request__get_packed_size(y);
+	if (nx != ny)
+		return 0;
+	uint8_t *bx = malloc(nx + 1), *by = malloc(ny + 1);
+	tl__export_trace_service_request__pack(x, bx);
+	tl__export_trace_service_request__pack(y, by);
+	int same = memcmp(bx, by, nx) == 0;
+	free(bx);
+	free(by);
+	return same;
+}
+
+/* JSON -> otlp_json_decode -> the same request, on generated agent traces
+ * (long prompts, every convention, errors, links, events). */
+static void check_decoder_round_trip(void)
+{
+	size_t total = 0;
+	for (size_t first = 0; first < 40; first += 8) {
+		struct arena *a = arena_new();
+		Tl__ExportTraceServiceRequest req = TL__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+		for (size_t i = first; i < first + 8; i++)
+			total += demo_generate(99, i, 1750000000000000000ull, 3, a, &req);
+		size_t len;
+		char *json = otlp_json_encode(&req, &len);
+		cJSON *root = cJSON_ParseWithLength(json, len);
+		CHECK(root != NULL, "demo JSON parses");
+		Tl__ExportTraceServiceRequest *back = NULL;
+		char err[256] = "";
+		int rc = root ? otlp_json_decode(root, a, &back, err, sizeof err) : -1;
+		CHECK(rc == 0 && back, "decoder takes the output: %s", err);
+		if (rc == 0 && back)
+			CHECK(same_wire(&req, back), "traces %zu..%zu survive JSON unchanged", first, first + 7);
+		cJSON_Delete(root);
+		free(json);
+		arena_free(a);
+	}
+	CHECK(total > 100, "generated %zu spans", total);
+}
+
+static const char *root_attr(const Tl__ExportTraceServiceRequest *req, size_t ri, const char *key)
+{
+	const Tl__Span *root = req->resource_spans[ri]->scope_spans[0]->spans[0];
+	return otlp_attr_find_str(root->attributes, root->n_attributes, key);
+}
+
+/* demo_generate: deterministic per index, distinct trace ids, sessions of
+ * consecutive traces, children inside their parents, all in the window. */
+static void check_generator(void)
+{
+	const uint64_t now = 1750000000000000000ull, day = 86400ull * 1000000000ull;
+	struct arena *a = arena_new(), *b = arena_new();
+	Tl__ExportTraceServiceRequest r1 = TL__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+	Tl__ExportTraceServiceRequest r2 = TL__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+	for (size_t i = 0; i < 16; i++)
+		demo_generate(5, i, now, 2, a, &r1);
+	for (size_t i = 16; i-- > 0;)
+		demo_generate(5, i, now, 2, b, &r2);
+	CHECK(r1.n_resource_spans == 16, "one ResourceSpans per trace");
+	size_t same = 0, bad_time = 0, spans = 0, errors = 0;
+	for (size_t i = 0; i < 16; i++) {
+		Tl__ExportTraceServiceRequest x = r1, y = r2;
+		x.n_resource_spans = y.n_resource_spans = 1;
+		x.resource_spans = &r1.resource_spans[i];
+		y.resource_spans = &r2.resource_spans[15 - i];
+		same += same_wire(&x, &y);
+		const Tl__Span *root = r1.resource_spans[i]->scope_spans[0]->spans[0];
+		for (size_t j = 0; j < 16; j++)
+			if (j != i)
+				CHECK(memcmp(root->trace_id.data, r1.resource_spans[j]->scope_spans[0]->spans[0]->trace_id.data, 16),
+				      "trace ids %zu and %zu differ", i, j);
+		if (root->start_time_unix_nano < now - 2 * day || root->end_time_unix_nano > now)
+			bad_time++;
+		const Tl__ResourceSpans *rs = r1.resource_spans[i];
+		for (size_t si = 0; si < rs->n_scope_spans; si++)
+			for (size_t k = 0; k < rs->scope_spans[si]->n_spans; k++) {
+				const Tl__Span *sp = rs->scope_spans[si]->spans[k];
+				spans++;
+				errors += sp->status && sp->status->code == 2;
+				if (sp->start_time_unix_nano > sp->end_time_unix_nano)
+					bad_time++;
+				if (!sp->parent_span_id.len)
+					continue;
+				/* find the parent: every span but the root has one here */
+				const Tl__Span *parent = NULL;
+				for (size_t sj = 0; sj < rs->n_scope_spans; sj++)
+					for (size_t m = 0; m < rs->scope_spans[sj]->n_spans; m++)
+						if (!memcmp(rs->scope_spans[sj]->spans[m]->span_id.data, sp->parent_span_id.data, 8))
+							parent = rs->scope_spans[sj]->spans[m];
+				CHECK(parent != NULL, "parent of %s is in the trace", sp->name);
+				if (parent && (sp->start_time_unix_nano < parent->start_time_unix_nano ||
+				               sp->end_time_unix_nano > parent->end_time_unix_nano))
+					bad_time++;
+			}
+	}
+	CHECK(same == 16, "same trace whatever the generation order (%zu/16)", same);
+	CHECK(bad_time == 0, "%zu spans outside their parent or the window", bad_time);
+	CHECK(spans >= 16 * 3, "several spans per trace (%zu)", spans);
+	CHECK(errors < spans / 3, "errors are the exception (%zu of %zu)", errors, spans);
+	const char *s0 = root_attr(&r1, 0, "session.id"), *s1 = root_attr(&r1, 1, "session.id");
+	CHECK(s0 && s1 && strcmp(s0, s1) == 0, "consecutive traces share a session");
+	CHECK(s0 && root_attr(&r1, 8, "session.id") && strcmp(s0, root_attr(&r1, 8, "session.id")) != 0,
+	      "sessions end");
+	CHECK(root_attr(&r1, 0, "gen_ai.operation.name") &&
+	      strcmp(root_attr(&r1, 0, "gen_ai.operation.name"), "invoke_agent") == 0, "agent root");
+	arena_free(a);
+	arena_free(b);
+}
+
 int main(void)
 {
 	struct arena *a = arena_new();
@@ -314,5 +430,7 @@ int main(void)
 	free(one);
 	free(big);
 	arena_free(a);
+	check_decoder_round_trip();
+	check_generator();
 	return test_done();
 }

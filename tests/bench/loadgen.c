@@ -1,0 +1,341 @@
+/* loadgen.c: the load generator behind `make bench` (tests/bench/run.sh).
+ *   loadgen ingest --url URL --spans N --format json|protobuf [--first-trace K]
+ *                  [--seed S] [--threads T] [--per-request P]
+ *     pre-generates demo traces (P spans per request, distinct trace ids from
+ *     index K on), then posts them from T keep-alive client threads and prints
+ *     spans/s, request latency quantiles and raw bytes per span.
+ *   loadgen query --url http://HOST:PORT --trace-id HEX --span-id HEX [--runs N]
+ *     times each read endpoint N times (fresh connection each, like curl) and
+ *     prints the medians.
+ *   loadgen freeport
+ *     prints a loopback TCP port that was free a moment ago.
+ * Figures are printed one per line as "name: value"; nothing asserts on time. */
+#include <arpa/inet.h>
+#include <civetweb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "demo.h"
+#include "otlp_json_out.h"
+
+struct body {
+	char *data;
+	size_t len, spans;
+	char trace_id[33], span_id[17];   /* one trace root and one child in it */
+};
+
+struct ingest {
+	const char *url, *ctype;
+	int protobuf, threads;
+	uint64_t seed, now_ns;
+	size_t first_trace, per_request, nbodies;
+	struct body *bodies;
+	double *latency_ms;
+	atomic_size_t next;
+	atomic_size_t ok_spans, failures;
+	atomic_uint retries;
+	pthread_mutex_t lock;
+	char err[512];
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void hex(const ProtobufCBinaryData *d, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < d->len; i++) {
+		out[2 * i] = digits[d->data[i] >> 4];
+		out[2 * i + 1] = digits[d->data[i] & 15];
+	}
+	out[2 * d->len] = 0;
+}
+
+/* Body i holds traces [i * traces_per_body, ...) after first_trace until it
+ * has per_request spans; bodies are cut by trace count fixed up front so
+ * threads can generate them independently. */
+static void make_body(struct ingest *g, size_t i, size_t traces_per_body)
+{
+	struct arena *a = arena_new();
+	Tl__ExportTraceServiceRequest req = TL__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+	struct body *b = &g->bodies[i];
+	size_t first = g->first_trace + i * traces_per_body;
+	for (size_t t = first; t < first + traces_per_body; t++)
+		b->spans += demo_generate(g->seed, t, g->now_ns, 7, a, &req);
+	if (g->protobuf) {
+		b->len = tl__export_trace_service_request__get_packed_size(&req);
+		b->data = malloc(b->len);
+		if (!b->data)
+			abort();
+		tl__export_trace_service_request__pack(&req, (uint8_t *)b->data);
+	} else {
+		b->data = otlp_json_encode(&req, &b->len);
+	}
+	const Tl__ScopeSpans *ss = req.resource_spans[0]->scope_spans[0];
+	hex(&ss->spans[0]->trace_id, b->trace_id);
+	hex(&ss->spans[ss->n_spans > 1 ? 1 : 0]->span_id, b->span_id);
+	arena_free(a);
+}
+
+struct gen_job {
+	struct ingest *g;
+	size_t from, step, traces_per_body;
+};
+
+static void *gen_thread(void *arg)
+{
+	struct gen_job *j = arg;
+	for (size_t i = j->from; i < j->g->nbodies; i += j->step)
+		make_body(j->g, i, j->traces_per_body);
+	return NULL;
+}
+
+static void *send_thread(void *arg)
+{
+	struct ingest *g = arg;
+	char err[512];
+	struct demo_client *c = demo_client_new(g->url, err, sizeof err);
+	if (!c) {
+		fprintf(stderr, "loadgen: %s\n", err);
+		exit(2);
+	}
+	while (atomic_load(&g->failures) < 10) {
+		size_t i = atomic_fetch_add(&g->next, 1);
+		if (i >= g->nbodies)
+			break;
+		unsigned retries = 0;
+		double t0 = now_s();
+		int status = demo_client_post(c, g->ctype, g->bodies[i].data, g->bodies[i].len, &retries, err, sizeof err);
+		g->latency_ms[i] = (now_s() - t0) * 1000.0;
+		atomic_fetch_add(&g->retries, retries);
+		if (status == 200) {
+			atomic_fetch_add(&g->ok_spans, g->bodies[i].spans);
+		} else {
+			atomic_fetch_add(&g->failures, 1);
+			pthread_mutex_lock(&g->lock);
+			if (!g->err[0])
+				snprintf(g->err, sizeof g->err, "%s", err);
+			pthread_mutex_unlock(&g->lock);
+		}
+	}
+	demo_client_free(c);
+	return NULL;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return a < b ? -1 : a > b;
+}
+
+static double quantile(double *sorted, size_t n, double q)
+{
+	if (n == 0)
+		return 0;
+	size_t k = (size_t)(q * (double)(n - 1) + 0.5);
+	return sorted[k < n ? k : n - 1];
+}
+
+static const char *flag(int argc, char **argv, const char *name, const char *def)
+{
+	for (int i = 2; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return def;
+}
+
+static int ingest_main(int argc, char **argv)
+{
+	struct ingest g;
+	memset(&g, 0, sizeof g);
+	g.url = flag(argc, argv, "--url", NULL);
+	const char *format = flag(argc, argv, "--format", "json");
+	size_t spans = strtoull(flag(argc, argv, "--spans", "100000"), NULL, 10);
+	g.first_trace = strtoull(flag(argc, argv, "--first-trace", "0"), NULL, 10);
+	g.seed = strtoull(flag(argc, argv, "--seed", "1"), NULL, 10);
+	g.threads = (int)strtol(flag(argc, argv, "--threads", "4"), NULL, 10);
+	g.per_request = strtoull(flag(argc, argv, "--per-request", "100"), NULL, 10);
+	if (!g.url || spans == 0 || g.threads < 1 || g.threads > 64 || g.per_request == 0 ||
+	    (strcmp(format, "json") != 0 && strcmp(format, "protobuf") != 0)) {
+		fputs("usage: loadgen ingest --url URL --spans N [--format json|protobuf] [--first-trace K]\n"
+		      "                      [--seed S] [--threads T] [--per-request P]\n", stderr);
+		return 2;
+	}
+	g.protobuf = strcmp(format, "protobuf") == 0;
+	g.ctype = g.protobuf ? "application/x-protobuf" : "application/json";
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	g.now_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
+	pthread_mutex_init(&g.lock, NULL);
+
+	/* size requests from a sample: traces average ~6 spans */
+	struct arena *a = arena_new();
+	Tl__ExportTraceServiceRequest sample = TL__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+	size_t sample_spans = 0;
+	for (size_t t = 0; t < 200; t++)
+		sample_spans += demo_generate(g.seed, g.first_trace + t, g.now_ns, 7, a, &sample);
+	arena_free(a);
+	size_t traces_per_body = (g.per_request * 200 + sample_spans / 2) / sample_spans;
+	if (traces_per_body == 0)
+		traces_per_body = 1;
+	size_t spans_per_body = sample_spans * traces_per_body / 200;
+	g.nbodies = (spans + spans_per_body - 1) / (spans_per_body ? spans_per_body : 1);
+	g.bodies = calloc(g.nbodies, sizeof *g.bodies);
+	g.latency_ms = calloc(g.nbodies, sizeof *g.latency_ms);
+	if (!g.bodies || !g.latency_ms)
+		abort();
+
+	double t0 = now_s();
+	enum { GEN_THREADS = 4 };
+	pthread_t th[64];
+	struct gen_job jobs[GEN_THREADS];
+	for (int i = 0; i < GEN_THREADS; i++) {
+		jobs[i] = (struct gen_job){&g, (size_t)i, GEN_THREADS, traces_per_body};
+		pthread_create(&th[i], NULL, gen_thread, &jobs[i]);
+	}
+	for (int i = 0; i < GEN_THREADS; i++)
+		pthread_join(th[i], NULL);
+	size_t total_spans = 0, total_bytes = 0;
+	for (size_t i = 0; i < g.nbodies; i++) {
+		total_spans += g.bodies[i].spans;
+		total_bytes += g.bodies[i].len;
+	}
+	fprintf(stderr, "loadgen: generated %zu %s requests, %zu spans, %.1f MB in %.1f s\n", g.nbodies, format,
+	        total_spans, (double)total_bytes / 1e6, now_s() - t0);
+
+	mg_init_library(0);
+	t0 = now_s();
+	for (int i = 0; i < g.threads; i++)
+		pthread_create(&th[i], NULL, send_thread, &g);
+	for (int i = 0; i < g.threads; i++)
+		pthread_join(th[i], NULL);
+	double secs = now_s() - t0;
+	mg_exit_library();
+
+	size_t sent = atomic_load(&g.next) < g.nbodies ? atomic_load(&g.next) : g.nbodies;
+	qsort(g.latency_ms, sent, sizeof *g.latency_ms, cmp_double);
+	size_t ok = atomic_load(&g.ok_spans);
+	printf("%s requests: %zu of ~%zu spans each, %d client threads\n", format, sent,
+	       total_spans / g.nbodies, g.threads);
+	printf("%s spans/s: %.0f\n", format, secs > 0 ? (double)ok / secs : 0.0);
+	printf("%s MB/s: %.1f\n", format, secs > 0 ? (double)total_bytes * ok / total_spans / secs / 1e6 : 0.0);
+	printf("%s request latency p50 ms: %.1f\n", format, quantile(g.latency_ms, sent, 0.50));
+	printf("%s request latency p99 ms: %.1f\n", format, quantile(g.latency_ms, sent, 0.99));
+	printf("%s raw OTLP bytes per span: %.0f\n", format, (double)total_bytes / (double)total_spans);
+	printf("%s spans stored: %zu\n", format, ok);
+	printf("%s raw OTLP bytes stored: %.0f\n", format, (double)total_bytes * ok / total_spans);
+	printf("%s retries (429/503): %u\n", format, atomic_load(&g.retries));
+	printf("%s seconds: %.2f\n", format, secs);
+	if (sent)
+		printf("sample ids: %s %s\n", g.bodies[sent - 1].trace_id, g.bodies[sent - 1].span_id);
+	size_t failures = atomic_load(&g.failures);
+	if (failures)
+		printf("%s failed requests: %zu (first: %s)\n", format, failures, g.err);
+	for (size_t i = 0; i < g.nbodies; i++)
+		free(g.bodies[i].data);
+	free(g.bodies);
+	free(g.latency_ms);
+	pthread_mutex_destroy(&g.lock);
+	return failures ? 1 : 0;
+}
+
+/* GETs path on a fresh connection and reads the whole answer. Returns the
+ * status (or -1) and the body size in *bytes. */
+static int get_once(const char *host, int port, const char *path, size_t *bytes)
+{
+	char ebuf[256];
+	struct mg_connection *c = mg_download(host, port, 0, ebuf, sizeof ebuf,
+	                                      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n",
+	                                      path, host, port);
+	if (!c)
+		return -1;
+	const struct mg_response_info *ri = mg_get_response_info(c);
+	int status = ri ? ri->status_code : -1;
+	char buf[65536];
+	*bytes = 0;
+	for (int n; (n = mg_read(c, buf, sizeof buf)) > 0;)
+		*bytes += (size_t)n;
+	mg_close_connection(c);
+	return status;
+}
+
+static int query_main(int argc, char **argv)
+{
+	const char *url = flag(argc, argv, "--url", NULL);
+	const char *trace = flag(argc, argv, "--trace-id", NULL), *span = flag(argc, argv, "--span-id", NULL);
+	int runs = (int)strtol(flag(argc, argv, "--runs", "20"), NULL, 10);
+	char host[128];
+	int port;
+	if (!url || !trace || !span || runs < 1 || runs > 1000 ||
+	    sscanf(url, "http://%127[^:/]:%d", host, &port) != 2) {
+		fputs("usage: loadgen query --url http://HOST:PORT --trace-id HEX --span-id HEX [--runs N]\n", stderr);
+		return 2;
+	}
+	char paths[6][256];
+	snprintf(paths[0], sizeof paths[0], "/api/traces");
+	snprintf(paths[1], sizeof paths[1], "/api/traces/%s", trace);
+	snprintf(paths[2], sizeof paths[2], "/api/spans/%s", span);
+	snprintf(paths[3], sizeof paths[3], "/api/scores?trace_id=%s", trace);
+	snprintf(paths[4], sizeof paths[4], "/api/projects");
+	snprintf(paths[5], sizeof paths[5], "/api/health");
+	static const char *const names[6] = {
+		"/api/traces", "/api/traces/{id}", "/api/spans/{id}", "/api/scores?trace_id=", "/api/projects", "/api/health",
+	};
+	mg_init_library(0);
+	double *ms = calloc((size_t)runs, sizeof *ms);
+	int bad = 0;
+	for (int p = 0; p < 6; p++) {
+		int status = 0;
+		size_t bytes = 0;
+		for (int r = 0; r < runs; r++) {
+			double t0 = now_s();
+			status = get_once(host, port, paths[p], &bytes);
+			ms[r] = (now_s() - t0) * 1000.0;
+		}
+		qsort(ms, (size_t)runs, sizeof *ms, cmp_double);
+		printf("GET %s median ms: %.2f (status %d, %zu bytes, %d runs)\n", names[p],
+		       quantile(ms, (size_t)runs, 0.5), status, bytes, runs);
+		bad |= status != 200;
+	}
+	free(ms);
+	mg_exit_library();
+	return bad;
+}
+
+static int freeport_main(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof sa;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+		perror("loadgen freeport");
+		return 1;
+	}
+	printf("%u\n", ntohs(sa.sin_port));
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "ingest") == 0)
+		return ingest_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "query") == 0)
+		return query_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "freeport") == 0)
+		return freeport_main();
+	fputs("usage: loadgen ingest|query|freeport ... (see tests/bench/loadgen.c)\n", stderr);
+	return 2;
+}

@@ -1,0 +1,88 @@
+#!/bin/sh
+# run.sh: the body of `make bench` (./tracelite is built). Starts
+# `tracelite serve` on a free loopback port with a fresh data directory,
+# ingests pre-generated demo traffic as OTLP/JSON and then as OTLP/protobuf
+# from 4 client threads (tests/bench/loadgen.c), loads the store to
+# BENCH_SPANS spans (default 1,000,000; half per encoding), times every read
+# endpoint (median of 20), stops the server and measures the data directory.
+# Prints one figure per line; never fails on a time. BENCH_SPANS=N scales it;
+# BENCH_BUILD (default build) names the build directory whose objects and
+# tracelite binary to use.
+cd "$(dirname "$0")/../.." || exit 2
+SPANS=${BENCH_SPANS:-1000000}
+B=${BENCH_BUILD:-build}
+TL=./tracelite
+[ "$B" = build ] || TL=$B/tracelite
+CC=${CC:-cc}
+PKGS="sqlite3 libzstd libprotobuf-c libcjson zlib"
+
+# shellcheck disable=SC2046
+$CC -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$B -Isrc $(pkg-config --cflags $PKGS) \
+	-o $B/loadgen tests/bench/loadgen.c $(ls $B/*.o | grep -v '/main\.o$') \
+	-lcivetweb $(pkg-config --libs $PKGS) -lmbedcrypto -lpthread -lm || exit 1
+
+DIR=$(mktemp -d /tmp/tracelite-bench.XXXXXX)
+PORT=$($B/loadgen freeport) || exit 1
+URL=http://127.0.0.1:$PORT
+$TL serve --listen 127.0.0.1:$PORT --data "$DIR/data" >"$DIR/server.log" 2>&1 &
+PID=$!
+cleanup() {
+	kill "$PID" 2>/dev/null
+	wait "$PID" 2>/dev/null
+	rm -rf "$DIR"
+}
+trap cleanup EXIT INT TERM
+
+i=0
+until curl -sf "$URL/api/health" >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
+		echo "bench: server did not start:"
+		cat "$DIR/server.log"
+		exit 1
+	fi
+	sleep 0.1
+done
+
+# value NAME FILE: the number after "NAME: " in FILE
+value() { sed -n "s/^$1: \([0-9.]*\).*/\1/p" "$2" | head -n 1; }
+hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$PID/status"; }
+
+echo "bench: $($TL version 2>/dev/null), $(nproc) CPUs, BENCH_SPANS=$SPANS"
+HALF=$((SPANS / 2))
+$B/loadgen ingest --url "$URL/v1/traces" --format json --spans $HALF --first-trace 0 >"$DIR/json.out" || true
+$B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans $HALF --first-trace 100000000 \
+	>"$DIR/pb.out" || true
+cat "$DIR/json.out" "$DIR/pb.out" | grep -v '^sample ids'
+echo "server peak RSS after ingest MB: $(( $(hwm) / 1024 ))"
+
+stored=$(( $(value "json spans stored" "$DIR/json.out") + $(value "protobuf spans stored" "$DIR/pb.out") ))
+if [ "$stored" -lt "$SPANS" ]; then
+	# top up through the HTTP path with a different seed (distinct trace ids)
+	missing=$((SPANS - stored))
+	$TL demo --url "$URL/v1/traces" --seed 7 --traces $((missing / 5 + 1)) >"$DIR/demo.out" 2>&1
+	cat "$DIR/demo.out"
+	added=$(sed -n 's/.* traces, \([0-9]*\) spans.*/\1/p' "$DIR/demo.out")
+	stored=$((stored + ${added:-0}))
+fi
+echo "spans stored: $stored"
+
+set -- $(sed -n 's/^sample ids: //p' "$DIR/pb.out")
+if [ $# -eq 2 ]; then
+	$B/loadgen query --url "$URL" --trace-id "$1" --span-id "$2" --runs 20 || true
+else
+	echo "bench: no sample ids, query timings skipped"
+fi
+echo "server peak RSS MB: $(( $(hwm) / 1024 ))"
+
+kill "$PID"
+wait "$PID" 2>/dev/null
+bytes=$(du -sb "$DIR/data" | cut -f1)
+echo "data dir bytes (after shutdown): $bytes"
+awk -v d="$bytes" -v s="$stored" -v j="$(value "json raw OTLP bytes per span" "$DIR/json.out")" \
+	-v p="$(value "protobuf raw OTLP bytes per span" "$DIR/pb.out")" 'BEGIN {
+	if (s == 0) exit
+	printf "bytes on disk per span: %.0f\n", d / s
+	if (j > 0) printf "bytes on disk per raw OTLP/JSON byte: %.3f\n", d / s / j
+	if (p > 0) printf "bytes on disk per raw OTLP/protobuf byte: %.3f\n", d / s / p
+}'
