@@ -85,19 +85,30 @@ void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 	cJSON_AddStringToObject(o, "error", msg);
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	/* A body we did not read would be parsed as the next request: close. */
-	http_send(c, status, "application/json", text, strlen(text),
-	          status == 503 ? "Retry-After: 1\r\n" : status == 413 ? "Connection: close\r\n" : "");
+	http_send(c, status, "application/json", text, strlen(text), status == 503 ? "Retry-After: 1\r\n" : "");
 	cJSON_free(text);
+}
+
+void http_discard_body(struct mg_connection *c, size_t max)
+{
+	char buf[16384];
+	size_t total = 0;
+	int n;
+	while (total <= max && (n = mg_read(c, buf, sizeof buf)) > 0)
+		total += (size_t)n;
+	if (total > max || n < 0)
+		mg_disable_keep_alive(c);
 }
 
 int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len, char *err, size_t errlen)
 {
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	size_t cap = ri->content_length > 0 ? (size_t)ri->content_length : 64 * 1024, used = 0;
-	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
+	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max) {
+		http_discard_body(c, 2 * max);
 		return err_set(err, errlen, ERR_TOO_LARGE, "body of %lld bytes exceeds %zu MiB", ri->content_length,
 		               max >> 20);
+	}
 	char *buf = malloc(cap + 1);
 	if (!buf)
 		abort();
@@ -105,6 +116,7 @@ int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len
 		if (used == cap) {
 			if (cap >= max) {
 				free(buf);
+				http_discard_body(c, max);
 				return err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %zu MiB", max >> 20);
 			}
 			cap = cap * 2 > max ? max : cap * 2;

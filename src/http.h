@@ -29,6 +29,10 @@ void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
  * ERR_TOO_LARGE past max bytes, ERR_BAD_INPUT if the client went away. */
 int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len, char *err, size_t errlen);
 
+/* Reads and drops up to max bytes of the request body so an early error
+ * reply reaches the client; past max the connection is closed after it. */
+void http_discard_body(struct mg_connection *c, size_t max);
+
 /* Copies query parameter name (URL-decoded) into buf. Returns 1 if present,
  * 0 if absent, -1 if longer than buf. */
 int http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen);

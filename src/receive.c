@@ -39,8 +39,7 @@ static void reply_error(struct mg_connection *c, int status, int protobuf, const
 	if (!buf)
 		abort();
 	tl__rpc_status__pack(&st, buf);
-	http_send(c, status, "application/x-protobuf", buf, len,
-	          status == 503 ? "Retry-After: 1\r\n" : status == 413 ? "Connection: close\r\n" : "");
+	http_send(c, status, "application/x-protobuf", buf, len, status == 503 ? "Retry-After: 1\r\n" : "");
 	free(buf);
 }
 
@@ -99,16 +98,16 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	if (route != INGEST_OTLP && !ct)
 		enc = INGEST_JSON; /* curl -d without -H: be kind on the JSON-only routes */
 	if (enc < 0 || (route != INGEST_OTLP && enc != INGEST_JSON)) {
+		http_discard_body(c, SPAN_MAX_BODY);
 		reply_error(c, 415, 0,
 		            route == INGEST_OTLP ? "Content-Type must be application/x-protobuf or application/json"
 		                                 : "Content-Type must be application/json");
-		mg_disable_keep_alive(c);
 		return;
 	}
 	const char *project = mg_get_header(c, "X-Project-ID");
 	if (project && strlen(project) > PROJECT_HEADER_MAX) {
+		http_discard_body(c, SPAN_MAX_BODY);
 		reply_error(c, 400, protobuf, "X-Project-ID: longer than 256 characters");
-		mg_disable_keep_alive(c);
 		return;
 	}
 	char *body = NULL;
@@ -116,7 +115,6 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	int rc = http_read_body(c, SPAN_MAX_BODY, &body, &len, err, sizeof err);
 	if (rc) {
 		reply_error(c, err_http_status(rc), protobuf, err);
-		mg_disable_keep_alive(c);
 		return;
 	}
 	struct span_batch *b = span_batch_new(project);
