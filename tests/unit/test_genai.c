@@ -1,0 +1,467 @@
+/* test_genai.c: genai_normalize against every convention of the DESIGN.md
+ * table: each key alone, precedence between conventions, value types
+ * (int, integral double, numeric string, negatives) and message flattening. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "genai.h"
+#include "otlp_build.h"
+#include "test.h"
+
+struct fx {
+	struct arena *a;
+	Tl__Span sp;
+	Tl__Resource res;
+	struct span s;
+};
+
+static void fx_init(struct fx *f)
+{
+	f->a = arena_new();
+	tl__span__init(&f->sp);
+	tl__resource__init(&f->res);
+	memset(&f->s, 0, sizeof f->s);
+}
+
+static void fx_free(struct fx *f)
+{
+	arena_free(f->a);
+}
+
+static void str(struct fx *f, const char *k, const char *v)
+{
+	otlp_attr_str(f->a, &f->sp.attributes, &f->sp.n_attributes, k, v);
+}
+static void num(struct fx *f, const char *k, int64_t v)
+{
+	otlp_attr_int(f->a, &f->sp.attributes, &f->sp.n_attributes, k, v);
+}
+static void dbl(struct fx *f, const char *k, double v)
+{
+	otlp_attr_double(f->a, &f->sp.attributes, &f->sp.n_attributes, k, v);
+}
+static void res_str(struct fx *f, const char *k, const char *v)
+{
+	otlp_attr_str(f->a, &f->res.attributes, &f->res.n_attributes, k, v);
+}
+
+static struct span *norm(struct fx *f)
+{
+	/* dirty the fields first: genai_normalize must set every one */
+	memset(&f->s, 0x5a, sizeof f->s);
+	f->s.otlp = &f->sp;
+	f->s.resource = f->res.n_attributes ? &f->res : NULL;
+	genai_normalize(&f->s, f->a);
+	return &f->s;
+}
+
+static int streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* One attribute under key with value val: returns the resulting type. */
+static int type_of(const char *key, const char *val)
+{
+	struct fx f;
+	fx_init(&f);
+	str(&f, key, val);
+	int t = norm(&f)->type;
+	fx_free(&f);
+	return t;
+}
+
+static void test_types(void)
+{
+	static const struct { const char *key, *val; int type; } cases[] = {
+		{"gen_ai.operation.name", "chat", SPAN_TYPE_LLM},
+		{"gen_ai.operation.name", "text_completion", SPAN_TYPE_LLM},
+		{"gen_ai.operation.name", "generate_content", SPAN_TYPE_LLM},
+		{"gen_ai.operation.name", "embeddings", SPAN_TYPE_EMBEDDING},
+		{"gen_ai.operation.name", "execute_tool", SPAN_TYPE_TOOL},
+		{"gen_ai.operation.name", "invoke_agent", SPAN_TYPE_AGENT},
+		{"gen_ai.operation.name", "create_agent", SPAN_TYPE_AGENT},
+		{"gen_ai.operation.name", "retrieval", SPAN_TYPE_RETRIEVAL},
+		{"gen_ai.operation.name", "teleport", SPAN_TYPE_SPAN},
+		{"openinference.span.kind", "LLM", SPAN_TYPE_LLM},
+		{"openinference.span.kind", "TOOL", SPAN_TYPE_TOOL},
+		{"openinference.span.kind", "AGENT", SPAN_TYPE_AGENT},
+		{"openinference.span.kind", "RETRIEVER", SPAN_TYPE_RETRIEVAL},
+		{"openinference.span.kind", "RERANKER", SPAN_TYPE_RETRIEVAL},
+		{"openinference.span.kind", "EMBEDDING", SPAN_TYPE_EMBEDDING},
+		{"openinference.span.kind", "CHAIN", SPAN_TYPE_SPAN},
+		{"openinference.span.kind", "llm", SPAN_TYPE_LLM},
+		{"traceloop.span.kind", "workflow", SPAN_TYPE_SPAN},
+		{"traceloop.span.kind", "task", SPAN_TYPE_SPAN},
+		{"traceloop.span.kind", "agent", SPAN_TYPE_AGENT},
+		{"traceloop.span.kind", "tool", SPAN_TYPE_TOOL},
+		{"traceloop.span.kind", "llm", SPAN_TYPE_LLM},
+		{"tracelite.span.type", "llm", SPAN_TYPE_LLM},
+		{"tracelite.span.type", "tool", SPAN_TYPE_TOOL},
+		{"tracelite.span.type", "retrieval", SPAN_TYPE_RETRIEVAL},
+		{"tracelite.span.type", "agent", SPAN_TYPE_AGENT},
+		{"tracelite.span.type", "embedding", SPAN_TYPE_EMBEDDING},
+		{"tracelite.span.type", "span", SPAN_TYPE_SPAN},
+		{"span_type", "generation", SPAN_TYPE_LLM},
+		{"span_type", "tool", SPAN_TYPE_TOOL},
+		{"span_type", "event", SPAN_TYPE_SPAN},
+		{"span_type", "reasoning", SPAN_TYPE_SPAN},
+		{"http.method", "GET", SPAN_TYPE_SPAN},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int t = type_of(cases[i].key, cases[i].val);
+		CHECK(t == cases[i].type, "%s=%s gave %s", cases[i].key, cases[i].val, span_type_name(t));
+	}
+
+	struct fx f;
+	/* precedence: OTel over OpenInference over traceloop over tracelite, in any order */
+	fx_init(&f);
+	str(&f, "tracelite.span.type", "embedding");
+	str(&f, "traceloop.span.kind", "tool");
+	str(&f, "openinference.span.kind", "AGENT");
+	str(&f, "gen_ai.operation.name", "chat");
+	CHECK(norm(&f)->type == SPAN_TYPE_LLM, "otel first");
+	fx_free(&f);
+	fx_init(&f);
+	str(&f, "tracelite.span.type", "embedding");
+	str(&f, "openinference.span.kind", "AGENT");
+	str(&f, "traceloop.span.kind", "tool");
+	CHECK(norm(&f)->type == SPAN_TYPE_AGENT, "openinference second");
+	fx_free(&f);
+	fx_init(&f);
+	str(&f, "span_type", "retrieval");
+	str(&f, "tracelite.span.type", "embedding");
+	CHECK(norm(&f)->type == SPAN_TYPE_EMBEDDING, "tracelite.span.type over span_type");
+	fx_free(&f);
+	/* an unknown value falls through to the next convention */
+	fx_init(&f);
+	str(&f, "gen_ai.operation.name", "teleport");
+	str(&f, "openinference.span.kind", "TOOL");
+	CHECK(norm(&f)->type == SPAN_TYPE_TOOL, "unknown otel op falls through");
+	fx_free(&f);
+	/* an explicit CHAIN stays a span even with a model */
+	fx_init(&f);
+	str(&f, "openinference.span.kind", "CHAIN");
+	str(&f, "llm.model_name", "gpt-4o");
+	CHECK(norm(&f)->type == SPAN_TYPE_SPAN, "explicit chain");
+	fx_free(&f);
+	/* fallbacks: model, token count, nothing */
+	fx_init(&f);
+	str(&f, "gen_ai.request.model", "gpt-4o");
+	CHECK(norm(&f)->type == SPAN_TYPE_LLM, "model implies llm");
+	fx_free(&f);
+	fx_init(&f);
+	num(&f, "llm.token_count.prompt", 0);
+	CHECK(norm(&f)->type == SPAN_TYPE_LLM, "token count implies llm");
+	fx_free(&f);
+	fx_init(&f);
+	num(&f, "gen_ai.operation.name", 3);
+	CHECK(norm(&f)->type == SPAN_TYPE_SPAN, "non-string kind ignored");
+	fx_free(&f);
+	/* no attributes at all, and a NULL otlp */
+	fx_init(&f);
+	struct span *s = norm(&f);
+	CHECK(s->type == SPAN_TYPE_SPAN && !s->model && !s->provider && !s->input_text &&
+	      !s->output_text && !s->session_id && !s->user_id && s->input_tokens == 0 &&
+	      s->output_tokens == 0 && s->cache_read_tokens == 0 && s->cache_write_tokens == 0 &&
+	      s->has_cost == 0 && s->cost_usd == 0, "empty span fully reset");
+	memset(&f.s, 0x5a, sizeof f.s);
+	f.s.otlp = NULL;
+	f.s.resource = NULL;
+	genai_normalize(&f.s, f.a);
+	CHECK(f.s.type == SPAN_TYPE_SPAN && !f.s.model, "NULL otlp");
+	fx_free(&f);
+}
+
+/* Each of keys[] is given alone, so each later key proves precedence. */
+static void check_chain(const char *what, const char *const *keys, size_t n,
+                        const char *(*get)(struct span *))
+{
+	for (size_t first = 0; first < n; first++) {
+		struct fx f;
+		fx_init(&f);
+		/* add in reverse so attribute order never decides */
+		for (size_t j = n; j-- > first;)
+			str(&f, keys[j], keys[j]);
+		const char *got = get(norm(&f));
+		CHECK(streq(got, keys[first]), "%s: want %s got %s", what, keys[first], got ? got : "(null)");
+		fx_free(&f);
+	}
+}
+
+static const char *get_provider(struct span *s) { return s->provider; }
+static const char *get_model(struct span *s) { return s->model; }
+static const char *get_session(struct span *s) { return s->session_id; }
+static const char *get_user(struct span *s) { return s->user_id; }
+static const char *get_input(struct span *s) { return s->input_text; }
+static const char *get_output(struct span *s) { return s->output_text; }
+
+static void test_strings(void)
+{
+	static const char *const prov[] = {"gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system"};
+	static const char *const model[] = {"gen_ai.response.model", "gen_ai.request.model", "llm.model_name"};
+	static const char *const sess[] = {"gen_ai.conversation.id", "session.id"};
+	static const char *const user[] = {"user.id", "enduser.id"};
+	static const char *const in[] = {"gen_ai.input.messages", "input.value", "gen_ai.prompt",
+	                                  "gen_ai.tool.call.arguments"};
+	static const char *const out[] = {"gen_ai.output.messages", "output.value", "gen_ai.completion",
+	                                   "gen_ai.tool.call.result"};
+	check_chain("provider", prov, 4, get_provider);
+	check_chain("model", model, 3, get_model);
+	check_chain("session", sess, 2, get_session);
+	check_chain("user", user, 2, get_user);
+	check_chain("input", in, 4, get_input);
+	check_chain("output", out, 4, get_output);
+
+	struct fx f;
+	/* strings point into the attributes; empty strings do not count */
+	fx_init(&f);
+	str(&f, "gen_ai.response.model", "");
+	str(&f, "gen_ai.request.model", "claude-sonnet-4");
+	struct span *s = norm(&f);
+	CHECK(s->model == f.sp.attributes[1]->value->string_value, "model points into attrs");
+	fx_free(&f);
+	/* resource session/user only when the span has none */
+	fx_init(&f);
+	res_str(&f, "session.id", "res-sess");
+	res_str(&f, "enduser.id", "res-user");
+	str(&f, "user.id", "span-user");
+	s = norm(&f);
+	CHECK(streq(s->session_id, "res-sess"), "session from resource");
+	CHECK(streq(s->user_id, "span-user"), "span user beats resource");
+	fx_free(&f);
+	fx_init(&f);
+	res_str(&f, "user.id", "res-user");
+	res_str(&f, "gen_ai.request.model", "not-read-from-resource");
+	str(&f, "enduser.id", "span-enduser");
+	s = norm(&f);
+	CHECK(streq(s->user_id, "span-enduser"), "any span convention beats the resource");
+	CHECK(s->model == NULL, "resource model ignored");
+	fx_free(&f);
+	/* integer ids are formatted */
+	fx_init(&f);
+	num(&f, "user.id", 42);
+	num(&f, "session.id", -7);
+	s = norm(&f);
+	CHECK(streq(s->user_id, "42") && streq(s->session_id, "-7"), "int ids %s %s", s->user_id, s->session_id);
+	fx_free(&f);
+	/* non-string model ignored, next convention used */
+	fx_init(&f);
+	num(&f, "gen_ai.response.model", 4);
+	str(&f, "llm.model_name", "m");
+	CHECK(streq(norm(&f)->model, "m"), "int model ignored");
+	fx_free(&f);
+}
+
+static void test_tokens(void)
+{
+	struct fx f;
+	static const struct { const char *key; int which; } keys[] = {
+		{"gen_ai.usage.input_tokens", 0}, {"gen_ai.usage.prompt_tokens", 0},
+		{"llm.token_count.prompt", 0}, {"gen_ai.usage.output_tokens", 1},
+		{"gen_ai.usage.completion_tokens", 1}, {"llm.token_count.completion", 1},
+		{"gen_ai.usage.cache_read.input_tokens", 2},
+		{"llm.token_count.prompt_details.cache_read", 2},
+		{"gen_ai.usage.cache_creation.input_tokens", 3},
+		{"llm.token_count.prompt_details.cache_write", 3},
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		fx_init(&f);
+		num(&f, keys[i].key, 100 + (int64_t)i);
+		struct span *s = norm(&f);
+		int64_t got[4] = {s->input_tokens, s->output_tokens, s->cache_read_tokens, s->cache_write_tokens};
+		for (int w = 0; w < 4; w++)
+			CHECK(got[w] == (w == keys[i].which ? 100 + (int64_t)i : 0), "%s slot %d = %lld", keys[i].key,
+			      w, (long long)got[w]);
+		CHECK(s->type == SPAN_TYPE_LLM, "%s implies llm", keys[i].key);
+		fx_free(&f);
+	}
+	/* precedence within one concept, attribute order reversed */
+	fx_init(&f);
+	num(&f, "llm.token_count.prompt", 3);
+	num(&f, "gen_ai.usage.prompt_tokens", 2);
+	num(&f, "gen_ai.usage.input_tokens", 1);
+	num(&f, "llm.token_count.completion", 30);
+	num(&f, "gen_ai.usage.completion_tokens", 20);
+	num(&f, "llm.token_count.prompt_details.cache_write", 9);
+	num(&f, "gen_ai.usage.cache_creation.input_tokens", 8);
+	struct span *s = norm(&f);
+	CHECK(s->input_tokens == 1 && s->output_tokens == 20 && s->cache_write_tokens == 8, "token precedence");
+	fx_free(&f);
+	/* value types: double integral yes, fractional no, strings, negatives */
+	fx_init(&f);
+	dbl(&f, "gen_ai.usage.input_tokens", 12.5);   /* ignored */
+	dbl(&f, "gen_ai.usage.prompt_tokens", 12.0);  /* used */
+	str(&f, "gen_ai.usage.output_tokens", "-5");  /* ignored */
+	str(&f, "gen_ai.usage.completion_tokens", "77");
+	str(&f, "gen_ai.usage.cache_read.input_tokens", "1e3");
+	num(&f, "gen_ai.usage.cache_creation.input_tokens", -1);  /* ignored */
+	str(&f, "llm.token_count.prompt_details.cache_write", "abc"); /* ignored */
+	s = norm(&f);
+	CHECK(s->input_tokens == 12, "double 12.0 -> %lld", (long long)s->input_tokens);
+	CHECK(s->output_tokens == 77, "string 77 -> %lld", (long long)s->output_tokens);
+	CHECK(s->cache_read_tokens == 1000, "string 1e3 -> %lld", (long long)s->cache_read_tokens);
+	CHECK(s->cache_write_tokens == 0, "negatives and junk ignored");
+	fx_free(&f);
+	fx_init(&f);
+	str(&f, "gen_ai.usage.input_tokens", "123456789012345678");
+	dbl(&f, "gen_ai.usage.output_tokens", NAN);
+	dbl(&f, "llm.token_count.completion", 1e300);
+	otlp_attr_bool(f.a, &f.sp.attributes, &f.sp.n_attributes, "gen_ai.usage.cache_read.input_tokens", 1);
+	s = norm(&f);
+	CHECK(s->input_tokens == 123456789012345678LL, "long digit string exact");
+	CHECK(s->output_tokens == 0 && s->cache_read_tokens == 0, "nan, huge and bool ignored");
+	fx_free(&f);
+}
+
+static void test_cost(void)
+{
+	static const char *const keys[] = {"llm.cost.total", "gen_ai.usage.cost", "tracelite.cost_usd"};
+	struct fx f;
+	for (size_t first = 0; first < 3; first++) {
+		fx_init(&f);
+		for (size_t j = 3; j-- > first;)
+			dbl(&f, keys[j], 0.5 + (double)j);
+		struct span *s = norm(&f);
+		CHECK(s->has_cost == 1 && s->cost_usd == 0.5 + (double)first, "cost %s -> %g", keys[first], s->cost_usd);
+		fx_free(&f);
+	}
+	fx_init(&f);
+	dbl(&f, "llm.cost.total", -1);
+	str(&f, "gen_ai.usage.cost", "0.0025");
+	struct span *s = norm(&f);
+	CHECK(s->has_cost && fabs(s->cost_usd - 0.0025) < 1e-12, "string cost, negative skipped");
+	fx_free(&f);
+	fx_init(&f);
+	num(&f, "tracelite.cost_usd", 0);
+	s = norm(&f);
+	CHECK(s->has_cost == 1 && s->cost_usd == 0, "zero cost is a cost");
+	fx_free(&f);
+	fx_init(&f);
+	str(&f, "llm.cost.total", "free");
+	CHECK(norm(&f)->has_cost == 0, "junk cost ignored");
+	fx_free(&f);
+}
+
+static void test_messages(void)
+{
+	struct fx f;
+	/* OpenInference flattened, attributes out of order, index 10 after 2 */
+	fx_init(&f);
+	str(&f, "llm.input_messages.10.message.content", "ten");
+	str(&f, "llm.input_messages.1.message.content", "Hi there");
+	str(&f, "llm.input_messages.0.message.role", "system");
+	str(&f, "llm.input_messages.1.message.role", "user");
+	str(&f, "llm.input_messages.0.message.content", "Be brief.");
+	str(&f, "llm.input_messages.2.message.role", "assistant");
+	str(&f, "llm.input_messages.10.message.role", "user");
+	str(&f, "llm.output_messages.0.message.role", "assistant");
+	str(&f, "llm.output_messages.0.message.content", "Hello!");
+	str(&f, "llm.input_messages.x.message.role", "bogus");
+	str(&f, "llm.input_messages.3.message.name", "ignored");
+	struct span *s = norm(&f);
+	CHECK(streq(s->input_text, "system: Be brief.\nuser: Hi there\nassistant: \nuser: ten"), "oi input [%s]",
+	      s->input_text);
+	CHECK(streq(s->output_text, "assistant: Hello!"), "oi output [%s]", s->output_text);
+	fx_free(&f);
+	/* OpenLLMetry */
+	fx_init(&f);
+	str(&f, "gen_ai.prompt.1.content", "What is 2+2?");
+	str(&f, "gen_ai.prompt.0.role", "system");
+	str(&f, "gen_ai.prompt.0.content", "You add.");
+	str(&f, "gen_ai.prompt.1.role", "user");
+	str(&f, "gen_ai.completion.0.role", "assistant");
+	str(&f, "gen_ai.completion.0.content", "4");
+	s = norm(&f);
+	CHECK(streq(s->input_text, "system: You add.\nuser: What is 2+2?"), "llmetry input [%s]", s->input_text);
+	CHECK(streq(s->output_text, "assistant: 4"), "llmetry output [%s]", s->output_text);
+	fx_free(&f);
+	/* content without role */
+	fx_init(&f);
+	str(&f, "gen_ai.completion.0.content", "bare");
+	CHECK(streq(norm(&f)->output_text, "bare"), "content only");
+	fx_free(&f);
+	/* precedence: gen_ai.input.messages > input.value > llm.input_messages > gen_ai.prompt.N > gen_ai.prompt */
+	fx_init(&f);
+	str(&f, "gen_ai.prompt", "plain prompt");
+	str(&f, "gen_ai.prompt.0.content", "llmetry");
+	s = norm(&f);
+	CHECK(streq(s->input_text, "llmetry"), "prompt.N over prompt [%s]", s->input_text);
+	str(&f, "llm.input_messages.0.message.content", "oi");
+	s = norm(&f);
+	CHECK(streq(s->input_text, "oi"), "oi over llmetry [%s]", s->input_text);
+	str(&f, "input.value", "{\"q\":1}");
+	s = norm(&f);
+	CHECK(streq(s->input_text, "{\"q\":1}"), "input.value over oi [%s]", s->input_text);
+	str(&f, "gen_ai.input.messages", "[{\"role\":\"user\"}]");
+	s = norm(&f);
+	CHECK(s->input_text == f.sp.attributes[f.sp.n_attributes - 1]->value->string_value,
+	      "gen_ai.input.messages kept as is");
+	fx_free(&f);
+	/* output precedence mirrors input */
+	fx_init(&f);
+	str(&f, "gen_ai.completion", "c");
+	str(&f, "gen_ai.completion.0.content", "lm");
+	str(&f, "llm.output_messages.0.message.content", "oi");
+	s = norm(&f);
+	CHECK(streq(s->output_text, "oi"), "oi output first [%s]", s->output_text);
+	str(&f, "output.value", "ov");
+	str(&f, "gen_ai.output.messages", "gm");
+	CHECK(streq(norm(&f)->output_text, "gm"), "gen_ai.output.messages first");
+	fx_free(&f);
+	/* many messages exercise the arena growth of the part list */
+	fx_init(&f);
+	char key[64], val[16];
+	for (int i = 99; i >= 0; i--) {
+		snprintf(key, sizeof key, "llm.input_messages.%d.message.content", i);
+		snprintf(val, sizeof val, "m%d", i);
+		str(&f, key, val);
+	}
+	s = norm(&f);
+	CHECK(s->input_text && strncmp(s->input_text, "m0\nm1\nm2\n", 9) == 0, "100 messages sorted");
+	CHECK(s->input_text && strlen(s->input_text) == 10 * 2 + 90 * 3 + 99, "100 messages length");
+	fx_free(&f);
+}
+
+/* Structured message attributes become compact JSON. */
+static void test_structured(void)
+{
+	struct fx f;
+	fx_init(&f);
+	Tl__AnyValue *arr = otlp_any_new(f.a);
+	arr->value_case = TL__ANY_VALUE__VALUE_ARRAY_VALUE;
+	arr->array_value = arena_alloc(f.a, sizeof *arr->array_value);
+	tl__array_value__init(arr->array_value);
+	Tl__AnyValue *msg = otlp_any_new(f.a);
+	msg->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
+	msg->kvlist_value = arena_alloc(f.a, sizeof *msg->kvlist_value);
+	tl__key_value_list__init(msg->kvlist_value);
+	otlp_attr_str(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "role", "user");
+	otlp_attr_str(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "content", "a \"q\"\n\x01");
+	otlp_attr_int(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "n", -3);
+	otlp_attr_double(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "x", 0.5);
+	otlp_attr_bool(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "ok", 1);
+	Tl__AnyValue *bytes = otlp_any_new(f.a);
+	bytes->value_case = TL__ANY_VALUE__VALUE_BYTES_VALUE;
+	bytes->bytes_value.data = (uint8_t *)"hi!?";
+	bytes->bytes_value.len = 4;
+	otlp_push(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, otlp_kv_new(f.a, "b", bytes));
+	otlp_push(f.a, &arr->array_value->values, &arr->array_value->n_values, msg);
+	otlp_push(f.a, &f.sp.attributes, &f.sp.n_attributes, otlp_kv_new(f.a, "gen_ai.input.messages", arr));
+	struct span *s = norm(&f);
+	const char *want = "[{\"role\":\"user\",\"content\":\"a \\\"q\\\"\\n\\u0001\",\"n\":-3,\"x\":0.5,"
+	                   "\"ok\":true,\"b\":\"aGkhPw==\"}]";
+	CHECK(streq(s->input_text, want), "json [%s]", s->input_text);
+	fx_free(&f);
+}
+
+int main(void)
+{
+	test_types();
+	test_strings();
+	test_tokens();
+	test_cost();
+	test_messages();
+	test_structured();
+	return test_done();
+}
