@@ -24,7 +24,7 @@ deps:
 	@sh packaging/deps.sh
 
 tracelite: $(B)/tracelite
-	cp $(B)/tracelite $@
+	cp $(B)/tracelite $@.tmp && mv -f $@.tmp $@
 
 $(B)/tracelite: $(OBJS)
 	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)

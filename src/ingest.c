@@ -89,6 +89,16 @@ static int decode_protobuf(const void *body, size_t len, struct span_batch *b, c
 	return span_batch_add_request(b, req, err, errlen);
 }
 
+/* A JSON body on /v1/traces without resourceSpans but with CognObserve's
+ * spans or name is CognObserve's shape; anything else (a logs export, {})
+ * goes to the OTLP decoder, which names what is missing. */
+static int is_cognobserve(const cJSON *root)
+{
+	return cJSON_IsObject(root) && !cJSON_GetObjectItemCaseSensitive(root, "resourceSpans") &&
+	       !cJSON_GetObjectItemCaseSensitive(root, "resource_spans") &&
+	       (cJSON_GetObjectItemCaseSensitive(root, "spans") || cJSON_GetObjectItemCaseSensitive(root, "name"));
+}
+
 static int decode_json(enum ingest_route route, const char *body, size_t len, struct span_batch *b, char *err,
                        size_t errlen)
 {
@@ -100,20 +110,18 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 		return err_set(err, errlen, ERR_BAD_INPUT, "invalid JSON at byte %zu%s", at,
 		               at >= len ? " (truncated?)" : "");
 	}
+	if (route == INGEST_OTLP && !is_cognobserve(root)) {
+		Tl__ExportTraceServiceRequest *req = NULL;
+		rc = otlp_json_decode(root, b->arena, &req, err, errlen);
+		if (!rc)
+			rc = span_batch_add_request(b, req, err, errlen);
+		cJSON_Delete(root);
+		return rc;
+	}
+	b->native = 1;
 	switch (route) {
 	case INGEST_OTLP:
-		if (cJSON_IsObject(root) && !cJSON_GetObjectItemCaseSensitive(root, "resourceSpans") &&
-		    !cJSON_GetObjectItemCaseSensitive(root, "resource_spans") &&
-		    (cJSON_GetObjectItemCaseSensitive(root, "spans") || cJSON_GetObjectItemCaseSensitive(root, "name"))) {
-			/* CognObserve's shape; anything else (a logs export, {}) goes to
-			 * the OTLP decoder, which names what is missing. */
-			rc = native_cognobserve_decode(root, b, err, errlen);
-		} else {
-			Tl__ExportTraceServiceRequest *req = NULL;
-			rc = otlp_json_decode(root, b->arena, &req, err, errlen);
-			if (!rc)
-				rc = span_batch_add_request(b, req, err, errlen);
-		}
+		rc = native_cognobserve_decode(root, b, err, errlen);
 		break;
 	case INGEST_NEON_TRACES:
 		rc = native_neon_traces_decode(root, b, err, errlen);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "err.h"
 #include "http.h"
 #include "ingest.h"
@@ -69,22 +70,34 @@ static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct sp
 	http_send_json(c, 200, o);
 }
 
+/* The native shapes' clients (CognObserve, Neon) read success, trace_id
+ * and span_ids. */
 static void reply_native_ok(struct mg_connection *c, const struct span_batch *b)
 {
 	cJSON *o = cJSON_CreateObject();
+	char hex[33];
+	cJSON_AddBoolToObject(o, "success", 1);
 	cJSON_AddStringToObject(o, "status", "ok");
 	cJSON_AddNumberToObject(o, "accepted", (double)(b->nspans + b->nscores));
 	cJSON_AddNumberToObject(o, "rejected", (double)b->rejected);
 	if (b->rejected)
 		cJSON_AddStringToObject(o, "error", b->reject_msg);
-	cJSON *ids = cJSON_AddArrayToObject(o, "trace_ids");
+	if (b->nspans) {
+		span_id_to_hex(b->spans[0].trace_id, 16, hex);
+		cJSON_AddStringToObject(o, "trace_id", hex);
+	}
+	cJSON *traces = cJSON_AddArrayToObject(o, "trace_ids"), *spans = cJSON_AddArrayToObject(o, "span_ids");
 	for (size_t i = 0; i < b->nspans; i++) {
 		const struct span *s = &b->spans[i];
-		if (i > 0 && memcmp(s->trace_id, b->spans[i - 1].trace_id, 16) == 0)
-			continue;
-		char hex[33];
+		span_id_to_hex(s->span_id, 8, hex);
+		cJSON_AddItemToArray(spans, cJSON_CreateString(hex));
+		size_t k = 0;
+		while (k < i && memcmp(b->spans[k].trace_id, s->trace_id, 16) != 0)
+			k++;
+		if (k < i)
+			continue; /* trace already listed */
 		span_id_to_hex(s->trace_id, 16, hex);
-		cJSON_AddItemToArray(ids, cJSON_CreateString(hex));
+		cJSON_AddItemToArray(traces, cJSON_CreateString(hex));
 	}
 	http_send_json(c, 200, o);
 }
@@ -95,7 +108,7 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	const char *ct = mg_get_header(c, "Content-Type");
 	int enc = ingest_content_type(ct);
 	int protobuf = enc == INGEST_PROTOBUF;
-	if (route != INGEST_OTLP && !ct)
+	if (route != INGEST_OTLP && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0))
 		enc = INGEST_JSON; /* curl -d without -H: be kind on the JSON-only routes */
 	if (enc < 0 || (route != INGEST_OTLP && enc != INGEST_JSON)) {
 		http_discard_body(c, SPAN_MAX_BODY);
@@ -124,7 +137,7 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 		rc = writer_submit(app->writer, b, err, sizeof err);
 	if (rc)
 		reply_error(c, rc == ERR_STORE ? 503 : err_http_status(rc), protobuf, err);
-	else if (route == INGEST_OTLP)
+	else if (!b->native)
 		reply_otlp_ok(c, protobuf, b);
 	else
 		reply_native_ok(c, b);

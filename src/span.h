@@ -76,6 +76,7 @@ struct span_batch {
 	struct score *scores;
 	size_t nscores, score_cap;
 	const char *project_header;  /* X-Project-ID or NULL */
+	int native;                  /* decoded from a native JSON shape, not OTLP */
 	int64_t rejected;            /* spans refused (partial success) */
 	char reject_msg[256];        /* why the first one was refused */
 };
