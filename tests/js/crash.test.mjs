@@ -78,7 +78,7 @@ async function eachLimited(items, n, fn) {
 	}));
 }
 
-test('kill -9 during concurrent ingest loses no acknowledged span', { timeout: 240000 }, async () => {
+test('kill -9 during concurrent ingest loses no acknowledged span', { timeout: 240000 }, async (t) => {
 	const first = await startServer({ label: 'crash' });
 	const acked = new Map();
 	const anomalies = [];
@@ -92,6 +92,7 @@ test('kill -9 during concurrent ingest loses no acknowledged span', { timeout: 2
 	assert.deepEqual(anomalies, []);
 	const ackedSpans = [...acked.values()].reduce((n, s) => n + s.size, 0);
 	assert.ok(ackedSpans > 0, 'no request was acknowledged before the kill');
+	t.diagnostic(`${CLIENTS} clients: ${ackedSpans} spans in ${acked.size} traces acknowledged before SIGKILL`);
 
 	const second = await startServer({ label: 'crash-restart', dataDir: first.dataDir });
 	try {
@@ -124,11 +125,12 @@ test('kill -9 during concurrent ingest loses no acknowledged span', { timeout: 2
 			}
 		});
 		assert.deepEqual(disagreements.slice(0, 20), [], `${disagreements.length} of ${rows.length} summaries disagree`);
+		t.diagnostic(`after restart: ${rows.length} traces listed, all summaries agree with their spans`);
 
 		// The restarted server takes new work.
-		const t = makeTrace();
-		await postOtlp(second, t.spans, { headers: { 'X-Project-ID': PROJECT } });
-		assert.equal((await getJson(second, `/api/traces/${t.tid}`)).spans.length, SPANS_PER_TRACE);
+		const fresh = makeTrace();
+		await postOtlp(second, fresh.spans, { headers: { 'X-Project-ID': PROJECT } });
+		assert.equal((await getJson(second, `/api/traces/${fresh.tid}`)).spans.length, SPANS_PER_TRACE);
 	} finally {
 		await second.stop();
 	}

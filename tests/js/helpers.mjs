@@ -70,8 +70,10 @@ class Server {
 	/* SIGTERM; the server must exit with status 0 within the timeout. */
 	async stop(timeoutMs = 30000) {
 		if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
-		const timer = sleep(timeoutMs).then(() => 'timeout');
-		const res = await Promise.race([this.exit, timer]);
+		let timer;
+		const timeout = new Promise((r) => { timer = setTimeout(r, timeoutMs, 'timeout'); });
+		const res = await Promise.race([this.exit, timeout]);
+		clearTimeout(timer);
 		if (res === 'timeout') {
 			this.proc.kill('SIGKILL');
 			await this.exit;
@@ -144,7 +146,9 @@ async function waitHealthy(server, timeoutMs) {
 
 /* ---------- HTTP ---------- */
 
-/* One HTTP request with node:http. body: Buffer | string | object (sent as
+/* One HTTP request with node:http, on its own connection (keep-alive is
+ * tested on purpose, see sameConnection; a shared pool would blame the next
+ * test for a connection the previous one broke). body: Buffer | string | object (sent as
  * JSON) | { chunks: [Buffer...] } (sent chunked, no Content-Length).
  * Resolves { status, headers, body: Buffer, text, json } as soon as the
  * response is complete, even if the server stopped reading the upload. */
@@ -162,7 +166,7 @@ export function request(server, method, urlPath, { headers = {}, body, timeoutMs
 	if (payload != null) headers['content-length'] = Buffer.byteLength(payload);
 	return new Promise((resolve, reject) => {
 		let responded = false;
-		const req = http.request(`${server.url}${urlPath}`, { method, headers, timeout: timeoutMs }, (res) => {
+		const req = http.request(`${server.url}${urlPath}`, { method, headers, timeout: timeoutMs, agent: false }, (res) => {
 			responded = true;
 			const parts = [];
 			res.on('data', (c) => parts.push(c));
@@ -190,6 +194,47 @@ export function request(server, method, urlPath, { headers = {}, body, timeoutMs
 		} else {
 			req.end(payload ?? undefined);
 		}
+	});
+}
+
+/* Sends raw HTTP/1.1 requests one after another on one TCP connection,
+ * each after the previous answer, as a keep-alive client does. Returns one
+ * entry per request: { status, headers } or { closed: true } when the
+ * server closed the connection instead of answering. Responses must be
+ * sized (Content-Length). */
+export function sameConnection(server, rawRequests, timeoutMs = 10000) {
+	return new Promise((resolve, reject) => {
+		const sock = net.connect(server.port, '127.0.0.1');
+		const results = [];
+		let buf = Buffer.alloc(0);
+		const timer = setTimeout(() => { sock.destroy(); reject(new Error('sameConnection: timed out')); }, timeoutMs);
+		const finish = () => { clearTimeout(timer); sock.destroy(); resolve(results); };
+		const sendNext = () => {
+			if (results.length === rawRequests.length) return finish();
+			sock.write(rawRequests[results.length]);
+		};
+		const parse = () => {
+			const end = buf.indexOf('\r\n\r\n');
+			if (end < 0) return;
+			const [statusLine, ...lines] = buf.subarray(0, end).toString('latin1').split('\r\n');
+			const headers = Object.fromEntries(lines.map((l) => {
+				const i = l.indexOf(':');
+				return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()];
+			}));
+			const len = Number(headers['content-length'] ?? NaN);
+			if (Number.isNaN(len)) { clearTimeout(timer); sock.destroy(); return reject(new Error(`unsized response: ${statusLine}`)); }
+			if (buf.length < end + 4 + len) return;
+			buf = buf.subarray(end + 4 + len);
+			results.push({ status: Number(statusLine.split(' ')[1]), headers });
+			sendNext();
+		};
+		sock.on('connect', sendNext);
+		sock.on('data', (d) => { buf = Buffer.concat([buf, d]); parse(); });
+		sock.on('error', () => {});
+		sock.on('close', () => {
+			while (results.length < rawRequests.length) results.push({ closed: true });
+			finish();
+		});
 	});
 }
 
