@@ -765,8 +765,8 @@ static void tool_io(struct gen *g, int tool, const char *question, const char **
 			tb_printf(t, "%s{\"path\":\"src/%s/%s.ts\",\"additions\":%u,\"deletions\":%u,\"patch\":",
 			          i ? "," : "", noun, nouns[rng_below(r, COUNT(nouns))],
 			          (unsigned)rng_range(r, 1, 80), (unsigned)rng_range(r, 0, 40));
-			tb_printf(&g->t2, "@@ -%u,7 +%u,9 @@ export async function %s%s(", (unsigned)rng_range(r, 1, 300),
-			          (unsigned)rng_range(r, 1, 300), verbs[rng_below(r, COUNT(verbs))][0], "Handler");
+			tb_printf(&g->t2, "@@ -%u,7 +%u,9 @@ export async function %sHandler(", (unsigned)rng_range(r, 1, 300),
+			          (unsigned)rng_range(r, 1, 300), verbs[rng_below(r, COUNT(verbs))][0]);
 			tb_printf(&g->t2, "req: Request) {\n-  const %s = await db.%s.find(req.params.id);\n+  const %s = await db.%s.findUnique({ where: { id: req.params.id } });\n+  if (!%s) throw new NotFoundError('%s');\n   return %s;\n",
 			          noun, noun, noun, noun, noun, noun, noun);
 			tb_json(t, g->t2.p);

@@ -16,7 +16,7 @@
  * generate traces in any order or in parallel (one arena per thread). Trace
  * ids are distinct per (seed, trace_index); consecutive indexes form
  * sessions of a few traces sharing session, conversation and user ids. All
- * span times lie within the `days` days (at least one hour) before now_ns,
+ * span times lie within the `days` days before now_ns (0 counts as 1),
  * children inside their parents. */
 size_t demo_generate(uint64_t seed, size_t trace_index, uint64_t now_ns, unsigned days,
                      struct arena *a, Tl__ExportTraceServiceRequest *req);
