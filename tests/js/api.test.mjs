@@ -56,6 +56,7 @@ describe('OTLP ingest: encodings and transports', () => {
 		{ name: 'JSON, sized', enc: 'json' },
 		{ name: 'JSON, chunked', enc: 'json', chunked: true },
 		{ name: 'JSON, gzip', enc: 'json', gzip: true },
+		{ name: 'JSON, deflate', enc: 'json', deflate: true },
 		{ name: 'JSON, gzip chunked, on /api/v1/traces', enc: 'json', gzip: true, chunked: true, path: '/api/v1/traces' },
 		{ name: 'JSON with charset parameter', enc: 'json', ct: 'application/json; charset=utf-8' },
 		{ name: 'protobuf, sized', enc: 'proto' },
@@ -69,6 +70,7 @@ describe('OTLP ingest: encodings and transports', () => {
 			let body = v.enc === 'json' ? Buffer.from(JSON.stringify(req)) : otlpToProtobuf(req);
 			const headers = { 'content-type': v.ct ?? (v.enc === 'json' ? 'application/json' : 'application/x-protobuf') };
 			if (v.gzip) { body = zlib.gzipSync(body); headers['content-encoding'] = 'gzip'; }
+			if (v.deflate) { body = zlib.deflateSync(body); headers['content-encoding'] = 'deflate'; }
 			if (v.chunked) body = { chunks: [body.subarray(0, 7), body.subarray(7)] };
 			const r = await request(server, 'POST', v.path ?? '/v1/traces', { headers, body });
 			assert.equal(r.status, 200, r.text);
@@ -623,6 +625,45 @@ describe('query errors', () => {
 
 	test('GET /api/scores for an unknown trace is an empty list', async () => {
 		assert.deepEqual(listOf(await getJson(server, `/api/scores?trace_id=${traceId()}`)), []);
+	});
+});
+
+describe('backpressure', () => {
+	/* A second server with the smallest write queue (1 MiB): concurrent
+	 * large requests must be answered 200 or 503 + Retry-After at once,
+	 * never dropped, and every 200 must be stored. */
+	let small;
+	before(async () => { small = await startServer({ label: 'api-queue', env: { TRACELITE_QUEUE_MB: '1' } }); });
+	after(async () => { if (small) await small.kill9().catch(() => {}); });
+
+	test('a full write queue answers 503 with Retry-After; every 200 is stored', { timeout: 120000 }, async () => {
+		const acked = [];
+		const statuses = {};
+		let retryAfter;
+		const payload = crypto.randomBytes(200 * 1024).toString('base64');
+		const client = async () => {
+			for (let i = 0; i < 25 && !retryAfter; i++) {
+				const t = smallTrace({ attrs: { payload } });
+				const r = await post(small, '/v1/traces', otlpRequest(t.spans));
+				statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+				if (r.status === 200) acked.push(t.tid);
+				if (r.status === 503) {
+					assertJsonError(r, 503);
+					retryAfter = r.headers['retry-after'];
+				}
+			}
+		};
+		await Promise.all(Array.from({ length: 8 }, client));
+		assert.deepEqual(Object.keys(statuses).filter((s) => s !== '200' && s !== '503'), [], JSON.stringify(statuses));
+		assert.ok(retryAfter !== undefined, `no 503 from a 1 MiB queue under 8 clients: ${JSON.stringify(statuses)}`);
+		assert.match(retryAfter, /^\d+$/, 'Retry-After is whole seconds');
+		for (const tid of acked) assert.equal((await getJson(small, `/api/traces/${tid}`)).spans.length, 2);
+	});
+
+	test('the small-queue server stops cleanly', async () => {
+		const s = small;
+		small = null;
+		await s.stop();
 	});
 });
 

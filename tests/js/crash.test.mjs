@@ -16,6 +16,7 @@ const PROJECT = 'crash';
 const CLIENTS = SANITIZED ? 2 : 4;
 const SPANS_PER_TRACE = 12;
 const INGEST_MS = SANITIZED ? 1500 : 3000;
+const CYCLES = SANITIZED ? 1 : 2;          /* kill, restart, verify; again on the recovered store */
 
 /* The spans of one trace: a root and children, one in six an error. */
 function makeTrace() {
@@ -78,60 +79,72 @@ async function eachLimited(items, n, fn) {
 	}));
 }
 
-test('kill -9 during concurrent ingest loses no acknowledged span', { timeout: 240000 }, async (t) => {
-	const first = await startServer({ label: 'crash' });
-	const acked = new Map();
+/* Ingests from CLIENTS clients into server, SIGKILLs it mid-stream, and
+ * adds what was acknowledged to acked. */
+async function ingestThenKill(server, acked) {
 	const anomalies = [];
 	let stopped = false;
-	const clients = Array.from({ length: CLIENTS }, (_, i) => runClient(first, i, acked, anomalies, () => stopped));
+	const clients = Array.from({ length: CLIENTS }, (_, i) => runClient(server, i, acked, anomalies, () => stopped));
 	await sleep(INGEST_MS + crypto.randomInt(500));
-	await first.kill9();
+	await server.kill9();
 	await sleep(200);   // let in-flight requests fail
 	stopped = true;
 	await Promise.all(clients);
 	assert.deepEqual(anomalies, []);
-	const ackedSpans = [...acked.values()].reduce((n, s) => n + s.size, 0);
-	assert.ok(ackedSpans > 0, 'no request was acknowledged before the kill');
-	t.diagnostic(`${CLIENTS} clients: ${ackedSpans} spans in ${acked.size} traces acknowledged before SIGKILL`);
+}
 
-	const second = await startServer({ label: 'crash-restart', dataDir: first.dataDir });
+/* Every acknowledged span is in the detail of its trace, every
+ * acknowledged trace is listed, and every listed summary (acknowledged or
+ * not) agrees with the spans of its detail. Returns the number of traces. */
+async function verify(server, acked) {
+	const missing = [];
+	const details = new Map();
+	await eachLimited([...acked.keys()], 4, async (tid) => {
+		const r = await getJson(server, `/api/traces/${tid}`).catch((e) => ({ error: e.message }));
+		if (r.error) { missing.push(`${tid}: ${r.error.slice(0, 120)}`); return; }
+		details.set(tid, r);
+		const have = new Set(r.spans.map((s) => s.span_id));
+		for (const sid of acked.get(tid)) if (!have.has(sid)) missing.push(`${tid}/${sid}`);
+	});
+	assert.deepEqual(missing.slice(0, 20), [], `${missing.length} acknowledged spans lost`);
+
+	const rows = await listAllTraces(server, { project: PROJECT });
+	const listed = new Set(rows.map((row) => row.trace_id));
+	const unlisted = [...acked.keys()].filter((tid) => !listed.has(tid));
+	assert.deepEqual(unlisted.slice(0, 20), [], `${unlisted.length} acknowledged traces missing from the list`);
+	const disagreements = [];
+	await eachLimited(rows, 4, async (row) => {
+		const d = details.get(row.trace_id) ?? await getJson(server, `/api/traces/${row.trace_id}`);
+		const errors = d.spans.filter((s) => statusNumber(s.status?.code) === 2).length;
+		const minStart = d.spans.map((s) => BigInt(s.start_time_unix_nano)).reduce((a, b) => (a < b ? a : b));
+		const want = { span_count: d.spans.length, error_count: errors, start_time: nanosToIso(minStart.toString()) };
+		const got = { span_count: row.span_count, error_count: row.error_count, start_time: row.start_time };
+		if (JSON.stringify(want) !== JSON.stringify(got)) {
+			disagreements.push(`${row.trace_id}: summary ${JSON.stringify(got)} vs spans ${JSON.stringify(want)}`);
+		}
+	});
+	assert.deepEqual(disagreements.slice(0, 20), [], `${disagreements.length} of ${rows.length} summaries disagree`);
+	return rows.length;
+}
+
+test('kill -9 during concurrent ingest loses no acknowledged span', { timeout: 240000 }, async (t) => {
+	const acked = new Map();
+	let server = await startServer({ label: 'crash' });
 	try {
-		// Every acknowledged span is there.
-		const missing = [];
-		const details = new Map();
-		await eachLimited([...acked.keys()], 4, async (tid) => {
-			const r = await getJson(second, `/api/traces/${tid}`).catch((e) => ({ error: e.message }));
-			if (r.error) { missing.push(`${tid}: ${r.error.slice(0, 120)}`); return; }
-			details.set(tid, r);
-			const have = new Set(r.spans.map((s) => s.span_id));
-			for (const sid of acked.get(tid)) if (!have.has(sid)) missing.push(`${tid}/${sid}`);
-		});
-		assert.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${ackedSpans} acknowledged spans lost`);
-
-		// Every summary agrees with its spans, acknowledged or not.
-		const rows = await listAllTraces(second, { project: PROJECT });
-		const listed = new Set(rows.map((t) => t.trace_id));
-		const unlisted = [...acked.keys()].filter((tid) => !listed.has(tid));
-		assert.deepEqual(unlisted.slice(0, 20), [], `${unlisted.length} acknowledged traces missing from the list`);
-		const disagreements = [];
-		await eachLimited(rows, 4, async (row) => {
-			const d = details.get(row.trace_id) ?? await getJson(second, `/api/traces/${row.trace_id}`);
-			const errors = d.spans.filter((s) => statusNumber(s.status?.code) === 2).length;
-			const minStart = d.spans.map((s) => BigInt(s.start_time_unix_nano)).reduce((a, b) => (a < b ? a : b));
-			const want = { span_count: d.spans.length, error_count: errors, start_time: nanosToIso(minStart.toString()) };
-			const got = { span_count: row.span_count, error_count: row.error_count, start_time: row.start_time };
-			if (JSON.stringify(want) !== JSON.stringify(got)) {
-				disagreements.push(`${row.trace_id}: summary ${JSON.stringify(got)} vs spans ${JSON.stringify(want)}`);
-			}
-		});
-		assert.deepEqual(disagreements.slice(0, 20), [], `${disagreements.length} of ${rows.length} summaries disagree`);
-		t.diagnostic(`after restart: ${rows.length} traces listed, all summaries agree with their spans`);
-
-		// The restarted server takes new work.
+		for (let cycle = 1; cycle <= CYCLES; cycle++) {
+			await ingestThenKill(server, acked);
+			const spans = [...acked.values()].reduce((n, set) => n + set.size, 0);
+			assert.ok(spans > 0, 'no request was acknowledged before the kill');
+			server = await startServer({ label: `crash-restart${cycle}`, dataDir: server.dataDir });
+			const listed = await verify(server, acked);
+			t.diagnostic(`cycle ${cycle}: ${spans} spans in ${acked.size} traces acknowledged so far; ` +
+				`after restart ${listed} traces listed, all agree with their spans`);
+		}
+		// The recovered server takes new work.
 		const fresh = makeTrace();
-		await postOtlp(second, fresh.spans, { headers: { 'X-Project-ID': PROJECT } });
-		assert.equal((await getJson(second, `/api/traces/${fresh.tid}`)).spans.length, SPANS_PER_TRACE);
+		await postOtlp(server, fresh.spans, { headers: { 'X-Project-ID': PROJECT } });
+		assert.equal((await getJson(server, `/api/traces/${fresh.tid}`)).spans.length, SPANS_PER_TRACE);
 	} finally {
-		await second.stop();
+		await server.stop();
 	}
 });
