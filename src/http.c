@@ -206,6 +206,9 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
 		"request_timeout_ms", "60000",
 		"enable_keep_alive", "yes",
 		"keep_alive_timeout_ms", "30000",
+		/* headers and body go out in separate writes: without this the body
+		 * waits for the client's delayed ACK (about 40 ms per response) */
+		"tcp_nodelay", "1",
 		NULL,
 	};
 	struct mg_callbacks cb;
