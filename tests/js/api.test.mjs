@@ -135,7 +135,7 @@ function canonicalOtlp(req) {
 			const out = {};
 			for (const [k, x] of Object.entries(v)) {
 				const s = strip(x);
-				const empty = s === 0 || s === '' || s === '0' && k.endsWith('Count') ||
+				const empty = s === 0 || s === '' || (s === '0' && k.endsWith('Count')) ||
 					(Array.isArray(s) && !s.length) || (s && typeof s === 'object' && !Array.isArray(s) && !Object.keys(s).length);
 				if (!empty) out[k] = s;
 			}
