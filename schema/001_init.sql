@@ -33,9 +33,12 @@ CREATE TABLE chunks (
   data BLOB NOT NULL
 );
 
--- Hot columns of every span; the whole span lives in its chunk.
+-- Hot columns of every span; the whole span lives in its chunk. Clustered
+-- by (trace, span_id): traces get increasing keys as they first arrive, so
+-- new spans append to the b-tree instead of landing at random pages, and a
+-- trace's spans sit together for the trace view.
 CREATE TABLE spans (
-  trace_id       BLOB NOT NULL,
+  trace          INTEGER NOT NULL,   -- traces.key
   span_id        BLOB NOT NULL,
   parent_span_id BLOB,
   project        INTEGER NOT NULL,
@@ -57,14 +60,15 @@ CREATE TABLE spans (
   resource       INTEGER,            -- blobs.id
   scope          INTEGER,            -- blobs.id
   chunk          INTEGER NOT NULL,   -- chunks.id
-  chunk_index    INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX spans_trace ON spans (trace_id, span_id);
+  chunk_index    INTEGER NOT NULL,
+  PRIMARY KEY (trace, span_id)
+) WITHOUT ROWID;
 CREATE INDEX spans_span ON spans (span_id);
 
 -- One row per trace, merged at ingest from spans arriving in any order.
 CREATE TABLE traces (
-  trace_id       BLOB PRIMARY KEY,
+  key            INTEGER PRIMARY KEY,
+  trace_id       BLOB NOT NULL UNIQUE,
   project        INTEGER NOT NULL,
   start_ns       INTEGER NOT NULL,
   end_ns         INTEGER NOT NULL,

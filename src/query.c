@@ -23,12 +23,12 @@
 #define TRACE_FROM " FROM traces t JOIN projects p ON p.key = t.project"
 
 #define SPAN_COLS                                                                                      \
-	"s.trace_id, s.span_id, s.parent_span_id, n.value, sv.value, s.kind, s.type, s.start_ns, s.end_ns," \
+	"tr.trace_id, s.span_id, s.parent_span_id, n.value, sv.value, s.kind, s.type, s.start_ns, s.end_ns," \
 	" s.status, s.status_message, m.value, pr.value, s.input_tokens, s.output_tokens,"                \
 	" s.cache_read_tokens, s.cache_write_tokens, s.cost_usd, s.resource, s.scope, s.chunk,"           \
 	" s.chunk_index"
 #define SPAN_FROM                                                                                      \
-	" FROM spans s JOIN strings n ON n.id = s.name JOIN strings sv ON sv.id = s.service"              \
+	" FROM spans s JOIN traces tr ON tr.key = s.trace JOIN strings n ON n.id = s.name JOIN strings sv ON sv.id = s.service"              \
 	" LEFT JOIN strings m ON m.id = s.model LEFT JOIN strings pr ON pr.id = s.provider"
 
 void query_iso_time(uint64_t ns, char out[32])
@@ -543,7 +543,7 @@ int query_trace(sqlite3 *db, const uint8_t trace_id[16], cJSON **out)
 	sqlite3_finalize(st);
 	struct reader r;
 	int rc = reader_open(&r, db);
-	if (!rc && sqlite3_prepare_v2(db, "SELECT " SPAN_COLS SPAN_FROM " WHERE s.trace_id = ? ORDER BY s.start_ns, s.span_id",
+	if (!rc && sqlite3_prepare_v2(db, "SELECT " SPAN_COLS SPAN_FROM " WHERE s.trace = (SELECT key FROM traces WHERE trace_id = ?) ORDER BY s.start_ns, s.span_id",
 	                              -1, &st, NULL))
 		rc = ERR_STORE;
 	if (!rc) {
@@ -594,7 +594,8 @@ int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], char **json, size_
 	int rc = reader_open(&r, db), found = 0;
 	Tl__ExportTraceServiceRequest req;
 	tl__export_trace_service_request__init(&req);
-	if (!rc && sqlite3_prepare_v2(db, "SELECT resource, scope, chunk, chunk_index FROM spans WHERE trace_id = ?"
+	if (!rc && sqlite3_prepare_v2(db, "SELECT resource, scope, chunk, chunk_index FROM spans"
+	                                  " WHERE trace = (SELECT key FROM traces WHERE trace_id = ?)"
 	                                  " ORDER BY resource, scope, start_ns, span_id", -1, &st, NULL))
 		rc = ERR_STORE;
 	if (!rc) {

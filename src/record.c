@@ -2,6 +2,7 @@
  * scope blobs, and reading them back. */
 #include "record.h"
 #include <mbedtls/sha256.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -13,8 +14,51 @@
 #define ZSTD_LEVEL 3
 #endif
 
-static _Thread_local ZSTD_CCtx *cctx;
-static _Thread_local ZSTD_DCtx *dctx;
+/* One zstd context of each kind per thread, freed when the thread exits. */
+static pthread_key_t cctx_key, dctx_key;
+static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
+
+static void cctx_free(void *p)
+{
+	ZSTD_freeCCtx(p);
+}
+
+static void dctx_free(void *p)
+{
+	ZSTD_freeDCtx(p);
+}
+
+static void keys_init(void)
+{
+	pthread_key_create(&cctx_key, cctx_free);
+	pthread_key_create(&dctx_key, dctx_free);
+}
+
+static ZSTD_CCtx *thread_cctx(void)
+{
+	pthread_once(&keys_once, keys_init);
+	ZSTD_CCtx *c = pthread_getspecific(cctx_key);
+	if (!c) {
+		c = ZSTD_createCCtx();
+		if (!c)
+			abort();
+		pthread_setspecific(cctx_key, c);
+	}
+	return c;
+}
+
+static ZSTD_DCtx *thread_dctx(void)
+{
+	pthread_once(&keys_once, keys_init);
+	ZSTD_DCtx *d = pthread_getspecific(dctx_key);
+	if (!d) {
+		d = ZSTD_createDCtx();
+		if (!d)
+			abort();
+		pthread_setspecific(dctx_key, d);
+	}
+	return d;
+}
 
 static int by_trace_then_arrival(const void *pa, const void *pb, void *ctx)
 {
@@ -114,9 +158,7 @@ static void compress_chunk(struct span_batch *b, struct record_batch *out, struc
 	}
 	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
 	void *dst = arena_alloc(b->arena, bound);
-	if (!cctx)
-		cctx = ZSTD_createCCtx();
-	size_t z = ZSTD_compressCCtx(cctx, dst, bound, buf, used, ZSTD_LEVEL);
+	size_t z = ZSTD_compressCCtx(thread_cctx(), dst, bound, buf, used, ZSTD_LEVEL);
 	free(buf);
 	if (ZSTD_isError(z))
 		abort(); /* cannot happen with a bound-sized destination */
@@ -158,9 +200,7 @@ long record_chunk_split(const void *data, size_t len, struct arena *a,
 	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > CHUNK_MAX_DECOMPRESSED)
 		return -1;
 	uint8_t *raw = arena_alloc(a, size ? size : 1);
-	if (!dctx)
-		dctx = ZSTD_createDCtx();
-	size_t got = ZSTD_decompressDCtx(dctx, raw, size, data, len);
+	size_t got = ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
 	if (ZSTD_isError(got) || got != size)
 		return -1;
 	long count = 0;

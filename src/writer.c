@@ -31,12 +31,12 @@ struct job {
 
 enum stmt {
 	ST_SPAN, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
-	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_PUT, ST_SCORE,
+	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEW, ST_TRACE_SET, ST_SCORE,
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_SPAN] = "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, project, name, service,"
+	[ST_SPAN] = "INSERT OR IGNORE INTO spans (trace, span_id, parent_span_id, project, name, service,"
 	            " kind, type, start_ns, end_ns, status, status_message, model, provider, input_tokens,"
 	            " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk,"
 	            " chunk_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -50,19 +50,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROJ_PUT] = "INSERT INTO projects (id, name, created_ns) VALUES (?, ?, ?)",
 	[ST_TRACE_GET] = "SELECT project, start_ns, end_ns, name, service, root_known, span_count, error_count,"
 	                 " llm_calls, input_tokens, output_tokens, cost_usd, models, session_id, user_id,"
-	                 " input_preview, output_preview, preview_ns FROM traces WHERE trace_id = ?",
-	[ST_TRACE_PUT] = "INSERT INTO traces (trace_id, project, start_ns, end_ns, name, service, root_known,"
-	                 " span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models,"
-	                 " session_id, user_id, input_preview, output_preview, preview_ns)"
-	                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (trace_id) DO UPDATE SET"
-	                 " project=excluded.project, start_ns=excluded.start_ns, end_ns=excluded.end_ns,"
-	                 " name=excluded.name, service=excluded.service, root_known=excluded.root_known,"
-	                 " span_count=excluded.span_count, error_count=excluded.error_count,"
-	                 " llm_calls=excluded.llm_calls, input_tokens=excluded.input_tokens,"
-	                 " output_tokens=excluded.output_tokens, cost_usd=excluded.cost_usd,"
-	                 " models=excluded.models, session_id=excluded.session_id, user_id=excluded.user_id,"
-	                 " input_preview=excluded.input_preview, output_preview=excluded.output_preview,"
-	                 " preview_ns=excluded.preview_ns",
+	                 " input_preview, output_preview, preview_ns, key FROM traces WHERE trace_id = ?",
+	[ST_TRACE_NEW] = "INSERT INTO traces (trace_id, project, start_ns, end_ns, name, service, root_known,"
+	                 " span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models)"
+	                 " VALUES (?, 1, 0, 0, '', '', 0, 0, 0, 0, 0, 0, 0, '')",
+	[ST_TRACE_SET] = "UPDATE traces SET project = ?2, start_ns = ?3, end_ns = ?4, name = ?5, service = ?6,"
+	                 " root_known = ?7, span_count = ?8, error_count = ?9, llm_calls = ?10,"
+	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models = ?14,"
+	                 " session_id = ?15, user_id = ?16, input_preview = ?17, output_preview = ?18,"
+	                 " preview_ns = ?19 WHERE key = ?1",
 	[ST_SCORE] = "INSERT OR REPLACE INTO scores (id, project, trace_id, span_id, name, value, string_value,"
 	             " score_type, comment, source, time_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -206,7 +202,10 @@ static void col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
 	tracesum_clip(dst, t ? (const char *)t : "", size - 1);
 }
 
-static void trace_load(struct writer *w, const uint8_t *trace_id, struct tracesum *t)
+/* Loads the summary of trace_id into t and its key into *key; a trace seen
+ * for the first time gets a placeholder row (t->exists = 0) so its spans
+ * can refer to the key. */
+static int trace_load(struct writer *w, const uint8_t *trace_id, struct tracesum *t, int64_t *key)
 {
 	sqlite3_stmt *st = w->st[ST_TRACE_GET];
 	t->exists = 0;
@@ -235,9 +234,17 @@ static void trace_load(struct writer *w, const uint8_t *trace_id, struct tracesu
 		col_text(st, 16, t->output_preview, sizeof t->output_preview);
 		t->has_preview = sqlite3_column_type(st, 17) != SQLITE_NULL;
 		t->preview_key = sqlite3_column_int64(st, 17);
+		*key = sqlite3_column_int64(st, 18);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	if (t->exists)
+		return ERR_OK;
+	sqlite3_bind_blob(w->st[ST_TRACE_NEW], 1, trace_id, 16, SQLITE_STATIC);
+	if (step_done(w, ST_TRACE_NEW))
+		return ERR_STORE;
+	*key = sqlite3_last_insert_rowid(w->db);
+	return ERR_OK;
 }
 
 static void bind_opt_text(sqlite3_stmt *st, int col, int present, const char *s)
@@ -248,10 +255,10 @@ static void bind_opt_text(sqlite3_stmt *st, int col, int present, const char *s)
 		sqlite3_bind_null(st, col);
 }
 
-static int trace_save(struct writer *w, const uint8_t *trace_id, const struct tracesum *t)
+static int trace_save(struct writer *w, int64_t key, const struct tracesum *t)
 {
-	sqlite3_stmt *st = w->st[ST_TRACE_PUT];
-	sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
+	sqlite3_stmt *st = w->st[ST_TRACE_SET];
+	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_int64(st, 2, t->project);
 	sqlite3_bind_int64(st, 3, (int64_t)t->start_ns);
 	sqlite3_bind_int64(st, 4, (int64_t)t->end_ns);
@@ -273,7 +280,7 @@ static int trace_save(struct writer *w, const uint8_t *trace_id, const struct tr
 		sqlite3_bind_int64(st, 19, t->preview_key);
 	else
 		sqlite3_bind_null(st, 19);
-	return step_done(w, ST_TRACE_PUT);
+	return step_done(w, ST_TRACE_SET);
 }
 
 static int bind_string_id(struct writer *w, sqlite3_stmt *st, int col, const char *value)
@@ -290,14 +297,14 @@ static int bind_string_id(struct writer *w, sqlite3_stmt *st, int col, const cha
 }
 
 /* Inserts one span row; *inserted is 0 when (trace_id, span_id) existed. */
-static int write_span(struct writer *w, const struct span *s, int64_t project, int64_t resource,
-                      int64_t scope, int64_t chunk, int index, int *inserted)
+static int write_span(struct writer *w, const struct span *s, int64_t trace, int64_t project,
+                      int64_t resource, int64_t scope, int64_t chunk, int index, int *inserted)
 {
 	sqlite3_stmt *st = w->st[ST_SPAN];
 	int64_t name, service;
 	if (string_id(w, s->name, &name) || string_id(w, s->service, &service))
 		return ERR_STORE;
-	sqlite3_bind_blob(st, 1, s->trace_id, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, trace);
 	sqlite3_bind_blob(st, 2, s->span_id, 8, SQLITE_STATIC);
 	if (s->has_parent)
 		sqlite3_bind_blob(st, 3, s->parent_span_id, 8, SQLITE_STATIC);
@@ -336,7 +343,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 {
 	struct span_batch *b = j->batch;
 	static _Thread_local struct tracesum sum;
-	int64_t chunk = w->next_chunk, project = 1;
+	int64_t chunk = w->next_chunk, project = 1, key = 0;
 	int any = 0, dirty = 0;
 	const uint8_t *trace = NULL;
 	for (size_t k = 0; k < c->count; k++) {
@@ -344,14 +351,15 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		const struct span *s = &b->spans[i];
 		int inserted = 0;
 		if (!trace || memcmp(trace, s->trace_id, 16) != 0) {
-			if (dirty && trace_save(w, trace, &sum))
+			if (dirty && trace_save(w, key, &sum))
 				return ERR_STORE;
 			trace = s->trace_id;
-			trace_load(w, trace, &sum);
+			if (trace_load(w, trace, &sum, &key))
+				return ERR_STORE;
 			dirty = 0;
 		}
 		if (project_key(w, s->project, &project) ||
-		    write_span(w, s, project, blob_ids[j->rec.resource[i]], blob_ids[j->rec.scope[i]], chunk,
+		    write_span(w, s, key, project, blob_ids[j->rec.resource[i]], blob_ids[j->rec.scope[i]], chunk,
 		               (int)k, &inserted))
 			return ERR_STORE;
 		if (inserted) {
@@ -359,7 +367,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 			any = dirty = 1;
 		}
 	}
-	if (dirty && trace_save(w, trace, &sum))
+	if (dirty && trace_save(w, key, &sum))
 		return ERR_STORE;
 	if (!any)
 		return ERR_OK;
