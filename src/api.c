@@ -342,8 +342,8 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	if (!db)
 		return;
 	int writable = access(app->cfg->data, W_OK) == 0, writer_ok = writer_healthy(app->writer);
-	int64_t spans = max_rowid(db, "SELECT coalesce(max(rowid), 0) FROM spans");
-	int store_ok = spans >= 0;
+	int64_t traces = max_rowid(db, "SELECT coalesce(max(key), 0) FROM traces");
+	int store_ok = traces >= 0;
 	int ok = writable && writer_ok && store_ok;
 	cJSON *o = cJSON_CreateObject(), *checks;
 	cJSON_AddStringToObject(o, "status", ok ? "ok" : "unhealthy");
@@ -353,7 +353,7 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddStringToObject(checks, "data_dir_writable", writable ? "ok" : "failing");
 	cJSON_AddStringToObject(checks, "last_commit", writer_ok ? "ok" : "failing");
 	cJSON_AddNumberToObject(o, "schema_version", store_schema_version());
-	cJSON_AddNumberToObject(o, "spans_stored_approx", (double)spans);
+	cJSON_AddNumberToObject(o, "traces_stored_approx", (double)traces);
 	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
 	cJSON_AddNumberToObject(o, "uptime_s", (double)((now - app->started_ns) / 1000000000ull));
 	http_send_json(c, ok ? 200 : 503, o);
