@@ -18,6 +18,7 @@
 #include <time.h>
 #include "err.h"
 #include "otlp_build.h"
+#include "rng.h"
 #include "otlp_json_out.h"
 #include "span.h"
 #include "writer.h"
@@ -31,51 +32,14 @@
 
 /* ---------- randomness ---------- */
 
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static uint64_t hash3(uint64_t a, uint64_t b, uint64_t c)
 {
 	uint64_t x = a;
-	uint64_t h = splitmix64(&x);
+	uint64_t h = rng_splitmix64(&x);
 	x = h ^ b;
-	h = splitmix64(&x);
+	h = rng_splitmix64(&x);
 	x = h ^ c;
-	return splitmix64(&x);
-}
-
-static void rng_init(struct rng *r, uint64_t key)
-{
-	uint64_t x = key;
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
+	return rng_splitmix64(&x);
 }
 
 static uint64_t rng_below(struct rng *r, uint64_t n)
@@ -462,7 +426,7 @@ static void system_prompt(size_t svc_index, struct tb *t)
 {
 	const struct service *svc = &services[svc_index];
 	struct rng r;
-	rng_init(&r, hash3(0x5157e11, svc_index, 0));
+	rng_seed(&r, hash3(0x5157e11, svc_index, 0));
 	tb_printf(t, "You are %s, %s at %s. Today you are helping a signed-in user through the %s app.\n\n",
 	          svc->agent, svc->role, svc->company, svc->name);
 	tb_puts(t, "## Goals\n");
@@ -534,7 +498,7 @@ static void random_id(struct rng *r, uint8_t *out, size_t n)
 static void trace_ids(uint64_t seed, size_t idx, uint8_t tid[16], uint8_t root[8])
 {
 	struct rng r;
-	rng_init(&r, hash3(seed, idx, 0x7ace));
+	rng_seed(&r, hash3(seed, idx, 0x7ace));
 	random_id(&r, tid, 16);
 	random_id(&r, root, 8);
 }
@@ -1122,7 +1086,7 @@ static void turn_texts(struct gen *g, uint64_t seed, uint64_t session, unsigned 
                        const char **question, const char **answer)
 {
 	struct rng r;
-	rng_init(&r, hash3(seed, session, 0x7e47 + turn));
+	rng_seed(&r, hash3(seed, session, 0x7e47 + turn));
 	if (rng_chance(&r, 0.3))
 		tb_puts(&g->t, turn ? "Thanks. One more thing: " : "Hello! ");
 	expand(&r, g->svc, &g->t, g->svc->questions[rng_below(&r, g->svc->nquestions)]);
@@ -1251,12 +1215,12 @@ size_t demo_generate(uint64_t seed, size_t trace_index, uint64_t now_ns, unsigne
 	uint64_t session = trace_index / SESSION_TRACES;
 	unsigned turn = (unsigned)(trace_index % SESSION_TRACES);
 	struct rng sr; /* session-wide choices: service, user, start, pacing */
-	rng_init(&sr, hash3(seed, session, 0x5e55));
+	rng_seed(&sr, hash3(seed, session, 0x5e55));
 	g.svc_index = rng_below(&sr, COUNT(services));
 	g.svc = &services[g.svc_index];
 	uint8_t root_id[8], prev_trace[16], prev_root[8];
 	trace_ids(seed, trace_index, g.trace_id, root_id);
-	rng_init(&g.r, hash3(seed, trace_index, 0x7ace5));
+	rng_seed(&g.r, hash3(seed, trace_index, 0x7ace5));
 
 	char sess[48], user[32];
 	snprintf(sess, sizeof sess, "%08llx-%04llx-4%03llx-a%03llx-%012llx",

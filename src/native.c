@@ -14,18 +14,17 @@
  * Times: ISO-8601 (no zone = UTC) or epoch numbers, read as milliseconds
  * unless their size says seconds, microseconds or nanoseconds. */
 #include "native.h"
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include "err.h"
 #include "otlp_build.h"
+#include "rng.h"
 
 #define KIND_INTERNAL 1   /* OTLP SPAN_KIND_INTERNAL */
 #define NS_PER_MS 1000000ull
@@ -37,7 +36,7 @@ struct nctx {
 	size_t errlen;
 	char where[64];                  /* "", "[3]", "spans[2]", "[1].spans[4]" */
 	uint64_t now_ns;
-	uint64_t rng[4];                 /* xoshiro256** state, seeded on first use */
+	struct rng rng;                  /* seeded on first use */
 	int seeded;
 	Tl__ExportTraceServiceRequest *req;
 	Tl__ScopeSpans *ss;              /* new spans go here */
@@ -82,54 +81,17 @@ static int fail(struct nctx *c, const char *field, const char *fmt, ...)
 
 /* ---- random ids ---- */
 
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-/* xoshiro256**: 256 bits of state, so two requests that draw ids never share
- * a stream unless their 32-byte seeds collide. */
-static uint64_t rng_next(struct nctx *c)
-{
-	uint64_t *s = c->rng;
-	uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-static void rng_seed(struct nctx *c)
-{
-	if (getrandom(c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) {
-		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-		ssize_t got = fd >= 0 ? read(fd, c->rng, sizeof c->rng) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (got != (ssize_t)sizeof c->rng) {
-			/* no entropy source: still unique per process and instant */
-			c->rng[0] ^= c->now_ns;
-			c->rng[1] ^= (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)c;
-			c->rng[2] ^= (uint64_t)clock();
-		}
-	}
-	if (!(c->rng[0] | c->rng[1] | c->rng[2] | c->rng[3]))
-		c->rng[0] = 0x9e3779b97f4a7c15ull;
-	c->seeded = 1;
-}
-
 static void rng_id(struct nctx *c, uint8_t *out, size_t n)
 {
-	if (!c->seeded)
-		rng_seed(c);
+	if (!c->seeded) {
+		rng_seed_random(&c->rng);
+		c->seeded = 1;
+	}
 	uint64_t any;
 	do {
 		any = 0;
 		for (size_t i = 0; i < n; i += 8) {
-			uint64_t x = rng_next(c);
+			uint64_t x = rng_next(&c->rng);
 			memcpy(out + i, &x, n - i < 8 ? n - i : 8);
 			any |= x;
 		}
