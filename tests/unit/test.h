@@ -4,6 +4,7 @@
 #ifndef TL_TEST_H
 #define TL_TEST_H
 #include <stdio.h>
+#include <stdlib.h>
 
 static int test_passed, test_failed;
 
@@ -18,6 +19,29 @@ static int test_passed, test_failed;
 			printf("\n");                                                       \
 		}                                                                       \
 	} while (0)
+
+/* Returns the malloc'd contents of path (caller frees) and its length in
+ * *len, or NULL if it cannot be opened. */
+static inline char *test_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+	if (!f)
+		return NULL;
+	do {
+		if (n == cap) {
+			buf = realloc(buf, cap = cap ? cap * 2 : 4096);
+			if (!buf)
+				abort();
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+	} while (got);
+	fclose(f);
+	*len = n;
+	return buf;
+}
 
 static inline int test_done(void)
 {

@@ -20,23 +20,6 @@
 
 typedef const Tl__ExportTraceServiceRequest Req;
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-	if (!f)
-		return NULL;
-	do {
-		if (n == cap)
-			buf = realloc(buf, cap = cap ? cap * 2 : 4096);
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got);
-	fclose(f);
-	*len = n;
-	return buf;
-}
 
 /* Parses text as the HTTP layer does and decodes it, deleting the cJSON
  * tree before returning so a decoded pointer into it would trip ASan.
@@ -255,7 +238,7 @@ static void check_full(Req *r)
 static void check_full_matches_pb(Req *r)
 {
 	size_t want_len, len = tl__export_trace_service_request__get_packed_size(r);
-	char *want = read_file(PB_FULL, &want_len);
+	char *want = test_read_file(PB_FULL, &want_len);
 	uint8_t *got = malloc(len);
 	tl__export_trace_service_request__pack(r, got);
 	CHECK(want && want_len == len && memcmp(want, got, len) == 0,
@@ -401,7 +384,7 @@ static void run_case(const char *file, const char *expect, const char *substring
 	char path[512], err[512] = "";
 	size_t len;
 	snprintf(path, sizeof path, DATA "%s", file);
-	char *text = read_file(path, &len);
+	char *text = test_read_file(path, &len);
 	CHECK(text != NULL, "cannot read %s", path);
 	if (!text)
 		return;
