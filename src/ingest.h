@@ -15,6 +15,10 @@ enum ingest_route {
 
 enum ingest_encoding { INGEST_JSON, INGEST_PROTOBUF };
 
+/* Installs cJSON allocation hooks so request bodies parse into a
+ * per-request arena. Call once before any thread uses cJSON. */
+void ingest_init(void);
+
 /* Returns the encoding for a Content-Type header value (parameters such as
  * charset ignored), or -1 if it is neither JSON nor protobuf. NULL -> -1. */
 int ingest_content_type(const char *content_type);

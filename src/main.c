@@ -10,6 +10,7 @@
 #include "config.h"
 #include "demo.h"
 #include "http.h"
+#include "ingest.h"
 #include "writer.h"
 
 static void usage(FILE *f)
@@ -74,6 +75,7 @@ static int serve(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "help";
+	ingest_init();
 	if (!strcmp(cmd, "serve"))
 		return serve(argc - 2, argv + 2);
 	if (!strcmp(cmd, "demo"))
