@@ -284,17 +284,6 @@ static int get_enum(struct ctx *c, const cJSON *obj, const char *camel, const ch
 	return ERR_OK;
 }
 
-static int hex_digit(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Reads a hex id member into bytes; "" and absent leave it empty. */
 static int get_hex(struct ctx *c, const cJSON *obj, const char *camel, const char *snake,
                    ProtobufCBinaryData *out)
@@ -310,7 +299,7 @@ static int get_hex(struct ctx *c, const cJSON *obj, const char *camel, const cha
 	if (n % 2)
 		return fail(c, camel, ERR_BAD_INPUT, "expected an even number of hex digits, got %zu", n);
 	for (size_t i = 0; i < n; i++)
-		if (hex_digit((unsigned char)s[i]) < 0) {
+		if (span_hex_digit((unsigned char)s[i]) < 0) {
 			unsigned char ch = (unsigned char)s[i];
 			if (isprint(ch))
 				return fail(c, camel, ERR_BAD_INPUT,
@@ -321,8 +310,8 @@ static int get_hex(struct ctx *c, const cJSON *obj, const char *camel, const cha
 	out->len = n / 2;
 	out->data = arena_alloc(c->a, out->len);
 	for (size_t i = 0; i < out->len; i++)
-		out->data[i] = (uint8_t)(hex_digit((unsigned char)s[2 * i]) << 4 |
-		                         hex_digit((unsigned char)s[2 * i + 1]));
+		out->data[i] = (uint8_t)(span_hex_digit((unsigned char)s[2 * i]) << 4 |
+		                         span_hex_digit((unsigned char)s[2 * i + 1]));
 	return ERR_OK;
 }
 

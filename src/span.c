@@ -160,7 +160,7 @@ int span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceReq
 	return ERR_OK;
 }
 
-static int hexval(int c)
+int span_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -180,7 +180,7 @@ int span_id_from_hex(const char *s, uint8_t *out, size_t n)
 	for (size_t i = 0; i < len; i++) {
 		if (uuid && (i == 8 || i == 13 || i == 18 || i == 23))
 			continue;
-		int hi = hexval((unsigned char)s[i]), lo = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
+		int hi = span_hex_digit((unsigned char)s[i]), lo = i + 1 < len ? span_hex_digit((unsigned char)s[i + 1]) : -1;
 		if (hi < 0 || lo < 0)
 			return ERR_BAD_INPUT;
 		out[j++] = (uint8_t)(hi << 4 | lo);

@@ -102,6 +102,8 @@ int span_id_from_hex(const char *s, uint8_t *out, size_t n);
  * first n bytes), so foreign ids ("run-42") map to stable OTLP ids; the API
  * uses the same mapping to look them up. Returns 0, or ERR_BAD_INPUT for "". */
 int span_id_from_any(const char *s, uint8_t *out, size_t n);
+/* Returns the value of hex digit c (either case), or -1. */
+int span_hex_digit(int c);
 /* Writes 2*n lowercase hex digits and a NUL to out. */
 void span_id_to_hex(const uint8_t *id, size_t n, char *out);
 

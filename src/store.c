@@ -75,29 +75,22 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	return ERR_OK;
 }
 
-int store_open_writer(const char *dir, sqlite3 **out, char *err, size_t errlen)
+/* Opens dir's database with flags and runs pragmas; the caller adds the
+ * rest. Returns 0 and *out, or an ERR_* code with err filled. */
+static int open_db(const char *dir, int flags, const char *pragmas, sqlite3 **out, char *err, size_t errlen)
 {
 	char path[4096];
 	sqlite3 *db = NULL;
 	int rc;
 	*out = NULL;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return err_set(err, errlen, ERR_STORE, "cannot create data directory %s: %s", dir, strerror(errno));
 	if ((rc = store_path(dir, path, sizeof path, err, errlen)))
 		return rc;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "cannot open %s: %s", path, sqlite3_errmsg(db));
-		goto out;
+	} else {
+		sqlite3_busy_timeout(db, 5000);
+		rc = exec(db, pragmas, err, errlen);
 	}
-	sqlite3_busy_timeout(db, 5000);
-	/* WAL lets readers run beside the writer; synchronous=FULL makes each
-	 * commit durable before we answer (group commit amortizes the fsync). */
-	rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
-	              "PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;",
-	          err, errlen);
-	if (!rc)
-		rc = migrate(db, err, errlen);
-out:
 	if (rc) {
 		sqlite3_close_v2(db);
 		return rc;
@@ -106,25 +99,27 @@ out:
 	return ERR_OK;
 }
 
-int store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen)
+int store_open_writer(const char *dir, sqlite3 **out, char *err, size_t errlen)
 {
-	char path[4096];
-	sqlite3 *db = NULL;
 	int rc;
 	*out = NULL;
-	if ((rc = store_path(dir, path, sizeof path, err, errlen)))
-		return rc;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)) {
-		rc = err_set(err, errlen, ERR_STORE, "cannot open %s: %s", path, sqlite3_errmsg(db));
-		sqlite3_close_v2(db);
-		return rc;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return err_set(err, errlen, ERR_STORE, "cannot create data directory %s: %s", dir, strerror(errno));
+	/* WAL lets readers run beside the writer; synchronous=FULL makes each
+	 * commit durable before we answer (group commit amortizes the fsync). */
+	rc = open_db(dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
+	             "PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;",
+	             out, err, errlen);
+	if (!rc && (rc = migrate(*out, err, errlen))) {
+		sqlite3_close_v2(*out);
+		*out = NULL;
 	}
-	sqlite3_busy_timeout(db, 5000);
-	rc = exec(db, "PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;", err, errlen);
-	if (rc) {
-		sqlite3_close_v2(db);
-		return rc;
-	}
-	*out = db;
-	return ERR_OK;
+	return rc;
+}
+
+int store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen)
+{
+	return open_db(dir, SQLITE_OPEN_READONLY, "PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;", out, err,
+	               errlen);
 }

@@ -5,6 +5,8 @@
 #define TL_TEST_H
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <protobuf-c/protobuf-c.h>
 
 static int test_passed, test_failed;
 
@@ -41,6 +43,17 @@ static inline char *test_read_file(const char *path, size_t *len)
 	fclose(f);
 	*len = n;
 	return buf;
+}
+
+/* Returns 1 if the bytes of b spell hex (lowercase). */
+static inline int test_hex_is(ProtobufCBinaryData b, const char *hex)
+{
+	char buf[128] = "";
+	if (b.len * 2 >= sizeof buf)
+		return 0;
+	for (size_t i = 0; i < b.len; i++)
+		snprintf(buf + 2 * i, 3, "%02x", b.data[i]);
+	return strcmp(buf, hex) == 0;
 }
 
 static inline int test_done(void)

@@ -38,16 +38,6 @@ static int decode(const char *text, size_t len, struct arena *a, Req **out, char
 
 /* ---- field checks ---- */
 
-static int hex_is(ProtobufCBinaryData b, const char *hex)
-{
-	char buf[128] = "";
-	if (b.len * 2 >= sizeof buf)
-		return 0;
-	for (size_t i = 0; i < b.len; i++)
-		snprintf(buf + 2 * i, 3, "%02x", b.data[i]);
-	return strcmp(buf, hex) == 0;
-}
-
 static int bytes_is(ProtobufCBinaryData b, const void *p, size_t n)
 {
 	return b.len == n && (n == 0 || memcmp(b.data, p, n) == 0);
@@ -150,9 +140,9 @@ static void check_full_attrs(const Tl__Span *sp)
 
 static void check_full_span(const Tl__Span *sp)
 {
-	CHECK(hex_is(sp->trace_id, "5b8efff798038103d269b633813fc60c"), "trace id (upper-case hex)");
-	CHECK(hex_is(sp->span_id, "eee19b7ec3c1b174"), "span id");
-	CHECK(hex_is(sp->parent_span_id, "eee19b7ec3c1b173"), "parent id");
+	CHECK(test_hex_is(sp->trace_id, "5b8efff798038103d269b633813fc60c"), "trace id (upper-case hex)");
+	CHECK(test_hex_is(sp->span_id, "eee19b7ec3c1b174"), "span id");
+	CHECK(test_hex_is(sp->parent_span_id, "eee19b7ec3c1b173"), "parent id");
 	CHECK(strcmp(sp->trace_state, "vendor=abc,other=1") == 0, "traceState %s", sp->trace_state);
 	CHECK(sp->flags == 257, "flags %u", sp->flags);
 	CHECK(strcmp(sp->name, "chat gpt-4o") == 0, "name %s", sp->name);
@@ -180,8 +170,8 @@ static void check_full_span(const Tl__Span *sp)
 	CHECK(sp->n_links == 1, "%zu links", sp->n_links);
 	if (sp->n_links == 1) {
 		const Tl__Span__Link *l = sp->links[0];
-		CHECK(hex_is(l->trace_id, "0af7651916cd43dd8448eb211c80319c"), "link trace id");
-		CHECK(hex_is(l->span_id, "b7ad6b7169203331"), "link span id");
+		CHECK(test_hex_is(l->trace_id, "0af7651916cd43dd8448eb211c80319c"), "link trace id");
+		CHECK(test_hex_is(l->span_id, "b7ad6b7169203331"), "link span id");
 		CHECK(strcmp(l->trace_state, "k=v") == 0, "link traceState %s", l->trace_state);
 		check_str(kv_at(l->attributes, l->n_attributes, 0, "link.kind"), "follows");
 		CHECK(l->dropped_attributes_count == 6 && l->flags == 1, "link counts %u flags %u",
@@ -262,8 +252,8 @@ static void check_snake(Req *r)
 	CHECK(strcmp(ss->schema_url, "https://example.com/scope") == 0, "scope schema_url");
 	CHECK(ss->scope && strcmp(ss->scope->version, "0.1") == 0 && ss->scope->dropped_attributes_count == 2,
 	      "scope");
-	CHECK(hex_is(sp->trace_id, "5b8efff798038103d269b633813fc60c") && hex_is(sp->span_id, "eee19b7ec3c1b174") &&
-	      hex_is(sp->parent_span_id, "eee19b7ec3c1b173"), "ids");
+	CHECK(test_hex_is(sp->trace_id, "5b8efff798038103d269b633813fc60c") && test_hex_is(sp->span_id, "eee19b7ec3c1b174") &&
+	      test_hex_is(sp->parent_span_id, "eee19b7ec3c1b173"), "ids");
 	CHECK(strcmp(sp->trace_state, "a=b") == 0 && sp->kind == 1, "trace_state, kind");
 	CHECK(sp->start_time_unix_nano == 5 && sp->end_time_unix_nano == 6, "times");
 	CHECK(sp->dropped_attributes_count == 3 && sp->dropped_events_count == 4 && sp->dropped_links_count == 5,
@@ -282,7 +272,7 @@ static void check_snake(Req *r)
 	}
 	CHECK(sp->n_events == 1 && sp->events[0]->time_unix_nano == 7 && sp->events[0]->dropped_attributes_count == 6,
 	      "event");
-	CHECK(sp->n_links == 1 && hex_is(sp->links[0]->trace_id, "0af7651916cd43dd8448eb211c80319c") &&
+	CHECK(sp->n_links == 1 && test_hex_is(sp->links[0]->trace_id, "0af7651916cd43dd8448eb211c80319c") &&
 	      strcmp(sp->links[0]->trace_state, "x=y") == 0 && sp->links[0]->dropped_attributes_count == 7, "link");
 	CHECK(sp->status && sp->status->code == 1 && strcmp(sp->status->message, "fine") == 0, "status");
 }
@@ -294,7 +284,7 @@ static void check_variants(Req *r)
 		return;
 	CHECK(r->resource_spans[0]->resource == NULL, "null resource reads as absent");
 	CHECK(r->resource_spans[0]->scope_spans[0]->scope != NULL, "{} scope is present");
-	CHECK(hex_is(sp->trace_id, "5b8efff798038103d269b633813fc60c") && hex_is(sp->span_id, "eee19b7ec3c1b174"),
+	CHECK(test_hex_is(sp->trace_id, "5b8efff798038103d269b633813fc60c") && test_hex_is(sp->span_id, "eee19b7ec3c1b174"),
 	      "mixed-case hex");
 	CHECK(sp->parent_span_id.len == 0, "null parentSpanId");
 	CHECK(sp->kind == 7, "unknown kind survives: %d", sp->kind);

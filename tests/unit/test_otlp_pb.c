@@ -34,16 +34,6 @@ static Tl__ExportTraceServiceRequest *unpack(struct arena *a, const uint8_t *dat
 
 /* ---- field checks ---- */
 
-static int hex_is(ProtobufCBinaryData b, const char *hex)
-{
-	char buf[128] = "";
-	if (b.len * 2 >= sizeof buf)
-		return 0;
-	for (size_t i = 0; i < b.len; i++)
-		snprintf(buf + 2 * i, 3, "%02x", b.data[i]);
-	return strcmp(buf, hex) == 0;
-}
-
 /* Checks kv[i] is named key and returns its value, or NULL. */
 static const Tl__AnyValue *kv_at(Tl__KeyValue *const *kv, size_t n, size_t i, const char *key)
 {
@@ -119,8 +109,8 @@ static void check_full_attrs(const Tl__Span *sp)
 
 static void check_full_span(const Tl__Span *sp)
 {
-	CHECK(hex_is(sp->trace_id, "5b8efff798038103d269b633813fc60c") && hex_is(sp->span_id, "eee19b7ec3c1b174") &&
-	      hex_is(sp->parent_span_id, "eee19b7ec3c1b173"), "ids");
+	CHECK(test_hex_is(sp->trace_id, "5b8efff798038103d269b633813fc60c") && test_hex_is(sp->span_id, "eee19b7ec3c1b174") &&
+	      test_hex_is(sp->parent_span_id, "eee19b7ec3c1b173"), "ids");
 	CHECK(strcmp(sp->trace_state, "vendor=abc,other=1") == 0 && sp->flags == 257, "traceState, flags");
 	CHECK(strcmp(sp->name, "chat gpt-4o") == 0 && sp->kind == 3, "name, kind");
 	CHECK(sp->start_time_unix_nano == 1700000000000000001ull && sp->end_time_unix_nano == 1700000000123456789ull,
@@ -140,7 +130,7 @@ static void check_full_span(const Tl__Span *sp)
 	CHECK(sp->n_links == 1, "%zu links", sp->n_links);
 	if (sp->n_links == 1) {
 		const Tl__Span__Link *l = sp->links[0];
-		CHECK(hex_is(l->trace_id, "0af7651916cd43dd8448eb211c80319c") && hex_is(l->span_id, "b7ad6b7169203331"),
+		CHECK(test_hex_is(l->trace_id, "0af7651916cd43dd8448eb211c80319c") && test_hex_is(l->span_id, "b7ad6b7169203331"),
 		      "link ids");
 		CHECK(strcmp(l->trace_state, "k=v") == 0 && l->dropped_attributes_count == 6 && l->flags == 1, "link");
 		CHECK(is_str(kv_at(l->attributes, l->n_attributes, 0, "link.kind"), "follows"), "link attribute");
