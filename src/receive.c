@@ -10,6 +10,7 @@
 #include "err.h"
 #include "http.h"
 #include "ingest.h"
+#include "intern.h"
 
 #define PROJECT_HEADER_MAX 256
 
@@ -87,18 +88,19 @@ static void reply_native_ok(struct mg_connection *c, const struct span_batch *b)
 		cJSON_AddStringToObject(o, "trace_id", hex);
 	}
 	cJSON *traces = cJSON_AddArrayToObject(o, "trace_ids"), *spans = cJSON_AddArrayToObject(o, "span_ids");
+	struct intern *listed = intern_new();
 	for (size_t i = 0; i < b->nspans; i++) {
 		const struct span *s = &b->spans[i];
+		int64_t seen;
 		span_id_to_hex(s->span_id, 8, hex);
 		cJSON_AddItemToArray(spans, cJSON_CreateString(hex));
-		size_t k = 0;
-		while (k < i && memcmp(b->spans[k].trace_id, s->trace_id, 16) != 0)
-			k++;
-		if (k < i)
-			continue; /* trace already listed */
+		if (intern_get(listed, s->trace_id, 16, &seen))
+			continue;
+		intern_put(listed, s->trace_id, 16, 1);
 		span_id_to_hex(s->trace_id, 16, hex);
 		cJSON_AddItemToArray(traces, cJSON_CreateString(hex));
 	}
+	intern_free(listed);
 	http_send_json(c, 200, o);
 }
 
