@@ -306,10 +306,9 @@ static int agg_add_row(struct agg *a, sqlite3_stmt *r)
 
 static struct agg *agg_new(void)
 {
-	struct agg *a = malloc(sizeof *a);
+	struct agg *a = calloc(1, sizeof *a);
 	if (!a)
 		abort();
-	memset(a, 0, offsetof(struct agg, sk));
 	sketch_clear(&a->sk);
 	return a;
 }
