@@ -27,6 +27,7 @@ struct rows {
 	enum group_by group;
 	int operations;        /* group by name and type (GROUP_NAME) */
 	int llm_only, require_model;
+	int no_sketch;         /* latencies not needed: skip reading sketches */
 };
 
 /* Normalized columns. */
@@ -195,13 +196,14 @@ static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t
 	if (q->src == SRC_SPANS) {
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", x.count, x.errors, x.duration_sum, x.input_tokens, x.output_tokens, x.cache_read_tokens,"
-		       " x.cache_write_tokens, x.cost_usd, x.sketch, 0, CASE WHEN x.type = %d THEN x.count ELSE 0 END,"
+		       " x.cache_write_tokens, x.cost_usd, %s, CASE WHEN x.type = %d THEN x.count ELSE 0 END,"
 		       " x.count FROM span_rollups x",
-		       SPAN_TYPE_LLM);
+		       q->no_sketch ? "NULL, NULL" : "x.sketch, 0", SPAN_TYPE_LLM);
 	} else {
 		APPEND("%s, '', x.count, CASE WHEN x.error THEN x.count ELSE 0 END, x.duration_sum, x.input_tokens,"
-		       " x.output_tokens, 0, 0, x.cost_usd, x.sketch, 0, x.llm_calls, x.spans FROM trace_rollups x",
-		       q->group == GROUP_SERVICE ? "(SELECT value FROM strings WHERE id = x.service)" : "''");
+		       " x.output_tokens, 0, 0, x.cost_usd, %s, x.llm_calls, x.spans FROM trace_rollups x",
+		       q->group == GROUP_SERVICE ? "(SELECT value FROM strings WHERE id = x.service)" : "''",
+		       q->no_sketch ? "NULL, NULL" : "x.sketch, 0");
 	}
 	APPEND(" WHERE x.level = %d AND x.bucket >= %lld AND x.bucket < %lld", level, (long long)lo, (long long)hi);
 	if (q->src == SRC_SPANS) {
@@ -296,7 +298,8 @@ static int agg_add_row(struct agg *a, sqlite3_stmt *r)
 	a->llm_calls += sqlite3_column_int64(r, C_LLM);
 	a->spans += sqlite3_column_int64(r, C_SPANS);
 	if (sqlite3_column_type(r, C_SKETCH) == SQLITE_NULL) {
-		sketch_add(&a->sk, (double)sqlite3_column_int64(r, C_DUR), 1);
+		if (sqlite3_column_type(r, C_DUR) != SQLITE_NULL)   /* a raw row */
+			sketch_add(&a->sk, (double)sqlite3_column_int64(r, C_DUR), 1);
 		return ERR_OK;
 	}
 	return sketch_decode_add(&a->sk, sqlite3_column_blob(r, C_SKETCH), (size_t)sqlite3_column_bytes(r, C_SKETCH))
@@ -673,6 +676,7 @@ static int pick_series(sqlite3 *db, const struct rows *q, struct series *s)
 	struct rows whole = *q;
 	whole.width = 0;
 	whole.level = -1;
+	whole.no_sketch = 1;   /* weights are counts and sums */
 	struct grouper g;
 	int rc = run_groups(db, &whole, &g);
 	enum metric weight = s->metric >= METRIC_LATENCY_P50 && s->metric <= METRIC_LATENCY_P99 ? METRIC_SPANS
@@ -706,7 +710,8 @@ int metrics_timeseries(sqlite3 *db, const struct trace_filter *f, enum metric m,
 	int trace_metric = m == METRIC_TRACES || ((m == METRIC_ERRORS || latency) && g <= GROUP_SERVICE);
 	if (m == METRIC_TRACES && g > GROUP_SERVICE)
 		return ERR_BAD_INPUT;
-	struct rows q = {.src = trace_metric ? SRC_TRACES : SRC_SPANS, .f = f, .width = width, .group = g};
+	struct rows q = {.src = trace_metric ? SRC_TRACES : SRC_SPANS, .f = f, .width = width, .group = g,
+	                 .no_sketch = !latency};
 	q.level = width == 60 ? 0 : width == 3600 ? 1 : 2;
 	struct series s;
 	memset(&s, 0, sizeof s);
