@@ -187,6 +187,16 @@ static int cursor_param(struct mg_connection *c, struct trace_filter *f)
 	int r = http_query_param(c, "cursor", buf, sizeof buf);
 	if (r == 0 || (r > 0 && !*buf))
 		return 0;
+	if (f->q) {
+		/* a search pages by index document: "s<rowid>" */
+		long long before;
+		if (r < 0 || buf[0] != 's' || parse_int(buf + 1, 1, 9223372036854775807LL, &before)) {
+			http_send_error(c, 400, "cursor: not a cursor this search returned");
+			return -1;
+		}
+		f->search_before = before;
+		return 0;
+	}
 	char *dot = r > 0 ? strchr(buf, '.') : NULL;
 	long long start;
 	if (dot)
@@ -215,27 +225,45 @@ static int project_param(struct mg_connection *c, sqlite3 *db, int64_t *key)
 	return 0;
 }
 
+sqlite3 *api_reader(struct mg_connection *c, struct app *app)
+{
+	return reader(c, app);
+}
+
+int api_trace_filter(struct mg_connection *c, sqlite3 *db, struct api_trace_params *p, struct trace_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	if (project_param(c, db, &f->project) || time_param(c, "from", &f->from_ns) ||
+	    time_param(c, "to", &f->to_ns) || opt_param(c, "service", p->service, sizeof p->service, &f->service) ||
+	    opt_param(c, "name", p->name, sizeof p->name, &f->name) ||
+	    opt_param(c, "status", p->status, sizeof p->status, &f->status) ||
+	    opt_param(c, "model", p->model, sizeof p->model, &f->model) ||
+	    opt_param(c, "session_id", p->session, sizeof p->session, &f->session_id) ||
+	    opt_param(c, "user_id", p->user, sizeof p->user, &f->user_id) ||
+	    duration_param(c, "min_duration_ms", &f->min_ms) || duration_param(c, "max_duration_ms", &f->max_ms) ||
+	    limit_param(c, &f->limit) || opt_param(c, "q", p->q, sizeof p->q, &f->q) || cursor_param(c, f))
+		return -1;
+	if (f->status && strcmp(f->status, "ok") && strcmp(f->status, "error")) {
+		http_send_error(c, 400, "status: expected 'ok' or 'error'");
+		return -1;
+	}
+	if (f->from_ns && f->to_ns && f->from_ns > f->to_ns) {
+		http_send_error(c, 400, "from: after to");
+		return -1;
+	}
+	return 0;
+}
+
 void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
 	sqlite3 *db = reader(c, app);
+	struct api_trace_params p;
 	struct trace_filter f;
-	char service[256], name[SPAN_MAX_NAME + 1], status[16], model[256], session[256], user[256];
-	memset(&f, 0, sizeof f);
-	if (!db || project_param(c, db, &f.project) || time_param(c, "from", &f.from_ns) ||
-	    time_param(c, "to", &f.to_ns) || opt_param(c, "service", service, sizeof service, &f.service) ||
-	    opt_param(c, "name", name, sizeof name, &f.name) || opt_param(c, "status", status, sizeof status, &f.status) ||
-	    opt_param(c, "model", model, sizeof model, &f.model) ||
-	    opt_param(c, "session_id", session, sizeof session, &f.session_id) ||
-	    opt_param(c, "user_id", user, sizeof user, &f.user_id) || duration_param(c, "min_duration_ms", &f.min_ms) ||
-	    duration_param(c, "max_duration_ms", &f.max_ms) || limit_param(c, &f.limit) || cursor_param(c, &f))
+	if (!db || api_trace_filter(c, db, &p, &f))
 		return;
-	if (f.status && strcmp(f.status, "ok") && strcmp(f.status, "error")) {
-		http_send_error(c, 400, "status: expected 'ok' or 'error'");
-		return;
-	}
-	if (f.from_ns && f.to_ns && f.from_ns > f.to_ns) {
-		http_send_error(c, 400, "from: after to");
+	if (f.q) {
+		api_search_run(c, app, db, &f, 0);
 		return;
 	}
 	cJSON *o = NULL;
@@ -356,6 +384,8 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddNumberToObject(o, "traces_stored_approx", (double)traces);
 	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
 	cJSON_AddNumberToObject(o, "uptime_s", (double)((now - app->started_ns) / 1000000000ull));
+	if (app->search)
+		cJSON_AddItemToObject(o, "search", api_search_status(app, db));
 	http_send_json(c, ok ? 200 : 503, o);
 }
 

@@ -191,7 +191,9 @@ static cJSON *trace_json(sqlite3_stmt *st)
 	return o;
 }
 
-int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+/* Prepares SELECT TRACE_COLS for the traces passing f's filters, with
+ * tail (ORDER BY ..., or a key condition) appended, and binds them. */
+static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char *tail, sqlite3_stmt **out)
 {
 	char sql[2048];
 	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
@@ -218,9 +220,7 @@ int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 		COND(" AND t.end_ns - t.start_ns >= :min_ns");
 	if (f->max_ms >= 0)
 		COND(" AND t.end_ns - t.start_ns <= :max_ns");
-	if (f->has_cursor)
-		COND(" AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)");
-	COND(" ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit");
+	COND(tail);
 #undef COND
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -237,11 +237,34 @@ int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 	BIND_TEXT(":user", f->user_id);
 	BIND_I64(":min_ns", llround(f->min_ms * 1e6));
 	BIND_I64(":max_ns", llround(f->max_ms * 1e6));
-	BIND_I64(":cur_start", f->cursor_start);
-	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":cur_trace"), f->cursor_trace, 16, SQLITE_STATIC);
-	BIND_I64(":limit", f->limit + 1);
 #undef BIND_TEXT
 #undef BIND_I64
+	*out = st;
+	return ERR_OK;
+}
+
+int query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st)
+{
+	return filter_prepare(db, f, " AND t.key = :key", st);
+}
+
+cJSON *query_trace_item(sqlite3_stmt *st)
+{
+	return trace_json(st);
+}
+
+int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+{
+	sqlite3_stmt *st;
+	if (filter_prepare(db, f,
+	                   f->has_cursor ? " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)"
+	                                   " ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit"
+	                                 : " ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit",
+	                   &st))
+		return ERR_STORE;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cur_start"), (int64_t)f->cursor_start);
+	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":cur_trace"), f->cursor_trace, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), f->limit + 1);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	int rows = 0, rc;
 	char cursor[64] = "";
