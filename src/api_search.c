@@ -13,6 +13,7 @@ cJSON *api_search_status(struct app *app, sqlite3 *db)
 	search_status(app->search, db, &st);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "indexed_spans", (double)st.indexed_spans);
+	cJSON_AddNumberToObject(o, "indexed_text_bytes", (double)st.indexed_text_bytes);
 	cJSON_AddNumberToObject(o, "pending_spans", (double)st.pending_spans);
 	cJSON_AddNumberToObject(o, "pending_chunks", (double)st.pending_chunks);
 	cJSON_AddNumberToObject(o, "lag_seconds", st.lag_seconds);

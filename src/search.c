@@ -39,7 +39,7 @@ struct search {
 	pthread_cond_t wake;
 	int stopping, paused;
 	/* under lock */
-	int64_t checkpoint, indexed_spans, indexed_chunks;
+	int64_t checkpoint, indexed_spans, indexed_chunks, text_bytes;
 	struct seen { int64_t id; uint64_t ns; } seen[SEEN_MAX];   /* max chunk id, when first seen */
 	int nseen;
 };
@@ -213,7 +213,7 @@ static int open_index(struct search *s, int *fresh)
 	            " tokenize='" SEARCHQ_TOKENIZE_SQL "');"
 	            "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, trace INTEGER NOT NULL);"
 	            "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
-	            "INSERT OR IGNORE INTO state VALUES ('checkpoint', 0), ('spans', 0), ('chunks', 0);"
+	            "INSERT OR IGNORE INTO state VALUES ('checkpoint', 0), ('spans', 0), ('chunks', 0), ('text_bytes', 0);"
 	            "PRAGMA user_version = 1;"
 	            "COMMIT;");
 }
@@ -263,7 +263,7 @@ static int64_t trace_key(sqlite3_stmt *st, const uint8_t *trace_id)
  * Returns the number of chunks indexed (0 = caught up) or ERR_STORE. */
 static int index_batch(struct search *s)
 {
-	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0;
+	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0;
 	struct arena *a = arena_new();
 	int rc = exec(s->idx, "BEGIN");
 	char *text = NULL;
@@ -300,6 +300,7 @@ static int index_batch(struct search *s)
 			sqlite3_reset(s->fts_st);
 			sqlite3_reset(s->doc_st);
 			spans += (int64_t)docs[i].n;
+			bytes += (int64_t)len;
 		}
 		if (nd < 0)
 			fprintf(stderr, "tracelite: search: chunk %lld is corrupt, not indexed\n", (long long)id);
@@ -312,13 +313,14 @@ static int index_batch(struct search *s)
 	free(text);
 	arena_free(a);
 	pthread_mutex_lock(&s->lock);
-	int64_t total_spans = s->indexed_spans + spans, total_chunks = s->indexed_chunks + nchunks;
+	int64_t total_spans = s->indexed_spans + spans, total_chunks = s->indexed_chunks + nchunks,
+		total_bytes = s->text_bytes + bytes;
 	pthread_mutex_unlock(&s->lock);
 	if (!rc && nchunks) {
 		sqlite3_stmt *st = s->state_st;
-		int64_t vals[][2] = {{0, ckpt}, {1, total_spans}, {2, total_chunks}};
-		static const char *const keys[] = {"checkpoint", "spans", "chunks"};
-		for (int i = 0; i < 3 && !rc; i++) {
+		int64_t vals[][2] = {{0, ckpt}, {1, total_spans}, {2, total_chunks}, {3, total_bytes}};
+		static const char *const keys[] = {"checkpoint", "spans", "chunks", "text_bytes"};
+		for (int i = 0; i < 4 && !rc; i++) {
 			sqlite3_bind_text(st, 1, keys[vals[i][0]], -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, vals[i][1]);
 			rc = sqlite3_step(st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
@@ -335,6 +337,7 @@ static int index_batch(struct search *s)
 	s->checkpoint = ckpt;
 	s->indexed_spans = total_spans;
 	s->indexed_chunks = total_chunks;
+	s->text_bytes = total_bytes;
 	int drop = 0;
 	while (drop < s->nseen && s->seen[drop].id <= ckpt)
 		drop++;
@@ -417,6 +420,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	s->checkpoint = int_query(s->idx, "SELECT value FROM state WHERE key = 'checkpoint'", 0);
 	s->indexed_spans = int_query(s->idx, "SELECT value FROM state WHERE key = 'spans'", 0);
 	s->indexed_chunks = int_query(s->idx, "SELECT value FROM state WHERE key = 'chunks'", 0);
+	s->text_bytes = int_query(s->idx, "SELECT value FROM state WHERE key = 'text_bytes'", 0);
 	const char *pause = getenv("TRACELITE_SEARCH_PAUSE");
 	s->paused = pause && *pause && strcmp(pause, "0");
 	pthread_mutex_init(&s->lock, NULL);
@@ -447,6 +451,7 @@ void search_status(struct search *s, sqlite3 *db, struct search_status *st)
 	int64_t max = int_query(db, "SELECT coalesce(max(id), 0) FROM chunks", 0);
 	pthread_mutex_lock(&s->lock);
 	st->indexed_spans = s->indexed_spans;
+	st->indexed_text_bytes = s->text_bytes;
 	st->pending_chunks = max > s->checkpoint ? max - s->checkpoint : 0;
 	int64_t per_chunk = s->indexed_chunks ? (s->indexed_spans + s->indexed_chunks - 1) / s->indexed_chunks : 1;
 	st->pending_spans = st->pending_chunks * (per_chunk ? per_chunk : 1);

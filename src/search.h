@@ -16,6 +16,7 @@ struct search;
 
 struct search_status {
 	int64_t indexed_spans;     /* spans in indexed chunks */
+	int64_t indexed_text_bytes; /* text handed to FTS5 (after de-duplication in a document) */
 	int64_t pending_chunks;    /* committed chunks not indexed yet */
 	int64_t pending_spans;     /* pending_chunks x mean spans per indexed chunk (at least 1 each) */
 	double lag_seconds;        /* since the oldest pending chunk was seen committed; 0 if none */
