@@ -35,6 +35,7 @@ static const struct route routes[] = {
 	{"GET", "/api/metrics/timeseries", 0, api_metrics_timeseries},
 	{"GET", "/api/metrics/models", 0, api_metrics_models},
 	{"GET", "/api/metrics/operations", 0, api_metrics_operations},
+	{"GET", "/api/search", 0, api_search},
 	{"GET", "/", 0, api_index},
 };
 
