@@ -29,21 +29,31 @@ struct entry {
 	size_t nobs, obs_cap;
 };
 
-enum { ST_SPAN_GET, ST_SPAN_PUT, ST_TRACE_GET, ST_TRACE_PUT, ST_TRACE_DEL, ST_COUNT };
+enum { ST_SPAN_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_COUNT };
 
+/* Each accumulated delta is one upsert: new rows are inserted, existing
+ * ones updated in place; tl_sketch_merge adds the delta sketch. */
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_SPAN_GET] = "SELECT count, errors, duration_sum, duration_min, duration_max, input_tokens, output_tokens,"
-	                " cache_read_tokens, cache_write_tokens, cost_usd, sketch FROM span_rollups WHERE level = ?1"
-	                " AND bucket = ?2 AND project = ?3 AND service = ?4 AND name = ?5 AND type = ?6 AND model = ?7"
-	                " AND provider = ?8",
-	[ST_SPAN_PUT] = "INSERT OR REPLACE INTO span_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	                "?15,?16,?17,?18,?19)",
-	[ST_TRACE_GET] = "SELECT count, spans, llm_calls, duration_sum, input_tokens, output_tokens, cost_usd, sketch"
-	                 " FROM trace_rollups WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
-	                 " AND error = ?5",
-	[ST_TRACE_PUT] = "INSERT OR REPLACE INTO trace_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+	[ST_SPAN_PUT] = "INSERT INTO span_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
+	                " ON CONFLICT (level, bucket, project, service, name, type, model, provider) DO UPDATE SET"
+	                " count = count + excluded.count, errors = errors + excluded.errors,"
+	                " duration_sum = duration_sum + excluded.duration_sum,"
+	                " duration_min = min(duration_min, excluded.duration_min),"
+	                " duration_max = max(duration_max, excluded.duration_max),"
+	                " input_tokens = input_tokens + excluded.input_tokens,"
+	                " output_tokens = output_tokens + excluded.output_tokens,"
+	                " cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,"
+	                " cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,"
+	                " cost_usd = cost_usd + excluded.cost_usd, sketch = tl_sketch_merge(sketch, excluded.sketch)",
+	[ST_TRACE_PUT] = "INSERT INTO trace_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	                 " ON CONFLICT (level, bucket, project, service, error) DO UPDATE SET"
+	                 " count = count + excluded.count, spans = spans + excluded.spans,"
+	                 " llm_calls = llm_calls + excluded.llm_calls, duration_sum = duration_sum + excluded.duration_sum,"
+	                 " input_tokens = input_tokens + excluded.input_tokens,"
+	                 " output_tokens = output_tokens + excluded.output_tokens,"
+	                 " cost_usd = cost_usd + excluded.cost_usd, sketch = tl_sketch_merge(sketch, excluded.sketch)",
 	[ST_TRACE_DEL] = "DELETE FROM trace_rollups WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
-	                 " AND error = ?5",
+	                 " AND error = ?5 AND count <= 0",
 };
 
 struct rollup {
@@ -74,12 +84,36 @@ static int64_t bucket_of(uint64_t ns, int level)
 	return secs / w * w;
 }
 
+/* SQL tl_sketch_merge(a, b): the encoded sum of two encoded sketches
+ * (b may hold negative counts: a delta). Uses the accumulator's scratch
+ * sketch: the writer connection is single-threaded. */
+static void sql_sketch_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct rollup *r = sqlite3_user_data(ctx);
+	sketch_clear(&r->scratch);
+	for (int i = 0; i < 2; i++) {
+		if (sketch_decode_add(&r->scratch, sqlite3_value_blob(argv[i]), (size_t)sqlite3_value_bytes(argv[i]))) {
+			sqlite3_result_error(ctx, "rollups: corrupt latency sketch", -1);
+			return;
+		}
+	}
+	size_t n = sketch_encode(&r->scratch, r->encoded);
+	sqlite3_result_blob(ctx, r->encoded, (int)n, SQLITE_TRANSIENT);
+}
+
 struct rollup *rollup_new(sqlite3 *db, char *err, size_t errlen)
 {
 	struct rollup *r = calloc(1, sizeof *r);
 	if (!r)
 		abort();
 	r->db = db;
+	if (sqlite3_create_function(db, "tl_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, r, sql_sketch_merge,
+	                            NULL, NULL)) {
+		err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
+		free(r);
+		return NULL;
+	}
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL)) {
 			err_set(err, errlen, ERR_STORE, "prepare rollups: %s", sqlite3_errmsg(db));
@@ -236,46 +270,19 @@ static int finish(struct rollup *r, sqlite3_stmt *st, char *err, size_t errlen)
 	return ERR_OK;
 }
 
-/* Loads the stored row's sketch into r->scratch; the caller has stepped st
- * to a row and reads its other columns. */
-static int load_sketch(struct rollup *r, sqlite3_stmt *st, int col, char *err, size_t errlen)
-{
-	if (sketch_decode_add(&r->scratch, sqlite3_column_blob(st, col), (size_t)sqlite3_column_bytes(st, col)))
-		return err_set(err, errlen, ERR_STORE, "rollups: corrupt latency sketch");
-	return ERR_OK;
-}
-
+/* Binds the entry's duration observations as an encoded delta sketch. */
 static void bind_sketch(struct rollup *r, sqlite3_stmt *st, int col, const struct entry *e)
 {
+	sketch_clear(&r->scratch);
 	for (size_t i = 0; i < e->nobs; i++)
 		sketch_add(&r->scratch, e->obs[i].v, e->obs[i].n);
 	size_t n = sketch_encode(&r->scratch, r->encoded);
-	sqlite3_bind_blob(st, col, r->encoded, (int)n, SQLITE_STATIC);
+	sqlite3_bind_blob(st, col, r->encoded, (int)n, SQLITE_TRANSIENT);
 }
 
 static int flush_span(struct rollup *r, struct entry *e, char *err, size_t errlen)
 {
-	sqlite3_stmt *get = r->st[ST_SPAN_GET], *put = r->st[ST_SPAN_PUT];
-	bind_key(get, e->key, 8);
-	int rc = ERR_OK;
-	if (sqlite3_step(get) == SQLITE_ROW) {
-		int64_t min = sqlite3_column_int64(get, 3), max = sqlite3_column_int64(get, 4);
-		e->count += sqlite3_column_int64(get, 0);
-		e->errors += sqlite3_column_int64(get, 1);
-		e->dur_sum += sqlite3_column_int64(get, 2);
-		e->dur_min = min < e->dur_min ? min : e->dur_min;
-		e->dur_max = max > e->dur_max ? max : e->dur_max;
-		e->input_tokens += sqlite3_column_int64(get, 5);
-		e->output_tokens += sqlite3_column_int64(get, 6);
-		e->cache_read += sqlite3_column_int64(get, 7);
-		e->cache_write += sqlite3_column_int64(get, 8);
-		e->cost += sqlite3_column_double(get, 9);
-		rc = load_sketch(r, get, 10, err, errlen);
-	}
-	sqlite3_reset(get);
-	sqlite3_clear_bindings(get);
-	if (rc)
-		return rc;
+	sqlite3_stmt *put = r->st[ST_SPAN_PUT];
 	bind_key(put, e->key, 8);
 	const int64_t v[] = {e->count, e->errors, e->dur_sum, e->dur_min, e->dur_max, e->input_tokens,
 	                     e->output_tokens, e->cache_read, e->cache_write};
@@ -288,44 +295,47 @@ static int flush_span(struct rollup *r, struct entry *e, char *err, size_t errle
 
 static int flush_trace(struct rollup *r, struct entry *e, char *err, size_t errlen)
 {
-	sqlite3_stmt *get = r->st[ST_TRACE_GET], *put = r->st[ST_TRACE_PUT];
-	bind_key(get, e->key, 5);
-	int rc = ERR_OK;
-	if (sqlite3_step(get) == SQLITE_ROW) {
-		e->count += sqlite3_column_int64(get, 0);
-		e->spans += sqlite3_column_int64(get, 1);
-		e->llm_calls += sqlite3_column_int64(get, 2);
-		e->dur_sum += sqlite3_column_int64(get, 3);
-		e->input_tokens += sqlite3_column_int64(get, 4);
-		e->output_tokens += sqlite3_column_int64(get, 5);
-		e->cost += sqlite3_column_double(get, 6);
-		rc = load_sketch(r, get, 7, err, errlen);
-	}
-	sqlite3_reset(get);
-	sqlite3_clear_bindings(get);
-	if (rc)
-		return rc;
-	if (e->count <= 0) {   /* every trace of the row moved elsewhere */
-		bind_key(r->st[ST_TRACE_DEL], e->key, 5);
-		return finish(r, r->st[ST_TRACE_DEL], err, errlen);
-	}
+	sqlite3_stmt *put = r->st[ST_TRACE_PUT];
+	if (e->count == 0 && e->nobs == 0)
+		return ERR_OK;
 	bind_key(put, e->key, 5);
 	const int64_t v[] = {e->count, e->spans, e->llm_calls, e->dur_sum, e->input_tokens, e->output_tokens};
 	for (int i = 0; i < 6; i++)
 		sqlite3_bind_int64(put, 6 + i, v[i]);
 	sqlite3_bind_double(put, 12, e->cost);
 	bind_sketch(r, put, 13, e);
-	return finish(r, put, err, errlen);
+	int rc = finish(r, put, err, errlen);
+	if (!rc && e->count < 0) {   /* traces moved out: the row may be empty now */
+		bind_key(r->st[ST_TRACE_DEL], e->key, 5);
+		rc = finish(r, r->st[ST_TRACE_DEL], err, errlen);
+	}
+	return rc;
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct entry *a = *(struct entry *const *)x, *b = *(struct entry *const *)y;
+	for (int i = 0; i < KEY_LEN; i++)
+		if (a->key[i] != b->key[i])
+			return a->key[i] < b->key[i] ? -1 : 1;
+	return 0;
 }
 
 int rollup_flush(struct rollup *r, char *err, size_t errlen)
 {
 	int rc = ERR_OK;
+	/* in primary-key order, so the b-tree is walked once, not at random */
+	struct entry **order = malloc((r->nentries ? r->nentries : 1) * sizeof *order);
+	if (!order)
+		abort();
+	for (size_t i = 0; i < r->nentries; i++)
+		order[i] = &r->entries[i];
+	qsort(order, r->nentries, sizeof *order, entry_cmp);
 	for (size_t i = 0; i < r->nentries && !rc; i++) {
-		struct entry *e = &r->entries[i];
-		sketch_clear(&r->scratch);
+		struct entry *e = order[i];
 		rc = e->key[0] == KIND_SPAN ? flush_span(r, e, err, errlen) : flush_trace(r, e, err, errlen);
 	}
+	free(order);
 	rollup_discard(r);
 	return rc;
 }
