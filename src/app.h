@@ -3,12 +3,14 @@
 #define TL_APP_H
 #include <stdint.h>
 #include "config.h"
+#include "repl.h"
 #include "writer.h"
 
 struct app {
 	const struct config *cfg;
 	struct writer *writer;
 	uint64_t started_ns;
+	struct repl *repl;         /* NULL when nothing is replicated */
 };
 
 #endif

@@ -30,6 +30,7 @@ static const struct route routes[] = {
 	{"GET", "/api/spans/", 1, api_span},
 	{"GET", "/api/scores", 0, api_scores},
 	{"GET", "/api/projects", 0, api_projects},
+	{"GET", "/api/replication", 0, api_replication},
 	{"GET", "/", 0, api_index},
 };
 

@@ -14,7 +14,7 @@ B=${BENCH_BUILD:-build}
 TL=./tracelite
 [ "$B" = build ] || TL=$B/tracelite
 CC=${CC:-cc}
-PKGS="sqlite3 libzstd libprotobuf-c libcjson zlib"
+PKGS="sqlite3 libzstd libprotobuf-c libcjson zlib libcurl libpq"
 
 # shellcheck disable=SC2046
 $CC -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$B -Isrc $(pkg-config --cflags $PKGS) \
