@@ -6,7 +6,7 @@
 // spans, with no duplicate (ClickHouse read with FINAL and without) and no loss.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
 	BIN, SANITIZED, addMs, getJson, listAllTraces, nanosFromNow, otlpSpan, postOk, postOtlp, sleep, spanId,
 	startServer, tempDataDir, traceId,
@@ -233,10 +233,18 @@ test('targets stopped mid-stream and restarted: tracelite converges with no dupl
 });
 
 test('tracelite killed -9 mid-batch resumes from its checkpoint: no duplicate, no loss', async () => {
-	demo(TRACES * 2);
-	const before = await status();
-	assert.ok(before.every((t) => Number(t.last_sent.chunk) >= 0));
+	// ingest in the background and kill while both targets are mid-stream
+	const sentBefore = (await status()).map((t) => t.sent.spans);
+	const bg = spawn(BIN, ['demo', '--traces', String(TRACES * 4), '--seed', String(seed++), '--days', '1',
+		'--url', `${server.url}/v1/traces`], { stdio: 'ignore' });
+	const done = new Promise((r) => bg.on('exit', r));
+	const deadline = Date.now() + 30000;
+	while (!(await status()).every((t, i) => t.sent.spans > sentBefore[i])) {
+		assert.ok(Date.now() < deadline, 'replication never seen mid-stream');
+		await sleep(20);
+	}
 	await server.kill9();
+	await done;
 	server = await startServer({ label: 'repl', dataDir: server.dataDir, env });
 	const want = await converged();
 	await summariesMatch(want);
