@@ -2,7 +2,9 @@
  * (record_pack) and queue it; the thread drains everything queued into one
  * transaction (group commit): span rows, chunks, shared blobs, interned
  * strings, projects, trace summaries and scores; then it wakes the
- * submitters with the outcome. Nothing is answered before its commit. */
+ * submitters with the outcome. Nothing is answered before its commit.
+ * Chunk ids and the traces/scores seq it hands out are the change sequence
+ * replication reads (schema/004_changes.sql). */
 #include "writer.h"
 #include <mbedtls/sha256.h>
 #include <pthread.h>
