@@ -302,6 +302,20 @@ static int open_store(struct tgt *t)
 	return 0;
 }
 
+/* While a target is failing, keeps lag_spans current (once a second). */
+static void refresh_lag(struct tgt *t)
+{
+	uint64_t now = now_ns();
+	if (!t->db || now - t->lag_checked_ns < 1000000000ull)
+		return;
+	int64_t lag = repl_rows_spans_after(t->db, t->cur.chunk);
+	pthread_mutex_lock(&t->lock);
+	if (lag >= 0)
+		t->lag_spans = lag;
+	t->lag_checked_ns = now;
+	pthread_mutex_unlock(&t->lock);
+}
+
 static void *target_main(void *arg)
 {
 	struct tgt *t = arg;
@@ -311,6 +325,7 @@ static void *target_main(void *arg)
 	while (!t->stop) {
 		int n = open_store(t) ? -1 : cycle(t);
 		if (n < 0) {
+			refresh_lag(t);
 			pthread_mutex_lock(&t->lock);
 			int64_t attempt = t->retries++;
 			pthread_mutex_unlock(&t->lock);

@@ -220,12 +220,12 @@ test('targets stopped mid-stream and restarted: tracelite converges with no dupl
 	await Promise.all([pg.pause(), ch.pause()]);
 	demo();                                   // ingest is unaffected while both are down
 	const deadline = Date.now() + 30000;
-	while (!(await status()).every((t) => t.state === 'retrying' && t.last_error && t.lag_spans >= 0)) {
+	while (!(await status()).every((t) => t.state === 'retrying' && t.last_error && t.lag_spans > 0)) {
 		assert.ok(Date.now() < deadline, `targets never reported retrying: ${JSON.stringify(await status())}`);
 		await sleep(200);
 	}
 	const down = await status();
-	assert.ok(down.every((t) => t.retries >= 1 && t.last_error_time), JSON.stringify(down));
+	assert.ok(down.every((t) => t.retries >= 1 && t.last_error_time && t.lag_seconds > 0), JSON.stringify(down));
 	await Promise.all([pg.resume(), ch.resume()]);
 	demo();
 	const want = await converged();
