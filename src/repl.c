@@ -352,8 +352,10 @@ static void tgt_init(struct tgt *t, const char *data_dir, const char *url)
 	t->state = "starting";
 	t->backoff_max_ms = BACKOFF_MAX_MS;
 	const char *env = getenv("TRACELITE_REPLICATE_BACKOFF_MAX_MS");
-	if (env && atoi(env) >= BACKOFF_BASE_MS)
-		t->backoff_max_ms = atoi(env);
+	char *end;
+	long cap = env ? strtol(env, &end, 10) : 0;
+	if (env && !*end && cap >= BACKOFF_BASE_MS && cap <= 3600000)
+		t->backoff_max_ms = (int)cap;
 	rng_seed_random(&t->rng);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->wake, NULL);
