@@ -1,7 +1,7 @@
 # tracelite build. `make run` and `make test` install what is missing
 # (Debian packages as root, npm ci) and then build; see README.md.
 CC      ?= cc
-PKGS     = sqlite3 libzstd libprotobuf-c libcjson zlib
+PKGS     = sqlite3 libzstd libprotobuf-c libcjson zlib libcurl libpq
 CFLAGS  ?= -O2 -g
 SAN     ?=
 B       ?= build
@@ -13,7 +13,7 @@ LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypt
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     = $(wildcard src/*.c)
-OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o
+OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o
 LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -37,7 +37,15 @@ $(B)/schema.c: src/gen-embed.sh $(sort $(wildcard schema/*.sql))
 	@mkdir -p $(B)
 	sh src/gen-embed.sh embedded_schema $(sort $(wildcard schema/*.sql)) > $@
 
-$(B)/schema.o: $(B)/schema.c src/embed.h
+$(B)/schema_ch.c: src/gen-embed.sh $(sort $(wildcard schema/clickhouse/*.sql))
+	@mkdir -p $(B)
+	sh src/gen-embed.sh embedded_clickhouse_schema $(sort $(wildcard schema/clickhouse/*.sql)) > $@
+
+$(B)/schema_pg.c: src/gen-embed.sh $(sort $(wildcard schema/postgres/*.sql))
+	@mkdir -p $(B)
+	sh src/gen-embed.sh embedded_postgres_schema $(sort $(wildcard schema/postgres/*.sql)) > $@
+
+$(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o: $(B)/%.o: $(B)/%.c src/embed.h
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/otlp.pb-c.o: $(B)/otlp.pb-c.c

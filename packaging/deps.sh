@@ -3,7 +3,7 @@
 # any is missing (as root via apt-get; otherwise says what to install).
 # tests/run.sh installs the npm packages of package-lock.json itself.
 set -e
-BUILD="gcc make pkg-config libcivetweb-dev libsqlite3-dev libzstd-dev libmbedtls-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev zlib1g-dev"
+BUILD="gcc make pkg-config libcivetweb-dev libsqlite3-dev libzstd-dev libmbedtls-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev zlib1g-dev libcurl4-openssl-dev libpq-dev"
 missing=""
 for p in $BUILD; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

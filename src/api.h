@@ -17,6 +17,8 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail);
 void api_span(struct mg_connection *c, struct app *app, const char *tail);
 void api_scores(struct mg_connection *c, struct app *app, const char *tail);
 void api_projects(struct mg_connection *c, struct app *app, const char *tail);
+/* GET /api/replication: repl_status_json (src/api_repl.c). */
+void api_replication(struct mg_connection *c, struct app *app, const char *tail);
 /* GET /: where to send traces and what the API offers. */
 void api_index(struct mg_connection *c, struct app *app, const char *tail);
 

@@ -3,6 +3,7 @@
 #define TL_APP_H
 #include <stdint.h>
 #include "config.h"
+#include "repl.h"
 #include "search.h"
 #include "writer.h"
 
@@ -11,6 +12,7 @@ struct app {
 	struct writer *writer;
 	struct search *search;       /* full-text indexer (search.h) */
 	uint64_t started_ns;
+	struct repl *repl;         /* NULL when nothing is replicated */
 };
 
 #endif

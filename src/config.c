@@ -47,6 +47,45 @@ static int set_queue(struct config *c, const char *v, const char *what, char *er
 	return ERR_OK;
 }
 
+/* Adds one replication target; the first --replicate flag replaces the
+ * targets from the environment. */
+static int add_replicate(struct config *c, const char *v, const char *what, int *from_flags, char *err, size_t errlen)
+{
+	struct repl_target t;
+	if (from_flags && !*from_flags) {
+		c->nreplicate = 0;
+		*from_flags = 1;
+	}
+	if (c->nreplicate == CONFIG_MAX_REPLICATE)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: at most %d replication targets", what, CONFIG_MAX_REPLICATE);
+	int rc = repl_target_parse(v, &t, err, errlen);
+	if (rc) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", err);
+		return err_set(err, errlen, rc, "%s: %s", what, msg);
+	}
+	snprintf(c->replicate[c->nreplicate++], REPL_URL_MAX, "%s", v);
+	return ERR_OK;
+}
+
+static int set_replicate_env(struct config *c, const char *v, char *err, size_t errlen)
+{
+	char url[REPL_URL_MAX];
+	while (*v) {
+		size_t n = strcspn(v, " \t\n");
+		if (n >= sizeof url)
+			return err_set(err, errlen, ERR_BAD_INPUT, "TRACELITE_REPLICATE: URL longer than %d bytes", REPL_URL_MAX - 1);
+		if (n) {
+			snprintf(url, sizeof url, "%.*s", (int)n, v);
+			int rc = add_replicate(c, url, "TRACELITE_REPLICATE", NULL, err, errlen);
+			if (rc)
+				return rc;
+		}
+		v += n + (v[n] != 0);
+	}
+	return ERR_OK;
+}
+
 void config_usage(void *fp)
 {
 	fputs("usage: tracelite serve [flags]\n"
@@ -54,7 +93,10 @@ void config_usage(void *fp)
 	      "  --data DIR           data directory (env TRACELITE_DATA; default ./data)\n"
 	      "  --allow-remote       allow a non-loopback --listen address (no authentication yet!)\n"
 	      "  --queue-mb N         write queue size in MiB (env TRACELITE_QUEUE_MB; default 32)\n"
-	      "  --threads N          HTTP worker threads (default 16)\n",
+	      "  --threads N          HTTP worker threads (default 16)\n"
+	      "  --replicate URL      stream everything stored to ClickHouse or Postgres (repeatable; env\n"
+	      "                       TRACELITE_REPLICATE, space-separated): clickhouse://[user:pass@]host:8123/db,\n"
+	      "                       clickhouses://... (HTTPS; ?cafile=PATH or ?insecure=1), postgres://user:pass@host/db\n",
 	      (FILE *)fp);
 }
 
@@ -73,6 +115,9 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 		return rc;
 	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env && (rc = set_queue(c, env, "TRACELITE_QUEUE_MB", err, errlen)))
 		return rc;
+	if ((env = getenv("TRACELITE_REPLICATE")) && *env && (rc = set_replicate_env(c, env, err, errlen)))
+		return rc;
+	int replicate_flags = 0;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		long n = 0;
@@ -91,6 +136,8 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 			rc = set_data(c, v, a, err, errlen);
 		else if (!strcmp(a, "--queue-mb"))
 			rc = set_queue(c, v, a, err, errlen);
+		else if (!strcmp(a, "--replicate"))
+			rc = add_replicate(c, v, a, &replicate_flags, err, errlen);
 		else if (!strcmp(a, "--threads")) {
 			rc = parse_count(v, 2, 256, &n) ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..256") : 0;
 			c->threads = (int)n;

@@ -3,6 +3,9 @@
 #ifndef TL_CONFIG_H
 #define TL_CONFIG_H
 #include <stddef.h>
+#include "repl_target.h"
+
+#define CONFIG_MAX_REPLICATE 8
 
 struct config {
 	char listen[256];       /* host:port; default 127.0.0.1:4318 */
@@ -10,6 +13,8 @@ struct config {
 	int allow_remote;       /* --allow-remote: permit a non-loopback listen address */
 	size_t queue_bytes;     /* write queue cap; TRACELITE_QUEUE_MB / --queue-mb */
 	int threads;            /* HTTP worker threads; --threads */
+	char replicate[CONFIG_MAX_REPLICATE][REPL_URL_MAX];  /* --replicate URL (repeatable), TRACELITE_REPLICATE */
+	int nreplicate;
 };
 
 /* Fills c from defaults and the environment, then argv (the arguments after

@@ -13,5 +13,9 @@ struct embedded_file {
 
 /* The schema/NNN_name.sql files in name order; the list ends with name == NULL. */
 extern const struct embedded_file embedded_schema[];
+/* The tables replication creates on its targets: the .sql files of
+ * schema/clickhouse and schema/postgres, same layout. */
+extern const struct embedded_file embedded_clickhouse_schema[];
+extern const struct embedded_file embedded_postgres_schema[];
 
 #endif

@@ -36,6 +36,7 @@ static const struct route routes[] = {
 	{"GET", "/api/metrics/models", 0, api_metrics_models},
 	{"GET", "/api/metrics/operations", 0, api_metrics_operations},
 	{"GET", "/api/search", 0, api_search},
+	{"GET", "/api/replication", 0, api_replication},
 	{"GET", "/", 0, api_index},
 };
 

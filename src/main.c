@@ -11,6 +11,7 @@
 #include "demo.h"
 #include "http.h"
 #include "ingest.h"
+#include "repl.h"
 #include "search.h"
 #include "writer.h"
 
@@ -20,6 +21,7 @@ static void usage(FILE *f)
 	      "usage: tracelite <command> [flags]\n"
 	      "  serve      receive OTLP/HTTP traces and serve the API (tracelite serve --help)\n"
 	      "  demo       generate realistic agent traces (tracelite demo --help)\n"
+	      "  replicate  send the store to ClickHouse or Postgres once (tracelite replicate --help)\n"
 	      "  version    print the version\n"
 	      "  help       this text\n",
 	      f);
@@ -58,9 +60,11 @@ static int serve(int argc, char **argv)
 		writer_stop(app.writer);
 		return 1;
 	}
+	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
 	struct http_server *http = http_start(&app, err, sizeof err);
 	if (!http) {
 		fprintf(stderr, "tracelite: %s\n", err);
+		repl_stop(app.repl);
 		search_stop(app.search);
 		writer_stop(app.writer);
 		return 1;
@@ -70,11 +74,17 @@ static int serve(int argc, char **argv)
 	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://%s\n"
 	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
 	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
+	for (int i = 0; i < cfg.nreplicate; i++) {
+		char shown[REPL_URL_MAX];
+		repl_target_mask(cfg.replicate[i], shown, sizeof shown);
+		printf("  replicating to %s (status: http://%s/api/replication)\n", shown, cfg.listen);
+	}
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(http);
+	repl_stop(app.repl);
 	search_stop(app.search);
 	writer_stop(app.writer);
 	fprintf(stderr, "tracelite: stopped cleanly\n");
@@ -89,6 +99,8 @@ int main(int argc, char **argv)
 		return serve(argc - 2, argv + 2);
 	if (!strcmp(cmd, "demo"))
 		return demo_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "replicate"))
+		return repl_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("tracelite %s\n", TRACELITE_VERSION);
 		return 0;

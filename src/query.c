@@ -720,3 +720,38 @@ int query_project_key(sqlite3 *db, const char *project, int64_t *key)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int query_chunk_spans(sqlite3 *db, int64_t after, int64_t upto, cJSON **out)
+{
+	sqlite3_stmt *st;
+	struct reader r;
+	*out = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT " SPAN_COLS ", pj.id" SPAN_FROM " JOIN projects pj ON pj.key = s.project"
+	                       " WHERE s.chunk > ?1 AND s.chunk <= ?2 ORDER BY s.chunk, s.chunk_index",
+	                       -1, &st, NULL))
+		return ERR_STORE;
+	if (reader_open(&r, db)) {
+		sqlite3_finalize(st);
+		reader_close(&r);
+		return ERR_STORE;
+	}
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	cJSON *a = cJSON_CreateArray();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o = span_json(&r, st);
+		add_col_text(o, "project_id", st, 22);
+		cJSON_AddNumberToObject(o, "chunk", (double)sqlite3_column_int64(st, 20));
+		cJSON_AddItemToArray(a, o);
+	}
+	sqlite3_finalize(st);
+	reader_close(&r);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(a);
+		return ERR_STORE;
+	}
+	*out = a;
+	return ERR_OK;
+}

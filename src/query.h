@@ -55,6 +55,10 @@ int query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out);
 int query_projects(sqlite3 *db, cJSON **out);
 /* Resolves a project UUID or name to its key; ERR_NOT_FOUND if unknown. */
 int query_project_key(sqlite3 *db, const char *project, int64_t *key);
+/* The spans stored in chunks after < chunk <= upto, in commit order, each
+ * shaped like a span of query_trace plus "project_id" and "chunk" (for
+ * replication). Returns ERR_OK and a cJSON array in *out, or ERR_STORE. */
+int query_chunk_spans(sqlite3 *db, int64_t after, int64_t upto, cJSON **out);
 /* Formats unix nanos as ISO-8601 UTC with milliseconds into out[32]. */
 void query_iso_time(uint64_t ns, char out[32]);
 

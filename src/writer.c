@@ -2,7 +2,9 @@
  * (record_pack) and queue it; the thread drains everything queued into one
  * transaction (group commit): span rows, chunks, shared blobs, interned
  * strings, projects, trace summaries and scores; then it wakes the
- * submitters with the outcome. Nothing is answered before its commit. */
+ * submitters with the outcome. Nothing is answered before its commit.
+ * Chunk ids and the traces/scores seq it hands out are the change sequence
+ * replication reads (schema/004_changes.sql). */
 #include "writer.h"
 #include <mbedtls/sha256.h>
 #include <pthread.h>
@@ -59,9 +61,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " root_known = ?7, span_count = ?8, error_count = ?9, llm_calls = ?10,"
 	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models = ?14,"
 	                 " session_id = ?15, user_id = ?16, input_preview = ?17, output_preview = ?18,"
-	                 " preview_ns = ?19 WHERE key = ?1",
+	                 " preview_ns = ?19, seq = ?20 WHERE key = ?1",
 	[ST_SCORE] = "INSERT OR REPLACE INTO scores (id, project, trace_id, span_id, name, value, string_value,"
-	             " score_type, comment, source, time_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	             " score_type, comment, source, time_ns, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -73,6 +75,7 @@ struct writer {
 	struct intern *strings, *projects, *blobs;
 	struct rollup *rollup;
 	int64_t next_chunk;
+	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
@@ -282,6 +285,7 @@ static int trace_save(struct writer *w, int64_t key, const struct tracesum *t)
 		sqlite3_bind_int64(st, 19, t->preview_key);
 	else
 		sqlite3_bind_null(st, 19);
+	sqlite3_bind_int64(st, 20, w->next_seq++);
 	return step_done(w, ST_TRACE_SET);
 }
 
@@ -459,6 +463,7 @@ static int write_score(struct writer *w, const struct score *s)
 	bind_opt_text(st, 9, s->comment != NULL, s->comment);
 	bind_opt_text(st, 10, s->source != NULL, s->source);
 	sqlite3_bind_int64(st, 11, (int64_t)(s->time_ns ? s->time_ns : now_ns()));
+	sqlite3_bind_int64(st, 12, w->next_seq++);
 	return step_done(w, ST_SCORE);
 }
 
@@ -479,13 +484,19 @@ static int write_job(struct writer *w, struct job *j)
 	return rc;
 }
 
-static void load_next_chunk(struct writer *w)
+/* The next chunk id and change sequence number (after start or rollback). */
+static void load_next_ids(struct writer *w)
 {
 	sqlite3_stmt *st;
-	w->next_chunk = 1;
-	if (sqlite3_prepare_v2(w->db, "SELECT coalesce(max(id), 0) + 1 FROM chunks", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
+	w->next_chunk = w->next_seq = 1;
+	if (sqlite3_prepare_v2(w->db,
+	                       "SELECT (SELECT coalesce(max(id), 0) + 1 FROM chunks),"
+	                       " max((SELECT coalesce(max(seq), 0) FROM traces), (SELECT coalesce(max(seq), 0) FROM scores)) + 1",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
 		w->next_chunk = sqlite3_column_int64(st, 0);
+		w->next_seq = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_finalize(st);
 }
 
@@ -510,7 +521,7 @@ static int commit_jobs(struct writer *w, struct job *list)
 		step_done(w, ST_ROLLBACK);
 		rollup_discard(w->rollup);
 		caches_reset(w); /* ids cached during the rolled-back transaction are gone */
-		load_next_chunk(w);
+		load_next_ids(w);
 	}
 	if (intern_count(w->strings) > CACHE_MAX || intern_count(w->blobs) > CACHE_MAX ||
 	    intern_count(w->projects) > CACHE_MAX)
@@ -578,7 +589,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	w->blobs = intern_new();
 	w->queue_cap = queue_bytes;
 	w->healthy = 1;
-	load_next_chunk(w);
+	load_next_ids(w);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);

@@ -5,6 +5,8 @@
 # from 4 client threads (tests/bench/loadgen.c), loads the store to
 # BENCH_SPANS spans (default 1,000,000; half per encoding), times every read
 # endpoint (median of 20), stops the server and measures the data directory.
+# Then times replication into a real ClickHouse and Postgres
+# (tests/bench/replication.mjs, BENCH_REPL_SPANS spans, default 100,000).
 # Prints one figure per line; never fails on a time. BENCH_SPANS=N scales it;
 # BENCH_BUILD (default build) names the build directory whose objects and
 # tracelite binary to use.
@@ -14,7 +16,7 @@ B=${BENCH_BUILD:-build}
 TL=./tracelite
 [ "$B" = build ] || TL=$B/tracelite
 CC=${CC:-cc}
-PKGS="sqlite3 libzstd libprotobuf-c libcjson zlib"
+PKGS="sqlite3 libzstd libprotobuf-c libcjson zlib libcurl libpq"
 
 # shellcheck disable=SC2046
 $CC -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$B -Isrc $(pkg-config --cflags $PKGS) \
@@ -128,3 +130,5 @@ awk -v d="$bytes" -v s="$stored" -v j="$(value "json raw OTLP bytes per span" "$
 	if (j > 0) printf "bytes on disk per raw OTLP/JSON byte: %.3f\n", d / s / j
 	if (p > 0) printf "bytes on disk per raw OTLP/protobuf byte: %.3f\n", d / s / p
 }'
+
+node tests/bench/replication.mjs "$TL" || echo "bench: replication figures failed"

@@ -1,0 +1,41 @@
+/* repl_rows.h: what replication sends, read from the store's change
+ * sequence (schema/004_changes.sql) as rows of the target tables: flat
+ * cJSON objects whose keys are the target's column names (the same for
+ * ClickHouse and Postgres), JSON columns as JSON text. */
+#ifndef TL_REPL_ROWS_H
+#define TL_REPL_ROWS_H
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+enum repl_table { REPL_PROJECTS, REPL_SPANS, REPL_TRACES, REPL_SCORES, REPL_NTABLES };
+
+/* How far a target has been sent: the last chunk (spans), trace summary
+ * seq, score seq and project key confirmed. All 0 = nothing yet. */
+struct repl_cursor {
+	int64_t chunk, trace_seq, score_seq, project_key;
+};
+
+struct repl_batch {
+	cJSON *rows[REPL_NTABLES];   /* one array per table, in send order */
+	struct repl_cursor next;     /* the cursor once all of these are confirmed */
+	int64_t chunk_max;           /* newest chunk in the store when read */
+};
+
+/* Reads, in one read transaction on db, the changes after from: new
+ * projects, the spans of whole chunks up to about max_spans spans, and at
+ * most max_spans changed traces and scores. Returns ERR_OK (b filled; free
+ * with repl_batch_free) or ERR_STORE. */
+int repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b);
+/* Frees the rows of b (b itself is the caller's). */
+void repl_batch_free(struct repl_batch *b);
+/* Returns the number of rows in b. */
+int repl_batch_rows(const struct repl_batch *b);
+/* Returns the number of spans stored in chunks after chunk, or -1. */
+int64_t repl_rows_spans_after(sqlite3 *db, int64_t chunk);
+/* The target table's name ("spans", ...). */
+const char *repl_table_name(enum repl_table t);
+/* The target table's primary key columns, comma separated. */
+const char *repl_table_key(enum repl_table t);
+
+#endif
