@@ -47,6 +47,14 @@ static int set_queue(struct config *c, const char *v, const char *what, char *er
 	return ERR_OK;
 }
 
+static int set_prices(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (strlen(v) >= sizeof c->prices)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: path too long", what);
+	snprintf(c->prices, sizeof c->prices, "%s", v);
+	return ERR_OK;
+}
+
 void config_usage(void *fp)
 {
 	fputs("usage: tracelite serve [flags]\n"
@@ -54,7 +62,8 @@ void config_usage(void *fp)
 	      "  --data DIR           data directory (env TRACELITE_DATA; default ./data)\n"
 	      "  --allow-remote       allow a non-loopback --listen address (no authentication yet!)\n"
 	      "  --queue-mb N         write queue size in MiB (env TRACELITE_QUEUE_MB; default 32)\n"
-	      "  --threads N          HTTP worker threads (default 16)\n",
+	      "  --threads N          HTTP worker threads (default 16)\n"
+	      "  --prices FILE        price file over the built-in table (env TRACELITE_PRICES; see README)\n",
 	      (FILE *)fp);
 }
 
@@ -72,6 +81,8 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 	if ((env = getenv("TRACELITE_DATA")) && *env && (rc = set_data(c, env, "TRACELITE_DATA", err, errlen)))
 		return rc;
 	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env && (rc = set_queue(c, env, "TRACELITE_QUEUE_MB", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_PRICES")) && *env && (rc = set_prices(c, env, "TRACELITE_PRICES", err, errlen)))
 		return rc;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -91,6 +102,8 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 			rc = set_data(c, v, a, err, errlen);
 		else if (!strcmp(a, "--queue-mb"))
 			rc = set_queue(c, v, a, err, errlen);
+		else if (!strcmp(a, "--prices"))
+			rc = set_prices(c, v, a, err, errlen);
 		else if (!strcmp(a, "--threads")) {
 			rc = parse_count(v, 2, 256, &n) ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..256") : 0;
 			c->threads = (int)n;

@@ -10,6 +10,7 @@ struct config {
 	int allow_remote;       /* --allow-remote: permit a non-loopback listen address */
 	size_t queue_bytes;     /* write queue cap; TRACELITE_QUEUE_MB / --queue-mb */
 	int threads;            /* HTTP worker threads; --threads */
+	char prices[4096];      /* user price file; TRACELITE_PRICES / --prices; "" = none */
 };
 
 /* Fills c from defaults and the environment, then argv (the arguments after

@@ -1,4 +1,4 @@
-/* main.c: sub-commands (serve, demo, version, help), start-up order and
+/* main.c: sub-commands (serve, demo, reprice, version, help), start-up order and
  * shutdown: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
 #include <pthread.h>
@@ -11,6 +11,7 @@
 #include "demo.h"
 #include "http.h"
 #include "ingest.h"
+#include "reprice.h"
 #include "writer.h"
 
 static void usage(FILE *f)
@@ -19,6 +20,7 @@ static void usage(FILE *f)
 	      "usage: tracelite <command> [flags]\n"
 	      "  serve      receive OTLP/HTTP traces and serve the API (tracelite serve --help)\n"
 	      "  demo       generate realistic agent traces (tracelite demo --help)\n"
+	      "  reprice    recompute stored costs after prices changed (tracelite reprice --help)\n"
 	      "  version    print the version\n"
 	      "  help       this text\n",
 	      f);
@@ -45,16 +47,24 @@ static int serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct app app = {.cfg = &cfg};
+	struct prices *prices = prices_load(cfg.prices, err, sizeof err);
+	if (!prices) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		return 2;
+	}
+	app.prices = prices;
 	app.started_ns = (uint64_t)time(NULL) * 1000000000ull;
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		fprintf(stderr, "tracelite: %s\n", err);
+		prices_free(prices);
 		return 1;
 	}
 	struct http_server *http = http_start(&app, err, sizeof err);
 	if (!http) {
 		fprintf(stderr, "tracelite: %s\n", err);
 		writer_stop(app.writer);
+		prices_free(prices);
 		return 1;
 	}
 	printf("tracelite %s serving on http://%s (data in %s)\n"
@@ -68,6 +78,7 @@ static int serve(int argc, char **argv)
 	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(http);
 	writer_stop(app.writer);
+	prices_free(prices);
 	fprintf(stderr, "tracelite: stopped cleanly\n");
 	return 0;
 }
@@ -80,6 +91,8 @@ int main(int argc, char **argv)
 		return serve(argc - 2, argv + 2);
 	if (!strcmp(cmd, "demo"))
 		return demo_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "reprice"))
+		return reprice_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("tracelite %s\n", TRACELITE_VERSION);
 		return 0;
