@@ -14,8 +14,6 @@
 #include "span.h"
 #include "store.h"
 
-#define LIMIT_DEFAULT 50
-#define LIMIT_MAX 1000
 
 static pthread_key_t reader_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
@@ -30,8 +28,7 @@ static void reader_key_init(void)
 	pthread_key_create(&reader_key, reader_close);
 }
 
-/* This thread's read-only connection, opened on first use. */
-static sqlite3 *reader(struct mg_connection *c, struct app *app)
+sqlite3 *api_reader(struct mg_connection *c, struct app *app)
 {
 	pthread_once(&reader_once, reader_key_init);
 	sqlite3 *db = pthread_getspecific(reader_key);
@@ -134,16 +131,16 @@ static int opt_param(struct mg_connection *c, const char *name, char *buf, size_
 	return 0;
 }
 
-static int limit_param(struct mg_connection *c, int *limit)
+int api_limit_param(struct mg_connection *c, int *limit)
 {
 	char buf[32];
 	long long v;
 	int r = http_query_param(c, "limit", buf, sizeof buf);
-	*limit = LIMIT_DEFAULT;
+	*limit = API_LIMIT_DEFAULT;
 	if (r == 0)
 		return 0;
-	if (r < 0 || parse_int(buf, 1, LIMIT_MAX, &v)) {
-		http_send_error(c, 400, "limit: expected an integer from 1 to %d", LIMIT_MAX);
+	if (r < 0 || parse_int(buf, 1, API_LIMIT_MAX, &v)) {
+		http_send_error(c, 400, "limit: expected an integer from 1 to %d", API_LIMIT_MAX);
 		return -1;
 	}
 	*limit = (int)v;
@@ -215,29 +212,37 @@ static int project_param(struct mg_connection *c, sqlite3 *db, int64_t *key)
 	return 0;
 }
 
+int api_trace_filter(struct mg_connection *c, sqlite3 *db, struct trace_filter *f, struct api_filter_bufs *b)
+{
+	memset(f, 0, sizeof *f);
+	if (project_param(c, db, &f->project) || time_param(c, "from", &f->from_ns) || time_param(c, "to", &f->to_ns) ||
+	    opt_param(c, "service", b->service, sizeof b->service, &f->service) ||
+	    opt_param(c, "name", b->name, sizeof b->name, &f->name) ||
+	    opt_param(c, "status", b->status, sizeof b->status, &f->status) ||
+	    opt_param(c, "model", b->model, sizeof b->model, &f->model) ||
+	    opt_param(c, "session_id", b->session, sizeof b->session, &f->session_id) ||
+	    opt_param(c, "user_id", b->user, sizeof b->user, &f->user_id) ||
+	    duration_param(c, "min_duration_ms", &f->min_ms) || duration_param(c, "max_duration_ms", &f->max_ms))
+		return -1;
+	if (f->status && strcmp(f->status, "ok") && strcmp(f->status, "error")) {
+		http_send_error(c, 400, "status: expected 'ok' or 'error'");
+		return -1;
+	}
+	if (f->from_ns && f->to_ns && f->from_ns > f->to_ns) {
+		http_send_error(c, 400, "from: after to");
+		return -1;
+	}
+	return 0;
+}
+
 void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	struct trace_filter f;
-	char service[256], name[SPAN_MAX_NAME + 1], status[16], model[256], session[256], user[256];
-	memset(&f, 0, sizeof f);
-	if (!db || project_param(c, db, &f.project) || time_param(c, "from", &f.from_ns) ||
-	    time_param(c, "to", &f.to_ns) || opt_param(c, "service", service, sizeof service, &f.service) ||
-	    opt_param(c, "name", name, sizeof name, &f.name) || opt_param(c, "status", status, sizeof status, &f.status) ||
-	    opt_param(c, "model", model, sizeof model, &f.model) ||
-	    opt_param(c, "session_id", session, sizeof session, &f.session_id) ||
-	    opt_param(c, "user_id", user, sizeof user, &f.user_id) || duration_param(c, "min_duration_ms", &f.min_ms) ||
-	    duration_param(c, "max_duration_ms", &f.max_ms) || limit_param(c, &f.limit) || cursor_param(c, &f))
+	struct api_filter_bufs bufs;
+	if (!db || api_trace_filter(c, db, &f, &bufs) || api_limit_param(c, &f.limit) || cursor_param(c, &f))
 		return;
-	if (f.status && strcmp(f.status, "ok") && strcmp(f.status, "error")) {
-		http_send_error(c, 400, "status: expected 'ok' or 'error'");
-		return;
-	}
-	if (f.from_ns && f.to_ns && f.from_ns > f.to_ns) {
-		http_send_error(c, 400, "from: after to");
-		return;
-	}
 	cJSON *o = NULL;
 	int rc = query_traces(db, &f, &o);
 	reply(c, rc, o, "traces");
@@ -261,7 +266,7 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 	uint8_t id[16];
 	char format[16];
 	const char *fmt;
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	if (!db || path_id(c, tail, id, 16, "trace_id") || opt_param(c, "format", format, sizeof format, &fmt))
 		return;
 	if (fmt && strcmp(fmt, "otlp") && strcmp(fmt, "json")) {
@@ -287,7 +292,7 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 void api_span(struct mg_connection *c, struct app *app, const char *tail)
 {
 	uint8_t id[8];
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	if (!db || path_id(c, tail, id, 8, "span_id"))
 		return;
 	cJSON *o = NULL;
@@ -302,8 +307,8 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 	const char *trace;
 	uint8_t id[16];
 	int limit;
-	sqlite3 *db = reader(c, app);
-	if (!db || opt_param(c, "trace_id", buf, sizeof buf, &trace) || limit_param(c, &limit))
+	sqlite3 *db = api_reader(c, app);
+	if (!db || opt_param(c, "trace_id", buf, sizeof buf, &trace) || api_limit_param(c, &limit))
 		return;
 	if (trace && span_id_from_any(trace, id, 16)) {
 		http_send_error(c, 400, "trace_id: expected 32 hex digits");
@@ -317,7 +322,7 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 void api_projects(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	cJSON *o = NULL;
 	if (!db)
 		return;
@@ -338,7 +343,7 @@ static int64_t max_rowid(sqlite3 *db, const char *sql)
 void api_health(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	if (!db)
 		return;
 	int writable = access(app->cfg->data, W_OK) == 0, writer_ok = writer_healthy(app->writer);

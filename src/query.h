@@ -12,14 +12,21 @@ struct trace_filter {
 	const char *service, *name, *status, *model, *session_id, *user_id;  /* NULL = any */
 	double min_ms, max_ms;           /* < 0 = open */
 	int limit;
+	int ascending;                   /* oldest first (a session's traces) */
 	int has_cursor;
 	uint64_t cursor_start;
 	uint8_t cursor_trace[16];
 };
 
-/* {"items":[...], "next_cursor": "..."|null}, newest first. Returns ERR_OK
- * or ERR_STORE. */
+/* {"items":[...], "next_cursor": "..."|null}, newest first (oldest first
+ * when f->ascending). Returns ERR_OK or ERR_STORE. */
 int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
+/* Appends f's conditions on the traces table (aliased t) as " AND ..." to
+ * sql[0..size) at offset n; returns the new offset (>= size: truncated).
+ * Bind them with query_trace_bind; cursor and limit are the caller's. */
+size_t query_trace_where(const struct trace_filter *f, char *sql, size_t size, size_t n);
+/* Binds the named parameters query_trace_where used. */
+void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
 /* {"trace":{...}, "spans":[...], "scores":[...]}; ERR_NOT_FOUND if unknown. */
 int query_trace(sqlite3 *db, const uint8_t trace_id[16], cJSON **out);
 /* The trace's spans as an OTLP/JSON ExportTraceServiceRequest, exactly as
