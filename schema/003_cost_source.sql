@@ -4,3 +4,6 @@
 -- migration were all client-sent.
 ALTER TABLE spans ADD COLUMN cost_source INTEGER NOT NULL DEFAULT 0;
 UPDATE spans SET cost_source = 1 WHERE cost_usd IS NOT NULL;
+
+-- The scores summary reads a time range of scores (GET /api/scores/summary).
+CREATE INDEX scores_time ON scores (time_ns);

@@ -178,7 +178,7 @@ static int duration_param(struct mg_connection *c, const char *name, double *ms)
 	return 0;
 }
 
-static int cursor_param(struct mg_connection *c, struct trace_filter *f)
+int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 {
 	char buf[80];
 	int r = http_query_param(c, "cursor", buf, sizeof buf);
@@ -241,7 +241,7 @@ void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 	sqlite3 *db = api_reader(c, app);
 	struct trace_filter f;
 	struct api_filter_bufs bufs;
-	if (!db || api_trace_filter(c, db, &f, &bufs) || api_limit_param(c, &f.limit) || cursor_param(c, &f))
+	if (!db || api_trace_filter(c, db, &f, &bufs) || api_limit_param(c, &f.limit) || api_trace_cursor(c, &f))
 		return;
 	cJSON *o = NULL;
 	int rc = query_traces(db, &f, &o);

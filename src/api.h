@@ -42,5 +42,8 @@ int api_trace_filter(struct mg_connection *c, sqlite3 *db, struct trace_filter *
 /* Parses ?limit= (1..API_LIMIT_MAX, default API_LIMIT_DEFAULT). Returns 0,
  * or -1 after sending 400. */
 int api_limit_param(struct mg_connection *c, int *limit);
+/* Parses ?cursor= as GET /api/traces returns it into f. Returns 0, or -1
+ * after sending 400. */
+int api_trace_cursor(struct mg_connection *c, struct trace_filter *f);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
+#include "api_people.h"
 #include "err.h"
 #include "receive.h"
 
@@ -30,6 +31,11 @@ static const struct route routes[] = {
 	{"GET", "/api/spans/", 1, api_span},
 	{"GET", "/api/scores", 0, api_scores},
 	{"GET", "/api/projects", 0, api_projects},
+	{"GET", "/api/sessions", 0, api_sessions},
+	{"GET", "/api/sessions/", 1, api_session},
+	{"GET", "/api/users", 0, api_users},
+	{"GET", "/api/users/", 1, api_user},
+	{"GET", "/api/scores/summary", 0, api_scores_summary},
 	{"GET", "/", 0, api_index},
 };
 
