@@ -25,7 +25,7 @@ static int people_cursor(struct mg_connection *c, struct people_cursor *cur)
 	for (size_t i = 0; ok && i < hexlen; i += 2) {
 		int hi = span_hex_digit(dot[1 + i]), lo = span_hex_digit(dot[2 + i]);
 		ok = hi >= 0 && lo >= 0 && (hi || lo);
-		cur->id[i / 2] = (char)(hi << 4 | lo);
+		cur->id[i / 2] = ok ? (char)(hi << 4 | lo) : 0;
 	}
 	if (!ok) {
 		http_send_error(c, 400, "cursor: not a cursor this API returned");

@@ -168,7 +168,8 @@ int query_people_list(sqlite3 *db, enum people_kind kind, const struct trace_fil
 	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		goto out;
-	qsort(items, n, sizeof *items, page_order);
+	if (n)
+		qsort(items, n, sizeof *items, page_order);
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "items");
 	for (size_t i = 0; i < n && i < (size_t)f->limit; i++) {
 		cJSON_AddItemToArray(arr, items[i].json);
