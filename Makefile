@@ -13,7 +13,8 @@ LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypt
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     = $(wildcard src/*.c)
-OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o
+OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o \
+           $(B)/prices_table.o
 LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -46,6 +47,13 @@ $(B)/schema_pg.c: src/gen-embed.sh $(sort $(wildcard schema/postgres/*.sql))
 	sh src/gen-embed.sh embedded_postgres_schema $(sort $(wildcard schema/postgres/*.sql)) > $@
 
 $(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o: $(B)/%.o: $(B)/%.c src/embed.h
+	$(CC) $(ALLFLAGS) -c -o $@ $<
+
+$(B)/prices_table.c: src/gen-embed.sh schema/prices.csv
+	@mkdir -p $(B)
+	sh src/gen-embed.sh embedded_prices schema/prices.csv > $@
+
+$(B)/prices_table.o: $(B)/prices_table.c src/embed.h
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/otlp.pb-c.o: $(B)/otlp.pb-c.c

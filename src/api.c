@@ -14,8 +14,6 @@
 #include "span.h"
 #include "store.h"
 
-#define LIMIT_DEFAULT 50
-#define LIMIT_MAX 1000
 
 static pthread_key_t reader_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
@@ -133,16 +131,16 @@ int api_opt_param(struct mg_connection *c, const char *name, char *buf, size_t l
 	return 0;
 }
 
-static int limit_param(struct mg_connection *c, int *limit)
+int api_limit_param(struct mg_connection *c, int *limit)
 {
 	char buf[32];
 	long long v;
 	int r = http_query_param(c, "limit", buf, sizeof buf);
-	*limit = LIMIT_DEFAULT;
+	*limit = API_LIMIT_DEFAULT;
 	if (r == 0)
 		return 0;
-	if (r < 0 || api_parse_int(buf, 1, LIMIT_MAX, &v)) {
-		http_send_error(c, 400, "limit: expected an integer from 1 to %d", LIMIT_MAX);
+	if (r < 0 || api_parse_int(buf, 1, API_LIMIT_MAX, &v)) {
+		http_send_error(c, 400, "limit: expected an integer from 1 to %d", API_LIMIT_MAX);
 		return -1;
 	}
 	*limit = (int)v;
@@ -180,7 +178,7 @@ static int duration_param(struct mg_connection *c, const char *name, double *ms)
 	return 0;
 }
 
-static int cursor_param(struct mg_connection *c, struct trace_filter *f)
+int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 {
 	char buf[80];
 	int r = http_query_param(c, "cursor", buf, sizeof buf);
@@ -256,9 +254,17 @@ int api_filter_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
 	return 0;
 }
 
+int api_refuse_q(struct mg_connection *c, const struct trace_filter *f)
+{
+	if (!f->q)
+		return 0;
+	http_send_error(c, 400, "q: full-text search does not filter this endpoint; use /api/search or /api/traces?q=");
+	return -1;
+}
+
 int api_list_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
 {
-	return api_filter_args(c, db, a) || limit_param(c, &a->f.limit) || cursor_param(c, &a->f) ? -1 : 0;
+	return api_filter_args(c, db, a) || api_limit_param(c, &a->f.limit) || api_trace_cursor(c, &a->f) ? -1 : 0;
 }
 
 void api_traces(struct mg_connection *c, struct app *app, const char *tail)
@@ -337,7 +343,7 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 	uint8_t id[16];
 	int limit;
 	sqlite3 *db = api_reader(c, app);
-	if (!db || api_opt_param(c, "trace_id", buf, sizeof buf, &trace) || limit_param(c, &limit))
+	if (!db || api_opt_param(c, "trace_id", buf, sizeof buf, &trace) || api_limit_param(c, &limit))
 		return;
 	if (trace && span_id_from_any(trace, id, 16)) {
 		http_send_error(c, 400, "trace_id: expected 32 hex digits");

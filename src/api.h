@@ -6,10 +6,14 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sqlite3.h>
 #include "app.h"
 #include "query.h"
 #include "searchq.h"
 #include "span.h"
+
+#define API_LIMIT_DEFAULT 50
+#define API_LIMIT_MAX 1000
 
 void api_health(struct mg_connection *c, struct app *app, const char *tail);
 void api_traces(struct mg_connection *c, struct app *app, const char *tail);
@@ -63,5 +67,20 @@ cJSON *api_search_status(struct app *app, sqlite3 *db);
  * since the epoch, told apart by magnitude) into unix nanos. Returns 0 or
  * ERR_BAD_INPUT. */
 int api_parse_time(const char *s, uint64_t *ns);
+
+/* This worker thread's read-only connection, opened on first use; NULL
+ * after sending 503 if the store cannot be opened. */
+sqlite3 *api_reader(struct mg_connection *c, struct app *app);
+/* Storage for the string parameters a trace_filter points to. */
+/* Parses ?limit= (1..API_LIMIT_MAX, default API_LIMIT_DEFAULT). Returns 0,
+ * or -1 after sending 400. */
+int api_limit_param(struct mg_connection *c, int *limit);
+/* Sends 400 naming q and returns -1 when f has a full-text query, which
+ * the aggregate endpoints do not take; else returns 0. */
+int api_refuse_q(struct mg_connection *c, const struct trace_filter *f);
+/* Parses ?cursor= as GET /api/traces returns it (or, when f->q is set, as
+ * a search returns it) into f. Returns 0, or -1
+ * after sending 400. */
+int api_trace_cursor(struct mg_connection *c, struct trace_filter *f);
 
 #endif

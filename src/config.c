@@ -86,6 +86,14 @@ static int set_replicate_env(struct config *c, const char *v, char *err, size_t 
 	return ERR_OK;
 }
 
+static int set_prices(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (strlen(v) >= sizeof c->prices)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: path too long", what);
+	snprintf(c->prices, sizeof c->prices, "%s", v);
+	return ERR_OK;
+}
+
 void config_usage(void *fp)
 {
 	fputs("usage: tracelite serve [flags]\n"
@@ -96,7 +104,8 @@ void config_usage(void *fp)
 	      "  --threads N          HTTP worker threads (default 16)\n"
 	      "  --replicate URL      stream everything stored to ClickHouse or Postgres (repeatable; env\n"
 	      "                       TRACELITE_REPLICATE, space-separated): clickhouse://[user:pass@]host:8123/db,\n"
-	      "                       clickhouses://... (HTTPS; ?cafile=PATH or ?insecure=1), postgres://user:pass@host/db\n",
+	      "                       clickhouses://... (HTTPS; ?cafile=PATH or ?insecure=1), postgres://user:pass@host/db\n"
+	      "  --prices FILE        price file over the built-in table (env TRACELITE_PRICES; see README)\n",
 	      (FILE *)fp);
 }
 
@@ -118,6 +127,8 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 	if ((env = getenv("TRACELITE_REPLICATE")) && *env && (rc = set_replicate_env(c, env, err, errlen)))
 		return rc;
 	int replicate_flags = 0;
+	if ((env = getenv("TRACELITE_PRICES")) && *env && (rc = set_prices(c, env, "TRACELITE_PRICES", err, errlen)))
+		return rc;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		long n = 0;
@@ -138,6 +149,8 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 			rc = set_queue(c, v, a, err, errlen);
 		else if (!strcmp(a, "--replicate"))
 			rc = add_replicate(c, v, a, &replicate_flags, err, errlen);
+		else if (!strcmp(a, "--prices"))
+			rc = set_prices(c, v, a, err, errlen);
 		else if (!strcmp(a, "--threads")) {
 			rc = parse_count(v, 2, 256, &n) ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..256") : 0;
 			c->threads = (int)n;

@@ -15,6 +15,7 @@ struct config {
 	int threads;            /* HTTP worker threads; --threads */
 	char replicate[CONFIG_MAX_REPLICATE][REPL_URL_MAX];  /* --replicate URL (repeatable), TRACELITE_REPLICATE */
 	int nreplicate;
+	char prices[4096];      /* user price file; TRACELITE_PRICES / --prices; "" = none */
 };
 
 /* Fills c from defaults and the environment, then argv (the arguments after

@@ -20,6 +20,7 @@
 #include "otlp_build.h"
 #include "rng.h"
 #include "otlp_json_out.h"
+#include "prices.h"
 #include "span.h"
 #include "writer.h"
 
@@ -1484,6 +1485,7 @@ struct demo_run {
 	const struct demo_opts *o;
 	uint64_t now_ns;
 	struct writer *w;
+	struct prices *prices;       /* --data: priced here as the server would */
 	atomic_size_t next_batch, spans;
 	atomic_uint retries;
 	atomic_int failed;
@@ -1504,6 +1506,8 @@ static int store_batch(struct demo_run *run, Tl__ExportTraceServiceRequest *req,
                        char *err, size_t errlen)
 {
 	int rc = span_batch_add_request(b, req, err, errlen);
+	if (rc == ERR_OK)
+		prices_apply(run->prices, b);
 	for (unsigned delay = 10; rc == ERR_OK;) {
 		rc = writer_submit(run->w, b, err, errlen);
 		if (rc != ERR_BUSY)
@@ -1578,7 +1582,8 @@ static void demo_usage(FILE *out)
 	      "  --days D      spread them over the last D days (default 7)\n"
 	      "  --seed S      stream seed; the same seed gives the same traces (default 1)\n"
 	      "  --url URL     POST OTLP/HTTP to URL (default http://127.0.0.1:4318/v1/traces)\n"
-	      "  --data DIR    write into the data directory DIR directly (server stopped)\n"
+	      "  --data DIR    write into the data directory DIR directly (server stopped), costs\n"
+	      "                from the built-in price table and TRACELITE_PRICES\n"
 	      "  --format F    json or protobuf body for --url (default json)\n"
 	      "  --batch N     traces per request (default 16)\n",
 	      out);
@@ -1664,8 +1669,10 @@ int demo_main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char err[512];
 	if (o.data) {
-		run.w = writer_start(o.data, 64u << 20, err, sizeof err);
+		run.prices = prices_load(getenv("TRACELITE_PRICES"), err, sizeof err);
+		run.w = run.prices ? writer_start(o.data, 64u << 20, err, sizeof err) : NULL;
 		if (!run.w) {
+			prices_free(run.prices);
 			fprintf(stderr, "tracelite demo: %s\n", err);
 			return 1;
 		}
@@ -1689,9 +1696,10 @@ int demo_main(int argc, char **argv)
 			abort();
 	for (int i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
-	if (run.w)
+	if (run.w) {
 		writer_stop(run.w);
-	else
+		prices_free(run.prices);
+	} else
 		mg_exit_library();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -291,6 +291,7 @@ static void apply(struct span *s, struct arena *a, struct acc *acc, const struct
 			return;
 		s->cost_usd = d;
 		s->has_cost = 1;
+		s->cost_source = SPAN_COST_CLIENT;
 		break;
 	case V_TEXT:
 		if (!text_ok(v))
@@ -588,6 +589,7 @@ void genai_normalize(struct span *s, struct arena *a)
 	s->input_tokens = s->output_tokens = s->cache_read_tokens = s->cache_write_tokens = 0;
 	s->cost_usd = 0;
 	s->has_cost = 0;
+	s->cost_source = SPAN_COST_NONE;
 
 	const Tl__Span *sp = s->otlp;
 	for (size_t i = 0; sp && i < sp->n_attributes; i++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "api.h"
 #include "api_metrics.h"
+#include "api_people.h"
 #include "err.h"
 #include "receive.h"
 
@@ -37,6 +38,11 @@ static const struct route routes[] = {
 	{"GET", "/api/metrics/operations", 0, api_metrics_operations},
 	{"GET", "/api/search", 0, api_search},
 	{"GET", "/api/replication", 0, api_replication},
+	{"GET", "/api/sessions", 0, api_sessions},
+	{"GET", "/api/sessions/", 1, api_session},
+	{"GET", "/api/users", 0, api_users},
+	{"GET", "/api/users/", 1, api_user},
+	{"GET", "/api/scores/summary", 0, api_scores_summary},
 	{"GET", "/", 0, api_index},
 };
 

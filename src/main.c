@@ -1,4 +1,4 @@
-/* main.c: sub-commands (serve, demo, version, help), start-up order and
+/* main.c: sub-commands (serve, demo, reprice, version, help), start-up order and
  * shutdown: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
 #include <pthread.h>
@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "repl.h"
 #include "search.h"
+#include "reprice.h"
 #include "writer.h"
 
 static void usage(FILE *f)
@@ -22,6 +23,7 @@ static void usage(FILE *f)
 	      "  serve      receive OTLP/HTTP traces and serve the API (tracelite serve --help)\n"
 	      "  demo       generate realistic agent traces (tracelite demo --help)\n"
 	      "  replicate  send the store to ClickHouse or Postgres once (tracelite replicate --help)\n"
+	      "  reprice    recompute stored costs after prices changed (tracelite reprice --help)\n"
 	      "  version    print the version\n"
 	      "  help       this text\n",
 	      f);
@@ -48,10 +50,17 @@ static int serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct app app = {.cfg = &cfg};
+	struct prices *prices = prices_load(cfg.prices, err, sizeof err);
+	if (!prices) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		return 2;
+	}
+	app.prices = prices;
 	app.started_ns = (uint64_t)time(NULL) * 1000000000ull;
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		fprintf(stderr, "tracelite: %s\n", err);
+		prices_free(prices);
 		return 1;
 	}
 	app.search = search_start(cfg.data, err, sizeof err);
@@ -67,6 +76,7 @@ static int serve(int argc, char **argv)
 		repl_stop(app.repl);
 		search_stop(app.search);
 		writer_stop(app.writer);
+		prices_free(prices);
 		return 1;
 	}
 	printf("tracelite %s serving on http://%s (data in %s)\n"
@@ -87,6 +97,7 @@ static int serve(int argc, char **argv)
 	repl_stop(app.repl);
 	search_stop(app.search);
 	writer_stop(app.writer);
+	prices_free(prices);
 	fprintf(stderr, "tracelite: stopped cleanly\n");
 	return 0;
 }
@@ -101,6 +112,8 @@ int main(int argc, char **argv)
 		return demo_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "replicate"))
 		return repl_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "reprice"))
+		return reprice_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("tracelite %s\n", TRACELITE_VERSION);
 		return 0;

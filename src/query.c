@@ -26,7 +26,7 @@
 	"tr.trace_id, s.span_id, s.parent_span_id, n.value, sv.value, s.kind, s.type, s.start_ns, s.end_ns," \
 	" s.status, s.status_message, m.value, pr.value, s.input_tokens, s.output_tokens,"                \
 	" s.cache_read_tokens, s.cache_write_tokens, s.cost_usd, s.resource, s.scope, s.chunk,"           \
-	" s.chunk_index"
+	" s.chunk_index, s.cost_source"
 #define SPAN_FROM                                                                                      \
 	" FROM spans s JOIN traces tr ON tr.key = s.trace JOIN strings n ON n.id = s.name JOIN strings sv ON sv.id = s.service"              \
 	" LEFT JOIN strings m ON m.id = s.model LEFT JOIN strings pr ON pr.id = s.provider"
@@ -272,12 +272,15 @@ cJSON *query_trace_item(sqlite3_stmt *st)
 
 int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
+	const char *dir = f->ascending ? "ASC" : "DESC";
+	char tail[192];
+	snprintf(tail, sizeof tail, "%s ORDER BY t.start_ns %s, t.trace_id %s LIMIT :limit",
+	         !f->has_cursor ? ""
+	         : f->ascending ? " AND (t.start_ns, t.trace_id) > (:cur_start, :cur_trace)"
+	                        : " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)",
+	         dir, dir);
 	sqlite3_stmt *st;
-	if (filter_prepare(db, f,
-	                   f->has_cursor ? " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)"
-	                                   " ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit"
-	                                 : " ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit",
-	                   &st))
+	if (filter_prepare(db, f, tail, &st))
 		return ERR_STORE;
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cur_start"), (int64_t)f->cursor_start);
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":cur_trace"), f->cursor_trace, 16, SQLITE_STATIC);
@@ -464,6 +467,12 @@ static void add_opt_str(cJSON *o, const char *key, const char *v)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* spans.cost_source as the API names it. */
+static const char *cost_source_name(int source)
+{
+	return source == SPAN_COST_CLIENT ? "client" : source == SPAN_COST_TABLE ? "price_table" : "none";
+}
+
 /* One span from a row of SPAN_COLS plus its stored record. */
 static cJSON *span_json(struct reader *r, sqlite3_stmt *st)
 {
@@ -498,6 +507,7 @@ static cJSON *span_json(struct reader *r, sqlite3_stmt *st)
 		cJSON_AddNullToObject(o, "cost_usd");
 	else
 		cJSON_AddNumberToObject(o, "cost_usd", sqlite3_column_double(st, 17));
+	cJSON_AddStringToObject(o, "cost_source", cost_source_name(sqlite3_column_int(st, 22)));
 	if (!sp) {
 		cJSON_AddStringToObject(o, "error", "stored record unreadable");
 		return o;

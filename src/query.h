@@ -13,6 +13,7 @@ struct trace_filter {
 	int type;                        /* enum span_type a span of the trace has; -1 = any */
 	double min_ms, max_ms;           /* < 0 = open */
 	int limit;
+	int ascending;                   /* oldest first (a session's traces) */
 	int has_cursor;
 	uint64_t cursor_start;
 	uint8_t cursor_trace[16];
@@ -24,6 +25,7 @@ struct trace_filter {
 #define QUERY_TIME 1u         /* from, to on the trace start */
 #define QUERY_DIMS 2u         /* service, name, model, type */
 #define QUERY_TRACE_ONLY 4u   /* status, session, user, duration */
+#define QUERY_ALL 7u
 
 /* Appends the conditions of f selected by parts (project always) to sql as
  * " AND ..." on the traces table aliased t, with named parameters that
@@ -32,8 +34,8 @@ size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql
 /* Binds every filter parameter of f that st names. */
 void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
 
-/* {"items":[...], "next_cursor": "..."|null}, newest first. Returns ERR_OK
- * or ERR_STORE. */
+/* {"items":[...], "next_cursor": "..."|null}, newest first (oldest first
+ * when f->ascending). Returns ERR_OK or ERR_STORE. */
 int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
 /* Prepares a statement that yields the trace with key :key (bind it, then
  * step) only if it passes f's filters; cursor and limit are ignored.

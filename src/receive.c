@@ -135,8 +135,10 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	struct span_batch *b = span_batch_new(project);
 	rc = ingest_decode(route, enc, mg_get_header(c, "Content-Encoding"), body, len, b, err, sizeof err);
 	free(body);
-	if (!rc && (b->nspans || b->nscores))
+	if (!rc && (b->nspans || b->nscores)) {
+		prices_apply(app->prices, b); /* here, not in the writer thread */
 		rc = writer_submit(app->writer, b, err, sizeof err);
+	}
 	if (rc)
 		reply_error(c, rc == ERR_STORE ? 503 : err_http_status(rc), protobuf, err);
 	else if (!b->native)

@@ -349,6 +349,64 @@ void rollup_discard(struct rollup *r)
 		memset(r->slots, 0, r->nslots * sizeof *r->slots);
 }
 
+struct rollup_coster {
+	sqlite3_stmt *span, *trace;
+};
+
+struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen)
+{
+	struct rollup_coster *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	if (sqlite3_prepare_v2(db, "UPDATE span_rollups SET cost_usd = cost_usd + ?1 WHERE level = ?2 AND bucket = ?3"
+	                           " AND project = ?4 AND service = ?5 AND name = ?6 AND type = ?7 AND model = ?8"
+	                           " AND provider = ?9", -1, &c->span, NULL) ||
+	    sqlite3_prepare_v2(db, "UPDATE trace_rollups SET cost_usd = cost_usd + ?1 WHERE level = ?2 AND"
+	                           " (bucket, project, service, error) = (SELECT t.start_ns / 1000000000 / ?3 * ?3,"
+	                           " t.project, (SELECT id FROM strings WHERE value = t.service), t.error_count > 0"
+	                           " FROM traces t WHERE t.key = ?4)", -1, &c->trace, NULL)) {
+		err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
+		rollup_coster_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void rollup_coster_free(struct rollup_coster *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->span);
+	sqlite3_finalize(c->trace);
+	free(c);
+}
+
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
+}
+
+int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
+                     int64_t trace, double delta)
+{
+	for (int level = 0; level < ROLLUP_LEVELS; level++) {
+		const int64_t key[] = {level, bucket_of(start_ns, level), d->project, d->service, d->name, type,
+		                       d->model, d->provider};
+		sqlite3_bind_double(c->span, 1, delta);
+		for (int i = 0; i < 8; i++)
+			sqlite3_bind_int64(c->span, i + 2, key[i]);
+		sqlite3_bind_double(c->trace, 1, delta);
+		sqlite3_bind_int(c->trace, 2, level);
+		sqlite3_bind_int64(c->trace, 3, rollup_level_seconds(level));
+		sqlite3_bind_int64(c->trace, 4, trace);
+		if (step_reset(c->span) || step_reset(c->trace))
+			return ERR_STORE;
+	}
+	return ERR_OK;
+}
+
 /* SQL tl_bucket(ns, level): the bucket start of a time at a level. */
 static void sql_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {

@@ -41,6 +41,18 @@ int rollup_flush(struct rollup *r, char *err, size_t errlen);
 /* Drops the accumulated deltas (the transaction rolled back). */
 void rollup_discard(struct rollup *r);
 
+/* Moving a span's cost after it was repriced (tracelite reprice). */
+struct rollup_coster;
+/* Prepares its statements on a read-write connection; NULL with err
+ * filled on failure. */
+struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen);
+void rollup_coster_free(struct rollup_coster *c);
+/* Adds delta USD to the rollup rows that hold the span (dims d, type,
+ * start_ns) and its trace (traces.key trace), at every level, inside the
+ * caller's transaction. Returns 0 or ERR_STORE. */
+int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
+                     int64_t trace, double delta);
+
 /* Recomputes both rollup tables from the spans and traces tables, inside
  * the caller's transaction (migration backfill, reprice). Returns 0 or
  * ERR_STORE with err filled. */

@@ -28,6 +28,13 @@ enum span_type {
 	SPAN_TYPE_COUNT
 };
 
+/* Where a span's cost came from (stored in spans.cost_source). */
+enum span_cost_source {
+	SPAN_COST_NONE = 0,
+	SPAN_COST_CLIENT = 1,        /* sent by the client: always wins */
+	SPAN_COST_TABLE = 2,         /* computed from the price table */
+};
+
 struct span {
 	/* identity and timing, straight from OTLP */
 	uint8_t trace_id[16], span_id[8], parent_span_id[8];
@@ -47,6 +54,7 @@ struct span {
 	int64_t input_tokens, output_tokens, cache_read_tokens, cache_write_tokens;
 	double cost_usd;
 	int has_cost;
+	int cost_source;             /* enum span_cost_source; set with has_cost */
 	/* the source records, kept whole in storage */
 	const Tl__Span *otlp;
 	const Tl__Resource *resource;             /* may be NULL */

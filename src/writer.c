@@ -42,7 +42,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SPAN] = "INSERT OR IGNORE INTO spans (trace, span_id, parent_span_id, project, name, service,"
 	            " kind, type, start_ns, end_ns, status, status_message, model, provider, input_tokens,"
 	            " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk,"
-	            " chunk_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	            " chunk_index, cost_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_CHUNK] = "INSERT INTO chunks (id, data) VALUES (?, ?)",
 	[ST_BLOB_GET] = "SELECT id FROM blobs WHERE hash = ?",
 	[ST_BLOB_PUT] = "INSERT INTO blobs (hash, data) VALUES (?, ?)",
@@ -340,6 +340,7 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 	sqlite3_bind_int64(st, 21, scope);
 	sqlite3_bind_int64(st, 22, chunk);
 	sqlite3_bind_int(st, 23, index);
+	sqlite3_bind_int(st, 24, s->has_cost ? s->cost_source : SPAN_COST_NONE);
 	if (step_done(w, ST_SPAN))
 		return ERR_STORE;
 	*inserted = sqlite3_changes(w->db) > 0;

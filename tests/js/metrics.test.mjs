@@ -15,7 +15,8 @@ const SEED = Number(process.env.METRICS_SEED || 20261121);
 const HOUR = 3600, DAY = 86400;
 const SERVICES = ['checkout', 'search-api', 'agent-runner'];
 const NAMES = ['handle', 'retrieve', 'tool.call', 'chat', 'embed'];
-const MODELS = [['gpt-4o-mini', 'openai'], ['claude-sonnet-4', 'anthropic'], ['mistral-large', 'mistral']];
+// models the price table does not know, so cost is exactly what the spans carry
+const MODELS = [['acme-chat-1', 'acme'], ['acme-chat-2', 'acme'], ['zeta-large', 'zeta']];
 const SESSION = 'metrics-session';
 
 function rng(seed) {
