@@ -12,8 +12,9 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail);
 void api_span(struct mg_connection *c, struct app *app, const char *tail);
 void api_scores(struct mg_connection *c, struct app *app, const char *tail);
 void api_projects(struct mg_connection *c, struct app *app, const char *tail);
-/* GET /: where to send traces and what the API offers. */
-void api_index(struct mg_connection *c, struct app *app, const char *tail);
+/* GET /api/facets: distinct services, models and span names of recent
+ * traces (for filter pickers); see query_facets. */
+void api_facets(struct mg_connection *c, struct app *app, const char *tail);
 
 /* Parses an ISO-8601 UTC time ("2025-01-02T03:04:05.123Z", offsets and a
  * bare date allowed) or an integer (seconds, milliseconds or nanoseconds

@@ -13,5 +13,7 @@ struct embedded_file {
 
 /* The schema/NNN_name.sql files in name order; the list ends with name == NULL. */
 extern const struct embedded_file embedded_schema[];
+/* The web UI: the files of web/ and uPlot's built files, by base name; ends with name == NULL. */
+extern const struct embedded_file embedded_web[];
 
 #endif

@@ -9,6 +9,7 @@
 #include "api.h"
 #include "err.h"
 #include "receive.h"
+#include "web.h"
 
 typedef void (*handler_fn)(struct mg_connection *c, struct app *app, const char *tail);
 
@@ -30,7 +31,14 @@ static const struct route routes[] = {
 	{"GET", "/api/spans/", 1, api_span},
 	{"GET", "/api/scores", 0, api_scores},
 	{"GET", "/api/projects", 0, api_projects},
-	{"GET", "/", 0, api_index},
+	{"GET", "/api/facets", 0, api_facets},
+	{"GET", "/assets/", 1, web_asset},
+	{"GET", "/", 0, web_page},
+	{"GET", "/traces", 0, web_page},
+	{"GET", "/traces/", 1, web_page},
+	{"GET", "/sessions", 0, web_page},
+	{"GET", "/sessions/", 1, web_page},
+	{"GET", "/scores", 0, web_page},
 };
 
 struct http_server {
