@@ -31,8 +31,7 @@ static void reader_key_init(void)
 	pthread_key_create(&reader_key, reader_close);
 }
 
-/* This thread's read-only connection, opened on first use. */
-static sqlite3 *reader(struct mg_connection *c, struct app *app)
+sqlite3 *api_reader(struct mg_connection *c, struct app *app)
 {
 	pthread_once(&reader_once, reader_key_init);
 	sqlite3 *db = pthread_getspecific(reader_key);
@@ -57,7 +56,7 @@ static void reply(struct mg_connection *c, int rc, cJSON *o, const char *what)
 		http_send_error(c, 500, "query failed");
 }
 
-static int parse_int(const char *s, long long min, long long max, long long *out)
+int api_parse_int(const char *s, long long min, long long max, long long *out)
 {
 	char *end;
 	if (!*s || isspace((unsigned char)*s))
@@ -72,7 +71,7 @@ static int parse_int(const char *s, long long min, long long max, long long *out
 int api_parse_time(const char *s, uint64_t *ns)
 {
 	long long v;
-	if (parse_int(s, 0, 9223372036854775807LL, &v) == 0) {
+	if (api_parse_int(s, 0, 9223372036854775807LL, &v) == 0) {
 		if (v < 100000000000LL)
 			*ns = (uint64_t)v * 1000000000ull;         /* seconds */
 		else if (v < 100000000000000LL)
@@ -122,7 +121,7 @@ int api_parse_time(const char *s, uint64_t *ns)
 }
 
 /* Reads an optional string parameter into buf; 400 and -1 if too long. */
-static int opt_param(struct mg_connection *c, const char *name, char *buf, size_t len, const char **out)
+int api_opt_param(struct mg_connection *c, const char *name, char *buf, size_t len, const char **out)
 {
 	int r = http_query_param(c, name, buf, len);
 	*out = NULL;
@@ -143,7 +142,7 @@ static int limit_param(struct mg_connection *c, int *limit)
 	*limit = LIMIT_DEFAULT;
 	if (r == 0)
 		return 0;
-	if (r < 0 || parse_int(buf, 1, LIMIT_MAX, &v)) {
+	if (r < 0 || api_parse_int(buf, 1, LIMIT_MAX, &v)) {
 		http_send_error(c, 400, "limit: expected an integer from 1 to %d", LIMIT_MAX);
 		return -1;
 	}
@@ -151,7 +150,7 @@ static int limit_param(struct mg_connection *c, int *limit)
 	return 0;
 }
 
-static int time_param(struct mg_connection *c, const char *name, uint64_t *ns)
+int api_time_param(struct mg_connection *c, const char *name, uint64_t *ns)
 {
 	char buf[64];
 	int r = http_query_param(c, name, buf, sizeof buf);
@@ -192,7 +191,7 @@ static int cursor_param(struct mg_connection *c, struct trace_filter *f)
 	long long start;
 	if (dot)
 		*dot = 0;
-	if (!dot || parse_int(buf, 0, 9223372036854775807LL, &start) ||
+	if (!dot || api_parse_int(buf, 0, 9223372036854775807LL, &start) ||
 	    span_id_from_hex(dot + 1, f->cursor_trace, 16) || strlen(dot + 1) != 32) {
 		http_send_error(c, 400, "cursor: not a cursor this API returned");
 		return -1;
@@ -207,7 +206,7 @@ static int project_param(struct mg_connection *c, sqlite3 *db, int64_t *key)
 	char buf[300];
 	const char *p;
 	*key = 0;
-	if (opt_param(c, "project", buf, sizeof buf, &p))
+	if (api_opt_param(c, "project", buf, sizeof buf, &p))
 		return -1;
 	if (p && query_project_key(db, p, key)) {
 		http_send_error(c, 404, "project: no project with id or name '%s'", p);
@@ -216,31 +215,46 @@ static int project_param(struct mg_connection *c, sqlite3 *db, int64_t *key)
 	return 0;
 }
 
+int api_filter_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
+{
+	struct trace_filter *f = &a->f;
+	const char *type;
+	memset(a, 0, sizeof *a);
+	f->type = -1;
+	if (project_param(c, db, &f->project) || api_time_param(c, "from", &f->from_ns) ||
+	    api_time_param(c, "to", &f->to_ns) || api_opt_param(c, "service", a->service, sizeof a->service, &f->service) ||
+	    api_opt_param(c, "name", a->name, sizeof a->name, &f->name) ||
+	    api_opt_param(c, "status", a->status, sizeof a->status, &f->status) ||
+	    api_opt_param(c, "model", a->model, sizeof a->model, &f->model) ||
+	    api_opt_param(c, "type", a->type, sizeof a->type, &type) ||
+	    api_opt_param(c, "session_id", a->session, sizeof a->session, &f->session_id) ||
+	    api_opt_param(c, "user_id", a->user, sizeof a->user, &f->user_id) ||
+	    duration_param(c, "min_duration_ms", &f->min_ms) || duration_param(c, "max_duration_ms", &f->max_ms))
+		return -1;
+	if (f->status && strcmp(f->status, "ok") && strcmp(f->status, "error")) {
+		http_send_error(c, 400, "status: expected 'ok' or 'error'");
+		return -1;
+	}
+	if (type && (f->type = span_type_from_name(type)) < 0) {
+		http_send_error(c, 400, "type: expected span, llm, tool, retrieval, agent or embedding");
+		return -1;
+	}
+	if (f->from_ns && f->to_ns && f->from_ns > f->to_ns) {
+		http_send_error(c, 400, "from: after to");
+		return -1;
+	}
+	return 0;
+}
+
 void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	sqlite3 *db = reader(c, app);
-	struct trace_filter f;
-	char service[256], name[SPAN_MAX_NAME + 1], status[16], model[256], session[256], user[256];
-	memset(&f, 0, sizeof f);
-	if (!db || project_param(c, db, &f.project) || time_param(c, "from", &f.from_ns) ||
-	    time_param(c, "to", &f.to_ns) || opt_param(c, "service", service, sizeof service, &f.service) ||
-	    opt_param(c, "name", name, sizeof name, &f.name) || opt_param(c, "status", status, sizeof status, &f.status) ||
-	    opt_param(c, "model", model, sizeof model, &f.model) ||
-	    opt_param(c, "session_id", session, sizeof session, &f.session_id) ||
-	    opt_param(c, "user_id", user, sizeof user, &f.user_id) || duration_param(c, "min_duration_ms", &f.min_ms) ||
-	    duration_param(c, "max_duration_ms", &f.max_ms) || limit_param(c, &f.limit) || cursor_param(c, &f))
+	sqlite3 *db = api_reader(c, app);
+	struct filter_args a;
+	if (!db || api_filter_args(c, db, &a) || limit_param(c, &a.f.limit) || cursor_param(c, &a.f))
 		return;
-	if (f.status && strcmp(f.status, "ok") && strcmp(f.status, "error")) {
-		http_send_error(c, 400, "status: expected 'ok' or 'error'");
-		return;
-	}
-	if (f.from_ns && f.to_ns && f.from_ns > f.to_ns) {
-		http_send_error(c, 400, "from: after to");
-		return;
-	}
 	cJSON *o = NULL;
-	int rc = query_traces(db, &f, &o);
+	int rc = query_traces(db, &a.f, &o);
 	reply(c, rc, o, "traces");
 }
 
@@ -262,8 +276,8 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 	uint8_t id[16];
 	char format[16];
 	const char *fmt;
-	sqlite3 *db = reader(c, app);
-	if (!db || path_id(c, tail, id, 16, "trace_id") || opt_param(c, "format", format, sizeof format, &fmt))
+	sqlite3 *db = api_reader(c, app);
+	if (!db || path_id(c, tail, id, 16, "trace_id") || api_opt_param(c, "format", format, sizeof format, &fmt))
 		return;
 	if (fmt && strcmp(fmt, "otlp") && strcmp(fmt, "json")) {
 		http_send_error(c, 400, "format: expected 'json' or 'otlp'");
@@ -288,7 +302,7 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 void api_span(struct mg_connection *c, struct app *app, const char *tail)
 {
 	uint8_t id[8];
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	if (!db || path_id(c, tail, id, 8, "span_id"))
 		return;
 	cJSON *o = NULL;
@@ -303,8 +317,8 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 	const char *trace;
 	uint8_t id[16];
 	int limit;
-	sqlite3 *db = reader(c, app);
-	if (!db || opt_param(c, "trace_id", buf, sizeof buf, &trace) || limit_param(c, &limit))
+	sqlite3 *db = api_reader(c, app);
+	if (!db || api_opt_param(c, "trace_id", buf, sizeof buf, &trace) || limit_param(c, &limit))
 		return;
 	if (trace && span_id_from_any(trace, id, 16)) {
 		http_send_error(c, 400, "trace_id: expected 32 hex digits");
@@ -318,7 +332,7 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 void api_projects(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	cJSON *o = NULL;
 	if (!db)
 		return;
@@ -339,7 +353,7 @@ static int64_t max_rowid(sqlite3 *db, const char *sql)
 void api_health(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	if (!db)
 		return;
 	int writable = access(app->cfg->data, W_OK) == 0, writer_ok = writer_healthy(app->writer);
@@ -363,10 +377,10 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 void api_facets(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	sqlite3 *db = reader(c, app);
+	sqlite3 *db = api_reader(c, app);
 	int64_t project;
 	uint64_t from, to;
-	if (!db || project_param(c, db, &project) || time_param(c, "from", &from) || time_param(c, "to", &to))
+	if (!db || project_param(c, db, &project) || api_time_param(c, "from", &from) || api_time_param(c, "to", &to))
 		return;
 	cJSON *o = NULL;
 	int rc = query_facets(db, project, from, to, &o);

@@ -4,7 +4,10 @@
 #define TL_API_H
 #include <civetweb.h>
 #include <stdint.h>
+#include <sqlite3.h>
 #include "app.h"
+#include "query.h"
+#include "span.h"
 
 void api_health(struct mg_connection *c, struct app *app, const char *tail);
 void api_traces(struct mg_connection *c, struct app *app, const char *tail);
@@ -15,6 +18,30 @@ void api_projects(struct mg_connection *c, struct app *app, const char *tail);
 /* GET /api/facets: distinct services, models and span names of recent
  * traces (for filter pickers); see query_facets. */
 void api_facets(struct mg_connection *c, struct app *app, const char *tail);
+
+/* The trace-list filters every listing and metrics endpoint takes, with
+ * the storage their strings point into. */
+struct filter_args {
+	struct trace_filter f;
+	char service[256], name[SPAN_MAX_NAME + 1], status[16], model[256], type[32], session[256], user[256];
+};
+
+/* This worker thread's read-only connection, opened on first use; NULL
+ * after sending 503 when the store cannot be opened. */
+sqlite3 *api_reader(struct mg_connection *c, struct app *app);
+/* Reads project, from, to, service, name, status, model, type, session_id,
+ * user_id, min_duration_ms and max_duration_ms into a (limit and cursor are
+ * the caller's). Returns 0, or -1 after sending 400/404 naming the
+ * parameter. */
+int api_filter_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a);
+/* Reads optional string parameter name into buf (*out = buf, or NULL when
+ * absent or empty). Returns 0, or -1 after sending 400 if too long. */
+int api_opt_param(struct mg_connection *c, const char *name, char *buf, size_t len, const char **out);
+/* Reads optional time parameter name (api_parse_time formats; 0 when
+ * absent). Returns 0, or -1 after sending 400. */
+int api_time_param(struct mg_connection *c, const char *name, uint64_t *ns);
+/* Parses a whole decimal integer within [min, max]. Returns 0 or -1. */
+int api_parse_int(const char *s, long long min, long long max, long long *out);
 
 /* Parses an ISO-8601 UTC time ("2025-01-02T03:04:05.123Z", offsets and a
  * bare date allowed) or an integer (seconds, milliseconds or nanoseconds

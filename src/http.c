@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
+#include "api_metrics.h"
 #include "err.h"
 #include "receive.h"
 #include "web.h"
@@ -31,6 +32,10 @@ static const struct route routes[] = {
 	{"GET", "/api/spans/", 1, api_span},
 	{"GET", "/api/scores", 0, api_scores},
 	{"GET", "/api/projects", 0, api_projects},
+	{"GET", "/api/metrics/summary", 0, api_metrics_summary},
+	{"GET", "/api/metrics/timeseries", 0, api_metrics_timeseries},
+	{"GET", "/api/metrics/models", 0, api_metrics_models},
+	{"GET", "/api/metrics/operations", 0, api_metrics_operations},
 	{"GET", "/api/facets", 0, api_facets},
 	{"GET", "/assets/", 1, web_asset},
 	{"GET", "/", 0, web_page},

@@ -191,40 +191,40 @@ static cJSON *trace_json(sqlite3_stmt *st)
 	return o;
 }
 
-int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql, size_t size)
 {
-	char sql[2048];
-	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
-#define COND(text) n += (size_t)snprintf(sql + n, sizeof sql - n, "%s", text)
+	size_t n = 0;
+#define COND(text) n += (size_t)snprintf(sql + n, n < size ? size - n : 0, "%s", text)
 	if (f->project)
 		COND(" AND t.project = :project");
-	if (f->from_ns)
+	if ((parts & QUERY_TIME) && f->from_ns)
 		COND(" AND t.start_ns >= :from");
-	if (f->to_ns)
+	if ((parts & QUERY_TIME) && f->to_ns)
 		COND(" AND t.start_ns < :to");
-	if (f->service)
+	if ((parts & QUERY_DIMS) && f->service)
 		COND(" AND t.service = :service");
-	if (f->name)
+	if ((parts & QUERY_DIMS) && f->name)
 		COND(" AND t.name = :name");
-	if (f->status)
-		COND(strcmp(f->status, "error") == 0 ? " AND t.error_count > 0" : " AND t.error_count = 0");
-	if (f->model)
+	if ((parts & QUERY_DIMS) && f->model)
 		COND(" AND instr(',' || t.models || ',', ',' || :model || ',') > 0");
-	if (f->session_id)
+	if ((parts & QUERY_DIMS) && f->type >= 0)
+		COND(" AND EXISTS (SELECT 1 FROM spans x WHERE x.trace = t.key AND x.type = :type)");
+	if ((parts & QUERY_TRACE_ONLY) && f->status)
+		COND(strcmp(f->status, "error") == 0 ? " AND t.error_count > 0" : " AND t.error_count = 0");
+	if ((parts & QUERY_TRACE_ONLY) && f->session_id)
 		COND(" AND t.session_id = :session");
-	if (f->user_id)
+	if ((parts & QUERY_TRACE_ONLY) && f->user_id)
 		COND(" AND t.user_id = :user");
-	if (f->min_ms >= 0)
+	if ((parts & QUERY_TRACE_ONLY) && f->min_ms >= 0)
 		COND(" AND t.end_ns - t.start_ns >= :min_ns");
-	if (f->max_ms >= 0)
+	if ((parts & QUERY_TRACE_ONLY) && f->max_ms >= 0)
 		COND(" AND t.end_ns - t.start_ns <= :max_ns");
-	if (f->has_cursor)
-		COND(" AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)");
-	COND(" ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit");
 #undef COND
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return ERR_STORE;
+	return n;
+}
+
+void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f)
+{
 #define BIND_TEXT(k, v) sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, k), v, -1, SQLITE_STATIC)
 #define BIND_I64(k, v) sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, k), (int64_t)(v))
 	BIND_I64(":project", f->project);
@@ -233,15 +233,29 @@ int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 	BIND_TEXT(":service", f->service);
 	BIND_TEXT(":name", f->name);
 	BIND_TEXT(":model", f->model);
+	BIND_I64(":type", f->type);
 	BIND_TEXT(":session", f->session_id);
 	BIND_TEXT(":user", f->user_id);
 	BIND_I64(":min_ns", llround(f->min_ms * 1e6));
 	BIND_I64(":max_ns", llround(f->max_ms * 1e6));
-	BIND_I64(":cur_start", f->cursor_start);
-	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":cur_trace"), f->cursor_trace, 16, SQLITE_STATIC);
-	BIND_I64(":limit", f->limit + 1);
 #undef BIND_TEXT
 #undef BIND_I64
+}
+
+int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+{
+	char sql[2048];
+	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
+	n += query_trace_where(f, QUERY_TIME | QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, sizeof sql - n);
+	snprintf(sql + n, sizeof sql - n, "%s%s", f->has_cursor ? " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)" : "",
+	         " ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit");
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ERR_STORE;
+	query_trace_bind(st, f);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cur_start"), (int64_t)f->cursor_start);
+	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":cur_trace"), f->cursor_trace, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), f->limit + 1);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	int rows = 0, rc;
 	char cursor[64] = "";

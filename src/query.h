@@ -10,12 +10,25 @@ struct trace_filter {
 	int64_t project;                 /* 0 = every project */
 	uint64_t from_ns, to_ns;         /* start time range; 0 = open */
 	const char *service, *name, *status, *model, *session_id, *user_id;  /* NULL = any */
+	int type;                        /* enum span_type a span of the trace has; -1 = any */
 	double min_ms, max_ms;           /* < 0 = open */
 	int limit;
 	int has_cursor;
 	uint64_t cursor_start;
 	uint8_t cursor_trace[16];
 };
+
+/* Which filters query_trace_where writes. */
+#define QUERY_TIME 1u         /* from, to on the trace start */
+#define QUERY_DIMS 2u         /* service, name, model, type */
+#define QUERY_TRACE_ONLY 4u   /* status, session, user, duration */
+
+/* Appends the conditions of f selected by parts (project always) to sql as
+ * " AND ..." on the traces table aliased t, with named parameters that
+ * query_trace_bind fills. Returns the length written (snprintf-style). */
+size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql, size_t size);
+/* Binds every filter parameter of f that st names. */
+void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
 
 /* {"items":[...], "next_cursor": "..."|null}, newest first. Returns ERR_OK
  * or ERR_STORE. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include "embed.h"
 #include "err.h"
+#include "rollup.h"
 
 int store_schema_version(void)
 {
@@ -47,6 +48,15 @@ static int user_version(sqlite3 *db)
 	return v;
 }
 
+/* Work a migration needs beyond its SQL, run in the same transaction:
+ * by the version the migration brings the store to. */
+static int after_migration(sqlite3 *db, int version, char *err, size_t errlen)
+{
+	if (version == 2)   /* 002_rollups: backfill from the spans already stored */
+		return rollup_rebuild(db, err, errlen);
+	return ERR_OK;
+}
+
 /* Applies each embedded migration past user_version in its own transaction,
  * so a crash mid-migration leaves the previous version intact. */
 static int migrate(sqlite3 *db, char *err, size_t errlen)
@@ -62,6 +72,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 		int rc = exec(db, "BEGIN IMMEDIATE", err, errlen);
 		if (!rc)
 			rc = exec(db, (const char *)embedded_schema[v].data, err, errlen);
+		if (!rc)
+			rc = after_migration(db, v + 1, err, errlen);
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
 		if (!rc)
 			rc = exec(db, sql, err, errlen);

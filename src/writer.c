@@ -15,6 +15,7 @@
 #include "err.h"
 #include "intern.h"
 #include "record.h"
+#include "rollup.h"
 #include "store.h"
 #include "tracesum.h"
 
@@ -70,6 +71,7 @@ struct writer {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	struct intern *strings, *projects, *blobs;
+	struct rollup *rollup;
 	int64_t next_chunk;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -283,34 +285,38 @@ static int trace_save(struct writer *w, int64_t key, const struct tracesum *t)
 	return step_done(w, ST_TRACE_SET);
 }
 
-static int bind_string_id(struct writer *w, sqlite3_stmt *st, int col, const char *value)
+/* Interns an optional string: 0 when absent or empty. */
+static int opt_string_id(struct writer *w, const char *value, int64_t *id)
 {
-	int64_t id;
-	if (!value || !*value) {
-		sqlite3_bind_null(st, col);
-		return ERR_OK;
-	}
-	if (string_id(w, value, &id))
-		return ERR_STORE;
-	sqlite3_bind_int64(st, col, id);
-	return ERR_OK;
+	*id = 0;
+	return value && *value ? string_id(w, value, id) : ERR_OK;
 }
 
-/* Inserts one span row; *inserted is 0 when (trace_id, span_id) existed. */
+static void bind_opt_id(sqlite3_stmt *st, int col, int64_t id)
+{
+	if (id)
+		sqlite3_bind_int64(st, col, id);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+/* Inserts one span row; *inserted is 0 when (trace_id, span_id) existed.
+ * New spans are added to the rollups. */
 static int write_span(struct writer *w, const struct span *s, int64_t trace, int64_t project,
                       int64_t resource, int64_t scope, int64_t chunk, int index, int *inserted)
 {
 	sqlite3_stmt *st = w->st[ST_SPAN];
-	int64_t name, service;
-	if (string_id(w, s->name, &name) || string_id(w, s->service, &service))
+	struct rollup_span_dims d = {.project = project};
+	if (string_id(w, s->name, &d.name) || string_id(w, s->service, &d.service) ||
+	    opt_string_id(w, s->model, &d.model) || opt_string_id(w, s->provider, &d.provider))
 		return ERR_STORE;
 	sqlite3_bind_int64(st, 1, trace);
 	sqlite3_bind_blob(st, 2, s->span_id, 8, SQLITE_STATIC);
 	if (s->has_parent)
 		sqlite3_bind_blob(st, 3, s->parent_span_id, 8, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, project);
-	sqlite3_bind_int64(st, 5, name);
-	sqlite3_bind_int64(st, 6, service);
+	sqlite3_bind_int64(st, 5, d.name);
+	sqlite3_bind_int64(st, 6, d.service);
 	sqlite3_bind_int(st, 7, s->kind);
 	sqlite3_bind_int(st, 8, s->type);
 	sqlite3_bind_int64(st, 9, (int64_t)s->start_ns);
@@ -318,8 +324,8 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 	sqlite3_bind_int(st, 11, s->status_code);
 	if (s->status_message && *s->status_message)
 		sqlite3_bind_text(st, 12, s->status_message, -1, SQLITE_STATIC);
-	if (bind_string_id(w, st, 13, s->model) || bind_string_id(w, st, 14, s->provider))
-		return ERR_STORE;
+	bind_opt_id(st, 13, d.model);
+	bind_opt_id(st, 14, d.provider);
 	sqlite3_bind_int64(st, 15, s->input_tokens);
 	sqlite3_bind_int64(st, 16, s->output_tokens);
 	sqlite3_bind_int64(st, 17, s->cache_read_tokens);
@@ -333,7 +339,25 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 	if (step_done(w, ST_SPAN))
 		return ERR_STORE;
 	*inserted = sqlite3_changes(w->db) > 0;
+	if (*inserted)
+		rollup_add_span(w->rollup, &d, s);
 	return ERR_OK;
+}
+
+/* Saves a changed trace summary and moves its rollup contribution from
+ * what it was (before) to what it is (after). */
+static int trace_update(struct writer *w, int64_t key, const struct tracesum *before, const struct tracesum *after)
+{
+	int64_t service;
+	if (before->exists && before->span_count > 0) {
+		if (string_id(w, before->service, &service))
+			return ERR_STORE;
+		rollup_add_trace(w->rollup, before, service, -1);
+	}
+	if (string_id(w, after->service, &service))
+		return ERR_STORE;
+	rollup_add_trace(w->rollup, after, service, 1);
+	return trace_save(w, key, after);
 }
 
 /* Writes one chunk: its new span rows, the chunk if any span was new, and
@@ -342,7 +366,7 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 static int write_chunk(struct writer *w, struct job *j, const struct record_chunk *c, int64_t *blob_ids)
 {
 	struct span_batch *b = j->batch;
-	static _Thread_local struct tracesum sum;
+	static _Thread_local struct tracesum sum, before;
 	int64_t chunk = w->next_chunk, project = 1, key = 0;
 	int any = 0, dirty = 0;
 	const uint8_t *trace = NULL;
@@ -351,11 +375,15 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		const struct span *s = &b->spans[i];
 		int inserted = 0;
 		if (!trace || memcmp(trace, s->trace_id, 16) != 0) {
-			if (dirty && trace_save(w, key, &sum))
+			if (dirty && trace_update(w, key, &before, &sum))
 				return ERR_STORE;
 			trace = s->trace_id;
 			if (trace_load(w, trace, &sum, &key))
 				return ERR_STORE;
+			if (sum.exists)
+				before = sum;
+			else
+				before.exists = 0;
 			dirty = 0;
 		}
 		if (project_key(w, s->project, &project) ||
@@ -367,7 +395,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 			any = dirty = 1;
 		}
 	}
-	if (dirty && trace_save(w, key, &sum))
+	if (dirty && trace_update(w, key, &before, &sum))
 		return ERR_STORE;
 	if (!any)
 		return ERR_OK;
@@ -475,9 +503,12 @@ static int commit_jobs(struct writer *w, struct job *list)
 	for (struct job *j = list; j && !rc; j = j->next)
 		rc = write_job(w, j);
 	if (!rc)
+		rc = rollup_flush(w->rollup, w->errbuf, sizeof w->errbuf);
+	if (!rc)
 		rc = step_done(w, ST_COMMIT);
 	if (rc) {
 		step_done(w, ST_ROLLBACK);
+		rollup_discard(w->rollup);
 		caches_reset(w); /* ids cached during the rolled-back transaction are gone */
 		load_next_chunk(w);
 	}
@@ -534,6 +565,13 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 			free(w);
 			return NULL;
 		}
+	}
+	if (!(w->rollup = rollup_new(w->db, err, errlen))) {
+		for (int k = 0; k < ST_COUNT; k++)
+			sqlite3_finalize(w->st[k]);
+		sqlite3_close_v2(w->db);
+		free(w);
+		return NULL;
 	}
 	w->strings = intern_new();
 	w->projects = intern_new();
@@ -603,6 +641,7 @@ void writer_stop(struct writer *w)
 	pthread_join(w->thread, NULL);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(w->st[i]);
+	rollup_free(w->rollup);
 	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_close_v2(w->db);
 	intern_free(w->strings);

@@ -4,6 +4,8 @@
  *     pre-generates demo traces (P spans per request, distinct trace ids from
  *     index K on), then posts them from T keep-alive client threads and prints
  *     spans/s, request latency quantiles and raw bytes per span.
+ *   loadgen time --url http://HOST:PORT [--runs N] PATH...
+ *     times GET PATH N times each and prints the medians.
  *   loadgen query --url http://HOST:PORT --trace-id HEX --span-id HEX [--runs N]
  *     times each read endpoint N times (fresh connection each, like curl) and
  *     prints the medians.
@@ -269,6 +271,28 @@ static int get_once(const char *host, int port, const char *path, size_t *bytes)
 	return status;
 }
 
+/* Times GET path runs times; prints the median with label (the path when
+ * NULL). Returns the last status. */
+static int time_path(const char *host, int port, const char *path, const char *label, int runs, double *ms)
+{
+	int status = 0;
+	size_t bytes = 0;
+	for (int r = 0; r < runs; r++) {
+		double t0 = now_s();
+		status = get_once(host, port, path, &bytes);
+		ms[r] = (now_s() - t0) * 1000.0;
+	}
+	qsort(ms, (size_t)runs, sizeof *ms, cmp_double);
+	printf("GET %s median ms: %.2f (status %d, %zu bytes, %d runs)\n", label ? label : path,
+	       quantile(ms, (size_t)runs, 0.5), status, bytes, runs);
+	return status;
+}
+
+static int parse_url(const char *url, char *host, int *port)
+{
+	return url && sscanf(url, "http://%127[^:/]:%d", host, port) == 2 ? 0 : -1;
+}
+
 static int query_main(int argc, char **argv)
 {
 	const char *url = flag(argc, argv, "--url", NULL);
@@ -276,8 +300,7 @@ static int query_main(int argc, char **argv)
 	int runs = (int)strtol(flag(argc, argv, "--runs", "20"), NULL, 10);
 	char host[128];
 	int port;
-	if (!url || !trace || !span || runs < 1 || runs > 1000 ||
-	    sscanf(url, "http://%127[^:/]:%d", host, &port) != 2) {
+	if (!trace || !span || runs < 1 || runs > 1000 || parse_url(url, host, &port)) {
 		fputs("usage: loadgen query --url http://HOST:PORT --trace-id HEX --span-id HEX [--runs N]\n", stderr);
 		return 2;
 	}
@@ -294,18 +317,32 @@ static int query_main(int argc, char **argv)
 	mg_init_library(0);
 	double *ms = calloc((size_t)runs, sizeof *ms);
 	int bad = 0;
-	for (int p = 0; p < 6; p++) {
-		int status = 0;
-		size_t bytes = 0;
-		for (int r = 0; r < runs; r++) {
-			double t0 = now_s();
-			status = get_once(host, port, paths[p], &bytes);
-			ms[r] = (now_s() - t0) * 1000.0;
+	for (int p = 0; p < 6; p++)
+		bad |= time_path(host, port, paths[p], names[p], runs, ms) != 200;
+	free(ms);
+	mg_exit_library();
+	return bad;
+}
+
+/* loadgen time --url URL [--runs N] PATH...: the median of each path. */
+static int time_main(int argc, char **argv)
+{
+	const char *url = flag(argc, argv, "--url", NULL);
+	int runs = (int)strtol(flag(argc, argv, "--runs", "20"), NULL, 10);
+	char host[128];
+	int port, bad = 0;
+	if (runs < 1 || runs > 1000 || parse_url(url, host, &port)) {
+		fputs("usage: loadgen time --url http://HOST:PORT [--runs N] PATH...\n", stderr);
+		return 2;
+	}
+	mg_init_library(0);
+	double *ms = calloc((size_t)runs, sizeof *ms);
+	for (int i = 2; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			i++; /* a flag and its value */
+			continue;
 		}
-		qsort(ms, (size_t)runs, sizeof *ms, cmp_double);
-		printf("GET %s median ms: %.2f (status %d, %zu bytes, %d runs)\n", names[p],
-		       quantile(ms, (size_t)runs, 0.5), status, bytes, runs);
-		bad |= status != 200;
+		bad |= time_path(host, port, argv[i], NULL, runs, ms) != 200;
 	}
 	free(ms);
 	mg_exit_library();
@@ -334,8 +371,10 @@ int main(int argc, char **argv)
 		return ingest_main(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "query") == 0)
 		return query_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "time") == 0)
+		return time_main(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "freeport") == 0)
 		return freeport_main();
-	fputs("usage: loadgen ingest|query|freeport ... (see tests/bench/loadgen.c)\n", stderr);
+	fputs("usage: loadgen ingest|query|time|freeport ... (see tests/bench/loadgen.c)\n", stderr);
 	return 2;
 }

@@ -73,6 +73,18 @@ if [ $# -eq 2 ]; then
 else
 	echo "bench: no sample ids, query timings skipped"
 fi
+# Dashboard endpoints over the last 24 hours and 7 days of the demo data.
+now=$(date +%s)
+for range in 24h:86400 7d:604800; do
+	label=${range%%:*}
+	r="from=$((now - ${range#*:}))&to=$now"
+	echo "dashboard queries over $label:"
+	$B/loadgen time --url "$URL" --runs 15 "/api/metrics/summary?$r" \
+		"/api/metrics/timeseries?$r&metric=traces" "/api/metrics/timeseries?$r&metric=latency_p95" \
+		"/api/metrics/timeseries?$r&metric=cost&group_by=model" "/api/metrics/models?$r" \
+		"/api/metrics/operations?$r" "/api/traces?$r&service=support-agent" "/api/traces?$r&status=error" \
+		"/api/traces?$r&model=gpt-4o-2024-08-06" || true
+done
 echo "server peak RSS MB: $(( $(hwm) / 1024 ))"
 
 kill "$PID"

@@ -1,0 +1,41 @@
+/* sketch.h: a mergeable latency sketch (DDSketch-style logarithmic
+ * buckets). A value v > 0 lands in bucket ceil(log_g(v)) with
+ * g = (1 + a) / (1 - a), a = SKETCH_ALPHA, so every quantile it answers is
+ * within a relative error of a of the true value at that rank. Counts are
+ * signed while deltas are being summed (a late span moves a trace from one
+ * duration to another), so sketches can be subtracted as well as merged. */
+#ifndef TL_SKETCH_H
+#define TL_SKETCH_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define SKETCH_ALPHA 0.01
+#define SKETCH_BUCKETS 2400      /* covers 1 ns .. ~5e20 ns */
+#define SKETCH_ENCODED_MAX (10 + SKETCH_BUCKETS * 20)
+
+struct sketch {
+	int64_t zero;                /* values <= 0 */
+	int64_t total;               /* sum of all counts */
+	int lo, hi;                  /* bucket range in use; lo > hi when empty */
+	int64_t counts[SKETCH_BUCKETS];
+};
+
+/* Empties s. */
+void sketch_clear(struct sketch *s);
+/* Adds count (may be negative) observations of value v (ns). */
+void sketch_add(struct sketch *s, double v, int64_t count);
+/* dst += src. */
+void sketch_merge(struct sketch *dst, const struct sketch *src);
+/* dst -= src. */
+void sketch_subtract(struct sketch *dst, const struct sketch *src);
+/* The value at rank floor(q * (total - 1)) (0 <= q <= 1), within relative
+ * error SKETCH_ALPHA; 0 when the sketch is empty. */
+double sketch_quantile(const struct sketch *s, double q);
+/* Serializes s (varints; non-zero buckets only) into out, at least
+ * SKETCH_ENCODED_MAX bytes; returns the length. */
+size_t sketch_encode(const struct sketch *s, uint8_t *out);
+/* Adds the sketch encoded in data to s. Returns 0, or -1 if data is corrupt
+ * (s is then partly updated). */
+int sketch_decode_add(struct sketch *s, const void *data, size_t len);
+
+#endif

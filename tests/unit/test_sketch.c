@@ -1,0 +1,103 @@
+/* test_sketch.c: the latency sketch answers quantiles within its relative
+ * error bound, merges and subtracts exactly, and round-trips its encoding;
+ * corrupt encodings are refused. */
+#include <math.h>
+#include "sketch.h"
+#include "test.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static uint64_t rng_state = 88172645463325252ull;
+static double uniform(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+static struct sketch a, b, c;
+
+/* Quantiles of n values from a distribution against the exact ones. */
+static void check_quantiles(const char *what, double (*gen)(void), int n)
+{
+	double *v = malloc((size_t)n * sizeof *v);
+	sketch_clear(&a);
+	for (int i = 0; i < n; i++) {
+		v[i] = floor(gen());
+		sketch_add(&a, v[i], 1);
+	}
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	const double qs[] = {0, 0.5, 0.9, 0.95, 0.99, 1};
+	for (size_t k = 0; k < sizeof qs / sizeof *qs; k++) {
+		double exact = v[(size_t)floor(qs[k] * (n - 1))];
+		double got = sketch_quantile(&a, qs[k]);
+		double err = exact == 0 ? got : fabs(got - exact) / exact;
+		CHECK(err <= SKETCH_ALPHA + 1e-9, "%s q=%g exact %g got %g", what, qs[k], exact, got);
+	}
+	CHECK(a.total == n, "%s total", what);
+	free(v);
+}
+
+static double lognormal(void)
+{
+	double u1 = uniform() + 1e-12, u2 = uniform();
+	return exp(17 + 1.5 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2)); /* ~24 ms median */
+}
+static double wide(void) { return pow(10, uniform() * 12); }
+static double small(void) { return uniform() * 5; }   /* zeros and tiny values */
+
+int main(void)
+{
+	check_quantiles("lognormal", lognormal, 20000);
+	check_quantiles("wide", wide, 20000);
+	check_quantiles("small", small, 1000);
+	sketch_clear(&a);
+	CHECK(sketch_quantile(&a, 0.5) == 0, "empty sketch answers 0");
+
+	/* merge == adding everything to one; subtract undoes merge */
+	sketch_clear(&a);
+	sketch_clear(&b);
+	sketch_clear(&c);
+	for (int i = 0; i < 5000; i++) {
+		double v = wide();
+		sketch_add(i % 2 ? &a : &b, v, 1);
+		sketch_add(&c, v, 1);
+	}
+	sketch_merge(&a, &b);
+	uint8_t e1[SKETCH_ENCODED_MAX], e2[SKETCH_ENCODED_MAX];
+	size_t n1 = sketch_encode(&a, e1), n2 = sketch_encode(&c, e2);
+	CHECK(n1 == n2 && memcmp(e1, e2, n1) == 0, "merge equals a single sketch");
+	sketch_subtract(&a, &b);
+	sketch_subtract(&a, &a);
+	CHECK(a.total == 0 && a.zero == 0, "subtracting itself empties");
+
+	/* decode round trip, and into a non-empty sketch adds */
+	sketch_clear(&a);
+	CHECK(sketch_decode_add(&a, e2, n2) == 0, "decode");
+	n1 = sketch_encode(&a, e1);
+	CHECK(n1 == n2 && memcmp(e1, e2, n1) == 0, "round trip");
+	CHECK(sketch_decode_add(&a, e2, n2) == 0 && a.total == 2 * c.total, "decode adds");
+	sketch_clear(&a);
+	sketch_add(&a, 5, -2);
+	sketch_add(&a, 0, 3);
+	n1 = sketch_encode(&a, e1);
+	sketch_clear(&b);
+	CHECK(sketch_decode_add(&b, e1, n1) == 0 && b.total == 1 && b.zero == 3, "negative counts round trip");
+
+	/* corrupt input */
+	CHECK(sketch_decode_add(&b, e2, n2 - 1) == -1, "truncated");
+	CHECK(sketch_decode_add(&b, "", 0) == -1, "empty");
+	const uint8_t far[] = {0, 1, 0xfe, 0xff, 0x03, 2};   /* index 32767 */
+	CHECK(sketch_decode_add(&b, far, sizeof far) == -1, "index out of range");
+	const uint8_t trailing[] = {0, 0, 7};
+	CHECK(sketch_decode_add(&b, trailing, sizeof trailing) == -1, "trailing bytes");
+	const uint8_t endless[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+	CHECK(sketch_decode_add(&b, endless, sizeof endless) == -1, "overlong varint");
+	printf("%d passed, %d failed\n", test_passed, test_failed);
+	return test_failed != 0;
+}
