@@ -23,12 +23,12 @@ export function timeChart({ title, timestamps, series, fmt = String, height = 20
 			cursor: { points: { size: 6 } },
 			legend: { live: true },
 			scales: { x: { time: true } },
-			axes: [axis, { ...axis, size: 56, values: (u, vals) => vals.map((v) => fmt(v)) }],
+			axes: [axis, { ...axis, size: 64, values: (u, vals) => vals.map((v) => fmt(v)) }],
 			series: [{}, ...series.map((s, i) => {
 				const color = s.color || PALETTE[i % PALETTE.length];
 				return {
-					label: s.label, stroke: color, width: 1.5, value: (u, v) => (v == null ? '–' : fmt(v)),
-					fill: bars ? color + '55' : color + '14', spanGaps: false,
+					label: s.label || '(none)', stroke: color, width: 1.5, value: (u, v) => (v == null ? '–' : fmt(v)),
+					fill: bars ? color + '55' : series.length === 1 ? color + '14' : undefined, spanGaps: false,
 					paths: bars && window.uPlot.paths.bars ? window.uPlot.paths.bars({ size: [0.7, 40] }) : undefined,
 					points: { show: timestamps.length < 60 },
 				};

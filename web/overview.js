@@ -4,7 +4,7 @@
 import { getJson } from './api.js';
 import { errorBanner, navigate, onboarding, scope, sharedQuery, showError, storeIsEmpty } from './app.js';
 import { timeChart } from './charts.js';
-import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtPct, h } from './util.js';
+import { fmtCompact, fmtCost, fmtFull, fmtInt, fmtMs, fmtPct, h } from './util.js';
 
 /* A KPI tile; lowerIsBetter picks the colour of the change. */
 function kpi(label, cur, prev, fmt, lowerIsBetter) {
@@ -14,15 +14,16 @@ function kpi(label, cur, prev, fmt, lowerIsBetter) {
 		const up = ch > 0;
 		const cls = Math.abs(ch) < 0.005 ? '' : up === !lowerIsBetter ? (up ? 'up-good' : 'down-good') : (up ? 'up-bad' : 'down-bad');
 		delta = h('div.delta', { class: cls }, `${up ? '▲' : ch < 0 ? '▼' : ''} ${Math.abs(ch * 100).toFixed(1)}% vs previous`);
-	} else delta = h('div.delta.faint', null, prev === 0 && cur ? 'new in this period' : 'no previous data');
+	} else delta = h('div.delta.faint', null, prev == null ? 'no previous data' : cur ? 'new in this period' : 'none in either period');
 	return h('div.card.kpi', { 'aria-label': label }, h('div.label', null, label), h('div.value', null, fmt(cur)), delta);
 }
 
+/* A small table; onRow (optional) makes rows open something. */
 function table(caption, cols, items, onRow) {
 	return h('div.card', null, h('h2', null, caption),
 		items.length ? h('table', { 'aria-label': caption },
 			h('thead', null, h('tr', null, cols.map(([label, , num]) => h('th', { class: num ? 'num' : null, scope: 'col' }, label)))),
-			h('tbody', null, items.map((it) => h('tr', { onclick: () => onRow(it) },
+			h('tbody', null, items.map((it) => h('tr', { onclick: onRow ? () => onRow(it) : null, style: onRow ? null : 'cursor:default' },
 				cols.map(([, cell, num]) => h('td', { class: num ? 'num' : 'trunc' }, cell(it)))))))
 			: h('div.faint', null, 'Nothing in this range.'));
 }
@@ -42,7 +43,7 @@ export async function render({ main, signal, onCleanup }) {
 	const c = summary.current, p = summary.previous || {};
 	const tokens = (x) => (x.input_tokens ?? 0) + (x.output_tokens ?? 0);
 	main.replaceChildren(
-		h('div.pagehead', null, h('h1', null, 'Overview'), h('span.muted', null, `${new Date(summary.from).toLocaleString()} – ${new Date(summary.to).toLocaleString()}`)),
+		h('div.pagehead', null, h('h1', null, 'Overview'), h('span.muted', null, `${fmtFull(summary.from)} – ${fmtFull(summary.to)}, changes against the period of equal length before`)),
 		h('div.kpis', null,
 			kpi('Traces', c.traces, p.traces, fmtCompact, false),
 			kpi('Error rate', c.error_rate, p.error_rate, fmtPct, true),
@@ -71,9 +72,9 @@ export async function render({ main, signal, onCleanup }) {
 			timeChart({ title: 'Trace latency', timestamps: p50.timestamps, fmt: fmtMs,
 				series: [{ label: 'p50', values: p50.series[0]?.values || [] }, { label: 'p95', values: p95.series[0]?.values || [] }, { label: 'p99', values: p99.series[0]?.values || [] }] }),
 			timeChart({ title: 'Tokens by model', timestamps: tin.timestamps, fmt: fmtCompact,
-				series: [...byModel.entries()].map(([label, values]) => ({ label, values })) }),
+				series: [...byModel.entries()].map(([label, values]) => ({ label: label || '(no model)', values })) }),
 			timeChart({ title: 'Cost by model (USD)', timestamps: cost.timestamps, fmt: (v) => fmtCost(v),
-				series: cost.series.map((se) => ({ label: se.key, values: se.values })) }));
+				series: cost.series.map((se) => ({ label: se.key || '(no model)', values: se.values })) }));
 	} catch (err) { if (err.name !== 'AbortError') charts.replaceChildren(errorBanner(err)); }
 
 	try {
@@ -86,9 +87,9 @@ export async function render({ main, signal, onCleanup }) {
 			table('Top models', [['Model', (m) => m.model], ['Calls', (m) => fmtInt(m.calls), 1], ['Errors', (m) => fmtPct(m.error_rate), 1],
 				['Tokens', (m) => fmtCompact(m.input_tokens + m.output_tokens), 1], ['p95', (m) => fmtMs(m.latency_ms?.p95), 1], ['Cost', (m) => fmtCost(m.cost_usd), 1]],
 			models.items.slice(0, 10), (m) => toTraces({ model: m.model })),
-			table('Slowest operations', [['Operation', (o) => o.name], ['Count', (o) => fmtInt(o.count), 1], ['p50', (o) => fmtMs(o.latency_ms?.p50), 1], ['p95', (o) => fmtMs(o.latency_ms?.p95), 1]],
-				slow.items.slice(0, 10), (o) => toTraces({ name: o.name })),
-			table('Most failing operations', [['Operation', (o) => o.name], ['Errors', (o) => fmtInt(o.errors), 1], ['Rate', (o) => fmtPct(o.error_rate), 1], ['Count', (o) => fmtInt(o.count), 1]],
-				failing.items.filter((o) => o.errors > 0).slice(0, 10), (o) => toTraces({ name: o.name })));
+			table('Slowest operations', [['Operation', (o) => [h('span.badge.t-' + o.type, null, o.type), ' ', o.name]], ['Count', (o) => fmtInt(o.count), 1], ['p50', (o) => fmtMs(o.latency_ms?.p50), 1], ['p95', (o) => fmtMs(o.latency_ms?.p95), 1]],
+				slow.items.slice(0, 10)),
+			table('Most failing operations', [['Operation', (o) => [h('span.badge.t-' + o.type, null, o.type), ' ', o.name]], ['Errors', (o) => fmtInt(o.errors), 1], ['Rate', (o) => fmtPct(o.error_rate), 1], ['Count', (o) => fmtInt(o.count), 1]],
+				failing.items.filter((o) => o.errors > 0).slice(0, 10)));
 	} catch (err) { if (err.name !== 'AbortError') tables.replaceChildren(errorBanner(err)); }
 }

@@ -10,7 +10,7 @@ const PAGE = 100;
 const LIVE_MS = 2000;
 /* URL parameter -> API parameter of GET /api/traces. */
 export const FILTERS = {
-	service: 'service', name: 'name', status: 'status', model: 'model', session_id: 'session_id', user_id: 'user_id',
+	service: 'service', name: 'name', status: 'status', model: 'model', type: 'type', session_id: 'session_id', user_id: 'user_id',
 	min_ms: 'min_duration_ms', max_ms: 'max_duration_ms',
 };
 
@@ -52,6 +52,7 @@ function filterBar(facets) {
 		pick('service', 'Service', withCurrent(facets.services, 'service')),
 		pick('status', 'Status', ['ok', 'error']),
 		pick('model', 'Model', withCurrent(facets.models, 'model')),
+		pick('type', 'Span type', ['llm', 'tool', 'retrieval', 'agent', 'embedding']),
 		text('name', 'Trace name', 'id'),
 		text('session_id', 'Session id', 'id'),
 		text('user_id', 'User id', 'id'),

@@ -192,6 +192,46 @@ describe('trace view', () => {
 	});
 });
 
+describe('overview', () => {
+	test('KPI tiles match the metrics API and the charts draw (light and dark)', async () => {
+		for (const theme of ['light', 'dark']) {
+			const page = await open('/', '.kpi');
+			await page.waitForFunction(() => document.querySelectorAll('.uplot canvas').length === 4);
+			const from = new URL(page.url()).searchParams.get('from');
+			assert.equal(from, null, 'the default range is not written into the URL');
+			const traces = await page.textContent('.kpi[aria-label="Traces"] .value');
+			assert.match(traces, /^\d[\d,.k]*$/);
+			const sum = await getJson(server, `/api/metrics/summary?from=${new Date(Date.now() - 86400e3).toISOString()}`);
+			assert.equal(Number(traces.replace(/,/g, '')), sum.current.traces);
+			await page.waitForSelector('table[aria-label="Top models"] tbody tr');
+			if (theme === 'dark') await page.click('#theme');
+			await page.waitForTimeout(200);
+			await shot(page, `overview-${theme}`);
+			clean(page);
+			await page.context().close();
+		}
+	});
+
+	test('a model row opens the traces filtered by it; the range picker is kept in the URL', async () => {
+		const page = await open('/', 'table[aria-label="Top models"] tbody tr');
+		const model = await page.textContent('table[aria-label="Top models"] tbody tr td');
+		await page.selectOption('#range', '7d');
+		await page.waitForURL(/range=7d/);
+		await page.waitForSelector('table[aria-label="Top models"] tbody tr');
+		await page.click('table[aria-label="Top models"] tbody tr');
+		await page.waitForURL(/\/traces\?/);
+		const url = new URL(page.url());
+		assert.equal(url.searchParams.get('range'), '7d');
+		assert.ok(url.searchParams.get('model'));
+		await page.waitForSelector('tbody tr');
+		const models = await page.$$eval('tbody tr td:nth-child(10)', (tds) => tds.map((td) => td.textContent));
+		assert.ok(models.every((m) => m.includes(url.searchParams.get('model'))), models.join('|'));
+		assert.ok(model.length > 0);
+		clean(page);
+		await page.context().close();
+	});
+});
+
 describe('onboarding', () => {
 	test('an empty store explains how to send the first trace', async () => {
 		for (const theme of ['light', 'dark']) {
