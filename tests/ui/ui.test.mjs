@@ -6,7 +6,7 @@
 // screenshot of each page in light and dark under tests/artifacts/ui/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getJson, postOk, traceId } from '../js/helpers.mjs';
+import { getJson, otlpSpan, postOk, postOtlp, traceId } from '../js/helpers.mjs';
 import { bigTraceRequest, demoServer, launch, newPage, shot } from './browser.mjs';
 
 let server, empty, browser, base;
@@ -100,6 +100,20 @@ describe('trace list', () => {
 		await page.keyboard.press('Enter');
 		await page.waitForURL(new RegExp(`/traces/${ids[1]}`));
 		await page.waitForSelector('.wf-row');
+		clean(page);
+		await page.context().close();
+	});
+
+	test('live mode shows a trace that arrives after the page loaded', async () => {
+		const page = await open('/traces', 'tbody tr');
+		await page.click('button:has-text("Live")');
+		await page.waitForURL(/live=1/);
+		await page.waitForSelector('button[aria-pressed="true"]:has-text("Live")');
+		await page.waitForSelector('tbody tr');
+		const tid = traceId();
+		await postOtlp(server, [otlpSpan({ traceId: tid, name: 'arrived live' })], { resource: { 'service.name': 'live-svc' } });
+		await page.waitForSelector(`tbody tr[data-trace-id="${tid}"]`, { timeout: 10000 });
+		assert.equal(await page.textContent(`tbody tr[data-trace-id="${tid}"] td:nth-child(2)`), 'arrived live');
 		clean(page);
 		await page.context().close();
 	});
