@@ -79,7 +79,7 @@ function traceHeader(t, scores) {
 			t.error_count ? h('span.err', null, `Errors ${t.error_count}`) : null,
 			stat('LLM calls', fmtInt(t.llm_calls)),
 			stat('Tokens', `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}`), stat('Cost', fmtCost(t.cost_usd)),
-			t.session_id ? h('span', null, 'Session ', h('a', { href: `/sessions/${encodeURIComponent(t.session_id)}${sharedQuery()}` }, t.session_id.slice(0, 13))) : null,
+			t.session_id ? h('span', null, 'Session ', h('a', { href: '/traces' + sharedQuery({ session_id: t.session_id }), title: 'Traces of this session' }, t.session_id.slice(0, 13))) : null,
 			t.user_id ? stat('User', t.user_id) : null,
 			traceScores.map((s) => h('span.chip', { title: s.comment || '' }, `${s.name}: ${s.value ?? s.string_value}`)),
 			h('span.mono.faint', null, t.trace_id),
@@ -172,12 +172,13 @@ export async function render({ main, match, signal, onCleanup }) {
 		rows = visibleRows(roots, collapsed);
 		repaint();
 	}
-	function select(n) {
+	function select(n, center = false) {
 		selected = n;
 		const i = rows.indexOf(n);
 		if (i >= 0) {
 			const top = i * ROW;
-			if (top < scroll.scrollTop) scroll.scrollTop = top;
+			if (center) scroll.scrollTop = top - scroll.clientHeight / 2;
+			else if (top < scroll.scrollTop) scroll.scrollTop = top;
 			else if (top + ROW > scroll.scrollTop + scroll.clientHeight) scroll.scrollTop = top + ROW - scroll.clientHeight;
 		}
 		repaint();
@@ -212,8 +213,7 @@ export async function render({ main, match, signal, onCleanup }) {
 	const start = (want && byId.get(want)) || null;
 	paint();
 	if (start) {
-		for (let p = start.parent; p; p = p.parent) collapsed.delete(p);
-		select(start);
+		select(start, true);
 		openPanel(start);
 	} else if (rows.length) select(rows[0]);
 	scroll.focus();

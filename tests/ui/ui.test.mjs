@@ -246,6 +246,30 @@ describe('overview', () => {
 	});
 });
 
+describe('scores', () => {
+	test('the latest scores link to their trace, whose header and span panel show them', async () => {
+		const t = (await getJson(server, '/api/traces?limit=30')).items.find((x) => x.llm_calls > 0 && x.trace_id !== bigId);
+		const llm = (await getJson(server, `/api/traces/${t.trace_id}`)).spans.find((s) => s.type === 'llm');
+		await postOk(server, '/api/scores', [
+			{ trace_id: t.trace_id, name: 'helpfulness', value: 0.75, source: 'human', comment: 'good answer' },
+			{ trace_id: t.trace_id, span_id: llm.span_id, name: 'faithfulness', value: 1 }]);
+		for (const theme of ['light', 'dark']) {
+			const page = await open('/scores', 'table[aria-label="Latest scores"] tbody tr', { theme });
+			await shot(page, `scores-${theme}`);
+			clean(page);
+			await page.context().close();
+		}
+		const page = await open('/scores', 'table[aria-label="Latest scores"] tbody tr');
+		const row = page.locator('tbody tr', { hasText: 'faithfulness' }).first();
+		await row.locator('a').click();
+		await page.waitForSelector(`.panel[data-span-id="${llm.span_id}"]`);
+		assert.match(await page.textContent('.panel'), /faithfulness: 1/);
+		assert.match(await page.textContent('.trace-head'), /helpfulness: 0.75/);
+		clean(page);
+		await page.context().close();
+	});
+});
+
 describe('onboarding', () => {
 	test('an empty store explains how to send the first trace', async () => {
 		for (const theme of ['light', 'dark']) {
