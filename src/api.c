@@ -187,6 +187,16 @@ static int cursor_param(struct mg_connection *c, struct trace_filter *f)
 	int r = http_query_param(c, "cursor", buf, sizeof buf);
 	if (r == 0 || (r > 0 && !*buf))
 		return 0;
+	if (f->q) {
+		/* a search pages by index document: "s<rowid>" */
+		long long before;
+		if (r < 0 || buf[0] != 's' || api_parse_int(buf + 1, 1, 9223372036854775807LL, &before)) {
+			http_send_error(c, 400, "cursor: not a cursor this search returned");
+			return -1;
+		}
+		f->search_before = before;
+		return 0;
+	}
 	char *dot = r > 0 ? strchr(buf, '.') : NULL;
 	long long start;
 	if (dot)
@@ -229,7 +239,8 @@ int api_filter_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
 	    api_opt_param(c, "type", a->type, sizeof a->type, &type) ||
 	    api_opt_param(c, "session_id", a->session, sizeof a->session, &f->session_id) ||
 	    api_opt_param(c, "user_id", a->user, sizeof a->user, &f->user_id) ||
-	    duration_param(c, "min_duration_ms", &f->min_ms) || duration_param(c, "max_duration_ms", &f->max_ms))
+	    duration_param(c, "min_duration_ms", &f->min_ms) || duration_param(c, "max_duration_ms", &f->max_ms) ||
+	    api_opt_param(c, "q", a->q, sizeof a->q, &f->q))
 		return -1;
 	if (f->status && strcmp(f->status, "ok") && strcmp(f->status, "error")) {
 		http_send_error(c, 400, "status: expected 'ok' or 'error'");
@@ -246,13 +257,22 @@ int api_filter_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
 	return 0;
 }
 
+int api_list_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
+{
+	return api_filter_args(c, db, a) || limit_param(c, &a->f.limit) || cursor_param(c, &a->f) ? -1 : 0;
+}
+
 void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
 	sqlite3 *db = api_reader(c, app);
 	struct filter_args a;
-	if (!db || api_filter_args(c, db, &a) || limit_param(c, &a.f.limit) || cursor_param(c, &a.f))
+	if (!db || api_list_args(c, db, &a))
 		return;
+	if (a.f.q) {
+		api_search_run(c, app, db, &a.f, 0);
+		return;
+	}
 	cJSON *o = NULL;
 	int rc = query_traces(db, &a.f, &o);
 	reply(c, rc, o, "traces");
@@ -371,6 +391,8 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddNumberToObject(o, "traces_stored_approx", (double)traces);
 	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
 	cJSON_AddNumberToObject(o, "uptime_s", (double)((now - app->started_ns) / 1000000000ull));
+	if (app->search)
+		cJSON_AddItemToObject(o, "search", api_search_status(app, db));
 	http_send_json(c, ok ? 200 : 503, o);
 }
 

@@ -18,6 +18,10 @@ static sqlite3 *begin(struct mg_connection *c, struct app *app, struct filter_ar
 	sqlite3 *db = api_reader(c, app);
 	if (!db || api_filter_args(c, db, a))
 		return NULL;
+	if (a->f.q) {
+		http_send_error(c, 400, "q: full-text search does not filter metrics; use /api/search or /api/traces?q=");
+		return NULL;
+	}
 	metrics_align(&a->f, 60);
 	return db;
 }

@@ -36,6 +36,7 @@ static const struct route routes[] = {
 	{"GET", "/api/metrics/timeseries", 0, api_metrics_timeseries},
 	{"GET", "/api/metrics/models", 0, api_metrics_models},
 	{"GET", "/api/metrics/operations", 0, api_metrics_operations},
+	{"GET", "/api/search", 0, api_search},
 	{"GET", "/api/facets", 0, api_facets},
 	{"GET", "/assets/", 1, web_asset},
 	{"GET", "/", 0, web_page},

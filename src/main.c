@@ -11,6 +11,7 @@
 #include "demo.h"
 #include "http.h"
 #include "ingest.h"
+#include "search.h"
 #include "writer.h"
 
 static void usage(FILE *f)
@@ -51,9 +52,16 @@ static int serve(int argc, char **argv)
 		fprintf(stderr, "tracelite: %s\n", err);
 		return 1;
 	}
+	app.search = search_start(cfg.data, err, sizeof err);
+	if (!app.search) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		writer_stop(app.writer);
+		return 1;
+	}
 	struct http_server *http = http_start(&app, err, sizeof err);
 	if (!http) {
 		fprintf(stderr, "tracelite: %s\n", err);
+		search_stop(app.search);
 		writer_stop(app.writer);
 		return 1;
 	}
@@ -67,6 +75,7 @@ static int serve(int argc, char **argv)
 	sigwait(&stop, &sig);
 	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(http);
+	search_stop(app.search);
 	writer_stop(app.writer);
 	fprintf(stderr, "tracelite: stopped cleanly\n");
 	return 0;

@@ -242,17 +242,43 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f)
 #undef BIND_I64
 }
 
-int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+/* Prepares SELECT TRACE_COLS for the traces passing all of f's filters,
+ * with tail (ORDER BY ..., or a key condition) appended, and binds them. */
+static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char *tail, sqlite3_stmt **out)
 {
 	char sql[2048];
 	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
 	n += query_trace_where(f, QUERY_TIME | QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, sizeof sql - n);
-	snprintf(sql + n, sizeof sql - n, "%s%s", f->has_cursor ? " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)" : "",
-	         " ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit");
+	if (n + strlen(tail) >= sizeof sql)
+		return ERR_STORE;
+	memcpy(sql + n, tail, strlen(tail) + 1);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return ERR_STORE;
 	query_trace_bind(st, f);
+	*out = st;
+	return ERR_OK;
+}
+
+int query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st)
+{
+	return filter_prepare(db, f, " AND t.key = :key", st);
+}
+
+cJSON *query_trace_item(sqlite3_stmt *st)
+{
+	return trace_json(st);
+}
+
+int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+{
+	sqlite3_stmt *st;
+	if (filter_prepare(db, f,
+	                   f->has_cursor ? " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)"
+	                                   " ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit"
+	                                 : " ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT :limit",
+	                   &st))
+		return ERR_STORE;
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cur_start"), (int64_t)f->cursor_start);
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":cur_trace"), f->cursor_trace, 16, SQLITE_STATIC);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), f->limit + 1);

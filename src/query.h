@@ -16,6 +16,8 @@ struct trace_filter {
 	int has_cursor;
 	uint64_t cursor_start;
 	uint8_t cursor_trace[16];
+	const char *q;                   /* full-text search (search.h); NULL = none */
+	int64_t search_before;           /* search cursor: documents below this rowid; 0 = none */
 };
 
 /* Which filters query_trace_where writes. */
@@ -33,6 +35,12 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
 /* {"items":[...], "next_cursor": "..."|null}, newest first. Returns ERR_OK
  * or ERR_STORE. */
 int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
+/* Prepares a statement that yields the trace with key :key (bind it, then
+ * step) only if it passes f's filters; cursor and limit are ignored.
+ * Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
+int query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st);
+/* The trace-list item of the current row of such a statement. */
+cJSON *query_trace_item(sqlite3_stmt *st);
 /* {"trace":{...}, "spans":[...], "scores":[...]}; ERR_NOT_FOUND if unknown. */
 int query_trace(sqlite3 *db, const uint8_t trace_id[16], cJSON **out);
 /* The trace's spans as an OTLP/JSON ExportTraceServiceRequest, exactly as

@@ -57,6 +57,17 @@ $B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans $HALF --first
 cat "$DIR/json.out" "$DIR/pb.out" | grep -v '^sample ids'
 echo "server peak RSS after ingest MB: $(( $(hwm) / 1024 ))"
 
+# search_field NAME: a number of /api/health's "search" object
+search_field() { curl -s "$URL/api/health" | sed -n "s/.*\"search\":{[^}]*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
+# wait_indexed: seconds until the indexer has no pending chunk (0.1 s steps)
+wait_indexed() {
+	t0=$(date +%s.%N)
+	until [ "$(search_field pending_chunks)" = 0 ]; do sleep 0.1; done
+	awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", b - a }'
+}
+echo "search index at end of ingest: pending spans $(search_field pending_spans), lag s $(search_field lag_seconds)"
+echo "search index caught up after s: $(wait_indexed)"
+
 stored=$(( $(value "json spans stored" "$DIR/json.out") + $(value "protobuf spans stored" "$DIR/pb.out") ))
 if [ "$stored" -lt "$SPANS" ]; then
 	# top up through the HTTP path with a different seed (distinct trace ids)
@@ -74,7 +85,9 @@ if [ $# -eq 2 ]; then
 else
 	echo "bench: no sample ids, query timings skipped"
 fi
-# Dashboard endpoints over the last 24 hours and 7 days of the demo data.
+# Dashboard and search endpoints over the last 24 hours and 7 days of the
+# demo data (search: a rare word, a common one, a phrase, a word with a
+# service filter, a negation).
 now=$(date +%s)
 for range in 24h:86400 7d:604800; do
 	label=${range%%:*}
@@ -84,7 +97,9 @@ for range in 24h:86400 7d:604800; do
 		"/api/metrics/timeseries?$r&metric=traces" "/api/metrics/timeseries?$r&metric=latency_p95" \
 		"/api/metrics/timeseries?$r&metric=cost&group_by=model" "/api/metrics/models?$r" \
 		"/api/metrics/operations?$r" "/api/traces?$r&service=support-agent" "/api/traces?$r&status=error" \
-		"/api/traces?$r&model=gpt-4o-2024-08-06" || true
+		"/api/traces?$r&model=gpt-4o-2024-08-06" "/api/search?$r&q=timeout" "/api/search?$r&q=the" \
+		"/api/search?$r&q=%22rate+limit%22" "/api/search?$r&q=the&service=docs-qa" \
+		"/api/search?$r&q=refund+-invoice&limit=10" || true
 done
 echo "server peak RSS MB: $(( $(hwm) / 1024 ))"
 # The web UI on the full store: a 5,000-span trace opened in chromium
@@ -98,7 +113,22 @@ echo "server peak RSS after the UI MB: $(( $(hwm) / 1024 ))"
 
 kill "$PID"
 wait "$PID" 2>/dev/null
+search_bytes=$(cat "$DIR"/data/search.db* | wc -c)
 bytes=$(du -sb "$DIR/data" | cut -f1)
+awk -v b="$search_bytes" -v s="$stored" 'BEGIN { if (s) printf "search index bytes per span: %.0f\n", b / s }'
+# index rate alone: delete search.db and time its rebuild from the store
+rm -f "$DIR"/data/search.db*
+$TL serve --listen 127.0.0.1:$PORT --data "$DIR/data" >>"$DIR/server.log" 2>&1 &
+PID=$!
+until curl -sf "$URL/api/health" >/dev/null 2>&1; do sleep 0.05; done
+secs=$(wait_indexed)
+spans=$(search_field indexed_spans)
+text=$(search_field indexed_text_bytes)
+awk -v n="$spans" -v t="$secs" -v b="$text" 'BEGIN { if (n && t > 0)
+	printf "search index rebuild: %d spans in %.1f s = %.0f spans/s, %.1f MB of text/s (%.0f text bytes/span)\n",
+		n, t, n / t, b / t / 1e6, b / n }'
+kill "$PID"
+wait "$PID" 2>/dev/null
 echo "data dir bytes (after shutdown): $bytes"
 awk -v d="$bytes" -v s="$stored" -v j="$(value "json raw OTLP bytes per span" "$DIR/json.out")" \
 	-v p="$(value "protobuf raw OTLP bytes per span" "$DIR/pb.out")" 'BEGIN {

@@ -288,6 +288,7 @@ describe('metrics bad input', () => {
 		['operations?limit=1e3', 'limit'],
 		['summary?status=maybe', 'status'],
 		['summary?min_duration_ms=-5', 'min_duration_ms'],
+		['summary?q=timeout', 'q'],
 		[`summary?service=${'x'.repeat(5000)}`, 'service'],
 	];
 	for (const [url, param] of cases) {
