@@ -10,7 +10,7 @@ const PAGE = 100;
 const LIVE_MS = 2000;
 /* URL parameter -> API parameter of GET /api/traces. */
 export const FILTERS = {
-	service: 'service', name: 'name', status: 'status', model: 'model', type: 'type', session_id: 'session_id', user_id: 'user_id',
+	q: 'q', service: 'service', name: 'name', status: 'status', model: 'model', type: 'type', session_id: 'session_id', user_id: 'user_id',
 	min_ms: 'min_duration_ms', max_ms: 'max_duration_ms',
 };
 
@@ -26,8 +26,19 @@ const COLUMNS = [
 		cell: (t) => `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}` },
 	{ key: 'cost_usd', label: 'Cost', num: true, cell: (t) => fmtCost(t.cost_usd) },
 	{ key: 'models', label: 'Models', cls: 'c-models', value: (t) => (t.models || []).join(','), cell: (t) => (t.models || []).join(', ') },
-	{ key: 'input_preview', label: 'Input', cls: 'c-input muted', cell: (t) => t.input_preview || '' },
+	{ key: 'input_preview', label: 'Input', cls: 'c-input muted', cell: (t) => (t.matches?.length ? snippet(t.matches[0]) : t.input_preview || '') },
 ];
+
+/* A search match: the server's HTML-escaped snippet, with only its <mark>
+ * tags kept as elements (the rest is decoded to text, never parsed). */
+function snippet(m) {
+	const decode = (x) => new DOMParser().parseFromString(x, 'text/html').documentElement.textContent;
+	const parts = m.snippet.split(/<\/?mark>/);
+	const lead = decode(parts[0]);
+	parts[0] = lead.length > 24 ? '…' + lead.slice(-24) : lead;  /* keep the first match in view */
+	return h('span', { title: `${m.span_name}: ${m.field}` }, h('span.faint', null, m.field + ': '),
+		parts.map((p, i) => (i % 2 ? h('mark', null, decode(p)) : i ? decode(p) : p)));
+}
 
 /* The API parameters of the current URL's filters (shared scope included). */
 export function listParams() {
@@ -49,6 +60,8 @@ function filterBar(facets) {
 	const withCurrent = (list, key) => (p.get(key) && !list.includes(p.get(key)) ? [p.get(key), ...list] : list);
 	const live = p.get('live') === '1';
 	return h('div.filters', { role: 'search', 'aria-label': 'Trace filters' },
+		h('input.q', { type: 'search', 'aria-label': 'Search span names, inputs, outputs and errors', 'data-filter': 'q', 'data-search': true,
+			placeholder: 'Search text…  ( / )', value: p.get('q') || '', onchange: (e) => setParams({ q: e.target.value.trim() }) }),
 		pick('service', 'Service', withCurrent(facets.services, 'service')),
 		pick('status', 'Status', ['ok', 'error']),
 		pick('model', 'Model', withCurrent(facets.models, 'model')),
@@ -79,9 +92,11 @@ export async function render({ main, signal, onCleanup }) {
 		.catch((err) => { if (err.name !== 'AbortError') bar.replaceWith(filterBar({ services: [], models: [] }), errorBanner(err)); });
 
 	const query = listParams();
+	/* a text search lists the same traces with the matching snippets */
+	const endpoint = query.q ? '/api/search' : '/api/traces';
 	let first;
 	try {
-		first = await getJson('/api/traces', { ...query, limit: PAGE }, { signal });
+		first = await getJson(endpoint, { ...query, limit: PAGE }, { signal });
 	} catch (err) { return showError(tableBox, err); }
 	if (!first.items.length) {
 		const empty = await storeIsEmpty(signal);
@@ -142,7 +157,7 @@ export async function render({ main, signal, onCleanup }) {
 		if (!cursor || loading) return;
 		loading = true;
 		try {
-			const r = await getJson('/api/traces', { ...query, limit: PAGE, cursor }, { signal });
+			const r = await getJson(endpoint, { ...query, limit: PAGE, cursor }, { signal });
 			for (const t of r.items) if (!seen.has(t.trace_id)) { seen.add(t.trace_id); rows.push(t); }
 			cursor = r.next_cursor;
 			draw();
@@ -175,7 +190,7 @@ export async function render({ main, signal, onCleanup }) {
 	if (p.get('live') === '1') {
 		const poll = async () => {
 			try {
-				const r = await getJson('/api/traces', { ...listParams(), limit: PAGE }, { signal });
+				const r = await getJson(endpoint, { ...listParams(), limit: PAGE }, { signal });
 				const added = r.items.filter((t) => !seen.has(t.trace_id));
 				for (const t of added) { seen.add(t.trace_id); fresh.add(t.trace_id); }
 				if (added.length) { rows.unshift(...added); if (selected >= 0) selected += added.length; draw(); }

@@ -76,6 +76,27 @@ describe('trace list', () => {
 		await page.context().close();
 	});
 
+	test('text search: "/" focuses the box, the URL gets q, rows are the matches with marked snippets', async () => {
+		const from = new Date(Date.now() - 86400e3).toISOString();
+		const newest = (await getJson(server, `/api/traces?limit=20&from=${from}`)).items.find((t) => t.input_preview && t.trace_id !== bigId);
+		const word = newest.input_preview.match(/[a-z]{6,}/gi).sort((a, b) => b.length - a.length)[0].toLowerCase();
+		const want = await getJson(server, `/api/search?q=${word}&limit=100&from=${from}`);
+		assert.ok(want.items.length > 0, 'demo data mentions the word');
+		const page = await open('/traces', 'tbody tr');
+		await page.waitForSelector('input[data-filter="q"]');
+		await page.keyboard.press('/');
+		assert.equal(await page.evaluate(() => document.activeElement.dataset.filter), 'q');
+		await page.keyboard.type(word);
+		await page.keyboard.press('Enter');
+		await page.waitForURL(new RegExp(`q=${word}`));
+		await page.waitForSelector('tbody tr mark');
+		assert.deepEqual(await rowTraceIds(page), want.items.map((t) => t.trace_id));
+		assert.match((await page.textContent('tbody tr mark')).toLowerCase(), new RegExp(word));
+		await shot(page, 'traces-search-light');
+		clean(page);
+		await page.context().close();
+	});
+
 	test('sorting by a column orders the rows and is kept in the URL', async () => {
 		const page = await open('/traces', 'tbody tr');
 		await page.click('th button:text-is("Duration")');
