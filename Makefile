@@ -14,7 +14,10 @@ SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 SRCS     = $(wildcard src/*.c)
 OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o \
-           $(B)/prices_table.o
+           $(B)/prices_table.o $(B)/webfiles.o
+# The web UI: web/ plus uPlot's built files from npm (node_modules via npm ci).
+WEB      = $(sort $(wildcard web/*))
+WEB_NPM  = node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css
 LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -54,6 +57,16 @@ $(B)/prices_table.c: src/gen-embed.sh schema/prices.csv
 	sh src/gen-embed.sh embedded_prices schema/prices.csv > $@
 
 $(B)/prices_table.o: $(B)/prices_table.c src/embed.h
+	$(CC) $(ALLFLAGS) -c -o $@ $<
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+$(B)/webfiles.c: src/gen-embed.sh $(WEB) node_modules/.package-lock.json
+	@mkdir -p $(B)
+	sh src/gen-embed.sh embedded_web $(WEB) $(WEB_NPM) > $@
+
+$(B)/webfiles.o: $(B)/webfiles.c src/embed.h
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/otlp.pb-c.o: $(B)/otlp.pb-c.c

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "err.h"
+#include "facets.h"
 #include "http.h"
 #include "query.h"
 #include "span.h"
@@ -401,18 +402,15 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	http_send_json(c, ok ? 200 : 503, o);
 }
 
-void api_index(struct mg_connection *c, struct app *app, const char *tail)
+void api_facets(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	char page[2048];
-	int n = snprintf(page, sizeof page,
-	                 "<!doctype html><html><head><meta charset=utf-8><title>tracelite</title></head>"
-	                 "<body style=\"font-family:system-ui;max-width:48rem;margin:2rem auto\">"
-	                 "<h1>tracelite %s</h1><p>Send OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) to "
-	                 "<code>http://%s/v1/traces</code>. Try <code>./tracelite demo --traces 100 --url "
-	                 "http://%s/v1/traces</code>.</p><p>API: <a href=/api/traces>/api/traces</a>, "
-	                 "<a href=/api/projects>/api/projects</a>, <a href=/api/health>/api/health</a>. "
-	                 "See README.md for the full reference.</p></body></html>",
-	                 TRACELITE_VERSION, app->cfg->listen, app->cfg->listen);
-	http_send(c, 200, "text/html; charset=utf-8", page, (size_t)n, "");
+	sqlite3 *db = api_reader(c, app);
+	int64_t project;
+	uint64_t from, to;
+	if (!db || project_param(c, db, &project) || api_time_param(c, "from", &from) || api_time_param(c, "to", &to))
+		return;
+	cJSON *o = NULL;
+	int rc = query_facets(db, project, from, to, &o);
+	reply(c, rc, o, "facets");
 }

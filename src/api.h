@@ -23,8 +23,9 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail);
 void api_projects(struct mg_connection *c, struct app *app, const char *tail);
 /* GET /api/replication: repl_status_json (src/api_repl.c). */
 void api_replication(struct mg_connection *c, struct app *app, const char *tail);
-/* GET /: where to send traces and what the API offers. */
-void api_index(struct mg_connection *c, struct app *app, const char *tail);
+/* GET /api/facets: distinct services, models and span names of recent
+ * traces (for filter pickers); see query_facets. */
+void api_facets(struct mg_connection *c, struct app *app, const char *tail);
 
 /* GET /api/search (api_search.c). */
 void api_search(struct mg_connection *c, struct app *app, const char *tail);

@@ -19,5 +19,7 @@ extern const struct embedded_file embedded_clickhouse_schema[];
 extern const struct embedded_file embedded_postgres_schema[];
 /* schema/prices.csv, the shipped price table (one entry, then name == NULL). */
 extern const struct embedded_file embedded_prices[];
+/* The web UI: the files of web/ and uPlot's built files, by base name; ends with name == NULL. */
+extern const struct embedded_file embedded_web[];
 
 #endif

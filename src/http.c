@@ -11,6 +11,7 @@
 #include "api_people.h"
 #include "err.h"
 #include "receive.h"
+#include "web.h"
 
 typedef void (*handler_fn)(struct mg_connection *c, struct app *app, const char *tail);
 
@@ -43,7 +44,14 @@ static const struct route routes[] = {
 	{"GET", "/api/users", 0, api_users},
 	{"GET", "/api/users/", 1, api_user},
 	{"GET", "/api/scores/summary", 0, api_scores_summary},
-	{"GET", "/", 0, api_index},
+	{"GET", "/api/facets", 0, api_facets},
+	{"GET", "/assets/", 1, web_asset},
+	{"GET", "/", 0, web_page},
+	{"GET", "/traces", 0, web_page},
+	{"GET", "/traces/", 1, web_page},
+	{"GET", "/sessions", 0, web_page},
+	{"GET", "/sessions/", 1, web_page},
+	{"GET", "/scores", 0, web_page},
 };
 
 struct http_server {

@@ -2,8 +2,9 @@
 # run.sh: the whole test suite, run by `make test` after the builds. Runs
 # every unit-test binary (plain and sanitized), then the JavaScript
 # black-box suite twice: against ./tracelite and against the ASan/UBSan
-# build. Each part's counts are summed; the last line is exactly
-# "N passed, N failed", and the exit status is non-zero if anything failed.
+# build, then the web UI's browser tests once. Each part's counts are
+# summed; the last line is exactly "N passed, N failed", and the exit
+# status is non-zero if anything failed.
 # Logs (unit output, TAP, server logs) go to tests/artifacts/.
 cd "$(dirname "$0")/.." || exit 2
 ART=tests/artifacts
@@ -57,7 +58,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 	fi
 fi
 
-# The JS suite against one binary. $1 label, $2 binary, rest: env settings.
+# The JS suite (or $SUITE, e.g. tests/ui/) against one binary. $1 label,
+# $2 binary, rest: env settings.
 run_js() {
 	label=$1
 	bin=$2
@@ -67,12 +69,12 @@ run_js() {
 		return
 	fi
 	tap="$ART/js-$label.tap"
-	note "== node --test tests/js/ with TRACELITE_BIN=$bin"
+	note "== node --test ${SUITE:-tests/js/} with TRACELITE_BIN=$bin"
 	env "$@" TRACELITE_BIN="$bin" TRACELITE_ARTIFACTS="servers-$label" \
 		timeout 900 node --test \
 		--test-reporter=spec --test-reporter-destination=stdout \
 		--test-reporter=tap --test-reporter-destination="$tap" \
-		tests/js/
+		"${SUITE:-tests/js/}"
 	rc=$?
 	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
 	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
@@ -98,6 +100,17 @@ run_js asan build-asan/tracelite \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	TRACELITE_SANITIZED=1
+
+# The browser tests of the web UI, once, against ./tracelite: Debian's
+# chromium driven by playwright-core (chromium installed here if missing).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
+	note "apt-get install chromium"
+	{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
+		>"$ART/apt-chromium.log" 2>&1 || tail -n 5 "$ART/apt-chromium.log"
+fi
+SUITE=tests/ui/
+run_js ui ./tracelite
+SUITE=
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,9 +4,10 @@
 # ingests pre-generated demo traffic as OTLP/JSON and then as OTLP/protobuf
 # from 4 client threads (tests/bench/loadgen.c), loads the store to
 # BENCH_SPANS spans (default 1,000,000; half per encoding), times every read
-# endpoint (median of 20), stops the server and measures the data directory.
-# Then times replication into a real ClickHouse and Postgres
-# (tests/bench/replication.mjs, BENCH_REPL_SPANS spans, default 100,000).
+# endpoint (median of 20) and the web UI opening a 5,000-span trace, stops
+# the server and measures the data directory. Then times replication into a
+# real ClickHouse and Postgres (tests/bench/replication.mjs, BENCH_REPL_SPANS
+# spans, default 100,000).
 # Prints one figure per line; never fails on a time. BENCH_SPANS=N scales it;
 # BENCH_BUILD (default build) names the build directory whose objects and
 # tracelite binary to use.
@@ -103,6 +104,14 @@ for range in 24h:86400 7d:604800; do
 		"/api/search?$r&q=refund+-invoice&limit=10" || true
 done
 echo "server peak RSS MB: $(( $(hwm) / 1024 ))"
+# The web UI on the full store: a 5,000-span trace opened in chromium
+# (after the RSS figure: a 5 MiB trace answer is built in memory).
+if [ -x /usr/bin/chromium ] && [ -d node_modules/playwright-core ]; then
+	node tests/ui/bench.mjs "$URL" || echo "bench: UI timing failed"
+else
+	echo "bench: no chromium or node_modules (make test installs them), UI timing skipped"
+fi
+echo "server peak RSS after the UI MB: $(( $(hwm) / 1024 ))"
 
 kill "$PID"
 wait "$PID" 2>/dev/null

@@ -1,0 +1,32 @@
+// api.js: the one way pages talk to the server. Every failure becomes an
+// ApiError carrying the HTTP status and the server's own message, so pages
+// can show it instead of swallowing it.
+
+export class ApiError extends Error {
+	constructor(status, message, path) {
+		super(message);
+		this.status = status;
+		this.path = path;
+	}
+}
+
+/* GET path with params (empty values dropped); resolves to parsed JSON. */
+export async function getJson(path, params = {}, { signal } = {}) {
+	const qs = new URLSearchParams();
+	for (const [k, v] of Object.entries(params)) if (v != null && v !== '') qs.set(k, v);
+	const url = path + (qs.size ? '?' + qs : '');
+	let r;
+	try {
+		r = await fetch(url, { signal, headers: { accept: 'application/json' } });
+	} catch (e) {
+		if (e.name === 'AbortError') throw e;
+		throw new ApiError(0, `cannot reach the server (${e.message})`, url);
+	}
+	const text = await r.text();
+	let body;
+	try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+	if (!r.ok) throw new ApiError(r.status, body?.error || `HTTP ${r.status}`, url);
+	if (body == null) throw new ApiError(r.status, 'the answer was not JSON', url);
+	return body;
+}
+

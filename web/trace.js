@@ -1,0 +1,220 @@
+// trace.js: one trace: a header with its totals and scores, and a
+// waterfall of every span on a shared time axis. The tree is flattened to
+// the rows not hidden by a collapsed parent, and only the rows in view are
+// in the DOM (fixed row height), so 5,000 spans scroll as smoothly as 5.
+// Keyboard: j/k or arrows move, left/right fold, Enter opens, Esc closes.
+import { getJson } from './api.js';
+import { params, setParams, sharedQuery, showError } from './app.js';
+import { spanPanel } from './span.js';
+import { fmtCompact, fmtCost, fmtFull, fmtInt, fmtMs, h, statusEl } from './util.js';
+
+const ROW = 26;
+const OVERSCAN = 10;
+
+/* Tree nodes in display order (children by start time), with times in ms
+ * from the trace start. Spans whose parent is absent become roots. */
+export function buildTree(spans) {
+	let t0 = null, t1 = null;
+	for (const s of spans) {
+		const a = BigInt(s.start_time_unix_nano), b = BigInt(s.end_time_unix_nano);
+		if (t0 === null || a < t0) t0 = a;
+		if (t1 === null || b > t1) t1 = b;
+	}
+	const byId = new Map();
+	const nodes = spans.map((s) => {
+		const n = {
+			span: s, children: [], depth: 0, parent: null,
+			start: Number(BigInt(s.start_time_unix_nano) - t0) / 1e6,
+			dur: s.duration_ms, error: s.status?.code === 2,
+		};
+		byId.set(s.span_id, n);
+		return n;
+	});
+	const roots = [];
+	for (const n of nodes) {
+		const p = n.span.parent_span_id && byId.get(n.span.parent_span_id);
+		if (p && p !== n) { n.parent = p; p.children.push(n); } else roots.push(n);
+	}
+	const order = (a, b) => a.start - b.start;
+	roots.sort(order);
+	const stack = roots.slice().reverse();
+	while (stack.length) {
+		const n = stack.pop();
+		n.children.sort(order);
+		for (let i = n.children.length - 1; i >= 0; i--) { n.children[i].depth = n.depth + 1; stack.push(n.children[i]); }
+	}
+	return { roots, byId, total: t0 === null ? 0 : Number(t1 - t0) / 1e6 };
+}
+
+/* The nodes shown when the ones in `collapsed` hide their descendants. */
+function visibleRows(roots, collapsed) {
+	const out = [];
+	const stack = roots.slice().reverse();
+	while (stack.length) {
+		const n = stack.pop();
+		out.push(n);
+		if (!collapsed.has(n)) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+	}
+	return out;
+}
+
+function niceTicks(total) {
+	if (!(total > 0)) return [0];
+	const raw = total / 5, pow = 10 ** Math.floor(Math.log10(raw));
+	const step = [1, 2, 2.5, 5, 10].map((m) => m * pow).find((s) => s >= raw);
+	const ticks = [];
+	for (let t = 0; t <= total + 1e-9; t += step) ticks.push(t);
+	return ticks;
+}
+
+function traceHeader(t, scores) {
+	const stat = (label, value) => h('span', null, label + ' ', h('b', null, value));
+	const traceScores = scores.filter((s) => !s.span_id);
+	return h('div.trace-head', null,
+		h('a', { href: '/traces' + sharedQuery(), 'aria-label': 'Back to traces' }, '← Traces'),
+		h('h1', null, t.name || '(no root span yet)'),
+		statusEl(t.status),
+		h('div.stats', null,
+			stat('Start', fmtFull(t.start_time)), stat('Duration', fmtMs(t.duration_ms)), stat('Spans', fmtInt(t.span_count)),
+			t.error_count ? h('span.err', null, `Errors ${t.error_count}`) : null,
+			stat('LLM calls', fmtInt(t.llm_calls)),
+			stat('Tokens', `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}`), stat('Cost', fmtCost(t.cost_usd)),
+			t.session_id ? h('span', null, 'Session ', h('a', { href: '/traces' + sharedQuery({ session_id: t.session_id }), title: 'Traces of this session' }, t.session_id.slice(0, 13))) : null,
+			t.user_id ? stat('User', t.user_id) : null,
+			traceScores.map((s) => h('span.chip', { title: s.comment || '' }, `${s.name}: ${s.value ?? s.string_value}`)),
+			h('span.mono.faint', null, t.trace_id),
+			h('a', { href: `/api/traces/${t.trace_id}?format=otlp`, target: '_blank' }, 'OTLP JSON')));
+}
+
+export async function render({ main, match, signal, onCleanup }) {
+	const id = decodeURIComponent(match[1]);
+	const page = h('div.trace-page', null, h('div.loading', null, 'Loading trace…'));
+	main.append(page);
+	let data;
+	try {
+		data = await getJson(`/api/traces/${encodeURIComponent(id)}`, {}, { signal });
+	} catch (err) { return showError(page, err); }
+	const { trace, spans, scores } = data;
+	document.title = `${trace.name || 'Trace'} · tracelite`;
+	const { roots, byId, total } = buildTree(spans);
+	const collapsed = new Set();
+	let rows = visibleRows(roots, collapsed);
+	let selected = null;
+
+	const axis = h('div.wf-axis', { 'aria-hidden': 'true' }, h('div.lbl', null, `${fmtInt(spans.length)} spans`),
+		h('div.ticks', null, niceTicks(total).map((t) => h('span.tick', { style: `left:${(t / (total || 1)) * 100}%` }, fmtMs(t)))));
+	const inner = h('div.wf-inner');
+	const scroll = h('div.wf-scroll', { tabindex: '0', role: 'tree', 'aria-label': 'Spans of the trace', 'aria-activedescendant': '' }, inner);
+	const wf = h('div.wf', null, axis, scroll);
+	const split = h('div.split', null, wf);
+	page.replaceChildren(traceHeader(trace, scores), split);
+
+	let panel = null;
+	const closePanel = () => {
+		panel?.remove();
+		panel = null;
+		setParams({ span: null }, { rerender: false });
+		scroll.focus();
+	};
+	const openPanel = (n) => {
+		const el = spanPanel(n.span, { total, start: n.start, scores: scores.filter((s) => s.span_id === n.span.span_id), onClose: closePanel });
+		if (panel) panel.replaceWith(el); else split.append(el);
+		panel = el;
+		setParams({ span: n.span.span_id }, { rerender: false });
+	};
+
+	const pct = (ms) => (total > 0 ? (ms / total) * 100 : 0);
+	const rowEl = (n, i) => {
+		const s = n.span;
+		const caret = h('button.wf-caret', {
+			type: 'button', tabindex: '-1',
+			'aria-label': n.children.length ? (collapsed.has(n) ? 'Expand' : 'Collapse') : null,
+			onclick: (e) => { e.stopPropagation(); toggle(n); },
+		}, n.children.length ? (collapsed.has(n) ? '▸' : '▾') : '');
+		const left = pct(n.start), width = pct(n.dur);
+		const bar = h('div.wf-bar', { class: n.error ? 'b-error' : 'b-' + s.type, style: `left:${left}%;width:${width}%` });
+		/* the duration sits right of the bar, else left of it, else inside it */
+		const place = left + width <= 80 ? `left:calc(${left + width}% + 4px)`
+			: left >= 15 ? `right:calc(${100 - left}% + 4px)` : `right:calc(${100 - left - width}% + 4px)`;
+		const durLabel = h('span.wf-dur', { class: left + width > 80 && left < 15 ? 'inside' : null, style: place }, fmtMs(n.dur));
+		return h('div.wf-row', {
+			id: 'span-' + s.span_id, role: 'treeitem', 'aria-level': String(n.depth + 1),
+			'aria-selected': String(n === selected), 'aria-expanded': n.children.length ? String(!collapsed.has(n)) : null,
+			'data-span-id': s.span_id, style: `top:${i * ROW}px`,
+			onclick: () => { select(n); openPanel(n); },
+		},
+		h('div.wf-name', { style: `padding-left:${Math.min(n.depth, 30) * 14 + 4}px` }, caret,
+			h('span.badge.t-' + s.type, null, s.type),
+			n.error ? h('span.wf-errdot', { title: s.status.message || 'error', 'aria-label': 'error' }, '!') : null,
+			h('span.txt', { title: s.name }, s.name),
+			s.model ? h('span.faint.model', null, s.model) : null),
+		h('div.wf-track', null, bar, durLabel));
+	};
+	let frame = 0;
+	const paint = () => {
+		frame = 0;
+		inner.style.height = rows.length * ROW + 'px';
+		const first = Math.max(0, Math.floor(scroll.scrollTop / ROW) - OVERSCAN);
+		const last = Math.min(rows.length, Math.ceil((scroll.scrollTop + scroll.clientHeight) / ROW) + OVERSCAN);
+		const els = [];
+		for (let i = first; i < last; i++) els.push(rowEl(rows[i], i));
+		inner.replaceChildren(...els);
+		scroll.setAttribute('aria-activedescendant', selected && rows.includes(selected) ? 'span-' + selected.span.span_id : '');
+	};
+	const repaint = () => { if (!frame) frame = requestAnimationFrame(paint); };
+	scroll.addEventListener('scroll', repaint, { passive: true });
+	const ro = new ResizeObserver(repaint);
+	ro.observe(scroll);
+
+	function toggle(n) {
+		if (!n.children.length) return;
+		if (collapsed.has(n)) collapsed.delete(n); else collapsed.add(n);
+		rows = visibleRows(roots, collapsed);
+		repaint();
+	}
+	function select(n, center = false) {
+		selected = n;
+		const i = rows.indexOf(n);
+		if (i >= 0) {
+			const top = i * ROW;
+			if (center) scroll.scrollTop = top - scroll.clientHeight / 2;
+			else if (top < scroll.scrollTop) scroll.scrollTop = top;
+			else if (top + ROW > scroll.scrollTop + scroll.clientHeight) scroll.scrollTop = top + ROW - scroll.clientHeight;
+		}
+		repaint();
+		if (panel) openPanel(n);
+	}
+	const move = (d) => {
+		const i = selected ? rows.indexOf(selected) : -1;
+		const next = rows[Math.max(0, Math.min(rows.length - 1, i + d))];
+		if (next) select(next);
+	};
+	const onKey = (e) => {
+		if (e.target.closest('input, select, textarea') || e.metaKey || e.ctrlKey || e.altKey) return;
+		if (e.target.closest('.panel') && e.key !== 'Escape') return;
+		const k = e.key;
+		if (k === 'j' || k === 'ArrowDown') move(1);
+		else if (k === 'k' || k === 'ArrowUp') move(-1);
+		else if (k === 'Home') { if (rows.length) select(rows[0]); }
+		else if (k === 'End') { if (rows.length) select(rows[rows.length - 1]); }
+		else if (k === 'ArrowRight' || k === 'l') { if (selected && collapsed.has(selected)) toggle(selected); else if (selected?.children.length) move(1); }
+		else if (k === 'ArrowLeft' || k === 'h') {
+			if (selected && selected.children.length && !collapsed.has(selected)) toggle(selected);
+			else if (selected?.parent) select(selected.parent);
+		} else if (k === 'Enter') { if (selected) openPanel(selected); }
+		else if (k === 'Escape') { if (panel) closePanel(); }
+		else return;
+		e.preventDefault();
+	};
+	document.addEventListener('keydown', onKey);
+	onCleanup(() => { document.removeEventListener('keydown', onKey); ro.disconnect(); if (frame) cancelAnimationFrame(frame); });
+
+	const want = params().get('span');
+	const start = (want && byId.get(want)) || null;
+	paint();
+	if (start) {
+		select(start, true);
+		openPanel(start);
+	} else if (rows.length) select(rows[0]);
+	scroll.focus();
+}

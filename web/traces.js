@@ -1,0 +1,204 @@
+// traces.js: the trace explorer: filters kept in the query string, a table
+// that pages through any number of traces by cursor (loading the next page
+// as its end scrolls into view), client-side sorting of what is loaded,
+// keyboard selection, and a live mode that prepends traces as they arrive.
+import { getJson } from './api.js';
+import { errorBanner, navigate, onboarding, params, scope, setParams, sharedQuery, showError, storeIsEmpty } from './app.js';
+import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtTime, h, statusEl } from './util.js';
+
+const PAGE = 100;
+const LIVE_MS = 2000;
+/* URL parameter -> API parameter of GET /api/traces. */
+export const FILTERS = {
+	q: 'q', service: 'service', name: 'name', status: 'status', model: 'model', type: 'type', session_id: 'session_id', user_id: 'user_id',
+	min_ms: 'min_duration_ms', max_ms: 'max_duration_ms',
+};
+
+const COLUMNS = [
+	{ key: 'start_time', label: 'Start', cell: (t) => h('span.mono', { title: t.start_time }, fmtTime(t.start_time)) },
+	{ key: 'name', label: 'Trace', cls: 'c-name', cell: (t) => h('a', { href: `/traces/${t.trace_id}${sharedQuery()}`, tabindex: '-1' }, t.name || '(no root yet)') },
+	{ key: 'service', label: 'Service', cell: (t) => t.service },
+	{ key: 'status', label: 'Status', cell: (t) => statusEl(t.status) },
+	{ key: 'duration_ms', label: 'Duration', num: true, cell: (t) => fmtMs(t.duration_ms) },
+	{ key: 'span_count', label: 'Spans', num: true, cell: (t) => [fmtInt(t.span_count), t.error_count ? h('span.err', null, ` (${t.error_count}✕)`) : null] },
+	{ key: 'llm_calls', label: 'LLM', num: true, cell: (t) => fmtInt(t.llm_calls) },
+	{ key: 'tokens', label: 'Tokens in → out', num: true, value: (t) => t.input_tokens + t.output_tokens,
+		cell: (t) => `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}` },
+	{ key: 'cost_usd', label: 'Cost', num: true, cell: (t) => fmtCost(t.cost_usd) },
+	{ key: 'models', label: 'Models', cls: 'c-models', value: (t) => (t.models || []).join(','), cell: (t) => (t.models || []).join(', ') },
+	{ key: 'input_preview', label: 'Input', cls: 'c-input muted', cell: (t) => (t.matches?.length ? snippet(t.matches[0]) : t.input_preview || '') },
+];
+
+/* A search match: the server's HTML-escaped snippet, with only its <mark>
+ * tags kept as elements (the rest is decoded to text, never parsed). */
+function snippet(m) {
+	const decode = (x) => new DOMParser().parseFromString(x, 'text/html').documentElement.textContent;
+	const parts = m.snippet.split(/<\/?mark>/);
+	const lead = decode(parts[0]);
+	parts[0] = lead.length > 24 ? '…' + lead.slice(-24) : lead;  /* keep the first match in view */
+	return h('span', { title: `${m.span_name}: ${m.field}` }, h('span.faint', null, m.field + ': '),
+		parts.map((p, i) => (i % 2 ? h('mark', null, decode(p)) : i ? decode(p) : p)));
+}
+
+/* The API parameters of the current URL's filters (shared scope included). */
+export function listParams() {
+	const p = params(), out = scope();
+	for (const [k, api] of Object.entries(FILTERS)) if (p.get(k)) out[api] = p.get(k);
+	return out;
+}
+
+function filterBar(facets) {
+	const p = params();
+	const pick = (key, label, values) => h('select', {
+		'aria-label': label, 'data-filter': key,
+		onchange: (e) => setParams({ [key]: e.target.value }),
+	}, h('option', { value: '' }, `${label}: any`), values.map((v) => h('option', { value: v, selected: p.get(key) === v }, v)));
+	const text = (key, label, cls, type = 'text', name = label) => h('input.' + cls, {
+		type, 'aria-label': name, placeholder: label, value: p.get(key) || '', 'data-filter': key, min: type === 'number' ? '0' : null,
+		onchange: (e) => setParams({ [key]: e.target.value.trim() }),
+	});
+	const withCurrent = (list, key) => (p.get(key) && !list.includes(p.get(key)) ? [p.get(key), ...list] : list);
+	const live = p.get('live') === '1';
+	return h('div.filters', { role: 'search', 'aria-label': 'Trace filters' },
+		h('input.q', { type: 'search', 'aria-label': 'Search span names, inputs, outputs and errors', 'data-filter': 'q', 'data-search': true,
+			placeholder: 'Search text…  ( / )', value: p.get('q') || '', onchange: (e) => setParams({ q: e.target.value.trim() }) }),
+		pick('service', 'Service', withCurrent(facets.services, 'service')),
+		pick('status', 'Status', ['ok', 'error']),
+		pick('model', 'Model', withCurrent(facets.models, 'model')),
+		pick('type', 'Span type', ['llm', 'tool', 'retrieval', 'agent', 'embedding']),
+		text('name', 'Trace name', 'id'),
+		text('session_id', 'Session id', 'id'),
+		text('user_id', 'User id', 'id'),
+		h('label', null, 'Duration', text('min_ms', 'min', 'dur', 'number', 'Minimum duration (ms)'), '–',
+			text('max_ms', 'max', 'dur', 'number', 'Maximum duration (ms)'), 'ms'),
+		Object.keys(FILTERS).some((k) => p.get(k))
+			? h('button.btn', { type: 'button', onclick: () => setParams(Object.fromEntries(Object.keys(FILTERS).map((k) => [k, null]))) }, 'Clear filters')
+			: null,
+		h('div.spacer'),
+		h('button.btn', { type: 'button', 'aria-pressed': String(live), title: 'Show new traces as they arrive',
+			onclick: () => setParams({ live: !live }) }, h('span.live-dot'), 'Live'));
+}
+
+export async function render({ main, signal, onCleanup }) {
+	const p = params();
+	const sort = p.get('sort') || '';
+	const head = h('div.pagehead', null, h('h1', null, 'Traces'), h('span.muted', { id: 'count' }));
+	const bar = h('div.filters', null, h('span.muted', null, 'Loading filters…'));
+	const tableBox = h('div', null, h('div.loading', null, 'Loading traces…'));
+	main.append(head, bar, tableBox);
+
+	getJson('/api/facets', scope(), { signal })
+		.then((f) => bar.replaceWith(filterBar(f)))
+		.catch((err) => { if (err.name !== 'AbortError') bar.replaceWith(filterBar({ services: [], models: [] }), errorBanner(err)); });
+
+	const query = listParams();
+	/* a text search lists the same traces with the matching snippets */
+	const endpoint = query.q ? '/api/search' : '/api/traces';
+	let first;
+	try {
+		first = await getJson(endpoint, { ...query, limit: PAGE }, { signal });
+	} catch (err) { return showError(tableBox, err); }
+	if (!first.items.length) {
+		const empty = await storeIsEmpty(signal);
+		if (empty) {
+			main.replaceChildren(onboarding());
+			const t = setInterval(async () => { if (!(await storeIsEmpty(signal).catch(() => true))) navigate(location.pathname + location.search, { replace: true }); }, 3000);
+			onCleanup(() => clearInterval(t));
+		} else {
+			tableBox.replaceChildren(h('div.empty', null, 'No traces match these filters in this time range.'));
+		}
+		return;
+	}
+
+	const rows = first.items.slice();
+	const seen = new Set(rows.map((t) => t.trace_id));
+	let cursor = first.next_cursor, loading = false, selected = -1;
+	const fresh = new Set();
+
+	const [sortKey, desc] = sort.startsWith('-') ? [sort.slice(1), true] : [sort, false];
+	const col = COLUMNS.find((c) => c.key === sortKey);
+	const sorted = () => {
+		if (!col) return rows;
+		const val = col.value || ((t) => t[col.key]);
+		return rows.slice().sort((a, b) => {
+			const x = val(a), y = val(b);
+			const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x ?? '').localeCompare(String(y ?? ''));
+			return desc ? -c : c;
+		});
+	};
+	const thead = h('thead', null, h('tr', null, COLUMNS.map((c) => h('th', {
+		class: c.num ? 'num' : null, scope: 'col',
+		'aria-sort': c.key === sortKey ? (desc ? 'descending' : 'ascending') : null,
+	}, h('button', {
+		type: 'button', title: `Sort by ${c.label}`,
+		onclick: () => setParams({ sort: c.key === sortKey ? (desc ? null : '-' + c.key) : c.key }),
+	}, c.label)))));
+	const tbody = h('tbody');
+	const foot = h('div.table-foot');
+	const table = h('table', { 'aria-label': 'Traces' }, thead, tbody);
+	tableBox.replaceChildren(h('div.table-wrap', null, table), foot);
+
+	const open = (t) => navigate(`/traces/${t.trace_id}${sharedQuery()}`);
+	let shown = [];
+	const draw = () => {
+		shown = sorted();
+		tbody.replaceChildren(...shown.map((t, i) => h('tr', {
+			'data-trace-id': t.trace_id, 'aria-selected': String(i === selected), class: fresh.has(t.trace_id) ? 'fresh' : null,
+			onclick: (e) => { if (!e.target.closest('a')) open(t); },
+		}, COLUMNS.map((c) => h('td', { class: [c.num ? 'num' : '', c.cls || ''].join(' ').trim() || null }, c.cell(t))))));
+		fresh.clear();
+		document.getElementById('count').textContent =
+			`${fmtInt(rows.length)}${cursor ? '+' : ''} traces${col ? ', loaded ones sorted by ' + col.label.toLowerCase() : ''}`;
+		foot.replaceChildren(cursor
+			? h('button.btn', { type: 'button', onclick: loadMore }, 'Load more')
+			: h('span', null, rows.length > PAGE ? 'End of the list.' : ''));
+	};
+	async function loadMore() {
+		if (!cursor || loading) return;
+		loading = true;
+		try {
+			const r = await getJson(endpoint, { ...query, limit: PAGE, cursor }, { signal });
+			for (const t of r.items) if (!seen.has(t.trace_id)) { seen.add(t.trace_id); rows.push(t); }
+			cursor = r.next_cursor;
+			draw();
+		} catch (err) {
+			if (err.name !== 'AbortError') foot.replaceChildren(errorBanner(err));
+		} finally { loading = false; }
+	}
+	draw();
+
+	const io = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadMore(); });
+	io.observe(foot);
+
+	const select = (i) => {
+		if (!shown.length) return;
+		selected = Math.max(0, Math.min(shown.length - 1, i));
+		for (const tr of tbody.querySelectorAll('tr[aria-selected="true"]')) tr.setAttribute('aria-selected', 'false');
+		const tr = tbody.children[selected];
+		tr.setAttribute('aria-selected', 'true');
+		tr.scrollIntoView({ block: 'nearest' });
+	};
+	const onKey = (e) => {
+		if (e.target.closest('input, select, textarea') || e.metaKey || e.ctrlKey || e.altKey) return;
+		if (e.key === 'j' || e.key === 'ArrowDown') { e.preventDefault(); select(selected + 1); }
+		else if (e.key === 'k' || e.key === 'ArrowUp') { e.preventDefault(); select(selected - 1); }
+		else if (e.key === 'Enter' && selected >= 0 && !e.target.closest('a, button')) { e.preventDefault(); open(shown[selected]); }
+	};
+	document.addEventListener('keydown', onKey);
+
+	let timer = null;
+	if (p.get('live') === '1') {
+		const poll = async () => {
+			try {
+				const r = await getJson(endpoint, { ...listParams(), limit: PAGE }, { signal });
+				const added = r.items.filter((t) => !seen.has(t.trace_id));
+				for (const t of added) { seen.add(t.trace_id); fresh.add(t.trace_id); }
+				if (added.length) { rows.unshift(...added); if (selected >= 0) selected += added.length; draw(); }
+			} catch (err) {
+				if (err.name !== 'AbortError') foot.replaceChildren(errorBanner(err));
+			}
+		};
+		timer = setInterval(poll, LIVE_MS);
+	}
+	onCleanup(() => { io.disconnect(); document.removeEventListener('keydown', onKey); clearInterval(timer); });
+}

@@ -1,0 +1,132 @@
+// util.js: DOM building and number/time formatting shared by every page.
+
+/* h('div.a.b', {attrs}, ...children): an element. Strings become text
+ * nodes (never HTML); null/false children are skipped; on* attrs are
+ * listeners. */
+export function h(tag, attrs, ...children) {
+	const [name, ...classes] = tag.split('.');
+	const el = document.createElement(name || 'div');
+	if (classes.length) el.className = classes.join(' ');
+	if (attrs) {
+		for (const [k, v] of Object.entries(attrs)) {
+			if (v == null || v === false) continue;
+			if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+			else if (k === 'class') el.className += (el.className ? ' ' : '') + v;
+			else if (k === 'text') el.textContent = v;
+			else el.setAttribute(k, v === true ? '' : v);
+		}
+	}
+	append(el, children);
+	return el;
+}
+
+function append(el, children) {
+	for (const c of children) {
+		if (c == null || c === false) continue;
+		if (Array.isArray(c)) append(el, c);
+		else el.append(c instanceof Node ? c : String(c));
+	}
+}
+
+export const fmtInt = (n) => (n == null ? '–' : Math.round(n).toLocaleString('en-US'));
+
+export function fmtCompact(n) {
+	if (n == null) return '–';
+	const a = Math.abs(n);
+	if (a >= 1e9) return (n / 1e9).toFixed(1) + 'B';
+	if (a >= 1e6) return (n / 1e6).toFixed(1) + 'M';
+	if (a >= 1e4) return (n / 1e3).toFixed(1) + 'k';
+	return fmtInt(n);
+}
+
+export function fmtMs(ms) {
+	if (ms == null || Number.isNaN(ms)) return '–';
+	if (ms === 0) return '0';
+	if (ms < 1) return ms.toFixed(2) + ' ms';
+	if (ms < 1000) return Math.round(ms) + ' ms';
+	if (ms < 60000) return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + ' s';
+	const m = Math.floor(ms / 60000);
+	return m + 'm ' + Math.round((ms % 60000) / 1000) + 's';
+}
+
+export function fmtCost(usd) {
+	if (usd == null) return '–';
+	if (usd === 0) return '$0';
+	if (usd < 0.01) return '$' + usd.toFixed(4);
+	return '$' + usd.toFixed(2);
+}
+
+export const fmtPct = (r) => (r == null ? '–' : (r * 100).toFixed(r < 0.1 ? 2 : 1) + '%');
+
+/* "14:03:22" today, "Nov 20 14:03" otherwise; local time. */
+export function fmtTime(iso) {
+	if (!iso) return '–';
+	const d = new Date(iso);
+	const now = new Date();
+	const hms = d.toLocaleTimeString('en-GB', { hour12: false });
+	if (d.toDateString() === now.toDateString()) return hms;
+	return d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' }) + ' ' + hms.slice(0, 5);
+}
+
+export const fmtFull = (iso) => (iso ? new Date(iso).toLocaleString('en-GB', { hour12: false }) : '–');
+
+export function statusEl(status) {
+	const s = typeof status === 'object' && status ? ['unset', 'ok', 'error'][status.code] || 'unset' : status || 'unset';
+	return h('span.status.s-' + s, null, s);
+}
+
+export const typeBadge = (type) => h('span.badge.t-' + (type || 'span'), null, type || 'span');
+
+/* A long text cut at max characters with a button showing the rest. */
+export function longText(text, max = 1200) {
+	const el = h('span');
+	if (text.length <= max) { el.textContent = text; return el; }
+	el.textContent = text.slice(0, max) + '…';
+	const btn = h('button.more', { type: 'button' }, ` Show all ${fmtInt(text.length)} characters`);
+	btn.addEventListener('click', () => { el.textContent = text; });
+	return h('span', null, el, btn);
+}
+
+/* Folded, coloured JSON: objects and arrays as <details>, open to depth. */
+export function jsonTree(value, depth = 2) {
+	return h('div.json', null, jsonNode(null, value, depth));
+}
+
+function jsonNode(key, v, depth) {
+	const label = key == null ? null : h('span.k', null, JSON.stringify(key) + ': ');
+	if (v && typeof v === 'object') {
+		const entries = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+		const open = Array.isArray(v) ? '[' : '{', close = Array.isArray(v) ? ']' : '}';
+		if (!entries.length) return h('div.line', null, label, open + close);
+		const det = h('details', depth > 0 ? { open: true } : null,
+			h('summary', null, label, open, h('span.faint', null, ` ${entries.length} ${Array.isArray(v) ? 'items' : 'keys'} `), close));
+		let filled = false;
+		const fill = () => {
+			if (filled) return;
+			filled = true;
+			for (const [k, x] of entries) det.append(jsonNode(Array.isArray(v) ? null : k, x, depth - 1));
+		};
+		if (depth > 0) fill(); else det.addEventListener('toggle', fill);
+		return det;
+	}
+	const cls = typeof v === 'string' ? 's' : typeof v === 'number' ? 'n' : 'b';
+	const text = typeof v === 'string' ? longText(JSON.stringify(v), 600) : String(v);
+	return h('div.line', null, label, h('span.' + cls, null, text));
+}
+
+/* Parses s as JSON if it looks like an object or array, else undefined. */
+export function maybeJson(s) {
+	if (typeof s !== 'string') return undefined;
+	const t = s.trim();
+	if (!(t.startsWith('{') || t.startsWith('['))) return undefined;
+	try { return JSON.parse(t); } catch { return undefined; }
+}
+
+/* Text or folded JSON, whichever the value is. */
+export function valueView(v) {
+	if (v == null) return h('span.faint', null, '–');
+	if (typeof v === 'object') return jsonTree(v);
+	const j = maybeJson(v);
+	if (j !== undefined) return jsonTree(j);
+	return h('pre', null, longText(String(v)));
+}
