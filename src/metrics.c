@@ -248,11 +248,15 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 
 typedef int (*row_fn)(void *ctx, sqlite3_stmt *row);
 
-/* Runs q, calling fn for each row in (bucket, key1, key2) order. */
+/* Runs q, calling fn for each row in (bucket, key1, key2) order. Without
+ * sketches, rows with equal keys are summed in SQL first, so a time series
+ * by model reads one row per bucket and model, not per operation. */
 static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 {
 	char sql[8192];
 	size_t n = 0, size = sizeof sql;
+	if (q->no_sketch)
+		APPEND("WITH r(b, k1, k2, n, e, ds, i, o, cr, cw, c, sk, d, l, sp) AS (");
 	if (rollup_can(q->src, q->f)) {
 		int64_t seg[5][3];
 		int64_t from = (int64_t)(q->f->from_ns / 1000000000u), to = (int64_t)(q->f->to_ns / 1000000000u);
@@ -267,6 +271,9 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 	} else {
 		n += raw_select(q, sql + n, size - n);
 	}
+	if (q->no_sketch)
+		APPEND(") SELECT b, k1, k2, sum(n), sum(e), sum(ds), sum(i), sum(o), sum(cr), sum(cw), total(c), NULL, NULL,"
+		       " sum(l), sum(sp) FROM r GROUP BY 1, 2, 3");
 	APPEND(" ORDER BY 1, 2, 3");
 	if (n >= size)
 		return ERR_STORE;
