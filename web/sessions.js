@@ -5,12 +5,16 @@
 import { getJson } from './api.js';
 import { errorBanner, navigate, params, sharedQuery, showError } from './app.js';
 import { filters, listParams } from './traces.js';
-import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtTime, h, longText, statusEl } from './util.js';
+import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtTime, h, statusEl } from './util.js';
 
 const PAGE = 100;
 /* The trace filters that make sense for groups of traces (q is refused). */
 const KEYS = ['service', 'status', 'model', 'type', 'name', 'user_id'];
 
+/* The server keeps the first 240 bytes of a trace's input and output
+ * (TRACESUM_PREVIEW, cut at a character): a preview that long was cut. */
+const PREVIEW_BYTES = 240;
+const preview = (text) => (new TextEncoder().encode(text).length > PREVIEW_BYTES - 4 ? text + '…' : text);
 const sessionHref = (id) => `/sessions/${encodeURIComponent(id)}${sharedQuery()}`;
 const tokens = (x) => `${fmtCompact(x.input_tokens)} → ${fmtCompact(x.output_tokens)}`;
 
@@ -86,9 +90,9 @@ function turn(t, i) {
 			h('span', { title: 'Cost' }, fmtCost(t.cost_usd)),
 			t.error_count ? h('span.err', null, `${fmtInt(t.error_count)} error span${t.error_count > 1 ? 's' : ''}`) : null,
 			(t.models || []).length ? h('span.faint', null, t.models.join(', ')) : null),
-		h('div.bubble.user', { 'aria-label': 'Input' }, t.input_preview ? longText(t.input_preview, 600) : h('span.faint', null, '(no input recorded)')),
+		h('div.bubble.user', { 'aria-label': 'Input' }, t.input_preview ? preview(t.input_preview) : h('span.faint', null, '(no input recorded)')),
 		h('div.bubble.assistant', { 'aria-label': 'Output', class: t.error_count && !t.output_preview ? 'failed' : null },
-			t.output_preview ? longText(t.output_preview, 600) : h('span.faint', null, t.error_count ? '(failed without output)' : '(no output recorded)')));
+			t.output_preview ? preview(t.output_preview) : h('span.faint', null, t.error_count ? '(failed without output)' : '(no output recorded)')));
 }
 
 export async function renderOne({ main, match, signal }) {

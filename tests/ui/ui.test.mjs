@@ -412,6 +412,8 @@ describe('sessions', () => {
 			one.traces.forEach((t, i) => {
 				if (t.input_preview) assert.ok(turns[i].user.startsWith(t.input_preview.slice(0, 100)), `turn ${i} input`);
 				if (t.output_preview) assert.ok(turns[i].assistant.startsWith(t.output_preview.slice(0, 100)), `turn ${i} output`);
+				/* previews the server cut at 240 bytes say so */
+				if (t.output_preview) assert.equal(turns[i].assistant.endsWith('…'), Buffer.byteLength(t.output_preview) > 236, `turn ${i} cut`);
 			});
 			assert.match(await page.textContent('.pagehead .stats'), new RegExp(`Traces ${se.traces}`));
 			await shot(page, `session-${theme}`);
