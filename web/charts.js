@@ -8,11 +8,13 @@ const PALETTE = ['#2f5fd0', '#7c4ddb', '#0f8b8d', '#c27803', '#b4387a', '#1f8a4c
 const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
 /* A chart of series [{label, values, color?}] over timestamps (unix ms),
- * y values formatted by fmt. Returns the element; the chart follows the
- * element's width. */
-export function timeChart({ title, timestamps, series, fmt = String, height = 200, bars = false }) {
-	const box = h('div.chart', { role: 'img', 'aria-label': `${title}: ${series.map((s) => s.label).join(', ')}` });
-	const wrap = h('div.card', null, h('h2', null, title), box);
+ * y values formatted by fmt, in a card of its own (or, card: false, small
+ * and without a legend under a heading, to sit inside another card); yRange
+ * fixes the y scale ([min, max] or uPlot's (u, min, max) => [min, max]).
+ * Returns the element; the chart follows the element's width. */
+export function timeChart({ title, timestamps, series, fmt = String, height = 200, bars = false, card = true, yRange }) {
+	const box = h('div.chart', { role: 'img', 'aria-label': `${title}: ${series.map((s) => s.label).join(', ')}`, style: `min-height:${height}px` });
+	const wrap = card ? h('div.card', null, h('h2', null, title), box) : h('div.subchart', null, h('h3.muted', null, title), box);
 	let plot = null;
 	const make = () => {
 		plot?.destroy();
@@ -21,8 +23,8 @@ export function timeChart({ title, timestamps, series, fmt = String, height = 20
 		const opts = {
 			width: Math.max(200, box.clientWidth), height,
 			cursor: { points: { size: 6 } },
-			legend: { live: true },
-			scales: { x: { time: true } },
+			legend: { live: true, show: card },
+			scales: { x: { time: true }, ...(yRange ? { y: { range: yRange } } : {}) },
 			axes: [axis, { ...axis, size: 64, values: (u, vals) => vals.map((v) => fmt(v)) }],
 			series: [{}, ...series.map((s, i) => {
 				const color = s.color || PALETTE[i % PALETTE.length];

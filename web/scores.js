@@ -1,14 +1,61 @@
-// scores.js: the latest scores, with links to the traces (and spans) they
-// judge.
+// scores.js: a card per score name and type from GET /api/scores/summary
+// in the shared project and range (count, mean, min/max, the distribution
+// as bars, the trend as a small chart), above the latest scores with links
+// to the traces (and spans) they judge.
 import { getJson } from './api.js';
-import { sharedQuery, showError } from './app.js';
-import { fmtTime, h } from './util.js';
+import { errorBanner, scope, sharedQuery, showError } from './app.js';
+import { timeChart } from './charts.js';
+import { fmtInt, fmtTime, h } from './util.js';
 
-const num = (v) => (v == null ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(3));
+const num = (v) => (v == null ? '–' : Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+
+const pct = (v) => (v == null ? '–' : Math.round(v * 100) + '%');
+
+/* The trend worth plotting: the mean of numbers (on the scores' own range),
+ * the share of true for booleans, the count of categorical labels; a single
+ * bucket is said in words. */
+function trendChart(it, bucket) {
+	const per = bucket === '1d' ? 'day' : 'hour';
+	if (it.trend.length < 2) return h('div.faint.subchart', null, `All in one ${per}: no trend yet.`);
+	const times = it.trend.map((t) => Date.parse(t.time));
+	const small = { timestamps: times, height: 110, card: false };
+	if (it.score_type === 'categorical') {
+		return timeChart({ ...small, title: `Scores per ${per}`, bars: true, fmt: fmtInt, yRange: (u, lo, hi) => [0, Math.max(1, hi) * 1.1],
+			series: [{ label: 'count', values: it.trend.map((t) => t.count) }] });
+	}
+	const bool = it.score_type === 'boolean';
+	const [lo, hi] = bool ? [0, 1] : [it.min, it.max > it.min ? it.max : it.min + 1];
+	return timeChart({ ...small, title: `${bool ? 'Share true' : 'Mean'} per ${per}`, fmt: bool ? pct : num, yRange: [lo, hi],
+		series: [{ label: bool ? 'true' : 'mean', values: it.trend.map((t) => t.mean) }] });
+}
+
+function nameCard(it, bucket) {
+	const max = Math.max(1, ...it.distribution.map((d) => d.count));
+	const stat = (label, field, value) => h('div', null, h('div.label', null, label), h('div.value', { 'data-field': field }, value));
+	const bool = it.score_type === 'boolean';
+	return h('section.card.score-card', { 'aria-label': `Score ${it.name}`, 'data-score-name': it.name, 'data-score-type': it.score_type },
+		h('div.score-head', null, h('h3', null, it.name), h('span.badge', null, it.score_type)),
+		h('div.score-stats', null,
+			stat('Count', 'count', fmtInt(it.count)),
+			it.score_type !== 'categorical' ? stat(bool ? 'True' : 'Mean', 'mean', bool ? pct(it.mean) : num(it.mean)) : null,
+			it.score_type === 'numeric' ? stat('Min', 'min', num(it.min)) : null,
+			it.score_type === 'numeric' ? stat('Max', 'max', num(it.max)) : null),
+		h('div.bars', { role: 'list', 'aria-label': `Distribution of ${it.name}` }, it.distribution.map((d) => h('div.bar', { role: 'listitem' },
+			h('span', { title: d.label }, d.label),
+			h('div.track', null, h('div.fill', { style: `width:${(d.count / max) * 100}%` })),
+			h('span.n', null, fmtInt(d.count))))),
+		trendChart(it, bucket));
+}
 
 export async function render({ main, signal }) {
+	const summaryBox = h('div.grid.g3.score-cards', null, h('div.loading', null, 'Loading scores…'));
 	const latestBox = h('div');
-	main.append(h('div.pagehead', null, h('h1', null, 'Scores'), h('span.muted', null, 'the latest 100')), latestBox);
+	main.append(h('div.pagehead', null, h('h1', null, 'Scores'), h('span.muted', null, 'by name, in this time range')), summaryBox,
+		h('div.pagehead', null, h('h2', null, 'Latest scores'), h('span.muted', null, 'the latest 100, any time')), latestBox);
+	getJson('/api/scores/summary', scope(), { signal }).then((r) => {
+		summaryBox.replaceChildren(...(r.items.length ? r.items.map((it) => nameCard(it, r.trend_bucket))
+			: [h('div.empty', null, 'No scores in this time range.')]));
+	}).catch((err) => { if (err.name !== 'AbortError') summaryBox.replaceChildren(errorBanner(err)); });
 	let r;
 	try { r = await getJson('/api/scores', { limit: 100 }, { signal }); } catch (err) { return showError(latestBox, err); }
 	if (!r.items.length) { latestBox.replaceChildren(h('div.empty', null, 'No scores yet. Post them to /api/scores: {"trace_id", "name", "value"}.')); return; }

@@ -1,59 +1,120 @@
-// sessions.js: the sessions list (paged by cursor) and one session shown
-// as a conversation: its traces in order, each turn's input and output.
+// sessions.js: the sessions list (GET /api/sessions, paged by cursor,
+// filtered by the URL's trace filters and the shared project and range) and
+// one session (GET /api/sessions/{id}) shown as a conversation: its traces
+// oldest first, each one's input and output as a user and an assistant turn.
 import { getJson } from './api.js';
-import { errorBanner, navigate, scope, sharedQuery, showError } from './app.js';
+import { errorBanner, navigate, params, sharedQuery, showError } from './app.js';
+import { filters, listParams } from './traces.js';
 import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtTime, h, statusEl } from './util.js';
 
+const PAGE = 100;
+/* The trace filters that make sense for groups of traces (q is refused). */
+const KEYS = ['service', 'status', 'model', 'type', 'name', 'user_id'];
+
+/* The server keeps the first 240 bytes of a trace's input and output
+ * (TRACESUM_PREVIEW, cut at a character): a preview that long was cut. */
+const PREVIEW_BYTES = 240;
+const preview = (text) => (new TextEncoder().encode(text).length > PREVIEW_BYTES - 4 ? text + '…' : text);
+const sessionHref = (id) => `/sessions/${encodeURIComponent(id)}${sharedQuery()}`;
+const tokens = (x) => `${fmtCompact(x.input_tokens)} → ${fmtCompact(x.output_tokens)}`;
+
+/* Fetches the pages of path by cursor (items under "items", or "traces"
+ * for one session): calls draw(items so far, answer) after each page and
+ * puts a "Load more" button into foot while there is a next_cursor.
+ * Resolves to the first answer (its error thrown); later errors go to foot. */
+async function paged(path, query, signal, foot, draw) {
+	const items = [];
+	let cursor = null;
+	const page = async () => {
+		const r = await getJson(path, { ...query, limit: PAGE, cursor }, { signal });
+		items.push(...(r.items || r.traces));
+		cursor = r.next_cursor;
+		draw(items, r);
+		foot.replaceChildren(cursor ? h('button.btn', { type: 'button', onclick: more }, 'Load more')
+			: h('span', null, items.length > PAGE ? 'End of the list.' : ''));
+		return r;
+	};
+	const more = (e) => {
+		e.target.disabled = true;
+		page().catch((err) => { if (err.name !== 'AbortError') foot.replaceChildren(errorBanner(err)); });
+	};
+	return page();
+}
+
+const LIST_COLS = [
+	['Session', (s) => h('a.mono', { href: sessionHref(s.session_id), title: s.session_id }, s.session_id), 'c-session'],
+	['User', (s) => (s.user_id ? h('a', { href: '/sessions' + sharedQuery({ user_id: s.user_id }), title: `Sessions of ${s.user_id}` }, s.user_id) : h('span.faint', null, '–'))],
+	['Traces', (s) => fmtInt(s.traces), 'num'],
+	['Spans', (s) => fmtInt(s.spans), 'num'],
+	['Errors', (s) => (s.errors ? h('span.err', null, fmtInt(s.errors)) : '0'), 'num'],
+	['Tokens in → out', tokens, 'num'],
+	['Cost', (s) => fmtCost(s.cost_usd), 'num'],
+	['First trace', (s) => h('span', { title: s.first_seen }, fmtTime(s.first_seen))],
+	['Latest trace', (s) => h('span', { title: s.last_seen }, fmtTime(s.last_seen))],
+];
+
 export async function renderList({ main, signal }) {
+	const p = params();
+	const count = h('span.muted');
 	const box = h('div', null, h('div.loading', null, 'Loading sessions…'));
-	main.append(h('div.pagehead', null, h('h1', null, 'Sessions')), box);
-	const s = scope();
-	let r;
-	try { r = await getJson('/api/sessions', { ...s, limit: 100 }, { signal }); } catch (err) { return showError(box, err); }
-	if (!r.items.length) { box.replaceChildren(h('div.empty', null, 'No sessions in this time range. Traces join a session through session.id or gen_ai.conversation.id.')); return; }
-	const items = r.items.slice();
-	let cursor = r.next_cursor;
+	main.append(h('div.pagehead', null, h('h1', null, 'Sessions'), count),
+		filters(signal, { keys: KEYS, live: false, label: 'Session filters' }), box);
 	const tbody = h('tbody');
 	const foot = h('div.table-foot');
-	const open = (it) => navigate(`/sessions/${encodeURIComponent(it.session_id)}${sharedQuery()}`);
-	const draw = () => {
-		tbody.replaceChildren(...items.map((it) => h('tr', { onclick: (e) => { if (!e.target.closest('a')) open(it); } },
-			h('td.trunc', null, h('a.mono', { href: `/sessions/${encodeURIComponent(it.session_id)}${sharedQuery()}` }, it.session_id)),
-			h('td', null, it.user_id || ''),
-			h('td.num', null, fmtInt(it.traces)), h('td.num', null, fmtInt(it.spans)),
-			h('td.num', { class: it.errors ? 'err' : null }, fmtInt(it.errors)),
-			h('td.num', null, `${fmtCompact(it.input_tokens)} → ${fmtCompact(it.output_tokens)}`),
-			h('td.num', null, fmtCost(it.cost_usd)),
-			h('td', null, fmtTime(it.first_seen)), h('td', null, fmtTime(it.last_seen)))));
-		foot.replaceChildren(cursor ? h('button.btn', { type: 'button', onclick: more }, 'Load more') : '');
+	const draw = (items, r) => {
+		count.textContent = `${fmtInt(items.length)}${r.next_cursor ? '+' : ''} sessions, most recent first`;
+		tbody.replaceChildren(...items.map((s) => h('tr', {
+			'data-session-id': s.session_id, onclick: (e) => { if (!e.target.closest('a')) navigate(sessionHref(s.session_id)); },
+		}, LIST_COLS.map(([, cell, cls]) => h('td', { class: cls || null }, cell(s))))));
 	};
-	async function more() {
-		try {
-			const n = await getJson('/api/sessions', { ...s, limit: 100, cursor }, { signal });
-			items.push(...n.items);
-			cursor = n.next_cursor;
-			draw();
-		} catch (err) { if (err.name !== 'AbortError') foot.replaceChildren(errorBanner(err)); }
+	let first;
+	try { first = await paged('/api/sessions', listParams(KEYS), signal, foot, draw); } catch (err) { return showError(box, err); }
+	if (!first.items.length) {
+		const filtered = KEYS.some((k) => p.get(k));
+		box.replaceChildren(h('div.empty', null, filtered ? 'No sessions match these filters in this time range.'
+			: 'No sessions in this time range. Traces join a session through the session.id or gen_ai.conversation.id attribute.'));
+		return;
 	}
-	const cols = [['Session', 0], ['User', 0], ['Traces', 1], ['Spans', 1], ['Errors', 1], ['Tokens in → out', 1], ['Cost', 1], ['First seen', 0], ['Last seen', 0]];
 	box.replaceChildren(h('div.table-wrap', null, h('table', { 'aria-label': 'Sessions' },
-		h('thead', null, h('tr', null, cols.map(([l, n]) => h('th', { class: n ? 'num' : null, scope: 'col' }, l)))), tbody)), foot);
-	draw();
+		h('thead', null, h('tr', null, LIST_COLS.map(([l, , cls]) => h('th', { class: cls === 'num' ? 'num' : null, scope: 'col' }, l)))), tbody)), foot);
+}
+
+/* One trace of the session as a turn: what came in, what went out. */
+function turn(t, i) {
+	const href = `/traces/${t.trace_id}${sharedQuery()}`;
+	return h('li.turn', { 'data-trace-id': t.trace_id },
+		h('div.meta', null, h('span.faint', null, `#${i + 1}`), h('a', { href }, t.name || '(no root span yet)'),
+			h('span', { title: t.start_time }, fmtTime(t.start_time)), statusEl(t.status),
+			h('span', { title: 'Latency' }, fmtMs(t.duration_ms)),
+			h('span', { title: 'Tokens in → out' }, tokens(t) + ' tokens'),
+			h('span', { title: 'Cost' }, fmtCost(t.cost_usd)),
+			t.error_count ? h('span.err', null, `${fmtInt(t.error_count)} error span${t.error_count > 1 ? 's' : ''}`) : null,
+			(t.models || []).length ? h('span.faint', null, t.models.join(', ')) : null),
+		h('div.bubble.user', { 'aria-label': 'Input' }, t.input_preview ? preview(t.input_preview) : h('span.faint', null, '(no input recorded)')),
+		h('div.bubble.assistant', { 'aria-label': 'Output', class: t.error_count && !t.output_preview ? 'failed' : null },
+			t.output_preview ? preview(t.output_preview) : h('span.faint', null, t.error_count ? '(failed without output)' : '(no output recorded)')));
 }
 
 export async function renderOne({ main, match, signal }) {
 	const id = decodeURIComponent(match[1]);
+	document.title = `Session ${id} · tracelite`;
+	const head = h('div.pagehead', null, h('a', { href: '/sessions' + sharedQuery() }, '← Sessions'), h('h1.mono', null, id));
 	const box = h('div', null, h('div.loading', null, 'Loading session…'));
-	main.append(box);
+	main.append(head, box);
+	const list = h('ol.convo', { 'aria-label': 'Conversation' });
+	const foot = h('div.table-foot');
+	const draw = (items) => list.replaceChildren(...items.map(turn));
+	/* the whole session, whatever the time range: only the project applies */
 	let r;
-	try { r = await getJson(`/api/sessions/${encodeURIComponent(id)}`, {}, { signal }); } catch (err) { return showError(box, err); }
+	try { r = await paged(`/api/sessions/${encodeURIComponent(id)}`, { project: params().get('project') }, signal, foot, draw); } catch (err) { return showError(box, err); }
 	const se = r.session;
-	box.replaceChildren(
-		h('div.pagehead', null, h('a', { href: '/sessions' + sharedQuery() }, '← Sessions'), h('h1.mono', null, se.session_id),
-			h('span.muted', null, [se.user_id ? `user ${se.user_id}` : null, `${fmtInt(se.traces)} traces`, `${fmtCompact(se.input_tokens)} → ${fmtCompact(se.output_tokens)} tokens`, fmtCost(se.cost_usd)].filter(Boolean).join(' · '))),
-		h('div.convo', { role: 'list', 'aria-label': 'Conversation' }, r.traces.map((t) => h('div.turn', { role: 'listitem' },
-			h('div.meta', null, h('a', { href: `/traces/${t.trace_id}${sharedQuery()}` }, t.name), h('span', null, fmtTime(t.start_time)),
-				h('span', null, fmtMs(t.duration_ms)), statusEl(t.status), h('span', null, `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)} tokens`)),
-			t.input_preview ? h('div.bubble.user', null, t.input_preview) : null,
-			t.output_preview ? h('div.bubble.assistant', null, t.output_preview) : h('div.bubble.assistant.faint', null, '(no output recorded)')))));
+	const stat = (label, value) => h('span', null, label + ' ', h('b', null, value));
+	head.append(h('div.stats', null,
+		se.user_id ? h('span', null, 'User ', h('a', { href: '/sessions' + sharedQuery({ user_id: se.user_id }) }, se.user_id)) : null,
+		stat('Traces', fmtInt(se.traces)), stat('Spans', fmtInt(se.spans)),
+		se.errors ? h('span.err', null, `Failed traces ${fmtInt(se.errors)}`) : null,
+		stat('Tokens', tokens(se)), stat('Cost', fmtCost(se.cost_usd)),
+		stat('From', fmtTime(se.first_seen)), stat('to', fmtTime(se.last_seen)),
+		h('a', { href: '/traces' + sharedQuery({ session_id: id, range: 'all' }) }, 'As a trace list')));
+	box.replaceChildren(list, foot);
 }

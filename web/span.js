@@ -19,6 +19,15 @@ function messageEl(m) {
 		h('div.msg-body', null, body, calls, !body && !calls.length ? h('span.faint', null, '(empty)') : null));
 }
 
+/* A span's cost and where it came from (the price table at ingest, or the
+ * client's own figure). */
+function costEl(s) {
+	if (s.cost_usd == null) return h('span.faint', { 'data-field': 'cost' }, 'no price for the model');
+	const client = s.cost_source === 'client';
+	return h('span', { 'data-field': 'cost', title: client ? 'reported by the instrumentation' : 'computed at ingest from the price table' },
+		fmtCost(s.cost_usd), h('span.faint', null, client ? ' (client)' : ' (price table)'));
+}
+
 function llmTab(s, ctx) {
 	const { input, output } = llmMessages(s);
 	const ttft = s.events?.find((e) => e.name === 'gen_ai.first_token');
@@ -32,7 +41,7 @@ function llmTab(s, ctx) {
 				['Output tokens', h('span', { 'data-field': 'output_tokens' }, fmtInt(s.output_tokens))],
 				['Cache read', s.cache_read_tokens ? fmtInt(s.cache_read_tokens) : null],
 				['Cache write', s.cache_write_tokens ? fmtInt(s.cache_write_tokens) : null],
-				['Cost', fmtCost(s.cost_usd)], ['Latency', fmtMs(s.duration_ms)],
+				['Cost', costEl(s)], ['Latency', fmtMs(s.duration_ms)],
 				['Time to first token', ttftMs != null ? fmtMs(ttftMs) : null],
 			])),
 			h('div.card', null, h('h2', null, 'Parameters'),

@@ -40,15 +40,20 @@ function snippet(m) {
 		parts.map((p, i) => (i % 2 ? h('mark', null, decode(p)) : i ? decode(p) : p)));
 }
 
-/* The API parameters of the current URL's filters (shared scope included). */
-export function listParams() {
+/* The API parameters of the current URL's filters among keys (shared
+ * scope included). */
+export function listParams(keys = Object.keys(FILTERS)) {
 	const p = params(), out = scope();
-	for (const [k, api] of Object.entries(FILTERS)) if (p.get(k)) out[api] = p.get(k);
+	for (const k of keys) if (p.get(k)) out[FILTERS[k]] = p.get(k);
 	return out;
 }
 
-function filterBar(facets) {
+/* The filter controls of keys (URL parameters of FILTERS) over facets
+ * ({services, models}), each writing its value into the URL; live adds
+ * the live-mode toggle. */
+function filterBar(facets, { keys = Object.keys(FILTERS), live: withLive = true, label = 'Trace filters' } = {}) {
 	const p = params();
+	const only = (key, el) => (keys.includes(key) ? el : null);
 	const pick = (key, label, values) => h('select', {
 		'aria-label': label, 'data-filter': key,
 		onchange: (e) => setParams({ [key]: e.target.value }),
@@ -59,37 +64,43 @@ function filterBar(facets) {
 	});
 	const withCurrent = (list, key) => (p.get(key) && !list.includes(p.get(key)) ? [p.get(key), ...list] : list);
 	const live = p.get('live') === '1';
-	return h('div.filters', { role: 'search', 'aria-label': 'Trace filters' },
-		h('input.q', { type: 'search', 'aria-label': 'Search span names, inputs, outputs and errors', 'data-filter': 'q', 'data-search': true,
-			placeholder: 'Search text…  ( / )', value: p.get('q') || '', onchange: (e) => setParams({ q: e.target.value.trim() }) }),
-		pick('service', 'Service', withCurrent(facets.services, 'service')),
-		pick('status', 'Status', ['ok', 'error']),
-		pick('model', 'Model', withCurrent(facets.models, 'model')),
-		pick('type', 'Span type', ['llm', 'tool', 'retrieval', 'agent', 'embedding']),
-		text('name', 'Trace name', 'id'),
-		text('session_id', 'Session id', 'id'),
-		text('user_id', 'User id', 'id'),
-		h('label', null, 'Duration', text('min_ms', 'min', 'dur', 'number', 'Minimum duration (ms)'), '–',
-			text('max_ms', 'max', 'dur', 'number', 'Maximum duration (ms)'), 'ms'),
-		Object.keys(FILTERS).some((k) => p.get(k))
-			? h('button.btn', { type: 'button', onclick: () => setParams(Object.fromEntries(Object.keys(FILTERS).map((k) => [k, null]))) }, 'Clear filters')
+	return h('div.filters', { role: 'search', 'aria-label': label },
+		only('q', h('input.q', { type: 'search', 'aria-label': 'Search span names, inputs, outputs and errors', 'data-filter': 'q', 'data-search': true,
+			placeholder: 'Search text…  ( / )', value: p.get('q') || '', onchange: (e) => setParams({ q: e.target.value.trim() }) })),
+		only('service', pick('service', 'Service', withCurrent(facets.services, 'service'))),
+		only('status', pick('status', 'Status', ['ok', 'error'])),
+		only('model', pick('model', 'Model', withCurrent(facets.models, 'model'))),
+		only('type', pick('type', 'Span type', ['llm', 'tool', 'retrieval', 'agent', 'embedding'])),
+		only('name', text('name', 'Trace name', 'id')),
+		only('session_id', text('session_id', 'Session id', 'id')),
+		only('user_id', text('user_id', 'User id', 'id')),
+		only('min_ms', h('label', null, 'Duration', text('min_ms', 'min', 'dur', 'number', 'Minimum duration (ms)'), '–',
+			text('max_ms', 'max', 'dur', 'number', 'Maximum duration (ms)'), 'ms')),
+		keys.some((k) => p.get(k))
+			? h('button.btn', { type: 'button', onclick: () => setParams(Object.fromEntries(keys.map((k) => [k, null]))) }, 'Clear filters')
 			: null,
 		h('div.spacer'),
-		h('button.btn', { type: 'button', 'aria-pressed': String(live), title: 'Show new traces as they arrive',
-			onclick: () => setParams({ live: !live }) }, h('span.live-dot'), 'Live'));
+		withLive ? h('button.btn', { type: 'button', 'aria-pressed': String(live), title: 'Show new traces as they arrive',
+			onclick: () => setParams({ live: !live }) }, h('span.live-dot'), 'Live') : null);
+}
+
+/* A placeholder replaced by filterBar(facets, opts) once /api/facets (of
+ * the shared scope) answers; on an error, the bar without facets and the
+ * error. */
+export function filters(signal, opts) {
+	const bar = h('div.filters', null, h('span.muted', null, 'Loading filters…'));
+	getJson('/api/facets', scope(), { signal })
+		.then((f) => bar.replaceWith(filterBar(f, opts)))
+		.catch((err) => { if (err.name !== 'AbortError') bar.replaceWith(filterBar({ services: [], models: [] }, opts), errorBanner(err)); });
+	return bar;
 }
 
 export async function render({ main, signal, onCleanup }) {
 	const p = params();
 	const sort = p.get('sort') || '';
 	const head = h('div.pagehead', null, h('h1', null, 'Traces'), h('span.muted', { id: 'count' }));
-	const bar = h('div.filters', null, h('span.muted', null, 'Loading filters…'));
 	const tableBox = h('div', null, h('div.loading', null, 'Loading traces…'));
-	main.append(head, bar, tableBox);
-
-	getJson('/api/facets', scope(), { signal })
-		.then((f) => bar.replaceWith(filterBar(f)))
-		.catch((err) => { if (err.name !== 'AbortError') bar.replaceWith(filterBar({ services: [], models: [] }), errorBanner(err)); });
+	main.append(head, filters(signal), tableBox);
 
 	const query = listParams();
 	/* a text search lists the same traces with the matching snippets */

@@ -49,11 +49,18 @@ export function fmtMs(ms) {
 	return m + 'm ' + Math.round((ms % 60000) / 1000) + 's';
 }
 
+/* US dollars: cents from $1 (whole dollars from $1,000), below that two
+ * significant digits (an LLM call costs fractions of a cent), down to a
+ * millionth of a cent. */
 export function fmtCost(usd) {
 	if (usd == null) return '–';
-	if (usd === 0) return '$0';
-	if (usd < 0.01) return '$' + usd.toFixed(4);
-	return '$' + usd.toFixed(2);
+	const a = Math.abs(usd), sign = usd < 0 ? '-$' : '$';
+	if (a === 0) return '$0';
+	if (a >= 1000) return sign + Math.round(a).toLocaleString('en-US');
+	const r = Number(a.toPrecision(2));
+	if (r >= 1) return sign + a.toFixed(2);
+	if (r < 1e-8) return '<$0.00000001';
+	return sign + r.toFixed(Math.max(2, 1 - Math.floor(Math.log10(r))));
 }
 
 export const fmtPct = (r) => (r == null ? '–' : (r * 100).toFixed(r < 0.1 ? 2 : 1) + '%');

@@ -2,11 +2,12 @@
 // filled by `tracelite demo` (and an empty one): every page loads with no
 // console error or failed request, filters change the URL and the rows, a
 // trace shows its waterfall and an LLM span its model and tokens, keyboard
-// navigation, onboarding, API errors shown, a 5,000-span trace, and a
+// navigation, onboarding, API errors shown, a 5,000-span trace, sessions
+// (list, paging, a session as a conversation), score cards per name, and a
 // screenshot of each page in light and dark under tests/artifacts/ui/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getJson, otlpSpan, postOk, postOtlp, traceId } from '../js/helpers.mjs';
+import { getJson, otlpSpan, postOk, postOtlp, startServer, tempDataDir, traceId } from '../js/helpers.mjs';
 import { bigTraceRequest, demoServer, launch, newPage, shot } from './browser.mjs';
 
 let server, empty, browser, base;
@@ -216,6 +217,22 @@ describe('trace view', () => {
 		await page.context().close();
 	});
 
+	test('costs: two significant digits below $1; an LLM span\'s cost names the price table', async () => {
+		const t = (await getJson(server, '/api/traces?limit=30')).items.find((x) => x.llm_calls > 0 && x.cost_usd > 0 && x.trace_id !== bigId);
+		const llm = (await getJson(server, `/api/traces/${t.trace_id}`)).spans.find((s) => s.type === 'llm' && s.cost_usd > 0);
+		assert.equal(llm.cost_source, 'price_table');
+		const page = await open(`/traces/${t.trace_id}?span=${llm.span_id}`, `.panel[data-span-id="${llm.span_id}"]`);
+		const fmt = (v) => page.evaluate(async (x) => (await import('/assets/util.js')).fmtCost(x), v);
+		const cases = [[null, '–'], [0, '$0'], [1.5e-7, '$0.00000015'], [0.000015, '$0.000015'], [0.0034, '$0.0034'], [0.02728, '$0.027'],
+			[0.5, '$0.50'], [12.345, '$12.35'], [1234.5, '$1,235'], [1e-9, '<$0.00000001']];
+		for (const [v, want] of cases) assert.equal(await fmt(v), want, String(v));
+		await page.click('.tabs button[data-tab="llm"]');
+		assert.equal(await page.textContent('.panel [data-field="cost"]'), `${await fmt(llm.cost_usd)} (price table)`);
+		assert.match(await page.textContent('.trace-head'), new RegExp(`Cost ${(await fmt(t.cost_usd)).replace('$', '\\$')}`));
+		clean(page);
+		await page.context().close();
+	});
+
 	test('an unknown trace shows the API error', async () => {
 		const page = await newPage(browser);
 		page.allowed.push(/\/api\/traces\/0{31}1$/);
@@ -274,18 +291,151 @@ describe('scores', () => {
 		await postOk(server, '/api/scores', [
 			{ trace_id: t.trace_id, name: 'helpfulness', value: 0.75, source: 'human', comment: 'good answer' },
 			{ trace_id: t.trace_id, span_id: llm.span_id, name: 'faithfulness', value: 1 }]);
-		for (const theme of ['light', 'dark']) {
-			const page = await open('/scores', 'table[aria-label="Latest scores"] tbody tr', { theme });
-			await shot(page, `scores-${theme}`);
-			clean(page);
-			await page.context().close();
-		}
 		const page = await open('/scores', 'table[aria-label="Latest scores"] tbody tr');
 		const row = page.locator('tbody tr', { hasText: 'faithfulness' }).first();
 		await row.locator('a').click();
 		await page.waitForSelector(`.panel[data-span-id="${llm.span_id}"]`);
 		assert.match(await page.textContent('.panel'), /faithfulness: 1/);
 		assert.match(await page.textContent('.trace-head'), /helpfulness: 0.75/);
+		clean(page);
+		await page.context().close();
+	});
+});
+
+describe('scores summary', () => {
+	test('a card per score name with the summary API\'s counts, distribution and trend (light and dark)', async () => {
+		const traces = (await getJson(server, '/api/traces?limit=40')).items.filter((x) => x.trace_id !== bigId);
+		const hoursAgo = (h) => new Date(Date.now() - h * 3600e3).toISOString();
+		const scores = [];
+		traces.forEach((t, i) => {
+			scores.push({ trace_id: t.trace_id, name: 'relevance', value: (i % 7) / 6, timestamp: hoursAgo(1 + (i % 12)), source: 'eval' });
+			if (i % 2) scores.push({ trace_id: t.trace_id, name: 'correct', value: i % 3 !== 0, timestamp: hoursAgo(2 + (i % 9)) });
+			if (i % 3 === 0) scores.push({ trace_id: t.trace_id, name: 'tone', string_value: ['friendly', 'neutral', 'curt'][i % 4 % 3], timestamp: hoursAgo(i % 5) });
+		});
+		await postOk(server, '/api/scores', scores);
+		const sum = await getJson(server, `/api/scores/summary?from=${new Date(Date.now() - 86400e3).toISOString()}`);
+		assert.ok(sum.items.length >= 3);
+		for (const theme of ['light', 'dark']) {
+			const page = await open('/scores', '.score-card', { theme });
+			const cards = await page.$$eval('.score-card', (els) => els.map((el) => ({
+				name: el.dataset.scoreName, type: el.dataset.scoreType,
+				count: el.querySelector('[data-field="count"]').textContent,
+				bars: el.querySelectorAll('.bars .bar').length,
+			})));
+			assert.deepEqual(cards, sum.items.map((it) => ({ name: it.name, type: it.score_type, count: it.count.toLocaleString('en-US'), bars: it.distribution.length })));
+			const rel = sum.items.find((it) => it.name === 'relevance');
+			assert.equal(await page.textContent('.score-card[data-score-name="relevance"] [data-field="mean"]'), rel.mean.toFixed(3));
+			assert.ok(rel.trend.length > 1, 'scores over several hours');
+			await page.waitForFunction((n) => document.querySelectorAll('.score-card .uplot canvas').length === n,
+				sum.items.filter((it) => it.trend.length > 1).length);
+			await page.waitForSelector('table[aria-label="Latest scores"] tbody tr');
+			await shot(page, `scores-${theme}`);
+			clean(page);
+			await page.context().close();
+		}
+	});
+});
+
+describe('sessions', () => {
+	const dayAgo = () => new Date(Date.now() - 86400e3).toISOString();
+	const rowIds = (page) => page.$$eval('table[aria-label="Sessions"] tbody tr', (trs) => trs.map((tr) => tr.dataset.sessionId));
+
+	test('the list shows the API\'s sessions, most recent first (light and dark)', async () => {
+		const api = await getJson(server, `/api/sessions?limit=100&from=${dayAgo()}`);
+		assert.ok(api.items.length >= 5, 'the demo data has sessions');
+		for (const theme of ['light', 'dark']) {
+			const page = await open('/sessions', 'table[aria-label="Sessions"] tbody tr', { theme });
+			assert.equal(await page.getAttribute('.nav a[data-page="sessions"]', 'aria-current'), 'page');
+			assert.deepEqual(await rowIds(page), api.items.map((s) => s.session_id));
+			const first = await page.$$eval('table[aria-label="Sessions"] tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+			assert.equal(first[1], api.items[0].user_id || '–');
+			assert.equal(first[2], String(api.items[0].traces));
+			await shot(page, `sessions-${theme}`);
+			clean(page);
+			await page.context().close();
+		}
+	});
+
+	test('a user filter and the range change the URL and the rows', async () => {
+		const all = await getJson(server, `/api/sessions?limit=100&from=${dayAgo()}`);
+		const user = all.items.find((s) => s.user_id).user_id;
+		const page = await open('/sessions', 'table[aria-label="Sessions"] tbody tr');
+		await page.fill('input[data-filter="user_id"]', user);
+		await page.press('input[data-filter="user_id"]', 'Enter');
+		await page.waitForURL(new RegExp(`user_id=${user}`));
+		const want = await getJson(server, `/api/sessions?limit=100&user_id=${user}&from=${dayAgo()}`);
+		await page.waitForFunction((n) => document.querySelectorAll('table[aria-label="Sessions"] tbody tr').length === n, want.items.length);
+		assert.deepEqual(await rowIds(page), want.items.map((s) => s.session_id));
+		await page.selectOption('#range', '15m');
+		await page.waitForURL(/range=15m/);
+		const recent = await getJson(server, `/api/sessions?limit=100&user_id=${user}&from=${new Date(Date.now() - 15 * 60e3).toISOString()}`);
+		await page.waitForSelector(recent.items.length ? 'table[aria-label="Sessions"] tbody tr' : '.empty');
+		assert.equal(new URL(page.url()).searchParams.get('user_id'), user, 'the filter survives the range change');
+		clean(page);
+		await page.context().close();
+	});
+
+	test('the list pages by next_cursor with Load more', async () => {
+		const many = await startServer({ label: 'ui-sessions', dataDir: tempDataDir('ui-sessions') });
+		try {
+			const spans = Array.from({ length: 130 }, (_, i) => otlpSpan({ traceId: traceId(), name: `turn ${i}`,
+				start: (BigInt(Date.now() - 3600e3 + i * 1000) * 1000000n).toString(), attrs: { 'session.id': `s-${String(i).padStart(3, '0')}`, 'user.id': 'u1' } }));
+			await postOtlp(many, spans);
+			const page = await open('/sessions', 'table[aria-label="Sessions"] tbody tr', { base: many.url });
+			assert.equal(await page.locator('table[aria-label="Sessions"] tbody tr').count(), 100);
+			await page.click('button:text-is("Load more")');
+			await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Sessions"] tbody tr').length === 130);
+			const ids = await rowIds(page);
+			assert.deepEqual(ids, Array.from({ length: 130 }, (_, i) => `s-${String(129 - i).padStart(3, '0')}`));
+			assert.equal(await page.locator('button:text-is("Load more")').count(), 0);
+			clean(page);
+			await page.context().close();
+		} finally { await many.stop(); }
+	});
+
+	test('a session shows its traces in order as a conversation; its trace links back to it (light and dark)', async () => {
+		const list = await getJson(server, `/api/sessions?limit=100&from=${dayAgo()}`);
+		const se = list.items.find((s) => s.traces >= 3) || list.items[0];
+		const one = await getJson(server, `/api/sessions/${se.session_id}`);
+		for (const theme of ['light', 'dark']) {
+			const page = await newPage(browser, { theme });
+			await page.goto(`${base}/sessions?range=7d`);
+			await page.click(`table[aria-label="Sessions"] tbody tr[data-session-id="${se.session_id}"] a.mono`);
+			await page.waitForURL(new RegExp(`/sessions/${se.session_id}\\?range=7d$`));
+			await page.waitForSelector('.convo .turn');
+			const turns = await page.$$eval('.convo .turn', (lis) => lis.map((li) => ({
+				id: li.dataset.traceId, user: li.querySelector('.bubble.user').textContent, assistant: li.querySelector('.bubble.assistant').textContent,
+			})));
+			assert.deepEqual(turns.map((t) => t.id), one.traces.map((t) => t.trace_id), 'oldest first, as the API');
+			const starts = one.traces.map((t) => t.start_time);
+			assert.deepEqual(starts, starts.slice().sort());
+			one.traces.forEach((t, i) => {
+				if (t.input_preview) assert.ok(turns[i].user.startsWith(t.input_preview.slice(0, 100)), `turn ${i} input`);
+				if (t.output_preview) assert.ok(turns[i].assistant.startsWith(t.output_preview.slice(0, 100)), `turn ${i} output`);
+				/* previews the server cut at 240 bytes say so */
+				if (t.output_preview) assert.equal(turns[i].assistant.endsWith('…'), Buffer.byteLength(t.output_preview) > 236, `turn ${i} cut`);
+			});
+			assert.match(await page.textContent('.pagehead .stats'), new RegExp(`Traces ${se.traces}`));
+			await shot(page, `session-${theme}`);
+			if (theme === 'dark') {
+				const t = one.traces[one.traces.length - 1];
+				await page.click(`.turn[data-trace-id="${t.trace_id}"] .meta a`);
+				await page.waitForSelector('.wf-row');
+				await page.click(`.trace-head a[href^="/sessions/"]`);
+				await page.waitForURL(new RegExp(`/sessions/${se.session_id}`));
+				await page.waitForSelector(`.convo .turn[data-trace-id="${t.trace_id}"]`);
+			}
+			clean(page);
+			await page.context().close();
+		}
+	});
+
+	test('an unknown session shows the API error', async () => {
+		const page = await newPage(browser);
+		page.allowed.push(/\/api\/sessions\/no-such-session/);
+		await page.goto(`${base}/sessions/no-such-session`);
+		await page.waitForSelector('[role="alert"]');
+		assert.match(await page.textContent('[role="alert"]'), /session 'no-such-session' not found/);
 		clean(page);
 		await page.context().close();
 	});
