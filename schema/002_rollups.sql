@@ -32,7 +32,8 @@ CREATE TABLE span_rollups (
 -- Traces by the bucket their summary starts in, keyed by the trace's
 -- service and whether it has an error span. A late span that changes a
 -- trace's start, duration, service or error state moves its contribution:
--- the writer subtracts the old summary and adds the new one.
+-- the writer subtracts the old summary and adds the new one. Tokens and
+-- cost come from span_rollups, so only counts and latencies are kept here.
 CREATE TABLE trace_rollups (
   level          INTEGER NOT NULL,
   bucket         INTEGER NOT NULL,
@@ -40,12 +41,7 @@ CREATE TABLE trace_rollups (
   service        INTEGER NOT NULL,   -- strings.id of traces.service
   error          INTEGER NOT NULL,   -- 1 if error_count > 0
   count          INTEGER NOT NULL,
-  spans          INTEGER NOT NULL,
-  llm_calls      INTEGER NOT NULL,
   duration_sum   INTEGER NOT NULL,   -- ns
-  input_tokens   INTEGER NOT NULL,
-  output_tokens  INTEGER NOT NULL,
-  cost_usd       REAL NOT NULL,
   sketch         BLOB NOT NULL,
   PRIMARY KEY (level, bucket, project, service, error)
 ) WITHOUT ROWID;

@@ -1,12 +1,12 @@
 /* metrics.c: the dashboard aggregates; see metrics.h. Every figure is
  * computed by one engine: a SELECT that yields normalized rows (bucket,
  * key1, key2, count, errors, duration sum, tokens, cost, sketch or a single
- * duration, llm calls, spans) either from the rollup tables - splitting the
- * range into minute, hour and day segments - or from the raw tables, ordered
- * so that consumers can merge consecutive rows with a few live sketches. */
+ * duration; trace rows carry no tokens or cost) either from the rollup
+ * tables - splitting the range into minute, hour and day segments - or from
+ * the raw tables, ordered so that consumers can merge consecutive rows with
+ * a few live sketches. */
 #include "metrics.h"
 #include <math.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +32,16 @@ struct rows {
 
 /* Normalized columns. */
 enum { C_BUCKET, C_KEY1, C_KEY2, C_COUNT, C_ERRORS, C_DUR_SUM, C_IN, C_OUT, C_CACHE_R, C_CACHE_W, C_COST,
-       C_SKETCH, C_DUR, C_LLM, C_SPANS };
+       C_SKETCH, C_DUR };
+
+/* What a group adds up; with its latency sketch, an agg. */
+struct totals {
+	int64_t count, errors, dur_sum, input_tokens, output_tokens, cache_read, cache_write;
+	double cost;
+};
 
 struct agg {
-	int64_t count, errors, dur_sum, input_tokens, output_tokens, cache_read, cache_write, llm_calls, spans;
-	double cost;
+	struct totals t;
 	struct sketch sk;
 };
 
@@ -196,12 +201,11 @@ static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t
 	if (q->src == SRC_SPANS) {
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", x.count, x.errors, x.duration_sum, x.input_tokens, x.output_tokens, x.cache_read_tokens,"
-		       " x.cache_write_tokens, x.cost_usd, %s, CASE WHEN x.type = %d THEN x.count ELSE 0 END,"
-		       " x.count FROM span_rollups x",
-		       q->no_sketch ? "NULL, NULL" : "x.sketch, 0", SPAN_TYPE_LLM);
+		       " x.cache_write_tokens, x.cost_usd, %s FROM span_rollups x",
+		       q->no_sketch ? "NULL, NULL" : "x.sketch, 0");
 	} else {
-		APPEND("%s, '', x.count, CASE WHEN x.error THEN x.count ELSE 0 END, x.duration_sum, x.input_tokens,"
-		       " x.output_tokens, 0, 0, x.cost_usd, %s, x.llm_calls, x.spans FROM trace_rollups x",
+		APPEND("%s, '', x.count, CASE WHEN x.error THEN x.count ELSE 0 END, x.duration_sum, 0, 0, 0, 0, 0, %s"
+		       " FROM trace_rollups x",
 		       q->group == GROUP_SERVICE ? "(SELECT value FROM strings WHERE id = x.service)" : "''",
 		       q->no_sketch ? "NULL, NULL" : "x.sketch, 0");
 	}
@@ -230,15 +234,15 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
 		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL,"
-		       " max(x.end_ns - x.start_ns, 0), x.type = %d, 1 FROM spans x JOIN traces t ON t.key = x.trace"
+		       " max(x.end_ns - x.start_ns, 0) FROM spans x JOIN traces t ON t.key = x.trace"
 		       " WHERE x.start_ns >= %llu AND x.start_ns < %llu",
-		       SPAN_TYPE_LLM, (unsigned long long)f->from_ns, (unsigned long long)f->to_ns);
+		       (unsigned long long)f->from_ns, (unsigned long long)f->to_ns);
 		n += span_dims(q, sql + n, n < size ? size - n : 0);
 		n += query_trace_where(f, QUERY_TRACE_ONLY, sql + n, n < size ? size - n : 0);
 	} else {
 		n += bucket_col(q, "(t.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
-		APPEND(", %s, '', 1, t.error_count > 0, max(t.end_ns - t.start_ns, 0), t.input_tokens, t.output_tokens,"
-		       " 0, 0, t.cost_usd, NULL, max(t.end_ns - t.start_ns, 0), t.llm_calls, t.span_count FROM traces t"
+		APPEND(", %s, '', 1, t.error_count > 0, max(t.end_ns - t.start_ns, 0), 0, 0, 0, 0, 0, NULL,"
+		       " max(t.end_ns - t.start_ns, 0) FROM traces t"
 		       " WHERE t.span_count > 0",
 		       q->group == GROUP_SERVICE ? "t.service" : "''");
 		n += query_trace_where(f, QUERY_TIME | QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, n < size ? size - n : 0);
@@ -256,7 +260,7 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 	char sql[8192];
 	size_t n = 0, size = sizeof sql;
 	if (q->no_sketch)
-		APPEND("WITH r(b, k1, k2, n, e, ds, i, o, cr, cw, c, sk, d, l, sp) AS (");
+		APPEND("WITH r(b, k1, k2, n, e, ds, i, o, cr, cw, c, sk, d) AS (");
 	if (rollup_can(q->src, q->f)) {
 		int64_t seg[5][3];
 		int64_t from = (int64_t)(q->f->from_ns / 1000000000u), to = (int64_t)(q->f->to_ns / 1000000000u);
@@ -272,8 +276,8 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 		n += raw_select(q, sql + n, size - n);
 	}
 	if (q->no_sketch)
-		APPEND(") SELECT b, k1, k2, sum(n), sum(e), sum(ds), sum(i), sum(o), sum(cr), sum(cw), total(c), NULL, NULL,"
-		       " sum(l), sum(sp) FROM r GROUP BY 1, 2, 3");
+		APPEND(") SELECT b, k1, k2, sum(n), sum(e), sum(ds), sum(i), sum(o), sum(cr), sum(cw), total(c), NULL, NULL"
+		       " FROM r GROUP BY 1, 2, 3");
 	APPEND(" ORDER BY 1, 2, 3");
 	if (n >= size)
 		return ERR_STORE;
@@ -294,16 +298,14 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 
 static int agg_add_row(struct agg *a, sqlite3_stmt *r)
 {
-	a->count += sqlite3_column_int64(r, C_COUNT);
-	a->errors += sqlite3_column_int64(r, C_ERRORS);
-	a->dur_sum += sqlite3_column_int64(r, C_DUR_SUM);
-	a->input_tokens += sqlite3_column_int64(r, C_IN);
-	a->output_tokens += sqlite3_column_int64(r, C_OUT);
-	a->cache_read += sqlite3_column_int64(r, C_CACHE_R);
-	a->cache_write += sqlite3_column_int64(r, C_CACHE_W);
-	a->cost += sqlite3_column_double(r, C_COST);
-	a->llm_calls += sqlite3_column_int64(r, C_LLM);
-	a->spans += sqlite3_column_int64(r, C_SPANS);
+	a->t.count += sqlite3_column_int64(r, C_COUNT);
+	a->t.errors += sqlite3_column_int64(r, C_ERRORS);
+	a->t.dur_sum += sqlite3_column_int64(r, C_DUR_SUM);
+	a->t.input_tokens += sqlite3_column_int64(r, C_IN);
+	a->t.output_tokens += sqlite3_column_int64(r, C_OUT);
+	a->t.cache_read += sqlite3_column_int64(r, C_CACHE_R);
+	a->t.cache_write += sqlite3_column_int64(r, C_CACHE_W);
+	a->t.cost += sqlite3_column_double(r, C_COST);
 	if (sqlite3_column_type(r, C_SKETCH) == SQLITE_NULL) {
 		if (sqlite3_column_type(r, C_DUR) != SQLITE_NULL)   /* a raw row */
 			sketch_add(&a->sk, (double)sqlite3_column_int64(r, C_DUR), 1);
@@ -325,7 +327,7 @@ static struct agg *agg_new(void)
 
 static void agg_reset(struct agg *a)
 {
-	memset(a, 0, offsetof(struct agg, sk));
+	memset(&a->t, 0, sizeof a->t);
 	sketch_clear(&a->sk);
 }
 
@@ -336,7 +338,7 @@ static int add_all(void *ctx, sqlite3_stmt *r)
 
 static cJSON *percentiles(const struct agg *a)
 {
-	if (a->count <= 0)
+	if (a->t.count <= 0)
 		return cJSON_CreateNull();
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "p50", sketch_quantile(&a->sk, 0.50) / 1e6);
@@ -368,19 +370,19 @@ static int summary_period(sqlite3 *db, const struct trace_filter *f, struct agg 
 	if (rc)
 		return rc;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "traces", (double)tr->count);
-	cJSON_AddNumberToObject(o, "spans", (double)sp->count);
-	cJSON_AddNumberToObject(o, "errors", (double)tr->errors);
-	cJSON_AddNumberToObject(o, "error_rate", ratio(tr->errors, tr->count));
-	cJSON_AddNumberToObject(o, "error_spans", (double)sp->errors);
-	cJSON_AddNumberToObject(o, "llm_calls", (double)llm->count);
+	cJSON_AddNumberToObject(o, "traces", (double)tr->t.count);
+	cJSON_AddNumberToObject(o, "spans", (double)sp->t.count);
+	cJSON_AddNumberToObject(o, "errors", (double)tr->t.errors);
+	cJSON_AddNumberToObject(o, "error_rate", ratio(tr->t.errors, tr->t.count));
+	cJSON_AddNumberToObject(o, "error_spans", (double)sp->t.errors);
+	cJSON_AddNumberToObject(o, "llm_calls", (double)llm->t.count);
 	cJSON_AddItemToObject(o, "trace_latency_ms", percentiles(tr));
 	cJSON_AddItemToObject(o, "llm_latency_ms", percentiles(llm));
-	cJSON_AddNumberToObject(o, "input_tokens", (double)sp->input_tokens);
-	cJSON_AddNumberToObject(o, "output_tokens", (double)sp->output_tokens);
-	cJSON_AddNumberToObject(o, "cache_read_tokens", (double)sp->cache_read);
-	cJSON_AddNumberToObject(o, "cache_write_tokens", (double)sp->cache_write);
-	cJSON_AddNumberToObject(o, "cost_usd", sp->cost);
+	cJSON_AddNumberToObject(o, "input_tokens", (double)sp->t.input_tokens);
+	cJSON_AddNumberToObject(o, "output_tokens", (double)sp->t.output_tokens);
+	cJSON_AddNumberToObject(o, "cache_read_tokens", (double)sp->t.cache_read);
+	cJSON_AddNumberToObject(o, "cache_write_tokens", (double)sp->t.cache_write);
+	cJSON_AddNumberToObject(o, "cost_usd", sp->t.cost);
 	*out = o;
 	return ERR_OK;
 }
@@ -425,7 +427,7 @@ int metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
  * finished group becomes an item. */
 struct item {
 	char key1[256], key2[128];
-	struct agg a;   /* the sketch is reduced to the percentiles below */
+	struct totals t;   /* the sketch is reduced to the percentiles below */
 	double p50, p95, p99;
 };
 
@@ -450,7 +452,7 @@ static void grouper_close(struct grouper *g)
 	struct item *it = &g->items[g->n++];
 	memcpy(it->key1, g->key1, sizeof it->key1);
 	memcpy(it->key2, g->key2, sizeof it->key2);
-	memcpy(&it->a, g->cur, offsetof(struct agg, sk));
+	it->t = g->cur->t;
 	it->p50 = sketch_quantile(&g->cur->sk, 0.50) / 1e6;
 	it->p95 = sketch_quantile(&g->cur->sk, 0.95) / 1e6;
 	it->p99 = sketch_quantile(&g->cur->sk, 0.99) / 1e6;
@@ -502,8 +504,8 @@ static cJSON *item_latency(const struct item *it)
 static int by_calls(const void *x, const void *y)
 {
 	const struct item *a = x, *b = y;
-	if (a->a.count != b->a.count)
-		return a->a.count < b->a.count ? 1 : -1;
+	if (a->t.count != b->t.count)
+		return a->t.count < b->t.count ? 1 : -1;
 	return strcmp(a->key1, b->key1);
 }
 
@@ -526,14 +528,14 @@ int metrics_models(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 			cJSON_AddStringToObject(m, "provider", it->key2);
 		else
 			cJSON_AddNullToObject(m, "provider");
-		cJSON_AddNumberToObject(m, "calls", (double)it->a.count);
-		cJSON_AddNumberToObject(m, "errors", (double)it->a.errors);
-		cJSON_AddNumberToObject(m, "error_rate", ratio(it->a.errors, it->a.count));
-		cJSON_AddNumberToObject(m, "input_tokens", (double)it->a.input_tokens);
-		cJSON_AddNumberToObject(m, "output_tokens", (double)it->a.output_tokens);
-		cJSON_AddNumberToObject(m, "cache_read_tokens", (double)it->a.cache_read);
-		cJSON_AddNumberToObject(m, "cache_write_tokens", (double)it->a.cache_write);
-		cJSON_AddNumberToObject(m, "cost_usd", it->a.cost);
+		cJSON_AddNumberToObject(m, "calls", (double)it->t.count);
+		cJSON_AddNumberToObject(m, "errors", (double)it->t.errors);
+		cJSON_AddNumberToObject(m, "error_rate", ratio(it->t.errors, it->t.count));
+		cJSON_AddNumberToObject(m, "input_tokens", (double)it->t.input_tokens);
+		cJSON_AddNumberToObject(m, "output_tokens", (double)it->t.output_tokens);
+		cJSON_AddNumberToObject(m, "cache_read_tokens", (double)it->t.cache_read);
+		cJSON_AddNumberToObject(m, "cache_write_tokens", (double)it->t.cache_write);
+		cJSON_AddNumberToObject(m, "cost_usd", it->t.cost);
 		cJSON_AddItemToObject(m, "latency_ms", item_latency(it));
 		cJSON_AddItemToArray(items, m);
 	}
@@ -553,9 +555,9 @@ static int slowest_first(const void *x, const void *y)
 static int failing_first(const void *x, const void *y)
 {
 	const struct item *a = x, *b = y;
-	if (a->a.errors != b->a.errors)
-		return a->a.errors < b->a.errors ? 1 : -1;
-	double ra = ratio(a->a.errors, a->a.count), rb = ratio(b->a.errors, b->a.count);
+	if (a->t.errors != b->t.errors)
+		return a->t.errors < b->t.errors ? 1 : -1;
+	double ra = ratio(a->t.errors, a->t.count), rb = ratio(b->t.errors, b->t.count);
 	if (ra != rb)
 		return ra < rb ? 1 : -1;
 	return slowest_first(x, y);
@@ -577,10 +579,10 @@ int metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors,
 		cJSON *m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "name", it->key1);
 		cJSON_AddStringToObject(m, "type", span_type_name(atoi(it->key2)));
-		cJSON_AddNumberToObject(m, "count", (double)it->a.count);
-		cJSON_AddNumberToObject(m, "errors", (double)it->a.errors);
-		cJSON_AddNumberToObject(m, "error_rate", ratio(it->a.errors, it->a.count));
-		cJSON_AddNumberToObject(m, "avg_ms", it->a.count ? (double)it->a.dur_sum / (double)it->a.count / 1e6 : 0);
+		cJSON_AddNumberToObject(m, "count", (double)it->t.count);
+		cJSON_AddNumberToObject(m, "errors", (double)it->t.errors);
+		cJSON_AddNumberToObject(m, "error_rate", ratio(it->t.errors, it->t.count));
+		cJSON_AddNumberToObject(m, "avg_ms", it->t.count ? (double)it->t.dur_sum / (double)it->t.count / 1e6 : 0);
 		cJSON_AddItemToObject(m, "latency_ms", item_latency(it));
 		cJSON_AddItemToArray(items, m);
 	}
@@ -606,27 +608,30 @@ struct series {
 	int64_t bucket;                          /* bucket being accumulated, -1 = none */
 };
 
-static double metric_value(enum metric m, const struct agg *a)
+/* The value of an additive metric (counts, tokens, cost) for t. */
+static double metric_total(enum metric m, const struct totals *t)
 {
 	switch (m) {
-	case METRIC_TRACES:
-	case METRIC_SPANS:
-		return (double)a->count;
 	case METRIC_ERRORS:
-		return (double)a->errors;
-	case METRIC_LATENCY_P50:
-		return a->count ? sketch_quantile(&a->sk, 0.50) / 1e6 : NAN;
-	case METRIC_LATENCY_P95:
-		return a->count ? sketch_quantile(&a->sk, 0.95) / 1e6 : NAN;
-	case METRIC_LATENCY_P99:
-		return a->count ? sketch_quantile(&a->sk, 0.99) / 1e6 : NAN;
+		return (double)t->errors;
 	case METRIC_INPUT_TOKENS:
-		return (double)a->input_tokens;
+		return (double)t->input_tokens;
 	case METRIC_OUTPUT_TOKENS:
-		return (double)a->output_tokens;
-	default:
-		return a->cost;
+		return (double)t->output_tokens;
+	case METRIC_COST:
+		return t->cost;
+	default:   /* traces, spans */
+		return (double)t->count;
 	}
+}
+
+static double metric_value(enum metric m, const struct agg *a)
+{
+	static const double q[] = {[METRIC_LATENCY_P50] = 0.50, [METRIC_LATENCY_P95] = 0.95,
+	                           [METRIC_LATENCY_P99] = 0.99};
+	if (m < METRIC_LATENCY_P50 || m > METRIC_LATENCY_P99)
+		return metric_total(m, &a->t);
+	return a->t.count ? sketch_quantile(&a->sk, q[m]) / 1e6 : NAN;
 }
 
 /* Display key of a row for the series' grouping. */
@@ -646,7 +651,7 @@ static void series_flush(struct series *s)
 		return;
 	size_t bi = (size_t)((s->bucket - s->from_s) / s->width);
 	for (int i = 0; i <= s->nnamed; i++) {
-		if (bi < s->nbuckets && s->acc[i]->count)
+		if (bi < s->nbuckets && s->acc[i]->t.count)
 			s->values[i][bi] = metric_value(s->metric, s->acc[i]);
 		agg_reset(s->acc[i]);
 	}
@@ -691,7 +696,7 @@ static int pick_series(sqlite3 *db, const struct rows *q, struct series *s)
 	for (size_t i = 0; !rc && i < g.n && s->nnamed < METRICS_MAX_SERIES; i++) {
 		size_t best = i;
 		for (size_t k = i + 1; k < g.n; k++)
-			if (metric_value(weight, &g.items[k].a) > metric_value(weight, &g.items[best].a))
+			if (metric_total(weight, &g.items[k].t) > metric_total(weight, &g.items[best].t))
 				best = k;
 		struct item tmp = g.items[i];
 		g.items[i] = g.items[best];

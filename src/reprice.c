@@ -179,7 +179,7 @@ static int move_rollup_cost(void *ctx, sqlite3 *db, const struct reprice_span *s
 	(void)db;
 	struct rollup_span_dims d = {.project = s->project, .service = s->service, .name = s->name,
 	                             .model = s->model, .provider = s->provider};
-	return rollup_cost_move(ctx, &d, s->type, s->start_ns, s->trace, s->new_cost - s->old_cost);
+	return rollup_cost_move(ctx, &d, s->type, s->start_ns, s->new_cost - s->old_cost);
 }
 
 int reprice_main(int argc, char **argv)

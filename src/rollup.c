@@ -22,7 +22,7 @@ struct obs {
 
 struct entry {
 	int64_t key[KEY_LEN];
-	int64_t count, errors, spans, llm_calls, dur_sum, dur_min, dur_max;
+	int64_t count, errors, dur_sum, dur_min, dur_max;
 	int64_t input_tokens, output_tokens, cache_read, cache_write;
 	double cost;
 	struct obs *obs;
@@ -45,13 +45,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                " cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,"
 	                " cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,"
 	                " cost_usd = cost_usd + excluded.cost_usd, sketch = tl_sketch_merge(sketch, excluded.sketch)",
-	[ST_TRACE_PUT] = "INSERT INTO trace_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	[ST_TRACE_PUT] = "INSERT INTO trace_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
 	                 " ON CONFLICT (level, bucket, project, service, error) DO UPDATE SET"
-	                 " count = count + excluded.count, spans = spans + excluded.spans,"
-	                 " llm_calls = llm_calls + excluded.llm_calls, duration_sum = duration_sum + excluded.duration_sum,"
-	                 " input_tokens = input_tokens + excluded.input_tokens,"
-	                 " output_tokens = output_tokens + excluded.output_tokens,"
-	                 " cost_usd = cost_usd + excluded.cost_usd, sketch = tl_sketch_merge(sketch, excluded.sketch)",
+	                 " count = count + excluded.count, duration_sum = duration_sum + excluded.duration_sum,"
+	                 " sketch = tl_sketch_merge(sketch, excluded.sketch)",
 	[ST_TRACE_DEL] = "DELETE FROM trace_rollups WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
 	                 " AND error = ?5 AND count <= 0",
 };
@@ -244,12 +241,7 @@ void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t servic
 		                        t->error_count > 0, 0, 0, 0};
 		struct entry *e = entry_for(r, key);
 		e->count += sign;
-		e->spans += sign * t->span_count;
-		e->llm_calls += sign * t->llm_calls;
 		e->dur_sum += sign * dur;
-		e->input_tokens += sign * t->input_tokens;
-		e->output_tokens += sign * t->output_tokens;
-		e->cost += sign * t->cost_usd;
 		observe(e, (double)dur, sign);
 	}
 }
@@ -299,11 +291,9 @@ static int flush_trace(struct rollup *r, struct entry *e, char *err, size_t errl
 	if (e->count == 0 && e->nobs == 0)
 		return ERR_OK;
 	bind_key(put, e->key, 5);
-	const int64_t v[] = {e->count, e->spans, e->llm_calls, e->dur_sum, e->input_tokens, e->output_tokens};
-	for (int i = 0; i < 6; i++)
-		sqlite3_bind_int64(put, 6 + i, v[i]);
-	sqlite3_bind_double(put, 12, e->cost);
-	bind_sketch(r, put, 13, e);
+	sqlite3_bind_int64(put, 6, e->count);
+	sqlite3_bind_int64(put, 7, e->dur_sum);
+	bind_sketch(r, put, 8, e);
 	int rc = finish(r, put, err, errlen);
 	if (!rc && e->count < 0) {   /* traces moved out: the row may be empty now */
 		bind_key(r->st[ST_TRACE_DEL], e->key, 5);
@@ -350,7 +340,7 @@ void rollup_discard(struct rollup *r)
 }
 
 struct rollup_coster {
-	sqlite3_stmt *span, *trace;
+	sqlite3_stmt *span;
 };
 
 struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen)
@@ -360,11 +350,7 @@ struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen)
 		abort();
 	if (sqlite3_prepare_v2(db, "UPDATE span_rollups SET cost_usd = cost_usd + ?1 WHERE level = ?2 AND bucket = ?3"
 	                           " AND project = ?4 AND service = ?5 AND name = ?6 AND type = ?7 AND model = ?8"
-	                           " AND provider = ?9", -1, &c->span, NULL) ||
-	    sqlite3_prepare_v2(db, "UPDATE trace_rollups SET cost_usd = cost_usd + ?1 WHERE level = ?2 AND"
-	                           " (bucket, project, service, error) = (SELECT t.start_ns / 1000000000 / ?3 * ?3,"
-	                           " t.project, (SELECT id FROM strings WHERE value = t.service), t.error_count > 0"
-	                           " FROM traces t WHERE t.key = ?4)", -1, &c->trace, NULL)) {
+	                           " AND provider = ?9", -1, &c->span, NULL)) {
 		err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
 		rollup_coster_free(c);
 		return NULL;
@@ -377,19 +363,11 @@ void rollup_coster_free(struct rollup_coster *c)
 	if (!c)
 		return;
 	sqlite3_finalize(c->span);
-	sqlite3_finalize(c->trace);
 	free(c);
 }
 
-static int step_reset(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
-}
-
 int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
-                     int64_t trace, double delta)
+                     double delta)
 {
 	for (int level = 0; level < ROLLUP_LEVELS; level++) {
 		const int64_t key[] = {level, bucket_of(start_ns, level), d->project, d->service, d->name, type,
@@ -397,11 +375,9 @@ int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, 
 		sqlite3_bind_double(c->span, 1, delta);
 		for (int i = 0; i < 8; i++)
 			sqlite3_bind_int64(c->span, i + 2, key[i]);
-		sqlite3_bind_double(c->trace, 1, delta);
-		sqlite3_bind_int(c->trace, 2, level);
-		sqlite3_bind_int64(c->trace, 3, rollup_level_seconds(level));
-		sqlite3_bind_int64(c->trace, 4, trace);
-		if (step_reset(c->span) || step_reset(c->trace))
+		int rc = sqlite3_step(c->span);
+		sqlite3_reset(c->span);
+		if (rc != SQLITE_DONE)
 			return ERR_STORE;
 	}
 	return ERR_OK;
@@ -457,9 +433,8 @@ static const char rebuild_sql[] =
 	" FROM spans s, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;"
 	"INSERT OR IGNORE INTO strings (value) SELECT DISTINCT service FROM traces;"
 	"INSERT INTO trace_rollups SELECT l.level, tl_bucket(t.start_ns, l.level), t.project,"
-	" (SELECT id FROM strings WHERE value = t.service), t.error_count > 0, count(*), sum(t.span_count),"
-	" sum(t.llm_calls), sum(max(t.end_ns - t.start_ns, 0)), sum(t.input_tokens), sum(t.output_tokens),"
-	" total(t.cost_usd), tl_sketch(max(t.end_ns - t.start_ns, 0))"
+	" (SELECT id FROM strings WHERE value = t.service), t.error_count > 0, count(*),"
+	" sum(max(t.end_ns - t.start_ns, 0)), tl_sketch(max(t.end_ns - t.start_ns, 0))"
 	" FROM traces t, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE t.span_count > 0"
 	" GROUP BY 1, 2, 3, 4, 5;";
 

@@ -48,10 +48,10 @@ struct rollup_coster;
 struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen);
 void rollup_coster_free(struct rollup_coster *c);
 /* Adds delta USD to the rollup rows that hold the span (dims d, type,
- * start_ns) and its trace (traces.key trace), at every level, inside the
- * caller's transaction. Returns 0 or ERR_STORE. */
+ * start_ns) at every level, inside the caller's transaction. (Trace rollups
+ * keep no cost.) Returns 0 or ERR_STORE. */
 int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
-                     int64_t trace, double delta);
+                     double delta);
 
 /* Recomputes both rollup tables from the spans and traces tables, inside
  * the caller's transaction (migration backfill, reprice). Returns 0 or
