@@ -132,18 +132,26 @@ int api_opt_param(struct mg_connection *c, const char *name, char *buf, size_t l
 	return 0;
 }
 
-int api_limit_param(struct mg_connection *c, int *limit)
+int api_int_param(struct mg_connection *c, const char *name, long long min, long long max, long long dflt,
+                  long long *out)
 {
 	char buf[32];
-	long long v;
-	int r = http_query_param(c, "limit", buf, sizeof buf);
-	*limit = API_LIMIT_DEFAULT;
+	int r = http_query_param(c, name, buf, sizeof buf);
+	*out = dflt;
 	if (r == 0)
 		return 0;
-	if (r < 0 || api_parse_int(buf, 1, API_LIMIT_MAX, &v)) {
-		http_send_error(c, 400, "limit: expected an integer from 1 to %d", API_LIMIT_MAX);
+	if (r < 0 || api_parse_int(buf, min, max, out)) {
+		http_send_error(c, 400, "%s: expected an integer from %lld to %lld", name, min, max);
 		return -1;
 	}
+	return 0;
+}
+
+int api_limit_param(struct mg_connection *c, int *limit)
+{
+	long long v;
+	if (api_int_param(c, "limit", 1, API_LIMIT_MAX, API_LIMIT_DEFAULT, &v))
+		return -1;
 	*limit = (int)v;
 	return 0;
 }
@@ -302,26 +310,34 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 	uint8_t id[16];
 	char format[16];
 	const char *fmt;
+	long long limit;
+	struct span_page page;
 	sqlite3 *db = api_reader(c, app);
-	if (!db || path_id(c, tail, id, 16, "trace_id") || api_opt_param(c, "format", format, sizeof format, &fmt))
+	if (!db || path_id(c, tail, id, 16, "trace_id") || api_opt_param(c, "format", format, sizeof format, &fmt) ||
+	    api_int_param(c, "offset", 0, INT64_MAX, 0, &page.offset) ||
+	    api_int_param(c, "limit", 1, QUERY_TRACE_MAX_SPANS, QUERY_TRACE_MAX_SPANS, &limit))
 		return;
+	page.limit = (int)limit;
 	if (fmt && strcmp(fmt, "otlp") && strcmp(fmt, "json")) {
 		http_send_error(c, 400, "format: expected 'json' or 'otlp'");
 		return;
 	}
 	if (fmt && !strcmp(fmt, "otlp")) {
-		char *json = NULL;
+		char *json = NULL, next[64] = "";
 		size_t len = 0;
-		int rc = query_trace_otlp(db, id, &json, &len);
+		long long next_offset;
+		int rc = query_trace_otlp(db, id, page, &json, &len, &next_offset);
+		if (next_offset >= 0)
+			snprintf(next, sizeof next, "X-Next-Offset: %lld\r\n", next_offset);
 		if (rc == ERR_OK)
-			http_send(c, 200, "application/json", json, len, "");
+			http_send(c, 200, "application/json", json, len, next);
 		else
 			reply(c, rc, NULL, "trace");
 		free(json);
 		return;
 	}
 	cJSON *o = NULL;
-	int rc = query_trace(db, id, &o);
+	int rc = query_trace(db, id, page, &o);
 	reply(c, rc, o, "trace");
 }
 

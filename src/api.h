@@ -73,6 +73,10 @@ int api_parse_time(const char *s, uint64_t *ns);
  * after sending 503 if the store cannot be opened. */
 sqlite3 *api_reader(struct mg_connection *c, struct app *app);
 /* Storage for the string parameters a trace_filter points to. */
+/* Reads optional integer parameter name within [min, max] into *out
+ * (dflt when absent). Returns 0, or -1 after sending 400 naming it. */
+int api_int_param(struct mg_connection *c, const char *name, long long min, long long max, long long dflt,
+                  long long *out);
 /* Parses ?limit= (1..API_LIMIT_MAX, default API_LIMIT_DEFAULT). Returns 0,
  * or -1 after sending 400. */
 int api_limit_param(struct mg_connection *c, int *limit);

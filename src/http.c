@@ -121,7 +121,8 @@ void http_discard_body(struct mg_connection *c, size_t max)
 		mg_disable_keep_alive(c);
 }
 
-int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len, char *err, size_t errlen)
+int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
+                   size_t errlen)
 {
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	size_t cap = ri->content_length > 0 ? (size_t)ri->content_length : 64 * 1024, used = 0;
@@ -129,6 +130,11 @@ int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len
 		http_discard_body(c, 2 * max);
 		return err_set(err, errlen, ERR_TOO_LARGE, "body of %lld bytes exceeds %zu MiB", ri->content_length,
 		               max >> 20);
+	}
+	int rc = reqmem_take(m, cap, err, errlen);
+	if (rc) {
+		mg_disable_keep_alive(c); /* the body stays unread */
+		return rc;
 	}
 	char *buf = malloc(cap + 1);
 	if (!buf)
@@ -140,7 +146,13 @@ int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len
 				http_discard_body(c, max);
 				return err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %zu MiB", max >> 20);
 			}
-			cap = cap * 2 > max ? max : cap * 2;
+			size_t grown_cap = cap * 2 > max ? max : cap * 2;
+			if ((rc = reqmem_take(m, grown_cap - cap, err, errlen))) {
+				free(buf);
+				mg_disable_keep_alive(c);
+				return rc;
+			}
+			cap = grown_cap;
 			char *grown = realloc(buf, cap + 1);
 			if (!grown)
 				abort();

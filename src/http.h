@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include "app.h"
+#include "reqmem.h"
 
 struct http_server;
 
@@ -25,9 +26,12 @@ void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Reads the whole request body (sized or chunked) into a malloc'd buffer
- * (*body, caller frees; NUL-terminated past *len). Returns ERR_OK, or
- * ERR_TOO_LARGE past max bytes, ERR_BAD_INPUT if the client went away. */
-int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len, char *err, size_t errlen);
+ * (*body, caller frees; NUL-terminated past *len), taking its memory from
+ * m first (reqmem.h; NULL: unbounded). Returns ERR_OK, or ERR_TOO_LARGE
+ * past max bytes, ERR_BUSY / ERR_TOO_LARGE from the budget (the connection
+ * then closes after the reply), ERR_BAD_INPUT if the client went away. */
+int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
+                   size_t errlen);
 
 /* Reads and drops up to max bytes of the request body so an early error
  * reply reaches the client; past max the connection is closed after it. */

@@ -8,8 +8,10 @@
 #include <strings.h>
 #include <zlib.h>
 #include "err.h"
+#include "jsonscan.h"
 #include "native.h"
 #include "otlp_json.h"
+#include "pbcheck.h"
 
 /* While a request body is parsed, cJSON allocates from a per-request arena
  * (thousands of small nodes: malloc and free were a fifth of the JSON
@@ -49,8 +51,8 @@ int ingest_content_type(const char *ct)
 }
 
 /* Inflates into an arena buffer of at most SPAN_MAX_BODY bytes. */
-static int inflate_body(const void *in, size_t len, int gzip, struct arena *a, void **out, size_t *outlen,
-                        char *err, size_t errlen)
+static int inflate_body(const void *in, size_t len, int gzip, struct arena *a, struct reqmem *m, void **out,
+                        size_t *outlen, char *err, size_t errlen)
 {
 	z_stream zs;
 	memset(&zs, 0, sizeof zs);
@@ -59,8 +61,10 @@ static int inflate_body(const void *in, size_t len, int gzip, struct arena *a, v
 	size_t cap = len * 4 < (1u << 16) ? (1u << 16) : len * 4, used = 0;
 	if (cap > SPAN_MAX_BODY)
 		cap = SPAN_MAX_BODY;
+	int rc = reqmem_take(m, cap, err, errlen), zrc = Z_OK;
+	if (rc)
+		return rc;
 	unsigned char *buf = malloc(cap);
-	int rc = ERR_OK, zrc = Z_OK;
 	if (!buf)
 		abort();
 	zs.next_in = (unsigned char *)in;
@@ -72,7 +76,11 @@ static int inflate_body(const void *in, size_t len, int gzip, struct arena *a, v
 				             SPAN_MAX_BODY >> 20);
 				goto out;
 			}
-			cap = cap * 2 > SPAN_MAX_BODY ? SPAN_MAX_BODY : cap * 2;
+			size_t grown_cap = cap * 2 > SPAN_MAX_BODY ? SPAN_MAX_BODY : cap * 2;
+			/* the buffer, then its copy in the arena */
+			if ((rc = reqmem_take(m, 2 * (grown_cap - cap), err, errlen)))
+				goto out;
+			cap = grown_cap;
 			unsigned char *grown = realloc(buf, cap);
 			if (!grown)
 				abort();
@@ -99,8 +107,17 @@ out:
 	return rc;
 }
 
-static int decode_protobuf(const void *body, size_t len, struct span_batch *b, char *err, size_t errlen)
+/* protobuf-c copies strings and builds a struct per message: about twice
+ * the wire size. */
+static int decode_protobuf(const void *body, size_t len, struct span_batch *b, struct reqmem *m, char *err,
+                           size_t errlen)
 {
+	char why[400];
+	int rc = reqmem_take(m, 2 * len, err, errlen);
+	if (rc)
+		return rc;
+	if (pbcheck(&tl__export_trace_service_request__descriptor, body, len, why, sizeof why))
+		return err_set(err, errlen, ERR_BAD_INPUT, "invalid protobuf: %s", why);
 	ProtobufCAllocator pa;
 	arena_protobuf_allocator(b->arena, &pa);
 	Tl__ExportTraceServiceRequest *req = tl__export_trace_service_request__unpack(&pa, len, body);
@@ -154,14 +171,30 @@ static int decode_json_root(enum ingest_route route, const cJSON *root, struct s
 	return rc;
 }
 
-static int decode_json(enum ingest_route route, const char *body, size_t len, struct span_batch *b, char *err,
-                       size_t errlen)
+/* What the cJSON tree of a body costs: a node per value, a copy of its
+ * strings, and the decoded spans' copy of them again. */
+#define JSON_NODE_BYTES 64
+#define JSON_MAX_VALUES ((REQMEM_BUDGET / 2) / JSON_NODE_BYTES)
+
+static int decode_json(enum ingest_route route, const char *body, size_t len, struct span_batch *b,
+                       struct reqmem *m, char *err, size_t errlen)
 {
+	struct json_shape shape;
+	int rc = json_scan(body, len, JSON_MAX_VALUES, &shape, err, errlen);
+	if (rc)
+		return rc;
+	/* a wrong root is refused before a tree is built for it */
+	if (shape.root && strchr("[{\"-0123456789tfn", shape.root) &&
+	    !(shape.root == '{' || (shape.root == '[' && route != INGEST_OTLP)))
+		return err_set(err, errlen, ERR_BAD_INPUT, "top level: expected a JSON object%s",
+		               route == INGEST_OTLP ? " (an ExportTraceServiceRequest)" : " or an array of them");
+	if ((rc = reqmem_take(m, shape.values * JSON_NODE_BYTES + 2 * len, err, errlen)))
+		return rc;
 	const char *end = NULL;
 	struct arena *parse = arena_new();
 	json_arena = parse;
 	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	int rc = decode_json_root(route, root, b, err, errlen);
+	rc = decode_json_root(route, root, b, err, errlen);
 	if (!root) {
 		size_t at = end && end >= body ? (size_t)(end - body) : 0;
 		rc = err_set(err, errlen, ERR_BAD_INPUT, "invalid JSON at byte %zu%s", at, at >= len ? " (truncated?)" : "");
@@ -173,7 +206,7 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 }
 
 int ingest_decode(enum ingest_route route, int encoding, const char *content_encoding, const void *body,
-                  size_t len, struct span_batch *b, char *err, size_t errlen)
+                  size_t len, struct span_batch *b, struct reqmem *m, char *err, size_t errlen)
 {
 	void *inflated = NULL;
 	size_t inflated_len = 0;
@@ -186,7 +219,7 @@ int ingest_decode(enum ingest_route route, int encoding, const char *content_enc
 			return err_set(err, errlen, ERR_MEDIA_TYPE,
 			               "Content-Encoding '%.64s' not supported (use gzip, deflate or identity)",
 			               content_encoding);
-		if ((rc = inflate_body(body, len, gzip, b->arena, &inflated, &inflated_len, err, errlen)))
+		if ((rc = inflate_body(body, len, gzip, b->arena, m, &inflated, &inflated_len, err, errlen)))
 			return rc;
 		body = inflated;
 		len = inflated_len;
@@ -194,10 +227,10 @@ int ingest_decode(enum ingest_route route, int encoding, const char *content_enc
 	if (encoding == INGEST_PROTOBUF) {
 		if (route != INGEST_OTLP)
 			return err_set(err, errlen, ERR_MEDIA_TYPE, "this endpoint takes application/json");
-		return decode_protobuf(body, len, b, err, errlen);
+		return decode_protobuf(body, len, b, m, err, errlen);
 	}
 	if (encoding != INGEST_JSON)
 		return err_set(err, errlen, ERR_MEDIA_TYPE,
 		               "Content-Type must be application/x-protobuf or application/json");
-	return decode_json(route, body, len, b, err, errlen);
+	return decode_json(route, body, len, b, m, err, errlen);
 }

@@ -4,6 +4,7 @@
 #ifndef TL_INGEST_H
 #define TL_INGEST_H
 #include <stddef.h>
+#include "reqmem.h"
 #include "span.h"
 
 enum ingest_route {
@@ -24,12 +25,17 @@ void ingest_init(void);
 int ingest_content_type(const char *content_type);
 
 /* Decodes body[0..len) sent to route with the given encoding and
- * Content-Encoding (NULL/"identity", "gzip", "deflate") into b. Returns
- * ERR_OK (spans refused individually are counted in b->rejected), or
- * ERR_BAD_INPUT (undecodable), ERR_TOO_LARGE (over SPAN_MAX_BODY once
- * inflated), ERR_MEDIA_TYPE (encoding or content coding not taken here),
- * with err naming what is wrong. */
+ * Content-Encoding (NULL/"identity", "gzip", "deflate") into b, taking the
+ * memory it decodes with from m (reqmem.h; NULL: unbounded) before
+ * allocating it. JSON is scanned (jsonscan.h) and protobuf checked
+ * (pbcheck.h) before either is parsed. Returns ERR_OK (spans refused
+ * individually are counted in b->rejected), or ERR_BAD_INPUT
+ * (undecodable, too deep), ERR_TOO_LARGE (over SPAN_MAX_BODY once inflated,
+ * too many JSON values, more than the memory budget), ERR_BUSY (the budget
+ * is held by other requests), ERR_MEDIA_TYPE (encoding or content coding
+ * not taken here), with err naming what is wrong. */
 int ingest_decode(enum ingest_route route, int encoding, const char *content_encoding,
-                  const void *body, size_t len, struct span_batch *b, char *err, size_t errlen);
+                  const void *body, size_t len, struct span_batch *b, struct reqmem *m, char *err,
+                  size_t errlen);
 
 #endif

@@ -518,7 +518,8 @@ int metrics_models(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 		free(g.items);
 		return rc;
 	}
-	qsort(g.items, g.n, sizeof *g.items, by_calls);
+	if (g.n)
+		qsort(g.items, g.n, sizeof *g.items, by_calls);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	for (size_t i = 0; i < g.n; i++) {
 		const struct item *it = &g.items[i];
@@ -572,7 +573,8 @@ int metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors,
 		free(g.items);
 		return rc;
 	}
-	qsort(g.items, g.n, sizeof *g.items, by_errors ? failing_first : slowest_first);
+	if (g.n)
+		qsort(g.items, g.n, sizeof *g.items, by_errors ? failing_first : slowest_first);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	for (size_t i = 0; i < g.n && (int)i < limit; i++) {
 		const struct item *it = &g.items[i];

@@ -283,6 +283,23 @@ static int opt_num(struct nctx *c, struct fld f, double *out, int *has)
 	return 0;
 }
 
+/* Longer than a year is a unit mistake (seconds sent as ms) or hostile; it
+ * would also overflow the end time. */
+#define NATIVE_MAX_DURATION_MS (366.0 * 86400e3)
+
+/* duration_ms as nanoseconds. */
+static int opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has)
+{
+	double ms = 0;
+	int rc = opt_num(c, f, &ms, has);
+	if (rc || !*has)
+		return rc;
+	if (ms > NATIVE_MAX_DURATION_MS)
+		return fail(c, f.name, "must be at most %.0f (366 days in milliseconds)", NATIVE_MAX_DURATION_MS);
+	*out_ns = (uint64_t)(ms * 1e6);
+	return 0;
+}
+
 static int opt_count(struct nctx *c, struct fld f, int64_t *out, int *has)
 {
 	const cJSON *v = f.v;
@@ -1065,8 +1082,7 @@ static int neon_span(struct nctx *c, const cJSON *o, struct neon_parent *parent)
 		neon_resource(c, project);
 	}
 
-	uint64_t start, end;
-	double dur;
+	uint64_t start, end, dur_ns = 0;
 	int has_end, has_dur;
 	if ((rc = opt_time(c, F(o, "timestamp", "start_time"), &start, &has)))
 		return rc;
@@ -1075,10 +1091,10 @@ static int neon_span(struct nctx *c, const cJSON *o, struct neon_parent *parent)
 	if (!has)
 		start = parent->start;
 	if ((rc = opt_time(c, F(o, "end_time"), &end, &has_end)) ||
-	    (rc = opt_num(c, F(o, "duration_ms"), &dur, &has_dur)))
+	    (rc = opt_duration(c, F(o, "duration_ms"), &dur_ns, &has_dur)))
 		return rc;
 	if (!has_end)
-		end = has_dur ? start + (uint64_t)(dur * 1e6) : start;
+		end = has_dur ? start + dur_ns : start;
 
 	Tl__Span *sp = span_new(c, trace_id, span_id);
 	sp->name = arena_strdup(c->a, name);
@@ -1180,14 +1196,12 @@ static int neon_trace(struct nctx *c, const cJSON *o)
 	    (rc = neon_status(c, o, &code)) ||
 	    (rc = opt_str(c, F(o, "project_id"), SPAN_MAX_NAME, &project)))
 		return rc;
-	uint64_t start, end;
-	double dur;
+	uint64_t start, end, dur_ns = 0;
 	int has_start, has_end, has_dur;
 	if ((rc = opt_time(c, F(o, "start_time", "timestamp"), &start, &has_start)) ||
 	    (rc = opt_time(c, F(o, "end_time"), &end, &has_end)) ||
-	    (rc = opt_num(c, F(o, "duration_ms"), &dur, &has_dur)))
+	    (rc = opt_duration(c, F(o, "duration_ms"), &dur_ns, &has_dur)))
 		return rc;
-	uint64_t dur_ns = has_dur ? (uint64_t)(dur * 1e6) : 0;
 	spans = F(o, "spans").v;
 	if (spans && !cJSON_IsArray(spans))
 		return fail(c, "spans", "must be an array");

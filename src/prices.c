@@ -260,7 +260,7 @@ int prices_parse(struct prices *p, const char *name, const char *text, size_t le
 		else
 			push(p, &in->rows[i], in->line[i]);
 	}
-	if (!rc)
+	if (!rc && p->n)
 		qsort(p->rows, p->n, sizeof *p->rows, by_specificity);
 	prices_free(in);
 	return rc;

@@ -473,6 +473,17 @@ static const char *cost_source_name(int source)
 	return source == SPAN_COST_CLIENT ? "client" : source == SPAN_COST_TABLE ? "price_table" : "none";
 }
 
+/* A record the read path refuses is skipped, never fatal; the log says
+ * which, so the operator can find it. */
+static void log_unreadable(const void *trace_id, const void *span_id)
+{
+	char t[33], sp[17] = "?";
+	span_id_to_hex(trace_id, 16, t);
+	if (span_id)
+		span_id_to_hex(span_id, 8, sp);
+	fprintf(stderr, "tracelite: trace %s span %s: stored record unreadable, skipped\n", t, sp);
+}
+
 /* One span from a row of SPAN_COLS plus its stored record. */
 static cJSON *span_json(struct reader *r, sqlite3_stmt *st)
 {
@@ -509,7 +520,8 @@ static cJSON *span_json(struct reader *r, sqlite3_stmt *st)
 		cJSON_AddNumberToObject(o, "cost_usd", sqlite3_column_double(st, 17));
 	cJSON_AddStringToObject(o, "cost_source", cost_source_name(sqlite3_column_int(st, 22)));
 	if (!sp) {
-		cJSON_AddStringToObject(o, "error", "stored record unreadable");
+		log_unreadable(sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1));
+		cJSON_AddStringToObject(o, "error", "stored record unreadable (corrupt, or nested too deep to read safely)");
 		return o;
 	}
 	/* The text fields are not hot columns: derive them again from the record. */
@@ -578,7 +590,7 @@ int query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out)
 	return ERR_OK;
 }
 
-int query_trace(sqlite3 *db, const uint8_t trace_id[16], cJSON **out)
+int query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "SELECT " TRACE_COLS TRACE_FROM " WHERE t.trace_id = ?", -1, &st, NULL))
@@ -589,21 +601,30 @@ int query_trace(sqlite3 *db, const uint8_t trace_id[16], cJSON **out)
 		return ERR_NOT_FOUND;
 	}
 	cJSON *o = cJSON_CreateObject();
+	long long total = sqlite3_column_int64(st, 5);
 	cJSON_AddItemToObject(o, "trace", trace_json(st));
 	sqlite3_finalize(st);
 	struct reader r;
 	int rc = reader_open(&r, db);
-	if (!rc && sqlite3_prepare_v2(db, "SELECT " SPAN_COLS SPAN_FROM " WHERE s.trace = (SELECT key FROM traces WHERE trace_id = ?) ORDER BY s.start_ns, s.span_id",
+	if (!rc && sqlite3_prepare_v2(db, "SELECT " SPAN_COLS SPAN_FROM " WHERE s.trace = (SELECT key FROM traces WHERE trace_id = ?)"
+	                                  " ORDER BY s.start_ns, s.span_id LIMIT ? OFFSET ?",
 	                              -1, &st, NULL))
 		rc = ERR_STORE;
 	if (!rc) {
 		cJSON *spans = cJSON_AddArrayToObject(o, "spans");
 		sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, p.limit);
+		sqlite3_bind_int64(st, 3, p.offset);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			cJSON_AddItemToArray(spans, span_json(&r, st));
 		sqlite3_finalize(st);
 	}
 	reader_close(&r);
+	cJSON_AddNumberToObject(o, "spans_total", (double)total);
+	if (p.offset + p.limit < total)
+		cJSON_AddNumberToObject(o, "next_offset", (double)(p.offset + p.limit));
+	else
+		cJSON_AddNullToObject(o, "next_offset");
 	cJSON *scores = NULL;
 	if (!rc)
 		rc = query_scores(db, trace_id, 10000, &scores);
@@ -637,27 +658,32 @@ int query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
 	return rc;
 }
 
-int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], char **json, size_t *len)
+int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
+                     long long *next_offset)
 {
 	sqlite3_stmt *st;
 	struct reader r;
-	int rc = reader_open(&r, db), found = 0;
+	int rc = reader_open(&r, db), found = 0, rows = 0;
 	Tl__ExportTraceServiceRequest req;
 	tl__export_trace_service_request__init(&req);
-	if (!rc && sqlite3_prepare_v2(db, "SELECT resource, scope, chunk, chunk_index FROM spans"
+	if (!rc && sqlite3_prepare_v2(db, "SELECT resource, scope, chunk, chunk_index, span_id FROM spans"
 	                                  " WHERE trace = (SELECT key FROM traces WHERE trace_id = ?)"
-	                                  " ORDER BY resource, scope, start_ns, span_id", -1, &st, NULL))
+	                                  " ORDER BY resource, scope, start_ns, span_id LIMIT ? OFFSET ?", -1, &st, NULL))
 		rc = ERR_STORE;
 	if (!rc) {
 		Tl__ResourceSpans *rs = NULL;
 		Tl__ScopeSpans *ss = NULL;
 		int64_t cur_res = -1, cur_scope = -1;
 		sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		sqlite3_bind_int(st, 2, p.limit + 1); /* one more tells whether a next page exists */
+		sqlite3_bind_int64(st, 3, p.offset);
+		while (sqlite3_step(st) == SQLITE_ROW && ++rows <= p.limit) {
 			int64_t res = sqlite3_column_int64(st, 0), scope = sqlite3_column_int64(st, 1);
 			Tl__Span *sp = reader_span(&r, sqlite3_column_int64(st, 2), sqlite3_column_int(st, 3));
-			if (!sp)
+			if (!sp) {
+				log_unreadable(trace_id, sqlite3_column_blob(st, 4));
 				continue;
+			}
 			found = 1;
 			if (!rs || res != cur_res) {
 				const Tl__ResourceSpans *stored = reader_blob(&r, res, 1);
@@ -688,6 +714,7 @@ int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], char **json, size_
 	}
 	if (!rc && !found)
 		rc = ERR_NOT_FOUND;
+	*next_offset = rows > p.limit ? p.offset + p.limit : -1;
 	if (!rc)
 		*json = otlp_json_encode(&req, len);
 	reader_close(&r);

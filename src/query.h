@@ -43,11 +43,29 @@ int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
 int query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st);
 /* The trace-list item of the current row of such a statement. */
 cJSON *query_trace_item(sqlite3_stmt *st);
-/* {"trace":{...}, "spans":[...], "scores":[...]}; ERR_NOT_FOUND if unknown. */
-int query_trace(sqlite3 *db, const uint8_t trace_id[16], cJSON **out);
-/* The trace's spans as an OTLP/JSON ExportTraceServiceRequest, exactly as
- * received (malloc'd text, caller frees); ERR_NOT_FOUND if unknown. */
-int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], char **json, size_t *len);
+/* The most spans one trace answer holds: a 300k-span trace would otherwise
+ * build a 266 MB answer. Larger traces are read in pages. */
+#define QUERY_TRACE_MAX_SPANS 10000
+
+/* A page of a trace's spans: limit (1..QUERY_TRACE_MAX_SPANS) spans from
+ * offset, in the answer's order. */
+struct span_page {
+	long long offset;
+	int limit;
+};
+
+/* {"trace":{...}, "spans":[...], "spans_total", "next_offset" (null on the
+ * last page), "scores":[...]}; the spans of page p in start order. A span
+ * whose stored record does not read back is listed with an "error" and
+ * logged. ERR_NOT_FOUND if unknown. */
+int query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out);
+/* Page p of the trace's spans (ordered by resource, scope, start) as an
+ * OTLP/JSON ExportTraceServiceRequest, exactly as received (malloc'd text,
+ * caller frees); *next_offset is the next page's offset or -1 after the
+ * last. Unreadable records are left out and logged. ERR_NOT_FOUND if the
+ * page holds no readable span. */
+int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
+                     long long *next_offset);
 /* One span (the most recent with that id); ERR_NOT_FOUND if unknown. */
 int query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out);
 /* {"items":[scores]} of a trace (all traces when trace_id is NULL, newest

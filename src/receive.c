@@ -127,13 +127,15 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	}
 	char *body = NULL;
 	size_t len = 0;
-	int rc = http_read_body(c, SPAN_MAX_BODY, &body, &len, err, sizeof err);
+	struct reqmem mem = {0};
+	int rc = http_read_body(c, SPAN_MAX_BODY, &mem, &body, &len, err, sizeof err);
 	if (rc) {
 		reply_error(c, err_http_status(rc), protobuf, err);
+		reqmem_release(&mem);
 		return;
 	}
 	struct span_batch *b = span_batch_new(project);
-	rc = ingest_decode(route, enc, mg_get_header(c, "Content-Encoding"), body, len, b, err, sizeof err);
+	rc = ingest_decode(route, enc, mg_get_header(c, "Content-Encoding"), body, len, b, &mem, err, sizeof err);
 	free(body);
 	if (!rc && (b->nspans || b->nscores)) {
 		prices_apply(app->prices, b); /* here, not in the writer thread */
@@ -146,6 +148,7 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	else
 		reply_native_ok(c, b);
 	span_batch_free(b);
+	reqmem_release(&mem);
 }
 
 void receive_otlp(struct mg_connection *c, struct app *app, const char *tail)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
+#include "err.h"
+#include "pbcheck.h"
 
 #define CHUNK_MAX_SPANS 256
 #define CHUNK_MAX_RAW (1u << 20)
@@ -95,7 +97,20 @@ static int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
 	return -1;
 }
 
+/* The read path's one way to unpack a stored record: pbcheck first, so a
+ * record too deep for a worker's stack is refused instead of crashing it. */
+static void *unpack_checked(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a)
+{
+	char why[256];
+	if (pbcheck(d, data, len, why, sizeof why))
+		return NULL;
+	ProtobufCAllocator pa;
+	arena_protobuf_allocator(a, &pa);
+	return protobuf_c_message_unpack(d, &pa, len, data);
+}
+
 /* Interns a resource or scope blob by source pointer within the batch. */
+/* Returns the blob's index, or RECORD_NONE if it does not read back. */
 static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const void **keys,
                          size_t *cap, const void *key, const ProtobufCMessage *msg)
 {
@@ -108,6 +123,11 @@ static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const v
 	size_t len = protobuf_c_message_get_packed_size(msg);
 	uint8_t *data = arena_alloc(b->arena, len ? len : 1);
 	protobuf_c_message_pack(msg, data);
+	struct arena *scratch = arena_new();
+	int readable = unpack_checked(msg->descriptor, data, len, scratch) != NULL;
+	arena_free(scratch);
+	if (!readable)
+		return RECORD_NONE;
 	mbedtls_sha256_ret(data, len, bl->hash, 0);
 	bl->data = data;
 	bl->len = len;
@@ -115,7 +135,7 @@ static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const v
 	return (uint32_t)out->nblobs++;
 }
 
-static void pack_blobs(struct span_batch *b, struct record_batch *out)
+static int pack_blobs(struct span_batch *b, struct record_batch *out, char *err, size_t errlen)
 {
 	size_t cap = 2 * b->nspans;
 	const void **keys = arena_alloc(b->arena, (cap ? cap : 1) * sizeof *keys);
@@ -138,23 +158,53 @@ static void pack_blobs(struct span_batch *b, struct record_batch *out)
 		/* scope pointers are unique per ScopeSpans; NULL scopes share one key */
 		out->scope[i] = blob_add(b, out, keys, &cap, s->scope ? (const void *)s->scope : (const void *)&out->scope,
 		                         &ss.base);
+		if (out->resource[i] == RECORD_NONE || out->scope[i] == RECORD_NONE) {
+			char trace[33];
+			span_id_to_hex(s->trace_id, 16, trace);
+			return err_set(err, errlen, ERR_BAD_INPUT,
+			               "the resource or scope of trace %s cannot be stored: it does not read back", trace);
+		}
 	}
+	return ERR_OK;
 }
 
-static void compress_chunk(struct span_batch *b, struct record_batch *out, struct record_chunk *c,
-                           size_t **lens)
+/* Every record is read back before it is acknowledged: a span that packs
+ * to bytes the read path refuses (protobuf-c keeps unknown fields it
+ * cannot write back) would be stored and then lost. Names the first. */
+static int check_span(const struct span *s, const uint8_t *data, size_t len, struct arena *scratch, char *err,
+                      size_t errlen)
+{
+	if (record_span_unpack(data, len, scratch))
+		return ERR_OK;
+	char trace[33], span[17];
+	span_id_to_hex(s->trace_id, 16, trace);
+	span_id_to_hex(s->span_id, 8, span);
+	return err_set(err, errlen, ERR_BAD_INPUT, "span %s of trace %s cannot be stored: it does not read back",
+	               span, trace);
+}
+
+static int compress_chunk(struct span_batch *b, struct record_batch *out, struct record_chunk *c,
+                          size_t **lens, char *err, size_t errlen)
 {
 	size_t raw = 0;
 	for (size_t k = 0; k < c->count; k++)
 		raw += (*lens)[c->first + k] + 10;
 	uint8_t *buf = malloc(raw), *p = buf;
+	struct arena *scratch = arena_new();
+	int rc = ERR_OK;
 	if (!buf)
 		abort();
-	for (size_t k = 0; k < c->count; k++) {
-		const Tl__Span *sp = b->spans[out->order[c->first + k]].otlp;
+	for (size_t k = 0; k < c->count && !rc; k++) {
+		const struct span *s = &b->spans[out->order[c->first + k]];
 		size_t n = (*lens)[c->first + k];
 		p += varint_put(p, n);
-		p += tl__span__pack(sp, p);
+		p += tl__span__pack(s->otlp, p);
+		rc = check_span(s, p - n, n, scratch, err, errlen);
+	}
+	arena_free(scratch);
+	if (rc) {
+		free(buf);
+		return rc;
 	}
 	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
 	void *dst = arena_alloc(b->arena, bound);
@@ -165,9 +215,10 @@ static void compress_chunk(struct span_batch *b, struct record_batch *out, struc
 	c->data = dst;
 	c->len = z;
 	out->raw_bytes += used;
+	return ERR_OK;
 }
 
-void record_pack(struct span_batch *b, struct record_batch *out)
+int record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	size_t n = b->nspans;
@@ -188,9 +239,11 @@ void record_pack(struct span_batch *b, struct record_batch *out)
 			c->count++;
 			i++;
 		}
-		compress_chunk(b, out, c, &lens);
+		int rc = compress_chunk(b, out, c, &lens, err, errlen);
+		if (rc)
+			return rc;
 	}
-	pack_blobs(b, out);
+	return pack_blobs(b, out, err, errlen);
 }
 
 long record_chunk_split(const void *data, size_t len, struct arena *a,
@@ -225,21 +278,15 @@ long record_chunk_split(const void *data, size_t len, struct arena *a,
 
 Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a)
 {
-	ProtobufCAllocator pa;
-	arena_protobuf_allocator(a, &pa);
-	return tl__resource_spans__unpack(&pa, len, data);
+	return unpack_checked(&tl__resource_spans__descriptor, data, len, a);
 }
 
 Tl__ScopeSpans *record_scope_unpack(const void *data, size_t len, struct arena *a)
 {
-	ProtobufCAllocator pa;
-	arena_protobuf_allocator(a, &pa);
-	return tl__scope_spans__unpack(&pa, len, data);
+	return unpack_checked(&tl__scope_spans__descriptor, data, len, a);
 }
 
 Tl__Span *record_span_unpack(const uint8_t *data, size_t len, struct arena *a)
 {
-	ProtobufCAllocator pa;
-	arena_protobuf_allocator(a, &pa);
-	return tl__span__unpack(&pa, len, data);
+	return unpack_checked(&tl__span__descriptor, data, len, a);
 }

@@ -34,9 +34,12 @@ struct record_batch {
 	size_t raw_bytes;            /* packed span bytes before compression */
 };
 
-/* Packs and compresses every span of b into out (all memory in b->arena).
- * Runs in the submitting thread so compression scales with HTTP workers. */
-void record_pack(struct span_batch *b, struct record_batch *out);
+/* Packs and compresses every span of b into out (all memory in b->arena),
+ * reading every record back as the read path will (record_*_unpack) before
+ * anything is acknowledged. Runs in the submitting thread so compression
+ * scales with HTTP workers. Returns ERR_OK, or ERR_BAD_INPUT naming the
+ * first span whose record does not read back (nothing is stored). */
+int record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen);
 
 /* Decompresses chunk data and splits it into entries: *spans (arena array
  * of pointers into the arena) and *lens. Returns the entry count, or -1 if
@@ -44,10 +47,11 @@ void record_pack(struct span_batch *b, struct record_batch *out);
 long record_chunk_split(const void *data, size_t len, struct arena *a,
                         const uint8_t ***spans, size_t **lens);
 
-/* Unpacks a stored blob; returns NULL if corrupt. Allocations in a. */
+/* Unpacks a stored blob; returns NULL if corrupt or nested too deep to
+ * unpack safely on a worker's stack (pbcheck.h). Allocations in a. */
 Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a);
 Tl__ScopeSpans *record_scope_unpack(const void *data, size_t len, struct arena *a);
-/* Unpacks one chunk entry; returns NULL if corrupt. */
+/* Unpacks one chunk entry; returns NULL if corrupt or too deep (as above). */
 Tl__Span *record_span_unpack(const uint8_t *data, size_t len, struct arena *a);
 
 #endif

@@ -74,7 +74,12 @@ static long chunk_docs(int64_t id, const void *data, size_t len, struct arena *a
 	Tl__Span **spans = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *spans);
 	for (long i = 0; i < n; i++) {
 		Tl__Span *sp = record_span_unpack(raw[i], lens[i], a);
-		if (!sp || sp->trace_id.len != 16)
+		if (!sp) {
+			fprintf(stderr, "tracelite: search: chunk %lld entry %ld: stored record unreadable, not indexed\n",
+			        (long long)id, i);
+			continue;
+		}
+		if (sp->trace_id.len != 16)
 			continue;
 		struct doc *cur = nd ? &d[nd - 1] : NULL;
 		if (!cur || memcmp(cur->trace_id, sp->trace_id.data, 16)) {

@@ -146,22 +146,46 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 	return -1;
 }
 
-int sketch_decode_add(struct sketch *s, const void *data, size_t len)
+/* A stored count beyond this is corrupt (a trillion spans in one row);
+ * bounding each keeps every sum of them far from int64 overflow. */
+#define SKETCH_MAX_STORED_COUNT ((int64_t)1 << 40)
+
+static int stored_count(const uint8_t **p, const uint8_t *end, int64_t *out)
+{
+	uint64_t v;
+	if (get_varint(p, end, &v))
+		return -1;
+	*out = unzigzag(v);
+	return *out > SKETCH_MAX_STORED_COUNT || *out < -SKETCH_MAX_STORED_COUNT ? -1 : 0;
+}
+
+/* Reads an encoded sketch; adds it to s unless s is NULL (a dry run).
+ * Returns 0, or -1 if data is corrupt. */
+static int decode(const void *data, size_t len, struct sketch *s)
 {
 	const uint8_t *p = data, *end = p + len;
-	uint64_t zero, buckets, d, c;
-	if (get_varint(&p, end, &zero) || get_varint(&p, end, &buckets))
+	uint64_t buckets;
+	int64_t zero, d, c, idx = 0;
+	if (stored_count(&p, end, &zero) || get_varint(&p, end, &buckets) || buckets > SKETCH_BUCKETS)
 		return -1;
-	s->zero += unzigzag(zero);
-	s->total += unzigzag(zero);
-	int64_t idx = 0;
+	if (s) {
+		s->zero += zero;
+		s->total += zero;
+	}
 	for (uint64_t k = 0; k < buckets; k++) {
-		if (get_varint(&p, end, &d) || get_varint(&p, end, &c))
+		if (stored_count(&p, end, &d) || stored_count(&p, end, &c) || d < -SKETCH_BUCKETS || d > SKETCH_BUCKETS)
 			return -1;
-		idx += unzigzag(d);
+		idx += d;
 		if (idx < 0 || idx >= SKETCH_BUCKETS)
 			return -1;
-		bucket_add(s, (int)idx, unzigzag(c));
+		if (s)
+			bucket_add(s, (int)idx, c);
 	}
 	return p == end ? 0 : -1;
+}
+
+int sketch_decode_add(struct sketch *s, const void *data, size_t len)
+{
+	/* a corrupt blob adds nothing */
+	return decode(data, len, NULL) ? -1 : decode(data, len, s);
 }

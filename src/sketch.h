@@ -35,7 +35,8 @@ double sketch_quantile(const struct sketch *s, double q);
  * SKETCH_ENCODED_MAX bytes; returns the length. */
 size_t sketch_encode(const struct sketch *s, uint8_t *out);
 /* Adds the sketch encoded in data to s. Returns 0, or -1 if data is corrupt
- * (s is then partly updated). */
+ * (s is then unchanged): a stored count beyond 2^40 or a bucket out of
+ * range is corrupt. */
 int sketch_decode_add(struct sketch *s, const void *data, size_t len);
 
 #endif

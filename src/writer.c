@@ -606,7 +606,9 @@ int writer_submit(struct writer *w, struct span_batch *b, char *err, size_t errl
 	struct job j;
 	memset(&j, 0, sizeof j);
 	j.batch = b;
-	record_pack(b, &j.rec);
+	int rc = record_pack(b, &j.rec, err, errlen);
+	if (rc)
+		return rc;
 	j.bytes = arena_used(b->arena);
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {

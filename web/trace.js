@@ -101,7 +101,10 @@ export async function render({ main, match, signal, onCleanup }) {
 	let rows = visibleRows(roots, collapsed);
 	let selected = null;
 
-	const axis = h('div.wf-axis', { 'aria-hidden': 'true' }, h('div.lbl', null, `${fmtInt(spans.length)} spans`),
+	/* the API answers at most 10,000 spans of a trace; say so when cut */
+	const spanCount = data.next_offset == null ? `${fmtInt(spans.length)} spans`
+		: `first ${fmtInt(spans.length)} of ${fmtInt(data.spans_total)} spans`;
+	const axis = h('div.wf-axis', { 'aria-hidden': 'true' }, h('div.lbl', { title: data.next_offset == null ? null : 'Larger traces are read in pages: /api/traces/ID?offset=N' }, spanCount),
 		h('div.ticks', null, niceTicks(total).map((t) => h('span.tick', { style: `left:${(t / (total || 1)) * 100}%` }, fmtMs(t)))));
 	const inner = h('div.wf-inner');
 	const scroll = h('div.wf-scroll', { tabindex: '0', role: 'tree', 'aria-label': 'Spans of the trace', 'aria-activedescendant': '' }, inner);

@@ -3,6 +3,7 @@
  * returns the exit code. Each tests/unit/test_*.c is its own program. */
 #ifndef TL_TEST_H
 #define TL_TEST_H
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,19 @@ static int test_passed, test_failed;
 			printf("\n");                                                       \
 		}                                                                       \
 	} while (0)
+
+struct test_job {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static inline void *test_worker_start(void *p)
+{
+	struct test_job *job = p;
+	job->fn(job->arg);
+	free(job);
+	return NULL;
+}
 
 /* Returns the malloc'd contents of path (caller frees) and its length in
  * *len, or NULL if it cannot be opened. */
@@ -54,6 +68,29 @@ static inline int test_hex_is(ProtobufCBinaryData b, const char *hex)
 	for (size_t i = 0; i < b.len; i++)
 		snprintf(buf + 2 * i, 3, "%02x", b.data[i]);
 	return strcmp(buf, hex) == 0;
+}
+
+/* civetweb 1.15 runs handlers on threads with this stack (it calls
+ * pthread_attr_setstacksize(0x19000)); code that runs in a handler is
+ * tested on one like it, since the 8 MB main thread hides overflows. */
+#define TEST_WORKER_STACK 0x19000
+
+/* Runs fn(arg) on a new thread with a TEST_WORKER_STACK stack and waits. */
+static inline void test_on_worker_stack(void (*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	struct test_job *job = malloc(sizeof *job);
+	if (!job)
+		abort();
+	job->fn = fn;
+	job->arg = arg;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, TEST_WORKER_STACK);
+	if (pthread_create(&t, &attr, test_worker_start, job))
+		abort();
+	pthread_join(t, NULL);
+	pthread_attr_destroy(&attr);
 }
 
 static inline int test_done(void)

@@ -187,6 +187,12 @@ static void test_bad_files(void)
 		CHECK(prices_count(p) == 0, "case %zu: table changed", i);
 		prices_free(p);
 	}
+	/* a file of only a header: no rows to sort (qsort(NULL, 0) is UB) */
+	struct prices *empty = prices_new();
+	const char *header = "pattern,provider,input,output,cache_read,cache_write\n";
+	CHECK(prices_parse(empty, "t.csv", header, strlen(header), err, sizeof err) == ERR_OK && prices_count(empty) == 0,
+	      "header only: %s", err);
+	prices_free(empty);
 	/* a long line, a NUL byte, a missing file */
 	char longline[1200];
 	memset(longline, 'a', sizeof longline);

@@ -98,6 +98,17 @@ int main(void)
 	CHECK(sketch_decode_add(&b, trailing, sizeof trailing) == -1, "trailing bytes");
 	const uint8_t endless[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
 	CHECK(sketch_decode_add(&b, endless, sizeof endless) == -1, "overlong varint");
+	/* huge deltas and counts overflowed int64 (UBSan) before they were bounded */
+	sketch_clear(&b);
+	const uint8_t huge_delta[] = {0, 2, 2, 2, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 2};
+	CHECK(sketch_decode_add(&b, huge_delta, sizeof huge_delta) == -1 && b.total == 0, "delta past int64");
+	const uint8_t huge_count[] = {0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0};
+	CHECK(sketch_decode_add(&b, huge_count, sizeof huge_count) == -1 && b.zero == 0, "count past 2^40");
+	const uint8_t many[] = {0, 0xff, 0xff, 0xff, 0xff, 0x0f};
+	CHECK(sketch_decode_add(&b, many, sizeof many) == -1, "more buckets than exist");
+	const uint8_t partly_bad[] = {2, 2, 2, 2, 0xfe, 0xff, 0x03, 2};   /* a good bucket, then index 32768 */
+	CHECK(sketch_decode_add(&b, partly_bad, sizeof partly_bad) == -1 && b.total == 0 && b.zero == 0,
+	      "a corrupt blob adds nothing");
 	printf("%d passed, %d failed\n", test_passed, test_failed);
 	return test_failed != 0;
 }

@@ -1,0 +1,27 @@
+/* jsonscan.h: one pass over JSON text before cJSON parses it, so that
+ * nothing hostile reaches the parser: cJSON recurses once per nesting level
+ * (a civetweb worker's 100 KB stack overflows near 660 levels) and builds a
+ * 64-byte node per value (64 MiB of "[0,0,..." is a 2.7 GB tree). */
+#ifndef TL_JSONSCAN_H
+#define TL_JSONSCAN_H
+#include <stddef.h>
+
+/* Far deeper than any valid OTLP JSON (an AnyValue SPAN_MAX_DEPTH deep in
+ * an event is 10 + 3 * SPAN_MAX_DEPTH levels), so the decoders see values
+ * a few times too deep and name their path; far from the stack's limit
+ * (cJSON takes about 150 bytes of stack per level). */
+#define JSONSCAN_MAX_DEPTH 160
+
+struct json_shape {
+	char root;          /* first non-blank character ('{', '[', ... or 0) */
+	size_t values;      /* upper bound on the values cJSON would allocate */
+};
+
+/* Scans text[0..len) without allocating: finds the root's first character,
+ * counts values (an upper bound: one per ',', '[' and '{', plus one) and
+ * checks nesting. Syntax errors are left to the parser. Returns ERR_OK, or
+ * ERR_BAD_INPUT (nested deeper than JSONSCAN_MAX_DEPTH, naming the byte)
+ * or ERR_TOO_LARGE (more than max_values values) with err filled. */
+int json_scan(const char *text, size_t len, size_t max_values, struct json_shape *out, char *err, size_t errlen);
+
+#endif
