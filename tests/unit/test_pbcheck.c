@@ -78,7 +78,8 @@ static uint8_t *request(struct arena *a, int depth, const uint8_t *extra, size_t
 	size_t slen = tl__span__get_packed_size(sp);
 	uint8_t *span = arena_alloc(a, slen + nextra);
 	tl__span__pack(sp, span);
-	memcpy(span + slen, extra, nextra);
+	if (nextra)
+		memcpy(span + slen, extra, nextra);
 	slen += nextra;
 	/* ExportTraceServiceRequest{1: ResourceSpans{2: ScopeSpans{2: span}}} */
 	uint8_t *out = arena_alloc(a, slen + 32), *p = out;
