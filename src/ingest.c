@@ -50,9 +50,11 @@ int ingest_content_type(const char *ct)
 	return -1;
 }
 
-/* Inflates into an arena buffer of at most SPAN_MAX_BODY bytes. */
-static int inflate_body(const void *in, size_t len, int gzip, struct arena *a, struct reqmem *m, void **out,
-                        size_t *outlen, char *err, size_t errlen)
+/* Inflates into a malloc'd buffer (*out, caller frees) of at most
+ * SPAN_MAX_BODY bytes; the decoders copy what they keep, so it is freed
+ * right after decoding. */
+static int inflate_body(const void *in, size_t len, int gzip, struct reqmem *m, void **out, size_t *outlen,
+                        char *err, size_t errlen)
 {
 	z_stream zs;
 	memset(&zs, 0, sizeof zs);
@@ -77,8 +79,7 @@ static int inflate_body(const void *in, size_t len, int gzip, struct arena *a, s
 				goto out;
 			}
 			size_t grown_cap = cap * 2 > SPAN_MAX_BODY ? SPAN_MAX_BODY : cap * 2;
-			/* the buffer, then its copy in the arena */
-			if ((rc = reqmem_take(m, 2 * (grown_cap - cap), err, errlen)))
+			if ((rc = reqmem_take(m, grown_cap - cap, err, errlen)))
 				goto out;
 			cap = grown_cap;
 			unsigned char *grown = realloc(buf, cap);
@@ -98,9 +99,9 @@ static int inflate_body(const void *in, size_t len, int gzip, struct arena *a, s
 			goto out;
 		}
 	}
-	*out = arena_alloc(a, used ? used : 1);
-	memcpy(*out, buf, used);
+	*out = buf;
 	*outlen = used;
+	buf = NULL;
 out:
 	inflateEnd(&zs);
 	free(buf);
@@ -219,18 +220,19 @@ int ingest_decode(enum ingest_route route, int encoding, const char *content_enc
 			return err_set(err, errlen, ERR_MEDIA_TYPE,
 			               "Content-Encoding '%.64s' not supported (use gzip, deflate or identity)",
 			               content_encoding);
-		if ((rc = inflate_body(body, len, gzip, b->arena, m, &inflated, &inflated_len, err, errlen)))
+		if ((rc = inflate_body(body, len, gzip, m, &inflated, &inflated_len, err, errlen)))
 			return rc;
 		body = inflated;
 		len = inflated_len;
 	}
-	if (encoding == INGEST_PROTOBUF) {
-		if (route != INGEST_OTLP)
-			return err_set(err, errlen, ERR_MEDIA_TYPE, "this endpoint takes application/json");
-		return decode_protobuf(body, len, b, m, err, errlen);
-	}
-	if (encoding != INGEST_JSON)
-		return err_set(err, errlen, ERR_MEDIA_TYPE,
-		               "Content-Type must be application/x-protobuf or application/json");
-	return decode_json(route, body, len, b, m, err, errlen);
+	if (encoding == INGEST_PROTOBUF && route != INGEST_OTLP)
+		rc = err_set(err, errlen, ERR_MEDIA_TYPE, "this endpoint takes application/json");
+	else if (encoding == INGEST_PROTOBUF)
+		rc = decode_protobuf(body, len, b, m, err, errlen);
+	else if (encoding == INGEST_JSON)
+		rc = decode_json(route, body, len, b, m, err, errlen);
+	else
+		rc = err_set(err, errlen, ERR_MEDIA_TYPE, "Content-Type must be application/x-protobuf or application/json");
+	free(inflated);
+	return rc;
 }
