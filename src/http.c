@@ -175,18 +175,18 @@ static int read_paced(struct mg_connection *c, struct body_pace *p, char *buf, s
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int n = mg_read(c, buf, cap < p->want ? cap : p->want), rc = ERR_OK;
 	double took = seconds_since(&t0), elapsed = seconds_since(&p->start);
-	if (n <= 0) {
-		if (n < 0)
-			rc = err_set(err, errlen, ERR_BAD_INPUT,
-			             "error reading the request body (client gone, or paused over %d s)", REQUEST_TIMEOUT_S);
-	} else if (p->got += (size_t)n, elapsed > BODY_DEADLINE_S) {
+	if (n > 0)
+		p->got += (size_t)n;
+	if (n < 0)
+		rc = err_set(err, errlen, ERR_BAD_INPUT,
+		             "error reading the request body (client gone, or paused over %d s)", REQUEST_TIMEOUT_S);
+	else if (n > 0 && elapsed > BODY_DEADLINE_S)
 		rc = err_set(err, errlen, ERR_TIMEOUT, "request body not complete after %d s (%zu bytes); nothing stored",
 		             BODY_DEADLINE_S, p->got);
-	} else if (elapsed > BODY_GRACE_S && (double)p->got < BODY_MIN_RATE * elapsed) {
+	else if (n > 0 && elapsed > BODY_GRACE_S && (double)p->got < BODY_MIN_RATE * elapsed)
 		rc = err_set(err, errlen, ERR_TIMEOUT,
 		             "request body too slow: %zu bytes in %.1f s, at least %d bytes/s needed; nothing stored",
 		             p->got, elapsed, BODY_MIN_RATE);
-	}
 	if (rc) {
 		mg_disable_keep_alive(c);
 		return rc;
