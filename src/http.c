@@ -140,6 +140,17 @@ void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 	cJSON_free(text);
 }
 
+/* Set when this worker's request will close its connection (civetweb has
+ * no getter for that): nothing more of the body is read, since a client cut
+ * off for trickling would otherwise hold the worker for another round. */
+static _Thread_local int closing;
+
+static void close_after_reply(struct mg_connection *c)
+{
+	mg_disable_keep_alive(c);
+	closing = 1;
+}
+
 /* One request body being read. mg_read returns only once it has all it
  * asked for, or after the client paused for REQUEST_TIMEOUT_S, so a client
  * is asked for little until it shows it sends fast: the read size doubles
@@ -188,7 +199,7 @@ static int read_paced(struct mg_connection *c, struct body_pace *p, char *buf, s
 		             "request body too slow: %zu bytes in %.1f s, at least %d bytes/s needed; nothing stored",
 		             p->got, elapsed, BODY_MIN_RATE);
 	if (rc) {
-		mg_disable_keep_alive(c);
+		close_after_reply(c);
 		return rc;
 	}
 	if (took < 0.1)
@@ -203,12 +214,12 @@ void http_discard_body(struct mg_connection *c, size_t max)
 	char buf[16384], err[200];
 	struct body_pace pace;
 	size_t total = 0;
-	int n = 0;
+	int n;
 	pace_start(&pace);
-	while (total <= max && (n = read_paced(c, &pace, buf, sizeof buf, err, sizeof err)) > 0)
+	while (!closing && total <= max && (n = read_paced(c, &pace, buf, sizeof buf, err, sizeof err)) > 0)
 		total += (size_t)n;
 	if (total > max)
-		mg_disable_keep_alive(c);
+		close_after_reply(c);
 }
 
 int http_read_body(struct mg_connection *c, size_t max, char **body, size_t *len, char *err, size_t errlen)
@@ -320,8 +331,9 @@ static int dispatch(struct mg_connection *c, void *cbdata)
 	struct app *app = cbdata;
 	char err[512];
 	int status = guard_check(c, app->cfg, err, sizeof err);
+	closing = 0;
 	if (status) {
-		mg_disable_keep_alive(c);
+		close_after_reply(c);
 		http_send_error(c, status, "%s", err);
 		return status;
 	}
