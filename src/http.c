@@ -156,7 +156,9 @@ static void close_after_reply(struct mg_connection *c)
  * is asked for little until it shows it sends fast: the read size doubles
  * after a read that took under 100 ms and halves after a slower one. A
  * trickling client is then checked several times a second; a fast one pays
- * a few small reads at the start. */
+ * a few small reads at the start. A read cannot be interrupted, though: a
+ * client that sends fast and then a byte every few seconds keeps one read
+ * (up to BODY_READ_MAX bytes) going; only the worker count bounds that. */
 struct body_pace {
 	struct timespec start;
 	size_t got, want;
