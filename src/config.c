@@ -1,8 +1,10 @@
 /* config.c: defaults -> environment -> flags for `tracelite serve`. */
 #include "config.h"
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "err.h"
 
 static int parse_count(const char *s, long min, long max, long *out)
@@ -18,14 +20,46 @@ static int parse_count(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* Parses len bytes at host as an IPv4 literal or a bracketed IPv6 literal.
+ * Returns AF_INET or AF_INET6 with the address filled, or 0. */
+static int parse_ip(const char *host, size_t len, struct in_addr *v4, struct in6_addr *v6)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	if (len >= sizeof buf)
+		return 0;
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+		snprintf(buf, sizeof buf, "%.*s", (int)len - 2, host + 1);
+		return inet_pton(AF_INET6, buf, v6) == 1 ? AF_INET6 : 0;
+	}
+	snprintf(buf, sizeof buf, "%.*s", (int)len, host);
+	return inet_pton(AF_INET, buf, v4) == 1 ? AF_INET : 0;
+}
+
+/* civetweb reads more into listening_ports than one address (lists,
+ * suffixes such as 4318s or 4318r, a leading +), so anything else is refused
+ * here and the loopback check sees the one address that will be bound. */
 static int set_listen(struct config *c, const char *v, const char *what, char *err, size_t errlen)
 {
-	const char *colon = strrchr(v, ':');
-	long port;
-	if (!colon || colon == v || parse_count(colon + 1, 1, 65535, &port) ||
-	    strlen(v) >= sizeof c->listen)
-		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected host:port (e.g. 127.0.0.1:4318), got '%s'",
-		               what, v);
+	const char *colon = strrchr(v, ':'), *port = colon ? colon + 1 : "", *bad = NULL;
+	size_t hostlen = colon ? (size_t)(colon - v) : 0, portlen = strlen(port);
+	struct in_addr v4;
+	struct in6_addr v6;
+	long n;
+	if (strchr(v, ','))
+		bad = "exactly one HOST:PORT (no comma-separated list)";
+	else if (strchr(v, '+'))
+		bad = "no '+' (one address, IPv4 or IPv6)";
+	else if (!hostlen || v[strlen(v) - 1] == ']')
+		bad = "expected HOST:PORT";
+	else if (!portlen || strspn(port, "0123456789") != portlen || parse_count(port, 1, 65535, &n))
+		bad = "PORT must be a number 1..65535 with nothing after it (no s or r suffix)";
+	else if (strlen(v) >= sizeof c->listen)
+		bad = "too long";
+	else if (!(hostlen == 9 && !strncasecmp(v, "localhost", 9)) && !parse_ip(v, hostlen, &v4, &v6))
+		bad = memchr(v, ':', hostlen) && v[0] != '[' ? "an IPv6 HOST needs brackets, e.g. [::1]:4318"
+		                                             : "HOST must be an IPv4 address, a bracketed IPv6 address or localhost";
+	if (bad)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: %s, got '%s' (e.g. 127.0.0.1:4318)", what, bad, v);
 	snprintf(c->listen, sizeof c->listen, "%s", v);
 	return ERR_OK;
 }
@@ -47,15 +81,29 @@ static int set_queue(struct config *c, const char *v, const char *what, char *er
 	return ERR_OK;
 }
 
-/* Adds one replication target; the first --replicate flag replaces the
- * targets from the environment. */
+/* A repeatable flag's first use (from_flags, NULL for the environment)
+ * empties the list *n counts, so flags replace the environment's values. */
+static void reset_on_first_flag(int *from_flags, int *n)
+{
+	if (from_flags && !*from_flags) {
+		*n = 0;
+		*from_flags = 1;
+	}
+}
+
+static int add_name(struct config_names *l, const char *v, const char *what, int *from_flags, char *err, size_t errlen)
+{
+	reset_on_first_flag(from_flags, &l->n);
+	if (l->n == CONFIG_MAX_NAMES)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: at most %d values", what, CONFIG_MAX_NAMES);
+	snprintf(l->item[l->n++], CONFIG_NAME_MAX, "%s", v);
+	return ERR_OK;
+}
+
 static int add_replicate(struct config *c, const char *v, const char *what, int *from_flags, char *err, size_t errlen)
 {
 	struct repl_target t;
-	if (from_flags && !*from_flags) {
-		c->nreplicate = 0;
-		*from_flags = 1;
-	}
+	reset_on_first_flag(from_flags, &c->nreplicate);
 	if (c->nreplicate == CONFIG_MAX_REPLICATE)
 		return err_set(err, errlen, ERR_BAD_INPUT, "%s: at most %d replication targets", what, CONFIG_MAX_REPLICATE);
 	int rc = repl_target_parse(v, &t, err, errlen);
@@ -68,16 +116,49 @@ static int add_replicate(struct config *c, const char *v, const char *what, int 
 	return ERR_OK;
 }
 
-static int set_replicate_env(struct config *c, const char *v, char *err, size_t errlen)
+/* An origin as browsers send it: scheme://host[:port], nothing after. */
+static int add_cors_origin(struct config *c, const char *v, const char *what, int *from_flags, char *err,
+                           size_t errlen)
 {
-	char url[REPL_URL_MAX];
-	while (*v) {
+	const char *rest = !strncmp(v, "http://", 7) ? v + 7 : !strncmp(v, "https://", 8) ? v + 8 : NULL;
+	if (!rest || !*rest || rest[strcspn(rest, "/*, \t")] || strlen(v) >= CONFIG_NAME_MAX)
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "%s: expected an exact origin such as http://localhost:3000 (scheme, host, optional port; "
+		               "no path or wildcard), got '%s'", what, v);
+	return add_name(&c->cors_origins, v, what, from_flags, err, errlen);
+}
+
+/* A Host header name without port: a DNS name, an IP literal, or "*". */
+static int add_allow_host(struct config *c, const char *v, const char *what, int *from_flags, char *err,
+                          size_t errlen)
+{
+	size_t len = strlen(v);
+	struct in_addr v4;
+	struct in6_addr v6;
+	int ok = !strcmp(v, "*") || parse_ip(v, len, &v4, &v6) ||
+	         (len && len < CONFIG_NAME_MAX &&
+	          strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == len);
+	if (!ok)
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "%s: expected a host name without port (e.g. tracelite.internal), an IP address "
+		               "([::1] for IPv6) or '*', got '%s'", what, v);
+	return add_name(&c->allow_hosts, v, what, from_flags, err, errlen);
+}
+
+typedef int (*add_fn)(struct config *c, const char *v, const char *what, int *from_flags, char *err, size_t errlen);
+
+/* Adds each space-separated word of the environment variable name. */
+static int add_env_words(struct config *c, const char *name, add_fn add, char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+	char word[REPL_URL_MAX];
+	while (v && *v) {
 		size_t n = strcspn(v, " \t\n");
-		if (n >= sizeof url)
-			return err_set(err, errlen, ERR_BAD_INPUT, "TRACELITE_REPLICATE: URL longer than %d bytes", REPL_URL_MAX - 1);
+		if (n >= sizeof word)
+			return err_set(err, errlen, ERR_BAD_INPUT, "%s: value longer than %d bytes", name, REPL_URL_MAX - 1);
 		if (n) {
-			snprintf(url, sizeof url, "%.*s", (int)n, v);
-			int rc = add_replicate(c, url, "TRACELITE_REPLICATE", NULL, err, errlen);
+			snprintf(word, sizeof word, "%.*s", (int)n, v);
+			int rc = add(c, word, name, NULL, err, errlen);
 			if (rc)
 				return rc;
 		}
@@ -101,7 +182,11 @@ void config_usage(void *fp)
 	      "  --data DIR           data directory (env TRACELITE_DATA; default ./data)\n"
 	      "  --allow-remote       allow a non-loopback --listen address (no authentication yet!)\n"
 	      "  --queue-mb N         write queue size in MiB (env TRACELITE_QUEUE_MB; default 32)\n"
-	      "  --threads N          HTTP worker threads (default 16)\n"
+	      "  --threads N          HTTP worker threads, one per open connection (default 256, 2..4096)\n"
+	      "  --cors-origin ORIGIN let web pages of this exact origin call the API (repeatable; env\n"
+	      "                       TRACELITE_CORS_ORIGINS, space-separated), e.g. http://localhost:3000\n"
+	      "  --allow-host NAME    also answer requests whose Host is NAME ('*' for any; repeatable; env\n"
+	      "                       TRACELITE_ALLOW_HOSTS); loopback names and the --listen host always work\n"
 	      "  --replicate URL      stream everything stored to ClickHouse or Postgres (repeatable; env\n"
 	      "                       TRACELITE_REPLICATE, space-separated): clickhouse://[user:pass@]host:8123/db,\n"
 	      "                       clickhouses://... (HTTPS; ?cafile=PATH or ?insecure=1), postgres://user:pass@host/db\n"
@@ -117,16 +202,18 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 	snprintf(c->listen, sizeof c->listen, "127.0.0.1:4318");
 	snprintf(c->data, sizeof c->data, "./data");
 	c->queue_bytes = 32u << 20;
-	c->threads = 16;
+	c->threads = 256;
 	if ((env = getenv("TRACELITE_LISTEN")) && *env && (rc = set_listen(c, env, "TRACELITE_LISTEN", err, errlen)))
 		return rc;
 	if ((env = getenv("TRACELITE_DATA")) && *env && (rc = set_data(c, env, "TRACELITE_DATA", err, errlen)))
 		return rc;
 	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env && (rc = set_queue(c, env, "TRACELITE_QUEUE_MB", err, errlen)))
 		return rc;
-	if ((env = getenv("TRACELITE_REPLICATE")) && *env && (rc = set_replicate_env(c, env, err, errlen)))
+	if ((rc = add_env_words(c, "TRACELITE_REPLICATE", add_replicate, err, errlen)) ||
+	    (rc = add_env_words(c, "TRACELITE_CORS_ORIGINS", add_cors_origin, err, errlen)) ||
+	    (rc = add_env_words(c, "TRACELITE_ALLOW_HOSTS", add_allow_host, err, errlen)))
 		return rc;
-	int replicate_flags = 0;
+	int replicate_flags = 0, cors_flags = 0, host_flags = 0;
 	if ((env = getenv("TRACELITE_PRICES")) && *env && (rc = set_prices(c, env, "TRACELITE_PRICES", err, errlen)))
 		return rc;
 	for (int i = 0; i < argc; i++) {
@@ -151,8 +238,14 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 			rc = add_replicate(c, v, a, &replicate_flags, err, errlen);
 		else if (!strcmp(a, "--prices"))
 			rc = set_prices(c, v, a, err, errlen);
+		else if (!strcmp(a, "--cors-origin"))
+			rc = add_cors_origin(c, v, a, &cors_flags, err, errlen);
+		else if (!strcmp(a, "--allow-host"))
+			rc = add_allow_host(c, v, a, &host_flags, err, errlen);
 		else if (!strcmp(a, "--threads")) {
-			rc = parse_count(v, 2, 256, &n) ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..256") : 0;
+			rc = parse_count(v, 2, 4096, &n)
+			         ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..4096, got '%s'", v)
+			         : 0;
 			c->threads = (int)n;
 		} else
 			return err_set(err, errlen, ERR_BAD_INPUT, "%s: unknown flag", a);
@@ -168,10 +261,29 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 	return ERR_OK;
 }
 
+int config_host_is_loopback(const char *host, size_t len)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	switch (parse_ip(host, len, &v4, &v6)) {
+	case AF_INET: return (ntohl(v4.s_addr) >> 24) == 127;
+	case AF_INET6: return IN6_IS_ADDR_LOOPBACK(&v6);
+	default: return len == 9 && !strncasecmp(host, "localhost", 9);
+	}
+}
+
 int config_is_loopback(const char *listen)
 {
-	size_t hostlen = (size_t)(strrchr(listen, ':') - listen);
-	char host[256];
-	snprintf(host, sizeof host, "%.*s", (int)hostlen, listen);
-	return !strncmp(host, "127.", 4) || !strcmp(host, "localhost") || !strcmp(host, "[::1]");
+	return config_host_is_loopback(listen, (size_t)(strrchr(listen, ':') - listen));
+}
+
+int config_is_any_address(const char *listen)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	switch (parse_ip(listen, (size_t)(strrchr(listen, ':') - listen), &v4, &v6)) {
+	case AF_INET: return v4.s_addr == INADDR_ANY;
+	case AF_INET6: return IN6_IS_ADDR_UNSPECIFIED(&v6);
+	default: return 0;
+	}
 }

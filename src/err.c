@@ -13,6 +13,7 @@ int err_http_status(int e)
 	case ERR_NOT_FOUND: return 404;
 	case ERR_BUSY: return 503;
 	case ERR_NOMETHOD: return 405;
+	case ERR_TIMEOUT: return 408;
 	default: return 500;
 	}
 }

@@ -14,6 +14,7 @@ enum err {
 	ERR_BUSY = -5,          /* 503 with Retry-After: queue full */
 	ERR_STORE = -6,         /* 500/503: the store failed */
 	ERR_NOMETHOD = -7,      /* 405 */
+	ERR_TIMEOUT = -8,       /* 408: the request body came too slowly */
 };
 
 /* Returns the HTTP status for e (200 for ERR_OK). */

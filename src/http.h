@@ -29,12 +29,15 @@ void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
  * (*body, caller frees; NUL-terminated past *len), taking its memory from
  * m first (reqmem.h; NULL: unbounded). Returns ERR_OK, or ERR_TOO_LARGE
  * past max bytes, ERR_BUSY / ERR_TOO_LARGE from the budget (the connection
- * then closes after the reply), ERR_BAD_INPUT if the client went away. */
+ * then closes after the reply), ERR_BAD_INPUT if the client went away or
+ * sent less than its Content-Length, ERR_TIMEOUT (408) if the body came
+ * too slowly (see BODY_MIN_RATE in http.c; the connection is then closed). */
 int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
                    size_t errlen);
 
-/* Reads and drops up to max bytes of the request body so an early error
- * reply reaches the client; past max the connection is closed after it. */
+/* Reads and drops up to max bytes of the request body, at the pace
+ * http_read_body demands, so an early error reply reaches the client; past
+ * max, or from a too slow client, the connection is closed after it. */
 void http_discard_body(struct mg_connection *c, size_t max);
 
 /* Copies query parameter name (URL-decoded) into buf. Returns 1 if present,

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "err.h"
 #include "http.h"
 #include "ingest.h"
@@ -110,8 +109,6 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	const char *ct = mg_get_header(c, "Content-Type");
 	int enc = ingest_content_type(ct);
 	int protobuf = enc == INGEST_PROTOBUF;
-	if (route != INGEST_OTLP && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0))
-		enc = INGEST_JSON; /* curl -d without -H: be kind on the JSON-only routes */
 	if (enc < 0 || (route != INGEST_OTLP && enc != INGEST_JSON)) {
 		http_discard_body(c, SPAN_MAX_BODY);
 		reply_error(c, 415, 0,
