@@ -49,7 +49,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " ON CONFLICT (level, bucket, project, service, error) DO UPDATE SET"
 	                 " count = count + excluded.count, duration_sum = duration_sum + excluded.duration_sum,"
 	                 " sketch = tl_sketch_merge(sketch, excluded.sketch)",
-	[ST_TRACE_DEL] = "DELETE FROM trace_rollups WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
+	[ST_TRACE_DEL] = "DELETE FROM trace_rollups"
+	                 " WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
 	                 " AND error = ?5 AND count <= 0",
 };
 

@@ -62,8 +62,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models = ?14,"
 	                 " session_id = ?15, user_id = ?16, input_preview = ?17, output_preview = ?18,"
 	                 " preview_ns = ?19, seq = ?20 WHERE key = ?1",
-	[ST_SCORE] = "INSERT OR REPLACE INTO scores (id, project, trace_id, span_id, name, value, string_value,"
-	             " score_type, comment, source, time_ns, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_SCORE] = "INSERT OR REPLACE INTO scores"
+	             " (id, project, trace_id, span_id, name, value, string_value, score_type, comment, source,"
+	             " time_ns, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
