@@ -21,7 +21,7 @@ WEB_NPM  = node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPl
 LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all run test test-asan bench deps clean unit
+.PHONY: all run test test-asan bench deps clean unit fuzz-build fuzzers
 all: tracelite
 
 deps:
@@ -82,6 +82,22 @@ $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBOBJS)
 
 unit: $(UNIT)
 
+# libFuzzer harnesses (tests/fuzz/, docs/fuzzing.md): clang builds the
+# project's objects into build-fuzz/ with coverage and ASan/UBSan, so build/
+# and build-asan/ are left alone.
+FUZZ_SAN  = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZERS   = $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(LIBOBJS)
+	@mkdir -p $(B)/fuzz
+	$(CC) $(ALLFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/fuzz.c $(LIBOBJS) $(LDLIBS)
+
+# Only through fuzz-build, which sets the compiler and flags.
+fuzzers: $(FUZZERS)
+
+fuzz-build:
+	$(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g" SAN="$(FUZZ_SAN)" fuzzers
+
 run: deps tracelite
 	./tracelite serve
 
@@ -94,4 +110,4 @@ bench: deps tracelite
 	sh tests/bench/run.sh
 
 clean:
-	rm -rf build build-asan tracelite
+	rm -rf build build-asan build-fuzz tracelite
