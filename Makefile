@@ -21,7 +21,7 @@ WEB_NPM  = node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPl
 LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all run test test-asan bench deps clean unit fuzz-build fuzzers
+.PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers
 all: tracelite
 
 deps:
@@ -84,7 +84,8 @@ unit: $(UNIT)
 
 # libFuzzer harnesses (tests/fuzz/, docs/fuzzing.md): clang builds the
 # project's objects into build-fuzz/ with coverage and ASan/UBSan, so build/
-# and build-asan/ are left alone.
+# and build-asan/ are left alone. `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
 FUZZ_SAN  = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZERS   = $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -98,12 +99,16 @@ fuzzers: $(FUZZERS)
 fuzz-build:
 	$(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g" SAN="$(FUZZ_SAN)" fuzzers
 
+fuzz: deps fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 run: deps tracelite
 	./tracelite serve
 
 test: deps
 	$(MAKE) tracelite unit
 	$(MAKE) B=build-asan CFLAGS="-O1 -g" SAN="$(SANITIZE)" unit build-asan/tracelite
+	$(MAKE) fuzz-build
 	sh tests/run.sh
 
 bench: deps tracelite

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh: the whole test suite, run by `make test` after the builds. Runs
-# every unit-test binary (plain and sanitized), then the JavaScript
+# every unit-test binary (plain and sanitized), a short run of each libFuzzer
+# harness over its corpus (one test per harness), then the JavaScript
 # black-box suite twice: against ./tracelite and against the ASan/UBSan
 # build, then the web UI's browser tests once. Each part's counts are
 # summed; the last line is exactly "N passed, N failed", and the exit
@@ -17,10 +18,12 @@ note() { printf '%s\n' "$*"; }
 fail_one() { note "FAIL: $*"; failed=$((failed + 1)); }
 
 # Unit tests: each binary prints "N passed, N failed" as its last line.
+# $1 the binary, rest: its arguments.
 run_unit() {
 	bin=$1
+	shift
 	log="$ART/unit-$(echo "$bin" | tr / _).log"
-	timeout 300 "$bin" >"$log" 2>&1
+	timeout 300 "$bin" "$@" >"$log" 2>&1
 	rc=$?
 	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -z "$last" ]; then
@@ -48,6 +51,11 @@ for dir in build/tests build-asan/tests; do
 		run_unit "$bin"
 	done
 done
+
+# The fuzz harnesses (tests/fuzz/, docs/fuzzing.md): every corpus input,
+# then FUZZ_SMOKE_SECONDS (default 10) of fuzzing each, one test each.
+export FUZZ_OUT="$ART/fuzz"
+run_unit tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 
 # npm packages of package-lock.json, installed again when the lock changed.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
