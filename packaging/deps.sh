@@ -4,8 +4,12 @@
 # tests/run.sh installs the npm packages of package-lock.json itself.
 set -e
 BUILD="gcc make pkg-config libcivetweb-dev libsqlite3-dev libzstd-dev libmbedtls-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev zlib1g-dev libcurl4-openssl-dev libpq-dev"
+# The fuzz harnesses (make fuzz-build): clang, and libFuzzer's runtime
+# (libclang_rt.fuzzer), which is in libclang-rt-N-dev, only recommended by
+# clang. Both names follow Debian's default LLVM (14 in Debian 12, 19 in 13).
+FUZZ="clang libclang-rt-dev"
 missing=""
-for p in $BUILD; do
+for p in $BUILD $FUZZ; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 # The test tools may come from elsewhere (a node in /usr/local): only a
