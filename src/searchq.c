@@ -112,6 +112,34 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned min;
+	unsigned cp;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, min = 0x80, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, min = 0x800, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, min = 0x10000, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -215,6 +243,12 @@ int searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct 
 	memset(out, 0, sizeof *out);
 	if (len > SEARCHQ_MAX_LEN)
 		return fail(err, errlen, "longer than %d bytes", SEARCHQ_MAX_LEN);
+	/* The tokenizer folds a malformed sequence into bytes that it splits
+	 * differently when FTS5 reads them back in the MATCH string, which
+	 * then refuses the expression ("x\xf3\x80\x80\x80\x80x" did). */
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_len((const unsigned char *)q + i, len - i)))
+			return fail(err, errlen, "not valid UTF-8 at byte %zu", i + 1);
 	for (size_t i = 0; i < len;) {
 		if (is_space(q[i])) {
 			i++;
@@ -355,34 +389,6 @@ int searchq_match(struct searchq_tok *t, const struct searchq *q, const struct s
 	*hits = h;
 	*nhits = nh;
 	return 1;
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, min = 0x80, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, min = 0x800, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 /* Appends text[from..to) escaped for HTML, as valid UTF-8. */

@@ -53,7 +53,7 @@ struct searchq {
 };
 
 /* Parses q. Returns 0, or ERR_BAD_INPUT with err saying what is wrong
- * (unterminated quote, dangling OR, nothing to search for, too many
+ * (not UTF-8, unterminated quote, dangling OR, nothing to search for, too many
  * words). Strings live in a. */
 int searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct searchq *out, char *err,
                   size_t errlen);

@@ -75,6 +75,8 @@ static void test_parse(void)
 	big[sizeof big - 1] = 0;
 	CHECK(!parse(big, a, &q, err) && strstr(err, "longer"), "too long: %s", err);
 	CHECK(!parse("a b c d e f g h i j k l m n o p q", a, &q, err), "too many words");
+	/* folded, this became two tokens inside one FTS5 string: a 503 */
+	CHECK(!parse("x\xf3\x80\x80\x80\x80x", a, &q, err) && strstr(err, "UTF-8 at byte 6"), "bad UTF-8: %s", err);
 
 	/* hostile input becomes quoted tokens that FTS5 accepts as such */
 	const char *hostile[] = {"NEAR(a b, 2)", "text:secret", "^start", "a + b", "\"x\"\"y\"", "'; DROP TABLE t; --",
