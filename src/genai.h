@@ -1,5 +1,5 @@
 /* genai.h: normalizes the LLM attribute conventions (OTel GenAI,
- * OpenInference, OpenLLMetry, Neon; table in DESIGN.md) into the hot fields
+ * OpenInference, OpenLLMetry, Neon; table in docs/ingest.md) into the hot fields
  * of a span: type, provider, model, tokens, cost, session, user, input and
  * output text. */
 #ifndef TL_GENAI_H
