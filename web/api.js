@@ -30,3 +30,9 @@ export async function getJson(path, params = {}, { signal } = {}) {
 	return body;
 }
 
+
+/* True when the store holds no trace at all (in any project or time). */
+export async function storeIsEmpty(signal) {
+	const r = await getJson('/api/traces', { limit: 1 }, { signal });
+	return r.items.length === 0;
+}

@@ -1,9 +1,10 @@
 // overview.js: the dashboard: KPI tiles with change against the previous
 // period, charts over time (traces and errors, latency percentiles, tokens
 // and cost by model), top models, slowest and most failing operations.
-import { getJson } from './api.js';
-import { errorBanner, navigate, onboarding, scope, sharedQuery, showError, storeIsEmpty } from './app.js';
+import { getJson, storeIsEmpty } from './api.js';
 import { timeChart } from './charts.js';
+import { errorBanner, onboarding, showError } from './feedback.js';
+import { navigate, scope, sharedQuery } from './state.js';
 import { fmtCompact, fmtCost, fmtFull, fmtInt, fmtMs, fmtPct, h } from './util.js';
 
 /* A KPI tile; lowerIsBetter picks the colour of the change. */

@@ -3,8 +3,9 @@
 // as bars, the trend as a small chart), above the latest scores with links
 // to the traces (and spans) they judge.
 import { getJson } from './api.js';
-import { errorBanner, scope, sharedQuery, showError } from './app.js';
 import { timeChart } from './charts.js';
+import { errorBanner, showError } from './feedback.js';
+import { scope, sharedQuery } from './state.js';
 import { fmtInt, fmtTime, h } from './util.js';
 
 const num = (v) => (v == null ? '–' : Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));

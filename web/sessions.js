@@ -3,7 +3,8 @@
 // one session (GET /api/sessions/{id}) shown as a conversation: its traces
 // oldest first, each one's input and output as a user and an assistant turn.
 import { getJson } from './api.js';
-import { errorBanner, navigate, params, sharedQuery, showError } from './app.js';
+import { errorBanner, showError } from './feedback.js';
+import { navigate, params, sharedQuery } from './state.js';
 import { filters, listParams } from './traces.js';
 import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtTime, h, statusEl } from './util.js';
 

@@ -4,8 +4,9 @@
 // in the DOM (fixed row height), so 5,000 spans scroll as smoothly as 5.
 // Keyboard: j/k or arrows move, left/right fold, Enter opens, Esc closes.
 import { getJson } from './api.js';
-import { params, setParams, sharedQuery, showError } from './app.js';
+import { showError } from './feedback.js';
 import { spanPanel } from './span.js';
+import { params, setParams, sharedQuery } from './state.js';
 import { fmtCompact, fmtCost, fmtFull, fmtInt, fmtMs, h, statusEl } from './util.js';
 
 const ROW = 26;

@@ -2,8 +2,9 @@
 // that pages through any number of traces by cursor (loading the next page
 // as its end scrolls into view), client-side sorting of what is loaded,
 // keyboard selection, and a live mode that prepends traces as they arrive.
-import { getJson } from './api.js';
-import { errorBanner, navigate, onboarding, params, scope, setParams, sharedQuery, showError, storeIsEmpty } from './app.js';
+import { getJson, storeIsEmpty } from './api.js';
+import { errorBanner, onboarding, showError } from './feedback.js';
+import { navigate, params, scope, setParams, sharedQuery } from './state.js';
 import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtTime, h, statusEl } from './util.js';
 
 const PAGE = 100;
