@@ -208,7 +208,7 @@ int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 	if (dot)
 		*dot = 0;
 	if (!dot || api_parse_int(buf, 0, 9223372036854775807LL, &start) ||
-	    span_id_from_hex(dot + 1, f->cursor_trace, 16) || strlen(dot + 1) != 32) {
+	    id_from_hex(dot + 1, f->cursor_trace, 16) || strlen(dot + 1) != 32) {
 		http_send_error(c, 400, "cursor: not a cursor this API returned");
 		return -1;
 	}
@@ -298,7 +298,7 @@ static int path_id(struct mg_connection *c, const char *tail, uint8_t *id, size_
 {
 	char buf[300];
 	if (!*tail || strchr(tail, '/') || strlen(tail) >= sizeof buf ||
-	    mg_url_decode(tail, (int)strlen(tail), buf, sizeof buf, 0) < 0 || span_id_from_any(buf, id, n)) {
+	    mg_url_decode(tail, (int)strlen(tail), buf, sizeof buf, 0) < 0 || id_from_any(buf, id, n)) {
 		http_send_error(c, 400, "%s: expected %zu hex digits", what, 2 * n);
 		return -1;
 	}
@@ -362,7 +362,7 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 	sqlite3 *db = api_reader(c, app);
 	if (!db || api_opt_param(c, "trace_id", buf, sizeof buf, &trace) || api_limit_param(c, &limit))
 		return;
-	if (trace && span_id_from_any(trace, id, 16)) {
+	if (trace && id_from_any(trace, id, 16)) {
 		http_send_error(c, 400, "trace_id: expected 32 hex digits");
 		return;
 	}

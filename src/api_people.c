@@ -23,7 +23,7 @@ static int people_cursor(struct mg_connection *c, struct people_cursor *cur)
 	size_t hexlen = dot ? strlen(dot + 1) : 0;
 	int ok = dot && end == dot && dot > buf && hexlen && hexlen % 2 == 0;
 	for (size_t i = 0; ok && i < hexlen; i += 2) {
-		int hi = span_hex_digit(dot[1 + i]), lo = span_hex_digit(dot[2 + i]);
+		int hi = hex_digit(dot[1 + i]), lo = hex_digit(dot[2 + i]);
 		ok = hi >= 0 && lo >= 0 && (hi || lo);
 		cur->id[i / 2] = ok ? (char)(hi << 4 | lo) : 0;
 	}

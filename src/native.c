@@ -347,7 +347,7 @@ static int opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has)
 	return 0;
 }
 
-/* An id string mapped with span_id_from_any; "" counts as absent. */
+/* An id string mapped with id_from_any; "" counts as absent. */
 static int opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *has)
 {
 	const char *s;
@@ -355,7 +355,7 @@ static int opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *has
 	int rc = opt_str(c, f, SPAN_MAX_NAME, &s);
 	if (rc || !s || !*s)
 		return rc;
-	span_id_from_any(s, out, n);
+	id_from_any(s, out, n);
 	*has = 1;
 	return 0;
 }
@@ -697,9 +697,9 @@ static void span_status(struct nctx *c, Tl__Span *sp, int code, const char *msg)
 static void root_span_id(const uint8_t *trace_id, const char *tag, uint8_t *out)
 {
 	char buf[64];
-	span_id_to_hex(trace_id, 16, buf);
+	id_to_hex(trace_id, 16, buf);
 	snprintf(buf + 32, sizeof buf - 32, ":%s-root", tag);
-	span_id_from_any(buf, out, 8);
+	id_from_any(buf, out, 8);
 }
 
 static int span_done(struct nctx *c, const Tl__Span *sp)

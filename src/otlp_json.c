@@ -13,7 +13,8 @@
 #include <mbedtls/base64.h>
 #include "err.h"
 #include "otlp_build.h"
-#include "span.h"
+#include "ids.h"
+#include "input_limits.h"
 
 /* Room for a path SPAN_MAX_DEPTH AnyValues deep; longer paths are cut. */
 #define PATH_CAP 4096
@@ -299,7 +300,7 @@ static int get_hex(struct ctx *c, const cJSON *obj, const char *camel, const cha
 	if (n % 2)
 		return fail(c, camel, ERR_BAD_INPUT, "expected an even number of hex digits, got %zu", n);
 	for (size_t i = 0; i < n; i++)
-		if (span_hex_digit((unsigned char)s[i]) < 0) {
+		if (hex_digit((unsigned char)s[i]) < 0) {
 			unsigned char ch = (unsigned char)s[i];
 			if (isprint(ch))
 				return fail(c, camel, ERR_BAD_INPUT,
@@ -310,8 +311,8 @@ static int get_hex(struct ctx *c, const cJSON *obj, const char *camel, const cha
 	out->len = n / 2;
 	out->data = arena_alloc(c->a, out->len);
 	for (size_t i = 0; i < out->len; i++)
-		out->data[i] = (uint8_t)(span_hex_digit((unsigned char)s[2 * i]) << 4 |
-		                         span_hex_digit((unsigned char)s[2 * i + 1]));
+		out->data[i] = (uint8_t)(hex_digit((unsigned char)s[2 * i]) << 4 |
+		                         hex_digit((unsigned char)s[2 * i + 1]));
 	return ERR_OK;
 }
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "err.h"
 #include "otlp.pb-c.h"
-#include "span.h"
+#include "input_limits.h"
 
 #define FIELD_MAX 536870911u   /* 2^29 - 1 */
 

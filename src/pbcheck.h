@@ -5,7 +5,7 @@
 #define TL_PBCHECK_H
 #include <stddef.h>
 #include <protobuf-c/protobuf-c.h>
-#include "span.h"
+#include "input_limits.h"
 
 /* Messages nested deeper than this are refused whatever their type. In OTLP
  * the only recursive message is AnyValue, whose own limit (SPAN_MAX_DEPTH)

@@ -59,7 +59,7 @@ static void add_hex(cJSON *o, const char *key, const void *id, size_t n)
 		cJSON_AddNullToObject(o, key);
 		return;
 	}
-	span_id_to_hex(id, n, hex);
+	id_to_hex(id, n, hex);
 	cJSON_AddStringToObject(o, key, hex);
 }
 
@@ -293,7 +293,7 @@ int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 			break; /* one more row than asked: there is a next page */
 		cJSON_AddItemToArray(items, trace_json(st));
 		char hex[33];
-		span_id_to_hex(sqlite3_column_blob(st, 0), 16, hex);
+		id_to_hex(sqlite3_column_blob(st, 0), 16, hex);
 		snprintf(cursor, sizeof cursor, "%lld.%s", (long long)sqlite3_column_int64(st, 1), hex);
 	}
 	sqlite3_finalize(st);
@@ -478,9 +478,9 @@ static const char *cost_source_name(int source)
 static void log_unreadable(const void *trace_id, const void *span_id)
 {
 	char t[33], sp[17] = "?";
-	span_id_to_hex(trace_id, 16, t);
+	id_to_hex(trace_id, 16, t);
 	if (span_id)
-		span_id_to_hex(span_id, 8, sp);
+		id_to_hex(span_id, 8, sp);
 	fprintf(stderr, "tracelite: trace %s span %s: stored record unreadable, skipped\n", t, sp);
 }
 

@@ -180,7 +180,7 @@ int query_people_list(sqlite3 *db, enum people_kind kind, const struct trace_fil
 		size_t idlen = strlen(last->id);
 		char cursor[2 * PEOPLE_MAX_ID + 32];
 		int k = snprintf(cursor, sizeof cursor, "%llu.", (unsigned long long)last->last_ns);
-		span_id_to_hex((const uint8_t *)last->id, idlen > PEOPLE_MAX_ID ? PEOPLE_MAX_ID : idlen, cursor + k);
+		id_to_hex((const uint8_t *)last->id, idlen > PEOPLE_MAX_ID ? PEOPLE_MAX_ID : idlen, cursor + k);
 		cJSON_AddStringToObject(o, "next_cursor", cursor);
 	} else {
 		cJSON_AddNullToObject(o, "next_cursor");

@@ -83,7 +83,7 @@ static void reply_native_ok(struct mg_connection *c, const struct span_batch *b)
 	if (b->rejected)
 		cJSON_AddStringToObject(o, "error", b->reject_msg);
 	if (b->nspans) {
-		span_id_to_hex(b->spans[0].trace_id, 16, hex);
+		id_to_hex(b->spans[0].trace_id, 16, hex);
 		cJSON_AddStringToObject(o, "trace_id", hex);
 	}
 	cJSON *traces = cJSON_AddArrayToObject(o, "trace_ids"), *spans = cJSON_AddArrayToObject(o, "span_ids");
@@ -91,12 +91,12 @@ static void reply_native_ok(struct mg_connection *c, const struct span_batch *b)
 	for (size_t i = 0; i < b->nspans; i++) {
 		const struct span *s = &b->spans[i];
 		int64_t seen;
-		span_id_to_hex(s->span_id, 8, hex);
+		id_to_hex(s->span_id, 8, hex);
 		cJSON_AddItemToArray(spans, cJSON_CreateString(hex));
 		if (intern_get(listed, s->trace_id, 16, &seen))
 			continue;
 		intern_put(listed, s->trace_id, 16, 1);
-		span_id_to_hex(s->trace_id, 16, hex);
+		id_to_hex(s->trace_id, 16, hex);
 		cJSON_AddItemToArray(traces, cJSON_CreateString(hex));
 	}
 	intern_free(listed);

@@ -160,7 +160,7 @@ static int pack_blobs(struct span_batch *b, struct record_batch *out, char *err,
 		                         &ss.base);
 		if (out->resource[i] == RECORD_NONE || out->scope[i] == RECORD_NONE) {
 			char trace[33];
-			span_id_to_hex(s->trace_id, 16, trace);
+			id_to_hex(s->trace_id, 16, trace);
 			return err_set(err, errlen, ERR_BAD_INPUT,
 			               "the resource or scope of trace %s cannot be stored: it does not read back", trace);
 		}
@@ -177,8 +177,8 @@ static int check_span(const struct span *s, const uint8_t *data, size_t len, str
 	if (record_span_unpack(data, len, scratch))
 		return ERR_OK;
 	char trace[33], span[17];
-	span_id_to_hex(s->trace_id, 16, trace);
-	span_id_to_hex(s->span_id, 8, span);
+	id_to_hex(s->trace_id, 16, trace);
+	id_to_hex(s->span_id, 8, span);
 	return err_set(err, errlen, ERR_BAD_INPUT, "span %s of trace %s cannot be stored: it does not read back",
 	               span, trace);
 }

@@ -51,8 +51,8 @@ static int pct_decode(const char *src, size_t len, char *dst, size_t n)
 	for (size_t i = 0; i < len; i++) {
 		int c = (unsigned char)src[i];
 		if (c == '%') {
-			int hi = i + 2 < len ? span_hex_digit(src[i + 1]) : -1;
-			int lo = hi >= 0 ? span_hex_digit(src[i + 2]) : -1;
+			int hi = i + 2 < len ? hex_digit(src[i + 1]) : -1;
+			int lo = hi >= 0 ? hex_digit(src[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = hi * 16 + lo;

@@ -543,7 +543,7 @@ static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, c
 		cJSON *m = cJSON_CreateObject();
 		char hex[17] = "";
 		if (sp->span_id.len == 8)
-			span_id_to_hex(sp->span_id.data, 8, hex);
+			id_to_hex(sp->span_id.data, 8, hex);
 		cJSON_AddStringToObject(m, "span_id", hex);
 		cJSON_AddStringToObject(m, "span_name", sp->name);
 		cJSON_AddStringToObject(m, "field", field_names[fd->kind]);

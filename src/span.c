@@ -1,7 +1,6 @@
 /* span.c: the span batch: OTLP request -> validated spans with service,
- * project and normalized LLM fields; id parsing and formatting. */
+ * project and normalized LLM fields. */
 #include "span.h"
-#include <mbedtls/sha256.h>
 #include <stdlib.h>
 #include <string.h>
 #include "err.h"
@@ -77,24 +76,16 @@ static void batch_reject(struct span_batch *b, const char *fmt_ctx, size_t ri, s
 		        "resourceSpans[%zu].scopeSpans[%zu].spans[%zu]: %s", ri, si, sj, fmt_ctx);
 }
 
-static int all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
 /* Returns NULL if the span is acceptable, else why not. */
 static const char *span_check_ids(const Tl__Span *sp)
 {
 	if (sp->trace_id.len != 16)
 		return "traceId must be 16 bytes (32 hex digits)";
-	if (all_zero(sp->trace_id.data, 16))
+	if (id_is_zero(sp->trace_id.data, 16))
 		return "traceId must not be all zero";
 	if (sp->span_id.len != 8)
 		return "spanId must be 8 bytes (16 hex digits)";
-	if (all_zero(sp->span_id.data, 8))
+	if (id_is_zero(sp->span_id.data, 8))
 		return "spanId must not be all zero";
 	if (sp->parent_span_id.len != 0 && sp->parent_span_id.len != 8)
 		return "parentSpanId must be empty or 8 bytes (16 hex digits)";
@@ -132,7 +123,7 @@ int span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceReq
 				struct span *s = batch_add_span(b);
 				memcpy(s->trace_id, sp->trace_id.data, 16);
 				memcpy(s->span_id, sp->span_id.data, 8);
-				if (sp->parent_span_id.len == 8 && !all_zero(sp->parent_span_id.data, 8)) {
+				if (sp->parent_span_id.len == 8 && !id_is_zero(sp->parent_span_id.data, 8)) {
 					memcpy(s->parent_span_id, sp->parent_span_id.data, 8);
 					s->has_parent = 1;
 				}
@@ -158,55 +149,4 @@ int span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceReq
 	if (seen > 0 && added == 0)
 		return err_set(err, errlen, ERR_BAD_INPUT, "%s", b->reject_msg);
 	return ERR_OK;
-}
-
-int span_hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int span_id_from_hex(const char *s, uint8_t *out, size_t n)
-{
-	size_t len = strlen(s), j = 0;
-	int uuid = n == 16 && len == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-';
-	if (len != 2 * n && !uuid)
-		return ERR_BAD_INPUT;
-	for (size_t i = 0; i < len; i++) {
-		if (uuid && (i == 8 || i == 13 || i == 18 || i == 23))
-			continue;
-		int hi = span_hex_digit((unsigned char)s[i]), lo = i + 1 < len ? span_hex_digit((unsigned char)s[i + 1]) : -1;
-		if (hi < 0 || lo < 0)
-			return ERR_BAD_INPUT;
-		out[j++] = (uint8_t)(hi << 4 | lo);
-		i++;
-	}
-	return j == n ? ERR_OK : ERR_BAD_INPUT;
-}
-
-int span_id_from_any(const char *s, uint8_t *out, size_t n)
-{
-	if (!s || !*s)
-		return ERR_BAD_INPUT;
-	if (span_id_from_hex(s, out, n) == ERR_OK && !all_zero(out, n))
-		return ERR_OK;
-	unsigned char digest[32];
-	mbedtls_sha256_ret((const unsigned char *)s, strlen(s), digest, 0);
-	memcpy(out, digest, n);
-	return ERR_OK;
-}
-
-void span_id_to_hex(const uint8_t *id, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[2 * n] = 0;
 }

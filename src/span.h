@@ -9,17 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "arena.h"
+#include "ids.h"
+#include "input_limits.h"
 #include "otlp.pb-c.h"
-
-/* Limits on anything input controls, checked before allocating. */
-#define SPAN_MAX_BODY (64u << 20)        /* bytes, after decompression */
-#define SPAN_MAX_STRING (16u << 20)      /* one string value */
-/* AnyValues nested in arrays and kvlists, counting the outermost as 1: deep
- * enough for any real attribute, shallow enough that the deepest record
- * unpacks and prints on a civetweb worker's 100 KB stack (pbcheck.h). */
-#define SPAN_MAX_DEPTH 12
-#define SPAN_MAX_ATTRS 4096              /* attributes on one span/resource/event */
-#define SPAN_MAX_NAME 4096               /* span, project, score names */
 
 enum span_type {
 	SPAN_TYPE_SPAN = 0,
@@ -105,18 +97,6 @@ int span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceReq
                            char *err, size_t errlen);
 /* Appends a zeroed score to b and returns it. */
 struct score *span_batch_add_score(struct span_batch *b);
-
-/* Converts an id string to bytes: exactly 2*n hex digits, or (n == 16) a
- * UUID with dashes. Returns 0 or ERR_BAD_INPUT. */
-int span_id_from_hex(const char *s, uint8_t *out, size_t n);
-/* Like span_id_from_hex, but any other non-empty string is hashed (SHA-256,
- * first n bytes), so foreign ids ("run-42") map to stable OTLP ids; the API
- * uses the same mapping to look them up. Returns 0, or ERR_BAD_INPUT for "". */
-int span_id_from_any(const char *s, uint8_t *out, size_t n);
-/* Returns the value of hex digit c (either case), or -1. */
-int span_hex_digit(int c);
-/* Writes 2*n lowercase hex digits and a NUL to out. */
-void span_id_to_hex(const uint8_t *id, size_t n, char *out);
 
 /* Returns the lowercase name of a span type ("llm", ...). */
 const char *span_type_name(int type);

@@ -157,14 +157,14 @@ static void uuid_v4(char out[37])
 	r[6] = (r[6] & 0x0f) | 0x40;
 	r[8] = (r[8] & 0x3f) | 0x80;
 	char hex[33];
-	span_id_to_hex(r, 16, hex);
+	id_to_hex(r, 16, hex);
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
 static int is_uuid(const char *s)
 {
 	uint8_t tmp[16];
-	return strlen(s) == 36 && span_id_from_hex(s, tmp, 16) == ERR_OK;
+	return strlen(s) == 36 && id_from_hex(s, tmp, 16) == ERR_OK;
 }
 
 /* Resolves a project given as UUID or name (NULL = default), creating it. */
@@ -439,7 +439,7 @@ static void score_id(const struct score *s, char out[37])
 	d[6] = (d[6] & 0x0f) | 0x50; /* shaped like a name-based UUID */
 	d[8] = (d[8] & 0x3f) | 0x80;
 	char hex[33];
-	span_id_to_hex(d, 16, hex);
+	id_to_hex(d, 16, hex);
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 

@@ -128,7 +128,7 @@ static int streq(const char *a, const char *b)
 static int id_is(const uint8_t *got, const char *src, size_t n)
 {
 	uint8_t want[16];
-	span_id_from_any(src, want, n);
+	id_from_any(src, want, n);
 	return memcmp(got, want, n) == 0;
 }
 
