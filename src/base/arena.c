@@ -1,6 +1,6 @@
 /* arena.c: chunked bump allocator. Large requests get their own chunk so
  * the common small allocation stays a pointer bump. */
-#include "arena.h"
+#include "base/arena.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* err.c: error code -> HTTP status, and the message formatter. */
-#include "err.h"
+#include "base/err.h"
 #include <stdarg.h>
 #include <stdio.h>
 

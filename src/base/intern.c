@@ -1,5 +1,5 @@
 /* intern.c: open-addressing hash map with FNV-1a over byte keys. */
-#include "intern.h"
+#include "base/intern.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* jsonscan.c: the pre-parse pass of jsonscan.h. Strings are skipped with
  * memchr, since they hold nearly all the bytes of a span (prompts). */
-#include "jsonscan.h"
+#include "base/jsonscan.h"
 #include <string.h>
-#include "err.h"
+#include "base/err.h"
 
 /* Returns the position just after the string starting at p (after its
  * opening quote), or end if it is unterminated. */

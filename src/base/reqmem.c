@@ -1,7 +1,7 @@
 /* reqmem.c: the request memory budget (reqmem.h), one atomic counter. */
-#include "reqmem.h"
+#include "base/reqmem.h"
 #include <stdatomic.h>
-#include "err.h"
+#include "base/err.h"
 
 static atomic_size_t in_use;
 

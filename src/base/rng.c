@@ -1,5 +1,5 @@
 /* rng.c: splitmix64 seeding and the xoshiro256** generator. */
-#include "rng.h"
+#include "base/rng.h"
 #include <fcntl.h>
 #include <sys/random.h>
 #include <time.h>

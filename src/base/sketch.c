@@ -1,7 +1,7 @@
 /* sketch.c: logarithmic-bucket quantile sketch; see sketch.h. Encoding:
  * varint zero-count, varint number of buckets, then per non-zero bucket a
  * zigzag varint index delta and a zigzag varint count. */
-#include "sketch.h"
+#include "base/sketch.h"
 #include <math.h>
 #include <string.h>
 

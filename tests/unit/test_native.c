@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "err.h"
-#include "native.h"
-#include "otlp_build.h"
+#include "base/err.h"
+#include "ingest/native.h"
+#include "otlp/otlp_build.h"
 #include "test.h"
+#include "ingest/batch.h"
 
 #define DATA "tests/data/native/"
 #define T0 1705579200000000000ull   /* 2024-01-18T12:00:00Z */

@@ -6,14 +6,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <zstd.h>
-#include "arena.h"
-#include "err.h"
-#include "ingest.h"
-#include "query.h"
-#include "record.h"
-#include "store.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "ingest/ingest.h"
+#include "query/query.h"
+#include "store/record.h"
+#include "store/store.h"
 #include "test.h"
-#include "writer.h"
+#include "store/writer.h"
+#include "ingest/batch.h"
 
 #define TRACE "5b8efff798038103d269b633813fc60c"
 
