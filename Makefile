@@ -12,13 +12,13 @@ ALLFLAGS = $(CFLAGS) $(SAN) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(B) 
 LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread -lm
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-SRCS     = $(wildcard src/*.c)
+SRCS     = $(wildcard src/*/*.c)
 OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o \
            $(B)/prices_table.o $(B)/webfiles.o
 # The web UI: web/ plus uPlot's built files from npm (node_modules via npm ci).
 WEB      = $(sort $(wildcard web/*))
 WEB_NPM  = node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css
-LIBOBJS  = $(filter-out $(B)/main.o,$(OBJS))
+LIBOBJS  = $(filter-out $(B)/cmd/main.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers
@@ -33,9 +33,9 @@ tracelite: $(B)/tracelite
 $(B)/tracelite: $(OBJS)
 	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/otlp.pb-c.c $(B)/otlp.pb-c.h: src/otlp.proto
+$(B)/otlp.pb-c.c $(B)/otlp.pb-c.h: src/otlp/otlp.proto
 	@mkdir -p $(B)
-	protoc-c --c_out=$(B) -Isrc src/otlp.proto
+	protoc-c --c_out=$(B) -Isrc/otlp src/otlp/otlp.proto
 
 $(B)/schema.c: src/gen-embed.sh $(sort $(wildcard schema/*.sql))
 	@mkdir -p $(B)
@@ -49,14 +49,14 @@ $(B)/schema_pg.c: src/gen-embed.sh $(sort $(wildcard schema/postgres/*.sql))
 	@mkdir -p $(B)
 	sh src/gen-embed.sh embedded_postgres_schema $(sort $(wildcard schema/postgres/*.sql)) > $@
 
-$(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o: $(B)/%.o: $(B)/%.c src/embed.h
+$(B)/schema.o $(B)/schema_ch.o $(B)/schema_pg.o: $(B)/%.o: $(B)/%.c src/base/embed.h
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/prices_table.c: src/gen-embed.sh schema/prices.csv
 	@mkdir -p $(B)
 	sh src/gen-embed.sh embedded_prices schema/prices.csv > $@
 
-$(B)/prices_table.o: $(B)/prices_table.c src/embed.h
+$(B)/prices_table.o: $(B)/prices_table.c src/base/embed.h
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 node_modules/.package-lock.json: package-lock.json
@@ -66,14 +66,14 @@ $(B)/webfiles.c: src/gen-embed.sh $(WEB) node_modules/.package-lock.json
 	@mkdir -p $(B)
 	sh src/gen-embed.sh embedded_web $(WEB) $(WEB_NPM) > $@
 
-$(B)/webfiles.o: $(B)/webfiles.c src/embed.h
+$(B)/webfiles.o: $(B)/webfiles.c src/base/embed.h
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/otlp.pb-c.o: $(B)/otlp.pb-c.c
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
-$(B)/%.o: src/%.c $(B)/otlp.pb-c.h $(wildcard src/*.h)
-	@mkdir -p $(B)
+$(B)/%.o: src/%.c $(B)/otlp.pb-c.h $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBOBJS)
@@ -101,6 +101,10 @@ fuzz-build:
 
 fuzz: deps fuzz-build
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# the load generator of `make bench` links the project's objects
+$(B)/loadgen: tests/bench/loadgen.c $(LIBOBJS)
+	$(CC) $(ALLFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 run: deps tracelite
 	./tracelite serve

@@ -4,7 +4,7 @@
 # entry whose name is NULL. Used to build schema/ (and web/) into the binary.
 set -e
 name=$1; shift
-echo '#include "embed.h"'
+echo '#include "base/embed.h"'
 i=0
 for f in "$@"; do
 	echo "static const unsigned char ${name}_$i[] = {"

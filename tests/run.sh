@@ -45,6 +45,9 @@ run_unit() {
 	note "$bin: $last"
 }
 
+# The layering of src/ (folders along the data path, no include cycles).
+run_unit tests/static/layering.mjs
+
 for dir in build/tests build-asan/tests; do
 	for bin in "$dir"/test_*; do
 		[ -f "$bin" ] && [ -x "$bin" ] || continue

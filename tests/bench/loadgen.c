@@ -23,8 +23,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "demo.h"
-#include "otlp_json_out.h"
+#include "demo/demo.h"
+#include "otlp/otlp_json_out.h"
 
 struct body {
 	char *data;

@@ -16,13 +16,8 @@ SPANS=${BENCH_SPANS:-1000000}
 B=${BENCH_BUILD:-build}
 TL=./tracelite
 [ "$B" = build ] || TL=$B/tracelite
-CC=${CC:-cc}
-PKGS="sqlite3 libzstd libprotobuf-c libcjson zlib libcurl libpq"
-
-# shellcheck disable=SC2046
-$CC -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$B -Isrc $(pkg-config --cflags $PKGS) \
-	-o $B/loadgen tests/bench/loadgen.c $(ls $B/*.o | grep -v '/main\.o$') \
-	-lcivetweb $(pkg-config --libs $PKGS) -lmbedcrypto -lpthread -lm || exit 1
+# the load generator links the project's objects: `make B=$B $B/loadgen`
+make -s B="$B" "$B/loadgen" || exit 1
 
 DIR=$(mktemp -d /tmp/tracelite-bench.XXXXXX)
 PORT=$($B/loadgen freeport) || exit 1

@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "arena.h"
-#include "err.h"
-#include "genai.h"
-#include "otlp_json_out.h"
-#include "prices.h"
-#include "record.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "ingest/genai.h"
+#include "otlp/otlp_json_out.h"
+#include "ingest/prices.h"
+#include "store/record.h"
+#include "ingest/batch.h"
 
 struct worker_job {
 	void (*fn)(void *);

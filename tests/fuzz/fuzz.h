@@ -6,7 +6,7 @@
 #define TL_FUZZ_H
 #include <stddef.h>
 #include <stdint.h>
-#include "ingest.h"
+#include "ingest/ingest.h"
 
 /* The stack of a civetweb worker thread: Debian's civetweb 1.15 calls
  * pthread_attr_setstacksize(0x19000) for each, so a decoder that recurses

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "err.h"
+#include "base/err.h"
 #include "fuzz.h"
-#include "prices.h"
+#include "ingest/prices.h"
 
 #define MAX_NAMES 32
 

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "arena.h"
+#include "base/arena.h"
 #include "fuzz.h"
-#include "searchq.h"
+#include "query/searchq.h"
 
 #define MAX_FIELDS 8
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
-#include "sketch.h"
+#include "base/sketch.h"
 
 /* Kept off the 100 KiB worker stack, as the rollup code keeps them. */
 static struct sketch_job {

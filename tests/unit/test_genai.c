@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "genai.h"
-#include "otlp_build.h"
+#include "ingest/genai.h"
+#include "otlp/otlp_build.h"
 #include "test.h"
 
 struct fx {

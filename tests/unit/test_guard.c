@@ -1,9 +1,9 @@
 /* test_guard.c: --listen parsing and the loopback check, --cors-origin and
  * --allow-host values, and which Host header values a server answers. */
 #include "test.h"
-#include "config.h"
-#include "err.h"
-#include "guard.h"
+#include "server/config.h"
+#include "base/err.h"
+#include "server/guard.h"
 
 /* config_load over the given flags (NULL-terminated); returns its result. */
 static int load(struct config *c, char *err, const char **flags)

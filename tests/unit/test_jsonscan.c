@@ -2,10 +2,11 @@
  * refuses deep nesting wherever it hides (not inside strings), and the
  * ingest path that uses it survives 700 '[' on a worker-sized stack. */
 #include <stdlib.h>
-#include "err.h"
-#include "ingest.h"
-#include "jsonscan.h"
+#include "base/err.h"
+#include "ingest/ingest.h"
+#include "base/jsonscan.h"
 #include "test.h"
+#include "ingest/batch.h"
 
 static int scan(const char *text, size_t max_values, struct json_shape *shape, char *err)
 {

@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "err.h"
-#include "native.h"
-#include "otlp_build.h"
+#include "base/err.h"
+#include "ingest/native.h"
+#include "otlp/otlp_build.h"
 #include "test.h"
+#include "ingest/batch.h"
 
 #define DATA "tests/data/native/"
 #define T0 1705579200000000000ull   /* 2024-01-18T12:00:00Z */
@@ -128,7 +129,7 @@ static int streq(const char *a, const char *b)
 static int id_is(const uint8_t *got, const char *src, size_t n)
 {
 	uint8_t want[16];
-	span_id_from_any(src, want, n);
+	id_from_any(src, want, n);
 	return memcmp(got, want, n) == 0;
 }
 

@@ -9,10 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "err.h"
-#include "otlp_json.h"
-#include "span.h"
+#include "base/err.h"
+#include "otlp/otlp_json.h"
+#include "ingest/span.h"
 #include "test.h"
+#include "ingest/batch.h"
 
 #define DATA "tests/data/otlp_json/"
 #define PB_FULL "tests/data/otlp_pb/full.bin"

@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "demo.h"
-#include "otlp_build.h"
-#include "otlp_json.h"
-#include "otlp_json_out.h"
+#include "demo/demo.h"
+#include "otlp/otlp_build.h"
+#include "otlp/otlp_json.h"
+#include "otlp/otlp_json_out.h"
 #include "test.h"
 
 static ProtobufCBinaryData bin(struct arena *a, const char *s, size_t n)

@@ -9,9 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "err.h"
-#include "span.h"
+#include "base/err.h"
+#include "ingest/span.h"
 #include "test.h"
+#include "ingest/batch.h"
 
 #define DATA "tests/data/otlp_pb/"
 

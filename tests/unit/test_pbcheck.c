@@ -3,12 +3,13 @@
  * names the path, and lets the deepest valid request through: that one
  * decodes, stores and reads back on a civetweb-sized stack. */
 #include <stdint.h>
-#include "arena.h"
-#include "err.h"
-#include "ingest.h"
-#include "pbcheck.h"
-#include "record.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "ingest/ingest.h"
+#include "otlp/pbcheck.h"
+#include "store/record.h"
 #include "test.h"
+#include "ingest/batch.h"
 
 /* An attribute value nested depth AnyValues deep, alternating array and
  * kvlist (kvlist costs the most stack per level). */

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "err.h"
-#include "prices.h"
+#include "base/err.h"
+#include "ingest/prices.h"
 #include "test.h"
 
 static const char *matched(const struct prices *p, const char *model)

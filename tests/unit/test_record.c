@@ -6,14 +6,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <zstd.h>
-#include "arena.h"
-#include "err.h"
-#include "ingest.h"
-#include "query.h"
-#include "record.h"
-#include "store.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "ingest/ingest.h"
+#include "query/query.h"
+#include "store/record.h"
+#include "store/store.h"
 #include "test.h"
-#include "writer.h"
+#include "store/writer.h"
+#include "ingest/batch.h"
 
 #define TRACE "5b8efff798038103d269b633813fc60c"
 
@@ -57,12 +58,12 @@ static void deep_span(struct bytes *out, const char *span_hex, int depth)
 	kv.len += t.len;
 	out->len = 0;
 	uint8_t id[16];
-	span_id_from_hex(TRACE, id, 16);
+	id_from_hex(TRACE, id, 16);
 	out->data[out->len++] = 0x0a;
 	out->data[out->len++] = 16;
 	memcpy(out->data + out->len, id, 16);
 	out->len += 16;
-	span_id_from_hex(span_hex, id, 8);
+	id_from_hex(span_hex, id, 8);
 	out->data[out->len++] = 0x12;
 	out->data[out->len++] = 8;
 	memcpy(out->data + out->len, id, 8);
@@ -101,7 +102,7 @@ static void poison(const char *dir, const char *span_hex)
 	uint8_t z[8192];
 	size_t zlen = ZSTD_compress(z, sizeof z, entry.data, entry.len, 3);
 	uint8_t id[8];
-	span_id_from_hex(span_hex, id, 8);
+	id_from_hex(span_hex, id, 8);
 	sqlite3_stmt *st;
 	sqlite3_prepare_v2(db, "UPDATE chunks SET data = ? WHERE id = (SELECT chunk FROM spans WHERE span_id = ?)", -1, &st,
 	                   NULL);
@@ -125,8 +126,8 @@ static void read_all(void *arg)
 {
 	struct reads *r = arg;
 	uint8_t tid[16], sid[8];
-	span_id_from_hex(TRACE, tid, 16);
-	span_id_from_hex("00000000000000b2", sid, 8);
+	id_from_hex(TRACE, tid, 16);
+	id_from_hex("00000000000000b2", sid, 8);
 	struct span_page page = {0, QUERY_TRACE_MAX_SPANS};
 	cJSON *o = NULL;
 	r->trace_rc = query_trace(r->db, tid, page, &o);

@@ -1,8 +1,8 @@
 /* test_repl_target.c: replication target URLs: kinds, the pieces the
  * ClickHouse sink uses, masking of every password, and bad input. */
 #include "test.h"
-#include "err.h"
-#include "repl_target.h"
+#include "base/err.h"
+#include "repl/repl_target.h"
 
 static void mask(const char *url, const char *want)
 {

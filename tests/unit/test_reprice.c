@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "err.h"
-#include "otlp_build.h"
-#include "reprice.h"
-#include "store.h"
+#include "base/err.h"
+#include "otlp/otlp_build.h"
+#include "store/reprice.h"
+#include "store/store.h"
 #include "test.h"
-#include "writer.h"
+#include "store/writer.h"
+#include "ingest/batch.h"
 
 /* One span of trace t (1-based byte), model and tokens; cost < 0: none. */
 static void add_span(struct span_batch *b, Tl__ScopeSpans *ss, int t, int n, const char *model, int64_t in,

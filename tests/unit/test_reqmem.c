@@ -1,8 +1,8 @@
 /* test_reqmem.c: the request memory budget: a request over the whole
  * budget is too large, one that fits waits its turn (busy), and giving
  * back makes room again. */
-#include "err.h"
-#include "reqmem.h"
+#include "base/err.h"
+#include "base/reqmem.h"
 #include "test.h"
 
 int main(void)

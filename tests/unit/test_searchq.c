@@ -4,9 +4,9 @@
  * must also be accepted by a real FTS5 table), evaluation and snippets. */
 #include <sqlite3.h>
 #include <string.h>
-#include "arena.h"
-#include "err.h"
-#include "searchq.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "query/searchq.h"
 #include "test.h"
 
 static sqlite3 *db;

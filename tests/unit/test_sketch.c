@@ -2,7 +2,7 @@
  * error bound, merges and subtracts exactly, and round-trips its encoding;
  * corrupt encodings are refused. */
 #include <math.h>
-#include "sketch.h"
+#include "base/sketch.h"
 #include "test.h"
 
 static int cmp_double(const void *a, const void *b)

@@ -1,0 +1,30 @@
+/* err.c: error code -> HTTP status, and the message formatter. */
+#include "base/err.h"
+#include <stdarg.h>
+#include <stdio.h>
+
+int err_http_status(int e)
+{
+	switch (e) {
+	case ERR_OK: return 200;
+	case ERR_BAD_INPUT: return 400;
+	case ERR_TOO_LARGE: return 413;
+	case ERR_MEDIA_TYPE: return 415;
+	case ERR_NOT_FOUND: return 404;
+	case ERR_BUSY: return 503;
+	case ERR_NOMETHOD: return 405;
+	case ERR_TIMEOUT: return 408;
+	default: return 500;
+	}
+}
+
+int err_set(char *buf, size_t n, int code, const char *fmt, ...)
+{
+	if (buf && n) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(buf, n, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}

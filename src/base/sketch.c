@@ -1,0 +1,191 @@
+/* sketch.c: logarithmic-bucket quantile sketch; see sketch.h. Encoding:
+ * varint zero-count, varint number of buckets, then per non-zero bucket a
+ * zigzag varint index delta and a zigzag varint count. */
+#include "base/sketch.h"
+#include <math.h>
+#include <string.h>
+
+static double log_gamma(void)
+{
+	static double lg;
+	if (lg == 0)
+		lg = log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA));
+	return lg;
+}
+
+void sketch_clear(struct sketch *s)
+{
+	if (s->lo <= s->hi)
+		memset(&s->counts[s->lo], 0, (size_t)(s->hi - s->lo + 1) * sizeof s->counts[0]);
+	s->zero = s->total = 0;
+	s->lo = SKETCH_BUCKETS;
+	s->hi = -1;
+}
+
+static void bucket_add(struct sketch *s, int i, int64_t count)
+{
+	if (s->lo > s->hi) {
+		s->lo = s->hi = i;
+	} else {
+		if (i < s->lo)
+			s->lo = i;
+		if (i > s->hi)
+			s->hi = i;
+	}
+	s->counts[i] += count;
+	s->total += count;
+}
+
+void sketch_add(struct sketch *s, double v, int64_t count)
+{
+	if (!(v >= 1)) {   /* also catches NaN */
+		s->zero += count;
+		s->total += count;
+		return;
+	}
+	double idx = ceil(log(v) / log_gamma());
+	bucket_add(s, idx >= SKETCH_BUCKETS ? SKETCH_BUCKETS - 1 : (int)idx, count);
+}
+
+static void combine(struct sketch *dst, const struct sketch *src, int sign)
+{
+	dst->zero += sign * src->zero;
+	dst->total += sign * src->zero;
+	for (int i = src->lo; i <= src->hi; i++)
+		if (src->counts[i])
+			bucket_add(dst, i, sign * src->counts[i]);
+}
+
+void sketch_merge(struct sketch *dst, const struct sketch *src)
+{
+	combine(dst, src, 1);
+}
+
+void sketch_subtract(struct sketch *dst, const struct sketch *src)
+{
+	combine(dst, src, -1);
+}
+
+/* The representative value of bucket i: the midpoint that keeps the
+ * relative error of every value in it within SKETCH_ALPHA. */
+static double bucket_value(int i)
+{
+	return 2 * exp(i * log_gamma()) / ((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA) + 1);
+}
+
+double sketch_quantile(const struct sketch *s, double q)
+{
+	if (s->total <= 0)
+		return 0;
+	if (q < 0)
+		q = 0;
+	if (q > 1)
+		q = 1;
+	int64_t rank = (int64_t)floor(q * (double)(s->total - 1));
+	int64_t seen = s->zero;
+	if (seen > rank)
+		return 0;
+	for (int i = s->lo; i <= s->hi; i++) {
+		seen += s->counts[i];
+		if (seen > rank)
+			return bucket_value(i);
+	}
+	return bucket_value(s->hi);
+}
+
+static size_t put_varint(uint8_t *out, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+size_t sketch_encode(const struct sketch *s, uint8_t *out)
+{
+	size_t n = put_varint(out, zigzag(s->zero));
+	uint64_t buckets = 0;
+	for (int i = s->lo; i <= s->hi; i++)
+		buckets += s->counts[i] != 0;
+	n += put_varint(out + n, buckets);
+	int prev = 0;
+	for (int i = s->lo; i <= s->hi; i++) {
+		if (!s->counts[i])
+			continue;
+		n += put_varint(out + n, zigzag(i - prev));
+		n += put_varint(out + n, zigzag(s->counts[i]));
+		prev = i;
+	}
+	return n;
+}
+
+static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (*p >= end)
+			return -1;
+		uint8_t b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+/* A stored count beyond this is corrupt (a trillion spans in one row);
+ * bounding each keeps every sum of them far from int64 overflow. */
+#define SKETCH_MAX_STORED_COUNT ((int64_t)1 << 40)
+
+static int stored_count(const uint8_t **p, const uint8_t *end, int64_t *out)
+{
+	uint64_t v;
+	if (get_varint(p, end, &v))
+		return -1;
+	*out = unzigzag(v);
+	return *out > SKETCH_MAX_STORED_COUNT || *out < -SKETCH_MAX_STORED_COUNT ? -1 : 0;
+}
+
+/* Reads an encoded sketch; adds it to s unless s is NULL (a dry run).
+ * Returns 0, or -1 if data is corrupt. */
+static int decode(const void *data, size_t len, struct sketch *s)
+{
+	const uint8_t *p = data, *end = p + len;
+	uint64_t buckets;
+	int64_t zero, d, c, idx = 0;
+	if (stored_count(&p, end, &zero) || get_varint(&p, end, &buckets) || buckets > SKETCH_BUCKETS)
+		return -1;
+	if (s) {
+		s->zero += zero;
+		s->total += zero;
+	}
+	for (uint64_t k = 0; k < buckets; k++) {
+		if (stored_count(&p, end, &d) || stored_count(&p, end, &c) || d < -SKETCH_BUCKETS || d > SKETCH_BUCKETS)
+			return -1;
+		idx += d;
+		if (idx < 0 || idx >= SKETCH_BUCKETS)
+			return -1;
+		if (s)
+			bucket_add(s, (int)idx, c);
+	}
+	return p == end ? 0 : -1;
+}
+
+int sketch_decode_add(struct sketch *s, const void *data, size_t len)
+{
+	/* a corrupt blob adds nothing */
+	return decode(data, len, NULL) ? -1 : decode(data, len, s);
+}

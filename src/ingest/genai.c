@@ -1,0 +1,626 @@
+/* genai.c: maps the LLM attribute conventions (OTel GenAI, OpenInference,
+ * OpenLLMetry, Neon and tracelite's own keys; DESIGN.md section 4) onto the
+ * hot fields of a span. One pass over the attributes with a sorted key table;
+ * the only allocations are flattened message text and JSON, in the arena. */
+#include "ingest/genai.h"
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum field {
+	F_TYPE, F_PROVIDER, F_MODEL, F_IN_TOK, F_OUT_TOK, F_CACHE_R, F_CACHE_W,
+	F_COST, F_SESSION, F_USER, F_INPUT, F_OUTPUT, F_COUNT
+};
+
+/* How a value is read: a span kind vocabulary, or a plain value shape. */
+enum vkind {
+	V_KIND_OTEL, V_KIND_OI, V_KIND_TRACELOOP, V_KIND_TRACELITE,
+	V_STR, V_COUNT, V_COST, V_ID, V_TEXT
+};
+
+struct key {
+	const char *name;
+	unsigned char field, rank, kind;
+};
+
+/* Sorted by strcmp (bsearch). rank: lower wins; equal ranks keep the first
+ * attribute seen. Indexed message keys (llm.input_messages.N...) are matched
+ * by prefix in match_indexed, with the ranks RANK_OI_MSGS / RANK_LLMETRY_MSGS. */
+static const struct key keys[] = {
+	{"enduser.id", F_USER, 1, V_ID},
+	{"gen_ai.completion", F_OUTPUT, 4, V_TEXT},
+	{"gen_ai.conversation.id", F_SESSION, 0, V_ID},
+	{"gen_ai.input.messages", F_INPUT, 0, V_TEXT},
+	{"gen_ai.operation.name", F_TYPE, 0, V_KIND_OTEL},
+	{"gen_ai.output.messages", F_OUTPUT, 0, V_TEXT},
+	{"gen_ai.prompt", F_INPUT, 4, V_TEXT},
+	{"gen_ai.provider.name", F_PROVIDER, 0, V_STR},
+	{"gen_ai.request.model", F_MODEL, 1, V_STR},
+	{"gen_ai.response.model", F_MODEL, 0, V_STR},
+	{"gen_ai.system", F_PROVIDER, 1, V_STR},
+	{"gen_ai.tool.call.arguments", F_INPUT, 5, V_TEXT},
+	{"gen_ai.tool.call.result", F_OUTPUT, 5, V_TEXT},
+	{"gen_ai.usage.cache_creation.input_tokens", F_CACHE_W, 0, V_COUNT},
+	{"gen_ai.usage.cache_read.input_tokens", F_CACHE_R, 0, V_COUNT},
+	{"gen_ai.usage.completion_tokens", F_OUT_TOK, 1, V_COUNT},
+	{"gen_ai.usage.cost", F_COST, 1, V_COST},
+	{"gen_ai.usage.input_tokens", F_IN_TOK, 0, V_COUNT},
+	{"gen_ai.usage.output_tokens", F_OUT_TOK, 0, V_COUNT},
+	{"gen_ai.usage.prompt_tokens", F_IN_TOK, 1, V_COUNT},
+	{"input.value", F_INPUT, 1, V_TEXT},
+	{"llm.cost.total", F_COST, 0, V_COST},
+	{"llm.model_name", F_MODEL, 2, V_STR},
+	{"llm.provider", F_PROVIDER, 2, V_STR},
+	{"llm.system", F_PROVIDER, 3, V_STR},
+	{"llm.token_count.completion", F_OUT_TOK, 2, V_COUNT},
+	{"llm.token_count.prompt", F_IN_TOK, 2, V_COUNT},
+	{"llm.token_count.prompt_details.cache_read", F_CACHE_R, 1, V_COUNT},
+	{"llm.token_count.prompt_details.cache_write", F_CACHE_W, 1, V_COUNT},
+	{"openinference.span.kind", F_TYPE, 1, V_KIND_OI},
+	{"output.value", F_OUTPUT, 1, V_TEXT},
+	{"session.id", F_SESSION, 1, V_ID},
+	{"span_type", F_TYPE, 4, V_KIND_TRACELITE},
+	{"tracelite.cost_usd", F_COST, 2, V_COST},
+	{"tracelite.span.type", F_TYPE, 3, V_KIND_TRACELITE},
+	{"traceloop.span.kind", F_TYPE, 2, V_KIND_TRACELOOP},
+	{"user.id", F_USER, 0, V_ID},
+};
+
+#define RANK_OI_MSGS 2       /* llm.input_messages.N.message.* */
+#define RANK_LLMETRY_MSGS 3  /* gen_ai.prompt.N.* / gen_ai.completion.N.* */
+#define RANK_NONE 255
+
+/* Span kind vocabularies, compared case-insensitively. */
+struct kind_name {
+	const char *name;
+	int type;
+};
+static const struct kind_name kinds_otel[] = {
+	{"chat", SPAN_TYPE_LLM}, {"text_completion", SPAN_TYPE_LLM},
+	{"generate_content", SPAN_TYPE_LLM}, {"embeddings", SPAN_TYPE_EMBEDDING},
+	{"execute_tool", SPAN_TYPE_TOOL}, {"invoke_agent", SPAN_TYPE_AGENT},
+	{"create_agent", SPAN_TYPE_AGENT}, {"retrieval", SPAN_TYPE_RETRIEVAL},
+	{NULL, 0},
+};
+static const struct kind_name kinds_oi[] = {
+	{"LLM", SPAN_TYPE_LLM}, {"TOOL", SPAN_TYPE_TOOL}, {"AGENT", SPAN_TYPE_AGENT},
+	{"RETRIEVER", SPAN_TYPE_RETRIEVAL}, {"RERANKER", SPAN_TYPE_RETRIEVAL},
+	{"EMBEDDING", SPAN_TYPE_EMBEDDING}, {"CHAIN", SPAN_TYPE_SPAN},
+	{"GUARDRAIL", SPAN_TYPE_SPAN}, {"EVALUATOR", SPAN_TYPE_SPAN},
+	{"PROMPT", SPAN_TYPE_SPAN}, {"UNKNOWN", SPAN_TYPE_SPAN},
+	{NULL, 0},
+};
+static const struct kind_name kinds_traceloop[] = {
+	{"llm", SPAN_TYPE_LLM}, {"workflow", SPAN_TYPE_SPAN}, {"task", SPAN_TYPE_SPAN},
+	{"agent", SPAN_TYPE_AGENT}, {"tool", SPAN_TYPE_TOOL},
+	{NULL, 0},
+};
+/* tracelite.span.type and Neon's span_type (Neon calls LLM calls
+ * "generation" and has a few planning-style kinds that are plain spans). */
+static const struct kind_name kinds_tracelite[] = {
+	{"llm", SPAN_TYPE_LLM}, {"generation", SPAN_TYPE_LLM}, {"tool", SPAN_TYPE_TOOL},
+	{"retrieval", SPAN_TYPE_RETRIEVAL}, {"agent", SPAN_TYPE_AGENT},
+	{"embedding", SPAN_TYPE_EMBEDDING}, {"span", SPAN_TYPE_SPAN},
+	{"event", SPAN_TYPE_SPAN}, {"reasoning", SPAN_TYPE_SPAN},
+	{"planning", SPAN_TYPE_SPAN}, {"routing", SPAN_TYPE_SPAN},
+	{"memory", SPAN_TYPE_SPAN}, {"prompt", SPAN_TYPE_SPAN},
+	{NULL, 0},
+};
+static const struct kind_name *const kind_tables[] = {
+	[V_KIND_OTEL] = kinds_otel, [V_KIND_OI] = kinds_oi,
+	[V_KIND_TRACELOOP] = kinds_traceloop, [V_KIND_TRACELITE] = kinds_tracelite,
+};
+
+/* Indexed message families, in prefix order of match_indexed. */
+enum family { FAM_OI_IN, FAM_OI_OUT, FAM_LM_IN, FAM_LM_OUT };
+
+struct part {
+	const char *val;
+	uint32_t idx;
+	unsigned char fam, is_content;
+};
+
+#define PARTS_STACK 32
+
+/* Everything one normalize call accumulates; lives on the stack. */
+struct acc {
+	unsigned char rank[F_COUNT];
+	const Tl__AnyValue *text[2];          /* F_INPUT, F_OUTPUT winners */
+	struct part stack[PARTS_STACK];
+	struct part *parts;
+	size_t nparts, cap;
+	unsigned fam_seen;                    /* bit per family */
+	int has_count;                        /* some token count was read */
+};
+
+static int key_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct key *)e)->name);
+}
+
+static int kind_lookup(int vkind, const Tl__AnyValue *v)
+{
+	if (v->value_case != TL__ANY_VALUE__VALUE_STRING_VALUE)
+		return -1;
+	for (const struct kind_name *k = kind_tables[vkind]; k->name; k++)
+		if (strcasecmp(k->name, v->string_value) == 0)
+			return k->type;
+	return -1;
+}
+
+/* A token count: an int, an integral double, or a numeric string; >= 0. */
+static int read_count(const Tl__AnyValue *v, int64_t *out)
+{
+	double d;
+	switch (v->value_case) {
+	case TL__ANY_VALUE__VALUE_INT_VALUE:
+		if (v->int_value < 0)
+			return 0;
+		*out = v->int_value;
+		return 1;
+	case TL__ANY_VALUE__VALUE_DOUBLE_VALUE:
+		d = v->double_value;
+		break;
+	case TL__ANY_VALUE__VALUE_STRING_VALUE: {
+		const char *s = v->string_value;
+		size_t i = 0;
+		int64_t n = 0;
+		while (s[i] >= '0' && s[i] <= '9' && i < 18)
+			n = n * 10 + (s[i++] - '0');
+		if (i > 0 && s[i] == 0) {
+			*out = n;
+			return 1;
+		}
+		char *end;
+		d = strtod(s, &end);
+		if (end == s || *end)
+			return 0;
+		break;
+	}
+	default:
+		return 0;
+	}
+	if (!isfinite(d) || d < 0 || d >= 9.2e18 || d != floor(d))
+		return 0;
+	*out = (int64_t)d;
+	return 1;
+}
+
+static int read_cost(const Tl__AnyValue *v, double *out)
+{
+	double d;
+	char *end;
+	switch (v->value_case) {
+	case TL__ANY_VALUE__VALUE_INT_VALUE:
+		d = (double)v->int_value;
+		break;
+	case TL__ANY_VALUE__VALUE_DOUBLE_VALUE:
+		d = v->double_value;
+		break;
+	case TL__ANY_VALUE__VALUE_STRING_VALUE:
+		d = strtod(v->string_value, &end);
+		if (end == v->string_value || *end)
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	if (!isfinite(d) || d < 0)
+		return 0;
+	*out = d;
+	return 1;
+}
+
+static const char *read_str(const Tl__AnyValue *v)
+{
+	if (v->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE && v->string_value && *v->string_value)
+		return v->string_value;
+	return NULL;
+}
+
+/* Ids may come as strings or integers (user.id = 42). */
+static const char *read_id(const Tl__AnyValue *v, struct arena *a)
+{
+	if (v->value_case == TL__ANY_VALUE__VALUE_INT_VALUE) {
+		char *buf = arena_alloc(a, 24);
+		snprintf(buf, 24, "%" PRId64, v->int_value);
+		return buf;
+	}
+	return read_str(v);
+}
+
+static int text_ok(const Tl__AnyValue *v)
+{
+	return read_str(v) || v->value_case == TL__ANY_VALUE__VALUE_ARRAY_VALUE ||
+	       v->value_case == TL__ANY_VALUE__VALUE_KVLIST_VALUE;
+}
+
+/* Applies one matched key to the span if it outranks what is there. */
+static void apply(struct span *s, struct arena *a, struct acc *acc, const struct key *k,
+                  const Tl__AnyValue *v)
+{
+	if (!v || k->rank >= acc->rank[k->field])
+		return;
+	int t;
+	int64_t n;
+	double d;
+	const char *str;
+	switch (k->kind) {
+	case V_KIND_OTEL:
+	case V_KIND_OI:
+	case V_KIND_TRACELOOP:
+	case V_KIND_TRACELITE:
+		if ((t = kind_lookup(k->kind, v)) < 0)
+			return;
+		s->type = t;
+		break;
+	case V_STR:
+		if (!(str = read_str(v)))
+			return;
+		if (k->field == F_PROVIDER)
+			s->provider = str;
+		else
+			s->model = str;
+		break;
+	case V_ID:
+		if (!(str = read_id(v, a)))
+			return;
+		if (k->field == F_SESSION)
+			s->session_id = str;
+		else
+			s->user_id = str;
+		break;
+	case V_COUNT:
+		if (!read_count(v, &n))
+			return;
+		acc->has_count = 1;
+		if (k->field == F_IN_TOK)
+			s->input_tokens = n;
+		else if (k->field == F_OUT_TOK)
+			s->output_tokens = n;
+		else if (k->field == F_CACHE_R)
+			s->cache_read_tokens = n;
+		else
+			s->cache_write_tokens = n;
+		break;
+	case V_COST:
+		if (!read_cost(v, &d))
+			return;
+		s->cost_usd = d;
+		s->has_cost = 1;
+		s->cost_source = SPAN_COST_CLIENT;
+		break;
+	case V_TEXT:
+		if (!text_ok(v))
+			return;
+		acc->text[k->field == F_OUTPUT] = v;
+		break;
+	}
+	acc->rank[k->field] = k->rank;
+}
+
+static void part_push(struct acc *acc, struct arena *a, struct part p)
+{
+	if (acc->nparts == acc->cap) {
+		size_t cap = acc->cap * 2;
+		struct part *fresh = arena_alloc(a, cap * sizeof *fresh);
+		memcpy(fresh, acc->parts, acc->nparts * sizeof *fresh);
+		acc->parts = fresh;
+		acc->cap = cap;
+	}
+	acc->parts[acc->nparts++] = p;
+	acc->fam_seen |= 1u << p.fam;
+}
+
+struct prefix {
+	const char *pre, *role, *content;
+	size_t len;
+	unsigned char fam;
+};
+static const struct prefix prefixes[] = {
+	{"llm.input_messages.", ".message.role", ".message.content", 19, FAM_OI_IN},
+	{"llm.output_messages.", ".message.role", ".message.content", 20, FAM_OI_OUT},
+	{"gen_ai.prompt.", ".role", ".content", 14, FAM_LM_IN},
+	{"gen_ai.completion.", ".role", ".content", 18, FAM_LM_OUT},
+};
+
+/* llm.input_messages.3.message.content and friends: records the part. */
+static void match_indexed(struct acc *acc, struct arena *a, const char *key, const Tl__AnyValue *v)
+{
+	if (!v || v->value_case != TL__ANY_VALUE__VALUE_STRING_VALUE)
+		return;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		const struct prefix *p = &prefixes[i];
+		if (strncmp(key, p->pre, p->len) != 0)
+			continue;
+		const char *q = key + p->len;
+		uint32_t idx = 0;
+		int digits = 0;
+		while (*q >= '0' && *q <= '9' && digits < 9) {
+			idx = idx * 10 + (uint32_t)(*q++ - '0');
+			digits++;
+		}
+		if (!digits)
+			return;
+		int is_content;
+		if (strcmp(q, p->role) == 0)
+			is_content = 0;
+		else if (strcmp(q, p->content) == 0)
+			is_content = 1;
+		else
+			return;
+		part_push(acc, a, (struct part){v->string_value, idx, p->fam, (unsigned char)is_content});
+		return;
+	}
+}
+
+static int part_before(const struct part *p, const struct part *q)
+{
+	if (p->fam != q->fam)
+		return p->fam < q->fam;
+	if (p->idx != q->idx)
+		return p->idx < q->idx;
+	return p->is_content < q->is_content;
+}
+
+/* Insertion sort: exporters emit messages in order, so this is linear in
+ * practice, and unlike qsort it never mallocs. */
+static void parts_sort(struct part *p, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct part x = p[i];
+		size_t j = i;
+		while (j > 0 && part_before(&x, &p[j - 1])) {
+			p[j] = p[j - 1];
+			j--;
+		}
+		p[j] = x;
+	}
+}
+
+/* Flattens one family into "role: content" lines joined by '\n'. Parts are
+ * sorted by family, index, role-before-content. */
+static const char *flatten(struct acc *acc, struct arena *a, int fam)
+{
+	size_t lo = 0, hi;
+	while (lo < acc->nparts && acc->parts[lo].fam != fam)
+		lo++;
+	for (hi = lo; hi < acc->nparts && acc->parts[hi].fam == fam; hi++)
+		;
+	/* two passes over the same walk: measure, then write */
+	char *out = NULL;
+	size_t len = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t w = 0;
+		for (size_t i = lo; i < hi;) {
+			uint32_t idx = acc->parts[i].idx;
+			const char *role = NULL, *content = NULL;
+			for (; i < hi && acc->parts[i].idx == idx; i++) {
+				if (acc->parts[i].is_content)
+					content = content ? content : acc->parts[i].val;
+				else
+					role = role ? role : acc->parts[i].val;
+			}
+			size_t rl = role ? strlen(role) : 0, cl = content ? strlen(content) : 0;
+			if (w) {
+				if (pass)
+					out[w] = '\n';
+				w++;
+			}
+			if (role) {
+				if (pass) {
+					memcpy(out + w, role, rl);
+					memcpy(out + w + rl, ": ", 2);
+				}
+				w += rl + 2;
+			}
+			if (pass && cl)
+				memcpy(out + w, content, cl);
+			w += cl;
+		}
+		if (!pass) {
+			len = w;
+			out = arena_alloc(a, len + 1);
+		}
+	}
+	out[len] = 0;
+	return out;
+}
+
+/* ---- AnyValue -> JSON text, for structured message attributes ---- */
+
+struct jw {
+	char *p;   /* NULL while measuring */
+	size_t n;
+};
+
+static void jw_put(struct jw *w, const char *s, size_t len)
+{
+	if (w->p)
+		memcpy(w->p + w->n, s, len);
+	w->n += len;
+}
+
+static void jw_str(struct jw *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	jw_put(w, "\"", 1);
+	size_t run = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jw_put(w, s + run, i - run);
+		run = i + 1;
+		char esc[6] = {'\\', 0};
+		switch (c) {
+		case '"': esc[1] = '"'; jw_put(w, esc, 2); break;
+		case '\\': esc[1] = '\\'; jw_put(w, esc, 2); break;
+		case '\n': esc[1] = 'n'; jw_put(w, esc, 2); break;
+		case '\r': esc[1] = 'r'; jw_put(w, esc, 2); break;
+		case '\t': esc[1] = 't'; jw_put(w, esc, 2); break;
+		default:
+			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
+			jw_put(w, esc, 6);
+		}
+	}
+	jw_put(w, s + run, len - run);
+	jw_put(w, "\"", 1);
+}
+
+static void jw_b64(struct jw *w, const uint8_t *d, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	jw_put(w, "\"", 1);
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t x = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
+		             (i + 2 < n ? d[i + 2] : 0);
+		char o[4] = {tab[x >> 18 & 63], tab[x >> 12 & 63],
+		             i + 1 < n ? tab[x >> 6 & 63] : '=', i + 2 < n ? tab[x & 63] : '='};
+		jw_put(w, o, 4);
+	}
+	jw_put(w, "\"", 1);
+}
+
+static void jw_value(struct jw *w, const Tl__AnyValue *v, int depth)
+{
+	char num[32];
+	if (!v || depth > SPAN_MAX_DEPTH) {
+		jw_put(w, "null", 4);
+		return;
+	}
+	switch (v->value_case) {
+	case TL__ANY_VALUE__VALUE_STRING_VALUE:
+		jw_str(w, v->string_value, strlen(v->string_value));
+		break;
+	case TL__ANY_VALUE__VALUE_BOOL_VALUE:
+		if (v->bool_value)
+			jw_put(w, "true", 4);
+		else
+			jw_put(w, "false", 5);
+		break;
+	case TL__ANY_VALUE__VALUE_INT_VALUE:
+		jw_put(w, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v->int_value));
+		break;
+	case TL__ANY_VALUE__VALUE_DOUBLE_VALUE:
+		if (isfinite(v->double_value))
+			jw_put(w, num, (size_t)snprintf(num, sizeof num, "%.17g", v->double_value));
+		else
+			jw_put(w, "null", 4);
+		break;
+	case TL__ANY_VALUE__VALUE_BYTES_VALUE:
+		jw_b64(w, v->bytes_value.data, v->bytes_value.len);
+		break;
+	case TL__ANY_VALUE__VALUE_ARRAY_VALUE:
+		jw_put(w, "[", 1);
+		for (size_t i = 0; v->array_value && i < v->array_value->n_values; i++) {
+			if (i)
+				jw_put(w, ",", 1);
+			jw_value(w, v->array_value->values[i], depth + 1);
+		}
+		jw_put(w, "]", 1);
+		break;
+	case TL__ANY_VALUE__VALUE_KVLIST_VALUE:
+		jw_put(w, "{", 1);
+		for (size_t i = 0; v->kvlist_value && i < v->kvlist_value->n_values; i++) {
+			const Tl__KeyValue *kv = v->kvlist_value->values[i];
+			if (i)
+				jw_put(w, ",", 1);
+			const char *k = kv && kv->key ? kv->key : "";
+			jw_str(w, k, strlen(k));
+			jw_put(w, ":", 1);
+			jw_value(w, kv ? kv->value : NULL, depth + 1);
+		}
+		jw_put(w, "}", 1);
+		break;
+	default:
+		jw_put(w, "null", 4);
+	}
+}
+
+/* A string value as is; an array or kvlist as compact JSON in the arena. */
+static const char *text_of(const Tl__AnyValue *v, struct arena *a)
+{
+	if (v->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE)
+		return v->string_value;
+	struct jw w = {NULL, 0};
+	jw_value(&w, v, 0);
+	w.p = arena_alloc(a, w.n + 1);
+	w.n = 0;
+	jw_value(&w, v, 0);
+	w.p[w.n] = 0;
+	return w.p;
+}
+
+static const struct key *lookup(const char *name)
+{
+	return bsearch(name, keys, sizeof keys / sizeof keys[0], sizeof keys[0], key_cmp);
+}
+
+/* Picks between the best plain text attribute and the indexed families. */
+static const char *resolve_text(struct acc *acc, struct arena *a, int field, int fam_oi, int fam_lm)
+{
+	int rank = acc->rank[field];
+	if (rank > RANK_OI_MSGS && (acc->fam_seen & 1u << fam_oi))
+		return flatten(acc, a, fam_oi);
+	if (rank > RANK_LLMETRY_MSGS && (acc->fam_seen & 1u << fam_lm))
+		return flatten(acc, a, fam_lm);
+	return acc->text[field == F_OUTPUT] ? text_of(acc->text[field == F_OUTPUT], a) : NULL;
+}
+
+void genai_normalize(struct span *s, struct arena *a)
+{
+	struct acc acc;
+	memset(acc.rank, RANK_NONE, sizeof acc.rank);
+	acc.text[0] = acc.text[1] = NULL;
+	acc.parts = acc.stack;
+	acc.nparts = 0;
+	acc.cap = PARTS_STACK;
+	acc.fam_seen = 0;
+	acc.has_count = 0;
+
+	s->type = SPAN_TYPE_SPAN;
+	s->provider = s->model = s->session_id = s->user_id = NULL;
+	s->input_text = s->output_text = NULL;
+	s->input_tokens = s->output_tokens = s->cache_read_tokens = s->cache_write_tokens = 0;
+	s->cost_usd = 0;
+	s->has_cost = 0;
+	s->cost_source = SPAN_COST_NONE;
+
+	const Tl__Span *sp = s->otlp;
+	for (size_t i = 0; sp && i < sp->n_attributes; i++) {
+		const Tl__KeyValue *kv = sp->attributes[i];
+		if (!kv || !kv->key || !kv->value)
+			continue;
+		const struct key *k = lookup(kv->key);
+		if (k)
+			apply(s, a, &acc, k, kv->value);
+		else if (kv->key[0] == 'l' || kv->key[0] == 'g')
+			match_indexed(&acc, a, kv->key, kv->value);
+	}
+
+	/* session and user may be set once for a whole process */
+	const Tl__Resource *res = s->resource;
+	if (res && (acc.rank[F_SESSION] == RANK_NONE || acc.rank[F_USER] == RANK_NONE)) {
+		unsigned char had_session = acc.rank[F_SESSION], had_user = acc.rank[F_USER];
+		for (size_t i = 0; i < res->n_attributes; i++) {
+			const Tl__KeyValue *kv = res->attributes[i];
+			if (!kv || !kv->key)
+				continue;
+			const struct key *k = lookup(kv->key);
+			if (k && ((k->field == F_SESSION && had_session == RANK_NONE) ||
+			          (k->field == F_USER && had_user == RANK_NONE)))
+				apply(s, a, &acc, k, kv->value);
+		}
+	}
+
+	if (acc.rank[F_TYPE] == RANK_NONE && (s->model || acc.has_count))
+		s->type = SPAN_TYPE_LLM;
+	parts_sort(acc.parts, acc.nparts);
+	s->input_text = resolve_text(&acc, a, F_INPUT, FAM_OI_IN, FAM_LM_IN);
+	s->output_text = resolve_text(&acc, a, F_OUTPUT, FAM_OI_OUT, FAM_LM_OUT);
+}

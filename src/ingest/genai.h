@@ -1,0 +1,15 @@
+/* genai.h: normalizes the LLM attribute conventions (OTel GenAI,
+ * OpenInference, OpenLLMetry, Neon; table in docs/ingest.md) into the hot fields
+ * of a span: type, provider, model, tokens, cost, session, user, input and
+ * output text. */
+#ifndef TL_GENAI_H
+#define TL_GENAI_H
+#include "ingest/span.h"
+
+/* Reads s->otlp attributes (and s->resource's) and fills s->type, provider,
+ * model, session_id, user_id, input_text, output_text, input/output/cache
+ * tokens, cost_usd/has_cost. Prefers the first convention present, as in the
+ * table. Returned strings point into the attributes or into a. Never fails. */
+void genai_normalize(struct span *s, struct arena *a);
+
+#endif

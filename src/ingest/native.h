@@ -1,0 +1,53 @@
+/* native.h: decoders for the JSON shapes of the platforms tracelite
+ * replaces (CognObserve's POST /v1/traces, Neon's POST /api/traces/ingest,
+ * /api/spans and /api/scores). Each converts an already parsed cJSON document
+ * into OTLP structs in b->arena and adds them with span_batch_add_request, so
+ * they take the same path as OTLP; scores go to span_batch_add_score.
+ *
+ * Every decoder returns ERR_OK, or ERR_BAD_INPUT with err naming the item and
+ * field (`spans[2].start_time: not an ISO-8601 time`, `[3].name: required`).
+ * On error the batch may hold part of the request: the caller discards it.
+ * Nothing in root is referenced after return (all strings are copied). */
+#ifndef TL_NATIVE_H
+#define TL_NATIVE_H
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "ingest/span.h"
+
+/* Items (traces, spans, scores) accepted in one request. */
+#define NATIVE_MAX_ITEMS 10000
+
+/* CognObserve trace: {trace_id?, name, session_id?, user_id?, user?, metadata?,
+ * spans: [{span_id?, parent_span_id?, name, start_time?, end_time?, input?,
+ * output?, metadata?, model?, model_parameters?, usage?, level?,
+ * status_message?}]}, plus the camelCase / `id` / `tokenUsage` variants.
+ * The trace becomes a root span (id derived from the trace id, so a retried
+ * post does not duplicate it) named after the trace and spanning its spans;
+ * spans without parent_span_id become its children. Missing ids are random. */
+int native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+
+/* Neon trace ingest: one trace object or an array of them, each {trace_id,
+ * name, status?, duration_ms?, start_time?|timestamp?, end_time?, project_id?,
+ * metadata?, attributes?, agent_id?, agent_version?, workflow_id?, run_id?,
+ * input?, output?, total_tokens?, total_cost?, llm_calls?, tool_calls?,
+ * spans?: [span objects as for native_neon_spans_decode, trace_id optional]}.
+ * Each trace becomes a root span ("error" status -> code 2). */
+int native_neon_traces_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+
+/* Neon spans: one span object or an array: {trace_id, span_id, name,
+ * timestamp|start_time, parent_span_id?, kind?, span_type?, end_time?,
+ * duration_ms?, status?, status_message?, model?, model_parameters?, input?,
+ * output?, input_tokens?, output_tokens?, total_tokens?, cost_usd?,
+ * tool_name?, tool_input?, tool_output?, session?, input_messages?,
+ * output_messages?, attributes?, project_id?}. */
+int native_neon_spans_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+
+/* Scores: one object or an array: {trace_id, name, value, span_id?,
+ * score_type?, string_value?, comment?, source?, score_id?|id?, project_id?,
+ * timestamp?}. value is a number or a bool (1/0) and may be omitted when
+ * string_value is given; score_type is numeric, categorical or boolean
+ * (default: boolean for a bool value, categorical for a string-only score,
+ * else numeric). Appends one struct score per item to b. */
+int native_scores_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+
+#endif

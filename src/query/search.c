@@ -1,0 +1,717 @@
+/* search.c: the search index (search.db) and its background indexer, the
+ * text a span contributes, and query execution over index + unindexed
+ * tail. Index documents: one per (chunk, trace group), rowid = chunk * 256
+ * + index of the group's first span; docs maps it to the trace key. */
+#include "query/search.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "base/err.h"
+#include "ingest/genai.h"
+#include "store/record.h"
+#include "ingest/span.h"
+#include "store/store.h"
+
+#define SEARCH_VERSION 1               /* search.db user_version; another one is rebuilt */
+#define FIELD_MAX (64u << 10)          /* searchable bytes of one field */
+#define BATCH_SPANS 4000               /* spans per index transaction */
+#define BATCH_CHUNKS "64"               /* chunks read per batch at most */
+#define POLL_MS 50
+#define SEEN_MAX 256
+#define MAX_CANDIDATES 20000           /* documents one request examines */
+#define MATCHES_MAX 5                  /* matches listed per trace */
+
+enum field { FIELD_NAME, FIELD_INPUT, FIELD_OUTPUT, FIELD_STATUS, FIELD_EXCEPTION };
+static const char *const field_names[] = {"name", "input", "output", "status", "exception"};
+
+struct search {
+	char path[4200];
+	sqlite3 *idx, *main;
+	sqlite3_stmt *chunks_st, *max_st, *trace_st, *fts_st, *doc_st, *state_st;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stopping, paused;
+	/* under lock */
+	int64_t checkpoint, indexed_spans, indexed_chunks, text_bytes;
+	struct seen { int64_t id; uint64_t ns; } seen[SEEN_MAX];   /* max chunk id, when first seen */
+	int nseen;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---------- the text of spans ---------- */
+
+/* A trace's spans from one chunk: one index document. */
+struct doc {
+	int64_t rowid;
+	const uint8_t *trace_id;
+	Tl__Span **spans;
+	size_t n;
+};
+
+/* Decompresses chunk id and groups its spans by trace (they are adjacent).
+ * Returns the document count (arena array in *out), -1 if corrupt. */
+static long chunk_docs(int64_t id, const void *data, size_t len, struct arena *a, struct doc **out)
+{
+	const uint8_t **raw;
+	size_t *lens;
+	long n = record_chunk_split(data, len, a, &raw, &lens), nd = 0;
+	if (n < 0)
+		return -1;
+	struct doc *d = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *d);
+	Tl__Span **spans = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *spans);
+	for (long i = 0; i < n; i++) {
+		Tl__Span *sp = record_span_unpack(raw[i], lens[i], a);
+		if (!sp) {
+			fprintf(stderr, "tracelite: search: chunk %lld entry %ld: stored record unreadable, not indexed\n",
+			        (long long)id, i);
+			continue;
+		}
+		if (sp->trace_id.len != 16)
+			continue;
+		struct doc *cur = nd ? &d[nd - 1] : NULL;
+		if (!cur || memcmp(cur->trace_id, sp->trace_id.data, 16)) {
+			cur = &d[nd++];
+			cur->rowid = id * 256 + i;
+			cur->trace_id = sp->trace_id.data;
+			cur->spans = spans + i;
+			cur->n = 0;
+		}
+		/* writes stay below spans + i, so groups never overlap */
+		cur->spans[cur->n++] = sp;
+	}
+	*out = d;
+	return nd;
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+struct fields {
+	struct searchq_field *v;
+	uint64_t *hash;
+	size_t n, cap;
+};
+
+/* Adds a field unless empty or already in the document (agent traces
+ * repeat prompts across spans); long ones are cut at FIELD_MAX on a
+ * character boundary, in the index and when verifying alike. */
+static void field_add(struct fields *f, struct arena *a, const char *text, int kind, int span)
+{
+	if (!text || !*text)
+		return;
+	size_t len = strlen(text);
+	if (len > FIELD_MAX) {
+		len = FIELD_MAX;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
+	uint64_t h = fnv1a(text, len) ^ len;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->hash[i] == h && f->v[i].len == len && !memcmp(f->v[i].text, text, len))
+			return;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+		struct searchq_field *v = arena_alloc(a, cap * sizeof *v);
+		uint64_t *hash = arena_alloc(a, cap * sizeof *hash);
+		if (f->n) {
+			memcpy(v, f->v, f->n * sizeof *v);
+			memcpy(hash, f->hash, f->n * sizeof *hash);
+		}
+		f->v = v;
+		f->hash = hash;
+		f->cap = cap;
+	}
+	f->hash[f->n] = h;
+	f->v[f->n++] = (struct searchq_field){text, len, kind, span};
+}
+
+/* The searchable fields of a document, in span order. */
+static size_t doc_fields(const struct doc *d, struct arena *a, struct searchq_field **out)
+{
+	struct fields f = {0};
+	for (size_t i = 0; i < d->n; i++) {
+		Tl__Span *sp = d->spans[i];
+		struct span norm;
+		memset(&norm, 0, sizeof norm);
+		norm.otlp = sp;
+		genai_normalize(&norm, a);
+		field_add(&f, a, sp->name, FIELD_NAME, (int)i);
+		field_add(&f, a, norm.input_text, FIELD_INPUT, (int)i);
+		field_add(&f, a, norm.output_text, FIELD_OUTPUT, (int)i);
+		field_add(&f, a, sp->status ? sp->status->message : NULL, FIELD_STATUS, (int)i);
+		for (size_t e = 0; e < sp->n_events; e++) {
+			for (size_t k = 0; k < sp->events[e]->n_attributes; k++) {
+				const Tl__KeyValue *kv = sp->events[e]->attributes[k];
+				if (kv && kv->key && !strcmp(kv->key, "exception.message") && kv->value &&
+				    kv->value->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE)
+					field_add(&f, a, kv->value->string_value, FIELD_EXCEPTION, (int)i);
+			}
+		}
+	}
+	*out = f.v;
+	return f.n;
+}
+
+/* ---------- search.db ---------- */
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? ERR_OK : ERR_STORE;
+}
+
+static int64_t int_query(sqlite3 *db, const char *sql, int64_t dflt)
+{
+	sqlite3_stmt *st;
+	int64_t v = dflt;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void remove_index(const char *path)
+{
+	char p[4300];
+	const char *suffix[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+		if (unlink(p) && errno != ENOENT)
+			fprintf(stderr, "tracelite: search: cannot remove %s: %s\n", p, strerror(errno));
+	}
+}
+
+/* Opens search.db with its schema; *fresh is set if it was just created. */
+static int open_index(struct search *s, int *fresh)
+{
+	*fresh = access(s->path, F_OK) != 0;
+	if (sqlite3_open_v2(s->path, &s->idx, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL))
+		return ERR_STORE;
+	sqlite3_busy_timeout(s->idx, 5000);
+	/* rebuildable from the store, so a lost last commit costs nothing */
+	if (exec(s->idx, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8000;"))
+		return ERR_STORE;
+	int version = (int)int_query(s->idx, "PRAGMA user_version", -1);
+	if (version != 0 && version != SEARCH_VERSION)
+		return ERR_BAD_INPUT; /* another layout: rebuild */
+	return exec(s->idx,
+	            "BEGIN;"
+	            "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, content='', detail=none,"
+	            " tokenize='" SEARCHQ_TOKENIZE_SQL "');"
+	            "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, trace INTEGER NOT NULL);"
+	            "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+	            "INSERT OR IGNORE INTO state VALUES ('checkpoint', 0), ('spans', 0), ('chunks', 0), ('text_bytes', 0);"
+	            "PRAGMA user_version = 1;"
+	            "COMMIT;");
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK ? ERR_OK : ERR_STORE;
+}
+
+static void close_all(struct search *s)
+{
+	sqlite3_stmt *sts[] = {s->chunks_st, s->max_st, s->trace_st, s->fts_st, s->doc_st, s->state_st};
+	for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
+		sqlite3_finalize(sts[i]);
+	sqlite3_close_v2(s->idx);
+	sqlite3_close_v2(s->main);
+}
+
+/* Remembers when the store's newest chunk was first seen (for the lag). */
+static void observe(struct search *s)
+{
+	int64_t max = 0;
+	if (sqlite3_step(s->max_st) == SQLITE_ROW)
+		max = sqlite3_column_int64(s->max_st, 0);
+	sqlite3_reset(s->max_st);
+	pthread_mutex_lock(&s->lock);
+	if (max > s->checkpoint && (s->nseen == 0 || max > s->seen[s->nseen - 1].id)) {
+		if (s->nseen == SEEN_MAX)
+			s->seen[SEEN_MAX - 1].id = max; /* keeps the older time: lag errs high */
+		else
+			s->seen[s->nseen++] = (struct seen){max, mono_ns()};
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int64_t trace_key(sqlite3_stmt *st, const uint8_t *trace_id)
+{
+	int64_t key = 0;
+	sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		key = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return key;
+}
+
+/* Indexes the next chunks past the checkpoint in one transaction.
+ * Returns the number of chunks indexed (0 = caught up) or ERR_STORE. */
+static int index_batch(struct search *s)
+{
+	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0;
+	struct arena *a = arena_new();
+	int rc = exec(s->idx, "BEGIN");
+	char *text = NULL;
+	size_t cap = 0;
+	sqlite3_bind_int64(s->chunks_st, 1, ckpt);
+	while (!rc && spans < BATCH_SPANS && sqlite3_step(s->chunks_st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s->chunks_st, 0);
+		struct doc *docs;
+		long nd = chunk_docs(id, sqlite3_column_blob(s->chunks_st, 1),
+		                     (size_t)sqlite3_column_bytes(s->chunks_st, 1), a, &docs);
+		for (long i = 0; i < nd && !rc; i++) {
+			struct searchq_field *f;
+			size_t nf = doc_fields(&docs[i], a, &f), len = 0;
+			for (size_t k = 0; k < nf; k++)
+				len += f[k].len + 1;
+			if (len + 1 > cap) {
+				cap = 2 * (len + 1);
+				free(text);
+				if (!(text = malloc(cap)))
+					abort();
+			}
+			len = 0;
+			for (size_t k = 0; k < nf; k++) {
+				memcpy(text + len, f[k].text, f[k].len);
+				len += f[k].len;
+				text[len++] = '\n';
+			}
+			sqlite3_bind_int64(s->fts_st, 1, docs[i].rowid);
+			sqlite3_bind_text(s->fts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
+			sqlite3_bind_int64(s->doc_st, 1, docs[i].rowid);
+			sqlite3_bind_int64(s->doc_st, 2, trace_key(s->trace_st, docs[i].trace_id));
+			if (sqlite3_step(s->fts_st) != SQLITE_DONE || sqlite3_step(s->doc_st) != SQLITE_DONE)
+				rc = ERR_STORE;
+			sqlite3_reset(s->fts_st);
+			sqlite3_reset(s->doc_st);
+			spans += (int64_t)docs[i].n;
+			bytes += (int64_t)len;
+		}
+		if (nd < 0)
+			fprintf(stderr, "tracelite: search: chunk %lld is corrupt, not indexed\n", (long long)id);
+		ckpt = id;
+		nchunks++;
+		arena_free(a);
+		a = arena_new();
+	}
+	sqlite3_reset(s->chunks_st);
+	free(text);
+	arena_free(a);
+	pthread_mutex_lock(&s->lock);
+	int64_t total_spans = s->indexed_spans + spans, total_chunks = s->indexed_chunks + nchunks,
+		total_bytes = s->text_bytes + bytes;
+	pthread_mutex_unlock(&s->lock);
+	if (!rc && nchunks) {
+		sqlite3_stmt *st = s->state_st;
+		int64_t vals[][2] = {{0, ckpt}, {1, total_spans}, {2, total_chunks}, {3, total_bytes}};
+		static const char *const keys[] = {"checkpoint", "spans", "chunks", "text_bytes"};
+		for (int i = 0; i < 4 && !rc; i++) {
+			sqlite3_bind_text(st, 1, keys[vals[i][0]], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, vals[i][1]);
+			rc = sqlite3_step(st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
+			sqlite3_reset(st);
+		}
+	}
+	if (!rc)
+		rc = exec(s->idx, "COMMIT");
+	if (rc) {
+		exec(s->idx, "ROLLBACK");
+		return ERR_STORE;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->checkpoint = ckpt;
+	s->indexed_spans = total_spans;
+	s->indexed_chunks = total_chunks;
+	s->text_bytes = total_bytes;
+	int drop = 0;
+	while (drop < s->nseen && s->seen[drop].id <= ckpt)
+		drop++;
+	memmove(s->seen, s->seen + drop, (size_t)(s->nseen - drop) * sizeof s->seen[0]);
+	s->nseen -= drop;
+	pthread_mutex_unlock(&s->lock);
+	return (int)nchunks;
+}
+
+static void *indexer_main(void *arg)
+{
+	struct search *s = arg;
+	/* ingest comes first: the indexer may trail and catch up */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		observe(s);
+		int n = s->paused ? 0 : index_batch(s);
+		if (n < 0)
+			fprintf(stderr, "tracelite: search: indexing failed: %s\n", sqlite3_errmsg(s->idx));
+		pthread_mutex_lock(&s->lock);
+		if (n <= 0 && !s->stopping) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			uint64_t ns = (uint64_t)until.tv_nsec + (n < 0 ? 1000 : POLL_MS) * 1000000ull;
+			until.tv_sec += (time_t)(ns / 1000000000ull);
+			until.tv_nsec = (long)(ns % 1000000000ull);
+			pthread_cond_timedwait(&s->wake, &s->lock, &until);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+struct search *search_start(const char *dir, char *err, size_t errlen)
+{
+	struct search *s = calloc(1, sizeof *s);
+	char e[256];
+	int fresh = 0;
+	if (!s)
+		abort();
+	if ((size_t)snprintf(s->path, sizeof s->path, "%s/search.db", dir) >= sizeof s->path) {
+		free(s);
+		err_set(err, errlen, ERR_BAD_INPUT, "data directory path too long");
+		return NULL;
+	}
+	if (store_open_reader(dir, &s->main, e, sizeof e)) {
+		free(s);
+		err_set(err, errlen, ERR_STORE, "search: %s", e);
+		return NULL;
+	}
+	int rc = open_index(s, &fresh);
+	int64_t ckpt = rc ? 0 : int_query(s->idx, "SELECT value FROM state WHERE key = 'checkpoint'", 0);
+	/* an index of another store (or an older layout) is rebuilt from scratch */
+	if (rc || ckpt > int_query(s->main, "SELECT coalesce(max(id), 0) FROM chunks", 0)) {
+		fprintf(stderr, "tracelite: search: %s does not match the store, rebuilding it\n", s->path);
+		sqlite3_close_v2(s->idx);
+		s->idx = NULL;
+		remove_index(s->path);
+		rc = open_index(s, &fresh);
+	}
+	if (!rc)
+		rc = prepare(s->main, "SELECT id, data FROM chunks WHERE id > ?1 ORDER BY id LIMIT " BATCH_CHUNKS,
+		             &s->chunks_st) ||
+		     prepare(s->main, "SELECT max(id) FROM chunks", &s->max_st) ||
+		     prepare(s->main, "SELECT key FROM traces WHERE trace_id = ?1", &s->trace_st) ||
+		     prepare(s->idx, "INSERT INTO fts (rowid, text) VALUES (?1, ?2)", &s->fts_st) ||
+		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id, trace) VALUES (?1, ?2)", &s->doc_st) ||
+		     prepare(s->idx, "UPDATE state SET value = ?2 WHERE key = ?1", &s->state_st);
+	if (rc) {
+		err_set(err, errlen, ERR_STORE, "search: cannot open %s: %s", s->path,
+		        s->idx ? sqlite3_errmsg(s->idx) : "out of memory");
+		close_all(s);
+		free(s);
+		return NULL;
+	}
+	if (fresh)
+		fprintf(stderr, "tracelite: search: building %s\n", s->path);
+	s->checkpoint = int_query(s->idx, "SELECT value FROM state WHERE key = 'checkpoint'", 0);
+	s->indexed_spans = int_query(s->idx, "SELECT value FROM state WHERE key = 'spans'", 0);
+	s->indexed_chunks = int_query(s->idx, "SELECT value FROM state WHERE key = 'chunks'", 0);
+	s->text_bytes = int_query(s->idx, "SELECT value FROM state WHERE key = 'text_bytes'", 0);
+	const char *pause = getenv("TRACELITE_SEARCH_PAUSE");
+	s->paused = pause && *pause && strcmp(pause, "0");
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	if (pthread_create(&s->thread, NULL, indexer_main, s))
+		abort();
+	return s;
+}
+
+void search_stop(struct search *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	sqlite3_wal_checkpoint_v2(s->idx, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	close_all(s);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
+	free(s);
+}
+
+void search_status(struct search *s, sqlite3 *db, struct search_status *st)
+{
+	int64_t max = int_query(db, "SELECT coalesce(max(id), 0) FROM chunks", 0);
+	pthread_mutex_lock(&s->lock);
+	st->indexed_spans = s->indexed_spans;
+	st->indexed_text_bytes = s->text_bytes;
+	st->pending_chunks = max > s->checkpoint ? max - s->checkpoint : 0;
+	int64_t per_chunk = s->indexed_chunks ? (s->indexed_spans + s->indexed_chunks - 1) / s->indexed_chunks : 1;
+	st->pending_spans = st->pending_chunks * (per_chunk ? per_chunk : 1);
+	st->lag_seconds = st->pending_chunks && s->nseen ? (double)(mono_ns() - s->seen[0].ns) / 1e9 : 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---------- queries ---------- */
+
+static pthread_key_t tok_key;
+static pthread_once_t tok_once = PTHREAD_ONCE_INIT;
+
+static void tok_free(void *p)
+{
+	searchq_tok_close(p);
+	free(p);
+}
+
+static void tok_key_init(void)
+{
+	pthread_key_create(&tok_key, tok_free);
+}
+
+struct searchq_tok *search_thread_tok(sqlite3 *db)
+{
+	pthread_once(&tok_once, tok_key_init);
+	struct searchq_tok *t = pthread_getspecific(tok_key);
+	if (t)
+		return t;
+	t = malloc(sizeof *t);
+	if (!t)
+		abort();
+	if (searchq_tok_open(db, t)) {
+		free(t);
+		return NULL;
+	}
+	pthread_setspecific(tok_key, t);
+	return t;
+}
+
+/* Attaches dir/search.db to db (read-only, like db) once it exists.
+ * Returns 1 if attached. */
+static int attach(sqlite3 *db, const char *dir)
+{
+	char path[4200];
+	if (sqlite3_db_filename(db, "search"))
+		return 1;
+	snprintf(path, sizeof path, "%s/search.db", dir);
+	if (access(path, F_OK))
+		return 0;
+	sqlite3_stmt *st;
+	int ok = 0;
+	if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS search", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* One search request's state. */
+struct run {
+	sqlite3 *db;
+	struct searchq_tok *tok;
+	const struct searchq *q;
+	const struct trace_filter *f;
+	sqlite3_stmt *filter_st, *trace_st;
+	cJSON *items;
+	int64_t *emitted;          /* trace keys on this page */
+	int nitems, done, examined;
+	int64_t last_rowid, next_cursor;
+};
+
+static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, const struct searchq_hit *h,
+                           size_t nh, struct arena *a)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0, listed = 0; i < nh && listed < MATCHES_MAX; listed++) {
+		size_t j = i;
+		while (j < nh && h[j].field == h[i].field)
+			j++;
+		const struct searchq_field *fd = &f[h[i].field];
+		const Tl__Span *sp = d->spans[fd->span];
+		cJSON *m = cJSON_CreateObject();
+		char hex[17] = "";
+		if (sp->span_id.len == 8)
+			id_to_hex(sp->span_id.data, 8, hex);
+		cJSON_AddStringToObject(m, "span_id", hex);
+		cJSON_AddStringToObject(m, "span_name", sp->name);
+		cJSON_AddStringToObject(m, "field", field_names[fd->kind]);
+		cJSON_AddStringToObject(m, "snippet", searchq_snippet(fd->text, fd->len, h + i, j - i, a));
+		cJSON_AddItemToArray(arr, m);
+		i = j;
+	}
+	return arr;
+}
+
+/* Considers one candidate document (newest first); a = the chunk's arena. */
+static int consider(struct run *r, const struct doc *d, int64_t key, struct arena *a)
+{
+	if (++r->examined > MAX_CANDIDATES) {
+		/* bounded work per request: the client continues from here */
+		r->next_cursor = d->rowid + 1;
+		r->done = 1;
+		return ERR_OK;
+	}
+	for (int i = 0; i < r->nitems; i++)
+		if (r->emitted[i] == key)
+			return ERR_OK;
+	sqlite3_bind_int64(r->filter_st, sqlite3_bind_parameter_index(r->filter_st, ":key"), key);
+	int rc = sqlite3_step(r->filter_st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(r->filter_st);
+		return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
+	}
+	struct searchq_field *f;
+	struct searchq_hit *h;
+	size_t nf = doc_fields(d, a, &f), nh;
+	if (!searchq_match(r->tok, r->q, f, nf, a, &h, &nh)) {
+		sqlite3_reset(r->filter_st);
+		return ERR_OK;
+	}
+	if (r->nitems == r->f->limit) {
+		r->next_cursor = r->last_rowid; /* one more exists */
+		r->done = 1;
+		sqlite3_reset(r->filter_st);
+		return ERR_OK;
+	}
+	cJSON *item = query_trace_item(r->filter_st);
+	sqlite3_reset(r->filter_st);
+	cJSON_AddItemToObject(item, "matches", matches_json(d, f, h, nh, a));
+	cJSON_AddItemToArray(r->items, item);
+	r->emitted[r->nitems++] = key;
+	r->last_rowid = d->rowid;
+	return ERR_OK;
+}
+
+/* The unindexed tail: chunks past the checkpoint, newest first. */
+static int scan_tail(struct run *r, int64_t ckpt, int64_t before)
+{
+	sqlite3_stmt *st;
+	int rc = ERR_OK;
+	if (sqlite3_prepare_v2(r->db, "SELECT id, data FROM chunks WHERE id > ?1 AND id <= ?2 ORDER BY id DESC", -1, &st,
+	                       NULL))
+		return ERR_STORE;
+	sqlite3_bind_int64(st, 1, ckpt);
+	sqlite3_bind_int64(st, 2, (before - 1) / 256);
+	while (!rc && !r->done && sqlite3_step(st) == SQLITE_ROW) {
+		struct arena *a = arena_new();
+		struct doc *docs;
+		long nd = chunk_docs(sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+		                     (size_t)sqlite3_column_bytes(st, 1), a, &docs);
+		for (long i = nd - 1; i >= 0 && !rc && !r->done; i--)
+			if (docs[i].rowid < before)
+				rc = consider(r, &docs[i], trace_key(r->trace_st, docs[i].trace_id), a);
+		arena_free(a);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The indexed part: FTS5 candidates up to the checkpoint, newest first. */
+static int scan_index(struct run *r, int64_t ckpt, int64_t before)
+{
+	sqlite3_stmt *st, *chunk_st;
+	int rc = ERR_OK;
+	int64_t limit = (ckpt + 1) * 256 < before ? (ckpt + 1) * 256 : before;
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT f.rowid, d.trace FROM search.fts f JOIN search.docs d ON d.id = f.rowid"
+	                       " WHERE f.fts MATCH ?1 AND f.rowid < ?2 ORDER BY f.rowid DESC",
+	                       -1, &st, NULL))
+		return ERR_STORE;
+	if (sqlite3_prepare_v2(r->db, "SELECT data FROM chunks WHERE id = ?1", -1, &chunk_st, NULL)) {
+		sqlite3_finalize(st);
+		return ERR_STORE;
+	}
+	sqlite3_bind_text(st, 1, r->q->fts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit);
+	struct arena *a = NULL;
+	struct doc *docs = NULL;
+	long nd = 0;
+	int64_t cur = -1;
+	int step = SQLITE_DONE;
+	while (!rc && !r->done && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(st, 0), key = sqlite3_column_int64(st, 1);
+		if (rowid / 256 != cur) {
+			/* documents come newest first, so a chunk's are adjacent */
+			arena_free(a);
+			a = arena_new();
+			cur = rowid / 256;
+			nd = 0;
+			sqlite3_bind_int64(chunk_st, 1, cur);
+			if (sqlite3_step(chunk_st) == SQLITE_ROW)
+				nd = chunk_docs(cur, sqlite3_column_blob(chunk_st, 0), (size_t)sqlite3_column_bytes(chunk_st, 0),
+				                a, &docs);
+			sqlite3_reset(chunk_st);
+		}
+		for (long i = 0; i < nd; i++)
+			if (docs[i].rowid == rowid)
+				rc = consider(r, &docs[i], key, a);
+	}
+	if (!rc && !r->done && step != SQLITE_DONE)
+		rc = ERR_STORE;
+	arena_free(a);
+	sqlite3_finalize(chunk_st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
+                  cJSON **out)
+{
+	struct run r;
+	memset(&r, 0, sizeof r);
+	r.db = db;
+	r.q = q;
+	r.f = f;
+	r.tok = search_thread_tok(db);
+	if (!r.tok)
+		return ERR_STORE;
+	int64_t before = f->search_before > 0 ? f->search_before : INT64_MAX;
+	int indexed = attach(db, dir);
+	int rc = exec(db, "BEGIN");
+	/* one read transaction: the checkpoint and the index agree */
+	int64_t ckpt = indexed ? int_query(db, "SELECT value FROM search.state WHERE key = 'checkpoint'", -1) : 0;
+	if (ckpt < 0)
+		indexed = 0, ckpt = 0;
+	if (!rc && (query_trace_filter_prepare(db, f, &r.filter_st) ||
+	            sqlite3_prepare_v2(db, "SELECT key FROM traces WHERE trace_id = ?1", -1, &r.trace_st, NULL)))
+		rc = ERR_STORE;
+	r.items = cJSON_CreateArray();
+	r.emitted = malloc((size_t)(f->limit + 1) * sizeof *r.emitted);
+	if (!r.emitted)
+		abort();
+	if (!rc)
+		rc = scan_tail(&r, ckpt, before);
+	if (!rc && !r.done && indexed && ckpt > 0)
+		rc = scan_index(&r, ckpt, before);
+	sqlite3_finalize(r.filter_st);
+	sqlite3_finalize(r.trace_st);
+	exec(db, "COMMIT");
+	free(r.emitted);
+	if (rc) {
+		cJSON_Delete(r.items);
+		return rc;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "items", r.items);
+	if (r.next_cursor > 0) {
+		char cur[32];
+		snprintf(cur, sizeof cur, "s%lld", (long long)r.next_cursor);
+		cJSON_AddStringToObject(o, "next_cursor", cur);
+	} else {
+		cJSON_AddNullToObject(o, "next_cursor");
+	}
+	*out = o;
+	return ERR_OK;
+}

@@ -1,0 +1,45 @@
+/* search.h: full-text search over span names, input/output text, status
+ * and exception messages. A background indexer keeps search.db (FTS5,
+ * contentless, detail=none; one document per trace group of a chunk) in
+ * the data directory, apart from the main database so it never takes its
+ * write lock; searches cover the indexed part through FTS5 and the not yet
+ * indexed tail by scanning its chunks, and verify every hit on the text. */
+#ifndef TL_SEARCH_H
+#define TL_SEARCH_H
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include "query/query.h"
+#include "query/searchq.h"
+
+struct search;
+
+struct search_status {
+	int64_t indexed_spans;     /* spans in indexed chunks */
+	int64_t indexed_text_bytes; /* text handed to FTS5 (after de-duplication in a document) */
+	int64_t pending_chunks;    /* committed chunks not indexed yet */
+	int64_t pending_spans;     /* pending_chunks x mean spans per indexed chunk (at least 1 each) */
+	double lag_seconds;        /* since the oldest pending chunk was seen committed; 0 if none */
+};
+
+/* Opens (or creates, or rebuilds when stale) dir/search.db and starts the
+ * indexer thread at low priority. TRACELITE_SEARCH_PAUSE=1 in the
+ * environment keeps it from indexing (tests observe the unindexed tail).
+ * Returns NULL with err filled on failure. */
+struct search *search_start(const char *dir, char *err, size_t errlen);
+/* Stops the indexer after its current batch (committed), frees s. */
+void search_stop(struct search *s);
+/* Fills *st; db is the caller's read-only connection to the main store. */
+void search_status(struct search *s, sqlite3 *db, struct search_status *st);
+/* The calling thread's tokenizer (made from db's FTS5 on first use), or
+ * NULL if FTS5 is unavailable. Freed when the thread exits. */
+struct searchq_tok *search_thread_tok(sqlite3 *db);
+/* Runs q with f's filters on db (read-only main store connection; search.db
+ * in dir is attached to it). {"items":[trace-list item + "matches":[{span_id,
+ * span_name, field, snippet}]], "next_cursor"}, newest document first, each
+ * trace once per page. f->search_before continues a page; f->limit items.
+ * Returns ERR_OK or ERR_STORE. */
+int search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
+                  cJSON **out);
+
+#endif

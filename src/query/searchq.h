@@ -1,0 +1,86 @@
+/* searchq.h: the full-text query language. Parses q (words, "phrases",
+ * OR, -negation, prefix*) into atoms tokenized exactly as the index is
+ * (SQLite's unicode61 tokenizer, called directly), builds a safe FTS5
+ * MATCH expression from quoted tokens, evaluates a query on a document's
+ * text and cuts highlighted snippets. No SQL is ever built from q. */
+#ifndef TL_SEARCHQ_H
+#define TL_SEARCHQ_H
+#include <sqlite3.h>
+#include <stddef.h>
+#include "base/arena.h"
+
+#define SEARCHQ_MAX_LEN 1024       /* bytes of q */
+#define SEARCHQ_MAX_ATOMS 16       /* words and phrases */
+#define SEARCHQ_MAX_TOKENS 16      /* tokens in one phrase */
+#define SEARCHQ_TOKENIZER "unicode61", "remove_diacritics", "2"
+#define SEARCHQ_TOKENIZE_SQL "unicode61 remove_diacritics 2"
+
+/* One tokenizer instance; not thread-safe, so one per thread. */
+struct searchq_tok {
+	fts5_tokenizer x;
+	Fts5Tokenizer *t;
+};
+
+/* Creates the unicode61 tokenizer through db's FTS5 API. Returns 0, or
+ * ERR_STORE if FTS5 is missing. Release with searchq_tok_close. */
+int searchq_tok_open(sqlite3 *db, struct searchq_tok *t);
+void searchq_tok_close(struct searchq_tok *t);
+
+/* One token of a text: folded form (arena) and its byte range in the text. */
+struct searchq_token {
+	const char *s;
+	int n, start, end;
+};
+
+/* Tokenizes text[0..len) as the index does; returns the count and sets
+ * *out to an arena array. */
+size_t searchq_tokenize(struct searchq_tok *t, const char *text, size_t len, struct arena *a,
+                        struct searchq_token **out);
+
+struct searchq_atom {
+	int ntok;
+	const char *tok[SEARCHQ_MAX_TOKENS];
+	int toklen[SEARCHQ_MAX_TOKENS];
+	int prefix;                /* the last token is a prefix */
+	int neg;                   /* -word / -"phrase" / NOT word */
+	int group;                 /* positive atoms of one group are OR'd; -1 if neg */
+};
+
+struct searchq {
+	struct searchq_atom atom[SEARCHQ_MAX_ATOMS];
+	int natoms, ngroups;
+	const char *fts;           /* FTS5 MATCH expression (arena) */
+};
+
+/* Parses q. Returns 0, or ERR_BAD_INPUT with err saying what is wrong
+ * (not UTF-8, unterminated quote, dangling OR, nothing to search for, too many
+ * words). Strings live in a. */
+int searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct searchq *out, char *err,
+                  size_t errlen);
+
+/* A searchable text of a document. */
+struct searchq_field {
+	const char *text;
+	size_t len;
+	int kind;                  /* caller's field kind */
+	int span;                  /* caller's span index */
+};
+
+/* Where a positive atom matched: field index and byte range. */
+struct searchq_hit {
+	int field, start, end;
+};
+
+/* Evaluates q on the fields: every positive group must match some field,
+ * no negated atom any. Returns 1 on a match and sets *hits (arena, sorted by
+ * field then start) and *nhits; 0 otherwise. */
+int searchq_match(struct searchq_tok *t, const struct searchq *q, const struct searchq_field *f, size_t nf,
+                  struct arena *a, struct searchq_hit **hits, size_t *nhits);
+
+/* About 160 characters of text around hits[0], HTML-escaped, with every
+ * hit inside wrapped in <mark></mark>; invalid UTF-8 becomes U+FFFD and
+ * line breaks spaces. hits are of one field, sorted. Arena string. */
+char *searchq_snippet(const char *text, size_t len, const struct searchq_hit *hits, size_t nhits,
+                      struct arena *a);
+
+#endif

@@ -1,0 +1,228 @@
+/* repl_rows.c: reads a batch of changes for replication. Projects, trace
+ * summaries and scores are plain SELECTs whose aliases are the target
+ * columns; spans come whole (attributes, events, links, resource, scope)
+ * from query_chunk_spans and are flattened here. */
+#include "repl/repl_rows.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "base/err.h"
+#include "query/query.h"
+
+static const char *const table_names[REPL_NTABLES] = {"projects", "spans", "traces", "scores"};
+static const char *const table_keys[REPL_NTABLES] = {"id", "trace_id, span_id", "trace_id", "id"};
+
+const char *repl_table_name(enum repl_table t)
+{
+	return table_names[t];
+}
+
+const char *repl_table_key(enum repl_table t)
+{
+	return table_keys[t];
+}
+
+static const char *const select_sql[REPL_NTABLES] = {
+	[REPL_PROJECTS] = "SELECT id, name, created_ns, key AS version FROM projects WHERE key > ?1 ORDER BY key",
+	[REPL_TRACES] =
+		"SELECT lower(hex(t.trace_id)) AS trace_id, p.id AS project_id, t.name, t.service, t.start_ns, t.end_ns,"
+		" (t.end_ns - t.start_ns) / 1e6 AS duration_ms,"
+		" CASE WHEN t.error_count > 0 THEN 'error' ELSE 'ok' END AS status, t.span_count, t.error_count,"
+		" t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd, t.models, t.session_id, t.user_id,"
+		" t.input_preview, t.output_preview, t.seq AS version"
+		" FROM traces t JOIN projects p ON p.key = t.project WHERE t.seq > ?1 ORDER BY t.seq LIMIT ?2",
+	[REPL_SCORES] =
+		"SELECT s.id, p.id AS project_id, lower(hex(s.trace_id)) AS trace_id,"
+		" CASE WHEN s.span_id IS NULL THEN NULL ELSE lower(hex(s.span_id)) END AS span_id, s.name, s.value,"
+		" s.string_value, s.score_type, s.comment, s.source, s.time_ns, s.seq AS version"
+		" FROM scores s JOIN projects p ON p.key = s.project WHERE s.seq > ?1 ORDER BY s.seq LIMIT ?2",
+};
+
+/* Exact text for numbers: cJSON keeps doubles, which would round int64. */
+static cJSON *raw_int(int64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	return cJSON_CreateRaw(buf);
+}
+
+static cJSON *raw_double(double v)
+{
+	char buf[40];
+	if (!isfinite(v))
+		return cJSON_CreateNull();
+	snprintf(buf, sizeof buf, "%.17g", v);
+	return cJSON_CreateRaw(buf);
+}
+
+/* Runs a select_sql statement; appends one row per result to rows and
+ * returns the last "version" seen (or from when none). */
+static int read_table(sqlite3 *db, enum repl_table t, int64_t from, int limit, cJSON *rows, int64_t *last)
+{
+	sqlite3_stmt *st;
+	int rc;
+	*last = from;
+	if (sqlite3_prepare_v2(db, select_sql[t], -1, &st, NULL))
+		return ERR_STORE;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int(st, 2, limit);
+	int ncol = sqlite3_column_count(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *row = cJSON_CreateObject();
+		for (int i = 0; i < ncol; i++) {
+			cJSON *v;
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER: v = raw_int(sqlite3_column_int64(st, i)); break;
+			case SQLITE_FLOAT: v = raw_double(sqlite3_column_double(st, i)); break;
+			case SQLITE_NULL: v = cJSON_CreateNull(); break;
+			default: v = cJSON_CreateString((const char *)sqlite3_column_text(st, i)); break;
+			}
+			cJSON_AddItemToObject(row, sqlite3_column_name(st, i), v);
+		}
+		*last = sqlite3_column_int64(st, ncol - 1);
+		cJSON_AddItemToArray(rows, row);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
+}
+
+static void move(cJSON *row, const char *col, cJSON *src, const char *key)
+{
+	cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(src, key);
+	cJSON_AddItemToObject(row, col, v ? v : cJSON_CreateNull());
+}
+
+/* A nested value becomes a column holding its JSON text. */
+static void move_json(cJSON *row, const char *col, cJSON *src, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(src, key);
+	char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+	cJSON_AddItemToObject(row, col, text ? cJSON_CreateString(text) : cJSON_CreateNull());
+	cJSON_free(text);
+}
+
+/* A decimal string (unix nanos) becomes an exact number. */
+static void move_nanos(cJSON *row, const char *col, cJSON *src, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, key));
+	cJSON_AddItemToObject(row, col, cJSON_CreateRaw(s && *s ? s : "0"));
+}
+
+/* One span of query_chunk_spans as a row of the spans table. */
+static cJSON *span_row(cJSON *s)
+{
+	cJSON *r = cJSON_CreateObject(), *status = cJSON_GetObjectItemCaseSensitive(s, "status");
+	move(r, "trace_id", s, "trace_id");
+	move(r, "span_id", s, "span_id");
+	move(r, "parent_span_id", s, "parent_span_id");
+	move(r, "project_id", s, "project_id");
+	move(r, "name", s, "name");
+	move(r, "kind", s, "kind");
+	move(r, "type", s, "type");
+	move(r, "service", s, "service");
+	move_nanos(r, "start_ns", s, "start_time_unix_nano");
+	move_nanos(r, "end_ns", s, "end_time_unix_nano");
+	move(r, "duration_ms", s, "duration_ms");
+	move(r, "status_code", status, "code");
+	move(r, "status_message", status, "message");
+	static const char *const same[] = {"model", "provider", "input_tokens", "output_tokens", "cache_read_tokens",
+	                                   "cache_write_tokens", "cost_usd", "input", "output", "session_id",
+	                                   "user_id", "trace_state", "flags"};
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+		move(r, same[i], s, same[i]);
+	static const char *const nested[] = {"attributes", "events", "links", "resource", "scope"};
+	for (size_t i = 0; i < sizeof nested / sizeof *nested; i++)
+		move_json(r, nested[i], s, nested[i]);
+	move(r, "version", s, "chunk");
+	return r;
+}
+
+/* The last chunk to read so that about max_spans spans are read. */
+static int64_t chunk_upto(sqlite3 *db, int64_t after, int max_spans, int64_t chunk_max)
+{
+	sqlite3_stmt *st;
+	int64_t upto = chunk_max;
+	if (sqlite3_prepare_v2(db, "SELECT chunk FROM spans WHERE chunk > ?1 ORDER BY chunk LIMIT 1 OFFSET ?2", -1,
+	                       &st, NULL))
+		return chunk_max;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, max_spans > 1 ? max_spans - 1 : 0);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		upto = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return upto;
+}
+
+static int64_t scalar(sqlite3 *db, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
+		return -1;
+	sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int64_t repl_rows_spans_after(sqlite3 *db, int64_t chunk)
+{
+	return scalar(db, "SELECT count(*) FROM spans WHERE chunk > ?1", chunk);
+}
+
+static int read_spans(sqlite3 *db, struct repl_batch *b, int64_t after, int max_spans)
+{
+	b->next.chunk = after;
+	if (b->chunk_max <= after)
+		return ERR_OK;
+	int64_t upto = chunk_upto(db, after, max_spans, b->chunk_max);
+	cJSON *spans;
+	if (query_chunk_spans(db, after, upto, &spans))
+		return ERR_STORE;
+	cJSON *s;
+	cJSON_ArrayForEach(s, spans)
+		cJSON_AddItemToArray(b->rows[REPL_SPANS], span_row(s));
+	cJSON_Delete(spans);
+	b->next.chunk = upto;
+	return ERR_OK;
+}
+
+int repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b)
+{
+	memset(b, 0, sizeof *b);
+	for (int t = 0; t < REPL_NTABLES; t++)
+		b->rows[t] = cJSON_CreateArray();
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))
+		return ERR_STORE;
+	b->chunk_max = scalar(db, "SELECT coalesce(max(id), 0) FROM chunks WHERE ?1 = ?1", 0);
+	int rc = b->chunk_max < 0 ? ERR_STORE : ERR_OK;
+	if (!rc)
+		rc = read_table(db, REPL_PROJECTS, from->project_key, -1, b->rows[REPL_PROJECTS], &b->next.project_key);
+	if (!rc)
+		rc = read_spans(db, b, from->chunk, max_spans);
+	if (!rc)
+		rc = read_table(db, REPL_TRACES, from->trace_seq, max_spans, b->rows[REPL_TRACES], &b->next.trace_seq);
+	if (!rc)
+		rc = read_table(db, REPL_SCORES, from->score_seq, max_spans, b->rows[REPL_SCORES], &b->next.score_seq);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc)
+		repl_batch_free(b);
+	return rc;
+}
+
+void repl_batch_free(struct repl_batch *b)
+{
+	for (int t = 0; t < REPL_NTABLES; t++) {
+		cJSON_Delete(b->rows[t]);
+		b->rows[t] = NULL;
+	}
+}
+
+int repl_batch_rows(const struct repl_batch *b)
+{
+	int n = 0;
+	for (int t = 0; t < REPL_NTABLES; t++)
+		n += cJSON_GetArraySize(b->rows[t]);
+	return n;
+}

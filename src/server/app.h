@@ -1,0 +1,21 @@
+/* app.h: what every HTTP handler shares: settings, the writer, the price table,
+ * start time. */
+#ifndef TL_APP_H
+#define TL_APP_H
+#include <stdint.h>
+#include "server/config.h"
+#include "repl/repl.h"
+#include "query/search.h"
+#include "ingest/prices.h"
+#include "store/writer.h"
+
+struct app {
+	const struct config *cfg;
+	struct writer *writer;
+	struct search *search;       /* full-text indexer (search.h) */
+	const struct prices *prices;   /* read-only after start */
+	uint64_t started_ns;
+	struct repl *repl;         /* NULL when nothing is replicated */
+};
+
+#endif

@@ -1,0 +1,289 @@
+/* config.c: defaults -> environment -> flags for `tracelite serve`. */
+#include "server/config.h"
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "base/err.h"
+
+static int parse_count(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Parses len bytes at host as an IPv4 literal or a bracketed IPv6 literal.
+ * Returns AF_INET or AF_INET6 with the address filled, or 0. */
+static int parse_ip(const char *host, size_t len, struct in_addr *v4, struct in6_addr *v6)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	if (len >= sizeof buf)
+		return 0;
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+		snprintf(buf, sizeof buf, "%.*s", (int)len - 2, host + 1);
+		return inet_pton(AF_INET6, buf, v6) == 1 ? AF_INET6 : 0;
+	}
+	snprintf(buf, sizeof buf, "%.*s", (int)len, host);
+	return inet_pton(AF_INET, buf, v4) == 1 ? AF_INET : 0;
+}
+
+/* civetweb reads more into listening_ports than one address (lists,
+ * suffixes such as 4318s or 4318r, a leading +), so anything else is refused
+ * here and the loopback check sees the one address that will be bound. */
+static int set_listen(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	const char *colon = strrchr(v, ':'), *port = colon ? colon + 1 : "", *bad = NULL;
+	size_t hostlen = colon ? (size_t)(colon - v) : 0, portlen = strlen(port);
+	struct in_addr v4;
+	struct in6_addr v6;
+	long n;
+	if (strchr(v, ','))
+		bad = "exactly one HOST:PORT (no comma-separated list)";
+	else if (strchr(v, '+'))
+		bad = "no '+' (one address, IPv4 or IPv6)";
+	else if (!hostlen || v[strlen(v) - 1] == ']')
+		bad = "expected HOST:PORT";
+	else if (!portlen || strspn(port, "0123456789") != portlen || parse_count(port, 1, 65535, &n))
+		bad = "PORT must be a number 1..65535 with nothing after it (no s or r suffix)";
+	else if (strlen(v) >= sizeof c->listen)
+		bad = "too long";
+	else if (!(hostlen == 9 && !strncasecmp(v, "localhost", 9)) && !parse_ip(v, hostlen, &v4, &v6))
+		bad = memchr(v, ':', hostlen) && v[0] != '[' ? "an IPv6 HOST needs brackets, e.g. [::1]:4318"
+		                                             : "HOST must be an IPv4 address, a bracketed IPv6 address or localhost";
+	if (bad)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: %s, got '%s' (e.g. 127.0.0.1:4318)", what, bad, v);
+	snprintf(c->listen, sizeof c->listen, "%s", v);
+	return ERR_OK;
+}
+
+static int set_data(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (!*v || strlen(v) >= sizeof c->data - 32)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected a directory path", what);
+	snprintf(c->data, sizeof c->data, "%s", v);
+	return ERR_OK;
+}
+
+static int set_queue(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	long mb;
+	if (parse_count(v, 1, 4096, &mb))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected megabytes 1..4096, got '%s'", what, v);
+	c->queue_bytes = (size_t)mb << 20;
+	return ERR_OK;
+}
+
+/* A repeatable flag's first use (from_flags, NULL for the environment)
+ * empties the list *n counts, so flags replace the environment's values. */
+static void reset_on_first_flag(int *from_flags, int *n)
+{
+	if (from_flags && !*from_flags) {
+		*n = 0;
+		*from_flags = 1;
+	}
+}
+
+static int add_name(struct config_names *l, const char *v, const char *what, int *from_flags, char *err, size_t errlen)
+{
+	reset_on_first_flag(from_flags, &l->n);
+	if (l->n == CONFIG_MAX_NAMES)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: at most %d values", what, CONFIG_MAX_NAMES);
+	snprintf(l->item[l->n++], CONFIG_NAME_MAX, "%s", v);
+	return ERR_OK;
+}
+
+static int add_replicate(struct config *c, const char *v, const char *what, int *from_flags, char *err, size_t errlen)
+{
+	struct repl_target t;
+	reset_on_first_flag(from_flags, &c->nreplicate);
+	if (c->nreplicate == CONFIG_MAX_REPLICATE)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: at most %d replication targets", what, CONFIG_MAX_REPLICATE);
+	int rc = repl_target_parse(v, &t, err, errlen);
+	if (rc) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", err);
+		return err_set(err, errlen, rc, "%s: %s", what, msg);
+	}
+	snprintf(c->replicate[c->nreplicate++], REPL_URL_MAX, "%s", v);
+	return ERR_OK;
+}
+
+/* An origin as browsers send it: scheme://host[:port], nothing after. */
+static int add_cors_origin(struct config *c, const char *v, const char *what, int *from_flags, char *err,
+                           size_t errlen)
+{
+	const char *rest = !strncmp(v, "http://", 7) ? v + 7 : !strncmp(v, "https://", 8) ? v + 8 : NULL;
+	if (!rest || !*rest || rest[strcspn(rest, "/*, \t")] || strlen(v) >= CONFIG_NAME_MAX)
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "%s: expected an exact origin such as http://localhost:3000 (scheme, host, optional port; "
+		               "no path or wildcard), got '%s'", what, v);
+	return add_name(&c->cors_origins, v, what, from_flags, err, errlen);
+}
+
+/* A Host header name without port: a DNS name, an IP literal, or "*". */
+static int add_allow_host(struct config *c, const char *v, const char *what, int *from_flags, char *err,
+                          size_t errlen)
+{
+	size_t len = strlen(v);
+	struct in_addr v4;
+	struct in6_addr v6;
+	int ok = !strcmp(v, "*") || parse_ip(v, len, &v4, &v6) ||
+	         (len && len < CONFIG_NAME_MAX &&
+	          strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == len);
+	if (!ok)
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "%s: expected a host name without port (e.g. tracelite.internal), an IP address "
+		               "([::1] for IPv6) or '*', got '%s'", what, v);
+	return add_name(&c->allow_hosts, v, what, from_flags, err, errlen);
+}
+
+typedef int (*add_fn)(struct config *c, const char *v, const char *what, int *from_flags, char *err, size_t errlen);
+
+/* Adds each space-separated word of the environment variable name. */
+static int add_env_words(struct config *c, const char *name, add_fn add, char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+	char word[REPL_URL_MAX];
+	while (v && *v) {
+		size_t n = strcspn(v, " \t\n");
+		if (n >= sizeof word)
+			return err_set(err, errlen, ERR_BAD_INPUT, "%s: value longer than %d bytes", name, REPL_URL_MAX - 1);
+		if (n) {
+			snprintf(word, sizeof word, "%.*s", (int)n, v);
+			int rc = add(c, word, name, NULL, err, errlen);
+			if (rc)
+				return rc;
+		}
+		v += n + (v[n] != 0);
+	}
+	return ERR_OK;
+}
+
+static int set_prices(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (strlen(v) >= sizeof c->prices)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: path too long", what);
+	snprintf(c->prices, sizeof c->prices, "%s", v);
+	return ERR_OK;
+}
+
+void config_usage(void *fp)
+{
+	fputs("usage: tracelite serve [flags]\n"
+	      "  --listen HOST:PORT   address to serve on (env TRACELITE_LISTEN; default 127.0.0.1:4318)\n"
+	      "  --data DIR           data directory (env TRACELITE_DATA; default ./data)\n"
+	      "  --allow-remote       allow a non-loopback --listen address (no authentication yet!)\n"
+	      "  --queue-mb N         write queue size in MiB (env TRACELITE_QUEUE_MB; default 32)\n"
+	      "  --threads N          HTTP worker threads, one per open connection (default 256, 2..4096)\n"
+	      "  --cors-origin ORIGIN let web pages of this exact origin call the API (repeatable; env\n"
+	      "                       TRACELITE_CORS_ORIGINS, space-separated), e.g. http://localhost:3000\n"
+	      "  --allow-host NAME    also answer requests whose Host is NAME ('*' for any; repeatable; env\n"
+	      "                       TRACELITE_ALLOW_HOSTS); loopback names and the --listen host always work\n"
+	      "  --replicate URL      stream everything stored to ClickHouse or Postgres (repeatable; env\n"
+	      "                       TRACELITE_REPLICATE, space-separated): clickhouse://[user:pass@]host:8123/db,\n"
+	      "                       clickhouses://... (HTTPS; ?cafile=PATH or ?insecure=1), postgres://user:pass@host/db\n"
+	      "  --prices FILE        price file over the built-in table (env TRACELITE_PRICES; see README)\n",
+	      (FILE *)fp);
+}
+
+int config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *env;
+	int rc;
+	memset(c, 0, sizeof *c);
+	snprintf(c->listen, sizeof c->listen, "127.0.0.1:4318");
+	snprintf(c->data, sizeof c->data, "./data");
+	c->queue_bytes = 32u << 20;
+	c->threads = 256;
+	if ((env = getenv("TRACELITE_LISTEN")) && *env && (rc = set_listen(c, env, "TRACELITE_LISTEN", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_DATA")) && *env && (rc = set_data(c, env, "TRACELITE_DATA", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env && (rc = set_queue(c, env, "TRACELITE_QUEUE_MB", err, errlen)))
+		return rc;
+	if ((rc = add_env_words(c, "TRACELITE_REPLICATE", add_replicate, err, errlen)) ||
+	    (rc = add_env_words(c, "TRACELITE_CORS_ORIGINS", add_cors_origin, err, errlen)) ||
+	    (rc = add_env_words(c, "TRACELITE_ALLOW_HOSTS", add_allow_host, err, errlen)))
+		return rc;
+	int replicate_flags = 0, cors_flags = 0, host_flags = 0;
+	if ((env = getenv("TRACELITE_PRICES")) && *env && (rc = set_prices(c, env, "TRACELITE_PRICES", err, errlen)))
+		return rc;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		long n = 0;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			config_usage(stdout);
+			return 1;
+		} else if (!strcmp(a, "--allow-remote")) {
+			c->allow_remote = 1;
+			continue;
+		}
+		if (!v)
+			return err_set(err, errlen, ERR_BAD_INPUT, "%s: unknown flag or missing value", a);
+		if (!strcmp(a, "--listen"))
+			rc = set_listen(c, v, a, err, errlen);
+		else if (!strcmp(a, "--data"))
+			rc = set_data(c, v, a, err, errlen);
+		else if (!strcmp(a, "--queue-mb"))
+			rc = set_queue(c, v, a, err, errlen);
+		else if (!strcmp(a, "--replicate"))
+			rc = add_replicate(c, v, a, &replicate_flags, err, errlen);
+		else if (!strcmp(a, "--prices"))
+			rc = set_prices(c, v, a, err, errlen);
+		else if (!strcmp(a, "--cors-origin"))
+			rc = add_cors_origin(c, v, a, &cors_flags, err, errlen);
+		else if (!strcmp(a, "--allow-host"))
+			rc = add_allow_host(c, v, a, &host_flags, err, errlen);
+		else if (!strcmp(a, "--threads")) {
+			rc = parse_count(v, 2, 4096, &n)
+			         ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..4096, got '%s'", v)
+			         : 0;
+			c->threads = (int)n;
+		} else
+			return err_set(err, errlen, ERR_BAD_INPUT, "%s: unknown flag", a);
+		if (rc)
+			return rc;
+		i++;
+	}
+	if (!c->allow_remote && !config_is_loopback(c->listen))
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "refusing to listen on %s: not a loopback address and tracelite has no "
+		               "authentication yet; pass --allow-remote to do it anyway",
+		               c->listen);
+	return ERR_OK;
+}
+
+int config_host_is_loopback(const char *host, size_t len)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	switch (parse_ip(host, len, &v4, &v6)) {
+	case AF_INET: return (ntohl(v4.s_addr) >> 24) == 127;
+	case AF_INET6: return IN6_IS_ADDR_LOOPBACK(&v6);
+	default: return len == 9 && !strncasecmp(host, "localhost", 9);
+	}
+}
+
+int config_is_loopback(const char *listen)
+{
+	return config_host_is_loopback(listen, (size_t)(strrchr(listen, ':') - listen));
+}
+
+int config_is_any_address(const char *listen)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	switch (parse_ip(listen, (size_t)(strrchr(listen, ':') - listen), &v4, &v6)) {
+	case AF_INET: return v4.s_addr == INADDR_ANY;
+	case AF_INET6: return IN6_IS_ADDR_UNSPECIFIED(&v6);
+	default: return 0;
+	}
+}

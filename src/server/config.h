@@ -1,0 +1,47 @@
+/* config.h: settings, from defaults, then TRACELITE_* environment, then
+ * command-line flags; read-only once the server starts. */
+#ifndef TL_CONFIG_H
+#define TL_CONFIG_H
+#include <stddef.h>
+#include "repl/repl_target.h"
+
+#define CONFIG_MAX_REPLICATE 8
+#define CONFIG_MAX_NAMES 16      /* --cors-origin, --allow-host entries */
+#define CONFIG_NAME_MAX 256
+
+/* A repeatable flag's values (the first flag replaces the environment's). */
+struct config_names {
+	char item[CONFIG_MAX_NAMES][CONFIG_NAME_MAX];
+	int n;
+};
+
+struct config {
+	char listen[256];       /* HOST:PORT, HOST an IPv4 literal, [IPv6] or localhost; default 127.0.0.1:4318 */
+	char data[4096];        /* data directory; default ./data */
+	int allow_remote;       /* --allow-remote: permit a non-loopback listen address */
+	size_t queue_bytes;     /* write queue cap; TRACELITE_QUEUE_MB / --queue-mb */
+	int threads;            /* HTTP worker threads, one per open connection; --threads */
+	char replicate[CONFIG_MAX_REPLICATE][REPL_URL_MAX];  /* --replicate URL (repeatable), TRACELITE_REPLICATE */
+	int nreplicate;
+	char prices[4096];      /* user price file; TRACELITE_PRICES / --prices; "" = none */
+	struct config_names cors_origins;  /* --cors-origin, TRACELITE_CORS_ORIGINS: exact origins */
+	struct config_names allow_hosts;   /* --allow-host, TRACELITE_ALLOW_HOSTS: extra Host names, "*" any */
+};
+
+/* Fills c from defaults and the environment, then argv (the arguments after
+ * the sub-command). Returns 0, or ERR_BAD_INPUT with err naming the flag or
+ * variable; returns 1 if --help was asked for (usage already printed). */
+int config_load(struct config *c, int argc, char **argv, char *err, size_t errlen);
+/* Returns 1 if the host of listen ("HOST:PORT" as set_listen accepts it)
+ * is a loopback address: 127.0.0.0/8, [::1] or localhost. */
+int config_is_loopback(const char *listen);
+/* Returns 1 if the len bytes at host (no port) name a loopback address:
+ * an IPv4 literal in 127.0.0.0/8, a bracketed IPv6 loopback literal, or
+ * localhost (any case). */
+int config_host_is_loopback(const char *host, size_t len);
+/* Returns 1 if the host of listen is the any-address (0.0.0.0 or [::]). */
+int config_is_any_address(const char *listen);
+/* Prints the serve flags to f. */
+void config_usage(void *f);
+
+#endif

@@ -1,0 +1,239 @@
+/* http.c: the reply helpers every handler uses and the request body reader.
+ * Every response is complete (Content-Length) and errors are JSON naming
+ * what was wrong. Slow clients are cut off (each open connection holds a
+ * worker thread in civetweb 1.15). */
+#include "server/http.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "base/err.h"
+#include "server/guard.h"
+
+
+/* A body must arrive at BODY_MIN_RATE bytes/s on average once it has had
+ * BODY_GRACE_S seconds, and be complete after BODY_DEADLINE_S; otherwise
+ * it is refused with 408 and the connection closed. */
+#define BODY_MIN_RATE 4096
+#define BODY_GRACE_S 5
+#define BODY_DEADLINE_S 120
+#define BODY_READ_MAX 65536
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+void http_send(struct mg_connection *c, int status, const char *content_type, const void *body, size_t len,
+               const char *extra_headers)
+{
+	const struct app *app = mg_get_user_data(mg_get_context(c));
+	char cors[512];
+	guard_cors(c, app->cfg, 0, cors, sizeof cors);
+	mg_printf(c,
+	          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	          "Cache-Control: no-store\r\n%s%s\r\n",
+	          status, status_text(status), content_type, len, cors, extra_headers ? extra_headers : "");
+	if (len)
+		mg_write(c, body, len);
+}
+
+void http_send_json(struct mg_connection *c, int status, cJSON *obj)
+{
+	char *text = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	if (!text)
+		abort();
+	http_send(c, status, "application/json", text, strlen(text), "");
+	cJSON_free(text);
+}
+
+void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", msg);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	http_send(c, status, "application/json", text, strlen(text), status == 503 ? "Retry-After: 1\r\n" : "");
+	cJSON_free(text);
+}
+
+/* Set when this worker's request will close its connection (civetweb has
+ * no getter for that): nothing more of the body is read, since a client cut
+ * off for trickling would otherwise hold the worker for another round. */
+static _Thread_local int closing;
+
+void http_request_begin(void)
+{
+	closing = 0;
+}
+
+void http_close_after_reply(struct mg_connection *c)
+{
+	mg_disable_keep_alive(c);
+	closing = 1;
+}
+
+/* One request body being read. mg_read returns only once it has all it
+ * asked for, or after the client paused for HTTP_REQUEST_TIMEOUT_S, so a client
+ * is asked for little until it shows it sends fast: the read size doubles
+ * after a read that took under 100 ms and halves after a slower one. A
+ * trickling client is then checked several times a second; a fast one pays
+ * a few small reads at the start. A read cannot be interrupted, though: a
+ * client that sends fast and then a byte every few seconds keeps one read
+ * (up to BODY_READ_MAX bytes) going; only the worker count bounds that. */
+struct body_pace {
+	struct timespec start;
+	size_t got, want;
+};
+
+static void pace_start(struct body_pace *p)
+{
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	p->got = 0;
+	p->want = 1;
+}
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* Reads the next piece of the body, at most cap bytes, into buf. Returns
+ * the byte count (0 at the end of the body), or ERR_TIMEOUT (too slow, see
+ * BODY_MIN_RATE) or ERR_BAD_INPUT (client gone or paused) with err filled
+ * and the connection marked to close. */
+static int read_paced(struct mg_connection *c, struct body_pace *p, char *buf, size_t cap, char *err, size_t errlen)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int n = mg_read(c, buf, cap < p->want ? cap : p->want), rc = ERR_OK;
+	double took = seconds_since(&t0), elapsed = seconds_since(&p->start);
+	if (n > 0)
+		p->got += (size_t)n;
+	if (n < 0)
+		rc = err_set(err, errlen, ERR_BAD_INPUT,
+		             "error reading the request body (client gone, or paused over %d s)", HTTP_REQUEST_TIMEOUT_S);
+	else if (n > 0 && elapsed > BODY_DEADLINE_S)
+		rc = err_set(err, errlen, ERR_TIMEOUT, "request body not complete after %d s (%zu bytes); nothing stored",
+		             BODY_DEADLINE_S, p->got);
+	else if (n > 0 && elapsed > BODY_GRACE_S && (double)p->got < BODY_MIN_RATE * elapsed)
+		rc = err_set(err, errlen, ERR_TIMEOUT,
+		             "request body too slow: %zu bytes in %.1f s, at least %d bytes/s needed; nothing stored",
+		             p->got, elapsed, BODY_MIN_RATE);
+	if (rc) {
+		http_close_after_reply(c);
+		return rc;
+	}
+	if (took < 0.1)
+		p->want = p->want * 2 > BODY_READ_MAX ? BODY_READ_MAX : p->want * 2;
+	else if (p->want > 1)
+		p->want /= 2;
+	return n;
+}
+
+void http_discard_body(struct mg_connection *c, size_t max)
+{
+	char buf[16384], err[200];
+	struct body_pace pace;
+	size_t total = 0;
+	int n;
+	pace_start(&pace);
+	while (!closing && total <= max && (n = read_paced(c, &pace, buf, sizeof buf, err, sizeof err)) > 0)
+		total += (size_t)n;
+	if (total > max)
+		http_close_after_reply(c);
+}
+
+int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
+                   size_t errlen)
+{
+	const struct mg_request_info *ri = mg_get_request_info(c);
+	size_t cap = ri->content_length > 0 ? (size_t)ri->content_length : 64 * 1024, used = 0;
+	struct body_pace pace;
+	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max) {
+		http_discard_body(c, 2 * max);
+		return err_set(err, errlen, ERR_TOO_LARGE, "body of %lld bytes exceeds %zu MiB", ri->content_length,
+		               max >> 20);
+	}
+	int rc = reqmem_take(m, cap, err, errlen);
+	if (rc) {
+		mg_disable_keep_alive(c); /* the body stays unread */
+		return rc;
+	}
+	char *buf = malloc(cap + 1);
+	if (!buf)
+		abort();
+	pace_start(&pace);
+	for (;;) {
+		if (used == cap) {
+			if (cap >= max) {
+				free(buf);
+				http_discard_body(c, max);
+				return err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %zu MiB", max >> 20);
+			}
+			size_t grown_cap = cap * 2 > max ? max : cap * 2;
+			if ((rc = reqmem_take(m, grown_cap - cap, err, errlen))) {
+				free(buf);
+				mg_disable_keep_alive(c);
+				return rc;
+			}
+			cap = grown_cap;
+			char *grown = realloc(buf, cap + 1);
+			if (!grown)
+				abort();
+			buf = grown;
+		}
+		int n = read_paced(c, &pace, buf + used, cap - used, err, errlen);
+		if (n < 0) {
+			free(buf);
+			return n;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	if (ri->content_length > 0 && used != (size_t)ri->content_length) {
+		free(buf);
+		return err_set(err, errlen, ERR_BAD_INPUT, "body truncated: got %zu of %lld bytes", used,
+		               ri->content_length);
+	}
+	buf[used] = 0;
+	*body = buf;
+	*len = used;
+	return ERR_OK;
+}
+
+int http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen)
+{
+	const char *qs = mg_get_request_info(c)->query_string;
+	if (!qs)
+		return 0;
+	int n = mg_get_var(qs, strlen(qs), name, buf, buflen);
+	if (n == -1)
+		return 0;
+	if (n < 0)
+		return -1;
+	return 1;
+}

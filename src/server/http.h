@@ -1,0 +1,50 @@
+/* http.h: the bottom of the server: the reply helpers every handler uses
+ * (JSON, errors, raw bytes), the request body reader with its limits, and
+ * query parameters. The route table on top is routes.h. */
+#ifndef TL_HTTP_H
+#define TL_HTTP_H
+#include <civetweb.h>
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include "server/app.h"
+#include "base/reqmem.h"
+
+/* A client pausing longer than this while sending a request is cut off
+ * (civetweb's request_timeout_ms; routes.c sets it). */
+#define HTTP_REQUEST_TIMEOUT_S 10
+
+/* Starts a request on this worker thread: forgets the previous request's
+ * http_close_after_reply. */
+void http_request_begin(void);
+/* Closes c's connection after this reply, and stops reading its body. */
+void http_close_after_reply(struct mg_connection *c);
+
+/* Sends a complete response; extra_headers is "" or CRLF-terminated lines. */
+void http_send(struct mg_connection *c, int status, const char *content_type, const void *body, size_t len,
+               const char *extra_headers);
+/* Sends obj as JSON and deletes it. */
+void http_send_json(struct mg_connection *c, int status, cJSON *obj);
+/* Sends {"error": "<message>"} with the given status. */
+void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reads the whole request body (sized or chunked) into a malloc'd buffer
+ * (*body, caller frees; NUL-terminated past *len), taking its memory from
+ * m first (reqmem.h; NULL: unbounded). Returns ERR_OK, or ERR_TOO_LARGE
+ * past max bytes, ERR_BUSY / ERR_TOO_LARGE from the budget (the connection
+ * then closes after the reply), ERR_BAD_INPUT if the client went away or
+ * sent less than its Content-Length, ERR_TIMEOUT (408) if the body came
+ * too slowly (see BODY_MIN_RATE in http.c; the connection is then closed). */
+int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
+                   size_t errlen);
+
+/* Reads and drops up to max bytes of the request body, at the pace
+ * http_read_body demands, so an early error reply reaches the client; past
+ * max, or from a too slow client, the connection is closed after it. */
+void http_discard_body(struct mg_connection *c, size_t max);
+
+/* Copies query parameter name (URL-decoded) into buf. Returns 1 if present,
+ * 0 if absent, -1 if longer than buf. */
+int http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen);
+
+#endif

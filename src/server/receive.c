@@ -1,0 +1,174 @@
+/* receive.c: ingest endpoints. Errors go back in the request's encoding
+ * (google.rpc.Status for protobuf clients, {"error"} for JSON); success on
+ * the OTLP routes is an ExportTraceServiceResponse, with partialSuccess when
+ * some spans were refused. Nothing is answered 200 before its commit. */
+#include "server/receive.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/err.h"
+#include "server/http.h"
+#include "ingest/ingest.h"
+#include "base/intern.h"
+#include "ingest/batch.h"
+
+#define PROJECT_HEADER_MAX 256
+
+/* gRPC status codes for the google.rpc.Status body. */
+static int grpc_code(int status)
+{
+	switch (status) {
+	case 400: return 3;   /* INVALID_ARGUMENT */
+	case 413: return 8;   /* RESOURCE_EXHAUSTED */
+	case 415: return 3;
+	case 503: return 14;  /* UNAVAILABLE */
+	default: return 13;   /* INTERNAL */
+	}
+}
+
+static void reply_error(struct mg_connection *c, int status, int protobuf, const char *msg)
+{
+	if (!protobuf) {
+		http_send_error(c, status, "%s", msg);
+		return;
+	}
+	Tl__RpcStatus st;
+	tl__rpc_status__init(&st);
+	st.code = grpc_code(status);
+	st.message = (char *)msg;
+	size_t len = tl__rpc_status__get_packed_size(&st);
+	uint8_t *buf = malloc(len + 1);
+	if (!buf)
+		abort();
+	tl__rpc_status__pack(&st, buf);
+	http_send(c, status, "application/x-protobuf", buf, len, status == 503 ? "Retry-After: 1\r\n" : "");
+	free(buf);
+}
+
+static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct span_batch *b)
+{
+	if (protobuf) {
+		Tl__ExportTraceServiceResponse resp;
+		Tl__ExportTracePartialSuccess ps;
+		tl__export_trace_service_response__init(&resp);
+		tl__export_trace_partial_success__init(&ps);
+		if (b->rejected) {
+			ps.rejected_spans = b->rejected;
+			ps.error_message = (char *)b->reject_msg;
+			resp.partial_success = &ps;
+		}
+		uint8_t buf[512];
+		size_t len = tl__export_trace_service_response__pack(&resp, buf);
+		http_send(c, 200, "application/x-protobuf", buf, len, "");
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	if (b->rejected) {
+		cJSON *ps = cJSON_AddObjectToObject(o, "partialSuccess");
+		cJSON_AddNumberToObject(ps, "rejectedSpans", (double)b->rejected);
+		cJSON_AddStringToObject(ps, "errorMessage", b->reject_msg);
+	}
+	http_send_json(c, 200, o);
+}
+
+/* The native shapes' clients (CognObserve, Neon) read success, trace_id
+ * and span_ids. */
+static void reply_native_ok(struct mg_connection *c, const struct span_batch *b)
+{
+	cJSON *o = cJSON_CreateObject();
+	char hex[33];
+	cJSON_AddBoolToObject(o, "success", 1);
+	cJSON_AddStringToObject(o, "status", "ok");
+	cJSON_AddNumberToObject(o, "accepted", (double)(b->nspans + b->nscores));
+	cJSON_AddNumberToObject(o, "rejected", (double)b->rejected);
+	if (b->rejected)
+		cJSON_AddStringToObject(o, "error", b->reject_msg);
+	if (b->nspans) {
+		id_to_hex(b->spans[0].trace_id, 16, hex);
+		cJSON_AddStringToObject(o, "trace_id", hex);
+	}
+	cJSON *traces = cJSON_AddArrayToObject(o, "trace_ids"), *spans = cJSON_AddArrayToObject(o, "span_ids");
+	struct intern *listed = intern_new();
+	for (size_t i = 0; i < b->nspans; i++) {
+		const struct span *s = &b->spans[i];
+		int64_t seen;
+		id_to_hex(s->span_id, 8, hex);
+		cJSON_AddItemToArray(spans, cJSON_CreateString(hex));
+		if (intern_get(listed, s->trace_id, 16, &seen))
+			continue;
+		intern_put(listed, s->trace_id, 16, 1);
+		id_to_hex(s->trace_id, 16, hex);
+		cJSON_AddItemToArray(traces, cJSON_CreateString(hex));
+	}
+	intern_free(listed);
+	http_send_json(c, 200, o);
+}
+
+static void receive(struct mg_connection *c, struct app *app, enum ingest_route route)
+{
+	char err[512];
+	const char *ct = mg_get_header(c, "Content-Type");
+	int enc = ingest_content_type(ct);
+	int protobuf = enc == INGEST_PROTOBUF;
+	if (enc < 0 || (route != INGEST_OTLP && enc != INGEST_JSON)) {
+		http_discard_body(c, SPAN_MAX_BODY);
+		reply_error(c, 415, 0,
+		            route == INGEST_OTLP ? "Content-Type must be application/x-protobuf or application/json"
+		                                 : "Content-Type must be application/json");
+		return;
+	}
+	const char *project = mg_get_header(c, "X-Project-ID");
+	if (project && strlen(project) > PROJECT_HEADER_MAX) {
+		http_discard_body(c, SPAN_MAX_BODY);
+		reply_error(c, 400, protobuf, "X-Project-ID: longer than 256 characters");
+		return;
+	}
+	char *body = NULL;
+	size_t len = 0;
+	struct reqmem mem = {0};
+	int rc = http_read_body(c, SPAN_MAX_BODY, &mem, &body, &len, err, sizeof err);
+	if (rc) {
+		reply_error(c, err_http_status(rc), protobuf, err);
+		reqmem_release(&mem);
+		return;
+	}
+	struct span_batch *b = span_batch_new(project);
+	rc = ingest_decode(route, enc, mg_get_header(c, "Content-Encoding"), body, len, b, &mem, err, sizeof err);
+	free(body);
+	if (!rc && (b->nspans || b->nscores)) {
+		prices_apply(app->prices, b); /* here, not in the writer thread */
+		rc = writer_submit(app->writer, b, err, sizeof err);
+	}
+	if (rc)
+		reply_error(c, rc == ERR_STORE ? 503 : err_http_status(rc), protobuf, err);
+	else if (!b->native)
+		reply_otlp_ok(c, protobuf, b);
+	else
+		reply_native_ok(c, b);
+	span_batch_free(b);
+	reqmem_release(&mem);
+}
+
+void receive_otlp(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	receive(c, app, INGEST_OTLP);
+}
+
+void receive_neon_traces(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	receive(c, app, INGEST_NEON_TRACES);
+}
+
+void receive_neon_spans(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	receive(c, app, INGEST_NEON_SPANS);
+}
+
+void receive_scores(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	receive(c, app, INGEST_SCORES);
+}

@@ -1,0 +1,14 @@
+/* routes.h: starting and stopping the HTTP server with tracelite's routes. */
+#ifndef TL_ROUTES_H
+#define TL_ROUTES_H
+#include "server/app.h"
+
+struct server;
+
+/* Starts serving app->cfg->listen with the route table. Returns NULL with
+ * err filled (e.g. port in use). */
+struct server *server_start(struct app *app, char *err, size_t errlen);
+/* Stops accepting, waits for requests in flight to finish, frees s. */
+void server_stop(struct server *s);
+
+#endif

@@ -1,0 +1,292 @@
+/* record.c: packing spans into per-trace zstd chunks and shared resource /
+ * scope blobs, and reading them back. */
+#include "store/record.h"
+#include <mbedtls/sha256.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include "base/err.h"
+#include "otlp/pbcheck.h"
+
+#define CHUNK_MAX_SPANS 256
+#define CHUNK_MAX_RAW (1u << 20)
+#define CHUNK_MAX_DECOMPRESSED (256u << 20)
+#ifndef ZSTD_LEVEL
+#define ZSTD_LEVEL 3
+#endif
+
+/* One zstd context of each kind per thread, freed when the thread exits. */
+static pthread_key_t cctx_key, dctx_key;
+static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
+
+static void cctx_free(void *p)
+{
+	ZSTD_freeCCtx(p);
+}
+
+static void dctx_free(void *p)
+{
+	ZSTD_freeDCtx(p);
+}
+
+static void keys_init(void)
+{
+	pthread_key_create(&cctx_key, cctx_free);
+	pthread_key_create(&dctx_key, dctx_free);
+}
+
+static ZSTD_CCtx *thread_cctx(void)
+{
+	pthread_once(&keys_once, keys_init);
+	ZSTD_CCtx *c = pthread_getspecific(cctx_key);
+	if (!c) {
+		c = ZSTD_createCCtx();
+		if (!c)
+			abort();
+		pthread_setspecific(cctx_key, c);
+	}
+	return c;
+}
+
+static ZSTD_DCtx *thread_dctx(void)
+{
+	pthread_once(&keys_once, keys_init);
+	ZSTD_DCtx *d = pthread_getspecific(dctx_key);
+	if (!d) {
+		d = ZSTD_createDCtx();
+		if (!d)
+			abort();
+		pthread_setspecific(dctx_key, d);
+	}
+	return d;
+}
+
+static int by_trace_then_arrival(const void *pa, const void *pb, void *ctx)
+{
+	const struct span_batch *batch = ctx;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = memcmp(batch->spans[a].trace_id, batch->spans[b].trace_id, 16);
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+static size_t varint_put(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+static int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t r = 0;
+	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t byte = *(*p)++;
+		r |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80)) {
+			*v = r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The read path's one way to unpack a stored record: pbcheck first, so a
+ * record too deep for a worker's stack is refused instead of crashing it. */
+static void *unpack_checked(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a)
+{
+	char why[256];
+	if (pbcheck(d, data, len, why, sizeof why))
+		return NULL;
+	ProtobufCAllocator pa;
+	arena_protobuf_allocator(a, &pa);
+	return protobuf_c_message_unpack(d, &pa, len, data);
+}
+
+/* Interns a resource or scope blob by source pointer within the batch. */
+/* Returns the blob's index, or RECORD_NONE if it does not read back. */
+static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const void **keys,
+                         size_t *cap, const void *key, const ProtobufCMessage *msg)
+{
+	for (size_t i = 0; i < out->nblobs; i++)
+		if (keys[i] == key)
+			return (uint32_t)i;
+	if (out->nblobs == *cap)
+		abort(); /* cap is 2 * nspans: every span adds at most two blobs */
+	struct record_blob *bl = &out->blobs[out->nblobs];
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint8_t *data = arena_alloc(b->arena, len ? len : 1);
+	protobuf_c_message_pack(msg, data);
+	struct arena *scratch = arena_new();
+	int readable = unpack_checked(msg->descriptor, data, len, scratch) != NULL;
+	arena_free(scratch);
+	if (!readable)
+		return RECORD_NONE;
+	mbedtls_sha256_ret(data, len, bl->hash, 0);
+	bl->data = data;
+	bl->len = len;
+	keys[out->nblobs] = key;
+	return (uint32_t)out->nblobs++;
+}
+
+static int pack_blobs(struct span_batch *b, struct record_batch *out, char *err, size_t errlen)
+{
+	size_t cap = 2 * b->nspans;
+	const void **keys = arena_alloc(b->arena, (cap ? cap : 1) * sizeof *keys);
+	out->blobs = arena_alloc(b->arena, (cap ? cap : 1) * sizeof *out->blobs);
+	out->resource = arena_alloc(b->arena, (b->nspans ? b->nspans : 1) * sizeof *out->resource);
+	out->scope = arena_alloc(b->arena, (b->nspans ? b->nspans : 1) * sizeof *out->scope);
+	for (size_t i = 0; i < b->nspans; i++) {
+		const struct span *s = &b->spans[i];
+		/* Resource and scope are stored inside childless ResourceSpans /
+		 * ScopeSpans wrappers so their schemaUrl is kept too. */
+		Tl__ResourceSpans rs;
+		tl__resource_spans__init(&rs);
+		rs.resource = (Tl__Resource *)s->resource;
+		rs.schema_url = (char *)s->resource_schema_url;
+		out->resource[i] = blob_add(b, out, keys, &cap, s->resource, &rs.base);
+		Tl__ScopeSpans ss;
+		tl__scope_spans__init(&ss);
+		ss.scope = (Tl__InstrumentationScope *)s->scope;
+		ss.schema_url = (char *)s->scope_schema_url;
+		/* scope pointers are unique per ScopeSpans; NULL scopes share one key */
+		out->scope[i] = blob_add(b, out, keys, &cap, s->scope ? (const void *)s->scope : (const void *)&out->scope,
+		                         &ss.base);
+		if (out->resource[i] == RECORD_NONE || out->scope[i] == RECORD_NONE) {
+			char trace[33];
+			id_to_hex(s->trace_id, 16, trace);
+			return err_set(err, errlen, ERR_BAD_INPUT,
+			               "the resource or scope of trace %s cannot be stored: it does not read back", trace);
+		}
+	}
+	return ERR_OK;
+}
+
+/* Every record is read back before it is acknowledged: a span that packs
+ * to bytes the read path refuses (protobuf-c keeps unknown fields it
+ * cannot write back) would be stored and then lost. Names the first. */
+static int check_span(const struct span *s, const uint8_t *data, size_t len, struct arena *scratch, char *err,
+                      size_t errlen)
+{
+	if (record_span_unpack(data, len, scratch))
+		return ERR_OK;
+	char trace[33], span[17];
+	id_to_hex(s->trace_id, 16, trace);
+	id_to_hex(s->span_id, 8, span);
+	return err_set(err, errlen, ERR_BAD_INPUT, "span %s of trace %s cannot be stored: it does not read back",
+	               span, trace);
+}
+
+static int compress_chunk(struct span_batch *b, struct record_batch *out, struct record_chunk *c,
+                          size_t **lens, char *err, size_t errlen)
+{
+	size_t raw = 0;
+	for (size_t k = 0; k < c->count; k++)
+		raw += (*lens)[c->first + k] + 10;
+	uint8_t *buf = malloc(raw), *p = buf;
+	struct arena *scratch = arena_new();
+	int rc = ERR_OK;
+	if (!buf)
+		abort();
+	for (size_t k = 0; k < c->count && !rc; k++) {
+		const struct span *s = &b->spans[out->order[c->first + k]];
+		size_t n = (*lens)[c->first + k];
+		p += varint_put(p, n);
+		p += tl__span__pack(s->otlp, p);
+		rc = check_span(s, p - n, n, scratch, err, errlen);
+	}
+	arena_free(scratch);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
+	void *dst = arena_alloc(b->arena, bound);
+	size_t z = ZSTD_compressCCtx(thread_cctx(), dst, bound, buf, used, ZSTD_LEVEL);
+	free(buf);
+	if (ZSTD_isError(z))
+		abort(); /* cannot happen with a bound-sized destination */
+	c->data = dst;
+	c->len = z;
+	out->raw_bytes += used;
+	return ERR_OK;
+}
+
+int record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	size_t n = b->nspans;
+	out->order = arena_alloc(b->arena, (n ? n : 1) * sizeof *out->order);
+	size_t *lens = arena_alloc(b->arena, (n ? n : 1) * sizeof *lens);
+	for (size_t i = 0; i < n; i++)
+		out->order[i] = i;
+	qsort_r(out->order, n, sizeof *out->order, by_trace_then_arrival, b);
+	out->chunks = arena_alloc(b->arena, (n ? n : 1) * sizeof *out->chunks);
+	for (size_t i = 0; i < n; i++)
+		lens[i] = tl__span__get_packed_size(b->spans[out->order[i]].otlp);
+	for (size_t i = 0; i < n;) {
+		struct record_chunk *c = &out->chunks[out->nchunks++];
+		size_t raw = 0;
+		c->first = i;
+		while (i < n && c->count < CHUNK_MAX_SPANS && raw < CHUNK_MAX_RAW) {
+			raw += lens[i];
+			c->count++;
+			i++;
+		}
+		int rc = compress_chunk(b, out, c, &lens, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return pack_blobs(b, out, err, errlen);
+}
+
+long record_chunk_split(const void *data, size_t len, struct arena *a,
+                        const uint8_t ***spans, size_t **lens)
+{
+	unsigned long long size = ZSTD_getFrameContentSize(data, len);
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > CHUNK_MAX_DECOMPRESSED)
+		return -1;
+	uint8_t *raw = arena_alloc(a, size ? size : 1);
+	size_t got = ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
+	if (ZSTD_isError(got) || got != size)
+		return -1;
+	long count = 0;
+	for (const uint8_t *p = raw, *end = raw + size; p < end; count++) {
+		uint64_t n;
+		if (varint_get(&p, end, &n) || n > (uint64_t)(end - p))
+			return -1;
+		p += n;
+	}
+	*spans = arena_alloc(a, (count ? count : 1) * sizeof **spans);
+	*lens = arena_alloc(a, (count ? count : 1) * sizeof **lens);
+	long i = 0;
+	for (const uint8_t *p = raw, *end = raw + size; p < end; i++) {
+		uint64_t n = 0;
+		varint_get(&p, end, &n);
+		(*spans)[i] = p;
+		(*lens)[i] = n;
+		p += n;
+	}
+	return count;
+}
+
+Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a)
+{
+	return unpack_checked(&tl__resource_spans__descriptor, data, len, a);
+}
+
+Tl__ScopeSpans *record_scope_unpack(const void *data, size_t len, struct arena *a)
+{
+	return unpack_checked(&tl__scope_spans__descriptor, data, len, a);
+}
+
+Tl__Span *record_span_unpack(const uint8_t *data, size_t len, struct arena *a)
+{
+	return unpack_checked(&tl__span__descriptor, data, len, a);
+}

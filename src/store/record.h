@@ -1,0 +1,57 @@
+/* record.h: the stored form of spans. A chunk holds up to 256 spans of one
+ * request, grouped by trace, as a zstd frame of varint-length-prefixed packed OTLP
+ * Span messages, exactly as received; resources and scopes are packed once
+ * as blobs (ResourceSpans/ScopeSpans without their children, so schemaUrl
+ * is kept) and shared by every span that carries them. */
+#ifndef TL_RECORD_H
+#define TL_RECORD_H
+#include <stddef.h>
+#include <stdint.h>
+#include "ingest/span.h"
+
+#define RECORD_NONE UINT32_MAX
+
+struct record_chunk {
+	size_t first, count;         /* range of record_batch.order */
+	const void *data;            /* zstd frame */
+	size_t len;
+};
+
+struct record_blob {
+	uint8_t hash[32];            /* SHA-256 of data */
+	const void *data;            /* packed ResourceSpans or ScopeSpans */
+	size_t len;
+};
+
+struct record_batch {
+	size_t *order;               /* span indices grouped by trace, arrival order kept */
+	struct record_chunk *chunks;
+	size_t nchunks;
+	struct record_blob *blobs;
+	size_t nblobs;
+	uint32_t *resource;          /* per span: blob index or RECORD_NONE */
+	uint32_t *scope;             /* per span: blob index or RECORD_NONE */
+	size_t raw_bytes;            /* packed span bytes before compression */
+};
+
+/* Packs and compresses every span of b into out (all memory in b->arena),
+ * reading every record back as the read path will (record_*_unpack) before
+ * anything is acknowledged. Runs in the submitting thread so compression
+ * scales with HTTP workers. Returns ERR_OK, or ERR_BAD_INPUT naming the
+ * first span whose record does not read back (nothing is stored). */
+int record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen);
+
+/* Decompresses chunk data and splits it into entries: *spans (arena array
+ * of pointers into the arena) and *lens. Returns the entry count, or -1 if
+ * the chunk is corrupt. */
+long record_chunk_split(const void *data, size_t len, struct arena *a,
+                        const uint8_t ***spans, size_t **lens);
+
+/* Unpacks a stored blob; returns NULL if corrupt or nested too deep to
+ * unpack safely on a worker's stack (pbcheck.h). Allocations in a. */
+Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a);
+Tl__ScopeSpans *record_scope_unpack(const void *data, size_t len, struct arena *a);
+/* Unpacks one chunk entry; returns NULL if corrupt or too deep (as above). */
+Tl__Span *record_span_unpack(const uint8_t *data, size_t len, struct arena *a);
+
+#endif

@@ -1,0 +1,455 @@
+/* rollup.c: accumulates span and trace-summary deltas during a writer
+ * transaction and folds them into span_rollups / trace_rollups (see
+ * schema/002_rollups.sql). Deltas are keyed by the full row key at each of
+ * the three levels, so a group commit of a thousand spans in the same
+ * minute touches a handful of rows. Durations are kept as observations
+ * until the flush, which decodes the row's sketch once, adds them and
+ * encodes it back. */
+#include "store/rollup.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/err.h"
+#include "base/sketch.h"
+
+enum { KIND_SPAN, KIND_TRACE };
+#define KEY_LEN 9   /* kind, level, bucket, project, service, name|error, type, model, provider */
+
+struct obs {
+	double v;
+	int64_t n;
+};
+
+struct entry {
+	int64_t key[KEY_LEN];
+	int64_t count, errors, dur_sum, dur_min, dur_max;
+	int64_t input_tokens, output_tokens, cache_read, cache_write;
+	double cost;
+	struct obs *obs;
+	size_t nobs, obs_cap;
+};
+
+enum { ST_SPAN_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_COUNT };
+
+/* Each accumulated delta is one upsert: new rows are inserted, existing
+ * ones updated in place; tl_sketch_merge adds the delta sketch. */
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_SPAN_PUT] = "INSERT INTO span_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
+	                " ON CONFLICT (level, bucket, project, service, name, type, model, provider) DO UPDATE SET"
+	                " count = count + excluded.count, errors = errors + excluded.errors,"
+	                " duration_sum = duration_sum + excluded.duration_sum,"
+	                " duration_min = min(duration_min, excluded.duration_min),"
+	                " duration_max = max(duration_max, excluded.duration_max),"
+	                " input_tokens = input_tokens + excluded.input_tokens,"
+	                " output_tokens = output_tokens + excluded.output_tokens,"
+	                " cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,"
+	                " cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,"
+	                " cost_usd = cost_usd + excluded.cost_usd, sketch = tl_sketch_merge(sketch, excluded.sketch)",
+	[ST_TRACE_PUT] = "INSERT INTO trace_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
+	                 " ON CONFLICT (level, bucket, project, service, error) DO UPDATE SET"
+	                 " count = count + excluded.count, duration_sum = duration_sum + excluded.duration_sum,"
+	                 " sketch = tl_sketch_merge(sketch, excluded.sketch)",
+	[ST_TRACE_DEL] = "DELETE FROM trace_rollups"
+	                 " WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
+	                 " AND error = ?5 AND count <= 0",
+};
+
+struct rollup {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	struct entry *entries;
+	size_t nentries, cap;
+	uint32_t *slots;     /* open addressing: entry index + 1, 0 = empty */
+	size_t nslots;
+	struct sketch scratch;
+	uint8_t encoded[SKETCH_ENCODED_MAX];
+};
+
+int64_t rollup_level_seconds(int level)
+{
+	static const int64_t width[ROLLUP_LEVELS] = {60, 3600, 86400};
+	return width[level];
+}
+
+int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns)
+{
+	return end_ns > start_ns ? (int64_t)(end_ns - start_ns) : 0;
+}
+
+static int64_t bucket_of(uint64_t ns, int level)
+{
+	int64_t secs = (int64_t)(ns / 1000000000u), w = rollup_level_seconds(level);
+	return secs / w * w;
+}
+
+/* SQL tl_sketch_merge(a, b): the encoded sum of two encoded sketches
+ * (b may hold negative counts: a delta). Uses the accumulator's scratch
+ * sketch: the writer connection is single-threaded. */
+static void sql_sketch_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct rollup *r = sqlite3_user_data(ctx);
+	sketch_clear(&r->scratch);
+	for (int i = 0; i < 2; i++) {
+		if (sketch_decode_add(&r->scratch, sqlite3_value_blob(argv[i]), (size_t)sqlite3_value_bytes(argv[i]))) {
+			sqlite3_result_error(ctx, "rollups: corrupt latency sketch", -1);
+			return;
+		}
+	}
+	size_t n = sketch_encode(&r->scratch, r->encoded);
+	sqlite3_result_blob(ctx, r->encoded, (int)n, SQLITE_TRANSIENT);
+}
+
+struct rollup *rollup_new(sqlite3 *db, char *err, size_t errlen)
+{
+	struct rollup *r = calloc(1, sizeof *r);
+	if (!r)
+		abort();
+	r->db = db;
+	if (sqlite3_create_function(db, "tl_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, r, sql_sketch_merge,
+	                            NULL, NULL)) {
+		err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
+		free(r);
+		return NULL;
+	}
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL)) {
+			err_set(err, errlen, ERR_STORE, "prepare rollups: %s", sqlite3_errmsg(db));
+			rollup_free(r);
+			return NULL;
+		}
+	}
+	sketch_clear(&r->scratch);
+	return r;
+}
+
+void rollup_free(struct rollup *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(r->st[i]);
+	for (size_t i = 0; i < r->cap; i++)
+		free(r->entries[i].obs);
+	free(r->entries);
+	free(r->slots);
+	free(r);
+}
+
+static uint64_t key_hash(const int64_t *key)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (int i = 0; i < KEY_LEN; i++) {
+		h ^= (uint64_t)key[i];
+		h *= 1099511628211ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static void slots_rebuild(struct rollup *r, size_t nslots)
+{
+	free(r->slots);
+	r->nslots = nslots;
+	r->slots = calloc(nslots, sizeof *r->slots);
+	if (!r->slots)
+		abort();
+	for (size_t i = 0; i < r->nentries; i++) {
+		size_t s = key_hash(r->entries[i].key) & (nslots - 1);
+		while (r->slots[s])
+			s = (s + 1) & (nslots - 1);
+		r->slots[s] = (uint32_t)i + 1;
+	}
+}
+
+/* Finds or creates the entry for key. */
+static struct entry *entry_for(struct rollup *r, const int64_t *key)
+{
+	if ((r->nentries + 1) * 2 > r->nslots)
+		slots_rebuild(r, r->nslots ? r->nslots * 2 : 256);
+	size_t s = key_hash(key) & (r->nslots - 1);
+	for (; r->slots[s]; s = (s + 1) & (r->nslots - 1)) {
+		struct entry *e = &r->entries[r->slots[s] - 1];
+		if (memcmp(e->key, key, sizeof e->key) == 0)
+			return e;
+	}
+	if (r->nentries == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		r->entries = realloc(r->entries, cap * sizeof *r->entries);
+		if (!r->entries)
+			abort();
+		memset(r->entries + r->cap, 0, (cap - r->cap) * sizeof *r->entries);
+		r->cap = cap;
+	}
+	struct entry *e = &r->entries[r->nentries];
+	struct obs *obs = e->obs;          /* keep the buffer of a reused slot */
+	size_t obs_cap = e->obs_cap;
+	memset(e, 0, sizeof *e);
+	e->obs = obs;
+	e->obs_cap = obs_cap;
+	memcpy(e->key, key, sizeof e->key);
+	e->dur_min = INT64_MAX;
+	r->slots[s] = (uint32_t)++r->nentries;
+	return e;
+}
+
+static void observe(struct entry *e, double v, int64_t n)
+{
+	if (e->nobs && e->obs[e->nobs - 1].v == v) {
+		e->obs[e->nobs - 1].n += n;
+		return;
+	}
+	if (e->nobs == e->obs_cap) {
+		e->obs_cap = e->obs_cap ? e->obs_cap * 2 : 8;
+		e->obs = realloc(e->obs, e->obs_cap * sizeof *e->obs);
+		if (!e->obs)
+			abort();
+	}
+	e->obs[e->nobs++] = (struct obs){v, n};
+}
+
+void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s)
+{
+	int64_t dur = rollup_span_duration(s->start_ns, s->end_ns);
+	for (int level = 0; level < ROLLUP_LEVELS; level++) {
+		int64_t key[KEY_LEN] = {KIND_SPAN, level, bucket_of(s->start_ns, level), d->project, d->service,
+		                        d->name, s->type, d->model, d->provider};
+		struct entry *e = entry_for(r, key);
+		e->count++;
+		e->errors += s->status_code == 2;
+		e->dur_sum += dur;
+		if (dur < e->dur_min)
+			e->dur_min = dur;
+		if (dur > e->dur_max)
+			e->dur_max = dur;
+		e->input_tokens += s->input_tokens;
+		e->output_tokens += s->output_tokens;
+		e->cache_read += s->cache_read_tokens;
+		e->cache_write += s->cache_write_tokens;
+		if (s->has_cost)
+			e->cost += s->cost_usd;
+		observe(e, (double)dur, 1);
+	}
+}
+
+void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t service_id, int sign)
+{
+	if (!t->exists || t->span_count <= 0)
+		return;
+	int64_t dur = rollup_span_duration(t->start_ns, t->end_ns);
+	for (int level = 0; level < ROLLUP_LEVELS; level++) {
+		int64_t key[KEY_LEN] = {KIND_TRACE, level, bucket_of(t->start_ns, level), t->project, service_id,
+		                        t->error_count > 0, 0, 0, 0};
+		struct entry *e = entry_for(r, key);
+		e->count += sign;
+		e->dur_sum += sign * dur;
+		observe(e, (double)dur, sign);
+	}
+}
+
+static void bind_key(sqlite3_stmt *st, const int64_t *key, int n)
+{
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(st, i + 1, key[i + 1]);
+}
+
+static int finish(struct rollup *r, sqlite3_stmt *st, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(r->db));
+	return ERR_OK;
+}
+
+/* Binds the entry's duration observations as an encoded delta sketch. */
+static void bind_sketch(struct rollup *r, sqlite3_stmt *st, int col, const struct entry *e)
+{
+	sketch_clear(&r->scratch);
+	for (size_t i = 0; i < e->nobs; i++)
+		sketch_add(&r->scratch, e->obs[i].v, e->obs[i].n);
+	size_t n = sketch_encode(&r->scratch, r->encoded);
+	sqlite3_bind_blob(st, col, r->encoded, (int)n, SQLITE_TRANSIENT);
+}
+
+static int flush_span(struct rollup *r, struct entry *e, char *err, size_t errlen)
+{
+	sqlite3_stmt *put = r->st[ST_SPAN_PUT];
+	bind_key(put, e->key, 8);
+	const int64_t v[] = {e->count, e->errors, e->dur_sum, e->dur_min, e->dur_max, e->input_tokens,
+	                     e->output_tokens, e->cache_read, e->cache_write};
+	for (int i = 0; i < 9; i++)
+		sqlite3_bind_int64(put, 9 + i, v[i]);
+	sqlite3_bind_double(put, 18, e->cost);
+	bind_sketch(r, put, 19, e);
+	return finish(r, put, err, errlen);
+}
+
+static int flush_trace(struct rollup *r, struct entry *e, char *err, size_t errlen)
+{
+	sqlite3_stmt *put = r->st[ST_TRACE_PUT];
+	if (e->count == 0 && e->nobs == 0)
+		return ERR_OK;
+	bind_key(put, e->key, 5);
+	sqlite3_bind_int64(put, 6, e->count);
+	sqlite3_bind_int64(put, 7, e->dur_sum);
+	bind_sketch(r, put, 8, e);
+	int rc = finish(r, put, err, errlen);
+	if (!rc && e->count < 0) {   /* traces moved out: the row may be empty now */
+		bind_key(r->st[ST_TRACE_DEL], e->key, 5);
+		rc = finish(r, r->st[ST_TRACE_DEL], err, errlen);
+	}
+	return rc;
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct entry *a = *(struct entry *const *)x, *b = *(struct entry *const *)y;
+	for (int i = 0; i < KEY_LEN; i++)
+		if (a->key[i] != b->key[i])
+			return a->key[i] < b->key[i] ? -1 : 1;
+	return 0;
+}
+
+int rollup_flush(struct rollup *r, char *err, size_t errlen)
+{
+	int rc = ERR_OK;
+	/* in primary-key order, so the b-tree is walked once, not at random */
+	struct entry **order = malloc((r->nentries ? r->nentries : 1) * sizeof *order);
+	if (!order)
+		abort();
+	for (size_t i = 0; i < r->nentries; i++)
+		order[i] = &r->entries[i];
+	qsort(order, r->nentries, sizeof *order, entry_cmp);
+	for (size_t i = 0; i < r->nentries && !rc; i++) {
+		struct entry *e = order[i];
+		rc = e->key[0] == KIND_SPAN ? flush_span(r, e, err, errlen) : flush_trace(r, e, err, errlen);
+	}
+	free(order);
+	rollup_discard(r);
+	return rc;
+}
+
+void rollup_discard(struct rollup *r)
+{
+	for (size_t i = 0; i < r->nentries; i++)
+		r->entries[i].nobs = 0;
+	r->nentries = 0;
+	if (r->slots)
+		memset(r->slots, 0, r->nslots * sizeof *r->slots);
+}
+
+struct rollup_coster {
+	sqlite3_stmt *span;
+};
+
+struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen)
+{
+	struct rollup_coster *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	if (sqlite3_prepare_v2(db, "UPDATE span_rollups SET cost_usd = cost_usd + ?1 WHERE level = ?2 AND bucket = ?3"
+	                           " AND project = ?4 AND service = ?5 AND name = ?6 AND type = ?7 AND model = ?8"
+	                           " AND provider = ?9", -1, &c->span, NULL)) {
+		err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
+		rollup_coster_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void rollup_coster_free(struct rollup_coster *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->span);
+	free(c);
+}
+
+int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
+                     double delta)
+{
+	for (int level = 0; level < ROLLUP_LEVELS; level++) {
+		const int64_t key[] = {level, bucket_of(start_ns, level), d->project, d->service, d->name, type,
+		                       d->model, d->provider};
+		sqlite3_bind_double(c->span, 1, delta);
+		for (int i = 0; i < 8; i++)
+			sqlite3_bind_int64(c->span, i + 2, key[i]);
+		int rc = sqlite3_step(c->span);
+		sqlite3_reset(c->span);
+		if (rc != SQLITE_DONE)
+			return ERR_STORE;
+	}
+	return ERR_OK;
+}
+
+/* SQL tl_bucket(ns, level): the bucket start of a time at a level. */
+static void sql_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	int level = sqlite3_value_int(argv[1]);
+	int64_t ns = sqlite3_value_int64(argv[0]);
+	if (level < 0 || level >= ROLLUP_LEVELS) {
+		sqlite3_result_error(ctx, "tl_bucket: bad level", -1);
+		return;
+	}
+	sqlite3_result_int64(ctx, bucket_of(ns > 0 ? (uint64_t)ns : 0, level));
+}
+
+/* SQL aggregate tl_sketch(duration_ns): the encoded sketch of a group. */
+static void sql_sketch_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct sketch *s = sqlite3_aggregate_context(ctx, sizeof *s);
+	if (!s) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sketch_add(s, sqlite3_value_double(argv[0]), 1);
+}
+
+static void sql_sketch_final(sqlite3_context *ctx)
+{
+	struct sketch *s = sqlite3_aggregate_context(ctx, sizeof *s);
+	uint8_t *buf = sqlite3_malloc(SKETCH_ENCODED_MAX);
+	if (!s || !buf) {
+		sqlite3_free(buf);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	size_t n = sketch_encode(s, buf);
+	sqlite3_result_blob(ctx, buf, (int)n, sqlite3_free);
+}
+
+/* The rebuild mirrors rollup_add_span / rollup_add_trace exactly. */
+static const char rebuild_sql[] =
+	"DELETE FROM span_rollups;"
+	"DELETE FROM trace_rollups;"
+	"INSERT INTO span_rollups SELECT l.level, tl_bucket(s.start_ns, l.level), s.project, s.service, s.name,"
+	" s.type, coalesce(s.model, 0), coalesce(s.provider, 0), count(*), sum(s.status = 2),"
+	" sum(max(s.end_ns - s.start_ns, 0)), min(max(s.end_ns - s.start_ns, 0)), max(max(s.end_ns - s.start_ns, 0)),"
+	" sum(s.input_tokens), sum(s.output_tokens), sum(s.cache_read_tokens), sum(s.cache_write_tokens),"
+	" total(s.cost_usd), tl_sketch(max(s.end_ns - s.start_ns, 0))"
+	" FROM spans s, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;"
+	"INSERT OR IGNORE INTO strings (value) SELECT DISTINCT service FROM traces;"
+	"INSERT INTO trace_rollups SELECT l.level, tl_bucket(t.start_ns, l.level), t.project,"
+	" (SELECT id FROM strings WHERE value = t.service), t.error_count > 0, count(*),"
+	" sum(max(t.end_ns - t.start_ns, 0)), tl_sketch(max(t.end_ns - t.start_ns, 0))"
+	" FROM traces t, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE t.span_count > 0"
+	" GROUP BY 1, 2, 3, 4, 5;";
+
+int rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_create_function(db, "tl_bucket", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_bucket, NULL,
+	                            NULL) ||
+	    sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final))
+		return err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
+	if (sqlite3_exec(db, rebuild_sql, NULL, NULL, &msg)) {
+		err_set(err, errlen, ERR_STORE, "rebuilding rollups: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return ERR_STORE;
+	}
+	return ERR_OK;
+}

@@ -1,0 +1,61 @@
+/* rollup.h: the writer side of the metric rollups (schema/002_rollups.sql).
+ * During a transaction the writer adds each new span and each trace
+ * summary change to an in-memory accumulator; rollup_flush folds the
+ * accumulated deltas into the rollup rows, at all three bucket levels,
+ * before the commit. */
+#ifndef TL_ROLLUP_H
+#define TL_ROLLUP_H
+#include <sqlite3.h>
+#include <stdint.h>
+#include "ingest/span.h"
+#include "store/tracesum.h"
+
+#define ROLLUP_LEVELS 3
+
+struct rollup;
+
+/* The interned dimensions of a span (strings.id; 0 = none). */
+struct rollup_span_dims {
+	int64_t project, service, name, model, provider;
+};
+
+/* Bucket width in seconds of a level (60, 3600, 86400). */
+int64_t rollup_level_seconds(int level);
+/* Returns the span's duration in ns (0 if it ends before it starts). */
+int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns);
+
+/* Prepares the accumulator's statements on the writer's connection; NULL
+ * with err filled on failure. */
+struct rollup *rollup_new(sqlite3 *db, char *err, size_t errlen);
+void rollup_free(struct rollup *r);
+/* Adds a newly stored span. */
+void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s);
+/* Adds (sign +1) or removes (sign -1) the contribution of trace summary t,
+ * whose service is interned as service_id. Summaries with no spans are
+ * ignored. */
+void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t service_id, int sign);
+/* Writes every accumulated delta into the rollup tables (inside the
+ * caller's transaction) and empties the accumulator. Returns 0 or
+ * ERR_STORE with err filled. */
+int rollup_flush(struct rollup *r, char *err, size_t errlen);
+/* Drops the accumulated deltas (the transaction rolled back). */
+void rollup_discard(struct rollup *r);
+
+/* Moving a span's cost after it was repriced (tracelite reprice). */
+struct rollup_coster;
+/* Prepares its statements on a read-write connection; NULL with err
+ * filled on failure. */
+struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen);
+void rollup_coster_free(struct rollup_coster *c);
+/* Adds delta USD to the rollup rows that hold the span (dims d, type,
+ * start_ns) at every level, inside the caller's transaction. (Trace rollups
+ * keep no cost.) Returns 0 or ERR_STORE. */
+int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
+                     double delta);
+
+/* Recomputes both rollup tables from the spans and traces tables, inside
+ * the caller's transaction (migration backfill, reprice). Returns 0 or
+ * ERR_STORE with err filled. */
+int rollup_rebuild(sqlite3 *db, char *err, size_t errlen);
+
+#endif

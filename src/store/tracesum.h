@@ -1,0 +1,35 @@
+/* tracesum.h: the per-trace summary row and how one span merges into it.
+ * Spans arrive in any order and any number of requests; merging is
+ * order-independent for counts, sums and times, and the name, service and
+ * previews come from the root span once it is known (before that from the
+ * earliest span). */
+#ifndef TL_TRACESUM_H
+#define TL_TRACESUM_H
+#include <stdint.h>
+#include "ingest/span.h"
+
+#define TRACESUM_PREVIEW 240   /* bytes of input/output kept in the list */
+#define TRACESUM_MODELS 512    /* bytes of the distinct-models list */
+
+struct tracesum {
+	int exists;
+	int64_t project;
+	uint64_t start_ns, end_ns;
+	int root_known;
+	int64_t span_count, error_count, llm_calls, input_tokens, output_tokens;
+	double cost_usd;
+	int64_t preview_key;       /* 0 = root span, else the source span's start; lower wins */
+	char name[SPAN_MAX_NAME + 1], service[256];
+	char models[TRACESUM_MODELS + 1];
+	char session_id[256], user_id[256];
+	int has_session, has_user, has_preview;
+	char input_preview[TRACESUM_PREVIEW + 1], output_preview[TRACESUM_PREVIEW + 1];
+};
+
+/* Merges span s (of project) into t; t->exists is set. */
+void tracesum_merge(struct tracesum *t, const struct span *s, int64_t project);
+/* Copies at most max bytes of src into dst (size max+1), never splitting a
+ * UTF-8 sequence; returns dst. */
+char *tracesum_clip(char *dst, const char *src, size_t max);
+
+#endif

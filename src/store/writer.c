@@ -1,0 +1,669 @@
+/* writer.c: the single writer thread. Submitters compress their batch
+ * (record_pack) and queue it; the thread drains everything queued into one
+ * transaction (group commit): span rows, chunks, shared blobs, interned
+ * strings, projects, trace summaries and scores; then it wakes the
+ * submitters with the outcome. Nothing is answered before its commit.
+ * Chunk ids and the traces/scores seq it hands out are the change sequence
+ * replication reads (schema/004_changes.sql). */
+#include "store/writer.h"
+#include <mbedtls/sha256.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include "base/err.h"
+#include "base/intern.h"
+#include "store/record.h"
+#include "store/rollup.h"
+#include "store/store.h"
+#include "store/tracesum.h"
+
+#define CACHE_MAX 100000   /* entries per cache before it is dropped */
+
+struct job {
+	struct span_batch *batch;
+	struct record_batch rec;
+	size_t bytes;
+	int rc, done;
+	char err[320];
+	struct job *next;
+};
+
+enum stmt {
+	ST_SPAN, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
+	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEW, ST_TRACE_SET, ST_SCORE,
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_SPAN] = "INSERT OR IGNORE INTO spans (trace, span_id, parent_span_id, project, name, service,"
+	            " kind, type, start_ns, end_ns, status, status_message, model, provider, input_tokens,"
+	            " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk,"
+	            " chunk_index, cost_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_CHUNK] = "INSERT INTO chunks (id, data) VALUES (?, ?)",
+	[ST_BLOB_GET] = "SELECT id FROM blobs WHERE hash = ?",
+	[ST_BLOB_PUT] = "INSERT INTO blobs (hash, data) VALUES (?, ?)",
+	[ST_STR_GET] = "SELECT id FROM strings WHERE value = ?",
+	[ST_STR_PUT] = "INSERT INTO strings (value) VALUES (?)",
+	[ST_PROJ_BY_ID] = "SELECT key FROM projects WHERE id = ?",
+	[ST_PROJ_BY_NAME] = "SELECT key FROM projects WHERE name = ?",
+	[ST_PROJ_PUT] = "INSERT INTO projects (id, name, created_ns) VALUES (?, ?, ?)",
+	[ST_TRACE_GET] = "SELECT project, start_ns, end_ns, name, service, root_known, span_count, error_count,"
+	                 " llm_calls, input_tokens, output_tokens, cost_usd, models, session_id, user_id,"
+	                 " input_preview, output_preview, preview_ns, key FROM traces WHERE trace_id = ?",
+	[ST_TRACE_NEW] = "INSERT INTO traces (trace_id, project, start_ns, end_ns, name, service, root_known,"
+	                 " span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models)"
+	                 " VALUES (?, 1, 0, 0, '', '', 0, 0, 0, 0, 0, 0, 0, '')",
+	[ST_TRACE_SET] = "UPDATE traces SET project = ?2, start_ns = ?3, end_ns = ?4, name = ?5, service = ?6,"
+	                 " root_known = ?7, span_count = ?8, error_count = ?9, llm_calls = ?10,"
+	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models = ?14,"
+	                 " session_id = ?15, user_id = ?16, input_preview = ?17, output_preview = ?18,"
+	                 " preview_ns = ?19, seq = ?20 WHERE key = ?1",
+	[ST_SCORE] = "INSERT OR REPLACE INTO scores"
+	             " (id, project, trace_id, span_id, name, value, string_value, score_type, comment, source,"
+	             " time_ns, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct writer {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	struct intern *strings, *projects, *blobs;
+	struct rollup *rollup;
+	int64_t next_chunk;
+	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct job *head, *tail;
+	size_t queued_bytes, queue_cap;
+	int stopping, healthy;
+	char errbuf[256];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int step_done(struct writer *w, enum stmt s)
+{
+	int rc = sqlite3_step(w->st[s]);
+	sqlite3_reset(w->st[s]);
+	sqlite3_clear_bindings(w->st[s]);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		snprintf(w->errbuf, sizeof w->errbuf, "sqlite: %s", sqlite3_errmsg(w->db));
+		return ERR_STORE;
+	}
+	return ERR_OK;
+}
+
+/* Runs a one-column lookup statement; returns 1 and *id when a row came. */
+static int lookup(struct writer *w, enum stmt s, int64_t *id)
+{
+	int found = 0;
+	if (sqlite3_step(w->st[s]) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(w->st[s], 0);
+		found = 1;
+	}
+	sqlite3_reset(w->st[s]);
+	sqlite3_clear_bindings(w->st[s]);
+	return found;
+}
+
+static int string_id(struct writer *w, const char *value, int64_t *id)
+{
+	size_t len = strlen(value);
+	if (intern_get(w->strings, value, len, id))
+		return ERR_OK;
+	sqlite3_bind_text(w->st[ST_STR_GET], 1, value, (int)len, SQLITE_STATIC);
+	if (!lookup(w, ST_STR_GET, id)) {
+		sqlite3_bind_text(w->st[ST_STR_PUT], 1, value, (int)len, SQLITE_STATIC);
+		if (step_done(w, ST_STR_PUT))
+			return ERR_STORE;
+		*id = sqlite3_last_insert_rowid(w->db);
+	}
+	intern_put(w->strings, value, len, *id);
+	return ERR_OK;
+}
+
+static int blob_id(struct writer *w, const struct record_blob *b, int64_t *id)
+{
+	if (intern_get(w->blobs, b->hash, sizeof b->hash, id))
+		return ERR_OK;
+	sqlite3_bind_blob(w->st[ST_BLOB_GET], 1, b->hash, sizeof b->hash, SQLITE_STATIC);
+	if (!lookup(w, ST_BLOB_GET, id)) {
+		sqlite3_bind_blob(w->st[ST_BLOB_PUT], 1, b->hash, sizeof b->hash, SQLITE_STATIC);
+		sqlite3_bind_blob(w->st[ST_BLOB_PUT], 2, b->data, (int)b->len, SQLITE_STATIC);
+		if (step_done(w, ST_BLOB_PUT))
+			return ERR_STORE;
+		*id = sqlite3_last_insert_rowid(w->db);
+	}
+	intern_put(w->blobs, b->hash, sizeof b->hash, *id);
+	return ERR_OK;
+}
+
+static void uuid_v4(char out[37])
+{
+	uint8_t r[16];
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		abort();
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	char hex[33];
+	id_to_hex(r, 16, hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+static int is_uuid(const char *s)
+{
+	uint8_t tmp[16];
+	return strlen(s) == 36 && id_from_hex(s, tmp, 16) == ERR_OK;
+}
+
+/* Resolves a project given as UUID or name (NULL = default), creating it. */
+static int project_key(struct writer *w, const char *project, int64_t *key)
+{
+	if (!project || !*project) {
+		*key = 1;
+		return ERR_OK;
+	}
+	size_t len = strlen(project);
+	if (intern_get(w->projects, project, len, key))
+		return ERR_OK;
+	int uuid = is_uuid(project);
+	char lower[37];
+	if (uuid) {
+		for (int i = 0; i < 37; i++)
+			lower[i] = (char)(project[i] >= 'A' && project[i] <= 'F' ? project[i] + 32 : project[i]);
+	}
+	const char *ident = uuid ? lower : project;
+	enum stmt get = uuid ? ST_PROJ_BY_ID : ST_PROJ_BY_NAME;
+	sqlite3_bind_text(w->st[get], 1, ident, -1, SQLITE_STATIC);
+	if (!lookup(w, get, key)) {
+		char fresh[37];
+		if (!uuid)
+			uuid_v4(fresh);
+		sqlite3_bind_text(w->st[ST_PROJ_PUT], 1, uuid ? lower : fresh, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->st[ST_PROJ_PUT], 2, ident, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(w->st[ST_PROJ_PUT], 3, (int64_t)now_ns());
+		if (step_done(w, ST_PROJ_PUT))
+			return ERR_STORE;
+		*key = sqlite3_last_insert_rowid(w->db);
+	}
+	intern_put(w->projects, project, len, *key);
+	return ERR_OK;
+}
+
+static void col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	tracesum_clip(dst, t ? (const char *)t : "", size - 1);
+}
+
+/* Loads the summary of trace_id into t and its key into *key; a trace seen
+ * for the first time gets a placeholder row (t->exists = 0) so its spans
+ * can refer to the key. */
+static int trace_load(struct writer *w, const uint8_t *trace_id, struct tracesum *t, int64_t *key)
+{
+	sqlite3_stmt *st = w->st[ST_TRACE_GET];
+	t->exists = 0;
+	sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		memset(t, 0, sizeof *t);
+		t->exists = 1;
+		t->project = sqlite3_column_int64(st, 0);
+		t->start_ns = (uint64_t)sqlite3_column_int64(st, 1);
+		t->end_ns = (uint64_t)sqlite3_column_int64(st, 2);
+		col_text(st, 3, t->name, sizeof t->name);
+		col_text(st, 4, t->service, sizeof t->service);
+		t->root_known = sqlite3_column_int(st, 5);
+		t->span_count = sqlite3_column_int64(st, 6);
+		t->error_count = sqlite3_column_int64(st, 7);
+		t->llm_calls = sqlite3_column_int64(st, 8);
+		t->input_tokens = sqlite3_column_int64(st, 9);
+		t->output_tokens = sqlite3_column_int64(st, 10);
+		t->cost_usd = sqlite3_column_double(st, 11);
+		col_text(st, 12, t->models, sizeof t->models);
+		t->has_session = sqlite3_column_type(st, 13) != SQLITE_NULL;
+		col_text(st, 13, t->session_id, sizeof t->session_id);
+		t->has_user = sqlite3_column_type(st, 14) != SQLITE_NULL;
+		col_text(st, 14, t->user_id, sizeof t->user_id);
+		col_text(st, 15, t->input_preview, sizeof t->input_preview);
+		col_text(st, 16, t->output_preview, sizeof t->output_preview);
+		t->has_preview = sqlite3_column_type(st, 17) != SQLITE_NULL;
+		t->preview_key = sqlite3_column_int64(st, 17);
+		*key = sqlite3_column_int64(st, 18);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (t->exists)
+		return ERR_OK;
+	sqlite3_bind_blob(w->st[ST_TRACE_NEW], 1, trace_id, 16, SQLITE_STATIC);
+	if (step_done(w, ST_TRACE_NEW))
+		return ERR_STORE;
+	*key = sqlite3_last_insert_rowid(w->db);
+	return ERR_OK;
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int col, int present, const char *s)
+{
+	if (present)
+		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static int trace_save(struct writer *w, int64_t key, const struct tracesum *t)
+{
+	sqlite3_stmt *st = w->st[ST_TRACE_SET];
+	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_int64(st, 2, t->project);
+	sqlite3_bind_int64(st, 3, (int64_t)t->start_ns);
+	sqlite3_bind_int64(st, 4, (int64_t)t->end_ns);
+	sqlite3_bind_text(st, 5, t->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, t->service, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, t->root_known);
+	sqlite3_bind_int64(st, 8, t->span_count);
+	sqlite3_bind_int64(st, 9, t->error_count);
+	sqlite3_bind_int64(st, 10, t->llm_calls);
+	sqlite3_bind_int64(st, 11, t->input_tokens);
+	sqlite3_bind_int64(st, 12, t->output_tokens);
+	sqlite3_bind_double(st, 13, t->cost_usd);
+	sqlite3_bind_text(st, 14, t->models, -1, SQLITE_STATIC);
+	bind_opt_text(st, 15, t->has_session, t->session_id);
+	bind_opt_text(st, 16, t->has_user, t->user_id);
+	bind_opt_text(st, 17, t->has_preview, t->input_preview);
+	bind_opt_text(st, 18, t->has_preview, t->output_preview);
+	if (t->has_preview)
+		sqlite3_bind_int64(st, 19, t->preview_key);
+	else
+		sqlite3_bind_null(st, 19);
+	sqlite3_bind_int64(st, 20, w->next_seq++);
+	return step_done(w, ST_TRACE_SET);
+}
+
+/* Interns an optional string: 0 when absent or empty. */
+static int opt_string_id(struct writer *w, const char *value, int64_t *id)
+{
+	*id = 0;
+	return value && *value ? string_id(w, value, id) : ERR_OK;
+}
+
+static void bind_opt_id(sqlite3_stmt *st, int col, int64_t id)
+{
+	if (id)
+		sqlite3_bind_int64(st, col, id);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+/* Inserts one span row; *inserted is 0 when (trace_id, span_id) existed.
+ * New spans are added to the rollups. */
+static int write_span(struct writer *w, const struct span *s, int64_t trace, int64_t project,
+                      int64_t resource, int64_t scope, int64_t chunk, int index, int *inserted)
+{
+	sqlite3_stmt *st = w->st[ST_SPAN];
+	struct rollup_span_dims d = {.project = project};
+	if (string_id(w, s->name, &d.name) || string_id(w, s->service, &d.service) ||
+	    opt_string_id(w, s->model, &d.model) || opt_string_id(w, s->provider, &d.provider))
+		return ERR_STORE;
+	sqlite3_bind_int64(st, 1, trace);
+	sqlite3_bind_blob(st, 2, s->span_id, 8, SQLITE_STATIC);
+	if (s->has_parent)
+		sqlite3_bind_blob(st, 3, s->parent_span_id, 8, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, project);
+	sqlite3_bind_int64(st, 5, d.name);
+	sqlite3_bind_int64(st, 6, d.service);
+	sqlite3_bind_int(st, 7, s->kind);
+	sqlite3_bind_int(st, 8, s->type);
+	sqlite3_bind_int64(st, 9, (int64_t)s->start_ns);
+	sqlite3_bind_int64(st, 10, (int64_t)s->end_ns);
+	sqlite3_bind_int(st, 11, s->status_code);
+	if (s->status_message && *s->status_message)
+		sqlite3_bind_text(st, 12, s->status_message, -1, SQLITE_STATIC);
+	bind_opt_id(st, 13, d.model);
+	bind_opt_id(st, 14, d.provider);
+	sqlite3_bind_int64(st, 15, s->input_tokens);
+	sqlite3_bind_int64(st, 16, s->output_tokens);
+	sqlite3_bind_int64(st, 17, s->cache_read_tokens);
+	sqlite3_bind_int64(st, 18, s->cache_write_tokens);
+	if (s->has_cost)
+		sqlite3_bind_double(st, 19, s->cost_usd);
+	sqlite3_bind_int64(st, 20, resource);
+	sqlite3_bind_int64(st, 21, scope);
+	sqlite3_bind_int64(st, 22, chunk);
+	sqlite3_bind_int(st, 23, index);
+	sqlite3_bind_int(st, 24, s->has_cost ? s->cost_source : SPAN_COST_NONE);
+	if (step_done(w, ST_SPAN))
+		return ERR_STORE;
+	*inserted = sqlite3_changes(w->db) > 0;
+	if (*inserted)
+		rollup_add_span(w->rollup, &d, s);
+	return ERR_OK;
+}
+
+/* Saves a changed trace summary and moves its rollup contribution from
+ * what it was (before) to what it is (after). */
+static int trace_update(struct writer *w, int64_t key, const struct tracesum *before, const struct tracesum *after)
+{
+	int64_t service;
+	if (before->exists && before->span_count > 0) {
+		if (string_id(w, before->service, &service))
+			return ERR_STORE;
+		rollup_add_trace(w->rollup, before, service, -1);
+	}
+	if (string_id(w, after->service, &service))
+		return ERR_STORE;
+	rollup_add_trace(w->rollup, after, service, 1);
+	return trace_save(w, key, after);
+}
+
+/* Writes one chunk: its new span rows, the chunk if any span was new, and
+ * the summary of each trace in it (the spans of a trace are adjacent).
+ * Spans already stored (retries) are skipped. */
+static int write_chunk(struct writer *w, struct job *j, const struct record_chunk *c, int64_t *blob_ids)
+{
+	struct span_batch *b = j->batch;
+	static _Thread_local struct tracesum sum, before;
+	int64_t chunk = w->next_chunk, project = 1, key = 0;
+	int any = 0, dirty = 0;
+	const uint8_t *trace = NULL;
+	for (size_t k = 0; k < c->count; k++) {
+		size_t i = j->rec.order[c->first + k];
+		const struct span *s = &b->spans[i];
+		int inserted = 0;
+		if (!trace || memcmp(trace, s->trace_id, 16) != 0) {
+			if (dirty && trace_update(w, key, &before, &sum))
+				return ERR_STORE;
+			trace = s->trace_id;
+			if (trace_load(w, trace, &sum, &key))
+				return ERR_STORE;
+			if (sum.exists)
+				before = sum;
+			else
+				before.exists = 0;
+			dirty = 0;
+		}
+		if (project_key(w, s->project, &project) ||
+		    write_span(w, s, key, project, blob_ids[j->rec.resource[i]], blob_ids[j->rec.scope[i]], chunk,
+		               (int)k, &inserted))
+			return ERR_STORE;
+		if (inserted) {
+			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
+			any = dirty = 1;
+		}
+	}
+	if (dirty && trace_update(w, key, &before, &sum))
+		return ERR_STORE;
+	if (!any)
+		return ERR_OK;
+	sqlite3_bind_int64(w->st[ST_CHUNK], 1, chunk);
+	sqlite3_bind_blob(w->st[ST_CHUNK], 2, c->data, (int)c->len, SQLITE_STATIC);
+	if (step_done(w, ST_CHUNK))
+		return ERR_STORE;
+	w->next_chunk++;
+	return ERR_OK;
+}
+
+/* Score ids: the client's, else a hash of the score's content, so a
+ * retried request replaces rather than duplicates. */
+static void score_id(const struct score *s, char out[37])
+{
+	if (s->id && *s->id) {
+		tracesum_clip(out, s->id, 36);
+		return;
+	}
+	mbedtls_sha256_context ctx;
+	unsigned char d[32];
+	char vbuf[64];
+	mbedtls_sha256_init(&ctx);
+	mbedtls_sha256_starts_ret(&ctx, 0);
+	mbedtls_sha256_update_ret(&ctx, s->trace_id, 16);
+	if (s->has_span)
+		mbedtls_sha256_update_ret(&ctx, s->span_id, 8);
+	const char *parts[] = {s->name, s->string_value, s->comment, s->source, s->score_type};
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		if (parts[i])
+			mbedtls_sha256_update_ret(&ctx, (const unsigned char *)parts[i], strlen(parts[i]) + 1);
+	snprintf(vbuf, sizeof vbuf, "%d:%.17g", s->has_value, s->value);
+	mbedtls_sha256_update_ret(&ctx, (const unsigned char *)vbuf, strlen(vbuf));
+	mbedtls_sha256_finish_ret(&ctx, d);
+	mbedtls_sha256_free(&ctx);
+	d[6] = (d[6] & 0x0f) | 0x50; /* shaped like a name-based UUID */
+	d[8] = (d[8] & 0x3f) | 0x80;
+	char hex[33];
+	id_to_hex(d, 16, hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+static int write_score(struct writer *w, const struct score *s)
+{
+	sqlite3_stmt *st = w->st[ST_SCORE];
+	int64_t project;
+	char id[37];
+	if (project_key(w, s->project, &project))
+		return ERR_STORE;
+	score_id(s, id);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, project);
+	sqlite3_bind_blob(st, 3, s->trace_id, 16, SQLITE_STATIC);
+	if (s->has_span)
+		sqlite3_bind_blob(st, 4, s->span_id, 8, SQLITE_STATIC);
+	if (s->has_value)
+		sqlite3_bind_double(st, 6, s->value);
+	sqlite3_bind_text(st, 5, s->name, -1, SQLITE_STATIC);
+	bind_opt_text(st, 7, s->string_value != NULL, s->string_value);
+	sqlite3_bind_text(st, 8, s->score_type ? s->score_type : "numeric", -1, SQLITE_STATIC);
+	bind_opt_text(st, 9, s->comment != NULL, s->comment);
+	bind_opt_text(st, 10, s->source != NULL, s->source);
+	sqlite3_bind_int64(st, 11, (int64_t)(s->time_ns ? s->time_ns : now_ns()));
+	sqlite3_bind_int64(st, 12, w->next_seq++);
+	return step_done(w, ST_SCORE);
+}
+
+static int write_job(struct writer *w, struct job *j)
+{
+	size_t nb = j->rec.nblobs;
+	int64_t *blob_ids = malloc((nb ? nb : 1) * sizeof *blob_ids);
+	int rc = ERR_OK;
+	if (!blob_ids)
+		abort();
+	for (size_t i = 0; i < nb && !rc; i++)
+		rc = blob_id(w, &j->rec.blobs[i], &blob_ids[i]);
+	for (size_t c = 0; c < j->rec.nchunks && !rc; c++)
+		rc = write_chunk(w, j, &j->rec.chunks[c], blob_ids);
+	for (size_t s = 0; s < j->batch->nscores && !rc; s++)
+		rc = write_score(w, &j->batch->scores[s]);
+	free(blob_ids);
+	return rc;
+}
+
+/* The next chunk id and change sequence number (after start or rollback). */
+static void load_next_ids(struct writer *w)
+{
+	sqlite3_stmt *st;
+	w->next_chunk = w->next_seq = 1;
+	if (sqlite3_prepare_v2(w->db,
+	                       "SELECT (SELECT coalesce(max(id), 0) + 1 FROM chunks),"
+	                       " max((SELECT coalesce(max(seq), 0) FROM traces), (SELECT coalesce(max(seq), 0) FROM scores)) + 1",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		w->next_chunk = sqlite3_column_int64(st, 0);
+		w->next_seq = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+}
+
+static void caches_reset(struct writer *w)
+{
+	intern_clear(w->strings);
+	intern_clear(w->projects);
+	intern_clear(w->blobs);
+}
+
+/* One transaction for every job in the list; returns its outcome. */
+static int commit_jobs(struct writer *w, struct job *list)
+{
+	int rc = step_done(w, ST_BEGIN);
+	for (struct job *j = list; j && !rc; j = j->next)
+		rc = write_job(w, j);
+	if (!rc)
+		rc = rollup_flush(w->rollup, w->errbuf, sizeof w->errbuf);
+	if (!rc)
+		rc = step_done(w, ST_COMMIT);
+	if (rc) {
+		step_done(w, ST_ROLLBACK);
+		rollup_discard(w->rollup);
+		caches_reset(w); /* ids cached during the rolled-back transaction are gone */
+		load_next_ids(w);
+	}
+	if (intern_count(w->strings) > CACHE_MAX || intern_count(w->blobs) > CACHE_MAX ||
+	    intern_count(w->projects) > CACHE_MAX)
+		caches_reset(w);
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->stopping)
+			pthread_cond_wait(&w->work, &w->lock);
+		if (!w->head)
+			break; /* stopping and drained */
+		struct job *list = w->head;
+		w->head = w->tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+		int rc = commit_jobs(w, list);
+		pthread_mutex_lock(&w->lock);
+		w->healthy = rc == ERR_OK;
+		for (struct job *j = list, *next; j; j = next) {
+			next = j->next;
+			j->rc = rc;
+			if (rc)
+				snprintf(j->err, sizeof j->err, "store write failed: %s", w->errbuf);
+			w->queued_bytes -= j->bytes;
+			j->done = 1;
+		}
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size_t errlen)
+{
+	struct writer *w = calloc(1, sizeof *w);
+	if (!w)
+		abort();
+	if (store_open_writer(dir, &w->db, err, errlen)) {
+		free(w);
+		return NULL;
+	}
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL)) {
+			err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
+			for (int k = 0; k < i; k++)
+				sqlite3_finalize(w->st[k]);
+			sqlite3_close_v2(w->db);
+			free(w);
+			return NULL;
+		}
+	}
+	if (!(w->rollup = rollup_new(w->db, err, errlen))) {
+		for (int k = 0; k < ST_COUNT; k++)
+			sqlite3_finalize(w->st[k]);
+		sqlite3_close_v2(w->db);
+		free(w);
+		return NULL;
+	}
+	w->strings = intern_new();
+	w->projects = intern_new();
+	w->blobs = intern_new();
+	w->queue_cap = queue_bytes;
+	w->healthy = 1;
+	load_next_ids(w);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		err_set(err, errlen, ERR_STORE, "cannot start writer thread");
+		abort();
+	}
+	return w;
+}
+
+int writer_submit(struct writer *w, struct span_batch *b, char *err, size_t errlen)
+{
+	struct job j;
+	memset(&j, 0, sizeof j);
+	j.batch = b;
+	int rc = record_pack(b, &j.rec, err, errlen);
+	if (rc)
+		return rc;
+	j.bytes = arena_used(b->arena);
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		return err_set(err, errlen, ERR_BUSY, "shutting down");
+	}
+	/* A job larger than the whole queue still goes in when the queue is
+	 * empty, so no valid request is refused forever. */
+	if (w->queued_bytes > 0 && w->queued_bytes + j.bytes > w->queue_cap) {
+		pthread_mutex_unlock(&w->lock);
+		return err_set(err, errlen, ERR_BUSY, "write queue full, retry later");
+	}
+	w->queued_bytes += j.bytes;
+	if (w->tail)
+		w->tail->next = &j;
+	else
+		w->head = &j;
+	w->tail = &j;
+	pthread_cond_signal(&w->work);
+	while (!j.done)
+		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	if (j.rc)
+		return err_set(err, errlen, j.rc, "%s", j.err);
+	return ERR_OK;
+}
+
+int writer_healthy(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	int h = w->healthy;
+	pthread_mutex_unlock(&w->lock);
+	return h;
+}
+
+void writer_stop(struct writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(w->st[i]);
+	rollup_free(w->rollup);
+	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_close_v2(w->db);
+	intern_free(w->strings);
+	intern_free(w->projects);
+	intern_free(w->blobs);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->done);
+	free(w);
+}
