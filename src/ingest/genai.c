@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "base/json.h"
 
 enum field {
 	F_TYPE, F_PROVIDER, F_MODEL, F_IN_TOK, F_OUT_TOK, F_CACHE_R, F_CACHE_W,
@@ -432,128 +433,74 @@ static const char *flatten(struct acc *acc, struct arena *a, int fam)
 
 /* ---- AnyValue -> JSON text, for structured message attributes ---- */
 
-struct jw {
-	char *p;   /* NULL while measuring */
-	size_t n;
-};
-
-static void jw_put(struct jw *w, const char *s, size_t len)
+static void jw_value(struct jbuf *w, const Tl__AnyValue *v, int depth)
 {
-	if (w->p)
-		memcpy(w->p + w->n, s, len);
-	w->n += len;
-}
-
-static void jw_str(struct jw *w, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	jw_put(w, "\"", 1);
-	size_t run = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		jw_put(w, s + run, i - run);
-		run = i + 1;
-		char esc[6] = {'\\', 0};
-		switch (c) {
-		case '"': esc[1] = '"'; jw_put(w, esc, 2); break;
-		case '\\': esc[1] = '\\'; jw_put(w, esc, 2); break;
-		case '\n': esc[1] = 'n'; jw_put(w, esc, 2); break;
-		case '\r': esc[1] = 'r'; jw_put(w, esc, 2); break;
-		case '\t': esc[1] = 't'; jw_put(w, esc, 2); break;
-		default:
-			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
-			jw_put(w, esc, 6);
-		}
-	}
-	jw_put(w, s + run, len - run);
-	jw_put(w, "\"", 1);
-}
-
-static void jw_b64(struct jw *w, const uint8_t *d, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	jw_put(w, "\"", 1);
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t x = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
-		             (i + 2 < n ? d[i + 2] : 0);
-		char o[4] = {tab[x >> 18 & 63], tab[x >> 12 & 63],
-		             i + 1 < n ? tab[x >> 6 & 63] : '=', i + 2 < n ? tab[x & 63] : '='};
-		jw_put(w, o, 4);
-	}
-	jw_put(w, "\"", 1);
-}
-
-static void jw_value(struct jw *w, const Tl__AnyValue *v, int depth)
-{
-	char num[32];
 	if (!v || depth > SPAN_MAX_DEPTH) {
-		jw_put(w, "null", 4);
+		jbuf_lit(w, "null");
 		return;
 	}
 	switch (v->value_case) {
 	case TL__ANY_VALUE__VALUE_STRING_VALUE:
-		jw_str(w, v->string_value, strlen(v->string_value));
+		json_strz(w, v->string_value);
 		break;
 	case TL__ANY_VALUE__VALUE_BOOL_VALUE:
 		if (v->bool_value)
-			jw_put(w, "true", 4);
+			jbuf_lit(w, "true");
 		else
-			jw_put(w, "false", 5);
+			jbuf_lit(w, "false");
 		break;
 	case TL__ANY_VALUE__VALUE_INT_VALUE:
-		jw_put(w, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v->int_value));
+		json_i64(w, v->int_value);
 		break;
 	case TL__ANY_VALUE__VALUE_DOUBLE_VALUE:
-		if (isfinite(v->double_value))
-			jw_put(w, num, (size_t)snprintf(num, sizeof num, "%.17g", v->double_value));
-		else
-			jw_put(w, "null", 4);
+		json_double(w, v->double_value);
 		break;
 	case TL__ANY_VALUE__VALUE_BYTES_VALUE:
-		jw_b64(w, v->bytes_value.data, v->bytes_value.len);
+		json_base64(w, v->bytes_value.data, v->bytes_value.len);
 		break;
 	case TL__ANY_VALUE__VALUE_ARRAY_VALUE:
-		jw_put(w, "[", 1);
+		jbuf_putc(w, '[');
 		for (size_t i = 0; v->array_value && i < v->array_value->n_values; i++) {
 			if (i)
-				jw_put(w, ",", 1);
+				jbuf_putc(w, ',');
 			jw_value(w, v->array_value->values[i], depth + 1);
 		}
-		jw_put(w, "]", 1);
+		jbuf_putc(w, ']');
 		break;
 	case TL__ANY_VALUE__VALUE_KVLIST_VALUE:
-		jw_put(w, "{", 1);
+		jbuf_putc(w, '{');
 		for (size_t i = 0; v->kvlist_value && i < v->kvlist_value->n_values; i++) {
 			const Tl__KeyValue *kv = v->kvlist_value->values[i];
 			if (i)
-				jw_put(w, ",", 1);
-			const char *k = kv && kv->key ? kv->key : "";
-			jw_str(w, k, strlen(k));
-			jw_put(w, ":", 1);
+				jbuf_putc(w, ',');
+			json_strz(w, kv ? kv->key : NULL);
+			jbuf_putc(w, ':');
 			jw_value(w, kv ? kv->value : NULL, depth + 1);
 		}
-		jw_put(w, "}", 1);
+		jbuf_putc(w, '}');
 		break;
 	default:
-		jw_put(w, "null", 4);
+		jbuf_lit(w, "null");
 	}
 }
 
-/* A string value as is; an array or kvlist as compact JSON in the arena. */
+/* A string value as is; an array or kvlist as compact JSON in the arena,
+ * or NULL (no text) if that JSON would pass SPAN_MAX_STRING: escaping can
+ * make it several times the size of the request. */
 static const char *text_of(const Tl__AnyValue *v, struct arena *a)
 {
 	if (v->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE)
 		return v->string_value;
-	struct jw w = {NULL, 0};
+	struct jbuf w;
+	jbuf_init(&w, SPAN_MAX_STRING);
 	jw_value(&w, v, 0);
-	w.p = arena_alloc(a, w.n + 1);
-	w.n = 0;
-	jw_value(&w, v, 0);
-	w.p[w.n] = 0;
-	return w.p;
+	size_t n = 0;
+	char *json = jbuf_finish(&w, &n);
+	if (!json)
+		return NULL;
+	const char *out = arena_strndup(a, json, n);
+	free(json);
+	return out;
 }
 
 static const struct key *lookup(const char *name)

@@ -455,6 +455,46 @@ static void test_structured(void)
 	fx_free(&f);
 }
 
+/* Structured messages go through base/json: invalid UTF-8 is repaired (it
+ * used to pass through, making the stored text invalid JSON), doubles are
+ * the shortest round-trip text, non-finite ones null, and JSON that would
+ * pass SPAN_MAX_STRING is dropped rather than built. */
+static void test_structured_json_rules(void)
+{
+	struct fx f;
+	fx_init(&f);
+	Tl__AnyValue *msg = otlp_any_new(f.a);
+	msg->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
+	msg->kvlist_value = arena_alloc(f.a, sizeof *msg->kvlist_value);
+	tl__key_value_list__init(msg->kvlist_value);
+	otlp_attr_str(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "bad\xff", "a\xc3(\xed\xa0\x80\b");
+	otlp_attr_double(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "tenth", 0.1);
+	otlp_attr_double(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "nan", NAN);
+	otlp_push(f.a, &f.sp.attributes, &f.sp.n_attributes, otlp_kv_new(f.a, "gen_ai.output.messages", msg));
+	struct span *s = norm(&f);
+	const char *want = "{\"bad\\ufffd\":\"a\\ufffd(\\ufffd\\ufffd\\ufffd\\b\",\"tenth\":0.1,\"nan\":null}";
+	CHECK(streq(s->output_text, want), "json [%s]", s->output_text);
+	fx_free(&f);
+
+	fx_init(&f);
+	msg = otlp_any_new(f.a);
+	msg->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
+	msg->kvlist_value = arena_alloc(f.a, sizeof *msg->kvlist_value);
+	tl__key_value_list__init(msg->kvlist_value);
+	size_t n = SPAN_MAX_STRING / 4; /* each \x01 is 6 bytes of JSON */
+	char *ctl = malloc(n + 1);
+	if (!ctl)
+		abort();
+	memset(ctl, 1, n);
+	ctl[n] = 0;
+	otlp_attr_str(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "content", ctl);
+	free(ctl);
+	otlp_push(f.a, &f.sp.attributes, &f.sp.n_attributes, otlp_kv_new(f.a, "gen_ai.output.messages", msg));
+	s = norm(&f);
+	CHECK(s->output_text == NULL, "JSON over SPAN_MAX_STRING is not built");
+	fx_free(&f);
+}
+
 int main(void)
 {
 	test_types();
@@ -463,5 +503,6 @@ int main(void)
 	test_cost();
 	test_messages();
 	test_structured();
+	test_structured_json_rules();
 	return test_done();
 }
