@@ -161,25 +161,39 @@ void json_strz(struct jbuf *b, const char *s)
 	json_str(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-void json_u64(struct jbuf *b, uint64_t v)
+/* Writes v's digits ending just before end; returns where they start. */
+static char *u64_digits(char *end, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0;
 	do {
-		tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+		*--end = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	jbuf_put(b, tmp + sizeof tmp - n, n);
+	return end;
+}
+
+size_t json_i64_fmt(char out[JSON_INT_MAX], int64_t v)
+{
+	char tmp[JSON_INT_MAX];
+	char *p = u64_digits(tmp + sizeof tmp, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
+	size_t n = (size_t)(tmp + sizeof tmp - p);
+	memcpy(out, p, n);
+	out[n] = 0;
+	return n;
 }
 
 void json_i64(struct jbuf *b, int64_t v)
 {
-	if (v < 0) {
-		jbuf_putc(b, '-');
-		json_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		json_u64(b, (uint64_t)v);
-	}
+	char tmp[JSON_INT_MAX];
+	jbuf_put(b, tmp, json_i64_fmt(tmp, v));
+}
+
+void json_u64(struct jbuf *b, uint64_t v)
+{
+	char tmp[JSON_INT_MAX];
+	char *p = u64_digits(tmp + sizeof tmp, v);
+	jbuf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 size_t json_double_fmt(char out[JSON_DOUBLE_MAX], double v)

@@ -68,7 +68,16 @@ void json_str(struct jbuf *b, const char *s, size_t n);
 /* json_str of a NUL-terminated string; NULL writes "". */
 void json_strz(struct jbuf *b, const char *s);
 
-/* Appends v in decimal, exactly (every int64, INT64_MIN included). */
+/* Longest text json_i64_fmt writes, NUL included ("-9223372036854775808"). */
+#define JSON_INT_MAX 21
+
+/* Writes v in decimal, exactly (every int64, INT64_MIN included), into
+ * out, NUL-terminated, and returns its length. For callers that hand the
+ * text to cJSON as a raw number (cJSON keeps numbers as doubles, which are
+ * exact only up to 2^53). */
+size_t json_i64_fmt(char out[JSON_INT_MAX], int64_t v);
+
+/* Appends json_i64_fmt's text of v. */
 void json_i64(struct jbuf *b, int64_t v);
 
 /* Appends v in decimal, exactly. */
@@ -78,7 +87,7 @@ void json_u64(struct jbuf *b, uint64_t v);
 #define JSON_DOUBLE_MAX 32
 
 /* Writes the JSON text of v into out, NUL-terminated, and returns its
- * length. The one number rule for doubles: JSON has no NaN or infinity, so
+ * length (json_i64_fmt says why a caller wants text). The one number rule for doubles: JSON has no NaN or infinity, so
  * NaN, +Inf and -Inf are null (a reader sees "no number", not a made-up
  * one). A finite v is the shortest %.Ng text that strtod reads back as
  * exactly v, with ".0" added when that text would read as an

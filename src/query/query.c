@@ -3,13 +3,13 @@
  * compressed chunks, each chunk decompressed once per request. */
 #include "query/query.h"
 #include <math.h>
-#include <mbedtls/base64.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "ingest/genai.h"
 #include "otlp/otlp_build.h"
 #include "otlp/otlp_json_out.h"
@@ -72,33 +72,18 @@ static void add_col_text(cJSON *o, const char *key, sqlite3_stmt *st, int col)
 }
 
 /* Exact integers and doubles that stay doubles: cJSON stores numbers as
- * double, so both are emitted as raw JSON text. */
-static cJSON *json_int(int64_t v)
+ * double, so both are emitted as raw JSON text in base/json's one rule. */
+static cJSON *cjson_int(int64_t v)
 {
-	char buf[24];
-	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	char buf[JSON_INT_MAX];
+	json_i64_fmt(buf, v);
 	return cJSON_CreateRaw(buf);
 }
 
-static cJSON *json_double(double v)
+static cJSON *cjson_double(double v)
 {
-	char buf[40];
-	if (isnan(v))
-		return cJSON_CreateString("NaN");
-	if (isinf(v))
-		return cJSON_CreateString(v > 0 ? "Infinity" : "-Infinity");
-	snprintf(buf, sizeof buf, "%.17g", v);
-	/* shortest form that reads back the same */
-	for (int prec = 1; prec < 17; prec++) {
-		char tmp[40];
-		snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v) {
-			memcpy(buf, tmp, sizeof tmp);
-			break;
-		}
-	}
-	if (!strpbrk(buf, ".eE"))
-		strcat(buf, ".0");
+	char buf[JSON_DOUBLE_MAX];
+	json_double_fmt(buf, v);
 	return cJSON_CreateRaw(buf);
 }
 
@@ -114,9 +99,9 @@ static cJSON *any_json(const Tl__AnyValue *v, int depth)
 	case TL__ANY_VALUE__VALUE_BOOL_VALUE:
 		return cJSON_CreateBool(v->bool_value);
 	case TL__ANY_VALUE__VALUE_INT_VALUE:
-		return json_int(v->int_value);
+		return cjson_int(v->int_value);
 	case TL__ANY_VALUE__VALUE_DOUBLE_VALUE:
-		return json_double(v->double_value);
+		return cjson_double(v->double_value);
 	case TL__ANY_VALUE__VALUE_ARRAY_VALUE: {
 		cJSON *a = cJSON_CreateArray();
 		for (size_t i = 0; v->array_value && i < v->array_value->n_values; i++)
@@ -127,15 +112,13 @@ static cJSON *any_json(const Tl__AnyValue *v, int depth)
 		return v->kvlist_value ? attrs_json(v->kvlist_value->values, v->kvlist_value->n_values, depth + 1)
 		                       : cJSON_CreateObject();
 	case TL__ANY_VALUE__VALUE_BYTES_VALUE: {
-		size_t olen = 0;
-		mbedtls_base64_encode(NULL, 0, &olen, v->bytes_value.data, v->bytes_value.len);
-		unsigned char *b64 = malloc(olen + 1);
-		if (!b64)
-			abort();
-		mbedtls_base64_encode(b64, olen + 1, &olen, v->bytes_value.data, v->bytes_value.len);
-		b64[olen] = 0;
-		cJSON *s = cJSON_CreateString((char *)b64);
-		free(b64);
+		/* raw too: json_base64 writes the quoted string */
+		struct jbuf b;
+		jbuf_init(&b, JBUF_NO_CAP);
+		json_base64(&b, v->bytes_value.data, v->bytes_value.len);
+		char *text = jbuf_finish(&b, NULL);
+		cJSON *s = cJSON_CreateRaw(text);
+		free(text);
 		return s;
 	}
 	default:

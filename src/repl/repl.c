@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "base/err.h"
+#include "base/json.h"
 #include "query/query.h"
 #include "repl/repl_rows.h"
 #include "repl/repl_sink.h"
@@ -406,10 +407,11 @@ void repl_stop(struct repl *r)
 	curl_global_cleanup();
 }
 
+/* Exact: cJSON keeps numbers as doubles. */
 static cJSON *json_int(int64_t v)
 {
-	char buf[24];
-	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	char buf[JSON_INT_MAX];
+	json_i64_fmt(buf, v);
 	return cJSON_CreateRaw(buf);
 }
 

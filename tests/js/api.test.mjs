@@ -107,6 +107,19 @@ describe('OTLP ingest: encodings and transports', () => {
 		assert.deepEqual(got.spans.find((s) => s.span_id === t.root.spanId).attributes, expected);
 	});
 
+	test('non-finite doubles: null in the API (base/json), proto3 strings in ?format=otlp', async () => {
+		const tid = traceId();
+		const span = otlpSpan({ traceId: tid, name: 'nonfinite', attrs: { d: 0.1 } });
+		for (const [key, doubleValue] of [['nan', 'NaN'], ['inf', 'Infinity'], ['ninf', '-Infinity']])
+			span.attributes.push({ key, value: { doubleValue } });
+		await postOk(server, '/v1/traces', otlpRequest([span]));
+		const got = await getJson(server, `/api/traces/${tid}`);
+		assert.deepEqual(got.spans[0].attributes, { d: 0.1, nan: null, inf: null, ninf: null });
+		const otlp = await getJson(server, `/api/traces/${tid}?format=otlp`);
+		const attrs = otlp.resourceSpans[0].scopeSpans[0].spans[0].attributes;
+		assert.deepEqual(attrs.map((a) => a.value.doubleValue), [0.1, 'NaN', 'Infinity', '-Infinity']);
+	});
+
 	test('GET /api/traces/{id}?format=otlp returns the spans as sent', async () => {
 		const tid = traceId();
 		const start = nanosFromNow(-3000);

@@ -89,8 +89,12 @@ static void test_ints(void)
 		{INT64_MAX, "9223372036854775807"}, {INT64_MIN, "-9223372036854775808"},
 		{(int64_t)1 << 53 | 1, "9007199254740993"},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		EXPECT(json_i64(b, cases[i].v), cases[i].want, cases[i].want);
+		char out[JSON_INT_MAX];
+		size_t n = json_i64_fmt(out, cases[i].v);
+		CHECK(n == strlen(out) && strcmp(out, cases[i].want) == 0, "fmt %s", out);
+	}
 	EXPECT(json_u64(b, UINT64_MAX), "18446744073709551615", "UINT64_MAX");
 	EXPECT(json_u64(b, 0), "0", "u64 0");
 }
