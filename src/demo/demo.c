@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 #include "base/err.h"
+#include "base/json.h"
 #include "otlp/otlp_build.h"
 #include "base/rng.h"
 #include "otlp/otlp_json_out.h"
@@ -68,35 +69,27 @@ static int rng_chance(struct rng *r, double p)
 
 /* ---------- text buffer ---------- */
 
-struct tb {
-	char *p;
-	size_t len, cap;
-};
-
-static void tb_put(struct tb *t, const char *s, size_t n)
+/* The text buffers are base/json buffers kept NUL-terminated, so their
+ * text can be read as a C string between appends. */
+static void tb_nul(struct jbuf *t)
 {
-	if (t->cap - t->len < n + 1) {
-		size_t cap = t->cap ? t->cap : 1024;
-		while (cap - t->len < n + 1)
-			cap *= 2;
-		char *p = realloc(t->p, cap);
-		if (!p)
-			abort();
-		t->p = p;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = 0;
+	jbuf_putc(t, 0);
+	t->len--;
 }
 
-static void tb_puts(struct tb *t, const char *s)
+static void tb_put(struct jbuf *t, const char *s, size_t n)
+{
+	jbuf_put(t, s, n);
+	tb_nul(t);
+}
+
+static void tb_puts(struct jbuf *t, const char *s)
 {
 	tb_put(t, s, strlen(s));
 }
 
-static void tb_printf(struct tb *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_printf(struct tb *t, const char *fmt, ...)
+static void tb_printf(struct jbuf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_printf(struct jbuf *t, const char *fmt, ...)
 {
 	char tmp[512];
 	va_list ap;
@@ -107,29 +100,14 @@ static void tb_printf(struct tb *t, const char *fmt, ...)
 }
 
 /* Appends s as a JSON string literal. */
-static void tb_json(struct tb *t, const char *s)
+static void tb_json(struct jbuf *t, const char *s)
 {
-	tb_put(t, "\"", 1);
-	for (const char *run = s;; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c && c != '"' && c != '\\' && c >= 0x20)
-			continue;
-		tb_put(t, run, (size_t)(s - run));
-		if (!c)
-			break;
-		if (c == '\n')
-			tb_put(t, "\\n", 2);
-		else if (c == '"' || c == '\\')
-			tb_printf(t, "\\%c", c);
-		else
-			tb_printf(t, "\\u%04x", c);
-		run = s + 1;
-	}
-	tb_put(t, "\"", 1);
+	json_strz(t, s);
+	tb_nul(t);
 }
 
 /* Moves the buffer's text into the arena and empties the buffer. */
-static char *tb_take(struct tb *t, struct arena *a)
+static char *tb_take(struct jbuf *t, struct arena *a)
 {
 	char *s = arena_strndup(a, t->p ? t->p : "", t->len);
 	t->len = 0;
@@ -359,7 +337,7 @@ static const struct service services[] = {
 /* Expands a template: %n noun, %a adjective, %v verb, %s verb (3rd person),
  * %r adverb, %R capitalized adverb, %p preposition, %d determiner, %D domain
  * term of the service, %N a number. */
-static void expand(struct rng *r, const struct service *svc, struct tb *t, const char *form)
+static void expand(struct rng *r, const struct service *svc, struct jbuf *t, const char *form)
 {
 	for (const char *p = form; *p; p++) {
 		if (*p != '%' || !p[1]) {
@@ -388,7 +366,7 @@ static void expand(struct rng *r, const struct service *svc, struct tb *t, const
 	}
 }
 
-static void sentences(struct rng *r, const struct service *svc, struct tb *t, unsigned n)
+static void sentences(struct rng *r, const struct service *svc, struct jbuf *t, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		if (i)
@@ -398,7 +376,7 @@ static void sentences(struct rng *r, const struct service *svc, struct tb *t, un
 }
 
 /* A paragraph-structured answer, sometimes with a numbered list. */
-static void answer_text(struct rng *r, const struct service *svc, struct tb *t)
+static void answer_text(struct rng *r, const struct service *svc, struct jbuf *t)
 {
 	static const char *const openers[] = {
 		"Thanks for the details.", "Here is what I found.", "Short answer: yes, with one caveat.",
@@ -424,7 +402,7 @@ static void answer_text(struct rng *r, const struct service *svc, struct tb *t)
 
 /* The service's system prompt: fixed per service (not per seed), as in
  * production, where the same prompt opens every call. */
-static void system_prompt(size_t svc_index, struct tb *t)
+static void system_prompt(size_t svc_index, struct jbuf *t)
 {
 	const struct service *svc = &services[svc_index];
 	struct rng r;
@@ -470,7 +448,7 @@ struct gen {
 	uint8_t trace_id[16];
 	Tl__ScopeSpans *fw, *llm;       /* the trace's two instrumentation scopes */
 	size_t nspans;
-	struct tb t, t2;
+	struct jbuf t, t2;          /* text buffers (tb_*), uncapped */
 	struct msg msgs[MAX_MSGS];
 	size_t nmsgs;
 	const char *session, *user;
@@ -600,7 +578,7 @@ static void add_exception(struct gen *g, Tl__Span *s, const char *type, const ch
 
 static const char *stacktrace(struct gen *g, const char *type, const char *message, const char *where)
 {
-	struct tb *t = &g->t2;
+	struct jbuf *t = &g->t2;
 	const struct service *svc = g->svc;
 	if (strcmp(svc->language, "python") == 0) {
 		tb_puts(t, "Traceback (most recent call last):\n");
@@ -628,7 +606,7 @@ static const char *stacktrace(struct gen *g, const char *type, const char *messa
 static void tool_io(struct gen *g, int tool, const char *question, const char **args, const char **result)
 {
 	struct rng *r = &g->r;
-	struct tb *t = &g->t;
+	struct jbuf *t = &g->t;
 	const struct service *svc = g->svc;
 	unsigned n = (unsigned)rng_range(r, 100000, 999999);
 	switch (tool) {
@@ -787,7 +765,7 @@ static void msg_push(struct gen *g, enum msg_kind kind, const char *role, const 
 /* OTel GenAI gen_ai.input.messages / gen_ai.output.messages JSON. */
 static const char *genai_messages(struct gen *g, const struct msg *m, size_t n, const char *finish)
 {
-	struct tb *t = &g->t;
+	struct jbuf *t = &g->t;
 	tb_puts(t, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -1213,6 +1191,8 @@ size_t demo_generate(uint64_t seed, size_t trace_index, uint64_t now_ns, unsigne
 {
 	struct gen g;
 	memset(&g, 0, sizeof g);
+	jbuf_init(&g.t, JBUF_NO_CAP);
+	jbuf_init(&g.t2, JBUF_NO_CAP);
 	g.a = a;
 	uint64_t session = trace_index / SESSION_TRACES;
 	unsigned turn = (unsigned)(trace_index % SESSION_TRACES);
