@@ -423,6 +423,16 @@ static void test_messages(void)
 	fx_free(&f);
 }
 
+/* An empty kvlist AnyValue (a structured message) in a. */
+static Tl__AnyValue *kvlist_new(struct arena *a)
+{
+	Tl__AnyValue *v = otlp_any_new(a);
+	v->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
+	v->kvlist_value = arena_alloc(a, sizeof *v->kvlist_value);
+	tl__key_value_list__init(v->kvlist_value);
+	return v;
+}
+
 /* Structured message attributes become compact JSON. */
 static void test_structured(void)
 {
@@ -432,10 +442,7 @@ static void test_structured(void)
 	arr->value_case = TL__ANY_VALUE__VALUE_ARRAY_VALUE;
 	arr->array_value = arena_alloc(f.a, sizeof *arr->array_value);
 	tl__array_value__init(arr->array_value);
-	Tl__AnyValue *msg = otlp_any_new(f.a);
-	msg->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
-	msg->kvlist_value = arena_alloc(f.a, sizeof *msg->kvlist_value);
-	tl__key_value_list__init(msg->kvlist_value);
+	Tl__AnyValue *msg = kvlist_new(f.a);
 	otlp_attr_str(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "role", "user");
 	otlp_attr_str(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "content", "a \"q\"\n\x01");
 	otlp_attr_int(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "n", -3);
@@ -463,10 +470,7 @@ static void test_structured_json_rules(void)
 {
 	struct fx f;
 	fx_init(&f);
-	Tl__AnyValue *msg = otlp_any_new(f.a);
-	msg->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
-	msg->kvlist_value = arena_alloc(f.a, sizeof *msg->kvlist_value);
-	tl__key_value_list__init(msg->kvlist_value);
+	Tl__AnyValue *msg = kvlist_new(f.a);
 	otlp_attr_str(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "bad\xff", "a\xc3(\xed\xa0\x80\b");
 	otlp_attr_double(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "tenth", 0.1);
 	otlp_attr_double(f.a, &msg->kvlist_value->values, &msg->kvlist_value->n_values, "nan", NAN);
@@ -477,10 +481,7 @@ static void test_structured_json_rules(void)
 	fx_free(&f);
 
 	fx_init(&f);
-	msg = otlp_any_new(f.a);
-	msg->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
-	msg->kvlist_value = arena_alloc(f.a, sizeof *msg->kvlist_value);
-	tl__key_value_list__init(msg->kvlist_value);
+	msg = kvlist_new(f.a);
 	size_t n = SPAN_MAX_STRING / 4; /* each \x01 is 6 bytes of JSON */
 	char *ctl = malloc(n + 1);
 	if (!ctl)
