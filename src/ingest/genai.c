@@ -1,7 +1,8 @@
 /* genai.c: maps the LLM attribute conventions (OTel GenAI, OpenInference,
  * OpenLLMetry, Neon and tracelite's own keys; DESIGN.md section 4) onto the
  * hot fields of a span. One pass over the attributes with a sorted key table;
- * the only allocations are flattened message text and JSON, in the arena. */
+ * the only allocations are flattened message text and JSON (written by
+ * base/json, then copied), in the arena. */
 #include "ingest/genai.h"
 #include <inttypes.h>
 #include <math.h>
