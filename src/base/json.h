@@ -22,7 +22,8 @@ struct jbuf {
 #define JBUF_NO_CAP SIZE_MAX
 
 /* Starts an empty buffer that will hold at most max bytes (not counting
- * the NUL jbuf_finish adds). Allocates nothing. */
+ * the NUL jbuf_finish adds). Allocates nothing. Required: a zeroed struct
+ * jbuf has a cap of 0 and drops everything. */
 void jbuf_init(struct jbuf *b, size_t max);
 
 /* Slow path of jbuf_put: grows the buffer (doubling, at least 4 KiB) or
