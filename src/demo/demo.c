@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 #include "base/err.h"
+#include "base/text.h"
 #include "otlp/otlp_build.h"
 #include "base/rng.h"
 #include "otlp/otlp_json_out.h"
@@ -1664,9 +1665,8 @@ int demo_main(int argc, char **argv)
 	memset(&run, 0, sizeof run);
 	run.o = &o;
 	pthread_mutex_init(&run.lock, NULL);
-	struct timespec now, t0, t1;
-	clock_gettime(CLOCK_REALTIME, &now);
-	run.now_ns = (uint64_t)now.tv_sec * NS_PER_S + (uint64_t)now.tv_nsec;
+	struct timespec t0, t1;
+	run.now_ns = text_now_ns();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char err[512];
 	if (o.data) {

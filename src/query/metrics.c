@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "base/err.h"
+#include "base/text.h"
 #include "store/rollup.h"
 #include "base/sketch.h"
 #include "ingest/span.h"
@@ -87,7 +87,7 @@ void metrics_align(struct trace_filter *f, long width)
 {
 	uint64_t w = (uint64_t)width * 1000000000u;
 	if (!f->to_ns)
-		f->to_ns = (uint64_t)time(NULL) * 1000000000u;
+		f->to_ns = text_now_ns();
 	if (!f->from_ns)
 		f->from_ns = f->to_ns > 86400000000000u ? f->to_ns - 86400000000000u : 0;
 	f->from_ns = f->from_ns / w * w;

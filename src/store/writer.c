@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include "base/err.h"
+#include "base/text.h"
 #include "base/intern.h"
 #include "store/record.h"
 #include "store/rollup.h"
@@ -85,13 +85,6 @@ struct writer {
 	int stopping, healthy;
 	char errbuf[256];
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int step_done(struct writer *w, enum stmt s)
 {
@@ -193,7 +186,7 @@ static int project_key(struct writer *w, const char *project, int64_t *key)
 			uuid_v4(fresh);
 		sqlite3_bind_text(w->st[ST_PROJ_PUT], 1, uuid ? lower : fresh, -1, SQLITE_STATIC);
 		sqlite3_bind_text(w->st[ST_PROJ_PUT], 2, ident, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(w->st[ST_PROJ_PUT], 3, (int64_t)now_ns());
+		sqlite3_bind_int64(w->st[ST_PROJ_PUT], 3, (int64_t)text_now_ns());
 		if (step_done(w, ST_PROJ_PUT))
 			return ERR_STORE;
 		*key = sqlite3_last_insert_rowid(w->db);
@@ -464,7 +457,7 @@ static int write_score(struct writer *w, const struct score *s)
 	sqlite3_bind_text(st, 8, s->score_type ? s->score_type : "numeric", -1, SQLITE_STATIC);
 	bind_opt_text(st, 9, s->comment != NULL, s->comment);
 	bind_opt_text(st, 10, s->source != NULL, s->source);
-	sqlite3_bind_int64(st, 11, (int64_t)(s->time_ns ? s->time_ns : now_ns()));
+	sqlite3_bind_int64(st, 11, (int64_t)(s->time_ns ? s->time_ns : text_now_ns()));
 	sqlite3_bind_int64(st, 12, w->next_seq++);
 	return step_done(w, ST_SCORE);
 }
