@@ -387,13 +387,6 @@ static int summary_period(sqlite3 *db, const struct trace_filter *f, struct agg 
 	return ERR_OK;
 }
 
-static void add_iso(cJSON *o, const char *key, uint64_t ns)
-{
-	char iso[32];
-	query_iso_time(ns, iso);
-	cJSON_AddStringToObject(o, key, iso);
-}
-
 int metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
 	struct agg *a = agg_new(), *b = agg_new(), *c = agg_new();
@@ -413,11 +406,11 @@ int metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 		return rc;
 	}
 	cJSON *o = cJSON_CreateObject();
-	add_iso(o, "from", f->from_ns);
-	add_iso(o, "to", f->to_ns);
+	query_add_iso(o, "from", f->from_ns);
+	query_add_iso(o, "to", f->to_ns);
 	cJSON_AddItemToObject(o, "current", cur);
-	add_iso(o, "previous_from", prev.from_ns);
-	add_iso(o, "previous_to", prev.to_ns);
+	query_add_iso(o, "previous_from", prev.from_ns);
+	query_add_iso(o, "previous_to", prev.to_ns);
 	cJSON_AddItemToObject(o, "previous", before);
 	*out = o;
 	return ERR_OK;
@@ -753,8 +746,8 @@ int metrics_timeseries(sqlite3 *db, const struct trace_filter *f, enum metric m,
 		cJSON_AddStringToObject(o, "metric", metric_names[m]);
 		cJSON_AddStringToObject(o, "bucket", width == 60 ? "1m" : width == 3600 ? "1h" : "1d");
 		cJSON_AddNumberToObject(o, "bucket_ms", (double)width * 1000);
-		add_iso(o, "from", f->from_ns);
-		add_iso(o, "to", f->to_ns);
+		query_add_iso(o, "from", f->from_ns);
+		query_add_iso(o, "to", f->to_ns);
 		cJSON *ts = cJSON_AddArrayToObject(o, "timestamps"), *series = cJSON_AddArrayToObject(o, "series");
 		for (size_t b = 0; b < s.nbuckets; b++)
 			cJSON_AddItemToArray(ts, cJSON_CreateNumber((double)(s.from_s + (int64_t)b * width) * 1000));

@@ -409,13 +409,10 @@ static cJSON *json_int(int64_t v)
 
 static void add_time(cJSON *o, const char *key, uint64_t ns)
 {
-	char iso[32];
-	if (!ns) {
+	if (ns)
+		query_add_iso(o, key, ns);
+	else
 		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	query_iso_time(ns, iso);
-	cJSON_AddStringToObject(o, key, iso);
 }
 
 static cJSON *tgt_json(struct tgt *t)
