@@ -1209,6 +1209,13 @@ static uint64_t agent_loop(struct gen *g, Tl__Span *root, uint64_t t, const char
 	return t;
 }
 
+/* Writes the low n bytes of v at p, most significant first. */
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
 size_t demo_generate(uint64_t seed, size_t trace_index, uint64_t now_ns, unsigned days,
                      struct arena *a, Tl__ExportTraceServiceRequest *req)
 {
@@ -1225,11 +1232,19 @@ size_t demo_generate(uint64_t seed, size_t trace_index, uint64_t now_ns, unsigne
 	trace_ids(seed, trace_index, g.trace_id, root_id);
 	rng_seed(&g.r, hash3(seed, trace_index, 0x7ace5));
 
-	char sess[48], user[32];
-	snprintf(sess, sizeof sess, "%08llx-%04llx-4%03llx-a%03llx-%012llx",
-	         (unsigned long long)(rng_next(&sr) & 0xffffffffu), (unsigned long long)(rng_next(&sr) & 0xffff),
-	         (unsigned long long)(rng_next(&sr) & 0xfff), (unsigned long long)(rng_next(&sr) & 0xfff),
-	         (unsigned long long)(rng_next(&sr) & 0xffffffffffffull));
+	/* a version-4-looking UUID from five draws, last group first: the order
+	 * the compiler used to evaluate them in, so a seed keeps its sessions */
+	uint64_t part[5];
+	for (int i = 4; i >= 0; i--)
+		part[i] = rng_next(&sr);
+	uint8_t sb[16];
+	put_be(sb, part[0], 4);
+	put_be(sb + 4, part[1], 2);
+	put_be(sb + 6, 0x4000 | (part[2] & 0xfff), 2);
+	put_be(sb + 8, 0xa000 | (part[3] & 0xfff), 2);
+	put_be(sb + 10, part[4], 6);
+	char sess[TEXT_UUID_SIZE], user[32];
+	text_uuid_format(sb, sess);
 	snprintf(user, sizeof user, "user_%04u", (unsigned)rng_below(&sr, 750));
 	g.session = arena_strdup(a, sess);
 	g.user = arena_strdup(a, user);
