@@ -1368,13 +1368,17 @@ struct demo_client *demo_client_new(const char *url, char *err, size_t errlen)
 	const char *p = end + bracket;
 	c->port = 80;
 	if (*p == ':') {
-		char *num_end;
-		errno = 0;
-		unsigned long port = strtoul(p + 1, &num_end, 10);
-		if (errno || num_end == p + 1 || port == 0 || port > 65535)
+		size_t n = strcspn(p + 1, "/");
+		char digits[8];
+		int64_t port;
+		if (n >= sizeof digits)
+			goto bad;
+		memcpy(digits, p + 1, n);
+		digits[n] = 0;
+		if (text_parse_i64(digits, 1, 65535, &port))
 			goto bad;
 		c->port = (int)port;
-		p = num_end;
+		p += 1 + n;
 	}
 	if (*p && *p != '/')
 		goto bad;
@@ -1438,7 +1442,10 @@ static int post_once(struct demo_client *c, const char *ctype, const void *body,
 		const struct mg_response_info *ri = mg_get_response_info(c->conn);
 		int status = ri ? ri->status_code : 0;
 		const char *ra = ri ? response_header(ri, "Retry-After") : NULL;
-		*retry_after_s = ra ? strtol(ra, NULL, 10) : -1;
+		int64_t ra_s = -1;
+		if (ra && text_parse_i64(ra, 0, 86400, &ra_s))
+			ra_s = -1;  /* an HTTP-date or junk: retry on our own schedule */
+		*retry_after_s = (long)ra_s;
 		const char *conn_hdr = ri ? response_header(ri, "Connection") : NULL;
 		int keep = ri && ri->content_length >= 0 && !(conn_hdr && strcasecmp(conn_hdr, "close") == 0);
 		/* read the whole body (the connection is reused), keep its start */
@@ -1606,20 +1613,6 @@ static void demo_usage(FILE *out)
 	      out);
 }
 
-/* Parses a decimal in [min, max]; returns 0 or -1. */
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Fills o from argv; returns 0, 1 for --help, or -1 after a message. */
 static int demo_parse(int argc, char **argv, struct demo_opts *o)
 {
@@ -1635,16 +1628,17 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 			return -1;
 		}
 		val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+		const char *num = val ? val : "";
 		uint64_t v;
 #define FLAG(name) (klen == sizeof(name) - 1 && strncmp(arg, name, klen) == 0)
-		if (FLAG("--traces") && parse_u64(val, 1, 1000000000, &v) == 0) {
+		if (FLAG("--traces") && text_parse_u64(num, 1, 1000000000, &v) == 0) {
 			o->traces = (size_t)v;
 			have_traces = 1;
-		} else if (FLAG("--days") && parse_u64(val, 1, 3650, &v) == 0) {
+		} else if (FLAG("--days") && text_parse_u64(num, 1, 3650, &v) == 0) {
 			o->days = (unsigned)v;
-		} else if (FLAG("--seed") && parse_u64(val, 0, UINT64_MAX, &v) == 0) {
+		} else if (FLAG("--seed") && text_parse_u64(num, 0, UINT64_MAX, &v) == 0) {
 			o->seed = v;
-		} else if (FLAG("--batch") && parse_u64(val, 1, 100000, &v) == 0) {
+		} else if (FLAG("--batch") && text_parse_u64(num, 1, 100000, &v) == 0) {
 			o->batch = (size_t)v;
 		} else if (FLAG("--url") && val && *val && !o->data) {
 			o->url = val;

@@ -416,6 +416,13 @@ int metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 	return ERR_OK;
 }
 
+/* A span type stored as a decimal group key; -1 (named "span") if it is not one. */
+static int type_key(const char *key)
+{
+	int64_t v;
+	return text_parse_i64(key, 0, SPAN_TYPE_COUNT - 1, &v) == ERR_OK ? (int)v : -1;
+}
+
 /* Groups: consecutive rows with equal keys merge into one agg; each
  * finished group becomes an item. */
 struct item {
@@ -573,7 +580,7 @@ int metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors,
 		const struct item *it = &g.items[i];
 		cJSON *m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "name", it->key1);
-		cJSON_AddStringToObject(m, "type", span_type_name(atoi(it->key2)));
+		cJSON_AddStringToObject(m, "type", span_type_name(type_key(it->key2)));
 		cJSON_AddNumberToObject(m, "count", (double)it->t.count);
 		cJSON_AddNumberToObject(m, "errors", (double)it->t.errors);
 		cJSON_AddNumberToObject(m, "error_rate", ratio(it->t.errors, it->t.count));
@@ -697,7 +704,7 @@ static int pick_series(sqlite3 *db, const struct rows *q, struct series *s)
 		g.items[i] = g.items[best];
 		g.items[best] = tmp;
 		if (s->group == GROUP_TYPE)
-			snprintf(s->names[s->nnamed++], sizeof s->names[0], "%s", span_type_name(atoi(g.items[i].key1)));
+			snprintf(s->names[s->nnamed++], sizeof s->names[0], "%s", span_type_name(type_key(g.items[i].key1)));
 		else
 			snprintf(s->names[s->nnamed++], sizeof s->names[0], "%s", g.items[i].key1);
 	}

@@ -346,9 +346,8 @@ static void tgt_init(struct tgt *t, const char *data_dir, const char *url)
 	t->state = "starting";
 	t->backoff_max_ms = BACKOFF_MAX_MS;
 	const char *env = getenv("TRACELITE_REPLICATE_BACKOFF_MAX_MS");
-	char *end;
-	long cap = env ? strtol(env, &end, 10) : 0;
-	if (env && !*end && cap >= BACKOFF_BASE_MS && cap <= 3600000)
+	int64_t cap;
+	if (env && text_parse_i64(env, BACKOFF_BASE_MS, 3600000, &cap) == ERR_OK)
 		t->backoff_max_ms = (int)cap;
 	rng_seed_random(&t->rng);
 	pthread_mutex_init(&t->lock, NULL);
