@@ -218,7 +218,7 @@ static int opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has)
 	else if (cJSON_IsString(v))
 		rc = text_parse_time(v->valuestring, out);
 	if (rc)
-		return fail(c, name, "not an ISO-8601 time or epoch milliseconds since 1970");
+		return fail(c, name, "not an ISO-8601 time or a unix epoch number (s, ms, us or ns)");
 	*has = 1;
 	return 0;
 }
