@@ -1,8 +1,8 @@
 /* rng.c: splitmix64 seeding and the xoshiro256** generator. */
 #include "base/rng.h"
+#include "base/text.h"
 #include <fcntl.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 uint64_t rng_splitmix64(uint64_t *x)
@@ -29,9 +29,7 @@ void rng_seed_random(struct rng *r)
 			close(fd);
 		if (got != (ssize_t)sizeof r->s) {
 			/* no entropy source: still unique per process and instant */
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			rng_seed(r, ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 32));
+			rng_seed(r, text_now_ns() ^ ((uint64_t)getpid() << 32));
 		}
 	}
 	if (!(r->s[0] | r->s[1] | r->s[2] | r->s[3]))

@@ -7,7 +7,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include "base/text.h"
 #include "server/app.h"
 #include "server/config.h"
 #include "demo/demo.h"
@@ -71,7 +71,7 @@ static int serve(int argc, char **argv)
 		return 2;
 	}
 	app.prices = prices;
-	app.started_ns = (uint64_t)time(NULL) * 1000000000ull;
+	app.started_ns = text_now_ns();
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		fprintf(stderr, "tracelite: %s\n", err);

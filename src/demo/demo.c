@@ -18,6 +18,7 @@
 #include <time.h>
 #include "base/err.h"
 #include "base/json.h"
+#include "base/text.h"
 #include "otlp/otlp_build.h"
 #include "base/rng.h"
 #include "otlp/otlp_json_out.h"
@@ -1186,6 +1187,13 @@ static uint64_t agent_loop(struct gen *g, Tl__Span *root, uint64_t t, const char
 	return t;
 }
 
+/* Writes the low n bytes of v at p, most significant first. */
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
 size_t demo_generate(uint64_t seed, size_t trace_index, uint64_t now_ns, unsigned days,
                      struct arena *a, Tl__ExportTraceServiceRequest *req)
 {
@@ -1204,11 +1212,19 @@ size_t demo_generate(uint64_t seed, size_t trace_index, uint64_t now_ns, unsigne
 	trace_ids(seed, trace_index, g.trace_id, root_id);
 	rng_seed(&g.r, hash3(seed, trace_index, 0x7ace5));
 
-	char sess[48], user[32];
-	snprintf(sess, sizeof sess, "%08llx-%04llx-4%03llx-a%03llx-%012llx",
-	         (unsigned long long)(rng_next(&sr) & 0xffffffffu), (unsigned long long)(rng_next(&sr) & 0xffff),
-	         (unsigned long long)(rng_next(&sr) & 0xfff), (unsigned long long)(rng_next(&sr) & 0xfff),
-	         (unsigned long long)(rng_next(&sr) & 0xffffffffffffull));
+	/* a version-4-looking UUID from five draws, last group first: the order
+	 * the compiler used to evaluate them in, so a seed keeps its sessions */
+	uint64_t part[5];
+	for (int i = 4; i >= 0; i--)
+		part[i] = rng_next(&sr);
+	uint8_t sb[16];
+	put_be(sb, part[0], 4);
+	put_be(sb + 4, part[1], 2);
+	put_be(sb + 6, 0x4000 | (part[2] & 0xfff), 2);
+	put_be(sb + 8, 0xa000 | (part[3] & 0xfff), 2);
+	put_be(sb + 10, part[4], 6);
+	char sess[TEXT_UUID_SIZE], user[32];
+	text_uuid_format(sb, sess);
 	snprintf(user, sizeof user, "user_%04u", (unsigned)rng_below(&sr, 750));
 	g.session = arena_strdup(a, sess);
 	g.user = arena_strdup(a, user);
@@ -1332,13 +1348,17 @@ struct demo_client *demo_client_new(const char *url, char *err, size_t errlen)
 	const char *p = end + bracket;
 	c->port = 80;
 	if (*p == ':') {
-		char *num_end;
-		errno = 0;
-		unsigned long port = strtoul(p + 1, &num_end, 10);
-		if (errno || num_end == p + 1 || port == 0 || port > 65535)
+		size_t n = strcspn(p + 1, "/");
+		char digits[8];
+		int64_t port;
+		if (n >= sizeof digits)
+			goto bad;
+		memcpy(digits, p + 1, n);
+		digits[n] = 0;
+		if (text_parse_i64(digits, 1, 65535, &port))
 			goto bad;
 		c->port = (int)port;
-		p = num_end;
+		p += 1 + n;
 	}
 	if (*p && *p != '/')
 		goto bad;
@@ -1402,7 +1422,10 @@ static int post_once(struct demo_client *c, const char *ctype, const void *body,
 		const struct mg_response_info *ri = mg_get_response_info(c->conn);
 		int status = ri ? ri->status_code : 0;
 		const char *ra = ri ? response_header(ri, "Retry-After") : NULL;
-		*retry_after_s = ra ? strtol(ra, NULL, 10) : -1;
+		int64_t ra_s = -1;
+		if (ra && text_parse_i64(ra, 0, 86400, &ra_s))
+			ra_s = -1;  /* an HTTP-date or junk: retry on our own schedule */
+		*retry_after_s = (long)ra_s;
 		const char *conn_hdr = ri ? response_header(ri, "Connection") : NULL;
 		int keep = ri && ri->content_length >= 0 && !(conn_hdr && strcasecmp(conn_hdr, "close") == 0);
 		/* read the whole body (the connection is reused), keep its start */
@@ -1570,20 +1593,6 @@ static void demo_usage(FILE *out)
 	      out);
 }
 
-/* Parses a decimal in [min, max]; returns 0 or -1. */
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Fills o from argv; returns 0, 1 for --help, or -1 after a message. */
 static int demo_parse(int argc, char **argv, struct demo_opts *o)
 {
@@ -1599,16 +1608,17 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 			return -1;
 		}
 		val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+		const char *num = val ? val : "";
 		uint64_t v;
 #define FLAG(name) (klen == sizeof(name) - 1 && strncmp(arg, name, klen) == 0)
-		if (FLAG("--traces") && parse_u64(val, 1, 1000000000, &v) == 0) {
+		if (FLAG("--traces") && text_parse_u64(num, 1, 1000000000, &v) == 0) {
 			o->traces = (size_t)v;
 			have_traces = 1;
-		} else if (FLAG("--days") && parse_u64(val, 1, 3650, &v) == 0) {
+		} else if (FLAG("--days") && text_parse_u64(num, 1, 3650, &v) == 0) {
 			o->days = (unsigned)v;
-		} else if (FLAG("--seed") && parse_u64(val, 0, UINT64_MAX, &v) == 0) {
+		} else if (FLAG("--seed") && text_parse_u64(num, 0, UINT64_MAX, &v) == 0) {
 			o->seed = v;
-		} else if (FLAG("--batch") && parse_u64(val, 1, 100000, &v) == 0) {
+		} else if (FLAG("--batch") && text_parse_u64(num, 1, 100000, &v) == 0) {
 			o->batch = (size_t)v;
 		} else if (FLAG("--url") && val && *val && !o->data) {
 			o->url = val;
@@ -1644,9 +1654,8 @@ int demo_main(int argc, char **argv)
 	memset(&run, 0, sizeof run);
 	run.o = &o;
 	pthread_mutex_init(&run.lock, NULL);
-	struct timespec now, t0, t1;
-	clock_gettime(CLOCK_REALTIME, &now);
-	run.now_ns = (uint64_t)now.tv_sec * NS_PER_S + (uint64_t)now.tv_nsec;
+	struct timespec t0, t1;
+	run.now_ns = text_now_ns();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char err[512];
 	if (o.data) {

@@ -11,8 +11,8 @@
  * verbatim. A trace object becomes a root span whose id is derived from the
  * trace id; Neon trace totals (total_tokens, total_cost, ...) are kept as
  * neon.* only, so they are not added to the sums of the trace's spans.
- * Times: ISO-8601 (no zone = UTC) or epoch numbers, read as milliseconds
- * unless their size says seconds, microseconds or nanoseconds. */
+ * Times: ISO-8601 (no zone = UTC) or epoch numbers whose size says their
+ * unit, as text_parse_time and text_epoch_ns read them (src/base/text.h). */
 #include "ingest/native.h"
 #include <math.h>
 #include <stdarg.h>
@@ -20,15 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 #include "base/err.h"
 #include "otlp/otlp_build.h"
 #include "base/rng.h"
+#include "base/text.h"
 #include "ingest/batch.h"
 
 #define KIND_INTERNAL 1   /* OTLP SPAN_KIND_INTERNAL */
-#define NS_PER_MS 1000000ull
 
 struct nctx {
 	struct span_batch *b;
@@ -58,9 +57,7 @@ static void ctx_init(struct nctx *c, struct span_batch *b, char *err, size_t err
 	c->err = err;
 	c->errlen = errlen;
 	c->scope_name = scope;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	c->now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	c->now_ns = text_now_ns();
 	c->req = arena_alloc(c->a, sizeof *c->req);
 	tl__export_trace_service_request__init(c->req);
 }
@@ -97,129 +94,6 @@ static void rng_id(struct nctx *c, uint8_t *out, size_t n)
 			any |= x;
 		}
 	} while (!any);
-}
-
-/* ---- times ---- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int digits(const char **p, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		char ch = (*p)[i];
-		if (ch < '0' || ch > '9')
-			return 0;
-		v = v * 10 + (ch - '0');
-	}
-	*p += n;
-	*out = v;
-	return 1;
-}
-
-/* YYYY-MM-DD[(T|t| )hh:mm[:ss[.f{1,}]]][Z|z|(+|-)hh[[:]mm]], no zone = UTC.
- * Keeps up to nine fractional digits; later ones are truncated. */
-static int parse_iso(const char *s, uint64_t *out)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0;
-	uint64_t frac = 0;
-	if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' || !digits(&s, 2, &d))
-		return 0;
-	if (*s == 'T' || *s == 't' || *s == ' ') {
-		s++;
-		if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi))
-			return 0;
-		if (*s == ':') {
-			s++;
-			if (!digits(&s, 2, &sec))
-				return 0;
-			if (*s == '.' || *s == ',') {
-				s++;
-				int nd = 0;
-				if (*s < '0' || *s > '9')
-					return 0;
-				for (; *s >= '0' && *s <= '9'; s++, nd++)
-					if (nd < 9)
-						frac = frac * 10 + (uint64_t)(*s - '0');
-				for (; nd < 9; nd++)
-					frac *= 10;
-			}
-		}
-	}
-	int64_t off = 0;
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		int sign = *s++ == '-' ? -1 : 1, oh, om = 0;
-		if (!digits(&s, 2, &oh))
-			return 0;
-		if (*s == ':')
-			s++;
-		if (*s >= '0' && *s <= '9' && !digits(&s, 2, &om))
-			return 0;
-		if (oh > 23 || om > 59)
-			return 0;
-		off = sign * (oh * 3600 + om * 60);
-	}
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
-		return 0;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo == 2 && d == 29 && !leap)
-		return 0;
-	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
-	/* 1970 .. 2262: what an int64 of nanoseconds holds */
-	if (secs < 0 || secs > 9223372036LL)
-		return 0;
-	*out = (uint64_t)secs * 1000000000ull + frac;
-	return 1;
-}
-
-/* Epoch numbers are milliseconds; values too small or large to be that are
- * read as seconds (< 1e11), microseconds (>= 1e14) or nanoseconds (>= 1e17).
- * Integer and fractional parts are scaled apart so no precision is lost. */
-static int epoch_ns(double v, uint64_t *out)
-{
-	if (!isfinite(v) || v < 0 || v >= 9.2e18)
-		return 0;
-	uint64_t unit = v >= 1e17 ? 1 : v >= 1e14 ? 1000 : v >= 1e11 ? NS_PER_MS : 1000000000ull;
-	double ip = floor(v);
-	uint64_t whole = (uint64_t)ip;
-	if (whole > 9200000000000000000ull / unit)
-		return 0;
-	*out = whole * unit + (uint64_t)llround((v - ip) * (double)unit);
-	return 1;
-}
-
-/* An epoch digit string: exact up to 19 digits, else as a number. */
-static int epoch_str_ns(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-	for (; s[i] >= '0' && s[i] <= '9' && i < 19; i++)
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	if (i == 0)
-		return 0;
-	if (s[i] == 0) {
-		uint64_t unit = v >= 100000000000000000ull ? 1 : v >= 100000000000000ull ? 1000
-		                : v >= 100000000000ull ? NS_PER_MS : 1000000000ull;
-		if (v > 9200000000000000000ull / unit)
-			return 0;
-		*out = v * unit;
-		return 1;
-	}
-	char *end;
-	double d = strtod(s, &end);
-	return end != s && *end == 0 && epoch_ns(d, out);
 }
 
 /* ---- field access ---- */
@@ -329,7 +203,8 @@ static int opt_obj(struct nctx *c, struct fld f, const cJSON **out)
 	return 0;
 }
 
-/* An ISO-8601 string, an epoch number or an epoch digit string. */
+/* An ISO-8601 string, an epoch number or an epoch digit string; the unit
+ * of an epoch number is told by its size (text.h). */
 static int opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has)
 {
 	const cJSON *v = f.v;
@@ -337,13 +212,13 @@ static int opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has)
 	*has = 0;
 	if (!v)
 		return 0;
-	int ok = 0;
+	int rc = ERR_BAD_INPUT;
 	if (cJSON_IsNumber(v))
-		ok = epoch_ns(v->valuedouble, out);
+		rc = text_epoch_ns(v->valuedouble, out);
 	else if (cJSON_IsString(v))
-		ok = parse_iso(v->valuestring, out) || epoch_str_ns(v->valuestring, out);
-	if (!ok)
-		return fail(c, name, "not an ISO-8601 time or epoch milliseconds since 1970");
+		rc = text_parse_time(v->valuestring, out);
+	if (rc)
+		return fail(c, name, "not an ISO-8601 time or a unix epoch number (s, ms, us or ns)");
 	*has = 1;
 	return 0;
 }

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "base/err.h"
+#include "base/text.h"
 #include "store/rollup.h"
 #include "base/sketch.h"
 #include "ingest/span.h"
@@ -87,7 +87,7 @@ void metrics_align(struct trace_filter *f, long width)
 {
 	uint64_t w = (uint64_t)width * 1000000000u;
 	if (!f->to_ns)
-		f->to_ns = (uint64_t)time(NULL) * 1000000000u;
+		f->to_ns = text_now_ns();
 	if (!f->from_ns)
 		f->from_ns = f->to_ns > 86400000000000u ? f->to_ns - 86400000000000u : 0;
 	f->from_ns = f->from_ns / w * w;
@@ -387,13 +387,6 @@ static int summary_period(sqlite3 *db, const struct trace_filter *f, struct agg 
 	return ERR_OK;
 }
 
-static void add_iso(cJSON *o, const char *key, uint64_t ns)
-{
-	char iso[32];
-	query_iso_time(ns, iso);
-	cJSON_AddStringToObject(o, key, iso);
-}
-
 int metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
 	struct agg *a = agg_new(), *b = agg_new(), *c = agg_new();
@@ -413,14 +406,21 @@ int metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 		return rc;
 	}
 	cJSON *o = cJSON_CreateObject();
-	add_iso(o, "from", f->from_ns);
-	add_iso(o, "to", f->to_ns);
+	query_add_iso(o, "from", f->from_ns);
+	query_add_iso(o, "to", f->to_ns);
 	cJSON_AddItemToObject(o, "current", cur);
-	add_iso(o, "previous_from", prev.from_ns);
-	add_iso(o, "previous_to", prev.to_ns);
+	query_add_iso(o, "previous_from", prev.from_ns);
+	query_add_iso(o, "previous_to", prev.to_ns);
 	cJSON_AddItemToObject(o, "previous", before);
 	*out = o;
 	return ERR_OK;
+}
+
+/* A span type stored as a decimal group key; -1 (named "span") if it is not one. */
+static int type_key(const char *key)
+{
+	int64_t v;
+	return text_parse_i64(key, 0, SPAN_TYPE_COUNT - 1, &v) == ERR_OK ? (int)v : -1;
 }
 
 /* Groups: consecutive rows with equal keys merge into one agg; each
@@ -580,7 +580,7 @@ int metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors,
 		const struct item *it = &g.items[i];
 		cJSON *m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "name", it->key1);
-		cJSON_AddStringToObject(m, "type", span_type_name(atoi(it->key2)));
+		cJSON_AddStringToObject(m, "type", span_type_name(type_key(it->key2)));
 		cJSON_AddNumberToObject(m, "count", (double)it->t.count);
 		cJSON_AddNumberToObject(m, "errors", (double)it->t.errors);
 		cJSON_AddNumberToObject(m, "error_rate", ratio(it->t.errors, it->t.count));
@@ -704,7 +704,7 @@ static int pick_series(sqlite3 *db, const struct rows *q, struct series *s)
 		g.items[i] = g.items[best];
 		g.items[best] = tmp;
 		if (s->group == GROUP_TYPE)
-			snprintf(s->names[s->nnamed++], sizeof s->names[0], "%s", span_type_name(atoi(g.items[i].key1)));
+			snprintf(s->names[s->nnamed++], sizeof s->names[0], "%s", span_type_name(type_key(g.items[i].key1)));
 		else
 			snprintf(s->names[s->nnamed++], sizeof s->names[0], "%s", g.items[i].key1);
 	}
@@ -753,8 +753,8 @@ int metrics_timeseries(sqlite3 *db, const struct trace_filter *f, enum metric m,
 		cJSON_AddStringToObject(o, "metric", metric_names[m]);
 		cJSON_AddStringToObject(o, "bucket", width == 60 ? "1m" : width == 3600 ? "1h" : "1d");
 		cJSON_AddNumberToObject(o, "bucket_ms", (double)width * 1000);
-		add_iso(o, "from", f->from_ns);
-		add_iso(o, "to", f->to_ns);
+		query_add_iso(o, "from", f->from_ns);
+		query_add_iso(o, "to", f->to_ns);
 		cJSON *ts = cJSON_AddArrayToObject(o, "timestamps"), *series = cJSON_AddArrayToObject(o, "series");
 		for (size_t b = 0; b < s.nbuckets; b++)
 			cJSON_AddItemToArray(ts, cJSON_CreateNumber((double)(s.from_s + (int64_t)b * width) * 1000));

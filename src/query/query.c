@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "base/text.h"
 #include "ingest/genai.h"
 #include "otlp/otlp_build.h"
 #include "otlp/otlp_json_out.h"
@@ -31,24 +31,18 @@
 	" FROM spans s JOIN traces tr ON tr.key = s.trace JOIN strings n ON n.id = s.name JOIN strings sv ON sv.id = s.service"              \
 	" LEFT JOIN strings m ON m.id = s.model LEFT JOIN strings pr ON pr.id = s.provider"
 
-void query_iso_time(uint64_t ns, char out[32])
+void query_add_iso(cJSON *o, const char *key, uint64_t ns)
 {
-	time_t secs = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	char buf[96];
-	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ns / 1000000ull % 1000));
-	memcpy(out, buf, 31);
-	out[31] = 0;
+	char iso[TEXT_ISO_MS_SIZE];
+	text_format_iso_ms(ns, iso);
+	cJSON_AddStringToObject(o, key, iso);
 }
 
 static void add_time(cJSON *o, const char *key, const char *nano_key, uint64_t ns)
 {
-	char iso[32], nanos[24];
-	query_iso_time(ns, iso);
+	char nanos[24];
 	snprintf(nanos, sizeof nanos, "%llu", (unsigned long long)ns);
-	cJSON_AddStringToObject(o, key, iso);
+	query_add_iso(o, key, ns);
 	cJSON_AddStringToObject(o, nano_key, nanos);
 }
 

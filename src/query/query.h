@@ -79,7 +79,8 @@ int query_project_key(sqlite3 *db, const char *project, int64_t *key);
  * shaped like a span of query_trace plus "project_id" and "chunk" (for
  * replication). Returns ERR_OK and a cJSON array in *out, or ERR_STORE. */
 int query_chunk_spans(sqlite3 *db, int64_t after, int64_t upto, cJSON **out);
-/* Formats unix nanos as ISO-8601 UTC with milliseconds into out[32]. */
-void query_iso_time(uint64_t ns, char out[32]);
+/* Adds key: ns as ISO-8601 UTC with milliseconds (text_format_iso_ms), the
+ * form every API answer gives times in. */
+void query_add_iso(cJSON *o, const char *key, uint64_t ns);
 
 #endif

@@ -34,13 +34,6 @@ static const char *id_col(enum people_kind kind)
 	return kind == PEOPLE_SESSIONS ? "session_id" : "user_id";
 }
 
-static void add_iso(cJSON *o, const char *key, uint64_t ns)
-{
-	char iso[32];
-	query_iso_time(ns, iso);
-	cJSON_AddStringToObject(o, key, iso);
-}
-
 /* SELECT of the group of traces f selects (f's session_id or user_id
  * names it); columns: id, traces, spans, errors, input, output, cost,
  * first_seen, last_seen (starts of its first and latest trace), and the
@@ -73,8 +66,8 @@ static cJSON *group_json(sqlite3_stmt *st, enum people_kind kind)
 	cJSON_AddNumberToObject(o, "input_tokens", (double)sqlite3_column_int64(st, 4));
 	cJSON_AddNumberToObject(o, "output_tokens", (double)sqlite3_column_int64(st, 5));
 	cJSON_AddNumberToObject(o, "cost_usd", sqlite3_column_double(st, 6));
-	add_iso(o, "first_seen", (uint64_t)sqlite3_column_int64(st, 7));
-	add_iso(o, "last_seen", (uint64_t)sqlite3_column_int64(st, 8));
+	query_add_iso(o, "first_seen", (uint64_t)sqlite3_column_int64(st, 7));
+	query_add_iso(o, "last_seen", (uint64_t)sqlite3_column_int64(st, 8));
 	if (kind == PEOPLE_SESSIONS) {
 		if (sqlite3_column_type(st, 9) == SQLITE_NULL)
 			cJSON_AddNullToObject(o, "user_id");
@@ -414,7 +407,7 @@ int query_scores_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 		if (!it)
 			continue;
 		cJSON *pt = cJSON_CreateObject();
-		add_iso(pt, "time", (uint64_t)sqlite3_column_int64(st, 2) * bucket);
+		query_add_iso(pt, "time", (uint64_t)sqlite3_column_int64(st, 2) * bucket);
 		cJSON_AddNumberToObject(pt, "count", (double)sqlite3_column_int64(st, 3));
 		add_number_or_null(pt, "mean", st, 4);
 		cJSON_AddItemToArray(cJSON_GetObjectItem(it, "trend"), pt);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include "base/err.h"
 #include "base/json.h"
+#include "base/text.h"
 #include "query/query.h"
 #include "repl/repl_rows.h"
 #include "repl/repl_sink.h"
@@ -54,18 +55,11 @@ struct repl {
 	int n;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void fail(struct tgt *t, const char *what, const char *err)
 {
 	pthread_mutex_lock(&t->lock);
 	snprintf(t->last_error, sizeof t->last_error, "%s: %s", what, err);
-	t->last_error_ns = now_ns();
+	t->last_error_ns = text_now_ns();
 	t->state = "retrying";
 	pthread_mutex_unlock(&t->lock);
 	fprintf(stderr, "tracelite: replicate %s: %s: %s\n", t->target.display, what, err);
@@ -120,7 +114,7 @@ static int checkpoint_save(struct tgt *t, const struct repl_cursor *c)
 	sqlite3_bind_int64(st, 3, c->trace_seq);
 	sqlite3_bind_int64(st, 4, c->score_seq);
 	sqlite3_bind_int64(st, 5, c->project_key);
-	sqlite3_bind_int64(st, 6, (int64_t)now_ns());
+	sqlite3_bind_int64(st, 6, (int64_t)text_now_ns());
 	int rc = sqlite3_step(st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
 	sqlite3_finalize(st);
 	return rc;
@@ -132,7 +126,7 @@ static int checkpoint_save(struct tgt *t, const struct repl_cursor *c)
  * the age of the oldest sighting not yet sent). Called with t->lock held. */
 static void lag_note(struct tgt *t, int64_t chunk_max)
 {
-	uint64_t now = now_ns();
+	uint64_t now = text_now_ns();
 	int keep = 0;
 	for (int i = 0; i < t->nsamples; i++)
 		if (t->samples[i].chunk > t->cur.chunk)
@@ -162,7 +156,7 @@ static void log_refused(struct tgt *t, enum repl_table tb, const cJSON *row, con
 	t->refused++;
 	snprintf(t->last_error, sizeof t->last_error, "%s row %s%s%s refused: %s", repl_table_name(tb), a ? a : "?",
 	         b ? "/" : "", b ? b : "", err);
-	t->last_error_ns = now_ns();
+	t->last_error_ns = text_now_ns();
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -242,7 +236,7 @@ static int cycle(struct tgt *t)
 		repl_batch_free(&b);
 		return -1;
 	}
-	uint64_t now = now_ns();
+	uint64_t now = text_now_ns();
 	int check_lag = n && now - t->lag_checked_ns > 1000000000ull;
 	int64_t lag = check_lag ? repl_rows_spans_after(t->db, b.next.chunk) : 0;
 	pthread_mutex_lock(&t->lock);
@@ -306,7 +300,7 @@ static int open_store(struct tgt *t)
 /* While a target is failing, keeps lag_spans current (once a second). */
 static void refresh_lag(struct tgt *t)
 {
-	uint64_t now = now_ns();
+	uint64_t now = text_now_ns();
 	if (!t->db || now - t->lag_checked_ns < 1000000000ull)
 		return;
 	int64_t lag = repl_rows_spans_after(t->db, t->cur.chunk);
@@ -353,9 +347,8 @@ static void tgt_init(struct tgt *t, const char *data_dir, const char *url)
 	t->state = "starting";
 	t->backoff_max_ms = BACKOFF_MAX_MS;
 	const char *env = getenv("TRACELITE_REPLICATE_BACKOFF_MAX_MS");
-	char *end;
-	long cap = env ? strtol(env, &end, 10) : 0;
-	if (env && !*end && cap >= BACKOFF_BASE_MS && cap <= 3600000)
+	int64_t cap;
+	if (env && text_parse_i64(env, BACKOFF_BASE_MS, 3600000, &cap) == ERR_OK)
 		t->backoff_max_ms = (int)cap;
 	rng_seed_random(&t->rng);
 	pthread_mutex_init(&t->lock, NULL);
@@ -417,20 +410,17 @@ static cJSON *json_int(int64_t v)
 
 static void add_time(cJSON *o, const char *key, uint64_t ns)
 {
-	char iso[32];
-	if (!ns) {
+	if (ns)
+		query_add_iso(o, key, ns);
+	else
 		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	query_iso_time(ns, iso);
-	cJSON_AddStringToObject(o, key, iso);
 }
 
 static cJSON *tgt_json(struct tgt *t)
 {
 	cJSON *o = cJSON_CreateObject();
 	pthread_mutex_lock(&t->lock);
-	uint64_t now = now_ns();
+	uint64_t now = text_now_ns();
 	lag_note(t, 0);   /* drops sightings already sent */
 	double lag_s = t->nsamples ? (double)(now - t->samples[0].ns) / 1e9 : 0;
 	cJSON_AddStringToObject(o, "target", t->target.display);
@@ -528,7 +518,7 @@ int repl_main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct tgt t;
 	tgt_init(&t, data, url);
-	uint64_t start = now_ns();
+	uint64_t start = text_now_ns();
 	int rc = 0, n;
 	while ((n = open_store(&t) ? -1 : cycle(&t)) != 0) {
 		if (n > 0) {
@@ -543,7 +533,7 @@ int repl_main(int argc, char **argv)
 		}
 		pause_ms(&t, backoff_ms(&t, t.retries));
 	}
-	double secs = (double)(now_ns() - start) / 1e9;
+	double secs = (double)(text_now_ns() - start) / 1e9;
 	printf("replicated %lld spans, %lld traces, %lld scores, %lld projects to %s in %.2f s (%.0f spans/s); "
 	       "%lld rows refused\n",
 	       (long long)t.sent[REPL_SPANS], (long long)t.sent[REPL_TRACES], (long long)t.sent[REPL_SCORES],

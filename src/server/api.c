@@ -1,14 +1,13 @@
 /* api.c: GET handlers: parse and check parameters, run the query on this
  * worker thread's read-only connection, send JSON. */
 #include "server/api.h"
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "base/err.h"
+#include "base/text.h"
 #include "query/facets.h"
 #include "server/http.h"
 #include "query/query.h"
@@ -54,70 +53,6 @@ static void reply(struct mg_connection *c, int rc, cJSON *o, const char *what)
 		http_send_error(c, 500, "query failed");
 }
 
-int api_parse_int(const char *s, long long min, long long max, long long *out)
-{
-	char *end;
-	if (!*s || isspace((unsigned char)*s))
-		return -1;
-	long long v = strtoll(s, &end, 10);
-	if (*end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int api_parse_time(const char *s, uint64_t *ns)
-{
-	long long v;
-	if (api_parse_int(s, 0, 9223372036854775807LL, &v) == 0) {
-		if (v < 100000000000LL)
-			*ns = (uint64_t)v * 1000000000ull;         /* seconds */
-		else if (v < 100000000000000LL)
-			*ns = (uint64_t)v * 1000000ull;            /* milliseconds */
-		else
-			*ns = (uint64_t)v;                         /* nanoseconds */
-		return ERR_OK;
-	}
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	int n = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10)
-		return ERR_BAD_INPUT;
-	const char *p = s + 10;
-	uint64_t frac = 0;
-	long offset = 0;
-	if (*p == 'T' || *p == ' ') {
-		int m = 0;
-		if (sscanf(p + 1, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &m) != 3 || m != 8)
-			return ERR_BAD_INPUT;
-		p += 9;
-		if (*p == '.') {
-			uint64_t scale = 100000000;
-			for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
-				frac += (uint64_t)(*p - '0') * scale;
-		}
-		if (*p == 'Z') {
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			int hh, mm, k = 0;
-			if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &k) != 2 || k != 5 || hh > 23 || mm > 59)
-				return ERR_BAD_INPUT;
-			offset = (*p == '+' ? 1 : -1) * (hh * 3600L + mm * 60L);
-			p += 6;
-		}
-	}
-	if (*p || tm.tm_year < 1970 || tm.tm_year > 2500 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return ERR_BAD_INPUT;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t secs = timegm(&tm) - offset;
-	if (secs < 0)
-		return ERR_BAD_INPUT;
-	*ns = (uint64_t)secs * 1000000000ull + frac;
-	return ERR_OK;
-}
-
 /* Reads an optional string parameter into buf; 400 and -1 if too long. */
 int api_opt_param(struct mg_connection *c, const char *name, char *buf, size_t len, const char **out)
 {
@@ -137,13 +72,15 @@ int api_int_param(struct mg_connection *c, const char *name, long long min, long
 {
 	char buf[32];
 	int r = http_query_param(c, name, buf, sizeof buf);
+	int64_t v = dflt;
 	*out = dflt;
 	if (r == 0)
 		return 0;
-	if (r < 0 || api_parse_int(buf, min, max, out)) {
+	if (r < 0 || text_parse_i64(buf, min, max, &v)) {
 		http_send_error(c, 400, "%s: expected an integer from %lld to %lld", name, min, max);
 		return -1;
 	}
+	*out = v;
 	return 0;
 }
 
@@ -163,8 +100,8 @@ int api_time_param(struct mg_connection *c, const char *name, uint64_t *ns)
 	*ns = 0;
 	if (r == 0 || (r > 0 && !*buf))
 		return 0;
-	if (r < 0 || api_parse_time(buf, ns)) {
-		http_send_error(c, 400, "%s: expected an ISO-8601 time (2025-01-31T12:00:00Z) or unix seconds/ms/ns",
+	if (r < 0 || text_parse_time(buf, ns)) {
+		http_send_error(c, 400, "%s: expected an ISO-8601 time (2025-01-31T12:00:00Z) or unix seconds/ms/us/ns",
 		                name);
 		return -1;
 	}
@@ -195,8 +132,8 @@ int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 		return 0;
 	if (f->q) {
 		/* a search pages by index document: "s<rowid>" */
-		long long before;
-		if (r < 0 || buf[0] != 's' || api_parse_int(buf + 1, 1, 9223372036854775807LL, &before)) {
+		int64_t before;
+		if (r < 0 || buf[0] != 's' || text_parse_i64(buf + 1, 1, INT64_MAX, &before)) {
 			http_send_error(c, 400, "cursor: not a cursor this search returned");
 			return -1;
 		}
@@ -204,10 +141,10 @@ int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 		return 0;
 	}
 	char *dot = r > 0 ? strchr(buf, '.') : NULL;
-	long long start;
+	int64_t start;
 	if (dot)
 		*dot = 0;
-	if (!dot || api_parse_int(buf, 0, 9223372036854775807LL, &start) ||
+	if (!dot || text_parse_i64(buf, 0, INT64_MAX, &start) ||
 	    id_from_hex(dot + 1, f->cursor_trace, 16) || strlen(dot + 1) != 32) {
 		http_send_error(c, 400, "cursor: not a cursor this API returned");
 		return -1;
@@ -411,8 +348,7 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddStringToObject(checks, "last_commit", writer_ok ? "ok" : "failing");
 	cJSON_AddNumberToObject(o, "schema_version", store_schema_version());
 	cJSON_AddNumberToObject(o, "traces_stored_approx", (double)traces);
-	uint64_t now = (uint64_t)time(NULL) * 1000000000ull;
-	cJSON_AddNumberToObject(o, "uptime_s", (double)((now - app->started_ns) / 1000000000ull));
+	cJSON_AddNumberToObject(o, "uptime_s", (double)((text_now_ns() - app->started_ns) / 1000000000ull));
 	if (app->search)
 		cJSON_AddItemToObject(o, "search", api_search_status(app, db));
 	http_send_json(c, ok ? 200 : 503, o);

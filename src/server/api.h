@@ -51,23 +51,16 @@ int api_list_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a);
 /* Reads optional string parameter name into buf (*out = buf, or NULL when
  * absent or empty). Returns 0, or -1 after sending 400 if too long. */
 int api_opt_param(struct mg_connection *c, const char *name, char *buf, size_t len, const char **out);
-/* Reads optional time parameter name (api_parse_time formats; 0 when
- * absent). Returns 0, or -1 after sending 400. */
+/* Reads optional time parameter name as text_parse_time reads it (ISO-8601,
+ * or an epoch number whose size says seconds, ms, us or ns; 0 when absent).
+ * Returns 0, or -1 after sending 400. */
 int api_time_param(struct mg_connection *c, const char *name, uint64_t *ns);
-/* Parses a whole decimal integer within [min, max]. Returns 0 or -1. */
-int api_parse_int(const char *s, long long min, long long max, long long *out);
 /* Runs the search f->q with f's filters and sends the answer: 400 naming q
  * for bad syntax; with_index adds the indexer's "index" status. */
 void api_search_run(struct mg_connection *c, struct app *app, sqlite3 *db, const struct trace_filter *f,
                     int with_index);
 /* {"indexed_spans","pending_spans","lag_seconds"} for /api/health. */
 cJSON *api_search_status(struct app *app, sqlite3 *db);
-
-/* Parses an ISO-8601 UTC time ("2025-01-02T03:04:05.123Z", offsets and a
- * bare date allowed) or an integer (seconds, milliseconds or nanoseconds
- * since the epoch, told apart by magnitude) into unix nanos. Returns 0 or
- * ERR_BAD_INPUT. */
-int api_parse_time(const char *s, uint64_t *ns);
 
 /* This worker thread's read-only connection, opened on first use; NULL
  * after sending 503 if the store cannot be opened. */

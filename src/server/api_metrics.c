@@ -6,6 +6,7 @@
 #include <string.h>
 #include "server/api.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "server/http.h"
 #include "query/metrics.h"
 
@@ -117,14 +118,14 @@ void api_metrics_operations(struct mg_connection *c, struct app *app, const char
 	struct filter_args a;
 	char buf[32];
 	const char *lim;
-	long long limit = OPERATIONS_LIMIT_DEFAULT;
+	int64_t limit = OPERATIONS_LIMIT_DEFAULT;
 	sqlite3 *db = begin(c, app, &a);
 	if (!db)
 		return;
 	int by_errors = choice_param(c, "sort", "slowest", sort_from_name, "slowest, failing");
 	if (by_errors < 0 || api_opt_param(c, "limit", buf, sizeof buf, &lim))
 		return;
-	if (lim && api_parse_int(lim, 1, OPERATIONS_LIMIT_MAX, &limit)) {
+	if (lim && text_parse_i64(lim, 1, OPERATIONS_LIMIT_MAX, &limit)) {
 		http_send_error(c, 400, "limit: expected an integer from 1 to %d", OPERATIONS_LIMIT_MAX);
 		return;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "server/api.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "server/http.h"
 #include "query/query_people.h"
 
@@ -18,10 +19,12 @@ static int people_cursor(struct mg_connection *c, struct people_cursor *cur)
 	memset(cur, 0, sizeof *cur);
 	if (r == 0 || (r > 0 && !*buf))
 		return 0;
-	char *dot = r > 0 ? strchr(buf, '.') : NULL, *end = NULL;
-	unsigned long long last = dot ? strtoull(buf, &end, 10) : 0;
+	char *dot = r > 0 ? strchr(buf, '.') : NULL;
+	uint64_t last = 0;
+	if (dot)
+		*dot = 0;
 	size_t hexlen = dot ? strlen(dot + 1) : 0;
-	int ok = dot && end == dot && dot > buf && hexlen && hexlen % 2 == 0;
+	int ok = dot && text_parse_u64(buf, 0, UINT64_MAX, &last) == ERR_OK && hexlen && hexlen % 2 == 0;
 	for (size_t i = 0; ok && i < hexlen; i += 2) {
 		int hi = hex_digit(dot[1 + i]), lo = hex_digit(dot[2 + i]);
 		ok = hi >= 0 && lo >= 0 && (hi || lo);

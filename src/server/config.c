@@ -6,19 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "base/err.h"
-
-static int parse_count(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-	if (!s || !*s)
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
+#include "base/text.h"
 
 /* Parses len bytes at host as an IPv4 literal or a bracketed IPv6 literal.
  * Returns AF_INET or AF_INET6 with the address filled, or 0. */
@@ -41,17 +29,17 @@ static int parse_ip(const char *host, size_t len, struct in_addr *v4, struct in6
 static int set_listen(struct config *c, const char *v, const char *what, char *err, size_t errlen)
 {
 	const char *colon = strrchr(v, ':'), *port = colon ? colon + 1 : "", *bad = NULL;
-	size_t hostlen = colon ? (size_t)(colon - v) : 0, portlen = strlen(port);
+	size_t hostlen = colon ? (size_t)(colon - v) : 0;
 	struct in_addr v4;
 	struct in6_addr v6;
-	long n;
+	int64_t n;
 	if (strchr(v, ','))
 		bad = "exactly one HOST:PORT (no comma-separated list)";
 	else if (strchr(v, '+'))
 		bad = "no '+' (one address, IPv4 or IPv6)";
 	else if (!hostlen || v[strlen(v) - 1] == ']')
 		bad = "expected HOST:PORT";
-	else if (!portlen || strspn(port, "0123456789") != portlen || parse_count(port, 1, 65535, &n))
+	else if (text_parse_i64(port, 1, 65535, &n))
 		bad = "PORT must be a number 1..65535 with nothing after it (no s or r suffix)";
 	else if (strlen(v) >= sizeof c->listen)
 		bad = "too long";
@@ -74,8 +62,8 @@ static int set_data(struct config *c, const char *v, const char *what, char *err
 
 static int set_queue(struct config *c, const char *v, const char *what, char *err, size_t errlen)
 {
-	long mb;
-	if (parse_count(v, 1, 4096, &mb))
+	int64_t mb;
+	if (text_parse_i64(v, 1, 4096, &mb))
 		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected megabytes 1..4096, got '%s'", what, v);
 	c->queue_bytes = (size_t)mb << 20;
 	return ERR_OK;
@@ -218,7 +206,7 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 		return rc;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		long n = 0;
+		int64_t n = 0;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			config_usage(stdout);
 			return 1;
@@ -243,7 +231,7 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 		else if (!strcmp(a, "--allow-host"))
 			rc = add_allow_host(c, v, a, &host_flags, err, errlen);
 		else if (!strcmp(a, "--threads")) {
-			rc = parse_count(v, 2, 4096, &n)
+			rc = text_parse_i64(v, 2, 4096, &n)
 			         ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..4096, got '%s'", v)
 			         : 0;
 			c->threads = (int)n;

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include "base/err.h"
+#include "base/text.h"
 #include "base/intern.h"
 #include "store/record.h"
 #include "store/rollup.h"
@@ -86,13 +86,6 @@ struct writer {
 	char errbuf[256];
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int step_done(struct writer *w, enum stmt s)
 {
 	int rc = sqlite3_step(w->st[s]);
@@ -150,22 +143,14 @@ static int blob_id(struct writer *w, const struct record_blob *b, int64_t *id)
 	return ERR_OK;
 }
 
-static void uuid_v4(char out[37])
+static void uuid_v4(char out[TEXT_UUID_SIZE])
 {
 	uint8_t r[16];
 	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
 		abort();
 	r[6] = (r[6] & 0x0f) | 0x40;
 	r[8] = (r[8] & 0x3f) | 0x80;
-	char hex[33];
-	id_to_hex(r, 16, hex);
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
-static int is_uuid(const char *s)
-{
-	uint8_t tmp[16];
-	return strlen(s) == 36 && id_from_hex(s, tmp, 16) == ERR_OK;
+	text_uuid_format(r, out);
 }
 
 /* Resolves a project given as UUID or name (NULL = default), creating it. */
@@ -178,22 +163,21 @@ static int project_key(struct writer *w, const char *project, int64_t *key)
 	size_t len = strlen(project);
 	if (intern_get(w->projects, project, len, key))
 		return ERR_OK;
-	int uuid = is_uuid(project);
-	char lower[37];
-	if (uuid) {
-		for (int i = 0; i < 37; i++)
-			lower[i] = (char)(project[i] >= 'A' && project[i] <= 'F' ? project[i] + 32 : project[i]);
-	}
+	uint8_t bytes[16];
+	int uuid = text_uuid_parse(project, bytes) == ERR_OK;
+	char lower[TEXT_UUID_SIZE];
+	if (uuid)
+		text_uuid_format(bytes, lower);
 	const char *ident = uuid ? lower : project;
 	enum stmt get = uuid ? ST_PROJ_BY_ID : ST_PROJ_BY_NAME;
 	sqlite3_bind_text(w->st[get], 1, ident, -1, SQLITE_STATIC);
 	if (!lookup(w, get, key)) {
-		char fresh[37];
+		char fresh[TEXT_UUID_SIZE];
 		if (!uuid)
 			uuid_v4(fresh);
 		sqlite3_bind_text(w->st[ST_PROJ_PUT], 1, uuid ? lower : fresh, -1, SQLITE_STATIC);
 		sqlite3_bind_text(w->st[ST_PROJ_PUT], 2, ident, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(w->st[ST_PROJ_PUT], 3, (int64_t)now_ns());
+		sqlite3_bind_int64(w->st[ST_PROJ_PUT], 3, (int64_t)text_now_ns());
 		if (step_done(w, ST_PROJ_PUT))
 			return ERR_STORE;
 		*key = sqlite3_last_insert_rowid(w->db);
@@ -415,7 +399,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 
 /* Score ids: the client's, else a hash of the score's content, so a
  * retried request replaces rather than duplicates. */
-static void score_id(const struct score *s, char out[37])
+static void score_id(const struct score *s, char out[TEXT_UUID_SIZE])
 {
 	if (s->id && *s->id) {
 		tracesum_clip(out, s->id, 36);
@@ -439,16 +423,14 @@ static void score_id(const struct score *s, char out[37])
 	mbedtls_sha256_free(&ctx);
 	d[6] = (d[6] & 0x0f) | 0x50; /* shaped like a name-based UUID */
 	d[8] = (d[8] & 0x3f) | 0x80;
-	char hex[33];
-	id_to_hex(d, 16, hex);
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	text_uuid_format(d, out);
 }
 
 static int write_score(struct writer *w, const struct score *s)
 {
 	sqlite3_stmt *st = w->st[ST_SCORE];
 	int64_t project;
-	char id[37];
+	char id[TEXT_UUID_SIZE];
 	if (project_key(w, s->project, &project))
 		return ERR_STORE;
 	score_id(s, id);
@@ -464,7 +446,7 @@ static int write_score(struct writer *w, const struct score *s)
 	sqlite3_bind_text(st, 8, s->score_type ? s->score_type : "numeric", -1, SQLITE_STATIC);
 	bind_opt_text(st, 9, s->comment != NULL, s->comment);
 	bind_opt_text(st, 10, s->source != NULL, s->source);
-	sqlite3_bind_int64(st, 11, (int64_t)(s->time_ns ? s->time_ns : now_ns()));
+	sqlite3_bind_int64(st, 11, (int64_t)(s->time_ns ? s->time_ns : text_now_ns()));
 	sqlite3_bind_int64(st, 12, w->next_seq++);
 	return step_done(w, ST_SCORE);
 }

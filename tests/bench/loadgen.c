@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/text.h"
 #include "demo/demo.h"
 #include "otlp/otlp_json_out.h"
 
@@ -175,9 +176,7 @@ static int ingest_main(int argc, char **argv)
 	}
 	g.protobuf = strcmp(format, "protobuf") == 0;
 	g.ctype = g.protobuf ? "application/x-protobuf" : "application/json";
-	struct timespec wall;
-	clock_gettime(CLOCK_REALTIME, &wall);
-	g.now_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
+	g.now_ns = text_now_ns();
 	pthread_mutex_init(&g.lock, NULL);
 
 	/* size requests from a sample: traces average ~6 spans */

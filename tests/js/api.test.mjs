@@ -573,6 +573,11 @@ describe('trace list: filters, GenAI fields, paging', () => {
 		{ params: { from: () => new Date(T0 + 500).toISOString() }, want: ['t3', 't2'] },
 		{ params: { to: () => new Date(T0 + 1500).toISOString() }, want: ['t2', 't1'] },
 		{ params: { from: () => new Date(T0 + 500).toISOString(), to: () => new Date(T0 + 1500).toISOString() }, want: ['t2'] },
+		// epoch numbers: their size says the unit (docs/api.md); microseconds were once read as nanoseconds
+		{ params: { from: () => String(T0 + 500) }, want: ['t3', 't2'] },
+		{ params: { from: () => String((T0 + 500) * 1000) }, want: ['t3', 't2'] },
+		{ params: { to: () => (BigInt(T0 + 1500) * 1000000n).toString() }, want: ['t2', 't1'] },
+		{ params: { from: () => String(Math.floor((T0 - 1000) / 1000)), to: () => String((T0 + 1500) * 1000) }, want: ['t2', 't1'] },
 		{ params: { service: 'svc-a', name: 'search' }, want: ['t3'] },
 		{ params: { service: 'no-such-service' }, want: [] },
 		{ params: { limit: 2 }, want: ['t3', 't2'] },
