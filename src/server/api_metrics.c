@@ -4,7 +4,7 @@
 #include "server/api_metrics.h"
 #include <stdio.h>
 #include <string.h>
-#include "server/api.h"
+#include "server/args.h"
 #include "base/err.h"
 #include "server/http.h"
 #include "query/metrics.h"

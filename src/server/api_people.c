@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "server/api.h"
+#include "server/args.h"
 #include "base/err.h"
 #include "server/http.h"
 #include "query/query_people.h"
