@@ -16,16 +16,6 @@
 #include "store/writer.h"
 
 
-static void reply(struct mg_connection *c, int rc, cJSON *o, const char *what)
-{
-	if (rc == ERR_OK)
-		http_send_json(c, 200, o);
-	else if (rc == ERR_NOT_FOUND)
-		http_send_error(c, 404, "%s not found", what);
-	else
-		http_send_error(c, 500, "query failed");
-}
-
 void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
@@ -39,7 +29,7 @@ void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 	}
 	cJSON *o = NULL;
 	int rc = query_traces(db, &a.f, &o);
-	reply(c, rc, o, "traces");
+	http_reply(c, rc, o, "traces");
 }
 
 /* Parses a path id: 2n hex digits, or any other string mapped the way
@@ -82,13 +72,13 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 		if (rc == ERR_OK)
 			http_send(c, 200, "application/json", json, len, next);
 		else
-			reply(c, rc, NULL, "trace");
+			http_reply(c, rc, NULL, "trace");
 		free(json);
 		return;
 	}
 	cJSON *o = NULL;
 	int rc = query_trace(db, id, page, &o);
-	reply(c, rc, o, "trace");
+	http_reply(c, rc, o, "trace");
 }
 
 void api_span(struct mg_connection *c, struct app *app, const char *tail)
@@ -99,7 +89,7 @@ void api_span(struct mg_connection *c, struct app *app, const char *tail)
 		return;
 	cJSON *o = NULL;
 	int rc = query_span(db, id, &o);
-	reply(c, rc, o, "span");
+	http_reply(c, rc, o, "span");
 }
 
 void api_scores(struct mg_connection *c, struct app *app, const char *tail)
@@ -118,7 +108,7 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 	}
 	cJSON *o = NULL;
 	int rc = query_scores(db, trace ? id : NULL, trace ? 10000 : limit, &o);
-	reply(c, rc, o, "scores");
+	http_reply(c, rc, o, "scores");
 }
 
 void api_projects(struct mg_connection *c, struct app *app, const char *tail)
@@ -129,7 +119,7 @@ void api_projects(struct mg_connection *c, struct app *app, const char *tail)
 	if (!db)
 		return;
 	int rc = query_projects(db, &o);
-	reply(c, rc, o, "projects");
+	http_reply(c, rc, o, "projects");
 }
 
 static int64_t max_rowid(sqlite3 *db, const char *sql)
@@ -178,5 +168,5 @@ void api_facets(struct mg_connection *c, struct app *app, const char *tail)
 		return;
 	cJSON *o = NULL;
 	int rc = query_facets(db, project, from, to, &o);
-	reply(c, rc, o, "facets");
+	http_reply(c, rc, o, "facets");
 }

@@ -22,14 +22,6 @@ static sqlite3 *begin(struct mg_connection *c, struct app *app, struct filter_ar
 	return db;
 }
 
-static void finish(struct mg_connection *c, int rc, cJSON *o)
-{
-	if (rc == ERR_OK)
-		http_send_json(c, 200, o);
-	else
-		http_send_error(c, 500, "query failed");
-}
-
 void api_metrics_summary(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
@@ -38,7 +30,7 @@ void api_metrics_summary(struct mg_connection *c, struct app *app, const char *t
 	cJSON *o = NULL;
 	if (db) {
 		int rc = metrics_summary(db, &a.f, &o);
-		finish(c, rc, o);
+		http_reply(c, rc, o, "metrics");
 	}
 }
 
@@ -91,7 +83,7 @@ void api_metrics_timeseries(struct mg_connection *c, struct app *app, const char
 	if (rc == ERR_BAD_INPUT)
 		http_send_error(c, 400, "group_by: traces cannot be grouped by model, name or type; use metric=spans");
 	else
-		finish(c, rc, o);
+		http_reply(c, rc, o, "metrics");
 }
 
 void api_metrics_models(struct mg_connection *c, struct app *app, const char *tail)
@@ -102,7 +94,7 @@ void api_metrics_models(struct mg_connection *c, struct app *app, const char *ta
 	cJSON *o = NULL;
 	if (db) {
 		int rc = metrics_models(db, &a.f, &o);
-		finish(c, rc, o);
+		http_reply(c, rc, o, "metrics");
 	}
 }
 
@@ -130,5 +122,5 @@ void api_metrics_operations(struct mg_connection *c, struct app *app, const char
 	}
 	cJSON *o = NULL;
 	int rc = metrics_operations(db, &a.f, by_errors, (int)limit, &o);
-	finish(c, rc, o);
+	http_reply(c, rc, o, "metrics");
 }
