@@ -10,7 +10,6 @@
 #include <time.h>
 #include "base/arena.h"
 #include "base/err.h"
-#include "ingest/genai.h"
 #include "otlp/otlp_build.h"
 #include "otlp/otlp_json_out.h"
 #include "store/spanview.h"
