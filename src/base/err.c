@@ -12,6 +12,7 @@ int err_http_status(int e)
 	case ERR_MEDIA_TYPE: return 415;
 	case ERR_NOT_FOUND: return 404;
 	case ERR_BUSY: return 503;
+	case ERR_STORE: return 503;   /* retried by clients, like a full queue */
 	case ERR_NOMETHOD: return 405;
 	case ERR_TIMEOUT: return 408;
 	default: return 500;

@@ -12,7 +12,7 @@ enum err {
 	ERR_MEDIA_TYPE = -3,    /* 415: content type we do not take */
 	ERR_NOT_FOUND = -4,     /* 404 */
 	ERR_BUSY = -5,          /* 503 with Retry-After: queue full */
-	ERR_STORE = -6,         /* 500/503: the store failed */
+	ERR_STORE = -6,         /* 503 with Retry-After: the store cannot be read or written */
 	ERR_NOMETHOD = -7,      /* 405 */
 	ERR_TIMEOUT = -8,       /* 408: the request body came too slowly */
 };

@@ -1,6 +1,6 @@
 /* query.c: read-side SQL and the JSON it becomes. Trace lists read only
- * the traces table; a trace's spans come from their hot columns plus the
- * compressed chunks, each chunk decompressed once per request. */
+ * the traces table; a trace's spans come from the stored-span view
+ * (store/spanview.h), each chunk decompressed once per request. */
 #include "query/query.h"
 #include <math.h>
 #include <stdio.h>
@@ -10,10 +10,9 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/text.h"
-#include "ingest/genai.h"
 #include "otlp/otlp_build.h"
 #include "otlp/otlp_json_out.h"
-#include "store/record.h"
+#include "store/spanview.h"
 #include "ingest/span.h"
 
 #define TRACE_COLS                                                                                     \
@@ -21,15 +20,6 @@
 	" t.input_tokens, t.output_tokens, t.cost_usd, t.models, t.session_id, t.user_id,"                \
 	" t.input_preview, t.output_preview, p.id, p.name"
 #define TRACE_FROM " FROM traces t JOIN projects p ON p.key = t.project"
-
-#define SPAN_COLS                                                                                      \
-	"tr.trace_id, s.span_id, s.parent_span_id, n.value, sv.value, s.kind, s.type, s.start_ns, s.end_ns," \
-	" s.status, s.status_message, m.value, pr.value, s.input_tokens, s.output_tokens,"                \
-	" s.cache_read_tokens, s.cache_write_tokens, s.cost_usd, s.resource, s.scope, s.chunk,"           \
-	" s.chunk_index, s.cost_source"
-#define SPAN_FROM                                                                                      \
-	" FROM spans s JOIN traces tr ON tr.key = s.trace JOIN strings n ON n.id = s.name JOIN strings sv ON sv.id = s.service"              \
-	" LEFT JOIN strings m ON m.id = s.model LEFT JOIN strings pr ON pr.id = s.provider"
 
 void query_add_iso(cJSON *o, const char *key, uint64_t ns)
 {
@@ -286,98 +276,6 @@ int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 	return ERR_OK;
 }
 
-/* Per-request caches so each chunk is decompressed and each blob unpacked
- * once, however many spans refer to them. */
-struct reader {
-	sqlite3 *db;
-	struct arena *a;
-	sqlite3_stmt *chunk_st, *blob_st;
-	struct cached_chunk {
-		int64_t id;
-		long count;
-		const uint8_t **spans;
-		size_t *lens;
-	} *chunks;
-	size_t nchunks, chunk_cap;
-	struct cached_blob {
-		int64_t id;
-		void *msg;
-	} *blobs;
-	size_t nblobs, blob_cap;
-};
-
-static int reader_open(struct reader *r, sqlite3 *db)
-{
-	memset(r, 0, sizeof *r);
-	r->db = db;
-	r->a = arena_new();
-	if (sqlite3_prepare_v2(db, "SELECT data FROM chunks WHERE id = ?", -1, &r->chunk_st, NULL) ||
-	    sqlite3_prepare_v2(db, "SELECT data FROM blobs WHERE id = ?", -1, &r->blob_st, NULL))
-		return ERR_STORE;
-	return ERR_OK;
-}
-
-static void reader_close(struct reader *r)
-{
-	sqlite3_finalize(r->chunk_st);
-	sqlite3_finalize(r->blob_st);
-	free(r->chunks);
-	free(r->blobs);
-	arena_free(r->a);
-}
-
-static Tl__Span *reader_span(struct reader *r, int64_t chunk, int index)
-{
-	struct cached_chunk *c = NULL;
-	for (size_t i = 0; i < r->nchunks; i++)
-		if (r->chunks[i].id == chunk)
-			c = &r->chunks[i];
-	if (!c) {
-		if (r->nchunks == r->chunk_cap) {
-			r->chunk_cap = r->chunk_cap ? r->chunk_cap * 2 : 8;
-			r->chunks = realloc(r->chunks, r->chunk_cap * sizeof *r->chunks);
-			if (!r->chunks)
-				abort();
-		}
-		c = &r->chunks[r->nchunks++];
-		c->id = chunk;
-		c->count = -1;
-		sqlite3_bind_int64(r->chunk_st, 1, chunk);
-		if (sqlite3_step(r->chunk_st) == SQLITE_ROW)
-			c->count = record_chunk_split(sqlite3_column_blob(r->chunk_st, 0),
-			                              (size_t)sqlite3_column_bytes(r->chunk_st, 0), r->a, &c->spans,
-			                              &c->lens);
-		sqlite3_reset(r->chunk_st);
-	}
-	if (index < 0 || index >= c->count)
-		return NULL;
-	return record_span_unpack(c->spans[index], c->lens[index], r->a);
-}
-
-static void *reader_blob(struct reader *r, int64_t id, int resource)
-{
-	for (size_t i = 0; i < r->nblobs; i++)
-		if (r->blobs[i].id == id)
-			return r->blobs[i].msg;
-	void *msg = NULL;
-	sqlite3_bind_int64(r->blob_st, 1, id);
-	if (sqlite3_step(r->blob_st) == SQLITE_ROW) {
-		const void *data = sqlite3_column_blob(r->blob_st, 0);
-		size_t len = (size_t)sqlite3_column_bytes(r->blob_st, 0);
-		msg = resource ? (void *)record_resource_unpack(data, len, r->a) : (void *)record_scope_unpack(data, len, r->a);
-	}
-	sqlite3_reset(r->blob_st);
-	if (r->nblobs == r->blob_cap) {
-		r->blob_cap = r->blob_cap ? r->blob_cap * 2 : 8;
-		r->blobs = realloc(r->blobs, r->blob_cap * sizeof *r->blobs);
-		if (!r->blobs)
-			abort();
-	}
-	r->blobs[r->nblobs].id = id;
-	r->blobs[r->nblobs++].msg = msg;
-	return msg;
-}
-
 static const char *const kind_names[] = {"unspecified", "internal", "server", "client", "producer", "consumer"};
 
 static cJSON *events_json(const Tl__Span *sp)
@@ -436,6 +334,27 @@ static cJSON *scope_json(const Tl__ScopeSpans *ss)
 	return o;
 }
 
+cJSON *query_span_part_json(const struct stored_span *s, enum query_span_part part)
+{
+	const Tl__Span *sp = s->otlp;
+	switch (part) {
+	case QUERY_PART_ATTRIBUTES: return sp ? attrs_json(sp->attributes, sp->n_attributes, 0) : cJSON_CreateObject();
+	case QUERY_PART_EVENTS: return sp ? events_json(sp) : cJSON_CreateArray();
+	case QUERY_PART_LINKS: return sp ? links_json(sp) : cJSON_CreateArray();
+	case QUERY_PART_RESOURCE: return resource_json(s->resource);
+	default: return scope_json(s->scope);
+	}
+}
+
+/* A string, or null when absent. */
+static void add_text(cJSON *o, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
 static void add_opt_str(cJSON *o, const char *key, const char *v)
 {
 	if (v && *v)
@@ -450,77 +369,58 @@ static const char *cost_source_name(int source)
 	return source == SPAN_COST_CLIENT ? "client" : source == SPAN_COST_TABLE ? "price_table" : "none";
 }
 
-/* A record the read path refuses is skipped, never fatal; the log says
- * which, so the operator can find it. */
-static void log_unreadable(const void *trace_id, const void *span_id)
-{
-	char t[33], sp[17] = "?";
-	id_to_hex(trace_id, 16, t);
-	if (span_id)
-		id_to_hex(span_id, 8, sp);
-	fprintf(stderr, "tracelite: trace %s span %s: stored record unreadable, skipped\n", t, sp);
-}
-
-/* One span from a row of SPAN_COLS plus its stored record. */
-static cJSON *span_json(struct reader *r, sqlite3_stmt *st)
+/* One span of the API: its hot columns, the text derived from its record,
+ * and the record's OTLP parts. */
+static cJSON *span_json(const struct stored_span *s, struct arena *a)
 {
 	cJSON *o = cJSON_CreateObject();
-	uint64_t start = (uint64_t)sqlite3_column_int64(st, 7), end = (uint64_t)sqlite3_column_int64(st, 8);
-	int kind = sqlite3_column_int(st, 5), status = sqlite3_column_int(st, 9);
-	Tl__Span *sp = reader_span(r, sqlite3_column_int64(st, 20), sqlite3_column_int(st, 21));
-	const Tl__ResourceSpans *rs = reader_blob(r, sqlite3_column_int64(st, 18), 1);
-	const Tl__ScopeSpans *ss = reader_blob(r, sqlite3_column_int64(st, 19), 0);
-	add_hex(o, "trace_id", sqlite3_column_blob(st, 0), 16);
-	add_hex(o, "span_id", sqlite3_column_blob(st, 1), 8);
-	add_hex(o, "parent_span_id", sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
-	add_col_text(o, "name", st, 3);
-	cJSON_AddNumberToObject(o, "kind", kind);
-	cJSON_AddStringToObject(o, "kind_name", kind >= 0 && kind <= 5 ? kind_names[kind] : "unspecified");
-	cJSON_AddStringToObject(o, "type", span_type_name(sqlite3_column_int(st, 6)));
-	add_col_text(o, "service", st, 4);
-	add_time(o, "start_time", "start_time_unix_nano", start);
-	add_time(o, "end_time", "end_time_unix_nano", end);
-	cJSON_AddNumberToObject(o, "duration_ms", (double)(end - start) / 1e6);
+	const Tl__Span *sp = s->otlp;
+	add_hex(o, "trace_id", s->trace_id, 16);
+	add_hex(o, "span_id", s->span_id, 8);
+	add_hex(o, "parent_span_id", s->parent_span_id, s->parent_len);
+	add_text(o, "name", s->name);
+	cJSON_AddNumberToObject(o, "kind", s->kind);
+	cJSON_AddStringToObject(o, "kind_name", s->kind >= 0 && s->kind <= 5 ? kind_names[s->kind] : "unspecified");
+	cJSON_AddStringToObject(o, "type", span_type_name(s->type));
+	add_text(o, "service", s->service);
+	add_time(o, "start_time", "start_time_unix_nano", s->start_ns);
+	add_time(o, "end_time", "end_time_unix_nano", s->end_ns);
+	cJSON_AddNumberToObject(o, "duration_ms", (double)(s->end_ns - s->start_ns) / 1e6);
 	cJSON *stat = cJSON_AddObjectToObject(o, "status");
-	cJSON_AddNumberToObject(stat, "code", status);
-	cJSON_AddStringToObject(stat, "message",
-	                        sqlite3_column_type(st, 10) == SQLITE_NULL ? "" : (const char *)sqlite3_column_text(st, 10));
-	add_col_text(o, "model", st, 11);
-	add_col_text(o, "provider", st, 12);
-	cJSON_AddNumberToObject(o, "input_tokens", (double)sqlite3_column_int64(st, 13));
-	cJSON_AddNumberToObject(o, "output_tokens", (double)sqlite3_column_int64(st, 14));
-	cJSON_AddNumberToObject(o, "cache_read_tokens", (double)sqlite3_column_int64(st, 15));
-	cJSON_AddNumberToObject(o, "cache_write_tokens", (double)sqlite3_column_int64(st, 16));
-	if (sqlite3_column_type(st, 17) == SQLITE_NULL)
-		cJSON_AddNullToObject(o, "cost_usd");
+	cJSON_AddNumberToObject(stat, "code", s->status_code);
+	cJSON_AddStringToObject(stat, "message", s->status_message ? s->status_message : "");
+	add_text(o, "model", s->model);
+	add_text(o, "provider", s->provider);
+	cJSON_AddNumberToObject(o, "input_tokens", (double)s->input_tokens);
+	cJSON_AddNumberToObject(o, "output_tokens", (double)s->output_tokens);
+	cJSON_AddNumberToObject(o, "cache_read_tokens", (double)s->cache_read_tokens);
+	cJSON_AddNumberToObject(o, "cache_write_tokens", (double)s->cache_write_tokens);
+	if (s->has_cost)
+		cJSON_AddNumberToObject(o, "cost_usd", s->cost_usd);
 	else
-		cJSON_AddNumberToObject(o, "cost_usd", sqlite3_column_double(st, 17));
-	cJSON_AddStringToObject(o, "cost_source", cost_source_name(sqlite3_column_int(st, 22)));
+		cJSON_AddNullToObject(o, "cost_usd");
+	cJSON_AddStringToObject(o, "cost_source", cost_source_name(s->cost_source));
 	if (!sp) {
-		log_unreadable(sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1));
+		spanview_log_unreadable(s->trace_id, s->span_id);
 		cJSON_AddStringToObject(o, "error", "stored record unreadable (corrupt, or nested too deep to read safely)");
 		return o;
 	}
-	/* The text fields are not hot columns: derive them again from the record. */
-	struct span norm;
-	memset(&norm, 0, sizeof norm);
-	norm.otlp = sp;
-	norm.resource = rs ? rs->resource : NULL;
-	genai_normalize(&norm, r->a);
-	add_opt_str(o, "input", norm.input_text);
-	add_opt_str(o, "output", norm.output_text);
-	add_opt_str(o, "session_id", norm.session_id);
-	add_opt_str(o, "user_id", norm.user_id);
+	struct stored_text text;
+	spanview_text(sp, s->resource, a, &text);
+	add_opt_str(o, "input", text.input);
+	add_opt_str(o, "output", text.output);
+	add_opt_str(o, "session_id", text.session_id);
+	add_opt_str(o, "user_id", text.user_id);
 	cJSON_AddStringToObject(o, "trace_state", sp->trace_state ? sp->trace_state : "");
 	cJSON_AddNumberToObject(o, "flags", sp->flags);
-	cJSON_AddItemToObject(o, "attributes", attrs_json(sp->attributes, sp->n_attributes, 0));
+	cJSON_AddItemToObject(o, "attributes", query_span_part_json(s, QUERY_PART_ATTRIBUTES));
 	cJSON_AddNumberToObject(o, "dropped_attributes_count", sp->dropped_attributes_count);
-	cJSON_AddItemToObject(o, "events", events_json(sp));
+	cJSON_AddItemToObject(o, "events", query_span_part_json(s, QUERY_PART_EVENTS));
 	cJSON_AddNumberToObject(o, "dropped_events_count", sp->dropped_events_count);
-	cJSON_AddItemToObject(o, "links", links_json(sp));
+	cJSON_AddItemToObject(o, "links", query_span_part_json(s, QUERY_PART_LINKS));
 	cJSON_AddNumberToObject(o, "dropped_links_count", sp->dropped_links_count);
-	cJSON_AddItemToObject(o, "resource", resource_json(rs));
-	cJSON_AddItemToObject(o, "scope", scope_json(ss));
+	cJSON_AddItemToObject(o, "resource", query_span_part_json(s, QUERY_PART_RESOURCE));
+	cJSON_AddItemToObject(o, "scope", query_span_part_json(s, QUERY_PART_SCOPE));
 	return o;
 }
 
@@ -581,22 +481,18 @@ int query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJS
 	long long total = sqlite3_column_int64(st, 5);
 	cJSON_AddItemToObject(o, "trace", trace_json(st));
 	sqlite3_finalize(st);
-	struct reader r;
-	int rc = reader_open(&r, db);
-	if (!rc && sqlite3_prepare_v2(db, "SELECT " SPAN_COLS SPAN_FROM " WHERE s.trace = (SELECT key FROM traces WHERE trace_id = ?)"
-	                                  " ORDER BY s.start_ns, s.span_id LIMIT ? OFFSET ?",
-	                              -1, &st, NULL))
-		rc = ERR_STORE;
+	struct spanview *v;
+	struct stored_span s;
+	int rc = spanview_open(db, &v), more = 0;
+	if (!rc)
+		rc = spanview_trace(v, trace_id, SPANVIEW_BY_START, p.offset, p.limit);
 	if (!rc) {
 		cJSON *spans = cJSON_AddArrayToObject(o, "spans");
-		sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, p.limit);
-		sqlite3_bind_int64(st, 3, p.offset);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			cJSON_AddItemToArray(spans, span_json(&r, st));
-		sqlite3_finalize(st);
+		while ((more = spanview_next(v, &s)) == 1)
+			cJSON_AddItemToArray(spans, span_json(&s, spanview_arena(v)));
+		rc = more < 0 ? more : ERR_OK;
 	}
-	reader_close(&r);
+	spanview_close(v);
 	cJSON_AddNumberToObject(o, "spans_total", (double)total);
 	if (p.offset + p.limit < total)
 		cJSON_AddNumberToObject(o, "next_offset", (double)(p.offset + p.limit));
@@ -617,84 +513,75 @@ int query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJS
 
 int query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
 {
-	sqlite3_stmt *st;
-	struct reader r;
-	int rc = reader_open(&r, db);
-	if (!rc && sqlite3_prepare_v2(db, "SELECT " SPAN_COLS SPAN_FROM " WHERE s.span_id = ? ORDER BY s.start_ns DESC LIMIT 1",
-	                              -1, &st, NULL))
-		rc = ERR_STORE;
+	struct spanview *v;
+	struct stored_span s;
+	int rc = spanview_open(db, &v);
+	if (!rc)
+		rc = spanview_span(v, span_id);
 	if (!rc) {
-		sqlite3_bind_blob(st, 1, span_id, 8, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			*out = span_json(&r, st);
-		else
-			rc = ERR_NOT_FOUND;
-		sqlite3_finalize(st);
+		int more = spanview_next(v, &s);
+		if (more == 1)
+			*out = span_json(&s, spanview_arena(v));
+		rc = more == 1 ? ERR_OK : more == 0 ? ERR_NOT_FOUND : more;
 	}
-	reader_close(&r);
+	spanview_close(v);
 	return rc;
 }
 
 int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
                      long long *next_offset)
 {
-	sqlite3_stmt *st;
-	struct reader r;
-	int rc = reader_open(&r, db), found = 0, rows = 0;
+	struct spanview *v;
+	struct stored_span s;
+	int rc = spanview_open(db, &v), found = 0, rows = 0, more = 0;
 	Tl__ExportTraceServiceRequest req;
 	tl__export_trace_service_request__init(&req);
-	if (!rc && sqlite3_prepare_v2(db, "SELECT resource, scope, chunk, chunk_index, span_id FROM spans"
-	                                  " WHERE trace = (SELECT key FROM traces WHERE trace_id = ?)"
-	                                  " ORDER BY resource, scope, start_ns, span_id LIMIT ? OFFSET ?", -1, &st, NULL))
-		rc = ERR_STORE;
+	/* one more than the page tells whether a next page exists */
+	if (!rc)
+		rc = spanview_trace(v, trace_id, SPANVIEW_BY_RESOURCE, p.offset, p.limit + 1);
 	if (!rc) {
+		struct arena *a = spanview_arena(v);
 		Tl__ResourceSpans *rs = NULL;
 		Tl__ScopeSpans *ss = NULL;
 		int64_t cur_res = -1, cur_scope = -1;
-		sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, p.limit + 1); /* one more tells whether a next page exists */
-		sqlite3_bind_int64(st, 3, p.offset);
-		while (sqlite3_step(st) == SQLITE_ROW && ++rows <= p.limit) {
-			int64_t res = sqlite3_column_int64(st, 0), scope = sqlite3_column_int64(st, 1);
-			Tl__Span *sp = reader_span(&r, sqlite3_column_int64(st, 2), sqlite3_column_int(st, 3));
-			if (!sp) {
-				log_unreadable(trace_id, sqlite3_column_blob(st, 4));
+		while ((more = spanview_next(v, &s)) == 1 && ++rows <= p.limit) {
+			if (!s.otlp) {
+				spanview_log_unreadable(trace_id, s.span_id);
 				continue;
 			}
 			found = 1;
-			if (!rs || res != cur_res) {
-				const Tl__ResourceSpans *stored = reader_blob(&r, res, 1);
-				rs = arena_alloc(r.a, sizeof *rs);
+			if (!rs || s.resource_id != cur_res) {
+				rs = arena_alloc(a, sizeof *rs);
 				tl__resource_spans__init(rs);
-				if (stored) {
-					rs->resource = stored->resource;
-					rs->schema_url = stored->schema_url;
+				if (s.resource) {
+					rs->resource = s.resource->resource;
+					rs->schema_url = s.resource->schema_url;
 				}
-				otlp_push(r.a, &req.resource_spans, &req.n_resource_spans, rs);
-				cur_res = res;
+				otlp_push(a, &req.resource_spans, &req.n_resource_spans, rs);
+				cur_res = s.resource_id;
 				ss = NULL;
 			}
-			if (!ss || scope != cur_scope) {
-				const Tl__ScopeSpans *stored = reader_blob(&r, scope, 0);
-				ss = arena_alloc(r.a, sizeof *ss);
+			if (!ss || s.scope_id != cur_scope) {
+				ss = arena_alloc(a, sizeof *ss);
 				tl__scope_spans__init(ss);
-				if (stored) {
-					ss->scope = stored->scope;
-					ss->schema_url = stored->schema_url;
+				if (s.scope) {
+					ss->scope = s.scope->scope;
+					ss->schema_url = s.scope->schema_url;
 				}
-				otlp_push(r.a, &rs->scope_spans, &rs->n_scope_spans, ss);
-				cur_scope = scope;
+				otlp_push(a, &rs->scope_spans, &rs->n_scope_spans, ss);
+				cur_scope = s.scope_id;
 			}
-			otlp_push(r.a, &ss->spans, &ss->n_spans, sp);
+			otlp_push(a, &ss->spans, &ss->n_spans, (Tl__Span *)s.otlp);
 		}
-		sqlite3_finalize(st);
+		if (more < 0)
+			rc = more;
 	}
 	if (!rc && !found)
 		rc = ERR_NOT_FOUND;
 	*next_offset = rows > p.limit ? p.offset + p.limit : -1;
 	if (!rc)
 		*json = otlp_json_encode(&req, len);
-	reader_close(&r);
+	spanview_close(v);
 	return rc;
 }
 
@@ -733,39 +620,4 @@ int query_project_key(sqlite3 *db, const char *project, int64_t *key)
 	}
 	sqlite3_finalize(st);
 	return rc;
-}
-
-int query_chunk_spans(sqlite3 *db, int64_t after, int64_t upto, cJSON **out)
-{
-	sqlite3_stmt *st;
-	struct reader r;
-	*out = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT " SPAN_COLS ", pj.id" SPAN_FROM " JOIN projects pj ON pj.key = s.project"
-	                       " WHERE s.chunk > ?1 AND s.chunk <= ?2 ORDER BY s.chunk, s.chunk_index",
-	                       -1, &st, NULL))
-		return ERR_STORE;
-	if (reader_open(&r, db)) {
-		sqlite3_finalize(st);
-		reader_close(&r);
-		return ERR_STORE;
-	}
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, upto);
-	cJSON *a = cJSON_CreateArray();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cJSON *o = span_json(&r, st);
-		add_col_text(o, "project_id", st, 22);
-		cJSON_AddNumberToObject(o, "chunk", (double)sqlite3_column_int64(st, 20));
-		cJSON_AddItemToArray(a, o);
-	}
-	sqlite3_finalize(st);
-	reader_close(&r);
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(a);
-		return ERR_STORE;
-	}
-	*out = a;
-	return ERR_OK;
 }

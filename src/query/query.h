@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include "store/spanview.h"
 
 struct trace_filter {
 	int64_t project;                 /* 0 = every project */
@@ -75,10 +76,19 @@ int query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out);
 int query_projects(sqlite3 *db, cJSON **out);
 /* Resolves a project UUID or name to its key; ERR_NOT_FOUND if unknown. */
 int query_project_key(sqlite3 *db, const char *project, int64_t *key);
-/* The spans stored in chunks after < chunk <= upto, in commit order, each
- * shaped like a span of query_trace plus "project_id" and "chunk" (for
- * replication). Returns ERR_OK and a cJSON array in *out, or ERR_STORE. */
-int query_chunk_spans(sqlite3 *db, int64_t after, int64_t upto, cJSON **out);
+/* The OTLP parts of a stored span as JSON, in the one shape both the API's
+ * span object (under the keys "attributes", "events", "links", "resource",
+ * "scope") and replication's JSON columns of the same names carry. An
+ * unreadable record gives {} or [] for its own parts. */
+enum query_span_part {
+	QUERY_PART_ATTRIBUTES,   /* {"key": value, ...} */
+	QUERY_PART_EVENTS,       /* [{name, time, time_unix_nano, attributes, dropped_attributes_count}] */
+	QUERY_PART_LINKS,        /* [{trace_id, span_id, trace_state, flags, attributes, dropped_attributes_count}] */
+	QUERY_PART_RESOURCE,     /* {attributes, dropped_attributes_count, schema_url} */
+	QUERY_PART_SCOPE,        /* {name, version, attributes, dropped_attributes_count, schema_url} */
+};
+/* Returns the part of s as a new cJSON tree (caller deletes). */
+cJSON *query_span_part_json(const struct stored_span *s, enum query_span_part part);
 /* Adds key: ns as ISO-8601 UTC with milliseconds (text_format_iso_ms), the
  * form every API answer gives times in. */
 void query_add_iso(cJSON *o, const char *key, uint64_t ns);

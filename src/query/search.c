@@ -13,9 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "base/err.h"
-#include "ingest/genai.h"
-#include "store/record.h"
 #include "ingest/span.h"
+#include "store/spanview.h"
 #include "store/store.h"
 
 #define SEARCH_VERSION 1               /* search.db user_version; another one is rebuilt */
@@ -34,6 +33,7 @@ struct search {
 	char path[4200];
 	sqlite3 *idx, *main;
 	sqlite3_stmt *chunks_st, *max_st, *trace_st, *fts_st, *doc_st, *state_st;
+	struct spanview *view;             /* the indexer's reader of chunks, on main */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -57,25 +57,29 @@ static uint64_t mono_ns(void)
 struct doc {
 	int64_t rowid;
 	const uint8_t *trace_id;
-	Tl__Span **spans;
+	const Tl__Span **spans;
 	size_t n;
 };
 
-/* Decompresses chunk id and groups its spans by trace (they are adjacent).
- * Returns the document count (arena array in *out), -1 if corrupt. */
-static long chunk_docs(int64_t id, const void *data, size_t len, struct arena *a, struct doc **out)
+/* Reads chunk id through v and groups its spans by trace (they are
+ * adjacent). Returns the document count (array in v's arena, valid until
+ * spanview_reset), 0 for a chunk that is gone, -1 if corrupt. */
+static long chunk_docs(struct spanview *v, int64_t id, struct doc **out)
 {
-	const uint8_t **raw;
-	size_t *lens;
-	long n = record_chunk_split(data, len, a, &raw, &lens), nd = 0;
-	if (n < 0)
-		return -1;
-	struct doc *d = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *d);
-	Tl__Span **spans = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *spans);
-	for (long i = 0; i < n; i++) {
-		Tl__Span *sp = record_span_unpack(raw[i], lens[i], a);
+	const Tl__Span *const *recs;
+	size_t n;
+	long nd = 0;
+	int rc = spanview_chunk_records(v, id, &recs, &n);
+	*out = NULL;
+	if (rc)
+		return rc == ERR_NOT_FOUND ? 0 : -1;
+	struct arena *a = spanview_arena(v);
+	struct doc *d = arena_alloc(a, (n ? n : 1) * sizeof *d);
+	const Tl__Span **spans = arena_alloc(a, (n ? n : 1) * sizeof *spans);
+	for (size_t i = 0; i < n; i++) {
+		const Tl__Span *sp = recs[i];
 		if (!sp) {
-			fprintf(stderr, "tracelite: search: chunk %lld entry %ld: stored record unreadable, not indexed\n",
+			fprintf(stderr, "tracelite: search: chunk %lld entry %zu: stored record unreadable, not indexed\n",
 			        (long long)id, i);
 			continue;
 		}
@@ -84,7 +88,7 @@ static long chunk_docs(int64_t id, const void *data, size_t len, struct arena *a
 		struct doc *cur = nd ? &d[nd - 1] : NULL;
 		if (!cur || memcmp(cur->trace_id, sp->trace_id.data, 16)) {
 			cur = &d[nd++];
-			cur->rowid = id * 256 + i;
+			cur->rowid = id * 256 + (int64_t)i;
 			cur->trace_id = sp->trace_id.data;
 			cur->spans = spans + i;
 			cur->n = 0;
@@ -148,14 +152,12 @@ static size_t doc_fields(const struct doc *d, struct arena *a, struct searchq_fi
 {
 	struct fields f = {0};
 	for (size_t i = 0; i < d->n; i++) {
-		Tl__Span *sp = d->spans[i];
-		struct span norm;
-		memset(&norm, 0, sizeof norm);
-		norm.otlp = sp;
-		genai_normalize(&norm, a);
+		const Tl__Span *sp = d->spans[i];
+		struct stored_text text;
+		spanview_text(sp, NULL, a, &text);
 		field_add(&f, a, sp->name, FIELD_NAME, (int)i);
-		field_add(&f, a, norm.input_text, FIELD_INPUT, (int)i);
-		field_add(&f, a, norm.output_text, FIELD_OUTPUT, (int)i);
+		field_add(&f, a, text.input, FIELD_INPUT, (int)i);
+		field_add(&f, a, text.output, FIELD_OUTPUT, (int)i);
 		field_add(&f, a, sp->status ? sp->status->message : NULL, FIELD_STATUS, (int)i);
 		for (size_t e = 0; e < sp->n_events; e++) {
 			for (size_t k = 0; k < sp->events[e]->n_attributes; k++) {
@@ -233,6 +235,7 @@ static void close_all(struct search *s)
 	sqlite3_stmt *sts[] = {s->chunks_st, s->max_st, s->trace_st, s->fts_st, s->doc_st, s->state_st};
 	for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
 		sqlite3_finalize(sts[i]);
+	spanview_close(s->view);
 	sqlite3_close_v2(s->idx);
 	sqlite3_close_v2(s->main);
 }
@@ -269,7 +272,7 @@ static int64_t trace_key(sqlite3_stmt *st, const uint8_t *trace_id)
 static int index_batch(struct search *s)
 {
 	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0;
-	struct arena *a = arena_new();
+	struct arena *a = spanview_arena(s->view);
 	int rc = exec(s->idx, "BEGIN");
 	char *text = NULL;
 	size_t cap = 0;
@@ -277,8 +280,7 @@ static int index_batch(struct search *s)
 	while (!rc && spans < BATCH_SPANS && sqlite3_step(s->chunks_st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s->chunks_st, 0);
 		struct doc *docs;
-		long nd = chunk_docs(id, sqlite3_column_blob(s->chunks_st, 1),
-		                     (size_t)sqlite3_column_bytes(s->chunks_st, 1), a, &docs);
+		long nd = chunk_docs(s->view, id, &docs);
 		for (long i = 0; i < nd && !rc; i++) {
 			struct searchq_field *f;
 			size_t nf = doc_fields(&docs[i], a, &f), len = 0;
@@ -311,12 +313,11 @@ static int index_batch(struct search *s)
 			fprintf(stderr, "tracelite: search: chunk %lld is corrupt, not indexed\n", (long long)id);
 		ckpt = id;
 		nchunks++;
-		arena_free(a);
-		a = arena_new();
+		spanview_reset(s->view);
+		a = spanview_arena(s->view);
 	}
 	sqlite3_reset(s->chunks_st);
 	free(text);
-	arena_free(a);
 	pthread_mutex_lock(&s->lock);
 	int64_t total_spans = s->indexed_spans + spans, total_chunks = s->indexed_chunks + nchunks,
 		total_bytes = s->text_bytes + bytes;
@@ -406,7 +407,8 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		rc = open_index(s, &fresh);
 	}
 	if (!rc)
-		rc = prepare(s->main, "SELECT id, data FROM chunks WHERE id > ?1 ORDER BY id LIMIT " BATCH_CHUNKS,
+		rc = spanview_open(s->main, &s->view) ||
+		     prepare(s->main, "SELECT id FROM chunks WHERE id > ?1 ORDER BY id LIMIT " BATCH_CHUNKS,
 		             &s->chunks_st) ||
 		     prepare(s->main, "SELECT max(id) FROM chunks", &s->max_st) ||
 		     prepare(s->main, "SELECT key FROM traces WHERE trace_id = ?1", &s->trace_st) ||
@@ -524,6 +526,7 @@ struct run {
 	const struct searchq *q;
 	const struct trace_filter *f;
 	sqlite3_stmt *filter_st, *trace_st;
+	struct spanview *view;     /* reads the candidate chunks, one at a time */
 	cJSON *items;
 	int64_t *emitted;          /* trace keys on this page */
 	int nitems, done, examined;
@@ -599,20 +602,18 @@ static int scan_tail(struct run *r, int64_t ckpt, int64_t before)
 {
 	sqlite3_stmt *st;
 	int rc = ERR_OK;
-	if (sqlite3_prepare_v2(r->db, "SELECT id, data FROM chunks WHERE id > ?1 AND id <= ?2 ORDER BY id DESC", -1, &st,
+	if (sqlite3_prepare_v2(r->db, "SELECT id FROM chunks WHERE id > ?1 AND id <= ?2 ORDER BY id DESC", -1, &st,
 	                       NULL))
 		return ERR_STORE;
 	sqlite3_bind_int64(st, 1, ckpt);
 	sqlite3_bind_int64(st, 2, (before - 1) / 256);
 	while (!rc && !r->done && sqlite3_step(st) == SQLITE_ROW) {
-		struct arena *a = arena_new();
 		struct doc *docs;
-		long nd = chunk_docs(sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
-		                     (size_t)sqlite3_column_bytes(st, 1), a, &docs);
+		long nd = chunk_docs(r->view, sqlite3_column_int64(st, 0), &docs);
 		for (long i = nd - 1; i >= 0 && !rc && !r->done; i--)
 			if (docs[i].rowid < before)
-				rc = consider(r, &docs[i], trace_key(r->trace_st, docs[i].trace_id), a);
-		arena_free(a);
+				rc = consider(r, &docs[i], trace_key(r->trace_st, docs[i].trace_id), spanview_arena(r->view));
+		spanview_reset(r->view);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -621,7 +622,7 @@ static int scan_tail(struct run *r, int64_t ckpt, int64_t before)
 /* The indexed part: FTS5 candidates up to the checkpoint, newest first. */
 static int scan_index(struct run *r, int64_t ckpt, int64_t before)
 {
-	sqlite3_stmt *st, *chunk_st;
+	sqlite3_stmt *st;
 	int rc = ERR_OK;
 	int64_t limit = (ckpt + 1) * 256 < before ? (ckpt + 1) * 256 : before;
 	if (sqlite3_prepare_v2(r->db,
@@ -629,13 +630,8 @@ static int scan_index(struct run *r, int64_t ckpt, int64_t before)
 	                       " WHERE f.fts MATCH ?1 AND f.rowid < ?2 ORDER BY f.rowid DESC",
 	                       -1, &st, NULL))
 		return ERR_STORE;
-	if (sqlite3_prepare_v2(r->db, "SELECT data FROM chunks WHERE id = ?1", -1, &chunk_st, NULL)) {
-		sqlite3_finalize(st);
-		return ERR_STORE;
-	}
 	sqlite3_bind_text(st, 1, r->q->fts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, limit);
-	struct arena *a = NULL;
 	struct doc *docs = NULL;
 	long nd = 0;
 	int64_t cur = -1;
@@ -644,24 +640,16 @@ static int scan_index(struct run *r, int64_t ckpt, int64_t before)
 		int64_t rowid = sqlite3_column_int64(st, 0), key = sqlite3_column_int64(st, 1);
 		if (rowid / 256 != cur) {
 			/* documents come newest first, so a chunk's are adjacent */
-			arena_free(a);
-			a = arena_new();
+			spanview_reset(r->view);
 			cur = rowid / 256;
-			nd = 0;
-			sqlite3_bind_int64(chunk_st, 1, cur);
-			if (sqlite3_step(chunk_st) == SQLITE_ROW)
-				nd = chunk_docs(cur, sqlite3_column_blob(chunk_st, 0), (size_t)sqlite3_column_bytes(chunk_st, 0),
-				                a, &docs);
-			sqlite3_reset(chunk_st);
+			nd = chunk_docs(r->view, cur, &docs);
 		}
 		for (long i = 0; i < nd; i++)
 			if (docs[i].rowid == rowid)
-				rc = consider(r, &docs[i], key, a);
+				rc = consider(r, &docs[i], key, spanview_arena(r->view));
 	}
 	if (!rc && !r->done && step != SQLITE_DONE)
 		rc = ERR_STORE;
-	arena_free(a);
-	sqlite3_finalize(chunk_st);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -685,7 +673,8 @@ int search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, co
 	if (ckpt < 0)
 		indexed = 0, ckpt = 0;
 	if (!rc && (query_trace_filter_prepare(db, f, &r.filter_st) ||
-	            sqlite3_prepare_v2(db, "SELECT key FROM traces WHERE trace_id = ?1", -1, &r.trace_st, NULL)))
+	            sqlite3_prepare_v2(db, "SELECT key FROM traces WHERE trace_id = ?1", -1, &r.trace_st, NULL) ||
+	            spanview_open(db, &r.view)))
 		rc = ERR_STORE;
 	r.items = cJSON_CreateArray();
 	r.emitted = malloc((size_t)(f->limit + 1) * sizeof *r.emitted);
@@ -697,6 +686,7 @@ int search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, co
 		rc = scan_index(&r, ckpt, before);
 	sqlite3_finalize(r.filter_st);
 	sqlite3_finalize(r.trace_st);
+	spanview_close(r.view);
 	exec(db, "COMMIT");
 	free(r.emitted);
 	if (rc) {

@@ -1,12 +1,14 @@
 /* repl_rows.c: reads a batch of changes for replication. Projects, trace
  * summaries and scores are plain SELECTs whose aliases are the target
- * columns; spans come whole (attributes, events, links, resource, scope)
- * from query_chunk_spans and are flattened here. */
+ * columns; span rows are built here, column by column, from the stored-span
+ * view (store/spanview.h), the JSON columns in query_span_part_json's shape. */
 #include "repl/repl_rows.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "base/err.h"
+#include "base/ids.h"
+#include "ingest/span.h"
 #include "query/query.h"
 
 static const char *const table_names[REPL_NTABLES] = {"projects", "spans", "traces", "scores"};
@@ -86,54 +88,95 @@ static int read_table(sqlite3 *db, enum repl_table t, int64_t from, int limit, c
 	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
 }
 
-static void move(cJSON *row, const char *col, cJSON *src, const char *key)
+/* Unix nanos as an exact unsigned number. */
+static cJSON *raw_nanos(uint64_t ns)
 {
-	cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(src, key);
-	cJSON_AddItemToObject(row, col, v ? v : cJSON_CreateNull());
+	char buf[24];
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)ns);
+	return cJSON_CreateRaw(buf);
 }
 
-/* A nested value becomes a column holding its JSON text. */
-static void move_json(cJSON *row, const char *col, cJSON *src, const char *key)
+static void add_hex(cJSON *row, const char *col, const uint8_t *id, size_t n)
 {
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(src, key);
-	char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+	char hex[65];
+	if (!id || n == 0 || n > 32) {
+		cJSON_AddNullToObject(row, col);
+		return;
+	}
+	id_to_hex(id, n, hex);
+	cJSON_AddStringToObject(row, col, hex);
+}
+
+/* A string column; NULL is SQL NULL, and so is "" when empty_null. */
+static void add_text(cJSON *row, const char *col, const char *v, int empty_null)
+{
+	if (v && !(empty_null && !*v))
+		cJSON_AddStringToObject(row, col, v);
+	else
+		cJSON_AddNullToObject(row, col);
+}
+
+/* A JSON column: the part's JSON text (query_span_part_json), NULL when
+ * the record does not read back. */
+static void add_part(cJSON *row, const char *col, const struct stored_span *s, enum query_span_part part)
+{
+	char *text = NULL;
+	if (s->otlp) {
+		cJSON *v = query_span_part_json(s, part);
+		text = cJSON_PrintUnformatted(v);
+		cJSON_Delete(v);
+	}
 	cJSON_AddItemToObject(row, col, text ? cJSON_CreateString(text) : cJSON_CreateNull());
 	cJSON_free(text);
 }
 
-/* A decimal string (unix nanos) becomes an exact number. */
-static void move_nanos(cJSON *row, const char *col, cJSON *src, const char *key)
+/* One stored span as a row of the spans table. The columns the record
+ * gives are NULL when it does not read back (the span is still sent). */
+static cJSON *span_row(const struct stored_span *s, struct arena *a)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, key));
-	cJSON_AddItemToObject(row, col, cJSON_CreateRaw(s && *s ? s : "0"));
-}
-
-/* One span of query_chunk_spans as a row of the spans table. */
-static cJSON *span_row(cJSON *s)
-{
-	cJSON *r = cJSON_CreateObject(), *status = cJSON_GetObjectItemCaseSensitive(s, "status");
-	move(r, "trace_id", s, "trace_id");
-	move(r, "span_id", s, "span_id");
-	move(r, "parent_span_id", s, "parent_span_id");
-	move(r, "project_id", s, "project_id");
-	move(r, "name", s, "name");
-	move(r, "kind", s, "kind");
-	move(r, "type", s, "type");
-	move(r, "service", s, "service");
-	move_nanos(r, "start_ns", s, "start_time_unix_nano");
-	move_nanos(r, "end_ns", s, "end_time_unix_nano");
-	move(r, "duration_ms", s, "duration_ms");
-	move(r, "status_code", status, "code");
-	move(r, "status_message", status, "message");
-	static const char *const same[] = {"model", "provider", "input_tokens", "output_tokens", "cache_read_tokens",
-	                                   "cache_write_tokens", "cost_usd", "input", "output", "session_id",
-	                                   "user_id", "trace_state", "flags"};
-	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
-		move(r, same[i], s, same[i]);
-	static const char *const nested[] = {"attributes", "events", "links", "resource", "scope"};
-	for (size_t i = 0; i < sizeof nested / sizeof *nested; i++)
-		move_json(r, nested[i], s, nested[i]);
-	move(r, "version", s, "chunk");
+	cJSON *r = cJSON_CreateObject();
+	const Tl__Span *sp = s->otlp;
+	struct stored_text text = {0};
+	if (sp)
+		spanview_text(sp, s->resource, a, &text);
+	add_hex(r, "trace_id", s->trace_id, 16);
+	add_hex(r, "span_id", s->span_id, 8);
+	add_hex(r, "parent_span_id", s->parent_span_id, s->parent_len);
+	add_text(r, "project_id", s->project_id, 0);
+	add_text(r, "name", s->name, 0);
+	cJSON_AddNumberToObject(r, "kind", s->kind);
+	cJSON_AddStringToObject(r, "type", span_type_name(s->type));
+	add_text(r, "service", s->service, 0);
+	cJSON_AddItemToObject(r, "start_ns", raw_nanos(s->start_ns));
+	cJSON_AddItemToObject(r, "end_ns", raw_nanos(s->end_ns));
+	cJSON_AddNumberToObject(r, "duration_ms", (double)(s->end_ns - s->start_ns) / 1e6);
+	cJSON_AddNumberToObject(r, "status_code", s->status_code);
+	cJSON_AddStringToObject(r, "status_message", s->status_message ? s->status_message : "");
+	add_text(r, "model", s->model, 0);
+	add_text(r, "provider", s->provider, 0);
+	cJSON_AddNumberToObject(r, "input_tokens", (double)s->input_tokens);
+	cJSON_AddNumberToObject(r, "output_tokens", (double)s->output_tokens);
+	cJSON_AddNumberToObject(r, "cache_read_tokens", (double)s->cache_read_tokens);
+	cJSON_AddNumberToObject(r, "cache_write_tokens", (double)s->cache_write_tokens);
+	if (s->has_cost)
+		cJSON_AddNumberToObject(r, "cost_usd", s->cost_usd);
+	else
+		cJSON_AddNullToObject(r, "cost_usd");
+	add_text(r, "input", text.input, 1);
+	add_text(r, "output", text.output, 1);
+	add_text(r, "session_id", text.session_id, 1);
+	add_text(r, "user_id", text.user_id, 1);
+	add_text(r, "trace_state", sp ? (sp->trace_state ? sp->trace_state : "") : NULL, 0);
+	if (sp)
+		cJSON_AddNumberToObject(r, "flags", sp->flags);
+	else
+		cJSON_AddNullToObject(r, "flags");
+	add_part(r, "attributes", s, QUERY_PART_ATTRIBUTES);
+	add_part(r, "events", s, QUERY_PART_EVENTS);
+	add_part(r, "links", s, QUERY_PART_LINKS);
+	add_part(r, "resource", s, QUERY_PART_RESOURCE);
+	add_part(r, "scope", s, QUERY_PART_SCOPE);
+	cJSON_AddNumberToObject(r, "version", (double)s->chunk);
 	return r;
 }
 
@@ -177,13 +220,19 @@ static int read_spans(sqlite3 *db, struct repl_batch *b, int64_t after, int max_
 	if (b->chunk_max <= after)
 		return ERR_OK;
 	int64_t upto = chunk_upto(db, after, max_spans, b->chunk_max);
-	cJSON *spans;
-	if (query_chunk_spans(db, after, upto, &spans))
+	struct spanview *v;
+	struct stored_span sp;
+	int rc = spanview_open(db, &v), more = 0;
+	if (!rc)
+		rc = spanview_chunks(v, after, upto);
+	while (!rc && (more = spanview_next(v, &sp)) == 1) {
+		if (!sp.otlp)
+			spanview_log_unreadable(sp.trace_id, sp.span_id);
+		cJSON_AddItemToArray(b->rows[REPL_SPANS], span_row(&sp, spanview_arena(v)));
+	}
+	spanview_close(v);
+	if (rc || more < 0)
 		return ERR_STORE;
-	cJSON *s;
-	cJSON_ArrayForEach(s, spans)
-		cJSON_AddItemToArray(b->rows[REPL_SPANS], span_row(s));
-	cJSON_Delete(spans);
 	b->next.chunk = upto;
 	return ERR_OK;
 }

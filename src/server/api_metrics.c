@@ -4,7 +4,7 @@
 #include "server/api_metrics.h"
 #include <stdio.h>
 #include <string.h>
-#include "server/api.h"
+#include "server/args.h"
 #include "base/err.h"
 #include "base/text.h"
 #include "server/http.h"
@@ -23,14 +23,6 @@ static sqlite3 *begin(struct mg_connection *c, struct app *app, struct filter_ar
 	return db;
 }
 
-static void finish(struct mg_connection *c, int rc, cJSON *o)
-{
-	if (rc == ERR_OK)
-		http_send_json(c, 200, o);
-	else
-		http_send_error(c, 500, "query failed");
-}
-
 void api_metrics_summary(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
@@ -39,7 +31,7 @@ void api_metrics_summary(struct mg_connection *c, struct app *app, const char *t
 	cJSON *o = NULL;
 	if (db) {
 		int rc = metrics_summary(db, &a.f, &o);
-		finish(c, rc, o);
+		http_reply(c, rc, o, "metrics");
 	}
 }
 
@@ -92,7 +84,7 @@ void api_metrics_timeseries(struct mg_connection *c, struct app *app, const char
 	if (rc == ERR_BAD_INPUT)
 		http_send_error(c, 400, "group_by: traces cannot be grouped by model, name or type; use metric=spans");
 	else
-		finish(c, rc, o);
+		http_reply(c, rc, o, "metrics");
 }
 
 void api_metrics_models(struct mg_connection *c, struct app *app, const char *tail)
@@ -103,7 +95,7 @@ void api_metrics_models(struct mg_connection *c, struct app *app, const char *ta
 	cJSON *o = NULL;
 	if (db) {
 		int rc = metrics_models(db, &a.f, &o);
-		finish(c, rc, o);
+		http_reply(c, rc, o, "metrics");
 	}
 }
 
@@ -131,5 +123,5 @@ void api_metrics_operations(struct mg_connection *c, struct app *app, const char
 	}
 	cJSON *o = NULL;
 	int rc = metrics_operations(db, &a.f, by_errors, (int)limit, &o);
-	finish(c, rc, o);
+	http_reply(c, rc, o, "metrics");
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "server/api.h"
+#include "server/args.h"
 #include "base/err.h"
 #include "base/text.h"
 #include "server/http.h"
@@ -39,16 +39,6 @@ static int people_cursor(struct mg_connection *c, struct people_cursor *cur)
 	return 0;
 }
 
-static void send_result(struct mg_connection *c, int rc, cJSON *o, const char *what, const char *id)
-{
-	if (rc == ERR_OK)
-		http_send_json(c, 200, o);
-	else if (rc == ERR_NOT_FOUND)
-		http_send_error(c, 404, "%s '%.256s' not found", what, id);
-	else
-		http_send_error(c, 500, "query failed");
-}
-
 static void list(struct mg_connection *c, struct app *app, enum people_kind kind)
 {
 	sqlite3 *db = api_reader(c, app);
@@ -59,7 +49,7 @@ static void list(struct mg_connection *c, struct app *app, enum people_kind kind
 		return;
 	cJSON *o = NULL;
 	int rc = query_people_list(db, kind, &a.f, &cur, &o);
-	send_result(c, rc, o, kind == PEOPLE_SESSIONS ? "sessions" : "users", "");
+	http_reply(c, rc, o, kind == PEOPLE_SESSIONS ? "sessions" : "users");
 }
 
 static void one(struct mg_connection *c, struct app *app, const char *tail, enum people_kind kind)
@@ -78,7 +68,9 @@ static void one(struct mg_connection *c, struct app *app, const char *tail, enum
 		return;
 	cJSON *o = NULL;
 	int rc = query_people_one(db, kind, id, &a.f, &o);
-	send_result(c, rc, o, kind == PEOPLE_SESSIONS ? "session" : "user", id);
+	char name[300];
+	snprintf(name, sizeof name, "%s '%.256s'", kind == PEOPLE_SESSIONS ? "session" : "user", id);
+	http_reply(c, rc, o, name);
 }
 
 void api_sessions(struct mg_connection *c, struct app *app, const char *tail)
@@ -112,5 +104,5 @@ void api_scores_summary(struct mg_connection *c, struct app *app, const char *ta
 		return;
 	cJSON *o = NULL;
 	int rc = query_scores_summary(db, &a.f, &o);
-	send_result(c, rc, o, "scores", "");
+	http_reply(c, rc, o, "scores");
 }

@@ -1,11 +1,12 @@
 /* api_search.c: GET /api/search and the q= path of GET /api/traces: parse
  * q (400 naming q when malformed), run it with the trace-list filters, and
  * report the indexer's progress. */
+#include "server/api_search.h"
 #include <stdio.h>
-#include "server/api.h"
 #include "base/err.h"
-#include "server/http.h"
 #include "query/search.h"
+#include "server/args.h"
+#include "server/http.h"
 
 cJSON *api_search_status(struct app *app, sqlite3 *db)
 {

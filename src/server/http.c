@@ -77,6 +77,19 @@ void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 	cJSON_free(text);
 }
 
+void http_reply(struct mg_connection *c, int rc, cJSON *o, const char *what)
+{
+	if (rc == ERR_OK) {
+		http_send_json(c, 200, o);
+		return;
+	}
+	cJSON_Delete(o);
+	if (rc == ERR_NOT_FOUND)
+		http_send_error(c, 404, "%s not found", what);
+	else
+		http_send_error(c, err_http_status(rc), "query failed");
+}
+
 /* Set when this worker's request will close its connection (civetweb has
  * no getter for that): nothing more of the body is read, since a client cut
  * off for trickling would otherwise hold the worker for another round. */

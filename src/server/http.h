@@ -28,6 +28,13 @@ void http_send_json(struct mg_connection *c, int status, cJSON *obj);
 void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Answers a handler's outcome rc, the one rule of every query endpoint:
+ * ERR_OK sends o as JSON (200); otherwise o is deleted and {"error"} goes
+ * with err_http_status(rc): "<what> not found" for ERR_NOT_FOUND (404),
+ * "query failed" else; a store that cannot be read or written (ERR_STORE)
+ * answers 503 with Retry-After, like a full queue (ERR_BUSY). */
+void http_reply(struct mg_connection *c, int rc, cJSON *o, const char *what);
+
 /* Reads the whole request body (sized or chunked) into a malloc'd buffer
  * (*body, caller frees; NUL-terminated past *len), taking its memory from
  * m first (reqmem.h; NULL: unbounded). Returns ERR_OK, or ERR_TOO_LARGE

@@ -140,7 +140,7 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 		rc = writer_submit(app->writer, b, err, sizeof err);
 	}
 	if (rc)
-		reply_error(c, rc == ERR_STORE ? 503 : err_http_status(rc), protobuf, err);
+		reply_error(c, err_http_status(rc), protobuf, err);
 	else if (!b->native)
 		reply_otlp_ok(c, protobuf, b);
 	else

@@ -9,6 +9,7 @@
 #include "server/api.h"
 #include "server/api_metrics.h"
 #include "server/api_people.h"
+#include "server/api_search.h"
 #include "server/guard.h"
 #include "server/http.h"
 #include "server/receive.h"

@@ -163,6 +163,20 @@ test('demo traffic replicates: counts, tokens, costs and whole spans match on bo
 	}
 });
 
+test('a replicated span names its project by id on both targets', async () => {
+	// spans.project_id once held the span's cost source ("0", "2"): a column
+	// read by position from the API's span query
+	const { items } = await getJson(server, '/api/projects');
+	const ids = items.filter((p) => p.trace_count > 0).map((p) => p.id).sort();
+	const chIds = (await ch.rows('SELECT DISTINCT project_id FROM spans', 'tl')).map((r) => r.project_id).sort();
+	const pgIds = pg.query('SELECT DISTINCT project_id FROM spans').map(([id]) => id).sort();
+	assert.deepEqual(chIds, ids, 'clickhouse');
+	assert.deepEqual(pgIds, ids, 'postgres');
+	const [[mismatched]] = pg.query('SELECT count(*) FROM spans s JOIN traces t USING (trace_id)' +
+		' WHERE s.project_id <> t.project_id');
+	assert.equal(Number(mismatched), 0, 'postgres: span and trace projects agree');
+});
+
 test('GET /api/replication and the log never show a password', async () => {
 	const r = await getJson(server, '/api/replication');
 	const text = JSON.stringify(r);

@@ -1,0 +1,20 @@
+/* api_search.h: GET /api/search, the q= path of GET /api/traces, and the
+ * indexer's progress for GET /api/health (api_search.c). */
+#ifndef TL_API_SEARCH_H
+#define TL_API_SEARCH_H
+#include <civetweb.h>
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include "query/query.h"
+#include "server/app.h"
+
+/* GET /api/search: the trace-list parameters plus a required q. */
+void api_search(struct mg_connection *c, struct app *app, const char *tail);
+/* Runs the search f->q with f's filters and sends the answer: 400 naming q
+ * for bad syntax; with_index adds the indexer's "index" status. */
+void api_search_run(struct mg_connection *c, struct app *app, sqlite3 *db, const struct trace_filter *f,
+                    int with_index);
+/* {"indexed_spans","pending_spans","lag_seconds"} for /api/health. */
+cJSON *api_search_status(struct app *app, sqlite3 *db);
+
+#endif

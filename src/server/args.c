@@ -1,0 +1,205 @@
+/* args.c: the request-argument helpers the GET handlers share: this
+ * worker's read-only connection, query parameters (strings, integers,
+ * times, durations, cursors) and the trace-list filters. Each helper that
+ * refuses a parameter has sent the 400 (or 404) naming it. */
+#include "server/args.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "base/err.h"
+#include "base/ids.h"
+#include "base/text.h"
+#include "ingest/span.h"
+#include "server/http.h"
+#include "store/store.h"
+
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+
+static void reader_close(void *db)
+{
+	sqlite3_close_v2(db);
+}
+
+static void reader_key_init(void)
+{
+	pthread_key_create(&reader_key, reader_close);
+}
+
+sqlite3 *api_reader(struct mg_connection *c, struct app *app)
+{
+	pthread_once(&reader_once, reader_key_init);
+	sqlite3 *db = pthread_getspecific(reader_key);
+	char err[256];
+	if (!db) {
+		if (store_open_reader(app->cfg->data, &db, err, sizeof err)) {
+			http_send_error(c, 503, "%s", err);
+			return NULL;
+		}
+		pthread_setspecific(reader_key, db);
+	}
+	return db;
+}
+
+/* Reads an optional string parameter into buf; 400 and -1 if too long. */
+int api_opt_param(struct mg_connection *c, const char *name, char *buf, size_t len, const char **out)
+{
+	int r = http_query_param(c, name, buf, len);
+	*out = NULL;
+	if (r < 0) {
+		http_send_error(c, 400, "%s: longer than %zu characters", name, len - 1);
+		return -1;
+	}
+	if (r > 0 && *buf)
+		*out = buf;
+	return 0;
+}
+
+int api_int_param(struct mg_connection *c, const char *name, long long min, long long max, long long dflt,
+                  long long *out)
+{
+	char buf[32];
+	int r = http_query_param(c, name, buf, sizeof buf);
+	int64_t v = dflt;
+	*out = dflt;
+	if (r == 0)
+		return 0;
+	if (r < 0 || text_parse_i64(buf, min, max, &v)) {
+		http_send_error(c, 400, "%s: expected an integer from %lld to %lld", name, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int api_limit_param(struct mg_connection *c, int *limit)
+{
+	long long v;
+	if (api_int_param(c, "limit", 1, API_LIMIT_MAX, API_LIMIT_DEFAULT, &v))
+		return -1;
+	*limit = (int)v;
+	return 0;
+}
+
+int api_time_param(struct mg_connection *c, const char *name, uint64_t *ns)
+{
+	char buf[64];
+	int r = http_query_param(c, name, buf, sizeof buf);
+	*ns = 0;
+	if (r == 0 || (r > 0 && !*buf))
+		return 0;
+	if (r < 0 || text_parse_time(buf, ns)) {
+		http_send_error(c, 400, "%s: expected an ISO-8601 time (2025-01-31T12:00:00Z) or unix seconds/ms/us/ns",
+		                name);
+		return -1;
+	}
+	return 0;
+}
+
+static int duration_param(struct mg_connection *c, const char *name, double *ms)
+{
+	char buf[64], *end;
+	int r = http_query_param(c, name, buf, sizeof buf);
+	*ms = -1;
+	if (r == 0 || (r > 0 && !*buf))
+		return 0;
+	double v = r > 0 ? strtod(buf, &end) : -1;
+	if (r < 0 || *end || !(v >= 0 && v < 1e12)) {
+		http_send_error(c, 400, "%s: expected a non-negative number of milliseconds", name);
+		return -1;
+	}
+	*ms = v;
+	return 0;
+}
+
+int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
+{
+	char buf[80];
+	int r = http_query_param(c, "cursor", buf, sizeof buf);
+	if (r == 0 || (r > 0 && !*buf))
+		return 0;
+	if (f->q) {
+		/* a search pages by index document: "s<rowid>" */
+		int64_t before;
+		if (r < 0 || buf[0] != 's' || text_parse_i64(buf + 1, 1, INT64_MAX, &before)) {
+			http_send_error(c, 400, "cursor: not a cursor this search returned");
+			return -1;
+		}
+		f->search_before = before;
+		return 0;
+	}
+	char *dot = r > 0 ? strchr(buf, '.') : NULL;
+	int64_t start;
+	if (dot)
+		*dot = 0;
+	if (!dot || text_parse_i64(buf, 0, INT64_MAX, &start) ||
+	    id_from_hex(dot + 1, f->cursor_trace, 16) || strlen(dot + 1) != 32) {
+		http_send_error(c, 400, "cursor: not a cursor this API returned");
+		return -1;
+	}
+	f->has_cursor = 1;
+	f->cursor_start = (uint64_t)start;
+	return 0;
+}
+
+int api_project_param(struct mg_connection *c, sqlite3 *db, int64_t *key)
+{
+	char buf[300];
+	const char *p;
+	*key = 0;
+	if (api_opt_param(c, "project", buf, sizeof buf, &p))
+		return -1;
+	if (p && query_project_key(db, p, key)) {
+		http_send_error(c, 404, "project: no project with id or name '%s'", p);
+		return -1;
+	}
+	return 0;
+}
+
+int api_filter_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
+{
+	struct trace_filter *f = &a->f;
+	const char *type;
+	memset(a, 0, sizeof *a);
+	f->type = -1;
+	if (api_project_param(c, db, &f->project) || api_time_param(c, "from", &f->from_ns) ||
+	    api_time_param(c, "to", &f->to_ns) || api_opt_param(c, "service", a->service, sizeof a->service, &f->service) ||
+	    api_opt_param(c, "name", a->name, sizeof a->name, &f->name) ||
+	    api_opt_param(c, "status", a->status, sizeof a->status, &f->status) ||
+	    api_opt_param(c, "model", a->model, sizeof a->model, &f->model) ||
+	    api_opt_param(c, "type", a->type, sizeof a->type, &type) ||
+	    api_opt_param(c, "session_id", a->session, sizeof a->session, &f->session_id) ||
+	    api_opt_param(c, "user_id", a->user, sizeof a->user, &f->user_id) ||
+	    duration_param(c, "min_duration_ms", &f->min_ms) || duration_param(c, "max_duration_ms", &f->max_ms) ||
+	    api_opt_param(c, "q", a->q, sizeof a->q, &f->q))
+		return -1;
+	if (f->status && strcmp(f->status, "ok") && strcmp(f->status, "error")) {
+		http_send_error(c, 400, "status: expected 'ok' or 'error'");
+		return -1;
+	}
+	if (type && (f->type = span_type_from_name(type)) < 0) {
+		http_send_error(c, 400, "type: expected span, llm, tool, retrieval, agent or embedding");
+		return -1;
+	}
+	if (f->from_ns && f->to_ns && f->from_ns > f->to_ns) {
+		http_send_error(c, 400, "from: after to");
+		return -1;
+	}
+	return 0;
+}
+
+int api_refuse_q(struct mg_connection *c, const struct trace_filter *f)
+{
+	if (!f->q)
+		return 0;
+	http_send_error(c, 400, "q: full-text search does not filter this endpoint; use /api/search or /api/traces?q=");
+	return -1;
+}
+
+int api_list_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
+{
+	return api_filter_args(c, db, a) || api_limit_param(c, &a->f.limit) || api_trace_cursor(c, &a->f) ? -1 : 0;
+}
+

@@ -1,0 +1,281 @@
+/* spanview.c: the one reader of stored spans: a selection of span rows
+ * (their hot columns joined with the interned strings and the project),
+ * each with its record from a chunk cache and its resource and scope from
+ * a blob cache, so a chunk is decompressed once however many of its spans
+ * are read. */
+#include "store/spanview.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/err.h"
+#include "base/ids.h"
+#include "ingest/genai.h"
+#include "ingest/span.h"
+#include "store/record.h"
+
+#define COLS                                                                                            \
+	"SELECT tr.trace_id, s.span_id, s.parent_span_id, pj.id, n.value, sv.value, m.value, pr.value,"     \
+	" s.status_message, s.kind, s.type, s.status, s.start_ns, s.end_ns, s.input_tokens, s.output_tokens," \
+	" s.cache_read_tokens, s.cache_write_tokens, s.cost_usd, s.cost_source, s.chunk, s.chunk_index,"    \
+	" s.resource, s.scope"                                                                              \
+	" FROM spans s JOIN traces tr ON tr.key = s.trace JOIN projects pj ON pj.key = s.project"          \
+	" JOIN strings n ON n.id = s.name JOIN strings sv ON sv.id = s.service"                            \
+	" LEFT JOIN strings m ON m.id = s.model LEFT JOIN strings pr ON pr.id = s.provider"
+#define BY_TRACE " WHERE s.trace = (SELECT key FROM traces WHERE trace_id = ?1)"
+
+/* Invariant: every record, chunk and blob pointer handed out lives in a
+ * until spanview_close or spanview_reset; chunks and blobs hold one entry
+ * per id looked up (also for ids that were missing or corrupt). */
+struct spanview {
+	sqlite3 *db;
+	struct arena *a;
+	sqlite3_stmt *chunk_st, *blob_st, *sel;  /* sel: the current selection */
+	struct cached_chunk {
+		int64_t id;
+		long count;                  /* -1: missing or corrupt */
+		const uint8_t **raw;
+		size_t *lens;
+		const Tl__Span **spans;      /* unpacked on demand */
+		unsigned char *tried;        /* per entry: unpack attempted */
+	} *chunks;
+	size_t nchunks, chunk_cap;
+	struct cached_blob {
+		int64_t id;
+		void *msg;
+	} *blobs;
+	size_t nblobs, blob_cap;
+};
+
+int spanview_open(sqlite3 *db, struct spanview **out)
+{
+	struct spanview *v = calloc(1, sizeof *v);
+	if (!v)
+		abort();
+	v->db = db;
+	v->a = arena_new();
+	*out = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT data FROM chunks WHERE id = ?", -1, &v->chunk_st, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT data FROM blobs WHERE id = ?", -1, &v->blob_st, NULL)) {
+		spanview_close(v);
+		return ERR_STORE;
+	}
+	*out = v;
+	return ERR_OK;
+}
+
+void spanview_reset(struct spanview *v)
+{
+	arena_free(v->a);
+	v->a = arena_new();
+	v->nchunks = v->nblobs = 0;
+}
+
+void spanview_close(struct spanview *v)
+{
+	if (!v)
+		return;
+	sqlite3_finalize(v->chunk_st);
+	sqlite3_finalize(v->blob_st);
+	sqlite3_finalize(v->sel);
+	free(v->chunks);
+	free(v->blobs);
+	arena_free(v->a);
+	free(v);
+}
+
+struct arena *spanview_arena(struct spanview *v)
+{
+	return v->a;
+}
+
+static struct cached_chunk *chunk_get(struct spanview *v, int64_t id)
+{
+	/* spans come in chunk order mostly: look from the newest entry */
+	for (size_t i = v->nchunks; i-- > 0;)
+		if (v->chunks[i].id == id)
+			return &v->chunks[i];
+	if (v->nchunks == v->chunk_cap) {
+		v->chunk_cap = v->chunk_cap ? v->chunk_cap * 2 : 8;
+		v->chunks = realloc(v->chunks, v->chunk_cap * sizeof *v->chunks);
+		if (!v->chunks)
+			abort();
+	}
+	struct cached_chunk *c = &v->chunks[v->nchunks++];
+	memset(c, 0, sizeof *c);
+	c->id = id;
+	c->count = -1;
+	sqlite3_bind_int64(v->chunk_st, 1, id);
+	if (sqlite3_step(v->chunk_st) == SQLITE_ROW) {
+		c->count = record_chunk_split(sqlite3_column_blob(v->chunk_st, 0),
+		                              (size_t)sqlite3_column_bytes(v->chunk_st, 0), v->a, &c->raw, &c->lens);
+		if (c->count == -1)
+			c->count = -2;
+	}
+	sqlite3_reset(v->chunk_st);
+	if (c->count > 0) {
+		c->spans = arena_alloc(v->a, (size_t)c->count * sizeof *c->spans);
+		c->tried = arena_alloc(v->a, (size_t)c->count);
+		memset(c->tried, 0, (size_t)c->count);
+	}
+	return c;
+}
+
+static const Tl__Span *chunk_span(struct spanview *v, struct cached_chunk *c, long index)
+{
+	if (index < 0 || index >= c->count)
+		return NULL;
+	if (!c->tried[index]) {
+		c->tried[index] = 1;
+		c->spans[index] = record_span_unpack(c->raw[index], c->lens[index], v->a);
+	}
+	return c->spans[index];
+}
+
+static void *blob_get(struct spanview *v, int64_t id, int resource)
+{
+	for (size_t i = 0; i < v->nblobs; i++)
+		if (v->blobs[i].id == id)
+			return v->blobs[i].msg;
+	void *msg = NULL;
+	sqlite3_bind_int64(v->blob_st, 1, id);
+	if (sqlite3_step(v->blob_st) == SQLITE_ROW) {
+		const void *data = sqlite3_column_blob(v->blob_st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(v->blob_st, 0);
+		msg = resource ? (void *)record_resource_unpack(data, len, v->a) : (void *)record_scope_unpack(data, len, v->a);
+	}
+	sqlite3_reset(v->blob_st);
+	if (v->nblobs == v->blob_cap) {
+		v->blob_cap = v->blob_cap ? v->blob_cap * 2 : 8;
+		v->blobs = realloc(v->blobs, v->blob_cap * sizeof *v->blobs);
+		if (!v->blobs)
+			abort();
+	}
+	v->blobs[v->nblobs].id = id;
+	v->blobs[v->nblobs++].msg = msg;
+	return msg;
+}
+
+/* Replaces the current selection with sql (COLS and a condition). */
+static int select_rows(struct spanview *v, const char *sql)
+{
+	sqlite3_finalize(v->sel);
+	v->sel = NULL;
+	return sqlite3_prepare_v2(v->db, sql, -1, &v->sel, NULL) == SQLITE_OK ? ERR_OK : ERR_STORE;
+}
+
+int spanview_trace(struct spanview *v, const uint8_t trace_id[16], enum spanview_order order, long long offset,
+                   int limit)
+{
+	static const char *const sql[] = {
+		[SPANVIEW_BY_START] = COLS BY_TRACE " ORDER BY s.start_ns, s.span_id LIMIT ?2 OFFSET ?3",
+		[SPANVIEW_BY_RESOURCE] = COLS BY_TRACE " ORDER BY s.resource, s.scope, s.start_ns, s.span_id LIMIT ?2 OFFSET ?3",
+	};
+	if (select_rows(v, sql[order]))
+		return ERR_STORE;
+	sqlite3_bind_blob(v->sel, 1, trace_id, 16, SQLITE_TRANSIENT);
+	sqlite3_bind_int(v->sel, 2, limit);
+	sqlite3_bind_int64(v->sel, 3, offset);
+	return ERR_OK;
+}
+
+int spanview_span(struct spanview *v, const uint8_t span_id[8])
+{
+	if (select_rows(v, COLS " WHERE s.span_id = ?1 ORDER BY s.start_ns DESC LIMIT 1"))
+		return ERR_STORE;
+	sqlite3_bind_blob(v->sel, 1, span_id, 8, SQLITE_TRANSIENT);
+	return ERR_OK;
+}
+
+int spanview_chunks(struct spanview *v, int64_t after, int64_t upto)
+{
+	if (select_rows(v, COLS " WHERE s.chunk > ?1 AND s.chunk <= ?2 ORDER BY s.chunk, s.chunk_index"))
+		return ERR_STORE;
+	sqlite3_bind_int64(v->sel, 1, after);
+	sqlite3_bind_int64(v->sel, 2, upto);
+	return ERR_OK;
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(st, col);
+}
+
+int spanview_next(struct spanview *v, struct stored_span *s)
+{
+	sqlite3_stmt *st = v->sel;
+	int rc = st ? sqlite3_step(st) : SQLITE_DONE;
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return ERR_STORE;
+	memset(s, 0, sizeof *s);
+	s->trace_id = sqlite3_column_blob(st, 0);
+	s->span_id = sqlite3_column_blob(st, 1);
+	s->parent_span_id = sqlite3_column_blob(st, 2);
+	s->parent_len = (size_t)sqlite3_column_bytes(st, 2);
+	s->project_id = col_text(st, 3);
+	s->name = col_text(st, 4);
+	s->service = col_text(st, 5);
+	s->model = col_text(st, 6);
+	s->provider = col_text(st, 7);
+	s->status_message = col_text(st, 8);
+	s->kind = sqlite3_column_int(st, 9);
+	s->type = sqlite3_column_int(st, 10);
+	s->status_code = sqlite3_column_int(st, 11);
+	s->start_ns = (uint64_t)sqlite3_column_int64(st, 12);
+	s->end_ns = (uint64_t)sqlite3_column_int64(st, 13);
+	s->input_tokens = sqlite3_column_int64(st, 14);
+	s->output_tokens = sqlite3_column_int64(st, 15);
+	s->cache_read_tokens = sqlite3_column_int64(st, 16);
+	s->cache_write_tokens = sqlite3_column_int64(st, 17);
+	s->has_cost = sqlite3_column_type(st, 18) != SQLITE_NULL;
+	s->cost_usd = s->has_cost ? sqlite3_column_double(st, 18) : 0;
+	s->cost_source = sqlite3_column_int(st, 19);
+	s->chunk = sqlite3_column_int64(st, 20);
+	s->resource_id = sqlite3_column_int64(st, 22);
+	s->scope_id = sqlite3_column_int64(st, 23);
+	s->otlp = chunk_span(v, chunk_get(v, s->chunk), sqlite3_column_int(st, 21));
+	s->resource = blob_get(v, s->resource_id, 1);
+	s->scope = blob_get(v, s->scope_id, 0);
+	/* the row's blobs stay valid while the blob lookups above ran: they
+	 * use other statements */
+	return 1;
+}
+
+int spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *const **spans, size_t *n)
+{
+	struct cached_chunk *c = chunk_get(v, id);
+	*spans = NULL;
+	*n = 0;
+	if (c->count == -1)
+		return ERR_NOT_FOUND;
+	if (c->count < 0)
+		return ERR_BAD_INPUT;
+	for (long i = 0; i < c->count; i++)
+		chunk_span(v, c, i);
+	*spans = c->spans;
+	*n = (size_t)c->count;
+	return ERR_OK;
+}
+
+void spanview_text(const Tl__Span *sp, const Tl__ResourceSpans *resource, struct arena *a, struct stored_text *out)
+{
+	struct span norm;
+	memset(&norm, 0, sizeof norm);
+	norm.otlp = sp;
+	norm.resource = resource ? resource->resource : NULL;
+	genai_normalize(&norm, a);
+	out->input = norm.input_text;
+	out->output = norm.output_text;
+	out->session_id = norm.session_id;
+	out->user_id = norm.user_id;
+}
+
+void spanview_log_unreadable(const uint8_t *trace_id, const uint8_t *span_id)
+{
+	char t[33], sp[17] = "?";
+	id_to_hex(trace_id, 16, t);
+	if (span_id)
+		id_to_hex(span_id, 8, sp);
+	fprintf(stderr, "tracelite: trace %s span %s: stored record unreadable, skipped\n", t, sp);
+}
