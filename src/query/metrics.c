@@ -501,6 +501,21 @@ static cJSON *item_latency(const struct item *it)
 	return o;
 }
 
+/* run_groups, then the groups in order (nothing to free on failure). */
+static int sorted_groups(sqlite3 *db, const struct rows *q, int (*order)(const void *, const void *),
+                         struct grouper *g)
+{
+	int rc = run_groups(db, q, g);
+	if (rc) {
+		free(g->items);
+		g->items = NULL;
+		return rc;
+	}
+	if (g->n)
+		qsort(g->items, g->n, sizeof *g->items, order);
+	return ERR_OK;
+}
+
 static int by_calls(const void *x, const void *y)
 {
 	const struct item *a = x, *b = y;
@@ -513,13 +528,9 @@ int metrics_models(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
 	struct rows q = {.src = SRC_SPANS, .f = f, .level = -1, .group = GROUP_MODEL, .require_model = 1};
 	struct grouper g;
-	int rc = run_groups(db, &q, &g);
-	if (rc) {
-		free(g.items);
+	int rc = sorted_groups(db, &q, by_calls, &g);
+	if (rc)
 		return rc;
-	}
-	if (g.n)
-		qsort(g.items, g.n, sizeof *g.items, by_calls);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	for (size_t i = 0; i < g.n; i++) {
 		const struct item *it = &g.items[i];
@@ -568,13 +579,9 @@ int metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors,
 {
 	struct rows q = {.src = SRC_SPANS, .f = f, .level = -1, .group = GROUP_NAME, .operations = 1};
 	struct grouper g;
-	int rc = run_groups(db, &q, &g);
-	if (rc) {
-		free(g.items);
+	int rc = sorted_groups(db, &q, by_errors ? failing_first : slowest_first, &g);
+	if (rc)
 		return rc;
-	}
-	if (g.n)
-		qsort(g.items, g.n, sizeof *g.items, by_errors ? failing_first : slowest_first);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	for (size_t i = 0; i < g.n && (int)i < limit; i++) {
 		const struct item *it = &g.items[i];

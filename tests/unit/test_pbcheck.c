@@ -6,6 +6,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "ingest/ingest.h"
+#include "otlp/otlp_build.h"
 #include "otlp/pbcheck.h"
 #include "store/record.h"
 #include "test.h"
@@ -15,8 +16,7 @@
  * kvlist (kvlist costs the most stack per level). */
 static Tl__AnyValue *nested_value(struct arena *a, int depth)
 {
-	Tl__AnyValue *v = arena_alloc(a, sizeof *v);
-	tl__any_value__init(v);
+	Tl__AnyValue *v = otlp_any_new(a);
 	if (depth <= 1) {
 		v->value_case = TL__ANY_VALUE__VALUE_STRING_VALUE;
 		v->string_value = "bottom";
@@ -26,21 +26,13 @@ static Tl__AnyValue *nested_value(struct arena *a, int depth)
 	if (depth % 2) {
 		Tl__ArrayValue *arr = arena_alloc(a, sizeof *arr);
 		tl__array_value__init(arr);
-		arr->n_values = 1;
-		arr->values = arena_alloc(a, sizeof *arr->values);
-		arr->values[0] = inner;
+		otlp_push(a, &arr->values, &arr->n_values, inner);
 		v->value_case = TL__ANY_VALUE__VALUE_ARRAY_VALUE;
 		v->array_value = arr;
 	} else {
-		Tl__KeyValue *kv = arena_alloc(a, sizeof *kv);
-		tl__key_value__init(kv);
-		kv->key = "k";
-		kv->value = inner;
 		Tl__KeyValueList *l = arena_alloc(a, sizeof *l);
 		tl__key_value_list__init(l);
-		l->n_values = 1;
-		l->values = arena_alloc(a, sizeof *l->values);
-		l->values[0] = kv;
+		otlp_push(a, &l->values, &l->n_values, otlp_kv_new(a, "k", inner));
 		v->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
 		v->kvlist_value = l;
 	}
