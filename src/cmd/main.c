@@ -10,7 +10,7 @@
 #include "base/text.h"
 #include "server/app.h"
 #include "server/config.h"
-#include "demo/demo.h"
+#include "cmd/cmd.h"
 #include "server/routes.h"
 #include "ingest/ingest.h"
 #include "repl/repl.h"
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "serve"))
 		return serve(argc - 2, argv + 2);
 	if (!strcmp(cmd, "demo"))
-		return demo_main(argc - 2, argv + 2);
+		return cmd_demo(argc - 2, argv + 2);
 	if (!strcmp(cmd, "replicate"))
 		return repl_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "reprice"))
