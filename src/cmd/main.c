@@ -14,6 +14,7 @@
 #include "server/routes.h"
 #include "ingest/ingest.h"
 #include "repl/repl.h"
+#include "repl/repl_target.h"
 #include "query/search.h"
 #include "store/reprice.h"
 #include "store/writer.h"
@@ -126,7 +127,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "demo"))
 		return cmd_demo(argc - 2, argv + 2);
 	if (!strcmp(cmd, "replicate"))
-		return repl_main(argc - 2, argv + 2);
+		return cmd_replicate(argc - 2, argv + 2);
 	if (!strcmp(cmd, "reprice"))
 		return reprice_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
