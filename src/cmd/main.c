@@ -16,7 +16,6 @@
 #include "repl/repl.h"
 #include "repl/repl_target.h"
 #include "query/search.h"
-#include "store/reprice.h"
 #include "store/writer.h"
 
 /* Past this much SQLite memory, connections recycle their cache pages
@@ -129,7 +128,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "replicate"))
 		return cmd_replicate(argc - 2, argv + 2);
 	if (!strcmp(cmd, "reprice"))
-		return reprice_main(argc - 2, argv + 2);
+		return cmd_reprice(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("tracelite %s\n", TRACELITE_VERSION);
 		return 0;
