@@ -18,7 +18,7 @@ OBJS     = $(patsubst src/%.c,$(B)/%.o,$(SRCS)) $(B)/otlp.pb-c.o $(B)/schema.o $
 # The web UI: web/ plus uPlot's built files from npm (node_modules via npm ci).
 WEB      = $(sort $(wildcard web/*))
 WEB_NPM  = node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css
-LIBOBJS  = $(filter-out $(B)/cmd/main.o,$(OBJS))
+LIBOBJS  = $(filter-out $(B)/cmd/%.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers

@@ -1,29 +1,9 @@
-/* main.c: sub-commands (serve, demo, reprice, version, help), start-up order and
- * shutdown: SIGINT/SIGTERM stop new requests, let accepted ones commit,
- * checkpoint the WAL, exit 0. */
-#include <malloc.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sqlite3.h>
+/* main.c: `tracelite <command>`: dispatches to the sub-commands of cmd.h
+ * (one file each), and answers version and help itself. */
 #include <stdio.h>
 #include <string.h>
-#include "base/text.h"
-#include "server/app.h"
-#include "server/config.h"
-#include "demo/demo.h"
-#include "server/routes.h"
+#include "cmd/cmd.h"
 #include "ingest/ingest.h"
-#include "repl/repl.h"
-#include "query/search.h"
-#include "store/reprice.h"
-#include "store/writer.h"
-
-/* Past this much SQLite memory, connections recycle their cache pages
- * instead of growing. Each HTTP worker has its own reader with a 4 MB
- * cache, and there are hundreds of workers: 240 concurrent /api/facets on a
- * 72 MB store took 676 MB RSS without the limit, 177 MB with it. The old
- * 16 workers' worst case (16 x 4 MB plus writer and indexer) stays below. */
-#define SQLITE_HEAP_SOFT_LIMIT (128ll << 20)
 
 static void usage(FILE *f)
 {
@@ -38,97 +18,18 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int serve(int argc, char **argv)
-{
-	struct config cfg;
-	char err[512];
-	int rc = config_load(&cfg, argc, argv, err, sizeof err);
-	if (rc == 1)
-		return 0;
-	if (rc) {
-		fprintf(stderr, "tracelite: %s\n", err);
-		return 2;
-	}
-	/* Block the stop signals before any thread starts so every thread
-	 * inherits the mask and only sigwait below receives them. */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	/* Two malloc arenas instead of glibc's 8 per core: the HTTP workers free
-	 * everything per request, and per-thread arenas otherwise keep the peak
-	 * of each worker (measured: 253 -> 203 MB peak RSS serving a 5,000-span
-	 * trace to 4 clients 10 times). */
-	mallopt(M_ARENA_MAX, 2);
-	sqlite3_soft_heap_limit64(SQLITE_HEAP_SOFT_LIMIT);
-	struct app app = {.cfg = &cfg};
-	struct prices *prices = prices_load(cfg.prices, err, sizeof err);
-	if (!prices) {
-		fprintf(stderr, "tracelite: %s\n", err);
-		return 2;
-	}
-	app.prices = prices;
-	app.started_ns = text_now_ns();
-	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
-	if (!app.writer) {
-		fprintf(stderr, "tracelite: %s\n", err);
-		prices_free(prices);
-		return 1;
-	}
-	app.search = search_start(cfg.data, err, sizeof err);
-	if (!app.search) {
-		fprintf(stderr, "tracelite: %s\n", err);
-		writer_stop(app.writer);
-		return 1;
-	}
-	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
-	struct server *http = server_start(&app, err, sizeof err);
-	if (!http) {
-		fprintf(stderr, "tracelite: %s\n", err);
-		repl_stop(app.repl);
-		search_stop(app.search);
-		writer_stop(app.writer);
-		prices_free(prices);
-		return 1;
-	}
-	printf("tracelite %s serving on http://%s (data in %s)\n"
-	       "  send OTLP/HTTP traces to http://%s/v1/traces (protobuf or JSON)\n"
-	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://%s\n"
-	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
-	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
-	for (int i = 0; i < cfg.nreplicate; i++) {
-		char shown[REPL_URL_MAX];
-		repl_target_mask(cfg.replicate[i], shown, sizeof shown);
-		printf("  replicating to %s (status: http://%s/api/replication)\n", shown, cfg.listen);
-	}
-	fflush(stdout);
-	int sig = 0;
-	sigwait(&stop, &sig);
-	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	server_stop(http);
-	repl_stop(app.repl);
-	search_stop(app.search);
-	writer_stop(app.writer);
-	prices_free(prices);
-	fprintf(stderr, "tracelite: stopped cleanly\n");
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "help";
 	ingest_init();
 	if (!strcmp(cmd, "serve"))
-		return serve(argc - 2, argv + 2);
+		return cmd_serve(argc - 2, argv + 2);
 	if (!strcmp(cmd, "demo"))
-		return demo_main(argc - 2, argv + 2);
+		return cmd_demo(argc - 2, argv + 2);
 	if (!strcmp(cmd, "replicate"))
-		return repl_main(argc - 2, argv + 2);
+		return cmd_replicate(argc - 2, argv + 2);
 	if (!strcmp(cmd, "reprice"))
-		return reprice_main(argc - 2, argv + 2);
+		return cmd_reprice(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("tracelite %s\n", TRACELITE_VERSION);
 		return 0;

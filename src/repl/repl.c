@@ -1,6 +1,6 @@
 /* repl.c: replication threads (one per target), their checkpoints,
  * retries with exponential backoff and jitter, status for the API, and the
- * `replicate --once` command. Checkpoints live in their own SQLite file,
+ * one-pass replication behind `tracelite replicate --once` (cmd/replicate.c). Checkpoints live in their own SQLite file,
  * data/replication.db, so recording one never takes the store's write lock
  * from the ingest writer. */
 #include "repl/repl.h"
@@ -26,6 +26,7 @@
 #define BACKOFF_BASE_MS 250
 #define BACKOFF_MAX_MS 30000   /* TRACELITE_REPLICATE_BACKOFF_MAX_MS overrides */
 #define LAG_SAMPLES 64
+#define ONCE_ATTEMPTS 5       /* failed cycles in a row before replicate --once gives up */
 
 struct tgt {
 	struct repl_target target;
@@ -456,89 +457,43 @@ cJSON *repl_status_json(struct repl *r)
 	return o;
 }
 
-/* ---------- tracelite replicate --once ---------- */
+/* ---------- one pass (tracelite replicate --once) ---------- */
 
-static void once_usage(FILE *f)
+int repl_once(const char *data_dir, const char *url, struct repl_once_stats *st, char *err, size_t errlen)
 {
-	fputs("usage: tracelite replicate --once TARGET [--data DIR]\n"
-	      "  sends everything in the store to TARGET and exits (idempotent: safe to repeat)\n"
-	      "  TARGET: clickhouse://[user:pass@]host:8123/db (clickhouses:// = HTTPS; ?cafile=PATH or ?insecure=1)\n"
-	      "          postgres://user:pass@host/db?sslmode=require (any libpq connection URI)\n"
-	      "  --data DIR  data directory (env TRACELITE_DATA; default ./data)\n",
-	      f);
-}
-
-int repl_main(int argc, char **argv)
-{
-	const char *data = getenv("TRACELITE_DATA"), *url = NULL;
-	int once = 0;
-	char err[512];
-	if (!data || !*data)
-		data = "./data";
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			once_usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--once"))
-			once = 1;
-		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
-			data = argv[++i];
-		else if (argv[i][0] != '-' && !url)
-			url = argv[i];
-		else {
-			fprintf(stderr, "tracelite replicate: unexpected argument '%s'\n", argv[i][0] == '-' ? argv[i] : "TARGET");
-			once_usage(stderr);
-			return 2;
-		}
-	}
-	if (!once || !url) {
-		fprintf(stderr, "tracelite replicate: %s\n",
-		        !once ? "only --once is supported (serve --replicate replicates continuously)" : "missing TARGET");
-		once_usage(stderr);
-		return 2;
-	}
-	struct repl_target check;
-	if (repl_target_parse(url, &check, err, sizeof err)) {
-		fprintf(stderr, "tracelite replicate: %s\n", err);
-		return 2;
-	}
 	char path[4200];
 	struct stat sb;
-	snprintf(path, sizeof path, "%s/tracelite.db", data);
 	sqlite3 *w;
-	if (stat(path, &sb) != 0) {
-		fprintf(stderr, "tracelite replicate: no store at %s\n", path);
-		return 1;
-	}
-	if (store_open_writer(data, &w, err, sizeof err)) {   /* applies pending migrations */
-		fprintf(stderr, "tracelite replicate: %s\n", err);
-		return 1;
-	}
+	memset(st, 0, sizeof *st);
+	snprintf(path, sizeof path, "%s/tracelite.db", data_dir);
+	if (stat(path, &sb) != 0)
+		return err_set(err, errlen, ERR_NOT_FOUND, "no store at %s", path);
+	if (store_open_writer(data_dir, &w, err, errlen))   /* applies pending migrations */
+		return ERR_STORE;
 	sqlite3_close_v2(w);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct tgt t;
-	tgt_init(&t, data, url);
+	tgt_init(&t, data_dir, url);
 	uint64_t start = text_now_ns();
-	int rc = 0, n;
+	int rc = ERR_OK, n;
 	while ((n = open_store(&t) ? -1 : cycle(&t)) != 0) {
 		if (n > 0) {
 			t.retries = 0;
 			continue;
 		}
-		if (++t.retries > 5) {
-			fprintf(stderr, "tracelite replicate: giving up after %lld attempts: %s\n", (long long)t.retries,
-			        t.last_error);
-			rc = 1;
+		if (++t.retries > ONCE_ATTEMPTS) {
+			rc = err_set(err, errlen, ERR_BUSY, "giving up after %lld attempts: %s", (long long)t.retries,
+			             t.last_error);
 			break;
 		}
 		pause_ms(&t, backoff_ms(&t, t.retries));
 	}
-	double secs = (double)(text_now_ns() - start) / 1e9;
-	printf("replicated %lld spans, %lld traces, %lld scores, %lld projects to %s in %.2f s (%.0f spans/s); "
-	       "%lld rows refused\n",
-	       (long long)t.sent[REPL_SPANS], (long long)t.sent[REPL_TRACES], (long long)t.sent[REPL_SCORES],
-	       (long long)t.sent[REPL_PROJECTS], t.target.display, secs, secs > 0 ? (double)t.sent[REPL_SPANS] / secs : 0,
-	       (long long)t.refused);
+	st->seconds = (double)(text_now_ns() - start) / 1e9;
+	st->spans = t.sent[REPL_SPANS];
+	st->traces = t.sent[REPL_TRACES];
+	st->scores = t.sent[REPL_SCORES];
+	st->projects = t.sent[REPL_PROJECTS];
+	st->refused = t.refused;
 	tgt_free(&t);
 	curl_global_cleanup();
 	return rc;

@@ -5,6 +5,8 @@
 #ifndef TL_REPL_H
 #define TL_REPL_H
 #include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct repl;
 
@@ -21,9 +23,19 @@ void repl_stop(struct repl *r);
  * last_success_time}]} with passwords masked; r may be NULL. Caller
  * deletes. */
 cJSON *repl_status_json(struct repl *r);
-/* `tracelite replicate --once TARGET [--data DIR]`: sends everything in
- * the store (from the start, ignoring checkpoints) and exits; prints the
- * counts. Returns the process exit status. */
-int repl_main(int argc, char **argv);
+/* What one repl_once pass sent. */
+struct repl_once_stats {
+	int64_t spans, traces, scores, projects;   /* rows the target confirmed */
+	int64_t refused;                           /* rows it refused (logged) */
+	double seconds;                            /* time spent sending */
+};
+
+/* Sends everything in the store in data_dir to url (already checked with
+ * repl_target_parse) from the start, ignoring and not recording
+ * checkpoints, retrying failures with backoff. Returns ERR_OK; ERR_NOT_FOUND
+ * when data_dir holds no store; ERR_STORE when it cannot be opened or
+ * migrated (nothing sent, *st zero); ERR_BUSY when the target failed 6
+ * times in a row (*st counts what was sent before). err says which. */
+int repl_once(const char *data_dir, const char *url, struct repl_once_stats *st, char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,12 @@
-/* config.c: defaults -> environment -> flags for `tracelite serve`. */
+/* config.c: defaults -> environment -> flags for `tracelite serve`; the data
+ * directory by the rule every sub-command shares (base/datadir.h). */
 #include "server/config.h"
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "base/datadir.h"
 #include "base/err.h"
 #include "base/text.h"
 
@@ -49,14 +51,6 @@ static int set_listen(struct config *c, const char *v, const char *what, char *e
 	if (bad)
 		return err_set(err, errlen, ERR_BAD_INPUT, "%s: %s, got '%s' (e.g. 127.0.0.1:4318)", what, bad, v);
 	snprintf(c->listen, sizeof c->listen, "%s", v);
-	return ERR_OK;
-}
-
-static int set_data(struct config *c, const char *v, const char *what, char *err, size_t errlen)
-{
-	if (!*v || strlen(v) >= sizeof c->data - 32)
-		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected a directory path", what);
-	snprintf(c->data, sizeof c->data, "%s", v);
 	return ERR_OK;
 }
 
@@ -188,12 +182,11 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 	int rc;
 	memset(c, 0, sizeof *c);
 	snprintf(c->listen, sizeof c->listen, "127.0.0.1:4318");
-	snprintf(c->data, sizeof c->data, "./data");
 	c->queue_bytes = 32u << 20;
 	c->threads = 256;
 	if ((env = getenv("TRACELITE_LISTEN")) && *env && (rc = set_listen(c, env, "TRACELITE_LISTEN", err, errlen)))
 		return rc;
-	if ((env = getenv("TRACELITE_DATA")) && *env && (rc = set_data(c, env, "TRACELITE_DATA", err, errlen)))
+	if ((rc = datadir_default(c->data, err, errlen)))
 		return rc;
 	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env && (rc = set_queue(c, env, "TRACELITE_QUEUE_MB", err, errlen)))
 		return rc;
@@ -219,7 +212,7 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 		if (!strcmp(a, "--listen"))
 			rc = set_listen(c, v, a, err, errlen);
 		else if (!strcmp(a, "--data"))
-			rc = set_data(c, v, a, err, errlen);
+			rc = datadir_set(c->data, v, a, err, errlen);
 		else if (!strcmp(a, "--queue-mb"))
 			rc = set_queue(c, v, a, err, errlen);
 		else if (!strcmp(a, "--replicate"))

@@ -3,6 +3,7 @@
 #ifndef TL_CONFIG_H
 #define TL_CONFIG_H
 #include <stddef.h>
+#include "base/datadir.h"
 #include "repl/repl_target.h"
 
 #define CONFIG_MAX_REPLICATE 8
@@ -17,7 +18,7 @@ struct config_names {
 
 struct config {
 	char listen[256];       /* HOST:PORT, HOST an IPv4 literal, [IPv6] or localhost; default 127.0.0.1:4318 */
-	char data[4096];        /* data directory; default ./data */
+	char data[DATADIR_MAX]; /* data directory: ./data, TRACELITE_DATA, --data (base/datadir.h) */
 	int allow_remote;       /* --allow-remote: permit a non-loopback listen address */
 	size_t queue_bytes;     /* write queue cap; TRACELITE_QUEUE_MB / --queue-mb */
 	int threads;            /* HTTP worker threads, one per open connection; --threads */

@@ -1,11 +1,9 @@
 /* reprice.c: recomputing stored price-table costs, batch by batch in
- * primary-key order, and the `tracelite reprice` command around it. */
+ * primary-key order, with the rollups' costs moved along; the command
+ * around it is cmd/reprice.c. */
 #include "store/reprice.h"
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "base/err.h"
 #include "store/rollup.h"
 #include "store/store.h"
@@ -163,16 +161,6 @@ out:
 	return rc;
 }
 
-static void usage(FILE *f)
-{
-	fputs("usage: tracelite reprice [--data DIR] [--prices FILE]\n"
-	      "  recomputes the costs computed from the price table (never client-sent costs) and the\n"
-	      "  traces' cost_usd, e.g. after changing --prices; safe while a server runs on DIR\n"
-	      "  --data DIR     data directory (env TRACELITE_DATA; default ./data)\n"
-	      "  --prices FILE  price file over the built-in table (env TRACELITE_PRICES)\n",
-	      f);
-}
-
 /* The reprice hook: the span's cost change moves onto its rollup rows. */
 static int move_rollup_cost(void *ctx, sqlite3 *db, const struct reprice_span *s)
 {
@@ -182,56 +170,19 @@ static int move_rollup_cost(void *ctx, sqlite3 *db, const struct reprice_span *s
 	return rollup_cost_move(ctx, &d, s->type, s->start_ns, s->new_cost - s->old_cost);
 }
 
-int reprice_main(int argc, char **argv)
+int reprice_data_dir(const char *data_dir, const struct prices *p, struct reprice_stats *st, char *err,
+                     size_t errlen)
 {
-	const char *data = getenv("TRACELITE_DATA"), *user = getenv("TRACELITE_PRICES");
-	char err[512];
-	if (!data || !*data)
-		data = "./data";
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (i + 1 >= argc || (strcmp(argv[i], "--data") && strcmp(argv[i], "--prices"))) {
-			fprintf(stderr, "tracelite reprice: %s: unknown flag or missing value\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-		if (!strcmp(argv[i], "--data"))
-			data = argv[++i];
-		else
-			user = argv[++i];
-	}
-	struct stat sb;
-	if (stat(data, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "tracelite reprice: no data directory %s\n", data);
-		return 2;
-	}
-	struct prices *p = prices_load(user, err, sizeof err);
-	if (!p) {
-		fprintf(stderr, "tracelite reprice: %s\n", err);
-		return 2;
-	}
 	sqlite3 *db = NULL;
-	struct reprice_stats st;
 	struct rollup_coster *coster = NULL;
-	int rc = store_open_writer(data, &db, err, sizeof err);
-	if (!rc && !(coster = rollup_coster_new(db, err, sizeof err)))
+	int rc = store_open_writer(data_dir, &db, err, errlen);
+	if (!rc && !(coster = rollup_coster_new(db, err, errlen)))
 		rc = ERR_STORE;
 	if (!rc) {
 		struct reprice_hooks hooks = {.span_changed = move_rollup_cost, .ctx = coster};
-		rc = reprice_run(db, p, &hooks, REPRICE_BATCH, &st, err, sizeof err);
+		rc = reprice_run(db, p, &hooks, REPRICE_BATCH, st, err, errlen);
 	}
 	rollup_coster_free(coster);
 	sqlite3_close_v2(db);
-	prices_free(p);
-	if (rc) {
-		fprintf(stderr, "tracelite reprice: %s\n", err);
-		return 1;
-	}
-	printf("reprice: %lld spans changed, %lld traces changed (%lld spans with a model and no client cost "
-	       "checked)\n",
-	       (long long)st.spans_changed, (long long)st.traces_changed, (long long)st.spans_checked);
-	return 0;
+	return rc;
 }

@@ -1,4 +1,4 @@
-/* reprice.h: `tracelite reprice`: recomputes the price-table costs stored
+/* reprice.h: the engine of `tracelite reprice`: recomputes the price-table costs stored
  * with spans (never client-sent ones) after the prices changed, and the
  * trace summaries' cost_usd with them, in batched transactions that run
  * beside a live server on the same data directory. */
@@ -44,8 +44,11 @@ struct reprice_stats {
  * filled (batches committed before stay committed). */
 int reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_hooks *hooks, int batch,
                 struct reprice_stats *st, char *err, size_t errlen);
-/* The sub-command: tracelite reprice [--data DIR] [--prices FILE]. Returns
- * the process exit status. */
-int reprice_main(int argc, char **argv);
+/* Reprices the store in data_dir (migrated first if needed) with p, as
+ * reprice_run in batches of REPRICE_BATCH, moving each changed cost onto
+ * its rollup rows too: what `tracelite reprice` runs, safe beside a live
+ * server. Returns ERR_OK with *st filled, or ERR_STORE with err filled. */
+int reprice_data_dir(const char *data_dir, const struct prices *p, struct reprice_stats *st, char *err,
+                     size_t errlen);
 
 #endif

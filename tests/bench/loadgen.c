@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "base/text.h"
+#include "demo/client.h"
 #include "demo/demo.h"
 #include "otlp/otlp_json_out.h"
 

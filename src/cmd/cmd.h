@@ -1,0 +1,18 @@
+/* cmd.h: the sub-commands main.c dispatches to, one file each. Each takes
+ * the arguments after its own name, prints `usage` for --help on stdout
+ * and returns the process exit status: 0 done, 1 the work failed, 2 bad
+ * usage or settings (the message on stderr). */
+#ifndef TL_CMD_H
+#define TL_CMD_H
+
+/* tracelite serve [flags] (server/config.c): runs until SIGINT/SIGTERM. */
+int cmd_serve(int argc, char **argv);
+/* tracelite demo --traces N [--days D] [--seed S] [--url URL | --data DIR]
+ * [--format json|protobuf] [--batch N]; prints a one-line summary. */
+int cmd_demo(int argc, char **argv);
+/* tracelite replicate --once TARGET [--data DIR]; prints the counts. */
+int cmd_replicate(int argc, char **argv);
+/* tracelite reprice [--data DIR] [--prices FILE]; prints the counts. */
+int cmd_reprice(int argc, char **argv);
+
+#endif

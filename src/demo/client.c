@@ -1,0 +1,176 @@
+/* client.c: the demo's OTLP/HTTP client over civetweb: one kept-alive
+ * connection per client, reconnecting when the server closed it, retrying
+ * 429/502/503/504 with exponential backoff that honours Retry-After. */
+#include "demo/client.h"
+#include <civetweb.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "base/err.h"
+#include "base/text.h"
+
+struct demo_client {
+	char host[256];
+	int port;
+	char path[1024];
+	struct mg_connection *conn;
+};
+
+struct demo_client *demo_client_new(const char *url, char *err, size_t errlen)
+{
+	if (strncmp(url, "http://", 7) != 0) {
+		err_set(err, errlen, ERR_BAD_INPUT, "%s: only http:// URLs are supported", url);
+		return NULL;
+	}
+	const char *h = url + 7, *end;
+	int bracket = *h == '[';
+	if (bracket) {
+		h++;
+		end = strchr(h, ']');
+		if (!end) {
+			err_set(err, errlen, ERR_BAD_INPUT, "%s: unterminated IPv6 address", url);
+			return NULL;
+		}
+	} else {
+		end = h + strcspn(h, ":/");
+	}
+	size_t hlen = (size_t)(end - h);
+	struct demo_client *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	if (hlen == 0 || hlen >= sizeof c->host)
+		goto bad;
+	memcpy(c->host, h, hlen);
+	const char *p = end + bracket;
+	c->port = 80;
+	if (*p == ':') {
+		size_t n = strcspn(p + 1, "/");
+		char digits[8];
+		int64_t port;
+		if (n >= sizeof digits)
+			goto bad;
+		memcpy(digits, p + 1, n);
+		digits[n] = 0;
+		if (text_parse_i64(digits, 1, 65535, &port))
+			goto bad;
+		c->port = (int)port;
+		p += 1 + n;
+	}
+	if (*p && *p != '/')
+		goto bad;
+	if (strlen(p) >= sizeof c->path)
+		goto bad;
+	strncpy(c->path, *p ? p : "/v1/traces", sizeof c->path - 1);
+	return c;
+bad:
+	err_set(err, errlen, ERR_BAD_INPUT, "%s: not a URL of the form http://host[:port][/path]", url);
+	free(c);
+	return NULL;
+}
+
+static void client_close(struct demo_client *c)
+{
+	if (c->conn)
+		mg_close_connection(c->conn);
+	c->conn = NULL;
+}
+
+void demo_client_free(struct demo_client *c)
+{
+	if (!c)
+		return;
+	client_close(c);
+	free(c);
+}
+
+static const char *response_header(const struct mg_response_info *ri, const char *name)
+{
+	for (int i = 0; i < ri->num_headers; i++)
+		if (strcasecmp(ri->http_headers[i].name, name) == 0)
+			return ri->http_headers[i].value;
+	return NULL;
+}
+
+/* One request/response exchange; a kept-alive connection the server has
+ * closed meanwhile is replaced once. Returns the status or -1. */
+static int post_once(struct demo_client *c, const char *ctype, const void *body, size_t len,
+                     long *retry_after_s, char *err, size_t errlen)
+{
+	char ebuf[256] = "";
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int reused = c->conn != NULL;
+		if (!c->conn) {
+			c->conn = mg_connect_client(c->host, c->port, 0, ebuf, sizeof ebuf);
+			if (!c->conn)
+				return err_set(err, errlen, -1, "connect %s:%d: %s", c->host, c->port, ebuf);
+		}
+		if (mg_printf(c->conn, "POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: %s\r\n"
+		                       "Content-Length: %zu\r\nUser-Agent: tracelite-demo\r\n\r\n",
+		              c->path, c->host, c->port, ctype, len) <= 0 ||
+		    (len && mg_write(c->conn, body, len) != (int)len) ||
+		    mg_get_response(c->conn, ebuf, sizeof ebuf, 300000) < 0) {
+			client_close(c);
+			if (reused)
+				continue;
+			return err_set(err, errlen, -1, "POST %s:%d%s: %s", c->host, c->port, c->path,
+			               *ebuf ? ebuf : "no response");
+		}
+		const struct mg_response_info *ri = mg_get_response_info(c->conn);
+		int status = ri ? ri->status_code : 0;
+		const char *ra = ri ? response_header(ri, "Retry-After") : NULL;
+		int64_t ra_s = -1;
+		if (ra && text_parse_i64(ra, 0, 86400, &ra_s))
+			ra_s = -1;  /* an HTTP-date or junk: retry on our own schedule */
+		*retry_after_s = (long)ra_s;
+		const char *conn_hdr = ri ? response_header(ri, "Connection") : NULL;
+		int keep = ri && ri->content_length >= 0 && !(conn_hdr && strcasecmp(conn_hdr, "close") == 0);
+		/* read the whole body (the connection is reused), keep its start */
+		char text[512], sink[4096];
+		size_t got = 0;
+		for (int n; (n = mg_read(c->conn, sink, sizeof sink)) > 0;) {
+			size_t take = sizeof text - 1 - got < (size_t)n ? sizeof text - 1 - got : (size_t)n;
+			memcpy(text + got, sink, take);
+			got += take;
+		}
+		text[got] = 0;
+		if (!keep)
+			client_close(c);
+		if (status != 200)
+			err_set(err, errlen, -1, "POST %s: HTTP %d: %.300s", c->path, status, text);
+		return status;
+	}
+	return err_set(err, errlen, -1, "POST %s: connection closed", c->path);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int demo_client_post(struct demo_client *c, const char *content_type, const void *body,
+                     size_t len, unsigned *retries, char *err, size_t errlen)
+{
+	unsigned delay = 50, waited = 0;
+	for (;;) {
+		long retry_after = -1;
+		int status = post_once(c, content_type, body, len, &retry_after, err, errlen);
+		if (status != 429 && status != 502 && status != 503 && status != 504)
+			return status;
+		unsigned wait = delay;
+		if (retry_after > 0 && (unsigned long)retry_after * 1000 > wait)
+			wait = retry_after > 5 ? 5000 : (unsigned)retry_after * 1000;
+		if (waited + wait > 30000)
+			return status;
+		sleep_ms(wait);
+		waited += wait;
+		delay = delay < 1600 ? delay * 2 : 2000;
+		if (retries)
+			(*retries)++;
+	}
+}
