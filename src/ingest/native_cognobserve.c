@@ -14,7 +14,6 @@
 struct cog_trace {
 	uint8_t trace_id[16], root_id[8];
 	uint64_t min_start, max_end;
-	int nspans;
 };
 
 static int cog_usage(struct nctx *c, Tl__Span *sp, const cJSON *u, const char *uname)
@@ -31,22 +30,20 @@ static int cog_usage(struct nctx *c, Tl__Span *sp, const cJSON *u, const char *u
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		char name[64];
 		struct fld f = nf_field(u, map[i].names);
-		int64_t n;
-		int has;
 		snprintf(name, sizeof name, "%s.%s", uname, f.name);
 		f.name = name;
-		int rc = nf_opt_count(c, f, &n, &has);
+		int rc = nf_put_count(c, sp, f, map[i].attr);
 		if (rc)
 			return rc;
-		if (has)
-			otlp_attr_int(c->a, &sp->attributes, &sp->n_attributes, map[i].attr, n);
 	}
 	return 0;
 }
 
-static int cog_span(struct nctx *c, const cJSON *o, struct cog_trace *t)
+/* One element of the trace's spans; arg is the struct cog_trace. */
+static int cog_span(struct nctx *c, const cJSON *o, void *arg)
 {
-	const char *name, *s;
+	struct cog_trace *t = arg;
+	const char *name;
 	const cJSON *v;
 	uint8_t span_id[8], parent[8];
 	int has, has_parent, rc;
@@ -81,16 +78,9 @@ static int cog_span(struct nctx *c, const cJSON *o, struct cog_trace *t)
 	if (end > t->max_end)
 		t->max_end = end;
 
-	if ((rc = nf_put_io(c, sp, NF(o, "input"), "input.value", "input.mime_type")) ||
-	    (rc = nf_put_io(c, sp, NF(o, "output"), "output.value", "output.mime_type")))
-		return rc;
-	if ((rc = nf_opt_str(c, NF(o, "model"), SPAN_MAX_NAME, &s)))
-		return rc;
-	if (s && *s)
-		otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, "gen_ai.request.model", s);
-	if ((rc = nf_opt_obj(c, params, &v)) || (rc = nf_put_params(c, sp, v, params.name)))
-		return rc;
-	if ((rc = nf_opt_obj(c, usage, &v)))
+	if ((rc = nf_put_input_output(c, sp, o)) ||
+	    (rc = nf_put_str(c, sp, NF(o, "model"), SPAN_MAX_NAME, "gen_ai.request.model")) ||
+	    (rc = nf_put_params(c, sp, params)) || (rc = nf_opt_obj(c, usage, &v)))
 		return rc;
 	if (v && (rc = cog_usage(c, sp, v, usage.name)))
 		return rc;
@@ -103,8 +93,7 @@ static int cog_span(struct nctx *c, const cJSON *o, struct cog_trace *t)
 		otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, "cognobserve.level", level);
 	nf_span_status(c, sp, level && strcasecmp(level, "ERROR") == 0 ? 2 : 0, msg);
 
-	if ((rc = nf_opt_obj(c, NF(o, "metadata"), &v)) ||
-	    (rc = nf_put_object(c, nf_span_attrs(sp), "metadata", v, "metadata")))
+	if ((rc = nf_put_object(c, nf_span_attrs(sp), "metadata", NF(o, "metadata"), NULL)))
 		return rc;
 	return nf_span_done(c, sp);
 }
@@ -114,8 +103,8 @@ int native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err
 	struct nctx ctx, *c = &ctx;
 	struct cog_trace t;
 	const char *name, *session, *user, *service = NULL;
-	const cJSON *meta, *userobj;
-	int has, rc;
+	const cJSON *meta, *userobj, *spans;
+	int has, rc, nspans;
 
 	nf_init(c, b, err, errlen, "tracelite.native.cognobserve");
 	if (!cJSON_IsObject(root))
@@ -144,9 +133,8 @@ int native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err
 	int has_ts;
 	if ((rc = nf_opt_time(c, NF(root, "timestamp", "start_time", "startTime"), &ts, &has_ts)))
 		return rc;
-	const cJSON *spans = NF(root, "spans").v;
-	if (spans && !cJSON_IsArray(spans))
-		return nf_fail(c, "spans", "must be an array");
+	if ((rc = nf_opt_array(c, NF(root, "spans"), &spans)))
+		return rc;
 
 	/* session and user hold for every span of the trace: resource attributes */
 	Tl__Resource *res = nf_resource_begin(c);
@@ -156,31 +144,20 @@ int native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err
 		otlp_attr_str(c->a, ra.kv, ra.n, "session.id", session);
 	if (user && *user)
 		otlp_attr_str(c->a, ra.kv, ra.n, "user.id", user);
-	if ((rc = nf_put_object(c, ra, "user", userobj, "user")))
+	if ((rc = nf_put_object(c, ra, "user", (struct fld){userobj, "user"}, NULL)))
 		return rc;
 
 	Tl__Span *top = nf_span_new(c, t.trace_id, t.root_id);
 	top->name = arena_strdup(c->a, name);
-	if ((rc = nf_put_object(c, nf_span_attrs(top), "metadata", meta, "metadata")) ||
-	    (rc = nf_put_io(c, top, NF(root, "input"), "input.value", "input.mime_type")) ||
-	    (rc = nf_put_io(c, top, NF(root, "output"), "output.value", "output.mime_type")) ||
-	    (rc = nf_span_done(c, top)))
+	if ((rc = nf_put_object(c, nf_span_attrs(top), "metadata", (struct fld){meta, "metadata"}, NULL)) ||
+	    (rc = nf_put_input_output(c, top, root)) || (rc = nf_span_done(c, top)))
 		return rc;
 
 	t.min_start = UINT64_MAX;
 	t.max_end = 0;
-	t.nspans = 0;
-	if (spans && cJSON_GetArraySize(spans) > NATIVE_MAX_ITEMS)
-		return nf_fail(c, "spans", "more than %d items", NATIVE_MAX_ITEMS);
-	for (const cJSON *it = spans ? spans->child : NULL; it; it = it->next, t.nspans++) {
-		snprintf(c->where, sizeof c->where, "spans[%d]", t.nspans);
-		if (!cJSON_IsObject(it))
-			return nf_fail(c, "", "must be an object");
-		if ((rc = cog_span(c, it, &t)))
-			return rc;
-	}
-	c->where[0] = 0;
-	top->start_time_unix_nano = has_ts ? ts : t.nspans ? t.min_start : c->now_ns;
+	if ((rc = nf_each_span(c, spans, cog_span, &t, &nspans)))
+		return rc;
+	top->start_time_unix_nano = has_ts ? ts : nspans ? t.min_start : c->now_ns;
 	top->end_time_unix_nano = t.max_end > top->start_time_unix_nano ? t.max_end : top->start_time_unix_nano;
 	return span_batch_add_request(b, c->req, err, errlen);
 }

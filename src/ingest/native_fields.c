@@ -147,17 +147,27 @@ int nf_opt_count(struct nctx *c, struct fld f, int64_t *out, int *has)
 	return 0;
 }
 
+/* f's value when it is what is() accepts; else "must be <what>". */
+static int opt_typed(struct nctx *c, struct fld f, cJSON_bool (*is)(const cJSON *), const char *what,
+                     const cJSON **out)
+{
+	*out = NULL;
+	if (!f.v)
+		return 0;
+	if (!is(f.v))
+		return nf_fail(c, f.name, "must be %s", what);
+	*out = f.v;
+	return 0;
+}
+
 int nf_opt_obj(struct nctx *c, struct fld f, const cJSON **out)
 {
-	const cJSON *v = f.v;
-	const char *name = f.name;
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!cJSON_IsObject(v))
-		return nf_fail(c, name, "must be an object");
-	*out = v;
-	return 0;
+	return opt_typed(c, f, cJSON_IsObject, "an object", out);
+}
+
+int nf_opt_array(struct nctx *c, struct fld f, const cJSON **out)
+{
+	return opt_typed(c, f, cJSON_IsArray, "an array", out);
 }
 
 /* An ISO-8601 string, an epoch number or an epoch digit string; the unit
@@ -339,34 +349,71 @@ static int flatten(struct nctx *c, struct attrs at, const cJSON *v, int depth, c
 	return 0;
 }
 
-/* Flattens object obj under prefix ("" = keys as given). */
-int nf_put_object(struct nctx *c, struct attrs at, const char *prefix, const cJSON *obj, const char *name)
+/* Flattens f's object under prefix ("" = keys as given). */
+int nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fld f, const cJSON **out)
 {
-	if (!obj)
-		return 0;
+	const cJSON *obj;
+	int rc = nf_opt_obj(c, f, &obj);
+	if (out)
+		*out = obj;
+	if (rc || !obj)
+		return rc;
 	size_t pl = strlen(prefix);
 	memcpy(c->key, prefix, pl + 1);
 	c->keylen = pl;
-	int rc = flatten(c, at, obj, 0, name);
+	rc = flatten(c, at, obj, 0, f.name);
 	c->keylen = 0;
 	c->key[0] = 0;
 	return rc;
 }
 
-/* input/output: the text under key, and its OpenInference mime type. */
-int nf_put_io(struct nctx *c, Tl__Span *sp, struct fld f, const char *key, const char *mime_key)
+int nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, const char *attr)
 {
-	const cJSON *v = f.v;
-	char *text;
-	if (!v)
-		return 0;
-	int rc = nf_json_text(c, v, f.name, &text);
-	if (rc)
-		return rc;
-	nf_put_owned(c, nf_span_attrs(sp), key, text);
-	if (mime_key)
-		otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, mime_key,
+	const char *s;
+	int rc = nf_opt_str(c, f, max, &s);
+	if (!rc && s && *s)
+		otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, attr, s);
+	return rc;
+}
+
+int nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
+{
+	int64_t n;
+	int has;
+	int rc = nf_opt_count(c, f, &n, &has);
+	if (!rc && has)
+		otlp_attr_int(c->a, &sp->attributes, &sp->n_attributes, attr, n);
+	return rc;
+}
+
+int nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
+{
+	double d;
+	int has;
+	int rc = nf_opt_num(c, f, &d, &has);
+	if (!rc && has)
+		otlp_attr_double(c->a, &sp->attributes, &sp->n_attributes, attr, d);
+	return rc;
+}
+
+int nf_put_input_output(struct nctx *c, Tl__Span *sp, const cJSON *o)
+{
+	static const char *const io[][3] = {
+		{"input", "input.value", "input.mime_type"},
+		{"output", "output.value", "output.mime_type"},
+	};
+	for (size_t i = 0; i < sizeof io / sizeof io[0]; i++) {
+		const cJSON *v = NF(o, io[i][0]).v;
+		char *text;
+		if (!v)
+			continue;
+		int rc = nf_json_text(c, v, io[i][0], &text);
+		if (rc)
+			return rc;
+		nf_put_owned(c, nf_span_attrs(sp), io[i][1], text);
+		otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, io[i][2],
 		              cJSON_IsString(v) ? "text/plain" : "application/json");
+	}
 	return 0;
 }
 
@@ -421,10 +468,13 @@ static int stop_sequences(struct nctx *c, const cJSON *v, const char *name, Tl__
 /* Standard parameters become gen_ai.request.*; the whole object is also
  * kept as llm.invocation_parameters (OpenInference). Free-form parameters
  * of unexpected types are only kept in the JSON. */
-int nf_put_params(struct nctx *c, Tl__Span *sp, const cJSON *obj, const char *name)
+int nf_put_params(struct nctx *c, Tl__Span *sp, struct fld f)
 {
-	if (!obj)
-		return 0;
+	const cJSON *obj;
+	const char *name = f.name;
+	int rc = nf_opt_obj(c, f, &obj);
+	if (rc || !obj)
+		return rc;
 	for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
 		const struct param *p = &params[i];
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, p->json);
@@ -437,16 +487,14 @@ int nf_put_params(struct nctx *c, Tl__Span *sp, const cJSON *obj, const char *na
 			otlp_attr_int(c->a, &sp->attributes, &sp->n_attributes, p->attr, (int64_t)v->valuedouble);
 		} else if (p->kind == 's') {
 			Tl__AnyValue *av;
-			int rc = stop_sequences(c, v, name, &av);
-			if (rc)
+			if ((rc = stop_sequences(c, v, name, &av)))
 				return rc;
 			if (av)
 				otlp_push(c->a, &sp->attributes, &sp->n_attributes, otlp_kv_new(c->a, p->attr, av));
 		}
 	}
 	char *text;
-	int rc = nf_json_text(c, obj, name, &text);
-	if (rc)
+	if ((rc = nf_json_text(c, obj, name, &text)))
 		return rc;
 	nf_put_owned(c, nf_span_attrs(sp), "llm.invocation_parameters", text);
 	return 0;
@@ -549,4 +597,24 @@ int nf_each_item(struct nctx *c, const cJSON *root, int (*fn)(struct nctx *, con
 			return rc;
 	}
 	return 0;
+}
+
+int nf_each_span(struct nctx *c, const cJSON *spans, int (*fn)(struct nctx *, const cJSON *, void *), void *arg,
+                 int *count)
+{
+	char item[sizeof c->where];
+	int i = 0, rc = 0;
+	*count = 0;
+	if (!spans)
+		return 0;
+	if (cJSON_GetArraySize(spans) > NATIVE_MAX_ITEMS)
+		return nf_fail(c, "spans", "more than %d items", NATIVE_MAX_ITEMS);
+	memcpy(item, c->where, sizeof item);
+	for (const cJSON *it = spans->child; it && !rc; it = it->next, i++) {
+		snprintf(c->where, sizeof c->where, "%.16s%sspans[%d]", item, *item ? "." : "", i);
+		rc = cJSON_IsObject(it) ? fn(c, it, arg) : nf_fail(c, "", "must be an object");
+	}
+	memcpy(c->where, item, sizeof item);
+	*count = i;
+	return rc;
 }

@@ -77,7 +77,8 @@ struct fld nf_field(const cJSON *o, const char *const *names);
  * nf_opt_duration: as nf_opt_num, in milliseconds, at most 366 days ("must
  *   be at most ..."); *out_ns in nanoseconds.
  * nf_opt_count: an integer in [0, 2^53] ("must be a non-negative integer").
- * nf_opt_obj: an object ("must be an object").
+ * nf_opt_obj: an object ("must be an object"); nf_opt_array: an array
+ *   ("must be an array").
  * nf_opt_time: an ISO-8601 string, an epoch number or an epoch digit
  *   string, the unit told by its size as text.h reads it ("not an ISO-8601
  *   time or a unix epoch number (s, ms, us or ns)").
@@ -89,6 +90,7 @@ int nf_opt_num(struct nctx *c, struct fld f, double *out, int *has);
 int nf_opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has);
 int nf_opt_count(struct nctx *c, struct fld f, int64_t *out, int *has);
 int nf_opt_obj(struct nctx *c, struct fld f, const cJSON **out);
+int nf_opt_array(struct nctx *c, struct fld f, const cJSON **out);
 int nf_opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has);
 int nf_opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *has);
 
@@ -115,23 +117,33 @@ struct attrs nf_span_attrs(Tl__Span *sp);
 /* Appends key = val where val is already arena-owned (not copied again). */
 void nf_put_owned(struct nctx *c, struct attrs at, const char *key, char *val);
 
-/* Appends object obj (may be NULL: nothing) flattened into dotted keys
- * under prefix ("" = its keys as given, "metadata" -> metadata.a.b); arrays
- * are kept as array values, nulls skipped. Fails, naming name, on a key
- * path over SPAN_MAX_NAME, more than SPAN_MAX_ATTRS attributes, or as
- * nf_json_any. */
-int nf_put_object(struct nctx *c, struct attrs at, const char *prefix, const cJSON *obj, const char *name);
+/* Appends f's value, read as nf_opt_obj (absent: nothing), flattened into
+ * dotted keys under prefix ("" = its keys as given, "metadata" ->
+ * metadata.a.b); arrays are kept as array values, nulls skipped. *out (when
+ * out is not NULL) gets the object or NULL. Fails, naming f.name, as
+ * nf_opt_obj, on a key path over SPAN_MAX_NAME, more than SPAN_MAX_ATTRS
+ * attributes, or as nf_json_any. */
+int nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fld f, const cJSON **out);
 
-/* input/output: f's value (absent: nothing) as text under key, as
- * nf_json_text, and the OpenInference mime type under mime_key (text/plain
- * for a string, else application/json; NULL: none). */
-int nf_put_io(struct nctx *c, Tl__Span *sp, struct fld f, const char *key, const char *mime_key);
+/* One field to one attribute of sp, read as nf_opt_str with max (absent or
+ * "": nothing), nf_opt_count (an int attribute) or nf_opt_num (a double),
+ * failing as those do. */
+int nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, const char *attr);
+int nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr);
+int nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr);
 
-/* Model parameters obj (may be NULL: nothing): the standard ones (also
- * camelCase) become gen_ai.request.* unless sp has them already, values of
- * other types skipped; the whole object is kept as JSON text in
- * llm.invocation_parameters. Fails, naming name, as nf_json_text. */
-int nf_put_params(struct nctx *c, Tl__Span *sp, const cJSON *obj, const char *name);
+/* o's "input" and "output" (each absent: nothing) as text, as nf_json_text,
+ * under input.value / output.value, with the OpenInference mime type
+ * (text/plain for a string, else application/json) under input.mime_type /
+ * output.mime_type. */
+int nf_put_input_output(struct nctx *c, Tl__Span *sp, const cJSON *o);
+
+/* Model parameters, f's value read as nf_opt_obj (absent: nothing): the
+ * standard ones (also camelCase) become gen_ai.request.* unless sp has
+ * them already, values of other types skipped; the whole object is kept as
+ * JSON text in llm.invocation_parameters. Fails, naming f.name, as
+ * nf_opt_obj or nf_json_text. */
+int nf_put_params(struct nctx *c, Tl__Span *sp, struct fld f);
 
 /* Starts a new ResourceSpans/ScopeSpans pair that following spans go to,
  * and returns its resource for the caller's attributes. */
@@ -158,5 +170,14 @@ int nf_span_done(struct nctx *c, const Tl__Span *sp);
  * array"), an empty array, more than NATIVE_MAX_ITEMS elements or an
  * element that is not an object; stops at fn's first error. */
 int nf_each_item(struct nctx *c, const cJSON *root, int (*fn)(struct nctx *, const cJSON *));
+
+/* Runs fn(c, span, arg) on each element of spans (an array already checked
+ * with nf_opt_array; NULL: none), the nested spans of the item in c->where,
+ * as item "<where>.spans[i]", and restores c->where. *count gets how many
+ * elements were visited. Fails with "<where>.spans: more than
+ * NATIVE_MAX_ITEMS items" (before calling fn), "<where>.spans[i]: must be an
+ * object", or fn's error, at the first. */
+int nf_each_span(struct nctx *c, const cJSON *spans, int (*fn)(struct nctx *, const cJSON *, void *), void *arg,
+                 int *count);
 
 #endif

@@ -90,22 +90,27 @@ static int neon_aliases(struct nctx *c, Tl__Span *sp, const cJSON *attrs)
 	return 0;
 }
 
-/* Optional strings -> attributes, in a table. */
+/* Optional fields -> attributes, in a table. */
 struct str_field {
 	const char *json, *attr;
 };
 
+/* Strings (at most SPAN_MAX_STRING bytes) as nf_put_str. */
 static int put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct str_field *f, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *s;
-		int rc = nf_opt_str(c, NF(o, f[i].json), SPAN_MAX_STRING, &s);
-		if (rc)
-			return rc;
-		if (s && *s)
-			otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, f[i].attr, s);
-	}
-	return 0;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = nf_put_str(c, sp, NF(o, f[i].json), SPAN_MAX_STRING, f[i].attr);
+	return rc;
+}
+
+/* Counts as nf_put_count. */
+static int put_counts(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct str_field *f, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = nf_put_count(c, sp, NF(o, f[i].json), f[i].attr);
+	return rc;
 }
 
 /* JSON-valued fields kept as JSON text attributes. */
@@ -124,6 +129,11 @@ static int put_jsons(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct 
 	return 0;
 }
 
+static const struct str_field neon_span_counts[] = {
+	{"input_tokens", "gen_ai.usage.input_tokens"},
+	{"output_tokens", "gen_ai.usage.output_tokens"},
+	{"total_tokens", "llm.token_count.total"},
+};
 static const struct str_field neon_span_strs[] = {
 	{"tool_name", "gen_ai.tool.name"},
 };
@@ -156,6 +166,12 @@ static const struct str_field neon_trace_strs[] = {
 	{"user_id", "user.id"},
 	{"session_id", "session.id"},
 };
+/* neon.* only, see neon_trace */
+static const struct str_field neon_trace_counts[] = {
+	{"total_tokens", "neon.total_tokens"},
+	{"llm_calls", "neon.llm_calls"},
+	{"tool_calls", "neon.tool_calls"},
+};
 #define NELEM(x) (sizeof(x) / sizeof((x)[0]))
 
 /* The parts of a Neon span that a nested span inherits from its trace. */
@@ -165,10 +181,12 @@ struct neon_parent {
 	uint64_t min_start, max_end;
 };
 
-/* One Neon span record; parent is NULL for /api/spans items. */
-static int neon_span(struct nctx *c, const cJSON *o, struct neon_parent *parent)
+/* One Neon span record; arg is its trace's struct neon_parent, NULL for
+ * /api/spans items. */
+static int neon_span(struct nctx *c, const cJSON *o, void *arg)
 {
-	const char *name, *s, *msg, *project;
+	struct neon_parent *parent = arg;
+	const char *name, *msg, *project;
 	const cJSON *v;
 	uint8_t trace_id[16], span_id[8], parent_id[8];
 	int has, has_parent, rc, code, kind;
@@ -227,38 +245,12 @@ static int neon_span(struct nctx *c, const cJSON *o, struct neon_parent *parent)
 			parent->max_end = sp->end_time_unix_nano;
 	}
 
-	if ((rc = nf_opt_str(c, NF(o, "span_type", "type"), 64, &s)))
-		return rc;
-	if (s && *s)
-		otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, "span_type", s);
-	if ((rc = nf_opt_str(c, NF(o, "model"), SPAN_MAX_NAME, &s)))
-		return rc;
-	if (s && *s)
-		otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, "gen_ai.request.model", s);
-	if ((rc = nf_opt_obj(c, NF(o, "model_parameters"), &v)) ||
-	    (rc = nf_put_params(c, sp, v, "model_parameters")))
-		return rc;
-	static const struct {
-		const char *json, *attr;
-	} counts[] = {
-		{"input_tokens", "gen_ai.usage.input_tokens"},
-		{"output_tokens", "gen_ai.usage.output_tokens"},
-		{"total_tokens", "llm.token_count.total"},
-	};
-	for (size_t i = 0; i < NELEM(counts); i++) {
-		int64_t n;
-		if ((rc = nf_opt_count(c, NF(o, counts[i].json), &n, &has)))
-			return rc;
-		if (has)
-			otlp_attr_int(c->a, &sp->attributes, &sp->n_attributes, counts[i].attr, n);
-	}
-	double cost;
-	if ((rc = nf_opt_num(c, NF(o, "cost_usd"), &cost, &has)))
-		return rc;
-	if (has)
-		otlp_attr_double(c->a, &sp->attributes, &sp->n_attributes, "tracelite.cost_usd", cost);
-	if ((rc = nf_put_io(c, sp, NF(o, "input"), "input.value", "input.mime_type")) ||
-	    (rc = nf_put_io(c, sp, NF(o, "output"), "output.value", "output.mime_type")) ||
+	if ((rc = nf_put_str(c, sp, NF(o, "span_type", "type"), 64, "span_type")) ||
+	    (rc = nf_put_str(c, sp, NF(o, "model"), SPAN_MAX_NAME, "gen_ai.request.model")) ||
+	    (rc = nf_put_params(c, sp, NF(o, "model_parameters"))) ||
+	    (rc = put_counts(c, sp, o, neon_span_counts, NELEM(neon_span_counts))) ||
+	    (rc = nf_put_num(c, sp, NF(o, "cost_usd"), "tracelite.cost_usd")) ||
+	    (rc = nf_put_input_output(c, sp, o)) ||
 	    (rc = put_strs(c, sp, o, neon_span_strs, NELEM(neon_span_strs))) ||
 	    (rc = put_jsons(c, sp, o, neon_span_jsons, NELEM(neon_span_jsons))))
 		return rc;
@@ -273,10 +265,8 @@ static int neon_span(struct nctx *c, const cJSON *o, struct neon_parent *parent)
 		if (rc || (rc = put_jsons(c, sp, o, &(struct str_field){"session", "neon.session"}, 1)))
 			return rc;
 	}
-	if ((rc = nf_opt_obj(c, NF(o, "attributes"), &v)) ||
-	    (rc = nf_put_object(c, nf_span_attrs(sp), "", v, "attributes")))
-		return rc;
-	if ((rc = neon_aliases(c, sp, v)))
+	if ((rc = nf_put_object(c, nf_span_attrs(sp), "", NF(o, "attributes"), &v)) ||
+	    (rc = neon_aliases(c, sp, v)))
 		return rc;
 	return nf_span_done(c, sp);
 }
@@ -286,18 +276,25 @@ static int neon_span_item(struct nctx *c, const cJSON *o)
 	return neon_span(c, o, NULL);
 }
 
-int native_neon_spans_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
+/* Both Neon routes: each item through fn, then the request into b. */
+static int neon_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen,
+                       int (*fn)(struct nctx *, const cJSON *))
 {
 	struct nctx ctx;
 	nf_init(&ctx, b, err, errlen, "tracelite.native.neon");
-	int rc = nf_each_item(&ctx, root, neon_span_item);
+	int rc = nf_each_item(&ctx, root, fn);
 	return rc ? rc : span_batch_add_request(b, ctx.req, err, errlen);
+}
+
+int native_neon_spans_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
+{
+	return neon_decode(root, b, err, errlen, neon_span_item);
 }
 
 static int neon_trace(struct nctx *c, const cJSON *o)
 {
 	const char *name, *project;
-	const cJSON *v, *spans;
+	const cJSON *attrs, *spans;
 	uint8_t trace_id[16], root_id[8];
 	int has, rc, code;
 
@@ -316,64 +313,33 @@ static int neon_trace(struct nctx *c, const cJSON *o)
 	    (rc = nf_opt_time(c, NF(o, "end_time"), &end, &has_end)) ||
 	    (rc = nf_opt_duration(c, NF(o, "duration_ms"), &dur_ns, &has_dur)))
 		return rc;
-	spans = NF(o, "spans").v;
-	if (spans && !cJSON_IsArray(spans))
-		return nf_fail(c, "spans", "must be an array");
+	if ((rc = nf_opt_array(c, NF(o, "spans"), &spans)))
+		return rc;
 
 	neon_resource(c, project);
 	Tl__Span *top = nf_span_new(c, trace_id, root_id);
 	top->name = arena_strdup(c->a, name);
 	nf_span_status(c, top, code, NULL);
-	if ((rc = nf_opt_obj(c, NF(o, "attributes"), &v)) ||
-	    (rc = nf_put_object(c, nf_span_attrs(top), "", v, "attributes")))
-		return rc;
-	const cJSON *attrs = v;
-	if ((rc = nf_opt_obj(c, NF(o, "metadata"), &v)) ||
-	    (rc = nf_put_object(c, nf_span_attrs(top), "metadata", v, "metadata")) ||
+	/* trace totals (counts and total_cost) stay informational: counting
+	 * them as the root's own tokens or cost would double the sums of its
+	 * spans */
+	if ((rc = nf_put_object(c, nf_span_attrs(top), "", NF(o, "attributes"), &attrs)) ||
+	    (rc = nf_put_object(c, nf_span_attrs(top), "metadata", NF(o, "metadata"), NULL)) ||
 	    (rc = put_strs(c, top, o, neon_trace_strs, NELEM(neon_trace_strs))) ||
-	    (rc = nf_put_io(c, top, NF(o, "input"), "input.value", "input.mime_type")) ||
-	    (rc = nf_put_io(c, top, NF(o, "output"), "output.value", "output.mime_type")))
-		return rc;
-	/* trace totals stay informational: counting them as the root's own
-	 * tokens or cost would double the sums of its spans */
-	static const char *const totals[][2] = {
-		{"total_tokens", "neon.total_tokens"},
-		{"llm_calls", "neon.llm_calls"},
-		{"tool_calls", "neon.tool_calls"},
-	};
-	for (size_t i = 0; i < NELEM(totals); i++) {
-		int64_t n;
-		if ((rc = nf_opt_count(c, NF(o, totals[i][0]), &n, &has)))
-			return rc;
-		if (has)
-			otlp_attr_int(c->a, &top->attributes, &top->n_attributes, totals[i][1], n);
-	}
-	double cost;
-	if ((rc = nf_opt_num(c, NF(o, "total_cost"), &cost, &has)))
-		return rc;
-	if (has)
-		otlp_attr_double(c->a, &top->attributes, &top->n_attributes, "neon.total_cost", cost);
-	if ((rc = neon_aliases(c, top, attrs)) || (rc = nf_span_done(c, top)))
+	    (rc = nf_put_input_output(c, top, o)) ||
+	    (rc = put_counts(c, top, o, neon_trace_counts, NELEM(neon_trace_counts))) ||
+	    (rc = nf_put_num(c, top, NF(o, "total_cost"), "neon.total_cost")) ||
+	    (rc = neon_aliases(c, top, attrs)) || (rc = nf_span_done(c, top)))
 		return rc;
 
 	/* a trace posted when it finished: without a start, it ended now */
 	if (!has_start)
 		start = has_end ? (end > dur_ns ? end - dur_ns : 0) : c->now_ns - (dur_ns < c->now_ns ? dur_ns : 0);
 	struct neon_parent p = {trace_id, root_id, start, UINT64_MAX, 0};
-	char item[sizeof c->where];
-	memcpy(item, c->where, sizeof item);
-	int i = 0;
-	if (spans && cJSON_GetArraySize(spans) > NATIVE_MAX_ITEMS)
-		return nf_fail(c, "spans", "more than %d items", NATIVE_MAX_ITEMS);
-	for (const cJSON *it = spans ? spans->child : NULL; it; it = it->next, i++) {
-		snprintf(c->where, sizeof c->where, "%.16s%sspans[%d]", item, *item ? "." : "", i);
-		if (!cJSON_IsObject(it))
-			return nf_fail(c, "", "must be an object");
-		if ((rc = neon_span(c, it, &p)))
-			return rc;
-	}
-	memcpy(c->where, item, sizeof item);
-	if (!has_start && !has_end && !has_dur && i > 0)
+	int nspans;
+	if ((rc = nf_each_span(c, spans, neon_span, &p, &nspans)))
+		return rc;
+	if (!has_start && !has_end && !has_dur && nspans > 0)
 		start = p.min_start;
 	if (!has_end)
 		end = has_dur ? start + dur_ns : (p.max_end > start ? p.max_end : start);
@@ -384,8 +350,5 @@ static int neon_trace(struct nctx *c, const cJSON *o)
 
 int native_neon_traces_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
 {
-	struct nctx ctx;
-	nf_init(&ctx, b, err, errlen, "tracelite.native.neon");
-	int rc = nf_each_item(&ctx, root, neon_trace);
-	return rc ? rc : span_batch_add_request(b, ctx.req, err, errlen);
+	return neon_decode(root, b, err, errlen, neon_trace);
 }
