@@ -99,7 +99,7 @@ int nf_req_str(struct nctx *c, struct fld f, size_t max, const char **out)
 	return nf_opt_str(c, f, max, out);
 }
 
-int nf_opt_num(struct nctx *c, struct fld f, double *out, int *has)
+static int opt_num(struct nctx *c, struct fld f, double *out, int *has)
 {
 	const cJSON *v = f.v;
 	const char *name = f.name;
@@ -123,7 +123,7 @@ int nf_opt_num(struct nctx *c, struct fld f, double *out, int *has)
 int nf_opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has)
 {
 	double ms = 0;
-	int rc = nf_opt_num(c, f, &ms, has);
+	int rc = opt_num(c, f, &ms, has);
 	if (rc || !*has)
 		return rc;
 	if (ms > NATIVE_MAX_DURATION_MS)
@@ -132,7 +132,7 @@ int nf_opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has)
 	return 0;
 }
 
-int nf_opt_count(struct nctx *c, struct fld f, int64_t *out, int *has)
+static int opt_count(struct nctx *c, struct fld f, int64_t *out, int *has)
 {
 	const cJSON *v = f.v;
 	const char *name = f.name;
@@ -380,7 +380,7 @@ int nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
 {
 	int64_t n;
 	int has;
-	int rc = nf_opt_count(c, f, &n, &has);
+	int rc = opt_count(c, f, &n, &has);
 	if (!rc && has)
 		otlp_attr_int(c->a, &sp->attributes, &sp->n_attributes, attr, n);
 	return rc;
@@ -390,7 +390,7 @@ int nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
 {
 	double d;
 	int has;
-	int rc = nf_opt_num(c, f, &d, &has);
+	int rc = opt_num(c, f, &d, &has);
 	if (!rc && has)
 		otlp_attr_double(c->a, &sp->attributes, &sp->n_attributes, attr, d);
 	return rc;

@@ -72,11 +72,9 @@ struct fld nf_field(const cJSON *o, const char *const *names);
  * nf_opt_str: a string of at most max bytes ("must be a string", "longer
  *   than N bytes"); nf_req_str also fails on absent ("required"), but
  *   accepts "".
- * nf_opt_num: a finite number >= 0 ("must be a number", "must not be
- *   negative").
- * nf_opt_duration: as nf_opt_num, in milliseconds, at most 366 days ("must
- *   be at most ..."); *out_ns in nanoseconds.
- * nf_opt_count: an integer in [0, 2^53] ("must be a non-negative integer").
+ * nf_opt_duration: a finite number >= 0 ("must be a number", "must not be
+ *   negative") of milliseconds, at most 366 days ("must be at most ...");
+ *   *out_ns in nanoseconds.
  * nf_opt_obj: an object ("must be an object"); nf_opt_array: an array
  *   ("must be an array").
  * nf_opt_time: an ISO-8601 string, an epoch number or an epoch digit
@@ -86,9 +84,7 @@ struct fld nf_field(const cJSON *o, const char *const *names);
  *   id_from_any (hex kept, anything else hashed); "" counts as absent. */
 int nf_opt_str(struct nctx *c, struct fld f, size_t max, const char **out);
 int nf_req_str(struct nctx *c, struct fld f, size_t max, const char **out);
-int nf_opt_num(struct nctx *c, struct fld f, double *out, int *has);
 int nf_opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has);
-int nf_opt_count(struct nctx *c, struct fld f, int64_t *out, int *has);
 int nf_opt_obj(struct nctx *c, struct fld f, const cJSON **out);
 int nf_opt_array(struct nctx *c, struct fld f, const cJSON **out);
 int nf_opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has);
@@ -125,9 +121,11 @@ void nf_put_owned(struct nctx *c, struct attrs at, const char *key, char *val);
  * attributes, or as nf_json_any. */
 int nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fld f, const cJSON **out);
 
-/* One field to one attribute of sp, read as nf_opt_str with max (absent or
- * "": nothing), nf_opt_count (an int attribute) or nf_opt_num (a double),
- * failing as those do. */
+/* One field to one attribute of sp (absent: nothing), failing naming
+ * f.name. nf_put_str: read as nf_opt_str with max, "" adds nothing.
+ * nf_put_count: an integer in [0, 2^53] ("must be a non-negative
+ * integer"), an int attribute. nf_put_num: a finite number >= 0 ("must be
+ * a number", "must not be negative"), a double attribute. */
 int nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, const char *attr);
 int nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr);
 int nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr);
