@@ -13,6 +13,11 @@
 #include "ingest/batch.h"
 #include "ingest/native_fields.h"
 
+/* A JSON field and the attribute it goes to, for tables of optional fields. */
+struct field_attr {
+	const char *json, *attr;
+};
+
 /* Neon resources: service "neon", one per run of items with the same
  * project_id (which span.c reads as openinference.project.name). */
 static void neon_resource(struct nctx *c, const char *project)
@@ -26,7 +31,6 @@ static void neon_resource(struct nctx *c, const char *project)
 		otlp_attr_str(c->a, &r->attributes, &r->n_attributes, "openinference.project.name", project);
 	c->res_project = project;
 }
-/* ---- Neon ---- */
 
 static int neon_status(struct nctx *c, const cJSON *o, int *code)
 {
@@ -64,9 +68,7 @@ static int neon_kind(struct nctx *c, const cJSON *o, int *kind)
  * also feed the conventions, unless a top-level field already did. */
 static int neon_aliases(struct nctx *c, Tl__Span *sp, const cJSON *attrs)
 {
-	static const struct {
-		const char *json, *attr;
-	} alias[] = {
+	static const struct field_attr alias[] = {
 		{"model", "gen_ai.request.model"},
 		{"input_tokens", "gen_ai.usage.input_tokens"},
 		{"output_tokens", "gen_ai.usage.output_tokens"},
@@ -90,13 +92,8 @@ static int neon_aliases(struct nctx *c, Tl__Span *sp, const cJSON *attrs)
 	return 0;
 }
 
-/* Optional fields -> attributes, in a table. */
-struct str_field {
-	const char *json, *attr;
-};
-
 /* Strings (at most SPAN_MAX_STRING bytes) as nf_put_str. */
-static int put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct str_field *f, size_t n)
+static int put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct field_attr *f, size_t n)
 {
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++)
@@ -105,7 +102,7 @@ static int put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct s
 }
 
 /* Counts as nf_put_count. */
-static int put_counts(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct str_field *f, size_t n)
+static int put_counts(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct field_attr *f, size_t n)
 {
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++)
@@ -114,7 +111,7 @@ static int put_counts(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct
 }
 
 /* JSON-valued fields kept as JSON text attributes. */
-static int put_jsons(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct str_field *f, size_t n)
+static int put_jsons(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct field_attr *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const cJSON *v = NF(o, f[i].json).v;
@@ -129,15 +126,15 @@ static int put_jsons(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct 
 	return 0;
 }
 
-static const struct str_field neon_span_counts[] = {
+static const struct field_attr neon_span_counts[] = {
 	{"input_tokens", "gen_ai.usage.input_tokens"},
 	{"output_tokens", "gen_ai.usage.output_tokens"},
 	{"total_tokens", "llm.token_count.total"},
 };
-static const struct str_field neon_span_strs[] = {
+static const struct field_attr neon_span_strs[] = {
 	{"tool_name", "gen_ai.tool.name"},
 };
-static const struct str_field neon_span_jsons[] = {
+static const struct field_attr neon_span_jsons[] = {
 	{"tool_input", "gen_ai.tool.call.arguments"},
 	{"tool_output", "gen_ai.tool.call.result"},
 	{"input_messages", "gen_ai.input.messages"},
@@ -150,7 +147,7 @@ static const struct str_field neon_span_jsons[] = {
 	{"mcp_context", "neon.mcp_context"},
 	{"decision_metadata", "neon.decision_metadata"},
 };
-static const struct str_field neon_session_strs[] = {
+static const struct field_attr neon_session_strs[] = {
 	{"sessionId", "session.id"},
 	{"session_id", "session.id"},
 	{"conversationId", "gen_ai.conversation.id"},
@@ -158,7 +155,7 @@ static const struct str_field neon_session_strs[] = {
 	{"user_id", "enduser.id"},
 	{"threadId", "neon.thread.id"},
 };
-static const struct str_field neon_trace_strs[] = {
+static const struct field_attr neon_trace_strs[] = {
 	{"agent_id", "gen_ai.agent.id"},
 	{"agent_version", "neon.agent_version"},
 	{"workflow_id", "neon.workflow_id"},
@@ -167,7 +164,7 @@ static const struct str_field neon_trace_strs[] = {
 	{"session_id", "session.id"},
 };
 /* neon.* only, see neon_trace */
-static const struct str_field neon_trace_counts[] = {
+static const struct field_attr neon_trace_counts[] = {
 	{"total_tokens", "neon.total_tokens"},
 	{"llm_calls", "neon.llm_calls"},
 	{"tool_calls", "neon.tool_calls"},
@@ -262,7 +259,7 @@ static int neon_span(struct nctx *c, const cJSON *o, void *arg)
 		snprintf(c->where, sizeof c->where, "%.40s%ssession", saved, *saved ? "." : "");
 		rc = put_strs(c, sp, v, neon_session_strs, NELEM(neon_session_strs));
 		memcpy(c->where, saved, sizeof saved);
-		if (rc || (rc = put_jsons(c, sp, o, &(struct str_field){"session", "neon.session"}, 1)))
+		if (rc || (rc = put_jsons(c, sp, o, &(struct field_attr){"session", "neon.session"}, 1)))
 			return rc;
 	}
 	if ((rc = nf_put_object(c, nf_span_attrs(sp), "", NF(o, "attributes"), &v)) ||
