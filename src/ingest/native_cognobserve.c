@@ -13,7 +13,7 @@
 
 struct cog_trace {
 	uint8_t trace_id[16], root_id[8];
-	uint64_t min_start, max_end;
+	struct nf_range spans;
 };
 
 static int cog_usage(struct nctx *c, Tl__Span *sp, const cJSON *u, const char *uname)
@@ -73,10 +73,7 @@ static int cog_span(struct nctx *c, const cJSON *o, void *arg)
 	sp->start_time_unix_nano = start;
 	sp->end_time_unix_nano = end;
 	nf_span_parent(c, sp, has_parent ? parent : t->root_id);
-	if (start < t->min_start)
-		t->min_start = start;
-	if (end > t->max_end)
-		t->max_end = end;
+	nf_range_add(&t->spans, sp);
 
 	if ((rc = nf_put_input_output(c, sp, o)) ||
 	    (rc = nf_put_str(c, sp, NF(o, "model"), SPAN_MAX_NAME, "gen_ai.request.model")) ||
@@ -153,11 +150,11 @@ int native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err
 	    (rc = nf_put_input_output(c, top, root)) || (rc = nf_span_done(c, top)))
 		return rc;
 
-	t.min_start = UINT64_MAX;
-	t.max_end = 0;
+	t.spans = NF_RANGE_EMPTY;
 	if ((rc = nf_each_span(c, spans, cog_span, &t, &nspans)))
 		return rc;
-	top->start_time_unix_nano = has_ts ? ts : nspans ? t.min_start : c->now_ns;
-	top->end_time_unix_nano = t.max_end > top->start_time_unix_nano ? t.max_end : top->start_time_unix_nano;
+	top->start_time_unix_nano = has_ts ? ts : nspans ? t.spans.min_start : c->now_ns;
+	top->end_time_unix_nano = t.spans.max_end > top->start_time_unix_nano ? t.spans.max_end
+	                                                                        : top->start_time_unix_nano;
 	return span_batch_add_request(b, c->req, err, errlen);
 }

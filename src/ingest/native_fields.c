@@ -618,3 +618,11 @@ int nf_each_span(struct nctx *c, const cJSON *spans, int (*fn)(struct nctx *, co
 	*count = i;
 	return rc;
 }
+
+void nf_range_add(struct nf_range *r, const Tl__Span *sp)
+{
+	if (sp->start_time_unix_nano < r->min_start)
+		r->min_start = sp->start_time_unix_nano;
+	if (sp->end_time_unix_nano > r->max_end)
+		r->max_end = sp->end_time_unix_nano;
+}

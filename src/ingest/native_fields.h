@@ -169,6 +169,16 @@ int nf_span_done(struct nctx *c, const Tl__Span *sp);
  * element that is not an object; stops at fn's first error. */
 int nf_each_item(struct nctx *c, const cJSON *root, int (*fn)(struct nctx *, const cJSON *));
 
+/* The time range a trace's spans cover, for a root span posted without
+ * times of its own. Starts as NF_RANGE_EMPTY (min_start > max_end). */
+struct nf_range {
+	uint64_t min_start, max_end;
+};
+#define NF_RANGE_EMPTY ((struct nf_range){UINT64_MAX, 0})
+
+/* Widens r to take in sp's start and end times. */
+void nf_range_add(struct nf_range *r, const Tl__Span *sp);
+
 /* Runs fn(c, span, arg) on each element of spans (an array already checked
  * with nf_opt_array; NULL: none), the nested spans of the item in c->where,
  * as item "<where>.spans[i]", and restores c->where. *count gets how many

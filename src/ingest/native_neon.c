@@ -175,7 +175,7 @@ static const struct field_attr neon_trace_counts[] = {
 struct neon_parent {
 	const uint8_t *trace_id, *root_id;
 	uint64_t start;
-	uint64_t min_start, max_end;
+	struct nf_range spans;
 };
 
 /* One Neon span record; arg is its trace's struct neon_parent, NULL for
@@ -235,12 +235,8 @@ static int neon_span(struct nctx *c, const cJSON *o, void *arg)
 	else if (parent)
 		nf_span_parent(c, sp, parent->root_id);
 	nf_span_status(c, sp, code, msg && *msg ? msg : NULL);
-	if (parent) {
-		if (start < parent->min_start)
-			parent->min_start = start;
-		if (sp->end_time_unix_nano > parent->max_end)
-			parent->max_end = sp->end_time_unix_nano;
-	}
+	if (parent)
+		nf_range_add(&parent->spans, sp);
 
 	if ((rc = nf_put_str(c, sp, NF(o, "span_type", "type"), 64, "span_type")) ||
 	    (rc = nf_put_str(c, sp, NF(o, "model"), SPAN_MAX_NAME, "gen_ai.request.model")) ||
@@ -332,14 +328,14 @@ static int neon_trace(struct nctx *c, const cJSON *o)
 	/* a trace posted when it finished: without a start, it ended now */
 	if (!has_start)
 		start = has_end ? (end > dur_ns ? end - dur_ns : 0) : c->now_ns - (dur_ns < c->now_ns ? dur_ns : 0);
-	struct neon_parent p = {trace_id, root_id, start, UINT64_MAX, 0};
+	struct neon_parent p = {trace_id, root_id, start, NF_RANGE_EMPTY};
 	int nspans;
 	if ((rc = nf_each_span(c, spans, neon_span, &p, &nspans)))
 		return rc;
 	if (!has_start && !has_end && !has_dur && nspans > 0)
-		start = p.min_start;
+		start = p.spans.min_start;
 	if (!has_end)
-		end = has_dur ? start + dur_ns : (p.max_end > start ? p.max_end : start);
+		end = has_dur ? start + dur_ns : (p.spans.max_end > start ? p.spans.max_end : start);
 	top->start_time_unix_nano = start;
 	top->end_time_unix_nano = end < start ? start : end;
 	return 0;
