@@ -7,7 +7,18 @@
  * Every decoder returns ERR_OK, or ERR_BAD_INPUT with err naming the item and
  * field (`spans[2].start_time: not an ISO-8601 time`, `[3].name: required`).
  * On error the batch may hold part of the request: the caller discards it.
- * Nothing in root is referenced after return (all strings are copied). */
+ * Nothing in root is referenced after return (all strings are copied).
+ *
+ * Field values land on the attribute conventions genai.c reads, so native
+ * spans and OTLP spans are normalized by the same code: input/output ->
+ * input.value/output.value (JSON text unless a string) with
+ * input.mime_type; model -> gen_ai.request.model; token counts ->
+ * gen_ai.usage.input_tokens/output_tokens, totals -> llm.token_count.total;
+ * model parameters -> gen_ai.request.* plus llm.invocation_parameters;
+ * metadata -> metadata.* (objects flattened, arrays kept). Times: ISO-8601
+ * (no zone = UTC) or epoch numbers whose size says their unit (text.h).
+ * One file per shape: native_cognobserve.c, native_neon.c, native_scores.c,
+ * over the helpers of native_fields.h. */
 #ifndef TL_NATIVE_H
 #define TL_NATIVE_H
 #include <stddef.h>
