@@ -6,7 +6,7 @@
 #include <string.h>
 #include "base/err.h"
 
-int datadir_set(char dir[DATADIR_MAX], const char *value, const char *what, char *err, size_t errlen)
+enum err datadir_set(char dir[DATADIR_MAX], const char *value, const char *what, char *err, size_t errlen)
 {
 	if (!*value || strlen(value) >= DATADIR_MAX)
 		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected a directory path (1..%d bytes)", what,
@@ -15,7 +15,7 @@ int datadir_set(char dir[DATADIR_MAX], const char *value, const char *what, char
 	return ERR_OK;
 }
 
-int datadir_default(char dir[DATADIR_MAX], char *err, size_t errlen)
+enum err datadir_default(char dir[DATADIR_MAX], char *err, size_t errlen)
 {
 	const char *env = getenv(DATADIR_ENV);
 	snprintf(dir, DATADIR_MAX, "./data");

@@ -4,6 +4,7 @@
 #ifndef TL_DATADIR_H
 #define TL_DATADIR_H
 #include <stddef.h>
+#include "base/err.h"
 
 /* Bytes of a data directory path, NUL included: file names such as
  * "/replication.db" are joined to it in 4,200-byte buffers. */
@@ -14,10 +15,10 @@
  * (an empty variable counts as unset, as every TRACELITE_* variable does).
  * Returns ERR_OK, or ERR_BAD_INPUT with err naming TRACELITE_DATA when its
  * value is too long (dir then keeps ./data). */
-int datadir_default(char dir[DATADIR_MAX], char *err, size_t errlen);
+enum err datadir_default(char dir[DATADIR_MAX], char *err, size_t errlen);
 /* Sets dir to value, the value given by what (a flag such as "--data", or
  * the variable's name). Returns ERR_OK, or ERR_BAD_INPUT with err naming
  * what when value is empty or DATADIR_MAX bytes or longer (dir unchanged). */
-int datadir_set(char dir[DATADIR_MAX], const char *value, const char *what, char *err, size_t errlen);
+enum err datadir_set(char dir[DATADIR_MAX], const char *value, const char *what, char *err, size_t errlen);
 
 #endif

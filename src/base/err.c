@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int err_http_status(int e)
+int err_http_status(enum err e)
 {
 	switch (e) {
 	case ERR_OK: return 200;
@@ -19,7 +19,7 @@ int err_http_status(int e)
 	}
 }
 
-int err_set(char *buf, size_t n, int code, const char *fmt, ...)
+enum err err_set(char *buf, size_t n, enum err code, const char *fmt, ...)
 {
 	if (buf && n) {
 		va_list ap;

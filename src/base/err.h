@@ -18,10 +18,10 @@ enum err {
 };
 
 /* Returns the HTTP status for e (200 for ERR_OK). */
-int err_http_status(int e);
+int err_http_status(enum err e);
 /* Formats into buf (always NUL-terminated) and returns code, so decoders
  * can write `return err_set(buf, n, ERR_BAD_INPUT, "span %d: ...", i);`. */
-int err_set(char *buf, size_t n, int code, const char *fmt, ...)
+enum err err_set(char *buf, size_t n, enum err code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 #endif

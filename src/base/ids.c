@@ -24,7 +24,7 @@ int hex_digit(int c)
 	return -1;
 }
 
-int id_from_hex(const char *s, uint8_t *out, size_t n)
+enum err id_from_hex(const char *s, uint8_t *out, size_t n)
 {
 	size_t len = strlen(s), j = 0;
 	int uuid = n == 16 && len == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-';
@@ -42,7 +42,7 @@ int id_from_hex(const char *s, uint8_t *out, size_t n)
 	return j == n ? ERR_OK : ERR_BAD_INPUT;
 }
 
-int id_from_any(const char *s, uint8_t *out, size_t n)
+enum err id_from_any(const char *s, uint8_t *out, size_t n)
 {
 	if (!s || !*s)
 		return ERR_BAD_INPUT;

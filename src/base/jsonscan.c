@@ -21,7 +21,7 @@ static const char *skip_string(const char *p, const char *end)
 	}
 }
 
-int json_scan(const char *text, size_t len, size_t max_values, struct json_shape *out, char *err, size_t errlen)
+enum err json_scan(const char *text, size_t len, size_t max_values, struct json_shape *out, char *err, size_t errlen)
 {
 	const char *p = text, *end = text + len;
 	size_t values = 1;

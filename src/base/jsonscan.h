@@ -5,6 +5,7 @@
 #ifndef TL_JSONSCAN_H
 #define TL_JSONSCAN_H
 #include <stddef.h>
+#include "base/err.h"
 
 /* Far deeper than any valid OTLP JSON (an AnyValue SPAN_MAX_DEPTH deep in
  * an event is 10 + 3 * SPAN_MAX_DEPTH levels), so the decoders see values
@@ -22,6 +23,6 @@ struct json_shape {
  * checks nesting. Syntax errors are left to the parser. Returns ERR_OK, or
  * ERR_BAD_INPUT (nested deeper than JSONSCAN_MAX_DEPTH, naming the byte)
  * or ERR_TOO_LARGE (more than max_values values) with err filled. */
-int json_scan(const char *text, size_t len, size_t max_values, struct json_shape *out, char *err, size_t errlen);
+enum err json_scan(const char *text, size_t len, size_t max_values, struct json_shape *out, char *err, size_t errlen);
 
 #endif

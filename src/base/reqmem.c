@@ -5,7 +5,7 @@
 
 static atomic_size_t in_use;
 
-int reqmem_take(struct reqmem *m, size_t n, char *err, size_t errlen)
+enum err reqmem_take(struct reqmem *m, size_t n, char *err, size_t errlen)
 {
 	if (!m)
 		return ERR_OK;

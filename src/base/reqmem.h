@@ -6,6 +6,7 @@
 #ifndef TL_REQMEM_H
 #define TL_REQMEM_H
 #include <stddef.h>
+#include "base/err.h"
 
 /* Bytes all requests in flight may hold together; also the most one
  * request may hold (the largest valid body decodes within it). */
@@ -20,7 +21,7 @@ struct reqmem {
  * ERR_TOO_LARGE when the request alone would hold more than REQMEM_BUDGET;
  * ERR_BUSY when requests in flight hold too much right now (the client
  * should retry). err names the reason. */
-int reqmem_take(struct reqmem *m, size_t n, char *err, size_t errlen);
+enum err reqmem_take(struct reqmem *m, size_t n, char *err, size_t errlen);
 /* Gives back everything m holds; m may be reused. NULL is a no-op. */
 void reqmem_release(struct reqmem *m);
 /* Returns the bytes all requests hold now (for /api/health and tests). */

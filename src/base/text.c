@@ -146,12 +146,12 @@ static int parse_epoch(const char *s, uint64_t *out)
 	return 1;
 }
 
-int text_parse_time(const char *s, uint64_t *ns)
+enum err text_parse_time(const char *s, uint64_t *ns)
 {
 	return parse_iso(s, ns) || parse_epoch(s, ns) ? ERR_OK : ERR_BAD_INPUT;
 }
 
-int text_epoch_ns(double v, uint64_t *ns)
+enum err text_epoch_ns(double v, uint64_t *ns)
 {
 	/* below 2^63, so the integer part converts exactly */
 	if (!isfinite(v) || v < 0 || v >= 9.2e18)
@@ -221,7 +221,7 @@ void text_uuid_format(const uint8_t b[16], char out[TEXT_UUID_SIZE])
 	*p = 0;
 }
 
-int text_uuid_parse(const char *s, uint8_t out[16])
+enum err text_uuid_parse(const char *s, uint8_t out[16])
 {
 	uint8_t b[16];
 	/* id_from_hex takes 36 characters only as 8-4-4-4-12 */
@@ -251,7 +251,7 @@ static int magnitude(const char *s, uint64_t *mag)
 	return 1;
 }
 
-int text_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+enum err text_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	int neg = *s == '-';
 	uint64_t mag;
@@ -264,7 +264,7 @@ int text_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 	return ERR_OK;
 }
 
-int text_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+enum err text_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v;
 	if (!magnitude(s, &v) || v < min || v > max)

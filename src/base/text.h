@@ -6,6 +6,7 @@
 #ifndef TL_TEXT_H
 #define TL_TEXT_H
 #include <stdint.h>
+#include "base/err.h"
 
 /* Times are unix nanoseconds from 0 to INT64_MAX (1970-01-01 to
  * 2262-04-11T23:47:16.854775807Z), what a signed 64-bit column holds.
@@ -23,12 +24,13 @@
  * (no zone = UTC; fraction digits past the ninth are dropped; day checked
  * against its month and leap years), or an epoch number: decimal digits
  * with an optional ".digits" fraction, its unit told by the rule above
- * (fraction digits finer than a nanosecond are dropped). */
-int text_parse_time(const char *s, uint64_t *ns);
+ * (fraction digits finer than a nanosecond are dropped). Returns ERR_OK, or
+ * ERR_BAD_INPUT for anything else (*ns then unspecified). */
+enum err text_parse_time(const char *s, uint64_t *ns);
 /* Converts an epoch number that came as a double (a JSON number) to *ns by
  * the same rule, rounding the fraction to the nearest nanosecond. Negative,
- * non-finite and out-of-range values are ERR_BAD_INPUT. */
-int text_epoch_ns(double v, uint64_t *ns);
+ * non-finite and out-of-range values are ERR_BAD_INPUT; else ERR_OK. */
+enum err text_epoch_ns(double v, uint64_t *ns);
 
 /* Size of text_format_iso_ms's output, NUL included. */
 #define TEXT_ISO_MS_SIZE 25
@@ -45,14 +47,15 @@ uint64_t text_now_ns(void);
 /* Writes the 16 bytes as a lowercase 8-4-4-4-12 UUID and a NUL to out. */
 void text_uuid_format(const uint8_t b[16], char out[TEXT_UUID_SIZE]);
 /* Parses exactly a 36-character 8-4-4-4-12 UUID (hex digits of either
- * case) into 16 bytes. */
-int text_uuid_parse(const char *s, uint8_t out[16]);
+ * case) into 16 bytes. Returns ERR_OK or ERR_BAD_INPUT. */
+enum err text_uuid_parse(const char *s, uint8_t out[16]);
 
 /* Parses s as a whole decimal integer in [min, max]: an optional '-', then
- * at least one digit; no '+', blanks, or other bases. */
-int text_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+ * at least one digit; no '+', blanks, or other bases. Returns ERR_OK, or
+ * ERR_BAD_INPUT (*out unchanged). */
+enum err text_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Parses s as a whole unsigned decimal integer in [min, max]: at least one
- * digit and nothing else. */
-int text_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+ * digit and nothing else. Returns ERR_OK, or ERR_BAD_INPUT (*out unchanged). */
+enum err text_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

@@ -77,8 +77,8 @@ static const char *span_check_ids(const Tl__Span *sp)
 	return NULL;
 }
 
-int span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceRequest *req,
-                           char *err, size_t errlen)
+enum err span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceRequest *req,
+                                char *err, size_t errlen)
 {
 	size_t seen = 0, added = 0;
 	for (size_t ri = 0; ri < req->n_resource_spans; ri++) {

@@ -3,6 +3,7 @@
 #ifndef TL_BATCH_H
 #define TL_BATCH_H
 #include "ingest/span.h"
+#include "base/err.h"
 
 /* Returns a new empty batch with its own arena; free with span_batch_free. */
 struct span_batch *span_batch_new(const char *project_header);
@@ -13,8 +14,8 @@ void span_batch_free(struct span_batch *b);
  * neither empty nor 8 bytes is refused: counted in b->rejected with the first
  * reason in b->reject_msg. Returns ERR_OK, or ERR_BAD_INPUT with err filled
  * when the request had spans and every one was refused. */
-int span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceRequest *req,
-                           char *err, size_t errlen);
+enum err span_batch_add_request(struct span_batch *b, const Tl__ExportTraceServiceRequest *req,
+                                char *err, size_t errlen);
 /* Appends a zeroed score to b and returns it. */
 struct score *span_batch_add_score(struct span_batch *b);
 

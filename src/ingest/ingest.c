@@ -207,8 +207,8 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 	return rc;
 }
 
-int ingest_decode(enum ingest_route route, int encoding, const char *content_encoding, const void *body,
-                  size_t len, struct span_batch *b, struct reqmem *m, char *err, size_t errlen)
+enum err ingest_decode(enum ingest_route route, int encoding, const char *content_encoding, const void *body,
+                       size_t len, struct span_batch *b, struct reqmem *m, char *err, size_t errlen)
 {
 	void *inflated = NULL;
 	size_t inflated_len = 0;

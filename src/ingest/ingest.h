@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include "base/reqmem.h"
 #include "ingest/span.h"
+#include "base/err.h"
 
 enum ingest_route {
 	INGEST_OTLP,          /* /v1/traces, /api/v1/traces (also CognObserve JSON) */
@@ -34,8 +35,8 @@ int ingest_content_type(const char *content_type);
  * too many JSON values, more than the memory budget), ERR_BUSY (the budget
  * is held by other requests), ERR_MEDIA_TYPE (encoding or content coding
  * not taken here), with err naming what is wrong. */
-int ingest_decode(enum ingest_route route, int encoding, const char *content_encoding,
-                  const void *body, size_t len, struct span_batch *b, struct reqmem *m, char *err,
-                  size_t errlen);
+enum err ingest_decode(enum ingest_route route, int encoding, const char *content_encoding,
+                       const void *body, size_t len, struct span_batch *b, struct reqmem *m, char *err,
+                       size_t errlen);
 
 #endif

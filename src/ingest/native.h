@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "ingest/span.h"
+#include "base/err.h"
 
 /* Items (traces, spans, scores) accepted in one request. */
 #define NATIVE_MAX_ITEMS 10000
@@ -34,31 +35,35 @@
  * status_message?}]}, plus the camelCase / `id` / `tokenUsage` variants.
  * The trace becomes a root span (id derived from the trace id, so a retried
  * post does not duplicate it) named after the trace and spanning its spans;
- * spans without parent_span_id become its children. Missing ids are random. */
-int native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+ * spans without parent_span_id become its children. Missing ids are random.
+ * Returns ERR_OK, or ERR_BAD_INPUT with err naming the field. */
+enum err native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
 /* Neon trace ingest: one trace object or an array of them, each {trace_id,
  * name, status?, duration_ms?, start_time?|timestamp?, end_time?, project_id?,
  * metadata?, attributes?, agent_id?, agent_version?, workflow_id?, run_id?,
  * input?, output?, total_tokens?, total_cost?, llm_calls?, tool_calls?,
  * spans?: [span objects as for native_neon_spans_decode, trace_id optional]}.
- * Each trace becomes a root span ("error" status -> code 2). */
-int native_neon_traces_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+ * Each trace becomes a root span ("error" status -> code 2).
+ * Returns ERR_OK, or ERR_BAD_INPUT with err naming the field. */
+enum err native_neon_traces_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
 /* Neon spans: one span object or an array: {trace_id, span_id, name,
  * timestamp|start_time, parent_span_id?, kind?, span_type?, end_time?,
  * duration_ms?, status?, status_message?, model?, model_parameters?, input?,
  * output?, input_tokens?, output_tokens?, total_tokens?, cost_usd?,
  * tool_name?, tool_input?, tool_output?, session?, input_messages?,
- * output_messages?, attributes?, project_id?}. */
-int native_neon_spans_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+ * output_messages?, attributes?, project_id?}.
+ * Returns ERR_OK, or ERR_BAD_INPUT with err naming the field. */
+enum err native_neon_spans_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
 /* Scores: one object or an array: {trace_id, name, value, span_id?,
  * score_type?, string_value?, comment?, source?, score_id?|id?, project_id?,
  * timestamp?}. value is a number or a bool (1/0) and may be omitted when
  * string_value is given; score_type is numeric, categorical or boolean
  * (default: boolean for a bool value, categorical for a string-only score,
- * else numeric). Appends one struct score per item to b. */
-int native_scores_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+ * else numeric). Appends one struct score per item to b.
+ * Returns ERR_OK, or ERR_BAD_INPUT with err naming the field. */
+enum err native_scores_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
 #endif

@@ -95,7 +95,7 @@ static int cog_span(struct nctx *c, const cJSON *o, void *arg)
 	return nf_span_done(c, sp);
 }
 
-int native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
+enum err native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
 {
 	struct nctx ctx, *c = &ctx;
 	struct cog_trace t;

@@ -279,7 +279,7 @@ static int neon_decode(const cJSON *root, struct span_batch *b, char *err, size_
 	return rc ? rc : span_batch_add_request(b, ctx.req, err, errlen);
 }
 
-int native_neon_spans_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
+enum err native_neon_spans_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
 {
 	return neon_decode(root, b, err, errlen, neon_span_item);
 }
@@ -341,7 +341,7 @@ static int neon_trace(struct nctx *c, const cJSON *o)
 	return 0;
 }
 
-int native_neon_traces_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
+enum err native_neon_traces_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
 {
 	return neon_decode(root, b, err, errlen, neon_trace);
 }

@@ -71,7 +71,7 @@ static int score_item(struct nctx *c, const cJSON *o)
 	return 0;
 }
 
-int native_scores_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
+enum err native_scores_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen)
 {
 	struct nctx ctx;
 	nf_init(&ctx, b, err, errlen, "tracelite.native.scores");

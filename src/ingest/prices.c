@@ -202,7 +202,7 @@ static int parse_row(char *line, struct price *row, char *msg, size_t msglen)
 	return 0;
 }
 
-int prices_parse(struct prices *p, const char *name, const char *text, size_t len, char *err, size_t errlen)
+enum err prices_parse(struct prices *p, const char *name, const char *text, size_t len, char *err, size_t errlen)
 {
 	struct prices *in = prices_new();
 	char buf[PRICES_MAX_LINE + 2], msg[256];
@@ -266,7 +266,7 @@ int prices_parse(struct prices *p, const char *name, const char *text, size_t le
 	return rc;
 }
 
-int prices_parse_file(struct prices *p, const char *path, char *err, size_t errlen)
+enum err prices_parse_file(struct prices *p, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ingest/span.h"
+#include "base/err.h"
 
 #define PRICES_MAX_FILE (4u << 20)   /* bytes of one price file */
 #define PRICES_MAX_LINE 1024         /* bytes of one line */
@@ -27,9 +28,10 @@ void prices_free(struct prices *p);
  * a row whose pattern p already has replaces it, others are added. Returns
  * ERR_OK, or ERR_BAD_INPUT with err naming the file, the line and the
  * problem; p is unchanged then. */
-int prices_parse(struct prices *p, const char *name, const char *text, size_t len, char *err, size_t errlen);
-/* Reads the file at path and parses it as prices_parse does. */
-int prices_parse_file(struct prices *p, const char *path, char *err, size_t errlen);
+enum err prices_parse(struct prices *p, const char *name, const char *text, size_t len, char *err, size_t errlen);
+/* Reads the file at path and parses it as prices_parse does. Returns
+ * ERR_OK, or ERR_BAD_INPUT (cannot open or read, or as prices_parse). */
+enum err prices_parse_file(struct prices *p, const char *path, char *err, size_t errlen);
 /* Returns the shipped table with the user file at user_path (NULL or "":
  * none) applied over it, or NULL with err filled. */
 struct prices *prices_load(const char *user_path, char *err, size_t errlen);

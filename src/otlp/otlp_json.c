@@ -694,8 +694,8 @@ static int decode_resource_spans(struct ctx *c, const cJSON *o, void **out)
 	return get_string(c, o, "schemaUrl", "schema_url", &rs->schema_url);
 }
 
-int otlp_json_decode(const cJSON *root, struct arena *a, Tl__ExportTraceServiceRequest **out,
-                     char *err, size_t errlen)
+enum err otlp_json_decode(const cJSON *root, struct arena *a, Tl__ExportTraceServiceRequest **out,
+                          char *err, size_t errlen)
 {
 	struct ctx c = {.a = a, .err = err, .errlen = errlen};
 	void **items = NULL;

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include "base/arena.h"
 #include "otlp.pb-c.h"
+#include "base/err.h"
 
 /* Decodes root, a parsed ExportTraceServiceRequest in OTLP/JSON, into *out.
  * Every message, string and byte buffer of *out lives in a; nothing points
@@ -32,7 +33,7 @@
  * Integers sent as JSON numbers have passed through a double in cJSON, so
  * beyond 2^53 they arrive rounded; exporters send times as strings for that
  * reason, and strings are read exactly. */
-int otlp_json_decode(const cJSON *root, struct arena *a, Tl__ExportTraceServiceRequest **out,
-                     char *err, size_t errlen);
+enum err otlp_json_decode(const cJSON *root, struct arena *a, Tl__ExportTraceServiceRequest **out,
+                          char *err, size_t errlen);
 
 #endif

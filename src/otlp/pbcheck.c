@@ -135,7 +135,7 @@ static int walk_message(struct walk *w, const ProtobufCMessageDescriptor *d, con
 	return 0;
 }
 
-int pbcheck(const ProtobufCMessageDescriptor *d, const void *data, size_t len, char *err, size_t errlen)
+enum err pbcheck(const ProtobufCMessageDescriptor *d, const void *data, size_t len, char *err, size_t errlen)
 {
 	struct walk w;
 	w.nsegs = 0;

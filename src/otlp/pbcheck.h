@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <protobuf-c/protobuf-c.h>
 #include "otlp/input_limits.h"
+#include "base/err.h"
 
 /* Messages nested deeper than this are refused whatever their type. In OTLP
  * the only recursive message is AnyValue, whose own limit (SPAN_MAX_DEPTH)
@@ -22,6 +23,6 @@
  * SPAN_MAX_DEPTH deep. Allocates nothing; recursion is bounded by the depth
  * limit. Returns ERR_OK, or ERR_BAD_INPUT with err as "PATH: reason", the
  * path in field names (resource_spans[0].scope_spans[0].spans[3]...). */
-int pbcheck(const ProtobufCMessageDescriptor *d, const void *data, size_t len, char *err, size_t errlen);
+enum err pbcheck(const ProtobufCMessageDescriptor *d, const void *data, size_t len, char *err, size_t errlen);
 
 #endif

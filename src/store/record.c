@@ -218,7 +218,7 @@ static int compress_chunk(struct span_batch *b, struct record_batch *out, struct
 	return ERR_OK;
 }
 
-int record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen)
+enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	size_t n = b->nspans;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ingest/span.h"
+#include "base/err.h"
 
 #define RECORD_NONE UINT32_MAX
 
@@ -39,7 +40,7 @@ struct record_batch {
  * anything is acknowledged. Runs in the submitting thread so compression
  * scales with HTTP workers. Returns ERR_OK, or ERR_BAD_INPUT naming the
  * first span whose record does not read back (nothing is stored). */
-int record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen);
+enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen);
 
 /* Decompresses chunk data and splits it into entries: *spans (arena array
  * of pointers into the arena) and *lens. Returns the entry count, or -1 if

@@ -105,8 +105,8 @@ static int write_batch(sqlite3 *db, sqlite3_stmt *upd, sqlite3_stmt *sum, const 
 	return 0;
 }
 
-int reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_hooks *hooks, int batch,
-                struct reprice_stats *st, char *err, size_t errlen)
+enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_hooks *hooks, int batch,
+                     struct reprice_stats *st, char *err, size_t errlen)
 {
 	sqlite3_stmt *sel = NULL, *upd = NULL, *sum = NULL;
 	struct row *rows = calloc((size_t)(batch > 0 ? batch : 1), sizeof *rows);
@@ -170,8 +170,8 @@ static int move_rollup_cost(void *ctx, sqlite3 *db, const struct reprice_span *s
 	return rollup_cost_move(ctx, &d, s->type, s->start_ns, s->new_cost - s->old_cost);
 }
 
-int reprice_data_dir(const char *data_dir, const struct prices *p, struct reprice_stats *st, char *err,
-                     size_t errlen)
+enum err reprice_data_dir(const char *data_dir, const struct prices *p, struct reprice_stats *st, char *err,
+                          size_t errlen)
 {
 	sqlite3 *db = NULL;
 	struct rollup_coster *coster = NULL;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ingest/prices.h"
+#include "base/err.h"
 
 #define REPRICE_BATCH 2000    /* spans per transaction */
 
@@ -42,13 +43,13 @@ struct reprice_stats {
  * sets traces.cost_usd of the traces it changed to the sum of their spans.
  * hooks may be NULL. Returns ERR_OK with *st filled, or ERR_STORE with err
  * filled (batches committed before stay committed). */
-int reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_hooks *hooks, int batch,
-                struct reprice_stats *st, char *err, size_t errlen);
+enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_hooks *hooks, int batch,
+                     struct reprice_stats *st, char *err, size_t errlen);
 /* Reprices the store in data_dir (migrated first if needed) with p, as
  * reprice_run in batches of REPRICE_BATCH, moving each changed cost onto
  * its rollup rows too: what `tracelite reprice` runs, safe beside a live
  * server. Returns ERR_OK with *st filled, or ERR_STORE with err filled. */
-int reprice_data_dir(const char *data_dir, const struct prices *p, struct reprice_stats *st, char *err,
-                     size_t errlen);
+enum err reprice_data_dir(const char *data_dir, const struct prices *p, struct reprice_stats *st, char *err,
+                          size_t errlen);
 
 #endif

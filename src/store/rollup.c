@@ -312,7 +312,7 @@ static int entry_cmp(const void *x, const void *y)
 	return 0;
 }
 
-int rollup_flush(struct rollup *r, char *err, size_t errlen)
+enum err rollup_flush(struct rollup *r, char *err, size_t errlen)
 {
 	int rc = ERR_OK;
 	/* in primary-key order, so the b-tree is walked once, not at random */
@@ -367,8 +367,8 @@ void rollup_coster_free(struct rollup_coster *c)
 	free(c);
 }
 
-int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
-                     double delta)
+enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
+                          double delta)
 {
 	for (int level = 0; level < ROLLUP_LEVELS; level++) {
 		const int64_t key[] = {level, bucket_of(start_ns, level), d->project, d->service, d->name, type,
@@ -439,7 +439,7 @@ static const char rebuild_sql[] =
 	" FROM traces t, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE t.span_count > 0"
 	" GROUP BY 1, 2, 3, 4, 5;";
 
-int rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
+enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 {
 	char *msg = NULL;
 	if (sqlite3_create_function(db, "tl_bucket", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_bucket, NULL,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "ingest/span.h"
 #include "store/tracesum.h"
+#include "base/err.h"
 
 #define ROLLUP_LEVELS 3
 
@@ -35,9 +36,9 @@ void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const s
  * ignored. */
 void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t service_id, int sign);
 /* Writes every accumulated delta into the rollup tables (inside the
- * caller's transaction) and empties the accumulator. Returns 0 or
+ * caller's transaction) and empties the accumulator. Returns ERR_OK or
  * ERR_STORE with err filled. */
-int rollup_flush(struct rollup *r, char *err, size_t errlen);
+enum err rollup_flush(struct rollup *r, char *err, size_t errlen);
 /* Drops the accumulated deltas (the transaction rolled back). */
 void rollup_discard(struct rollup *r);
 
@@ -49,13 +50,13 @@ struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen);
 void rollup_coster_free(struct rollup_coster *c);
 /* Adds delta USD to the rollup rows that hold the span (dims d, type,
  * start_ns) at every level, inside the caller's transaction. (Trace rollups
- * keep no cost.) Returns 0 or ERR_STORE. */
-int rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
-                     double delta);
+ * keep no cost.) Returns ERR_OK or ERR_STORE. */
+enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
+                          double delta);
 
 /* Recomputes both rollup tables from the spans and traces tables, inside
- * the caller's transaction (migration backfill, reprice). Returns 0 or
+ * the caller's transaction (migration backfill, reprice). Returns ERR_OK or
  * ERR_STORE with err filled. */
-int rollup_rebuild(sqlite3 *db, char *err, size_t errlen);
+enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen);
 
 #endif

@@ -46,7 +46,7 @@ struct spanview {
 	size_t nblobs, blob_cap;
 };
 
-int spanview_open(sqlite3 *db, struct spanview **out)
+enum err spanview_open(sqlite3 *db, struct spanview **out)
 {
 	struct spanview *v = calloc(1, sizeof *v);
 	if (!v)
@@ -163,8 +163,8 @@ static int select_rows(struct spanview *v, const char *sql)
 	return sqlite3_prepare_v2(v->db, sql, -1, &v->sel, NULL) == SQLITE_OK ? ERR_OK : ERR_STORE;
 }
 
-int spanview_trace(struct spanview *v, const uint8_t trace_id[16], enum spanview_order order, long long offset,
-                   int limit)
+enum err spanview_trace(struct spanview *v, const uint8_t trace_id[16], enum spanview_order order, long long offset,
+                        int limit)
 {
 	static const char *const sql[] = {
 		[SPANVIEW_BY_START] = COLS BY_TRACE " ORDER BY s.start_ns, s.span_id LIMIT ?2 OFFSET ?3",
@@ -178,7 +178,7 @@ int spanview_trace(struct spanview *v, const uint8_t trace_id[16], enum spanview
 	return ERR_OK;
 }
 
-int spanview_span(struct spanview *v, const uint8_t span_id[8])
+enum err spanview_span(struct spanview *v, const uint8_t span_id[8])
 {
 	if (select_rows(v, COLS " WHERE s.span_id = ?1 ORDER BY s.start_ns DESC LIMIT 1"))
 		return ERR_STORE;
@@ -186,7 +186,7 @@ int spanview_span(struct spanview *v, const uint8_t span_id[8])
 	return ERR_OK;
 }
 
-int spanview_chunks(struct spanview *v, int64_t after, int64_t upto)
+enum err spanview_chunks(struct spanview *v, int64_t after, int64_t upto)
 {
 	if (select_rows(v, COLS " WHERE s.chunk > ?1 AND s.chunk <= ?2 ORDER BY s.chunk, s.chunk_index"))
 		return ERR_STORE;
@@ -242,7 +242,7 @@ int spanview_next(struct spanview *v, struct stored_span *s)
 	return 1;
 }
 
-int spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *const **spans, size_t *n)
+enum err spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *const **spans, size_t *n)
 {
 	struct cached_chunk *c = chunk_get(v, id);
 	*spans = NULL;

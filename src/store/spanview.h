@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "base/arena.h"
 #include "otlp.pb-c.h"
+#include "base/err.h"
 
 struct spanview;
 
@@ -56,7 +57,7 @@ enum spanview_order {
 
 /* Opens a spanview on db (a read connection the caller keeps open).
  * Returns ERR_OK with *out set, or ERR_STORE. */
-int spanview_open(sqlite3 *db, struct spanview **out);
+enum err spanview_open(sqlite3 *db, struct spanview **out);
 /* Frees v, its caches and every record it returned. NULL is a no-op. */
 void spanview_close(struct spanview *v);
 /* The arena v's records live in, for memory that should live as long. */
@@ -64,13 +65,13 @@ struct arena *spanview_arena(struct spanview *v);
 
 /* Selects the spans of a trace in order, limit spans from offset (limit
  * < 0: all). Returns ERR_OK or ERR_STORE; then iterate with spanview_next. */
-int spanview_trace(struct spanview *v, const uint8_t trace_id[16], enum spanview_order order, long long offset,
-                   int limit);
+enum err spanview_trace(struct spanview *v, const uint8_t trace_id[16], enum spanview_order order, long long offset,
+                        int limit);
 /* Selects the most recent span with this id. Returns ERR_OK or ERR_STORE. */
-int spanview_span(struct spanview *v, const uint8_t span_id[8]);
+enum err spanview_span(struct spanview *v, const uint8_t span_id[8]);
 /* Selects the spans stored in chunks after < chunk <= upto in commit order
  * (chunk, then index in it). Returns ERR_OK or ERR_STORE. */
-int spanview_chunks(struct spanview *v, int64_t after, int64_t upto);
+enum err spanview_chunks(struct spanview *v, int64_t after, int64_t upto);
 /* Fills *s with the next selected span. Returns 1, 0 after the last, or
  * ERR_STORE. A record that does not read back is no error: s->otlp is
  * NULL, and the caller reports it (spanview_log_unreadable). */
@@ -81,7 +82,7 @@ int spanview_next(struct spanview *v, struct stored_span *s);
  * record does not read back. Valid until spanview_close or spanview_reset.
  * Returns ERR_OK, ERR_NOT_FOUND (no such chunk) or ERR_BAD_INPUT (the
  * chunk is corrupt). */
-int spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *const **spans, size_t *n);
+enum err spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *const **spans, size_t *n);
 /* Drops every cached chunk and blob and every record returned so far
  * (a long scan keeps its memory bounded). */
 void spanview_reset(struct spanview *v);

@@ -88,8 +88,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 }
 
 /* Opens dir's database with flags and runs pragmas; the caller adds the
- * rest. Returns 0 and *out, or an ERR_* code with err filled. */
-static int open_db(const char *dir, int flags, const char *pragmas, sqlite3 **out, char *err, size_t errlen)
+ * rest. Returns ERR_OK and *out, or ERR_BAD_INPUT or ERR_STORE with err filled. */
+static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3 **out, char *err, size_t errlen)
 {
 	char path[4096];
 	sqlite3 *db = NULL;
@@ -111,7 +111,7 @@ static int open_db(const char *dir, int flags, const char *pragmas, sqlite3 **ou
 	return ERR_OK;
 }
 
-int store_open_writer(const char *dir, sqlite3 **out, char *err, size_t errlen)
+enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t errlen)
 {
 	int rc;
 	*out = NULL;
@@ -130,7 +130,7 @@ int store_open_writer(const char *dir, sqlite3 **out, char *err, size_t errlen)
 	return rc;
 }
 
-int store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen)
+enum err store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen)
 {
 	return open_db(dir, SQLITE_OPEN_READONLY, "PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;", out, err,
 	               errlen);

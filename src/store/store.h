@@ -5,16 +5,18 @@
 #define TL_STORE_H
 #include <sqlite3.h>
 #include <stddef.h>
+#include "base/err.h"
 
 #define STORE_DEFAULT_PROJECT_ID "00000000-0000-0000-0000-000000000001"
 #define STORE_DEFAULT_PROJECT_NAME "default"
 
 /* Creates dir if needed, opens dir/tracelite.db read-write, applies pending
- * migrations. Returns 0 and *out (close with sqlite3_close_v2), or an
- * ERR_* code with err filled. */
-int store_open_writer(const char *dir, sqlite3 **out, char *err, size_t errlen);
+ * migrations. Returns ERR_OK and *out (close with sqlite3_close_v2), or
+ * ERR_BAD_INPUT (dir too long) or ERR_STORE (cannot create, open or
+ * migrate) with err filled. */
+enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t errlen);
 /* Opens a read-only connection to an existing store; same contract. */
-int store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen);
+enum err store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen);
 /* Returns the schema version the binary knows (last migration number). */
 int store_schema_version(void);
 

@@ -584,7 +584,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	return w;
 }
 
-int writer_submit(struct writer *w, struct span_batch *b, char *err, size_t errlen)
+enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t errlen)
 {
 	struct job j;
 	memset(&j, 0, sizeof j);

@@ -5,6 +5,7 @@
 #define TL_WRITER_H
 #include <stddef.h>
 #include "ingest/span.h"
+#include "base/err.h"
 
 struct writer;
 
@@ -15,7 +16,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
  * the commit. Returns ERR_OK once durable; ERR_BUSY at once when the queue is
  * full (answer 503 + Retry-After); ERR_STORE if the transaction failed.
  * b stays owned by the caller. Thread-safe. */
-int writer_submit(struct writer *w, struct span_batch *b, char *err, size_t errlen);
+enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t errlen);
 /* Stops taking work, commits everything queued, checkpoints the WAL,
  * joins the thread and frees w. */
 void writer_stop(struct writer *w);

@@ -16,7 +16,7 @@
 #define T0 1705579200000000000ull   /* 2024-01-18T12:00:00Z */
 #define MS 1000000ull
 
-typedef int (*decoder_fn)(const cJSON *, struct span_batch *, char *, size_t);
+typedef enum err (*decoder_fn)(const cJSON *, struct span_batch *, char *, size_t);
 
 static const struct {
 	const char *name;
