@@ -35,8 +35,7 @@
  * status_message?}]}, plus the camelCase / `id` / `tokenUsage` variants.
  * The trace becomes a root span (id derived from the trace id, so a retried
  * post does not duplicate it) named after the trace and spanning its spans;
- * spans without parent_span_id become its children. Missing ids are random.
- * Returns ERR_OK, or ERR_BAD_INPUT with err naming the field. */
+ * spans without parent_span_id become its children. Missing ids are random. */
 enum err native_cognobserve_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
 /* Neon trace ingest: one trace object or an array of them, each {trace_id,
@@ -44,8 +43,7 @@ enum err native_cognobserve_decode(const cJSON *root, struct span_batch *b, char
  * metadata?, attributes?, agent_id?, agent_version?, workflow_id?, run_id?,
  * input?, output?, total_tokens?, total_cost?, llm_calls?, tool_calls?,
  * spans?: [span objects as for native_neon_spans_decode, trace_id optional]}.
- * Each trace becomes a root span ("error" status -> code 2).
- * Returns ERR_OK, or ERR_BAD_INPUT with err naming the field. */
+ * Each trace becomes a root span ("error" status -> code 2). */
 enum err native_neon_traces_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
 /* Neon spans: one span object or an array: {trace_id, span_id, name,
@@ -53,8 +51,7 @@ enum err native_neon_traces_decode(const cJSON *root, struct span_batch *b, char
  * duration_ms?, status?, status_message?, model?, model_parameters?, input?,
  * output?, input_tokens?, output_tokens?, total_tokens?, cost_usd?,
  * tool_name?, tool_input?, tool_output?, session?, input_messages?,
- * output_messages?, attributes?, project_id?}.
- * Returns ERR_OK, or ERR_BAD_INPUT with err naming the field. */
+ * output_messages?, attributes?, project_id?}. */
 enum err native_neon_spans_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
 /* Scores: one object or an array: {trace_id, name, value, span_id?,
@@ -62,8 +59,7 @@ enum err native_neon_spans_decode(const cJSON *root, struct span_batch *b, char 
  * timestamp?}. value is a number or a bool (1/0) and may be omitted when
  * string_value is given; score_type is numeric, categorical or boolean
  * (default: boolean for a bool value, categorical for a string-only score,
- * else numeric). Appends one struct score per item to b.
- * Returns ERR_OK, or ERR_BAD_INPUT with err naming the field. */
+ * else numeric). Appends one struct score per item to b. */
 enum err native_scores_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
 #endif
