@@ -2,6 +2,7 @@
  * varint zero-count, varint number of buckets, then per non-zero bucket a
  * zigzag varint index delta and a zigzag varint count. */
 #include "base/sketch.h"
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -184,8 +185,13 @@ static int decode(const void *data, size_t len, struct sketch *s)
 	return p == end ? 0 : -1;
 }
 
-int sketch_decode_add(struct sketch *s, const void *data, size_t len)
+enum err sketch_decode_add(struct sketch *s, const void *data, size_t len)
 {
 	/* a corrupt blob adds nothing */
-	return decode(data, len, NULL) ? -1 : decode(data, len, s);
+	if (decode(data, len, NULL))
+		return ERR_BAD_INPUT;
+	int rc = decode(data, len, s);
+	assert(rc == 0);   /* the dry run read the same bytes */
+	(void)rc;
+	return ERR_OK;
 }

@@ -8,6 +8,7 @@
 #define TL_SKETCH_H
 #include <stddef.h>
 #include <stdint.h>
+#include "base/err.h"
 
 #define SKETCH_ALPHA 0.01
 #define SKETCH_BUCKETS 2400      /* covers 1 ns .. ~5e20 ns */
@@ -34,9 +35,9 @@ double sketch_quantile(const struct sketch *s, double q);
 /* Serializes s (varints; non-zero buckets only) into out, at least
  * SKETCH_ENCODED_MAX bytes; returns the length. */
 size_t sketch_encode(const struct sketch *s, uint8_t *out);
-/* Adds the sketch encoded in data to s. Returns 0, or -1 if data is corrupt
- * (s is then unchanged): a stored count beyond 2^40 or a bucket out of
- * range is corrupt. */
-int sketch_decode_add(struct sketch *s, const void *data, size_t len);
+/* Adds the sketch encoded in data to s. Returns ERR_OK, or ERR_BAD_INPUT if
+ * data is corrupt (s is then unchanged): a stored count beyond 2^40 or a
+ * bucket out of range is corrupt. */
+enum err sketch_decode_add(struct sketch *s, const void *data, size_t len);
 
 #endif
