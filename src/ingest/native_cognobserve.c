@@ -40,7 +40,7 @@ static int cog_usage(struct nctx *c, Tl__Span *sp, const cJSON *u, const char *u
 }
 
 /* One element of the trace's spans; arg is the struct cog_trace. */
-static int cog_span(struct nctx *c, const cJSON *o, void *arg)
+static enum err cog_span(struct nctx *c, const cJSON *o, void *arg)
 {
 	struct cog_trace *t = arg;
 	const char *name;

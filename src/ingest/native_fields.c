@@ -29,7 +29,7 @@ void nf_init(struct nctx *c, struct span_batch *b, char *err, size_t errlen, con
 }
 
 /* Formats "<where>.<field>: <msg>" into err and returns ERR_BAD_INPUT. */
-int nf_fail(struct nctx *c, const char *field, const char *fmt, ...)
+enum err nf_fail(struct nctx *c, const char *field, const char *fmt, ...)
 {
 	char msg[160];
 	va_list ap;
@@ -75,7 +75,7 @@ struct fld nf_field(const cJSON *o, const char *const *names)
 	return (struct fld){NULL, names[0]};
 }
 
-int nf_opt_str(struct nctx *c, struct fld f, size_t max, const char **out)
+enum err nf_opt_str(struct nctx *c, struct fld f, size_t max, const char **out)
 {
 	const cJSON *v = f.v;
 	const char *name = f.name;
@@ -90,7 +90,7 @@ int nf_opt_str(struct nctx *c, struct fld f, size_t max, const char **out)
 	return 0;
 }
 
-int nf_req_str(struct nctx *c, struct fld f, size_t max, const char **out)
+enum err nf_req_str(struct nctx *c, struct fld f, size_t max, const char **out)
 {
 	const cJSON *v = f.v;
 	const char *name = f.name;
@@ -120,7 +120,7 @@ static int opt_num(struct nctx *c, struct fld f, double *out, int *has)
 #define NATIVE_MAX_DURATION_MS (366.0 * 86400e3)
 
 /* duration_ms as nanoseconds. */
-int nf_opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has)
+enum err nf_opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has)
 {
 	double ms = 0;
 	int rc = opt_num(c, f, &ms, has);
@@ -160,19 +160,19 @@ static int opt_typed(struct nctx *c, struct fld f, cJSON_bool (*is)(const cJSON 
 	return 0;
 }
 
-int nf_opt_obj(struct nctx *c, struct fld f, const cJSON **out)
+enum err nf_opt_obj(struct nctx *c, struct fld f, const cJSON **out)
 {
 	return opt_typed(c, f, cJSON_IsObject, "an object", out);
 }
 
-int nf_opt_array(struct nctx *c, struct fld f, const cJSON **out)
+enum err nf_opt_array(struct nctx *c, struct fld f, const cJSON **out)
 {
 	return opt_typed(c, f, cJSON_IsArray, "an array", out);
 }
 
 /* An ISO-8601 string, an epoch number or an epoch digit string; the unit
  * of an epoch number is told by its size (text.h). */
-int nf_opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has)
+enum err nf_opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has)
 {
 	const cJSON *v = f.v;
 	const char *name = f.name;
@@ -191,7 +191,7 @@ int nf_opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has)
 }
 
 /* An id string mapped with id_from_any; "" counts as absent. */
-int nf_opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *has)
+enum err nf_opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *has)
 {
 	const char *s;
 	*has = 0;
@@ -214,7 +214,7 @@ static int json_too_deep(const cJSON *v, int depth)
 }
 
 /* A string as is, anything else as compact JSON; copied into the arena. */
-int nf_json_text(struct nctx *c, const cJSON *v, const char *name, char **out)
+enum err nf_json_text(struct nctx *c, const cJSON *v, const char *name, char **out)
 {
 	if (cJSON_IsString(v)) {
 		size_t len = strlen(v->valuestring);
@@ -259,7 +259,7 @@ void nf_put_owned(struct nctx *c, struct attrs at, const char *key, char *val)
 
 /* Converts any JSON value to an AnyValue (objects inside arrays become
  * kvlists); strings are copied and length-checked, null stays unset. */
-int nf_json_any(struct nctx *c, const cJSON *v, int depth, const char *name, Tl__AnyValue **out)
+enum err nf_json_any(struct nctx *c, const cJSON *v, int depth, const char *name, Tl__AnyValue **out)
 {
 	if (depth > SPAN_MAX_DEPTH)
 		return nf_fail(c, name, "nested deeper than %d levels", SPAN_MAX_DEPTH);
@@ -350,7 +350,7 @@ static int flatten(struct nctx *c, struct attrs at, const cJSON *v, int depth, c
 }
 
 /* Flattens f's object under prefix ("" = keys as given). */
-int nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fld f, const cJSON **out)
+enum err nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fld f, const cJSON **out)
 {
 	const cJSON *obj;
 	int rc = nf_opt_obj(c, f, &obj);
@@ -367,7 +367,7 @@ int nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fl
 	return rc;
 }
 
-int nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, const char *attr)
+enum err nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, const char *attr)
 {
 	const char *s;
 	int rc = nf_opt_str(c, f, max, &s);
@@ -376,7 +376,7 @@ int nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, const cha
 	return rc;
 }
 
-int nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
+enum err nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
 {
 	int64_t n;
 	int has;
@@ -386,7 +386,7 @@ int nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
 	return rc;
 }
 
-int nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
+enum err nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
 {
 	double d;
 	int has;
@@ -396,7 +396,7 @@ int nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
 	return rc;
 }
 
-int nf_put_input_output(struct nctx *c, Tl__Span *sp, const cJSON *o)
+enum err nf_put_input_output(struct nctx *c, Tl__Span *sp, const cJSON *o)
 {
 	static const char *const io[][3] = {
 		{"input", "input.value", "input.mime_type"},
@@ -468,7 +468,7 @@ static int stop_sequences(struct nctx *c, const cJSON *v, const char *name, Tl__
 /* Standard parameters become gen_ai.request.*; the whole object is also
  * kept as llm.invocation_parameters (OpenInference). Free-form parameters
  * of unexpected types are only kept in the JSON. */
-int nf_put_params(struct nctx *c, Tl__Span *sp, struct fld f)
+enum err nf_put_params(struct nctx *c, Tl__Span *sp, struct fld f)
 {
 	const cJSON *obj;
 	const char *name = f.name;
@@ -565,7 +565,7 @@ void nf_root_span_id(const uint8_t *trace_id, const char *tag, uint8_t *out)
 	id_from_any(buf, out, 8);
 }
 
-int nf_span_done(struct nctx *c, const Tl__Span *sp)
+enum err nf_span_done(struct nctx *c, const Tl__Span *sp)
 {
 	if (sp->n_attributes > SPAN_MAX_ATTRS)
 		return nf_fail(c, "", "more than %d attributes", SPAN_MAX_ATTRS);
@@ -573,7 +573,7 @@ int nf_span_done(struct nctx *c, const Tl__Span *sp)
 }
 
 /* Each element of an array (or the object itself), as item [i]. */
-int nf_each_item(struct nctx *c, const cJSON *root, int (*fn)(struct nctx *, const cJSON *))
+enum err nf_each_item(struct nctx *c, const cJSON *root, enum err (*fn)(struct nctx *, const cJSON *))
 {
 	if (cJSON_IsObject(root)) {
 		c->where[0] = 0;
@@ -599,8 +599,8 @@ int nf_each_item(struct nctx *c, const cJSON *root, int (*fn)(struct nctx *, con
 	return 0;
 }
 
-int nf_each_span(struct nctx *c, const cJSON *spans, int (*fn)(struct nctx *, const cJSON *, void *), void *arg,
-                 int *count)
+enum err nf_each_span(struct nctx *c, const cJSON *spans, enum err (*fn)(struct nctx *, const cJSON *, void *),
+                      void *arg, int *count)
 {
 	char item[sizeof c->where];
 	int i = 0, rc = 0;

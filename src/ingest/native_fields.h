@@ -4,7 +4,7 @@
  * into OTLP attributes, and the OTLP resource/scope/span skeleton they fill.
  * Only those decoders include it; the public entry points are in native.h.
  *
- * Every nf_ function that can fail returns 0 or ERR_BAD_INPUT, with c->err
+ * Every nf_ function that can fail returns ERR_OK or ERR_BAD_INPUT, with c->err
  * set by nf_fail to "<where>.<field>: <message>". Strings and values put
  * into spans are copied into the batch arena: nothing refers to the cJSON
  * document after the decoder returns. */
@@ -47,7 +47,7 @@ void nf_init(struct nctx *c, struct span_batch *b, char *err, size_t errlen, con
 
 /* Formats "<where>.<field>: <msg>" into c->err and returns ERR_BAD_INPUT.
  * An empty field gives "<where>: <msg>"; with both empty, "body: <msg>". */
-int nf_fail(struct nctx *c, const char *field, const char *fmt, ...)
+enum err nf_fail(struct nctx *c, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Fills out[0..n) with random bytes, not all zero (an id OTLP accepts). */
@@ -67,7 +67,7 @@ struct fld nf_field(const cJSON *o, const char *const *names);
 #define NF(o, ...) nf_field((o), (const char *const[]){__VA_ARGS__, NULL})
 
 /* The typed reads. Absent (or null) leaves *has = 0 (*out = NULL for
- * pointers) and returns 0; a present value of the wrong kind fails with
+ * pointers) and returns ERR_OK; a present value of the wrong kind fails with
  * the message given, naming f.name:
  * nf_opt_str: a string of at most max bytes ("must be a string", "longer
  *   than N bytes"); nf_req_str also fails on absent ("required"), but
@@ -82,24 +82,24 @@ struct fld nf_field(const cJSON *o, const char *const *names);
  *   time or a unix epoch number (s, ms, us or ns)").
  * nf_opt_id: a string as nf_opt_str (SPAN_MAX_NAME) mapped to n bytes with
  *   id_from_any (hex kept, anything else hashed); "" counts as absent. */
-int nf_opt_str(struct nctx *c, struct fld f, size_t max, const char **out);
-int nf_req_str(struct nctx *c, struct fld f, size_t max, const char **out);
-int nf_opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has);
-int nf_opt_obj(struct nctx *c, struct fld f, const cJSON **out);
-int nf_opt_array(struct nctx *c, struct fld f, const cJSON **out);
-int nf_opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has);
-int nf_opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *has);
+enum err nf_opt_str(struct nctx *c, struct fld f, size_t max, const char **out);
+enum err nf_req_str(struct nctx *c, struct fld f, size_t max, const char **out);
+enum err nf_opt_duration(struct nctx *c, struct fld f, uint64_t *out_ns, int *has);
+enum err nf_opt_obj(struct nctx *c, struct fld f, const cJSON **out);
+enum err nf_opt_array(struct nctx *c, struct fld f, const cJSON **out);
+enum err nf_opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has);
+enum err nf_opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *has);
 
 /* v as text copied into the arena: a string as is, anything else as
  * compact JSON. Fails, naming name, when longer than SPAN_MAX_STRING
  * ("longer than N bytes [as JSON]") or nested deeper than SPAN_MAX_DEPTH. */
-int nf_json_text(struct nctx *c, const cJSON *v, const char *name, char **out);
+enum err nf_json_text(struct nctx *c, const cJSON *v, const char *name, char **out);
 
 /* Any JSON value as an AnyValue (integral numbers as ints, objects as
  * kvlists, null left unset), strings copied. depth is v's nesting level so
  * far. Fails, naming name, on strings over SPAN_MAX_STRING, keys over
  * SPAN_MAX_NAME or nesting over SPAN_MAX_DEPTH. */
-int nf_json_any(struct nctx *c, const cJSON *v, int depth, const char *name, Tl__AnyValue **out);
+enum err nf_json_any(struct nctx *c, const cJSON *v, int depth, const char *name, Tl__AnyValue **out);
 
 /* An attribute list to append to: a span's or a resource's. */
 struct attrs {
@@ -119,29 +119,29 @@ void nf_put_owned(struct nctx *c, struct attrs at, const char *key, char *val);
  * out is not NULL) gets the object or NULL. Fails, naming f.name, as
  * nf_opt_obj, on a key path over SPAN_MAX_NAME, more than SPAN_MAX_ATTRS
  * attributes, or as nf_json_any. */
-int nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fld f, const cJSON **out);
+enum err nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fld f, const cJSON **out);
 
 /* One field to one attribute of sp (absent: nothing), failing naming
  * f.name. nf_put_str: read as nf_opt_str with max, "" adds nothing.
  * nf_put_count: an integer in [0, 2^53] ("must be a non-negative
  * integer"), an int attribute. nf_put_num: a finite number >= 0 ("must be
  * a number", "must not be negative"), a double attribute. */
-int nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, const char *attr);
-int nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr);
-int nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr);
+enum err nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, const char *attr);
+enum err nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr);
+enum err nf_put_num(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr);
 
 /* o's "input" and "output" (each absent: nothing) as text, as nf_json_text,
  * under input.value / output.value, with the OpenInference mime type
  * (text/plain for a string, else application/json) under input.mime_type /
  * output.mime_type. */
-int nf_put_input_output(struct nctx *c, Tl__Span *sp, const cJSON *o);
+enum err nf_put_input_output(struct nctx *c, Tl__Span *sp, const cJSON *o);
 
 /* Model parameters, f's value read as nf_opt_obj (absent: nothing): the
  * standard ones (also camelCase) become gen_ai.request.* unless sp has
  * them already, values of other types skipped; the whole object is kept as
  * JSON text in llm.invocation_parameters. Fails, naming f.name, as
  * nf_opt_obj or nf_json_text. */
-int nf_put_params(struct nctx *c, Tl__Span *sp, struct fld f);
+enum err nf_put_params(struct nctx *c, Tl__Span *sp, struct fld f);
 
 /* Starts a new ResourceSpans/ScopeSpans pair that following spans go to,
  * and returns its resource for the caller's attributes. */
@@ -161,13 +161,13 @@ void nf_root_span_id(const uint8_t *trace_id, const char *tag, uint8_t *out);
 
 /* Checks a finished span: fails with "more than N attributes" (naming the
  * item) when it has over SPAN_MAX_ATTRS. */
-int nf_span_done(struct nctx *c, const Tl__Span *sp);
+enum err nf_span_done(struct nctx *c, const Tl__Span *sp);
 
 /* Runs fn on root if it is an object (where ""), or on each element of an
  * array as item "[i]". Fails on anything else ("must be a JSON object or
  * array"), an empty array, more than NATIVE_MAX_ITEMS elements or an
  * element that is not an object; stops at fn's first error. */
-int nf_each_item(struct nctx *c, const cJSON *root, int (*fn)(struct nctx *, const cJSON *));
+enum err nf_each_item(struct nctx *c, const cJSON *root, enum err (*fn)(struct nctx *, const cJSON *));
 
 /* The time range a trace's spans cover, for a root span posted without
  * times of its own. Starts as NF_RANGE_EMPTY (min_start > max_end). */
@@ -185,7 +185,7 @@ void nf_range_add(struct nf_range *r, const Tl__Span *sp);
  * elements were visited. Fails with "<where>.spans: more than
  * NATIVE_MAX_ITEMS items" (before calling fn), "<where>.spans[i]: must be an
  * object", or fn's error, at the first. */
-int nf_each_span(struct nctx *c, const cJSON *spans, int (*fn)(struct nctx *, const cJSON *, void *), void *arg,
-                 int *count);
+enum err nf_each_span(struct nctx *c, const cJSON *spans, enum err (*fn)(struct nctx *, const cJSON *, void *),
+                      void *arg, int *count);
 
 #endif

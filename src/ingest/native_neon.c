@@ -180,7 +180,7 @@ struct neon_parent {
 
 /* One Neon span record; arg is its trace's struct neon_parent, NULL for
  * /api/spans items. */
-static int neon_span(struct nctx *c, const cJSON *o, void *arg)
+static enum err neon_span(struct nctx *c, const cJSON *o, void *arg)
 {
 	struct neon_parent *parent = arg;
 	const char *name, *msg, *project;
@@ -264,14 +264,14 @@ static int neon_span(struct nctx *c, const cJSON *o, void *arg)
 	return nf_span_done(c, sp);
 }
 
-static int neon_span_item(struct nctx *c, const cJSON *o)
+static enum err neon_span_item(struct nctx *c, const cJSON *o)
 {
 	return neon_span(c, o, NULL);
 }
 
 /* Both Neon routes: each item through fn, then the request into b. */
-static int neon_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen,
-                       int (*fn)(struct nctx *, const cJSON *))
+static enum err neon_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen,
+                            enum err (*fn)(struct nctx *, const cJSON *))
 {
 	struct nctx ctx;
 	nf_init(&ctx, b, err, errlen, "tracelite.native.neon");
@@ -284,7 +284,7 @@ enum err native_neon_spans_decode(const cJSON *root, struct span_batch *b, char 
 	return neon_decode(root, b, err, errlen, neon_span_item);
 }
 
-static int neon_trace(struct nctx *c, const cJSON *o)
+static enum err neon_trace(struct nctx *c, const cJSON *o)
 {
 	const char *name, *project;
 	const cJSON *attrs, *spans;

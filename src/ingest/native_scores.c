@@ -8,7 +8,7 @@
 #include "ingest/batch.h"
 #include "ingest/native_fields.h"
 
-static int score_item(struct nctx *c, const cJSON *o)
+static enum err score_item(struct nctx *c, const cJSON *o)
 {
 	const char *name, *sval, *type, *comment, *source, *id, *project;
 	struct fld tf = NF(o, "score_type", "data_type");
