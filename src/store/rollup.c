@@ -109,18 +109,19 @@ struct rollup *rollup_new(sqlite3 *db, char *err, size_t errlen)
 	if (sqlite3_create_function(db, "tl_sketch_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, r, sql_sketch_merge,
 	                            NULL, NULL)) {
 		err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
-		free(r);
-		return NULL;
+		goto fail;
 	}
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL)) {
 			err_set(err, errlen, ERR_STORE, "prepare rollups: %s", sqlite3_errmsg(db));
-			rollup_free(r);
-			return NULL;
+			goto fail;
 		}
 	}
 	sketch_clear(&r->scratch);
 	return r;
+fail:
+	rollup_free(r);   /* statements not prepared are NULL */
+	return NULL;
 }
 
 void rollup_free(struct rollup *r)

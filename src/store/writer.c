@@ -547,27 +547,16 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	struct writer *w = calloc(1, sizeof *w);
 	if (!w)
 		abort();
-	if (store_open_writer(dir, &w->db, err, errlen)) {
-		free(w);
-		return NULL;
-	}
+	if (store_open_writer(dir, &w->db, err, errlen))
+		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL)) {
 			err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
-			for (int k = 0; k < i; k++)
-				sqlite3_finalize(w->st[k]);
-			sqlite3_close_v2(w->db);
-			free(w);
-			return NULL;
+			goto fail;
 		}
 	}
-	if (!(w->rollup = rollup_new(w->db, err, errlen))) {
-		for (int k = 0; k < ST_COUNT; k++)
-			sqlite3_finalize(w->st[k]);
-		sqlite3_close_v2(w->db);
-		free(w);
-		return NULL;
-	}
+	if (!(w->rollup = rollup_new(w->db, err, errlen)))
+		goto fail;
 	w->strings = intern_new();
 	w->projects = intern_new();
 	w->blobs = intern_new();
@@ -582,6 +571,14 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 		abort();
 	}
 	return w;
+fail:
+	/* statements not prepared are NULL, as is db when the store did not
+	 * open; finalizing and closing NULL does nothing */
+	for (int k = 0; k < ST_COUNT; k++)
+		sqlite3_finalize(w->st[k]);
+	sqlite3_close_v2(w->db);
+	free(w);
+	return NULL;
 }
 
 enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t errlen)
