@@ -1,6 +1,7 @@
 /* arena.c: chunked bump allocator. Large requests get their own chunk so
  * the common small allocation stays a pointer bump. */
 #include "base/arena.h"
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #define ARENA_CHUNK (64 * 1024)
 #define ARENA_ALIGN 16
 
+/* Invariant: used <= size, and used is a multiple of ARENA_ALIGN. */
 struct chunk {
 	struct chunk *next;
 	size_t size, used;
@@ -66,6 +68,9 @@ void *arena_alloc(struct arena *a, size_t n)
 	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	if (n == 0)
 		n = ARENA_ALIGN;
+	/* every chunk's used stays a multiple of ARENA_ALIGN, so the next
+	 * allocation is aligned too */
+	assert(n % ARENA_ALIGN == 0 && (!a->head || a->head->used % ARENA_ALIGN == 0));
 	struct chunk *c = a->head;
 	if (n > ARENA_CHUNK / 4) {
 		/* Big block: its own chunk, linked behind the current one so the
@@ -90,6 +95,7 @@ void *arena_alloc(struct arena *a, size_t n)
 	}
 	void *p = c->data + c->used;
 	c->used += n;
+	assert(c->used <= c->size);
 	a->total += n;
 	memset(p, 0, n);
 	return p;

@@ -3,6 +3,7 @@
  * non-ASCII to validate), so the common long ASCII prompt costs one scan
  * and one memcpy. */
 #include "base/json.h"
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <mbedtls/base64.h>
@@ -16,6 +17,7 @@ void jbuf_init(struct jbuf *b, size_t max)
 
 void jbuf_put_slow(struct jbuf *b, const void *s, size_t n)
 {
+	assert(b->len <= b->cap && b->len <= b->max && (b->p || !b->cap));
 	if (b->over)
 		return;
 	if (b->max - b->len < n) {

@@ -1,6 +1,7 @@
 /* record.c: packing spans into per-trace zstd chunks and shared resource /
  * scope blobs, and reading them back. */
 #include "store/record.h"
+#include <assert.h>
 #include <mbedtls/sha256.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -117,8 +118,7 @@ static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const v
 	for (size_t i = 0; i < out->nblobs; i++)
 		if (keys[i] == key)
 			return (uint32_t)i;
-	if (out->nblobs == *cap)
-		abort(); /* cap is 2 * nspans: every span adds at most two blobs */
+	assert(out->nblobs < *cap); /* cap is 2 * nspans: every span adds at most two blobs */
 	struct record_blob *bl = &out->blobs[out->nblobs];
 	size_t len = protobuf_c_message_get_packed_size(msg);
 	uint8_t *data = arena_alloc(b->arena, len ? len : 1);

@@ -6,6 +6,7 @@
  * Chunk ids and the traces/scores seq it hands out are the change sequence
  * replication reads (schema/004_changes.sql). */
 #include "store/writer.h"
+#include <assert.h>
 #include <mbedtls/sha256.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -80,6 +81,9 @@ struct writer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
+	/* Jobs waiting for the writer, linked by next: head and tail are both
+	 * NULL or both set. queued_bytes is the sum of bytes of the jobs waiting
+	 * or being committed. All under lock. */
 	struct job *head, *tail;
 	size_t queued_bytes, queue_cap;
 	int stopping, healthy;
@@ -533,6 +537,7 @@ static void *writer_main(void *arg)
 			j->rc = rc;
 			if (rc)
 				snprintf(j->err, sizeof j->err, "store write failed: %s", w->errbuf);
+			assert(w->queued_bytes >= j->bytes);
 			w->queued_bytes -= j->bytes;
 			j->done = 1;
 		}
@@ -601,6 +606,7 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 		pthread_mutex_unlock(&w->lock);
 		return err_set(err, errlen, ERR_BUSY, "write queue full, retry later");
 	}
+	assert((w->head == NULL) == (w->tail == NULL));
 	w->queued_bytes += j.bytes;
 	if (w->tail)
 		w->tail->next = &j;
