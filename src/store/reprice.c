@@ -162,7 +162,7 @@ out:
 }
 
 /* The reprice hook: the span's cost change moves onto its rollup rows. */
-static int move_rollup_cost(void *ctx, sqlite3 *db, const struct reprice_span *s)
+static enum err move_rollup_cost(void *ctx, sqlite3 *db, const struct reprice_span *s)
 {
 	(void)db;
 	struct rollup_span_dims d = {.project = s->project, .service = s->service, .name = s->name,

@@ -23,10 +23,10 @@ struct reprice_span {
 
 /* Called inside the batch's transaction, after the span row was updated,
  * for every span whose cost changes: the place to move the cost of any
- * summary keyed by the span's columns (rollups). A non-zero return rolls
- * the batch back and stops the run with ERR_STORE. */
+ * summary keyed by the span's columns (rollups). Returns ERR_OK, or an
+ * error code that rolls the batch back and stops the run with ERR_STORE. */
 struct reprice_hooks {
-	int (*span_changed)(void *ctx, sqlite3 *db, const struct reprice_span *s);
+	enum err (*span_changed)(void *ctx, sqlite3 *db, const struct reprice_span *s);
 	void *ctx;
 };
 
