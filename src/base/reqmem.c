@@ -1,5 +1,6 @@
 /* reqmem.c: the request memory budget (reqmem.h), one atomic counter. */
 #include "base/reqmem.h"
+#include <assert.h>
 #include <stdatomic.h>
 #include "base/err.h"
 
@@ -19,6 +20,7 @@ enum err reqmem_take(struct reqmem *m, size_t n, char *err, size_t errlen)
 			return err_set(err, errlen, ERR_BUSY, "too many large requests in flight, retry later");
 	} while (!atomic_compare_exchange_weak(&in_use, &cur, cur + n));
 	m->held += n;
+	assert(m->held <= REQMEM_BUDGET);
 	return ERR_OK;
 }
 
@@ -26,7 +28,9 @@ void reqmem_release(struct reqmem *m)
 {
 	if (!m)
 		return;
-	atomic_fetch_sub(&in_use, m->held);
+	size_t before = atomic_fetch_sub(&in_use, m->held);
+	assert(before >= m->held);   /* in_use is the sum of what every request holds */
+	(void)before;
 	m->held = 0;
 }
 
