@@ -654,8 +654,8 @@ static int scan_index(struct run *r, int64_t ckpt, int64_t before)
 	return rc;
 }
 
-int search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
-                  cJSON **out)
+enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
+                       cJSON **out)
 {
 	struct run r;
 	memset(&r, 0, sizeof r);

@@ -459,7 +459,7 @@ cJSON *repl_status_json(struct repl *r)
 
 /* ---------- one pass (tracelite replicate --once) ---------- */
 
-int repl_once(const char *data_dir, const char *url, struct repl_once_stats *st, char *err, size_t errlen)
+enum err repl_once(const char *data_dir, const char *url, struct repl_once_stats *st, char *err, size_t errlen)
 {
 	char path[4200];
 	struct stat sb;

@@ -237,7 +237,7 @@ static int read_spans(sqlite3 *db, struct repl_batch *b, int64_t after, int max_
 	return ERR_OK;
 }
 
-int repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b)
+enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b)
 {
 	memset(b, 0, sizeof *b);
 	for (int t = 0; t < REPL_NTABLES; t++)

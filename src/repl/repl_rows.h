@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include "base/err.h"
 
 enum repl_table { REPL_PROJECTS, REPL_SPANS, REPL_TRACES, REPL_SCORES, REPL_NTABLES };
 
@@ -26,7 +27,7 @@ struct repl_batch {
  * projects, the spans of whole chunks up to about max_spans spans, and at
  * most max_spans changed traces and scores. Returns ERR_OK (b filled; free
  * with repl_batch_free) or ERR_STORE. */
-int repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b);
+enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b);
 /* Frees the rows of b (b itself is the caller's). */
 void repl_batch_free(struct repl_batch *b);
 /* Returns the number of rows in b. */

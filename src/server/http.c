@@ -179,8 +179,8 @@ void http_discard_body(struct mg_connection *c, size_t max)
 		http_close_after_reply(c);
 }
 
-int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
-                   size_t errlen)
+enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
+                        size_t errlen)
 {
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	size_t cap = ri->content_length > 0 ? (size_t)ri->content_length : 64 * 1024, used = 0;
