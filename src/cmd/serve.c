@@ -29,13 +29,13 @@ int cmd_serve(int argc, char **argv)
 {
 	struct config cfg;
 	char err[512];
-	int rc = config_load(&cfg, argc, argv, err, sizeof err);
-	if (rc == 1)
-		return 0;
-	if (rc) {
+	int help;
+	if (config_load(&cfg, argc, argv, &help, err, sizeof err)) {
 		fprintf(stderr, "tracelite: %s\n", err);
 		return 2;
 	}
+	if (help)
+		return 0;
 	/* Block the stop signals before any thread starts so every thread
 	 * inherits the mask and only sigwait below receives them. */
 	sigset_t stop;
