@@ -32,8 +32,9 @@ enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spa
 void repl_batch_free(struct repl_batch *b);
 /* Returns the number of rows in b. */
 int repl_batch_rows(const struct repl_batch *b);
-/* Returns the number of spans stored in chunks after chunk, or -1. */
-int64_t repl_rows_spans_after(sqlite3 *db, int64_t chunk);
+/* Sets *n to the number of spans stored in chunks after chunk. Returns
+ * ERR_OK, or ERR_STORE (*n then -1). */
+enum err repl_rows_spans_after(sqlite3 *db, int64_t chunk, int64_t *n);
 /* The target table's name ("spans", ...). */
 const char *repl_table_name(enum repl_table t);
 /* The target table's primary key columns, comma separated. */
