@@ -238,15 +238,15 @@ enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, c
 	return ERR_OK;
 }
 
-int http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen)
+enum err http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen, int *present)
 {
 	const char *qs = mg_get_request_info(c)->query_string;
+	*present = 0;
 	if (!qs)
-		return 0;
+		return ERR_OK;
 	int n = mg_get_var(qs, strlen(qs), name, buf, buflen);
 	if (n == -1)
-		return 0;
-	if (n < 0)
-		return -1;
-	return 1;
+		return ERR_OK;
+	*present = 1;
+	return n < 0 ? ERR_TOO_LARGE : ERR_OK;
 }

@@ -51,8 +51,9 @@ enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, c
  * max, or from a too slow client, the connection is closed after it. */
 void http_discard_body(struct mg_connection *c, size_t max);
 
-/* Copies query parameter name (URL-decoded) into buf. Returns 1 if present,
- * 0 if absent, -1 if longer than buf. */
-int http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen);
+/* Copies query parameter name (URL-decoded) into buf; *present is 0 when
+ * it is absent (buf untouched), else 1. Returns ERR_OK, or ERR_TOO_LARGE
+ * (with *present 1) when it is longer than buf. */
+enum err http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen, int *present);
 
 #endif
