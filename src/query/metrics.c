@@ -6,6 +6,7 @@
  * the raw tables, ordered so that consumers can merge consecutive rows with
  * a few live sketches. */
 #include "query/metrics.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,7 @@ long metrics_bucket_from_name(const char *name, uint64_t from_ns, uint64_t to_ns
 
 void metrics_align(struct trace_filter *f, long width)
 {
+	assert(width > 0);
 	uint64_t w = (uint64_t)width * 1000000000u;
 	if (!f->to_ns)
 		f->to_ns = text_now_ns();
@@ -727,6 +729,7 @@ static cJSON *number_or_null(double v)
 enum err metrics_timeseries(sqlite3 *db, const struct trace_filter *f, enum metric m, long width, enum group_by g,
                             cJSON **out)
 {
+	assert(width == 60 || width == 3600 || width == 86400);
 	int latency = m >= METRIC_LATENCY_P50 && m <= METRIC_LATENCY_P99;
 	int trace_metric = m == METRIC_TRACES || ((m == METRIC_ERRORS || latency) && g <= GROUP_SERVICE);
 	if (m == METRIC_TRACES && g > GROUP_SERVICE)

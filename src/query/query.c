@@ -2,6 +2,7 @@
  * the traces table; a trace's spans come from the stored-span view
  * (store/spanview.h), each chunk decompressed once per request. */
 #include "query/query.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,6 +470,7 @@ enum err query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **o
 
 enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out)
 {
+	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "SELECT " TRACE_COLS TRACE_FROM " WHERE t.trace_id = ?", -1, &st, NULL))
 		return ERR_STORE;
@@ -531,6 +533,7 @@ enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
 enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
                           long long *next_offset)
 {
+	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
 	struct spanview *v;
 	struct stored_span s;
 	int rc = spanview_open(db, &v), found = 0, rows = 0, more = 0;
