@@ -29,13 +29,13 @@ int cmd_serve(int argc, char **argv)
 {
 	struct config cfg;
 	char err[512];
-	int rc = config_load(&cfg, argc, argv, err, sizeof err);
-	if (rc == 1)
-		return 0;
-	if (rc) {
+	int help;
+	if (config_load(&cfg, argc, argv, &help, err, sizeof err)) {
 		fprintf(stderr, "tracelite: %s\n", err);
 		return 2;
 	}
+	if (help)
+		return 0;
 	/* Block the stop signals before any thread starts so every thread
 	 * inherits the mask and only sigwait below receives them. */
 	sigset_t stop;
@@ -59,27 +59,25 @@ int cmd_serve(int argc, char **argv)
 	}
 	app.prices = prices;
 	app.started_ns = text_now_ns();
+	/* Started in this order, stopped in the reverse one; a failure stops
+	 * what was started before it (exit status 1). */
+	int rc = 1;
+	struct server *http = NULL;
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		fprintf(stderr, "tracelite: %s\n", err);
-		prices_free(prices);
-		return 1;
+		goto out_prices;
 	}
 	app.search = search_start(cfg.data, err, sizeof err);
 	if (!app.search) {
 		fprintf(stderr, "tracelite: %s\n", err);
-		writer_stop(app.writer);
-		return 1;
+		goto out_writer;
 	}
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
-	struct server *http = server_start(&app, err, sizeof err);
+	http = server_start(&app, err, sizeof err);
 	if (!http) {
 		fprintf(stderr, "tracelite: %s\n", err);
-		repl_stop(app.repl);
-		search_stop(app.search);
-		writer_stop(app.writer);
-		prices_free(prices);
-		return 1;
+		goto out_repl;
 	}
 	printf("tracelite %s serving on http://%s (data in %s)\n"
 	       "  send OTLP/HTTP traces to http://%s/v1/traces (protobuf or JSON)\n"
@@ -96,10 +94,15 @@ int cmd_serve(int argc, char **argv)
 	sigwait(&stop, &sig);
 	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(http);
+	rc = 0;
+out_repl:
 	repl_stop(app.repl);
 	search_stop(app.search);
+out_writer:
 	writer_stop(app.writer);
+out_prices:
 	prices_free(prices);
-	fprintf(stderr, "tracelite: stopped cleanly\n");
-	return 0;
+	if (!rc)
+		fprintf(stderr, "tracelite: stopped cleanly\n");
+	return rc;
 }

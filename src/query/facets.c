@@ -44,7 +44,7 @@ static void sort_strings(cJSON *arr)
 	free(items);
 }
 
-int query_facets(sqlite3 *db, int64_t project, uint64_t from_ns, uint64_t to_ns, cJSON **out)
+enum err query_facets(sqlite3 *db, int64_t project, uint64_t from_ns, uint64_t to_ns, cJSON **out)
 {
 	static const char sql[] =
 		"SELECT service, name, models FROM traces WHERE (?1 = 0 OR project = ?1) AND start_ns >= ?2"

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include "base/err.h"
 
 /* How many of the newest matching traces facets look at. */
 #define FACETS_SCAN 5000
@@ -13,6 +14,6 @@
  * each list sorted and distinct, over the newest FACETS_SCAN traces of
  * project (0 = all) starting in [from_ns, to_ns] (0 = open). Returns ERR_OK
  * or ERR_STORE; *out is the caller's. */
-int query_facets(sqlite3 *db, int64_t project, uint64_t from_ns, uint64_t to_ns, cJSON **out);
+enum err query_facets(sqlite3 *db, int64_t project, uint64_t from_ns, uint64_t to_ns, cJSON **out);
 
 #endif

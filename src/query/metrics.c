@@ -6,6 +6,7 @@
  * the raw tables, ordered so that consumers can merge consecutive rows with
  * a few live sketches. */
 #include "query/metrics.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,7 @@ long metrics_bucket_from_name(const char *name, uint64_t from_ns, uint64_t to_ns
 
 void metrics_align(struct trace_filter *f, long width)
 {
+	assert(width > 0);
 	uint64_t w = (uint64_t)width * 1000000000u;
 	if (!f->to_ns)
 		f->to_ns = text_now_ns();
@@ -387,7 +389,7 @@ static int summary_period(sqlite3 *db, const struct trace_filter *f, struct agg 
 	return ERR_OK;
 }
 
-int metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+enum err metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
 	struct agg *a = agg_new(), *b = agg_new(), *c = agg_new();
 	struct trace_filter prev = *f;
@@ -524,7 +526,7 @@ static int by_calls(const void *x, const void *y)
 	return strcmp(a->key1, b->key1);
 }
 
-int metrics_models(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+enum err metrics_models(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
 	struct rows q = {.src = SRC_SPANS, .f = f, .level = -1, .group = GROUP_MODEL, .require_model = 1};
 	struct grouper g;
@@ -575,7 +577,7 @@ static int failing_first(const void *x, const void *y)
 	return slowest_first(x, y);
 }
 
-int metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors, int limit, cJSON **out)
+enum err metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors, int limit, cJSON **out)
 {
 	struct rows q = {.src = SRC_SPANS, .f = f, .level = -1, .group = GROUP_NAME, .operations = 1};
 	struct grouper g;
@@ -724,9 +726,10 @@ static cJSON *number_or_null(double v)
 	return isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v);
 }
 
-int metrics_timeseries(sqlite3 *db, const struct trace_filter *f, enum metric m, long width, enum group_by g,
-                       cJSON **out)
+enum err metrics_timeseries(sqlite3 *db, const struct trace_filter *f, enum metric m, long width, enum group_by g,
+                            cJSON **out)
 {
+	assert(width == 60 || width == 3600 || width == 86400);
 	int latency = m >= METRIC_LATENCY_P50 && m <= METRIC_LATENCY_P99;
 	int trace_metric = m == METRIC_TRACES || ((m == METRIC_ERRORS || latency) && g <= GROUP_SERVICE);
 	if (m == METRIC_TRACES && g > GROUP_SERVICE)

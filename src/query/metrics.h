@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include "query/query.h"
+#include "base/err.h"
 
 enum metric {
 	METRIC_TRACES, METRIC_SPANS, METRIC_ERRORS, METRIC_LATENCY_P50, METRIC_LATENCY_P95, METRIC_LATENCY_P99,
@@ -37,16 +38,16 @@ void metrics_align(struct trace_filter *f, long width);
 /* The functions below take f already aligned and return ERR_OK with *out,
  * or ERR_STORE. */
 /* {"from","to","current":{...},"previous":{...},"previous_from","previous_to"} */
-int metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out);
+enum err metrics_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out);
 /* {"metric","bucket","bucket_ms","from","to","timestamps":[...],"series":[{"key","values"}]};
  * ERR_BAD_INPUT when the metric cannot be grouped that way (traces by model,
  * name or type). width is 60, 3600 or 86400. */
-int metrics_timeseries(sqlite3 *db, const struct trace_filter *f, enum metric m, long width, enum group_by g,
-                       cJSON **out);
+enum err metrics_timeseries(sqlite3 *db, const struct trace_filter *f, enum metric m, long width, enum group_by g,
+                            cJSON **out);
 /* {"items":[per model and provider]}, most calls first. */
-int metrics_models(sqlite3 *db, const struct trace_filter *f, cJSON **out);
+enum err metrics_models(sqlite3 *db, const struct trace_filter *f, cJSON **out);
 /* {"items":[per span name and type]}: slowest p95 first, or with
  * by_errors most errors first; at most limit items. */
-int metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors, int limit, cJSON **out);
+enum err metrics_operations(sqlite3 *db, const struct trace_filter *f, int by_errors, int limit, cJSON **out);
 
 #endif

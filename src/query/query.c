@@ -2,6 +2,7 @@
  * the traces table; a trace's spans come from the stored-span view
  * (store/spanview.h), each chunk decompressed once per request. */
 #include "query/query.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +228,7 @@ static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char 
 	return ERR_OK;
 }
 
-int query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st)
+enum err query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st)
 {
 	return filter_prepare(db, f, " AND t.key = :key", st);
 }
@@ -237,7 +238,7 @@ cJSON *query_trace_item(sqlite3_stmt *st)
 	return trace_json(st);
 }
 
-int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
 	const char *dir = f->ascending ? "ASC" : "DESC";
 	char tail[192];
@@ -444,7 +445,7 @@ static cJSON *score_json(sqlite3_stmt *st)
 	return o;
 }
 
-int query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out)
+enum err query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out)
 {
 	sqlite3_stmt *st;
 	const char *sql = trace_id
@@ -467,8 +468,9 @@ int query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out)
 	return ERR_OK;
 }
 
-int query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out)
+enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out)
 {
+	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "SELECT " TRACE_COLS TRACE_FROM " WHERE t.trace_id = ?", -1, &st, NULL))
 		return ERR_STORE;
@@ -511,7 +513,7 @@ int query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJS
 	return ERR_OK;
 }
 
-int query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
+enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
 {
 	struct spanview *v;
 	struct stored_span s;
@@ -528,9 +530,10 @@ int query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
 	return rc;
 }
 
-int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
-                     long long *next_offset)
+enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
+                          long long *next_offset)
 {
+	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
 	struct spanview *v;
 	struct stored_span s;
 	int rc = spanview_open(db, &v), found = 0, rows = 0, more = 0;
@@ -585,7 +588,7 @@ int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p
 	return rc;
 }
 
-int query_projects(sqlite3 *db, cJSON **out)
+enum err query_projects(sqlite3 *db, cJSON **out)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db,
@@ -607,7 +610,7 @@ int query_projects(sqlite3 *db, cJSON **out)
 	return ERR_OK;
 }
 
-int query_project_key(sqlite3 *db, const char *project, int64_t *key)
+enum err query_project_key(sqlite3 *db, const char *project, int64_t *key)
 {
 	sqlite3_stmt *st;
 	int rc = ERR_NOT_FOUND;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include "store/spanview.h"
+#include "base/err.h"
 
 struct trace_filter {
 	int64_t project;                 /* 0 = every project */
@@ -37,11 +38,11 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
 
 /* {"items":[...], "next_cursor": "..."|null}, newest first (oldest first
  * when f->ascending). Returns ERR_OK or ERR_STORE. */
-int query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
+enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
 /* Prepares a statement that yields the trace with key :key (bind it, then
  * step) only if it passes f's filters; cursor and limit are ignored.
  * Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
-int query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st);
+enum err query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st);
 /* The trace-list item of the current row of such a statement. */
 cJSON *query_trace_item(sqlite3_stmt *st);
 /* The most spans one trace answer holds: a 300k-span trace would otherwise
@@ -58,24 +59,27 @@ struct span_page {
 /* {"trace":{...}, "spans":[...], "spans_total", "next_offset" (null on the
  * last page), "scores":[...]}; the spans of page p in start order. A span
  * whose stored record does not read back is listed with an "error" and
- * logged. ERR_NOT_FOUND if unknown. */
-int query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out);
+ * logged. Returns ERR_OK, ERR_NOT_FOUND if unknown, or ERR_STORE. */
+enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out);
 /* Page p of the trace's spans (ordered by resource, scope, start) as an
  * OTLP/JSON ExportTraceServiceRequest, exactly as received (malloc'd text,
  * caller frees); *next_offset is the next page's offset or -1 after the
- * last. Unreadable records are left out and logged. ERR_NOT_FOUND if the
- * page holds no readable span. */
-int query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
-                     long long *next_offset);
-/* One span (the most recent with that id); ERR_NOT_FOUND if unknown. */
-int query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out);
+ * last. Unreadable records are left out and logged. Returns ERR_OK,
+ * ERR_NOT_FOUND if the page holds no readable span, or ERR_STORE. */
+enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
+                          long long *next_offset);
+/* One span (the most recent with that id). Returns ERR_OK, ERR_NOT_FOUND
+ * if unknown, or ERR_STORE. */
+enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out);
 /* {"items":[scores]} of a trace (all traces when trace_id is NULL, newest
- * first, at most limit). */
-int query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out);
-/* {"items":[{id, name, created_at, trace_count}]} */
-int query_projects(sqlite3 *db, cJSON **out);
-/* Resolves a project UUID or name to its key; ERR_NOT_FOUND if unknown. */
-int query_project_key(sqlite3 *db, const char *project, int64_t *key);
+ * first, at most limit). Returns ERR_OK or ERR_STORE. */
+enum err query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out);
+/* {"items":[{id, name, created_at, trace_count}]}. Returns ERR_OK or
+ * ERR_STORE. */
+enum err query_projects(sqlite3 *db, cJSON **out);
+/* Resolves a project UUID or name to its key. Returns ERR_OK,
+ * ERR_NOT_FOUND if unknown, or ERR_STORE. */
+enum err query_project_key(sqlite3 *db, const char *project, int64_t *key);
 /* The OTLP parts of a stored span as JSON, in the one shape both the API's
  * span object (under the keys "attributes", "events", "links", "resource",
  * "scope") and replication's JSON columns of the same names carry. An

@@ -99,8 +99,8 @@ static int page_order(const void *a, const void *b)
  * one (checked by its group query on traces_session / traces_user) and it
  * comes after the cursor. The walk stops once limit + 1 groups are found
  * and no other trace starts at the same time, so ties page exactly. */
-int query_people_list(sqlite3 *db, enum people_kind kind, const struct trace_filter *f,
-                      const struct people_cursor *cur, cJSON **out)
+enum err query_people_list(sqlite3 *db, enum people_kind kind, const struct trace_filter *f,
+                           const struct people_cursor *cur, cJSON **out)
 {
 	char sql[2048];
 	const char *col = id_col(kind);
@@ -192,7 +192,7 @@ out:
 	return rc;
 }
 
-int query_people_one(sqlite3 *db, enum people_kind kind, const char *id, struct trace_filter *f, cJSON **out)
+enum err query_people_one(sqlite3 *db, enum people_kind kind, const char *id, struct trace_filter *f, cJSON **out)
 {
 	sqlite3_stmt *st;
 	if (kind == PEOPLE_SESSIONS)
@@ -308,7 +308,7 @@ static void numeric_bins(cJSON *item, double lo, double hi)
 	}
 }
 
-int query_scores_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+enum err query_scores_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items"), *last = NULL;
 	uint64_t tmin = UINT64_MAX, tmax = 0, bucket = HOUR_NS;

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include "query/query.h"
+#include "base/err.h"
 
 enum people_kind { PEOPLE_SESSIONS, PEOPLE_USERS };
 
@@ -25,17 +26,17 @@ struct people_cursor {
  * "cost_usd", "first_seen", "last_seen", ["user_id"]}], "next_cursor"}:
  * groups of the traces f selects (f->limit items, most recent last_seen
  * first). Returns ERR_OK or ERR_STORE. */
-int query_people_list(sqlite3 *db, enum people_kind kind, const struct trace_filter *f,
-                      const struct people_cursor *cur, cJSON **out);
+enum err query_people_list(sqlite3 *db, enum people_kind kind, const struct trace_filter *f,
+                           const struct people_cursor *cur, cJSON **out);
 /* {"session"|"user": item, "traces": [trace items, oldest first, f->limit
  * of them from f's cursor], "next_cursor"} for one id; f's own session or
  * user filter is replaced by id. ERR_NOT_FOUND when no trace f selects
- * has that id. */
-int query_people_one(sqlite3 *db, enum people_kind kind, const char *id, struct trace_filter *f, cJSON **out);
+ * has that id; else ERR_OK or ERR_STORE. */
+enum err query_people_one(sqlite3 *db, enum people_kind kind, const char *id, struct trace_filter *f, cJSON **out);
 /* {"items":[{"name","score_type","count","mean","min","max","distribution":
  * [{"label","count",...}],"trend":[{"time","count","mean"}]}]} over the
  * scores with time in [f->from_ns, f->to_ns) of f->project whose traces
  * match f's other filters. Returns ERR_OK or ERR_STORE. */
-int query_scores_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out);
+enum err query_scores_summary(sqlite3 *db, const struct trace_filter *f, cJSON **out);
 
 #endif

@@ -3,6 +3,7 @@
  * tail. Index documents: one per (chunk, trace group), rowid = chunk * 256
  * + index of the group's first span; docs maps it to the trace key. */
 #include "query/search.h"
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -94,6 +95,7 @@ static long chunk_docs(struct spanview *v, int64_t id, struct doc **out)
 			cur->n = 0;
 		}
 		/* writes stay below spans + i, so groups never overlap */
+		assert(cur->spans + cur->n <= spans + i);
 		cur->spans[cur->n++] = sp;
 	}
 	*out = d;
@@ -654,8 +656,8 @@ static int scan_index(struct run *r, int64_t ckpt, int64_t before)
 	return rc;
 }
 
-int search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
-                  cJSON **out)
+enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
+                       cJSON **out)
 {
 	struct run r;
 	memset(&r, 0, sizeof r);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "query/query.h"
 #include "query/searchq.h"
+#include "base/err.h"
 
 struct search;
 
@@ -39,7 +40,7 @@ struct searchq_tok *search_thread_tok(sqlite3 *db);
  * span_name, field, snippet}]], "next_cursor"}, newest document first, each
  * trace once per page. f->search_before continues a page; f->limit items.
  * Returns ERR_OK or ERR_STORE. */
-int search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
-                  cJSON **out);
+enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
+                       cJSON **out);
 
 #endif

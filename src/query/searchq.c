@@ -11,7 +11,7 @@
 #define SNIPPET_CHARS 160
 #define SNIPPET_BEFORE 50
 
-int searchq_tok_open(sqlite3 *db, struct searchq_tok *t)
+enum err searchq_tok_open(sqlite3 *db, struct searchq_tok *t)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st;
@@ -235,8 +235,8 @@ static const char *fts_expr(const struct searchq *q, struct arena *a)
 	return buf_take(&b, a);
 }
 
-int searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct searchq *out, char *err,
-                  size_t errlen)
+enum err searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct searchq *out, char *err,
+                       size_t errlen)
 {
 	size_t len = strlen(q);
 	int or_pending = 0, neg_next = 0, last_group = -1, last_neg = 0, rc;

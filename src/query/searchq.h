@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include "base/arena.h"
+#include "base/err.h"
 
 #define SEARCHQ_MAX_LEN 1024       /* bytes of q */
 #define SEARCHQ_MAX_ATOMS 16       /* words and phrases */
@@ -21,9 +22,9 @@ struct searchq_tok {
 	Fts5Tokenizer *t;
 };
 
-/* Creates the unicode61 tokenizer through db's FTS5 API. Returns 0, or
+/* Creates the unicode61 tokenizer through db's FTS5 API. Returns ERR_OK, or
  * ERR_STORE if FTS5 is missing. Release with searchq_tok_close. */
-int searchq_tok_open(sqlite3 *db, struct searchq_tok *t);
+enum err searchq_tok_open(sqlite3 *db, struct searchq_tok *t);
 void searchq_tok_close(struct searchq_tok *t);
 
 /* One token of a text: folded form (arena) and its byte range in the text. */
@@ -52,11 +53,11 @@ struct searchq {
 	const char *fts;           /* FTS5 MATCH expression (arena) */
 };
 
-/* Parses q. Returns 0, or ERR_BAD_INPUT with err saying what is wrong
+/* Parses q. Returns ERR_OK, or ERR_BAD_INPUT with err saying what is wrong
  * (not UTF-8, unterminated quote, dangling OR, nothing to search for, too many
  * words). Strings live in a. */
-int searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct searchq *out, char *err,
-                  size_t errlen);
+enum err searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct searchq *out, char *err,
+                       size_t errlen);
 
 /* A searchable text of a document. */
 struct searchq_field {

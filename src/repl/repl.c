@@ -239,7 +239,9 @@ static int cycle(struct tgt *t)
 	}
 	uint64_t now = text_now_ns();
 	int check_lag = n && now - t->lag_checked_ns > 1000000000ull;
-	int64_t lag = check_lag ? repl_rows_spans_after(t->db, b.next.chunk) : 0;
+	int64_t lag = 0;
+	if (check_lag)
+		repl_rows_spans_after(t->db, b.next.chunk, &lag); /* -1 when unknown */
 	pthread_mutex_lock(&t->lock);
 	t->cur = b.next;
 	for (int tb = 0; tb < REPL_NTABLES; tb++)
@@ -304,9 +306,10 @@ static void refresh_lag(struct tgt *t)
 	uint64_t now = text_now_ns();
 	if (!t->db || now - t->lag_checked_ns < 1000000000ull)
 		return;
-	int64_t lag = repl_rows_spans_after(t->db, t->cur.chunk);
+	int64_t lag;
+	int rc = repl_rows_spans_after(t->db, t->cur.chunk, &lag);
 	pthread_mutex_lock(&t->lock);
-	if (lag >= 0)
+	if (!rc)
 		t->lag_spans = lag;
 	t->lag_checked_ns = now;
 	pthread_mutex_unlock(&t->lock);
@@ -459,7 +462,7 @@ cJSON *repl_status_json(struct repl *r)
 
 /* ---------- one pass (tracelite replicate --once) ---------- */
 
-int repl_once(const char *data_dir, const char *url, struct repl_once_stats *st, char *err, size_t errlen)
+enum err repl_once(const char *data_dir, const char *url, struct repl_once_stats *st, char *err, size_t errlen)
 {
 	char path[4200];
 	struct stat sb;

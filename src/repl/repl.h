@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "base/err.h"
 
 struct repl;
 
@@ -36,6 +37,6 @@ struct repl_once_stats {
  * when data_dir holds no store; ERR_STORE when it cannot be opened or
  * migrated (nothing sent, *st zero); ERR_BUSY when the target failed 6
  * times in a row (*st counts what was sent before). err says which. */
-int repl_once(const char *data_dir, const char *url, struct repl_once_stats *st, char *err, size_t errlen);
+enum err repl_once(const char *data_dir, const char *url, struct repl_once_stats *st, char *err, size_t errlen);
 
 #endif

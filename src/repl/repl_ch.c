@@ -3,6 +3,7 @@
  * per table and batch; the tables are ReplacingMergeTree, so a replayed
  * batch is merged away (schema/clickhouse/). Errors are told apart by the
  * "Code: N" ClickHouse puts in its error body. */
+#include <assert.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,7 @@ static enum repl_result ch_ensure_schema(void *ctx, char *err, size_t errlen)
 static enum repl_result ch_send(void *ctx, enum repl_table t, const cJSON *rows, char *err, size_t errlen)
 {
 	struct ch *c = ctx;
+	assert(cJSON_GetArraySize(rows) > 0);
 	size_t cap = 1 << 16, len = 0;
 	char *body = malloc(cap);
 	if (!body)

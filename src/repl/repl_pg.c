@@ -4,6 +4,7 @@
  * kept as first stored, traces and scores replaced only by a newer version
  * (schema/postgres/). New spans skip the staging table (COPY straight into
  * spans) unless that meets a duplicate. Errors are told apart by SQLSTATE. */
+#include <assert.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,7 @@ static enum repl_result copy_txn(struct pg *p, const char *copy_sql, const char 
 static enum repl_result pg_send(void *ctx, enum repl_table t, const cJSON *rows, char *err, size_t errlen)
 {
 	struct pg *p = ctx;
+	assert(cJSON_GetArraySize(rows) > 0);
 	enum repl_result rc = connect_db(p, err, errlen);
 	if (rc == REPL_SENT && !p->staged)
 		rc = pg_ensure_schema(p, err, errlen);

@@ -209,9 +209,10 @@ static int64_t scalar(sqlite3 *db, const char *sql, int64_t arg)
 	return v;
 }
 
-int64_t repl_rows_spans_after(sqlite3 *db, int64_t chunk)
+enum err repl_rows_spans_after(sqlite3 *db, int64_t chunk, int64_t *n)
 {
-	return scalar(db, "SELECT count(*) FROM spans WHERE chunk > ?1", chunk);
+	*n = scalar(db, "SELECT count(*) FROM spans WHERE chunk > ?1", chunk);
+	return *n < 0 ? ERR_STORE : ERR_OK;
 }
 
 static int read_spans(sqlite3 *db, struct repl_batch *b, int64_t after, int max_spans)
@@ -237,7 +238,7 @@ static int read_spans(sqlite3 *db, struct repl_batch *b, int64_t after, int max_
 	return ERR_OK;
 }
 
-int repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b)
+enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b)
 {
 	memset(b, 0, sizeof *b);
 	for (int t = 0; t < REPL_NTABLES; t++)

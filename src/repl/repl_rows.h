@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include "base/err.h"
 
 enum repl_table { REPL_PROJECTS, REPL_SPANS, REPL_TRACES, REPL_SCORES, REPL_NTABLES };
 
@@ -26,13 +27,14 @@ struct repl_batch {
  * projects, the spans of whole chunks up to about max_spans spans, and at
  * most max_spans changed traces and scores. Returns ERR_OK (b filled; free
  * with repl_batch_free) or ERR_STORE. */
-int repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b);
+enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b);
 /* Frees the rows of b (b itself is the caller's). */
 void repl_batch_free(struct repl_batch *b);
 /* Returns the number of rows in b. */
 int repl_batch_rows(const struct repl_batch *b);
-/* Returns the number of spans stored in chunks after chunk, or -1. */
-int64_t repl_rows_spans_after(sqlite3 *db, int64_t chunk);
+/* Sets *n to the number of spans stored in chunks after chunk. Returns
+ * ERR_OK, or ERR_STORE (*n then -1). */
+enum err repl_rows_spans_after(sqlite3 *db, int64_t chunk, int64_t *n);
 /* The target table's name ("spans", ...). */
 const char *repl_table_name(enum repl_table t);
 /* The target table's primary key columns, comma separated. */

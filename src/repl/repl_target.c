@@ -123,7 +123,7 @@ static int parse_clickhouse(const char *url, int https, struct repl_target *t, c
 	return ERR_OK;
 }
 
-int repl_target_parse(const char *url, struct repl_target *t, char *err, size_t errlen)
+enum err repl_target_parse(const char *url, struct repl_target *t, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof *t);
 	if (strlen(url) >= REPL_URL_MAX)

@@ -4,6 +4,7 @@
 #ifndef TL_REPL_TARGET_H
 #define TL_REPL_TARGET_H
 #include <stddef.h>
+#include "base/err.h"
 
 #define REPL_URL_MAX 2048
 
@@ -24,9 +25,9 @@ struct repl_target {
 /* Parses url: clickhouse://[user[:pass]@]host[:port][/db][?insecure=1|cafile=PATH]
  * (clickhouses:// = HTTPS; default port 8123, 8443 for HTTPS; db default
  * "default"), or postgres:// / postgresql:// (any libpq connection URI).
- * Returns 0, or ERR_BAD_INPUT with err saying what is wrong (never quoting
+ * Returns ERR_OK, or ERR_BAD_INPUT with err saying what is wrong (never quoting
  * the password). */
-int repl_target_parse(const char *url, struct repl_target *t, char *err, size_t errlen);
+enum err repl_target_parse(const char *url, struct repl_target *t, char *err, size_t errlen);
 /* Writes url to out (size n) with the password of its user-info and any
  * password= query parameter replaced by "***". */
 void repl_target_mask(const char *url, char *out, size_t n);

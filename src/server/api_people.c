@@ -15,11 +15,12 @@
 static int people_cursor(struct mg_connection *c, struct people_cursor *cur)
 {
 	char buf[2 * PEOPLE_MAX_ID + 32];
-	int r = http_query_param(c, "cursor", buf, sizeof buf);
+	int present;
+	enum err rc = http_query_param(c, "cursor", buf, sizeof buf, &present);
 	memset(cur, 0, sizeof *cur);
-	if (r == 0 || (r > 0 && !*buf))
+	if (!present || (!rc && !*buf))
 		return 0;
-	char *dot = r > 0 ? strchr(buf, '.') : NULL;
+	char *dot = !rc ? strchr(buf, '.') : NULL;
 	uint64_t last = 0;
 	if (dot)
 		*dot = 0;

@@ -46,13 +46,14 @@ sqlite3 *api_reader(struct mg_connection *c, struct app *app)
 /* Reads an optional string parameter into buf; 400 and -1 if too long. */
 int api_opt_param(struct mg_connection *c, const char *name, char *buf, size_t len, const char **out)
 {
-	int r = http_query_param(c, name, buf, len);
+	int present;
+	enum err rc = http_query_param(c, name, buf, len, &present);
 	*out = NULL;
-	if (r < 0) {
+	if (rc) {
 		http_send_error(c, 400, "%s: longer than %zu characters", name, len - 1);
 		return -1;
 	}
-	if (r > 0 && *buf)
+	if (present && *buf)
 		*out = buf;
 	return 0;
 }
@@ -61,12 +62,13 @@ int api_int_param(struct mg_connection *c, const char *name, long long min, long
                   long long *out)
 {
 	char buf[32];
-	int r = http_query_param(c, name, buf, sizeof buf);
+	int present;
+	enum err rc = http_query_param(c, name, buf, sizeof buf, &present);
 	int64_t v = dflt;
 	*out = dflt;
-	if (r == 0)
+	if (!present)
 		return 0;
-	if (r < 0 || text_parse_i64(buf, min, max, &v)) {
+	if (rc || text_parse_i64(buf, min, max, &v)) {
 		http_send_error(c, 400, "%s: expected an integer from %lld to %lld", name, min, max);
 		return -1;
 	}
@@ -86,11 +88,12 @@ int api_limit_param(struct mg_connection *c, int *limit)
 int api_time_param(struct mg_connection *c, const char *name, uint64_t *ns)
 {
 	char buf[64];
-	int r = http_query_param(c, name, buf, sizeof buf);
+	int present;
+	enum err rc = http_query_param(c, name, buf, sizeof buf, &present);
 	*ns = 0;
-	if (r == 0 || (r > 0 && !*buf))
+	if (!present || (!rc && !*buf))
 		return 0;
-	if (r < 0 || text_parse_time(buf, ns)) {
+	if (rc || text_parse_time(buf, ns)) {
 		http_send_error(c, 400, "%s: expected an ISO-8601 time (2025-01-31T12:00:00Z) or unix seconds/ms/us/ns",
 		                name);
 		return -1;
@@ -101,12 +104,13 @@ int api_time_param(struct mg_connection *c, const char *name, uint64_t *ns)
 static int duration_param(struct mg_connection *c, const char *name, double *ms)
 {
 	char buf[64], *end;
-	int r = http_query_param(c, name, buf, sizeof buf);
+	int present;
+	enum err rc = http_query_param(c, name, buf, sizeof buf, &present);
 	*ms = -1;
-	if (r == 0 || (r > 0 && !*buf))
+	if (!present || (!rc && !*buf))
 		return 0;
-	double v = r > 0 ? strtod(buf, &end) : -1;
-	if (r < 0 || *end || !(v >= 0 && v < 1e12)) {
+	double v = !rc ? strtod(buf, &end) : -1;
+	if (rc || *end || !(v >= 0 && v < 1e12)) {
 		http_send_error(c, 400, "%s: expected a non-negative number of milliseconds", name);
 		return -1;
 	}
@@ -117,20 +121,21 @@ static int duration_param(struct mg_connection *c, const char *name, double *ms)
 int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 {
 	char buf[80];
-	int r = http_query_param(c, "cursor", buf, sizeof buf);
-	if (r == 0 || (r > 0 && !*buf))
+	int present;
+	enum err rc = http_query_param(c, "cursor", buf, sizeof buf, &present);
+	if (!present || (!rc && !*buf))
 		return 0;
 	if (f->q) {
 		/* a search pages by index document: "s<rowid>" */
 		int64_t before;
-		if (r < 0 || buf[0] != 's' || text_parse_i64(buf + 1, 1, INT64_MAX, &before)) {
+		if (rc || buf[0] != 's' || text_parse_i64(buf + 1, 1, INT64_MAX, &before)) {
 			http_send_error(c, 400, "cursor: not a cursor this search returned");
 			return -1;
 		}
 		f->search_before = before;
 		return 0;
 	}
-	char *dot = r > 0 ? strchr(buf, '.') : NULL;
+	char *dot = !rc ? strchr(buf, '.') : NULL;
 	int64_t start;
 	if (dot)
 		*dot = 0;

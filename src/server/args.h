@@ -2,7 +2,9 @@
  * api_search.c, api_metrics.c, api_people.c): this worker thread's
  * read-only connection, query parameters and the trace-list filters. A
  * helper that refuses a parameter sends the 400 (or 404) naming it and
- * returns -1, so a handler just returns. */
+ * returns -1, so a handler just returns. That 0/-1 is deliberate, not an
+ * enum err: the answer has already been sent, and the caller has nothing
+ * left to map to a status (docs/architecture.md, "Errors"). */
 #ifndef TL_ARGS_H
 #define TL_ARGS_H
 #include <civetweb.h>

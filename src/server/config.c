@@ -176,10 +176,11 @@ void config_usage(void *fp)
 	      (FILE *)fp);
 }
 
-int config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
+enum err config_load(struct config *c, int argc, char **argv, int *help, char *err, size_t errlen)
 {
 	const char *env;
 	int rc;
+	*help = 0;
 	memset(c, 0, sizeof *c);
 	snprintf(c->listen, sizeof c->listen, "127.0.0.1:4318");
 	c->queue_bytes = 32u << 20;
@@ -202,7 +203,8 @@ int config_load(struct config *c, int argc, char **argv, char *err, size_t errle
 		int64_t n = 0;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			config_usage(stdout);
-			return 1;
+			*help = 1;
+			return ERR_OK;
 		} else if (!strcmp(a, "--allow-remote")) {
 			c->allow_remote = 1;
 			continue;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "base/datadir.h"
 #include "repl/repl_target.h"
+#include "base/err.h"
 
 #define CONFIG_MAX_REPLICATE 8
 #define CONFIG_MAX_NAMES 16      /* --cors-origin, --allow-host entries */
@@ -30,9 +31,10 @@ struct config {
 };
 
 /* Fills c from defaults and the environment, then argv (the arguments after
- * the sub-command). Returns 0, or ERR_BAD_INPUT with err naming the flag or
- * variable; returns 1 if --help was asked for (usage already printed). */
-int config_load(struct config *c, int argc, char **argv, char *err, size_t errlen);
+ * the sub-command). Returns ERR_OK, or ERR_BAD_INPUT with err naming the
+ * flag or variable. *help is set to 1 if --help was asked for (usage
+ * already printed; c is then incomplete and ERR_OK returned), else 0. */
+enum err config_load(struct config *c, int argc, char **argv, int *help, char *err, size_t errlen);
 /* Returns 1 if the host of listen ("HOST:PORT" as set_listen accepts it)
  * is a loopback address: 127.0.0.0/8, [::1] or localhost. */
 int config_is_loopback(const char *listen);

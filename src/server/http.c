@@ -179,8 +179,8 @@ void http_discard_body(struct mg_connection *c, size_t max)
 		http_close_after_reply(c);
 }
 
-int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
-                   size_t errlen)
+enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
+                        size_t errlen)
 {
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	size_t cap = ri->content_length > 0 ? (size_t)ri->content_length : 64 * 1024, used = 0;
@@ -190,7 +190,7 @@ int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char *
 		return err_set(err, errlen, ERR_TOO_LARGE, "body of %lld bytes exceeds %zu MiB", ri->content_length,
 		               max >> 20);
 	}
-	int rc = reqmem_take(m, cap, err, errlen);
+	enum err rc = reqmem_take(m, cap, err, errlen);
 	if (rc) {
 		mg_disable_keep_alive(c); /* the body stays unread */
 		return rc;
@@ -202,15 +202,14 @@ int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char *
 	for (;;) {
 		if (used == cap) {
 			if (cap >= max) {
-				free(buf);
 				http_discard_body(c, max);
-				return err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %zu MiB", max >> 20);
+				rc = err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %zu MiB", max >> 20);
+				goto out;
 			}
 			size_t grown_cap = cap * 2 > max ? max : cap * 2;
 			if ((rc = reqmem_take(m, grown_cap - cap, err, errlen))) {
-				free(buf);
 				mg_disable_keep_alive(c);
-				return rc;
+				goto out;
 			}
 			cap = grown_cap;
 			char *grown = realloc(buf, cap + 1);
@@ -220,33 +219,36 @@ int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char *
 		}
 		int n = read_paced(c, &pace, buf + used, cap - used, err, errlen);
 		if (n < 0) {
-			free(buf);
-			return n;
+			rc = n;
+			goto out;
 		}
 		if (n == 0)
 			break;
 		used += (size_t)n;
 	}
 	if (ri->content_length > 0 && used != (size_t)ri->content_length) {
-		free(buf);
-		return err_set(err, errlen, ERR_BAD_INPUT, "body truncated: got %zu of %lld bytes", used,
-		               ri->content_length);
+		rc = err_set(err, errlen, ERR_BAD_INPUT, "body truncated: got %zu of %lld bytes", used,
+		             ri->content_length);
+		goto out;
 	}
 	buf[used] = 0;
 	*body = buf;
 	*len = used;
-	return ERR_OK;
+out:
+	if (rc)
+		free(buf);
+	return rc;
 }
 
-int http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen)
+enum err http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen, int *present)
 {
 	const char *qs = mg_get_request_info(c)->query_string;
+	*present = 0;
 	if (!qs)
-		return 0;
+		return ERR_OK;
 	int n = mg_get_var(qs, strlen(qs), name, buf, buflen);
 	if (n == -1)
-		return 0;
-	if (n < 0)
-		return -1;
-	return 1;
+		return ERR_OK;
+	*present = 1;
+	return n < 0 ? ERR_TOO_LARGE : ERR_OK;
 }

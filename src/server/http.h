@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include "server/app.h"
 #include "base/reqmem.h"
+#include "base/err.h"
 
 /* A client pausing longer than this while sending a request is cut off
  * (civetweb's request_timeout_ms; routes.c sets it). */
@@ -42,16 +43,17 @@ void http_reply(struct mg_connection *c, int rc, cJSON *o, const char *what);
  * then closes after the reply), ERR_BAD_INPUT if the client went away or
  * sent less than its Content-Length, ERR_TIMEOUT (408) if the body came
  * too slowly (see BODY_MIN_RATE in http.c; the connection is then closed). */
-int http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
-                   size_t errlen);
+enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
+                        size_t errlen);
 
 /* Reads and drops up to max bytes of the request body, at the pace
  * http_read_body demands, so an early error reply reaches the client; past
  * max, or from a too slow client, the connection is closed after it. */
 void http_discard_body(struct mg_connection *c, size_t max);
 
-/* Copies query parameter name (URL-decoded) into buf. Returns 1 if present,
- * 0 if absent, -1 if longer than buf. */
-int http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen);
+/* Copies query parameter name (URL-decoded) into buf; *present is 0 when
+ * it is absent (buf untouched), else 1. Returns ERR_OK, or ERR_TOO_LARGE
+ * (with *present 1) when it is longer than buf. */
+enum err http_query_param(const struct mg_connection *c, const char *name, char *buf, size_t buflen, int *present);
 
 #endif

@@ -11,7 +11,8 @@ static int load(struct config *c, char *err, const char **flags)
 	int n = 0;
 	while (flags[n])
 		n++;
-	return config_load(c, n, (char **)flags, err, 512);
+	int help;
+	return config_load(c, n, (char **)flags, &help, err, 512);
 }
 
 static void listen_ok(const char *listen, int loopback, int any)
