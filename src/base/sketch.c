@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <math.h>
 #include <string.h>
+#include "base/varint.h"
 
 static double log_gamma(void)
 {
@@ -94,17 +95,6 @@ double sketch_quantile(const struct sketch *s, double q)
 	return bucket_value(s->hi);
 }
 
-static size_t put_varint(uint8_t *out, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
 static uint64_t zigzag(int64_t v)
 {
 	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
@@ -117,34 +107,20 @@ static int64_t unzigzag(uint64_t v)
 
 size_t sketch_encode(const struct sketch *s, uint8_t *out)
 {
-	size_t n = put_varint(out, zigzag(s->zero));
+	size_t n = varint_put(out, zigzag(s->zero));
 	uint64_t buckets = 0;
 	for (int i = s->lo; i <= s->hi; i++)
 		buckets += s->counts[i] != 0;
-	n += put_varint(out + n, buckets);
+	n += varint_put(out + n, buckets);
 	int prev = 0;
 	for (int i = s->lo; i <= s->hi; i++) {
 		if (!s->counts[i])
 			continue;
-		n += put_varint(out + n, zigzag(i - prev));
-		n += put_varint(out + n, zigzag(s->counts[i]));
+		n += varint_put(out + n, zigzag(i - prev));
+		n += varint_put(out + n, zigzag(s->counts[i]));
 		prev = i;
 	}
 	return n;
-}
-
-static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	*v = 0;
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (*p >= end)
-			return -1;
-		uint8_t b = *(*p)++;
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return 0;
-	}
-	return -1;
 }
 
 /* A stored count beyond this is corrupt (a trillion spans in one row);
@@ -154,7 +130,7 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 static int stored_count(const uint8_t **p, const uint8_t *end, int64_t *out)
 {
 	uint64_t v;
-	if (get_varint(p, end, &v))
+	if (varint_get(p, end, &v))
 		return -1;
 	*out = unzigzag(v);
 	return *out > SKETCH_MAX_STORED_COUNT || *out < -SKETCH_MAX_STORED_COUNT ? -1 : 0;
@@ -167,7 +143,7 @@ static int decode(const void *data, size_t len, struct sketch *s)
 	const uint8_t *p = data, *end = p + len;
 	uint64_t buckets;
 	int64_t zero, d, c, idx = 0;
-	if (stored_count(&p, end, &zero) || get_varint(&p, end, &buckets) || buckets > SKETCH_BUCKETS)
+	if (stored_count(&p, end, &zero) || varint_get(&p, end, &buckets) || buckets > SKETCH_BUCKETS)
 		return -1;
 	if (s) {
 		s->zero += zero;

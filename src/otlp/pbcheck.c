@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/err.h"
+#include "base/varint.h"
 #include "otlp.pb-c.h"
 #include "otlp/input_limits.h"
 
@@ -23,20 +24,6 @@ struct walk {
 	int nsegs;
 };
 
-static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t r = 0;
-	for (int i = 0; i < 10 && *p < end; i++) {
-		uint8_t b = *(*p)++;
-		r |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (!(b & 0x80)) {
-			*v = r;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* Reads one field's tag and skips its value; *sub and *sublen get a
  * length-delimited payload. Returns 0, or -1 with w->reason set. */
 static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uint32_t *num,
@@ -44,7 +31,7 @@ static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uin
 {
 	uint64_t tag, v;
 	*sub = NULL;
-	if (varint(p, end, &tag) || tag > UINT32_MAX) {
+	if (varint_get(p, end, &tag) || tag > UINT32_MAX) {
 		snprintf(w->reason, sizeof w->reason, "malformed tag");
 		return -1;
 	}
@@ -55,7 +42,7 @@ static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uin
 	}
 	switch (tag & 7) {
 	case 0:
-		if (varint(p, end, &v))
+		if (varint_get(p, end, &v))
 			break;
 		return 0;
 	case 1:
@@ -67,7 +54,7 @@ static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uin
 		return 0;
 	}
 	case 2:
-		if (varint(p, end, &v) || v > (uint64_t)(end - *p))
+		if (varint_get(p, end, &v) || v > (uint64_t)(end - *p))
 			break;
 		*sub = *p;
 		*sublen = (size_t)v;

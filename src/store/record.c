@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zstd.h>
 #include "base/err.h"
+#include "base/varint.h"
 #include "otlp/pbcheck.h"
 
 #define CHUNK_MAX_SPANS 256
@@ -71,31 +72,6 @@ static int by_trace_then_arrival(const void *pa, const void *pb, void *ctx)
 	if (c)
 		return c;
 	return a < b ? -1 : a > b;
-}
-
-static size_t varint_put(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
-static int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t r = 0;
-	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-		uint8_t byte = *(*p)++;
-		r |= (uint64_t)(byte & 0x7f) << shift;
-		if (!(byte & 0x80)) {
-			*v = r;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 /* The read path's one way to unpack a stored record: pbcheck first, so a
