@@ -181,14 +181,11 @@ static int exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? ERR_OK : ERR_STORE;
 }
 
+/* The value of a one-value query, or dflt when it fails or has none. */
 static int64_t int_query(sqlite3 *db, const char *sql, int64_t dflt)
 {
-	sqlite3_stmt *st;
 	int64_t v = dflt;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_int_query(db, sql, 0, &v);
 	return v;
 }
 

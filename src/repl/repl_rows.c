@@ -10,6 +10,7 @@
 #include "base/ids.h"
 #include "ingest/span.h"
 #include "query/query.h"
+#include "store/store.h"
 
 static const char *const table_names[REPL_NTABLES] = {"projects", "spans", "traces", "scores"};
 static const char *const table_keys[REPL_NTABLES] = {"id", "trace_id, span_id", "trace_id", "id"};
@@ -196,16 +197,11 @@ static int64_t chunk_upto(sqlite3 *db, int64_t after, int max_spans, int64_t chu
 	return upto;
 }
 
+/* The value of a one-value query, or -1 when it fails or has none. */
 static int64_t scalar(sqlite3 *db, const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st;
 	int64_t v = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
-		return -1;
-	sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_int_query(db, sql, arg, &v);
 	return v;
 }
 

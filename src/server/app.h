@@ -9,6 +9,8 @@
 #include "ingest/prices.h"
 #include "store/writer.h"
 
+struct mg_connection;
+
 struct app {
 	const struct config *cfg;
 	struct writer *writer;
@@ -17,5 +19,10 @@ struct app {
 	uint64_t started_ns;
 	struct repl *repl;         /* NULL when nothing is replicated */
 };
+
+/* What every route handler is: it answers request c itself (tail is the
+ * path after the route's prefix, "" for an exact route). Declared as
+ * `handler_fn name;` in the handler headers. */
+typedef void handler_fn(struct mg_connection *c, struct app *app, const char *tail);
 
 #endif

@@ -6,12 +6,12 @@
 #include "server/app.h"
 
 /* POST /v1/traces, /api/v1/traces: OTLP protobuf/JSON, CognObserve JSON. */
-void receive_otlp(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn receive_otlp;
 /* POST /api/traces/ingest: Neon traces. */
-void receive_neon_traces(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn receive_neon_traces;
 /* POST /api/spans: Neon spans. */
-void receive_neon_spans(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn receive_neon_spans;
 /* POST /api/scores. */
-void receive_scores(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn receive_scores;
 
 #endif

@@ -28,12 +28,11 @@
  * connection is closed. */
 #define UNREAD_BODY_MAX (1u << 20)
 
-typedef void (*handler_fn)(struct mg_connection *c, struct app *app, const char *tail);
 
 struct route {
 	const char *method, *path;
 	int prefix;          /* path ends in '/', tail = rest of the URI */
-	handler_fn fn;
+	handler_fn *fn;
 };
 
 static const struct route routes[] = {

@@ -8,9 +8,9 @@
 /* GET /assets/<name>: one embedded file with its content type, an ETag
  * (304 on If-None-Match) and gzip when the client accepts it; 404 JSON for
  * an unknown name. */
-void web_asset(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn web_asset;
 /* GET of a UI page path (/, /traces, /traces/{id}, ...): index.html, which
  * routes on the client. */
-void web_page(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn web_page;
 
 #endif
