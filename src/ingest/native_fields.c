@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/err.h"
+#include "base/json.h"
 #include "base/text.h"
 #include "ingest/native.h"
 
@@ -225,12 +226,8 @@ enum err nf_json_text(struct nctx *c, const cJSON *v, const char *name, char **o
 	}
 	if (json_too_deep(v, 0))
 		return nf_fail(c, name, "nested deeper than %d levels", SPAN_MAX_DEPTH);
-	char *p = cJSON_PrintUnformatted(v);
-	if (!p) {
-		fputs("tracelite: out of memory\n", stderr);
-		abort();
-	}
-	size_t len = strlen(p);
+	size_t len;
+	char *p = json_print(v, &len);
 	if (len > SPAN_MAX_STRING) {
 		cJSON_free(p);
 		return nf_fail(c, name, "longer than %u bytes as JSON", SPAN_MAX_STRING);

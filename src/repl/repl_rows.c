@@ -8,6 +8,7 @@
 #include <string.h>
 #include "base/err.h"
 #include "base/ids.h"
+#include "base/json.h"
 #include "ingest/span.h"
 #include "query/query.h"
 #include "store/store.h"
@@ -78,7 +79,7 @@ static int read_table(sqlite3 *db, enum repl_table t, int64_t from, int limit, c
 			case SQLITE_INTEGER: v = raw_int(sqlite3_column_int64(st, i)); break;
 			case SQLITE_FLOAT: v = raw_double(sqlite3_column_double(st, i)); break;
 			case SQLITE_NULL: v = cJSON_CreateNull(); break;
-			default: v = cJSON_CreateString((const char *)sqlite3_column_text(st, i)); break;
+			default: v = json_string_item((const char *)sqlite3_column_text(st, i)); break;
 			}
 			cJSON_AddItemToObject(row, sqlite3_column_name(st, i), v);
 		}
@@ -112,7 +113,7 @@ static void add_hex(cJSON *row, const char *col, const uint8_t *id, size_t n)
 static void add_text(cJSON *row, const char *col, const char *v, int empty_null)
 {
 	if (v && !(empty_null && !*v))
-		cJSON_AddStringToObject(row, col, v);
+		cJSON_AddItemToObject(row, col, json_string_item(v));
 	else
 		cJSON_AddNullToObject(row, col);
 }
@@ -124,7 +125,7 @@ static void add_part(cJSON *row, const char *col, const struct stored_span *s, e
 	char *text = NULL;
 	if (s->otlp) {
 		cJSON *v = query_span_part_json(s, part);
-		text = cJSON_PrintUnformatted(v);
+		text = json_print(v, NULL);
 		cJSON_Delete(v);
 	}
 	cJSON_AddItemToObject(row, col, text ? cJSON_CreateString(text) : cJSON_CreateNull());
@@ -152,7 +153,7 @@ static cJSON *span_row(const struct stored_span *s, struct arena *a)
 	cJSON_AddItemToObject(r, "end_ns", raw_nanos(s->end_ns));
 	cJSON_AddNumberToObject(r, "duration_ms", (double)(s->end_ns - s->start_ns) / 1e6);
 	cJSON_AddNumberToObject(r, "status_code", s->status_code);
-	cJSON_AddStringToObject(r, "status_message", s->status_message ? s->status_message : "");
+	add_text(r, "status_message", s->status_message ? s->status_message : "", 0);
 	add_text(r, "model", s->model, 0);
 	add_text(r, "provider", s->provider, 0);
 	cJSON_AddNumberToObject(r, "input_tokens", (double)s->input_tokens);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "base/err.h"
+#include "base/json.h"
 #include "server/guard.h"
 
 
@@ -54,11 +55,10 @@ void http_send(struct mg_connection *c, int status, const char *content_type, co
 
 void http_send_json(struct mg_connection *c, int status, cJSON *obj)
 {
-	char *text = cJSON_PrintUnformatted(obj);
+	size_t len;
+	char *text = json_print(obj, &len);
 	cJSON_Delete(obj);
-	if (!text)
-		abort();
-	http_send(c, status, "application/json", text, strlen(text), "");
+	http_send(c, status, "application/json", text, len, "");
 	cJSON_free(text);
 }
 
@@ -71,9 +71,10 @@ void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 	va_end(ap);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "error", msg);
-	char *text = cJSON_PrintUnformatted(o);
+	size_t len;
+	char *text = json_print(o, &len);
 	cJSON_Delete(o);
-	http_send(c, status, "application/json", text, strlen(text), status == 503 ? "Retry-After: 1\r\n" : "");
+	http_send(c, status, "application/json", text, len, status == 503 ? "Retry-After: 1\r\n" : "");
 	cJSON_free(text);
 }
 
