@@ -3,6 +3,7 @@
  * non-ASCII to validate), so the common long ASCII prompt costs one scan
  * and one memcpy. */
 #include "base/json.h"
+#include "base/ids.h"
 #include "base/utf8.h"
 #include <assert.h>
 #include <float.h>
@@ -250,4 +251,15 @@ cJSON *json_string_item(const char *s)
 	if (!v)
 		abort();
 	return v;
+}
+
+void json_add_hex_id(cJSON *o, const char *key, const void *id, size_t n)
+{
+	char hex[65];
+	if (!id || n == 0 || n > 32) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	id_to_hex(id, n, hex);
+	cJSON_AddStringToObject(o, key, hex);
 }

@@ -116,4 +116,8 @@ char *json_print(const cJSON *v, size_t *len);
  * aborts. */
 cJSON *json_string_item(const char *s);
 
+/* Adds key to o: the lowercase hex of id[0..n) (a trace, span or parent
+ * id), or null when id is NULL or n is 0 or over 32 bytes. */
+void json_add_hex_id(cJSON *o, const char *key, const void *id, size_t n);
+
 #endif

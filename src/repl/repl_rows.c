@@ -98,16 +98,6 @@ static cJSON *raw_nanos(uint64_t ns)
 	return cJSON_CreateRaw(buf);
 }
 
-static void add_hex(cJSON *row, const char *col, const uint8_t *id, size_t n)
-{
-	char hex[65];
-	if (!id || n == 0 || n > 32) {
-		cJSON_AddNullToObject(row, col);
-		return;
-	}
-	id_to_hex(id, n, hex);
-	cJSON_AddStringToObject(row, col, hex);
-}
 
 /* A string column; NULL is SQL NULL, and so is "" when empty_null. */
 static void add_text(cJSON *row, const char *col, const char *v, int empty_null)
@@ -141,9 +131,9 @@ static cJSON *span_row(const struct stored_span *s, struct arena *a)
 	struct stored_text text = {0};
 	if (sp)
 		spanview_text(sp, s->resource, a, &text);
-	add_hex(r, "trace_id", s->trace_id, 16);
-	add_hex(r, "span_id", s->span_id, 8);
-	add_hex(r, "parent_span_id", s->parent_span_id, s->parent_len);
+	json_add_hex_id(r, "trace_id", s->trace_id, 16);
+	json_add_hex_id(r, "span_id", s->span_id, 8);
+	json_add_hex_id(r, "parent_span_id", s->parent_span_id, s->parent_len);
 	add_text(r, "project_id", s->project_id, 0);
 	add_text(r, "name", s->name, 0);
 	cJSON_AddNumberToObject(r, "kind", s->kind);
