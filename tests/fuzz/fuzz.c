@@ -151,8 +151,8 @@ static void read_back(void *p)
 		const struct record_chunk *ch = &rec->chunks[c];
 		const uint8_t **entries;
 		size_t *lens;
-		long n = record_chunk_split(ch->data, ch->len, a, &entries, &lens);
-		if (n != (long)ch->count)
+		size_t n = 0;
+		if (record_chunk_split(ch->data, ch->len, a, &n, &entries, &lens) || n != ch->count)
 			fail("its chunk does not split into the entries packed", rec->order[ch->first], NULL);
 		for (size_t k = 0; k < ch->count; k++) {
 			size_t i = rec->order[ch->first + k];
