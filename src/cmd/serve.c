@@ -16,6 +16,7 @@
 #include "server/app.h"
 #include "server/config.h"
 #include "server/routes.h"
+#include "server/tls.h"
 #include "store/writer.h"
 
 /* Past this much SQLite memory, connections recycle their cache pages
@@ -63,6 +64,7 @@ int cmd_serve(int argc, char **argv)
 	 * what was started before it (exit status 1). */
 	int rc = 1;
 	struct server *http = NULL;
+	struct tls_files tls;
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		fprintf(stderr, "tracelite: %s\n", err);
@@ -74,20 +76,28 @@ int cmd_serve(int argc, char **argv)
 		goto out_writer;
 	}
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
-	http = server_start(&app, err, sizeof err);
+	if (cfg.tls_on && tls_prepare(&cfg, &tls, err, sizeof err)) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		goto out_repl;
+	}
+	http = server_start(&app, cfg.tls_on ? &tls : NULL, err, sizeof err);
 	if (!http) {
 		fprintf(stderr, "tracelite: %s\n", err);
 		goto out_repl;
 	}
-	printf("tracelite %s serving on http://%s (data in %s)\n"
-	       "  send OTLP/HTTP traces to http://%s/v1/traces (protobuf or JSON)\n"
-	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://%s\n"
-	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
-	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
+	const char *scheme = cfg.tls_on ? "https" : "http";
+	printf("tracelite %s serving on %s://%s (data in %s)\n"
+	       "  send OTLP/HTTP traces to %s://%s/v1/traces (protobuf or JSON)\n"
+	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=%s://%s\n"
+	       "  API: %s://%s/api/traces   stop with Ctrl-C\n",
+	       TRACELITE_VERSION, scheme, cfg.listen, cfg.data, scheme, cfg.listen, scheme, cfg.listen, scheme, cfg.listen);
+	if (cfg.tls_on)
+		printf("  TLS certificate %s%s\n  SHA-256 fingerprint %s\n", tls.cert,
+		       tls.created ? " (self-signed, made now)" : cfg.tls_self_signed ? " (self-signed)" : "", tls.fingerprint);
 	for (int i = 0; i < cfg.nreplicate; i++) {
 		char shown[REPL_URL_MAX];
 		repl_target_mask(cfg.replicate[i], shown, sizeof shown);
-		printf("  replicating to %s (status: http://%s/api/replication)\n", shown, cfg.listen);
+		printf("  replicating to %s (status: %s://%s/api/replication)\n", shown, scheme, cfg.listen);
 	}
 	fflush(stdout);
 	int sig = 0;

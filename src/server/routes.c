@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "base/err.h"
 #include "server/api.h"
 #include "server/api_metrics.h"
@@ -13,6 +14,7 @@
 #include "server/guard.h"
 #include "server/http.h"
 #include "server/receive.h"
+#include "server/tls.h"
 #include "server/web.h"
 
 /* civetweb's limits: a request's headers must be complete HTTP_REQUEST_TIMEOUT_S
@@ -145,14 +147,18 @@ static int log_message(const struct mg_connection *c, const char *msg)
 	return 1;
 }
 
-struct server *server_start(struct app *app, char *err, size_t errlen)
+struct server *server_start(struct app *app, const struct tls_files *tls, char *err, size_t errlen)
 {
-	char threads[16], ports[300], request_ms[16], keep_alive_ms[16];
+	char threads[16], ports[300], request_ms[16], keep_alive_ms[16], pem[64] = "";
 	const char *listen = app->cfg->listen;
+	/* an 's' after the port is civetweb's "this port speaks TLS" */
 	if (strncmp(listen, "localhost:", 10) == 0)
-		snprintf(ports, sizeof ports, "127.0.0.1:%s", listen + 10);
+		snprintf(ports, sizeof ports, "127.0.0.1:%s%s", listen + 10, tls ? "s" : "");
 	else
-		snprintf(ports, sizeof ports, "%s", listen);
+		snprintf(ports, sizeof ports, "%s%s", listen, tls ? "s" : "");
+	int pem_fd = tls ? tls_pem_for_civetweb(tls, pem, sizeof pem, err, errlen) : -1;
+	if (tls && pem_fd < 0)
+		return NULL;
 	snprintf(threads, sizeof threads, "%d", app->cfg->threads);
 	snprintf(request_ms, sizeof request_ms, "%d", HTTP_REQUEST_TIMEOUT_S * 1000);
 	snprintf(keep_alive_ms, sizeof keep_alive_ms, "%d", KEEP_ALIVE_S * 1000);
@@ -168,8 +174,15 @@ struct server *server_start(struct app *app, char *err, size_t errlen)
 		/* headers and body go out in separate writes: without this the body
 		 * waits for the client's delayed ACK (about 40 ms per response) */
 		"tcp_nodelay", "1",
+		/* TLS (only read with an 's' port): key and certificate from the
+		 * memory file, intermediates from the certificate file, TLS 1.2+ */
+		"ssl_certificate", pem,
+		"ssl_certificate_chain", tls ? tls->cert : "",
+		"ssl_protocol_version", "4",
 		NULL,
 	};
+	if (!tls)
+		options[sizeof options / sizeof *options - 7] = NULL;
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_message;
@@ -178,10 +191,25 @@ struct server *server_start(struct app *app, char *err, size_t errlen)
 	char ebuf[256] = "";
 	error.text = ebuf;
 	error.text_buffer_size = sizeof ebuf;
-	mg_init_library(0);
-	struct mg_context *ctx = mg_start2(&init, &error);
+	/* Debian's civetweb 1.15 answers 0 here even when OpenSSL loaded, so
+	 * the return is not checked: tls_prepare made sure the libraries are
+	 * there, and mg_start2 says what else went wrong. */
+	mg_init_library(tls ? MG_FEATURES_TLS : 0);
+	struct mg_context *ctx = NULL;
+	if (tls && tls_civetweb_fix(err, errlen))
+		goto out;
+	ctx = mg_start2(&init, &error);
+	if (!ctx)
+		err_set(err, errlen, ERR_STORE, "cannot listen on %s%s: %s", listen, tls ? " with TLS" : "",
+		        ebuf[0] ? ebuf : "unknown error");
+	else if (tls && tls_civetweb_fix(err, errlen)) {
+		mg_stop(ctx);
+		ctx = NULL;
+	}
+out:
+	if (pem_fd >= 0)
+		close(pem_fd); /* OpenSSL read it during mg_start2 */
 	if (!ctx) {
-		err_set(err, errlen, ERR_STORE, "cannot listen on %s: %s", listen, ebuf[0] ? ebuf : "unknown error");
 		mg_exit_library();
 		return NULL;
 	}
