@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/err.h"
+#include "base/log.h"
 #include "server/api.h"
 #include "server/api_metrics.h"
 #include "server/api_people.h"
@@ -143,7 +144,7 @@ static int dispatch(struct mg_connection *c, void *cbdata)
 static int log_message(const struct mg_connection *c, const char *msg)
 {
 	(void)c;
-	fprintf(stderr, "tracelite: http: %s\n", msg);
+	log_warn("http", "http: %s", msg);
 	return 1;
 }
 
