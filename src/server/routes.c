@@ -11,6 +11,7 @@
 #include "server/api.h"
 #include "server/api_metrics.h"
 #include "server/api_people.h"
+#include "server/api_prom.h"
 #include "server/api_search.h"
 #include "server/guard.h"
 #include "server/http.h"
@@ -63,6 +64,7 @@ static const struct route routes[] = {
 	{"GET", "/api/users/", 1, api_user},
 	{"GET", "/api/scores/summary", 0, api_scores_summary},
 	{"GET", "/api/facets", 0, api_facets},
+	{"GET", "/metrics", 0, api_prom},
 	{"GET", "/assets/", 1, web_asset},
 	{"GET", "/", 0, web_page},
 	{"GET", "/traces", 0, web_page},
@@ -117,6 +119,18 @@ static int route(struct mg_connection *c, struct app *app)
 	return 404;
 }
 
+/* The route table path uri matches (its metrics label), or "other". */
+static const char *route_label(const char *uri)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+		const struct route *r = &routes[i];
+		size_t n = strlen(r->path);
+		if (r->prefix ? strncmp(uri, r->path, n) == 0 && uri[n] : strcmp(uri, r->path) == 0)
+			return r->path;
+	}
+	return "other";
+}
+
 /* Every request: the guard's checks (a refused request closes its
  * connection unread), then a preflight or the route; whatever body the
  * handler left is read here at the body pace, not by civetweb, which
@@ -130,15 +144,31 @@ static int dispatch(struct mg_connection *c, void *cbdata)
 	if (status) {
 		http_close_after_reply(c);
 		http_send_error(c, status, "%s", err);
-		return status;
+	} else {
+		if (!strcmp(mg_get_request_info(c)->request_method, "OPTIONS") &&
+		    mg_get_header(c, "Access-Control-Request-Method"))
+			status = preflight(c, app);
+		else
+			status = route(c, app);
+		http_discard_body(c, UNREAD_BODY_MAX);
 	}
-	if (!strcmp(mg_get_request_info(c)->request_method, "OPTIONS") &&
-	    mg_get_header(c, "Access-Control-Request-Method"))
-		status = preflight(c, app);
-	else
-		status = route(c, app);
-	http_discard_body(c, UNREAD_BODY_MAX);
+	api_prom_count_request(route_label(mg_get_request_info(c)->local_uri),
+	                       http_reply_status() ? http_reply_status() : status);
 	return status;
+}
+
+static int connection_opened(const struct mg_connection *c, void **conn_data)
+{
+	(void)c;
+	(void)conn_data;
+	api_prom_connections(1);
+	return 0;
+}
+
+static void connection_closed(const struct mg_connection *c)
+{
+	(void)c;
+	api_prom_connections(-1);
 }
 
 static int log_message(const struct mg_connection *c, const char *msg)
@@ -187,6 +217,9 @@ struct server *server_start(struct app *app, const struct tls_files *tls, char *
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_message;
+	cb.init_connection = connection_opened;
+	cb.connection_closed = connection_closed;
+	api_prom_declare();
 	struct mg_init_data init = {.callbacks = &cb, .user_data = app, .configuration_options = options};
 	struct mg_error_data error = {0};
 	char ebuf[256] = "";
