@@ -1,5 +1,5 @@
 /* serve.c: `tracelite serve`: settings (server/config.c), then start-up in
- * order (prices, writer, search indexer, replication, HTTP) and shutdown in
+ * order (prices, TLS files, writer, search indexer, replication, HTTP) and shutdown in
  * reverse: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
 #include "cmd/cmd.h"
@@ -100,6 +100,11 @@ int cmd_serve(int argc, char **argv)
 	int rc = 1;
 	struct server *http = NULL;
 	struct tls_files tls;
+	/* the certificate first: a bad file stops start-up before anything runs */
+	if (cfg.tls_on && tls_prepare(&cfg, &tls, err, sizeof err)) {
+		log_error("serve", "%s", err);
+		goto out_prices;
+	}
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		log_error("serve", "%s", err);
@@ -111,10 +116,6 @@ int cmd_serve(int argc, char **argv)
 		goto out_writer;
 	}
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
-	if (cfg.tls_on && tls_prepare(&cfg, &tls, err, sizeof err)) {
-		log_error("serve", "%s", err);
-		goto out_repl;
-	}
 	http = server_start(&app, cfg.tls_on ? &tls : NULL, err, sizeof err);
 	if (!http) {
 		log_error("serve", "%s", err);

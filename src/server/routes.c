@@ -157,20 +157,6 @@ static int dispatch(struct mg_connection *c, void *cbdata)
 	return status;
 }
 
-static int connection_opened(const struct mg_connection *c, void **conn_data)
-{
-	(void)c;
-	(void)conn_data;
-	api_prom_connections(1);
-	return 0;
-}
-
-static void connection_closed(const struct mg_connection *c)
-{
-	(void)c;
-	api_prom_connections(-1);
-}
-
 static int log_message(const struct mg_connection *c, const char *msg)
 {
 	(void)c;
@@ -217,8 +203,6 @@ struct server *server_start(struct app *app, const struct tls_files *tls, char *
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_message;
-	cb.init_connection = connection_opened;
-	cb.connection_closed = connection_closed;
 	api_prom_declare();
 	struct mg_init_data init = {.callbacks = &cb, .user_data = app, .configuration_options = options};
 	struct mg_error_data error = {0};

@@ -85,8 +85,7 @@ enum err tls_check(const char *cert, const char *key, char fp[TLS_FINGERPRINT_SI
 	mbedtls_pk_context pk;
 	mbedtls_x509_crt_init(&crt);
 	mbedtls_pk_init(&pk);
-	if (read_file(cert, "TLS certificate", &cbuf, &clen, err, errlen) ||
-	    read_file(key, "TLS key", &kbuf, &klen, err, errlen))
+	if (read_file(cert, "TLS certificate", &cbuf, &clen, err, errlen))
 		goto out;
 	if (!strstr(cbuf, "-----BEGIN CERTIFICATE-----")) {
 		err_set(err, errlen, ERR_BAD_INPUT, "TLS certificate %s: no PEM certificate in it (expected a "
@@ -113,6 +112,8 @@ enum err tls_check(const char *cert, const char *key, char fp[TLS_FINGERPRINT_SI
 		err_set(err, errlen, ERR_BAD_INPUT, "TLS certificate %s: not valid before %s", cert, when);
 		goto out;
 	}
+	if (read_file(key, "TLS key", &kbuf, &klen, err, errlen))
+		goto out;
 	if (!strstr(kbuf, "PRIVATE KEY-----")) {
 		err_set(err, errlen, ERR_BAD_INPUT, "TLS key %s: no PEM private key in it (expected a "
 		        "'-----BEGIN ... PRIVATE KEY-----' block)%s", key,
@@ -426,6 +427,8 @@ enum err tls_prepare(const struct config *c, struct tls_files *out, char *err, s
 		return rc;
 	/* A pair is made only when one is missing: a later start keeps the
 	 * certificate clients were told to trust. */
+	if (mkdir(c->data, 0755) && errno != EEXIST)
+		return err_set(err, errlen, ERR_STORE, "cannot create data directory %s: %s", c->data, strerror(errno));
 	if (stat(out->cert, &st) || stat(out->key, &st)) {
 		char host[256];
 		const char *colon = strrchr(c->listen, ':');

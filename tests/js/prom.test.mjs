@@ -7,8 +7,9 @@
 // ingest (JSON and protobuf), a partial success and refused requests did.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import {
-	get, otlpRequest, otlpSpan, otlpToProtobuf, post, postOtlp, spanId, startServer, traceId,
+	get, otlpRequest, otlpSpan, otlpToProtobuf, post, postOtlp, sleep, spanId, startServer, traceId,
 } from './helpers.mjs';
 
 const METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -203,6 +204,19 @@ describe('GET /metrics', () => {
 		assert.ok(value(fams, 'tracelite_store_bytes', { file: 'tracelite.db' }) > 0);
 		assert.ok(value(fams, 'tracelite_http_connections') >= 1, 'the scrape\'s own connection is open');
 		assert.equal(value(fams, 'tracelite_retention_deleted_traces_total', { reason: 'age' }), 0);
+	});
+
+	test('open connections: three idle sockets show, and go when closed', async () => {
+		const base = value(await scrape(server), 'tracelite_http_connections');
+		const socks = await Promise.all([0, 1, 2].map(() => new Promise((resolve, reject) => {
+			const s = net.connect(server.port, '127.0.0.1', () => resolve(s));
+			s.on('error', reject);
+		})));
+		assert.equal(value(await scrape(server), 'tracelite_http_connections'), base + 3);
+		await Promise.all(socks.map((s) => new Promise((r) => { s.on('close', r); s.destroy(); })));
+		let now;
+		for (let i = 0; i < 50 && (now = value(await scrape(server), 'tracelite_http_connections')) !== base; i++) await sleep(20);
+		assert.equal(now, base);
 	});
 
 	test('counters move by exactly what ingest and refused requests did', async () => {
