@@ -33,7 +33,7 @@ static const struct family_def defs[] = {
 	{"process_start_time_seconds", COUNTERS_GAUGE, "Start time of the process since the unix epoch, in seconds"},
 	{"process_resident_memory_bytes", COUNTERS_GAUGE, "Resident memory of the process (RSS), in bytes"},
 	{"process_open_fds", COUNTERS_GAUGE, "Open file descriptors of the process"},
-	{"tracelite_http_connections", COUNTERS_GAUGE, "TCP connections to the listening port open now (established)"},
+	{"tracelite_http_connections", COUNTERS_GAUGE, "HTTP connections open now (accepted, TLS handshake done)"},
 	{"tracelite_http_requests_total", COUNTERS_COUNTER, "HTTP requests answered, by route and status class"},
 	{"tracelite_ingest_requests_total", COUNTERS_COUNTER, "Ingest requests received, by route and encoding"},
 	{"tracelite_ingest_requests_rejected_total", COUNTERS_COUNTER,
@@ -64,6 +64,7 @@ void api_prom_declare(void)
 	for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
 		counters_declare(defs[i].name, defs[i].type, defs[i].help, NULL, 0);
 	counters_set("tracelite_build_info", 1, "version", TRACELITE_VERSION, NULL);
+	counters_gauge_add("tracelite_http_connections", 0, NULL);
 	/* retention (another module) adds to these; they show 0 until then */
 	counters_add("tracelite_retention_deleted_traces_total", 0, "reason", "age", NULL);
 	counters_add("tracelite_retention_deleted_traces_total", 0, "reason", "disk", NULL);
@@ -79,35 +80,9 @@ void api_prom_count_request(const char *route, int status)
 	             NULL);
 }
 
-/* Established TCP connections to the listening port, as the kernel sees
- * them (/proc/net/tcp and tcp6: accepted or still in the backlog). Not
- * counted from civetweb's connection callbacks: 1.15 calls them unevenly
- * for connections whose TLS handshake fails. Returns -1 if unreadable. */
-static int open_connections(const char *listen)
+void api_prom_connections(int delta)
 {
-	const char *files[] = {"/proc/self/net/tcp", "/proc/self/net/tcp6"};
-	unsigned port = (unsigned)strtoul(strrchr(listen, ':') + 1, NULL, 10), lport, state;
-	char line[512];
-	int n = -1;
-	for (int i = 0; i < 2; i++) {
-		FILE *f = fopen(files[i], "r");
-		if (!f)
-			continue;
-		n = n < 0 ? 0 : n;
-		/* "  sl  local_address rem_address   st ...": ADDR:PORT in hex */
-		while (fgets(line, sizeof line, f)) {
-			char *p = strchr(line, ':'), *end;
-			p = p ? strchr(p + 1, ':') : NULL;   /* the local address's port */
-			if (!p)
-				continue;
-			lport = (unsigned)strtoul(p + 1, &end, 16);
-			p = strchr(end + (*end == ' '), ' ');   /* past the remote address */
-			state = p ? (unsigned)strtoul(p, NULL, 16) : 0;
-			n += lport == port && state == 1;   /* 01: ESTABLISHED */
-		}
-		fclose(f);
-	}
-	return n;
+	counters_gauge_add("tracelite_http_connections", delta, NULL);
 }
 
 static void process_gauges(const struct app *app)
@@ -131,9 +106,6 @@ static void process_gauges(const struct app *app)
 		counters_set("process_open_fds", fds - 1, NULL);   /* less the one reading the directory */
 	}
 	counters_set("process_start_time_seconds", (double)(app->started_ns / 1000000) / 1e3, NULL);
-	int conns = open_connections(app->cfg->listen);
-	if (conns >= 0)
-		counters_set("tracelite_http_connections", conns, NULL);
 }
 
 /* Every *.db, *.db-wal and *.db-shm file of the data directory. */

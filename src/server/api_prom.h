@@ -15,4 +15,7 @@ void api_prom(struct mg_connection *c, struct app *app, const char *tail);
  * status class ("2xx"..."5xx"). */
 void api_prom_count_request(const char *route, int status);
 
+/* Adds delta (+1 or -1) to the open connections gauge. */
+void api_prom_connections(int delta);
+
 #endif

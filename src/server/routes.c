@@ -2,6 +2,7 @@
  * the checks every request passes first (guard.h), CORS preflights, 404 and
  * 405, and civetweb's start and stop with its connection limits. */
 #include "server/routes.h"
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,31 @@ static int dispatch(struct mg_connection *c, void *cbdata)
 	return status;
 }
 
+/* The open connections gauge. civetweb calls init_connection once a
+ * connection is ready for requests, but connection_closed also for one
+ * whose TLS handshake failed (never opened); both run on the worker
+ * thread that owns the connection, so a per-thread flag pairs them. */
+static _Thread_local int conn_open;
+
+static int connection_opened(const struct mg_connection *c, void **conn_data)
+{
+	(void)c;
+	(void)conn_data;
+	assert(!conn_open);
+	conn_open = 1;
+	api_prom_connections(1);
+	return 0;
+}
+
+static void connection_closed(const struct mg_connection *c)
+{
+	(void)c;
+	if (!conn_open)
+		return;
+	conn_open = 0;
+	api_prom_connections(-1);
+}
+
 static int log_message(const struct mg_connection *c, const char *msg)
 {
 	(void)c;
@@ -203,6 +229,8 @@ struct server *server_start(struct app *app, const struct tls_files *tls, char *
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_message;
+	cb.init_connection = connection_opened;
+	cb.connection_closed = connection_closed;
 	api_prom_declare();
 	struct mg_init_data init = {.callbacks = &cb, .user_data = app, .configuration_options = options};
 	struct mg_error_data error = {0};
