@@ -1,5 +1,5 @@
 /* serve.c: `tracelite serve`: settings (server/config.c), then start-up in
- * order (prices, writer, search indexer, replication, HTTP) and shutdown in
+ * order (prices, TLS files, writer, search indexer, replication, HTTP) and shutdown in
  * reverse: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
 #include "cmd/cmd.h"
@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include "base/log.h"
 #include "base/text.h"
 #include "ingest/prices.h"
 #include "query/search.h"
@@ -16,6 +17,7 @@
 #include "server/app.h"
 #include "server/config.h"
 #include "server/routes.h"
+#include "server/tls.h"
 #include "store/writer.h"
 
 /* Past this much SQLite memory, connections recycle their cache pages
@@ -25,17 +27,51 @@
  * 16 workers' worst case (16 x 4 MB plus writer and indexer) stays below. */
 #define SQLITE_HEAP_SOFT_LIMIT (128ll << 20)
 
+/* Says where the server listens: a few lines for people on stdout, or one
+ * log record with the same facts as fields under --log-format json. */
+static void announce(const struct config *cfg, const struct tls_files *tls)
+{
+	const char *scheme = cfg->tls_on ? "https" : "http", *listen = cfg->listen;
+	char url[sizeof cfg->listen + 8];
+	snprintf(url, sizeof url, "%s://%s", scheme, listen);
+	if (log_is_json()) {
+		log_write(LOGL_INFO, "serve", (const char *const[]){"url", url, "data", cfg->data, "version", TRACELITE_VERSION,
+		          "tls_certificate", cfg->tls_on ? tls->cert : "", "tls_fingerprint", cfg->tls_on ? tls->fingerprint : "",
+		          NULL}, "serving on %s", url);
+		for (int i = 0; i < cfg->nreplicate; i++) {
+			char shown[REPL_URL_MAX];
+			repl_target_mask(cfg->replicate[i], shown, sizeof shown);
+			log_write(LOGL_INFO, "replicate", (const char *const[]){"target", shown, NULL}, "replicating to %s", shown);
+		}
+		return;
+	}
+	printf("tracelite %s serving on %s (data in %s)\n"
+	       "  send OTLP/HTTP traces to %s/v1/traces (protobuf or JSON)\n"
+	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=%s\n"
+	       "  API: %s/api/traces   metrics: %s/metrics   stop with Ctrl-C\n",
+	       TRACELITE_VERSION, url, cfg->data, url, url, url, url);
+	if (cfg->tls_on)
+		printf("  TLS certificate %s%s\n  SHA-256 fingerprint %s\n", tls->cert,
+		       tls->created ? " (self-signed, made now)" : cfg->tls_self_signed ? " (self-signed)" : "", tls->fingerprint);
+	for (int i = 0; i < cfg->nreplicate; i++) {
+		char shown[REPL_URL_MAX];
+		repl_target_mask(cfg->replicate[i], shown, sizeof shown);
+		printf("  replicating to %s (status: %s/api/replication)\n", shown, url);
+	}
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct config cfg;
 	char err[512];
 	int help;
 	if (config_load(&cfg, argc, argv, &help, err, sizeof err)) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		return 2;
 	}
 	if (help)
 		return 0;
+	log_set_json(cfg.log_json);
 	/* Block the stop signals before any thread starts so every thread
 	 * inherits the mask and only sigwait below receives them. */
 	sigset_t stop;
@@ -54,7 +90,7 @@ int cmd_serve(int argc, char **argv)
 	struct app app = {.cfg = &cfg};
 	struct prices *prices = prices_load(cfg.prices, err, sizeof err);
 	if (!prices) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		return 2;
 	}
 	app.prices = prices;
@@ -63,36 +99,33 @@ int cmd_serve(int argc, char **argv)
 	 * what was started before it (exit status 1). */
 	int rc = 1;
 	struct server *http = NULL;
+	struct tls_files tls;
+	/* the certificate first: a bad file stops start-up before anything runs */
+	if (cfg.tls_on && tls_prepare(&cfg, &tls, err, sizeof err)) {
+		log_error("serve", "%s", err);
+		goto out_prices;
+	}
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		goto out_prices;
 	}
 	app.search = search_start(cfg.data, err, sizeof err);
 	if (!app.search) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		goto out_writer;
 	}
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
-	http = server_start(&app, err, sizeof err);
+	http = server_start(&app, cfg.tls_on ? &tls : NULL, err, sizeof err);
 	if (!http) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		goto out_repl;
 	}
-	printf("tracelite %s serving on http://%s (data in %s)\n"
-	       "  send OTLP/HTTP traces to http://%s/v1/traces (protobuf or JSON)\n"
-	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://%s\n"
-	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
-	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
-	for (int i = 0; i < cfg.nreplicate; i++) {
-		char shown[REPL_URL_MAX];
-		repl_target_mask(cfg.replicate[i], shown, sizeof shown);
-		printf("  replicating to %s (status: http://%s/api/replication)\n", shown, cfg.listen);
-	}
+	announce(&cfg, &tls);
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&stop, &sig);
-	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	log_info("serve", "%s received, finishing accepted requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(http);
 	rc = 0;
 out_repl:
@@ -103,6 +136,6 @@ out_writer:
 out_prices:
 	prices_free(prices);
 	if (!rc)
-		fprintf(stderr, "tracelite: stopped cleanly\n");
+		log_info("serve", "stopped cleanly");
 	return rc;
 }

@@ -39,11 +39,15 @@ static const char *status_text(int status)
 	}
 }
 
+/* The status http_send sent in this worker's current request (0: none). */
+static _Thread_local int reply_status;
+
 void http_send(struct mg_connection *c, int status, const char *content_type, const void *body, size_t len,
                const char *extra_headers)
 {
 	const struct app *app = mg_get_user_data(mg_get_context(c));
 	char cors[512];
+	reply_status = status;
 	guard_cors(c, app->cfg, 0, cors, sizeof cors);
 	mg_printf(c,
 	          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
@@ -99,6 +103,12 @@ static _Thread_local int closing;
 void http_request_begin(void)
 {
 	closing = 0;
+	reply_status = 0;
+}
+
+int http_reply_status(void)
+{
+	return reply_status;
 }
 
 void http_close_after_reply(struct mg_connection *c)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/counters.h"
 #include "base/err.h"
 #include "server/http.h"
 #include "ingest/ingest.h"
@@ -104,6 +105,43 @@ static void reply_native_ok(struct mg_connection *c, const struct span_batch *b)
 	http_send_json(c, 200, o);
 }
 
+/* The reason label of a refused request or span (GET /metrics). */
+static const char *reason(enum err rc)
+{
+	switch (rc) {
+	case ERR_BAD_INPUT: return "bad_input";
+	case ERR_TOO_LARGE: return "too_large";
+	case ERR_MEDIA_TYPE: return "media_type";
+	case ERR_BUSY: return "queue_full";
+	case ERR_STORE: return "store";
+	case ERR_TIMEOUT: return "timeout";
+	default: return "other";
+	}
+}
+
+/* Counts one ingest request for GET /metrics: received, and what of it was
+ * refused and why (rc for the whole request, b's rejected spans). */
+static void count_ingest(const struct mg_connection *c, int enc, size_t bytes, const struct span_batch *b, enum err rc)
+{
+	const char *route = mg_get_request_info(c)->local_uri;
+	const char *e = enc == INGEST_PROTOBUF ? "protobuf" : enc == INGEST_JSON ? "json" : "unsupported";
+	counters_add("tracelite_ingest_requests_total", 1, "route", route, "encoding", e, NULL);
+	counters_add("tracelite_ingest_bytes_total", bytes, "route", route, "encoding", e, NULL);
+	if (rc)
+		counters_add("tracelite_ingest_requests_rejected_total", 1, "route", route, "encoding", e, "reason", reason(rc),
+		             NULL);
+	if (!b)
+		return;
+	if (rc && b->nspans)
+		counters_add("tracelite_ingest_spans_rejected_total", b->nspans, "route", route, "encoding", e, "reason",
+		             reason(rc), NULL);
+	else if (!rc)
+		counters_add("tracelite_ingest_spans_total", b->nspans, "route", route, "encoding", e, NULL);
+	if (b->rejected)
+		counters_add("tracelite_ingest_spans_rejected_total", (uint64_t)b->rejected, "route", route, "encoding", e,
+		             "reason", "invalid_span", NULL);
+}
+
 static void receive(struct mg_connection *c, struct app *app, enum ingest_route route)
 {
 	char err[512];
@@ -111,6 +149,7 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	int enc = ingest_content_type(ct);
 	int protobuf = enc == INGEST_PROTOBUF;
 	if (enc < 0 || (route != INGEST_OTLP && enc != INGEST_JSON)) {
+		count_ingest(c, enc, 0, NULL, ERR_MEDIA_TYPE);
 		http_discard_body(c, SPAN_MAX_BODY);
 		reply_error(c, 415, 0,
 		            route == INGEST_OTLP ? "Content-Type must be application/x-protobuf or application/json"
@@ -119,6 +158,7 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	}
 	const char *project = mg_get_header(c, "X-Project-ID");
 	if (project && strlen(project) > PROJECT_HEADER_MAX) {
+		count_ingest(c, enc, 0, NULL, ERR_BAD_INPUT);
 		http_discard_body(c, SPAN_MAX_BODY);
 		reply_error(c, 400, protobuf, "X-Project-ID: longer than 256 characters");
 		return;
@@ -128,6 +168,7 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	struct reqmem mem = {0};
 	int rc = http_read_body(c, SPAN_MAX_BODY, &mem, &body, &len, err, sizeof err);
 	if (rc) {
+		count_ingest(c, enc, len, NULL, rc);
 		reply_error(c, err_http_status(rc), protobuf, err);
 		reqmem_release(&mem);
 		return;
@@ -139,6 +180,7 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 		prices_apply(app->prices, b); /* here, not in the writer thread */
 		rc = writer_submit(app->writer, b, err, sizeof err);
 	}
+	count_ingest(c, enc, len, b, rc);
 	if (rc)
 		reply_error(c, err_http_status(rc), protobuf, err);
 	else if (!b->native)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/err.h"
+#include "base/log.h"
 #include "base/ids.h"
 #include "ingest/genai.h"
 #include "ingest/span.h"
@@ -278,5 +279,5 @@ void spanview_log_unreadable(const uint8_t *trace_id, const uint8_t *span_id)
 	id_to_hex(trace_id, 16, t);
 	if (span_id)
 		id_to_hex(span_id, 8, sp);
-	fprintf(stderr, "tracelite: trace %s span %s: stored record unreadable, skipped\n", t, sp);
+	log_warn("store", "trace %s span %s: stored record unreadable, skipped", t, sp);
 }

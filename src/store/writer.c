@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include "base/counters.h"
 #include "base/err.h"
 #include "base/text.h"
 #include "base/intern.h"
@@ -85,7 +86,7 @@ struct writer {
 	 * NULL or both set. queued_bytes is the sum of bytes of the jobs waiting
 	 * or being committed. All under lock. */
 	struct job *head, *tail;
-	size_t queued_bytes, queue_cap;
+	size_t queued_bytes, queue_cap, queued_jobs;
 	int stopping, healthy;
 	char errbuf[256];
 };
@@ -517,6 +518,36 @@ static int commit_jobs(struct writer *w, struct job *list)
 	return rc;
 }
 
+/* Transaction sizes: requests and spans per commit. */
+static const double batch_requests[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+static const double batch_spans[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+
+static void declare_counters(void)
+{
+	counters_declare("tracelite_writer_commit_seconds", COUNTERS_HISTOGRAM,
+	                 "Time of one writer transaction (group commit), from BEGIN to COMMIT", NULL, 0);
+	counters_declare("tracelite_writer_batch_requests", COUNTERS_HISTOGRAM, "Requests committed per transaction",
+	                 batch_requests, sizeof batch_requests / sizeof *batch_requests);
+	counters_declare("tracelite_writer_batch_spans", COUNTERS_HISTOGRAM, "Spans committed per transaction",
+	                 batch_spans, sizeof batch_spans / sizeof *batch_spans);
+	counters_declare("tracelite_writer_commits_total", COUNTERS_COUNTER, "Writer transactions by outcome", NULL, 0);
+	counters_add("tracelite_writer_commits_total", 0, "outcome", "ok", NULL);
+	counters_add("tracelite_writer_commits_total", 0, "outcome", "failed", NULL);
+}
+
+static void count_commit(const struct job *list, int rc, uint64_t ns)
+{
+	size_t jobs = 0, spans = 0;
+	for (const struct job *j = list; j; j = j->next) {
+		jobs++;
+		spans += j->batch->nspans;
+	}
+	counters_add("tracelite_writer_commits_total", 1, "outcome", rc ? "failed" : "ok", NULL);
+	counters_observe("tracelite_writer_commit_seconds", (double)ns / 1e9, NULL);
+	counters_observe("tracelite_writer_batch_requests", (double)jobs, NULL);
+	counters_observe("tracelite_writer_batch_spans", (double)spans, NULL);
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -529,7 +560,9 @@ static void *writer_main(void *arg)
 		struct job *list = w->head;
 		w->head = w->tail = NULL;
 		pthread_mutex_unlock(&w->lock);
+		uint64_t t0 = text_monotonic_ns();
 		int rc = commit_jobs(w, list);
+		count_commit(list, rc, text_monotonic_ns() - t0);
 		pthread_mutex_lock(&w->lock);
 		w->healthy = rc == ERR_OK;
 		for (struct job *j = list, *next; j; j = next) {
@@ -539,6 +572,7 @@ static void *writer_main(void *arg)
 				snprintf(j->err, sizeof j->err, "store write failed: %s", w->errbuf);
 			assert(w->queued_bytes >= j->bytes);
 			w->queued_bytes -= j->bytes;
+			w->queued_jobs--;
 			j->done = 1;
 		}
 		pthread_cond_broadcast(&w->done);
@@ -566,6 +600,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	w->projects = intern_new();
 	w->blobs = intern_new();
 	w->queue_cap = queue_bytes;
+	declare_counters();
 	w->healthy = 1;
 	load_next_ids(w);
 	pthread_mutex_init(&w->lock, NULL);
@@ -608,6 +643,7 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	}
 	assert((w->head == NULL) == (w->tail == NULL));
 	w->queued_bytes += j.bytes;
+	w->queued_jobs++;
 	if (w->tail)
 		w->tail->next = &j;
 	else
@@ -620,6 +656,14 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	if (j.rc)
 		return err_set(err, errlen, j.rc, "%s", j.err);
 	return ERR_OK;
+}
+
+void writer_queue(struct writer *w, size_t *requests, size_t *bytes)
+{
+	pthread_mutex_lock(&w->lock);
+	*requests = w->queued_jobs;
+	*bytes = w->queued_bytes;
+	pthread_mutex_unlock(&w->lock);
 }
 
 int writer_healthy(struct writer *w)
