@@ -216,14 +216,20 @@ static void add_double(_Atomic uint64_t *a, double d)
 		;
 }
 
-void counters_add(const char *name, uint64_t n, ...)
+/* The series of name with the labels of the NULL-terminated pairs in ap. */
+static struct series *series_va(const char *name, enum counters_type type, va_list ap)
 {
 	char labels[COUNTERS_LABELS_MAX];
+	format_labels(labels, ap);
+	return series_get(name, labels, type);
+}
+
+void counters_add(const char *name, uint64_t n, ...)
+{
 	va_list ap;
 	va_start(ap, n);
-	format_labels(labels, ap);
+	struct series *s = series_va(name, COUNTERS_COUNTER, ap);
 	va_end(ap);
-	struct series *s = series_get(name, labels, COUNTERS_COUNTER);
 	if (!s)
 		return;
 	if (s->fam->type == COUNTERS_COUNTER)
@@ -234,24 +240,20 @@ void counters_add(const char *name, uint64_t n, ...)
 
 void counters_gauge_add(const char *name, int64_t delta, ...)
 {
-	char labels[COUNTERS_LABELS_MAX];
 	va_list ap;
 	va_start(ap, delta);
-	format_labels(labels, ap);
+	struct series *s = series_va(name, COUNTERS_GAUGE, ap);
 	va_end(ap);
-	struct series *s = series_get(name, labels, COUNTERS_GAUGE);
 	if (s && s->fam->type == COUNTERS_GAUGE)
 		add_double(&s->value, (double)delta);
 }
 
 void counters_set(const char *name, double v, ...)
 {
-	char labels[COUNTERS_LABELS_MAX];
 	va_list ap;
 	va_start(ap, v);
-	format_labels(labels, ap);
+	struct series *s = series_va(name, COUNTERS_GAUGE, ap);
 	va_end(ap);
-	struct series *s = series_get(name, labels, COUNTERS_GAUGE);
 	if (!s || s->fam->type == COUNTERS_HISTOGRAM)
 		return;
 	if (s->fam->type == COUNTERS_COUNTER)
@@ -262,12 +264,10 @@ void counters_set(const char *name, double v, ...)
 
 void counters_observe(const char *name, double v, ...)
 {
-	char labels[COUNTERS_LABELS_MAX];
 	va_list ap;
 	va_start(ap, v);
-	format_labels(labels, ap);
+	struct series *s = series_va(name, COUNTERS_HISTOGRAM, ap);
 	va_end(ap);
-	struct series *s = series_get(name, labels, COUNTERS_HISTOGRAM);
 	if (!s || s->fam->type != COUNTERS_HISTOGRAM || isnan(v))
 		return;
 	int i = 0;
