@@ -11,6 +11,7 @@
 #include "ingest/ingest.h"
 #include "base/intern.h"
 #include "ingest/batch.h"
+#include "ingest/native.h"
 
 #define PROJECT_HEADER_MAX 256
 
@@ -104,7 +105,28 @@ static void reply_native_ok(struct mg_connection *c, const struct span_batch *b)
 	http_send_json(c, 200, o);
 }
 
-static void receive(struct mg_connection *c, struct app *app, enum ingest_route route)
+/* Langfuse's batch answer: 207 with every event's outcome (its SDK 3.x
+ * parses the body; an empty one fails its flush). */
+static void reply_langfuse_ok(struct mg_connection *c, const struct langfuse_io *io)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *ok = cJSON_AddArrayToObject(o, "successes"), *bad = cJSON_AddArrayToObject(o, "errors");
+	for (size_t i = 0; i < io->nanswers; i++) {
+		const struct langfuse_answer *a = &io->answers[i];
+		cJSON *item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "id", a->id);
+		cJSON_AddNumberToObject(item, "status", a->status);
+		if (a->status >= 300) {
+			cJSON_AddStringToObject(item, "message", a->message ? a->message : "invalid event");
+			cJSON_AddStringToObject(item, "error", a->message ? a->message : "invalid event");
+		}
+		cJSON_AddItemToArray(a->status >= 300 ? bad : ok, item);
+	}
+	http_send_json(c, 207, o);
+}
+
+enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route route, const char *project,
+                    struct langfuse_io *lf)
 {
 	char err[512];
 	const char *ct = mg_get_header(c, "Content-Type");
@@ -115,13 +137,14 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 		reply_error(c, 415, 0,
 		            route == INGEST_OTLP ? "Content-Type must be application/x-protobuf or application/json"
 		                                 : "Content-Type must be application/json");
-		return;
+		return ERR_MEDIA_TYPE;
 	}
-	const char *project = mg_get_header(c, "X-Project-ID");
+	if (!project)
+		project = mg_get_header(c, "X-Project-ID");
 	if (project && strlen(project) > PROJECT_HEADER_MAX) {
 		http_discard_body(c, SPAN_MAX_BODY);
 		reply_error(c, 400, protobuf, "X-Project-ID: longer than 256 characters");
-		return;
+		return ERR_BAD_INPUT;
 	}
 	char *body = NULL;
 	size_t len = 0;
@@ -130,9 +153,10 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	if (rc) {
 		reply_error(c, err_http_status(rc), protobuf, err);
 		reqmem_release(&mem);
-		return;
+		return rc;
 	}
 	struct span_batch *b = span_batch_new(project);
+	b->langfuse = lf;
 	rc = ingest_decode(route, enc, mg_get_header(c, "Content-Encoding"), body, len, b, &mem, err, sizeof err);
 	free(body);
 	if (!rc && (b->nspans || b->nscores)) {
@@ -141,34 +165,40 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	}
 	if (rc)
 		reply_error(c, err_http_status(rc), protobuf, err);
+	else if (lf) {
+		if (lf->done)
+			lf->done(lf->ctx, lf);
+		reply_langfuse_ok(c, lf);
+	}
 	else if (!b->native)
 		reply_otlp_ok(c, protobuf, b);
 	else
 		reply_native_ok(c, b);
 	span_batch_free(b);
 	reqmem_release(&mem);
+	return rc;
 }
 
 void receive_otlp(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	receive(c, app, INGEST_OTLP);
+	receive_as(c, app, INGEST_OTLP, NULL, NULL);
 }
 
 void receive_neon_traces(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	receive(c, app, INGEST_NEON_TRACES);
+	receive_as(c, app, INGEST_NEON_TRACES, NULL, NULL);
 }
 
 void receive_neon_spans(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	receive(c, app, INGEST_NEON_SPANS);
+	receive_as(c, app, INGEST_NEON_SPANS, NULL, NULL);
 }
 
 void receive_scores(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	receive(c, app, INGEST_SCORES);
+	receive_as(c, app, INGEST_SCORES, NULL, NULL);
 }
