@@ -84,7 +84,7 @@ struct langfuse_io {
 };
 
 /* Langfuse ingestion: {"batch":[{id, timestamp?, type, body}], metadata?}
- * with b->langfuse set. Types trace-create, span-/generation-create and
+ * with b->langfuse set (NULL: one with no callbacks is made in b's arena). Types trace-create, span-/generation-create and
  * -update, event-create (and the other observation types' -create),
  * legacy observation-create/-update, score-create, sdk-log (ignored).
  * Events of one entity (body.id) are applied in timestamp order (a create

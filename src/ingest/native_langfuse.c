@@ -414,7 +414,8 @@ static void ent_begin(struct lf_ctx *x, struct lf_ent *e)
 	sp->start_time_unix_nano = old->start_time_unix_nano;
 	sp->end_time_unix_nano = old->end_time_unix_nano;
 	e->has_start = e->has_end = 1;
-	sp->status = old->status;
+	if (old->status)   /* a copy: put_level changes it */
+		nf_span_status(c, sp, old->status->code, old->status->message && *old->status->message ? old->status->message : NULL);
 	if (old->parent_span_id.len == 8) {
 		nf_span_parent(c, sp, old->parent_span_id.data);
 		e->has_parent = 1;
@@ -552,7 +553,8 @@ enum err native_langfuse_decode(const cJSON *root, struct span_batch *b, char *e
 	struct langfuse_io *io = b->langfuse;
 	const cJSON *batch = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "batch") : NULL;
 	int rc = ERR_OK;
-	assert(io);
+	if (!io)   /* nothing stored to build on, answers only in the batch */
+		io = b->langfuse = arena_alloc(b->arena, sizeof *io);
 	memset(&x, 0, sizeof x);
 	nf_init(&x.c, b, err, errlen, "tracelite.native.langfuse");
 	x.io = io;
