@@ -489,13 +489,6 @@ static void apply(struct span *s, struct arena *a, struct acc *acc, const struct
 		acc->ai_op = t;
 		acc->ai_outer = !strstr(v->string_value, ".do") && strcmp(v->string_value, "ai.toolCall") != 0;
 		break;
-	case V_COST_JSON:
-		if (!read_cost_details(v, &d))
-			return;
-		s->cost_usd = d;
-		s->has_cost = 1;
-		s->cost_source = SPAN_COST_CLIENT;
-		break;
 	case V_LEVEL:
 		if (!(str = read_str(v)))
 			return;
@@ -541,7 +534,8 @@ static void apply(struct span *s, struct arena *a, struct acc *acc, const struct
 			s->cache_write_tokens = n;
 		break;
 	case V_COST:
-		if (!read_cost(v, &d))
+	case V_COST_JSON:
+		if (!(k->kind == V_COST ? read_cost(v, &d) : read_cost_details(v, &d)))
 			return;
 		s->cost_usd = d;
 		s->has_cost = 1;
