@@ -21,8 +21,10 @@
 #define KEY_MAX 256                 /* public key, secret key */
 #define SEEN_GENERATION 65536       /* event ids per generation: 64k to 128k remembered */
 
-/* Batches one at a time: each reads the stored versions the previous one
- * committed (the SDKs flush one batch at a time anyway). */
+/* Batches one at a time from their first look at the store to their
+ * commit: each reads the stored versions the previous one committed (the
+ * SDKs flush one batch at a time anyway). Taken once the body is read, so
+ * a slow client does not hold it. */
 static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Event ids of committed batches, as SHA-256 prefixes: lookups check both
@@ -102,13 +104,27 @@ void langfuse_otel(struct mg_connection *c, struct app *app, const char *tail)
 /* ---- batches ---- */
 
 struct batch_ctx {
-	struct spanview *view;
+	sqlite3 *db;
+	struct spanview *view;     /* opened with the lock */
+	int locked;
 };
+
+/* Takes batch_lock (once per request) and opens the stored-span reader. */
+static void batch_begin(struct batch_ctx *bc)
+{
+	if (bc->locked)
+		return;
+	pthread_mutex_lock(&batch_lock);
+	bc->locked = 1;
+	if (spanview_open(bc->db, &bc->view))
+		bc->view = NULL;   /* nothing to build on: entities start afresh */
+}
 
 static const Tl__Span *stored_span(void *ctx, const uint8_t span_id[8], uint8_t trace_id[16])
 {
 	struct batch_ctx *bc = ctx;
 	struct stored_span s;
+	batch_begin(bc);
 	if (!bc->view || spanview_span(bc->view, span_id) || spanview_next(bc->view, &s) != 1 || !s.otlp)
 		return NULL;
 	memcpy(trace_id, s.trace_id, 16);
@@ -124,14 +140,14 @@ static int event_seen(void *ctx, const char *id)
 {
 	unsigned char h[32];
 	int64_t v;
-	(void)ctx;
+	batch_begin(ctx);
 	event_hash(id, h);
 	return (seen_cur && intern_get(seen_cur, h, 16, &v)) || (seen_old && intern_get(seen_old, h, 16, &v));
 }
 
 static void batch_done(void *ctx, const struct langfuse_io *io)
 {
-	(void)ctx;
+	batch_begin(ctx);
 	for (size_t i = 0; i < io->nanswers; i++) {
 		unsigned char h[32];
 		if (io->answers[i].status >= 300 || io->answers[i].duplicate)
@@ -158,14 +174,12 @@ void langfuse_ingestion(struct mg_connection *c, struct app *app, const char *ta
 	sqlite3 *db = api_reader(c, app);
 	if (!db)
 		return;
-	struct batch_ctx bc = {NULL};
+	struct batch_ctx bc = {db, NULL, 0};
 	struct langfuse_io io = {stored_span, event_seen, batch_done, &bc, NULL, 0};
-	pthread_mutex_lock(&batch_lock);
-	if (spanview_open(db, &bc.view))
-		bc.view = NULL;   /* no stored versions: entities start afresh */
 	receive_as(c, app, INGEST_LANGFUSE, project, &io);
 	spanview_close(bc.view);
-	pthread_mutex_unlock(&batch_lock);
+	if (bc.locked)
+		pthread_mutex_unlock(&batch_lock);
 }
 
 /* ---- checks ---- */

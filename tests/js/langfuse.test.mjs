@@ -240,8 +240,9 @@ describe('Langfuse endpoints', () => {
 			{ id: 'ev-t', type: 'trace-create', timestamp: '2026-11-30T10:00:00Z', body: { id: T, name: 'order-test' } },
 			{ id: 'ev-l', type: 'sdk-log', body: { log: 'hello' } },
 		];
+		const ORDER = 'Basic ' + Buffer.from('pk-order:x').toString('base64');
 		for (let i = 0; i < 2; i++) {   // the 3.x SDK resends whole batches
-			const r = await ingest(server, batch);
+			const r = await ingest(server, batch, ORDER);
 			assert.equal(r.status, 207);
 			const body = JSON.parse(r.body);
 			assert.deepEqual(body.errors, []);
@@ -257,7 +258,7 @@ describe('Langfuse endpoints', () => {
 		assert.equal(g.start_time, '2026-11-30T10:00:01.000Z');
 		assert.equal(g.end_time, '2026-11-30T10:00:05.000Z');
 		// a later batch: an update that turns it into an error with more tokens
-		const r = await ingest(server, [{ id: 'ev-u2', type: 'generation-update', timestamp: '2026-11-30T10:00:06Z', body: { id: 'g-x', level: 'ERROR', statusMessage: 'bad', usageDetails: { input: 9, output: 4 } } }]);
+		const r = await ingest(server, [{ id: 'ev-u2', type: 'generation-update', timestamp: '2026-11-30T10:00:06Z', body: { id: 'g-x', level: 'ERROR', statusMessage: 'bad', usageDetails: { input: 9, output: 4 } } }], ORDER);
 		assert.equal(r.status, 207);
 		t = await getJson(server, `/api/traces/${T.replace(/-/g, '')}`);
 		assert.equal(t.trace.span_count, 2);
@@ -271,6 +272,17 @@ describe('Langfuse endpoints', () => {
 		assert.equal(g2.end_time, '2026-11-30T10:00:05.000Z');
 		const scores = (await getJson(server, `/api/scores?trace_id=${T.replace(/-/g, '')}`)).items;
 		assert.equal(scores.length, 1);
+		// the rollups took the superseded version out: the metrics agree with the trace
+		const m = (await getJson(server, '/api/metrics/summary?project=pk-order&from=2026-11-30T00:00:00Z&to=2026-11-30T23:00:00Z')).current;
+		assert.deepEqual([m.traces, m.spans, m.error_spans, m.llm_calls, m.input_tokens, m.output_tokens], [1, 2, 1, 1, 9, 4]);
+	});
+
+	test('a gzip batch', async () => {
+		const zlib = await import('node:zlib');
+		const body = zlib.gzipSync(JSON.stringify({ batch: [{ id: 'gz-1', type: 'trace-create', body: { id: 'gz-trace', name: 'zipped' } }] }));
+		const r = await post(server, '/api/public/ingestion', body, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', Authorization: BASIC });
+		assert.equal(r.status, 207);
+		assert.deepEqual(JSON.parse(r.body).successes, [{ id: 'gz-1', status: 201 }]);
 	});
 
 	test('bad input: not a batch is 400, bad events are reported one by one', async () => {
