@@ -49,11 +49,15 @@ static int basic_credentials(struct mg_connection *c, char *pk, char *sk)
 		return -1;
 	raw[n] = 0;
 	char *colon = memchr(raw, ':', n);
-	if (!colon || strlen((char *)raw) != n || (size_t)(colon - (char *)raw) > KEY_MAX)
+	if (!colon || strlen((char *)raw) != n)
 		return -1;
-	*colon = 0;
-	snprintf(pk, KEY_MAX + 1, "%s", (char *)raw);
-	snprintf(sk, KEY_MAX + 1, "%s", colon + 1);
+	size_t pkl = (size_t)(colon - (char *)raw), skl = n - pkl - 1;
+	if (pkl > KEY_MAX || skl > KEY_MAX)
+		return -1;
+	memcpy(pk, raw, pkl);
+	pk[pkl] = 0;
+	memcpy(sk, colon + 1, skl);
+	sk[skl] = 0;
 	return 1;
 }
 
