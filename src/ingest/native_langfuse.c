@@ -322,7 +322,9 @@ static int apply_trace(struct nctx *c, struct lf_ent *e, const cJSON *o)
 	return 0;
 }
 
-static int apply_obs(struct nctx *c, struct lf_ent *e, const cJSON *o, const char *obs_type)
+/* An observation body; obs_type as in lf_types. An update's implied type
+ * (span-update) does not retype an observation that has one. */
+static int apply_obs(struct nctx *c, struct lf_ent *e, const cJSON *o, const char *obs_type, int update)
 {
 	const char *type = obs_type;
 	uint8_t parent[8];
@@ -338,6 +340,9 @@ static int apply_obs(struct nctx *c, struct lf_ent *e, const cJSON *o, const cha
 	    (rc = nf_put_count(c, e->sp, NF(o, "promptVersion"), "langfuse.observation.prompt.version")) ||
 	    (rc = nf_opt_id(c, NF(o, "parentObservationId"), parent, 8, &has)))
 		return rc;
+	if (type && *type && *obs_type && update &&
+	    otlp_attr_find(e->sp->attributes, e->sp->n_attributes, "langfuse.observation.type"))
+		type = NULL;
 	if (type && *type) {
 		char lower[33];
 		size_t n = strlen(type);
@@ -435,7 +440,7 @@ static void ent_apply(struct lf_ctx *x, struct lf_ent *e, struct lf_event *ev, s
 		Tl__Span *sp = e->sp, saved = *sp;
 		struct lf_ent saved_ent = *e;
 		snprintf(c->where, sizeof c->where, "batch[%zu].body", ev[i].index);
-		int rc = e->kind == LF_TRACE ? apply_trace(c, e, ev[i].body) : apply_obs(c, e, ev[i].body, ev[i].type->obs_type);
+		int rc = e->kind == LF_TRACE ? apply_trace(c, e, ev[i].body) : apply_obs(c, e, ev[i].body, ev[i].type->obs_type, ev[i].type->update);
 		if (!rc && sp->n_attributes > 2 * SPAN_MAX_ATTRS)
 			rc = nf_fail(c, "", "more than %d attributes", SPAN_MAX_ATTRS);
 		if (rc) {
@@ -480,6 +485,26 @@ static void ent_finish(struct lf_ctx *x, struct lf_ent *e, const struct lf_event
 			answer(x, ev[i].index, 400, "body: the entity has more than 4096 attributes");
 		c->ss->n_spans--;
 	}
+}
+
+/* A trace's root span has no end of its own: it ends at the latest end of
+ * its observations in the batch (its stored end, if later, stays). */
+static void roots_widen(struct lf_ctx *x)
+{
+	struct intern *roots = intern_new();
+	for (size_t i = 0; i < x->nents; i++)
+		if (x->ents[i].kind == LF_TRACE && x->ents[i].sp && x->ents[i].applied)
+			intern_put(roots, x->ents[i].trace_id, 16, (int64_t)i);
+	for (size_t i = 0; i < x->nents && intern_count(roots); i++) {
+		const struct lf_ent *e = &x->ents[i];
+		int64_t at;
+		if (e->kind != LF_OBS || !e->sp || !e->applied || !intern_get(roots, e->trace_id, 16, &at))
+			continue;
+		Tl__Span *root = x->ents[at].sp;
+		if (e->sp->end_time_unix_nano > root->end_time_unix_nano)
+			root->end_time_unix_nano = e->sp->end_time_unix_nano;
+	}
+	intern_free(roots);
 }
 
 /* ---- scores ---- */
@@ -621,6 +646,7 @@ enum err native_langfuse_decode(const cJSON *root, struct span_batch *b, char *e
 		ent_apply(&x, e, x.ev + lo, hi - lo);
 		ent_finish(&x, e, x.ev + lo, hi - lo);
 	}
+	roots_widen(&x);
 	intern_free(x.ent_ids);
 	x.c.err = err;
 	x.c.errlen = errlen;

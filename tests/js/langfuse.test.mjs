@@ -214,6 +214,7 @@ describe('Langfuse endpoints', () => {
 		assert.equal(g.attributes['metadata.reviewed'], true, 'the later update merged in');
 		assert.ok(g.attributes['langfuse.observation.completion_start_time_ns']);
 		assert.ok(BigInt(g.end_time_unix_nano) >= BigInt(g.start_time_unix_nano));
+		assert.ok(BigInt(root.end_time_unix_nano) >= BigInt(g.end_time_unix_nano), 'the root span covers its observations');
 		const f = byName(t.spans, 'flaky-tool');
 		assert.equal(f.status.code, 2);
 		assert.equal(f.status.message, 'timeout after 30s');
