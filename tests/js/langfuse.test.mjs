@@ -9,7 +9,7 @@
 // missing ids, oversized, resent batches, updates in a later batch).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getJson, post, request, startServer } from './helpers.mjs';
+import { getJson, otlpRequest, otlpSpan, otlpToProtobuf, post, request, spanId, startServer, traceId as newTraceId } from './helpers.mjs';
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const PK = 'pk-lf-tracelite-test';
@@ -276,6 +276,29 @@ describe('Langfuse endpoints', () => {
 		// the rollups took the superseded version out: the metrics agree with the trace
 		const m = (await getJson(server, '/api/metrics/summary?project=pk-order&from=2026-11-30T00:00:00Z&to=2026-11-30T23:00:00Z')).current;
 		assert.deepEqual([m.traces, m.spans, m.error_spans, m.llm_calls, m.input_tokens, m.output_tokens], [1, 2, 1, 1, 9, 4]);
+	});
+
+	test('OTLP protobuf, gzip, on the Langfuse path (what the Python SDK v3 sends)', async () => {
+		const zlib = await import('node:zlib');
+		const tid = newTraceId(), root = spanId();
+		const spans = [
+			otlpSpan({ traceId: tid, spanId: root, name: 'py-root', attrs: { 'langfuse.trace.name': 'py-trace', 'user.id': 'py-user' } }),
+			otlpSpan({ traceId: tid, parentSpanId: root, name: 'py-gen', attrs: {
+				'langfuse.observation.type': 'generation', 'langfuse.observation.model.name': 'claude-x',
+				'langfuse.observation.usage_details': JSON.stringify({ input: 50, output: 10, input_cache_read: 20 }),
+				'langfuse.observation.level': 'ERROR', 'langfuse.observation.status_message': 'overloaded' } }),
+		];
+		const body = zlib.gzipSync(otlpToProtobuf(otlpRequest(spans)));
+		const r = await post(server, '/api/public/otel/v1/traces', body, { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip', Authorization: 'Basic ' + Buffer.from('pk-py:sk').toString('base64') });
+		assert.equal(r.status, 200);
+		const t = await getJson(server, `/api/traces/${tid}`);
+		assert.equal(t.trace.name, 'py-trace');
+		assert.equal(t.trace.project, 'pk-py');
+		assert.equal(t.trace.user_id, 'py-user');
+		assert.equal(t.trace.error_count, 1);
+		const g = byName(t.spans, 'py-gen');
+		assert.deepEqual([g.type, g.model, g.input_tokens, g.output_tokens, g.cache_read_tokens, g.status.code, g.status.message],
+			['llm', 'claude-x', 70, 10, 20, 2, 'overloaded']);
 	});
 
 	test('a gzip batch', async () => {
