@@ -159,11 +159,6 @@ static int event_cmp(const void *pa, const void *pb)
 
 /* ---- applying one body to an entity's span ---- */
 
-/* A string field to an attribute, as nf_put_str. */
-struct field_attr {
-	const char *json, *attr;
-};
-
 static const struct field_attr trace_strs[] = {
 	{"userId", "user.id"},
 	{"sessionId", "session.id"},
@@ -177,14 +172,6 @@ static const struct field_attr obs_strs[] = {
 	{"environment", "langfuse.environment"},
 	{"promptName", "langfuse.observation.prompt.name"},
 };
-
-static int put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct field_attr *f, size_t n)
-{
-	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = nf_put_str(c, sp, NF(o, f[i].json), SPAN_MAX_NAME, f[i].attr);
-	return rc;
-}
 
 /* A JSON value kept as JSON text under attr (absent: nothing). */
 static int put_json(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
@@ -307,7 +294,7 @@ static int apply_trace(struct nctx *c, struct lf_ent *e, const cJSON *o)
 {
 	uint64_t t;
 	int has, rc;
-	if ((rc = apply_common(c, e->sp, o)) || (rc = put_strs(c, e->sp, o, trace_strs, NELEM(trace_strs))) ||
+	if ((rc = apply_common(c, e->sp, o)) || (rc = nf_put_strs(c, e->sp, o, trace_strs, NELEM(trace_strs), SPAN_MAX_NAME)) ||
 	    (rc = put_tags(c, e->sp, o)) || (rc = nf_opt_time(c, NF(o, "timestamp"), &t, &has)))
 		return rc;
 	const cJSON *pub = NF(o, "public").v;
@@ -333,7 +320,7 @@ static int apply_obs(struct nctx *c, struct lf_ent *e, const cJSON *o, const cha
 		if ((rc = nf_opt_str(c, NF(o, "type"), 32, &type)))
 			return rc;
 	}
-	if ((rc = apply_common(c, e->sp, o)) || (rc = put_strs(c, e->sp, o, obs_strs, NELEM(obs_strs))) ||
+	if ((rc = apply_common(c, e->sp, o)) || (rc = nf_put_strs(c, e->sp, o, obs_strs, NELEM(obs_strs), SPAN_MAX_NAME)) ||
 	    (rc = put_times(c, e, o, type && strcasecmp(type, "event") == 0)) ||
 	    (rc = nf_put_params(c, e->sp, NF(o, "modelParameters"))) || (rc = put_usage(c, e->sp, o)) ||
 	    (rc = put_level(c, e->sp, o)) ||
