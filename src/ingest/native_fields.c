@@ -373,6 +373,14 @@ enum err nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, cons
 	return rc;
 }
 
+enum err nf_put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct field_attr *f, size_t n, size_t max)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = nf_put_str(c, sp, NF(o, f[i].json), max, f[i].attr);
+	return rc;
+}
+
 enum err nf_put_count(struct nctx *c, Tl__Span *sp, struct fld f, const char *attr)
 {
 	int64_t n;

@@ -15,6 +15,7 @@
 #include "server/api_search.h"
 #include "server/guard.h"
 #include "server/http.h"
+#include "server/langfuse.h"
 #include "server/receive.h"
 #include "server/tls.h"
 #include "server/web.h"
@@ -45,6 +46,10 @@ static const struct route routes[] = {
 	{"POST", "/api/traces/ingest", 0, receive_neon_traces},
 	{"POST", "/api/spans", 0, receive_neon_spans},
 	{"POST", "/api/scores", 0, receive_scores},
+	{"POST", "/api/public/otel/v1/traces", 0, langfuse_otel},
+	{"POST", "/api/public/ingestion", 0, langfuse_ingestion},
+	{"GET", "/api/public/projects", 0, langfuse_projects},
+	{"GET", "/api/public/health", 0, langfuse_health},
 	{"GET", "/api/health", 0, api_health},
 	{"GET", "/api/traces", 0, api_traces},
 	{"GET", "/api/traces/", 1, api_trace},

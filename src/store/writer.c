@@ -35,7 +35,7 @@ struct job {
 };
 
 enum stmt {
-	ST_SPAN, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
+	ST_SPAN, ST_SPAN_OLD, ST_SPAN_DEL, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
 	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEW, ST_TRACE_SET, ST_SCORE,
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
@@ -45,6 +45,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	            " kind, type, start_ns, end_ns, status, status_message, model, provider, input_tokens,"
 	            " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk,"
 	            " chunk_index, cost_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_SPAN_OLD] = "SELECT project, name, service, model, provider, type, start_ns, end_ns, status, input_tokens,"
+	                " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, parent_span_id IS NULL"
+	                " FROM spans WHERE trace = ?1 AND span_id = ?2",
+	[ST_SPAN_DEL] = "DELETE FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_CHUNK] = "INSERT INTO chunks (id, data) VALUES (?, ?)",
 	[ST_BLOB_GET] = "SELECT id FROM blobs WHERE hash = ?",
 	[ST_BLOB_PUT] = "INSERT INTO blobs (hash, data) VALUES (?, ?)",
@@ -339,6 +343,51 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 	return ERR_OK;
 }
 
+/* A newer version of a span (s->replace): the stored row, if any, is
+ * deleted and its share taken out of the rollups and of the trace summary
+ * t, so the new version is inserted and merged as if it came first. Its
+ * old record stays in its chunk, unreferenced. */
+static int span_supersede(struct writer *w, const struct span *s, int64_t trace, struct tracesum *t)
+{
+	sqlite3_stmt *st = w->st[ST_SPAN_OLD];
+	struct rollup_span_dims d;
+	struct span old;
+	struct tracesum_old o;
+	int found = 0;
+	memset(&old, 0, sizeof old);
+	sqlite3_bind_int64(st, 1, trace);
+	sqlite3_bind_blob(st, 2, s->span_id, 8, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		d = (struct rollup_span_dims){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2),
+		                              sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 3),
+		                              sqlite3_column_int64(st, 4)};
+		old.type = sqlite3_column_int(st, 5);
+		old.start_ns = (uint64_t)sqlite3_column_int64(st, 6);
+		old.end_ns = (uint64_t)sqlite3_column_int64(st, 7);
+		old.status_code = sqlite3_column_int(st, 8);
+		old.input_tokens = sqlite3_column_int64(st, 9);
+		old.output_tokens = sqlite3_column_int64(st, 10);
+		old.cache_read_tokens = sqlite3_column_int64(st, 11);
+		old.cache_write_tokens = sqlite3_column_int64(st, 12);
+		old.has_cost = sqlite3_column_type(st, 13) != SQLITE_NULL;
+		old.cost_usd = sqlite3_column_double(st, 13);
+		old.has_parent = !sqlite3_column_int(st, 14);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (!found)
+		return ERR_OK;
+	rollup_remove_span(w->rollup, &d, &old);
+	o = (struct tracesum_old){!old.has_parent, old.status_code, old.type, old.input_tokens, old.output_tokens,
+	                          old.has_cost ? old.cost_usd : 0};
+	if (t->exists)
+		tracesum_unmerge(t, &o);
+	sqlite3_bind_int64(w->st[ST_SPAN_DEL], 1, trace);
+	sqlite3_bind_blob(w->st[ST_SPAN_DEL], 2, s->span_id, 8, SQLITE_STATIC);
+	return step_done(w, ST_SPAN_DEL);
+}
+
 /* Saves a changed trace summary and moves its rollup contribution from
  * what it was (before) to what it is (after). */
 static int trace_update(struct writer *w, int64_t key, const struct tracesum *before, const struct tracesum *after)
@@ -357,7 +406,8 @@ static int trace_update(struct writer *w, int64_t key, const struct tracesum *be
 
 /* Writes one chunk: its new span rows, the chunk if any span was new, and
  * the summary of each trace in it (the spans of a trace are adjacent).
- * Spans already stored (retries) are skipped. */
+ * Spans already stored (retries) are skipped, unless they replace it
+ * (span_supersede). */
 static int write_chunk(struct writer *w, struct job *j, const struct record_chunk *c, int64_t *blob_ids)
 {
 	struct span_batch *b = j->batch;
@@ -381,7 +431,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 				before.exists = 0;
 			dirty = 0;
 		}
-		if (project_key(w, s->project, &project) ||
+		if ((s->replace && span_supersede(w, s, key, &sum)) || project_key(w, s->project, &project) ||
 		    write_span(w, s, key, project, blob_ids[j->rec.resource[i]], blob_ids[j->rec.scope[i]], chunk,
 		               (int)k, &inserted))
 			return ERR_STORE;

@@ -169,9 +169,16 @@ static void read_back(void *p)
 void fuzz_ingest(enum ingest_route route, int encoding, const char *content_coding, const uint8_t *body,
                  size_t size)
 {
+	fuzz_ingest_langfuse(route, encoding, content_coding, body, size, NULL);
+}
+
+void fuzz_ingest_langfuse(enum ingest_route route, int encoding, const char *content_coding, const uint8_t *body,
+                          size_t size, struct langfuse_io *io)
+{
 	pthread_once(&init_once, init);
 	struct ingest_job j = {.route = route, .encoding = encoding, .coding = content_coding, .body = body,
 	                       .size = size, .b = span_batch_new(NULL)};
+	j.b->langfuse = io;
 	fuzz_on_worker_stack(decode_and_pack, &j);
 	if (j.rc == ERR_OK && j.b->nspans)
 		fuzz_on_worker_stack(read_back, &j);
