@@ -5,6 +5,7 @@
 import { getJson } from './api.js';
 import { errorBanner, showError } from './feedback.js';
 import { navigate, params, sharedQuery } from './state.js';
+import { PEEK_SPANS, rootOf } from './peek.js';
 import { filters, listParams } from './traces.js';
 import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtTime, h, statusEl } from './util.js';
 
@@ -15,7 +16,29 @@ const KEYS = ['service', 'status', 'model', 'type', 'name', 'user_id'];
 /* The server keeps the first 240 bytes of a trace's input and output
  * (TRACESUM_PREVIEW, cut at a character): a preview that long was cut. */
 const PREVIEW_BYTES = 240;
-const preview = (text) => (new TextEncoder().encode(text).length > PREVIEW_BYTES - 4 ? text + '…' : text);
+const isCut = (text) => new TextEncoder().encode(text).length > PREVIEW_BYTES - 4;
+const preview = (text) => (isCut(text) ? text + '…' : text);
+
+/* A "Show all" button that replaces the cut previews in bubbles with the
+ * root span's whole input and output. */
+function expander(t, bubbles, signal) {
+	const btn = h('button.more', { type: 'button', 'data-expand': t.trace_id }, 'Show all');
+	btn.addEventListener('click', async () => {
+		btn.disabled = true;
+		btn.textContent = 'Loading…';
+		try {
+			const r = await getJson(`/api/traces/${t.trace_id}`, { limit: PEEK_SPANS }, { signal });
+			const root = r.spans.length ? rootOf(r.spans) : null;
+			const text = (v) => (v == null ? null : typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+			if (text(root?.input)) bubbles.user.textContent = text(root.input);
+			if (text(root?.output)) bubbles.assistant.textContent = text(root.output);
+			btn.remove();
+		} catch (err) {
+			if (err.name !== 'AbortError') btn.replaceWith(errorBanner(err));
+		}
+	});
+	return btn;
+}
 const sessionHref = (id) => `/sessions/${encodeURIComponent(id)}${sharedQuery()}`;
 const tokens = (x) => `${fmtCompact(x.input_tokens)} → ${fmtCompact(x.output_tokens)}`;
 
@@ -81,8 +104,12 @@ export async function renderList({ main, signal }) {
 }
 
 /* One trace of the session as a turn: what came in, what went out. */
-function turn(t, i) {
+function turn(t, i, signal) {
 	const href = `/traces/${t.trace_id}${sharedQuery()}`;
+	const user = h('div.bubble.user', { 'aria-label': 'Input' }, t.input_preview ? preview(t.input_preview) : h('span.faint', null, '(no input recorded)'));
+	const assistant = h('div.bubble.assistant', { 'aria-label': 'Output', class: t.error_count && !t.output_preview ? 'failed' : null },
+		t.output_preview ? preview(t.output_preview) : h('span.faint', null, t.error_count ? '(failed without output)' : '(no output recorded)'));
+	const cut = (t.input_preview && isCut(t.input_preview)) || (t.output_preview && isCut(t.output_preview));
 	return h('li.turn', { 'data-trace-id': t.trace_id },
 		h('div.meta', null, h('span.faint', null, `#${i + 1}`), h('a', { href }, t.name || '(no root span yet)'),
 			h('span', { title: t.start_time }, fmtTime(t.start_time)), statusEl(t.status),
@@ -90,10 +117,9 @@ function turn(t, i) {
 			h('span', { title: 'Tokens in → out' }, tokens(t) + ' tokens'),
 			h('span', { title: 'Cost' }, fmtCost(t.cost_usd)),
 			t.error_count ? h('span.err', null, `${fmtInt(t.error_count)} error span${t.error_count > 1 ? 's' : ''}`) : null,
-			(t.models || []).length ? h('span.faint', null, t.models.join(', ')) : null),
-		h('div.bubble.user', { 'aria-label': 'Input' }, t.input_preview ? preview(t.input_preview) : h('span.faint', null, '(no input recorded)')),
-		h('div.bubble.assistant', { 'aria-label': 'Output', class: t.error_count && !t.output_preview ? 'failed' : null },
-			t.output_preview ? preview(t.output_preview) : h('span.faint', null, t.error_count ? '(failed without output)' : '(no output recorded)')));
+			(t.models || []).length ? h('span.faint', null, t.models.join(', ')) : null,
+			cut ? expander(t, { user, assistant }, signal) : null),
+		user, assistant);
 }
 
 export async function renderOne({ main, match, signal }) {
@@ -104,7 +130,7 @@ export async function renderOne({ main, match, signal }) {
 	main.append(head, box);
 	const list = h('ol.convo', { 'aria-label': 'Conversation' });
 	const foot = h('div.table-foot');
-	const draw = (items) => list.replaceChildren(...items.map(turn));
+	const draw = (items) => list.replaceChildren(...items.map((t, i) => turn(t, i, signal)));
 	/* the whole session, whatever the time range: only the project applies */
 	let r;
 	try { r = await paged(`/api/sessions/${encodeURIComponent(id)}`, { project: params().get('project') }, signal, foot, draw); } catch (err) { return showError(box, err); }

@@ -80,7 +80,7 @@ function traceHeader(t, scores) {
 			t.error_count ? h('span.err', null, `Errors ${t.error_count}`) : null,
 			stat('LLM calls', fmtInt(t.llm_calls)),
 			stat('Tokens', `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}`), stat('Cost', fmtCost(t.cost_usd)),
-			t.session_id ? h('span', null, 'Session ', h('a', { href: `/sessions/${encodeURIComponent(t.session_id)}${sharedQuery()}`, title: `Session ${t.session_id} as a conversation` }, t.session_id.slice(0, 13))) : null,
+			t.session_id ? h('span', null, 'Session ', h('a', { href: `/sessions/${encodeURIComponent(t.session_id)}${sharedQuery()}`, title: `Session ${t.session_id} as a conversation` }, t.session_id)) : null,
 			t.user_id ? stat('User', t.user_id) : null,
 			traceScores.map((s) => h('span.chip', { title: s.comment || '' }, `${s.name}: ${s.value ?? s.string_value}`)),
 			h('span.mono.faint', null, t.trace_id),
