@@ -121,7 +121,7 @@ export async function render({ main, match, signal, onCleanup }) {
 		scroll.focus();
 	};
 	const openPanel = (n) => {
-		const el = spanPanel(n.span, { total, start: n.start, scores: scores.filter((s) => s.span_id === n.span.span_id), onClose: closePanel });
+		const el = spanPanel(n.span, { total, start: n.start, spans, scores: scores.filter((s) => s.span_id === n.span.span_id), onClose: closePanel });
 		if (panel) panel.replaceWith(el); else split.append(el);
 		panel = el;
 		setParams({ span: n.span.span_id }, { rerender: false });
