@@ -42,7 +42,7 @@ export function barFilters(it, d) {
 		{ kind: 'score', key, op: 'lt', value: String(d.upper >= it.max ? d.upper + step(d.upper) : d.upper) }];
 }
 
-function nameCard(it, bucket) {
+export function nameCard(it, bucket) {
 	const max = Math.max(1, ...it.distribution.map((d) => d.count));
 	const stat = (label, field, value) => h('div', null, h('div.label', null, label), h('div.value', { 'data-field': field }, value));
 	const bool = it.score_type === 'boolean';

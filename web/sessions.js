@@ -46,7 +46,7 @@ const tokens = (x) => `${fmtCompact(x.input_tokens)} → ${fmtCompact(x.output_t
  * for one session): calls draw(items so far, answer) after each page and
  * puts a "Load more" button into foot while there is a next_cursor.
  * Resolves to the first answer (its error thrown); later errors go to foot. */
-async function paged(path, query, signal, foot, draw) {
+export async function paged(path, query, signal, foot, draw) {
 	const items = [];
 	let cursor = null;
 	const page = async () => {
@@ -77,31 +77,40 @@ const LIST_COLS = [
 	['Latest trace', (s) => h('span', { title: s.last_seen }, fmtTime(s.last_seen))],
 ];
 
-export async function renderList({ main, signal }) {
+/* A page listing groups of traces (sessions, users) from path, paged by
+ * cursor, filtered by the URL's filters among keys: g = {title, path,
+ * keys, cols: [[label, cell, cls]], id (the item's id field), href(id),
+ * noun, empty (what to say when there is none at all)}. */
+export async function groupList({ main, signal }, g) {
 	const p = params();
+	document.title = `${g.title} · tracelite`;
 	const count = h('span.muted');
-	const box = h('div', null, h('div.loading', null, 'Loading sessions…'));
-	main.append(h('div.pagehead', null, h('h1', null, 'Sessions'), count),
-		filters(signal, { keys: KEYS, live: false, label: 'Session filters' }), box);
+	const box = h('div', null, h('div.loading', null, `Loading ${g.noun}…`));
+	main.append(h('div.pagehead', null, h('h1', null, g.title), count),
+		filters(signal, { keys: g.keys, live: false, label: `${g.title} filters` }), box);
 	const tbody = h('tbody');
 	const foot = h('div.table-foot');
 	const draw = (items, r) => {
-		count.textContent = `${fmtInt(items.length)}${r.next_cursor ? '+' : ''} sessions, most recent first`;
+		count.textContent = `${fmtInt(items.length)}${r.next_cursor ? '+' : ''} ${g.noun}, most recent first`;
 		tbody.replaceChildren(...items.map((s) => h('tr', {
-			'data-session-id': s.session_id, onclick: (e) => { if (!e.target.closest('a')) navigate(sessionHref(s.session_id)); },
-		}, LIST_COLS.map(([, cell, cls]) => h('td', { class: cls || null }, cell(s))))));
+			[`data-${g.id.replace('_', '-')}`]: s[g.id], onclick: (e) => { if (!e.target.closest('a')) navigate(g.href(s[g.id])); },
+		}, g.cols.map(([, cell, cls]) => h('td', { class: cls || null }, cell(s))))));
 	};
 	let first;
-	try { first = await paged('/api/sessions', listParams(KEYS), signal, foot, draw); } catch (err) { return showError(box, err); }
+	try { first = await paged(g.path, listParams(g.keys), signal, foot, draw); } catch (err) { return showError(box, err); }
 	if (!first.items.length) {
-		const filtered = KEYS.some((k) => p.get(k));
-		box.replaceChildren(h('div.empty', null, filtered ? 'No sessions match these filters in this time range.'
-			: 'No sessions in this time range. Traces join a session through the session.id or gen_ai.conversation.id attribute.'));
+		const filtered = g.keys.some((k) => p.get(k));
+		box.replaceChildren(h('div.empty', null, filtered ? `No ${g.noun} match these filters in this time range.` : g.empty));
 		return;
 	}
-	box.replaceChildren(h('div.table-wrap', null, h('table', { 'aria-label': 'Sessions' },
-		h('thead', null, h('tr', null, LIST_COLS.map(([l, , cls]) => h('th', { class: cls === 'num' ? 'num' : null, scope: 'col' }, l)))), tbody)), foot);
+	box.replaceChildren(h('div.table-wrap', null, h('table', { 'aria-label': g.title },
+		h('thead', null, h('tr', null, g.cols.map(([l, , cls]) => h('th', { class: cls === 'num' ? 'num' : null, scope: 'col' }, l)))), tbody)), foot);
 }
+
+export const renderList = (ctx) => groupList(ctx, {
+	title: 'Sessions', path: '/api/sessions', keys: KEYS, cols: LIST_COLS, id: 'session_id', href: sessionHref, noun: 'sessions',
+	empty: 'No sessions in this time range. Traces join a session through the session.id or gen_ai.conversation.id attribute.',
+});
 
 /* One trace of the session as a turn: what came in, what went out. */
 function turn(t, i, signal) {

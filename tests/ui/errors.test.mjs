@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postOk, startServer, tempDataDir, traceId } from '../js/helpers.mjs';
-import { bigTraceRequest, launch, newPage, shot } from './browser.mjs';
+import { bigTraceRequest, clean, launch, newPage, shot } from './browser.mjs';
 
 let server, browser;
 const tid = traceId();
@@ -25,7 +25,6 @@ after(async () => {
 	await server?.stop();
 });
 
-const clean = (page) => assert.deepEqual(page.problems, [], 'console errors or failed requests');
 const selectedId = (page) => page.getAttribute('.wf-row[aria-selected="true"]', 'data-span-id');
 
 describe('errors in a trace', () => {

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, postOk } from '../js/helpers.mjs';
-import { demoServer, launch, newPage, shot } from './browser.mjs';
+import { clean, demoServer, launch, newPage, openAt, shot } from './browser.mjs';
 
 let server, browser, base;
 const dayAgo = () => new Date(Date.now() - 86400e3).toISOString();
@@ -22,13 +22,7 @@ after(async () => {
 	await server?.stop();
 });
 
-async function open(path, selector, opts = {}) {
-	const page = await newPage(browser, opts);
-	await page.goto(base + path);
-	await page.waitForSelector(selector, { timeout: 10000 });
-	return page;
-}
-const clean = (page) => assert.deepEqual(page.problems, [], 'console errors or failed requests');
+const open = (path, selector, opts) => openAt(browser, base + path, selector, opts);
 const headers = (page) => page.$$eval('thead th', (ths) => ths.map((th) => th.textContent));
 
 describe('trace list columns', () => {

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addMs, nanosFromNow, otlpSpan, postOtlp, spanId, startServer, tempDataDir, traceId } from '../js/helpers.mjs';
-import { launch, newPage, shot } from './browser.mjs';
+import { clean, launch, newPage, shot } from './browser.mjs';
 
 let server, browser;
 const tid = traceId(), rootId = spanId(), firstId = spanId(), secondId = spanId();
@@ -54,7 +54,6 @@ after(async () => {
 	await server?.stop();
 });
 
-const clean = (page) => assert.deepEqual(page.problems, [], 'console errors or failed requests');
 
 async function openSpan(theme = 'light') {
 	const page = await newPage(browser, { theme });
