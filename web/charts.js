@@ -3,7 +3,7 @@
 // the theme changes; stacked bars with a legend of links whose values are
 // the range's totals until the cursor picks a bucket. topSeries folds
 // grouped series into the largest few plus "other".
-import { h } from './util.js';
+import { fmtDate, h } from './util.js';
 
 const PALETTE = ['#2f5fd0', '#7c4ddb', '#0f8b8d', '#c27803', '#b4387a', '#1f8a4c', '#c9372c', '#5b6b8a', '#8a6d3b', '#3b8a7a', '#9a9a94'];
 const OTHER = '#9a9a94';
@@ -66,14 +66,21 @@ export function timeChart({ title, timestamps, series, fmt = String, height = 20
 		plot?.destroy();
 		const text = css('--muted'), grid = css('--line');
 		const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui' };
+		/* x ticks in the page's one date style: times, with the day under the first tick of each day */
+		const xValues = (u, splits, ai, space, incr) => splits.map((t, i) => {
+			const d = new Date(t * 1000);
+			if (incr >= 86400) return fmtDate(d, 'day');
+			const day = i === 0 || new Date(splits[i - 1] * 1000).toDateString() !== d.toDateString();
+			return fmtDate(d, 'minute') + (day ? '\n' + fmtDate(d, 'day') : '');
+		});
 		const opts = {
 			width: Math.max(200, box.clientWidth), height,
 			cursor: { points: { size: 6 } },
 			legend: { live: true, show: card && !stacked },
 			hooks: stacked ? { setCursor: [(u) => legend.show(u.cursor.idx)] } : {},
 			scales: { x: { time: true }, ...(yRange ? { y: { range: yRange } } : {}) },
-			axes: [axis, { ...axis, size: 64, values: (u, vals) => vals.map((v) => fmt(v)) }],
-			series: [{}, ...order.map((i) => {
+			axes: [{ ...axis, values: xValues }, { ...axis, size: 64, values: (u, vals) => vals.map((v) => fmt(v)) }],
+			series: [{ value: (u, v) => (v == null ? '–' : fmtDate(v * 1000, 'dayMinute')) }, ...order.map((i) => {
 				const s = series[i], color = colors[i];
 				return {
 					label: s.label || '(none)', stroke: color, width: stacked ? 0 : 1.5,

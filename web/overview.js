@@ -3,7 +3,7 @@
 // and cost by model), top models, slowest and most failing operations.
 import { getJson, storeIsEmpty } from './api.js';
 import { palette, timeChart, topSeries } from './charts.js';
-import { errorBanner, onboarding, showError } from './feedback.js';
+import { errorBanner, showError, showOnboarding } from './feedback.js';
 import { navigate, scope, sharedQuery } from './state.js';
 import { fmtCompact, fmtCost, fmtFull, fmtInt, fmtMs, fmtPct, h } from './util.js';
 
@@ -53,12 +53,7 @@ const opHref = (o, errors) => '/traces' + sharedQuery({ q: `"${o.name.replace(/"
 export async function render({ main, signal, onCleanup }) {
 	const s = scope();
 	main.append(h('div.loading', null, 'Loading overview…'));
-	if (await storeIsEmpty(signal)) {
-		main.replaceChildren(onboarding());
-		const t = setInterval(async () => { if (!(await storeIsEmpty(signal).catch(() => true))) navigate(location.pathname + location.search, { replace: true }); }, 3000);
-		onCleanup(() => clearInterval(t));
-		return;
-	}
+	if (await storeIsEmpty(signal)) return showOnboarding(main, signal, onCleanup);
 	const ts = (metric, extra = {}) => getJson('/api/metrics/timeseries', { ...s, metric, bucket: 'auto', ...extra }, { signal });
 	let summary;
 	try { summary = await getJson('/api/metrics/summary', s, { signal }); } catch (err) { return showError(main, err); }

@@ -2,10 +2,10 @@
 // in the shared project and range (count, mean, min/max, the distribution
 // as bars, the trend as a small chart), above the latest scores with links
 // to the traces (and spans) they judge.
-import { getJson } from './api.js';
+import { getJson, storeIsEmpty } from './api.js';
 import { traceListHref } from './attrfilter.js';
 import { timeChart } from './charts.js';
-import { errorBanner, showError } from './feedback.js';
+import { errorBanner, showError, showOnboarding } from './feedback.js';
 import { scope, sharedQuery } from './state.js';
 import { fmtInt, fmtTime, h } from './util.js';
 
@@ -62,7 +62,8 @@ export function nameCard(it, bucket) {
 		trendChart(it, bucket));
 }
 
-export async function render({ main, signal }) {
+export async function render({ main, signal, onCleanup }) {
+	if (await storeIsEmpty(signal)) return showOnboarding(main, signal, onCleanup);
 	const summaryBox = h('div.grid.g3.score-cards', null, h('div.loading', null, 'Loading scores…'));
 	const latestBox = h('div');
 	main.append(h('div.pagehead', null, h('h1', null, 'Scores'), h('span.muted', null, 'by name, in this time range')), summaryBox,

@@ -2,8 +2,8 @@
 // filtered by the URL's trace filters and the shared project and range) and
 // one session (GET /api/sessions/{id}) shown as a conversation: its traces
 // oldest first, each one's input and output as a user and an assistant turn.
-import { getJson } from './api.js';
-import { errorBanner, showError } from './feedback.js';
+import { getJson, storeIsEmpty } from './api.js';
+import { errorBanner, showError, showOnboarding } from './feedback.js';
 import { navigate, params, sharedQuery } from './state.js';
 import { PEEK_SPANS, rootOf } from './peek.js';
 import { filters, listParams } from './traces.js';
@@ -67,7 +67,7 @@ export async function paged(path, query, signal, foot, draw) {
 
 const LIST_COLS = [
 	['Session', (s) => h('a.mono', { href: sessionHref(s.session_id), title: s.session_id }, s.session_id), 'c-session'],
-	['User', (s) => (s.user_id ? h('a', { href: '/sessions' + sharedQuery({ user_id: s.user_id }), title: `Sessions of ${s.user_id}` }, s.user_id) : h('span.faint', null, '–'))],
+	['User', (s) => (s.user_id ? h('a', { href: `/users/${encodeURIComponent(s.user_id)}${sharedQuery()}`, title: `The page of ${s.user_id}` }, s.user_id) : h('span.faint', null, '–'))],
 	['Traces', (s) => fmtInt(s.traces), 'num'],
 	['Spans', (s) => fmtInt(s.spans), 'num'],
 	['Errors', (s) => (s.errors ? h('span.err', null, fmtInt(s.errors)) : '0'), 'num'],
@@ -81,7 +81,7 @@ const LIST_COLS = [
  * cursor, filtered by the URL's filters among keys: g = {title, path,
  * keys, cols: [[label, cell, cls]], id (the item's id field), href(id),
  * noun, empty (what to say when there is none at all)}. */
-export async function groupList({ main, signal }, g) {
+export async function groupList({ main, signal, onCleanup }, g) {
 	const p = params();
 	document.title = `${g.title} · tracelite`;
 	const count = h('span.muted');
@@ -99,6 +99,7 @@ export async function groupList({ main, signal }, g) {
 	let first;
 	try { first = await paged(g.path, listParams(g.keys), signal, foot, draw); } catch (err) { return showError(box, err); }
 	if (!first.items.length) {
+		if (await storeIsEmpty(signal)) return showOnboarding(main, signal, onCleanup);
 		const filtered = g.keys.some((k) => p.get(k));
 		box.replaceChildren(h('div.empty', null, filtered ? `No ${g.noun} match these filters in this time range.` : g.empty));
 		return;
@@ -146,7 +147,7 @@ export async function renderOne({ main, match, signal }) {
 	const se = r.session;
 	const stat = (label, value) => h('span', null, label + ' ', h('b', null, value));
 	head.append(h('div.stats', null,
-		se.user_id ? h('span', null, 'User ', h('a', { href: '/sessions' + sharedQuery({ user_id: se.user_id }) }, se.user_id)) : null,
+		se.user_id ? h('span', null, 'User ', h('a', { href: `/users/${encodeURIComponent(se.user_id)}${sharedQuery()}` }, se.user_id)) : null,
 		stat('Traces', fmtInt(se.traces)), stat('Spans', fmtInt(se.spans)),
 		se.errors ? h('span.err', null, `Failed traces ${fmtInt(se.errors)}`) : null,
 		stat('Tokens', tokens(se)), stat('Cost', fmtCost(se.cost_usd)),

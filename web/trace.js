@@ -101,6 +101,8 @@ function traceHeader(t, scores) {
 		h('a', { href: '/traces' + sharedQuery(), 'aria-label': 'Back to traces' }, '← Traces'),
 		h('h1', null, t.name || '(no root span yet)'),
 		statusEl(t.status),
+		h('span.trace-ids', null, h('span.mono.faint', { 'data-field': 'trace_id' }, t.trace_id),
+			h('a', { href: `/api/traces/${t.trace_id}?format=otlp`, target: '_blank' }, 'OTLP JSON')),
 		h('div.stats', null,
 			stat('Start', fmtFull(t.start_time)), stat('Duration', fmtMs(t.duration_ms)), stat('Spans', fmtInt(t.span_count)),
 			t.error_count ? h('span.errnav', { role: 'group', 'aria-label': 'Errors' },
@@ -111,10 +113,9 @@ function traceHeader(t, scores) {
 			stat('LLM calls', fmtInt(t.llm_calls)),
 			stat('Tokens', `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}`), stat('Cost', fmtCost(t.cost_usd)),
 			t.session_id ? h('span', null, 'Session ', h('a', { href: `/sessions/${encodeURIComponent(t.session_id)}${sharedQuery()}`, title: `Session ${t.session_id} as a conversation` }, t.session_id)) : null,
-			t.user_id ? stat('User', t.user_id) : null,
+			t.user_id ? h('span', null, 'User ', h('a', { href: `/users/${encodeURIComponent(t.user_id)}${sharedQuery()}`, title: `Everything of ${t.user_id}` }, t.user_id)) : null,
 			traceScores.map((s) => h('span.chip', { title: s.comment || '' }, `${s.name}: ${s.value ?? s.string_value}`)),
-			h('span.mono.faint', null, t.trace_id),
-			h('a', { href: `/api/traces/${t.trace_id}?format=otlp`, target: '_blank' }, 'OTLP JSON')));
+));
 }
 
 export async function render({ main, match, signal, onCleanup }) {

@@ -6,7 +6,7 @@
 // localStorage) hides columns; a click on a row peeks at the trace.
 import { getJson, storeIsEmpty } from './api.js';
 import { currentFilters, dropFilters, filterApiParams, filterBuilder, filterChips } from './attrfilter.js';
-import { errorBanner, onboarding, showError } from './feedback.js';
+import { errorBanner, showError, showOnboarding } from './feedback.js';
 import { closePeek, openPeek, peekOpen } from './peek.js';
 import { editParams, navigate, params, scope, setParams, sharedQuery } from './state.js';
 import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtTime, h, statusEl } from './util.js';
@@ -149,11 +149,8 @@ export async function render({ main, signal, onCleanup }) {
 	} catch (err) { return showError(tableBox, err); }
 	if (!first.items.length) {
 		const empty = await storeIsEmpty(signal);
-		if (empty) {
-			main.replaceChildren(onboarding());
-			const t = setInterval(async () => { if (!(await storeIsEmpty(signal).catch(() => true))) navigate(location.pathname + location.search, { replace: true }); }, 3000);
-			onCleanup(() => clearInterval(t));
-		} else {
+		if (empty) showOnboarding(main, signal, onCleanup);
+		else {
 			tableBox.replaceChildren(h('div.empty', null, 'No traces match these filters in this time range.'));
 		}
 		return;
