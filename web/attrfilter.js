@@ -4,7 +4,8 @@
 // resource.KEY=OP:VALUE, meta.KEY=OP:VALUE, score.NAME=OP:VALUE (OP one of
 // eq ne contains lt gt), KEY=exists, and tag=VALUE. Chips show and remove
 // them; the builder (kind, key, operator, value) adds one.
-import { editParams, params, sharedQuery } from './state.js';
+import { getJson } from './api.js';
+import { editParams, params, scope, sharedQuery } from './state.js';
 import { h } from './util.js';
 
 export const KINDS = [
@@ -95,7 +96,10 @@ export function filterChips() {
 /* The "+ Filter" button with its form: kind, key, operator, value. */
 export function filterBuilder() {
 	const kind = h('select', { 'aria-label': 'Filter on', 'data-fb': 'kind' }, KINDS.map(([id, l]) => h('option', { value: id }, l)));
-	const key = h('input', { type: 'text', 'aria-label': 'Key', placeholder: 'key, e.g. plan', 'data-fb': 'key' });
+	/* score names are known (the scores summary): offered as the keys of a score filter */
+	const names = h('datalist', { id: 'fb-score-names' });
+	let asked = false;
+	const key = h('input', { type: 'text', 'aria-label': 'Key', placeholder: 'key, e.g. plan', 'data-fb': 'key', autocomplete: 'off' });
 	const op = h('select', { 'aria-label': 'Operator', 'data-fb': 'op' }, OPS.map(([id, l]) => h('option', { value: id }, l)));
 	const value = h('input', { type: 'text', 'aria-label': 'Value', placeholder: 'value', 'data-fb': 'value' });
 	const msg = h('span.err', { role: 'status' });
@@ -104,6 +108,14 @@ export function filterBuilder() {
 		op.hidden = kind.value === 'tag';
 		value.hidden = kind.value !== 'tag' && op.value === 'exists';
 		key.placeholder = kind.value === 'score' ? 'score name' : kind.value === 'meta' ? 'key, e.g. plan' : 'key, e.g. service.version';
+		if (kind.value === 'score') {
+			key.setAttribute('list', names.id);
+			if (!asked) {
+				asked = true;
+				getJson('/api/scores/summary', scope()).then((r) => names.replaceChildren(...[...new Set(r.items.map((it) => it.name))]
+					.map((n) => h('option', { value: n })))).catch(() => { asked = false; });
+			}
+		} else key.removeAttribute('list');
 	};
 	kind.addEventListener('change', sync);
 	op.addEventListener('change', sync);
@@ -117,7 +129,7 @@ export function filterBuilder() {
 			if ((f.op === 'lt' || f.op === 'gt') && !Number.isFinite(Number(f.value))) { msg.textContent = '< and > compare numbers.'; value.focus(); return; }
 			addFilters([f]);
 		},
-	}, kind, key, op, value, h('button.btn', { type: 'submit' }, 'Add'), msg);
+	}, kind, key, names, op, value, h('button.btn', { type: 'submit' }, 'Add'), msg);
 	sync();
 	const toggle = h('button.btn', {
 		type: 'button', 'aria-expanded': 'false', 'data-fb': 'open', title: 'Filter by attribute, metadata, tag or score',

@@ -257,7 +257,7 @@ export async function render({ main, signal, onCleanup }) {
 	if (p.get('live') === '1') {
 		const poll = async () => {
 			try {
-				const r = await getJson(endpoint, { ...listParams(), limit: PAGE }, { signal });
+				const r = await getJson(endpoint, { ...listParams(undefined, { attrs: true }), limit: PAGE }, { signal });
 				const added = r.items.filter((t) => !seen.has(t.trace_id));
 				for (const t of added) { seen.add(t.trace_id); fresh.add(t.trace_id); }
 				if (added.length) { rows.unshift(...added); if (selected >= 0) selected += added.length; draw(); }

@@ -123,9 +123,13 @@ describe('attribute, metadata, tag and score filters', () => {
 	const rowIds = (page) => page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.dataset.traceId));
 
 	test('the builder puts meta.plan=eq:pro and score.quality=gt:0.5 into the URL and the API request; chips remove them', async () => {
+		const some = (await getJson(server, `/api/traces?limit=3&from=${dayAgo()}`)).items[0];
+		await postOk(server, '/api/scores', [{ trace_id: some.trace_id, name: 'quality', value: 0.7 }]);
 		const page = await open('/traces', 'tbody tr');
 		const seen = watch(page);
 		await page.click('button[data-fb="open"]');
+		await page.selectOption('select[data-fb="kind"]', 'score');
+		await page.waitForSelector('#fb-score-names option[value="quality"]', { state: 'attached' });
 		await page.selectOption('select[data-fb="kind"]', 'meta');
 		await page.fill('input[data-fb="key"]', 'plan');
 		await page.selectOption('select[data-fb="op"]', 'eq');
