@@ -114,17 +114,17 @@ describe('peek panel', () => {
 });
 
 describe('attribute, metadata, tag and score filters', () => {
-	/* the /api/traces requests a page makes, as URLSearchParams */
+	/* the trace list's first-page /api/traces requests, as URLSearchParams */
 	const watch = (page) => {
 		const seen = [];
-		page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname === '/api/traces' && !u.searchParams.has('cursor')) seen.push(u.searchParams); });
+		page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname === '/api/traces' && u.searchParams.get('limit') === '100' && !u.searchParams.has('cursor')) seen.push(u.searchParams); });
 		return seen;
 	};
 	const rowIds = (page) => page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.dataset.traceId));
 
 	test('the builder puts meta.plan=eq:pro and score.quality=gt:0.5 into the URL and the API request; chips remove them', async () => {
-		const some = (await getJson(server, `/api/traces?limit=3&from=${dayAgo()}`)).items[0];
-		await postOk(server, '/api/scores', [{ trace_id: some.trace_id, name: 'quality', value: 0.7 }]);
+		const some = (await getJson(server, `/api/traces?limit=30&from=${dayAgo()}`)).items;
+		await postOk(server, '/api/scores', some.map((t) => ({ trace_id: t.trace_id, name: 'quality', value: 0.7 })));
 		const page = await open('/traces', 'tbody tr');
 		const seen = watch(page);
 		await page.click('button[data-fb="open"]');
@@ -159,6 +159,15 @@ describe('attribute, metadata, tag and score filters', () => {
 		const want = await getJson(server, `/api/traces?limit=100&from=${dayAgo()}&meta.plan=eq:pro&score.quality=gt:0.5`);
 		const ids = await page.locator('tbody tr').count() ? await rowIds(page) : [];
 		assert.deepEqual(ids, want.items.map((x) => x.trace_id));
+		/* where the API filters (the h-search branch), the rows are exactly the traces of plan pro with quality > 0.5 */
+		if ((await getJson(server, '/api/traces?limit=1&meta.plan=eq:no-such-plan')).items.length === 0) {
+			assert.ok(ids.length > 0, 'some pro trace has quality > 0.5');
+			for (const id of ids) {
+				const d = await getJson(server, `/api/traces/${id}`);
+				assert.equal(JSON.parse(d.spans.find((x) => !x.parent_span_id).attributes.metadata).plan, 'pro', id);
+				assert.ok(d.scores.some((x) => x.name === 'quality' && x.value > 0.5), id);
+			}
+		}
 
 		await page.click('.fchip[data-filter-param="score.quality=gt:0.5"] button');
 		await page.waitForFunction(() => document.querySelectorAll('.fchip').length === 1);
@@ -207,6 +216,12 @@ describe('attribute, metadata, tag and score filters', () => {
 		await page.click('.score-card[data-score-name="hallucination"] .bar:has-text("true")');
 		await page.waitForURL(/\/traces\?.*score\.hallucination=eq%3Atrue/);
 		await page.waitForSelector('.fchip');
+		await page.waitForLoadState('networkidle');
+		const want = await getJson(server, `/api/traces?limit=100&from=${dayAgo()}&score.hallucination=eq:true`);
+		assert.deepEqual(await page.locator('tbody tr').count() ? await rowIds(page) : [], want.items.map((x) => x.trace_id));
+		if ((await getJson(server, '/api/traces?limit=1&meta.plan=eq:no-such-plan')).items.length === 0) {
+			assert.deepEqual(want.items.map((x) => x.trace_id).sort(), items.filter((t, i) => i % 3 === 0).map((t) => t.trace_id).sort());
+		}
 		await page.goBack();
 		await page.waitForSelector('.score-card[data-score-name="quality"] .bar');
 		await page.locator('.score-card[data-score-name="quality"] .bar').first().click();
