@@ -3,6 +3,7 @@
 // one session (GET /api/sessions/{id}) shown as a conversation: its traces
 // oldest first, each one's input and output as a user and an assistant turn.
 import { getJson, storeIsEmpty } from './api.js';
+import { exportMenu } from './export.js';
 import { errorBanner, showError, showOnboarding } from './feedback.js';
 import { navigate, params, sharedQuery } from './state.js';
 import { PEEK_SPANS, rootOf } from './peek.js';
@@ -152,6 +153,7 @@ export async function renderOne({ main, match, signal }) {
 		se.errors ? h('span.err', null, `Failed traces ${fmtInt(se.errors)}`) : null,
 		stat('Tokens', tokens(se)), stat('Cost', fmtCost(se.cost_usd)),
 		stat('From', fmtTime(se.first_seen)), stat('to', fmtTime(se.last_seen)),
-		h('a', { href: '/traces' + sharedQuery({ session_id: id, range: 'all' }) }, 'As a trace list')));
+		h('a', { href: '/traces' + sharedQuery({ session_id: id, range: 'all' }) }, 'As a trace list'),
+		exportMenu(() => ({ project: params().get('project'), session_id: id }), 'Export session')));
 	box.replaceChildren(list, foot);
 }

@@ -6,6 +6,7 @@
 // localStorage) hides columns; a click on a row peeks at the trace.
 import { getJson, storeIsEmpty } from './api.js';
 import { currentFilters, dropFilters, filterApiParams, filterBuilder, filterChips } from './attrfilter.js';
+import { exportMenu } from './export.js';
 import { errorBanner, showError, showOnboarding } from './feedback.js';
 import { closePeek, openPeek, peekOpen } from './peek.js';
 import { editParams, navigate, params, scope, setParams, sharedQuery } from './state.js';
@@ -138,7 +139,8 @@ export async function render({ main, signal, onCleanup }) {
 	const head = h('div.pagehead', null, h('h1', null, 'Traces'), h('span.muted', { id: 'count' }));
 	const tableBox = h('div', null, h('div.loading', null, 'Loading traces…'));
 	let redraw = () => {};
-	main.append(...[head, filters(signal, { attrs: true, extra: columnChooser(() => redraw()) }), filterChips(), tableBox].filter(Boolean));
+	const extra = [exportMenu(() => listParams(undefined, { attrs: true })), columnChooser(() => redraw())];
+	main.append(...[head, filters(signal, { attrs: true, extra }), filterChips(), tableBox].filter(Boolean));
 
 	const query = listParams(undefined, { attrs: true });
 	/* a text search lists the same traces with the matching snippets */
