@@ -24,7 +24,7 @@ export function exportHref(what, format, query) {
  * so it follows the page's filters). */
 export function exportMenu(query, label = 'Export') {
 	const menu = h('div.menu', { role: 'group', 'aria-label': 'Export formats' });
-	const box = h('details.colchooser.export', null, h('summary.btn', { title: 'Download what this page lists' }, label + ' ▾'), menu);
+	const box = h('details.dropdown.export', null, h('summary.btn', { title: 'Download what this page lists' }, label + ' ▾'), menu);
 	box.addEventListener('toggle', () => {
 		if (!box.open) return;
 		const q = query();

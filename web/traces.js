@@ -52,7 +52,7 @@ function hiddenColumns() {
  * list drawn again by redraw(). */
 function columnChooser(redraw) {
 	const hidden = hiddenColumns();
-	const box = h('details.colchooser', null, h('summary.btn', { title: 'Choose the columns shown' }, 'Columns'),
+	const box = h('details.dropdown.colchooser', null, h('summary.btn', { title: 'Choose the columns shown' }, 'Columns'),
 		h('div.menu', { role: 'group', 'aria-label': 'Columns' }, COLUMNS.map((c) => h('label', null,
 			h('input', {
 				type: 'checkbox', 'data-col': c.key, checked: !hidden.has(c.key), disabled: FIXED.has(c.key),

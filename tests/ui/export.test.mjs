@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { get, getJson } from '../js/helpers.mjs';
-import { clean, demoServer, launch, openAt } from './browser.mjs';
+import { clean, demoServer, launch, openAt, shot } from './browser.mjs';
 
 let server, browser, hasExport;
 
@@ -27,6 +27,7 @@ describe('export menus', () => {
 		const page = await openAt(browser, `${server.url}/traces?status=error&meta.plan=eq:pro&range=7d`, 'details.export');
 		await page.click('details.export summary');
 		await page.waitForSelector('details.export a[data-export]');
+		await shot(page, 'list-export-light');
 		const links = await hrefs(page);
 		assert.deepEqual(Object.keys(links), ['traces.jsonl', 'traces.csv', 'spans.jsonl', 'spans.csv', 'spans.otlp']);
 		const u = new URL(links['traces.csv'], server.url);
