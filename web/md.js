@@ -101,8 +101,9 @@ function blocks(lines, depth) {
 
 /* Inline spans, earliest first: `code`, **strong**, __strong__, *em*,
  * _em_, ~~del~~, [text](url), ![alt](url) (as a link, never loaded),
- * <https://autolink>, bare http(s) URLs. */
-const INLINE = /(`+)([\s\S]*?[^`])\1(?!`)|\*\*(?=\S)([\s\S]*?\S)\*\*|__(?=\S)([\s\S]*?\S)__(?!\w)|(?<![\w*])\*(?=[^\s*])([\s\S]*?[^\s*])\*(?!\*)|(?<!\w)_(?=[^\s_])([\s\S]*?[^\s_])_(?!\w)|~~(?=\S)([\s\S]*?\S)~~|(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)|<((?:https?:\/\/|mailto:)[^>\s]+)>|\b(https?:\/\/[^\s<>()]*[^\s<>().,;:!?'"\]])/;
+ * <https://autolink>, bare http(s) URLs. A span holds at most ~400
+ * characters, which keeps a pathological 60k-character line fast. */
+const INLINE = /(`+)([\s\S]{0,400}?[^`])\1(?!`)|\*\*(?=\S)([\s\S]{0,400}?\S)\*\*|__(?=\S)([\s\S]{0,400}?\S)__(?!\w)|(?<![\w*])\*(?=[^\s*])([\s\S]{0,400}?[^\s*])\*(?!\*)|(?<!\w)_(?=[^\s_])([\s\S]{0,400}?[^\s_])_(?!\w)|~~(?=\S)([\s\S]{0,400}?\S)~~|(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)|<((?:https?:\/\/|mailto:)[^>\s]+)>|\b(https?:\/\/[^\s<>()]*[^\s<>().,;:!?'"\]])/;
 
 /* A safe href: http(s) and mailto only; else null. */
 export function safeHref(url) {
@@ -110,11 +111,13 @@ export function safeHref(url) {
 	return /^(https?:\/\/|mailto:)/i.test(u) ? u : null;
 }
 
-function link(label, url, image) {
+/* A link (its label's inline spans parsed at depth, unless auto: the
+ * label is the URL itself), or its text when the URL is not safe. */
+function link(label, url, { image = false, auto = false, depth = 0 } = {}) {
 	const href = safeHref(url);
 	const text = image ? `🖼 ${label || url}` : label;
 	if (!href) return [text, image || !url ? '' : ` (${url})`].join('');
-	return h('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow' }, image ? text : inline(text));
+	return h('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow' }, image || auto ? text : inline(text, depth + 1));
 }
 
 export function inline(text, depth = 0) {
@@ -130,9 +133,9 @@ export function inline(text, depth = 0) {
 		else if (m[5] != null) out.push(h('em', null, inline(m[5], depth + 1)));
 		else if (m[6] != null) out.push(h('em', null, inline(m[6], depth + 1)));
 		else if (m[7] != null) out.push(h('del', null, inline(m[7], depth + 1)));
-		else if (m[9] != null) out.push(link(m[9], m[10], m[8] === '!'));
-		else if (m[11]) out.push(link(m[11], m[11]));
-		else if (m[12]) out.push(link(m[12], m[12]));
+		else if (m[9] != null) out.push(link(m[9], m[10], { image: m[8] === '!', depth }));
+		else if (m[11]) out.push(link(m[11], m[11], { auto: true }));
+		else if (m[12]) out.push(link(m[12], m[12], { auto: true }));
 		rest = rest.slice(m.index + m[0].length);
 	}
 	return out;

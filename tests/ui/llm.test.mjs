@@ -137,6 +137,31 @@ describe('LLM panel', () => {
 		await page.context().close();
 	});
 
+	test('markdown edge cases: bare URLs and autolinks, emphasis in a link label, tables; pathological lines stay fast', async () => {
+		const page = await openSpan();
+		const r = await page.evaluate(async () => {
+			const { markdown } = await import('/assets/md.js');
+			const el = markdown('see https://example.com/a_b, <https://x.org/y> and [**bold** link](http://e.com)\n\n| a | b |\n|---|---|\n| 1 | `2` |\n\n![pic](https://e.com/p.png) <b onclick=alert(1)>x</b>');
+			const times = {};
+			for (const [k, v] of Object.entries({ stars: '*a '.repeat(20000), bold: '**a '.repeat(15000), tildes: '~~a '.repeat(15000), ticks: '`a '.repeat(20000) })) {
+				const t = performance.now();
+				markdown(v);
+				times[k] = performance.now() - t;
+			}
+			return { links: [...el.querySelectorAll('a')].map((a) => [a.getAttribute('href'), a.textContent]), strong: el.querySelector('a strong')?.textContent,
+				cells: [...el.querySelectorAll('td')].map((td) => td.textContent), imgs: el.querySelectorAll('img, b').length, text: el.textContent, times };
+		});
+		assert.deepEqual(r.links, [['https://example.com/a_b', 'https://example.com/a_b'], ['https://x.org/y', 'https://x.org/y'],
+			['http://e.com', 'bold link'], ['https://e.com/p.png', '🖼 pic']]);
+		assert.equal(r.strong, 'bold');
+		assert.deepEqual(r.cells, ['1', '2']);
+		assert.equal(r.imgs, 0, 'no image loaded, no HTML element');
+		assert.ok(r.text.includes('<b onclick=alert(1)>x</b>'));
+		for (const [k, ms] of Object.entries(r.times)) assert.ok(ms < 400, `${k}: ${Math.round(ms)} ms for 60,000 characters`);
+		clean(page);
+		await page.context().close();
+	});
+
 	test('copy as OpenAI and Anthropic request, and copy a message', async () => {
 		const page = await openSpan();
 		const clip = () => page.evaluate(() => navigator.clipboard.readText());
