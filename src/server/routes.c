@@ -76,6 +76,8 @@ static const struct route routes[] = {
 	{"GET", "/sessions", 0, web_page},
 	{"GET", "/sessions/", 1, web_page},
 	{"GET", "/scores", 0, web_page},
+	{"GET", "/users", 0, web_page},
+	{"GET", "/users/", 1, web_page},
 };
 
 struct server {
@@ -118,7 +120,7 @@ static int route(struct mg_connection *c, struct app *app)
 	}
 	if (path_known)
 		http_send_error(c, 405, "method %s not allowed on %s", ri->request_method, uri);
-	else
+	else if (!web_not_found(c, uri))
 		http_send_error(c, 404, "no such endpoint: %s", uri);
 	return 404;
 }

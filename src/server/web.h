@@ -12,5 +12,10 @@ handler_fn web_asset;
 /* GET of a UI page path (/, /traces, /traces/{id}, ...): index.html, which
  * routes on the client. */
 handler_fn web_page;
+/* For a path no route knows: when a browser asks for a page (GET or HEAD,
+ * Accept names text/html, not under /api/, /v1/ or /assets/), sends
+ * index.html with status 404 so the app shows its not-found page, and
+ * returns 1; else sends nothing and returns 0. */
+int web_not_found(struct mg_connection *c, const char *uri);
 
 #endif
