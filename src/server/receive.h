@@ -4,6 +4,8 @@
 #define TL_RECEIVE_H
 #include <civetweb.h>
 #include "server/app.h"
+#include "base/reqmem.h"
+#include "ingest/ingest.h"
 
 /* POST /v1/traces, /api/v1/traces: OTLP protobuf/JSON, CognObserve JSON. */
 void receive_otlp(struct mg_connection *c, struct app *app, const char *tail);
@@ -13,5 +15,23 @@ void receive_neon_traces(struct mg_connection *c, struct app *app, const char *t
 void receive_neon_spans(struct mg_connection *c, struct app *app, const char *tail);
 /* POST /api/scores. */
 void receive_scores(struct mg_connection *c, struct app *app, const char *tail);
+/* POST /v1/metrics: OTLP metrics (protobuf or JSON), counted, not stored;
+ * 200 with an empty ExportMetricsServiceResponse. */
+void receive_metrics(struct mg_connection *c, struct app *app, const char *tail);
+
+/* The ingest path without its transport, shared by the HTTP routes and
+ * OTLP/gRPC: decodes body[0..len) (content_encoding NULL/identity, gzip or
+ * deflate, inflated under the same cap) for route and encoding into a new
+ * batch for project (NULL: the default), prices it and submits it to the
+ * writer, returning only once it is committed (durable on ack). *out gets
+ * the batch in every case (caller frees it with span_batch_free; its
+ * rejected/reject_msg are the partial success, metric_points the count of
+ * a metrics export). Memory is taken from mem (caller releases it).
+ * Returns ingest_decode's and writer_submit's codes: ERR_BAD_INPUT,
+ * ERR_TOO_LARGE, ERR_MEDIA_TYPE, ERR_BUSY (queue full: UNAVAILABLE / 503),
+ * ERR_STORE; metrics exports are counted in metrics_in.h. */
+enum err receive_commit(struct app *app, enum ingest_route route, int encoding, const char *content_encoding,
+                        const char *project, const void *body, size_t len, struct reqmem *mem,
+                        struct span_batch **out, char *err, size_t errlen);
 
 #endif
