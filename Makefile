@@ -1,7 +1,7 @@
 # tracelite build. `make run` and `make test` install what is missing
 # (Debian packages as root, npm ci) and then build; see README.md.
 CC      ?= cc
-PKGS     = sqlite3 libzstd libprotobuf-c libcjson zlib libcurl libpq
+PKGS     = sqlite3 libzstd libprotobuf-c libcjson zlib libcurl libpq libnghttp2
 CFLAGS  ?= -O2 -g
 SAN     ?=
 B       ?= build

@@ -15,6 +15,7 @@
 #include "repl/repl_target.h"
 #include "server/app.h"
 #include "server/config.h"
+#include "server/grpc.h"
 #include "server/routes.h"
 #include "store/writer.h"
 
@@ -63,6 +64,7 @@ int cmd_serve(int argc, char **argv)
 	 * what was started before it (exit status 1). */
 	int rc = 1;
 	struct server *http = NULL;
+	struct grpc_server *grpc = NULL;
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		fprintf(stderr, "tracelite: %s\n", err);
@@ -79,11 +81,18 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "tracelite: %s\n", err);
 		goto out_repl;
 	}
+	/* authorization: NULL (every call allowed) until keys exist */
+	if (cfg.grpc_listen[0] && !(grpc = grpc_start(&app, NULL, err, sizeof err))) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		goto out_http;
+	}
 	printf("tracelite %s serving on http://%s (data in %s)\n"
 	       "  send OTLP/HTTP traces to http://%s/v1/traces (protobuf or JSON)\n"
 	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://%s\n"
 	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
 	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
+	if (grpc)
+		printf("  send OTLP/gRPC (traces; metrics counted) to http://%s\n", cfg.grpc_listen);
 	for (int i = 0; i < cfg.nreplicate; i++) {
 		char shown[REPL_URL_MAX];
 		repl_target_mask(cfg.replicate[i], shown, sizeof shown);
@@ -93,8 +102,10 @@ int cmd_serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	server_stop(http);
 	rc = 0;
+	grpc_stop(grpc);
+out_http:
+	server_stop(http);
 out_repl:
 	repl_stop(app.repl);
 	search_stop(app.search);

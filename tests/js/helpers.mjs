@@ -95,22 +95,31 @@ class Server {
 }
 
 /* Starts BIN serve on a free port; resolves once /api/health answers 200.
- * dataDir: reuse one (restart) or omit for a fresh temp directory. */
-export async function startServer({ label = 'test', dataDir, env = {}, timeoutMs = 30000 } = {}) {
+ * dataDir: reuse one (restart) or omit for a fresh temp directory. grpc:
+ * also listen for OTLP/gRPC on a second free port (server.grpcPort,
+ * server.grpcUrl); otherwise --grpc-listen off, so parallel servers do not
+ * compete for 4317. */
+export async function startServer({ label = 'test', dataDir, env = {}, timeoutMs = 30000, grpc = false } = {}) {
 	if (!fs.existsSync(BIN)) throw new Error(`no server binary at ${BIN} (set TRACELITE_BIN or run make)`);
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
 	dataDir = dataDir || tempDataDir(label);
 	let lastError;
 	for (let attempt = 0; attempt < 3; attempt++) {   // the free port can be taken meanwhile
 		const port = await freePort();
+		const grpcPort = grpc ? await freePort() : null;
 		const logPath = path.join(ARTIFACTS, `${label}-${port}-${Date.now()}.log`);
 		const fd = fs.openSync(logPath, 'a');
-		const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir], {
+		const grpcArgs = ['--grpc-listen', grpc ? `127.0.0.1:${grpcPort}` : 'off'];
+		const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, ...grpcArgs, '--data', dataDir], {
 			stdio: ['ignore', fd, fd],
 			env: { ...process.env, ...env },
 		});
 		fs.closeSync(fd);
 		const server = new Server({ label, dataDir, port, proc, logPath });
+		if (grpc) {
+			server.grpcPort = grpcPort;
+			server.grpcUrl = `http://127.0.0.1:${grpcPort}`;
+		}
 		try {
 			await waitHealthy(server, timeoutMs);
 			return server;
