@@ -1,0 +1,264 @@
+// grpc.test.mjs: OTLP/gRPC with the real OpenTelemetry exporters from npm
+// (@opentelemetry/exporter-trace-otlp-grpc, gzip on and off, a 5,000-span
+// trace over 4 MiB even compressed; the metrics exporters over gRPC and
+// HTTP), and the gRPC answers real clients rely on, seen on the wire with
+// node:http2: trailers, partial_success, UNAVAILABLE from a full write
+// queue, 415, UNIMPLEMENTED.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { context, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as HttpMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+	SANITIZED, decodeProtoFields, getJson, listAllTraces, otlpRequest, otlpSpan, otlpToProtobuf, post, request, spanId,
+	startServer, traceId,
+} from './helpers.mjs';
+import { LOGS_PATH, METRICS_PATH, TRACE_PATH, frame, grpcCall, unframe } from './grpc_client.mjs';
+
+/* Records spans with a tracer and returns the ReadableSpans the SDK made. */
+function record(fn, resource = { 'service.name': 'grpc-svc' }) {
+	const mem = new InMemorySpanExporter();
+	const provider = new BasicTracerProvider({
+		resource: resourceFromAttributes(resource), spanProcessors: [new SimpleSpanProcessor(mem)],
+	});
+	fn(provider.getTracer('grpc-test', '1.0.0'));
+	return mem.getFinishedSpans();
+}
+
+const exportWith = (exporter, spans) => new Promise((resolve) => exporter.export(spans, resolve));
+
+describe('OTLP/gRPC with the OpenTelemetry exporter', () => {
+	let server;
+	before(async () => { server = await startServer({ label: 'grpc', grpc: true }); });
+	after(async () => { if (server) await server.stop(); });
+
+	for (const compression of ['none', 'gzip']) {
+		test(`a nested trace, compression ${compression}, reads back field by field`, async () => {
+			const spans = record((tracer) => {
+				const root = tracer.startSpan('agent-run', { attributes: { 'gen_ai.operation.name': 'invoke_agent' } });
+				const ctx = trace.setSpan(context.active(), root);
+				const llm = tracer.startSpan('chat gpt-4o', {
+					attributes: {
+						'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o',
+						'gen_ai.usage.input_tokens': 120, 'gen_ai.usage.output_tokens': 30, 'app.unicode': 'naïve 東京',
+					},
+				}, ctx);
+				llm.addEvent('first-token', { 'app.n': 1 });
+				llm.end();
+				tracer.startSpan('tool', {}, ctx).end();
+				root.end();
+			});
+			const exporter = new OTLPTraceExporter({ url: server.grpcUrl, compression });
+			const result = await exportWith(exporter, spans);
+			await exporter.shutdown();
+			assert.equal(result.code, 0, `export failed: ${result.error}`);
+			const tid = spans[0].spanContext().traceId;
+			const t = await getJson(server, `/api/traces/${tid}`);
+			assert.equal(t.spans.length, 3);
+			const llm = t.spans.find((s) => s.name === 'chat gpt-4o');
+			const sdkLlm = spans.find((s) => s.name === 'chat gpt-4o');
+			assert.equal(llm.span_id, sdkLlm.spanContext().spanId);
+			assert.equal(llm.parent_span_id, sdkLlm.parentSpanContext?.spanId ?? sdkLlm.parentSpanId);
+			assert.equal(llm.service, 'grpc-svc');
+			assert.equal(llm.model, 'gpt-4o');
+			assert.equal(llm.input_tokens, 120);
+			assert.equal(llm.output_tokens, 30);
+			assert.equal(llm.attributes['app.unicode'], 'naïve 東京');
+			assert.equal(llm.events[0].name, 'first-token');
+		});
+	}
+
+	test('a 5,000-span trace whose export is over 4 MiB even gzipped is stored whole', { timeout: 300000 }, async () => {
+		const payloads = [];
+		const spans = record((tracer) => {
+			const root = tracer.startSpan('big-root');
+			const ctx = trace.setSpan(context.active(), root);
+			for (let i = 0; i < 4999; i++) {
+				const p = crypto.randomBytes(1200).toString('base64');
+				payloads.push(p);
+				tracer.startSpan(`step-${i}`, { attributes: { 'app.payload': p } }, ctx).end();
+			}
+			root.end();
+		});
+		/* random text does not compress below 3/4 of its size: the request is bigger still */
+		const floor = zlib.gzipSync(Buffer.from(payloads.join(''))).length;
+		assert.ok(floor > 4 * 1024 * 1024, `gzipped payloads alone are ${floor} bytes`);
+		const exporter = new OTLPTraceExporter({ url: server.grpcUrl, compression: 'gzip', timeoutMillis: 120000 });
+		const result = await exportWith(exporter, spans);
+		await exporter.shutdown();
+		assert.equal(result.code, 0, `export failed: ${result.error}`);
+		const tid = spans[0].spanContext().traceId;
+		const t = await getJson(server, `/api/traces/${tid}?limit=10000`);
+		assert.equal(t.spans.length, 5000);
+		const one = t.spans.find((s) => s.name === 'step-1234');
+		assert.equal(one.attributes['app.payload'], payloads[1234]);
+	});
+
+	test('metrics exporters over gRPC and HTTP (protobuf) are answered OK and counted', async () => {
+		const before = (await getJson(server, '/api/health')).otlp_metrics;
+		for (const [name, exporter] of [
+			['grpc', new GrpcMetricExporter({ url: server.grpcUrl })],
+			['grpc gzip', new GrpcMetricExporter({ url: server.grpcUrl, compression: 'gzip' })],
+			['http', new HttpMetricExporter({ url: `${server.url}/v1/metrics` })],
+		]) {
+			const results = [];
+			const recording = {
+				export: (m, cb) => exporter.export(m, (r) => { results.push(r); cb(r); }),
+				forceFlush: () => exporter.forceFlush(), shutdown: () => exporter.shutdown(),
+				selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
+			};
+			const reader = new PeriodicExportingMetricReader({ exporter: recording, exportIntervalMillis: 3600000 });
+			const provider = new MeterProvider({ readers: [reader] });
+			const meter = provider.getMeter('grpc-test');
+			meter.createCounter('requests').add(3, { route: '/a' });
+			meter.createCounter('requests2').add(1, { route: '/b' });
+			meter.createHistogram('latency').record(12.5);
+			await reader.forceFlush();
+			await provider.shutdown();
+			assert.ok(results.length >= 1, `${name}: nothing exported`);
+			assert.equal(results[0].code, 0, `${name}: ${results[0].error}`);
+		}
+		const now = (await getJson(server, '/api/health')).otlp_metrics;
+		assert.ok(now.exports >= before.exports + 3, JSON.stringify(now));
+		assert.ok(now.data_points_received >= before.data_points_received + 9, JSON.stringify(now));
+		assert.equal(now.data_points_dropped, now.data_points_received, 'metrics are not stored');
+	});
+
+	test('POST /v1/metrics takes OTLP/JSON (and gzip) and answers {}; a bad shape is 400', async () => {
+		const body = {
+			resourceMetrics: [{ scopeMetrics: [{ metrics: [
+				{ name: 'g', gauge: { dataPoints: [{ asDouble: 1 }, { asInt: '2' }] } },
+				{ name: 's', sum: { dataPoints: [{ asInt: '5' }], aggregationTemporality: 2 } },
+			] }] }],
+		};
+		const r = await post(server, '/v1/metrics', body);
+		assert.equal(r.status, 200, r.text);
+		assert.deepEqual(r.json, {});
+		const gz = await request(server, 'POST', '/v1/metrics', {
+			body: zlib.gzipSync(JSON.stringify(body)),
+			headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+		});
+		assert.equal(gz.status, 200, gz.text);
+		const bad = await post(server, '/v1/metrics', { resourceMetrics: [{ scopeMetrics: 3 }] });
+		assert.equal(bad.status, 400);
+		assert.match(bad.json.error, /resourceMetrics\[0\]\.scopeMetrics: expected an array/);
+		const pb = await request(server, 'POST', '/v1/metrics', {
+			body: Buffer.from([0x0a, 0x05, 0xff]), headers: { 'content-type': 'application/x-protobuf' },
+		});
+		assert.equal(pb.status, 400);
+	});
+});
+
+describe('gRPC answers on the wire', () => {
+	let server;
+	before(async () => { server = await startServer({ label: 'grpc-wire', grpc: true }); });
+	after(async () => { if (server) await server.stop(); });
+
+	const spansOf = (n, extra = {}) => {
+		const tid = traceId();
+		return { tid, spans: Array.from({ length: n }, (_, i) => otlpSpan({ traceId: tid, name: `s${i}`, ...extra })) };
+	};
+
+	test('OK: HEADERS, the prefixed response, trailers grpc-status 0; split across many DATA frames', async () => {
+		const { tid, spans } = spansOf(3);
+		const body = frame(otlpToProtobuf(otlpRequest(spans)));
+		const chunks = [];
+		for (let i = 0; i < body.length; i += 7) chunks.push(body.subarray(i, i + 7));
+		const r = await grpcCall(server.grpcUrl, TRACE_PATH, null, { chunks });
+		assert.equal(r.status, 200);
+		assert.equal(r.headers['content-type'], 'application/grpc');
+		assert.equal(r.grpcStatus, 0);
+		assert.equal(r.trailers['grpc-status'], '0');
+		assert.deepEqual(unframe(r.data), Buffer.alloc(0), 'an empty ExportTraceServiceResponse');
+		assert.equal((await getJson(server, `/api/traces/${tid}`)).spans.length, 3);
+	});
+
+	test('partial_success names the spans refused', async () => {
+		const { tid, spans } = spansOf(2);
+		spans.push(otlpSpan({ traceId: tid, spanId: 'abcd', name: 'bad-id' }));
+		const r = await grpcCall(server.grpcUrl, TRACE_PATH, frame(otlpToProtobuf(otlpRequest(spans))));
+		assert.equal(r.grpcStatus, 0);
+		const resp = decodeProtoFields(unframe(r.data));
+		const ps = decodeProtoFields(resp[1][0]);
+		assert.equal(ps[1][0], 1n, 'rejected_spans');
+		assert.match(ps[2][0].toString(), /spanId must be 8 bytes/);
+	});
+
+	test('undecodable data is INVALID_ARGUMENT with a percent-encoded grpc-message', async () => {
+		const r = await grpcCall(server.grpcUrl, TRACE_PATH, frame(Buffer.from([0x0a, 0x10, 0x01])),
+			{ headers: { 'x-note': 'naïve' } });
+		assert.equal(r.status, 200);
+		assert.equal(r.grpcStatus, 3);
+		assert.match(r.grpcMessage, /invalid protobuf/);
+	});
+
+	test('a content type other than application/grpc is HTTP 415', async () => {
+		const r = await grpcCall(server.grpcUrl, TRACE_PATH, frame(Buffer.alloc(0)),
+			{ headers: { 'content-type': 'application/json' } });
+		assert.equal(r.status, 415);
+	});
+
+	test('unknown methods and (not yet stored) logs are UNIMPLEMENTED', async () => {
+		const r = await grpcCall(server.grpcUrl, '/foo.Bar/Baz', frame(Buffer.alloc(0)));
+		assert.equal(r.grpcStatus, 12);
+		const logs = await grpcCall(server.grpcUrl, LOGS_PATH, frame(Buffer.alloc(0)));
+		assert.equal(logs.grpcStatus, 12);
+		assert.match(logs.grpcMessage, /logs/);
+	});
+
+	test('an unsupported grpc-encoding is UNIMPLEMENTED; compressed without one is INVALID_ARGUMENT', async () => {
+		const r = await grpcCall(server.grpcUrl, TRACE_PATH, frame(Buffer.alloc(0)), { headers: { 'grpc-encoding': 'snappy' } });
+		assert.equal(r.grpcStatus, 12);
+		const c = await grpcCall(server.grpcUrl, TRACE_PATH, frame(Buffer.alloc(3), { compressed: true }));
+		assert.equal(c.grpcStatus, 3);
+	});
+
+	test('an empty metrics export over gRPC is OK with an empty response', async () => {
+		const r = await grpcCall(server.grpcUrl, METRICS_PATH, frame(Buffer.alloc(0)));
+		assert.equal(r.grpcStatus, 0);
+		assert.deepEqual(unframe(r.data), Buffer.alloc(0));
+	});
+
+	test('x-project-id metadata names the project, as X-Project-ID does on HTTP', async () => {
+		const { tid, spans } = spansOf(1);
+		const r = await grpcCall(server.grpcUrl, TRACE_PATH, frame(otlpToProtobuf(otlpRequest(spans))),
+			{ headers: { 'x-project-id': 'grpc-team' } });
+		assert.equal(r.grpcStatus, 0);
+		const listed = await listAllTraces(server, { project: 'grpc-team' });
+		assert.deepEqual(listed.map((t) => t.trace_id), [tid]);
+	});
+});
+
+describe('gRPC backpressure', () => {
+	/* The smallest write queue (1 MiB) and concurrent large calls: each is
+	 * OK or UNAVAILABLE (14, the code exporters retry), none is lost. */
+	let small;
+	before(async () => { small = await startServer({ label: 'grpc-queue', grpc: true, env: { TRACELITE_QUEUE_MB: '1' } }); });
+	after(async () => { if (small) await small.stop(); });
+
+	test('a full write queue answers UNAVAILABLE; every OK is stored', { timeout: 180000 }, async () => {
+		const payload = crypto.randomBytes(200 * 1024).toString('base64');
+		const acked = [];
+		const statuses = {};
+		const client = async () => {
+			for (let i = 0; i < (SANITIZED ? 10 : 25) && !statuses[14]; i++) {
+				const tid = traceId();
+				const spans = [otlpSpan({ traceId: tid, attrs: { payload } }), otlpSpan({ traceId: tid, attrs: { payload } })];
+				const r = await grpcCall(small.grpcUrl, TRACE_PATH, frame(otlpToProtobuf(otlpRequest(spans))));
+				statuses[r.grpcStatus] = (statuses[r.grpcStatus] ?? 0) + 1;
+				if (r.grpcStatus === 0) acked.push(tid);
+				if (r.grpcStatus === 14) assert.match(r.grpcMessage, /queue full/);
+			}
+		};
+		await Promise.all(Array.from({ length: 8 }, client));
+		assert.deepEqual(Object.keys(statuses).filter((s) => s !== '0' && s !== '14'), [], JSON.stringify(statuses));
+		assert.ok(statuses[14], `no UNAVAILABLE from a 1 MiB queue under 8 clients: ${JSON.stringify(statuses)}`);
+		for (const tid of acked) assert.equal((await getJson(small, `/api/traces/${tid}`)).spans.length, 2);
+	});
+});
