@@ -157,19 +157,10 @@ static enum err export_traces(struct app *app, const struct grpc_request *req, u
 	struct span_batch *b = NULL;
 	enum err rc = receive_commit(app, INGEST_OTLP, INGEST_PROTOBUF, req->content_encoding, req->project, req->msg,
 	                             req->len, req->mem, &b, err, errlen);
-	if (!rc) {
-		Tl__ExportTraceServiceResponse r;
-		Tl__ExportTracePartialSuccess ps;
-		tl__export_trace_service_response__init(&r);
-		tl__export_trace_partial_success__init(&ps);
-		if (b->rejected) {
-			ps.rejected_spans = b->rejected;
-			ps.error_message = b->reject_msg;
-			r.partial_success = &ps;
-		}
-		assert(tl__export_trace_service_response__get_packed_size(&r) <= respcap);
-		*resplen = tl__export_trace_service_response__pack(&r, resp);
-	}
+	static_assert(RECEIVE_RESPONSE_MAX <= GRPC_RESP_MAX, "a trace response fits a gRPC response");
+	(void)respcap;
+	if (!rc)
+		*resplen = receive_trace_response(b, resp);
 	span_batch_free(b);
 	return rc;
 }

@@ -4,6 +4,7 @@
  * some spans were refused. Nothing is answered 200 before its commit.
  * receive_commit is the transport-neutral part OTLP/gRPC shares. */
 #include "server/receive.h"
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,18 +42,8 @@ static void reply_error(struct mg_connection *c, enum err rc, int protobuf, cons
 static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct span_batch *b)
 {
 	if (protobuf) {
-		Tl__ExportTraceServiceResponse resp;
-		Tl__ExportTracePartialSuccess ps;
-		tl__export_trace_service_response__init(&resp);
-		tl__export_trace_partial_success__init(&ps);
-		if (b->rejected) {
-			ps.rejected_spans = b->rejected;
-			ps.error_message = (char *)b->reject_msg;
-			resp.partial_success = &ps;
-		}
-		uint8_t buf[512];
-		size_t len = tl__export_trace_service_response__pack(&resp, buf);
-		http_send(c, 200, "application/x-protobuf", buf, len, "");
+		uint8_t buf[RECEIVE_RESPONSE_MAX];
+		http_send(c, 200, "application/x-protobuf", buf, receive_trace_response(b, buf), "");
 		return;
 	}
 	cJSON *o = cJSON_CreateObject();
@@ -151,6 +142,21 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 		reply_native_ok(c, b);
 	span_batch_free(b);
 	reqmem_release(&mem);
+}
+
+size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX])
+{
+	Tl__ExportTraceServiceResponse resp;
+	Tl__ExportTracePartialSuccess ps;
+	tl__export_trace_service_response__init(&resp);
+	tl__export_trace_partial_success__init(&ps);
+	if (b->rejected) {
+		ps.rejected_spans = b->rejected;
+		ps.error_message = (char *)b->reject_msg;
+		resp.partial_success = &ps;
+	}
+	assert(tl__export_trace_service_response__get_packed_size(&resp) <= RECEIVE_RESPONSE_MAX);
+	return tl__export_trace_service_response__pack(&resp, out);
 }
 
 enum err receive_commit(struct app *app, enum ingest_route route, int encoding, const char *content_encoding,

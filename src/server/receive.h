@@ -6,6 +6,7 @@
 #include "server/app.h"
 #include "base/reqmem.h"
 #include "ingest/ingest.h"
+#include "ingest/span.h"
 
 /* POST /v1/traces, /api/v1/traces: OTLP protobuf/JSON, CognObserve JSON. */
 void receive_otlp(struct mg_connection *c, struct app *app, const char *tail);
@@ -18,6 +19,14 @@ void receive_scores(struct mg_connection *c, struct app *app, const char *tail);
 /* POST /v1/metrics: OTLP metrics (protobuf or JSON), counted, not stored;
  * 200 with an empty ExportMetricsServiceResponse. */
 void receive_metrics(struct mg_connection *c, struct app *app, const char *tail);
+
+/* The largest ExportTraceServiceResponse receive_trace_response packs (a
+ * partial success with reject_msg). */
+#define RECEIVE_RESPONSE_MAX 512
+/* Packs the ExportTraceServiceResponse for a committed batch into out
+ * (partial_success when b refused spans) and returns its length; HTTP
+ * protobuf and gRPC answer with it. */
+size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX]);
 
 /* The ingest path without its transport, shared by the HTTP routes and
  * OTLP/gRPC: decodes body[0..len) (content_encoding NULL/identity, gzip or

@@ -2,6 +2,7 @@
 // need to see or break the wire (trailers, statuses, split and lying
 // messages); the compatibility tests use the real OpenTelemetry exporters.
 import http2 from 'node:http2';
+import { writeChunks } from './helpers.mjs';
 
 export const TRACE_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 export const METRICS_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
@@ -53,12 +54,7 @@ export function grpcCall(url, path, body, { headers = {}, chunks, timeoutMs = 60
 			});
 		});
 		if (chunks) {
-			(async () => {
-				for (const c of chunks) {
-					if (!req.write(c)) await new Promise((r) => req.once('drain', r));
-				}
-				req.end();
-			})().catch(() => {});
+			writeChunks(req, chunks);
 		} else {
 			req.end(body);
 		}

@@ -194,16 +194,22 @@ export function request(server, method, urlPath, { headers = {}, body, timeoutMs
 			if (!responded) reject(e);
 		});
 		if (chunks) {
-			(async () => {
-				for (const c of chunks) {
-					if (!req.write(c)) await new Promise((r) => req.once('drain', r));
-				}
-				req.end();
-			})().catch(() => {});
+			writeChunks(req, chunks);
 		} else {
 			req.end(payload ?? undefined);
 		}
 	});
+}
+
+/* Writes chunks to a request stream (node:http or node:http2) one by one,
+ * waiting for drain, then ends it; write errors are the caller's to see. */
+export function writeChunks(req, chunks) {
+	(async () => {
+		for (const c of chunks) {
+			if (!req.write(c)) await new Promise((r) => req.once('drain', r));
+		}
+		req.end();
+	})().catch(() => {});
 }
 
 /* Sends raw HTTP/1.1 requests one after another on one TCP connection,
