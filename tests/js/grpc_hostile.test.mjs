@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import net from 'node:net';
 import zlib from 'node:zlib';
-import { getJson, otlpRequest, otlpSpan, otlpToProtobuf, sleep, startServer, traceId } from './helpers.mjs';
+import { spawnSync } from 'node:child_process';
+import {
+	BIN, freePort, getJson, otlpRequest, otlpSpan, otlpToProtobuf, sleep, startServer, tempDataDir, traceId,
+} from './helpers.mjs';
 import { TRACE_PATH, frame, grpcCall } from './grpc_client.mjs';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -155,5 +158,33 @@ describe('hostile input on the gRPC port', () => {
 	test('the server is still healthy', async () => {
 		assert.equal((await getJson(server, '/api/health')).status, 'ok');
 		assert.equal((await validCall(server)).grpcStatus, 0);
+	});
+});
+
+describe('--grpc-listen', () => {
+	for (const [value, message] of [
+		['0.0.0.0:4317', /refusing to listen for gRPC on 0\.0\.0\.0:4317.*--allow-remote/],
+		['example.com:4317', /--grpc-listen: HOST must be/],
+		['127.0.0.1:99999', /--grpc-listen: PORT must be/],
+	]) {
+		test(`--grpc-listen ${value} is refused at start`, () => {
+			const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:1', '--grpc-listen', value, '--data', tempDataDir('glisten')],
+				{ encoding: 'utf8', timeout: 10000 });
+			assert.equal(r.status, 2, r.stderr);
+			assert.match(r.stderr, message);
+		});
+	}
+
+	test('TRACELITE_GRPC_LISTEN is read; a port in use stops start-up naming it', async () => {
+		const busy = await startServer({ label: 'grpc-busy', grpc: true });
+		try {
+			const r = spawnSync(BIN, ['serve', '--listen', `127.0.0.1:${await freePort()}`, '--data', tempDataDir('gbusy')], {
+				encoding: 'utf8', timeout: 20000, env: { ...process.env, TRACELITE_GRPC_LISTEN: `127.0.0.1:${busy.grpcPort}` },
+			});
+			assert.equal(r.status, 1, r.stderr);
+			assert.match(r.stderr, new RegExp(`cannot listen for gRPC on 127\\.0\\.0\\.1:${busy.grpcPort}: Address already in use`));
+		} finally {
+			await busy.stop();
+		}
 	});
 });
