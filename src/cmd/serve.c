@@ -81,8 +81,10 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "tracelite: %s\n", err);
 		goto out_repl;
 	}
-	/* authorization: NULL (every call allowed) until keys exist */
-	if (cfg.grpc_listen[0] && !(grpc = grpc_start(&app, NULL, err, sizeof err))) {
+	/* authorization: NULL (every call allowed) until keys exist; TLS with
+	 * the HTTP port's certificate when one is configured */
+	if (cfg.grpc_listen[0] && !(grpc = grpc_start(&app, NULL, cfg.tls_cert[0] ? cfg.tls_cert : NULL,
+	                                              cfg.tls_key[0] ? cfg.tls_key : NULL, err, sizeof err))) {
 		fprintf(stderr, "tracelite: %s\n", err);
 		goto out_http;
 	}
@@ -92,7 +94,8 @@ int cmd_serve(int argc, char **argv)
 	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
 	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
 	if (grpc)
-		printf("  send OTLP/gRPC (traces; metrics counted) to http://%s\n", cfg.grpc_listen);
+		printf("  send OTLP/gRPC (traces; metrics counted) to %s://%s\n", cfg.tls_cert[0] ? "https" : "http",
+		       cfg.grpc_listen);
 	for (int i = 0; i < cfg.nreplicate; i++) {
 		char shown[REPL_URL_MAX];
 		repl_target_mask(cfg.replicate[i], shown, sizeof shown);

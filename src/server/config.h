@@ -10,6 +10,7 @@
 #define CONFIG_MAX_REPLICATE 8
 #define CONFIG_MAX_NAMES 16      /* --cors-origin, --allow-host entries */
 #define CONFIG_NAME_MAX 256
+#define CONFIG_PATH_MAX 4096    /* a file path setting, NUL included */
 
 /* A repeatable flag's values (the first flag replaces the environment's). */
 struct config_names {
@@ -29,6 +30,8 @@ struct config {
 	char prices[4096];      /* user price file; TRACELITE_PRICES / --prices; "" = none */
 	struct config_names cors_origins;  /* --cors-origin, TRACELITE_CORS_ORIGINS: exact origins */
 	struct config_names allow_hosts;   /* --allow-host, TRACELITE_ALLOW_HOSTS: extra Host names, "*" any */
+	char tls_cert[CONFIG_PATH_MAX];    /* --tls-cert, TRACELITE_TLS_CERT: PEM certificate (chain); "" = none */
+	char tls_key[CONFIG_PATH_MAX];     /* --tls-key, TRACELITE_TLS_KEY: PEM private key */
 };
 
 /* Fills c from defaults and the environment, then argv (the arguments after

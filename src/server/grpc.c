@@ -31,6 +31,7 @@
 #include "ingest/ingest.h"
 #include "otlp/input_limits.h"
 #include "server/grpc_frame.h"
+#include "server/grpc_tls.h"
 #include "server/receive.h"
 
 #define GRPC_MAX_CONNS 256          /* open connections; more are closed at once */
@@ -112,6 +113,8 @@ struct gconn {
 	int got_headers;
 	uint64_t accepted_ns, last_ns;
 	uint32_t events;
+	struct grpc_tls_conn *tls;       /* NULL on cleartext */
+	int tls_want_write;              /* the TLS session waits for the socket to take more */
 	struct grpc_server *srv;
 };
 
@@ -135,6 +138,7 @@ struct job {
 struct grpc_server {
 	struct app *app;
 	grpc_auth_fn auth;
+	struct grpc_tls *tls;            /* NULL: cleartext (h2c) */
 	int lfd, epfd, wakefd;
 	pthread_t loop;
 	pthread_t workers[GRPC_WORKERS];
@@ -287,9 +291,16 @@ static ssize_t on_send(nghttp2_session *session, const uint8_t *data, size_t len
 	(void)session;
 	(void)flags;
 	struct gconn *c = user;
-	ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
-	if (n < 0)
+	ssize_t n;
+	if (c->tls) {
+		n = grpc_tls_write(c->tls, data, len);
+		if (n == GRPC_TLS_AGAIN)
+			return NGHTTP2_ERR_WOULDBLOCK;
+		if (n < 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+	} else if ((n = send(c->fd, data, len, MSG_NOSIGNAL)) < 0) {
 		return errno == EAGAIN || errno == EWOULDBLOCK ? NGHTTP2_ERR_WOULDBLOCK : NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
 	c->last_ns = text_now_ns();
 	return n;
 }
@@ -540,6 +551,7 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
 static void conn_close(struct grpc_server *s, struct gconn *c)
 {
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	grpc_tls_conn_free(c->tls);
 	close(c->fd);
 	nghttp2_session_del(c->session); /* closes every stream: on_stream_close frees them */
 	s->conns[c->slot] = NULL;
@@ -556,7 +568,7 @@ static int conn_flush(struct grpc_server *s, struct gconn *c)
 		conn_close(s, c);
 		return -1;
 	}
-	uint32_t ev = EPOLLIN | (nghttp2_session_want_write(c->session) ? EPOLLOUT : 0);
+	uint32_t ev = EPOLLIN | (nghttp2_session_want_write(c->session) || c->tls_want_write ? EPOLLOUT : 0);
 	if (ev != c->events) {
 		struct epoll_event e = {.events = ev, .data.u64 = (uint64_t)c->slot};
 		epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &e);
@@ -580,14 +592,27 @@ static void refuse_not_h2(struct gconn *c, const uint8_t *buf, size_t n)
 	}
 }
 
+/* Reads from the socket or the TLS session: a count, 0 when the peer is
+ * gone (or TLS failed), -1 when nothing is there now. */
+static ssize_t conn_recv(struct gconn *c, uint8_t *buf, size_t len)
+{
+	if (c->tls) {
+		ssize_t n = grpc_tls_read(c->tls, buf, len, &c->tls_want_write);
+		return n == GRPC_TLS_AGAIN ? -1 : n == GRPC_TLS_CLOSED ? 0 : n;
+	}
+	ssize_t n = recv(c->fd, buf, len, 0);
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? -1 : n < 0 ? 0 : n;
+}
+
 static void conn_read(struct grpc_server *s, struct gconn *c)
 {
 	uint8_t buf[65536];
-	for (int round = 0; round < 16; round++) {
-		ssize_t n = recv(c->fd, buf, sizeof buf, 0);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	/* bytes TLS already decrypted raise no socket event: drain them too */
+	for (int round = 0; round < 16 || (c->tls && grpc_tls_pending(c->tls)); round++) {
+		ssize_t n = conn_recv(c, buf, sizeof buf);
+		if (n < 0)
 			break;
-		if (n <= 0) {
+		if (n == 0) {
 			conn_close(s, c);
 			return;
 		}
@@ -597,7 +622,8 @@ static void conn_read(struct grpc_server *s, struct gconn *c)
 			if (k > (size_t)n)
 				k = (size_t)n;
 			if (memcmp(buf, preface + c->preface_seen, k)) {
-				refuse_not_h2(c, buf, (size_t)n);
+				if (!c->tls)
+					refuse_not_h2(c, buf, (size_t)n);
 				conn_close(s, c);
 				return;
 			}
@@ -640,6 +666,8 @@ static void conn_accept(struct grpc_server *s)
 		c->gen = ++s->next_gen;
 		c->srv = s;
 		c->accepted_ns = c->last_ns = text_now_ns();
+		if (s->tls)
+			c->tls = grpc_tls_conn_new(s->tls, fd);
 		nghttp2_session_callbacks *cb;
 		nghttp2_session_callbacks_new(&cb);
 		nghttp2_session_callbacks_set_send_callback(cb, on_send);
@@ -820,7 +848,8 @@ static int listen_on(const char *addr, char *err, size_t errlen)
 	return fd;
 }
 
-struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, char *err, size_t errlen)
+struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, const char *tls_cert, const char *tls_key, char *err,
+                               size_t errlen)
 {
 	assert(app->cfg->grpc_listen[0]);
 	struct grpc_server *s = calloc(1, sizeof *s);
@@ -829,7 +858,10 @@ struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, char *err, si
 	s->app = app;
 	s->auth = auth;
 	s->todo_tail = &s->todo;
-	s->lfd = listen_on(app->cfg->grpc_listen, err, errlen);
+	/* the files are checked before the port is taken */
+	s->lfd = tls_cert && !(s->tls = grpc_tls_new(tls_cert, tls_key, err, errlen))
+	             ? -1
+	             : listen_on(app->cfg->grpc_listen, err, errlen);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&s->mu, NULL);
@@ -847,6 +879,7 @@ struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, char *err, si
 		abort();
 	return s;
 out:
+	grpc_tls_free(s->tls);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->epfd >= 0)
@@ -880,6 +913,7 @@ void grpc_stop(struct grpc_server *s)
 	close(s->lfd);
 	close(s->epfd);
 	close(s->wakefd);
+	grpc_tls_free(s->tls);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);

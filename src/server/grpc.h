@@ -2,7 +2,7 @@
  * cleartext with prior knowledge (nghttp2), TraceService/Export and
  * MetricsService/Export through the ingest path OTLP/HTTP uses, answered
  * after the commit. Methods are one table in grpc.c; authorization is one
- * hook. */
+ * hook. TLS (grpc_tls.h) when a certificate is configured. */
 #ifndef TL_GRPC_H
 #define TL_GRPC_H
 #include <stddef.h>
@@ -40,9 +40,12 @@ typedef enum err (*grpc_handler_fn)(struct app *app, const struct grpc_request *
 #define GRPC_RESP_MAX 1024
 
 /* Listens on app->cfg->grpc_listen (which must not be "") and serves until
- * grpc_stop. auth NULL allows every call. Returns NULL with err filled
- * (address in use, bad address). */
-struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, char *err, size_t errlen);
+ * grpc_stop: TLS with ALPN h2 when tls_cert and tls_key (PEM files) are
+ * given, else cleartext HTTP/2 with prior knowledge. auth NULL allows
+ * every call. Returns NULL with err filled (a certificate or key that does
+ * not load, address in use, bad address). */
+struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, const char *tls_cert, const char *tls_key, char *err,
+                               size_t errlen);
 /* Stops accepting, lets requests already received commit and be answered
  * (at most GRPC_STOP_WAIT_S), closes every connection, frees s. NULL: no-op. */
 void grpc_stop(struct grpc_server *s);

@@ -6,7 +6,13 @@
 // queue, 415, UNIMPLEMENTED.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http2 from 'node:http2';
+import path from 'node:path';
+import tls from 'node:tls';
+import { credentials } from '@grpc/grpc-js';
 import zlib from 'node:zlib';
 import { context, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -17,7 +23,7 @@ import { OTLPMetricExporter as HttpMetricExporter } from '@opentelemetry/exporte
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import {
 	SANITIZED, decodeProtoFields, getJson, listAllTraces, otlpRequest, otlpSpan, otlpToProtobuf, post, request, spanId,
-	startServer, traceId,
+	startServer, tempDataDir, traceId,
 } from './helpers.mjs';
 import { LOGS_PATH, METRICS_PATH, TRACE_PATH, frame, grpcCall, unframe } from './grpc_client.mjs';
 
@@ -260,5 +266,70 @@ describe('gRPC backpressure', () => {
 		assert.deepEqual(Object.keys(statuses).filter((s) => s !== '0' && s !== '14'), [], JSON.stringify(statuses));
 		assert.ok(statuses[14], `no UNAVAILABLE from a 1 MiB queue under 8 clients: ${JSON.stringify(statuses)}`);
 		for (const tid of acked) assert.equal((await getJson(small, `/api/traces/${tid}`)).spans.length, 2);
+	});
+});
+
+describe('OTLP/gRPC over TLS (ALPN h2)', () => {
+	/* A self-signed pair for 127.0.0.1 made with openssl; the exporter
+	 * trusts it as its root. Until the HTTP port serves TLS too
+	 * (--tls-cert/--tls-key), only the gRPC port uses it. */
+	let server, dir, ca;
+	before(async () => {
+		dir = tempDataDir('grpc-tls-pem');
+		execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+			'-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1',
+			'-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+		ca = fs.readFileSync(path.join(dir, 'cert.pem'));
+		server = await startServer({
+			label: 'grpc-tls', grpc: true,
+			env: { TRACELITE_TLS_CERT: path.join(dir, 'cert.pem'), TRACELITE_TLS_KEY: path.join(dir, 'key.pem') },
+		});
+	});
+	after(async () => { if (server) await server.stop(); });
+
+	for (const compression of ['none', 'gzip']) {
+		test(`the exporter over https, compression ${compression}`, async () => {
+			const spans = record((tracer) => tracer.startSpan(`tls-${compression}`).end());
+			const exporter = new OTLPTraceExporter({
+				url: `https://127.0.0.1:${server.grpcPort}`, compression, credentials: credentials.createSsl(ca),
+			});
+			const result = await exportWith(exporter, spans);
+			await exporter.shutdown();
+			assert.equal(result.code, 0, `export failed: ${result.error}`);
+			const t = await getJson(server, `/api/traces/${spans[0].spanContext().traceId}`);
+			assert.equal(t.spans[0].name, `tls-${compression}`);
+		});
+	}
+
+	test('node:http2 over TLS: ALPN h2, trailers; a client without h2 in ALPN and cleartext are refused', async () => {
+		const r = await new Promise((resolve, reject) => {
+			const s = http2.connect(`https://127.0.0.1:${server.grpcPort}`, { ca });
+			s.on('error', reject);
+			const req = s.request({ ':method': 'POST', ':path': METRICS_PATH, 'content-type': 'application/grpc' });
+			let trailers = {};
+			req.on('trailers', (t) => { trailers = t; });
+			req.on('data', () => {});
+			req.on('close', () => { resolve({ alpn: s.alpnProtocol, trailers }); s.close(); });
+			req.end(frame(Buffer.alloc(0)));
+		});
+		assert.equal(r.alpn, 'h2');
+		assert.equal(r.trailers['grpc-status'], '0');
+		const noH2 = await new Promise((resolve) => {
+			const sock = tls.connect({ host: '127.0.0.1', port: server.grpcPort, ca, ALPNProtocols: ['http/1.1'] });
+			sock.on('error', () => resolve('refused'));
+			sock.on('close', () => resolve('closed'));
+			sock.on('secureConnect', () => sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+		});
+		assert.ok(['refused', 'closed'].includes(noH2));
+		const clear = await grpcCall(`http://127.0.0.1:${server.grpcPort}`, METRICS_PATH, frame(Buffer.alloc(0)), { timeoutMs: 10000 });
+		assert.ok(clear.error, 'cleartext HTTP/2 is not served on a TLS port');
+	});
+
+	test('a key that does not load stops start-up naming the file', async () => {
+		fs.writeFileSync(path.join(dir, 'bad.pem'), 'not a key');
+		await assert.rejects(startServer({
+			label: 'grpc-tls-bad', grpc: true, timeoutMs: 5000,
+			env: { TRACELITE_TLS_CERT: path.join(dir, 'cert.pem'), TRACELITE_TLS_KEY: path.join(dir, 'bad.pem') },
+		}), /gRPC TLS key .*bad\.pem/);
 	});
 });
