@@ -331,11 +331,14 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
 	(void)flags;
 	(void)user;
 	struct gstream *st = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
-	if (!st || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
-		return 0; /* trailers from the client carry nothing we use */
+	if (!st)
+		return 0;
+	/* headers and trailers together, counted as HPACK's table does */
 	st->header_bytes += namelen + valuelen + 32;
 	if (st->header_bytes > GRPC_HEADER_MAX)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets the stream */
+	if (frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0; /* trailers from the client carry nothing we use */
 #define IS(s) (namelen == sizeof(s) - 1 && !memcmp(name, s, namelen))
 	if (IS(":path")) {
 		st->method = NULL;

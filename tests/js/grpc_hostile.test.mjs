@@ -54,6 +54,25 @@ function frames(buf) {
 	return out;
 }
 
+/* An HPACK integer with an n-bit prefix (RFC 7541 5.1). */
+function hpackInt(v, n = 7) {
+	const max = (1 << n) - 1;
+	if (v < max) return [v];
+	const out = [max];
+	for (v -= max; v >= 128; v >>= 7) out.push((v & 127) | 128);
+	out.push(v);
+	return out;
+}
+
+/* A header block of literal fields without indexing, no Huffman coding. */
+function hpack(headers) {
+	const parts = [];
+	for (const [k, v] of headers) {
+		parts.push(Buffer.from([0, ...hpackInt(k.length)]), Buffer.from(k), Buffer.from(hpackInt(v.length)), Buffer.from(v));
+	}
+	return Buffer.concat(parts);
+}
+
 const validCall = (server) => {
 	const tid = traceId();
 	return grpcCall(server.grpcUrl, TRACE_PATH, frame(otlpToProtobuf(otlpRequest([otlpSpan({ traceId: tid })]))))
@@ -86,6 +105,20 @@ describe('hostile input on the gRPC port', () => {
 		const goaway = frames(c.data()).find((f) => f.type === 7);
 		assert.ok(goaway, `no GOAWAY before the close (${ms} ms)`);
 		assert.equal(goaway.payload.readUInt32BE(4), 6, 'FRAME_SIZE_ERROR');
+		assert.equal((await validCall(server)).grpcStatus, 0);
+	});
+
+	test('a header list over 16 KiB (HEADERS + CONTINUATION) resets the stream; the connection goes on', async () => {
+		const block = hpack([[':method', 'POST'], [':scheme', 'http'], [':path', TRACE_PATH], [':authority', 'x'],
+			['content-type', 'application/grpc'], ...Array.from({ length: 20 }, (_, i) => [`x-pad-${i}`, 'p'.repeat(1000)])]);
+		const c = await raw(server.grpcPort);
+		const first = block.subarray(0, 16000), rest = block.subarray(16000);
+		c.sock.write(Buffer.concat([PREFACE, h2frame(4, 0, 0, Buffer.alloc(0)), h2frame(1, 0x1, 1, first),
+			h2frame(9, 0x4, 1, rest)]));
+		await sleep(500);
+		const rst = frames(c.data()).find((f) => f.type === 3 && f.stream === 1);
+		assert.ok(rst, `no RST_STREAM for the call: frames ${frames(c.data()).map((f) => f.type)}`);
+		c.sock.destroy();
 		assert.equal((await validCall(server)).grpcStatus, 0);
 	});
 
