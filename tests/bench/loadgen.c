@@ -406,7 +406,7 @@ static int ingest_main(int argc, char **argv)
 	printf("%s raw OTLP bytes per span: %.0f\n", format, (double)total_bytes / (double)total_spans);
 	printf("%s spans stored: %zu\n", format, ok);
 	printf("%s raw OTLP bytes stored: %.0f\n", format, (double)total_bytes * ok / total_spans);
-	printf("%s retries (429/503): %u\n", format, atomic_load(&g.retries));
+	printf("%s retries (%s): %u\n", format, g.grpc ? "UNAVAILABLE" : "429/503", atomic_load(&g.retries));
 	printf("%s seconds: %.2f\n", format, secs);
 	if (sent)
 		printf("sample ids: %s %s\n", g.bodies[sent - 1].trace_id, g.bodies[sent - 1].span_id);
