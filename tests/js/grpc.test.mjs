@@ -267,6 +267,33 @@ describe('gRPC backpressure', () => {
 		assert.ok(statuses[14], `no UNAVAILABLE from a 1 MiB queue under 8 clients: ${JSON.stringify(statuses)}`);
 		for (const tid of acked) assert.equal((await getJson(small, `/api/traces/${tid}`)).spans.length, 2);
 	});
+
+	test('the real exporter sees 14 UNAVAILABLE from a full queue (it does not retry); every OK is stored',
+		{ timeout: 180000 }, async () => {
+			const payload = crypto.randomBytes(200 * 1024).toString('base64');
+			const acked = [];
+			const outcomes = {};
+			const client = async () => {
+				const exporter = new OTLPTraceExporter({ url: small.grpcUrl });
+				for (let i = 0; i < (SANITIZED ? 5 : 10); i++) {
+					const spans = record((tracer) => {
+						const root = tracer.startSpan('a', { attributes: { payload } });
+						tracer.startSpan('b', { attributes: { payload } }, trace.setSpan(context.active(), root)).end();
+						root.end();
+					});
+					const r = await exportWith(exporter, spans);
+					const key = r.code === 0 ? 'ok' : String(r.error?.message).slice(0, 60);
+					outcomes[key] = (outcomes[key] ?? 0) + 1;
+					if (r.code === 0) acked.push(spans[0].spanContext().traceId);
+				}
+				await exporter.shutdown();
+			};
+			await Promise.all(Array.from({ length: 8 }, client));
+			const failures = Object.keys(outcomes).filter((k) => k !== 'ok');
+			assert.ok(failures.length > 0, `no refusal from a 1 MiB queue under 8 exporters: ${JSON.stringify(outcomes)}`);
+			for (const f of failures) assert.match(f, /^14 UNAVAILABLE: write queue full/, JSON.stringify(outcomes));
+			for (const tid of acked) assert.equal((await getJson(small, `/api/traces/${tid}`)).spans.length, 2);
+		});
 });
 
 describe('OTLP/gRPC over TLS (ALPN h2)', () => {
