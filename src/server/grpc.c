@@ -29,6 +29,7 @@
 #include "base/text.h"
 #include "ingest/batch.h"
 #include "ingest/ingest.h"
+#include "ingest/metrics_in.h"
 #include "otlp/input_limits.h"
 #include "server/grpc_frame.h"
 #include "server/grpc_tls.h"
@@ -249,6 +250,10 @@ static ssize_t resp_read(nghttp2_session *session, int32_t id, uint8_t *out, siz
 static void answer(struct gstream *st, enum err rc, const char *msg, const uint8_t *resp, size_t len)
 {
 	nghttp2_session *session = st->conn->session;
+	/* a metrics call refused before its worker ran is counted here (the
+	 * worker's path counts in receive_commit) */
+	if (rc && !st->queued && st->method && st->method->fn == export_metrics)
+		metrics_in_note(rc, 0);
 	st->answered = 1;
 	free(st->buf);
 	st->buf = NULL;

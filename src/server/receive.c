@@ -55,6 +55,15 @@ static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct sp
 	http_send_json(c, 200, o);
 }
 
+/* A request refused before it was decoded; a refused metrics export is
+ * counted (metrics_in.h), as receive_commit counts the decoded ones. */
+static void reply_refused(struct mg_connection *c, enum ingest_route route, enum err rc, int protobuf, const char *msg)
+{
+	if (route == INGEST_METRICS)
+		metrics_in_note(rc, 0);
+	reply_error(c, rc, protobuf, msg);
+}
+
 /* An empty ExportMetricsServiceResponse: metrics are counted, not stored,
  * and none is rejected. */
 static void reply_metrics_ok(struct mg_connection *c, int protobuf)
@@ -106,15 +115,15 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	int protobuf = enc == INGEST_PROTOBUF, otlp = route == INGEST_OTLP || route == INGEST_METRICS;
 	if (enc < 0 || (!otlp && enc != INGEST_JSON)) {
 		http_discard_body(c, SPAN_MAX_BODY);
-		reply_error(c, ERR_MEDIA_TYPE, 0,
-		            otlp ? "Content-Type must be application/x-protobuf or application/json"
-		                 : "Content-Type must be application/json");
+		reply_refused(c, route, ERR_MEDIA_TYPE, 0,
+		              otlp ? "Content-Type must be application/x-protobuf or application/json"
+		                   : "Content-Type must be application/json");
 		return;
 	}
 	const char *project = mg_get_header(c, "X-Project-ID");
 	if (project && strlen(project) > PROJECT_HEADER_MAX) {
 		http_discard_body(c, SPAN_MAX_BODY);
-		reply_error(c, ERR_BAD_INPUT, protobuf, "X-Project-ID: longer than 256 characters");
+		reply_refused(c, route, ERR_BAD_INPUT, protobuf, "X-Project-ID: longer than 256 characters");
 		return;
 	}
 	char *body = NULL;
@@ -122,10 +131,8 @@ static void receive(struct mg_connection *c, struct app *app, enum ingest_route 
 	struct reqmem mem = {0};
 	int rc = http_read_body(c, SPAN_MAX_BODY, &mem, &body, &len, err, sizeof err);
 	if (rc) {
-		reply_error(c, rc, protobuf, err);
+		reply_refused(c, route, rc, protobuf, err);
 		reqmem_release(&mem);
-		if (route == INGEST_METRICS)
-			metrics_in_note(rc, 0);
 		return;
 	}
 	struct span_batch *b = NULL;

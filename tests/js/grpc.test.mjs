@@ -106,7 +106,7 @@ describe('OTLP/gRPC with the OpenTelemetry exporter', () => {
 		assert.equal(one.attributes['app.payload'], payloads[1234]);
 	});
 
-	test('metrics exporters over gRPC and HTTP (protobuf) are answered OK and counted', async () => {
+	test('metrics exporters over gRPC (protobuf) and HTTP (JSON) are answered OK and counted', async () => {
 		const before = (await getJson(server, '/api/health')).otlp_metrics;
 		for (const [name, exporter] of [
 			['grpc', new GrpcMetricExporter({ url: server.grpcUrl })],
@@ -151,6 +151,7 @@ describe('OTLP/gRPC with the OpenTelemetry exporter', () => {
 			headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
 		});
 		assert.equal(gz.status, 200, gz.text);
+		const refusedAtStart = (await getJson(server, '/api/health')).otlp_metrics.exports_refused;
 		const bad = await post(server, '/v1/metrics', { resourceMetrics: [{ scopeMetrics: 3 }] });
 		assert.equal(bad.status, 400);
 		assert.match(bad.json.error, /resourceMetrics\[0\]\.scopeMetrics: expected an array/);
@@ -158,6 +159,16 @@ describe('OTLP/gRPC with the OpenTelemetry exporter', () => {
 			body: Buffer.from([0x0a, 0x05, 0xff]), headers: { 'content-type': 'application/x-protobuf' },
 		});
 		assert.equal(pb.status, 400);
+		const wrongType = await request(server, 'POST', '/v1/metrics', { body: 'x', headers: { 'content-type': 'text/plain' } });
+		assert.equal(wrongType.status, 415);
+		assert.equal((await getJson(server, '/api/health')).otlp_metrics.exports_refused, refusedAtStart + 3,
+			'the bad shape above, the bad protobuf and the 415');
+		const empty = await request(server, 'POST', '/v1/metrics', {
+			body: Buffer.alloc(0), headers: { 'content-type': 'application/x-protobuf' },
+		});
+		assert.equal(empty.status, 200);
+		assert.equal(empty.headers['content-type'], 'application/x-protobuf');
+		assert.equal(empty.body.length, 0, 'an empty ExportMetricsServiceResponse');
 	});
 });
 
