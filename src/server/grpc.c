@@ -389,7 +389,7 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
 static void headers_done(struct gstream *st)
 {
 	struct grpc_server *s = st->conn->srv;
-	char err[256];
+	char err[256], key_project[GRPC_PROJECT_MAX + 1] = "";
 	enum err rc = ERR_OK;
 	st->conn->got_headers = 1;
 	if (!st->post) {
@@ -409,10 +409,14 @@ static void headers_done(struct gstream *st)
 	           strcasecmp(st->encoding, "deflate")) {
 		snprintf(err, sizeof err, "grpc-encoding '%s' not supported (use gzip, deflate or identity)", st->encoding);
 		answer(st, ERR_MEDIA_TYPE, err, NULL, 0);
-	} else if (s->auth && (rc = s->auth(st->authorization, st->method->scope, err, sizeof err)) != ERR_OK) {
+	} else if (s->auth && (rc = s->auth(st->authorization, st->method->scope, key_project, sizeof key_project, err,
+	                                    sizeof err)) != ERR_OK) {
 		answer(st, rc == ERR_FORBIDDEN ? ERR_FORBIDDEN : ERR_UNAUTHENTICATED, err, NULL, 0);
 	} else if (!st->method->fn) {
 		answer(st, ERR_NOMETHOD, "not implemented yet: this server does not store OTLP logs", NULL, 0);
+	} else if (key_project[0]) {
+		snprintf(st->project, sizeof st->project, "%s", key_project);
+		st->has_project = 1;
 	}
 }
 

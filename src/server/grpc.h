@@ -16,9 +16,12 @@ struct grpc_server;
 /* Authorization of a call: authorization is the lowercase `authorization`
  * metadata value (NULL when absent), scope what the method needs (e.g.
  * "ingest"). Returns ERR_OK to go on, ERR_UNAUTHENTICATED (gRPC 16) or
- * ERR_FORBIDDEN (gRPC 7) with err saying why. Runs on the event loop: it
- * must not block. */
-typedef enum err (*grpc_auth_fn)(const char *authorization, const char *scope, char *err, size_t errlen);
+ * ERR_FORBIDDEN (gRPC 7) with err saying why. A key bound to a project
+ * writes its name into project[0..projectlen) (it then wins over the
+ * x-project-id metadata); otherwise project is left "". Runs on the event
+ * loop: it must not block. */
+typedef enum err (*grpc_auth_fn)(const char *authorization, const char *scope, char *project, size_t projectlen,
+                                 char *err, size_t errlen);
 
 /* One complete request message, as a method handler gets it. */
 struct grpc_request {
