@@ -1,5 +1,5 @@
 /* serve.c: `tracelite serve`: settings (server/config.c), then start-up in
- * order (prices, writer, search indexer, replication, HTTP) and shutdown in
+ * order (prices, writer, search indexer, replication, HTTP, OTLP/gRPC) and shutdown in
  * reverse: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
 #include "cmd/cmd.h"
