@@ -15,10 +15,17 @@ enum err {
 	ERR_STORE = -6,         /* 503 with Retry-After: the store cannot be read or written */
 	ERR_NOMETHOD = -7,      /* 405 */
 	ERR_TIMEOUT = -8,       /* 408: the request body came too slowly */
+	ERR_UNAUTHENTICATED = -9, /* 401: no or unknown credentials */
+	ERR_FORBIDDEN = -10,    /* 403: credentials without the needed scope */
 };
 
-/* Returns the HTTP status for e (200 for ERR_OK). */
+/* Returns the HTTP status for e (200 for ERR_OK; 500 for an unknown code). */
 int err_http_status(enum err e);
+/* Returns the gRPC status code for e, from the same table as
+ * err_http_status (0 OK for ERR_OK; 13 INTERNAL for an unknown code):
+ * 3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE (retried by
+ * clients), 16 UNAUTHENTICATED, 7 PERMISSION_DENIED, 12 UNIMPLEMENTED. */
+int err_grpc_status(enum err e);
 /* Formats into buf (always NUL-terminated) and returns code, so decoders
  * can write `return err_set(buf, n, ERR_BAD_INPUT, "span %d: ...", i);`. */
 enum err err_set(char *buf, size_t n, enum err code, const char *fmt, ...)

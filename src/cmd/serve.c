@@ -1,5 +1,5 @@
 /* serve.c: `tracelite serve`: settings (server/config.c), then start-up in
- * order (prices, TLS files, writer, search indexer, replication, HTTP) and shutdown in
+ * order (prices, TLS files, writer, search indexer, replication, HTTP, OTLP/gRPC) and shutdown in
  * reverse: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
 #include "cmd/cmd.h"
@@ -16,6 +16,7 @@
 #include "repl/repl_target.h"
 #include "server/app.h"
 #include "server/config.h"
+#include "server/grpc.h"
 #include "server/routes.h"
 #include "server/tls.h"
 #include "store/writer.h"
@@ -29,7 +30,7 @@
 
 /* Says where the server listens: a few lines for people on stdout, or one
  * log record with the same facts as fields under --log-format json. */
-static void announce(const struct config *cfg, const struct tls_files *tls)
+static void announce(const struct config *cfg, const struct tls_files *tls, int grpc)
 {
 	const char *scheme = cfg->tls_on ? "https" : "http", *listen = cfg->listen;
 	char url[sizeof cfg->listen + 8];
@@ -38,6 +39,9 @@ static void announce(const struct config *cfg, const struct tls_files *tls)
 		log_write(LOGL_INFO, "serve", (const char *const[]){"url", url, "data", cfg->data, "version", TRACELITE_VERSION,
 		          "tls_certificate", cfg->tls_on ? tls->cert : "", "tls_fingerprint", cfg->tls_on ? tls->fingerprint : "",
 		          NULL}, "serving on %s", url);
+		if (grpc)
+			log_write(LOGL_INFO, "serve", (const char *const[]){"grpc", cfg->grpc_listen, NULL},
+			          "OTLP/gRPC on %s://%s", scheme, cfg->grpc_listen);
 		for (int i = 0; i < cfg->nreplicate; i++) {
 			char shown[REPL_URL_MAX];
 			repl_target_mask(cfg->replicate[i], shown, sizeof shown);
@@ -53,6 +57,8 @@ static void announce(const struct config *cfg, const struct tls_files *tls)
 	if (cfg->tls_on)
 		printf("  TLS certificate %s%s\n  SHA-256 fingerprint %s\n", tls->cert,
 		       tls->created ? " (self-signed, made now)" : cfg->tls_self_signed ? " (self-signed)" : "", tls->fingerprint);
+	if (grpc)
+		printf("  send OTLP/gRPC (traces; metrics counted) to %s://%s\n", scheme, cfg->grpc_listen);
 	for (int i = 0; i < cfg->nreplicate; i++) {
 		char shown[REPL_URL_MAX];
 		repl_target_mask(cfg->replicate[i], shown, sizeof shown);
@@ -99,7 +105,8 @@ int cmd_serve(int argc, char **argv)
 	 * what was started before it (exit status 1). */
 	int rc = 1;
 	struct server *http = NULL;
-	struct tls_files tls;
+	struct grpc_server *grpc = NULL;
+	struct tls_files tls = {0};
 	/* the certificate first: a bad file stops start-up before anything runs */
 	if (cfg.tls_on && tls_prepare(&cfg, &tls, err, sizeof err)) {
 		log_error("serve", "%s", err);
@@ -121,13 +128,22 @@ int cmd_serve(int argc, char **argv)
 		log_error("serve", "%s", err);
 		goto out_repl;
 	}
-	announce(&cfg, &tls);
+	/* authorization: NULL (every call allowed) until keys exist; TLS with
+	 * the HTTP port's certificate when one is configured */
+	if (cfg.grpc_listen[0] && !(grpc = grpc_start(&app, NULL, cfg.tls_on ? tls.cert : NULL,
+	                                              cfg.tls_on ? tls.key : NULL, err, sizeof err))) {
+		log_error("serve", "%s", err);
+		goto out_http;
+	}
+	announce(&cfg, &tls, grpc != NULL);
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("serve", "%s received, finishing accepted requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	server_stop(http);
 	rc = 0;
+	grpc_stop(grpc);
+out_http:
+	server_stop(http);
 out_repl:
 	repl_stop(app.repl);
 	search_stop(app.search);
