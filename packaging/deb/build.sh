@@ -13,10 +13,9 @@ stage=$out/stage-$version
 rm -rf "$stage"
 mkdir -p "$stage/DEBIAN"
 
-# Debian 12's lintian wants units in /lib/systemd/system, Debian 13's in
-# /usr/lib/systemd/system (merged /usr): the building release's systemd says.
-unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || true)
-[ -n "$unitdir" ] || unitdir=/lib/systemd/system
+# /usr/lib/systemd/system: where Debian 13 wants units (/lib is an aliased
+# location there) and where Debian 12's systemd and lintian take them too.
+unitdir=/usr/lib/systemd/system
 
 install -D -m 0755 "$bin" "$stage/usr/bin/tracelite"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/bin/tracelite"
