@@ -7,7 +7,10 @@
 # Environment, EnvironmentFile and ExecStart, no systemd in a chroot), sends
 # traces with curl, upgrades to the newer one (the traces and an edited
 # /etc/default/tracelite stay), removes (data and settings stay, and a new
-# install serves the old traces), and purges (both gone).
+# install serves the old traces), and purges (both gone). Then it boots the
+# chroot with systemd-nspawn (systemd-container) to run the real unit:
+# hardening in force (user, NoNewPrivileges, seccomp, MemoryMax), ingest,
+# restart, Restart=on-failure after a kill -9, a clean stop.
 # Not part of `make test`: it needs root, debootstrap and a Debian mirror, and
 # builds the binary twice (a few minutes). Run it as `make test-deb`.
 # Last line: "N passed, N failed"; exit status non-zero if anything failed.
@@ -33,7 +36,7 @@ check() { # check DESCRIPTION COMMAND...: one test, passed when COMMAND succeeds
 }
 finish() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	for m in dev/pts dev proc sys; do mountpoint -q "$ROOT/$m" && umount -l "$ROOT/$m"; done
+	mountpoint -q "$ROOT/proc" && umount -l "$ROOT/proc"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 	exit $?
@@ -92,7 +95,13 @@ if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
 	debootstrap --variant=minbase "$RELEASE" "$ROOT" "$MIRROR" >"$ART/debootstrap.log" 2>&1 ||
 		{ tail -n 5 "$ART/debootstrap.log"; bad "debootstrap $RELEASE"; exit 1; }
 fi
-for m in proc sys dev dev/pts; do mountpoint -q "$ROOT/$m" || mount --bind "/$m" "$ROOT/$m"; done
+# Only a proc of its own is mounted (no bind of the host's /dev or /sys, so
+# removing build/ never reaches them); debootstrap made the device nodes.
+mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+for d in null:1:3 zero:1:5 urandom:1:9; do
+	n=${d%%:*}
+	[ -c "$ROOT/dev/$n" ] || { rm -f "$ROOT/dev/$n"; mknod -m 666 "$ROOT/dev/$n" c $(echo "${d#*:}" | tr : ' '); }
+done
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
 apt_in() { in_root apt-get -y -q -o Dpkg::Options::=--force-confold "$@"; }
@@ -202,3 +211,71 @@ check "apt-get purge tracelite" apt_in purge tracelite
 check "purge deleted /var/lib/tracelite" test ! -e "$ROOT/var/lib/tracelite"
 check "purge deleted /etc/default/tracelite" test ! -e "$ROOT/etc/default/tracelite"
 check "purge removed the enablement link" test ! -L "$ROOT/etc/systemd/system/multi-user.target.wants/tracelite.service"
+
+# 7. The real unit under systemd: the chroot booted with systemd-nspawn
+# (no host systemd needed: --register=no --keep-unit), its own network, and
+# a oneshot unit that checks tracelite.service and powers the container off.
+if ! command -v systemd-nspawn >/dev/null 2>&1; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd-container >>"$ART/deb.log" 2>&1
+fi
+if ! command -v systemd-nspawn >/dev/null 2>&1; then
+	echo "skip: systemd-nspawn (systemd-container) not available"
+	exit 0
+fi
+check "systemd, dbus and curl in the chroot" apt_in install --no-install-recommends systemd systemd-sysv dbus curl
+check "install $NEW_DEB for the boot" apt_in install "/tmp/$(basename "$NEW_DEB")"
+sed -i "/^TRACELITE_LISTEN=/d" "$ROOT/etc/default/tracelite"   # the default 127.0.0.1:4318, in its own netns
+cat >"$ROOT/etc/systemd/system/tl-check.service" <<'UNIT'
+[Unit]
+Description=tests/pkg/deb.sh: checks tracelite.service, then powers off
+After=tracelite.service
+Wants=tracelite.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh /root/tl-check.sh
+ExecStopPost=/bin/systemctl poweroff --no-block
+UNIT
+ln -sf /etc/systemd/system/tl-check.service "$ROOT/etc/systemd/system/multi-user.target.wants/tl-check.service"
+cat >"$ROOT/root/tl-check.sh" <<'CHECK'
+#!/bin/sh
+out=/root/tl-check.out
+: >$out
+say() { echo "$1" >>$out; }
+up() { i=0; while [ $i -lt 100 ]; do curl -fs 127.0.0.1:4318/api/health >/dev/null && return 0; sleep 0.1; i=$((i + 1)); done; return 1; }
+served() { i=0; while [ $i -lt 50 ]; do curl -fs 127.0.0.1:4318/api/traces/nspawn-1 | grep -q '"name":"plan"' && return 0; sleep 0.2; i=$((i + 1)); done; return 1; }
+prop() { systemctl show tracelite -p "$1" --value; }
+up && say up=yes
+say "state=$(prop ActiveState)"
+say "user=$(prop User)"
+pid=$(prop MainPID)
+say "uid=$(awk '/^Uid:/ {print $2}' /proc/$pid/status)"
+say "nonewprivs=$(awk '/^NoNewPrivs:/ {print $2}' /proc/$pid/status)"
+say "seccomp=$(awk '/^Seccomp:/ {print $2}' /proc/$pid/status)"
+say "memorymax=$(prop MemoryMax)"
+curl -fs 127.0.0.1:4318/api/spans -H 'Content-Type: application/json' \
+	-d '{"trace_id":"nspawn-1","span_id":"s1","name":"plan","timestamp":"2026-12-01T10:00:00Z","duration_ms":5}' >/dev/null &&
+	served && say served=yes
+systemctl restart tracelite && up && served && say after_restart=yes
+kill -9 "$(prop MainPID)"
+sleep 3
+up && served && say after_crash=yes
+say "restarts=$(prop NRestarts)"
+say "owner=$(stat -c %U /var/lib/tracelite/tracelite.db)"
+systemctl stop tracelite
+say "stop=$(prop Result)/$(prop ExecMainStatus)"
+journalctl -u tracelite --no-pager >/root/tl-check.journal 2>&1
+say done=yes
+CHECK
+rm -f "$ROOT/root/tl-check.out"
+umount -l "$ROOT/proc"
+timeout 300 systemd-nspawn --register=no --keep-unit --private-network -D "$ROOT" --boot >"$ART/nspawn.log" 2>&1
+mount -t proc proc "$ROOT/proc"
+cp "$ROOT/root/tl-check.out" "$ROOT/root/tl-check.journal" "$ART/" 2>/dev/null
+uid=$(in_root id -u tracelite)
+for want in done=yes up=yes state=active user=tracelite "uid=$uid" nonewprivs=1 seccomp=2 memorymax=536870912 \
+	served=yes after_restart=yes after_crash=yes restarts=1 owner=tracelite stop=success/0; do
+	check "booted with systemd: $want" grep -qx "$want" "$ART/tl-check.out"
+done
+rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/tl-check.service" "$ROOT/etc/systemd/system/tl-check.service"
+check "apt-get purge tracelite after the boot" apt_in purge tracelite
+check "the purge deleted /var/lib/tracelite" test ! -e "$ROOT/var/lib/tracelite"
