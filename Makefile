@@ -21,7 +21,7 @@ WEB_NPM  = node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPl
 LIBOBJS  = $(filter-out $(B)/cmd/%.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers
+.PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers deb test-deb
 all: tracelite
 
 deps:
@@ -31,7 +31,7 @@ tracelite: $(B)/tracelite
 	cp $(B)/tracelite $@.tmp && mv -f $@.tmp $@
 
 $(B)/tracelite: $(OBJS)
-	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/otlp.pb-c.c $(B)/otlp.pb-c.h: src/otlp/otlp.proto
 	@mkdir -p $(B)
@@ -117,6 +117,20 @@ test: deps
 
 bench: deps tracelite
 	sh tests/bench/run.sh
+
+# The Debian package build/pkg/tracelite_$(VERSION)_ARCH.deb (packaging/deb/):
+# built with Debian's hardening flags in its own object folder per version
+# (the version is compiled in), e.g. `make deb VERSION=0.1.1`.
+DEB_B = build/pkg/obj-$(VERSION)
+deb: deps
+	$(MAKE) B=$(DEB_B) CFLAGS="$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS) \
+	  $$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)" \
+	  LDFLAGS="$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)" $(DEB_B)/tracelite
+	sh packaging/deb/build.sh $(DEB_B)/tracelite $(VERSION) build/pkg
+
+# Installs, upgrades, removes and purges it in a debootstrapped chroot (root).
+test-deb:
+	sh tests/pkg/deb.sh
 
 clean:
 	rm -rf build build-asan build-fuzz tracelite
