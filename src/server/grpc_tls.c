@@ -10,6 +10,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
+#include "base/mbed.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,7 +52,7 @@ struct grpc_tls *grpc_tls_new(const char *cert, const char *key, char *err, size
 		tls_error(err, errlen, "certificate", cert, rc);
 		goto out;
 	}
-	if ((rc = mbedtls_pk_parse_keyfile(&t->key, key, NULL))) {
+	if ((rc = mbed_pk_parse_keyfile(&t->key, key))) {
 		tls_error(err, errlen, "key", key, rc);
 		goto out;
 	}
@@ -62,7 +63,7 @@ struct grpc_tls *grpc_tls_new(const char *cert, const char *key, char *err, size
 		goto out;
 	}
 	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
-	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+	mbed_ssl_conf_min_tls12(&t->conf);
 	if ((rc = mbedtls_ssl_conf_own_cert(&t->conf, &t->cert, &t->key))) {
 		tls_error(err, errlen, "key does not match certificate", cert, rc);
 		goto out;
