@@ -19,7 +19,7 @@
 #define TRACE_COLS                                                                                     \
 	"t.trace_id, t.start_ns, t.end_ns, t.name, t.service, t.span_count, t.error_count, t.llm_calls,"  \
 	" t.input_tokens, t.output_tokens, t.cost_usd, t.models, t.session_id, t.user_id,"                \
-	" t.input_preview, t.output_preview, p.id, p.name"
+	" t.input_preview, t.output_preview, p.id, p.name, t.key"
 #define TRACE_FROM " FROM traces t JOIN projects p ON p.key = t.project"
 
 void query_add_iso(cJSON *o, const char *key, uint64_t ns)
@@ -204,7 +204,7 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f)
  * with tail (ORDER BY ..., or a key condition) appended, and binds them. */
 static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char *tail, sqlite3_stmt **out)
 {
-	char sql[2048];
+	char sql[8192];
 	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
 	n += query_trace_where(f, QUERY_TIME | QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, sizeof sql - n);
 	if (n + strlen(tail) >= sizeof sql)
@@ -218,41 +218,49 @@ static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char 
 	return ERR_OK;
 }
 
-enum err query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st)
-{
-	return filter_prepare(db, f, " AND t.key = :key", st);
-}
-
 cJSON *query_trace_item(sqlite3_stmt *st)
 {
 	return trace_json(st);
 }
 
-enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+enum err query_trace_list_prepare(sqlite3 *db, const struct trace_filter *f, const char *extra, sqlite3_stmt **out)
 {
 	const char *dir = f->ascending ? "ASC" : "DESC";
-	char tail[192];
-	snprintf(tail, sizeof tail, "%s ORDER BY t.start_ns %s, t.trace_id %s LIMIT :limit",
-	         !f->has_cursor ? ""
-	         : f->ascending ? " AND (t.start_ns, t.trace_id) > (:cur_start, :cur_trace)"
-	                        : " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)",
-	         dir, dir);
+	char tail[1024];
+	int n = snprintf(tail, sizeof tail, "%s%s ORDER BY t.start_ns %s, t.trace_id %s", extra ? extra : "",
+	                 !f->has_cursor ? ""
+	                 : f->ascending ? " AND (t.start_ns, t.trace_id) > (:cur_start, :cur_trace)"
+	                                : " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)",
+	                 dir, dir);
 	sqlite3_stmt *st;
-	if (filter_prepare(db, f, tail, &st))
+	if (n < 0 || (size_t)n >= sizeof tail || filter_prepare(db, f, tail, &st))
 		return ERR_STORE;
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cur_start"), (int64_t)f->cursor_start);
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":cur_trace"), f->cursor_trace, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), f->limit + 1);
+	*out = st;
+	return ERR_OK;
+}
+
+void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE])
+{
+	char hex[33];
+	id_to_hex(sqlite3_column_blob(st, 0), 16, hex);
+	snprintf(out, QUERY_CURSOR_SIZE, "%lld.%s", (long long)sqlite3_column_int64(st, 1), hex);
+}
+
+enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+{
+	sqlite3_stmt *st;
+	if (query_trace_list_prepare(db, f, NULL, &st))
+		return ERR_STORE;
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	int rows = 0, rc;
-	char cursor[64] = "";
+	char cursor[QUERY_CURSOR_SIZE] = "";
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (rows++ == f->limit)
 			break; /* one more row than asked: there is a next page */
 		cJSON_AddItemToArray(items, trace_json(st));
-		char hex[33];
-		id_to_hex(sqlite3_column_blob(st, 0), 16, hex);
-		snprintf(cursor, sizeof cursor, "%lld.%s", (long long)sqlite3_column_int64(st, 1), hex);
+		query_trace_cursor(st, cursor);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {

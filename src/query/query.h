@@ -20,7 +20,6 @@ struct trace_filter {
 	uint64_t cursor_start;
 	uint8_t cursor_trace[16];
 	const char *q;                   /* full-text search (search.h); NULL = none */
-	int64_t search_before;           /* search cursor: documents below this rowid; 0 = none */
 };
 
 /* Which filters query_trace_where writes. */
@@ -39,10 +38,15 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
 /* {"items":[...], "next_cursor": "..."|null}, newest first (oldest first
  * when f->ascending). Returns ERR_OK or ERR_STORE. */
 enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
-/* Prepares a statement that yields the trace with key :key (bind it, then
- * step) only if it passes f's filters; cursor and limit are ignored.
- * Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
-enum err query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st);
+/* Prepares the traces passing f's filters (and extra: "" or " AND ..."
+ * conditions on t), in list order (start time then trace id, newest first
+ * unless f->ascending), after f's cursor, without a limit: the caller
+ * steps as far as it needs. Columns as query_trace_item reads them; column
+ * 18 is t.key. Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
+enum err query_trace_list_prepare(sqlite3 *db, const struct trace_filter *f, const char *extra, sqlite3_stmt **st);
+/* The list cursor ("<start_ns>.<trace id hex>") of such a statement's row. */
+#define QUERY_CURSOR_SIZE 64
+void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE]);
 /* The trace-list item of the current row of such a statement. */
 cJSON *query_trace_item(sqlite3_stmt *st);
 /* The most spans one trace answer holds: a 300k-span trace would otherwise

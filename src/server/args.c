@@ -125,16 +125,6 @@ int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 	enum err rc = http_query_param(c, "cursor", buf, sizeof buf, &present);
 	if (!present || (!rc && !*buf))
 		return 0;
-	if (f->q) {
-		/* a search pages by index document: "s<rowid>" */
-		int64_t before;
-		if (rc || buf[0] != 's' || text_parse_i64(buf + 1, 1, INT64_MAX, &before)) {
-			http_send_error(c, 400, "cursor: not a cursor this search returned");
-			return -1;
-		}
-		f->search_before = before;
-		return 0;
-	}
 	char *dot = !rc ? strchr(buf, '.') : NULL;
 	int64_t start;
 	if (dot)
