@@ -177,6 +177,8 @@ size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql
 		COND(" AND t.end_ns - t.start_ns >= :min_ns");
 	if ((parts & QUERY_TRACE_ONLY) && f->max_ms >= 0)
 		COND(" AND t.end_ns - t.start_ns <= :max_ns");
+	for (int i = 0; (parts & QUERY_ATTRS) && i < f->nfilters; i++)
+		n += filter_where(&f->filters[i], i, sql + n, n < size ? size - n : 0);
 #undef COND
 	return n;
 }
@@ -196,6 +198,8 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f)
 	BIND_TEXT(":user", f->user_id);
 	BIND_I64(":min_ns", llround(f->min_ms * 1e6));
 	BIND_I64(":max_ns", llround(f->max_ms * 1e6));
+	for (int i = 0; i < f->nfilters; i++)
+		filter_bind(st, &f->filters[i], i);
 #undef BIND_TEXT
 #undef BIND_I64
 }
@@ -206,7 +210,7 @@ static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char 
 {
 	char sql[8192];
 	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
-	n += query_trace_where(f, QUERY_TIME | QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, sizeof sql - n);
+	n += query_trace_where(f, QUERY_ALL | QUERY_ATTRS, sql + n, sizeof sql - n);
 	if (n + strlen(tail) >= sizeof sql)
 		return ERR_STORE;
 	memcpy(sql + n, tail, strlen(tail) + 1);

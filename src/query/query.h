@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "store/spanview.h"
 #include "base/err.h"
+#include "query/filters.h"
 
 struct trace_filter {
 	int64_t project;                 /* 0 = every project */
@@ -20,6 +21,8 @@ struct trace_filter {
 	uint64_t cursor_start;
 	uint8_t cursor_trace[16];
 	const char *q;                   /* full-text search (search.h); NULL = none */
+	const struct attr_filter *filters; /* attribute, metadata, tag, score filters (filters.h), ANDed */
+	int nfilters;                    /* 0..FILTERS_MAX */
 };
 
 /* Which filters query_trace_where writes. */
@@ -27,6 +30,7 @@ struct trace_filter {
 #define QUERY_DIMS 2u         /* service, name, model, type */
 #define QUERY_TRACE_ONLY 4u   /* status, session, user, duration */
 #define QUERY_ALL 7u
+#define QUERY_ATTRS 8u        /* attribute, metadata, tag and score filters (the trace list, search, export) */
 
 /* Appends the conditions of f selected by parts (project always) to sql as
  * " AND ..." on the traces table aliased t, with named parameters that

@@ -58,7 +58,7 @@ describe('search on an indexed store', () => {
 	before(async () => {
 		server = await startServer({ label: 'search' });
 		t1 = wordTrace(w);
-		t2 = wordTrace({ ...w, name: other, input: other }, { service: 'search-other' });
+		t2 = wordTrace({ ...w, name: other, input: other }, { service: 'search-other', startMs: -2000 });
 		await postOk(server, '/v1/traces', t1.request);
 		await postOk(server, '/v1/traces', t2.request);
 		const st = await waitIndexed(server);
