@@ -515,6 +515,46 @@ enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p
 	return ERR_OK;
 }
 
+enum err query_trace_each_span(struct spanview *v, const uint8_t trace_id[16], query_span_fn fn, void *ctx)
+{
+	struct stored_span s;
+	int rc = ERR_OK, more = 1;
+	/* pages of QUERY_EACH_PAGE spans; decompressed chunks stay cached in v
+	 * (neighbouring traces share them) until they hold QUERY_EACH_CACHE */
+	for (long long offset = 0; !rc && more; offset += QUERY_EACH_PAGE) {
+		int rows = 0;
+		if (arena_used(spanview_arena(v)) > QUERY_EACH_CACHE)
+			spanview_reset(v);
+		rc = spanview_trace(v, trace_id, SPANVIEW_BY_START, offset, QUERY_EACH_PAGE);
+		while (!rc && (more = spanview_next(v, &s)) == 1) {
+			rows++;
+			rc = fn(ctx, span_json(&s, spanview_arena(v)));
+		}
+		if (!rc && more < 0)
+			rc = more;
+		more = rows == QUERY_EACH_PAGE;
+	}
+	return rc;
+}
+
+enum err query_trace_cursor_parse(const char *text, struct trace_filter *f)
+{
+	char buf[QUERY_CURSOR_SIZE];
+	int64_t start;
+	if (strlen(text) >= sizeof buf)
+		return ERR_BAD_INPUT;
+	memcpy(buf, text, strlen(text) + 1);
+	char *dot = strchr(buf, '.');
+	if (!dot)
+		return ERR_BAD_INPUT;
+	*dot = 0;
+	if (text_parse_i64(buf, 0, INT64_MAX, &start) || strlen(dot + 1) != 32 || id_from_hex(dot + 1, f->cursor_trace, 16))
+		return ERR_BAD_INPUT;
+	f->has_cursor = 1;
+	f->cursor_start = (uint64_t)start;
+	return ERR_OK;
+}
+
 enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
 {
 	struct spanview *v;

@@ -51,6 +51,9 @@ enum err query_trace_list_prepare(sqlite3 *db, const struct trace_filter *f, con
 /* The list cursor ("<start_ns>.<trace id hex>") of such a statement's row. */
 #define QUERY_CURSOR_SIZE 64
 void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE]);
+/* Parses such a cursor into f (has_cursor, cursor_start, cursor_trace).
+ * Returns ERR_OK or ERR_BAD_INPUT. */
+enum err query_trace_cursor_parse(const char *text, struct trace_filter *f);
 /* The trace-list item of the current row of such a statement. */
 cJSON *query_trace_item(sqlite3_stmt *st);
 /* The most spans one trace answer holds: a 300k-span trace would otherwise
@@ -76,6 +79,17 @@ enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p
  * ERR_NOT_FOUND if the page holds no readable span, or ERR_STORE. */
 enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
                           long long *next_offset);
+/* Receives one span of the API's shape (the callee deletes it); a
+ * non-zero return (an enum err) stops the walk and is returned. */
+typedef int (*query_span_fn)(void *ctx, cJSON *span);
+#define QUERY_EACH_PAGE 500
+#define QUERY_EACH_CACHE (32u << 20)    /* bytes of v's arena before it is reset */
+/* Calls fn for each span of the trace in start order through v (a
+ * spanview_open'd view the caller keeps across traces), reading
+ * QUERY_EACH_PAGE spans at a time and resetting v once it holds
+ * QUERY_EACH_CACHE bytes, so any number and size of traces stream in
+ * bounded memory. Returns ERR_OK, fn's error, or ERR_STORE. */
+enum err query_trace_each_span(struct spanview *v, const uint8_t trace_id[16], query_span_fn fn, void *ctx);
 /* One span (the most recent with that id). Returns ERR_OK, ERR_NOT_FOUND
  * if unknown, or ERR_STORE. */
 enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out);

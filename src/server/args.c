@@ -125,17 +125,10 @@ int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 	enum err rc = http_query_param(c, "cursor", buf, sizeof buf, &present);
 	if (!present || (!rc && !*buf))
 		return 0;
-	char *dot = !rc ? strchr(buf, '.') : NULL;
-	int64_t start;
-	if (dot)
-		*dot = 0;
-	if (!dot || text_parse_i64(buf, 0, INT64_MAX, &start) ||
-	    id_from_hex(dot + 1, f->cursor_trace, 16) || strlen(dot + 1) != 32) {
+	if (rc || query_trace_cursor_parse(buf, f)) {
 		http_send_error(c, 400, "cursor: not a cursor this API returned");
 		return -1;
 	}
-	f->has_cursor = 1;
-	f->cursor_start = (uint64_t)start;
 	return 0;
 }
 
