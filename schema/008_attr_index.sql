@@ -1,17 +1,34 @@
 -- 008_attr_index.sql: what the trace-list filters attr.KEY=, resource.KEY=,
--- meta.KEY= and tag= read (src/query/filters.c): each distinct (key, scalar
--- value) of a trace's span attributes ("a:KEY") and resource attributes
--- ("r:KEY"), keys interned in strings (few distinct keys), values as
--- integer, real or text (booleans 'true'/'false'); string values over 256
--- bytes and keys over 128 are left out (src/store/attrindex.c). Clustered by
--- (key, value, trace) so one key's rows, or one value's, are a range.
--- Traces stored before this migration are not indexed: filters do not
--- find them (their spans are not re-read here).
+-- meta.KEY= and tag= read (src/query/filters.c), filled by the writer
+-- (src/store/attrindex.c). Keys are interned in strings ("a:KEY" for span
+-- attributes, "r:KEY" for resource attributes: few distinct keys); values
+-- are integer, real or text (booleans 'true'/'false'). Left out: string
+-- values over 256 bytes, keys over 128, text, per-span ids and token counts.
+-- Traces stored before this migration are not indexed: filters do not find
+-- them (their chunks are not re-read here).
+
+-- Each distinct (key, value) of a trace's span attributes, once per trace.
+-- Clustered by (key, value, trace): one key's rows, or one value's, are a range.
 CREATE TABLE trace_attrs (
-  key   INTEGER NOT NULL,   -- strings.id of "a:KEY" or "r:KEY"
+  key   INTEGER NOT NULL,   -- strings.id of "a:KEY"
   value ANY NOT NULL,
   trace INTEGER NOT NULL,   -- traces.key
   PRIMARY KEY (key, value, trace)
+) WITHOUT ROWID;
+
+-- A resource's attributes, once per resource (blobs.id), and the traces
+-- each resource appears in: one row per trace instead of one per resource
+-- attribute per trace.
+CREATE TABLE resource_attrs (
+  key      INTEGER NOT NULL,   -- strings.id of "r:KEY"
+  value    ANY NOT NULL,
+  resource INTEGER NOT NULL,   -- blobs.id
+  PRIMARY KEY (key, value, resource)
+) WITHOUT ROWID;
+CREATE TABLE trace_resources (
+  resource INTEGER NOT NULL,   -- blobs.id
+  trace    INTEGER NOT NULL,   -- traces.key
+  PRIMARY KEY (resource, trace)
 ) WITHOUT ROWID;
 
 -- score.NAME= filters: the traces having a score of that name.

@@ -1,8 +1,9 @@
 /* filters.c: attribute, resource, metadata, tag and score filters of the
  * trace list (filters.h): one query parameter parsed, its condition as
  * SQL with bound parameters. Attribute conditions read trace_attrs
- * (schema/008), whose keys are interned as "a:KEY" (span attributes) and
- * "r:KEY" (resource attributes); scores read the scores table. */
+ * (schema/008), whose keys are interned as "a:KEY" (span attributes),
+ * resource conditions resource_attrs ("r:KEY") through trace_resources;
+ * scores read the scores table. */
 #include "query/filters.h"
 #include <assert.h>
 #include <math.h>
@@ -140,6 +141,17 @@ size_t filter_where(const struct attr_filter *f, int i, char *sql, size_t size)
 		                      not, i);
 		n += cond(f, i, "s.value", "s.string_value", sql + n, ROOM);
 		n += (size_t)snprintf(sql + n, ROOM, ")");
+		return n;
+	}
+	if (f->source == FILTER_RESOURCE) {
+		/* resources are indexed once each, traces link to theirs */
+		n += (size_t)snprintf(sql + n, ROOM,
+		                      " AND t.key %sIN (SELECT tr.trace FROM trace_resources tr WHERE tr.resource IN"
+		                      " (SELECT x.resource FROM resource_attrs x WHERE x.key IN"
+		                      " (SELECT id FROM strings WHERE value IN (:fk%da, :fk%db, :fk%dc)) AND ",
+		                      not, i, i, i);
+		n += cond(f, i, "x.value", "x.value", sql + n, ROOM);
+		n += (size_t)snprintf(sql + n, ROOM, "))");
 		return n;
 	}
 	n += (size_t)snprintf(sql + n, ROOM,

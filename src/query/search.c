@@ -667,7 +667,7 @@ static int candidates(struct run *r, char **json)
 			goto out;
 		}
 		sqlite3_bind_int64(st, 1, r->ckpt);
-		while (n <= max_candidates && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		while (n <= max_candidates && r->examined <= max_candidates && (step = sqlite3_step(st)) == SQLITE_ROW) {
 			struct doc *docs;
 			long nd = chunk_docs(r->view, sqlite3_column_int64(st, 0), &docs);
 			struct arena *a = spanview_arena(r->view);
@@ -691,7 +691,8 @@ out:
 	sqlite3_finalize(st);
 	jbuf_putc(&b, ']');
 	char *text = jbuf_finish(&b, NULL);
-	if (rc || n > max_candidates) {
+	/* a long tail (indexer paused or far behind) is walked like a common word */
+	if (rc || n > max_candidates || r->examined > max_candidates) {
 		free(text);
 		return rc ? rc : 0;
 	}
@@ -764,6 +765,8 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 			more = 1;
 			break;
 		}
+		if (!few)
+			r.examined++; /* each trace walked costs index lookups: it counts */
 		int may = few ? 1 : index_may_match(&r, key);
 		int m = may == 1 ? trace_match(&r, key, sqlite3_column_blob(list, 0), &matches) : may;
 		if (m < 0) {

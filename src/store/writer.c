@@ -394,7 +394,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		if (inserted) {
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
 			any = dirty = 1;
-			if (attrindex_span(w->attrs, key, s, intern_string, w))
+			if (attrindex_span(w->attrs, key, s, blob_ids[j->rec.resource[i]], intern_string, w))
 				return ERR_STORE;
 		}
 	}

@@ -31,7 +31,7 @@ describe('attribute, metadata, tag and score filters', () => {
 	let server;
 	const T = [
 		trace(0, { attrs: { plan: 'pro', tier: 3, ratio: 0.5, beta: true, 'tag.tags': ['alpha', 'beta'] }, res: { region: 'eu-west' }, text: word }),
-		trace(1, { attrs: { plan: 'free', tier: 1, ratio: 1.5, beta: false, metadata: JSON.stringify({ team: 'search', n: 7 }) }, res: { region: 'us-east' } }),
+		trace(1, { attrs: { plan: 'free', tier: 1, ratio: 1.5, beta: false, metadata: JSON.stringify({ team: 'search', n: 7 }), tags_n: [1, 2], flags: [false, true] }, res: { region: 'us-east' } }),
 		trace(2, { attrs: { plan: 'Pro Plus', tier: 10, 'langfuse.trace.metadata.team': 'ingest', 'langfuse.trace.tags': ['gamma'] }, res: { region: 'eu-central' }, text: word }),
 		trace(3, { attrs: { other: 'x', nested: { a: 'deep', b: 2 } }, res: {} }),
 	];
@@ -69,7 +69,10 @@ describe('attribute, metadata, tag and score filters', () => {
 		assert.deepEqual(await list({ 'attr.nested.b': 'gt:1' }), pick(3));
 		assert.deepEqual(await list({ 'attr.plan': 'eq:nosuch' }), []);
 		assert.deepEqual(await list({ 'attr.nosuchkey': 'exists' }), []);
-		assert.deepEqual(await list({ 'attr.input.value': 'contains:about' }), pick(0, 1, 2, 3));
+		// text, per-span ids and token counts are not indexed: q= searches text
+		assert.deepEqual(await list({ 'attr.input.value': 'contains:about' }), []);
+		assert.deepEqual(await list({ 'attr.tags_n': 'eq:1' }), [], 'number arrays are left out');
+		assert.deepEqual(await list({ 'attr.flags': 'eq:true' }), pick(1), 'boolean arrays are kept');
 	});
 
 	test('resource attributes, metadata, tags', async () => {
@@ -80,6 +83,9 @@ describe('attribute, metadata, tag and score filters', () => {
 		assert.deepEqual(await list({ 'meta.team': 'eq:search' }), pick(1), 'metadata sent as JSON text');
 		assert.deepEqual(await list({ 'meta.team': 'eq:ingest' }), pick(2), 'langfuse.trace.metadata.*');
 		assert.deepEqual(await list({ 'meta.team': 'exists' }), pick(1, 2));
+		assert.deepEqual(await list({ 'attr.metadata': 'contains:team' }), [], 'JSON text is indexed by member, not as a value');
+		assert.deepEqual(await list({ 'resource.region': 'ne:us-east' }), pick(0, 2, 3));
+		assert.deepEqual(await list({ 'resource.service.name': `eq:flt-${run}` }), pick(0, 1, 2, 3), 'a resource shared by traces');
 		assert.deepEqual(await list({ 'meta.n': 'gt:5' }), pick(1));
 		assert.deepEqual(await list({ tag: 'beta' }), pick(0), 'tag.tags array');
 		assert.deepEqual(await list({ tag: 'gamma' }), pick(2), 'langfuse.trace.tags');
