@@ -8,12 +8,14 @@
 -- them (their chunks are not re-read here).
 
 -- Each distinct (key, value) of a trace's span attributes, once per trace.
--- Clustered by (key, value, trace): one key's rows, or one value's, are a range.
+-- Clustered by (key, trace, value): a trace's values of a key are one seek
+-- (a filter tested trace by trace), one key's rows are one range (the set
+-- of traces passing a filter).
 CREATE TABLE trace_attrs (
   key   INTEGER NOT NULL,   -- strings.id of "a:KEY"
   value ANY NOT NULL,
   trace INTEGER NOT NULL,   -- traces.key
-  PRIMARY KEY (key, value, trace)
+  PRIMARY KEY (key, trace, value)
 ) WITHOUT ROWID;
 
 -- A resource's attributes, once per resource (blobs.id), and the traces
@@ -26,10 +28,11 @@ CREATE TABLE resource_attrs (
   PRIMARY KEY (key, value, resource)
 ) WITHOUT ROWID;
 CREATE TABLE trace_resources (
-  resource INTEGER NOT NULL,   -- blobs.id
   trace    INTEGER NOT NULL,   -- traces.key
-  PRIMARY KEY (resource, trace)
+  resource INTEGER NOT NULL,   -- blobs.id
+  PRIMARY KEY (trace, resource)
 ) WITHOUT ROWID;
+CREATE INDEX trace_resources_resource ON trace_resources (resource);
 
 -- score.NAME= filters: the traces having a score of that name.
 CREATE INDEX scores_name ON scores (name, trace_id);

@@ -131,35 +131,39 @@ static size_t cond(const struct attr_filter *f, int i, const char *num_col, cons
 	return 0;
 }
 
-size_t filter_where(const struct attr_filter *f, int i, char *sql, size_t size)
+size_t filter_where(const struct attr_filter *f, int i, int sets, char *sql, size_t size)
 {
 	size_t n = 0;
 	const char *not = f->op == FILTER_NE ? "NOT " : "";
+	char keys[96];
+	snprintf(keys, sizeof keys, "(SELECT id FROM strings WHERE value IN (:fk%da, :fk%db, :fk%dc))", i, i, i);
 #define ROOM (n < size ? size - n : 0)
+#define ADD(...) n += (size_t)snprintf(sql + n, ROOM, __VA_ARGS__)
 	if (f->source == FILTER_SCORE) {
-		n += (size_t)snprintf(sql + n, ROOM, " AND t.trace_id %sIN (SELECT s.trace_id FROM scores s WHERE s.name = :fk%da AND ",
-		                      not, i);
+		if (sets)
+			ADD(" AND t.trace_id %sIN (SELECT s.trace_id FROM scores s WHERE s.name = :fk%da AND ", not, i);
+		else
+			ADD(" AND %sEXISTS (SELECT 1 FROM scores s WHERE s.trace_id = t.trace_id AND s.name = :fk%da AND ", not, i);
 		n += cond(f, i, "s.value", "s.string_value", sql + n, ROOM);
-		n += (size_t)snprintf(sql + n, ROOM, ")");
-		return n;
-	}
-	if (f->source == FILTER_RESOURCE) {
+		ADD(")");
+	} else if (f->source == FILTER_RESOURCE) {
 		/* resources are indexed once each, traces link to theirs */
-		n += (size_t)snprintf(sql + n, ROOM,
-		                      " AND t.key %sIN (SELECT tr.trace FROM trace_resources tr WHERE tr.resource IN"
-		                      " (SELECT x.resource FROM resource_attrs x WHERE x.key IN"
-		                      " (SELECT id FROM strings WHERE value IN (:fk%da, :fk%db, :fk%dc)) AND ",
-		                      not, i, i, i);
+		if (sets)
+			ADD(" AND t.key %sIN (SELECT tr.trace FROM trace_resources tr WHERE tr.resource IN", not);
+		else
+			ADD(" AND %sEXISTS (SELECT 1 FROM trace_resources tr WHERE tr.trace = t.key AND tr.resource IN", not);
+		ADD(" (SELECT x.resource FROM resource_attrs x WHERE x.key IN %s AND ", keys);
 		n += cond(f, i, "x.value", "x.value", sql + n, ROOM);
-		n += (size_t)snprintf(sql + n, ROOM, "))");
-		return n;
+		ADD("))");
+	} else {
+		if (sets)
+			ADD(" AND t.key %sIN (SELECT x.trace FROM trace_attrs x WHERE x.key IN %s AND ", not, keys);
+		else
+			ADD(" AND %sEXISTS (SELECT 1 FROM trace_attrs x WHERE x.key IN %s AND x.trace = t.key AND ", not, keys);
+		n += cond(f, i, "x.value", "x.value", sql + n, ROOM);
+		ADD(")");
 	}
-	n += (size_t)snprintf(sql + n, ROOM,
-	                      " AND t.key %sIN (SELECT x.trace FROM trace_attrs x WHERE x.key IN"
-	                      " (SELECT id FROM strings WHERE value IN (:fk%da, :fk%db, :fk%dc)) AND ",
-	                      not, i, i, i);
-	n += cond(f, i, "x.value", "x.value", sql + n, ROOM);
-	n += (size_t)snprintf(sql + n, ROOM, ")");
+#undef ADD
 #undef ROOM
 	return n;
 }

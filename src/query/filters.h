@@ -36,8 +36,10 @@ int filter_is_param(const char *name);
 enum err filter_parse(const char *name, const char *value, struct attr_filter *out, char *err, size_t errlen);
 /* Appends " AND <condition>" for filter number i (its parameters are named
  * :fk<i>a.., :fv<i>, :fn<i>) to sql, snprintf-style; returns the length
- * written. */
-size_t filter_where(const struct attr_filter *f, int i, char *sql, size_t size);
+ * written. sets = 0 tests each trace (an index probe per trace walked:
+ * cheap when the filter passes many traces), 1 selects the set of traces
+ * passing it first (one range of the index: cheap when few do). */
+size_t filter_where(const struct attr_filter *f, int i, int sets, char *sql, size_t size);
 /* Binds filter number i's parameters in st. */
 void filter_bind(sqlite3_stmt *st, const struct attr_filter *f, int i);
 

@@ -23,6 +23,7 @@ struct trace_filter {
 	const char *q;                   /* full-text search (search.h); NULL = none */
 	const struct attr_filter *filters; /* attribute, metadata, tag, score filters (filters.h), ANDed */
 	int nfilters;                    /* 0..FILTERS_MAX */
+	int filter_sets;                 /* filters as sets, not probed per trace (filters.h) */
 };
 
 /* Which filters query_trace_where writes. */
@@ -40,7 +41,13 @@ size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql
 void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
 
 /* {"items":[...], "next_cursor": "..."|null}, newest first (oldest first
- * when f->ascending). Returns ERR_OK or ERR_STORE. */
+ * when f->ascending). With attribute filters, the list is first walked
+ * testing each trace for QUERY_PROBE_BUDGET x QUERY_PROBE_STEP SQLite
+ * instructions (some thousands of traces), then, if the page is not full
+ * by then, built from the set of traces passing the filters (filters.h).
+ * Returns ERR_OK or ERR_STORE. */
+#define QUERY_PROBE_STEP 1000
+#define QUERY_PROBE_BUDGET 300
 enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
 /* Prepares the traces passing f's filters (and extra: "" or " AND ..."
  * conditions on t), in list order (start time then trace id, newest first

@@ -751,7 +751,11 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 	/* few hits: only their traces, in list order; many (a common word):
 	 * every trace of the list in order, each tested, at most max_candidates
 	 * documents read per request */
-	rc = query_trace_list_prepare(db, f, few ? " AND t.key IN (SELECT value FROM json_each(:keys))" : NULL, &list);
+	/* attribute filters: probed per candidate among few; as sets when
+	 * walking, so traces failing them cost nothing per trace */
+	struct trace_filter walk = *f;
+	walk.filter_sets = !few;
+	rc = query_trace_list_prepare(db, &walk, few ? " AND t.key IN (SELECT value FROM json_each(:keys))" : NULL, &list);
 	if (rc)
 		goto out;
 	if (few)

@@ -2,7 +2,8 @@
 // resource.KEY=, meta.KEY=, tag= and score.NAME= on /api/traces and
 // /api/search, black-box: each operator on each source, several ANDed,
 // combined with q= and the other filters, paging, and bad input (400
-// naming the parameter).
+// naming the parameter). Run twice: filters tested trace by trace, and
+// (TRACELITE_FILTER_PROBE_BUDGET=0) as sets of passing traces first.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -27,7 +28,7 @@ function trace(i, { attrs = {}, res = {}, text = 'plain' } = {}) {
 
 const order = (ts) => [...ts].sort((a, b) => (a.start < b.start ? 1 : -1)).map((t) => t.tid);
 
-describe('attribute, metadata, tag and score filters', () => {
+for (const mode of ['probe', 'sets']) describe(`attribute, metadata, tag and score filters (${mode})`, () => {
 	let server;
 	const T = [
 		trace(0, { attrs: { plan: 'pro', tier: 3, ratio: 0.5, beta: true, 'tag.tags': ['alpha', 'beta'] }, res: { region: 'eu-west' }, text: word }),
@@ -41,7 +42,8 @@ describe('attribute, metadata, tag and score filters', () => {
 	const listQS = async (qs) => ids(await getJson(server, `/api/traces?service=flt-${run}&limit=100&${qs}`));
 
 	before(async () => {
-		server = await startServer({ label: 'filters' });
+		// sets: a probe budget of zero makes every list take the set path
+		server = await startServer({ label: `filters-${mode}`, env: mode === 'sets' ? { TRACELITE_FILTER_PROBE_BUDGET: '0' } : {} });
 		for (const t of T) await postOk(server, '/v1/traces', t.request);
 		await postOk(server, '/api/scores', [
 			{ trace_id: T[0].tid, name: 'hallucination', value: true, score_type: 'boolean' },
