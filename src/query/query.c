@@ -252,21 +252,33 @@ void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE])
 	snprintf(out, QUERY_CURSOR_SIZE, "%lld.%s", (long long)sqlite3_column_int64(st, 1), hex);
 }
 
-/* Interrupts a statement once it has run its budget (sqlite3 progress handler). */
-static int over_budget(void *left)
+int query_probe_budget(int *step)
+{
+	/* tests: TRACELITE_FILTER_PROBE_BUDGET counts steps of 10 instructions,
+	 * so a few traces reach it; 0 takes the set path at once */
+	const char *env = getenv("TRACELITE_FILTER_PROBE_BUDGET");
+	int64_t budget;
+	*step = QUERY_PROBE_STEP;
+	if (!env || text_parse_i64(env, 0, INT32_MAX, &budget))
+		return QUERY_PROBE_BUDGET;
+	*step = 10;
+	return (int)budget;
+}
+
+int query_over_budget(void *left)
 {
 	return --*(int *)left < 0;
 }
 
 /* One page of f: ERR_OK, ERR_STORE, or ERR_BUSY when budget (progress
  * handler calls; < 0: none) ran out first. */
-static int traces_page(sqlite3 *db, const struct trace_filter *f, int budget, cJSON **out)
+static int traces_page(sqlite3 *db, const struct trace_filter *f, int budget, int step, cJSON **out)
 {
 	sqlite3_stmt *st;
 	if (query_trace_list_prepare(db, f, NULL, &st))
 		return ERR_STORE;
 	if (budget >= 0)
-		sqlite3_progress_handler(db, QUERY_PROBE_STEP, over_budget, &budget);
+		sqlite3_progress_handler(db, step, query_over_budget, &budget);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	int rows = 0, rc;
 	char cursor[QUERY_CURSOR_SIZE] = "";
@@ -293,19 +305,15 @@ static int traces_page(sqlite3 *db, const struct trace_filter *f, int budget, cJ
 enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 {
 	if (!f->nfilters || f->filter_sets)
-		return traces_page(db, f, -1, out);
+		return traces_page(db, f, -1, 0, out);
 	/* attribute filters: first walk the list testing each trace, which
 	 * fills a page at once when many traces pass; when that runs out of
 	 * budget, few do: select the passing traces first instead */
 	struct trace_filter sets = *f;
-	/* TRACELITE_FILTER_PROBE_BUDGET=0: tests take the set path at once */
-	const char *env = getenv("TRACELITE_FILTER_PROBE_BUDGET");
-	int64_t budget = QUERY_PROBE_BUDGET;
-	if (env && text_parse_i64(env, 0, INT32_MAX, &budget))
-		budget = QUERY_PROBE_BUDGET;
+	int step, budget = query_probe_budget(&step);
 	sets.filter_sets = 1;
-	int rc = budget ? traces_page(db, f, (int)budget, out) : ERR_BUSY;
-	return rc == ERR_BUSY ? traces_page(db, &sets, -1, out) : rc;
+	int rc = budget ? traces_page(db, f, budget, step, out) : ERR_BUSY;
+	return rc == ERR_BUSY ? traces_page(db, &sets, -1, 0, out) : rc;
 }
 
 static const char *const kind_names[] = {"unspecified", "internal", "server", "client", "producer", "consumer"};

@@ -48,6 +48,14 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
  * Returns ERR_OK or ERR_STORE. */
 #define QUERY_PROBE_STEP 1000
 #define QUERY_PROBE_BUDGET 300
+/* The budget in calls of the progress handler, every *step instructions:
+ * QUERY_PROBE_BUDGET of QUERY_PROBE_STEP, or for tests
+ * TRACELITE_FILTER_PROBE_BUDGET from the environment of steps of 10 (0:
+ * the set path at once). */
+int query_probe_budget(int *step);
+/* The progress handler of that budget: left points at an int of calls
+ * left; returns non-zero (interrupt) once it goes below 0. */
+int query_over_budget(void *left);
 enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
 /* Prepares the traces passing f's filters (and extra: "" or " AND ..."
  * conditions on t), in list order (start time then trace id, newest first

@@ -751,17 +751,38 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 	/* few hits: only their traces, in list order; many (a common word):
 	 * every trace of the list in order, each tested, at most max_candidates
 	 * documents read per request */
-	/* attribute filters: probed per candidate among few; as sets when
-	 * walking, so traces failing them cost nothing per trace */
+	/* attribute filters are probed trace by trace; a walk that spends its
+	 * budget inside one step (traces failing the filters) goes on from the
+	 * last trace tested with the filters as sets (query.h) */
 	struct trace_filter walk = *f;
-	walk.filter_sets = !few;
+	int step_ops, budget = query_probe_budget(&step_ops), probing = !few && f->nfilters > 0;
 	rc = query_trace_list_prepare(db, &walk, few ? " AND t.key IN (SELECT value FROM json_each(:keys))" : NULL, &list);
 	if (rc)
 		goto out;
 	if (few)
 		sqlite3_bind_text(list, sqlite3_bind_parameter_index(list, ":keys"), keys, -1, SQLITE_STATIC);
 	r.examined = 0;
-	while ((step = sqlite3_step(list)) == SQLITE_ROW) {
+	for (;;) {
+		if (probing)
+			sqlite3_progress_handler(db, step_ops, query_over_budget, &budget);
+		step = sqlite3_step(list);
+		sqlite3_progress_handler(db, 0, NULL, NULL);
+		if (step == SQLITE_INTERRUPT && probing && budget < 0) {
+			sqlite3_finalize(list);
+			list = NULL;
+			probing = 0;
+			walk.filter_sets = 1;
+			if (*last && query_trace_cursor_parse(last, &walk)) {
+				rc = ERR_STORE;
+				goto out;
+			}
+			rc = query_trace_list_prepare(db, &walk, NULL, &list);
+			if (rc)
+				goto out;
+			continue;
+		}
+		if (step != SQLITE_ROW)
+			break;
 		int64_t key = sqlite3_column_int64(list, 18);
 		cJSON *matches;
 		if (r.examined >= max_candidates) {

@@ -4,7 +4,8 @@
 // traces (newer and older ones) arrive between pages. Run three ways: the
 // index caught up, the indexer paused (the unindexed tail), and a tiny
 // candidate bound (TRACELITE_SEARCH_MAX_CANDIDATES=3) that makes a search
-// walk the list and cut pages short.
+// walk the list and cut pages short, with attribute filters switching to
+// the set path at the start of a walk and midway (TRACELITE_FILTER_PROBE_BUDGET=20).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -15,12 +16,12 @@ import {
 const word = () => 'zo' + crypto.randomBytes(6).toString('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[d]);
 const HOUR = 3600 * 1000;
 
-function trace(w, startMs, extra = 'plain') {
+function trace(w, startMs, extra = 'plain', attrs = {}) {
 	const tid = traceId();
 	const start = nanosFromNow(startMs);
 	const span = otlpSpan({
 		traceId: tid, name: 'ask', start, durationMs: 20,
-		attrs: { 'input.value': `question about ${w} and ${extra}`, 'output.value': 'an answer' },
+		attrs: { 'input.value': `question about ${w} and ${extra}`, 'output.value': 'an answer', ...attrs },
 	});
 	return { tid, start: BigInt(start), request: otlpRequest([span], { resource: { 'service.name': 'order-svc' } }) };
 }
@@ -59,11 +60,11 @@ for (const mode of ['indexed', 'tail', 'walk']) {
 		const w = word();
 		// backfill: sent newest day first, then older ones, then some in between
 		const offsets = [0, -1, -2, -30, -29, -5, -48, -3, -72, -4, -6, -7, -71, -8, -9, -10, -11, -12, -13, -50];
-		const traces = offsets.map((h, i) => trace(w, -60000 + h * HOUR - i, i % 3 ? 'common' : 'rare'));
+		const traces = offsets.map((h, i) => trace(w, -60000 + h * HOUR - i, i % 3 ? 'common' : 'rare', { plan: i % 4 ? 'free' : 'pro' }));
 		const others = [trace(word(), -2 * HOUR), trace(word(), -40 * HOUR)];
 		before(async () => {
 			const env = mode === 'tail' ? { TRACELITE_SEARCH_PAUSE: '1' }
-				: mode === 'walk' ? { TRACELITE_SEARCH_MAX_CANDIDATES: '3' } : {};
+				: mode === 'walk' ? { TRACELITE_SEARCH_MAX_CANDIDATES: '3', TRACELITE_FILTER_PROBE_BUDGET: '20' } : {};
 			server = await startServer({ label: `search-order-${mode}`, env });
 			for (const t of [...traces, ...others]) await postOk(server, '/v1/traces', t.request);
 			if (mode !== 'tail') await waitIndexed(server);
@@ -93,6 +94,15 @@ for (const mode of ['indexed', 'tail', 'walk']) {
 			}
 			const list = await pages(server, '/api/traces', { service: 'order-svc', limit: 4 });
 			assert.deepEqual(list, order([...traces, ...others]));
+		});
+
+		test('with an attribute filter: the same order, only the passing traces', async () => {
+			const pro = traces.filter((t, i) => i % 4 === 0);
+			for (const limit of [1, 2, 10]) {
+				assert.deepEqual(await pages(server, '/api/search', { q: w, 'attr.plan': 'eq:pro', limit }), order(pro), `limit ${limit}`);
+				assert.deepEqual(await pages(server, '/api/search', { q: w, 'attr.plan': 'ne:pro', limit }),
+					order(traces.filter((t, i) => i % 4 !== 0)), `ne, limit ${limit}`);
+			}
 		});
 
 		test('traces arriving between pages: newer ones stay out, older ones are found once', async () => {
