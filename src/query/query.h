@@ -98,7 +98,7 @@ enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_p
  * non-zero return (an enum err) stops the walk and is returned. */
 typedef int (*query_span_fn)(void *ctx, cJSON *span);
 #define QUERY_EACH_PAGE 500
-#define QUERY_EACH_CACHE (32u << 20)    /* bytes of v's arena before it is reset */
+#define QUERY_EACH_CACHE (8u << 20)     /* bytes of v's arena before it is reset */
 /* Calls fn for each span of the trace in start order through v (a
  * spanview_open'd view the caller keeps across traces), reading
  * QUERY_EACH_PAGE spans at a time and resetting v once it holds

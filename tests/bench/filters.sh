@@ -51,6 +51,14 @@ if sqlite3 "$DB" "SELECT count(*) FROM trace_attrs" >/dev/null 2>&1; then
 fi
 awk -v d="$(du -sb "$DIR/data" | cut -f1)" -v s="$spans" 'BEGIN { printf "data dir bytes per span: %.0f\n", d / s }'
 start
+# three traces holding a rare word, amid the million
+now=$(date +%s%N)
+for i in 1 2 3; do
+	curl -s -o /dev/null -H 'Content-Type: application/json' "$URL/v1/traces" --data-binary \
+	"{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"rare-svc\"}}]},\"scopeSpans\":[{\"spans\":[{\"traceId\":\"$(printf '%032x' $((now / 1000 + i)))\",\"spanId\":\"$(printf '%016x' $i)\",\"name\":\"ask\",\"startTimeUnixNano\":\"$((now - i * 1000000000))\",\"endTimeUnixNano\":\"$((now - i * 1000000000 + 5000000))\",\"attributes\":[{\"key\":\"input.value\",\"value\":{\"stringValue\":\"a question about zyxquokka number $i\"}},{\"key\":\"metadata\",\"value\":{\"stringValue\":\"{\\\"plan\\\":\\\"pro\\\"}\"}}]}]}]}]}"
+done
+until [ "$(curl -s "$URL/api/health" | sed -n 's/.*"pending_chunks":\([0-9]*\).*/\1/p')" = 0 ]; do sleep 0.2; done
+echo "rare word traces found: $(curl -s "$URL/api/search?q=zyxquokka" | grep -o '"trace_id"' | wc -l)"
 r="from=$(( $(date +%s) - 8 * 86400 ))"
 $B/loadgen time --url "$URL" --runs 15 "/api/traces?$r" "/api/traces?$r&meta.plan=eq:pro" \
 	"/api/traces?$r&attr.openinference.span.kind=eq:LLM" "/api/traces?$r&tag=first-turn" \
@@ -58,6 +66,7 @@ $B/loadgen time --url "$URL" --runs 15 "/api/traces?$r" "/api/traces?$r&meta.pla
 	"/api/traces?$r&attr.agent.turn=exists" "/api/traces?$r&meta.locale=contains:ja" \
 	"/api/traces?$r&meta.plan=eq:pro&tag=first-turn&meta.locale=eq:de-DE" \
 	"/api/traces?$r&attr.user.id=eq:nosuchuser" "/api/traces?$r&meta.plan=eq:pro&status=error" \
+	"/api/search?$r&q=zyxquokka" "/api/search?q=zyxquokka" "/api/search?$r&q=zyxquokka&meta.plan=eq:pro" \
 	"/api/search?$r&q=timeout" "/api/search?$r&q=zzqqxxnotthere" "/api/search?$r&q=the" \
 	"/api/search?$r&q=refund&meta.plan=eq:pro" "/api/search?$r&q=the&meta.plan=eq:enterprise" || true
 echo "server peak RSS MB: $(( $(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$PID/status) / 1024 ))"
