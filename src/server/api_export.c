@@ -101,7 +101,7 @@ static void csv_cell(struct out *o, const cJSON *v)
 	} else if (cJSON_IsNumber(v)) {
 		/* counts are doubles in cJSON: integral ones print as integers */
 		double d = v->valuedouble;
-		if (d == (double)(int64_t)d && d > -9e15 && d < 9e15)
+		if (d > -9e15 && d < 9e15 && d == (double)(int64_t)d)
 			json_i64_fmt(num, (int64_t)d);
 		else
 			json_double_fmt(num, d);

@@ -189,8 +189,9 @@ int api_refuse_q(struct mg_connection *c, const struct trace_filter *f)
 int api_attr_filters(struct mg_connection *c, struct filter_args *a)
 {
 	const char *qs = mg_get_request_info(c)->query_string;
-	/* room for an overlong key or value to be told apart from a long one */
-	char name[FILTER_KEY_MAX + 32], value[FILTER_VALUE_MAX + 32], err[256];
+	/* room for a key or value of the longest size sent %-encoded, and for
+	 * an overlong one to be told apart from a long one */
+	char name[3 * FILTER_KEY_MAX + 32], value[3 * FILTER_VALUE_MAX + 32], err[256];
 	a->f.filters = a->filters;
 	a->f.nfilters = 0;
 	while (qs && *qs) {

@@ -127,8 +127,11 @@ static enum err put(struct attrindex *x, const char *prefix, const char *key, en
 	int64_t dummy;
 	if (!res && intern_get(x->seen, buf, n, &dummy))
 		return ERR_OK;
-	if (!res)
+	if (!res) {
+		if (intern_count(x->seen) >= ATTRINDEX_SEEN_MAX)
+			intern_clear(x->seen); /* a huge trace: INSERT OR IGNORE still de-duplicates */
 		intern_put(x->seen, buf, n, 1);
+	}
 	sqlite3_stmt *st = res ? x->put_res : x->put;
 	sqlite3_bind_int64(st, 1, id);
 	if (t == V_TEXT)
@@ -169,7 +172,7 @@ static enum err put_json_scalar(struct attrindex *x, const char *key, const cJSO
 		return put(x, "a:", key, V_TEXT, 0, 0, cJSON_IsTrue(j) ? "true" : "false", cJSON_IsTrue(j) ? 4 : 5);
 	if (cJSON_IsNumber(j)) {
 		double d = j->valuedouble;
-		if (d == (double)(int64_t)d && d > -9e15 && d < 9e15)
+		if (d > -9e15 && d < 9e15 && d == (double)(int64_t)d)
 			return put(x, "a:", key, V_INT, (int64_t)d, 0, NULL, 0);
 		return put(x, "a:", key, V_REAL, 0, d, NULL, 0);
 	}

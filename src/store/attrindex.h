@@ -15,6 +15,7 @@
 #define ATTRINDEX_ELEMS_MAX 32       /* array elements / kvlist members indexed per value */
 #define ATTRINDEX_JSON_MAX 8192      /* metadata and tags sent as JSON text: parsed up to this size */
 #define ATTRINDEX_RESOURCES_CACHED 100000  /* resource ids remembered as indexed */
+#define ATTRINDEX_SEEN_MAX 65536     /* pairs of one trace run remembered */
 
 struct attrindex;
 

@@ -152,6 +152,13 @@ for (const mode of ['probe', 'sets']) describe(`attribute, metadata, tag and sco
 				assert.match(r.json.error, re, qs.slice(0, 60));
 			}
 		}
+		// the limits count decoded bytes: 256 bytes sent %-encoded (768 characters) pass
+		const e256 = encodeURIComponent('é'.repeat(128));
+		assert.equal((await get(server, `/api/traces?attr.plan=eq:${e256}`)).status, 200);
+		assert.equal((await get(server, `/api/traces?attr.${encodeURIComponent('é'.repeat(64))}=exists`)).status, 200);
+		const e258 = await get(server, `/api/traces?attr.plan=eq:${encodeURIComponent('é'.repeat(129))}`);
+		assert.equal(e258.status, 400);
+		assert.match(e258.json.error, /^attr\.plan: value longer than 256 bytes/);
 		// 16 filters are fine, unknown parameters are ignored as before
 		const ok = await get(server, `/api/traces?${Array.from({ length: 16 }, (_, i) => `attr.k${i}=exists`).join('&')}&attrx=1`);
 		assert.equal(ok.status, 200);
