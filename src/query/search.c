@@ -598,7 +598,8 @@ static int index_may_match(struct run *r, int64_t key)
 /* Tests the trace (key, trace_id) against q document by document (one
  * per chunk holding its spans, newest chunk first), reading the text.
  * Returns 1 with *matches set for the first matching document, 0 if none
- * matches, or ERR_STORE. Counts the documents in r->examined. */
+ * matches, or ERR_STORE. Counts the documents in r->examined. Chunks stay
+ * cached in r->view up to QUERY_EACH_CACHE bytes. */
 static int trace_match(struct run *r, int64_t key, const uint8_t *trace_id, cJSON **matches)
 {
 	sqlite3_stmt *st = r->trace_st;
@@ -621,7 +622,9 @@ static int trace_match(struct run *r, int64_t key, const uint8_t *trace_id, cJSO
 				hit = 1;
 			}
 		}
-		spanview_reset(r->view);
+		/* traces next in the list often share chunks: keep them a while */
+		if (arena_used(spanview_arena(r->view)) > QUERY_EACH_CACHE)
+			spanview_reset(r->view);
 	}
 	sqlite3_reset(st);
 	return hit ? 1 : rc == SQLITE_DONE ? 0 : ERR_STORE;
