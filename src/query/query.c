@@ -19,7 +19,7 @@
 #define TRACE_COLS                                                                                     \
 	"t.trace_id, t.start_ns, t.end_ns, t.name, t.service, t.span_count, t.error_count, t.llm_calls,"  \
 	" t.input_tokens, t.output_tokens, t.cost_usd, t.models, t.session_id, t.user_id,"                \
-	" t.input_preview, t.output_preview, p.id, p.name"
+	" t.input_preview, t.output_preview, p.id, p.name, t.key"
 #define TRACE_FROM " FROM traces t JOIN projects p ON p.key = t.project"
 
 void query_add_iso(cJSON *o, const char *key, uint64_t ns)
@@ -177,6 +177,8 @@ size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql
 		COND(" AND t.end_ns - t.start_ns >= :min_ns");
 	if ((parts & QUERY_TRACE_ONLY) && f->max_ms >= 0)
 		COND(" AND t.end_ns - t.start_ns <= :max_ns");
+	for (int i = 0; (parts & QUERY_ATTRS) && i < f->nfilters; i++)
+		n += filter_where(&f->filters[i], i, f->filter_sets, sql + n, n < size ? size - n : 0);
 #undef COND
 	return n;
 }
@@ -196,6 +198,8 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f)
 	BIND_TEXT(":user", f->user_id);
 	BIND_I64(":min_ns", llround(f->min_ms * 1e6));
 	BIND_I64(":max_ns", llround(f->max_ms * 1e6));
+	for (int i = 0; i < f->nfilters; i++)
+		filter_bind(st, &f->filters[i], i);
 #undef BIND_TEXT
 #undef BIND_I64
 }
@@ -204,9 +208,9 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f)
  * with tail (ORDER BY ..., or a key condition) appended, and binds them. */
 static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char *tail, sqlite3_stmt **out)
 {
-	char sql[2048];
+	char sql[8192];
 	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
-	n += query_trace_where(f, QUERY_TIME | QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, sizeof sql - n);
+	n += query_trace_where(f, QUERY_ALL | QUERY_ATTRS, sql + n, sizeof sql - n);
 	if (n + strlen(tail) >= sizeof sql)
 		return ERR_STORE;
 	memcpy(sql + n, tail, strlen(tail) + 1);
@@ -218,46 +222,77 @@ static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char 
 	return ERR_OK;
 }
 
-enum err query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st)
-{
-	return filter_prepare(db, f, " AND t.key = :key", st);
-}
-
 cJSON *query_trace_item(sqlite3_stmt *st)
 {
 	return trace_json(st);
 }
 
-enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+enum err query_trace_list_prepare(sqlite3 *db, const struct trace_filter *f, const char *extra, sqlite3_stmt **out)
 {
 	const char *dir = f->ascending ? "ASC" : "DESC";
-	char tail[192];
-	snprintf(tail, sizeof tail, "%s ORDER BY t.start_ns %s, t.trace_id %s LIMIT :limit",
-	         !f->has_cursor ? ""
-	         : f->ascending ? " AND (t.start_ns, t.trace_id) > (:cur_start, :cur_trace)"
-	                        : " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)",
-	         dir, dir);
+	char tail[1024];
+	int n = snprintf(tail, sizeof tail, "%s%s ORDER BY t.start_ns %s, t.trace_id %s", extra ? extra : "",
+	                 !f->has_cursor ? ""
+	                 : f->ascending ? " AND (t.start_ns, t.trace_id) > (:cur_start, :cur_trace)"
+	                                : " AND (t.start_ns, t.trace_id) < (:cur_start, :cur_trace)",
+	                 dir, dir);
 	sqlite3_stmt *st;
-	if (filter_prepare(db, f, tail, &st))
+	if (n < 0 || (size_t)n >= sizeof tail || filter_prepare(db, f, tail, &st))
 		return ERR_STORE;
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cur_start"), (int64_t)f->cursor_start);
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":cur_trace"), f->cursor_trace, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), f->limit + 1);
+	*out = st;
+	return ERR_OK;
+}
+
+void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE])
+{
+	char hex[33];
+	id_to_hex(sqlite3_column_blob(st, 0), 16, hex);
+	snprintf(out, QUERY_CURSOR_SIZE, "%lld.%s", (long long)sqlite3_column_int64(st, 1), hex);
+}
+
+int query_probe_budget(int *step)
+{
+	/* tests: TRACELITE_FILTER_PROBE_BUDGET counts steps of 10 instructions,
+	 * so a few traces reach it; 0 takes the set path at once */
+	const char *env = getenv("TRACELITE_FILTER_PROBE_BUDGET");
+	int64_t budget;
+	*step = QUERY_PROBE_STEP;
+	if (!env || text_parse_i64(env, 0, INT32_MAX, &budget))
+		return QUERY_PROBE_BUDGET;
+	*step = 10;
+	return (int)budget;
+}
+
+int query_over_budget(void *left)
+{
+	return --*(int *)left < 0;
+}
+
+/* One page of f: ERR_OK, ERR_STORE, or ERR_BUSY when budget (progress
+ * handler calls; < 0: none) ran out first. */
+static int traces_page(sqlite3 *db, const struct trace_filter *f, int budget, int step, cJSON **out)
+{
+	sqlite3_stmt *st;
+	if (query_trace_list_prepare(db, f, NULL, &st))
+		return ERR_STORE;
+	if (budget >= 0)
+		sqlite3_progress_handler(db, step, query_over_budget, &budget);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	int rows = 0, rc;
-	char cursor[64] = "";
+	char cursor[QUERY_CURSOR_SIZE] = "";
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (rows++ == f->limit)
 			break; /* one more row than asked: there is a next page */
 		cJSON_AddItemToArray(items, trace_json(st));
-		char hex[33];
-		id_to_hex(sqlite3_column_blob(st, 0), 16, hex);
-		snprintf(cursor, sizeof cursor, "%lld.%s", (long long)sqlite3_column_int64(st, 1), hex);
+		query_trace_cursor(st, cursor);
 	}
 	sqlite3_finalize(st);
+	sqlite3_progress_handler(db, 0, NULL, NULL);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		cJSON_Delete(o);
-		return ERR_STORE;
+		return rc == SQLITE_INTERRUPT && budget < 0 ? ERR_BUSY : ERR_STORE;
 	}
 	if (rows > f->limit)
 		cJSON_AddStringToObject(o, "next_cursor", cursor);
@@ -265,6 +300,20 @@ enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 		cJSON_AddNullToObject(o, "next_cursor");
 	*out = o;
 	return ERR_OK;
+}
+
+enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out)
+{
+	if (!f->nfilters || f->filter_sets)
+		return traces_page(db, f, -1, 0, out);
+	/* attribute filters: first walk the list testing each trace, which
+	 * fills a page at once when many traces pass; when that runs out of
+	 * budget, few do: select the passing traces first instead */
+	struct trace_filter sets = *f;
+	int step, budget = query_probe_budget(&step);
+	sets.filter_sets = 1;
+	int rc = budget ? traces_page(db, f, budget, step, out) : ERR_BUSY;
+	return rc == ERR_BUSY ? traces_page(db, &sets, -1, 0, out) : rc;
 }
 
 static const char *const kind_names[] = {"unspecified", "internal", "server", "client", "producer", "consumer"};
@@ -500,6 +549,46 @@ enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p
 	cJSON_AddItemToObject(o, "scores", cJSON_DetachItemFromObject(scores, "items"));
 	cJSON_Delete(scores);
 	*out = o;
+	return ERR_OK;
+}
+
+enum err query_trace_each_span(struct spanview *v, const uint8_t trace_id[16], query_span_fn fn, void *ctx)
+{
+	struct stored_span s;
+	int rc = ERR_OK, more = 1;
+	/* pages of QUERY_EACH_PAGE spans; decompressed chunks stay cached in v
+	 * (neighbouring traces share them) until they hold QUERY_EACH_CACHE */
+	for (long long offset = 0; !rc && more; offset += QUERY_EACH_PAGE) {
+		int rows = 0;
+		if (arena_used(spanview_arena(v)) > QUERY_EACH_CACHE)
+			spanview_reset(v);
+		rc = spanview_trace(v, trace_id, SPANVIEW_BY_START, offset, QUERY_EACH_PAGE);
+		while (!rc && (more = spanview_next(v, &s)) == 1) {
+			rows++;
+			rc = fn(ctx, span_json(&s, spanview_arena(v)));
+		}
+		if (!rc && more < 0)
+			rc = more;
+		more = rows == QUERY_EACH_PAGE;
+	}
+	return rc;
+}
+
+enum err query_trace_cursor_parse(const char *text, struct trace_filter *f)
+{
+	char buf[QUERY_CURSOR_SIZE];
+	int64_t start;
+	if (strlen(text) >= sizeof buf)
+		return ERR_BAD_INPUT;
+	memcpy(buf, text, strlen(text) + 1);
+	char *dot = strchr(buf, '.');
+	if (!dot)
+		return ERR_BAD_INPUT;
+	*dot = 0;
+	if (text_parse_i64(buf, 0, INT64_MAX, &start) || strlen(dot + 1) != 32 || id_from_hex(dot + 1, f->cursor_trace, 16))
+		return ERR_BAD_INPUT;
+	f->has_cursor = 1;
+	f->cursor_start = (uint64_t)start;
 	return ERR_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "store/spanview.h"
 #include "base/err.h"
+#include "query/filters.h"
 
 struct trace_filter {
 	int64_t project;                 /* 0 = every project */
@@ -20,7 +21,9 @@ struct trace_filter {
 	uint64_t cursor_start;
 	uint8_t cursor_trace[16];
 	const char *q;                   /* full-text search (search.h); NULL = none */
-	int64_t search_before;           /* search cursor: documents below this rowid; 0 = none */
+	const struct attr_filter *filters; /* attribute, metadata, tag, score filters (filters.h), ANDed */
+	int nfilters;                    /* 0..FILTERS_MAX */
+	int filter_sets;                 /* filters as sets, not probed per trace (filters.h) */
 };
 
 /* Which filters query_trace_where writes. */
@@ -28,6 +31,7 @@ struct trace_filter {
 #define QUERY_DIMS 2u         /* service, name, model, type */
 #define QUERY_TRACE_ONLY 4u   /* status, session, user, duration */
 #define QUERY_ALL 7u
+#define QUERY_ATTRS 8u        /* attribute, metadata, tag and score filters (the trace list, search, export) */
 
 /* Appends the conditions of f selected by parts (project always) to sql as
  * " AND ..." on the traces table aliased t, with named parameters that
@@ -37,12 +41,34 @@ size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql
 void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f);
 
 /* {"items":[...], "next_cursor": "..."|null}, newest first (oldest first
- * when f->ascending). Returns ERR_OK or ERR_STORE. */
+ * when f->ascending). With attribute filters, the list is first walked
+ * testing each trace for QUERY_PROBE_BUDGET x QUERY_PROBE_STEP SQLite
+ * instructions (some thousands of traces), then, if the page is not full
+ * by then, built from the set of traces passing the filters (filters.h).
+ * Returns ERR_OK or ERR_STORE. */
+#define QUERY_PROBE_STEP 1000
+#define QUERY_PROBE_BUDGET 300
+/* The budget in calls of the progress handler, every *step instructions:
+ * QUERY_PROBE_BUDGET of QUERY_PROBE_STEP, or for tests
+ * TRACELITE_FILTER_PROBE_BUDGET from the environment of steps of 10 (0:
+ * the set path at once). */
+int query_probe_budget(int *step);
+/* The progress handler of that budget: left points at an int of calls
+ * left; returns non-zero (interrupt) once it goes below 0. */
+int query_over_budget(void *left);
 enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
-/* Prepares a statement that yields the trace with key :key (bind it, then
- * step) only if it passes f's filters; cursor and limit are ignored.
- * Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
-enum err query_trace_filter_prepare(sqlite3 *db, const struct trace_filter *f, sqlite3_stmt **st);
+/* Prepares the traces passing f's filters (and extra: "" or " AND ..."
+ * conditions on t), in list order (start time then trace id, newest first
+ * unless f->ascending), after f's cursor, without a limit: the caller
+ * steps as far as it needs. Columns as query_trace_item reads them; column
+ * 18 is t.key. Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
+enum err query_trace_list_prepare(sqlite3 *db, const struct trace_filter *f, const char *extra, sqlite3_stmt **st);
+/* The list cursor ("<start_ns>.<trace id hex>") of such a statement's row. */
+#define QUERY_CURSOR_SIZE 64
+void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE]);
+/* Parses such a cursor into f (has_cursor, cursor_start, cursor_trace).
+ * Returns ERR_OK or ERR_BAD_INPUT. */
+enum err query_trace_cursor_parse(const char *text, struct trace_filter *f);
 /* The trace-list item of the current row of such a statement. */
 cJSON *query_trace_item(sqlite3_stmt *st);
 /* The most spans one trace answer holds: a 300k-span trace would otherwise
@@ -68,6 +94,17 @@ enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p
  * ERR_NOT_FOUND if the page holds no readable span, or ERR_STORE. */
 enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
                           long long *next_offset);
+/* Receives one span of the API's shape (the callee deletes it); a
+ * non-zero return (an enum err) stops the walk and is returned. */
+typedef int (*query_span_fn)(void *ctx, cJSON *span);
+#define QUERY_EACH_PAGE 500
+#define QUERY_EACH_CACHE (8u << 20)     /* bytes of v's arena before it is reset */
+/* Calls fn for each span of the trace in start order through v (a
+ * spanview_open'd view the caller keeps across traces), reading
+ * QUERY_EACH_PAGE spans at a time and resetting v once it holds
+ * QUERY_EACH_CACHE bytes, so any number and size of traces stream in
+ * bounded memory. Returns ERR_OK, fn's error, or ERR_STORE. */
+enum err query_trace_each_span(struct spanview *v, const uint8_t trace_id[16], query_span_fn fn, void *ctx);
 /* One span (the most recent with that id). Returns ERR_OK, ERR_NOT_FOUND
  * if unknown, or ERR_STORE. */
 enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out);

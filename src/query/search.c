@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include "base/err.h"
 #include "base/log.h"
+#include "base/json.h"
+#include "base/text.h"
 #include "ingest/span.h"
 #include "store/spanview.h"
 #include "store/store.h"
@@ -26,6 +28,9 @@
 #define POLL_MS 50
 #define SEEN_MAX 256
 #define MAX_CANDIDATES 20000           /* documents one request examines */
+/* MAX_CANDIDATES, or TRACELITE_SEARCH_MAX_CANDIDATES (tests reach the
+ * bound with a few traces); set once by search_start */
+static long max_candidates = MAX_CANDIDATES;
 #define MATCHES_MAX 5                  /* matches listed per trace */
 
 enum field { FIELD_NAME, FIELD_INPUT, FIELD_OUTPUT, FIELD_STATUS, FIELD_EXCEPTION };
@@ -219,6 +224,8 @@ static int open_index(struct search *s, int *fresh)
 	            "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, content='', detail=none,"
 	            " tokenize='" SEARCHQ_TOKENIZE_SQL "');"
 	            "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, trace INTEGER NOT NULL);"
+	            /* a trace's documents, for testing traces newest first (search_traces) */
+	            "CREATE INDEX IF NOT EXISTS docs_trace ON docs (trace);"
 	            "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
 	            "INSERT OR IGNORE INTO state VALUES ('checkpoint', 0), ('spans', 0), ('chunks', 0), ('text_bytes', 0);"
 	            "PRAGMA user_version = 1;"
@@ -430,6 +437,10 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	s->text_bytes = int_query(s->idx, "SELECT value FROM state WHERE key = 'text_bytes'", 0);
 	const char *pause = getenv("TRACELITE_SEARCH_PAUSE");
 	s->paused = pause && *pause && strcmp(pause, "0");
+	const char *cand = getenv("TRACELITE_SEARCH_MAX_CANDIDATES");
+	int64_t v;
+	if (cand && !text_parse_i64(cand, 1, MAX_CANDIDATES, &v))
+		max_candidates = (long)v;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	if (pthread_create(&s->thread, NULL, indexer_main, s))
@@ -525,12 +536,11 @@ struct run {
 	struct searchq_tok *tok;
 	const struct searchq *q;
 	const struct trace_filter *f;
-	sqlite3_stmt *filter_st, *trace_st;
-	struct spanview *view;     /* reads the candidate chunks, one at a time */
-	cJSON *items;
-	int64_t *emitted;          /* trace keys on this page */
-	int nitems, done, examined;
-	int64_t last_rowid, next_cursor;
+	sqlite3_stmt *chunks_st, *docs_st, *probe_st, *trace_st, *main_key_st;
+	struct spanview *view;     /* reads a trace's chunks, one at a time */
+	int64_t ckpt;              /* chunks up to here are in the index */
+	int indexed;
+	long examined;             /* documents read and tested, at most max_candidates */
 };
 
 static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, const struct searchq_hit *h,
@@ -557,151 +567,280 @@ static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, c
 	return arr;
 }
 
-/* Considers one candidate document (newest first); a = the chunk's arena. */
-static int consider(struct run *r, const struct doc *d, int64_t key, struct arena *a)
+/* Whether the index may hold a match for trace key: 1 if one of its
+ * indexed documents is an FTS5 candidate, or it has spans in chunks the
+ * index has not reached; 0 if it cannot match; ERR_STORE. Cheap (index
+ * lookups only), so walking many traces reads few chunks. */
+static int index_may_match(struct run *r, int64_t key)
 {
-	if (++r->examined > MAX_CANDIDATES) {
-		/* bounded work per request: the client continues from here */
-		r->next_cursor = d->rowid + 1;
-		r->done = 1;
-		return ERR_OK;
+	int found = 0, rc;
+	sqlite3_bind_int64(r->chunks_st, 1, key);
+	sqlite3_bind_int64(r->chunks_st, 2, r->ckpt);
+	rc = sqlite3_step(r->chunks_st);
+	found = rc == SQLITE_ROW; /* a chunk past the checkpoint: only the text can tell */
+	sqlite3_reset(r->chunks_st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ERR_STORE;
+	if (found || !r->indexed)
+		return 1;
+	sqlite3_bind_int64(r->docs_st, 1, key);
+	while (!found && (rc = sqlite3_step(r->docs_st)) == SQLITE_ROW) {
+		sqlite3_bind_int64(r->probe_st, 2, sqlite3_column_int64(r->docs_st, 0));
+		int p = sqlite3_step(r->probe_st);
+		found = p == SQLITE_ROW;
+		sqlite3_reset(r->probe_st);
+		if (p != SQLITE_ROW && p != SQLITE_DONE)
+			rc = p;
 	}
-	for (int i = 0; i < r->nitems; i++)
-		if (r->emitted[i] == key)
-			return ERR_OK;
-	sqlite3_bind_int64(r->filter_st, sqlite3_bind_parameter_index(r->filter_st, ":key"), key);
-	int rc = sqlite3_step(r->filter_st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(r->filter_st);
-		return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
-	}
-	struct searchq_field *f;
-	struct searchq_hit *h;
-	size_t nf = doc_fields(d, a, &f), nh;
-	if (!searchq_match(r->tok, r->q, f, nf, a, &h, &nh)) {
-		sqlite3_reset(r->filter_st);
-		return ERR_OK;
-	}
-	if (r->nitems == r->f->limit) {
-		r->next_cursor = r->last_rowid; /* one more exists */
-		r->done = 1;
-		sqlite3_reset(r->filter_st);
-		return ERR_OK;
-	}
-	cJSON *item = query_trace_item(r->filter_st);
-	sqlite3_reset(r->filter_st);
-	cJSON_AddItemToObject(item, "matches", matches_json(d, f, h, nh, a));
-	cJSON_AddItemToArray(r->items, item);
-	r->emitted[r->nitems++] = key;
-	r->last_rowid = d->rowid;
-	return ERR_OK;
+	sqlite3_reset(r->docs_st);
+	return found ? 1 : rc == SQLITE_DONE ? 0 : ERR_STORE;
 }
 
-/* The unindexed tail: chunks past the checkpoint, newest first. */
-static int scan_tail(struct run *r, int64_t ckpt, int64_t before)
+/* Tests the trace (key, trace_id) against q document by document (one
+ * per chunk holding its spans, newest chunk first), reading the text.
+ * Returns 1 with *matches set for the first matching document, 0 if none
+ * matches, or ERR_STORE. Counts the documents in r->examined. Chunks stay
+ * cached in r->view up to QUERY_EACH_CACHE bytes. */
+static int trace_match(struct run *r, int64_t key, const uint8_t *trace_id, cJSON **matches)
 {
-	sqlite3_stmt *st;
-	int rc = ERR_OK;
-	if (sqlite3_prepare_v2(r->db, "SELECT id FROM chunks WHERE id > ?1 AND id <= ?2 ORDER BY id DESC", -1, &st,
-	                       NULL))
-		return ERR_STORE;
-	sqlite3_bind_int64(st, 1, ckpt);
-	sqlite3_bind_int64(st, 2, (before - 1) / 256);
-	while (!rc && !r->done && sqlite3_step(st) == SQLITE_ROW) {
+	sqlite3_stmt *st = r->trace_st;
+	int rc, hit = 0;
+	*matches = NULL;
+	sqlite3_bind_int64(st, 1, key);
+	while (!hit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct doc *docs;
 		long nd = chunk_docs(r->view, sqlite3_column_int64(st, 0), &docs);
-		for (long i = nd - 1; i >= 0 && !rc && !r->done; i--)
-			if (docs[i].rowid < before)
-				rc = consider(r, &docs[i], trace_key(r->trace_st, docs[i].trace_id), spanview_arena(r->view));
-		spanview_reset(r->view);
+		struct arena *a = spanview_arena(r->view);
+		for (long i = 0; i < nd && !hit; i++) {
+			if (memcmp(docs[i].trace_id, trace_id, 16))
+				continue;
+			struct searchq_field *f;
+			struct searchq_hit *h;
+			size_t nf = doc_fields(&docs[i], a, &f), nh;
+			r->examined++;
+			if (searchq_match(r->tok, r->q, f, nf, a, &h, &nh)) {
+				*matches = matches_json(&docs[i], f, h, nh, a);
+				hit = 1;
+			}
+		}
+		/* traces next in the list often share chunks: keep them a while */
+		if (arena_used(spanview_arena(r->view)) > QUERY_EACH_CACHE)
+			spanview_reset(r->view);
 	}
-	sqlite3_finalize(st);
-	return rc;
+	sqlite3_reset(st);
+	return hit ? 1 : rc == SQLITE_DONE ? 0 : ERR_STORE;
 }
 
-/* The indexed part: FTS5 candidates up to the checkpoint, newest first. */
-static int scan_index(struct run *r, int64_t ckpt, int64_t before)
+/* The candidates: trace keys of FTS5 hits in the index, then of verified
+ * matches in the unindexed tail, as a JSON array for json_each. Returns
+ * 1 if they fit in max_candidates documents (*json set, malloc'd), 0 if
+ * there are more (the caller walks traces instead), or ERR_STORE. */
+static int candidates(struct run *r, char **json)
 {
-	sqlite3_stmt *st;
-	int rc = ERR_OK;
-	int64_t limit = (ckpt + 1) * 256 < before ? (ckpt + 1) * 256 : before;
-	if (sqlite3_prepare_v2(r->db,
-	                       "SELECT f.rowid, d.trace FROM search.fts f JOIN search.docs d ON d.id = f.rowid"
-	                       " WHERE f.fts MATCH ?1 AND f.rowid < ?2 ORDER BY f.rowid DESC",
-	                       -1, &st, NULL))
-		return ERR_STORE;
-	sqlite3_bind_text(st, 1, r->q->fts, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit);
-	struct doc *docs = NULL;
-	long nd = 0;
-	int64_t cur = -1;
-	int step = SQLITE_DONE;
-	while (!rc && !r->done && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t rowid = sqlite3_column_int64(st, 0), key = sqlite3_column_int64(st, 1);
-		if (rowid / 256 != cur) {
-			/* documents come newest first, so a chunk's are adjacent */
-			spanview_reset(r->view);
-			cur = rowid / 256;
-			nd = chunk_docs(r->view, cur, &docs);
+	sqlite3_stmt *st = NULL;
+	struct jbuf b;
+	long n = 0;
+	int rc = ERR_OK, step = SQLITE_DONE;
+	jbuf_init(&b, JBUF_NO_CAP);
+	jbuf_putc(&b, '[');
+	if (r->indexed && r->ckpt > 0) {
+		if (sqlite3_prepare_v2(r->db,
+		                       "SELECT d.trace FROM search.fts f JOIN search.docs d ON d.id = f.rowid"
+		                       " WHERE f.fts MATCH ?1 AND f.rowid < ?2 LIMIT ?3",
+		                       -1, &st, NULL)) {
+			rc = ERR_STORE;
+			goto out;
 		}
-		for (long i = 0; i < nd; i++)
-			if (docs[i].rowid == rowid)
-				rc = consider(r, &docs[i], key, spanview_arena(r->view));
+		sqlite3_bind_text(st, 1, r->q->fts, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (r->ckpt + 1) * 256);
+		sqlite3_bind_int(st, 3, max_candidates + 1);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW && ++n <= max_candidates) {
+			if (n > 1)
+				jbuf_putc(&b, ',');
+			json_i64(&b, sqlite3_column_int64(st, 0));
+		}
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			rc = ERR_STORE;
+		sqlite3_finalize(st);
+		st = NULL;
 	}
-	if (!rc && !r->done && step != SQLITE_DONE)
-		rc = ERR_STORE;
+	/* the tail past the checkpoint: read and test every document there */
+	if (!rc && n <= max_candidates) {
+		if (sqlite3_prepare_v2(r->db, "SELECT id FROM chunks WHERE id > ?1 ORDER BY id DESC", -1, &st, NULL)) {
+			rc = ERR_STORE;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, r->ckpt);
+		while (n <= max_candidates && r->examined <= max_candidates && (step = sqlite3_step(st)) == SQLITE_ROW) {
+			struct doc *docs;
+			long nd = chunk_docs(r->view, sqlite3_column_int64(st, 0), &docs);
+			struct arena *a = spanview_arena(r->view);
+			for (long i = 0; i < nd && n <= max_candidates; i++) {
+				struct searchq_field *f;
+				struct searchq_hit *h;
+				size_t nf = doc_fields(&docs[i], a, &f), nh;
+				r->examined++;
+				if (!searchq_match(r->tok, r->q, f, nf, a, &h, &nh))
+					continue;
+				if (++n > 1)
+					jbuf_putc(&b, ',');
+				json_i64(&b, trace_key(r->main_key_st, docs[i].trace_id));
+			}
+			spanview_reset(r->view);
+		}
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			rc = ERR_STORE;
+	}
+out:
 	sqlite3_finalize(st);
-	return rc;
+	jbuf_putc(&b, ']');
+	char *text = jbuf_finish(&b, NULL);
+	/* a long tail (indexer paused or far behind) is walked like a common word */
+	if (rc || n > max_candidates || r->examined > max_candidates) {
+		free(text);
+		return rc ? rc : 0;
+	}
+	*json = text;
+	return 1;
 }
 
 enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
                        cJSON **out)
 {
 	struct run r;
+	sqlite3_stmt *list = NULL;
+	char *keys = NULL, cursor[QUERY_CURSOR_SIZE] = "", last[QUERY_CURSOR_SIZE] = "";
+	cJSON *items = cJSON_CreateArray();
+	int rc, nitems = 0, more = 0, step = SQLITE_DONE;
 	memset(&r, 0, sizeof r);
 	r.db = db;
 	r.q = q;
 	r.f = f;
 	r.tok = search_thread_tok(db);
-	if (!r.tok)
-		return ERR_STORE;
-	int64_t before = f->search_before > 0 ? f->search_before : INT64_MAX;
-	int indexed = attach(db, dir);
-	int rc = exec(db, "BEGIN");
-	/* one read transaction: the checkpoint and the index agree */
-	int64_t ckpt = indexed ? int_query(db, "SELECT value FROM search.state WHERE key = 'checkpoint'", -1) : 0;
-	if (ckpt < 0)
-		indexed = 0, ckpt = 0;
-	if (!rc && (query_trace_filter_prepare(db, f, &r.filter_st) ||
-	            sqlite3_prepare_v2(db, "SELECT key FROM traces WHERE trace_id = ?1", -1, &r.trace_st, NULL) ||
-	            spanview_open(db, &r.view)))
+	if (!r.tok) {
 		rc = ERR_STORE;
-	r.items = cJSON_CreateArray();
-	r.emitted = malloc((size_t)(f->limit + 1) * sizeof *r.emitted);
-	if (!r.emitted)
-		abort();
-	if (!rc)
-		rc = scan_tail(&r, ckpt, before);
-	if (!rc && !r.done && indexed && ckpt > 0)
-		rc = scan_index(&r, ckpt, before);
-	sqlite3_finalize(r.filter_st);
+		goto out;
+	}
+	r.indexed = attach(db, dir);
+	/* one read transaction: the checkpoint, the index and the store agree */
+	rc = exec(db, "BEGIN");
+	if (rc)
+		goto out;
+	r.ckpt = r.indexed ? int_query(db, "SELECT value FROM search.state WHERE key = 'checkpoint'", -1) : 0;
+	if (r.ckpt < 0)
+		r.indexed = 0, r.ckpt = 0;
+	if (sqlite3_prepare_v2(db, "SELECT key FROM traces WHERE trace_id = ?1", -1, &r.main_key_st, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT DISTINCT chunk FROM spans WHERE trace = ?1 ORDER BY chunk DESC", -1,
+	                       &r.trace_st, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT 1 FROM spans WHERE trace = ?1 AND chunk > ?2 LIMIT 1", -1, &r.chunks_st,
+	                       NULL) ||
+	    spanview_open(db, &r.view)) {
+		rc = ERR_STORE;
+		goto out;
+	}
+	if (r.indexed &&
+	    (sqlite3_prepare_v2(db, "SELECT id FROM search.docs WHERE trace = ?1", -1, &r.docs_st, NULL) ||
+	     sqlite3_prepare_v2(db, "SELECT 1 FROM search.fts WHERE fts MATCH ?1 AND rowid = ?2", -1, &r.probe_st,
+	                        NULL))) {
+		rc = ERR_STORE;
+		goto out;
+	}
+	if (r.probe_st)
+		sqlite3_bind_text(r.probe_st, 1, q->fts, -1, SQLITE_STATIC);
+	int few = candidates(&r, &keys);
+	if (few < 0) {
+		rc = few;
+		goto out;
+	}
+	/* few hits: only their traces, in list order; many (a common word):
+	 * every trace of the list in order, each tested, at most max_candidates
+	 * documents read per request */
+	/* attribute filters are probed trace by trace; a walk that spends its
+	 * budget inside one step (traces failing the filters) goes on from the
+	 * last trace tested with the filters as sets (query.h) */
+	struct trace_filter walk = *f;
+	int step_ops, budget = query_probe_budget(&step_ops), probing = !few && f->nfilters > 0;
+	rc = query_trace_list_prepare(db, &walk, few ? " AND t.key IN (SELECT value FROM json_each(:keys))" : NULL, &list);
+	if (rc)
+		goto out;
+	if (few)
+		sqlite3_bind_text(list, sqlite3_bind_parameter_index(list, ":keys"), keys, -1, SQLITE_STATIC);
+	r.examined = 0;
+	for (;;) {
+		if (probing)
+			sqlite3_progress_handler(db, step_ops, query_over_budget, &budget);
+		step = sqlite3_step(list);
+		sqlite3_progress_handler(db, 0, NULL, NULL);
+		if (step == SQLITE_INTERRUPT && probing && budget < 0) {
+			sqlite3_finalize(list);
+			list = NULL;
+			probing = 0;
+			walk.filter_sets = 1;
+			if (*last && query_trace_cursor_parse(last, &walk)) {
+				rc = ERR_STORE;
+				goto out;
+			}
+			rc = query_trace_list_prepare(db, &walk, NULL, &list);
+			if (rc)
+				goto out;
+			continue;
+		}
+		if (step != SQLITE_ROW)
+			break;
+		int64_t key = sqlite3_column_int64(list, 18);
+		cJSON *matches;
+		if (r.examined >= max_candidates) {
+			/* bounded work: the client continues after the last trace tested */
+			more = 1;
+			break;
+		}
+		if (!few)
+			r.examined++; /* each trace walked costs index lookups: it counts */
+		int may = few ? 1 : index_may_match(&r, key);
+		int m = may == 1 ? trace_match(&r, key, sqlite3_column_blob(list, 0), &matches) : may;
+		if (m < 0) {
+			rc = m;
+			goto out;
+		}
+		query_trace_cursor(list, last);
+		if (!m)
+			continue;
+		if (nitems == f->limit) {
+			cJSON_Delete(matches);
+			more = 1; /* one more exists */
+			break;
+		}
+		cJSON *item = query_trace_item(list);
+		cJSON_AddItemToObject(item, "matches", matches);
+		cJSON_AddItemToArray(items, item);
+		nitems++;
+		memcpy(cursor, last, sizeof cursor);
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = ERR_STORE;
+	/* a page cut by the bound continues after the last trace tested */
+	if (more && r.examined >= max_candidates && nitems < f->limit)
+		memcpy(cursor, last, sizeof cursor);
+out:
+	sqlite3_finalize(list);
+	sqlite3_finalize(r.main_key_st);
 	sqlite3_finalize(r.trace_st);
+	sqlite3_finalize(r.chunks_st);
+	sqlite3_finalize(r.docs_st);
+	sqlite3_finalize(r.probe_st);
 	spanview_close(r.view);
 	exec(db, "COMMIT");
-	free(r.emitted);
+	free(keys);
 	if (rc) {
-		cJSON_Delete(r.items);
+		cJSON_Delete(items);
 		return rc;
 	}
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "items", r.items);
-	if (r.next_cursor > 0) {
-		char cur[32];
-		snprintf(cur, sizeof cur, "s%lld", (long long)r.next_cursor);
-		cJSON_AddStringToObject(o, "next_cursor", cur);
-	} else {
+	cJSON_AddItemToObject(o, "items", items);
+	if (more && *cursor)
+		cJSON_AddStringToObject(o, "next_cursor", cursor);
+	else
 		cJSON_AddNullToObject(o, "next_cursor");
-	}
 	*out = o;
 	return ERR_OK;
 }

@@ -25,7 +25,9 @@ struct search_status {
 
 /* Opens (or creates, or rebuilds when stale) dir/search.db and starts the
  * indexer thread at low priority. TRACELITE_SEARCH_PAUSE=1 in the
- * environment keeps it from indexing (tests observe the unindexed tail).
+ * environment keeps it from indexing (tests observe the unindexed tail);
+ * TRACELITE_SEARCH_MAX_CANDIDATES=N lowers the documents a search reads per
+ * request (tests reach that bound with a few traces).
  * Returns NULL with err filled on failure. */
 struct search *search_start(const char *dir, char *err, size_t errlen);
 /* Stops the indexer after its current batch (committed), frees s. */
@@ -37,9 +39,14 @@ void search_status(struct search *s, sqlite3 *db, struct search_status *st);
 struct searchq_tok *search_thread_tok(sqlite3 *db);
 /* Runs q with f's filters on db (read-only main store connection; search.db
  * in dir is attached to it). {"items":[trace-list item + "matches":[{span_id,
- * span_name, field, snippet}]], "next_cursor"}, newest document first, each
- * trace once per page. f->search_before continues a page; f->limit items.
- * Returns ERR_OK or ERR_STORE. */
+ * span_name, field, snippet}]], "next_cursor"}, in the trace list's order
+ * (start time, then trace id; newest first) and paged by the same cursor
+ * (f's cursor; f->limit items). A query whose FTS5 candidates fit in
+ * MAX_CANDIDATES documents tests only their traces; a commoner one walks
+ * the list newest first and tests each trace (index lookups first, its
+ * text only when they may match). Either reads at most MAX_CANDIDATES
+ * documents per request: past that the page may be short, with a
+ * next_cursor after the last trace tested. Returns ERR_OK or ERR_STORE. */
 enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *f, const struct searchq *q,
                        cJSON **out);
 

@@ -125,27 +125,10 @@ int api_trace_cursor(struct mg_connection *c, struct trace_filter *f)
 	enum err rc = http_query_param(c, "cursor", buf, sizeof buf, &present);
 	if (!present || (!rc && !*buf))
 		return 0;
-	if (f->q) {
-		/* a search pages by index document: "s<rowid>" */
-		int64_t before;
-		if (rc || buf[0] != 's' || text_parse_i64(buf + 1, 1, INT64_MAX, &before)) {
-			http_send_error(c, 400, "cursor: not a cursor this search returned");
-			return -1;
-		}
-		f->search_before = before;
-		return 0;
-	}
-	char *dot = !rc ? strchr(buf, '.') : NULL;
-	int64_t start;
-	if (dot)
-		*dot = 0;
-	if (!dot || text_parse_i64(buf, 0, INT64_MAX, &start) ||
-	    id_from_hex(dot + 1, f->cursor_trace, 16) || strlen(dot + 1) != 32) {
+	if (rc || query_trace_cursor_parse(buf, f)) {
 		http_send_error(c, 400, "cursor: not a cursor this API returned");
 		return -1;
 	}
-	f->has_cursor = 1;
-	f->cursor_start = (uint64_t)start;
 	return 0;
 }
 
@@ -203,8 +186,48 @@ int api_refuse_q(struct mg_connection *c, const struct trace_filter *f)
 	return -1;
 }
 
+int api_attr_filters(struct mg_connection *c, struct filter_args *a)
+{
+	const char *qs = mg_get_request_info(c)->query_string;
+	/* room for a key or value of the longest size sent %-encoded, and for
+	 * an overlong one to be told apart from a long one */
+	char name[3 * FILTER_KEY_MAX + 32], value[3 * FILTER_VALUE_MAX + 32], err[256];
+	a->f.filters = a->filters;
+	a->f.nfilters = 0;
+	while (qs && *qs) {
+		const char *amp = strchr(qs, '&'), *end = amp ? amp : qs + strlen(qs);
+		const char *eq = memchr(qs, '=', (size_t)(end - qs));
+		const char *vstart = eq ? eq + 1 : end;
+		size_t nlen = (size_t)((eq ? eq : end) - qs), vlen = (size_t)(end - vstart);
+		int dn = nlen < sizeof name ? mg_url_decode(qs, (int)nlen, name, sizeof name, 1) : -1;
+		if (dn >= 0 && filter_is_param(name)) {
+			if (a->f.nfilters == FILTERS_MAX) {
+				http_send_error(c, 400, "%s: too many filters (at most %d)", name, FILTERS_MAX);
+				return -1;
+			}
+			if (vlen >= sizeof value || mg_url_decode(vstart, (int)vlen, value, sizeof value, 1) < 0) {
+				http_send_error(c, 400, "%.*s: value longer than %d bytes", (int)(nlen < 60 ? nlen : 60), name,
+				                FILTER_VALUE_MAX);
+				return -1;
+			}
+			if (filter_parse(name, value, &a->filters[a->f.nfilters], err, sizeof err)) {
+				http_send_error(c, 400, "%s", err);
+				return -1;
+			}
+			a->f.nfilters++;
+		} else if (dn < 0 && nlen > 5 && (!strncmp(qs, "attr.", 5) || !strncmp(qs, "meta.", 5) ||
+		                                  !strncmp(qs, "score.", 6) || !strncmp(qs, "resource.", 9))) {
+			http_send_error(c, 400, "%.40s...: key longer than %d bytes", qs, FILTER_KEY_MAX);
+			return -1;
+		}
+		qs = amp ? amp + 1 : end;
+	}
+	return 0;
+}
+
 int api_list_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
 {
-	return api_filter_args(c, db, a) || api_limit_param(c, &a->f.limit) || api_trace_cursor(c, &a->f) ? -1 : 0;
+	return api_filter_args(c, db, a) || api_attr_filters(c, a) || api_limit_param(c, &a->f.limit) ||
+	       api_trace_cursor(c, &a->f) ? -1 : 0;
 }
 

@@ -25,6 +25,7 @@ struct filter_args {
 	struct trace_filter f;
 	char service[256], name[SPAN_MAX_NAME + 1], status[16], model[256], type[32], session[256], user[256];
 	char q[SEARCHQ_MAX_LEN + 1];
+	struct attr_filter filters[FILTERS_MAX];
 };
 
 /* This worker thread's read-only connection, opened on first use; NULL
@@ -34,8 +35,13 @@ sqlite3 *api_reader(struct mg_connection *c, struct app *app);
  * user_id, min_duration_ms, max_duration_ms and q into a. Returns 0, or -1
  * after sending 400/404 naming the parameter. */
 int api_filter_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a);
-/* api_filter_args plus limit and cursor (a trace-list cursor, or a search
- * cursor when q is set), for the list endpoints. */
+/* Reads the repeatable filter parameters attr.KEY=OP:VALUE, resource.KEY=,
+ * meta.KEY=, tag=VALUE and score.NAME= (query/filters.h) into a->filters.
+ * Returns 0, or -1 after sending 400 naming the parameter (bad operator,
+ * empty or overlong key or value, more than FILTERS_MAX). */
+int api_attr_filters(struct mg_connection *c, struct filter_args *a);
+/* api_filter_args plus the attribute filters, limit and cursor, for the
+ * trace list, search and export. */
 int api_list_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a);
 /* Reads ?project= (a project UUID or name) into its key (0 when absent).
  * Returns 0, or -1 after sending 404 for an unknown project. */
@@ -57,8 +63,8 @@ int api_limit_param(struct mg_connection *c, int *limit);
 /* Sends 400 naming q and returns -1 when f has a full-text query, which
  * the aggregate endpoints do not take; else returns 0. */
 int api_refuse_q(struct mg_connection *c, const struct trace_filter *f);
-/* Parses ?cursor= as GET /api/traces returns it (or, when f->q is set, as
- * a search returns it) into f. Returns 0, or -1
+/* Parses ?cursor= as GET /api/traces and searches return it ("<start_ns>.
+ * <trace id hex>": both page in the same order) into f. Returns 0, or -1
  * after sending 400. */
 int api_trace_cursor(struct mg_connection *c, struct trace_filter *f);
 

@@ -57,6 +57,17 @@ void http_send(struct mg_connection *c, int status, const char *content_type, co
 		mg_write(c, body, len);
 }
 
+void http_stream_begin(struct mg_connection *c, const char *content_type, const char *extra_headers)
+{
+	const struct app *app = mg_get_user_data(mg_get_context(c));
+	char cors[512];
+	guard_cors(c, app->cfg, 0, cors, sizeof cors);
+	mg_printf(c,
+	          "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
+	          "Cache-Control: no-store\r\n%s%s\r\n",
+	          content_type, cors, extra_headers ? extra_headers : "");
+}
+
 void http_send_json(struct mg_connection *c, int status, cJSON *obj)
 {
 	size_t len;

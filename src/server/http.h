@@ -26,6 +26,10 @@ void http_close_after_reply(struct mg_connection *c);
 /* Sends a complete response; extra_headers is "" or CRLF-terminated lines. */
 void http_send(struct mg_connection *c, int status, const char *content_type, const void *body, size_t len,
                const char *extra_headers);
+/* Starts a 200 answer whose body follows in chunks (Transfer-Encoding:
+ * chunked): send it with mg_send_chunk and end it with mg_send_chunk(c,
+ * "", 0). For answers too big to hold in memory (exports). */
+void http_stream_begin(struct mg_connection *c, const char *content_type, const char *extra_headers);
 /* Sends obj as JSON and deletes it. */
 void http_send_json(struct mg_connection *c, int status, cJSON *obj);
 /* Sends {"error": "<message>"} with the given status. */

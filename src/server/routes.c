@@ -12,6 +12,7 @@
 #include "server/api_metrics.h"
 #include "server/api_people.h"
 #include "server/api_prom.h"
+#include "server/api_export.h"
 #include "server/api_search.h"
 #include "server/guard.h"
 #include "server/http.h"
@@ -62,6 +63,8 @@ static const struct route routes[] = {
 	{"GET", "/api/metrics/models", 0, api_metrics_models},
 	{"GET", "/api/metrics/operations", 0, api_metrics_operations},
 	{"GET", "/api/search", 0, api_search},
+	{"GET", "/api/export/traces", 0, api_export_traces},
+	{"GET", "/api/export/spans", 0, api_export_spans},
 	{"GET", "/api/replication", 0, api_replication},
 	{"GET", "/api/sessions", 0, api_sessions},
 	{"GET", "/api/sessions/", 1, api_session},

@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/text.h"
 #include "base/intern.h"
+#include "store/attrindex.h"
 #include "store/record.h"
 #include "store/rollup.h"
 #include "store/store.h"
@@ -81,6 +82,7 @@ struct writer {
 	sqlite3_stmt *st[ST_COUNT];
 	struct intern *strings, *projects, *blobs;
 	struct rollup *rollup;
+	struct attrindex *attrs;  /* trace_attrs (schema/008) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
 	pthread_t thread;
@@ -134,6 +136,11 @@ static int string_id(struct writer *w, const char *value, int64_t *id)
 	}
 	intern_put(w->strings, value, len, *id);
 	return ERR_OK;
+}
+
+static enum err intern_string(void *w, const char *value, int64_t *id)
+{
+	return string_id(w, value, id);
 }
 
 static int blob_id(struct writer *w, const struct record_blob *b, int64_t *id)
@@ -438,6 +445,8 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		if (inserted) {
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
 			any = dirty = 1;
+			if (attrindex_span(w->attrs, key, s, blob_ids[j->rec.resource[i]], intern_string, w))
+				return ERR_STORE;
 		}
 	}
 	if (dirty && trace_update(w, key, &before, &sum))
@@ -544,6 +553,7 @@ static void caches_reset(struct writer *w)
 	intern_clear(w->strings);
 	intern_clear(w->projects);
 	intern_clear(w->blobs);
+	attrindex_reset(w->attrs);
 }
 
 /* One transaction for every job in the list; returns its outcome. */
@@ -646,6 +656,10 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	}
 	if (!(w->rollup = rollup_new(w->db, err, errlen)))
 		goto fail;
+	if (attrindex_open(w->db, &w->attrs)) {
+		err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
+		goto fail;
+	}
 	w->strings = intern_new();
 	w->projects = intern_new();
 	w->blobs = intern_new();
@@ -666,6 +680,7 @@ fail:
 	 * open; finalizing and closing NULL does nothing */
 	for (int k = 0; k < ST_COUNT; k++)
 		sqlite3_finalize(w->st[k]);
+	rollup_free(w->rollup);
 	sqlite3_close_v2(w->db);
 	free(w);
 	return NULL;
@@ -736,6 +751,7 @@ void writer_stop(struct writer *w)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(w->st[i]);
 	rollup_free(w->rollup);
+	attrindex_close(w->attrs);
 	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_close_v2(w->db);
 	intern_free(w->strings);

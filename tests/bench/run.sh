@@ -8,7 +8,8 @@
 # endpoint (median of 20) and the web UI opening a 5,000-span trace, stops
 # the server and measures the data directory. Then times replication into a
 # real ClickHouse and Postgres (tests/bench/replication.mjs, BENCH_REPL_SPANS
-# spans, default 100,000).
+# spans, default 100,000), and the export of 100,000 spans in each format
+# with the server's peak RSS (tests/bench/export.sh).
 # Prints one figure per line; never fails on a time. BENCH_SPANS=N scales it;
 # BENCH_BUILD (default build) names the build directory whose objects and
 # tracelite binary to use.
@@ -143,3 +144,5 @@ awk -v d="$bytes" -v s="$stored" -v j="$(value "json raw OTLP bytes per span" "$
 }'
 
 node tests/bench/replication.mjs "$TL" || echo "bench: replication figures failed"
+# export of BENCH_EXPORT_SPANS spans (default 100,000): time and peak RSS
+sh tests/bench/export.sh "$TL" || echo "bench: export figures failed"

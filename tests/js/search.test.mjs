@@ -18,9 +18,9 @@ import {
 const word = () => 'zq' + crypto.randomBytes(6).toString('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[d]);
 
 /* A trace whose spans carry the given words in every searchable field. */
-function wordTrace(w, { service = 'search-svc' } = {}) {
+function wordTrace(w, { service = 'search-svc', startMs = -3000 } = {}) {
 	const tid = traceId();
-	const start = nanosFromNow(-3000);
+	const start = nanosFromNow(startMs);
 	const root = otlpSpan({ traceId: tid, name: `agent ${w.name}`, start, durationMs: 200 });
 	const llm = otlpSpan({
 		traceId: tid, parentSpanId: root.spanId, name: 'chat', start: addMs(start, 10), durationMs: 50,
@@ -32,7 +32,7 @@ function wordTrace(w, { service = 'search-svc' } = {}) {
 		status: { code: 2, message: `upstream said ${w.status}` },
 		events: [{ name: 'exception', time: addMs(start, 20), attrs: { 'exception.message': `boom ${w.exception} happened` } }],
 	});
-	return { tid, request: otlpRequest([root, llm], { resource: { 'service.name': service } }) };
+	return { tid, start, request: otlpRequest([root, llm], { resource: { 'service.name': service } }) };
 }
 
 const ids = (body) => body.items.map((t) => t.trace_id);
@@ -58,7 +58,7 @@ describe('search on an indexed store', () => {
 	before(async () => {
 		server = await startServer({ label: 'search' });
 		t1 = wordTrace(w);
-		t2 = wordTrace({ ...w, name: other, input: other }, { service: 'search-other' });
+		t2 = wordTrace({ ...w, name: other, input: other }, { service: 'search-other', startMs: -2000 });
 		await postOk(server, '/v1/traces', t1.request);
 		await postOk(server, '/v1/traces', t2.request);
 		const st = await waitIndexed(server);
@@ -122,7 +122,7 @@ describe('search on an indexed store', () => {
 		const p1 = await search(server, { q: w.output, limit: 1 });
 		assert.equal(p1.items.length, 1);
 		assert.equal(p1.items[0].trace_id, t2.tid, 'newest first');
-		assert.match(p1.next_cursor, /^s\d+$/);
+		assert.match(p1.next_cursor, /^\d+\.[0-9a-f]{32}$/);
 		const p2 = await search(server, { q: w.output, limit: 1, cursor: p1.next_cursor });
 		assert.deepEqual(ids(p2), [t1.tid]);
 		const all = await search(server, { q: w.output, limit: 10 });
@@ -167,7 +167,9 @@ describe('search on an indexed store', () => {
 
 describe('the unindexed tail, the index, and a rebuilt index agree', () => {
 	const w = { name: word(), input: word(), output: word(), status: word(), exception: word() };
-	const traces = Array.from({ length: 5 }, () => wordTrace(w));
+	/* sent in this order, started in another: answers follow the start time */
+	const traces = [3, 0, 4, 1, 2].map((m) => wordTrace(w, { startMs: -3000 - m * 60000 }));
+	const newestFirst = [...traces].sort((a, b) => (BigInt(b.start) > BigInt(a.start) ? 1 : -1)).map((t) => t.tid);
 	const queries = [w.input, `"explain the ${w.input}"`, `${w.status} -nosuch`, `${w.exception.slice(0, 5)}*`, `nosuch OR ${w.name}`];
 	let dataDir;
 	const answers = async (server) => {
@@ -190,7 +192,7 @@ describe('the unindexed tail, the index, and a rebuilt index agree', () => {
 			assert.equal(h.search.indexed_spans, 0);
 			assert.ok(h.search.pending_spans >= 5 && h.search.pending_chunks === 5, JSON.stringify(h.search));
 			const body = await search(server, { q: w.input, limit: 10 });
-			assert.deepEqual(ids(body), traces.map((t) => t.tid).reverse());
+			assert.deepEqual(ids(body), newestFirst);
 			assert.ok(body.index.pending_spans > 0);
 			expected = await answers(server);
 		} finally {

@@ -1,0 +1,277 @@
+/* attrindex.c: fills trace_attrs, resource_attrs and trace_resources
+ * (schema/008) from the spans the writer stores: one row per distinct
+ * (key, value, trace) of span attributes, and each resource's attributes
+ * once per resource with one (resource, trace) row per trace. A run of
+ * spans of one trace is de-duplicated in memory first (agent traces repeat
+ * the same attributes on every span), so most pairs cost a hash lookup,
+ * not an insert. Text, per-span ids and token counts are left out
+ * (skipped()): q= searches the text, the hot columns hold the counts. */
+#include "store/attrindex.h"
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/intern.h"
+
+struct attrindex {
+	sqlite3_stmt *put, *put_res, *put_trace_res;
+	struct intern *seen;          /* pairs of the current trace run */
+	struct intern *resources;     /* resource ids whose attributes are indexed */
+	int64_t trace;
+	int64_t resource;             /* the resource already linked to the trace run */
+	attrindex_intern_fn intern;
+	void *ctx;
+};
+
+/* Attribute keys whose string value may be JSON text of metadata or tags. */
+static const char *const json_keys[] = {
+	"metadata", "langfuse.trace.metadata", "langfuse.observation.metadata", "tag.tags", "langfuse.trace.tags",
+	"langfuse.tags",
+};
+
+/* Keys left out: text (searched with q=), ids unique per span, token
+ * counts (hot columns); exact keys, then prefixes. */
+static const char *const skip_keys[] = {
+	"input.value", "output.value", "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
+	"gen_ai.response.id", "gen_ai.tool.call.id", "gen_ai.tool.call.arguments", "gen_ai.tool.call.result",
+	"llm.input_messages", "llm.output_messages", "llm.prompts", "tool.description", "retrieval.documents",
+	"session.id", "user.id", "gen_ai.conversation.id",
+};
+static const char *const skip_prefixes[] = {
+	"gen_ai.usage.", "llm.token_count.", "llm.usage.", "gen_ai.prompt.", "gen_ai.completion.",
+	"llm.input_messages.", "llm.output_messages.", "retrieval.documents.", "exception.",
+};
+
+static int skipped(const char *key)
+{
+	for (size_t i = 0; i < sizeof skip_keys / sizeof *skip_keys; i++)
+		if (!strcmp(key, skip_keys[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof skip_prefixes / sizeof *skip_prefixes; i++)
+		if (!strncmp(key, skip_prefixes[i], strlen(skip_prefixes[i])))
+			return 1;
+	return 0;
+}
+
+enum err attrindex_open(sqlite3 *db, struct attrindex **out)
+{
+	struct attrindex *x = calloc(1, sizeof *x);
+	if (!x)
+		abort();
+	if (sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO trace_attrs (key, value, trace) VALUES (?1, ?2, ?3)", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &x->put, NULL) ||
+	    sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO resource_attrs (key, value, resource) VALUES (?1, ?2, ?3)", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &x->put_res, NULL) ||
+	    sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO trace_resources (resource, trace) VALUES (?1, ?2)", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &x->put_trace_res, NULL)) {
+		sqlite3_finalize(x->put);
+		sqlite3_finalize(x->put_res);
+		free(x);
+		return ERR_STORE;
+	}
+	x->seen = intern_new();
+	x->resources = intern_new();
+	*out = x;
+	return ERR_OK;
+}
+
+void attrindex_close(struct attrindex *x)
+{
+	if (!x)
+		return;
+	sqlite3_finalize(x->put);
+	sqlite3_finalize(x->put_res);
+	sqlite3_finalize(x->put_trace_res);
+	intern_free(x->seen);
+	intern_free(x->resources);
+	free(x);
+}
+
+void attrindex_reset(struct attrindex *x)
+{
+	intern_clear(x->seen);
+	intern_clear(x->resources); /* their rows were rolled back too */
+	x->trace = 0;
+	x->resource = 0;
+}
+
+enum vtype { V_INT, V_REAL, V_TEXT };
+
+/* Inserts (prefix key, value): a resource's row when prefix is "r:" (the
+ * resource being indexed, x->resource), else the trace run's unless seen. */
+static enum err put(struct attrindex *x, const char *prefix, const char *key, enum vtype t, int64_t i, double d,
+                    const char *s, size_t slen)
+{
+	char name[ATTRINDEX_KEY_MAX + 8];
+	int64_t id;
+	int res = *prefix == 'r';
+	if (strlen(key) > ATTRINDEX_KEY_MAX || (t == V_TEXT && slen > ATTRINDEX_VALUE_MAX) || !*key)
+		return ERR_OK;
+	snprintf(name, sizeof name, "%s%s", prefix, key);
+	if (x->intern(x->ctx, name, &id))
+		return ERR_STORE;
+	unsigned char buf[8 + 1 + ATTRINDEX_VALUE_MAX];
+	size_t n = 9;
+	memcpy(buf, &id, 8);
+	buf[8] = (unsigned char)t;
+	if (t == V_TEXT) {
+		memcpy(buf + 9, s, slen);
+		n += slen;
+	} else if (t == V_INT) {
+		memcpy(buf + 9, &i, 8);
+		n += 8;
+	} else {
+		memcpy(buf + 9, &d, 8);
+		n += 8;
+	}
+	int64_t dummy;
+	if (!res && intern_get(x->seen, buf, n, &dummy))
+		return ERR_OK;
+	if (!res) {
+		if (intern_count(x->seen) >= ATTRINDEX_SEEN_MAX)
+			intern_clear(x->seen); /* a huge trace: INSERT OR IGNORE still de-duplicates */
+		intern_put(x->seen, buf, n, 1);
+	}
+	sqlite3_stmt *st = res ? x->put_res : x->put;
+	sqlite3_bind_int64(st, 1, id);
+	if (t == V_TEXT)
+		sqlite3_bind_text(st, 2, s, (int)slen, SQLITE_STATIC);
+	else if (t == V_INT)
+		sqlite3_bind_int64(st, 2, i);
+	else
+		sqlite3_bind_double(st, 2, d);
+	sqlite3_bind_int64(st, 3, res ? x->resource : x->trace);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
+}
+
+/* A scalar AnyValue; other kinds are left out. */
+static enum err put_scalar(struct attrindex *x, const char *prefix, const char *key, const Tl__AnyValue *v)
+{
+	switch (v ? v->value_case : TL__ANY_VALUE__VALUE__NOT_SET) {
+	case TL__ANY_VALUE__VALUE_STRING_VALUE:
+		return v->string_value ? put(x, prefix, key, V_TEXT, 0, 0, v->string_value, strlen(v->string_value)) : ERR_OK;
+	case TL__ANY_VALUE__VALUE_BOOL_VALUE:
+		return put(x, prefix, key, V_TEXT, 0, 0, v->bool_value ? "true" : "false", v->bool_value ? 4 : 5);
+	case TL__ANY_VALUE__VALUE_INT_VALUE:
+		return put(x, prefix, key, V_INT, v->int_value, 0, NULL, 0);
+	case TL__ANY_VALUE__VALUE_DOUBLE_VALUE:
+		return put(x, prefix, key, V_REAL, 0, v->double_value, NULL, 0);
+	default:
+		return ERR_OK;
+	}
+}
+
+/* A scalar JSON value of metadata or tags text. */
+static enum err put_json_scalar(struct attrindex *x, const char *key, const cJSON *j)
+{
+	if (cJSON_IsString(j))
+		return put(x, "a:", key, V_TEXT, 0, 0, j->valuestring, strlen(j->valuestring));
+	if (cJSON_IsBool(j))
+		return put(x, "a:", key, V_TEXT, 0, 0, cJSON_IsTrue(j) ? "true" : "false", cJSON_IsTrue(j) ? 4 : 5);
+	if (cJSON_IsNumber(j)) {
+		double d = j->valuedouble;
+		if (d > -9e15 && d < 9e15 && d == (double)(int64_t)d)
+			return put(x, "a:", key, V_INT, (int64_t)d, 0, NULL, 0);
+		return put(x, "a:", key, V_REAL, 0, d, NULL, 0);
+	}
+	return ERR_OK;
+}
+
+/* Metadata or tags sent as JSON text: an object's scalar members as
+ * KEY.member, an array's scalar elements as KEY. Sets *parsed when the
+ * text was such JSON (it is then not indexed as a value itself). */
+static enum err put_json_text(struct attrindex *x, const char *key, const char *text, int *parsed)
+{
+	size_t len = strlen(text);
+	*parsed = 0;
+	if (len > ATTRINDEX_JSON_MAX || (text[0] != '{' && text[0] != '['))
+		return ERR_OK;
+	cJSON *j = cJSON_ParseWithLength(text, len);
+	*parsed = j && (cJSON_IsObject(j) || cJSON_IsArray(j));
+	enum err rc = ERR_OK;
+	int n = 0;
+	char name[ATTRINDEX_KEY_MAX + 2];
+	for (const cJSON *e = j ? j->child : NULL; e && !rc && n < ATTRINDEX_ELEMS_MAX; e = e->next, n++) {
+		if (cJSON_IsObject(j)) {
+			if ((size_t)snprintf(name, sizeof name, "%s.%s", key, e->string) < sizeof name)
+				rc = put_json_scalar(x, name, e);
+		} else {
+			rc = put_json_scalar(x, key, e);
+		}
+	}
+	cJSON_Delete(j);
+	return rc;
+}
+
+static enum err put_attrs(struct attrindex *x, const char *prefix, Tl__KeyValue *const *kv, size_t n)
+{
+	enum err rc = ERR_OK;
+	char name[ATTRINDEX_KEY_MAX + 2];
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!kv[i] || !kv[i]->key || !kv[i]->value)
+			continue;
+		const char *key = kv[i]->key;
+		const Tl__AnyValue *v = kv[i]->value;
+		if (skipped(key))
+			continue;
+		if (v->value_case == TL__ANY_VALUE__VALUE_ARRAY_VALUE && v->array_value) {
+			/* strings and booleans (tags, finish reasons); number arrays
+			 * (scores, embeddings) are measurements, not labels */
+			for (size_t k = 0; k < v->array_value->n_values && k < ATTRINDEX_ELEMS_MAX && !rc; k++) {
+				const Tl__AnyValue *e = v->array_value->values[k];
+				if (e && (e->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE ||
+				          e->value_case == TL__ANY_VALUE__VALUE_BOOL_VALUE))
+					rc = put_scalar(x, prefix, key, e);
+			}
+		} else if (v->value_case == TL__ANY_VALUE__VALUE_KVLIST_VALUE && v->kvlist_value) {
+			for (size_t k = 0; k < v->kvlist_value->n_values && k < ATTRINDEX_ELEMS_MAX && !rc; k++) {
+				const Tl__KeyValue *m = v->kvlist_value->values[k];
+				if (m && m->key && (size_t)snprintf(name, sizeof name, "%s.%s", key, m->key) < sizeof name)
+					rc = put_scalar(x, prefix, name, m->value);
+			}
+		} else {
+			int parsed = 0;
+			if (v->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE && v->string_value && *prefix == 'a')
+				for (size_t k = 0; k < sizeof json_keys / sizeof *json_keys && !rc; k++)
+					if (!strcmp(key, json_keys[k]))
+						rc = put_json_text(x, key, v->string_value, &parsed);
+			if (!rc && !parsed)
+				rc = put_scalar(x, prefix, key, v);
+		}
+	}
+	return rc;
+}
+
+enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, int64_t resource,
+                        attrindex_intern_fn intern, void *ctx)
+{
+	if (trace != x->trace) {
+		/* a new run: the set only ever holds one trace's pairs */
+		intern_clear(x->seen);
+		x->trace = trace;
+		x->resource = 0;
+	}
+	x->intern = intern;
+	x->ctx = ctx;
+	enum err rc = ERR_OK;
+	if (s->otlp)
+		rc = put_attrs(x, "a:", s->otlp->attributes, s->otlp->n_attributes);
+	if (!rc && resource && resource != x->resource) {
+		int64_t done;
+		x->resource = resource;
+		sqlite3_bind_int64(x->put_trace_res, 1, resource);
+		sqlite3_bind_int64(x->put_trace_res, 2, trace);
+		rc = sqlite3_step(x->put_trace_res) == SQLITE_DONE ? ERR_OK : ERR_STORE;
+		sqlite3_reset(x->put_trace_res);
+		if (!rc && s->resource && !intern_get(x->resources, &resource, sizeof resource, &done)) {
+			if (intern_count(x->resources) > ATTRINDEX_RESOURCES_CACHED)
+				intern_clear(x->resources); /* re-indexing one costs ignored inserts */
+			rc = put_attrs(x, "r:", s->resource->attributes, s->resource->n_attributes);
+			if (!rc)
+				intern_put(x->resources, &resource, sizeof resource, 1);
+		}
+	}
+	return rc;
+}
