@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { BIN, REPO, startServer, tempDataDir } from '../js/helpers.mjs';
 
@@ -24,6 +25,26 @@ export async function demoServer(label, traces, seed = 1) {
 	const dataDir = tempDataDir(label);
 	if (traces > 0) execFileSync(BIN, ['demo', '--data', dataDir, '--traces', String(traces), '--seed', String(seed)]);
 	return startServer({ label, dataDir });
+}
+
+/* The usual suite: registers before/after hooks that start a demoServer
+ * (label, traces, seed) and a browser and stop them. Returns the suite,
+ * whose server and browser are set once before has run, and whose
+ * open(path, selector, opts) is openAt on the server's path. */
+export function demoSuite(label, traces, seed) {
+	const suite = {
+		server: null,
+		browser: null,
+		open: (urlPath, selector, opts) => openAt(suite.browser, suite.server.url + urlPath, selector, opts),
+	};
+	before(async () => {
+		[suite.server, suite.browser] = await Promise.all([demoServer(label, traces, seed), launch()]);
+	});
+	after(async () => {
+		await suite.browser?.close();
+		await suite.server?.stop();
+	});
+	return suite;
 }
 
 /* A page (1280x800, theme) whose console errors, page errors and failed

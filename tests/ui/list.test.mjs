@@ -8,26 +8,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, postOk } from '../js/helpers.mjs';
-import { clean, demoServer, launch, newPage, openAt, shot } from './browser.mjs';
+import { clean, demoSuite, newPage, shot } from './browser.mjs';
 
-let server, browser, base;
 const dayAgo = () => new Date(Date.now() - 86400e3).toISOString();
 
-before(async () => {
-	[server, browser] = await Promise.all([demoServer('ui-list', 120, 7), launch()]);
-	base = server.url;
-});
-after(async () => {
-	await browser?.close();
-	await server?.stop();
-});
-
-const open = (path, selector, opts) => openAt(browser, base + path, selector, opts);
+const suite = demoSuite('ui-list', 120, 7);
+const { open } = suite;
 const headers = (page) => page.$$eval('thead th', (ths) => ths.map((th) => th.textContent));
 
 describe('trace list columns', () => {
 	test('an Output column next to Input, both wrapping to two lines (light and dark)', async () => {
-		const api = await getJson(server, `/api/traces?limit=100&from=${dayAgo()}`);
+		const api = await getJson(suite.server, `/api/traces?limit=100&from=${dayAgo()}`);
 		const t = api.items.find((x) => x.output_preview && x.output_preview.length > 150);
 		assert.ok(t, 'a demo trace with a long output');
 		for (const theme of ['light', 'dark']) {
@@ -69,11 +60,11 @@ describe('trace list columns', () => {
 
 describe('peek panel', () => {
 	test('a click on a row shows input, output, scores and metadata beside the list; Esc closes (light and dark)', async () => {
-		const api = await getJson(server, `/api/traces?limit=50&from=${dayAgo()}`);
+		const api = await getJson(suite.server, `/api/traces?limit=50&from=${dayAgo()}`);
 		const t = api.items.find((x) => x.output_preview && !x.error_count && x.input_preview);
-		const detail = await getJson(server, `/api/traces/${t.trace_id}`);
+		const detail = await getJson(suite.server, `/api/traces/${t.trace_id}`);
 		const root = detail.spans.find((s) => !s.parent_span_id);
-		await postOk(server, '/api/scores', [{ trace_id: t.trace_id, name: 'helpfulness', value: 0.9, comment: 'peek' }]);
+		await postOk(suite.server, '/api/scores', [{ trace_id: t.trace_id, name: 'helpfulness', value: 0.9, comment: 'peek' }]);
 		for (const theme of ['light', 'dark']) {
 			const page = await open('/traces', 'tbody tr', { theme });
 			await page.click(`tbody tr[data-trace-id="${t.trace_id}"] td.c-text`);
@@ -98,7 +89,7 @@ describe('peek panel', () => {
 	});
 
 	test('the peek survives a reload, follows j/k, and links to the full trace', async () => {
-		const api = await getJson(server, `/api/traces?limit=10&from=${dayAgo()}`);
+		const api = await getJson(suite.server, `/api/traces?limit=10&from=${dayAgo()}`);
 		const [a, b] = api.items;
 		const page = await open(`/traces?peek=${a.trace_id}`, `.peek[data-trace-id="${a.trace_id}"]`);
 		await page.keyboard.press('j');
@@ -123,8 +114,8 @@ describe('attribute, metadata, tag and score filters', () => {
 	const rowIds = (page) => page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.dataset.traceId));
 
 	test('the builder puts meta.plan=eq:pro and score.quality=gt:0.5 into the URL and the API request; chips remove them', async () => {
-		const some = (await getJson(server, `/api/traces?limit=30&from=${dayAgo()}`)).items;
-		await postOk(server, '/api/scores', some.map((t) => ({ trace_id: t.trace_id, name: 'quality', value: 0.7 })));
+		const some = (await getJson(suite.server, `/api/traces?limit=30&from=${dayAgo()}`)).items;
+		await postOk(suite.server, '/api/scores', some.map((t) => ({ trace_id: t.trace_id, name: 'quality', value: 0.7 })));
 		const page = await open('/traces', 'tbody tr');
 		const seen = watch(page);
 		await page.click('button[data-fb="open"]');
@@ -156,14 +147,14 @@ describe('attribute, metadata, tag and score filters', () => {
 		await page.reload();
 		await page.waitForSelector('.fchip');
 		await page.waitForLoadState('networkidle');
-		const want = await getJson(server, `/api/traces?limit=100&from=${dayAgo()}&meta.plan=eq:pro&score.quality=gt:0.5`);
+		const want = await getJson(suite.server, `/api/traces?limit=100&from=${dayAgo()}&meta.plan=eq:pro&score.quality=gt:0.5`);
 		const ids = await page.locator('tbody tr').count() ? await rowIds(page) : [];
 		assert.deepEqual(ids, want.items.map((x) => x.trace_id));
 		/* where the API filters (the h-search branch), the rows are exactly the traces of plan pro with quality > 0.5 */
-		if ((await getJson(server, '/api/traces?limit=1&meta.plan=eq:no-such-plan')).items.length === 0) {
+		if ((await getJson(suite.server, '/api/traces?limit=1&meta.plan=eq:no-such-plan')).items.length === 0) {
 			assert.ok(ids.length > 0, 'some pro trace has quality > 0.5');
 			for (const id of ids) {
-				const d = await getJson(server, `/api/traces/${id}`);
+				const d = await getJson(suite.server, `/api/traces/${id}`);
 				assert.equal(JSON.parse(d.spans.find((x) => !x.parent_span_id).attributes.metadata).plan, 'pro', id);
 				assert.ok(d.scores.some((x) => x.name === 'quality' && x.value > 0.5), id);
 			}
@@ -182,9 +173,9 @@ describe('attribute, metadata, tag and score filters', () => {
 
 	test('repeated parameters (a range on one key), exists and tags go to the API as written', async () => {
 		const q = 'attr.gen_ai.usage.input_tokens=gt:10&attr.gen_ai.usage.input_tokens=lt:100000&resource.service.version=exists&tag=production';
-		const page = await newPage(browser);
+		const page = await newPage(suite.browser);
 		const seen = watch(page);
-		await page.goto(`${base}/traces?${q}`);
+		await page.goto(`${suite.server.url}/traces?${q}`);
 		await page.waitForSelector('.fchip');
 		await page.waitForLoadState('networkidle');
 		const sent = seen[seen.length - 1];
@@ -198,7 +189,7 @@ describe('attribute, metadata, tag and score filters', () => {
 	});
 
 	test('a metadata value in the peek adds its filter', async () => {
-		const t = (await getJson(server, `/api/traces?limit=5&from=${dayAgo()}`)).items[0];
+		const t = (await getJson(suite.server, `/api/traces?limit=5&from=${dayAgo()}`)).items[0];
 		const page = await open(`/traces?peek=${t.trace_id}`, '.peek section[aria-label="Metadata"] dd button');
 		const plan = await page.textContent('.peek section[aria-label="Metadata"] dd button');
 		await page.click('.peek section[aria-label="Metadata"] dd button');
@@ -209,17 +200,17 @@ describe('attribute, metadata, tag and score filters', () => {
 	});
 
 	test('a score distribution bar opens the traces with that score', async () => {
-		const items = (await getJson(server, `/api/traces?limit=30&from=${dayAgo()}`)).items;
-		await postOk(server, '/api/scores', items.map((t, i) => ({ trace_id: t.trace_id, name: 'hallucination', value: i % 3 === 0 })));
-		await postOk(server, '/api/scores', items.map((t, i) => ({ trace_id: t.trace_id, name: 'quality', value: (i % 10) / 10 })));
+		const items = (await getJson(suite.server, `/api/traces?limit=30&from=${dayAgo()}`)).items;
+		await postOk(suite.server, '/api/scores', items.map((t, i) => ({ trace_id: t.trace_id, name: 'hallucination', value: i % 3 === 0 })));
+		await postOk(suite.server, '/api/scores', items.map((t, i) => ({ trace_id: t.trace_id, name: 'quality', value: (i % 10) / 10 })));
 		const page = await open('/scores', '.score-card[data-score-name="hallucination"] .bar');
 		await page.click('.score-card[data-score-name="hallucination"] .bar:has-text("true")');
 		await page.waitForURL(/\/traces\?.*score\.hallucination=eq%3Atrue/);
 		await page.waitForSelector('.fchip');
 		await page.waitForLoadState('networkidle');
-		const want = await getJson(server, `/api/traces?limit=100&from=${dayAgo()}&score.hallucination=eq:true`);
+		const want = await getJson(suite.server, `/api/traces?limit=100&from=${dayAgo()}&score.hallucination=eq:true`);
 		assert.deepEqual(await page.locator('tbody tr').count() ? await rowIds(page) : [], want.items.map((x) => x.trace_id));
-		if ((await getJson(server, '/api/traces?limit=1&meta.plan=eq:no-such-plan')).items.length === 0) {
+		if ((await getJson(suite.server, '/api/traces?limit=1&meta.plan=eq:no-such-plan')).items.length === 0) {
 			assert.deepEqual(want.items.map((x) => x.trace_id).sort(), items.filter((t, i) => i % 3 === 0).map((t) => t.trace_id).sort());
 		}
 		await page.goBack();
@@ -235,15 +226,15 @@ describe('attribute, metadata, tag and score filters', () => {
 
 describe('session previews', () => {
 	test('a turn cut at 240 bytes expands to the whole input and output', async () => {
-		const sessions = await getJson(server, `/api/sessions?limit=100&from=${dayAgo()}`);
+		const sessions = await getJson(suite.server, `/api/sessions?limit=100&from=${dayAgo()}`);
 		let pick = null;
 		for (const se of sessions.items) {
-			const one = await getJson(server, `/api/sessions/${se.session_id}`);
+			const one = await getJson(suite.server, `/api/sessions/${se.session_id}`);
 			const t = one.traces.find((x) => x.output_preview && Buffer.byteLength(x.output_preview) > 236);
 			if (t) { pick = { se, t }; break; }
 		}
 		assert.ok(pick, 'a session with a cut output');
-		const root = (await getJson(server, `/api/traces/${pick.t.trace_id}`)).spans.find((s) => !s.parent_span_id);
+		const root = (await getJson(suite.server, `/api/traces/${pick.t.trace_id}`)).spans.find((s) => !s.parent_span_id);
 		const page = await open(`/sessions/${pick.se.session_id}`, `.turn[data-trace-id="${pick.t.trace_id}"] button[data-expand]`);
 		const bubble = `.turn[data-trace-id="${pick.t.trace_id}"] .bubble.assistant`;
 		assert.ok((await page.textContent(bubble)).endsWith('…'));

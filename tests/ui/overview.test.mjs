@@ -7,27 +7,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson } from '../js/helpers.mjs';
-import { clean, demoServer, launch, openAt, shot } from './browser.mjs';
+import { clean, demoSuite, shot } from './browser.mjs';
 
-let server, browser;
 const dayAgo = () => new Date(Date.now() - 86400e3).toISOString();
 
-before(async () => {
-	[server, browser] = await Promise.all([demoServer('ui-overview', 200, 5), launch()]);
-});
-after(async () => {
-	await browser?.close();
-	await server?.stop();
-});
-
-const open = (path, selector, opts) => openAt(browser, server.url + path, selector, opts);
+const suite = demoSuite('ui-overview', 200, 5);
+const { open } = suite;
 const legend = (page, title) => page.$$eval(`[data-chart="${title}"] .chart-legend .li`, (els) => els.map((el) => ({
 	label: el.querySelector('.ln').textContent, value: el.querySelector('.lv').textContent,
 	href: el.getAttribute('href'), color: el.querySelector('.sw').style.background })));
 
 describe('overview charts and tables', () => {
 	test('tokens and cost by model: top 5 plus other, full names, distinct colours, totals, links (light and dark)', async () => {
-		const models = (await getJson(server, `/api/metrics/models?from=${dayAgo()}`)).items;
+		const models = (await getJson(suite.server, `/api/metrics/models?from=${dayAgo()}`)).items;
 		assert.ok(models.length > 5, `the demo data has more than 5 models (${models.length})`);
 		for (const theme of ['light', 'dark']) {
 			const page = await open('/', '[data-chart="Tokens by model"] .chart-legend .li', { theme });
@@ -40,7 +32,7 @@ describe('overview charts and tables', () => {
 				assert.equal(new Set(items.map((i) => i.color)).size, 6, 'distinct colours');
 				for (const it of items.slice(0, 5)) {
 					assert.ok(models.some((m) => m.model === it.label), `${it.label} is a whole model name`);
-					assert.equal(new URL(it.href, server.url).searchParams.get('model'), it.label);
+					assert.equal(new URL(it.href, suite.server.url).searchParams.get('model'), it.label);
 					assert.notEqual(it.value, '–', 'a total before any hover');
 				}
 			}
@@ -77,7 +69,7 @@ describe('overview charts and tables', () => {
 	});
 
 	test('an operation row opens the traces with such a span (failing: the failed ones)', async () => {
-		const failing = (await getJson(server, `/api/metrics/operations?sort=failing&from=${dayAgo()}`)).items.find((o) => o.errors > 0);
+		const failing = (await getJson(suite.server, `/api/metrics/operations?sort=failing&from=${dayAgo()}`)).items.find((o) => o.errors > 0);
 		const page = await open('/', 'table[aria-label="Most failing operations"] tbody tr');
 		await page.click('table[aria-label="Most failing operations"] tbody tr:first-child td.num');
 		await page.waitForURL(/\/traces\?/);

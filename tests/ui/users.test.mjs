@@ -7,25 +7,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, postOk } from '../js/helpers.mjs';
-import { clean, demoServer, launch, newPage, openAt, shot } from './browser.mjs';
+import { clean, demoSuite, newPage, shot } from './browser.mjs';
 
-let server, browser, base;
 const dayAgo = () => new Date(Date.now() - 86400e3).toISOString();
 
-before(async () => {
-	[server, browser] = await Promise.all([demoServer('ui-users', 120, 3), launch()]);
-	base = server.url;
-});
-after(async () => {
-	await browser?.close();
-	await server?.stop();
-});
-
-const open = (path, selector, opts) => openAt(browser, base + path, selector, opts);
+const suite = demoSuite('ui-users', 120, 3);
+const { open } = suite;
 
 describe('users', () => {
 	test('the list shows the API\'s users; a row opens the user (light and dark)', async () => {
-		const api = await getJson(server, `/api/users?limit=100&from=${dayAgo()}`);
+		const api = await getJson(suite.server, `/api/users?limit=100&from=${dayAgo()}`);
 		assert.ok(api.items.length >= 3, 'the demo data has users');
 		for (const theme of ['light', 'dark']) {
 			const page = await open('/users', 'table[aria-label="Users"] tbody tr', { theme });
@@ -42,10 +33,10 @@ describe('users', () => {
 	});
 
 	test('a user\'s page: totals, scores over time, traces newest first, links to sessions (light and dark)', async () => {
-		const list = await getJson(server, `/api/users?limit=100&from=${dayAgo()}`);
+		const list = await getJson(suite.server, `/api/users?limit=100&from=${dayAgo()}`);
 		const u = list.items.find((x) => x.traces >= 2) || list.items[0];
-		const one = await getJson(server, `/api/users/${u.user_id}`);
-		await postOk(server, '/api/scores', one.traces.map((t, i) => ({ trace_id: t.trace_id, name: 'satisfaction', value: i % 2 === 0,
+		const one = await getJson(suite.server, `/api/users/${u.user_id}`);
+		await postOk(suite.server, '/api/scores', one.traces.map((t, i) => ({ trace_id: t.trace_id, name: 'satisfaction', value: i % 2 === 0,
 			timestamp: new Date(Date.now() - (i + 1) * 3600e3).toISOString() })));
 		for (const theme of ['light', 'dark']) {
 			const page = await open('/users', 'table[aria-label="Users"] tbody tr', { theme });
@@ -71,9 +62,9 @@ describe('users', () => {
 	});
 
 	test('an unknown user shows the API error', async () => {
-		const page = await newPage(browser);
+		const page = await newPage(suite.browser);
 		page.allowed.push(/\/api\/users\/no-such-user/);
-		await page.goto(`${base}/users/no-such-user`);
+		await page.goto(`${suite.server.url}/users/no-such-user`);
 		await page.waitForSelector('[role="alert"]');
 		assert.match(await page.textContent('[role="alert"]'), /user 'no-such-user' not found/);
 		clean(page);
@@ -84,9 +75,9 @@ describe('users', () => {
 describe('not-found page', () => {
 	test('a path the server does not know (404) and one the app does not route show the not-found page (light and dark)', async () => {
 		for (const theme of ['light', 'dark']) {
-			const page = await newPage(browser, { theme });
+			const page = await newPage(suite.browser, { theme });
 			page.allowed.push(/\/no\/such\/page$/);
-			const r = await page.goto(`${base}/no/such/page`);
+			const r = await page.goto(`${suite.server.url}/no/such/page`);
 			assert.equal(r.status(), 404);
 			await page.waitForSelector('.notfound');
 			assert.equal(await page.textContent('.notfound h1'), 'Page not found');
