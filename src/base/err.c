@@ -15,6 +15,7 @@ int err_http_status(enum err e)
 	case ERR_STORE: return 503;   /* retried by clients, like a full queue */
 	case ERR_NOMETHOD: return 405;
 	case ERR_TIMEOUT: return 408;
+	case ERR_FULL: return 503;    /* retried by clients; resumes once space returns */
 	default: return 500;
 	}
 }

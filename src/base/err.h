@@ -15,6 +15,7 @@ enum err {
 	ERR_STORE = -6,         /* 503 with Retry-After: the store cannot be read or written */
 	ERR_NOMETHOD = -7,      /* 405 */
 	ERR_TIMEOUT = -8,       /* 408: the request body came too slowly */
+	ERR_FULL = -9,          /* 503 with Retry-After: disk full, or free space under --min-free */
 };
 
 /* Returns the HTTP status for e (200 for ERR_OK). */

@@ -157,6 +157,25 @@ static int set_prices(struct config *c, const char *v, const char *what, char *e
 	return ERR_OK;
 }
 
+/* --max-disk and --min-free: a size text_parse_size reads, at least min. */
+static int set_size(uint64_t *dst, const char *v, uint64_t min, const char *what, char *err, size_t errlen)
+{
+	uint64_t n;
+	if (text_parse_size(v, &n) || n < min)
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "%s: expected a size such as 500MB, 2GB or 1.5GiB%s, got '%s'", what,
+		               min ? " (at least 1MB)" : " (0 = off)", v);
+	*dst = n;
+	return ERR_OK;
+}
+
+static int set_days(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (text_parse_i64(v, 0, 36500, &c->retention_days))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected whole days 0..36500 (0 = keep), got '%s'", what, v);
+	return ERR_OK;
+}
+
 void config_usage(void *fp)
 {
 	fputs("usage: tracelite serve [flags]\n"
@@ -172,7 +191,13 @@ void config_usage(void *fp)
 	      "  --replicate URL      stream everything stored to ClickHouse or Postgres (repeatable; env\n"
 	      "                       TRACELITE_REPLICATE, space-separated): clickhouse://[user:pass@]host:8123/db,\n"
 	      "                       clickhouses://... (HTTPS; ?cafile=PATH or ?insecure=1), postgres://user:pass@host/db\n"
-	      "  --prices FILE        price file over the built-in table (env TRACELITE_PRICES; see README)\n",
+	      "  --prices FILE        price file over the built-in table (env TRACELITE_PRICES; see README)\n"
+	      "  --retention-days N   delete traces whose last span is older than N days (env\n"
+	      "                       TRACELITE_RETENTION_DAYS; default 0 = keep)\n"
+	      "  --max-disk SIZE      keep the data directory under SIZE (e.g. 2GB; env TRACELITE_MAX_DISK),\n"
+	      "                       deleting the oldest traces first\n"
+	      "  --min-free SIZE      refuse ingest (503) while the disk has less free (env TRACELITE_MIN_FREE;\n"
+	      "                       default: 1GB or 5% of the filesystem, whichever is smaller; 0 = off)\n",
 	      (FILE *)fp);
 }
 
@@ -198,6 +223,16 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	int replicate_flags = 0, cors_flags = 0, host_flags = 0;
 	if ((env = getenv("TRACELITE_PRICES")) && *env && (rc = set_prices(c, env, "TRACELITE_PRICES", err, errlen)))
 		return rc;
+	if ((env = getenv("TRACELITE_RETENTION_DAYS")) && *env && (rc = set_days(c, env, "TRACELITE_RETENTION_DAYS", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_MAX_DISK")) && *env &&
+	    (rc = set_size(&c->max_disk, env, 1000000, "TRACELITE_MAX_DISK", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_MIN_FREE")) && *env) {
+		if ((rc = set_size(&c->min_free, env, 0, "TRACELITE_MIN_FREE", err, errlen)))
+			return rc;
+		c->min_free_set = 1;
+	}
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int64_t n = 0;
@@ -225,7 +260,14 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			rc = add_cors_origin(c, v, a, &cors_flags, err, errlen);
 		else if (!strcmp(a, "--allow-host"))
 			rc = add_allow_host(c, v, a, &host_flags, err, errlen);
-		else if (!strcmp(a, "--threads")) {
+		else if (!strcmp(a, "--retention-days"))
+			rc = set_days(c, v, a, err, errlen);
+		else if (!strcmp(a, "--max-disk"))
+			rc = set_size(&c->max_disk, v, 1000000, a, err, errlen);
+		else if (!strcmp(a, "--min-free")) {
+			rc = set_size(&c->min_free, v, 0, a, err, errlen);
+			c->min_free_set = 1;
+		} else if (!strcmp(a, "--threads")) {
 			rc = text_parse_i64(v, 2, 4096, &n)
 			         ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..4096, got '%s'", v)
 			         : 0;

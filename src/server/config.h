@@ -3,6 +3,7 @@
 #ifndef TL_CONFIG_H
 #define TL_CONFIG_H
 #include <stddef.h>
+#include <stdint.h>
 #include "base/datadir.h"
 #include "repl/repl_target.h"
 #include "base/err.h"
@@ -28,6 +29,10 @@ struct config {
 	char prices[4096];      /* user price file; TRACELITE_PRICES / --prices; "" = none */
 	struct config_names cors_origins;  /* --cors-origin, TRACELITE_CORS_ORIGINS: exact origins */
 	struct config_names allow_hosts;   /* --allow-host, TRACELITE_ALLOW_HOSTS: extra Host names, "*" any */
+	int64_t retention_days; /* --retention-days N: delete traces older; 0 = keep */
+	uint64_t max_disk;      /* --max-disk SIZE: cap on the data directory's files; 0 = none */
+	uint64_t min_free;      /* --min-free SIZE: refuse ingest below; see min_free_set */
+	int min_free_set;       /* 0: default, the smaller of 1 GB and 5% of the filesystem */
 };
 
 /* Fills c from defaults and the environment, then argv (the arguments after

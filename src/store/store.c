@@ -120,7 +120,9 @@ enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t err
 	/* WAL lets readers run beside the writer; synchronous=FULL makes each
 	 * commit durable before we answer (group commit amortizes the fsync). */
 	rc = open_db(dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
+	             /* auto_vacuum only takes on a new file (before its first
+	              * table); older stores switch by a VACUUM (retention.c) */
+	             "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
 	             "PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;",
 	             out, err, errlen);
 	if (!rc && (rc = migrate(*out, err, errlen))) {

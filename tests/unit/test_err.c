@@ -11,7 +11,7 @@ int main(void)
 	} cases[] = {
 		{ERR_OK, 200},          {ERR_BAD_INPUT, 400}, {ERR_TOO_LARGE, 413}, {ERR_MEDIA_TYPE, 415},
 		{ERR_NOT_FOUND, 404},   {ERR_BUSY, 503},      {ERR_STORE, 503},     {ERR_NOMETHOD, 405},
-		{ERR_TIMEOUT, 408},     {-99, 500},
+		{ERR_TIMEOUT, 408},     {ERR_FULL, 503},  {-99, 500},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
 		CHECK(err_http_status(cases[i].code) == cases[i].status, "code %d: %d, want %d", cases[i].code,
