@@ -43,6 +43,7 @@ struct search {
 	int stopping, paused;
 	/* under lock */
 	int64_t checkpoint, indexed_spans, indexed_chunks, text_bytes;
+	int64_t forgotten;                 /* documents deleted since the last optimize (under work) */
 	struct seen { int64_t id; uint64_t ns; } seen[SEEN_MAX];   /* max chunk id, when first seen */
 	int nseen;
 };
@@ -524,9 +525,22 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		pthread_mutex_lock(&s->lock);
 		s->indexed_spans = total > 0 ? total : 0;
 		pthread_mutex_unlock(&s->lock);
-		/* FTS5 records deletions as new segments; merging drops them and
-		 * the vacuum gives the freed pages back */
-		exec(s->idx, "INSERT INTO fts (fts, rank) VALUES ('merge', 64); PRAGMA incremental_vacuum;");
+		/* FTS5 records a deletion as a new entry that cancels the old one
+		 * only when both meet in one merged segment, so the index does not
+		 * shrink by itself: once a quarter of the documents went since the
+		 * last time, merge it all (optimize; the indexer waits meanwhile,
+		 * ingest does not), then give the freed pages back */
+		s->forgotten += removed;
+		int64_t live = int_query(s->idx, "SELECT count(*) FROM docs", 0);
+		if (live == 0)
+			exec(s->idx, "INSERT INTO fts (fts) VALUES ('delete-all')");
+		else if (s->forgotten * 4 >= live)
+			exec(s->idx, "INSERT INTO fts (fts) VALUES ('optimize')");
+		else
+			exec(s->idx, "INSERT INTO fts (fts, rank) VALUES ('merge', 64)");
+		if (live == 0 || s->forgotten * 4 >= live)
+			s->forgotten = 0;
+		exec(s->idx, "PRAGMA incremental_vacuum");
 		sqlite3_wal_checkpoint_v2(s->idx, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	}
 	free(text);
