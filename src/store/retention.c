@@ -21,6 +21,7 @@
 #include "store/store.h"
 
 #define BATCH_SPANS 2000          /* spans per delete transaction, at least one trace */
+#define TASK_MS 5                 /* aimed-at length of one delete transaction */
 #define VACUUM_PAGES "256"        /* pages moved per incremental vacuum step (1 MiB at 4 KiB) */
 #define RECLAIM_EVERY 20          /* batches between reclaims while deleting */
 #define POLL_MS_DEFAULT 1000
@@ -40,6 +41,8 @@ struct retention {
 	pthread_t thread;
 	int stopping, poll_ms;
 	int dirty;                  /* a request deleted traces: reclaim their space */
+	int target;                 /* traces per batch, adapted to TASK_MS; under pick */
+	int64_t size_debt;          /* traces the size cap still wants deleted before a reclaim */
 	struct retention_status st;
 };
 
@@ -50,7 +53,9 @@ struct batch {
 	int64_t keys[RETENTION_BATCH];
 	size_t n;
 	int64_t cutoff_ns;          /* PICK_AGE: recheck end_ns < cutoff in the task; else 0 */
+	int rewrite;                /* rewrite chunks shared with surviving traces (requests) */
 	int64_t deleted;
+	int64_t task_ms;            /* how long the writer task took */
 	struct retention_victim *v; /* malloc'd */
 	size_t nv, vcap;
 };
@@ -135,10 +140,25 @@ static enum err trim_chunk(sqlite3 *db, sqlite3_stmt *left, sqlite3_stmt *del, s
 	return rc;
 }
 
-/* Deletes the batch's traces (writer thread, inside a transaction). */
+/* 1 if a span row still points into chunk id. */
+static int chunk_used(sqlite3_stmt *left, int64_t id)
+{
+	sqlite3_bind_int64(left, 1, id);
+	int used = sqlite3_step(left) == SQLITE_ROW;
+	sqlite3_reset(left);
+	return used;
+}
+
+/* Deletes the batch's traces (writer thread, inside a transaction). A
+ * chunk no span points at any more goes; one shared with a surviving trace
+ * is rewritten without the deleted spans when b->rewrite (a deletion
+ * request: those bytes must go now), else left until its last trace goes
+ * (retention: chunk-mates came in one request and expire together, and
+ * rewriting a chunk per deleted trace would cost a recompression each). */
 static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
+	int64_t t0 = mono_ms();
 	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns FROM traces WHERE key = ?1",
@@ -191,7 +211,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		b->deleted++;
 	}
 	for (size_t i = 0; i < nchunks && !rc; i++) {
-		int seen = 0;
+		int seen = !b->rewrite && chunk_used(st[S_LEFT], chunks[i]);
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = chunks[j] == chunks[i];
 		if (!seen)
@@ -200,6 +220,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	for (int i = 0; i < S_N; i++)
 		sqlite3_finalize(st[i]);
 	free(chunks);
+	b->task_ms = mono_ms() - t0;
 	return rc;
 }
 
@@ -310,7 +331,7 @@ static enum err pick(struct retention *r, enum pick how, const struct retention_
 		if (f->project)
 			strcat(sql, " AND project = ?5");
 	}
-	strcat(sql, " LIMIT 200");
+	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " LIMIT %d", r->target);
 	if (sqlite3_prepare_v2(r->rdb, sql, -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(r->rdb, "SELECT DISTINCT chunk FROM spans WHERE trace = ?1", -1, &chunks, NULL) != SQLITE_OK) {
 		rc = sql_fail(r->rdb, "pick", err, errlen);
@@ -329,7 +350,7 @@ static enum err pick(struct retention *r, enum pick how, const struct retention_
 			sqlite3_bind_int64(st, 5, f->project);
 	}
 	int64_t spans = 0;
-	while (b->n < RETENTION_BATCH && (b->n == 0 || spans < BATCH_SPANS) && sqlite3_step(st) == SQLITE_ROW) {
+	while (b->n < (size_t)r->target && (b->n == 0 || spans < BATCH_SPANS) && sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 1) != 16)
 			continue;
 		int64_t key = sqlite3_column_int64(st, 0);
@@ -346,7 +367,35 @@ out:
 	return rc;
 }
 
-/* Picks and deletes one batch; *n = traces deleted. */
+/* Waits ms (at most 1 s), or less if stopping or woken. */
+static void pause_ms(struct retention *r, int64_t ms)
+{
+	struct timespec until;
+	if (ms > 1000)
+		ms = 1000;
+	clock_gettime(CLOCK_REALTIME, &until);
+	uint64_t ns = (uint64_t)until.tv_nsec + (uint64_t)ms * 1000000ull;
+	until.tv_sec += (time_t)(ns / 1000000000ull);
+	until.tv_nsec = (long)(ns % 1000000000ull);
+	pthread_mutex_lock(&r->lock);
+	if (!r->stopping)
+		pthread_cond_timedwait(&r->wake, &r->lock, &until);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* writer_exec for the background thread: afterwards it waits as long as
+ * the task took (queueing and commit included), so retention holds the
+ * writer at most about half the time and ingest keeps the rest. */
+static enum err paced_exec(struct retention *r, writer_task_fn fn, void *arg, int flags, char *err, size_t errlen)
+{
+	int64_t t0 = mono_ms();
+	enum err rc = writer_exec(r->w, fn, arg, flags, err, errlen);
+	pause_ms(r, mono_ms() - t0);
+	return rc;
+}
+
+/* Picks and deletes one batch; *n = traces deleted. A background batch
+ * (how != PICK_FILTER) is paced (paced_exec); a request's is not. */
 static enum err delete_batch(struct retention *r, enum pick how, const struct retention_filter *f, int64_t cutoff,
                              int64_t *n, char *err, size_t errlen)
 {
@@ -356,12 +405,21 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 		abort();
 	*n = 0;
 	b->cutoff_ns = how == PICK_AGE ? cutoff : 0;
+	b->rewrite = how == PICK_FILTER;
 	pthread_mutex_lock(&r->pick);
 	rc = pick(r, how, f, b, err, errlen);
 	if (!rc && b->n) {
 		if (r->forget && b->nv)
 			r->forget(r->ctx, b->v, b->nv);
-		rc = writer_exec(r->w, delete_task, b, 0, err, errlen);
+		rc = how == PICK_FILTER ? writer_exec(r->w, delete_task, b, 0, err, errlen)
+		                        : paced_exec(r, delete_task, b, 0, err, errlen);
+		/* aim at TASK_MS per transaction: ingest waits meanwhile */
+		int t = r->target;
+		if (!rc && b->task_ms > TASK_MS)
+			t = t / 2 > 0 ? t / 2 : 1;
+		else if (!rc && b->task_ms < TASK_MS / 2 && b->n == (size_t)t)
+			t = t + t / 2 + 1 < RETENTION_BATCH ? t + t / 2 + 1 : RETENTION_BATCH;
+		r->target = t;
 		*n = rc ? 0 : b->deleted;
 	}
 	pthread_mutex_unlock(&r->pick);
@@ -377,13 +435,21 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 
 /* Gives freed pages back: incremental vacuum steps, then a WAL checkpoint
  * that truncates the WAL. Each step is its own short writer task. */
+static uint64_t file_bytes(const char *dir, const char *name)
+{
+	char path[4400];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
 static void reclaim(struct retention *r)
 {
 	char err[256];
-	uint64_t before = retention_dir_bytes(r->dir);
+	uint64_t before = file_bytes(r->dir, "tracelite.db");
 	int64_t left = 1;
 	for (int i = 0; i < 100000 && left > 0; i++) {
-		if (writer_exec(r->w, vacuum_task, &left, 0, err, sizeof err)) {
+		if (paced_exec(r, vacuum_task, &left, 0, err, sizeof err)) {
 			fprintf(stderr, "tracelite: retention: %s\n", err);
 			break;
 		}
@@ -395,11 +461,11 @@ static void reclaim(struct retention *r)
 	}
 	if (writer_exec(r->w, checkpoint_task, NULL, WRITER_TASK_NO_TXN, err, sizeof err))
 		fprintf(stderr, "tracelite: retention: %s\n", err);
-	uint64_t after = retention_dir_bytes(r->dir);
+	uint64_t after = file_bytes(r->dir, "tracelite.db");
 	pthread_mutex_lock(&r->lock);
 	if (after < before)
 		r->st.reclaimed_bytes += (int64_t)(before - after);
-	r->st.dir_bytes = after;
+	r->st.dir_bytes = retention_dir_bytes(r->dir);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -438,6 +504,26 @@ static void watch_disk(struct retention *r)
 	}
 }
 
+/* Traces to delete for the store to fit r's cap: the excess of the
+ * database files (the WAL shrinks by itself at the reclaim's checkpoint)
+ * over the mean bytes per trace, plus 5%; 0 if a reclaim should do. */
+static int64_t size_debt(struct retention *r)
+{
+	uint64_t bytes = file_bytes(r->dir, "tracelite.db") + file_bytes(r->dir, "search.db");
+	sqlite3_stmt *st;
+	int64_t traces = 0;
+	pthread_mutex_lock(&r->pick);
+	if (sqlite3_prepare_v2(r->rdb, "SELECT count(*) FROM traces", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		traces = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&r->pick);
+	if (traces <= 0 || bytes <= r->o.max_disk)
+		return 0;
+	double per = (double)bytes / (double)traces, want = (double)(bytes - r->o.max_disk) / per * 1.05;
+	return want < 1 ? 1 : want > (double)traces ? traces : (int64_t)want;
+}
+
 /* One round of background work; returns the traces and rows deleted. */
 static int64_t round_once(struct retention *r, int *since_reclaim)
 {
@@ -447,7 +533,7 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 		int64_t cutoff = (int64_t)text_now_ns() - r->o.days * DAY_NS, pruned = cutoff;
 		if (delete_batch(r, PICK_AGE, NULL, cutoff, &n, err, sizeof err))
 			fprintf(stderr, "tracelite: retention: %s\n", err);
-		if (!n && !writer_exec(r->w, prune_task, &pruned, 0, err, sizeof err))
+		if (!n && !paced_exec(r, prune_task, &pruned, 0, err, sizeof err))
 			n = pruned;
 	}
 	pthread_mutex_lock(&r->lock);
@@ -456,11 +542,18 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 		(*since_reclaim)++;
 	r->dirty = 0;
 	pthread_mutex_unlock(&r->lock);
-	if (!n && r->o.max_disk && bytes > r->o.max_disk) {
-		if (delete_batch(r, PICK_OLDEST, NULL, 0, &n, err, sizeof err))
+	if (!n && r->o.max_disk && (bytes > r->o.max_disk || r->size_debt > 0)) {
+		/* the size only drops once pages are given back, so delete about
+		 * what the excess holds (by the mean trace size) and then reclaim */
+		if (r->size_debt <= 0)
+			r->size_debt = size_debt(r);
+		if (r->size_debt > 0 && delete_batch(r, PICK_OLDEST, NULL, 0, &n, err, sizeof err))
 			fprintf(stderr, "tracelite: retention: %s\n", err);
-		if (n) /* the size only drops once pages are given back */
+		r->size_debt -= n;
+		if (!n || r->size_debt <= 0) {
+			r->size_debt = 0;
 			*since_reclaim = RECLAIM_EVERY;
+		}
 	}
 	if (n)
 		(*since_reclaim)++;
@@ -483,8 +576,8 @@ static void *retention_main(void *arg)
 		pthread_mutex_lock(&r->lock);
 		if (r->stopping)
 			break;
-		/* busy: a short pause lets ingest through the writer between batches */
-		int64_t ms = n ? 2 : r->poll_ms;
+		/* busy: go on (each task was already followed by a pause) */
+		int64_t ms = n ? 1 : r->poll_ms;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		uint64_t ns = (uint64_t)until.tv_nsec + (uint64_t)ms * 1000000ull;
@@ -508,6 +601,7 @@ struct retention *retention_start(const char *dir, struct writer *w, const struc
 	r->forget = forget;
 	r->ctx = ctx;
 	r->poll_ms = POLL_MS_DEFAULT;
+	r->target = 16;
 	const char *poll = getenv("TRACELITE_RETENTION_POLL_MS");
 	int64_t ms;
 	if (poll && *poll && text_parse_i64(poll, 10, 600000, &ms) == ERR_OK)

@@ -7,7 +7,8 @@
 # endpoint (median of 20) and the web UI opening a 5,000-span trace, stops
 # the server and measures the data directory. Then times replication into a
 # real ClickHouse and Postgres (tests/bench/replication.mjs, BENCH_REPL_SPANS
-# spans, default 100,000).
+# spans, default 100,000). tests/bench/retention.sh: ingest rate while
+# --max-disk deletes (BENCH_RETENTION_SPANS, default 100,000).
 # Prints one figure per line; never fails on a time. BENCH_SPANS=N scales it;
 # BENCH_BUILD (default build) names the build directory whose objects and
 # tracelite binary to use.
@@ -135,4 +136,5 @@ awk -v d="$bytes" -v s="$stored" -v j="$(value "json raw OTLP bytes per span" "$
 	if (p > 0) printf "bytes on disk per raw OTLP/protobuf byte: %.3f\n", d / s / p
 }'
 
+sh tests/bench/retention.sh "$TL" "$B" "$DIR/data" || echo "bench: retention figures failed"
 node tests/bench/replication.mjs "$TL" || echo "bench: replication figures failed"
