@@ -378,8 +378,8 @@ static void *indexer_main(void *arg)
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_lock(&s->work);   /* s->main is one connection: one thread at a time */
 		observe(s);
-		pthread_mutex_lock(&s->work);
 		int n = s->paused ? 0 : index_batch(s);
 		pthread_mutex_unlock(&s->work);
 		if (n < 0)
@@ -481,15 +481,24 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 	char *text = NULL;
 	size_t cap = 0;
 	int64_t spans = 0, removed = 0;
+	int64_t need = 0, ckpt;
+	for (size_t i = 0; i < n; i++)
+		need = v[i].chunk > need ? v[i].chunk : need;
 	pthread_mutex_lock(&s->work);
-	pthread_mutex_lock(&s->lock);
-	int64_t ckpt = s->checkpoint;
-	pthread_mutex_unlock(&s->lock);
+	/* index the victims' chunks first if the indexer trails: indexed after
+	 * this, their documents would outlive the traces */
+	for (int k = 0; k < 10000; k++) {
+		pthread_mutex_lock(&s->lock);
+		ckpt = s->checkpoint;
+		pthread_mutex_unlock(&s->lock);
+		if (ckpt >= need || s->paused || index_batch(s) <= 0)
+			break;
+	}
 	int rc = exec(s->idx, "BEGIN");
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct doc *docs;
 		if (v[i].chunk > ckpt)
-			continue; /* not indexed yet; gone before the indexer gets there */
+			continue; /* not indexed (paused): the indexer finds the chunk gone */
 		long nd = chunk_docs(s->view, v[i].chunk, &docs);
 		for (long d = 0; d < nd && !rc; d++) {
 			if (memcmp(docs[d].trace_id, v[i].trace_id, 16))

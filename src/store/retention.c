@@ -506,12 +506,13 @@ static void watch_disk(struct retention *r)
 	}
 }
 
-/* Traces to delete for the store to fit r's cap: the excess of the
- * database files (the WAL shrinks by itself at the reclaim's checkpoint)
+/* Traces to delete for the store to fit r's cap: the excess of the files
+ * but the WALs (they shrink at the reclaim's checkpoint)
  * over the mean bytes per trace, plus 5%; 0 if a reclaim should do. */
 static int64_t size_debt(struct retention *r)
 {
-	uint64_t bytes = file_bytes(r->dir, "tracelite.db") + file_bytes(r->dir, "search.db");
+	uint64_t wal = file_bytes(r->dir, "tracelite.db-wal") + file_bytes(r->dir, "search.db-wal"),
+		 all = retention_dir_bytes(r->dir), bytes = all > wal ? all - wal : 0;
 	sqlite3_stmt *st;
 	int64_t traces = 0;
 	pthread_mutex_lock(&r->pick);
