@@ -271,7 +271,11 @@ static enum err vacuum_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 static enum err checkpoint_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	(void)arg;
+	/* TRUNCATE waits (busy handler) for readers on older snapshots: not
+	 * for long in the writer thread; the next round retries */
+	sqlite3_busy_timeout(db, 50);
 	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(db, STORE_BUSY_MS);
 	/* SQLITE_BUSY: a reader still uses old frames; the next round retries */
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? ERR_OK : sql_fail(db, "checkpoint", err, errlen);
 }

@@ -100,7 +100,7 @@ static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3
 	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "cannot open %s: %s", path, sqlite3_errmsg(db));
 	} else {
-		sqlite3_busy_timeout(db, 5000);
+		sqlite3_busy_timeout(db, STORE_BUSY_MS);
 		rc = exec(db, pragmas, err, errlen);
 	}
 	if (rc) {
