@@ -27,6 +27,7 @@
 #define POLL_MS_DEFAULT 1000
 #define CHUNK_ENTRIES 256         /* entries of a chunk at most (record.c CHUNK_MAX_SPANS) */
 #define DAY_NS (86400ll * 1000000000ll)
+#define DELETIONS_KEEP_DAYS 30    /* schema/006_deletions.sql: what replication may still need */
 
 struct retention {
 	char dir[4096];
@@ -159,7 +160,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_N };
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE, S_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns FROM traces WHERE key = ?1",
 		[S_CHUNKS] = "SELECT DISTINCT chunk FROM spans WHERE trace = ?1",
@@ -170,6 +171,10 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1",
 		[S_GET] = "SELECT data FROM chunks WHERE id = ?1",
 		[S_PUT] = "UPDATE chunks SET data = ?2 WHERE id = ?1",
+		[S_LOG] = "INSERT INTO deletions (trace_id, time_ns) VALUES (?1, ?2)",
+		/* the oldest rows only (seq order is time order): no scan */
+		[S_PRUNE] = "DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)"
+		            " AND time_ns < ?1",
 	};
 	sqlite3_stmt *st[S_N] = {0};
 	int64_t *chunks = NULL;
@@ -203,11 +208,16 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		sqlite3_bind_int64(st[S_SPANS], 1, b->keys[k]);
 		sqlite3_bind_blob(st[S_SCORES], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_DTRACE], 1, b->keys[k]);
+		sqlite3_bind_blob(st[S_LOG], 1, tid, 16, SQLITE_STATIC);
+		sqlite3_bind_int64(st[S_LOG], 2, (int64_t)text_now_ns());
 		for (int s = S_SPANS; s <= S_DTRACE && !rc; s++) {
 			if (sqlite3_step(st[s]) != SQLITE_DONE)
 				rc = sql_fail(db, "delete", err, errlen);
 			sqlite3_reset(st[s]);
 		}
+		if (!rc && sqlite3_step(st[S_LOG]) != SQLITE_DONE)   /* for replication */
+			rc = sql_fail(db, "log the deletion", err, errlen);
+		sqlite3_reset(st[S_LOG]);
 		b->deleted++;
 	}
 	for (size_t i = 0; i < nchunks && !rc; i++) {
@@ -216,6 +226,11 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			seen = chunks[j] == chunks[i];
 		if (!seen)
 			rc = trim_chunk(db, st[S_LEFT], st[S_DCHUNK], st[S_GET], st[S_PUT], chunks[i], err, errlen);
+	}
+	if (!rc && b->deleted) {
+		sqlite3_bind_int64(st[S_PRUNE], 1, (int64_t)text_now_ns() - DELETIONS_KEEP_DAYS * DAY_NS);
+		if (sqlite3_step(st[S_PRUNE]) != SQLITE_DONE)
+			rc = sql_fail(db, "prune deletions", err, errlen);
 	}
 	for (int i = 0; i < S_N; i++)
 		sqlite3_finalize(st[i]);
