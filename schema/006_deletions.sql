@@ -1,5 +1,6 @@
--- 006_deletions.sql: the traces deleted (retention, the disk cap, DELETE
--- /api/traces), in order, so replication can delete them on its targets
+-- 006_deletions.sql: the traces deleted by DELETE /api/traces (not by
+-- retention or the disk cap: a target keeps its own history), in order, so
+-- replication can delete them on its targets
 -- (src/repl/repl.c reads the rows after its checkpoint). Rows older than
 -- 30 days are pruned by the deleter (src/store/retention.c): a target that
 -- stays unreachable longer misses those deletions.

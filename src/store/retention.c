@@ -215,7 +215,8 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 				rc = sql_fail(db, "delete", err, errlen);
 			sqlite3_reset(st[s]);
 		}
-		if (!rc && sqlite3_step(st[S_LOG]) != SQLITE_DONE)   /* for replication */
+		/* requests only: a target keeps its own history past local retention */
+		if (!rc && b->rewrite && sqlite3_step(st[S_LOG]) != SQLITE_DONE)
 			rc = sql_fail(db, "log the deletion", err, errlen);
 		sqlite3_reset(st[S_LOG]);
 		b->deleted++;

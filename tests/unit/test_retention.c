@@ -3,7 +3,8 @@
  * surviving trace is rewritten with the deleted spans' entries emptied (the
  * others keep their index), a chunk nobody points at goes; the search hook
  * hears of every (chunk, trace) pair first; a request without filter is
- * refused; the default min-free rule. */
+ * refused; requested deletions are logged for replication; the default
+ * min-free rule. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,8 @@ int main(void)
 	CHECK(retention_delete(r, &by_many, &n, err, sizeof err) == ERR_OK && n == 500, "many: %lld", (long long)n);
 	CHECK(h.calls - calls >= 500 / RETENTION_BATCH, "in batches: %zu", h.calls - calls);
 	CHECK(scalar(db, "SELECT count(*) FROM traces") == 0, "all gone");
+	CHECK(scalar(db, "SELECT count(*) FROM deletions") == 506, "each requested deletion logged for replication: %lld",
+	      (long long)scalar(db, "SELECT count(*) FROM deletions"));
 
 	struct retention_status st;
 	retention_status(r, &st);
