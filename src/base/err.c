@@ -24,6 +24,7 @@ static const struct {
 	{ERR_TIMEOUT, 408, 4},          /* DEADLINE_EXCEEDED */
 	{ERR_UNAUTHENTICATED, 401, 16}, /* UNAUTHENTICATED */
 	{ERR_FORBIDDEN, 403, 7},        /* PERMISSION_DENIED */
+	{ERR_FULL, 503, 14},            /* retried; resumes once space returns */
 };
 
 int err_http_status(enum err e)

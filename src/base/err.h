@@ -17,6 +17,7 @@ enum err {
 	ERR_TIMEOUT = -8,       /* 408: the request body came too slowly */
 	ERR_UNAUTHENTICATED = -9, /* 401: no or unknown credentials */
 	ERR_FORBIDDEN = -10,    /* 403: credentials without the needed scope */
+	ERR_FULL = -11,         /* 503 with Retry-After: disk full, or free space under --min-free */
 };
 
 /* Returns the HTTP status for e (200 for ERR_OK; 500 for an unknown code). */

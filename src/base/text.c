@@ -4,6 +4,7 @@
 #include "base/text.h"
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "base/err.h"
 #include "base/ids.h"
@@ -277,5 +278,51 @@ enum err text_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out
 	if (!magnitude(s, &v) || v < min || v > max)
 		return ERR_BAD_INPUT;
 	*out = v;
+	return ERR_OK;
+}
+
+/* ---- sizes ---- */
+
+enum err text_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t mult; } units[] = {
+		{"", 1}, {"b", 1},
+		{"k", 1000ull}, {"kb", 1000ull}, {"kib", 1ull << 10},
+		{"m", 1000000ull}, {"mb", 1000000ull}, {"mib", 1ull << 20},
+		{"g", 1000000000ull}, {"gb", 1000000000ull}, {"gib", 1ull << 30},
+		{"t", 1000000000000ull}, {"tb", 1000000000000ull}, {"tib", 1ull << 40},
+	};
+	uint64_t whole = 0, frac = 0, scale = 1, mult = 0;
+	size_t nd = 0, nf = 0;
+	for (; s[nd] >= '0' && s[nd] <= '9'; nd++) {
+		unsigned dgt = (unsigned)(s[nd] - '0');
+		if (whole > (UINT64_MAX - dgt) / 10)
+			return ERR_BAD_INPUT;
+		whole = whole * 10 + dgt;
+	}
+	if (!nd)
+		return ERR_BAD_INPUT;
+	const char *p = s + nd;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, nf++) {
+			if (nf == 9)
+				return ERR_BAD_INPUT;
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			scale *= 10;
+		}
+		if (!nf)
+			return ERR_BAD_INPUT;
+	}
+	for (size_t i = 0; i < sizeof units / sizeof *units && !mult; i++)
+		if (!strcasecmp(p, units[i].unit))
+			mult = units[i].mult;
+	if (!mult || whole > UINT64_MAX / mult)
+		return ERR_BAD_INPUT;
+	/* frac / scale < 1, so frac * mult / scale < mult; computed without
+	 * overflow as whole units of mult / scale plus the remainder's share */
+	uint64_t part = frac * (mult / scale) + frac * (mult % scale) / scale;
+	if (whole * mult > UINT64_MAX - part)
+		return ERR_BAD_INPUT;
+	*out = whole * mult + part;
 	return ERR_OK;
 }

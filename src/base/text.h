@@ -59,5 +59,12 @@ enum err text_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Parses s as a whole unsigned decimal integer in [min, max]: at least one
  * digit and nothing else. Returns ERR_OK, or ERR_BAD_INPUT (*out unchanged). */
 enum err text_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Parses a byte size: digits, an optional fraction (".5", up to 9 digits)
+ * and an optional unit, case-insensitive, nothing else: B; K, KB, M, MB, G,
+ * GB, T, TB (powers of 1000, as disks are sold and df -H shows); KiB, MiB,
+ * GiB, TiB (powers of 1024). "2GB" = 2,000,000,000; "1.5GiB" = 1,610,612,736.
+ * Fractions of a byte round down. Returns ERR_OK, or ERR_BAD_INPUT (junk,
+ * a sign, blanks, or more than UINT64_MAX bytes; *out unchanged). */
+enum err text_parse_size(const char *s, uint64_t *out);
 
 #endif

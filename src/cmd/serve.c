@@ -19,7 +19,14 @@
 #include "server/grpc.h"
 #include "server/routes.h"
 #include "server/tls.h"
+#include "store/retention.h"
 #include "store/writer.h"
+
+/* Retention tells the search index which documents go (retention.h). */
+static void forget_in_search(void *ctx, const struct retention_victim *v, size_t n)
+{
+	search_forget(ctx, v, n);
+}
 
 /* Past this much SQLite memory, connections recycle their cache pages
  * instead of growing. Each HTTP worker has its own reader with a 4 MB
@@ -122,6 +129,13 @@ int cmd_serve(int argc, char **argv)
 		log_error("serve", "%s", err);
 		goto out_writer;
 	}
+	struct retention_opts ropts = {.days = cfg.retention_days, .max_disk = cfg.max_disk, .min_free = cfg.min_free,
+	                               .min_free_set = cfg.min_free_set};
+	app.retention = retention_start(cfg.data, app.writer, &ropts, forget_in_search, app.search, err, sizeof err);
+	if (!app.retention) {
+		log_error("serve", "%s", err);
+		goto out_search;
+	}
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
 	http = server_start(&app, cfg.tls_on ? &tls : NULL, err, sizeof err);
 	if (!http) {
@@ -146,6 +160,8 @@ out_http:
 	server_stop(http);
 out_repl:
 	repl_stop(app.repl);
+	retention_stop(app.retention);
+out_search:
 	search_stop(app.search);
 out_writer:
 	writer_stop(app.writer);

@@ -21,7 +21,8 @@
 #include "store/spanview.h"
 #include "store/store.h"
 
-#define SEARCH_VERSION 1               /* search.db user_version; another one is rebuilt */
+#define SEARCH_VERSION 2               /* search.db user_version; another one is rebuilt (2: incremental vacuum) */
+#define SEARCH_VERSION_SQL "2"
 #define FIELD_MAX (64u << 10)          /* searchable bytes of one field */
 #define BATCH_SPANS 4000               /* spans per index transaction */
 #define BATCH_CHUNKS "64"               /* chunks read per batch at most */
@@ -39,14 +40,16 @@ static const char *const field_names[] = {"name", "input", "output", "status", "
 struct search {
 	char path[4200];
 	sqlite3 *idx, *main;
-	sqlite3_stmt *chunks_st, *max_st, *trace_st, *fts_st, *doc_st, *state_st;
+	sqlite3_stmt *chunks_st, *max_st, *trace_st, *fts_st, *doc_st, *state_st, *unfts_st, *undoc_st;
 	struct spanview *view;             /* the indexer's reader of chunks, on main */
 	pthread_t thread;
 	pthread_mutex_t lock;
+	pthread_mutex_t work;              /* held while idx, main, view and the statements are in use */
 	pthread_cond_t wake;
 	int stopping, paused;
 	/* under lock */
 	int64_t checkpoint, indexed_spans, indexed_chunks, text_bytes;
+	int64_t forgotten;                 /* documents deleted since the last optimize (under work) */
 	struct seen { int64_t id; uint64_t ns; } seen[SEEN_MAX];   /* max chunk id, when first seen */
 	int nseen;
 };
@@ -214,7 +217,9 @@ static int open_index(struct search *s, int *fresh)
 		return ERR_STORE;
 	sqlite3_busy_timeout(s->idx, 5000);
 	/* rebuildable from the store, so a lost last commit costs nothing */
-	if (exec(s->idx, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8000;"))
+	/* auto_vacuum takes on a new file only; older layouts are rebuilt */
+	if (exec(s->idx, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	                 " PRAGMA cache_size=-8000;"))
 		return ERR_STORE;
 	int version = (int)int_query(s->idx, "PRAGMA user_version", -1);
 	if (version != 0 && version != SEARCH_VERSION)
@@ -228,7 +233,7 @@ static int open_index(struct search *s, int *fresh)
 	            "CREATE INDEX IF NOT EXISTS docs_trace ON docs (trace);"
 	            "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
 	            "INSERT OR IGNORE INTO state VALUES ('checkpoint', 0), ('spans', 0), ('chunks', 0), ('text_bytes', 0);"
-	            "PRAGMA user_version = 1;"
+	            "PRAGMA user_version = " SEARCH_VERSION_SQL ";"
 	            "COMMIT;");
 }
 
@@ -239,7 +244,8 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 
 static void close_all(struct search *s)
 {
-	sqlite3_stmt *sts[] = {s->chunks_st, s->max_st, s->trace_st, s->fts_st, s->doc_st, s->state_st};
+	sqlite3_stmt *sts[] = {s->chunks_st, s->max_st, s->trace_st, s->fts_st, s->doc_st, s->state_st, s->unfts_st,
+	                       s->undoc_st};
 	for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
 		sqlite3_finalize(sts[i]);
 	spanview_close(s->view);
@@ -274,6 +280,30 @@ static int64_t trace_key(sqlite3_stmt *st, const uint8_t *trace_id)
 	return key;
 }
 
+/* Joins the searchable fields of d, one per line, into *text (grown as
+ * needed, caller frees); returns the length. What is indexed and what a
+ * deletion hands FTS5 back must be the same bytes. */
+static size_t doc_text(const struct doc *d, struct arena *a, char **text, size_t *cap)
+{
+	struct searchq_field *f;
+	size_t nf = doc_fields(d, a, &f), len = 0;
+	for (size_t k = 0; k < nf; k++)
+		len += f[k].len + 1;
+	if (len + 1 > *cap) {
+		*cap = 2 * (len + 1);
+		free(*text);
+		if (!(*text = malloc(*cap)))
+			abort();
+	}
+	len = 0;
+	for (size_t k = 0; k < nf; k++) {
+		memcpy(*text + len, f[k].text, f[k].len);
+		len += f[k].len;
+		(*text)[len++] = '\n';
+	}
+	return len;
+}
+
 /* Indexes the next chunks past the checkpoint in one transaction.
  * Returns the number of chunks indexed (0 = caught up) or ERR_STORE. */
 static int index_batch(struct search *s)
@@ -289,22 +319,7 @@ static int index_batch(struct search *s)
 		struct doc *docs;
 		long nd = chunk_docs(s->view, id, &docs);
 		for (long i = 0; i < nd && !rc; i++) {
-			struct searchq_field *f;
-			size_t nf = doc_fields(&docs[i], a, &f), len = 0;
-			for (size_t k = 0; k < nf; k++)
-				len += f[k].len + 1;
-			if (len + 1 > cap) {
-				cap = 2 * (len + 1);
-				free(text);
-				if (!(text = malloc(cap)))
-					abort();
-			}
-			len = 0;
-			for (size_t k = 0; k < nf; k++) {
-				memcpy(text + len, f[k].text, f[k].len);
-				len += f[k].len;
-				text[len++] = '\n';
-			}
+			size_t len = doc_text(&docs[i], a, &text, &cap);
 			sqlite3_bind_int64(s->fts_st, 1, docs[i].rowid);
 			sqlite3_bind_text(s->fts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
 			sqlite3_bind_int64(s->doc_st, 1, docs[i].rowid);
@@ -368,8 +383,10 @@ static void *indexer_main(void *arg)
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_lock(&s->work);   /* s->main is one connection: one thread at a time */
 		observe(s);
 		int n = s->paused ? 0 : index_batch(s);
+		pthread_mutex_unlock(&s->work);
 		if (n < 0)
 			log_error("search", "search: indexing failed: %s", sqlite3_errmsg(s->idx));
 		pthread_mutex_lock(&s->lock);
@@ -421,7 +438,9 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		     prepare(s->main, "SELECT key FROM traces WHERE trace_id = ?1", &s->trace_st) ||
 		     prepare(s->idx, "INSERT INTO fts (rowid, text) VALUES (?1, ?2)", &s->fts_st) ||
 		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id, trace) VALUES (?1, ?2)", &s->doc_st) ||
-		     prepare(s->idx, "UPDATE state SET value = ?2 WHERE key = ?1", &s->state_st);
+		     prepare(s->idx, "UPDATE state SET value = ?2 WHERE key = ?1", &s->state_st) ||
+		     prepare(s->idx, "INSERT INTO fts (fts, rowid, text) VALUES ('delete', ?1, ?2)", &s->unfts_st) ||
+		     prepare(s->idx, "DELETE FROM docs WHERE id = ?1", &s->undoc_st);
 	if (rc) {
 		err_set(err, errlen, ERR_STORE, "search: cannot open %s: %s", s->path,
 		        s->idx ? sqlite3_errmsg(s->idx) : "out of memory");
@@ -442,6 +461,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	if (cand && !text_parse_i64(cand, 1, MAX_CANDIDATES, &v))
 		max_candidates = (long)v;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->work, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	if (pthread_create(&s->thread, NULL, indexer_main, s))
 		abort();
@@ -460,8 +480,89 @@ void search_stop(struct search *s)
 	sqlite3_wal_checkpoint_v2(s->idx, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	close_all(s);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->work);
 	pthread_cond_destroy(&s->wake);
 	free(s);
+}
+
+void search_forget(struct search *s, const struct retention_victim *v, size_t n)
+{
+	char *text = NULL;
+	size_t cap = 0;
+	int64_t spans = 0, removed = 0;
+	int64_t need = 0, ckpt;
+	for (size_t i = 0; i < n; i++)
+		need = v[i].chunk > need ? v[i].chunk : need;
+	pthread_mutex_lock(&s->work);
+	/* index the victims' chunks first if the indexer trails: indexed after
+	 * this, their documents would outlive the traces */
+	for (int k = 0; k < 10000; k++) {
+		pthread_mutex_lock(&s->lock);
+		ckpt = s->checkpoint;
+		pthread_mutex_unlock(&s->lock);
+		if (ckpt >= need || s->paused || index_batch(s) <= 0)
+			break;
+	}
+	int rc = exec(s->idx, "BEGIN");
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct doc *docs;
+		if (v[i].chunk > ckpt)
+			continue; /* not indexed (paused): the indexer finds the chunk gone */
+		long nd = chunk_docs(s->view, v[i].chunk, &docs);
+		for (long d = 0; d < nd && !rc; d++) {
+			if (memcmp(docs[d].trace_id, v[i].trace_id, 16))
+				continue;
+			size_t len = doc_text(&docs[d], spanview_arena(s->view), &text, &cap);
+			sqlite3_bind_int64(s->unfts_st, 1, docs[d].rowid);
+			sqlite3_bind_text(s->unfts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
+			sqlite3_bind_int64(s->undoc_st, 1, docs[d].rowid);
+			if (sqlite3_step(s->unfts_st) != SQLITE_DONE || sqlite3_step(s->undoc_st) != SQLITE_DONE)
+				rc = ERR_STORE;
+			sqlite3_reset(s->unfts_st);
+			sqlite3_reset(s->undoc_st);
+			spans += (int64_t)docs[d].n;
+			removed++;
+		}
+		spanview_reset(s->view);
+	}
+	pthread_mutex_lock(&s->lock);
+	int64_t total = s->indexed_spans - spans;
+	pthread_mutex_unlock(&s->lock);
+	if (!rc && removed) {
+		sqlite3_bind_text(s->state_st, 1, "spans", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s->state_st, 2, total > 0 ? total : 0);
+		rc = sqlite3_step(s->state_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
+		sqlite3_reset(s->state_st);
+	}
+	if (!rc)
+		rc = exec(s->idx, "COMMIT");
+	if (rc) {
+		fprintf(stderr, "tracelite: search: forgetting deleted traces failed: %s\n", sqlite3_errmsg(s->idx));
+		exec(s->idx, "ROLLBACK");
+	} else if (removed) {
+		pthread_mutex_lock(&s->lock);
+		s->indexed_spans = total > 0 ? total : 0;
+		pthread_mutex_unlock(&s->lock);
+		/* FTS5 records a deletion as a new entry that cancels the old one
+		 * only when both meet in one merged segment, so the index does not
+		 * shrink by itself: once a quarter of the documents went since the
+		 * last time, merge it all (optimize; the indexer waits meanwhile,
+		 * ingest does not), then give the freed pages back */
+		s->forgotten += removed;
+		int64_t live = int_query(s->idx, "SELECT count(*) FROM docs", 0);
+		if (live == 0)
+			exec(s->idx, "INSERT INTO fts (fts) VALUES ('delete-all')");
+		else if (s->forgotten * 4 >= live)
+			exec(s->idx, "INSERT INTO fts (fts) VALUES ('optimize')");
+		else
+			exec(s->idx, "INSERT INTO fts (fts, rank) VALUES ('merge', 64)");
+		if (live == 0 || s->forgotten * 4 >= live)
+			s->forgotten = 0;
+		exec(s->idx, "PRAGMA incremental_vacuum");
+		sqlite3_wal_checkpoint_v2(s->idx, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
+	free(text);
+	pthread_mutex_unlock(&s->work);
 }
 
 void search_status(struct search *s, sqlite3 *db, struct search_status *st)

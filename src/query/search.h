@@ -12,6 +12,7 @@
 #include "query/query.h"
 #include "query/searchq.h"
 #include "base/err.h"
+#include "store/retention.h"
 
 struct search;
 
@@ -32,6 +33,11 @@ struct search_status {
 struct search *search_start(const char *dir, char *err, size_t errlen);
 /* Stops the indexer after its current batch (committed), frees s. */
 void search_stop(struct search *s);
+/* Removes the index documents of the n (chunk, trace) pairs, which are
+ * about to be deleted from the store (a retention_forget_fn: ctx = s), and
+ * gives the space back. Failures are logged: a stale document finds
+ * nothing, since every hit is verified on the stored text. Thread-safe. */
+void search_forget(struct search *s, const struct retention_victim *v, size_t n);
 /* Fills *st; db is the caller's read-only connection to the main store. */
 void search_status(struct search *s, sqlite3 *db, struct search_status *st);
 /* The calling thread's tokenizer (made from db's FTS5 on first use), or

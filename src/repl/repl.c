@@ -27,6 +27,7 @@
 #define BACKOFF_BASE_MS 250
 #define BACKOFF_MAX_MS 30000   /* TRACELITE_REPLICATE_BACKOFF_MAX_MS overrides */
 #define LAG_SAMPLES 64
+#define DELETIONS_PER_CYCLE 1000  /* deleted traces sent per cycle at most */
 #define ONCE_ATTEMPTS 5       /* failed cycles in a row before replicate --once gives up */
 
 struct tgt {
@@ -87,8 +88,12 @@ static int checkpoint_open(struct tgt *t, char *err, size_t errlen)
 		t->cpdb = NULL;
 		return ERR_STORE;
 	}
+	/* added with schema/006_deletions.sql; fails harmlessly once there */
+	sqlite3_exec(t->cpdb, "ALTER TABLE checkpoints ADD COLUMN deletion_seq INTEGER NOT NULL DEFAULT 0", NULL, NULL,
+	             NULL);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(t->cpdb, "SELECT chunk, trace_seq, score_seq, project_key FROM checkpoints WHERE target = ?",
+	if (sqlite3_prepare_v2(t->cpdb,
+	                       "SELECT chunk, trace_seq, score_seq, project_key, deletion_seq FROM checkpoints WHERE target = ?",
 	                       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, t->target.display, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -96,6 +101,7 @@ static int checkpoint_open(struct tgt *t, char *err, size_t errlen)
 			t->cur.trace_seq = sqlite3_column_int64(st, 1);
 			t->cur.score_seq = sqlite3_column_int64(st, 2);
 			t->cur.project_key = sqlite3_column_int64(st, 3);
+			t->cur.deletion_seq = sqlite3_column_int64(st, 4);
 		}
 	}
 	sqlite3_finalize(st);
@@ -109,7 +115,7 @@ static int checkpoint_save(struct tgt *t, const struct repl_cursor *c)
 		return ERR_OK;
 	if (sqlite3_prepare_v2(t->cpdb,
 	                       "INSERT OR REPLACE INTO checkpoints (target, chunk, trace_seq, score_seq, project_key,"
-	                       " updated_ns) VALUES (?, ?, ?, ?, ?, ?)",
+	                       " updated_ns, deletion_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	                       -1, &st, NULL))
 		return ERR_STORE;
 	sqlite3_bind_text(st, 1, t->target.display, -1, SQLITE_STATIC);
@@ -118,6 +124,7 @@ static int checkpoint_save(struct tgt *t, const struct repl_cursor *c)
 	sqlite3_bind_int64(st, 4, c->score_seq);
 	sqlite3_bind_int64(st, 5, c->project_key);
 	sqlite3_bind_int64(st, 6, (int64_t)text_now_ns());
+	sqlite3_bind_int64(st, 7, c->deletion_seq);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
 	sqlite3_finalize(st);
 	return rc;
@@ -237,6 +244,24 @@ static int cycle(struct tgt *t)
 			return -1;
 		}
 	}
+	/* deletions read after the rows were sent, so a trace deleted while
+	 * its rows were on the way is deleted on the target after they land */
+	cJSON *gone = NULL;
+	b.next.deletion_seq = t->cur.deletion_seq;
+	if (repl_rows_deletions(t->db, t->cur.deletion_seq, DELETIONS_PER_CYCLE, &gone, &b.next.deletion_seq)) {
+		fail(t, "reading deletions", sqlite3_errmsg(t->db));
+		cJSON_Delete(gone);
+		repl_batch_free(&b);
+		return -1;
+	}
+	if (cJSON_GetArraySize(gone) && s->delete_traces(s->ctx, gone, err, sizeof err) != REPL_SENT) {
+		fail(t, "deleting traces", err);
+		cJSON_Delete(gone);
+		repl_batch_free(&b);
+		return -1;
+	}
+	cJSON_Delete(gone);
+	n += b.next.deletion_seq > t->cur.deletion_seq;
 	if (n && checkpoint_save(t, &b.next)) {
 		fail(t, "saving the checkpoint", sqlite3_errmsg(t->cpdb));
 		repl_batch_free(&b);

@@ -178,6 +178,22 @@ static enum repl_result ch_send(void *ctx, enum repl_table t, const cJSON *rows,
 	return rc;
 }
 
+/* ALTER TABLE ... DELETE: a mutation ClickHouse applies in the background
+ * (since 18.x); the rows go once it has rewritten their parts. */
+static enum repl_result ch_delete(void *ctx, const cJSON *ids, char *err, size_t errlen)
+{
+	struct ch *c = ctx;
+	char *sql[REPL_NTABLES];
+	int n = repl_rows_delete_sql(ids, 1, sql);
+	enum repl_result rc = REPL_SENT;
+	for (int i = 0; i < n; i++) {
+		if (rc == REPL_SENT)
+			rc = post(c, "", 0, sql[i], strlen(sql[i]), err, errlen);
+		free(sql[i]);
+	}
+	return rc;
+}
+
 static void ch_close(void *ctx)
 {
 	struct ch *c = ctx;
@@ -197,6 +213,7 @@ struct repl_sink *repl_ch_open(const struct repl_target *t, const volatile int *
 	c->sink.ctx = c;
 	c->sink.ensure_schema = ch_ensure_schema;
 	c->sink.send = ch_send;
+	c->sink.delete_traces = ch_delete;
 	c->sink.close = ch_close;
 	return &c->sink;
 }

@@ -249,6 +249,29 @@ static enum repl_result pg_send(void *ctx, enum repl_table t, const cJSON *rows,
 	return rc;
 }
 
+/* One transaction deleting the traces' rows from every table. */
+static enum repl_result pg_delete(void *ctx, const cJSON *ids, char *err, size_t errlen)
+{
+	struct pg *p = ctx;
+	char *sql[REPL_NTABLES];
+	enum repl_result rc = connect_db(p, err, errlen);
+	if (rc == REPL_SENT && !p->staged)
+		rc = pg_ensure_schema(p, err, errlen);
+	int n = repl_rows_delete_sql(ids, 0, sql);
+	if (rc == REPL_SENT)
+		rc = exec(p, "BEGIN", err, errlen);
+	for (int i = 0; i < n; i++) {
+		if (rc == REPL_SENT)
+			rc = exec(p, sql[i], err, errlen);
+		free(sql[i]);
+	}
+	if (rc == REPL_SENT)
+		rc = exec(p, "COMMIT", err, errlen);
+	else
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+	return rc;
+}
+
 static void pg_close(void *ctx)
 {
 	struct pg *p = ctx;
@@ -266,6 +289,7 @@ struct repl_sink *repl_pg_open(const struct repl_target *t, const volatile int *
 	p->sink.ctx = p;
 	p->sink.ensure_schema = pg_ensure_schema;
 	p->sink.send = pg_send;
+	p->sink.delete_traces = pg_delete;
 	p->sink.close = pg_close;
 	return &p->sink;
 }

@@ -3,7 +3,9 @@
  * columns; span rows are built here, column by column, from the stored-span
  * view (store/spanview.h), the JSON columns in query_span_part_json's shape. */
 #include "repl/repl_rows.h"
+#include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "base/err.h"
@@ -223,6 +225,56 @@ static int read_spans(sqlite3 *db, struct repl_batch *b, int64_t after, int max_
 		return ERR_STORE;
 	b->next.chunk = upto;
 	return ERR_OK;
+}
+
+enum err repl_rows_deletions(sqlite3 *db, int64_t after, int max, cJSON **ids, int64_t *last)
+{
+	sqlite3_stmt *st;
+	char hex[33];
+	*ids = cJSON_CreateArray();
+	*last = after;
+	if (sqlite3_prepare_v2(db, "SELECT seq, trace_id FROM deletions WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1, &st,
+	                       NULL))
+		return ERR_OK;   /* a store from before schema/006: nothing deleted there */
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, max);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*last = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) != 16)
+			continue;
+		id_to_hex(sqlite3_column_blob(st, 1), 16, hex);
+		cJSON_AddItemToArray(*ids, cJSON_CreateString(hex));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
+}
+
+int repl_rows_delete_sql(const cJSON *ids, int clickhouse, char *out[REPL_NTABLES])
+{
+	static const enum repl_table tables[] = {REPL_SPANS, REPL_TRACES, REPL_SCORES};
+	size_t n = (size_t)cJSON_GetArraySize(ids), cap = n * 36 + 128, len = 0;
+	char *list = malloc(cap);
+	const cJSON *id;
+	if (!list)
+		abort();
+	list[0] = 0;
+	cJSON_ArrayForEach(id, ids) {
+		/* ids are hex from id_to_hex: nothing to escape */
+		assert(cJSON_IsString(id) && strspn(id->valuestring, "0123456789abcdef") == strlen(id->valuestring));
+		len += (size_t)snprintf(list + len, cap - len, "%s'%s'", len ? "," : "", id->valuestring);
+	}
+	int k = 0;
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		size_t size = len + 128;
+		if (!(out[k] = malloc(size)))
+			abort();
+		snprintf(out[k++], size, clickhouse ? "ALTER TABLE %s DELETE WHERE trace_id IN (%s)"
+		                                    : "DELETE FROM %s WHERE trace_id IN (%s)",
+		         repl_table_name(tables[i]), list);
+	}
+	free(list);
+	return k;
 }
 
 enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b)

@@ -12,9 +12,10 @@
 enum repl_table { REPL_PROJECTS, REPL_SPANS, REPL_TRACES, REPL_SCORES, REPL_NTABLES };
 
 /* How far a target has been sent: the last chunk (spans), trace summary
- * seq, score seq and project key confirmed. All 0 = nothing yet. */
+ * seq, score seq, project key and deletion seq (schema/006_deletions.sql)
+ * confirmed. All 0 = nothing yet. */
 struct repl_cursor {
-	int64_t chunk, trace_seq, score_seq, project_key;
+	int64_t chunk, trace_seq, score_seq, project_key, deletion_seq;
 };
 
 struct repl_batch {
@@ -28,6 +29,16 @@ struct repl_batch {
  * most max_spans changed traces and scores. Returns ERR_OK (b filled; free
  * with repl_batch_free) or ERR_STORE. */
 enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b);
+/* Reads the trace ids deleted after seq `after` (at most max): *ids = a
+ * JSON array of lowercase hex ids (caller frees; empty when none, also on
+ * a store without the deletions table), *last = the last seq read (after
+ * when none). Returns ERR_OK or ERR_STORE. */
+enum err repl_rows_deletions(sqlite3 *db, int64_t after, int max, cJSON **ids, int64_t *last);
+/* "DELETE ... WHERE trace_id IN ('..', ...)" statements, or ClickHouse's
+ * ALTER TABLE ... DELETE mutations, for every table holding rows of the ids
+ * (hex strings from repl_rows_deletions), one statement each into out[t]
+ * (malloc'd, caller frees each); returns the statement count. */
+int repl_rows_delete_sql(const cJSON *ids, int clickhouse, char *out[REPL_NTABLES]);
 /* Frees the rows of b (b itself is the caller's). */
 void repl_batch_free(struct repl_batch *b);
 /* Returns the number of rows in b. */

@@ -24,6 +24,9 @@ struct repl_sink {
 	/* Sends rows (a non-empty array of repl_rows objects of table t), all
 	 * or nothing; rows already there are replaced or kept, never doubled. */
 	enum repl_result (*send)(void *ctx, enum repl_table t, const cJSON *rows, char *err, size_t errlen);
+	/* Deletes the traces of ids (a non-empty array of hex trace ids) from
+	 * every table; deleting what is not there is no error. */
+	enum repl_result (*delete_traces)(void *ctx, const cJSON *ids, char *err, size_t errlen);
 	void (*close)(void *ctx);
 };
 

@@ -10,6 +10,7 @@
 #include "ingest/metrics_in.h"
 #include "query/facets.h"
 #include "query/query.h"
+#include "server/api_delete.h"
 #include "server/api_search.h"
 #include "server/args.h"
 #include "server/http.h"
@@ -33,19 +34,6 @@ void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 	http_reply(c, rc, o, "traces");
 }
 
-/* Parses a path id: 2n hex digits, or any other string mapped the way
- * ingest maps foreign ids. Sends 400 and returns -1 on a bad one. */
-static int path_id(struct mg_connection *c, const char *tail, uint8_t *id, size_t n, const char *what)
-{
-	char buf[300];
-	if (!*tail || strchr(tail, '/') || strlen(tail) >= sizeof buf ||
-	    mg_url_decode(tail, (int)strlen(tail), buf, sizeof buf, 0) < 0 || id_from_any(buf, id, n)) {
-		http_send_error(c, 400, "%s: expected %zu hex digits", what, 2 * n);
-		return -1;
-	}
-	return 0;
-}
-
 void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 {
 	uint8_t id[16];
@@ -54,7 +42,7 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 	long long limit;
 	struct span_page page;
 	sqlite3 *db = api_reader(c, app);
-	if (!db || path_id(c, tail, id, 16, "trace_id") || api_opt_param(c, "format", format, sizeof format, &fmt) ||
+	if (!db || api_path_id(c, tail, id, 16, "trace_id") || api_opt_param(c, "format", format, sizeof format, &fmt) ||
 	    api_int_param(c, "offset", 0, INT64_MAX, 0, &page.offset) ||
 	    api_int_param(c, "limit", 1, QUERY_TRACE_MAX_SPANS, QUERY_TRACE_MAX_SPANS, &limit))
 		return;
@@ -86,7 +74,7 @@ void api_span(struct mg_connection *c, struct app *app, const char *tail)
 {
 	uint8_t id[8];
 	sqlite3 *db = api_reader(c, app);
-	if (!db || path_id(c, tail, id, 8, "span_id"))
+	if (!db || api_path_id(c, tail, id, 8, "span_id"))
 		return;
 	cJSON *o = NULL;
 	int rc = query_span(db, id, &o);
@@ -132,7 +120,9 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	int writable = access(app->cfg->data, W_OK) == 0, writer_ok = writer_healthy(app->writer);
 	int64_t traces = 0;
 	int store_ok = store_int_query(db, "SELECT coalesce(max(key), 0) FROM traces", 0, &traces) == ERR_OK;
-	int ok = writable && writer_ok && store_ok;
+	cJSON *disk = api_disk_status(app);
+	int nearly_full = disk && cJSON_IsTrue(cJSON_GetObjectItem(disk, "nearly_full"));
+	int ok = writable && writer_ok && store_ok && !nearly_full;
 	cJSON *o = cJSON_CreateObject(), *checks;
 	cJSON_AddStringToObject(o, "status", ok ? "ok" : "unhealthy");
 	cJSON_AddStringToObject(o, "version", TRACELITE_VERSION);
@@ -140,6 +130,7 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddStringToObject(checks, "store_readable", store_ok ? "ok" : "failing");
 	cJSON_AddStringToObject(checks, "data_dir_writable", writable ? "ok" : "failing");
 	cJSON_AddStringToObject(checks, "last_commit", writer_ok ? "ok" : "failing");
+	cJSON_AddStringToObject(checks, "disk_space", nearly_full ? "nearly full: ingest refused" : "ok");
 	cJSON_AddNumberToObject(o, "schema_version", store_schema_version());
 	cJSON_AddNumberToObject(o, "traces_stored_approx", (double)traces);
 	cJSON_AddNumberToObject(o, "uptime_s", (double)((text_now_ns() - app->started_ns) / 1000000000ull));
@@ -152,6 +143,8 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddNumberToObject(m, "data_points_received", (double)mc.points_received);
 	cJSON_AddNumberToObject(m, "data_points_dropped", (double)mc.points_received);
 	cJSON_AddNumberToObject(m, "exports_refused", (double)mc.exports_refused);
+	if (disk)
+		cJSON_AddItemToObject(o, "disk", disk);
 	http_send_json(c, ok ? 200 : 503, o);
 }
 

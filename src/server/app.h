@@ -7,6 +7,7 @@
 #include "repl/repl.h"
 #include "query/search.h"
 #include "ingest/prices.h"
+#include "store/retention.h"
 #include "store/writer.h"
 
 struct mg_connection;
@@ -18,6 +19,7 @@ struct app {
 	const struct prices *prices;   /* read-only after start */
 	uint64_t started_ns;
 	struct repl *repl;         /* NULL when nothing is replicated */
+	struct retention *retention; /* deletion, disk cap and free-space watch (retention.h) */
 };
 
 /* What every route handler is: it answers request c itself (tail is the

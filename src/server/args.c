@@ -231,3 +231,13 @@ int api_list_args(struct mg_connection *c, sqlite3 *db, struct filter_args *a)
 	       api_trace_cursor(c, &a->f) ? -1 : 0;
 }
 
+int api_path_id(struct mg_connection *c, const char *tail, uint8_t *id, size_t n, const char *what)
+{
+	char buf[300];
+	if (!*tail || strchr(tail, '/') || strlen(tail) >= sizeof buf ||
+	    mg_url_decode(tail, (int)strlen(tail), buf, sizeof buf, 0) < 0 || id_from_any(buf, id, n)) {
+		http_send_error(c, 400, "%s: expected %zu hex digits", what, 2 * n);
+		return -1;
+	}
+	return 0;
+}

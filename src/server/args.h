@@ -67,5 +67,9 @@ int api_refuse_q(struct mg_connection *c, const struct trace_filter *f);
  * <trace id hex>": both page in the same order) into f. Returns 0, or -1
  * after sending 400. */
 int api_trace_cursor(struct mg_connection *c, struct trace_filter *f);
+/* Parses a path id (tail of the URI): 2n hex digits, or any other string
+ * mapped the way ingest maps foreign ids, into id (n bytes). Returns 0, or
+ * -1 after sending 400 naming what. */
+int api_path_id(struct mg_connection *c, const char *tail, uint8_t *id, size_t n, const char *what);
 
 #endif

@@ -201,6 +201,25 @@ static int set_prices(struct config *c, const char *v, const char *what, char *e
 	return ERR_OK;
 }
 
+/* --max-disk and --min-free: a size text_parse_size reads, at least min. */
+static int set_size(uint64_t *dst, const char *v, uint64_t min, const char *what, char *err, size_t errlen)
+{
+	uint64_t n;
+	if (text_parse_size(v, &n) || n < min)
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "%s: expected a size such as 500MB, 2GB or 1.5GiB%s, got '%s'", what,
+		               min ? " (at least 1MB)" : " (0 = off)", v);
+	*dst = n;
+	return ERR_OK;
+}
+
+static int set_days(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (text_parse_i64(v, 0, 36500, &c->retention_days))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected whole days 0..36500 (0 = keep), got '%s'", what, v);
+	return ERR_OK;
+}
+
 void config_usage(void *fp)
 {
 	fputs("usage: tracelite serve [flags]\n"
@@ -222,7 +241,13 @@ void config_usage(void *fp)
 	      "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain) (env TRACELITE_TLS_CERT)\n"
 	      "  --tls-key FILE       ... and this unencrypted PEM private key (env TRACELITE_TLS_KEY)\n"
 	      "  --tls-self-signed    serve HTTPS with a certificate made in the data directory on first start\n"
-	      "  --log-format FORMAT  text (default) or json: one JSON object per log line (env TRACELITE_LOG_FORMAT)\n",
+	      "  --log-format FORMAT  text (default) or json: one JSON object per log line (env TRACELITE_LOG_FORMAT)\n"
+	      "  --retention-days N   delete traces whose last span is older than N days (env\n"
+	      "                       TRACELITE_RETENTION_DAYS; default 0 = keep)\n"
+	      "  --max-disk SIZE      keep the data directory under SIZE (e.g. 2GB; env TRACELITE_MAX_DISK),\n"
+	      "                       deleting the oldest traces first\n"
+	      "  --min-free SIZE      refuse ingest (503) while the disk has less free (env TRACELITE_MIN_FREE;\n"
+	      "                       default: 1GB or 5% of the filesystem, whichever is smaller; 0 = off)\n",
 	      (FILE *)fp);
 }
 
@@ -256,6 +281,16 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	    ((env = getenv("TRACELITE_TLS_KEY")) && *env && (rc = set_path(c->tls_key, env, "TRACELITE_TLS_KEY", err, errlen))) ||
 	    ((env = getenv("TRACELITE_LOG_FORMAT")) && *env && (rc = set_log_format(c, env, "TRACELITE_LOG_FORMAT", err, errlen))))
 		return rc;
+	if ((env = getenv("TRACELITE_RETENTION_DAYS")) && *env && (rc = set_days(c, env, "TRACELITE_RETENTION_DAYS", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_MAX_DISK")) && *env &&
+	    (rc = set_size(&c->max_disk, env, 1000000, "TRACELITE_MAX_DISK", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_MIN_FREE")) && *env) {
+		if ((rc = set_size(&c->min_free, env, 0, "TRACELITE_MIN_FREE", err, errlen)))
+			return rc;
+		c->min_free_set = 1;
+	}
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int64_t n = 0;
@@ -294,7 +329,14 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			rc = set_path(c->tls_key, v, a, err, errlen);
 		else if (!strcmp(a, "--log-format"))
 			rc = set_log_format(c, v, a, err, errlen);
-		else if (!strcmp(a, "--threads")) {
+		else if (!strcmp(a, "--retention-days"))
+			rc = set_days(c, v, a, err, errlen);
+		else if (!strcmp(a, "--max-disk"))
+			rc = set_size(&c->max_disk, v, 1000000, a, err, errlen);
+		else if (!strcmp(a, "--min-free")) {
+			rc = set_size(&c->min_free, v, 0, a, err, errlen);
+			c->min_free_set = 1;
+		} else if (!strcmp(a, "--threads")) {
 			rc = text_parse_i64(v, 2, 4096, &n)
 			         ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..4096, got '%s'", v)
 			         : 0;

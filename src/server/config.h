@@ -3,6 +3,7 @@
 #ifndef TL_CONFIG_H
 #define TL_CONFIG_H
 #include <stddef.h>
+#include <stdint.h>
 #include "base/datadir.h"
 #include "repl/repl_target.h"
 #include "base/err.h"
@@ -35,6 +36,10 @@ struct config {
 	int tls_self_signed;               /* --tls-self-signed: make/reuse a pair in the data directory */
 	int tls_on;                        /* HTTPS is served (cert and key, or self-signed): cookies get Secure */
 	int log_json;                      /* --log-format json, TRACELITE_LOG_FORMAT: one JSON object per log line */
+	int64_t retention_days; /* --retention-days N: delete traces older; 0 = keep */
+	uint64_t max_disk;      /* --max-disk SIZE: cap on the data directory's files; 0 = none */
+	uint64_t min_free;      /* --min-free SIZE: refuse ingest below; see min_free_set */
+	int min_free_set;       /* 0: default, the smaller of 1 GB and 5% of the filesystem */
 };
 
 /* Fills c from defaults and the environment, then argv (the arguments after

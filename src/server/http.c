@@ -102,6 +102,8 @@ void http_reply(struct mg_connection *c, int rc, cJSON *o, const char *what)
 	cJSON_Delete(o);
 	if (rc == ERR_NOT_FOUND)
 		http_send_error(c, 404, "%s not found", what);
+	else if (rc == ERR_FULL)
+		http_send_error(c, 503, "disk full: the data directory's filesystem has no space left");
 	else
 		http_send_error(c, err_http_status(rc), "query failed");
 }

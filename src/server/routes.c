@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/api.h"
+#include "server/api_delete.h"
 #include "server/api_metrics.h"
 #include "server/api_people.h"
 #include "server/api_prom.h"
@@ -73,6 +74,9 @@ static const struct route routes[] = {
 	{"GET", "/api/scores/summary", 0, api_scores_summary},
 	{"GET", "/api/facets", 0, api_facets},
 	{"GET", "/metrics", 0, api_prom},
+	/* deletion: scope admin once keys exist (issue 11) */
+	{"DELETE", "/api/traces", 0, api_delete_traces},
+	{"DELETE", "/api/traces/", 1, api_delete_trace},
 	{"GET", "/assets/", 1, web_asset},
 	{"GET", "/", 0, web_page},
 	{"GET", "/traces", 0, web_page},

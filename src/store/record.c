@@ -254,6 +254,45 @@ enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_
 	return ERR_OK;
 }
 
+enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, size_t n, void **out, size_t *outlen)
+{
+	struct arena *a = arena_new();
+	const uint8_t **spans;
+	size_t *lens, raw = 0;
+	int rc = ERR_BAD_INPUT;
+	uint8_t *buf = NULL, *p;
+	*out = NULL;
+	size_t count;
+	if (record_chunk_split(data, len, a, &count, &spans, &lens) || count > n)
+		goto out;
+	n = count;
+	for (size_t i = 0; i < n; i++)
+		raw += (keep[i] ? lens[i] : 0) + 10;
+	if (!(buf = malloc(raw ? raw : 1)))
+		abort();
+	p = buf;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = keep[i] ? lens[i] : 0;
+		p += varint_put(p, k);
+		memcpy(p, spans[i], k);
+		p += k;
+	}
+	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
+	void *dst = malloc(bound ? bound : 1);
+	if (!dst)
+		abort();
+	size_t z = ZSTD_compressCCtx(thread_cctx(), dst, bound, buf, used, ZSTD_LEVEL);
+	if (ZSTD_isError(z))
+		abort(); /* cannot happen with a bound-sized destination */
+	*out = dst;
+	*outlen = z;
+	rc = ERR_OK;
+out:
+	free(buf);
+	arena_free(a);
+	return rc;
+}
+
 Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a)
 {
 	return unpack_checked(&tl__resource_spans__descriptor, data, len, a);

@@ -48,6 +48,13 @@ enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, 
 enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
                             const uint8_t ***spans, size_t **lens);
 
+/* Rewrites chunk data keeping only the entries i with keep[i] != 0 (keep
+ * has n >= the chunk's entry count elements); the others become empty entries, so the kept ones keep
+ * their index (spans.chunk_index, search document ids) while the bytes of
+ * the removed spans are gone. *out is malloc'd (caller frees). Returns
+ * ERR_OK, or ERR_BAD_INPUT if the chunk is corrupt or has more than n entries. */
+enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, size_t n, void **out, size_t *outlen);
+
 /* Unpacks a stored blob; returns NULL if corrupt or nested too deep to
  * unpack safely on a worker's stack (pbcheck.h). Allocations in a. */
 Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a);

@@ -100,7 +100,7 @@ static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3
 	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "cannot open %s: %s", path, sqlite3_errmsg(db));
 	} else {
-		sqlite3_busy_timeout(db, 5000);
+		sqlite3_busy_timeout(db, STORE_BUSY_MS);
 		rc = exec(db, pragmas, err, errlen);
 	}
 	if (rc) {
@@ -120,8 +120,16 @@ enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t err
 	/* WAL lets readers run beside the writer; synchronous=FULL makes each
 	 * commit durable before we answer (group commit amortizes the fsync). */
 	rc = open_db(dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
-	             "PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;",
+	             /* auto_vacuum only takes on a new file (before its first
+	              * table); older stores switch by a VACUUM (retention.c) */
+	             /* secure_delete=FAST: Debian's SQLite zeroes every freed page,
+	              * which doubles what a deletion writes; freed pages are
+	              * overwritten or cut off by the incremental vacuum after it */
+	             "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA secure_delete=FAST; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
+	             "PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;"
+	             /* a WAL that grew (a long reader, a deletion) is cut back to
+	              * 64 MiB when it restarts */
+	             "PRAGMA journal_size_limit=67108864;",
 	             out, err, errlen);
 	if (!rc && (rc = migrate(*out, err, errlen))) {
 		sqlite3_close_v2(*out);

@@ -10,6 +10,7 @@
 
 #define STORE_DEFAULT_PROJECT_ID "00000000-0000-0000-0000-000000000001"
 #define STORE_DEFAULT_PROJECT_NAME "default"
+#define STORE_BUSY_MS 5000   /* every connection's busy timeout */
 
 /* Creates dir if needed, opens dir/tracelite.db read-write, applies pending
  * migrations. Returns ERR_OK and *out (close with sqlite3_close_v2), or

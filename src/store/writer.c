@@ -27,7 +27,10 @@
 #define CACHE_MAX 100000   /* entries per cache before it is dropped */
 
 struct job {
-	struct span_batch *batch;
+	struct span_batch *batch;    /* NULL for a task */
+	writer_task_fn task;
+	void *arg;
+	int flags;
 	struct record_batch rec;
 	size_t bytes;
 	int rc, done;
@@ -95,7 +98,36 @@ struct writer {
 	size_t queued_bytes, queue_cap, queued_jobs;
 	int stopping, healthy;
 	char errbuf[256];
+	int full;             /* the last failure was SQLITE_FULL (writer thread only) */
+	char disk_low[256];   /* writer_set_disk_low's message, "" = not low; under lock */
 };
+
+/* "disk full" for SQLITE_FULL (SQLite says "database or disk is full"),
+ * else SQLite's message; records which in w->full. */
+static void note_error(struct writer *w)
+{
+	w->full = sqlite3_errcode(w->db) == SQLITE_FULL;
+	if (w->full)
+		snprintf(w->errbuf, sizeof w->errbuf, "disk full: the data directory's filesystem has no space left");
+	else
+		snprintf(w->errbuf, sizeof w->errbuf, "sqlite: %s", sqlite3_errmsg(w->db));
+}
+
+/* Rolls back the open transaction, if any: after SQLITE_FULL SQLite may
+ * have rolled back already, and ROLLBACK would then fail with "cannot
+ * rollback - no transaction is active", hiding the real error. */
+static void rollback(struct writer *w)
+{
+	if (!sqlite3_get_autocommit(w->db)) {
+		sqlite3_step(w->st[ST_ROLLBACK]);
+		sqlite3_reset(w->st[ST_ROLLBACK]);
+	}
+}
+
+static enum err failure(const struct writer *w)
+{
+	return w->full ? ERR_FULL : ERR_STORE;
+}
 
 static int step_done(struct writer *w, enum stmt s)
 {
@@ -103,7 +135,7 @@ static int step_done(struct writer *w, enum stmt s)
 	sqlite3_reset(w->st[s]);
 	sqlite3_clear_bindings(w->st[s]);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		snprintf(w->errbuf, sizeof w->errbuf, "sqlite: %s", sqlite3_errmsg(w->db));
+		note_error(w);
 		return ERR_STORE;
 	}
 	return ERR_OK;
@@ -559,15 +591,18 @@ static void caches_reset(struct writer *w)
 /* One transaction for every job in the list; returns its outcome. */
 static int commit_jobs(struct writer *w, struct job *list)
 {
+	w->full = 0;
 	int rc = step_done(w, ST_BEGIN);
 	for (struct job *j = list; j && !rc; j = j->next)
 		rc = write_job(w, j);
-	if (!rc)
-		rc = rollup_flush(w->rollup, w->errbuf, sizeof w->errbuf);
+	if (!rc && (rc = rollup_flush(w->rollup, w->errbuf, sizeof w->errbuf)) &&
+	    sqlite3_errcode(w->db) == SQLITE_FULL)
+		note_error(w);
 	if (!rc)
 		rc = step_done(w, ST_COMMIT);
 	if (rc) {
-		step_done(w, ST_ROLLBACK);
+		rc = failure(w);
+		rollback(w);
 		rollup_discard(w->rollup);
 		caches_reset(w); /* ids cached during the rolled-back transaction are gone */
 		load_next_ids(w);
@@ -608,6 +643,30 @@ static void count_commit(const struct job *list, int rc, uint64_t ns)
 	counters_observe("tracelite_writer_batch_spans", (double)spans, NULL);
 }
 
+/* Runs one task job (j->task), in a transaction of its own unless
+ * WRITER_TASK_NO_TXN; fills j->rc and j->err. */
+static void run_task(struct writer *w, struct job *j)
+{
+	int txn = !(j->flags & WRITER_TASK_NO_TXN), rc = ERR_OK;
+	w->full = 0;
+	if (txn)
+		rc = step_done(w, ST_BEGIN);
+	if (!rc && (rc = j->task(w->db, j->arg, j->err, sizeof j->err)) && sqlite3_errcode(w->db) == SQLITE_FULL) {
+		note_error(w);
+		snprintf(j->err, sizeof j->err, "%s", w->errbuf);
+		rc = ERR_FULL;
+	}
+	if (!rc && txn && (rc = step_done(w, ST_COMMIT)))
+		rc = failure(w);
+	if (rc == ERR_STORE || rc == ERR_FULL) {
+		if (!j->err[0] || w->full)
+			snprintf(j->err, sizeof j->err, "%s", w->errbuf);
+	}
+	if (rc && txn)
+		rollback(w);
+	j->rc = rc;
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -617,19 +676,40 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&w->work, &w->lock);
 		if (!w->head)
 			break; /* stopping and drained */
-		struct job *list = w->head;
+		struct job *all = w->head, *list = NULL, **lt = &list, *tasks = NULL, **tt = &tasks;
 		w->head = w->tail = NULL;
 		pthread_mutex_unlock(&w->lock);
-		uint64_t t0 = text_monotonic_ns();
-		int rc = commit_jobs(w, list);
-		count_commit(list, rc, text_monotonic_ns() - t0);
+		/* span batches first, in one transaction; then each task in its own */
+		for (struct job *j = all, *next; j; j = next) {
+			next = j->next;
+			j->next = NULL;
+			if (j->task) {
+				*tt = j;
+				tt = &j->next;
+			} else {
+				*lt = j;
+				lt = &j->next;
+			}
+		}
+		int rc = ERR_OK;
+		if (list) {
+			uint64_t t0 = text_monotonic_ns();
+			rc = commit_jobs(w, list);
+			count_commit(list, rc, text_monotonic_ns() - t0);
+		}
+		for (struct job *j = tasks; j; j = j->next)
+			run_task(w, j);
 		pthread_mutex_lock(&w->lock);
-		w->healthy = rc == ERR_OK;
+		if (list)
+			w->healthy = rc == ERR_OK;
+		for (struct job *j = tasks; j; j = j->next)
+			j->done = 1;
 		for (struct job *j = list, *next; j; j = next) {
 			next = j->next;
 			j->rc = rc;
 			if (rc)
-				snprintf(j->err, sizeof j->err, "store write failed: %s", w->errbuf);
+				snprintf(j->err, sizeof j->err, "%s%s", rc == ERR_FULL ? "" : "store write failed: ",
+				         w->errbuf);
 			assert(w->queued_bytes >= j->bytes);
 			w->queued_bytes -= j->bytes;
 			w->queued_jobs--;
@@ -700,6 +780,11 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 		pthread_mutex_unlock(&w->lock);
 		return err_set(err, errlen, ERR_BUSY, "shutting down");
 	}
+	if (w->disk_low[0]) {
+		rc = err_set(err, errlen, ERR_FULL, "%s", w->disk_low);
+		pthread_mutex_unlock(&w->lock);
+		return rc;
+	}
 	/* A job larger than the whole queue still goes in when the queue is
 	 * empty, so no valid request is refused forever. */
 	if (w->queued_bytes > 0 && w->queued_bytes + j.bytes > w->queue_cap) {
@@ -729,6 +814,49 @@ void writer_queue(struct writer *w, size_t *requests, size_t *bytes)
 	*requests = w->queued_jobs;
 	*bytes = w->queued_bytes;
 	pthread_mutex_unlock(&w->lock);
+}
+
+enum err writer_exec(struct writer *w, writer_task_fn fn, void *arg, int flags, char *err, size_t errlen)
+{
+	struct job j;
+	memset(&j, 0, sizeof j);
+	j.task = fn;
+	j.arg = arg;
+	j.flags = flags;
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		return err_set(err, errlen, ERR_BUSY, "shutting down");
+	}
+	if (w->tail)
+		w->tail->next = &j;
+	else
+		w->head = &j;
+	w->tail = &j;
+	pthread_cond_signal(&w->work);
+	while (!j.done)
+		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	if (j.rc)
+		return err_set(err, errlen, j.rc, "%s", j.err);
+	return ERR_OK;
+}
+
+void writer_set_disk_low(struct writer *w, const char *why)
+{
+	pthread_mutex_lock(&w->lock);
+	snprintf(w->disk_low, sizeof w->disk_low, "%s", why ? why : "");
+	pthread_mutex_unlock(&w->lock);
+}
+
+int writer_disk_low(struct writer *w, char *buf, size_t n)
+{
+	pthread_mutex_lock(&w->lock);
+	int low = w->disk_low[0] != 0;
+	if (low && n)
+		snprintf(buf, n, "%s", w->disk_low);
+	pthread_mutex_unlock(&w->lock);
+	return low;
 }
 
 int writer_healthy(struct writer *w)

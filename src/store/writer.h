@@ -4,6 +4,7 @@
 #ifndef TL_WRITER_H
 #define TL_WRITER_H
 #include <stddef.h>
+#include <sqlite3.h>
 #include "ingest/span.h"
 #include "base/err.h"
 
@@ -25,5 +26,22 @@ void writer_stop(struct writer *w);
 void writer_queue(struct writer *w, size_t *requests, size_t *bytes);
 /* Returns 1 if the last transaction succeeded (for /api/health). */
 int writer_healthy(struct writer *w);
+
+/* Work run on the writer's connection in the writer thread (retention,
+ * deletion): fn returns ERR_OK to commit, anything else to roll back. */
+typedef enum err (*writer_task_fn)(sqlite3 *db, void *arg, char *err, size_t errlen);
+#define WRITER_TASK_NO_TXN 1   /* run fn outside a transaction (VACUUM, checkpoint) */
+/* Queues fn(arg) behind the span batches already queued and waits for it:
+ * in its own BEGIN IMMEDIATE ... COMMIT unless flags has WRITER_TASK_NO_TXN.
+ * Keep it short (a few ms): ingest waits meanwhile. Returns fn's result, or
+ * ERR_FULL (disk full), ERR_STORE (commit failed) or ERR_BUSY (stopping),
+ * with err filled. Thread-safe. */
+enum err writer_exec(struct writer *w, writer_task_fn fn, void *arg, int flags, char *err, size_t errlen);
+/* Sets (why != NULL, copied) or clears (NULL) the low-disk state: while
+ * set, writer_submit refuses at once with ERR_FULL and why as the message.
+ * Thread-safe. */
+void writer_set_disk_low(struct writer *w, const char *why);
+/* Copies the low-disk message into buf and returns 1 if set, else 0. */
+int writer_disk_low(struct writer *w, char *buf, size_t n);
 
 #endif

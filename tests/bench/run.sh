@@ -10,6 +10,8 @@
 # real ClickHouse and Postgres (tests/bench/replication.mjs, BENCH_REPL_SPANS
 # spans, default 100,000), and the export of 100,000 spans in each format
 # with the server's peak RSS (tests/bench/export.sh).
+# spans, default 100,000). tests/bench/retention.sh: ingest rate while
+# --max-disk deletes (BENCH_RETENTION_SPANS, default 100,000).
 # Prints one figure per line; never fails on a time. BENCH_SPANS=N scales it;
 # BENCH_BUILD (default build) names the build directory whose objects and
 # tracelite binary to use.
@@ -143,6 +145,7 @@ awk -v d="$bytes" -v s="$stored" -v j="$(value "json raw OTLP bytes per span" "$
 	if (p > 0) printf "bytes on disk per raw OTLP/protobuf byte: %.3f\n", d / s / p
 }'
 
+sh tests/bench/retention.sh "$TL" "$B" "$DIR/data" || echo "bench: retention figures failed"
 node tests/bench/replication.mjs "$TL" || echo "bench: replication figures failed"
 # export of BENCH_EXPORT_SPANS spans (default 100,000): time and peak RSS
 sh tests/bench/export.sh "$TL" || echo "bench: export figures failed"

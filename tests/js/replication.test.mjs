@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
-	BIN, SANITIZED, addMs, getJson, listAllTraces, nanosFromNow, otlpSpan, post, postOk, postOtlp, sleep, spanId,
+	BIN, SANITIZED, addMs, getJson, listAllTraces, nanosFromNow, otlpSpan, post, postOk, postOtlp, request, sleep, spanId,
 	startServer, tempDataDir, traceId,
 } from './helpers.mjs';
 import { CH_PASSWORD, ClickHouse, PG_PASSWORD, Postgres, ensureInstalled } from './targets.mjs';
@@ -268,6 +268,37 @@ test('a Langfuse update that supersedes a stored span replaces it on both target
 		}
 	}
 	assert.equal(want.byId.get(T).input_tokens, 8);
+});
+
+test('deleted traces are deleted on both targets: ClickHouse ALTER TABLE DELETE, Postgres DELETE', async () => {
+	const tids = [traceId(), traceId()];
+	await postOtlp(server, tids.map((tid) => otlpSpan({ traceId: tid, name: 'to-forget', attrs: { 'user.id': 'forget-me' } })));
+	await postOk(server, '/api/scores', { trace_id: tids[0], name: 'q', value: 1 });
+	await converged();
+	const list = tids.map((t) => `'${t}'`).join(',');
+	const counts = async () => {
+		const c = [];
+		for (const table of ['spans', 'traces', 'scores']) {
+			const [{ n }] = ch ? await ch.rows(`SELECT count() AS n FROM ${table} WHERE trace_id IN (${list})`, 'tl') : [{ n: 0 }];
+			c.push(Number(n), Number(pg.query(`SELECT count(*) FROM ${table} WHERE trace_id IN (${list})`)[0][0]));
+		}
+		return c;
+	};
+	let deadline = Date.now() + 30000;
+	while ((await counts())[5] === 0) {   /* the score reached postgres */
+		assert.ok(Date.now() < deadline, 'the score did not arrive');
+		await sleep(200);
+	}
+	const r = await request(server, 'DELETE', '/api/traces?user_id=forget-me');
+	assert.deepEqual(r.json, { deleted: 2 });
+	deadline = Date.now() + 60000;
+	for (;;) {
+		const c = await counts();
+		if (c.every((n) => n === 0)) break;
+		assert.ok(Date.now() < deadline, `rows left on the targets (ch/pg spans, traces, scores): ${c}`);
+		await sleep(300);
+	}
+	await converged();
 });
 
 test('targets stopped mid-stream and restarted: tracelite converges with no duplicate and no loss', async () => {

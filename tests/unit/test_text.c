@@ -206,8 +206,32 @@ static void test_integers(void)
 	CHECK(text_parse_u64("0", 1, 5, &u) == ERR_BAD_INPUT && text_parse_u64("5", 1, 5, &u) == ERR_OK && u == 5, "u64 range");
 }
 
+/* text_parse_size: the one reader of --max-disk and --min-free. */
+static void test_sizes(void)
+{
+	static const struct { const char *text; uint64_t bytes; int ok; } sizes[] = {
+		{"0", 0, 1}, {"512", 512, 1}, {"512B", 512, 1}, {"2GB", 2000000000ull, 1}, {"2gb", 2000000000ull, 1},
+		{"2G", 2000000000ull, 1}, {"500MB", 500000000ull, 1}, {"1KiB", 1024, 1}, {"1.5GiB", 1610612736ull, 1},
+		{"0.5KB", 500, 1}, {"1.0001KB", 1000, 1}, {"3TiB", 3ull << 40, 1}, {"18446744073709551615", UINT64_MAX, 1},
+		{"18446744073709551616", 0, 0}, {"16777216TiB", 0, 0}, {"20000000TB", 0, 0}, {"", 0, 0}, {"GB", 0, 0},
+		{"-1GB", 0, 0}, {"+1GB", 0, 0}, {" 1GB", 0, 0}, {"1 GB", 0, 0}, {"1GB ", 0, 0}, {"1.GB", 0, 0},
+		{".5GB", 0, 0}, {"1.5.5GB", 0, 0}, {"1XB", 0, 0}, {"1GBB", 0, 0}, {"1e9", 0, 0}, {"0x10", 0, 0},
+		{"1.0000000001GB", 0, 0}, {"lots", 0, 0},
+	};
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		uint64_t v = 12345;
+		int rc = text_parse_size(sizes[i].text, &v);
+		CHECK((rc == ERR_OK) == sizes[i].ok, "'%s': rc %d", sizes[i].text, rc);
+		if (sizes[i].ok)
+			CHECK(v == sizes[i].bytes, "'%s': %llu", sizes[i].text, (unsigned long long)v);
+		else
+			CHECK(v == 12345, "'%s': output changed on error", sizes[i].text);
+	}
+}
+
 int main(void)
 {
+	test_sizes();
 	test_times();
 	test_iso_format();
 	test_uuid();

@@ -1,0 +1,706 @@
+/* retention.c: the retention thread (age, size cap, free-space watch) and
+ * the batch deleter every deletion goes through: victims are picked on a
+ * read-only connection, the search index forgets them, then one writer task
+ * per batch deletes their spans, traces, scores and chunks (chunks shared
+ * with surviving traces are rewritten without the deleted spans' bytes).
+ * Freed pages go back to the filesystem by incremental vacuum steps and a
+ * WAL checkpoint that truncates. */
+#include "store/retention.h"
+#include <assert.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include "base/err.h"
+#include "base/text.h"
+#include "store/record.h"
+#include "store/store.h"
+
+#define BATCH_SPANS 2000          /* spans per delete transaction, at least one trace */
+#define TASK_MS 5                 /* aimed-at length of one delete transaction */
+#define VACUUM_PAGES "256"        /* pages moved per incremental vacuum step (1 MiB at 4 KiB) */
+#define RECLAIM_EVERY 20          /* batches between reclaims while deleting */
+#define POLL_MS_DEFAULT 1000
+#define CHUNK_ENTRIES 256         /* entries of a chunk at most (record.c CHUNK_MAX_SPANS) */
+#define DAY_NS (86400ll * 1000000000ll)
+#define DELETIONS_KEEP_DAYS 30    /* schema/006_deletions.sql: what replication may still need */
+
+struct retention {
+	char dir[4096];
+	struct writer *w;
+	struct retention_opts o;
+	retention_forget_fn forget;
+	void *ctx;
+	sqlite3 *rdb;               /* picks victims; under pick */
+	pthread_mutex_t pick;       /* one deletion picks and deletes at a time */
+	pthread_mutex_t lock;       /* the fields below */
+	pthread_cond_t wake;
+	pthread_t thread;
+	int stopping, poll_ms;
+	int dirty;                  /* a request deleted traces: reclaim their space */
+	int target;                 /* traces per batch, adapted to TASK_MS; under pick */
+	int64_t size_debt;          /* traces the size cap still wants deleted before a reclaim */
+	struct retention_status st;
+};
+
+enum pick { PICK_AGE, PICK_OLDEST, PICK_FILTER };
+
+/* A batch being deleted: trace keys picked, the writer task's tally. */
+struct batch {
+	int64_t keys[RETENTION_BATCH];
+	size_t n;
+	int64_t cutoff_ns;          /* PICK_AGE: recheck end_ns < cutoff in the task; else 0 */
+	int rewrite;                /* rewrite chunks shared with surviving traces (requests) */
+	int64_t deleted;
+	int64_t task_ms;            /* how long the writer task took */
+	struct retention_victim *v; /* malloc'd */
+	size_t nv, vcap;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t retention_dir_bytes(const char *dir)
+{
+	uint64_t total = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4400];
+	struct stat sb;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (e->d_name[0] != '.' && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+			total += (uint64_t)sb.st_size;
+	}
+	closedir(d);
+	return total;
+}
+
+uint64_t retention_min_free(const struct retention_opts *o, uint64_t total)
+{
+	if (o->min_free_set)
+		return o->min_free;
+	uint64_t pct = total / 100 * RETENTION_MIN_FREE_PCT;
+	return pct < RETENTION_MIN_FREE_CAP ? pct : RETENTION_MIN_FREE_CAP;
+}
+
+/* ---------- the writer tasks ---------- */
+
+static enum err sql_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+	return err_set(err, errlen, ERR_STORE, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* Rewrites chunk id without the entries no span row points at any more, or
+ * deletes it when none does. */
+static enum err trim_chunk(sqlite3 *db, sqlite3_stmt *left, sqlite3_stmt *del, sqlite3_stmt *get,
+                           sqlite3_stmt *put, int64_t id, char *err, size_t errlen)
+{
+	uint8_t keep[CHUNK_ENTRIES];
+	int any = 0, rc = ERR_OK;
+	memset(keep, 0, sizeof keep);
+	sqlite3_bind_int64(left, 1, id);
+	while (sqlite3_step(left) == SQLITE_ROW) {
+		int i = sqlite3_column_int(left, 0);
+		if (i >= 0 && i < CHUNK_ENTRIES)
+			keep[i] = 1;
+		any = 1;
+	}
+	sqlite3_reset(left);
+	if (!any) {
+		sqlite3_bind_int64(del, 1, id);
+		if (sqlite3_step(del) != SQLITE_DONE)
+			rc = sql_fail(db, "delete chunk", err, errlen);
+		sqlite3_reset(del);
+		return rc;
+	}
+	sqlite3_bind_int64(get, 1, id);
+	if (sqlite3_step(get) == SQLITE_ROW) {
+		void *out = NULL;
+		size_t len = 0;
+		if (record_chunk_keep(sqlite3_column_blob(get, 0), (size_t)sqlite3_column_bytes(get, 0), keep, sizeof keep,
+		                      &out, &len) == ERR_OK) {
+			sqlite3_bind_int64(put, 1, id);
+			sqlite3_bind_blob(put, 2, out, (int)len, free);
+			if (sqlite3_step(put) != SQLITE_DONE)
+				rc = sql_fail(db, "rewrite chunk", err, errlen);
+			sqlite3_reset(put);
+		} /* a corrupt chunk is left as it is: its spans read as unreadable already */
+	}
+	sqlite3_reset(get);
+	return rc;
+}
+
+/* 1 if a span row still points into chunk id. */
+static int chunk_used(sqlite3_stmt *left, int64_t id)
+{
+	sqlite3_bind_int64(left, 1, id);
+	int used = sqlite3_step(left) == SQLITE_ROW;
+	sqlite3_reset(left);
+	return used;
+}
+
+/* Deletes the batch's traces (writer thread, inside a transaction). A
+ * chunk no span points at any more goes; one shared with a surviving trace
+ * is rewritten without the deleted spans when b->rewrite (a deletion
+ * request: those bytes must go now), else left until its last trace goes
+ * (retention: chunk-mates came in one request and expire together, and
+ * rewriting a chunk per deleted trace would cost a recompression each). */
+static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	struct batch *b = arg;
+	int64_t t0 = mono_ms();
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE, S_N };
+	static const char *const sql[S_N] = {
+		[S_TRACE] = "SELECT trace_id, end_ns FROM traces WHERE key = ?1",
+		[S_CHUNKS] = "SELECT DISTINCT chunk FROM spans WHERE trace = ?1",
+		[S_SPANS] = "DELETE FROM spans WHERE trace = ?1",
+		[S_SCORES] = "DELETE FROM scores WHERE trace_id = ?1",
+		/* the attribute index (008): one seek per span-attribute key
+		 * ("a:" strings) on its (key, trace, value) key, no scan */
+		[S_ATTRS] = "DELETE FROM trace_attrs WHERE trace = ?1 AND key IN"
+		            " (SELECT id FROM strings WHERE value >= 'a:' AND value < 'a;')",
+		[S_TRES] = "DELETE FROM trace_resources WHERE trace = ?1",
+		[S_DTRACE] = "DELETE FROM traces WHERE key = ?1",
+		[S_LEFT] = "SELECT chunk_index FROM spans WHERE chunk = ?1",
+		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1",
+		[S_GET] = "SELECT data FROM chunks WHERE id = ?1",
+		[S_PUT] = "UPDATE chunks SET data = ?2 WHERE id = ?1",
+		[S_LOG] = "INSERT INTO deletions (trace_id, time_ns) VALUES (?1, ?2)",
+		/* the oldest rows only (seq order is time order): no scan */
+		[S_PRUNE] = "DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)"
+		            " AND time_ns < ?1",
+	};
+	sqlite3_stmt *st[S_N] = {0};
+	int64_t *chunks = NULL;
+	size_t nchunks = 0, cap = 0;
+	enum err rc = ERR_OK;
+	for (int i = 0; i < S_N && !rc; i++)
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK)
+			rc = sql_fail(db, "prepare", err, errlen);
+	for (size_t k = 0; k < b->n && !rc; k++) {
+		uint8_t tid[16];
+		int found = 0;
+		sqlite3_bind_int64(st[S_TRACE], 1, b->keys[k]);
+		if (sqlite3_step(st[S_TRACE]) == SQLITE_ROW && sqlite3_column_bytes(st[S_TRACE], 0) == 16 &&
+		    (!b->cutoff_ns || sqlite3_column_int64(st[S_TRACE], 1) < b->cutoff_ns)) {
+			memcpy(tid, sqlite3_column_blob(st[S_TRACE], 0), 16);
+			found = 1;
+		}
+		sqlite3_reset(st[S_TRACE]);
+		if (!found)
+			continue; /* gone meanwhile, or a late span made it young again */
+		sqlite3_bind_int64(st[S_CHUNKS], 1, b->keys[k]);
+		while (sqlite3_step(st[S_CHUNKS]) == SQLITE_ROW) {
+			if (nchunks == cap) {
+				cap = cap ? 2 * cap : 64;
+				if (!(chunks = realloc(chunks, cap * sizeof *chunks)))
+					abort();
+			}
+			chunks[nchunks++] = sqlite3_column_int64(st[S_CHUNKS], 0);
+		}
+		sqlite3_reset(st[S_CHUNKS]);
+		sqlite3_bind_int64(st[S_SPANS], 1, b->keys[k]);
+		sqlite3_bind_blob(st[S_SCORES], 1, tid, 16, SQLITE_STATIC);
+		sqlite3_bind_int64(st[S_ATTRS], 1, b->keys[k]);
+		sqlite3_bind_int64(st[S_TRES], 1, b->keys[k]);
+		sqlite3_bind_int64(st[S_DTRACE], 1, b->keys[k]);
+		sqlite3_bind_blob(st[S_LOG], 1, tid, 16, SQLITE_STATIC);
+		sqlite3_bind_int64(st[S_LOG], 2, (int64_t)text_now_ns());
+		for (int s = S_SPANS; s <= S_DTRACE && !rc; s++) {
+			if (sqlite3_step(st[s]) != SQLITE_DONE)
+				rc = sql_fail(db, "delete", err, errlen);
+			sqlite3_reset(st[s]);
+		}
+		/* requests only: a target keeps its own history past local retention */
+		if (!rc && b->rewrite && sqlite3_step(st[S_LOG]) != SQLITE_DONE)
+			rc = sql_fail(db, "log the deletion", err, errlen);
+		sqlite3_reset(st[S_LOG]);
+		b->deleted++;
+	}
+	for (size_t i = 0; i < nchunks && !rc; i++) {
+		int seen = !b->rewrite && chunk_used(st[S_LEFT], chunks[i]);
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = chunks[j] == chunks[i];
+		if (!seen)
+			rc = trim_chunk(db, st[S_LEFT], st[S_DCHUNK], st[S_GET], st[S_PUT], chunks[i], err, errlen);
+	}
+	if (!rc && b->deleted) {
+		sqlite3_bind_int64(st[S_PRUNE], 1, (int64_t)text_now_ns() - DELETIONS_KEEP_DAYS * DAY_NS);
+		if (sqlite3_step(st[S_PRUNE]) != SQLITE_DONE)
+			rc = sql_fail(db, "prune deletions", err, errlen);
+	}
+	for (int i = 0; i < S_N; i++)
+		sqlite3_finalize(st[i]);
+	free(chunks);
+	b->task_ms = mono_ms() - t0;
+	return rc;
+}
+
+/* Age retention beyond traces: scores older than the cutoff (also those of
+ * traces never stored) and minute rollups, a slice at a time; *(int64_t *)
+ * arg = cutoff in, rows deleted out. */
+static enum err prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	int64_t *io = arg, cutoff = *io, secs = cutoff / 1000000000;
+	static const char *const sql[] = {
+		"DELETE FROM scores WHERE id IN (SELECT id FROM scores WHERE time_ns < ?1 ORDER BY time_ns LIMIT 500)",
+		"DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?2,"
+		" (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
+		"DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?2,"
+		" (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
+	};
+	*io = 0;
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+			return sql_fail(db, "prepare", err, errlen);
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			sqlite3_bind_int64(st, 1, cutoff);
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			sqlite3_bind_int64(st, 2, secs);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return sql_fail(db, "prune", err, errlen);
+		*io += sqlite3_changes(db);
+	}
+	return ERR_OK;
+}
+
+/* One incremental vacuum step; *(int64_t *)arg = free pages left. */
+static enum err vacuum_task(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_exec(db, "PRAGMA incremental_vacuum(" VACUUM_PAGES ")", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_fail(db, "incremental vacuum", err, errlen);
+	*(int64_t *)arg = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA freelist_count", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return ERR_OK;
+}
+
+static enum err checkpoint_task(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	/* TRUNCATE waits (busy handler) for readers on older snapshots: not
+	 * for long in the writer thread; the next round retries */
+	sqlite3_busy_timeout(db, 50);
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	/* SQLITE_BUSY: a reader still uses old frames; the next round retries */
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? ERR_OK : sql_fail(db, "checkpoint", err, errlen);
+}
+
+/* Switches a store created before incremental vacuum (auto_vacuum=NONE)
+ * with one VACUUM; *(int *)arg set to 1 if it ran. */
+static enum err auto_vacuum_task(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int mode = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		mode = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	*(int *)arg = 0;
+	if (mode == 2)
+		return ERR_OK;
+	if (sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM;", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_fail(db, "VACUUM to switch on incremental vacuum", err, errlen);
+	*(int *)arg = 1;
+	/* the VACUUM went through the WAL: a copy of the whole store */
+	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return ERR_OK;
+}
+
+/* ---------- picking and deleting a batch ---------- */
+
+static void add_victim(struct batch *b, int64_t chunk, const void *trace_id)
+{
+	if (b->nv == b->vcap) {
+		b->vcap = b->vcap ? 2 * b->vcap : 256;
+		if (!(b->v = realloc(b->v, b->vcap * sizeof *b->v)))
+			abort();
+	}
+	b->v[b->nv].chunk = chunk;
+	memcpy(b->v[b->nv++].trace_id, trace_id, 16);
+}
+
+/* Fills b with the next traces to delete (under r->pick). Returns ERR_OK
+ * (b->n = 0: nothing left) or ERR_STORE. */
+static enum err pick(struct retention *r, enum pick how, const struct retention_filter *f, struct batch *b, char *err,
+                     size_t errlen)
+{
+	char sql[512] = "SELECT key, trace_id, span_count FROM traces";
+	sqlite3_stmt *st = NULL, *chunks = NULL;
+	enum err rc = ERR_OK;
+	b->n = b->nv = 0;
+	if (how == PICK_AGE)
+		strcat(sql, " WHERE start_ns < ?1 AND end_ns < ?1 ORDER BY start_ns");
+	else if (how == PICK_OLDEST)
+		strcat(sql, " ORDER BY start_ns");
+	else {
+		strcat(sql, " WHERE 1");
+		if (f->trace_id)
+			strcat(sql, " AND trace_id = ?2");
+		if (f->user_id)
+			strcat(sql, " AND user_id = ?3");
+		if (f->session_id)
+			strcat(sql, " AND session_id = ?4");
+		if (f->project)
+			strcat(sql, " AND project = ?5");
+	}
+	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " LIMIT %d", r->target);
+	if (sqlite3_prepare_v2(r->rdb, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->rdb, "SELECT DISTINCT chunk FROM spans WHERE trace = ?1", -1, &chunks, NULL) != SQLITE_OK) {
+		rc = sql_fail(r->rdb, "pick", err, errlen);
+		goto out;
+	}
+	if (how == PICK_AGE)
+		sqlite3_bind_int64(st, 1, b->cutoff_ns);
+	if (how == PICK_FILTER) {
+		if (f->trace_id)
+			sqlite3_bind_blob(st, 2, f->trace_id, 16, SQLITE_STATIC);
+		if (f->user_id)
+			sqlite3_bind_text(st, 3, f->user_id, -1, SQLITE_STATIC);
+		if (f->session_id)
+			sqlite3_bind_text(st, 4, f->session_id, -1, SQLITE_STATIC);
+		if (f->project)
+			sqlite3_bind_int64(st, 5, f->project);
+	}
+	int64_t spans = 0;
+	while (b->n < (size_t)r->target && (b->n == 0 || spans < BATCH_SPANS) && sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != 16)
+			continue;
+		int64_t key = sqlite3_column_int64(st, 0);
+		b->keys[b->n++] = key;
+		spans += sqlite3_column_int64(st, 2);
+		sqlite3_bind_int64(chunks, 1, key);
+		while (sqlite3_step(chunks) == SQLITE_ROW)
+			add_victim(b, sqlite3_column_int64(chunks, 0), sqlite3_column_blob(st, 1));
+		sqlite3_reset(chunks);
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(chunks);
+	return rc;
+}
+
+/* Waits ms (at most 1 s), or less if stopping or woken. */
+static void pause_ms(struct retention *r, int64_t ms)
+{
+	struct timespec until;
+	if (ms > 1000)
+		ms = 1000;
+	clock_gettime(CLOCK_REALTIME, &until);
+	uint64_t ns = (uint64_t)until.tv_nsec + (uint64_t)ms * 1000000ull;
+	until.tv_sec += (time_t)(ns / 1000000000ull);
+	until.tv_nsec = (long)(ns % 1000000000ull);
+	pthread_mutex_lock(&r->lock);
+	if (!r->stopping)
+		pthread_cond_timedwait(&r->wake, &r->lock, &until);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* writer_exec for the background thread: afterwards it waits as long as
+ * the task took (queueing and commit included), so retention holds the
+ * writer at most about half the time and ingest keeps the rest. */
+static enum err paced_exec(struct retention *r, writer_task_fn fn, void *arg, int flags, char *err, size_t errlen)
+{
+	int64_t t0 = mono_ms();
+	enum err rc = writer_exec(r->w, fn, arg, flags, err, errlen);
+	pause_ms(r, mono_ms() - t0);
+	return rc;
+}
+
+/* Picks and deletes one batch; *n = traces deleted. A background batch
+ * (how != PICK_FILTER) is paced (paced_exec); a request's is not. */
+static enum err delete_batch(struct retention *r, enum pick how, const struct retention_filter *f, int64_t cutoff,
+                             int64_t *n, char *err, size_t errlen)
+{
+	struct batch *b = calloc(1, sizeof *b);
+	enum err rc;
+	if (!b)
+		abort();
+	*n = 0;
+	b->cutoff_ns = how == PICK_AGE ? cutoff : 0;
+	b->rewrite = how == PICK_FILTER;
+	pthread_mutex_lock(&r->pick);
+	rc = pick(r, how, f, b, err, errlen);
+	if (!rc && b->n) {
+		if (r->forget && b->nv)
+			r->forget(r->ctx, b->v, b->nv);
+		rc = how == PICK_FILTER ? writer_exec(r->w, delete_task, b, 0, err, errlen)
+		                        : paced_exec(r, delete_task, b, 0, err, errlen);
+		/* aim at TASK_MS per transaction: ingest waits meanwhile */
+		int t = r->target;
+		if (!rc && b->task_ms > TASK_MS)
+			t = t / 2 > 0 ? t / 2 : 1;
+		else if (!rc && b->task_ms < TASK_MS / 2 && b->n == (size_t)t)
+			t = t + t / 2 + 1 < RETENTION_BATCH ? t + t / 2 + 1 : RETENTION_BATCH;
+		r->target = t;
+		*n = rc ? 0 : b->deleted;
+	}
+	pthread_mutex_unlock(&r->pick);
+	free(b->v);
+	free(b);
+	if (*n) {
+		pthread_mutex_lock(&r->lock);
+		r->st.deleted_traces += *n;
+		pthread_mutex_unlock(&r->lock);
+	}
+	return rc;
+}
+
+/* Gives freed pages back: incremental vacuum steps, then a WAL checkpoint
+ * that truncates the WAL. Each step is its own short writer task. */
+static uint64_t file_bytes(const char *dir, const char *name)
+{
+	char path[4400];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
+static void reclaim(struct retention *r)
+{
+	char err[256];
+	uint64_t before = file_bytes(r->dir, "tracelite.db");
+	int64_t left = 1;
+	for (int i = 0; i < 100000 && left > 0; i++) {
+		if (paced_exec(r, vacuum_task, &left, 0, err, sizeof err)) {
+			fprintf(stderr, "tracelite: retention: %s\n", err);
+			break;
+		}
+		pthread_mutex_lock(&r->lock);
+		int stop = r->stopping;
+		pthread_mutex_unlock(&r->lock);
+		if (stop)
+			break;
+	}
+	if (writer_exec(r->w, checkpoint_task, NULL, WRITER_TASK_NO_TXN, err, sizeof err))
+		fprintf(stderr, "tracelite: retention: %s\n", err);
+	uint64_t after = file_bytes(r->dir, "tracelite.db");
+	pthread_mutex_lock(&r->lock);
+	if (after < before)
+		r->st.reclaimed_bytes += (int64_t)(before - after);
+	r->st.dir_bytes = retention_dir_bytes(r->dir);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Measures the directory and the filesystem; sets or clears the writer's
+ * low-disk refusal. */
+static void watch_disk(struct retention *r)
+{
+	struct statvfs vs;
+	uint64_t bytes = retention_dir_bytes(r->dir), free_b = 0, total = 0, min_free;
+	int ok = statvfs(r->dir, &vs) == 0;
+	if (ok) {
+		free_b = (uint64_t)vs.f_bavail * vs.f_frsize;
+		total = (uint64_t)vs.f_blocks * vs.f_frsize;
+	}
+	min_free = retention_min_free(&r->o, total);
+	int low = ok && free_b < min_free;
+	pthread_mutex_lock(&r->lock);
+	int was = r->st.disk_low;
+	r->st.dir_bytes = bytes;
+	r->st.free_bytes = free_b;
+	r->st.min_free = min_free;
+	r->st.disk_low = low;
+	pthread_mutex_unlock(&r->lock);
+	if (low) {
+		char why[256];
+		snprintf(why, sizeof why,
+		         "disk nearly full: %llu MB free on the data directory's filesystem, below --min-free %llu MB; "
+		         "nothing stored, retry later",
+		         (unsigned long long)(free_b / 1000000), (unsigned long long)(min_free / 1000000));
+		writer_set_disk_low(r->w, why);
+		if (!was)
+			fprintf(stderr, "tracelite: %s\n", why);
+	} else if (was) {
+		writer_set_disk_low(r->w, NULL);
+		fprintf(stderr, "tracelite: free space back above --min-free, taking data again\n");
+	}
+}
+
+/* Traces to delete for the store to fit r's cap: the excess of the files
+ * but the WALs (they shrink at the reclaim's checkpoint)
+ * over the mean bytes per trace, plus 5%; 0 if a reclaim should do. */
+static int64_t size_debt(struct retention *r)
+{
+	uint64_t wal = file_bytes(r->dir, "tracelite.db-wal") + file_bytes(r->dir, "search.db-wal"),
+		 all = retention_dir_bytes(r->dir), bytes = all > wal ? all - wal : 0;
+	sqlite3_stmt *st;
+	int64_t traces = 0;
+	pthread_mutex_lock(&r->pick);
+	if (sqlite3_prepare_v2(r->rdb, "SELECT count(*) FROM traces", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		traces = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&r->pick);
+	if (traces <= 0 || bytes <= r->o.max_disk)
+		return 0;
+	double per = (double)bytes / (double)traces, want = (double)(bytes - r->o.max_disk) / per * 1.05;
+	return want < 1 ? 1 : want > (double)traces ? traces : (int64_t)want;
+}
+
+/* One round of background work; returns the traces and rows deleted. */
+static int64_t round_once(struct retention *r, int *since_reclaim)
+{
+	char err[320];
+	int64_t n = 0;
+	if (r->o.days > 0) {
+		int64_t cutoff = (int64_t)text_now_ns() - r->o.days * DAY_NS, pruned = cutoff;
+		if (delete_batch(r, PICK_AGE, NULL, cutoff, &n, err, sizeof err))
+			fprintf(stderr, "tracelite: retention: %s\n", err);
+		if (!n && !paced_exec(r, prune_task, &pruned, 0, err, sizeof err))
+			n = pruned;
+	}
+	pthread_mutex_lock(&r->lock);
+	uint64_t bytes = r->st.dir_bytes;
+	if (r->dirty)
+		(*since_reclaim)++;
+	r->dirty = 0;
+	pthread_mutex_unlock(&r->lock);
+	if (!n && r->o.max_disk && (bytes > r->o.max_disk || r->size_debt > 0)) {
+		/* the size only drops once pages are given back, so delete about
+		 * what the excess holds (by the mean trace size) and then reclaim */
+		if (r->size_debt <= 0)
+			r->size_debt = size_debt(r);
+		if (r->size_debt > 0 && delete_batch(r, PICK_OLDEST, NULL, 0, &n, err, sizeof err))
+			fprintf(stderr, "tracelite: retention: %s\n", err);
+		r->size_debt -= n;
+		if (!n || r->size_debt <= 0) {
+			r->size_debt = 0;
+			*since_reclaim = RECLAIM_EVERY;
+		}
+	}
+	if (n)
+		(*since_reclaim)++;
+	if (*since_reclaim && (!n || *since_reclaim >= RECLAIM_EVERY)) {
+		reclaim(r);
+		*since_reclaim = 0;
+	}
+	return n;
+}
+
+static void *retention_main(void *arg)
+{
+	struct retention *r = arg;
+	int since_reclaim = 0;
+	pthread_mutex_lock(&r->lock);
+	while (!r->stopping) {
+		pthread_mutex_unlock(&r->lock);
+		watch_disk(r);
+		int64_t n = round_once(r, &since_reclaim);
+		pthread_mutex_lock(&r->lock);
+		if (r->stopping)
+			break;
+		/* busy: go on (each task was already followed by a pause) */
+		int64_t ms = n ? 1 : r->poll_ms;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		uint64_t ns = (uint64_t)until.tv_nsec + (uint64_t)ms * 1000000ull;
+		until.tv_sec += (time_t)(ns / 1000000000ull);
+		until.tv_nsec = (long)(ns % 1000000000ull);
+		pthread_cond_timedwait(&r->wake, &r->lock, &until);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+struct retention *retention_start(const char *dir, struct writer *w, const struct retention_opts *o,
+                                  retention_forget_fn forget, void *ctx, char *err, size_t errlen)
+{
+	struct retention *r = calloc(1, sizeof *r);
+	if (!r)
+		abort();
+	snprintf(r->dir, sizeof r->dir, "%s", dir);
+	r->w = w;
+	r->o = *o;
+	r->forget = forget;
+	r->ctx = ctx;
+	r->poll_ms = POLL_MS_DEFAULT;
+	r->target = 16;
+	const char *poll = getenv("TRACELITE_RETENTION_POLL_MS");
+	int64_t ms;
+	if (poll && *poll && text_parse_i64(poll, 10, 600000, &ms) == ERR_OK)
+		r->poll_ms = (int)ms;
+	if (store_open_reader(dir, &r->rdb, err, errlen)) {
+		free(r);
+		return NULL;
+	}
+	if (o->days > 0 || o->max_disk) {
+		int ran = 0;
+		int64_t t0 = mono_ms();
+		if (writer_exec(w, auto_vacuum_task, &ran, WRITER_TASK_NO_TXN, err, errlen)) {
+			sqlite3_close_v2(r->rdb);
+			free(r);
+			return NULL;
+		}
+		if (ran)
+			fprintf(stderr, "tracelite: retention: switched the store to incremental vacuum (one-time VACUUM, %lld ms)\n",
+			        (long long)(mono_ms() - t0));
+	}
+	pthread_mutex_init(&r->pick, NULL);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	watch_disk(r);
+	if (pthread_create(&r->thread, NULL, retention_main, r))
+		abort();
+	return r;
+}
+
+void retention_stop(struct retention *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = 1;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	sqlite3_close_v2(r->rdb);
+	pthread_mutex_destroy(&r->pick);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->wake);
+	free(r);
+}
+
+enum err retention_delete(struct retention *r, const struct retention_filter *f, int64_t *deleted, char *err,
+                          size_t errlen)
+{
+	int64_t n;
+	enum err rc = ERR_OK;
+	*deleted = 0;
+	if (!f->trace_id && !f->user_id && !f->session_id && !f->project)
+		return err_set(err, errlen, ERR_BAD_INPUT, "no filter: name a trace id, user_id, session_id or project");
+	do {
+		rc = delete_batch(r, PICK_FILTER, f, 0, &n, err, errlen);
+		*deleted += n;
+	} while (!rc && n > 0);
+	if (*deleted) {
+		pthread_mutex_lock(&r->lock);
+		r->dirty = 1;
+		pthread_cond_signal(&r->wake); /* the thread reclaims the space */
+		pthread_mutex_unlock(&r->lock);
+	}
+	return rc;
+}
+
+void retention_status(struct retention *r, struct retention_status *st)
+{
+	pthread_mutex_lock(&r->lock);
+	*st = r->st;
+	pthread_mutex_unlock(&r->lock);
+}
