@@ -15,6 +15,9 @@ int err_http_status(enum err e)
 	case ERR_STORE: return 503;   /* retried by clients, like a full queue */
 	case ERR_NOMETHOD: return 405;
 	case ERR_TIMEOUT: return 408;
+	case ERR_AUTH: return 401;
+	case ERR_FORBIDDEN: return 403;
+	case ERR_SLOW_DOWN: return 429;
 	default: return 500;
 	}
 }

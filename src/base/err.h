@@ -15,6 +15,9 @@ enum err {
 	ERR_STORE = -6,         /* 503 with Retry-After: the store cannot be read or written */
 	ERR_NOMETHOD = -7,      /* 405 */
 	ERR_TIMEOUT = -8,       /* 408: the request body came too slowly */
+	ERR_AUTH = -20,         /* 401 with WWW-Authenticate: no, a malformed or an unknown key */
+	ERR_FORBIDDEN = -21,    /* 403: a valid key whose scope does not allow this */
+	ERR_SLOW_DOWN = -22,    /* 429 with Retry-After: too many failed logins */
 };
 
 /* Returns the HTTP status for e (200 for ERR_OK). */

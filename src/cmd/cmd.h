@@ -14,5 +14,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);
 /* tracelite reprice [--data DIR] [--prices FILE]; prints the counts. */
 int cmd_reprice(int argc, char **argv);
+/* tracelite keys create|list|revoke [flags] [--data DIR]; see keys.c. */
+int cmd_keys(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@
 #include "repl/repl.h"
 #include "repl/repl_target.h"
 #include "server/app.h"
+#include "server/auth.h"
 #include "server/config.h"
 #include "server/routes.h"
 #include "store/writer.h"
@@ -59,6 +60,24 @@ int cmd_serve(int argc, char **argv)
 	}
 	app.prices = prices;
 	app.started_ns = text_now_ns();
+	/* keys first: a non-loopback address without any is refused before
+	 * anything starts */
+	app.auth = auth_open(cfg.data, (enum auth_mode)cfg.auth_mode, err, sizeof err);
+	if (!app.auth) {
+		fprintf(stderr, "tracelite: %s\n", err);
+		prices_free(prices);
+		return 1;
+	}
+	if (!config_is_loopback(cfg.listen) && auth_key_count(app.auth) == 0) {
+		fprintf(stderr, "tracelite: refusing to listen on %s: not a loopback address and %s has no API keys, "
+		        "so anyone could send and read traces (--allow-remote no longer turns authentication off).\n"
+		        "  create the first key, then start again:\n"
+		        "    tracelite keys create --name admin --scope admin --data %s\n",
+		        cfg.listen, cfg.data, cfg.data);
+		auth_close(app.auth);
+		prices_free(prices);
+		return 2;
+	}
 	/* Started in this order, stopped in the reverse one; a failure stops
 	 * what was started before it (exit status 1). */
 	int rc = 1;
@@ -84,6 +103,14 @@ int cmd_serve(int argc, char **argv)
 	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://%s\n"
 	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
 	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
+	if (auth_is_on(app.auth)) {
+		char link[SECRET_TOKEN_HEX];
+		auth_link_create(app.auth, link);
+		printf("  authentication is on (%d API keys, --auth %s): send 'Authorization: Bearer KEY'\n"
+		       "  log in to the UI once with http%s://%s/login?token=%s (one use, %d minutes)\n",
+		       auth_key_count(app.auth), auth_mode_name((enum auth_mode)cfg.auth_mode), cfg.tls_on ? "s" : "",
+		       cfg.listen, link, AUTH_LINK_TTL_S / 60);
+	}
 	for (int i = 0; i < cfg.nreplicate; i++) {
 		char shown[REPL_URL_MAX];
 		repl_target_mask(cfg.replicate[i], shown, sizeof shown);
@@ -101,6 +128,7 @@ out_repl:
 out_writer:
 	writer_stop(app.writer);
 out_prices:
+	auth_close(app.auth);
 	prices_free(prices);
 	if (!rc)
 		fprintf(stderr, "tracelite: stopped cleanly\n");

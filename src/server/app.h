@@ -8,6 +8,7 @@
 #include "query/search.h"
 #include "ingest/prices.h"
 #include "store/writer.h"
+#include "server/auth.h"
 
 struct app {
 	const struct config *cfg;
@@ -16,6 +17,7 @@ struct app {
 	const struct prices *prices;   /* read-only after start */
 	uint64_t started_ns;
 	struct repl *repl;         /* NULL when nothing is replicated */
+	struct auth *auth;         /* keys and sessions (auth.h) */
 };
 
 #endif

@@ -9,6 +9,7 @@
 #include "base/datadir.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "server/auth.h"
 
 /* Parses len bytes at host as an IPv4 literal or a bracketed IPv6 literal.
  * Returns AF_INET or AF_INET6 with the address filled, or 0. */
@@ -157,12 +158,23 @@ static int set_prices(struct config *c, const char *v, const char *what, char *e
 	return ERR_OK;
 }
 
+static int set_auth(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	enum auth_mode m;
+	if (auth_mode_parse(v, &m))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected auto, required or off, got '%s'", what, v);
+	c->auth_mode = (int)m;
+	return ERR_OK;
+}
+
 void config_usage(void *fp)
 {
 	fputs("usage: tracelite serve [flags]\n"
 	      "  --listen HOST:PORT   address to serve on (env TRACELITE_LISTEN; default 127.0.0.1:4318)\n"
 	      "  --data DIR           data directory (env TRACELITE_DATA; default ./data)\n"
-	      "  --allow-remote       allow a non-loopback --listen address (no authentication yet!)\n"
+	      "  --auth MODE          auto: API keys needed once one exists (tracelite keys create); required:\n"
+	      "                       always; off: never (loopback --listen only) (env TRACELITE_AUTH; default auto)\n"
+	      "                       a non-loopback --listen needs a key first (--allow-remote is no longer needed)\n"
 	      "  --queue-mb N         write queue size in MiB (env TRACELITE_QUEUE_MB; default 32)\n"
 	      "  --threads N          HTTP worker threads, one per open connection (default 256, 2..4096)\n"
 	      "  --cors-origin ORIGIN let web pages of this exact origin call the API (repeatable; env\n"
@@ -198,6 +210,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	int replicate_flags = 0, cors_flags = 0, host_flags = 0;
 	if ((env = getenv("TRACELITE_PRICES")) && *env && (rc = set_prices(c, env, "TRACELITE_PRICES", err, errlen)))
 		return rc;
+	if ((env = getenv("TRACELITE_AUTH")) && *env && (rc = set_auth(c, env, "TRACELITE_AUTH", err, errlen)))
+		return rc;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int64_t n = 0;
@@ -219,6 +233,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			rc = set_queue(c, v, a, err, errlen);
 		else if (!strcmp(a, "--replicate"))
 			rc = add_replicate(c, v, a, &replicate_flags, err, errlen);
+		else if (!strcmp(a, "--auth"))
+			rc = set_auth(c, v, a, err, errlen);
 		else if (!strcmp(a, "--prices"))
 			rc = set_prices(c, v, a, err, errlen);
 		else if (!strcmp(a, "--cors-origin"))
@@ -236,10 +252,11 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			return rc;
 		i++;
 	}
-	if (!c->allow_remote && !config_is_loopback(c->listen))
+	/* without keys a non-loopback address is refused by serve (it reads them) */
+	if (c->auth_mode == AUTH_OFF && !config_is_loopback(c->listen))
 		return err_set(err, errlen, ERR_BAD_INPUT,
-		               "refusing to listen on %s: not a loopback address and tracelite has no "
-		               "authentication yet; pass --allow-remote to do it anyway",
+		               "refusing to listen on %s with --auth off: not a loopback address; create a key "
+		               "(tracelite keys create) and use --auth auto or required",
 		               c->listen);
 	return ERR_OK;
 }

@@ -20,7 +20,9 @@ struct config_names {
 struct config {
 	char listen[256];       /* HOST:PORT, HOST an IPv4 literal, [IPv6] or localhost; default 127.0.0.1:4318 */
 	char data[DATADIR_MAX]; /* data directory: ./data, TRACELITE_DATA, --data (base/datadir.h) */
-	int allow_remote;       /* --allow-remote: permit a non-loopback listen address */
+	int allow_remote;       /* --allow-remote: accepted, no longer needed (a non-loopback address needs keys) */
+	int auth_mode;          /* enum auth_mode (server/auth.h): --auth, TRACELITE_AUTH; default auto */
+	int tls_on;             /* serving HTTPS: session cookies are marked Secure */
 	size_t queue_bytes;     /* write queue cap; TRACELITE_QUEUE_MB / --queue-mb */
 	int threads;            /* HTTP worker threads, one per open connection; --threads */
 	char replicate[CONFIG_MAX_REPLICATE][REPL_URL_MAX];  /* --replicate URL (repeatable), TRACELITE_REPLICATE */

@@ -25,13 +25,17 @@ static const char *status_text(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 204: return "No Content";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "Status";
@@ -52,29 +56,49 @@ void http_send(struct mg_connection *c, int status, const char *content_type, co
 		mg_write(c, body, len);
 }
 
-void http_send_json(struct mg_connection *c, int status, cJSON *obj)
+void http_send_json_headers(struct mg_connection *c, int status, cJSON *obj, const char *extra_headers)
 {
 	char *text = cJSON_PrintUnformatted(obj);
 	cJSON_Delete(obj);
 	if (!text)
 		abort();
-	http_send(c, status, "application/json", text, strlen(text), "");
+	http_send(c, status, "application/json", text, strlen(text), extra_headers);
+	cJSON_free(text);
+}
+
+void http_send_json(struct mg_connection *c, int status, cJSON *obj)
+{
+	http_send_json_headers(c, status, obj, "");
+}
+
+static void send_error_v(struct mg_connection *c, int status, const char *extra_headers, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "error", msg);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!extra_headers)
+		extra_headers = status == 503 ? "Retry-After: 1\r\n" : "";
+	http_send(c, status, "application/json", text, strlen(text), extra_headers);
 	cJSON_free(text);
 }
 
 void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	send_error_v(c, status, NULL, fmt, ap);
 	va_end(ap);
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "error", msg);
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	http_send(c, status, "application/json", text, strlen(text), status == 503 ? "Retry-After: 1\r\n" : "");
-	cJSON_free(text);
+}
+
+void http_send_error_headers(struct mg_connection *c, int status, const char *extra_headers, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	send_error_v(c, status, extra_headers, fmt, ap);
+	va_end(ap);
 }
 
 void http_reply(struct mg_connection *c, int rc, cJSON *o, const char *what)

@@ -25,9 +25,15 @@ void http_send(struct mg_connection *c, int status, const char *content_type, co
                const char *extra_headers);
 /* Sends obj as JSON and deletes it. */
 void http_send_json(struct mg_connection *c, int status, cJSON *obj);
+/* Same, with extra_headers ("" or CRLF-terminated lines, e.g. Set-Cookie). */
+void http_send_json_headers(struct mg_connection *c, int status, cJSON *obj, const char *extra_headers);
 /* Sends {"error": "<message>"} with the given status. */
 void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Same with extra_headers (CRLF-terminated lines, e.g. WWW-Authenticate)
+ * instead of the default Retry-After of a 503. */
+void http_send_error_headers(struct mg_connection *c, int status, const char *extra_headers, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Answers a handler's outcome rc, the one rule of every query endpoint:
  * ERR_OK sends o as JSON (200); otherwise o is deleted and {"error"} goes

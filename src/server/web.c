@@ -135,7 +135,7 @@ static void send_asset(struct mg_connection *c, const struct asset *a, const cha
 void web_asset(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)app;
-	const struct asset *a = strcmp(tail, "index.html") ? find_asset(tail) : NULL;
+	const struct asset *a = strcmp(tail, "index.html") && strcmp(tail, "login.html") ? find_asset(tail) : NULL;
 	if (!a) {
 		http_send_error(c, 404, "no such asset: %s", tail);
 		return;
@@ -143,11 +143,10 @@ void web_asset(struct mg_connection *c, struct app *app, const char *tail)
 	send_asset(c, a, "");
 }
 
-void web_page(struct mg_connection *c, struct app *app, const char *tail)
+/* Sends the HTML page name with its security headers. */
+static void send_page(struct mg_connection *c, const char *name)
 {
-	(void)app;
-	(void)tail;
-	const struct asset *a = find_asset("index.html");
+	const struct asset *a = find_asset(name);
 	if (!a) {
 		http_send_error(c, 404, "this build has no web UI");
 		return;
@@ -156,4 +155,18 @@ void web_page(struct mg_connection *c, struct app *app, const char *tail)
 	send_asset(c, a,
 	           "Content-Security-Policy: default-src 'self'; style-src 'self' 'unsafe-inline'; "
 	           "img-src 'self' data:\r\nX-Frame-Options: DENY\r\n");
+}
+
+void web_page(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)app;
+	(void)tail;
+	send_page(c, "index.html");
+}
+
+void web_login(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)app;
+	(void)tail;
+	send_page(c, "login.html");
 }

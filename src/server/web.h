@@ -12,5 +12,7 @@ void web_asset(struct mg_connection *c, struct app *app, const char *tail);
 /* GET of a UI page path (/, /traces, /traces/{id}, ...): index.html, which
  * routes on the client. */
 void web_page(struct mg_connection *c, struct app *app, const char *tail);
+/* GET /login: login.html (needs no key: it is how a browser gets a session). */
+void web_login(struct mg_connection *c, struct app *app, const char *tail);
 
 #endif
