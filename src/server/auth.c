@@ -50,6 +50,7 @@ struct auth {
 	struct throttle throttle[AUTH_THROTTLE_MAX];
 	unsigned char link_hash[SECRET_HASH_SIZE];
 	uint64_t link_expires_ns;
+	uint64_t session_ttl_ns;     /* AUTH_SESSION_TTL_S, or TRACELITE_SESSION_TTL_S (tests) */
 };
 
 static uint64_t mono_ns(void)
@@ -135,6 +136,11 @@ struct auth *auth_open(const char *dir, enum auth_mode mode, char *err, size_t e
 	pthread_mutex_init(&a->lock, NULL);
 	a->mode = mode;
 	a->version = -1;
+	const char *ttl = getenv("TRACELITE_SESSION_TTL_S");
+	int64_t ttl_s = AUTH_SESSION_TTL_S;
+	if (ttl && text_parse_i64(ttl, 1, AUTH_SESSION_TTL_S, &ttl_s))
+		ttl_s = AUTH_SESSION_TTL_S;
+	a->session_ttl_ns = (uint64_t)ttl_s * NS;
 	refresh(a, 0);
 	if (!a->keys) {
 		err_set(err, errlen, ERR_STORE, "cannot read the API keys of %s", dir);
@@ -228,6 +234,8 @@ static enum err credential_key(const char *cred, const char **key, size_t *len, 
 		return err_set(err, errlen, ERR_AUTH,
 		               "an API key is required: send 'Authorization: Bearer KEY' or 'x-api-key: KEY'");
 	const char *sp = strchr(cred, ' ');
+	if (!sp && !strcasecmp(cred, "Bearer"))
+		return err_set(err, errlen, ERR_AUTH, "malformed Authorization: 'Bearer' needs a key after it");
 	if (sp) {
 		if (sp - cred != 6 || strncasecmp(cred, "Bearer", 6))
 			return err_set(err, errlen, ERR_AUTH, "the Authorization scheme must be Bearer (Authorization: Bearer KEY)");
@@ -316,7 +324,7 @@ static void session_new(struct auth *a, const struct key_row *k, int scope, char
 	s->key_id = k ? k->id : 0;
 	s->scope = scope;
 	snprintf(s->name, sizeof s->name, "%s", k ? k->name : "login-link");
-	s->expires_ns = now + AUTH_SESSION_TTL_S * NS;
+	s->expires_ns = now + a->session_ttl_ns;
 	principal_of(k, scope, out);
 	out->via_session = 1;
 	memcpy(out->csrf, s->csrf, sizeof out->csrf);

@@ -20,7 +20,7 @@ enum auth_mode {
 #define AUTH_SESSION_TTL_S (12 * 3600)  /* a session lasts this long from login */
 #define AUTH_LINK_TTL_S (15 * 60)       /* the login link printed at start */
 #define AUTH_RECHECK_MS 200             /* the key table's counter is read at most this often */
-#define AUTH_MISS_RECHECK_MS 20         /* ... or this often while unknown keys arrive */
+#define AUTH_MISS_RECHECK_MS 0          /* an unknown key rereads the counter (one row) at once */
 #define AUTH_TOUCH_S 60                 /* last_used is written at most this often per key */
 #define AUTH_THROTTLE_MAX 256           /* client addresses tracked for failed logins */
 #define AUTH_FREE_FAILS 5               /* failed logins before the backoff starts */
