@@ -51,8 +51,12 @@ static int wants_page(const struct mg_connection *c)
 
 static void redirect_login(struct mg_connection *c)
 {
-	char next[600], headers[700];
-	if (mg_url_encode(mg_get_request_info(c)->local_uri, next, sizeof next) < 0)
+	const struct mg_request_info *ri = mg_get_request_info(c);
+	char back[1024], next[3100], headers[3200];
+	/* back where the browser was going, query string too (cut if too long) */
+	snprintf(back, sizeof back, "%s%s%s", ri->local_uri, ri->query_string ? "?" : "",
+	         ri->query_string ? ri->query_string : "");
+	if (mg_url_encode(back, next, sizeof next) < 0)
 		snprintf(next, sizeof next, "%%2F");
 	snprintf(headers, sizeof headers, "Location: /login?next=%s\r\n", next);
 	http_send_error_headers(c, 303, headers, "log in first: /login");
