@@ -62,6 +62,9 @@ int cmd_serve(int argc, char **argv)
 	app.started_ns = text_now_ns();
 	/* keys first: a non-loopback address without any is refused before
 	 * anything starts */
+	/* beyond loopback auth stays on even if the last key is revoked later */
+	if (!config_is_loopback(cfg.listen))
+		cfg.auth_mode = AUTH_REQUIRED;
 	app.auth = auth_open(cfg.data, (enum auth_mode)cfg.auth_mode, err, sizeof err);
 	if (!app.auth) {
 		fprintf(stderr, "tracelite: %s\n", err);

@@ -361,6 +361,11 @@ describe('modes and listening beyond loopback', () => {
 			await until(async () => (await get(s, '/api/health', { timeoutMs: 1000 }).catch(() => ({}))).status === 200, 15000, 'listening');
 			assert.equal((await get(s, '/api/traces')).status, 401);
 			assert.equal((await get(s, '/api/traces', { headers: bearer(key) })).status, 200);
+			// beyond loopback, revoking the last key locks the server instead of opening it
+			assert.equal(keys(dir, 'revoke', 'root').status, 0);
+			await until(async () => (await get(s, '/api/traces', { headers: bearer(key) })).status === 401, 2000, 'revoked');
+			assert.equal((await get(s, '/api/traces')).status, 401);
+			assert.equal((await get(s, '/api/health')).json.auth.mode, 'required');
 		} finally {
 			proc.kill('SIGTERM');
 			await new Promise((res) => proc.on('exit', res));
