@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "base/datadir.h"
 #include "base/secret.h"
 #include "base/text.h"
@@ -161,6 +162,11 @@ int cmd_keys(int argc, char **argv)
 	}
 	if (!strcmp(sub, "revoke") && !target) {
 		fprintf(stderr, "tracelite keys revoke: which key? (tracelite keys revoke NAME)\n");
+		return 2;
+	}
+	struct stat sb;
+	if (strcmp(sub, "create") && (stat(o.data, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+		fprintf(stderr, "tracelite keys %s: no data directory %s\n", sub, o.data);
 		return 2;
 	}
 	if (store_open_writer(o.data, &db, err, sizeof err)) {

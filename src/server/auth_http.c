@@ -128,7 +128,7 @@ void auth_http_login(struct mg_connection *c, struct app *app, const char *tail)
 		http_send_error(c, 415, "Content-Type must be application/json");
 		goto out;
 	}
-	if (!auth_is_on(app->auth)) {
+	if (!app->auth || !auth_is_on(app->auth)) {
 		http_send_error(c, 409, "authentication is off on this server: no login needed");
 		goto out;
 	}
@@ -171,7 +171,7 @@ void auth_http_logout(struct mg_connection *c, struct app *app, const char *tail
 	(void)tail;
 	char token[128], err[512], headers[300];
 	struct auth_principal p;
-	if (session_cookie(c, token, sizeof token)) {
+	if (app->auth && session_cookie(c, token, sizeof token)) {
 		enum err rc = auth_session(app->auth, token, KEY_SCOPE_READ, 1, mg_get_header(c, AUTH_CSRF_HEADER), &p, err,
 		                           sizeof err);
 		if (rc == ERR_FORBIDDEN) {   /* a cross-site request cannot log anyone out */
@@ -191,7 +191,7 @@ void auth_http_session(struct mg_connection *c, struct app *app, const char *tai
 	(void)tail;
 	struct auth_principal p;
 	char err[512];
-	int sent_key, on = auth_is_on(app->auth);
+	int sent_key, on = app->auth && auth_is_on(app->auth);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "auth", on);
 	int in = on && authenticate(c, app, KEY_SCOPE_READ, &p, &sent_key, err, sizeof err) == ERR_OK;
