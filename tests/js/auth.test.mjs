@@ -410,4 +410,16 @@ describe('OpenTelemetry JS SDK with a key', () => {
 		assert.ok(names.includes('with-key'), JSON.stringify(r.json.items).slice(0, 300));
 		assert.ok(!names.includes('without-key'));
 	});
+
+	test('tracelite demo --url sends TRACELITE_API_KEY', () => {
+		const run = (env) => spawnSync(BIN, ['demo', '--traces', '3', '--url', `${server.url}/v1/traces`],
+			{ encoding: 'utf8', timeout: 30000, env: { ...process.env, ...env } });
+		const none = run({ TRACELITE_API_KEY: '' });
+		assert.equal(none.status, 1);
+		assert.match(none.stderr, /HTTP 401/);
+		assert.equal(run({ TRACELITE_API_KEY: key }).status, 0);
+		const bad = run({ TRACELITE_API_KEY: 'two words' });
+		assert.equal(bad.status, 2);
+		assert.match(bad.stderr, /TRACELITE_API_KEY: malformed key/);
+	});
 });
