@@ -9,7 +9,7 @@ VERSION  = 0.1.0
 # CFLAGS and SAN may be set on the command line; the rest always applies.
 ALLFLAGS = $(CFLAGS) $(SAN) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(B) -Isrc \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTRACELITE_VERSION='"$(VERSION)"'
-LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread -lm
+LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedx509 -lmbedcrypto -ldl -lpthread -lm
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     = $(wildcard src/*/*.c)

@@ -10,10 +10,11 @@ export class ApiError extends Error {
 	}
 }
 
-/* GET path with params (empty values dropped); resolves to parsed JSON. */
+/* GET path with params (empty values dropped; an array value repeats the
+ * parameter); resolves to parsed JSON. */
 export async function getJson(path, params = {}, { signal } = {}) {
 	const qs = new URLSearchParams();
-	for (const [k, v] of Object.entries(params)) if (v != null && v !== '') qs.set(k, v);
+	for (const [k, v] of Object.entries(params)) for (const x of [].concat(v)) if (x != null && x !== '') qs.append(k, x);
 	const url = path + (qs.size ? '?' + qs : '');
 	let r;
 	try {

@@ -12,6 +12,7 @@ import * as traces from './traces.js';
 import * as trace from './trace.js';
 import * as sessions from './sessions.js';
 import * as scores from './scores.js';
+import * as users from './users.js';
 
 const ROUTES = [
 	[/^\/$/, 'overview', overview.render],
@@ -20,7 +21,19 @@ const ROUTES = [
 	[/^\/sessions$/, 'sessions', sessions.renderList],
 	[/^\/sessions\/([^/]+)$/, 'sessions', sessions.renderOne],
 	[/^\/scores$/, 'scores', scores.render],
+	[/^\/users$/, 'users', users.renderList],
+	[/^\/users\/([^/]+)$/, 'users', users.renderOne],
 ];
+
+/* What an unknown path shows: where one is, and where to go. */
+function notFound(path) {
+	document.title = 'Not found · tracelite';
+	const link = (href, label) => h('li', null, h('a', { href: href + sharedQuery() }, label));
+	return h('div.notfound', { role: 'main', 'aria-labelledby': 'nf-title' },
+		h('h1', { id: 'nf-title' }, 'Page not found'),
+		h('p.muted', null, 'There is no page at ', h('code', null, path), '. It may have been mistyped, or the link is from another tool.'),
+		h('ul', null, link('/', 'Overview'), link('/traces', 'Traces'), link('/sessions', 'Sessions'), link('/users', 'Users'), link('/scores', 'Scores')));
+}
 
 const main = document.getElementById('main');
 let current = { abort: null, cleanup: null };
@@ -46,7 +59,9 @@ function route() {
 		Promise.resolve(render(ctx)).catch((err) => showError(main, err));
 		return;
 	}
-	main.replaceChildren(h('div.empty', null, 'No such page. ', h('a', { href: '/', 'data-nav': true }, 'Go to the overview')));
+	for (const a of document.querySelectorAll('.nav a')) a.removeAttribute('aria-current');
+	main.className = '';
+	main.replaceChildren(notFound(path));
 }
 
 /* ---------- shared controls ---------- */

@@ -1,5 +1,7 @@
 // feedback.js: what a page shows instead of its content: the error banner
 // for a failed API call, and the onboarding when the store is empty.
+import { storeIsEmpty } from './api.js';
+import { navigate } from './state.js';
 import { h } from './util.js';
 
 /* A red banner with the API's message (and what was asked). */
@@ -31,4 +33,14 @@ export function onboarding() {
 			h('li', null, 'Or fill it with realistic demo traffic:',
 				h('pre', null, `./tracelite demo --traces 200 --url http://${host}/v1/traces`))),
 		h('p.muted', null, 'This page updates by itself once the first trace arrives.'));
+}
+
+/* Shows the onboarding in main and renders the page again once the first
+ * trace arrives (polled every 3 s until the page goes: onCleanup). */
+export function showOnboarding(main, signal, onCleanup) {
+	main.replaceChildren(onboarding());
+	const t = setInterval(async () => {
+		if (!(await storeIsEmpty(signal).catch(() => true))) navigate(location.pathname + location.search, { replace: true });
+	}, 3000);
+	onCleanup(() => clearInterval(t));
 }

@@ -2,8 +2,8 @@
 // period, charts over time (traces and errors, latency percentiles, tokens
 // and cost by model), top models, slowest and most failing operations.
 import { getJson, storeIsEmpty } from './api.js';
-import { timeChart } from './charts.js';
-import { errorBanner, onboarding, showError } from './feedback.js';
+import { palette, timeChart, topSeries } from './charts.js';
+import { errorBanner, showError, showOnboarding } from './feedback.js';
 import { navigate, scope, sharedQuery } from './state.js';
 import { fmtCompact, fmtCost, fmtFull, fmtInt, fmtMs, fmtPct, h } from './util.js';
 
@@ -19,25 +19,41 @@ function kpi(label, cur, prev, fmt, lowerIsBetter) {
 	return h('div.card.kpi', { 'aria-label': label }, h('div.label', null, label), h('div.value', null, fmt(cur)), delta);
 }
 
-/* A small table; onRow (optional) makes rows open something. */
-function table(caption, cols, items, onRow) {
+/* A small table whose rows open href(row); names wrap, never cut. */
+function table(caption, cols, items, href) {
 	return h('div.card', null, h('h2', null, caption),
-		items.length ? h('table', { 'aria-label': caption },
+		items.length ? h('table.toptable', { 'aria-label': caption },
 			h('thead', null, h('tr', null, cols.map(([label, , num]) => h('th', { class: num ? 'num' : null, scope: 'col' }, label)))),
-			h('tbody', null, items.map((it) => h('tr', { onclick: onRow ? () => onRow(it) : null, style: onRow ? null : 'cursor:default' },
-				cols.map(([, cell, num]) => h('td', { class: num ? 'num' : 'trunc' }, cell(it)))))))
+			h('tbody', null, items.map((it) => h('tr', { onclick: (e) => { if (!e.target.closest('a')) navigate(href(it)); } },
+				cols.map(([, cell, num], i) => h('td', { class: num ? 'num' : 'name' }, i === 0 ? h('a', { href: href(it) }, cell(it)) : cell(it)))))))
 			: h('div.faint', null, 'Nothing in this range.'));
 }
+
+/* Series by model ([{key, values}]) as the top 5 plus "other", each
+ * linking to the traces that called its model, coloured by colors (a Map
+ * shared by the charts, so a model keeps its colour). */
+function modelSeries(groups, colors) {
+	const named = groups.filter((g) => g.key !== 'other').map((g) => ({ label: g.key || '(no model)', values: g.values, key: g.key }));
+	const top = topSeries(named, 5);
+	const rest = groups.find((g) => g.key === 'other');  /* the API's own rest, past its 10 largest */
+	if (rest) {
+		const o = top.find((se) => se.other);
+		if (o) o.values = o.values.map((v, i) => v + (rest.values[i] || 0));
+		else top.push({ label: 'other', values: rest.values, other: true });
+	}
+	for (const se of top) if (!se.other && !colors.has(se.label)) colors.set(se.label, palette(colors.size));
+	return top.map((se) => (se.other || !se.key ? { ...se, title: se.other ? 'The other models together' : null, color: colors.get(se.label) }
+		: { ...se, href: '/traces' + sharedQuery({ model: se.key }), color: colors.get(se.label) }));
+}
+
+/* The trace list of the traces with a span of operation o (its name as
+ * a phrase of the full-text search, and its type), errors only if asked. */
+const opHref = (o, errors) => '/traces' + sharedQuery({ q: `"${o.name.replace(/"/g, ' ')}"`, type: o.type, status: errors ? 'error' : null });
 
 export async function render({ main, signal, onCleanup }) {
 	const s = scope();
 	main.append(h('div.loading', null, 'Loading overview…'));
-	if (await storeIsEmpty(signal)) {
-		main.replaceChildren(onboarding());
-		const t = setInterval(async () => { if (!(await storeIsEmpty(signal).catch(() => true))) navigate(location.pathname + location.search, { replace: true }); }, 3000);
-		onCleanup(() => clearInterval(t));
-		return;
-	}
+	if (await storeIsEmpty(signal)) return showOnboarding(main, signal, onCleanup);
 	const ts = (metric, extra = {}) => getJson('/api/metrics/timeseries', { ...s, metric, bucket: 'auto', ...extra }, { signal });
 	let summary;
 	try { summary = await getJson('/api/metrics/summary', s, { signal }); } catch (err) { return showError(main, err); }
@@ -61,21 +77,21 @@ export async function render({ main, signal, onCleanup }) {
 		const [tr, er, p50, p95, p99, tin, tout, cost] = await Promise.all([
 			ts('traces'), ts('errors'), ts('latency_p50'), ts('latency_p95'), ts('latency_p99'),
 			ts('input_tokens', { group_by: 'model' }), ts('output_tokens', { group_by: 'model' }), ts('cost', { group_by: 'model' })]);
-		const byModel = new Map();
+		const byModel = new Map(), colors = new Map();
 		for (const r of [tin, tout]) for (const se of r.series) {
 			const acc = byModel.get(se.key) || new Array(r.timestamps.length).fill(0);
 			se.values.forEach((v, i) => { acc[i] += v || 0; });
 			byModel.set(se.key, acc);
 		}
 		charts.replaceChildren(
-			timeChart({ title: 'Traces and errors', timestamps: tr.timestamps, fmt: fmtCompact, bars: true,
+			timeChart({ title: 'Traces and errors', timestamps: tr.timestamps, fmt: fmtCompact, bars: true, idle: 'sum',
 				series: [{ label: 'traces', values: tr.series[0]?.values || [] }, { label: 'errors', values: er.series[0]?.values || [], color: '#c9372c' }] }),
-			timeChart({ title: 'Trace latency', timestamps: p50.timestamps, fmt: fmtMs,
+			timeChart({ title: 'Trace latency', timestamps: p50.timestamps, fmt: fmtMs, idle: 'max',
 				series: [{ label: 'p50', values: p50.series[0]?.values || [] }, { label: 'p95', values: p95.series[0]?.values || [] }, { label: 'p99', values: p99.series[0]?.values || [] }] }),
-			timeChart({ title: 'Tokens by model', timestamps: tin.timestamps, fmt: fmtCompact,
-				series: [...byModel.entries()].map(([label, values]) => ({ label: label || '(no model)', values })) }),
-			timeChart({ title: 'Cost by model (USD)', timestamps: cost.timestamps, fmt: (v) => fmtCost(v),
-				series: cost.series.map((se) => ({ label: se.key || '(no model)', values: se.values })) }));
+			timeChart({ title: 'Tokens by model', timestamps: tin.timestamps, fmt: fmtCompact, stacked: true,
+				series: modelSeries([...byModel.entries()].map(([key, values]) => ({ key, values })), colors) }),
+			timeChart({ title: 'Cost by model (USD)', timestamps: cost.timestamps, fmt: (v) => fmtCost(v), stacked: true,
+				series: modelSeries(cost.series, colors) }));
 	} catch (err) { if (err.name !== 'AbortError') charts.replaceChildren(errorBanner(err)); }
 
 	try {
@@ -83,14 +99,13 @@ export async function render({ main, signal, onCleanup }) {
 			getJson('/api/metrics/models', s, { signal }),
 			getJson('/api/metrics/operations', { ...s, sort: 'slowest' }, { signal }),
 			getJson('/api/metrics/operations', { ...s, sort: 'failing' }, { signal })]);
-		const toTraces = (extra) => navigate('/traces' + sharedQuery(extra));
 		tables.replaceChildren(
 			table('Top models', [['Model', (m) => m.model], ['Calls', (m) => fmtInt(m.calls), 1], ['Errors', (m) => fmtPct(m.error_rate), 1],
 				['Tokens', (m) => fmtCompact(m.input_tokens + m.output_tokens), 1], ['p95', (m) => fmtMs(m.latency_ms?.p95), 1], ['Cost', (m) => fmtCost(m.cost_usd), 1]],
-			models.items.slice(0, 10), (m) => toTraces({ model: m.model })),
+			models.items.slice(0, 10), (m) => '/traces' + sharedQuery({ model: m.model })),
 			table('Slowest operations', [['Operation', (o) => [h('span.badge.t-' + o.type, null, o.type), ' ', o.name]], ['Count', (o) => fmtInt(o.count), 1], ['p50', (o) => fmtMs(o.latency_ms?.p50), 1], ['p95', (o) => fmtMs(o.latency_ms?.p95), 1]],
-				slow.items.slice(0, 10)),
+				slow.items.slice(0, 10), (o) => opHref(o, false)),
 			table('Most failing operations', [['Operation', (o) => [h('span.badge.t-' + o.type, null, o.type), ' ', o.name]], ['Errors', (o) => fmtInt(o.errors), 1], ['Rate', (o) => fmtPct(o.error_rate), 1], ['Count', (o) => fmtInt(o.count), 1]],
-				failing.items.filter((o) => o.errors > 0).slice(0, 10)));
+				failing.items.filter((o) => o.errors > 0).slice(0, 10), (o) => opHref(o, true)));
 	} catch (err) { if (err.name !== 'AbortError') tables.replaceChildren(errorBanner(err)); }
 }

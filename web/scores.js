@@ -2,9 +2,10 @@
 // in the shared project and range (count, mean, min/max, the distribution
 // as bars, the trend as a small chart), above the latest scores with links
 // to the traces (and spans) they judge.
-import { getJson } from './api.js';
+import { getJson, storeIsEmpty } from './api.js';
+import { traceListHref } from './attrfilter.js';
 import { timeChart } from './charts.js';
-import { errorBanner, showError } from './feedback.js';
+import { errorBanner, showError, showOnboarding } from './feedback.js';
 import { scope, sharedQuery } from './state.js';
 import { fmtInt, fmtTime, h } from './util.js';
 
@@ -30,7 +31,18 @@ function trendChart(it, bucket) {
 		series: [{ label: bool ? 'true' : 'mean', values: it.trend.map((t) => t.mean) }] });
 }
 
-function nameCard(it, bucket) {
+/* The score filters of a distribution bar d: a label equals it, a
+ * numeric bin lies between its bounds (gt/lt are strict, so the bounds
+ * are widened by a rounding step; the API compares doubles). */
+export function barFilters(it, d) {
+	const key = it.name;
+	if (it.score_type !== 'numeric' || d.lower == null) return [{ kind: 'score', key, op: 'eq', value: d.label }];
+	const step = (x) => Math.max(Math.abs(x) * 1e-9, 1e-12);
+	return [{ kind: 'score', key, op: 'gt', value: String(d.lower - step(d.lower)) },
+		{ kind: 'score', key, op: 'lt', value: String(d.upper >= it.max ? d.upper + step(d.upper) : d.upper) }];
+}
+
+export function nameCard(it, bucket) {
 	const max = Math.max(1, ...it.distribution.map((d) => d.count));
 	const stat = (label, field, value) => h('div', null, h('div.label', null, label), h('div.value', { 'data-field': field }, value));
 	const bool = it.score_type === 'boolean';
@@ -41,14 +53,17 @@ function nameCard(it, bucket) {
 			it.score_type !== 'categorical' ? stat(bool ? 'True' : 'Mean', 'mean', bool ? pct(it.mean) : num(it.mean)) : null,
 			it.score_type === 'numeric' ? stat('Min', 'min', num(it.min)) : null,
 			it.score_type === 'numeric' ? stat('Max', 'max', num(it.max)) : null),
-		h('div.bars', { role: 'list', 'aria-label': `Distribution of ${it.name}` }, it.distribution.map((d) => h('div.bar', { role: 'listitem' },
+		h('div.bars', { role: 'list', 'aria-label': `Distribution of ${it.name}` }, it.distribution.map((d) => h('a.bar', {
+			role: 'listitem', href: d.label === '(other)' ? null : traceListHref(barFilters(it, d)), title: `Traces scored ${it.name} ${d.label}`,
+		},
 			h('span', { title: d.label }, d.label),
 			h('div.track', null, h('div.fill', { style: `width:${(d.count / max) * 100}%` })),
 			h('span.n', null, fmtInt(d.count))))),
 		trendChart(it, bucket));
 }
 
-export async function render({ main, signal }) {
+export async function render({ main, signal, onCleanup }) {
+	if (await storeIsEmpty(signal)) return showOnboarding(main, signal, onCleanup);
 	const summaryBox = h('div.grid.g3.score-cards', null, h('div.loading', null, 'Loading scores…'));
 	const latestBox = h('div');
 	main.append(h('div.pagehead', null, h('h1', null, 'Scores'), h('span.muted', null, 'by name, in this time range')), summaryBox,

@@ -1,55 +1,26 @@
 // span.js: the span panel: what a span did (LLM conversation with model,
 // parameters, tokens, cost and latency; input and output pretty-printed),
-// its attributes as a searchable table, events with exception stacks,
-// resource and scope, scores, and the raw JSON.
-import { llmMessages, llmParams } from './llm.js';
-import { fmtCost, fmtFull, fmtInt, fmtMs, h, jsonTree, longText, maybeJson, statusEl, typeBadge, valueView } from './util.js';
+// an error's exception first, its attributes as a searchable table, events
+// with exception stacks, resource and scope, scores, and the raw JSON.
+import { llmTab } from './llmpanel.js';
+import { fmtFull, fmtInt, fmtMs, h, jsonTree, statusEl, typeBadge, valueView } from './util.js';
 
 let lastTab = 'llm';
 
 const kv = (pairs) => h('dl.kv', null, pairs.filter(([, v]) => v != null && v !== '').map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
 
-function messageEl(m) {
-	const calls = m.toolCalls.map((c) => h('div.toolcall', null,
-		h('div', null, h('span.name', null, c.name || 'tool'), c.id ? h('span.faint.mono', null, '  ' + c.id) : null),
-		c.arguments != null ? valueView(c.arguments) : null));
-	const body = m.text ? (maybeJson(m.text) !== undefined ? valueView(m.text) : longText(m.text, 2000)) : null;
-	return h('div.msg.r-' + m.role, null,
-		h('div.msg-role', null, m.role, m.toolCallId ? h('span.mono', { style: 'text-transform:none;font-weight:400' }, `  ← ${m.toolCallId}`) : null),
-		h('div.msg-body', null, body, calls, !body && !calls.length ? h('span.faint', null, '(empty)') : null));
-}
-
-/* A span's cost and where it came from (the price table at ingest, or the
- * client's own figure). */
-function costEl(s) {
-	if (s.cost_usd == null) return h('span.faint', { 'data-field': 'cost' }, 'no price for the model');
-	const client = s.cost_source === 'client';
-	return h('span', { 'data-field': 'cost', title: client ? 'reported by the instrumentation' : 'computed at ingest from the price table' },
-		fmtCost(s.cost_usd), h('span.faint', null, client ? ' (client)' : ' (price table)'));
-}
-
-function llmTab(s, ctx) {
-	const { input, output } = llmMessages(s);
-	const ttft = s.events?.find((e) => e.name === 'gen_ai.first_token');
-	const ttftMs = ttft ? Number(BigInt(ttft.time_unix_nano) - BigInt(s.start_time_unix_nano)) / 1e6 : null;
-	const params = llmParams(s);
-	return h('div', null,
-		h('div.section.grid.g2', { style: 'grid-template-columns:1fr 1fr' },
-			h('div.card', { 'aria-label': 'Model and usage' }, h('h2', null, 'Model'), kv([
-				['Model', s.model ? h('b', { 'data-field': 'model' }, s.model) : null], ['Provider', s.provider],
-				['Input tokens', h('span', { 'data-field': 'input_tokens' }, fmtInt(s.input_tokens))],
-				['Output tokens', h('span', { 'data-field': 'output_tokens' }, fmtInt(s.output_tokens))],
-				['Cache read', s.cache_read_tokens ? fmtInt(s.cache_read_tokens) : null],
-				['Cache write', s.cache_write_tokens ? fmtInt(s.cache_write_tokens) : null],
-				['Cost', costEl(s)], ['Latency', fmtMs(s.duration_ms)],
-				['Time to first token', ttftMs != null ? fmtMs(ttftMs) : null],
-			])),
-			h('div.card', null, h('h2', null, 'Parameters'),
-				params.length ? kv(params.map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])) : h('span.faint', null, 'none recorded'))),
-		scoresEl(ctx.scores),
-		h('div.section', null, h('h2', null, `Input · ${input.length} message${input.length === 1 ? '' : 's'}`),
-			input.length ? input.map(messageEl) : h('span.faint', null, 'none recorded')),
-		h('div.section', null, h('h2', null, 'Output'), output.length ? output.map(messageEl) : h('span.faint', null, 'none recorded')));
+/* The span's exception first: type, message and stack of its first
+ * exception event, else its status message. */
+function errorFirst(s) {
+	if (s.status?.code !== 2) return null;
+	const ex = s.events?.find((e) => e.name === 'exception');
+	const a = ex?.attributes || {};
+	const title = a['exception.type'] ? `${a['exception.type']}: ${a['exception.message'] ?? ''}` : s.status.message || a['exception.message'] || 'error';
+	const stack = a['exception.stacktrace'];
+	return h('div.banner.exception-first', { style: 'margin:6px 0 0', role: 'note', 'aria-label': 'Exception' },
+		h('b', null, title),
+		s.status.message && a['exception.type'] && !title.includes(s.status.message) ? h('div', null, s.status.message) : null,
+		stack ? h('details', null, h('summary', null, 'Stack trace'), h('pre.stack', null, stack)) : null);
 }
 
 function ioTab(s, ctx) {
@@ -114,7 +85,7 @@ const rawTab = (s) => h('pre.mono', { style: 'font-size:11.5px' }, JSON.stringif
 export function spanPanel(s, ctx) {
 	const isLlm = s.type === 'llm' || s.model || s.attributes?.['gen_ai.input.messages'];
 	const tabs = [
-		isLlm && ['llm', 'LLM', () => llmTab(s, ctx)],
+		isLlm && ['llm', 'LLM', () => llmTab(s, { ...ctx, scoresEl })],
 		['io', 'Input / Output', () => ioTab(s, ctx)],
 		['attributes', `Attributes ${Object.keys(s.attributes || {}).length}`, () => attributesTab(s)],
 		['events', `Events ${s.events?.length || 0}`, () => eventsTab(s)],
@@ -139,7 +110,7 @@ export function spanPanel(s, ctx) {
 		bar.querySelector('[aria-selected="true"]').focus();
 		e.stopPropagation();
 	});
-	const err = s.status?.code === 2 && s.status.message ? h('div.banner', { style: 'margin:6px 0 0' }, s.status.message) : null;
+	const err = errorFirst(s);
 	const panel = h('aside.panel', { 'aria-label': `Span ${s.name}`, 'data-span-id': s.span_id },
 		h('div.panel-head', null,
 			h('div.row1', null, typeBadge(s.type), h('h1', { title: s.name }, s.name), statusEl(s.status),

@@ -58,3 +58,12 @@ export function setParams(changes, { replace = true, rerender = true } = {}) {
 	if (rerender) navigate(url, { replace });
 	else history.replaceState(null, '', url);
 }
+
+/* Lets fn change the current query string (URLSearchParams, for repeated
+ * parameters) and goes there (a new history entry unless replace). */
+export function editParams(fn, { replace = false } = {}) {
+	const p = params();
+	fn(p);
+	const s = p.toString();
+	navigate(location.pathname + (s ? '?' + s : ''), { replace });
+}

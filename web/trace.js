@@ -2,7 +2,10 @@
 // waterfall of every span on a shared time axis. The tree is flattened to
 // the rows not hidden by a collapsed parent, and only the rows in view are
 // in the DOM (fixed row height), so 5,000 spans scroll as smoothly as 5.
-// Keyboard: j/k or arrows move, left/right fold, Enter opens, Esc closes.
+// Keyboard: j/k or arrows move, left/right fold, Enter opens, Esc closes,
+// e / E go to the next / previous error span; an errors-only view keeps
+// the error spans and their ancestors. The time axis zooms (buttons,
+// Ctrl+wheel or the wheel over the axis; Shift+wheel pans).
 import { getJson } from './api.js';
 import { showError } from './feedback.js';
 import { spanPanel } from './span.js';
@@ -47,24 +50,47 @@ export function buildTree(spans) {
 	return { roots, byId, total: t0 === null ? 0 : Number(t1 - t0) / 1e6 };
 }
 
-/* The nodes shown when the ones in `collapsed` hide their descendants. */
-function visibleRows(roots, collapsed) {
+/* The nodes shown when the ones in `collapsed` hide their descendants;
+ * with only (a Set), just the nodes in it. */
+function visibleRows(roots, collapsed, only = null) {
 	const out = [];
 	const stack = roots.slice().reverse();
 	while (stack.length) {
 		const n = stack.pop();
+		if (only && !only.has(n)) continue;
 		out.push(n);
 		if (!collapsed.has(n)) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
 	}
 	return out;
 }
 
-function niceTicks(total) {
-	if (!(total > 0)) return [0];
-	const raw = total / 5, pow = 10 ** Math.floor(Math.log10(raw));
-	const step = [1, 2, 2.5, 5, 10].map((m) => m * pow).find((s) => s >= raw);
+/* Every node in display order, folded or not. */
+function allNodes(roots) {
+	return visibleRows(roots, new Set());
+}
+
+/* The error nodes and their ancestors (the errors-only view). */
+function errorPaths(nodes) {
+	const keep = new Set();
+	for (const n of nodes) if (n.error) for (let p = n; p && !keep.has(p); p = p.parent) keep.add(p);
+	return keep;
+}
+
+/* A tick's time with the decimals its step needs (1.482 s, 0.25 ms). */
+function fmtTick(t, step) {
+	const dec = (unit) => Math.max(0, Math.min(6, -Math.floor(Math.log10(step / unit) + 1e-9)));
+	if (t >= 1000) return (t / 1000).toFixed(Math.max(dec(1000), t < 10000 ? 2 : 1)) + ' s';
+	return t === 0 ? '0' : t.toFixed(dec(1)) + ' ms';
+}
+
+/* Ticks between v0 and v1 (ms) at a round step. */
+function niceTicks(v0, v1) {
+	const span = v1 - v0;
+	if (!(span > 0)) return [v0];
+	const raw = span / 5, pow = 10 ** Math.floor(Math.log10(raw));
+	const step = [1, 2, 2.5, 5, 10].map((m) => m * pow).find((x) => x >= raw);
 	const ticks = [];
-	for (let t = 0; t <= total + 1e-9; t += step) ticks.push(t);
+	for (let t = Math.ceil(v0 / step - 1e-9) * step; t <= v1 + step * 1e-6; t += step) ticks.push(t);
 	return ticks;
 }
 
@@ -75,16 +101,21 @@ function traceHeader(t, scores) {
 		h('a', { href: '/traces' + sharedQuery(), 'aria-label': 'Back to traces' }, '← Traces'),
 		h('h1', null, t.name || '(no root span yet)'),
 		statusEl(t.status),
+		h('span.trace-ids', null, h('span.mono.faint', { 'data-field': 'trace_id' }, t.trace_id),
+			h('a', { href: `/api/traces/${t.trace_id}?format=otlp`, target: '_blank' }, 'OTLP JSON')),
 		h('div.stats', null,
 			stat('Start', fmtFull(t.start_time)), stat('Duration', fmtMs(t.duration_ms)), stat('Spans', fmtInt(t.span_count)),
-			t.error_count ? h('span.err', null, `Errors ${t.error_count}`) : null,
+			t.error_count ? h('span.errnav', { role: 'group', 'aria-label': 'Errors' },
+				h('button.linkish.err', { type: 'button', 'data-errors': 'only', 'aria-pressed': String(params().get('errors') === '1'),
+					title: 'Show only the error spans and their parents' }, `Errors ${t.error_count}`),
+				h('button.btn.small', { type: 'button', 'data-errors': 'prev', title: 'Previous error span (E)', 'aria-label': 'Previous error' }, '‹'),
+				h('button.btn.small', { type: 'button', 'data-errors': 'next', title: 'Next error span (e)', 'aria-label': 'Next error' }, '›')) : null,
 			stat('LLM calls', fmtInt(t.llm_calls)),
 			stat('Tokens', `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}`), stat('Cost', fmtCost(t.cost_usd)),
-			t.session_id ? h('span', null, 'Session ', h('a', { href: `/sessions/${encodeURIComponent(t.session_id)}${sharedQuery()}`, title: `Session ${t.session_id} as a conversation` }, t.session_id.slice(0, 13))) : null,
-			t.user_id ? stat('User', t.user_id) : null,
+			t.session_id ? h('span', null, 'Session ', h('a', { href: `/sessions/${encodeURIComponent(t.session_id)}${sharedQuery()}`, title: `Session ${t.session_id} as a conversation` }, t.session_id)) : null,
+			t.user_id ? h('span', null, 'User ', h('a', { href: `/users/${encodeURIComponent(t.user_id)}${sharedQuery()}`, title: `Everything of ${t.user_id}` }, t.user_id)) : null,
 			traceScores.map((s) => h('span.chip', { title: s.comment || '' }, `${s.name}: ${s.value ?? s.string_value}`)),
-			h('span.mono.faint', null, t.trace_id),
-			h('a', { href: `/api/traces/${t.trace_id}?format=otlp`, target: '_blank' }, 'OTLP JSON')));
+));
 }
 
 export async function render({ main, match, signal, onCleanup }) {
@@ -99,14 +130,26 @@ export async function render({ main, match, signal, onCleanup }) {
 	document.title = `${trace.name || 'Trace'} · tracelite`;
 	const { roots, byId, total } = buildTree(spans);
 	const collapsed = new Set();
-	let rows = visibleRows(roots, collapsed);
+	const every = allNodes(roots);
+	const errorNodes = every.filter((n) => n.error);
+	let errorsOnly = params().get('errors') === '1' && errorNodes.length > 0;
+	const onlySet = () => (errorsOnly ? errorPaths(every) : null);
+	let rows = visibleRows(roots, collapsed, onlySet());
 	let selected = null;
+	/* the time window shown, in ms from the trace start */
+	let v0 = 0, v1 = total;
 
 	/* the API answers at most 10,000 spans of a trace; say so when cut */
 	const spanCount = data.next_offset == null ? `${fmtInt(spans.length)} spans`
 		: `first ${fmtInt(spans.length)} of ${fmtInt(data.spans_total)} spans`;
-	const axis = h('div.wf-axis', { 'aria-hidden': 'true' }, h('div.lbl', { title: data.next_offset == null ? null : 'Larger traces are read in pages: /api/traces/ID?offset=N' }, spanCount),
-		h('div.ticks', null, niceTicks(total).map((t) => h('span.tick', { style: `left:${(t / (total || 1)) * 100}%` }, fmtMs(t)))));
+	const ticks = h('div.ticks', { title: 'Wheel: zoom; Shift+wheel: pan' });
+	const zoomLbl = h('span.zoom-lbl.faint');
+	const zoomBtn = (label, act, title) => h('button.btn.small', { type: 'button', 'data-zoom': act, title, 'aria-label': title, onclick: () => zoomAct(act) }, label);
+	const axis = h('div.wf-axis', null, h('div.lbl', null,
+		h('span', { title: data.next_offset == null ? null : 'Larger traces are read in pages: /api/traces/ID?offset=N' }, spanCount),
+		h('span.zoom', { role: 'group', 'aria-label': 'Time zoom' }, zoomLbl, zoomBtn('−', 'out', 'Zoom out'), zoomBtn('+', 'in', 'Zoom in'),
+			zoomBtn('⇤⇥', 'span', 'Zoom to the selected span'), zoomBtn('Fit', 'fit', 'Show the whole trace'))),
+		ticks);
 	const inner = h('div.wf-inner');
 	const scroll = h('div.wf-scroll', { tabindex: '0', role: 'tree', 'aria-label': 'Spans of the trace', 'aria-activedescendant': '' }, inner);
 	const wf = h('div.wf', null, axis, scroll);
@@ -121,13 +164,48 @@ export async function render({ main, match, signal, onCleanup }) {
 		scroll.focus();
 	};
 	const openPanel = (n) => {
-		const el = spanPanel(n.span, { total, start: n.start, scores: scores.filter((s) => s.span_id === n.span.span_id), onClose: closePanel });
+		const el = spanPanel(n.span, { total, start: n.start, spans, scores: scores.filter((s) => s.span_id === n.span.span_id), onClose: closePanel });
 		if (panel) panel.replaceWith(el); else split.append(el);
 		panel = el;
 		setParams({ span: n.span.span_id }, { rerender: false });
 	};
 
-	const pct = (ms) => (total > 0 ? (ms / total) * 100 : 0);
+	const pct = (ms) => (v1 > v0 ? ((ms - v0) / (v1 - v0)) * 100 : 0);
+	const drawAxis = () => {
+		const ts = niceTicks(v0, v1), step = ts.length > 1 ? ts[1] - ts[0] : v1 - v0 || 1;
+		ticks.replaceChildren(...ts.map((t) => h('span.tick', { style: `left:${pct(t)}%` }, fmtTick(t, step))));
+		const zoomed = v0 > 0 || v1 < total;
+		zoomLbl.textContent = zoomed ? `${fmtTick(v0, step / 10)} – ${fmtTick(v1, step / 10)}` : '';
+		wf.classList.toggle('zoomed', zoomed);
+	};
+	/* shows [a, b] (clamped to the trace, at least a microsecond wide) */
+	const setView = (a, b) => {
+		const min = Math.min(total, 0.001);
+		let w = Math.max(min, Math.min(total, b - a));
+		a = Math.max(0, Math.min(total - w, a));
+		v0 = a; v1 = a + w;
+		drawAxis();
+		repaint();
+	};
+	function zoomAct(act, at = 0.5) {
+		const w = v1 - v0, c = v0 + w * at;
+		if (act === 'in') setView(c - (w / 2) * at, c + (w / 2) * (1 - at));
+		else if (act === 'out') setView(c - w * at * 2, c + w * (1 - at) * 2);
+		else if (act === 'fit') setView(0, total);
+		else if (act === 'span' && selected) { const pad = Math.max(selected.dur * 0.05, 0.0005); setView(selected.start - pad, selected.start + selected.dur + pad); }
+	}
+	const onWheel = (e) => {
+		const overAxis = e.currentTarget === ticks;
+		if (!(overAxis || e.ctrlKey || e.metaKey || e.shiftKey) || !(total > 0)) return;
+		const box = ticks.getBoundingClientRect();
+		const at = Math.max(0, Math.min(1, (e.clientX - box.left) / (box.width || 1)));
+		e.preventDefault();
+		if (e.shiftKey) { const d = (e.deltaX || e.deltaY) / (box.width || 1) * (v1 - v0); setView(v0 + d, v1 + d); return; }
+		const f = e.deltaY > 0 ? 1.25 : 0.8, w = (v1 - v0) * f, c = v0 + (v1 - v0) * at;
+		setView(c - w * at, c + w * (1 - at));
+	};
+	ticks.addEventListener('wheel', onWheel, { passive: false });
+	scroll.addEventListener('wheel', onWheel, { passive: false });
 	const rowEl = (n, i) => {
 		const s = n.span;
 		const caret = h('button.wf-caret', {
@@ -135,11 +213,11 @@ export async function render({ main, match, signal, onCleanup }) {
 			'aria-label': n.children.length ? (collapsed.has(n) ? 'Expand' : 'Collapse') : null,
 			onclick: (e) => { e.stopPropagation(); toggle(n); },
 		}, n.children.length ? (collapsed.has(n) ? '▸' : '▾') : '');
-		const left = pct(n.start), width = pct(n.dur);
+		const left = pct(n.start), width = pct(n.start + n.dur) - left;
 		const bar = h('div.wf-bar', { class: n.error ? 'b-error' : 'b-' + s.type, style: `left:${left}%;width:${width}%` });
 		/* the duration sits right of the bar, else left of it, else inside it */
 		const place = left + width <= 80 ? `left:calc(${left + width}% + 4px)`
-			: left >= 15 ? `right:calc(${100 - left}% + 4px)` : `right:calc(${100 - left - width}% + 4px)`;
+			: left >= 15 ? `right:calc(${100 - left}% + 4px)` : `right:calc(${Math.max(0, 100 - left - width)}% + 4px)`;
 		const durLabel = h('span.wf-dur', { class: left + width > 80 && left < 15 ? 'inside' : null, style: place }, fmtMs(n.dur));
 		return h('div.wf-row', {
 			id: 'span-' + s.span_id, role: 'treeitem', 'aria-level': String(n.depth + 1),
@@ -173,12 +251,13 @@ export async function render({ main, match, signal, onCleanup }) {
 	function toggle(n) {
 		if (!n.children.length) return;
 		if (collapsed.has(n)) collapsed.delete(n); else collapsed.add(n);
-		rows = visibleRows(roots, collapsed);
+		rows = visibleRows(roots, collapsed, onlySet());
 		repaint();
 	}
 	function select(n, center = false) {
 		selected = n;
 		const i = rows.indexOf(n);
+		inner.style.height = rows.length * ROW + 'px';  /* rows may have just grown: let the scroll reach i */
 		if (i >= 0) {
 			const top = i * ROW;
 			if (center) scroll.scrollTop = top - scroll.clientHeight / 2;
@@ -188,6 +267,29 @@ export async function render({ main, match, signal, onCleanup }) {
 		repaint();
 		if (panel) openPanel(n);
 	}
+	/* the next (d=1) or previous (d=-1) error span from the selection,
+	 * unfolding its parents; wraps around */
+	const gotoError = (d) => {
+		if (!errorNodes.length) return;
+		const at = selected ? every.indexOf(selected) : -1;
+		const list = d > 0 ? errorNodes : errorNodes.slice().reverse();
+		const next = list.find((n) => (d > 0 ? every.indexOf(n) > at : every.indexOf(n) < at)) || list[0];
+		let changed = false;
+		for (let p = next.parent; p; p = p.parent) if (collapsed.delete(p)) changed = true;
+		if (changed) rows = visibleRows(roots, collapsed, onlySet());
+		select(next, true);
+		openPanel(next);
+	};
+	const setErrorsOnly = (on) => {
+		errorsOnly = on && errorNodes.length > 0;
+		rows = visibleRows(roots, collapsed, onlySet());
+		page.querySelector('[data-errors="only"]')?.setAttribute('aria-pressed', String(errorsOnly));
+		setParams({ errors: errorsOnly ? '1' : null }, { rerender: false });
+		if (selected && !rows.includes(selected) && rows.length) select(rows[0]); else repaint();
+	};
+	page.querySelector('[data-errors="only"]')?.addEventListener('click', () => setErrorsOnly(!errorsOnly));
+	page.querySelector('[data-errors="next"]')?.addEventListener('click', () => gotoError(1));
+	page.querySelector('[data-errors="prev"]')?.addEventListener('click', () => gotoError(-1));
 	const move = (d) => {
 		const i = selected ? rows.indexOf(selected) : -1;
 		const next = rows[Math.max(0, Math.min(rows.length - 1, i + d))];
@@ -206,6 +308,8 @@ export async function render({ main, match, signal, onCleanup }) {
 			if (selected && selected.children.length && !collapsed.has(selected)) toggle(selected);
 			else if (selected?.parent) select(selected.parent);
 		} else if (k === 'Enter') { if (selected) openPanel(selected); }
+		else if (k === 'e') gotoError(1);
+		else if (k === 'E') gotoError(-1);
 		else if (k === 'Escape') { if (panel) closePanel(); }
 		else return;
 		e.preventDefault();
@@ -215,6 +319,7 @@ export async function render({ main, match, signal, onCleanup }) {
 
 	const want = params().get('span');
 	const start = (want && byId.get(want)) || null;
+	drawAxis();
 	paint();
 	if (start) {
 		select(start, true);

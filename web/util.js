@@ -65,17 +65,28 @@ export function fmtCost(usd) {
 
 export const fmtPct = (r) => (r == null ? '–' : (r * 100).toFixed(r < 0.1 ? 2 : 1) + '%');
 
-/* "14:03:22" today, "Nov 20 14:03" otherwise; local time. */
+/* Dates and times: one style everywhere, in the browser's locale and
+ * time zone: "14:03:22" today, "Nov 20, 14:03" on another day, "Nov 20,
+ * 2026, 14:03:22" in full; charts use the same parts. */
+const DTF = {
+	time: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+	minute: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }),
+	day: new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' }),
+	dayMinute: new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
+	full: new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+};
+
+/* d (a Date, ISO text or unix ms) in one of the styles of DTF. */
+export const fmtDate = (d, style) => DTF[style].format(d instanceof Date ? d : new Date(d));
+
 export function fmtTime(iso) {
 	if (!iso) return '–';
 	const d = new Date(iso);
-	const now = new Date();
-	const hms = d.toLocaleTimeString('en-GB', { hour12: false });
-	if (d.toDateString() === now.toDateString()) return hms;
-	return d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' }) + ' ' + hms.slice(0, 5);
+	if (d.toDateString() === new Date().toDateString()) return DTF.time.format(d);
+	return DTF.dayMinute.format(d);
 }
 
-export const fmtFull = (iso) => (iso ? new Date(iso).toLocaleString('en-GB', { hour12: false }) : '–');
+export const fmtFull = (iso) => (iso ? DTF.full.format(new Date(iso)) : '–');
 
 export function statusEl(status) {
 	const s = typeof status === 'object' && status ? ['unset', 'ok', 'error'][status.code] || 'unset' : status || 'unset';
@@ -105,8 +116,9 @@ function jsonNode(key, v, depth) {
 		const entries = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
 		const open = Array.isArray(v) ? '[' : '{', close = Array.isArray(v) ? ']' : '}';
 		if (!entries.length) return h('div.line', null, label, open + close);
+		const noun = Array.isArray(v) ? 'item' : 'key';
 		const det = h('details', depth > 0 ? { open: true } : null,
-			h('summary', null, label, open, h('span.faint', null, ` ${entries.length} ${Array.isArray(v) ? 'items' : 'keys'} `), close));
+			h('summary', null, label, open, h('span.faint', null, ` ${entries.length} ${noun}${entries.length === 1 ? '' : 's'} `), close));
 		let filled = false;
 		const fill = () => {
 			if (filled) return;

@@ -1,8 +1,9 @@
 -- Postgres tables tracelite replicates into (created if missing; runs on
 -- Postgres 13 and newer). Rows arrive at least once and are upserted by
--- primary key: spans never change once stored; traces and scores carry a
--- version (tracelite's change sequence) and an older one never overwrites
--- a newer. Times are unix nanoseconds plus a timestamptz generated from
+-- primary key: spans, traces and scores carry a version (a span's chunk,
+-- tracelite's change sequence for the others) and an older one never
+-- overwrites a newer (spans change only when a Langfuse update supersedes
+-- one). Times are unix nanoseconds plus a timestamptz generated from
 -- them. JSON columns are jsonb.
 CREATE TABLE IF NOT EXISTS projects (
   id text PRIMARY KEY,

@@ -3,6 +3,8 @@
  * non-ASCII to validate), so the common long ASCII prompt costs one scan
  * and one memcpy. */
 #include "base/json.h"
+#include "base/ids.h"
+#include "base/utf8.h"
 #include <assert.h>
 #include <float.h>
 #include <math.h>
@@ -79,39 +81,6 @@ static const unsigned char esc_class[256] = {
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
-/* Returns the length of the well-formed UTF-8 sequence at s[0..n) (n >= 1,
- * s[0] >= 0x80), or 0 if it is not one (RFC 3629: no overlongs, no
- * surrogates, nothing past U+10FFFF). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t need;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if (n < need || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < need; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return need;
-}
-
 void json_str(struct jbuf *b, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -130,7 +99,7 @@ void json_str(struct jbuf *b, const char *str, size_t n)
 		}
 		unsigned c = s[i];
 		if (esc_class[c] == 2) {
-			size_t k = utf8_seq_len(s + i, n - i);
+			size_t k = utf8_char_len(s + i, n - i);
 			if (k) {
 				jbuf_put(b, s + i, k);
 				i += k;
@@ -239,4 +208,58 @@ void json_base64(struct jbuf *b, const void *d, size_t n)
 		jbuf_put(b, o, olen);
 	}
 	jbuf_putc(b, '"');
+}
+
+char *json_print(const cJSON *v, size_t *len)
+{
+	char *text = cJSON_PrintUnformatted(v);
+	if (!text)
+		abort();
+	size_t n = strlen(text), valid = utf8_valid_len(text, n);
+	if (valid < n) {
+		/* only bytes inside strings can be >= 0x80, so replacing them
+		 * keeps the JSON structure; each bad byte grows to 3 */
+		size_t fixed = valid + utf8_repair(text + valid, n - valid, NULL);
+		char *out = cJSON_malloc(fixed + 1);
+		if (!out)
+			abort();
+		memcpy(out, text, valid);
+		utf8_repair(text + valid, n - valid, out + valid);
+		out[fixed] = 0;
+		cJSON_free(text);
+		text = out;
+		n = fixed;
+	}
+	if (len)
+		*len = n;
+	return text;
+}
+
+cJSON *json_string_item(const char *s)
+{
+	size_t n = strlen(s), m;
+	if (utf8_valid_len(s, n) == n)
+		return cJSON_CreateString(s);
+	m = utf8_repair(s, n, NULL);
+	char *fixed = malloc(m + 1);
+	if (!fixed)
+		abort();
+	utf8_repair(s, n, fixed);
+	fixed[m] = 0;
+	cJSON *v = cJSON_CreateString(fixed);
+	free(fixed);
+	if (!v)
+		abort();
+	return v;
+}
+
+void json_add_hex_id(cJSON *o, const char *key, const void *id, size_t n)
+{
+	char hex[65];
+	if (!id || n == 0 || n > 32) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	id_to_hex(id, n, hex);
+	cJSON_AddStringToObject(o, key, hex);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 
 /* Invariant: len <= cap; p is NULL or holds cap bytes; len <= max. Once an
  * append would pass max, the text is dropped, over is set and every later
@@ -101,5 +102,22 @@ void json_double(struct jbuf *b, double v);
 /* Appends d[0..n) as a quoted standard base64 string (RFC 4648 section 4,
  * with padding), through mbedtls like the decoder in otlp_json.c. */
 void json_base64(struct jbuf *b, const void *d, size_t n);
+
+/* Prints v unformatted, as cJSON does, except that invalid UTF-8 inside
+ * strings (cJSON copies string bytes through as they are) becomes U+FFFD,
+ * so the text is always valid JSON. Returns the text, to be freed with
+ * cJSON_free, and its length in *len (len may be NULL). Out of memory
+ * aborts. */
+char *json_print(const cJSON *v, size_t *len);
+
+/* A cJSON string item holding s (NUL-terminated) with invalid UTF-8
+ * replaced by U+FFFD: for text that came from a client, so that every
+ * consumer (not only json_print) gets well-formed text. Out of memory
+ * aborts. */
+cJSON *json_string_item(const char *s);
+
+/* Adds key to o: the lowercase hex of id[0..n) (a trace, span or parent
+ * id), or null when id is NULL or n is 0 or over 32 bytes. */
+void json_add_hex_id(cJSON *o, const char *key, const void *id, size_t n);
 
 #endif

@@ -202,6 +202,13 @@ uint64_t text_now_ns(void)
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t text_monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
 /* ---- UUIDs ---- */
 
 void text_uuid_format(const uint8_t b[16], char out[TEXT_UUID_SIZE])

@@ -41,6 +41,8 @@ void text_format_iso_ms(uint64_t ns, char out[TEXT_ISO_MS_SIZE]);
 
 /* The wall clock (CLOCK_REALTIME) in unix nanoseconds. */
 uint64_t text_now_ns(void);
+/* A clock for durations (CLOCK_MONOTONIC) in nanoseconds: never steps back. */
+uint64_t text_monotonic_ns(void);
 
 /* Size of a UUID's text, NUL included. */
 #define TEXT_UUID_SIZE 37

@@ -1,5 +1,5 @@
 /* serve.c: `tracelite serve`: settings (server/config.c), then start-up in
- * order (prices, writer, search indexer, replication, HTTP) and shutdown in
+ * order (prices, TLS files, writer, search indexer, replication, HTTP) and shutdown in
  * reverse: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
 #include "cmd/cmd.h"
@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include "base/log.h"
 #include "base/text.h"
 #include "ingest/prices.h"
 #include "query/search.h"
@@ -17,6 +18,7 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/routes.h"
+#include "server/tls.h"
 #include "store/writer.h"
 
 /* Past this much SQLite memory, connections recycle their cache pages
@@ -26,17 +28,60 @@
  * 16 workers' worst case (16 x 4 MB plus writer and indexer) stays below. */
 #define SQLITE_HEAP_SOFT_LIMIT (128ll << 20)
 
+/* Says where the server listens: a few lines for people on stdout, or one
+ * log record with the same facts as fields under --log-format json. */
+static void announce(const struct config *cfg, const struct tls_files *tls, struct auth *auth, const char *link)
+{
+	const char *scheme = cfg->tls_on ? "https" : "http", *listen = cfg->listen;
+	char url[sizeof cfg->listen + 8], login[sizeof url + 16 + SECRET_TOKEN_HEX];
+	snprintf(url, sizeof url, "%s://%s", scheme, listen);
+	snprintf(login, sizeof login, "%s/login?token=%s", url, link);
+	if (log_is_json()) {
+		log_write(LOGL_INFO, "serve", (const char *const[]){"url", url, "data", cfg->data, "version", TRACELITE_VERSION,
+		          "tls_certificate", cfg->tls_on ? tls->cert : "", "tls_fingerprint", cfg->tls_on ? tls->fingerprint : "",
+		          NULL}, "serving on %s", url);
+		if (*link)
+			log_write(LOGL_INFO, "auth", (const char *const[]){"login_url", login, NULL},
+			          "authentication is on; log in to the UI once with %s (one use, %d minutes)", login,
+			          AUTH_LINK_TTL_S / 60);
+		for (int i = 0; i < cfg->nreplicate; i++) {
+			char shown[REPL_URL_MAX];
+			repl_target_mask(cfg->replicate[i], shown, sizeof shown);
+			log_write(LOGL_INFO, "replicate", (const char *const[]){"target", shown, NULL}, "replicating to %s", shown);
+		}
+		return;
+	}
+	printf("tracelite %s serving on %s (data in %s)\n"
+	       "  send OTLP/HTTP traces to %s/v1/traces (protobuf or JSON)\n"
+	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=%s\n"
+	       "  API: %s/api/traces   metrics: %s/metrics   stop with Ctrl-C\n",
+	       TRACELITE_VERSION, url, cfg->data, url, url, url, url);
+	if (cfg->tls_on)
+		printf("  TLS certificate %s%s\n  SHA-256 fingerprint %s\n", tls->cert,
+		       tls->created ? " (self-signed, made now)" : cfg->tls_self_signed ? " (self-signed)" : "", tls->fingerprint);
+	if (*link)
+		printf("  authentication is on (%d API keys, --auth %s): send 'Authorization: Bearer KEY'\n"
+		       "  log in to the UI once with %s (one use, %d minutes)\n",
+		       auth_key_count(auth), auth_mode_name((enum auth_mode)cfg->auth_mode), login, AUTH_LINK_TTL_S / 60);
+	for (int i = 0; i < cfg->nreplicate; i++) {
+		char shown[REPL_URL_MAX];
+		repl_target_mask(cfg->replicate[i], shown, sizeof shown);
+		printf("  replicating to %s (status: %s/api/replication)\n", shown, url);
+	}
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct config cfg;
 	char err[512];
 	int help;
 	if (config_load(&cfg, argc, argv, &help, err, sizeof err)) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		return 2;
 	}
 	if (help)
 		return 0;
+	log_set_json(cfg.log_json);
 	/* Block the stop signals before any thread starts so every thread
 	 * inherits the mask and only sigwait below receives them. */
 	sigset_t stop;
@@ -55,74 +100,63 @@ int cmd_serve(int argc, char **argv)
 	struct app app = {.cfg = &cfg};
 	struct prices *prices = prices_load(cfg.prices, err, sizeof err);
 	if (!prices) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		return 2;
 	}
 	app.prices = prices;
 	app.started_ns = text_now_ns();
-	/* keys first: a non-loopback address without any is refused before
-	 * anything starts */
-	/* beyond loopback auth stays on even if the last key is revoked later */
-	if (!config_is_loopback(cfg.listen))
-		cfg.auth_mode = AUTH_REQUIRED;
-	app.auth = auth_open(cfg.data, (enum auth_mode)cfg.auth_mode, err, sizeof err);
-	if (!app.auth) {
-		fprintf(stderr, "tracelite: %s\n", err);
-		prices_free(prices);
-		return 1;
-	}
-	if (!config_is_loopback(cfg.listen) && auth_key_count(app.auth) == 0) {
-		fprintf(stderr, "tracelite: refusing to listen on %s: not a loopback address and %s has no API keys, "
-		        "so anyone could send and read traces (--allow-remote no longer turns authentication off).\n"
-		        "  create the first key, then start again:\n"
-		        "    tracelite keys create --name admin --scope admin --data %s\n",
-		        cfg.listen, cfg.data, cfg.data);
-		auth_close(app.auth);
-		prices_free(prices);
-		return 2;
-	}
 	/* Started in this order, stopped in the reverse one; a failure stops
 	 * what was started before it (exit status 1). */
 	int rc = 1;
 	struct server *http = NULL;
+	struct tls_files tls;
+	/* the certificate first: a bad file stops start-up before anything runs */
+	if (cfg.tls_on && tls_prepare(&cfg, &tls, err, sizeof err)) {
+		log_error("serve", "%s", err);
+		goto out_prices;
+	}
+	/* then the keys: a non-loopback address without any is refused before
+	 * anything starts (exit 2); beyond loopback auth stays on even if the
+	 * last key is revoked later */
+	if (!config_is_loopback(cfg.listen))
+		cfg.auth_mode = AUTH_REQUIRED;
+	app.auth = auth_open(cfg.data, (enum auth_mode)cfg.auth_mode, err, sizeof err);
+	if (!app.auth) {
+		log_error("serve", "%s", err);
+		goto out_prices;
+	}
+	if (!config_is_loopback(cfg.listen) && auth_key_count(app.auth) == 0) {
+		log_error("serve", "refusing to listen on %s: not a loopback address and %s has no API keys, so anyone "
+		          "could send and read traces (--allow-remote no longer turns authentication off); create the "
+		          "first key, then start again:\n    tracelite keys create --name admin --scope admin --data %s",
+		          cfg.listen, cfg.data, cfg.data);
+		rc = 2;
+		goto out_prices;
+	}
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		goto out_prices;
 	}
 	app.search = search_start(cfg.data, err, sizeof err);
 	if (!app.search) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		goto out_writer;
 	}
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
-	http = server_start(&app, err, sizeof err);
+	http = server_start(&app, cfg.tls_on ? &tls : NULL, err, sizeof err);
 	if (!http) {
-		fprintf(stderr, "tracelite: %s\n", err);
+		log_error("serve", "%s", err);
 		goto out_repl;
 	}
-	printf("tracelite %s serving on http://%s (data in %s)\n"
-	       "  send OTLP/HTTP traces to http://%s/v1/traces (protobuf or JSON)\n"
-	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://%s\n"
-	       "  API: http://%s/api/traces   stop with Ctrl-C\n",
-	       TRACELITE_VERSION, cfg.listen, cfg.data, cfg.listen, cfg.listen, cfg.listen);
-	if (auth_is_on(app.auth)) {
-		char link[SECRET_TOKEN_HEX];
+	char link[SECRET_TOKEN_HEX] = "";
+	if (auth_is_on(app.auth))
 		auth_link_create(app.auth, link);
-		printf("  authentication is on (%d API keys, --auth %s): send 'Authorization: Bearer KEY'\n"
-		       "  log in to the UI once with http%s://%s/login?token=%s (one use, %d minutes)\n",
-		       auth_key_count(app.auth), auth_mode_name((enum auth_mode)cfg.auth_mode), cfg.tls_on ? "s" : "",
-		       cfg.listen, link, AUTH_LINK_TTL_S / 60);
-	}
-	for (int i = 0; i < cfg.nreplicate; i++) {
-		char shown[REPL_URL_MAX];
-		repl_target_mask(cfg.replicate[i], shown, sizeof shown);
-		printf("  replicating to %s (status: http://%s/api/replication)\n", shown, cfg.listen);
-	}
+	announce(&cfg, &tls, app.auth, link);
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&stop, &sig);
-	fprintf(stderr, "tracelite: %s received, finishing accepted requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	log_info("serve", "%s received, finishing accepted requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(http);
 	rc = 0;
 out_repl:
@@ -134,6 +168,6 @@ out_prices:
 	auth_close(app.auth);
 	prices_free(prices);
 	if (!rc)
-		fprintf(stderr, "tracelite: stopped cleanly\n");
+		log_info("serve", "stopped cleanly");
 	return rc;
 }

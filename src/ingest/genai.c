@@ -10,17 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <cjson/cJSON.h>
 #include "base/json.h"
+#include "base/jsonscan.h"
 
 enum field {
 	F_TYPE, F_PROVIDER, F_MODEL, F_IN_TOK, F_OUT_TOK, F_CACHE_R, F_CACHE_W,
-	F_COST, F_SESSION, F_USER, F_INPUT, F_OUTPUT, F_COUNT
+	F_COST, F_SESSION, F_USER, F_INPUT, F_OUTPUT, F_LEVEL, F_STATUS_MSG, F_TRACE_NAME,
+	F_AI_OP, F_COUNT
 };
 
 /* How a value is read: a span kind vocabulary, or a plain value shape. */
 enum vkind {
-	V_KIND_OTEL, V_KIND_OI, V_KIND_TRACELOOP, V_KIND_TRACELITE,
-	V_STR, V_COUNT, V_COST, V_ID, V_TEXT
+	V_KIND_OTEL, V_KIND_OI, V_KIND_TRACELOOP, V_KIND_TRACELITE, V_KIND_LANGFUSE, V_KIND_AI,
+	V_STR, V_COUNT, V_COST, V_ID, V_TEXT,
+	V_USAGE,       /* a usage object (JSON text or kvlist): every token field */
+	V_COST_JSON,   /* a cost object: total, else the sum of its parts */
+	V_LEVEL,       /* Langfuse level: ERROR makes the span an error */
+	V_STATUS_MSG,  /* Langfuse status message: the error's message */
+	V_TRACE_NAME,  /* names the span's trace */
 };
 
 struct key {
@@ -32,6 +40,28 @@ struct key {
  * attribute seen. Indexed message keys (llm.input_messages.N...) are matched
  * by prefix in match_indexed, with the ranks RANK_OI_MSGS / RANK_LLMETRY_MSGS. */
 static const struct key keys[] = {
+	{"ai.model.id", F_MODEL, 2, V_STR},
+	{"ai.model.provider", F_PROVIDER, 4, V_STR},
+	{"ai.operationId", F_AI_OP, 0, V_KIND_AI},
+	{"ai.prompt", F_INPUT, 6, V_TEXT},
+	{"ai.prompt.messages", F_INPUT, 2, V_TEXT},
+	{"ai.response.object", F_OUTPUT, 3, V_TEXT},
+	{"ai.response.text", F_OUTPUT, 2, V_TEXT},
+	{"ai.response.toolCalls", F_OUTPUT, 4, V_TEXT},
+	{"ai.result.object", F_OUTPUT, 6, V_TEXT},
+	{"ai.result.text", F_OUTPUT, 6, V_TEXT},
+	{"ai.result.toolCalls", F_OUTPUT, 7, V_TEXT},
+	{"ai.telemetry.metadata.sessionId", F_SESSION, 2, V_ID},
+	{"ai.telemetry.metadata.userId", F_USER, 2, V_ID},
+	{"ai.toolCall.args", F_INPUT, 5, V_TEXT},
+	{"ai.toolCall.input", F_INPUT, 5, V_TEXT},
+	{"ai.toolCall.output", F_OUTPUT, 5, V_TEXT},
+	{"ai.toolCall.result", F_OUTPUT, 5, V_TEXT},
+	{"ai.usage.cachedInputTokens", F_CACHE_R, 3, V_COUNT},
+	{"ai.usage.completionTokens", F_OUT_TOK, 3, V_COUNT},
+	{"ai.usage.inputTokens", F_IN_TOK, 3, V_COUNT},
+	{"ai.usage.outputTokens", F_OUT_TOK, 3, V_COUNT},
+	{"ai.usage.promptTokens", F_IN_TOK, 3, V_COUNT},
 	{"enduser.id", F_USER, 1, V_ID},
 	{"gen_ai.completion", F_OUTPUT, 4, V_TEXT},
 	{"gen_ai.conversation.id", F_SESSION, 0, V_ID},
@@ -53,6 +83,19 @@ static const struct key keys[] = {
 	{"gen_ai.usage.output_tokens", F_OUT_TOK, 0, V_COUNT},
 	{"gen_ai.usage.prompt_tokens", F_IN_TOK, 1, V_COUNT},
 	{"input.value", F_INPUT, 1, V_TEXT},
+	{"langfuse.observation.cost_details", F_COST, 0, V_COST_JSON},
+	{"langfuse.observation.input", F_INPUT, 0, V_TEXT},
+	{"langfuse.observation.level", F_LEVEL, 0, V_LEVEL},
+	{"langfuse.observation.model.name", F_MODEL, 1, V_STR},
+	{"langfuse.observation.output", F_OUTPUT, 0, V_TEXT},
+	{"langfuse.observation.status_message", F_STATUS_MSG, 0, V_STATUS_MSG},
+	{"langfuse.observation.type", F_TYPE, 0, V_KIND_LANGFUSE},
+	{"langfuse.observation.usage_details", F_IN_TOK, 0, V_USAGE},
+	{"langfuse.session.id", F_SESSION, 1, V_ID},
+	{"langfuse.trace.input", F_INPUT, 3, V_TEXT},
+	{"langfuse.trace.name", F_TRACE_NAME, 0, V_TRACE_NAME},
+	{"langfuse.trace.output", F_OUTPUT, 3, V_TEXT},
+	{"langfuse.user.id", F_USER, 1, V_ID},
 	{"llm.cost.total", F_COST, 0, V_COST},
 	{"llm.model_name", F_MODEL, 2, V_STR},
 	{"llm.provider", F_PROVIDER, 2, V_STR},
@@ -70,6 +113,11 @@ static const struct key keys[] = {
 	{"traceloop.span.kind", F_TYPE, 2, V_KIND_TRACELOOP},
 	{"user.id", F_USER, 0, V_ID},
 };
+
+/* The rank of the Vercel AI SDK's ai.usage.* keys: the outer calls
+ * (ai.generateText) repeat the usage of their ai.*.do* children, so
+ * counted on both the trace would hold it twice; finish_ai drops it there. */
+#define RANK_AI_USAGE 3
 
 #define RANK_OI_MSGS 2       /* llm.input_messages.N.message.* */
 #define RANK_LLMETRY_MSGS 3  /* gen_ai.prompt.N.* / gen_ai.completion.N.* */
@@ -111,9 +159,30 @@ static const struct kind_name kinds_tracelite[] = {
 	{"memory", SPAN_TYPE_SPAN}, {"prompt", SPAN_TYPE_SPAN},
 	{NULL, 0},
 };
+/* langfuse.observation.type (lowercase in OTLP, uppercase in batches). */
+static const struct kind_name kinds_langfuse[] = {
+	{"generation", SPAN_TYPE_LLM}, {"span", SPAN_TYPE_SPAN}, {"event", SPAN_TYPE_SPAN},
+	{"agent", SPAN_TYPE_AGENT}, {"tool", SPAN_TYPE_TOOL}, {"chain", SPAN_TYPE_SPAN},
+	{"retriever", SPAN_TYPE_RETRIEVAL}, {"embedding", SPAN_TYPE_EMBEDDING},
+	{"evaluator", SPAN_TYPE_SPAN}, {"guardrail", SPAN_TYPE_SPAN},
+	{NULL, 0},
+};
+/* ai.operationId of the Vercel AI SDK: the provider calls (ai.*.do*) are
+ * the LLM spans, the calls around them plain spans. */
+static const struct kind_name kinds_ai[] = {
+	{"ai.generateText.doGenerate", SPAN_TYPE_LLM}, {"ai.streamText.doStream", SPAN_TYPE_LLM},
+	{"ai.generateObject.doGenerate", SPAN_TYPE_LLM}, {"ai.streamObject.doStream", SPAN_TYPE_LLM},
+	{"ai.embed.doEmbed", SPAN_TYPE_EMBEDDING}, {"ai.embedMany.doEmbed", SPAN_TYPE_EMBEDDING},
+	{"ai.toolCall", SPAN_TYPE_TOOL}, {"ai.generateText", SPAN_TYPE_SPAN},
+	{"ai.streamText", SPAN_TYPE_SPAN}, {"ai.generateObject", SPAN_TYPE_SPAN},
+	{"ai.streamObject", SPAN_TYPE_SPAN}, {"ai.embed", SPAN_TYPE_SPAN},
+	{"ai.embedMany", SPAN_TYPE_SPAN},
+	{NULL, 0},
+};
 static const struct kind_name *const kind_tables[] = {
 	[V_KIND_OTEL] = kinds_otel, [V_KIND_OI] = kinds_oi,
 	[V_KIND_TRACELOOP] = kinds_traceloop, [V_KIND_TRACELITE] = kinds_tracelite,
+	[V_KIND_LANGFUSE] = kinds_langfuse, [V_KIND_AI] = kinds_ai,
 };
 
 /* Indexed message families, in prefix order of match_indexed. */
@@ -136,6 +205,10 @@ struct acc {
 	size_t nparts, cap;
 	unsigned fam_seen;                    /* bit per family */
 	int has_count;                        /* some token count was read */
+	int ai_op;                            /* ai.operationId's type, -1 none */
+	int ai_outer;                         /* ai.operationId is a call around ai.*.do* */
+	int error_level;                      /* langfuse.observation.level = ERROR */
+	const char *status_msg;               /* langfuse.observation.status_message */
 };
 
 static int key_cmp(const void *k, const void *e)
@@ -240,10 +313,160 @@ static int text_ok(const Tl__AnyValue *v)
 	       v->value_case == TL__ANY_VALUE__VALUE_KVLIST_VALUE;
 }
 
+/* ---- usage and cost objects (Langfuse usage_details / cost_details) ---- */
+
+/* Longest usage or cost JSON text read: they are a few numbers. */
+#define DETAILS_MAX 4096
+
+/* Calls fn(key, number, arg) for each numeric member of v: a JSON object
+ * as text, or a kvlist; one level of nested objects is walked too
+ * (prompt_tokens_details.cached_tokens), their keys as "outer.inner". */
+static void details_each(const Tl__AnyValue *v, void (*fn)(const char *, double, void *), void *arg)
+{
+	if (v->value_case == TL__ANY_VALUE__VALUE_KVLIST_VALUE && v->kvlist_value) {
+		for (size_t i = 0; i < v->kvlist_value->n_values; i++) {
+			const Tl__KeyValue *kv = v->kvlist_value->values[i];
+			int64_t n;
+			double d;
+			if (!kv || !kv->key || !kv->value)
+				continue;
+			if (read_count(kv->value, &n))
+				fn(kv->key, (double)n, arg);
+			else if (read_cost(kv->value, &d))
+				fn(kv->key, d, arg);
+		}
+		return;
+	}
+	const char *text = read_str(v);
+	struct json_shape shape;
+	char err[128];
+	if (!text || strlen(text) > DETAILS_MAX || json_scan(text, strlen(text), 512, &shape, err, sizeof err) ||
+	    shape.root != '{')
+		return;
+	cJSON *root = cJSON_Parse(text);
+	for (const cJSON *m = root ? root->child : NULL; m; m = m->next) {
+		if (cJSON_IsNumber(m) && isfinite(m->valuedouble) && m->valuedouble >= 0) {
+			fn(m->string, m->valuedouble, arg);
+		} else if (cJSON_IsObject(m) && strlen(m->string) < 64) {
+			for (const cJSON *in = m->child; in; in = in->next) {
+				char key[160];
+				if (!cJSON_IsNumber(in) || !isfinite(in->valuedouble) || in->valuedouble < 0)
+					continue;
+				snprintf(key, sizeof key, "%s.%.64s", m->string, in->string);
+				fn(key, in->valuedouble, arg);
+			}
+		}
+	}
+	cJSON_Delete(root);
+}
+
+/* Token counts found in a usage object; -1 = absent. */
+struct usage {
+	int64_t in, out, cache_r, cache_w;
+	int in_has_cache;     /* the input count already includes cached tokens */
+};
+
+/* Usage keys of the shapes the SDKs send: Langfuse (input, output,
+ * input_cached_tokens), OpenAI (prompt_tokens, prompt_tokens_details),
+ * Anthropic (input_tokens, cache_read_input_tokens), the JS SDK 3.x
+ * (promptTokens) and the Vercel AI SDK (inputTokens). */
+static const struct usage_key {
+	const char *name;
+	unsigned char field;       /* F_IN_TOK, F_OUT_TOK, F_CACHE_R, F_CACHE_W */
+	unsigned char has_cache;   /* an input count that includes cached tokens */
+} usage_keys[] = {
+	{"input", F_IN_TOK, 0}, {"input_tokens", F_IN_TOK, 0}, {"prompt_tokens", F_IN_TOK, 1},
+	{"promptTokens", F_IN_TOK, 1}, {"inputTokens", F_IN_TOK, 1},
+	{"output", F_OUT_TOK, 0}, {"output_tokens", F_OUT_TOK, 0}, {"completion_tokens", F_OUT_TOK, 0},
+	{"completionTokens", F_OUT_TOK, 0}, {"outputTokens", F_OUT_TOK, 0},
+	{"input_cached_tokens", F_CACHE_R, 0}, {"input_cache_read", F_CACHE_R, 0},
+	{"cache_read_input_tokens", F_CACHE_R, 0}, {"cachedInputTokens", F_CACHE_R, 0},
+	{"prompt_tokens_details.cached_tokens", F_CACHE_R, 0}, {"input_tokens_details.cached_tokens", F_CACHE_R, 0},
+	{"input_cache_creation", F_CACHE_W, 0}, {"cache_creation_input_tokens", F_CACHE_W, 0},
+};
+
+static void usage_member(const char *key, double d, void *arg)
+{
+	struct usage *u = arg;
+	if (d != floor(d) || d > 9007199254740992.0)
+		return;
+	for (size_t i = 0; i < sizeof usage_keys / sizeof usage_keys[0]; i++) {
+		const struct usage_key *k = &usage_keys[i];
+		if (strcmp(key, k->name) != 0)
+			continue;
+		int64_t *dst = k->field == F_IN_TOK ? &u->in : k->field == F_OUT_TOK ? &u->out
+		               : k->field == F_CACHE_R ? &u->cache_r : &u->cache_w;
+		if (*dst < 0) {
+			*dst = (int64_t)d;
+			if (k->field == F_IN_TOK)
+				u->in_has_cache = k->has_cache;
+		}
+		return;
+	}
+}
+
+/* Sets every token field the usage object v holds, where rank outranks
+ * what is there. GenAI input tokens include cached ones: Langfuse's and
+ * Anthropic's input count excludes them, so they are added back. */
+static void apply_usage(struct span *s, struct acc *acc, unsigned char rank, const Tl__AnyValue *v)
+{
+	struct usage u = {-1, -1, -1, -1, 0};
+	details_each(v, usage_member, &u);
+	if (u.in >= 0 && !u.in_has_cache)
+		u.in += (u.cache_r > 0 ? u.cache_r : 0) + (u.cache_w > 0 ? u.cache_w : 0);
+	const struct {
+		int64_t n;
+		int field;
+		int64_t *dst;
+	} set[] = {
+		{u.in, F_IN_TOK, &s->input_tokens}, {u.out, F_OUT_TOK, &s->output_tokens},
+		{u.cache_r, F_CACHE_R, &s->cache_read_tokens}, {u.cache_w, F_CACHE_W, &s->cache_write_tokens},
+	};
+	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
+		if (set[i].n < 0 || rank >= acc->rank[set[i].field])
+			continue;
+		*set[i].dst = set[i].n;
+		acc->rank[set[i].field] = rank;
+		acc->has_count = 1;
+	}
+}
+
+/* Sums a cost object: "total" when present, else every other member. */
+struct cost_sum {
+	double total, parts;
+	int has_total, has_parts;
+};
+
+static void cost_member(const char *key, double d, void *arg)
+{
+	struct cost_sum *c = arg;
+	if (strcmp(key, "total") == 0) {
+		c->total = d;
+		c->has_total = 1;
+	} else if (!strchr(key, '.')) {
+		c->parts += d;
+		c->has_parts = 1;
+	}
+}
+
+static int read_cost_details(const Tl__AnyValue *v, double *out)
+{
+	struct cost_sum c = {0, 0, 0, 0};
+	details_each(v, cost_member, &c);
+	if (!c.has_total && !c.has_parts)
+		return 0;
+	*out = c.has_total ? c.total : c.parts;
+	return 1;
+}
+
 /* Applies one matched key to the span if it outranks what is there. */
 static void apply(struct span *s, struct arena *a, struct acc *acc, const struct key *k,
                   const Tl__AnyValue *v)
 {
+	if (v && k->kind == V_USAGE) {
+		apply_usage(s, acc, k->rank, v);
+		return;
+	}
 	if (!v || k->rank >= acc->rank[k->field])
 		return;
 	int t;
@@ -255,9 +478,31 @@ static void apply(struct span *s, struct arena *a, struct acc *acc, const struct
 	case V_KIND_OI:
 	case V_KIND_TRACELOOP:
 	case V_KIND_TRACELITE:
+	case V_KIND_LANGFUSE:
 		if ((t = kind_lookup(k->kind, v)) < 0)
 			return;
 		s->type = t;
+		break;
+	case V_KIND_AI:
+		if ((t = kind_lookup(k->kind, v)) < 0)
+			return;
+		acc->ai_op = t;
+		acc->ai_outer = !strstr(v->string_value, ".do") && strcmp(v->string_value, "ai.toolCall") != 0;
+		break;
+	case V_LEVEL:
+		if (!(str = read_str(v)))
+			return;
+		acc->error_level = strcasecmp(str, "ERROR") == 0;
+		break;
+	case V_STATUS_MSG:
+		if (!(str = read_str(v)))
+			return;
+		acc->status_msg = str;
+		break;
+	case V_TRACE_NAME:
+		if (!(str = read_str(v)))
+			return;
+		s->trace_name = str;
 		break;
 	case V_STR:
 		if (!(str = read_str(v)))
@@ -289,7 +534,8 @@ static void apply(struct span *s, struct arena *a, struct acc *acc, const struct
 			s->cache_write_tokens = n;
 		break;
 	case V_COST:
-		if (!read_cost(v, &d))
+	case V_COST_JSON:
+		if (!(k->kind == V_COST ? read_cost(v, &d) : read_cost_details(v, &d)))
 			return;
 		s->cost_usd = d;
 		s->has_cost = 1;
@@ -520,6 +766,28 @@ static const char *resolve_text(struct acc *acc, struct arena *a, int field, int
 	return acc->text[field == F_OUTPUT] ? text_of(acc->text[field == F_OUTPUT], a) : NULL;
 }
 
+/* The Vercel AI SDK's ai.operationId types the span when no other
+ * convention did; on the calls around the provider call (ai.generateText)
+ * the ai.usage.* counts repeat their child's and are dropped. */
+static void finish_ai(struct span *s, struct acc *acc)
+{
+	if (acc->ai_op < 0)
+		return;
+	if (acc->rank[F_TYPE] == RANK_NONE) {
+		s->type = acc->ai_op;
+		acc->rank[F_TYPE] = 6;
+	}
+	if (!acc->ai_outer)
+		return;
+	int64_t *const tok[] = {&s->input_tokens, &s->output_tokens, &s->cache_read_tokens};
+	const int field[] = {F_IN_TOK, F_OUT_TOK, F_CACHE_R};
+	for (int i = 0; i < 3; i++)
+		if (acc->rank[field[i]] == RANK_AI_USAGE) {
+			*tok[i] = 0;
+			acc->rank[field[i]] = RANK_NONE;
+		}
+}
+
 void genai_normalize(struct span *s, struct arena *a)
 {
 	struct acc acc;
@@ -530,6 +798,10 @@ void genai_normalize(struct span *s, struct arena *a)
 	acc.cap = PARTS_STACK;
 	acc.fam_seen = 0;
 	acc.has_count = 0;
+	acc.ai_op = -1;
+	acc.ai_outer = 0;
+	acc.error_level = 0;
+	acc.status_msg = NULL;
 
 	s->type = SPAN_TYPE_SPAN;
 	s->provider = s->model = s->session_id = s->user_id = NULL;
@@ -538,6 +810,7 @@ void genai_normalize(struct span *s, struct arena *a)
 	s->cost_usd = 0;
 	s->has_cost = 0;
 	s->cost_source = SPAN_COST_NONE;
+	s->trace_name = NULL;
 
 	const Tl__Span *sp = s->otlp;
 	for (size_t i = 0; sp && i < sp->n_attributes; i++) {
@@ -566,6 +839,13 @@ void genai_normalize(struct span *s, struct arena *a)
 		}
 	}
 
+	finish_ai(s, &acc);
+	if (acc.error_level) {
+		/* Langfuse marks errors with the level only (OTel status unset) */
+		s->status_code = 2;
+		if (acc.status_msg && (!s->status_message || !*s->status_message))
+			s->status_message = acc.status_msg;
+	}
 	if (acc.rank[F_TYPE] == RANK_NONE && (s->model || acc.has_count))
 		s->type = SPAN_TYPE_LLM;
 	parts_sort(acc.parts, acc.nparts);

@@ -166,6 +166,9 @@ static int decode_json_root(enum ingest_route route, const cJSON *root, struct s
 	case INGEST_NEON_SPANS:
 		rc = native_neon_spans_decode(root, b, err, errlen);
 		break;
+	case INGEST_LANGFUSE:
+		rc = native_langfuse_decode(root, b, err, errlen);
+		break;
 	default:
 		rc = native_scores_decode(root, b, err, errlen);
 		break;
@@ -187,9 +190,11 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 		return rc;
 	/* a wrong root is refused before a tree is built for it */
 	if (shape.root && strchr("[{\"-0123456789tfn", shape.root) &&
-	    !(shape.root == '{' || (shape.root == '[' && route != INGEST_OTLP)))
+	    !(shape.root == '{' || (shape.root == '[' && route != INGEST_OTLP && route != INGEST_LANGFUSE)))
 		return err_set(err, errlen, ERR_BAD_INPUT, "top level: expected a JSON object%s",
-		               route == INGEST_OTLP ? " (an ExportTraceServiceRequest)" : " or an array of them");
+		               route == INGEST_OTLP       ? " (an ExportTraceServiceRequest)"
+		               : route == INGEST_LANGFUSE ? " with a \"batch\" array of events"
+		                                          : " or an array of them");
 	if ((rc = reqmem_take(m, shape.values * JSON_NODE_BYTES + 2 * len, err, errlen)))
 		return rc;
 	const char *end = NULL;

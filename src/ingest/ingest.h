@@ -13,6 +13,7 @@ enum ingest_route {
 	INGEST_NEON_TRACES,   /* /api/traces/ingest */
 	INGEST_NEON_SPANS,    /* /api/spans */
 	INGEST_SCORES,        /* /api/scores */
+	INGEST_LANGFUSE,      /* /api/public/ingestion (b->langfuse set) */
 };
 
 enum ingest_encoding { INGEST_JSON, INGEST_PROTOBUF };

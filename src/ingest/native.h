@@ -62,4 +62,40 @@ enum err native_neon_spans_decode(const cJSON *root, struct span_batch *b, char 
  * else numeric). Appends one struct score per item to b. */
 enum err native_scores_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
 
+/* What the Langfuse batch decoder asks the server and answers it. */
+struct langfuse_answer {
+	const char *id;              /* the event's id ("" when it had none) */
+	int status;                  /* 201, or 400 with message */
+	const char *message;
+	int duplicate;               /* an event id handled before: ignored */
+};
+struct langfuse_io {
+	/* The stored record of a span id (its trace id into trace_id), or
+	 * NULL; it must stay valid until the batch is written. NULL: none. */
+	const Tl__Span *(*stored)(void *ctx, const uint8_t span_id[8], uint8_t trace_id[16]);
+	/* 1 if an event id was stored before (a resent batch). NULL: none. */
+	int (*seen)(void *ctx, const char *event_id);
+	/* Called once the batch is committed, while answers are valid (the
+	 * server remembers the event ids). NULL: none. */
+	void (*done)(void *ctx, const struct langfuse_io *io);
+	void *ctx;
+	struct langfuse_answer *answers;   /* out: one per batch item, in b's arena */
+	size_t nanswers;
+};
+
+/* Langfuse ingestion: {"batch":[{id, timestamp?, type, body}], metadata?}
+ * with b->langfuse set (NULL: one with no callbacks is made in b's arena). Types trace-create, span-/generation-create and
+ * -update, event-create (and the other observation types' -create),
+ * legacy observation-create/-update, score-create, sdk-log (ignored).
+ * Events of one entity (body.id) are applied in timestamp order (a create
+ * before an update at the same time) on top of its stored version (from
+ * io->stored): scalar fields given replace, attributes merge key by key
+ * (the last wins). Each entity becomes one span marked replace (a trace its
+ * root span, id derived from the trace id; an observation without parent a
+ * child of it). A bad event is answered 400 in io->answers and the rest
+ * are kept; a repeated event id (in the batch or io->seen) is ignored.
+ * Returns ERR_BAD_INPUT only when root is not a batch (or over
+ * NATIVE_MAX_ITEMS events). */
+enum err native_langfuse_decode(const cJSON *root, struct span_batch *b, char *err, size_t errlen);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/err.h"
+#include "base/json.h"
 #include "base/text.h"
 #include "ingest/native.h"
 
@@ -225,12 +226,8 @@ enum err nf_json_text(struct nctx *c, const cJSON *v, const char *name, char **o
 	}
 	if (json_too_deep(v, 0))
 		return nf_fail(c, name, "nested deeper than %d levels", SPAN_MAX_DEPTH);
-	char *p = cJSON_PrintUnformatted(v);
-	if (!p) {
-		fputs("tracelite: out of memory\n", stderr);
-		abort();
-	}
-	size_t len = strlen(p);
+	size_t len;
+	char *p = json_print(v, &len);
 	if (len > SPAN_MAX_STRING) {
 		cJSON_free(p);
 		return nf_fail(c, name, "longer than %u bytes as JSON", SPAN_MAX_STRING);
@@ -373,6 +370,14 @@ enum err nf_put_str(struct nctx *c, Tl__Span *sp, struct fld f, size_t max, cons
 	int rc = nf_opt_str(c, f, max, &s);
 	if (!rc && s && *s)
 		otlp_attr_str(c->a, &sp->attributes, &sp->n_attributes, attr, s);
+	return rc;
+}
+
+enum err nf_put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct field_attr *f, size_t n, size_t max)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = nf_put_str(c, sp, NF(o, f[i].json), max, f[i].attr);
 	return rc;
 }
 

@@ -121,6 +121,15 @@ void nf_put_owned(struct nctx *c, struct attrs at, const char *key, char *val);
  * attributes, or as nf_json_any. */
 enum err nf_put_object(struct nctx *c, struct attrs at, const char *prefix, struct fld f, const cJSON **out);
 
+/* A JSON field and the attribute it goes to, for tables of optional fields. */
+struct field_attr {
+	const char *json, *attr;
+};
+
+/* Each of the n fields f of o as nf_put_str with max; stops at the first
+ * error. */
+enum err nf_put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct field_attr *f, size_t n, size_t max);
+
 /* One field to one attribute of sp (absent: nothing), failing naming
  * f.name. nf_put_str: read as nf_opt_str with max, "" adds nothing.
  * nf_put_count: an integer in [0, 2^53] ("must be a non-negative

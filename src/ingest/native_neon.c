@@ -13,11 +13,6 @@
 #include "ingest/batch.h"
 #include "ingest/native_fields.h"
 
-/* A JSON field and the attribute it goes to, for tables of optional fields. */
-struct field_attr {
-	const char *json, *attr;
-};
-
 /* Neon resources: service "neon", one per run of items with the same
  * project_id (which span.c reads as openinference.project.name). */
 static void neon_resource(struct nctx *c, const char *project)
@@ -90,15 +85,6 @@ static int neon_aliases(struct nctx *c, Tl__Span *sp, const cJSON *attrs)
 		otlp_push(c->a, &sp->attributes, &sp->n_attributes, otlp_kv_new(c->a, alias[i].attr, av));
 	}
 	return 0;
-}
-
-/* Strings (at most SPAN_MAX_STRING bytes) as nf_put_str. */
-static int put_strs(struct nctx *c, Tl__Span *sp, const cJSON *o, const struct field_attr *f, size_t n)
-{
-	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = nf_put_str(c, sp, NF(o, f[i].json), SPAN_MAX_STRING, f[i].attr);
-	return rc;
 }
 
 /* Counts as nf_put_count. */
@@ -244,7 +230,7 @@ static enum err neon_span(struct nctx *c, const cJSON *o, void *arg)
 	    (rc = put_counts(c, sp, o, neon_span_counts, NELEM(neon_span_counts))) ||
 	    (rc = nf_put_num(c, sp, NF(o, "cost_usd"), "tracelite.cost_usd")) ||
 	    (rc = nf_put_input_output(c, sp, o)) ||
-	    (rc = put_strs(c, sp, o, neon_span_strs, NELEM(neon_span_strs))) ||
+	    (rc = nf_put_strs(c, sp, o, neon_span_strs, NELEM(neon_span_strs), SPAN_MAX_STRING)) ||
 	    (rc = put_jsons(c, sp, o, neon_span_jsons, NELEM(neon_span_jsons))))
 		return rc;
 	if ((rc = nf_opt_obj(c, NF(o, "session"), &v)))
@@ -253,7 +239,7 @@ static enum err neon_span(struct nctx *c, const cJSON *o, void *arg)
 		char saved[sizeof c->where];
 		memcpy(saved, c->where, sizeof saved);
 		snprintf(c->where, sizeof c->where, "%.40s%ssession", saved, *saved ? "." : "");
-		rc = put_strs(c, sp, v, neon_session_strs, NELEM(neon_session_strs));
+		rc = nf_put_strs(c, sp, v, neon_session_strs, NELEM(neon_session_strs), SPAN_MAX_STRING);
 		memcpy(c->where, saved, sizeof saved);
 		if (rc || (rc = put_jsons(c, sp, o, &(struct field_attr){"session", "neon.session"}, 1)))
 			return rc;
@@ -318,7 +304,7 @@ static enum err neon_trace(struct nctx *c, const cJSON *o)
 	 * spans */
 	if ((rc = nf_put_object(c, nf_span_attrs(top), "", NF(o, "attributes"), &attrs)) ||
 	    (rc = nf_put_object(c, nf_span_attrs(top), "metadata", NF(o, "metadata"), NULL)) ||
-	    (rc = put_strs(c, top, o, neon_trace_strs, NELEM(neon_trace_strs))) ||
+	    (rc = nf_put_strs(c, top, o, neon_trace_strs, NELEM(neon_trace_strs), SPAN_MAX_STRING)) ||
 	    (rc = nf_put_input_output(c, top, o)) ||
 	    (rc = put_counts(c, top, o, neon_trace_counts, NELEM(neon_trace_counts))) ||
 	    (rc = nf_put_num(c, top, NF(o, "total_cost"), "neon.total_cost")) ||

@@ -12,6 +12,8 @@
 #include "otlp/input_limits.h"
 #include "otlp.pb-c.h"
 
+struct langfuse_io;
+
 enum span_type {
 	SPAN_TYPE_SPAN = 0,
 	SPAN_TYPE_LLM,
@@ -45,6 +47,7 @@ struct span {
 	int type;                    /* enum span_type */
 	const char *provider, *model, *session_id, *user_id;
 	const char *input_text, *output_text;
+	const char *trace_name;      /* langfuse.trace.name: names the trace (else its root span does) */
 	int64_t input_tokens, output_tokens, cache_read_tokens, cache_write_tokens;
 	double cost_usd;
 	int has_cost;
@@ -54,6 +57,10 @@ struct span {
 	const Tl__Resource *resource;             /* may be NULL */
 	const Tl__InstrumentationScope *scope;    /* may be NULL */
 	const char *resource_schema_url, *scope_schema_url;   /* "" when none */
+	/* A newer version of a span that may be stored already (Langfuse
+	 * entities updated by id): it supersedes the stored row instead of
+	 * being skipped as a retry (writer.c). */
+	int replace;
 };
 
 struct score {
@@ -79,6 +86,7 @@ struct span_batch {
 	size_t nscores, score_cap;
 	const char *project_header;  /* X-Project-ID or NULL */
 	int native;                  /* decoded from a native JSON shape, not OTLP */
+	struct langfuse_io *langfuse; /* Langfuse batches: the decoder's questions and answers (native.h) */
 	int64_t rejected;            /* spans refused (partial success) */
 	char reject_msg[256];        /* why the first one was refused */
 };

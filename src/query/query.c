@@ -37,16 +37,6 @@ static void add_time(cJSON *o, const char *key, const char *nano_key, uint64_t n
 	cJSON_AddStringToObject(o, nano_key, nanos);
 }
 
-static void add_hex(cJSON *o, const char *key, const void *id, size_t n)
-{
-	char hex[65];
-	if (!id || n == 0 || n > 32) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	id_to_hex(id, n, hex);
-	cJSON_AddStringToObject(o, key, hex);
-}
 
 static void add_col_text(cJSON *o, const char *key, sqlite3_stmt *st, int col)
 {
@@ -136,7 +126,7 @@ static cJSON *trace_json(sqlite3_stmt *st)
 	cJSON *o = cJSON_CreateObject();
 	uint64_t start = (uint64_t)sqlite3_column_int64(st, 1), end = (uint64_t)sqlite3_column_int64(st, 2);
 	int64_t errors = sqlite3_column_int64(st, 6);
-	add_hex(o, "trace_id", sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	json_add_hex_id(o, "trace_id", sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	add_col_text(o, "project_id", st, 16);
 	add_col_text(o, "project", st, 17);
 	add_col_text(o, "name", st, 3);
@@ -300,8 +290,8 @@ static cJSON *links_json(const Tl__Span *sp)
 	for (size_t i = 0; i < sp->n_links; i++) {
 		const Tl__Span__Link *l = sp->links[i];
 		cJSON *o = cJSON_CreateObject();
-		add_hex(o, "trace_id", l->trace_id.data, l->trace_id.len);
-		add_hex(o, "span_id", l->span_id.data, l->span_id.len);
+		json_add_hex_id(o, "trace_id", l->trace_id.data, l->trace_id.len);
+		json_add_hex_id(o, "span_id", l->span_id.data, l->span_id.len);
 		cJSON_AddStringToObject(o, "trace_state", l->trace_state);
 		cJSON_AddNumberToObject(o, "flags", l->flags);
 		cJSON_AddItemToObject(o, "attributes", attrs_json(l->attributes, l->n_attributes, 0));
@@ -376,9 +366,9 @@ static cJSON *span_json(const struct stored_span *s, struct arena *a)
 {
 	cJSON *o = cJSON_CreateObject();
 	const Tl__Span *sp = s->otlp;
-	add_hex(o, "trace_id", s->trace_id, 16);
-	add_hex(o, "span_id", s->span_id, 8);
-	add_hex(o, "parent_span_id", s->parent_span_id, s->parent_len);
+	json_add_hex_id(o, "trace_id", s->trace_id, 16);
+	json_add_hex_id(o, "span_id", s->span_id, 8);
+	json_add_hex_id(o, "parent_span_id", s->parent_span_id, s->parent_len);
 	add_text(o, "name", s->name);
 	cJSON_AddNumberToObject(o, "kind", s->kind);
 	cJSON_AddStringToObject(o, "kind_name", s->kind >= 0 && s->kind <= 5 ? kind_names[s->kind] : "unspecified");
@@ -429,8 +419,8 @@ static cJSON *score_json(sqlite3_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 	add_col_text(o, "id", st, 0);
-	add_hex(o, "trace_id", sqlite3_column_blob(st, 1), 16);
-	add_hex(o, "span_id", sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+	json_add_hex_id(o, "trace_id", sqlite3_column_blob(st, 1), 16);
+	json_add_hex_id(o, "span_id", sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
 	add_col_text(o, "name", st, 3);
 	if (sqlite3_column_type(st, 4) == SQLITE_NULL)
 		cJSON_AddNullToObject(o, "value");

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "base/err.h"
+#include "base/log.h"
 #include "ingest/span.h"
 #include "store/spanview.h"
 #include "store/store.h"
@@ -80,7 +81,7 @@ static long chunk_docs(struct spanview *v, int64_t id, struct doc **out)
 	for (size_t i = 0; i < n; i++) {
 		const Tl__Span *sp = recs[i];
 		if (!sp) {
-			fprintf(stderr, "tracelite: search: chunk %lld entry %zu: stored record unreadable, not indexed\n",
+			log_warn("search", "search: chunk %lld entry %zu: stored record unreadable, not indexed",
 			        (long long)id, i);
 			continue;
 		}
@@ -181,14 +182,11 @@ static int exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? ERR_OK : ERR_STORE;
 }
 
+/* The value of a one-value query, or dflt when it fails or has none. */
 static int64_t int_query(sqlite3 *db, const char *sql, int64_t dflt)
 {
-	sqlite3_stmt *st;
 	int64_t v = dflt;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_int_query(db, sql, 0, &v);
 	return v;
 }
 
@@ -199,7 +197,7 @@ static void remove_index(const char *path)
 	for (int i = 0; i < 3; i++) {
 		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
 		if (unlink(p) && errno != ENOENT)
-			fprintf(stderr, "tracelite: search: cannot remove %s: %s\n", p, strerror(errno));
+			log_warn("search", "search: cannot remove %s: %s", p, strerror(errno));
 	}
 }
 
@@ -312,7 +310,7 @@ static int index_batch(struct search *s)
 			bytes += (int64_t)len;
 		}
 		if (nd < 0)
-			fprintf(stderr, "tracelite: search: chunk %lld is corrupt, not indexed\n", (long long)id);
+			log_warn("search", "search: chunk %lld is corrupt, not indexed", (long long)id);
 		ckpt = id;
 		nchunks++;
 		spanview_reset(s->view);
@@ -366,7 +364,7 @@ static void *indexer_main(void *arg)
 		observe(s);
 		int n = s->paused ? 0 : index_batch(s);
 		if (n < 0)
-			fprintf(stderr, "tracelite: search: indexing failed: %s\n", sqlite3_errmsg(s->idx));
+			log_error("search", "search: indexing failed: %s", sqlite3_errmsg(s->idx));
 		pthread_mutex_lock(&s->lock);
 		if (n <= 0 && !s->stopping) {
 			struct timespec until;
@@ -402,7 +400,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	int64_t ckpt = rc ? 0 : int_query(s->idx, "SELECT value FROM state WHERE key = 'checkpoint'", 0);
 	/* an index of another store (or an older layout) is rebuilt from scratch */
 	if (rc || ckpt > int_query(s->main, "SELECT coalesce(max(id), 0) FROM chunks", 0)) {
-		fprintf(stderr, "tracelite: search: %s does not match the store, rebuilding it\n", s->path);
+		log_warn("search", "search: %s does not match the store, rebuilding it", s->path);
 		sqlite3_close_v2(s->idx);
 		s->idx = NULL;
 		remove_index(s->path);
@@ -425,7 +423,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		return NULL;
 	}
 	if (fresh)
-		fprintf(stderr, "tracelite: search: building %s\n", s->path);
+		log_info("search", "search: building %s", s->path);
 	s->checkpoint = int_query(s->idx, "SELECT value FROM state WHERE key = 'checkpoint'", 0);
 	s->indexed_spans = int_query(s->idx, "SELECT value FROM state WHERE key = 'spans'", 0);
 	s->indexed_chunks = int_query(s->idx, "SELECT value FROM state WHERE key = 'chunks'", 0);

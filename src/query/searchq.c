@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/err.h"
+#include "base/json.h"
+#include "base/utf8.h"
 
 #define SNIPPET_CHARS 160
 #define SNIPPET_BEFORE 50
@@ -76,68 +78,19 @@ size_t searchq_tokenize(struct searchq_tok *t, const char *text, size_t len, str
 	return tokenize(t, text, len, FTS5_TOKENIZE_DOCUMENT, a, out);
 }
 
-/* A growing malloc'd string. */
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
+/* The text of a jbuf (uncapped) copied into a, the buffer freed. */
+static char *take(struct jbuf *b, struct arena *a)
 {
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static char *buf_take(struct buf *b, struct arena *a)
-{
-	char *s = arena_strndup(a, b->p ? b->p : "", b->n);
-	free(b->p);
+	size_t n;
+	char *p = jbuf_finish(b, &n);
+	char *s = arena_strndup(a, p, n);
+	free(p);
 	return s;
 }
 
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, min = 0x80, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, min = 0x800, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -177,62 +130,63 @@ static int add_atom(struct searchq_tok *t, struct searchq *q, struct arena *a, c
 }
 
 /* One token as an FTS5 string: quoted, inner quotes doubled. */
-static void fts_token(struct buf *b, const char *s, int prefix)
+static void fts_token(struct jbuf *b, const char *s, int prefix)
 {
-	buf_str(b, "\"");
+	jbuf_lit(b, "\"");
 	for (; *s; s++) {
 		if (*s == '"')
-			buf_str(b, "\"\"");
+			jbuf_lit(b, "\"\"");
 		else
-			buf_add(b, s, 1);
+			jbuf_put(b, s, 1);
 	}
-	buf_str(b, prefix ? "\"*" : "\"");
+	jbuf_put(b, prefix ? "\"*" : "\"", prefix ? 2 : 1);
 }
 
-static void fts_atom(struct buf *b, const struct searchq_atom *at)
+static void fts_atom(struct jbuf *b, const struct searchq_atom *at)
 {
 	/* detail=none has no positions: a phrase is its words ANDed here and
 	 * checked for adjacency on the text afterwards */
 	if (at->ntok > 1)
-		buf_str(b, "(");
+		jbuf_lit(b, "(");
 	for (int i = 0; i < at->ntok; i++) {
 		if (i)
-			buf_str(b, " AND ");
+			jbuf_lit(b, " AND ");
 		fts_token(b, at->tok[i], at->prefix && i == at->ntok - 1);
 	}
 	if (at->ntok > 1)
-		buf_str(b, ")");
+		jbuf_lit(b, ")");
 }
 
 static const char *fts_expr(const struct searchq *q, struct arena *a)
 {
-	struct buf b = {0};
-	buf_str(&b, "(");
+	struct jbuf b;
+	jbuf_init(&b, JBUF_NO_CAP);
+	jbuf_lit(&b, "(");
 	for (int g = 0; g < q->ngroups; g++) {
 		if (g)
-			buf_str(&b, " AND ");
-		buf_str(&b, "(");
+			jbuf_lit(&b, " AND ");
+		jbuf_lit(&b, "(");
 		int first = 1;
 		for (int i = 0; i < q->natoms; i++) {
 			if (q->atom[i].group != g)
 				continue;
 			if (!first)
-				buf_str(&b, " OR ");
+				jbuf_lit(&b, " OR ");
 			fts_atom(&b, &q->atom[i]);
 			first = 0;
 		}
-		buf_str(&b, ")");
+		jbuf_lit(&b, ")");
 	}
-	buf_str(&b, ")");
+	jbuf_lit(&b, ")");
 	/* a negated phrase would exclude documents holding its words apart:
 	 * only single words are excluded in the index, phrases on the text */
 	for (int i = 0; i < q->natoms; i++) {
 		if (q->atom[i].neg && q->atom[i].ntok == 1) {
-			buf_str(&b, " NOT ");
+			jbuf_lit(&b, " NOT ");
 			fts_atom(&b, &q->atom[i]);
 		}
 	}
-	return buf_take(&b, a);
+	return take(&b, a);
 }
 
 enum err searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct searchq *out, char *err,
@@ -247,7 +201,7 @@ enum err searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, st
 	 * differently when FTS5 reads them back in the MATCH string, which
 	 * then refuses the expression ("x\xf3\x80\x80\x80\x80x" did). */
 	for (size_t i = 0, n; i < len; i += n)
-		if (!(n = utf8_len((const unsigned char *)q + i, len - i)))
+		if (!(n = utf8_char_len((const unsigned char *)q + i, len - i)))
 			return fail(err, errlen, "not valid UTF-8 at byte %zu", i + 1);
 	for (size_t i = 0; i < len;) {
 		if (is_space(q[i])) {
@@ -392,24 +346,24 @@ int searchq_match(struct searchq_tok *t, const struct searchq *q, const struct s
 }
 
 /* Appends text[from..to) escaped for HTML, as valid UTF-8. */
-static void add_escaped(struct buf *b, const char *text, size_t from, size_t to)
+static void add_escaped(struct jbuf *b, const char *text, size_t from, size_t to)
 {
 	for (size_t i = from; i < to;) {
 		unsigned char c = (unsigned char)text[i];
-		size_t n = utf8_len((const unsigned char *)text + i, to - i);
+		size_t n = utf8_char_len((const unsigned char *)text + i, to - i);
 		switch (n ? c : 0x80) {
-		case '&': buf_str(b, "&amp;"); break;
-		case '<': buf_str(b, "&lt;"); break;
-		case '>': buf_str(b, "&gt;"); break;
-		case '"': buf_str(b, "&quot;"); break;
-		case '\'': buf_str(b, "&#39;"); break;
-		case '\n': case '\r': case '\t': buf_str(b, " "); break;
-		case 0x80: buf_str(b, "\xef\xbf\xbd"); break;
+		case '&': jbuf_lit(b, "&amp;"); break;
+		case '<': jbuf_lit(b, "&lt;"); break;
+		case '>': jbuf_lit(b, "&gt;"); break;
+		case '"': jbuf_lit(b, "&quot;"); break;
+		case '\'': jbuf_lit(b, "&#39;"); break;
+		case '\n': case '\r': case '\t': jbuf_lit(b, " "); break;
+		case 0x80: jbuf_lit(b, UTF8_REPLACEMENT); break;
 		default:
 			if (c < 0x20)
-				buf_str(b, " ");
+				jbuf_lit(b, " ");
 			else
-				buf_add(b, text + i, n);
+				jbuf_put(b, text + i, n);
 		}
 		i += n ? n : 1;
 	}
@@ -441,9 +395,10 @@ char *searchq_snippet(const char *text, size_t len, const struct searchq_hit *hi
 			break;
 		}
 	}
-	struct buf b = {0};
+	struct jbuf b;
+	jbuf_init(&b, JBUF_NO_CAP);
 	if (from > 0)
-		buf_str(&b, "\xe2\x80\xa6");
+		jbuf_lit(&b, "\xe2\x80\xa6");
 	size_t at = from;
 	for (size_t i = 0; i < nhits; i++) {
 		size_t s = (size_t)hits[i].start, e = (size_t)hits[i].end;
@@ -454,13 +409,13 @@ char *searchq_snippet(const char *text, size_t len, const struct searchq_hit *hi
 		if (s >= e)
 			continue;
 		add_escaped(&b, text, at, s);
-		buf_str(&b, "<mark>");
+		jbuf_lit(&b, "<mark>");
 		add_escaped(&b, text, s, e);
-		buf_str(&b, "</mark>");
+		jbuf_lit(&b, "</mark>");
 		at = e;
 	}
 	add_escaped(&b, text, at, to);
 	if (to < len)
-		buf_str(&b, "\xe2\x80\xa6");
-	return buf_take(&b, a);
+		jbuf_lit(&b, "\xe2\x80\xa6");
+	return take(&b, a);
 }

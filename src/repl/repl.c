@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "base/err.h"
+#include "base/log.h"
 #include "base/json.h"
 #include "base/text.h"
 #include "query/query.h"
@@ -63,7 +64,8 @@ static void fail(struct tgt *t, const char *what, const char *err)
 	t->last_error_ns = text_now_ns();
 	t->state = "retrying";
 	pthread_mutex_unlock(&t->lock);
-	fprintf(stderr, "tracelite: replicate %s: %s: %s\n", t->target.display, what, err);
+	log_write(LOGL_WARN, "replicate", (const char *const[]){"target", t->target.display, NULL}, "replicate %s: %s: %s",
+	          t->target.display, what, err);
 }
 
 /* ---------- checkpoints ---------- */
@@ -151,7 +153,8 @@ static void log_refused(struct tgt *t, enum repl_table tb, const cJSON *row, con
 	const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, tb == REPL_SPANS ? "trace_id" :
 	                                                                           tb == REPL_TRACES ? "trace_id" : "id"));
 	const char *b = tb == REPL_SPANS ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "span_id")) : NULL;
-	fprintf(stderr, "tracelite: replicate %s: %s row %s%s%s refused, skipped: %s\n", t->target.display,
+	log_write(LOGL_WARN, "replicate", (const char *const[]){"target", t->target.display, NULL},
+	          "replicate %s: %s row %s%s%s refused, skipped: %s", t->target.display,
 	        repl_table_name(tb), a ? a : "?", b ? "/" : "", b ? b : "", err);
 	pthread_mutex_lock(&t->lock);
 	t->refused++;
@@ -169,7 +172,8 @@ static enum repl_result send_table(struct tgt *t, enum repl_table tb, cJSON *row
 	struct repl_sink *s = t->sink;
 	enum repl_result rc = s->send(s->ctx, tb, rows, err, errlen);
 	if (rc == REPL_NO_SCHEMA) {
-		fprintf(stderr, "tracelite: replicate %s: %s; creating the tables again\n", t->target.display, err);
+		log_write(LOGL_WARN, "replicate", (const char *const[]){"target", t->target.display, NULL},
+		          "replicate %s: %s; creating the tables again", t->target.display, err);
 		rc = s->ensure_schema(s->ctx, err, errlen);
 		if (rc == REPL_SENT)
 			rc = s->send(s->ctx, tb, rows, err, errlen);
@@ -213,7 +217,8 @@ static int cycle(struct tgt *t)
 	}
 	if (b.chunk_max < t->cur.chunk) {
 		/* the store is older than the checkpoint (replaced): start over */
-		fprintf(stderr, "tracelite: replicate %s: checkpoint is past the store; sending everything again\n",
+		log_write(LOGL_WARN, "replicate", (const char *const[]){"target", t->target.display, NULL},
+		          "replicate %s: checkpoint is past the store; sending everything again",
 		        t->target.display);
 		repl_batch_free(&b);
 		memset(&t->cur, 0, sizeof t->cur);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/embed.h"
+#include "base/json.h"
 #include "repl/repl_sink.h"
 
 struct ch {
@@ -157,8 +158,8 @@ static enum repl_result ch_send(void *ctx, enum repl_table t, const cJSON *rows,
 		abort();
 	const cJSON *row;
 	cJSON_ArrayForEach(row, rows) {
-		char *line = cJSON_PrintUnformatted(row);
-		size_t n = strlen(line);
+		size_t n;
+		char *line = json_print(row, &n);
 		while (len + n + 2 > cap) {
 			cap *= 2;
 			body = realloc(body, cap);

@@ -1,8 +1,8 @@
 /* repl_pg.c: the Postgres sink, over libpq (any connection URI, so
  * sslmode=require etc. work as in psql). A batch is COPYed into a temporary
- * staging table and upserted by primary key in one transaction: spans are
- * kept as first stored, traces and scores replaced only by a newer version
- * (schema/postgres/). New spans skip the staging table (COPY straight into
+ * staging table and upserted by primary key in one transaction: spans,
+ * traces and scores are replaced only by a newer version (schema/postgres/;
+ * a span's is its chunk: a superseded span comes again in a later one). New spans skip the staging table (COPY straight into
  * spans) unless that meets a duplicate. Errors are told apart by SQLSTATE. */
 #include <assert.h>
 #include <libpq-fe.h>
@@ -167,14 +167,12 @@ static char *upsert_sql(enum repl_table t, const cJSON *row, char **copy_sql, ch
 	if (!*direct_sql)
 		abort();
 	snprintf(*direct_sql, 2 * cap, "COPY %s (%s) FROM STDIN", name, cols);
-	if (t == REPL_SPANS)
-		snprintf(sql, 3 * cap, "INSERT INTO %s (%s) SELECT %s FROM stage_%s ON CONFLICT (%s) DO NOTHING", name,
-		         cols, cols, name, repl_table_key(t));
-	else
-		snprintf(sql, 3 * cap,
-		         "INSERT INTO %s (%s) SELECT %s FROM stage_%s ON CONFLICT (%s) DO UPDATE SET %s"
-		         " WHERE %s.version <= EXCLUDED.version",
-		         name, cols, cols, name, repl_table_key(t), set, name);
+	/* a span is replaced only by a newer version (a superseded span,
+	 * span.replace, is stored again in a later chunk), not by a replay */
+	snprintf(sql, 3 * cap,
+	         "INSERT INTO %s (%s) SELECT %s FROM stage_%s ON CONFLICT (%s) DO UPDATE SET %s"
+	         " WHERE %s.version %s EXCLUDED.version",
+	         name, cols, cols, name, repl_table_key(t), set, name, t == REPL_SPANS ? "<" : "<=");
 	free(cols);
 	free(set);
 	*copy_sql = copy;

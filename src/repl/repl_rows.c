@@ -8,8 +8,10 @@
 #include <string.h>
 #include "base/err.h"
 #include "base/ids.h"
+#include "base/json.h"
 #include "ingest/span.h"
 #include "query/query.h"
+#include "store/store.h"
 
 static const char *const table_names[REPL_NTABLES] = {"projects", "spans", "traces", "scores"};
 static const char *const table_keys[REPL_NTABLES] = {"id", "trace_id, span_id", "trace_id", "id"};
@@ -77,7 +79,7 @@ static int read_table(sqlite3 *db, enum repl_table t, int64_t from, int limit, c
 			case SQLITE_INTEGER: v = raw_int(sqlite3_column_int64(st, i)); break;
 			case SQLITE_FLOAT: v = raw_double(sqlite3_column_double(st, i)); break;
 			case SQLITE_NULL: v = cJSON_CreateNull(); break;
-			default: v = cJSON_CreateString((const char *)sqlite3_column_text(st, i)); break;
+			default: v = json_string_item((const char *)sqlite3_column_text(st, i)); break;
 			}
 			cJSON_AddItemToObject(row, sqlite3_column_name(st, i), v);
 		}
@@ -96,22 +98,12 @@ static cJSON *raw_nanos(uint64_t ns)
 	return cJSON_CreateRaw(buf);
 }
 
-static void add_hex(cJSON *row, const char *col, const uint8_t *id, size_t n)
-{
-	char hex[65];
-	if (!id || n == 0 || n > 32) {
-		cJSON_AddNullToObject(row, col);
-		return;
-	}
-	id_to_hex(id, n, hex);
-	cJSON_AddStringToObject(row, col, hex);
-}
 
 /* A string column; NULL is SQL NULL, and so is "" when empty_null. */
 static void add_text(cJSON *row, const char *col, const char *v, int empty_null)
 {
 	if (v && !(empty_null && !*v))
-		cJSON_AddStringToObject(row, col, v);
+		cJSON_AddItemToObject(row, col, json_string_item(v));
 	else
 		cJSON_AddNullToObject(row, col);
 }
@@ -123,7 +115,7 @@ static void add_part(cJSON *row, const char *col, const struct stored_span *s, e
 	char *text = NULL;
 	if (s->otlp) {
 		cJSON *v = query_span_part_json(s, part);
-		text = cJSON_PrintUnformatted(v);
+		text = json_print(v, NULL);
 		cJSON_Delete(v);
 	}
 	cJSON_AddItemToObject(row, col, text ? cJSON_CreateString(text) : cJSON_CreateNull());
@@ -139,9 +131,9 @@ static cJSON *span_row(const struct stored_span *s, struct arena *a)
 	struct stored_text text = {0};
 	if (sp)
 		spanview_text(sp, s->resource, a, &text);
-	add_hex(r, "trace_id", s->trace_id, 16);
-	add_hex(r, "span_id", s->span_id, 8);
-	add_hex(r, "parent_span_id", s->parent_span_id, s->parent_len);
+	json_add_hex_id(r, "trace_id", s->trace_id, 16);
+	json_add_hex_id(r, "span_id", s->span_id, 8);
+	json_add_hex_id(r, "parent_span_id", s->parent_span_id, s->parent_len);
 	add_text(r, "project_id", s->project_id, 0);
 	add_text(r, "name", s->name, 0);
 	cJSON_AddNumberToObject(r, "kind", s->kind);
@@ -151,7 +143,7 @@ static cJSON *span_row(const struct stored_span *s, struct arena *a)
 	cJSON_AddItemToObject(r, "end_ns", raw_nanos(s->end_ns));
 	cJSON_AddNumberToObject(r, "duration_ms", (double)(s->end_ns - s->start_ns) / 1e6);
 	cJSON_AddNumberToObject(r, "status_code", s->status_code);
-	cJSON_AddStringToObject(r, "status_message", s->status_message ? s->status_message : "");
+	add_text(r, "status_message", s->status_message ? s->status_message : "", 0);
 	add_text(r, "model", s->model, 0);
 	add_text(r, "provider", s->provider, 0);
 	cJSON_AddNumberToObject(r, "input_tokens", (double)s->input_tokens);
@@ -196,16 +188,11 @@ static int64_t chunk_upto(sqlite3 *db, int64_t after, int max_spans, int64_t chu
 	return upto;
 }
 
+/* The value of a one-value query, or -1 when it fails or has none. */
 static int64_t scalar(sqlite3 *db, const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st;
 	int64_t v = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
-		return -1;
-	sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_int_query(db, sql, arg, &v);
 	return v;
 }
 

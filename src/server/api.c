@@ -122,16 +122,6 @@ void api_projects(struct mg_connection *c, struct app *app, const char *tail)
 	http_reply(c, rc, o, "projects");
 }
 
-static int64_t max_rowid(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 void api_health(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
@@ -139,8 +129,8 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	if (!db)
 		return;
 	int writable = access(app->cfg->data, W_OK) == 0, writer_ok = writer_healthy(app->writer);
-	int64_t traces = max_rowid(db, "SELECT coalesce(max(key), 0) FROM traces");
-	int store_ok = traces >= 0;
+	int64_t traces = 0;
+	int store_ok = store_int_query(db, "SELECT coalesce(max(key), 0) FROM traces", 0, &traces) == ERR_OK;
 	int ok = writable && writer_ok && store_ok;
 	cJSON *o = cJSON_CreateObject(), *checks;
 	cJSON_AddStringToObject(o, "status", ok ? "ok" : "unhealthy");

@@ -6,21 +6,21 @@
 #include "server/app.h"
 
 /* GET /api/health: 200 {"status":"ok", checks, ...}, 503 when unhealthy. */
-void api_health(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_health;
 /* GET /api/traces: the trace list (query_traces), or a search with q=. */
-void api_traces(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_traces;
 /* GET /api/traces/{id}: query_trace, or ?format=otlp query_trace_otlp. */
-void api_trace(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_trace;
 /* GET /api/spans/{id}: query_span. */
-void api_span(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_span;
 /* GET /api/scores: query_scores, of one trace with ?trace_id=. */
-void api_scores(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_scores;
 /* GET /api/projects: query_projects. */
-void api_projects(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_projects;
 /* GET /api/replication: repl_status_json (src/server/api_repl.c). */
-void api_replication(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_replication;
 /* GET /api/facets: distinct services, models and span names of recent
  * traces (for filter pickers); see query_facets. */
-void api_facets(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_facets;
 
 #endif

@@ -4,9 +4,9 @@
 #include <civetweb.h>
 #include "server/app.h"
 
-void api_metrics_summary(struct mg_connection *c, struct app *app, const char *tail);
-void api_metrics_timeseries(struct mg_connection *c, struct app *app, const char *tail);
-void api_metrics_models(struct mg_connection *c, struct app *app, const char *tail);
-void api_metrics_operations(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_metrics_summary;
+handler_fn api_metrics_timeseries;
+handler_fn api_metrics_models;
+handler_fn api_metrics_operations;
 
 #endif

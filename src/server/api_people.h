@@ -7,10 +7,10 @@
 #include <civetweb.h>
 #include "server/app.h"
 
-void api_sessions(struct mg_connection *c, struct app *app, const char *tail);
-void api_session(struct mg_connection *c, struct app *app, const char *tail);
-void api_users(struct mg_connection *c, struct app *app, const char *tail);
-void api_user(struct mg_connection *c, struct app *app, const char *tail);
-void api_scores_summary(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_sessions;
+handler_fn api_session;
+handler_fn api_users;
+handler_fn api_user;
+handler_fn api_scores_summary;
 
 #endif

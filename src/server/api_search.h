@@ -9,7 +9,7 @@
 #include "server/app.h"
 
 /* GET /api/search: the trace-list parameters plus a required q. */
-void api_search(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn api_search;
 /* Runs the search f->q with f's filters and sends the answer: 400 naming q
  * for bad syntax; with_index adds the indexer's "index" status. */
 void api_search_run(struct mg_connection *c, struct app *app, sqlite3 *db, const struct trace_filter *f,

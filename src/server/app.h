@@ -10,6 +10,8 @@
 #include "store/writer.h"
 #include "server/auth.h"
 
+struct mg_connection;
+
 struct app {
 	const struct config *cfg;
 	struct writer *writer;
@@ -19,5 +21,10 @@ struct app {
 	struct repl *repl;         /* NULL when nothing is replicated */
 	struct auth *auth;         /* keys and sessions (auth.h) */
 };
+
+/* What every route handler is: it answers request c itself (tail is the
+ * path after the route's prefix, "" for an exact route). Declared as
+ * `handler_fn name;` in the handler headers. */
+typedef void handler_fn(struct mg_connection *c, struct app *app, const char *tail);
 
 #endif

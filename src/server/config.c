@@ -150,6 +150,35 @@ static int add_env_words(struct config *c, const char *name, add_fn add, char *e
 	return ERR_OK;
 }
 
+/* A file path setting: not empty, shorter than CONFIG_PATH_MAX. */
+static int set_path(char dst[CONFIG_PATH_MAX], const char *v, const char *what, char *err, size_t errlen)
+{
+	if (!*v || strlen(v) >= CONFIG_PATH_MAX)
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected a file path (1..%d bytes)", what, CONFIG_PATH_MAX - 1);
+	snprintf(dst, CONFIG_PATH_MAX, "%s", v);
+	return ERR_OK;
+}
+
+static int set_log_format(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (strcmp(v, "text") && strcmp(v, "json"))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected text or json, got '%s'", what, v);
+	c->log_json = !strcmp(v, "json");
+	return ERR_OK;
+}
+
+/* TLS settings that only make sense together. */
+static int check_tls(struct config *c, char *err, size_t errlen)
+{
+	if (c->tls_self_signed && (c->tls_cert[0] || c->tls_key[0]))
+		return err_set(err, errlen, ERR_BAD_INPUT, "--tls-self-signed: not with --tls-cert/--tls-key (pick one)");
+	if (!c->tls_cert[0] != !c->tls_key[0])
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: needs %s too", c->tls_cert[0] ? "--tls-cert" : "--tls-key",
+		               c->tls_cert[0] ? "--tls-key FILE" : "--tls-cert FILE");
+	c->tls_on = c->tls_self_signed || c->tls_cert[0];
+	return ERR_OK;
+}
+
 static int set_prices(struct config *c, const char *v, const char *what, char *err, size_t errlen)
 {
 	if (strlen(v) >= sizeof c->prices)
@@ -184,7 +213,11 @@ void config_usage(void *fp)
 	      "  --replicate URL      stream everything stored to ClickHouse or Postgres (repeatable; env\n"
 	      "                       TRACELITE_REPLICATE, space-separated): clickhouse://[user:pass@]host:8123/db,\n"
 	      "                       clickhouses://... (HTTPS; ?cafile=PATH or ?insecure=1), postgres://user:pass@host/db\n"
-	      "  --prices FILE        price file over the built-in table (env TRACELITE_PRICES; see README)\n",
+	      "  --prices FILE        price file over the built-in table (env TRACELITE_PRICES; see README)\n"
+	      "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain) (env TRACELITE_TLS_CERT)\n"
+	      "  --tls-key FILE       ... and this unencrypted PEM private key (env TRACELITE_TLS_KEY)\n"
+	      "  --tls-self-signed    serve HTTPS with a certificate made in the data directory on first start\n"
+	      "  --log-format FORMAT  text (default) or json: one JSON object per log line (env TRACELITE_LOG_FORMAT)\n",
 	      (FILE *)fp);
 }
 
@@ -210,7 +243,10 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	int replicate_flags = 0, cors_flags = 0, host_flags = 0;
 	if ((env = getenv("TRACELITE_PRICES")) && *env && (rc = set_prices(c, env, "TRACELITE_PRICES", err, errlen)))
 		return rc;
-	if ((env = getenv("TRACELITE_AUTH")) && *env && (rc = set_auth(c, env, "TRACELITE_AUTH", err, errlen)))
+	if (((env = getenv("TRACELITE_TLS_CERT")) && *env && (rc = set_path(c->tls_cert, env, "TRACELITE_TLS_CERT", err, errlen))) ||
+	    ((env = getenv("TRACELITE_TLS_KEY")) && *env && (rc = set_path(c->tls_key, env, "TRACELITE_TLS_KEY", err, errlen))) ||
+	    ((env = getenv("TRACELITE_LOG_FORMAT")) && *env && (rc = set_log_format(c, env, "TRACELITE_LOG_FORMAT", err, errlen))) ||
+	    ((env = getenv("TRACELITE_AUTH")) && *env && (rc = set_auth(c, env, "TRACELITE_AUTH", err, errlen))))
 		return rc;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -221,6 +257,9 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			return ERR_OK;
 		} else if (!strcmp(a, "--allow-remote")) {
 			c->allow_remote = 1;
+			continue;
+		} else if (!strcmp(a, "--tls-self-signed")) {
+			c->tls_self_signed = 1;
 			continue;
 		}
 		if (!v)
@@ -241,6 +280,12 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			rc = add_cors_origin(c, v, a, &cors_flags, err, errlen);
 		else if (!strcmp(a, "--allow-host"))
 			rc = add_allow_host(c, v, a, &host_flags, err, errlen);
+		else if (!strcmp(a, "--tls-cert"))
+			rc = set_path(c->tls_cert, v, a, err, errlen);
+		else if (!strcmp(a, "--tls-key"))
+			rc = set_path(c->tls_key, v, a, err, errlen);
+		else if (!strcmp(a, "--log-format"))
+			rc = set_log_format(c, v, a, err, errlen);
 		else if (!strcmp(a, "--threads")) {
 			rc = text_parse_i64(v, 2, 4096, &n)
 			         ? err_set(err, errlen, ERR_BAD_INPUT, "--threads: expected 2..4096, got '%s'", v)
@@ -252,6 +297,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			return rc;
 		i++;
 	}
+	if ((rc = check_tls(c, err, errlen)))
+		return rc;
 	/* without keys a non-loopback address is refused by serve (it reads them) */
 	if (c->auth_mode == AUTH_OFF && !config_is_loopback(c->listen))
 		return err_set(err, errlen, ERR_BAD_INPUT,

@@ -10,6 +10,7 @@
 #define CONFIG_MAX_REPLICATE 8
 #define CONFIG_MAX_NAMES 16      /* --cors-origin, --allow-host entries */
 #define CONFIG_NAME_MAX 256
+#define CONFIG_PATH_MAX 4096    /* a file path setting, NUL included */
 
 /* A repeatable flag's values (the first flag replaces the environment's). */
 struct config_names {
@@ -22,7 +23,6 @@ struct config {
 	char data[DATADIR_MAX]; /* data directory: ./data, TRACELITE_DATA, --data (base/datadir.h) */
 	int allow_remote;       /* --allow-remote: accepted, no longer needed (a non-loopback address needs keys) */
 	int auth_mode;          /* enum auth_mode (server/auth.h): --auth, TRACELITE_AUTH; default auto */
-	int tls_on;             /* serving HTTPS: session cookies are marked Secure */
 	size_t queue_bytes;     /* write queue cap; TRACELITE_QUEUE_MB / --queue-mb */
 	int threads;            /* HTTP worker threads, one per open connection; --threads */
 	char replicate[CONFIG_MAX_REPLICATE][REPL_URL_MAX];  /* --replicate URL (repeatable), TRACELITE_REPLICATE */
@@ -30,6 +30,11 @@ struct config {
 	char prices[4096];      /* user price file; TRACELITE_PRICES / --prices; "" = none */
 	struct config_names cors_origins;  /* --cors-origin, TRACELITE_CORS_ORIGINS: exact origins */
 	struct config_names allow_hosts;   /* --allow-host, TRACELITE_ALLOW_HOSTS: extra Host names, "*" any */
+	char tls_cert[CONFIG_PATH_MAX];    /* --tls-cert, TRACELITE_TLS_CERT: PEM certificate (chain); "" = none */
+	char tls_key[CONFIG_PATH_MAX];     /* --tls-key, TRACELITE_TLS_KEY: PEM private key */
+	int tls_self_signed;               /* --tls-self-signed: make/reuse a pair in the data directory */
+	int tls_on;                        /* HTTPS is served (cert and key, or self-signed): cookies get Secure */
+	int log_json;                      /* --log-format json, TRACELITE_LOG_FORMAT: one JSON object per log line */
 };
 
 /* Fills c from defaults and the environment, then argv (the arguments after

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "base/err.h"
+#include "base/json.h"
 #include "server/guard.h"
 
 
@@ -42,11 +43,15 @@ static const char *status_text(int status)
 	}
 }
 
+/* The status http_send sent in this worker's current request (0: none). */
+static _Thread_local int reply_status;
+
 void http_send(struct mg_connection *c, int status, const char *content_type, const void *body, size_t len,
                const char *extra_headers)
 {
 	const struct app *app = mg_get_user_data(mg_get_context(c));
 	char cors[512];
+	reply_status = status;
 	guard_cors(c, app->cfg, 0, cors, sizeof cors);
 	mg_printf(c,
 	          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
@@ -58,11 +63,10 @@ void http_send(struct mg_connection *c, int status, const char *content_type, co
 
 void http_send_json_headers(struct mg_connection *c, int status, cJSON *obj, const char *extra_headers)
 {
-	char *text = cJSON_PrintUnformatted(obj);
+	size_t len;
+	char *text = json_print(obj, &len);
 	cJSON_Delete(obj);
-	if (!text)
-		abort();
-	http_send(c, status, "application/json", text, strlen(text), extra_headers);
+	http_send(c, status, "application/json", text, len, extra_headers);
 	cJSON_free(text);
 }
 
@@ -77,11 +81,12 @@ static void send_error_v(struct mg_connection *c, int status, const char *extra_
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "error", msg);
-	char *text = cJSON_PrintUnformatted(o);
+	size_t len;
+	char *text = json_print(o, &len);
 	cJSON_Delete(o);
 	if (!extra_headers)
 		extra_headers = status == 503 ? "Retry-After: 1\r\n" : "";
-	http_send(c, status, "application/json", text, strlen(text), extra_headers);
+	http_send(c, status, "application/json", text, len, extra_headers);
 	cJSON_free(text);
 }
 
@@ -122,6 +127,12 @@ static _Thread_local int closing;
 void http_request_begin(void)
 {
 	closing = 0;
+	reply_status = 0;
+}
+
+int http_reply_status(void)
+{
+	return reply_status;
 }
 
 void http_close_after_reply(struct mg_connection *c)

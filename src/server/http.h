@@ -15,8 +15,11 @@
 #define HTTP_REQUEST_TIMEOUT_S 10
 
 /* Starts a request on this worker thread: forgets the previous request's
- * http_close_after_reply. */
+ * http_close_after_reply and reply status. */
 void http_request_begin(void);
+/* Returns the status http_send sent for this worker's current request, or
+ * 0 when none was sent through it (GET /metrics counts replies by it). */
+int http_reply_status(void);
 /* Closes c's connection after this reply, and stops reading its body. */
 void http_close_after_reply(struct mg_connection *c);
 

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/counters.h"
 #include "base/err.h"
 #include "server/http.h"
 #include "ingest/ingest.h"
 #include "base/intern.h"
 #include "ingest/batch.h"
+#include "ingest/native.h"
 
 #define PROJECT_HEADER_MAX 256
 
@@ -104,71 +106,141 @@ static void reply_native_ok(struct mg_connection *c, const struct span_batch *b)
 	http_send_json(c, 200, o);
 }
 
-static void receive(struct mg_connection *c, struct app *app, enum ingest_route route)
+/* The reason label of a refused request or span (GET /metrics). */
+static const char *reason(enum err rc)
+{
+	switch (rc) {
+	case ERR_BAD_INPUT: return "bad_input";
+	case ERR_TOO_LARGE: return "too_large";
+	case ERR_MEDIA_TYPE: return "media_type";
+	case ERR_BUSY: return "queue_full";
+	case ERR_STORE: return "store";
+	case ERR_TIMEOUT: return "timeout";
+	default: return "other";
+	}
+}
+
+/* Counts one ingest request for GET /metrics: received, and what of it was
+ * refused and why (rc for the whole request, b's rejected spans). */
+static void count_ingest(const struct mg_connection *c, int enc, size_t bytes, const struct span_batch *b, enum err rc)
+{
+	const char *route = mg_get_request_info(c)->local_uri;
+	const char *e = enc == INGEST_PROTOBUF ? "protobuf" : enc == INGEST_JSON ? "json" : "unsupported";
+	counters_add("tracelite_ingest_requests_total", 1, "route", route, "encoding", e, NULL);
+	counters_add("tracelite_ingest_bytes_total", bytes, "route", route, "encoding", e, NULL);
+	if (rc)
+		counters_add("tracelite_ingest_requests_rejected_total", 1, "route", route, "encoding", e, "reason", reason(rc),
+		             NULL);
+	if (!b)
+		return;
+	if (rc && b->nspans)
+		counters_add("tracelite_ingest_spans_rejected_total", b->nspans, "route", route, "encoding", e, "reason",
+		             reason(rc), NULL);
+	else if (!rc)
+		counters_add("tracelite_ingest_spans_total", b->nspans, "route", route, "encoding", e, NULL);
+	if (b->rejected)
+		counters_add("tracelite_ingest_spans_rejected_total", (uint64_t)b->rejected, "route", route, "encoding", e,
+		             "reason", "invalid_span", NULL);
+}
+
+/* Langfuse's batch answer: 207 with every event's outcome (its SDK 3.x
+ * parses the body; an empty one fails its flush). */
+static void reply_langfuse_ok(struct mg_connection *c, const struct langfuse_io *io)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *ok = cJSON_AddArrayToObject(o, "successes"), *bad = cJSON_AddArrayToObject(o, "errors");
+	for (size_t i = 0; i < io->nanswers; i++) {
+		const struct langfuse_answer *a = &io->answers[i];
+		cJSON *item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "id", a->id);
+		cJSON_AddNumberToObject(item, "status", a->status);
+		if (a->status >= 300) {
+			cJSON_AddStringToObject(item, "message", a->message ? a->message : "invalid event");
+			cJSON_AddStringToObject(item, "error", a->message ? a->message : "invalid event");
+		}
+		cJSON_AddItemToArray(a->status >= 300 ? bad : ok, item);
+	}
+	http_send_json(c, 207, o);
+}
+
+enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route route, const char *project,
+                    struct langfuse_io *lf)
 {
 	char err[512];
 	const char *ct = mg_get_header(c, "Content-Type");
 	int enc = ingest_content_type(ct);
 	int protobuf = enc == INGEST_PROTOBUF;
 	if (enc < 0 || (route != INGEST_OTLP && enc != INGEST_JSON)) {
+		count_ingest(c, enc, 0, NULL, ERR_MEDIA_TYPE);
 		http_discard_body(c, SPAN_MAX_BODY);
 		reply_error(c, 415, 0,
 		            route == INGEST_OTLP ? "Content-Type must be application/x-protobuf or application/json"
 		                                 : "Content-Type must be application/json");
-		return;
+		return ERR_MEDIA_TYPE;
 	}
-	const char *project = mg_get_header(c, "X-Project-ID");
+	if (!project)
+		project = mg_get_header(c, "X-Project-ID");
 	if (project && strlen(project) > PROJECT_HEADER_MAX) {
+		count_ingest(c, enc, 0, NULL, ERR_BAD_INPUT);
 		http_discard_body(c, SPAN_MAX_BODY);
 		reply_error(c, 400, protobuf, "X-Project-ID: longer than 256 characters");
-		return;
+		return ERR_BAD_INPUT;
 	}
 	char *body = NULL;
 	size_t len = 0;
 	struct reqmem mem = {0};
 	int rc = http_read_body(c, SPAN_MAX_BODY, &mem, &body, &len, err, sizeof err);
 	if (rc) {
+		count_ingest(c, enc, len, NULL, rc);
 		reply_error(c, err_http_status(rc), protobuf, err);
 		reqmem_release(&mem);
-		return;
+		return rc;
 	}
 	struct span_batch *b = span_batch_new(project);
+	b->langfuse = lf;
 	rc = ingest_decode(route, enc, mg_get_header(c, "Content-Encoding"), body, len, b, &mem, err, sizeof err);
 	free(body);
 	if (!rc && (b->nspans || b->nscores)) {
 		prices_apply(app->prices, b); /* here, not in the writer thread */
 		rc = writer_submit(app->writer, b, err, sizeof err);
 	}
+	count_ingest(c, enc, len, b, rc);
 	if (rc)
 		reply_error(c, err_http_status(rc), protobuf, err);
+	else if (lf) {
+		if (lf->done)
+			lf->done(lf->ctx, lf);
+		reply_langfuse_ok(c, lf);
+	}
 	else if (!b->native)
 		reply_otlp_ok(c, protobuf, b);
 	else
 		reply_native_ok(c, b);
 	span_batch_free(b);
 	reqmem_release(&mem);
+	return rc;
 }
 
 void receive_otlp(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	receive(c, app, INGEST_OTLP);
+	receive_as(c, app, INGEST_OTLP, NULL, NULL);
 }
 
 void receive_neon_traces(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	receive(c, app, INGEST_NEON_TRACES);
+	receive_as(c, app, INGEST_NEON_TRACES, NULL, NULL);
 }
 
 void receive_neon_spans(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	receive(c, app, INGEST_NEON_SPANS);
+	receive_as(c, app, INGEST_NEON_SPANS, NULL, NULL);
 }
 
 void receive_scores(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	receive(c, app, INGEST_SCORES);
+	receive_as(c, app, INGEST_SCORES, NULL, NULL);
 }

@@ -4,14 +4,24 @@
 #define TL_RECEIVE_H
 #include <civetweb.h>
 #include "server/app.h"
+#include "ingest/ingest.h"
+#include "ingest/native.h"
+
+/* One ingest request to route: reads the body, decodes it (a Langfuse
+ * batch with lf's callbacks; lf NULL otherwise), commits it and answers.
+ * project names the project (NULL: the X-Project-ID header). Returns the
+ * outcome answered: ERR_OK once committed (lf->done called first),
+ * else the error sent. */
+enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route route, const char *project,
+                    struct langfuse_io *lf);
 
 /* POST /v1/traces, /api/v1/traces: OTLP protobuf/JSON, CognObserve JSON. */
-void receive_otlp(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn receive_otlp;
 /* POST /api/traces/ingest: Neon traces. */
-void receive_neon_traces(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn receive_neon_traces;
 /* POST /api/spans: Neon spans. */
-void receive_neon_spans(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn receive_neon_spans;
 /* POST /api/scores. */
-void receive_scores(struct mg_connection *c, struct app *app, const char *tail);
+handler_fn receive_scores;
 
 #endif

@@ -5,15 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "base/err.h"
+#include "base/log.h"
 #include "server/api.h"
 #include "server/api_metrics.h"
 #include "server/api_people.h"
+#include "server/api_prom.h"
 #include "server/api_search.h"
 #include "server/auth_http.h"
 #include "server/guard.h"
 #include "server/http.h"
+#include "server/langfuse.h"
 #include "server/receive.h"
+#include "server/tls.h"
 #include "server/web.h"
 
 /* civetweb's limits: a request's headers must be complete HTTP_REQUEST_TIMEOUT_S
@@ -29,12 +34,11 @@
  * connection is closed. */
 #define UNREAD_BODY_MAX (1u << 20)
 
-typedef void (*handler_fn)(struct mg_connection *c, struct app *app, const char *tail);
 
 struct route {
 	const char *method, *path;
 	int prefix;          /* path ends in '/', tail = rest of the URI */
-	handler_fn fn;
+	handler_fn *fn;
 };
 
 static const struct route routes[] = {
@@ -43,6 +47,10 @@ static const struct route routes[] = {
 	{"POST", "/api/traces/ingest", 0, receive_neon_traces},
 	{"POST", "/api/spans", 0, receive_neon_spans},
 	{"POST", "/api/scores", 0, receive_scores},
+	{"POST", "/api/public/otel/v1/traces", 0, langfuse_otel},
+	{"POST", "/api/public/ingestion", 0, langfuse_ingestion},
+	{"GET", "/api/public/projects", 0, langfuse_projects},
+	{"GET", "/api/public/health", 0, langfuse_health},
 	{"GET", "/api/health", 0, api_health},
 	{"GET", "/api/traces", 0, api_traces},
 	{"GET", "/api/traces/", 1, api_trace},
@@ -61,6 +69,7 @@ static const struct route routes[] = {
 	{"GET", "/api/users/", 1, api_user},
 	{"GET", "/api/scores/summary", 0, api_scores_summary},
 	{"GET", "/api/facets", 0, api_facets},
+	{"GET", "/metrics", 0, api_prom},
 	{"GET", "/assets/", 1, web_asset},
 	{"GET", "/", 0, web_page},
 	{"GET", "/traces", 0, web_page},
@@ -68,6 +77,8 @@ static const struct route routes[] = {
 	{"GET", "/sessions", 0, web_page},
 	{"GET", "/sessions/", 1, web_page},
 	{"GET", "/scores", 0, web_page},
+	{"GET", "/users", 0, web_page},
+	{"GET", "/users/", 1, web_page},
 	{"GET", "/login", 0, web_login},
 	{"POST", "/api/login", 0, auth_http_login},
 	{"POST", "/api/logout", 0, auth_http_logout},
@@ -114,9 +125,21 @@ static int route(struct mg_connection *c, struct app *app)
 	}
 	if (path_known)
 		http_send_error(c, 405, "method %s not allowed on %s", ri->request_method, uri);
-	else
+	else if (!web_not_found(c, uri))
 		http_send_error(c, 404, "no such endpoint: %s", uri);
 	return 404;
+}
+
+/* The route table path uri matches (its metrics label), or "other". */
+static const char *route_label(const char *uri)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+		const struct route *r = &routes[i];
+		size_t n = strlen(r->path);
+		if (r->prefix ? strncmp(uri, r->path, n) == 0 && uri[n] : strcmp(uri, r->path) == 0)
+			return r->path;
+	}
+	return "other";
 }
 
 /* Every request: the guard's checks (a refused request closes its
@@ -132,34 +155,65 @@ static int dispatch(struct mg_connection *c, void *cbdata)
 	if (status) {
 		http_close_after_reply(c);
 		http_send_error(c, status, "%s", err);
-		return status;
+	} else {
+		if (!strcmp(mg_get_request_info(c)->request_method, "OPTIONS") &&
+		    mg_get_header(c, "Access-Control-Request-Method"))
+			status = preflight(c, app);
+		else if (!auth_http_gate(c, app))   /* answered: 401, 403 or to the login page */
+			status = 401;
+		else
+			status = route(c, app);
+		http_discard_body(c, UNREAD_BODY_MAX);
 	}
-	if (!strcmp(mg_get_request_info(c)->request_method, "OPTIONS") &&
-	    mg_get_header(c, "Access-Control-Request-Method"))
-		status = preflight(c, app);
-	else if (!auth_http_gate(c, app))   /* answered: 401, 403 or to the login page */
-		status = 401;
-	else
-		status = route(c, app);
-	http_discard_body(c, UNREAD_BODY_MAX);
+	api_prom_count_request(route_label(mg_get_request_info(c)->local_uri),
+	                       http_reply_status() ? http_reply_status() : status);
 	return status;
+}
+
+/* The open connections gauge. civetweb calls init_connection once a
+ * connection is ready for requests, but connection_closed also for one
+ * whose TLS handshake failed (never opened); both run on the worker
+ * thread that owns the connection, so a per-thread flag pairs them. */
+static _Thread_local int conn_open;
+
+static int connection_opened(const struct mg_connection *c, void **conn_data)
+{
+	(void)c;
+	(void)conn_data;
+	if (!conn_open) /* never twice: a metric must not be what stops the server */
+		api_prom_connections(1);
+	conn_open = 1;
+	return 0;
+}
+
+static void connection_closed(const struct mg_connection *c)
+{
+	(void)c;
+	if (!conn_open)
+		return;
+	conn_open = 0;
+	api_prom_connections(-1);
 }
 
 static int log_message(const struct mg_connection *c, const char *msg)
 {
 	(void)c;
-	fprintf(stderr, "tracelite: http: %s\n", msg);
+	log_warn("http", "http: %s", msg);
 	return 1;
 }
 
-struct server *server_start(struct app *app, char *err, size_t errlen)
+struct server *server_start(struct app *app, const struct tls_files *tls, char *err, size_t errlen)
 {
-	char threads[16], ports[300], request_ms[16], keep_alive_ms[16];
+	char threads[16], ports[300], request_ms[16], keep_alive_ms[16], pem[64] = "";
 	const char *listen = app->cfg->listen;
+	/* an 's' after the port is civetweb's "this port speaks TLS" */
 	if (strncmp(listen, "localhost:", 10) == 0)
-		snprintf(ports, sizeof ports, "127.0.0.1:%s", listen + 10);
+		snprintf(ports, sizeof ports, "127.0.0.1:%s%s", listen + 10, tls ? "s" : "");
 	else
-		snprintf(ports, sizeof ports, "%s", listen);
+		snprintf(ports, sizeof ports, "%s%s", listen, tls ? "s" : "");
+	int pem_fd = tls ? tls_pem_for_civetweb(tls, pem, sizeof pem, err, errlen) : -1;
+	if (tls && pem_fd < 0)
+		return NULL;
 	snprintf(threads, sizeof threads, "%d", app->cfg->threads);
 	snprintf(request_ms, sizeof request_ms, "%d", HTTP_REQUEST_TIMEOUT_S * 1000);
 	snprintf(keep_alive_ms, sizeof keep_alive_ms, "%d", KEEP_ALIVE_S * 1000);
@@ -175,20 +229,45 @@ struct server *server_start(struct app *app, char *err, size_t errlen)
 		/* headers and body go out in separate writes: without this the body
 		 * waits for the client's delayed ACK (about 40 ms per response) */
 		"tcp_nodelay", "1",
+		/* TLS (only read with an 's' port): key and certificate from the
+		 * memory file, intermediates from the certificate file, TLS 1.2+ */
+		"ssl_certificate", pem,
+		"ssl_certificate_chain", tls ? tls->cert : "",
+		"ssl_protocol_version", "4",
 		NULL,
 	};
+	if (!tls)
+		options[sizeof options / sizeof *options - 7] = NULL;
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_message;
+	cb.init_connection = connection_opened;
+	cb.connection_closed = connection_closed;
+	api_prom_declare();
 	struct mg_init_data init = {.callbacks = &cb, .user_data = app, .configuration_options = options};
 	struct mg_error_data error = {0};
 	char ebuf[256] = "";
 	error.text = ebuf;
 	error.text_buffer_size = sizeof ebuf;
-	mg_init_library(0);
-	struct mg_context *ctx = mg_start2(&init, &error);
+	/* Debian's civetweb 1.15 answers 0 here even when OpenSSL loaded, so
+	 * the return is not checked: tls_prepare made sure the libraries are
+	 * there, and mg_start2 says what else went wrong. */
+	mg_init_library(tls ? MG_FEATURES_TLS : 0);
+	struct mg_context *ctx = NULL;
+	if (tls && tls_civetweb_fix(err, errlen))
+		goto out;
+	ctx = mg_start2(&init, &error);
+	if (!ctx)
+		err_set(err, errlen, ERR_STORE, "cannot listen on %s%s: %s", listen, tls ? " with TLS" : "",
+		        ebuf[0] ? ebuf : "unknown error");
+	else if (tls && tls_civetweb_fix(err, errlen)) {
+		mg_stop(ctx);
+		ctx = NULL;
+	}
+out:
+	if (pem_fd >= 0)
+		close(pem_fd); /* OpenSSL read it during mg_start2 */
 	if (!ctx) {
-		err_set(err, errlen, ERR_STORE, "cannot listen on %s: %s", listen, ebuf[0] ? ebuf : "unknown error");
 		mg_exit_library();
 		return NULL;
 	}

@@ -3,6 +3,7 @@
  * once, on first use; every response says `no-cache` so browsers revalidate
  * with If-None-Match and get a body-less 304 while nothing changed. */
 #include "server/web.h"
+#include <assert.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,11 +113,14 @@ static int accepts_gzip(const char *accept)
 	return !q || strtod(q + 2, NULL) > 0;
 }
 
-static void send_asset(struct mg_connection *c, const struct asset *a, const char *extra)
+/* Sends asset a with status 200 (or 404: then never a 304) and the extra
+ * header lines. */
+static void send_asset(struct mg_connection *c, const struct asset *a, int status, const char *extra)
 {
+	assert(status == 200 || status == 404);
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	const char *inm = mg_get_header(c, "If-None-Match");
-	if (inm && strstr(inm, a->etag)) {
+	if (status == 200 && inm && strstr(inm, a->etag)) {
 		mg_printf(c, "HTTP/1.1 304 Not Modified\r\nETag: %s\r\nCache-Control: no-cache\r\n"
 		          "Vary: Accept-Encoding\r\nContent-Length: 0\r\n\r\n", a->etag);
 		return;
@@ -125,9 +129,9 @@ static void send_asset(struct mg_connection *c, const struct asset *a, const cha
 	const void *body = gz ? (const void *)a->gz : (const void *)a->file->data;
 	size_t len = gz ? a->gz_len : a->file->len;
 	mg_printf(c,
-	          "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\nETag: %s\r\n"
+	          "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nETag: %s\r\n"
 	          "Cache-Control: no-cache\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: nosniff\r\n%s%s\r\n",
-	          a->type, len, a->etag, gz ? "Content-Encoding: gzip\r\n" : "", extra);
+	          status == 200 ? "200 OK" : "404 Not Found", a->type, len, a->etag, gz ? "Content-Encoding: gzip\r\n" : "", extra);
 	if (strcmp(ri->request_method, "HEAD") != 0)
 		mg_write(c, body, len);
 }
@@ -140,8 +144,14 @@ void web_asset(struct mg_connection *c, struct app *app, const char *tail)
 		http_send_error(c, 404, "no such asset: %s", tail);
 		return;
 	}
-	send_asset(c, a, "");
+	send_asset(c, a, 200, "");
 }
+
+/* The page's headers. Inline styles only (uPlot sizes its canvas that
+ * way); no inline script. */
+#define PAGE_HEADERS                                                                                \
+	"Content-Security-Policy: default-src 'self'; style-src 'self' 'unsafe-inline'; "          \
+	"img-src 'self' data:\r\nX-Frame-Options: DENY\r\n"
 
 /* Sends the HTML page name with its security headers. */
 static void send_page(struct mg_connection *c, const char *name)
@@ -151,10 +161,23 @@ static void send_page(struct mg_connection *c, const char *name)
 		http_send_error(c, 404, "this build has no web UI");
 		return;
 	}
-	/* Inline styles only (uPlot sizes its canvas that way); no inline script. */
-	send_asset(c, a,
-	           "Content-Security-Policy: default-src 'self'; style-src 'self' 'unsafe-inline'; "
-	           "img-src 'self' data:\r\nX-Frame-Options: DENY\r\n");
+	send_asset(c, a, 200, PAGE_HEADERS);
+}
+
+int web_not_found(struct mg_connection *c, const char *uri)
+{
+	const struct mg_request_info *ri = mg_get_request_info(c);
+	const char *accept = mg_get_header(c, "Accept");
+	if (strcmp(ri->request_method, "GET") != 0 && strcmp(ri->request_method, "HEAD") != 0)
+		return 0;
+	if (!accept || !strstr(accept, "text/html") || strncmp(uri, "/api/", 5) == 0 || strncmp(uri, "/v1/", 4) == 0 ||
+	    strncmp(uri, "/assets/", 8) == 0)
+		return 0;
+	const struct asset *a = find_asset("index.html");
+	if (!a)
+		return 0;
+	send_asset(c, a, 404, PAGE_HEADERS);
+	return 1;
 }
 
 void web_page(struct mg_connection *c, struct app *app, const char *tail)

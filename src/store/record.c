@@ -222,34 +222,36 @@ enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, 
 	return pack_blobs(b, out, err, errlen);
 }
 
-long record_chunk_split(const void *data, size_t len, struct arena *a,
-                        const uint8_t ***spans, size_t **lens)
+enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
+                            const uint8_t ***spans, size_t **lens)
 {
 	unsigned long long size = ZSTD_getFrameContentSize(data, len);
 	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > CHUNK_MAX_DECOMPRESSED)
-		return -1;
+		return ERR_STORE;
 	uint8_t *raw = arena_alloc(a, size ? size : 1);
 	size_t got = ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
 	if (ZSTD_isError(got) || got != size)
-		return -1;
-	long count = 0;
-	for (const uint8_t *p = raw, *end = raw + size; p < end; count++) {
+		return ERR_STORE;
+	size_t n_entries = 0;
+	for (const uint8_t *p = raw, *end = raw + size; p < end; n_entries++) {
 		uint64_t n;
 		if (varint_get(&p, end, &n) || n > (uint64_t)(end - p))
-			return -1;
+			return ERR_STORE;
 		p += n;
 	}
-	*spans = arena_alloc(a, (count ? count : 1) * sizeof **spans);
-	*lens = arena_alloc(a, (count ? count : 1) * sizeof **lens);
-	long i = 0;
+	*spans = arena_alloc(a, (n_entries ? n_entries : 1) * sizeof **spans);
+	*lens = arena_alloc(a, (n_entries ? n_entries : 1) * sizeof **lens);
+	size_t i = 0;
 	for (const uint8_t *p = raw, *end = raw + size; p < end; i++) {
 		uint64_t n = 0;
-		varint_get(&p, end, &n);
+		varint_get(&p, end, &n);   /* checked by the first pass */
 		(*spans)[i] = p;
 		(*lens)[i] = n;
 		p += n;
 	}
-	return count;
+	assert(i == n_entries);
+	*count = n_entries;
+	return ERR_OK;
 }
 
 Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a)

@@ -42,11 +42,11 @@ struct record_batch {
  * first span whose record does not read back (nothing is stored). */
 enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen);
 
-/* Decompresses chunk data and splits it into entries: *spans (arena array
- * of pointers into the arena) and *lens. Returns the entry count, or -1 if
- * the chunk is corrupt. */
-long record_chunk_split(const void *data, size_t len, struct arena *a,
-                        const uint8_t ***spans, size_t **lens);
+/* Decompresses chunk data and splits it into *count entries: *spans (arena
+ * array of pointers into the arena) and *lens. Returns ERR_OK, or ERR_STORE
+ * if the chunk is corrupt (then the outputs are unset). */
+enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
+                            const uint8_t ***spans, size_t **lens);
 
 /* Unpacks a stored blob; returns NULL if corrupt or nested too deep to
  * unpack safely on a worker's stack (pbcheck.h). Allocations in a. */

@@ -209,28 +209,40 @@ static void observe(struct entry *e, double v, int64_t n)
 	e->obs[e->nobs++] = (struct obs){v, n};
 }
 
-void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s)
+/* Adds (sign +1) or takes back (sign -1) a span's contribution; the
+ * minimum and maximum durations only ever widen. */
+static void span_delta(struct rollup *r, const struct rollup_span_dims *d, const struct span *s, int sign)
 {
 	int64_t dur = rollup_span_duration(s->start_ns, s->end_ns);
 	for (int level = 0; level < ROLLUP_LEVELS; level++) {
 		int64_t key[KEY_LEN] = {KIND_SPAN, level, bucket_of(s->start_ns, level), d->project, d->service,
 		                        d->name, s->type, d->model, d->provider};
 		struct entry *e = entry_for(r, key);
-		e->count++;
-		e->errors += s->status_code == 2;
-		e->dur_sum += dur;
-		if (dur < e->dur_min)
+		e->count += sign;
+		e->errors += sign * (s->status_code == 2);
+		e->dur_sum += sign * dur;
+		if (sign > 0 && dur < e->dur_min)
 			e->dur_min = dur;
-		if (dur > e->dur_max)
+		if (sign > 0 && dur > e->dur_max)
 			e->dur_max = dur;
-		e->input_tokens += s->input_tokens;
-		e->output_tokens += s->output_tokens;
-		e->cache_read += s->cache_read_tokens;
-		e->cache_write += s->cache_write_tokens;
+		e->input_tokens += sign * s->input_tokens;
+		e->output_tokens += sign * s->output_tokens;
+		e->cache_read += sign * s->cache_read_tokens;
+		e->cache_write += sign * s->cache_write_tokens;
 		if (s->has_cost)
-			e->cost += s->cost_usd;
-		observe(e, (double)dur, 1);
+			e->cost += sign * s->cost_usd;
+		observe(e, (double)dur, sign);
 	}
+}
+
+void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s)
+{
+	span_delta(r, d, s, 1);
+}
+
+void rollup_remove_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s)
+{
+	span_delta(r, d, s, -1);
 }
 
 void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t service_id, int sign)

@@ -31,6 +31,9 @@ struct rollup *rollup_new(sqlite3 *db, char *err, size_t errlen);
 void rollup_free(struct rollup *r);
 /* Adds a newly stored span. */
 void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s);
+/* Takes back what rollup_add_span added for s (a stored span replaced by
+ * a newer version: span.replace); its minimum and maximum durations stay. */
+void rollup_remove_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s);
 /* Adds (sign +1) or removes (sign -1) the contribution of trace summary t,
  * whose service is interned as service_id. Summaries with no spans are
  * ignored. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/err.h"
+#include "base/log.h"
 #include "base/ids.h"
 #include "ingest/genai.h"
 #include "ingest/span.h"
@@ -32,7 +33,7 @@ struct spanview {
 	sqlite3_stmt *chunk_st, *blob_st, *sel;  /* sel: the current selection */
 	struct cached_chunk {
 		int64_t id;
-		long count;                  /* -1: missing or corrupt */
+		long count;                  /* -1: missing, -2: corrupt */
 		const uint8_t **raw;
 		size_t *lens;
 		const Tl__Span **spans;      /* unpacked on demand */
@@ -106,10 +107,11 @@ static struct cached_chunk *chunk_get(struct spanview *v, int64_t id)
 	c->count = -1;
 	sqlite3_bind_int64(v->chunk_st, 1, id);
 	if (sqlite3_step(v->chunk_st) == SQLITE_ROW) {
+		size_t n;
 		c->count = record_chunk_split(sqlite3_column_blob(v->chunk_st, 0),
-		                              (size_t)sqlite3_column_bytes(v->chunk_st, 0), v->a, &c->raw, &c->lens);
-		if (c->count == -1)
-			c->count = -2;
+		                              (size_t)sqlite3_column_bytes(v->chunk_st, 0), v->a, &n, &c->raw, &c->lens)
+		                   ? -2
+		                   : (long)n;
 	}
 	sqlite3_reset(v->chunk_st);
 	if (c->count > 0) {
@@ -277,5 +279,5 @@ void spanview_log_unreadable(const uint8_t *trace_id, const uint8_t *span_id)
 	id_to_hex(trace_id, 16, t);
 	if (span_id)
 		id_to_hex(span_id, 8, sp);
-	fprintf(stderr, "tracelite: trace %s span %s: stored record unreadable, skipped\n", t, sp);
+	log_warn("store", "trace %s span %s: stored record unreadable, skipped", t, sp);
 }

@@ -135,3 +135,23 @@ enum err store_open_reader(const char *dir, sqlite3 **out, char *err, size_t err
 	return open_db(dir, SQLITE_OPEN_READONLY, "PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;", out, err,
 	               errlen);
 }
+
+enum err store_int_query(sqlite3 *db, const char *sql, int64_t arg, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	enum err rc = ERR_STORE;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, arg);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = ERR_OK;
+	} else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+		rc = ERR_NOT_FOUND;
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

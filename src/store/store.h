@@ -5,6 +5,7 @@
 #define TL_STORE_H
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "base/err.h"
 
 #define STORE_DEFAULT_PROJECT_ID "00000000-0000-0000-0000-000000000001"
@@ -19,5 +20,10 @@ enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t err
 enum err store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen);
 /* Returns the schema version the binary knows (last migration number). */
 int store_schema_version(void);
+/* Runs sql, a one-value query with at most one parameter ?1 (bound to arg
+ * when present), and sets *out to the first column of its first row.
+ * Returns ERR_OK, ERR_NOT_FOUND (no row, or NULL), or ERR_STORE (the query
+ * failed); *out is untouched unless ERR_OK. */
+enum err store_int_query(sqlite3 *db, const char *sql, int64_t arg, int64_t *out);
 
 #endif

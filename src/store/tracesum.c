@@ -1,5 +1,6 @@
 /* tracesum.c: merging spans into a trace summary. */
 #include "store/tracesum.h"
+#include <assert.h>
 #include <string.h>
 
 char *tracesum_clip(char *dst, const char *src, size_t max)
@@ -34,6 +35,24 @@ static void models_add(char *models, const char *model)
 	memcpy(models + have, model, mlen + 1);
 }
 
+void tracesum_unmerge(struct tracesum *t, const struct tracesum_old *o)
+{
+	assert(t->exists);
+	t->span_count--;
+	t->error_count -= o->status_code == 2;
+	t->llm_calls -= o->type == SPAN_TYPE_LLM;
+	t->input_tokens -= o->input_tokens;
+	t->output_tokens -= o->output_tokens;
+	t->cost_usd -= o->cost_usd;
+	if (o->is_root) {
+		/* the new version names the trace and gives its preview again */
+		if (t->root_known == 1)
+			t->root_known = 0;
+		if (t->has_preview && t->preview_key == 0)
+			t->has_preview = 0;
+	}
+}
+
 void tracesum_merge(struct tracesum *t, const struct span *s, int64_t project)
 {
 	int is_root = !s->has_parent;
@@ -54,6 +73,13 @@ void tracesum_merge(struct tracesum *t, const struct span *s, int64_t project)
 		/* provisional name: the earliest span until the root arrives */
 		tracesum_clip(t->name, s->name, SPAN_MAX_NAME);
 		tracesum_clip(t->service, s->service, sizeof t->service - 1);
+	}
+	if (s->trace_name && *s->trace_name) {
+		/* an explicit trace name wins over the root span's, for good */
+		tracesum_clip(t->name, s->trace_name, SPAN_MAX_NAME);
+		if (is_root || !t->root_known)
+			tracesum_clip(t->service, s->service, sizeof t->service - 1);
+		t->root_known = 2;
 	}
 	if (s->start_ns < t->start_ns)
 		t->start_ns = s->start_ns;

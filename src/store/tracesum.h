@@ -15,7 +15,7 @@ struct tracesum {
 	int exists;
 	int64_t project;
 	uint64_t start_ns, end_ns;
-	int root_known;
+	int root_known;            /* 0 no, 1 the root span named it, 2 langfuse.trace.name did */
 	int64_t span_count, error_count, llm_calls, input_tokens, output_tokens;
 	double cost_usd;
 	int64_t preview_key;       /* 0 = root span, else the source span's start; lower wins */
@@ -26,6 +26,18 @@ struct tracesum {
 	char input_preview[TRACESUM_PREVIEW + 1], output_preview[TRACESUM_PREVIEW + 1];
 };
 
+/* What a stored span added to its trace, to take back when a newer
+ * version of it replaces it (span.replace). */
+struct tracesum_old {
+	int is_root, status_code, type;
+	int64_t input_tokens, output_tokens;
+	double cost_usd;
+};
+
+/* Takes the counts and sums of a replaced span out of t (t->exists);
+ * times only ever widen, so they stay. A replaced root gives up the
+ * trace's name and preview to its new version. */
+void tracesum_unmerge(struct tracesum *t, const struct tracesum_old *o);
 /* Merges span s (of project) into t; t->exists is set. */
 void tracesum_merge(struct tracesum *t, const struct span *s, int64_t project);
 /* Copies at most max bytes of src into dst (size max+1), never splitting a

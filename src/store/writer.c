@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include "base/counters.h"
 #include "base/err.h"
 #include "base/text.h"
 #include "base/intern.h"
@@ -34,7 +35,7 @@ struct job {
 };
 
 enum stmt {
-	ST_SPAN, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
+	ST_SPAN, ST_SPAN_OLD, ST_SPAN_DEL, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
 	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEW, ST_TRACE_SET, ST_SCORE,
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
@@ -44,6 +45,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	            " kind, type, start_ns, end_ns, status, status_message, model, provider, input_tokens,"
 	            " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk,"
 	            " chunk_index, cost_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_SPAN_OLD] = "SELECT project, name, service, model, provider, type, start_ns, end_ns, status, input_tokens,"
+	                " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, parent_span_id IS NULL"
+	                " FROM spans WHERE trace = ?1 AND span_id = ?2",
+	[ST_SPAN_DEL] = "DELETE FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_CHUNK] = "INSERT INTO chunks (id, data) VALUES (?, ?)",
 	[ST_BLOB_GET] = "SELECT id FROM blobs WHERE hash = ?",
 	[ST_BLOB_PUT] = "INSERT INTO blobs (hash, data) VALUES (?, ?)",
@@ -85,7 +90,7 @@ struct writer {
 	 * NULL or both set. queued_bytes is the sum of bytes of the jobs waiting
 	 * or being committed. All under lock. */
 	struct job *head, *tail;
-	size_t queued_bytes, queue_cap;
+	size_t queued_bytes, queue_cap, queued_jobs;
 	int stopping, healthy;
 	char errbuf[256];
 };
@@ -338,6 +343,51 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 	return ERR_OK;
 }
 
+/* A newer version of a span (s->replace): the stored row, if any, is
+ * deleted and its share taken out of the rollups and of the trace summary
+ * t, so the new version is inserted and merged as if it came first. Its
+ * old record stays in its chunk, unreferenced. */
+static int span_supersede(struct writer *w, const struct span *s, int64_t trace, struct tracesum *t)
+{
+	sqlite3_stmt *st = w->st[ST_SPAN_OLD];
+	struct rollup_span_dims d;
+	struct span old;
+	struct tracesum_old o;
+	int found = 0;
+	memset(&old, 0, sizeof old);
+	sqlite3_bind_int64(st, 1, trace);
+	sqlite3_bind_blob(st, 2, s->span_id, 8, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		d = (struct rollup_span_dims){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2),
+		                              sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 3),
+		                              sqlite3_column_int64(st, 4)};
+		old.type = sqlite3_column_int(st, 5);
+		old.start_ns = (uint64_t)sqlite3_column_int64(st, 6);
+		old.end_ns = (uint64_t)sqlite3_column_int64(st, 7);
+		old.status_code = sqlite3_column_int(st, 8);
+		old.input_tokens = sqlite3_column_int64(st, 9);
+		old.output_tokens = sqlite3_column_int64(st, 10);
+		old.cache_read_tokens = sqlite3_column_int64(st, 11);
+		old.cache_write_tokens = sqlite3_column_int64(st, 12);
+		old.has_cost = sqlite3_column_type(st, 13) != SQLITE_NULL;
+		old.cost_usd = sqlite3_column_double(st, 13);
+		old.has_parent = !sqlite3_column_int(st, 14);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (!found)
+		return ERR_OK;
+	rollup_remove_span(w->rollup, &d, &old);
+	o = (struct tracesum_old){!old.has_parent, old.status_code, old.type, old.input_tokens, old.output_tokens,
+	                          old.has_cost ? old.cost_usd : 0};
+	if (t->exists)
+		tracesum_unmerge(t, &o);
+	sqlite3_bind_int64(w->st[ST_SPAN_DEL], 1, trace);
+	sqlite3_bind_blob(w->st[ST_SPAN_DEL], 2, s->span_id, 8, SQLITE_STATIC);
+	return step_done(w, ST_SPAN_DEL);
+}
+
 /* Saves a changed trace summary and moves its rollup contribution from
  * what it was (before) to what it is (after). */
 static int trace_update(struct writer *w, int64_t key, const struct tracesum *before, const struct tracesum *after)
@@ -356,7 +406,8 @@ static int trace_update(struct writer *w, int64_t key, const struct tracesum *be
 
 /* Writes one chunk: its new span rows, the chunk if any span was new, and
  * the summary of each trace in it (the spans of a trace are adjacent).
- * Spans already stored (retries) are skipped. */
+ * Spans already stored (retries) are skipped, unless they replace it
+ * (span_supersede). */
 static int write_chunk(struct writer *w, struct job *j, const struct record_chunk *c, int64_t *blob_ids)
 {
 	struct span_batch *b = j->batch;
@@ -380,7 +431,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 				before.exists = 0;
 			dirty = 0;
 		}
-		if (project_key(w, s->project, &project) ||
+		if ((s->replace && span_supersede(w, s, key, &sum)) || project_key(w, s->project, &project) ||
 		    write_span(w, s, key, project, blob_ids[j->rec.resource[i]], blob_ids[j->rec.scope[i]], chunk,
 		               (int)k, &inserted))
 			return ERR_STORE;
@@ -517,6 +568,36 @@ static int commit_jobs(struct writer *w, struct job *list)
 	return rc;
 }
 
+/* Transaction sizes: requests and spans per commit. */
+static const double batch_requests[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+static const double batch_spans[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+
+static void declare_counters(void)
+{
+	counters_declare("tracelite_writer_commit_seconds", COUNTERS_HISTOGRAM,
+	                 "Time of one writer transaction (group commit), from BEGIN to COMMIT", NULL, 0);
+	counters_declare("tracelite_writer_batch_requests", COUNTERS_HISTOGRAM, "Requests committed per transaction",
+	                 batch_requests, sizeof batch_requests / sizeof *batch_requests);
+	counters_declare("tracelite_writer_batch_spans", COUNTERS_HISTOGRAM, "Spans committed per transaction",
+	                 batch_spans, sizeof batch_spans / sizeof *batch_spans);
+	counters_declare("tracelite_writer_commits_total", COUNTERS_COUNTER, "Writer transactions by outcome", NULL, 0);
+	counters_add("tracelite_writer_commits_total", 0, "outcome", "ok", NULL);
+	counters_add("tracelite_writer_commits_total", 0, "outcome", "failed", NULL);
+}
+
+static void count_commit(const struct job *list, int rc, uint64_t ns)
+{
+	size_t jobs = 0, spans = 0;
+	for (const struct job *j = list; j; j = j->next) {
+		jobs++;
+		spans += j->batch->nspans;
+	}
+	counters_add("tracelite_writer_commits_total", 1, "outcome", rc ? "failed" : "ok", NULL);
+	counters_observe("tracelite_writer_commit_seconds", (double)ns / 1e9, NULL);
+	counters_observe("tracelite_writer_batch_requests", (double)jobs, NULL);
+	counters_observe("tracelite_writer_batch_spans", (double)spans, NULL);
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -529,7 +610,9 @@ static void *writer_main(void *arg)
 		struct job *list = w->head;
 		w->head = w->tail = NULL;
 		pthread_mutex_unlock(&w->lock);
+		uint64_t t0 = text_monotonic_ns();
 		int rc = commit_jobs(w, list);
+		count_commit(list, rc, text_monotonic_ns() - t0);
 		pthread_mutex_lock(&w->lock);
 		w->healthy = rc == ERR_OK;
 		for (struct job *j = list, *next; j; j = next) {
@@ -539,6 +622,7 @@ static void *writer_main(void *arg)
 				snprintf(j->err, sizeof j->err, "store write failed: %s", w->errbuf);
 			assert(w->queued_bytes >= j->bytes);
 			w->queued_bytes -= j->bytes;
+			w->queued_jobs--;
 			j->done = 1;
 		}
 		pthread_cond_broadcast(&w->done);
@@ -566,6 +650,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	w->projects = intern_new();
 	w->blobs = intern_new();
 	w->queue_cap = queue_bytes;
+	declare_counters();
 	w->healthy = 1;
 	load_next_ids(w);
 	pthread_mutex_init(&w->lock, NULL);
@@ -608,6 +693,7 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	}
 	assert((w->head == NULL) == (w->tail == NULL));
 	w->queued_bytes += j.bytes;
+	w->queued_jobs++;
 	if (w->tail)
 		w->tail->next = &j;
 	else
@@ -620,6 +706,14 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	if (j.rc)
 		return err_set(err, errlen, j.rc, "%s", j.err);
 	return ERR_OK;
+}
+
+void writer_queue(struct writer *w, size_t *requests, size_t *bytes)
+{
+	pthread_mutex_lock(&w->lock);
+	*requests = w->queued_jobs;
+	*bytes = w->queued_bytes;
+	pthread_mutex_unlock(&w->lock);
 }
 
 int writer_healthy(struct writer *w)

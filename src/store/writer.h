@@ -20,6 +20,9 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 /* Stops taking work, commits everything queued, checkpoints the WAL,
  * joins the thread and frees w. */
 void writer_stop(struct writer *w);
+/* Fills the requests and bytes submitted and not yet answered (waiting or
+ * being committed), for GET /metrics. Thread-safe. */
+void writer_queue(struct writer *w, size_t *requests, size_t *bytes);
 /* Returns 1 if the last transaction succeeded (for /api/health). */
 int writer_healthy(struct writer *w);
 

@@ -151,8 +151,8 @@ static void read_back(void *p)
 		const struct record_chunk *ch = &rec->chunks[c];
 		const uint8_t **entries;
 		size_t *lens;
-		long n = record_chunk_split(ch->data, ch->len, a, &entries, &lens);
-		if (n != (long)ch->count)
+		size_t n = 0;
+		if (record_chunk_split(ch->data, ch->len, a, &n, &entries, &lens) || n != ch->count)
 			fail("its chunk does not split into the entries packed", rec->order[ch->first], NULL);
 		for (size_t k = 0; k < ch->count; k++) {
 			size_t i = rec->order[ch->first + k];
@@ -169,9 +169,16 @@ static void read_back(void *p)
 void fuzz_ingest(enum ingest_route route, int encoding, const char *content_coding, const uint8_t *body,
                  size_t size)
 {
+	fuzz_ingest_langfuse(route, encoding, content_coding, body, size, NULL);
+}
+
+void fuzz_ingest_langfuse(enum ingest_route route, int encoding, const char *content_coding, const uint8_t *body,
+                          size_t size, struct langfuse_io *io)
+{
 	pthread_once(&init_once, init);
 	struct ingest_job j = {.route = route, .encoding = encoding, .coding = content_coding, .body = body,
 	                       .size = size, .b = span_batch_new(NULL)};
+	j.b->langfuse = io;
 	fuzz_on_worker_stack(decode_and_pack, &j);
 	if (j.rc == ERR_OK && j.b->nspans)
 		fuzz_on_worker_stack(read_back, &j);

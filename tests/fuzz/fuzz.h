@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ingest/ingest.h"
+#include "ingest/native.h"
 
 /* The stack of a civetweb worker thread: Debian's civetweb 1.15 calls
  * pthread_attr_setstacksize(0x19000) for each, so a decoder that recurses
@@ -40,5 +41,8 @@ void fuzz_on_worker_stack(void (*fn)(void *), void *arg);
  * prints what failed and aborts (libFuzzer then saves the input). */
 void fuzz_ingest(enum ingest_route route, int encoding, const char *content_coding, const uint8_t *body,
                  size_t size);
+/* fuzz_ingest with the Langfuse batch decoder's callbacks (native.h). */
+void fuzz_ingest_langfuse(enum ingest_route route, int encoding, const char *content_coding, const uint8_t *body,
+                          size_t size, struct langfuse_io *io);
 
 #endif

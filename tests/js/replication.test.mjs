@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
-	BIN, SANITIZED, addMs, getJson, listAllTraces, nanosFromNow, otlpSpan, postOk, postOtlp, sleep, spanId,
+	BIN, SANITIZED, addMs, getJson, listAllTraces, nanosFromNow, otlpSpan, post, postOk, postOtlp, sleep, spanId,
 	startServer, tempDataDir, traceId,
 } from './helpers.mjs';
 import { CH_PASSWORD, ClickHouse, PG_PASSWORD, Postgres, ensureInstalled } from './targets.mjs';
@@ -28,6 +28,13 @@ after(async () => {
 	await server?.stop();
 	await Promise.all([pg?.stop(), ch?.stop()]);
 });
+
+/* POSTs a Langfuse batch; it must be answered 207 with no error. */
+async function postOk207(body) {
+	const r = await post(server, '/api/public/ingestion', body, { 'Content-Type': 'application/json' });
+	assert.equal(r.status, 207, r.text);
+	assert.deepEqual(JSON.parse(r.text).errors, []);
+}
 
 function demo(traces = TRACES) {
 	const r = spawnSync(BIN, ['demo', '--traces', String(traces), '--seed', String(seed++), '--days', '1',
@@ -227,6 +234,31 @@ test('scores and late spans that change a trace summary arrive as updates', asyn
 	assert.deepEqual(t, { span_count: '2', error_count: '1', input_tokens: '11', cost_usd: 0.25, status: 'error',
 		end_ns: String(BigInt(start) + 2010000000n) });
 	assert.deepEqual(pg.query(`SELECT span_count, status FROM traces WHERE trace_id = '${tid}'`), [['2', 'error']]);
+});
+
+test('a Langfuse update that supersedes a stored span replaces it on both targets', async () => {
+	const T = traceId();
+	const batch = (events) => postOk207(JSON.stringify({ batch: events }));
+	const now = new Date(Date.now() - 5000).toISOString();
+	await batch([
+		{ id: `${T}-t`, type: 'trace-create', timestamp: now, body: { id: T, name: 'lf-repl' } },
+		{ id: `${T}-g`, type: 'generation-create', timestamp: now, body: { id: 'g-repl', traceId: T, name: 'gen', startTime: now, model: 'm', usage: { input: 3, output: 1 } } },
+	]);
+	await converged();
+	await batch([{ id: `${T}-u`, type: 'generation-update', body: { id: 'g-repl', traceId: T, level: 'ERROR', statusMessage: 'late', usage: { input: 8, output: 2 } } }]);
+	const want = await converged();
+	const deadline = Date.now() + 30000;
+	for (;;) {
+		try {
+			await summariesMatch(want);
+			await spansMatch([T]);
+			break;
+		} catch (e) {
+			if (Date.now() > deadline) throw e;
+			await sleep(300);
+		}
+	}
+	assert.equal(want.byId.get(T).input_tokens, 8);
 });
 
 test('targets stopped mid-stream and restarted: tracelite converges with no duplicate and no loss', async () => {

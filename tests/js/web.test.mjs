@@ -5,14 +5,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { get, getJson, postOtlp, otlpSpan, startServer, traceId } from './helpers.mjs';
+import { get, getJson, postOtlp, otlpSpan, request, startServer, traceId } from './helpers.mjs';
 
 let server;
 before(async () => { server = await startServer({ label: 'web' }); });
 after(async () => { if (server) await server.stop(); });
 
 describe('web UI pages and assets', () => {
-	for (const p of ['/', '/traces', '/traces/0123456789abcdef0123456789abcdef', '/sessions', '/sessions/abc', '/scores']) {
+	for (const p of ['/', '/traces', '/traces/0123456789abcdef0123456789abcdef', '/sessions', '/sessions/abc', '/scores', '/users', '/users/u1']) {
 		test(`GET ${p} is the app's index.html`, async () => {
 			const r = await get(server, p);
 			assert.equal(r.status, 200);
@@ -30,6 +30,22 @@ describe('web UI pages and assets', () => {
 		const unknown = await get(server, '/nope');
 		assert.equal(unknown.status, 404);
 		assert.match(unknown.json.error, /no such endpoint/);
+	});
+
+	test('an unknown path asked for by a browser is the app with status 404 (its not-found page); others stay JSON', async () => {
+		const page = await get(server, '/nope/deeper', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+		assert.equal(page.status, 404);
+		assert.match(page.headers['content-type'], /^text\/html/);
+		assert.match(page.text, /<script type="module" src="\/assets\/app.js">/);
+		assert.match(page.headers['content-security-policy'], /default-src 'self'/);
+		for (const p of ['/api/nope', '/v1/nope', '/assets/nope.js']) {
+			const r = await get(server, p, { headers: { accept: 'text/html' } });
+			assert.equal(r.status, 404, p);
+			assert.match(r.json.error, /no such (endpoint|asset)/, p);
+		}
+		const post = await request(server, 'POST', '/nope', { headers: { accept: 'text/html' }, body: '' });
+		assert.equal(post.status, 404);
+		assert.match(post.json.error, /no such endpoint/);
 	});
 
 	test('assets have content types; JS, CSS and uPlot are served', async () => {

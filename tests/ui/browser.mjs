@@ -1,6 +1,7 @@
 // browser.mjs: what the UI tests share: Debian's chromium driven by
 // playwright-core, pages that record every console error and failed
 // request, demo-filled servers, and screenshots under tests/artifacts/ui/.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -40,6 +41,17 @@ export async function newPage(browser, { theme = 'light', width = 1280, height =
 	page.on('response', (r) => { if (r.status() >= 400 && !allowed(r.url())) page.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
 	return page;
 }
+
+/* A new page (newPage opts) at url, returned once selector shows. */
+export async function openAt(browser, url, selector, opts = {}) {
+	const page = await newPage(browser, opts);
+	await page.goto(url);
+	await page.waitForSelector(selector, { timeout: 10000 });
+	return page;
+}
+
+/* Fails the test if the page logged an error or a request failed. */
+export const clean = (page) => assert.deepEqual(page.problems, [], 'console errors or failed requests');
 
 export async function shot(page, name) {
 	fs.mkdirSync(SHOTS, { recursive: true });

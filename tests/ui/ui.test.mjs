@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, otlpSpan, postOk, postOtlp, startServer, tempDataDir, traceId } from '../js/helpers.mjs';
-import { bigTraceRequest, demoServer, launch, newPage, shot } from './browser.mjs';
+import { bigTraceRequest, clean, demoServer, launch, newPage, shot } from './browser.mjs';
 
 let server, empty, browser, base;
 const BIG = 5000;
@@ -32,7 +32,6 @@ async function open(path, selector, opts = {}) {
 	return page;
 }
 
-const clean = (page) => assert.deepEqual(page.problems, [], 'console errors or failed requests');
 const rowTraceIds = (page) => page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.dataset.traceId));
 
 describe('trace list', () => {

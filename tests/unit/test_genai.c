@@ -3,6 +3,7 @@
  * (int, integral double, numeric string, negatives) and message flattening. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ingest/genai.h"
 #include "otlp/otlp_build.h"
@@ -49,6 +50,8 @@ static struct span *norm(struct fx *f)
 {
 	/* dirty the fields first: genai_normalize must set every one */
 	memset(&f->s, 0x5a, sizeof f->s);
+	f->s.status_code = 0;        /* inputs, set before by batch.c */
+	f->s.status_message = "";
 	f->s.otlp = &f->sp;
 	f->s.resource = f->res.n_attributes ? &f->res : NULL;
 	genai_normalize(&f->s, f->a);
@@ -496,6 +499,139 @@ static void test_structured_json_rules(void)
 	fx_free(&f);
 }
 
+/* Langfuse's OTLP attributes: type, level as the error status, usage and
+ * cost objects in the shapes the SDKs send, the trace name. */
+static void test_langfuse(void)
+{
+	struct fx f;
+	struct span *s;
+
+	fx_init(&f);
+	str(&f, "langfuse.observation.type", "generation");
+	str(&f, "langfuse.observation.model.name", "gpt-4o");
+	str(&f, "langfuse.observation.usage_details", "{\"input\":100,\"output\":20,\"input_cached_tokens\":30,\"total\":150}");
+	str(&f, "langfuse.observation.cost_details", "{\"input\":0.25,\"output\":0.5}");
+	str(&f, "langfuse.observation.input", "in");
+	str(&f, "langfuse.observation.output", "out");
+	str(&f, "langfuse.observation.level", "ERROR");
+	str(&f, "langfuse.observation.status_message", "declined");
+	str(&f, "langfuse.trace.name", "my trace");
+	s = norm(&f);
+	CHECK(s->type == SPAN_TYPE_LLM, "type %d", s->type);
+	CHECK(streq(s->model, "gpt-4o"), "model");
+	CHECK(s->input_tokens == 130 && s->output_tokens == 20 && s->cache_read_tokens == 30,
+	      "langfuse input excludes cached tokens: %lld %lld %lld", (long long)s->input_tokens,
+	      (long long)s->output_tokens, (long long)s->cache_read_tokens);
+	CHECK(s->has_cost && fabs(s->cost_usd - 0.75) < 1e-12 && s->cost_source == SPAN_COST_CLIENT, "cost sum %g", s->cost_usd);
+	CHECK(streq(s->input_text, "in") && streq(s->output_text, "out"), "text");
+	CHECK(s->status_code == 2 && streq(s->status_message, "declined"), "level ERROR is an error");
+	CHECK(streq(s->trace_name, "my trace"), "trace name");
+	fx_free(&f);
+
+	/* OpenAI usage (prompt includes cached), total cost wins, WARNING is no error */
+	fx_init(&f);
+	str(&f, "langfuse.observation.usage_details",
+	    "{\"prompt_tokens\":50,\"completion_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":10}}");
+	str(&f, "langfuse.observation.cost_details", "{\"input\":1,\"total\":3}");
+	str(&f, "langfuse.observation.level", "WARNING");
+	s = norm(&f);
+	CHECK(s->input_tokens == 50 && s->output_tokens == 5 && s->cache_read_tokens == 10, "openai usage %lld",
+	      (long long)s->input_tokens);
+	CHECK(s->cost_usd == 3, "total wins: %g", s->cost_usd);
+	CHECK(s->status_code == 0, "WARNING is not an error");
+	CHECK(s->type == SPAN_TYPE_LLM, "tokens make it an llm span");
+	fx_free(&f);
+
+	/* Anthropic usage (input excludes cache reads and writes); gen_ai wins over it */
+	fx_init(&f);
+	str(&f, "langfuse.observation.usage_details",
+	    "{\"input_tokens\":10,\"output_tokens\":2,\"cache_read_input_tokens\":5,\"cache_creation_input_tokens\":3}");
+	s = norm(&f);
+	CHECK(s->input_tokens == 18 && s->cache_read_tokens == 5 && s->cache_write_tokens == 3, "anthropic %lld",
+	      (long long)s->input_tokens);
+	num(&f, "gen_ai.usage.output_tokens", 9);
+	s = norm(&f);
+	CHECK(s->output_tokens == 2, "equal rank: the first seen stays (%lld)", (long long)s->output_tokens);
+	fx_free(&f);
+
+	/* hostile usage text: not JSON, too deep, too long, negative */
+	const char *bad[] = {"not json", "[1,2]", "{\"input\":-5}", "{\"input\":1.5}", "{\"a\":{\"b\":{\"c\":{}}}}", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		fx_init(&f);
+		str(&f, "langfuse.observation.usage_details", bad[i]);
+		s = norm(&f);
+		CHECK(s->input_tokens == 0 && s->type == SPAN_TYPE_SPAN, "bad usage %s", bad[i]);
+		fx_free(&f);
+	}
+	fx_init(&f);
+	char *big = malloc(5000);
+	memset(big, ' ', 4999);
+	memcpy(big, "{\"input\":1", 10);
+	big[4998] = '}';
+	big[4999] = 0;
+	str(&f, "langfuse.observation.usage_details", big);
+	s = norm(&f);
+	CHECK(s->input_tokens == 0, "usage text over 4 KiB is not read");
+	free(big);
+	fx_free(&f);
+}
+
+/* The Vercel AI SDK: ai.operationId types the span; the outer call's
+ * ai.usage repeats its provider calls' and is not counted. */
+static void test_vercel_ai(void)
+{
+	struct fx f;
+	struct span *s;
+
+	fx_init(&f);
+	str(&f, "ai.operationId", "ai.generateText.doGenerate");
+	str(&f, "ai.model.id", "gpt-x");
+	str(&f, "ai.model.provider", "openai.chat");
+	num(&f, "ai.usage.promptTokens", 12);
+	num(&f, "ai.usage.completionTokens", 3);
+	str(&f, "ai.prompt.messages", "[{\"role\":\"user\"}]");
+	str(&f, "ai.response.text", "hello");
+	str(&f, "ai.telemetry.metadata.userId", "u");
+	str(&f, "ai.telemetry.metadata.sessionId", "s");
+	s = norm(&f);
+	CHECK(s->type == SPAN_TYPE_LLM, "doGenerate is llm");
+	CHECK(streq(s->model, "gpt-x") && streq(s->provider, "openai.chat"), "model/provider");
+	CHECK(s->input_tokens == 12 && s->output_tokens == 3, "tokens");
+	CHECK(streq(s->input_text, "[{\"role\":\"user\"}]") && streq(s->output_text, "hello"), "text");
+	CHECK(streq(s->user_id, "u") && streq(s->session_id, "s"), "user/session");
+	fx_free(&f);
+
+	fx_init(&f);
+	str(&f, "ai.operationId", "ai.streamText");
+	str(&f, "ai.model.id", "gpt-x");
+	num(&f, "ai.usage.inputTokens", 12);
+	num(&f, "ai.usage.outputTokens", 3);
+	num(&f, "ai.usage.cachedInputTokens", 2);
+	str(&f, "ai.prompt", "{\"prompt\":\"hi\"}");
+	s = norm(&f);
+	CHECK(s->type == SPAN_TYPE_SPAN, "outer call is a span (%d)", s->type);
+	CHECK(s->input_tokens == 0 && s->output_tokens == 0 && s->cache_read_tokens == 0, "outer usage dropped");
+	CHECK(streq(s->input_text, "{\"prompt\":\"hi\"}"), "outer prompt");
+	fx_free(&f);
+
+	fx_init(&f);
+	str(&f, "ai.operationId", "ai.toolCall");
+	str(&f, "ai.toolCall.args", "{\"city\":\"Paris\"}");
+	str(&f, "ai.toolCall.result", "21");
+	s = norm(&f);
+	CHECK(s->type == SPAN_TYPE_TOOL, "tool");
+	CHECK(streq(s->input_text, "{\"city\":\"Paris\"}") && streq(s->output_text, "21"), "tool io");
+	fx_free(&f);
+
+	/* another convention's type wins over ai.operationId */
+	fx_init(&f);
+	str(&f, "ai.operationId", "ai.embed.doEmbed");
+	str(&f, "openinference.span.kind", "LLM");
+	s = norm(&f);
+	CHECK(s->type == SPAN_TYPE_LLM, "explicit type wins");
+	fx_free(&f);
+}
+
 int main(void)
 {
 	test_types();
@@ -505,5 +641,7 @@ int main(void)
 	test_messages();
 	test_structured();
 	test_structured_json_rules();
+	test_langfuse();
+	test_vercel_ai();
 	return test_done();
 }

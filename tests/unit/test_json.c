@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "base/json.h"
+#include "base/utf8.h"
 #include "test.h"
 
 /* Runs fn on a fresh uncapped buffer and compares the text with want. */
@@ -190,8 +191,75 @@ static void test_buffer(void)
 	free(got);
 }
 
+/* The UTF-8 rule, from one table: well-formed length and repaired text. */
+static void test_utf8(void)
+{
+	static const struct {
+		const char *in;
+		size_t n, valid;
+		const char *repaired;
+	} cases[] = {
+		{"plain", 5, 5, "plain"},
+		{"caf\xc3\xa9", 5, 5, "caf\xc3\xa9"},
+		{"\xf0\x9f\x98\x80!", 5, 5, "\xf0\x9f\x98\x80!"},           /* U+1F600 */
+		{"a\xff" "b", 3, 1, "a\xef\xbf\xbd" "b"},                          /* never valid */
+		{"\xc0\xaf", 2, 0, "\xef\xbf\xbd\xef\xbf\xbd"},             /* overlong '/' */
+		{"\xed\xa0\x80", 3, 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
+		{"\xf4\x90\x80\x80", 4, 0,
+		 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},     /* past U+10FFFF */
+		{"ab\xe2\x82", 4, 2, "ab\xef\xbf\xbd\xef\xbf\xbd"},         /* truncated */
+		{"nul\0x", 5, 5, "nul\0x"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t valid = utf8_valid_len(cases[i].in, cases[i].n);
+		CHECK(valid == cases[i].valid, "case %zu: valid %zu want %zu", i, valid, cases[i].valid);
+		char out[64];
+		size_t want = strlen(cases[i].repaired) + (i == 8 ? 2 : 0);
+		size_t m = utf8_repair(cases[i].in, cases[i].n, NULL);
+		CHECK(m == want && m <= 3 * cases[i].n, "case %zu: repaired length %zu", i, m);
+		CHECK(utf8_repair(cases[i].in, cases[i].n, out) == m && memcmp(out, cases[i].repaired, m) == 0,
+		      "case %zu: repaired text", i);
+		CHECK(utf8_valid_len(out, m) == m, "case %zu: repair is well formed", i);
+	}
+}
+
+/* json_print and json_string_item never let invalid UTF-8 through, and
+ * leave valid text (and the rest of the structure) as cJSON prints it. */
+static void test_print(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "bad", "x\xff\xfe\"y");
+	cJSON_AddStringToObject(o, "good", "caf\xc3\xa9");
+	cJSON_AddNumberToObject(o, "n", 1.5);
+	size_t n;
+	char *text = json_print(o, &n);
+	const char *want = "{\"bad\":\"x\xef\xbf\xbd\xef\xbf\xbd\\\"y\",\"good\":\"caf\xc3\xa9\",\"n\":1.5}";
+	CHECK(n == strlen(want) && strcmp(text, want) == 0, "repaired print: %s", text);
+	cJSON *back = cJSON_Parse(text);
+	CHECK(back && strcmp(cJSON_GetObjectItem(back, "good")->valuestring, "caf\xc3\xa9") == 0, "reads back");
+	cJSON_Delete(back);
+	cJSON_free(text);
+	cJSON_Delete(o);
+
+	o = cJSON_CreateArray();
+	cJSON_AddItemToArray(o, cJSON_CreateString("ok \xc3\xa9"));
+	text = json_print(o, &n);
+	CHECK(strcmp(text, "[\"ok \xc3\xa9\"]") == 0 && n == strlen(text), "valid text printed as is: %s", text);
+	cJSON_free(text);
+	cJSON_Delete(o);
+
+	cJSON *v = json_string_item("a\x80z");
+	CHECK(strcmp(v->valuestring, "a\xef\xbf\xbdz") == 0, "string item repaired");
+	cJSON_Delete(v);
+	v = json_string_item("");
+	CHECK(cJSON_IsString(v) && v->valuestring[0] == 0, "empty string item");
+	cJSON_Delete(v);
+}
+
 int main(void)
 {
+	test_utf8();
+	test_print();
 	test_strings();
 	test_ints();
 	test_doubles();

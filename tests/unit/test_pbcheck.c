@@ -155,7 +155,9 @@ static void decode_pack_read(void *arg)
 		const uint8_t **spans;
 		size_t *lens;
 		struct arena *a = arena_new();
-		long n = t->rc_pack ? 0 : record_chunk_split(rec.chunks[0].data, rec.chunks[0].len, a, &spans, &lens);
+		size_t n = 0;
+		if (!t->rc_pack && record_chunk_split(rec.chunks[0].data, rec.chunks[0].len, a, &n, &spans, &lens))
+			n = 0;
 		t->readable = n == 1 && record_span_unpack(spans[0], lens[0], a) != NULL;
 		arena_free(a);
 	}

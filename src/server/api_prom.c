@@ -1,0 +1,190 @@
+/* api_prom.c: GET /metrics. Counters that move with work (ingest, writer,
+ * HTTP, retention) are added where the work is done (base/counters.h);
+ * the gauges here are read at each scrape, then everything is rendered in
+ * the Prometheus text format. Auth: the "read" scope (the route table's). */
+#include "server/api_prom.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "base/counters.h"
+#include "base/json.h"
+#include "query/search.h"
+#include "repl/repl.h"
+#include "server/args.h"
+#include "server/http.h"
+#include "store/writer.h"
+
+/* The /metrics body stays far below this (a few hundred series). */
+#define PROM_BODY_MAX (4u << 20)
+/* Data directory entries looked at for store file sizes. */
+#define PROM_FILES_MAX 64
+
+struct family_def {
+	const char *name;
+	enum counters_type type;
+	const char *help;
+};
+
+static const struct family_def defs[] = {
+	{"tracelite_build_info", COUNTERS_GAUGE, "Always 1; the version label says which tracelite runs"},
+	{"process_start_time_seconds", COUNTERS_GAUGE, "Start time of the process since the unix epoch, in seconds"},
+	{"process_resident_memory_bytes", COUNTERS_GAUGE, "Resident memory of the process (RSS), in bytes"},
+	{"process_open_fds", COUNTERS_GAUGE, "Open file descriptors of the process"},
+	{"tracelite_http_connections", COUNTERS_GAUGE, "HTTP connections open now (accepted, TLS handshake done)"},
+	{"tracelite_http_requests_total", COUNTERS_COUNTER, "HTTP requests answered, by route and status class"},
+	{"tracelite_ingest_requests_total", COUNTERS_COUNTER, "Ingest requests received, by route and encoding"},
+	{"tracelite_ingest_requests_rejected_total", COUNTERS_COUNTER,
+	 "Ingest requests refused as a whole, by route, encoding and reason"},
+	{"tracelite_ingest_bytes_total", COUNTERS_COUNTER, "Ingest request body bytes read (as sent), by route and encoding"},
+	{"tracelite_ingest_spans_total", COUNTERS_COUNTER, "Spans stored, by route and encoding"},
+	{"tracelite_ingest_spans_rejected_total", COUNTERS_COUNTER,
+	 "Spans not stored, by route, encoding and reason (invalid_span: refused in a partial success)"},
+	{"tracelite_writer_queue_requests", COUNTERS_GAUGE, "Requests waiting for the writer or being committed"},
+	{"tracelite_writer_queue_bytes", COUNTERS_GAUGE, "Bytes of the requests in the write queue"},
+	{"tracelite_writer_queue_capacity_bytes", COUNTERS_GAUGE, "Write queue cap (--queue-mb); past it ingest answers 503"},
+	{"tracelite_store_bytes", COUNTERS_GAUGE, "Size of each database file in the data directory, in bytes"},
+	{"tracelite_search_lag_seconds", COUNTERS_GAUGE, "Age of the oldest committed chunk not yet in the search index"},
+	{"tracelite_search_pending_chunks", COUNTERS_GAUGE, "Committed chunks not yet in the search index"},
+	{"tracelite_search_indexed_spans", COUNTERS_GAUGE, "Spans in the search index"},
+	{"tracelite_retention_deleted_traces_total", COUNTERS_COUNTER,
+	 "Whole traces deleted by retention, by reason (age, disk, api)"},
+	{"tracelite_retention_deleted_spans_total", COUNTERS_COUNTER, "Spans deleted by retention, by reason"},
+	{"tracelite_replication_lag_spans", COUNTERS_GAUGE, "Spans stored but not yet confirmed by the target"},
+	{"tracelite_replication_lag_seconds", COUNTERS_GAUGE, "Age of the oldest span not yet confirmed by the target"},
+	{"tracelite_replication_errors_total", COUNTERS_COUNTER, "Failed sends to the target (each retried)"},
+	{"tracelite_replication_refused_rows_total", COUNTERS_COUNTER, "Rows the target refused (logged and skipped)"},
+	{"tracelite_replication_sent_spans_total", COUNTERS_COUNTER, "Spans the target confirmed since start"},
+};
+
+void api_prom_declare(void)
+{
+	for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
+		counters_declare(defs[i].name, defs[i].type, defs[i].help, NULL, 0);
+	counters_set("tracelite_build_info", 1, "version", TRACELITE_VERSION, NULL);
+	counters_gauge_add("tracelite_http_connections", 0, NULL);
+	/* retention (another module) adds to these; they show 0 until then */
+	counters_add("tracelite_retention_deleted_traces_total", 0, "reason", "age", NULL);
+	counters_add("tracelite_retention_deleted_traces_total", 0, "reason", "disk", NULL);
+	counters_add("tracelite_retention_deleted_spans_total", 0, "reason", "age", NULL);
+	counters_add("tracelite_retention_deleted_spans_total", 0, "reason", "disk", NULL);
+}
+
+void api_prom_count_request(const char *route, int status)
+{
+	static const char *classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+	int k = status / 100 - 1;
+	counters_add("tracelite_http_requests_total", 1, "route", route, "code", k >= 0 && k < 5 ? classes[k] : "other",
+	             NULL);
+}
+
+void api_prom_connections(int delta)
+{
+	counters_gauge_add("tracelite_http_connections", delta, NULL);
+}
+
+static void process_gauges(const struct app *app)
+{
+	char statm[128], *end;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fgets(statm, sizeof statm, f)) {
+			strtoul(statm, &end, 10);   /* size, then resident pages */
+			unsigned long rss = strtoul(end, NULL, 10);
+			counters_set("process_resident_memory_bytes", (double)rss * (double)sysconf(_SC_PAGESIZE), NULL);
+		}
+		fclose(f);
+	}
+	int fds = 0;
+	DIR *d = opendir("/proc/self/fd");
+	for (struct dirent *e; d && (e = readdir(d));)
+		fds += e->d_name[0] != '.';
+	if (d) {
+		closedir(d);
+		counters_set("process_open_fds", fds - 1, NULL);   /* less the one reading the directory */
+	}
+	counters_set("process_start_time_seconds", (double)(app->started_ns / 1000000) / 1e3, NULL);
+}
+
+/* Every *.db, *.db-wal and *.db-shm file of the data directory. */
+static void store_gauges(const struct app *app)
+{
+	char path[DATADIR_MAX + 300];
+	struct stat st;
+	int n = 0;
+	DIR *d = opendir(app->cfg->data);
+	for (struct dirent *e; d && (e = readdir(d)) && n < PROM_FILES_MAX;) {
+		if (!strstr(e->d_name, ".db") || strlen(e->d_name) > 255)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", app->cfg->data, e->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		counters_set("tracelite_store_bytes", (double)st.st_size, "file", e->d_name, NULL);
+		n++;
+	}
+	if (d)
+		closedir(d);
+}
+
+static double number(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (cJSON_IsRaw(v))
+		return strtod(v->valuestring, NULL);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void repl_gauges(struct app *app)
+{
+	if (!app->repl)
+		return;
+	cJSON *st = repl_status_json(app->repl), *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(st, "targets")) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "target"));
+		if (!name)
+			continue;
+		counters_set("tracelite_replication_lag_spans", number(t, "lag_spans"), "target", name, NULL);
+		counters_set("tracelite_replication_lag_seconds", number(t, "lag_seconds"), "target", name, NULL);
+		counters_set("tracelite_replication_errors_total", number(t, "retries"), "target", name, NULL);
+		counters_set("tracelite_replication_refused_rows_total", number(t, "refused_rows"), "target", name, NULL);
+		counters_set("tracelite_replication_sent_spans_total",
+		             number(cJSON_GetObjectItemCaseSensitive(t, "sent"), "spans"), "target", name, NULL);
+	}
+	cJSON_Delete(st);
+}
+
+void api_prom(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	size_t reqs = 0, bytes = 0;
+	writer_queue(app->writer, &reqs, &bytes);
+	counters_set("tracelite_writer_queue_requests", (double)reqs, NULL);
+	counters_set("tracelite_writer_queue_bytes", (double)bytes, NULL);
+	counters_set("tracelite_writer_queue_capacity_bytes", (double)app->cfg->queue_bytes, NULL);
+	if (app->search) {
+		sqlite3 *db = api_reader(c, app);
+		if (!db)
+			return;
+		struct search_status st;
+		search_status(app->search, db, &st);
+		counters_set("tracelite_search_lag_seconds", st.lag_seconds, NULL);
+		counters_set("tracelite_search_pending_chunks", (double)st.pending_chunks, NULL);
+		counters_set("tracelite_search_indexed_spans", (double)st.indexed_spans, NULL);
+	}
+	store_gauges(app);
+	repl_gauges(app);
+	process_gauges(app);
+	struct jbuf b;
+	size_t len;
+	jbuf_init(&b, PROM_BODY_MAX);
+	counters_render(&b);
+	char *text = jbuf_finish(&b, &len);
+	if (!text) {
+		http_send_error(c, 500, "metrics larger than %u bytes", PROM_BODY_MAX);
+		return;
+	}
+	http_send(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, "");
+	free(text);
+}
