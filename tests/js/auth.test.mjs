@@ -423,3 +423,39 @@ describe('OpenTelemetry JS SDK with a key', () => {
 		assert.match(bad.stderr, /TRACELITE_API_KEY: malformed key/);
 	});
 });
+
+describe('under TLS', () => {
+	test('the session cookie is Secure over https; keys and the login link work there', async () => {
+		const https = await import('node:https');
+		const { spawn } = await import('node:child_process');
+		const dir = tempDataDir('auth-tls');
+		const key = createKey(dir, 'root', 'admin');
+		const port = await freePort();
+		const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dir, '--tls-self-signed'],
+			{ stdio: ['ignore', 'pipe', 'pipe'] });
+		let out = '';
+		proc.stdout.on('data', (d) => { out += d; });
+		proc.stderr.on('data', (d) => { out += d; });
+		const call = (method, p, { headers = {}, body } = {}) => new Promise((resolve, reject) => {
+			const req = https.request(`https://127.0.0.1:${port}${p}`, { method, headers, rejectUnauthorized: false, agent: false }, (res) => {
+				let text = '';
+				res.on('data', (d) => { text += d; });
+				res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+			});
+			req.on('error', reject);
+			req.end(body);
+		});
+		try {
+			await until(() => /login\?token=/.test(out), 20000, `start: ${out}`);
+			assert.match(out, /https:\/\/127\.0\.0\.1:\d+\/login\?token=[0-9a-f]{64}/);
+			assert.equal((await call('GET', '/api/traces')).status, 401);
+			assert.equal((await call('GET', '/api/traces', { headers: bearer(key) })).status, 200);
+			const r = await call('POST', '/api/login', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+			assert.equal(r.status, 200, r.text);
+			assert.match(r.headers['set-cookie'][0], /; HttpOnly; SameSite=Strict; Secure$/);
+		} finally {
+			proc.kill('SIGTERM');
+			await new Promise((res) => proc.on('exit', res));
+		}
+	});
+});
