@@ -19,13 +19,15 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: tracelite keys create --name NAME --scope ingest|read|admin [--project NAME] [--data DIR]\n"
+	fputs("usage: tracelite keys create --name NAME --scope ingest|read|admin [--project NAME] [--langfuse] [--data DIR]\n"
 	      "       tracelite keys list [--data DIR]\n"
 	      "       tracelite keys revoke NAME [--data DIR]\n"
 	      "  create prints the new key once, on the last line (only a hash is stored). Scopes: ingest sends\n"
 	      "  data; read uses the API and UI; admin does both and deletes. Safe while a server runs on DIR:\n"
 	      "  it sees new and revoked keys at once. Once a key exists, every request needs one\n"
 	      "  (Authorization: Bearer KEY or x-api-key: KEY); see docs/auth.md.\n"
+	      "  --langfuse  a Langfuse pair: LANGFUSE_PUBLIC_KEY (pk-lf-...) and the secret key (sk-lf-..., last\n"
+	      "              line) for Basic credentials; data goes to --project (else the default project)\n"
 	      "  --data DIR  data directory (env TRACELITE_DATA; default ./data)\n",
 	      f);
 }
@@ -33,12 +35,13 @@ static void usage(FILE *f)
 struct opts {
 	char data[DATADIR_MAX];
 	const char *name, *scope, *project;
+	int langfuse;                /* --langfuse: a pk-lf-/sk-lf- pair */
 };
 
 static int create(sqlite3 *db, const struct opts *o)
 {
 	struct key_row k;
-	char err[512], key[sizeof KEY_PREFIX + SECRET_TOKEN_HEX];
+	char err[512], key[16 + SECRET_TOKEN_HEX];
 	memset(&k, 0, sizeof k);
 	if (!o->name || !o->scope) {
 		fprintf(stderr, "tracelite keys create: --name and --scope are required\n");
@@ -58,16 +61,27 @@ static int create(sqlite3 *db, const struct opts *o)
 	}
 	snprintf(k.name, sizeof k.name, "%s", o->name);
 	snprintf(k.project, sizeof k.project, "%s", o->project ? o->project : "");
-	memcpy(key, KEY_PREFIX, sizeof KEY_PREFIX - 1);
-	secret_token(key + sizeof KEY_PREFIX - 1);
+	const char *prefix = o->langfuse ? "sk-lf-" : KEY_PREFIX;
+	memcpy(key, prefix, strlen(prefix));
+	secret_token(key + strlen(prefix));
+	if (o->langfuse) {   /* the public half names the key, in clear, like Langfuse's */
+		char pub[SECRET_TOKEN_HEX];
+		secret_token(pub);
+		snprintf(k.public_id, sizeof k.public_id, "pk-lf-%.32s", pub);
+	}
 	secret_hash(key, strlen(key), k.hash);
 	k.created_ns = (int64_t)text_now_ns();
 	if (keys_add(db, &k, err, sizeof err)) {
 		fprintf(stderr, "tracelite keys create: %s\n", err);
 		return 1;
 	}
-	printf("created key '%s' (scope %s%s%s) in %s; it is shown only now, store it safely:\n%s\n", k.name,
-	       key_scope_name(k.scope), k.project[0] ? ", project " : "", k.project, o->data, key);
+	if (k.public_id[0])
+		printf("created Langfuse key pair '%s' (scope %s%s%s) in %s; the secret key (last line) is shown only "
+		       "now:\nLANGFUSE_PUBLIC_KEY=%s\n%s\n",
+		       k.name, key_scope_name(k.scope), k.project[0] ? ", project " : "", k.project, o->data, k.public_id, key);
+	else
+		printf("created key '%s' (scope %s%s%s) in %s; it is shown only now, store it safely:\n%s\n", k.name,
+		       key_scope_name(k.scope), k.project[0] ? ", project " : "", k.project, o->data, key);
 	memset(key, 0, sizeof key);
 	return 0;
 }
@@ -81,8 +95,8 @@ static int print_row(void *ctx, const struct key_row *k)
 		text_format_iso_ms((uint64_t)k->last_used_ns, used);
 	else
 		snprintf(used, sizeof used, "never");
-	printf("%-24s %-7s %-24s %-24s %s\n", k->name, key_scope_name(k->scope), created, used,
-	       k->project[0] ? k->project : "-");
+	printf("%-24s %-7s %-24s %-24s %-16s %s\n", k->name, key_scope_name(k->scope), created, used,
+	       k->project[0] ? k->project : "-", k->public_id[0] ? k->public_id : "-");
 	return 0;
 }
 
@@ -90,7 +104,7 @@ static int list(sqlite3 *db)
 {
 	char err[512];
 	int n = 0;
-	printf("%-24s %-7s %-24s %-24s %s\n", "NAME", "SCOPE", "CREATED", "LAST USED", "PROJECT");
+	printf("%-24s %-7s %-24s %-24s %-16s %s\n", "NAME", "SCOPE", "CREATED", "LAST USED", "PROJECT", "PUBLIC KEY");
 	if (keys_each(db, print_row, &n, err, sizeof err)) {
 		fprintf(stderr, "tracelite keys list: %s\n", err);
 		return 1;
@@ -140,6 +154,10 @@ int cmd_keys(int argc, char **argv)
 		}
 		if (a[0] != '-' && !strcmp(sub, "revoke") && !target) {
 			target = a;
+			continue;
+		}
+		if (!strcmp(a, "--langfuse") && !strcmp(sub, "create")) {
+			o.langfuse = 1;
 			continue;
 		}
 		if (!v || (strcmp(a, "--data") && (strcmp(sub, "create") ||

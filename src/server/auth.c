@@ -233,8 +233,25 @@ static void principal_of(const struct key_row *k, int scope, struct auth_princip
 	out->key_id = k ? k->id : 0;
 	out->scope = scope;
 	snprintf(out->name, sizeof out->name, "%s", k ? k->name : "login-link");
-	if (k)
+	if (k) {
 		snprintf(out->project, sizeof out->project, "%s", k->project);
+		snprintf(out->public_id, sizeof out->public_id, "%s", k->public_id);
+	}
+}
+
+static _Thread_local struct auth_principal current;
+static _Thread_local int has_current;
+
+void auth_current_set(const struct auth_principal *p)
+{
+	has_current = p != NULL;
+	if (p)
+		current = *p;
+}
+
+const struct auth_principal *auth_current(void)
+{
+	return has_current ? &current : NULL;
 }
 
 /* Takes "Bearer KEY" or a bare KEY; *key and *len are the key's bytes. */
@@ -248,7 +265,7 @@ static enum err credential_key(const char *cred, const char **key, size_t *len, 
 		return err_set(err, errlen, ERR_AUTH, "malformed Authorization: 'Bearer' needs a key after it");
 	if (sp) {
 		if (sp - cred != 6 || strncasecmp(cred, "Bearer", 6))
-			return err_set(err, errlen, ERR_AUTH, "the Authorization scheme must be Bearer (Authorization: Bearer KEY)");
+			return err_set(err, errlen, ERR_AUTH, "the Authorization scheme must be Bearer (Authorization: Bearer KEY), or Basic for Langfuse key pairs");
 		while (*sp == ' ')
 			sp++;
 		cred = sp;

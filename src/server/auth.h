@@ -33,6 +33,7 @@ struct auth_principal {
 	int scope;                          /* enum key_scope bits */
 	char name[KEY_NAME_MAX + 1];        /* the key's name, "login-link" or "anonymous" */
 	char project[KEY_PROJECT_MAX + 1];  /* the key's project, "" = any */
+	char public_id[KEY_PUBLIC_MAX + 1]; /* the key's public half (Langfuse pk-lf-...), "" = none */
 	int via_session;                    /* 1 when a session cookie authenticated it */
 	char csrf[SECRET_TOKEN_HEX];        /* the session's CSRF token ("" without session) */
 };
@@ -78,6 +79,12 @@ enum err auth_session(struct auth *a, const char *token, int need, int state_cha
                       struct auth_principal *out, char *err, size_t errlen);
 /* Ends the session of token (unknown tokens are ignored). */
 void auth_logout(struct auth *a, const char *token);
+/* Remembers p (NULL: none) as the principal of the request this thread
+ * serves, for handlers that need more than yes or no (a key's project). */
+void auth_current_set(const struct auth_principal *p);
+/* Returns the principal auth_current_set left on this thread, or NULL
+ * (auth off, or a public route). */
+const struct auth_principal *auth_current(void);
 /* Makes a new one-time login link token (admin scope; replaces any
  * earlier one; AUTH_LINK_TTL_S to live). */
 void auth_link_create(struct auth *a, char token[SECRET_TOKEN_HEX]);

@@ -22,13 +22,16 @@ static int is_get(const char *method)
 static int is_public(const char *method, const char *uri)
 {
 	if (is_get(method))
-		return !strcmp(uri, "/api/health") || !strcmp(uri, "/api/session") || !strcmp(uri, "/login") ||
+		return !strcmp(uri, "/api/health") || !strcmp(uri, "/api/public/health") || !strcmp(uri, "/api/session") ||
+		       !strcmp(uri, "/login") ||
 		       !strncmp(uri, "/assets/", 8);
 	return !strcmp(method, "POST") && (!strcmp(uri, "/api/login") || !strcmp(uri, "/api/logout"));
 }
 
-static int need_of(const char *method)
+static int need_of(const char *method, const char *uri)
 {
+	if (!strcmp(uri, "/api/public/projects"))   /* Langfuse SDKs check their ingest keys with it */
+		return KEY_SCOPE_INGEST;
 	if (is_get(method))
 		return KEY_SCOPE_READ;
 	return !strcmp(method, "DELETE") ? KEY_SCOPE_DELETE : KEY_SCOPE_INGEST;
@@ -68,8 +71,18 @@ static enum err authenticate(struct mg_connection *c, struct app *app, int need,
 {
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	const char *authz = mg_get_header(c, "Authorization"), *apikey = mg_get_header(c, "x-api-key");
-	char token[128];
+	char token[128], pk[HTTP_BASIC_MAX + 1], sk[HTTP_BASIC_MAX + 1];
 	*sent_key = authz || apikey;
+	int basic = authz ? http_basic_credentials(c, pk, sk, HTTP_BASIC_MAX) : 0;
+	if (basic < 0)
+		return err_set(err, errlen, ERR_AUTH, "malformed Basic credentials (base64 of publicKey:secretKey, each at "
+		               "most %d bytes)", HTTP_BASIC_MAX);
+	if (basic) {   /* Langfuse SDKs: the secret is the key, the public id must be its pair */
+		enum err rc = auth_check(app->auth, sk, need, p, err, errlen);
+		if (!rc && p->public_id[0] && strcmp(p->public_id, pk))
+			rc = err_set(err, errlen, ERR_AUTH, "the public key does not belong to this secret key");
+		return rc;
+	}
 	if (*sent_key || !session_cookie(c, token, sizeof token))
 		return auth_check(app->auth, authz ? authz : apikey, need, p, err, errlen);
 	return auth_session(app->auth, token, need, !is_get(ri->request_method), mg_get_header(c, AUTH_CSRF_HEADER), p,
@@ -82,11 +95,14 @@ int auth_http_gate(struct mg_connection *c, struct app *app)
 	struct auth_principal p;
 	char err[512];
 	int sent_key;
+	auth_current_set(NULL);
 	if (!app->auth || is_public(ri->request_method, ri->local_uri) || !auth_is_on(app->auth))
 		return 1;
-	enum err rc = authenticate(c, app, need_of(ri->request_method), &p, &sent_key, err, sizeof err);
-	if (rc == ERR_OK)
+	enum err rc = authenticate(c, app, need_of(ri->request_method, ri->local_uri), &p, &sent_key, err, sizeof err);
+	if (rc == ERR_OK) {
+		auth_current_set(&p);
 		return 1;
+	}
 	if (rc == ERR_AUTH && !sent_key && wants_page(c))
 		redirect_login(c);
 	else if (rc == ERR_AUTH)

@@ -3,6 +3,9 @@
  * what was wrong. Slow clients are cut off (each open connection holds a
  * worker thread in civetweb 1.15). */
 #include "server/http.h"
+#include <strings.h>
+#include <mbedtls/base64.h>
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,4 +289,31 @@ enum err http_query_param(const struct mg_connection *c, const char *name, char 
 		return ERR_OK;
 	*present = 1;
 	return n < 0 ? ERR_TOO_LARGE : ERR_OK;
+}
+
+int http_basic_credentials(const struct mg_connection *c, char *user, char *pass, size_t max)
+{
+	const char *h = mg_get_header(c, "Authorization");
+	unsigned char raw[2 * HTTP_BASIC_MAX + 2];
+	size_t n = 0;
+	assert(max <= HTTP_BASIC_MAX);
+	if (!h || strncasecmp(h, "Basic ", 6) != 0)
+		return 0;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	if (mbedtls_base64_decode(raw, sizeof raw - 1, &n, (const unsigned char *)h, strlen(h)))
+		return -1;
+	raw[n] = 0;
+	char *colon = memchr(raw, ':', n);
+	if (!colon || strlen((char *)raw) != n)
+		return -1;
+	size_t ul = (size_t)(colon - (char *)raw), pl = n - ul - 1;
+	if (ul > max || pl > max)
+		return -1;
+	memcpy(user, raw, ul);
+	user[ul] = 0;
+	memcpy(pass, colon + 1, pl);
+	pass[pl] = 0;
+	return 1;
 }

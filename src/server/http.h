@@ -60,6 +60,13 @@ enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, c
  * max, or from a too slow client, the connection is closed after it. */
 void http_discard_body(struct mg_connection *c, size_t max);
 
+/* The longest user or password http_basic_credentials takes. */
+#define HTTP_BASIC_MAX 256
+/* Reads c's `Authorization: Basic base64(user:pass)` into user and pass
+ * (each max <= HTTP_BASIC_MAX bytes plus a NUL). Returns 1 when filled, 0
+ * without Basic authorization, -1 when it is malformed or too long. */
+int http_basic_credentials(const struct mg_connection *c, char *user, char *pass, size_t max);
+
 /* Copies query parameter name (URL-decoded) into buf; *present is 0 when
  * it is absent (buf untouched), else 1. Returns ERR_OK, or ERR_TOO_LARGE
  * (with *present 1) when it is longer than buf. */

@@ -153,7 +153,8 @@ describe('keys and scopes', () => {
 		const foreign = createKey(other, 'root', 'admin');
 		const cases = [
 			['Bearer', /scheme must be Bearer|malformed|required/],
-			['Basic dXNlcjpwYXNz', /scheme must be Bearer/],
+			['Digest username="x"', /scheme must be Bearer/],
+			['Basic dXNlcjpwYXNz', /unknown or revoked/],   // user:pass: the password is checked as a key
 			['Bearer tl_!!!', /malformed key: byte 4/],
 			['Bearer ' + 'a'.repeat(5000), /longer than 200/],
 			[`Bearer ${k.admin.slice(0, -1)}${k.admin.endsWith('0') ? '1' : '0'}`, /unknown or revoked/],
@@ -457,5 +458,41 @@ describe('under TLS', () => {
 			proc.kill('SIGTERM');
 			await new Promise((res) => proc.on('exit', res));
 		}
+	});
+});
+
+describe('Langfuse key pairs', () => {
+	test('keys create --langfuse: Basic pk:sk sends to the key\'s project; a wrong pk or sk is 401', async () => {
+		const dir = tempDataDir('auth-langfuse');
+		const r = keys(dir, 'create', '--name', 'lf', '--scope', 'ingest', '--project', 'shop', '--langfuse');
+		assert.equal(r.status, 0, r.stderr);
+		const lines = r.stdout.trim().split('\n');
+		const sk = lines.pop(), pk = /^LANGFUSE_PUBLIC_KEY=(pk-lf-[0-9a-f]{32})$/.exec(lines.pop())[1];
+		assert.match(sk, /^sk-lf-[0-9a-f]{64}$/);
+		const list = keys(dir, 'list').stdout;
+		assert.ok(list.includes(pk) && !list.includes(sk), list);
+		const reader = createKey(dir, 'reader', 'read');
+		const server = await startServer({ label: 'auth-langfuse', dataDir: dir });
+		try {
+			const basic = (u, p) => ({ authorization: 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64'), 'content-type': 'application/json' });
+			const T = traceId();
+			const batch = { batch: [{ id: `${T}-t`, type: 'trace-create', timestamp: new Date().toISOString(), body: { id: T, name: 'lf-auth' } }] };
+			assert.equal((await request(server, 'GET', '/api/public/health')).status, 200, 'health is public');
+			const projects = await request(server, 'GET', '/api/public/projects', { headers: basic(pk, sk) });
+			assert.equal(projects.status, 200, projects.text);
+			assert.equal(projects.json.data[0].name, 'shop');
+			for (const [u, p, why] of [[pk.replace(/.$/, (c) => (c === '0' ? '1' : '0')), sk, 'another pk'], [pk, sk.slice(0, -1) + (sk.endsWith('0') ? '1' : '0'), 'another sk'], [pk, '', 'no sk']]) {
+				const bad = await request(server, 'POST', '/api/public/ingestion', { body: JSON.stringify(batch), headers: basic(u, p) });
+				assert.equal(bad.status, 401, why);
+			}
+			const bad = await request(server, 'POST', '/api/public/ingestion', { body: JSON.stringify(batch), headers: { authorization: 'Basic !!!' } });
+			assert.equal(bad.status, 401);
+			assert.match(bad.json.error, /malformed Basic/);
+			const ok = await request(server, 'POST', '/api/public/ingestion', { body: JSON.stringify(batch), headers: basic(pk, sk) });
+			assert.equal(ok.status, 207, ok.text);
+			const got = await get(server, '/api/traces?project=shop&range=all', { headers: bearer(reader) });
+			assert.equal(got.status, 200, got.text);
+			assert.ok(got.json.items.some((t) => t.name === 'lf-auth'), JSON.stringify(got.json).slice(0, 400));
+		} finally { await server.stop(); }
 	});
 });
