@@ -1,7 +1,7 @@
 # tracelite build. `make run` and `make test` install what is missing
 # (Debian packages as root, npm ci) and then build; see README.md.
 CC      ?= cc
-PKGS     = sqlite3 libzstd libprotobuf-c libcjson zlib libcurl libpq
+PKGS     = sqlite3 libzstd libprotobuf-c libcjson zlib libcurl libpq libnghttp2
 CFLAGS  ?= -O2 -g
 SAN     ?=
 B       ?= build
@@ -9,7 +9,7 @@ VERSION  = 0.1.0
 # CFLAGS and SAN may be set on the command line; the rest always applies.
 ALLFLAGS = $(CFLAGS) $(SAN) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(B) -Isrc \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTRACELITE_VERSION='"$(VERSION)"'
-LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedx509 -lmbedcrypto -ldl -lpthread -lm
+LDLIBS   = -lcivetweb $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedtls -lmbedx509 -lmbedcrypto -ldl -lpthread -lm
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS     = $(wildcard src/*/*.c)
@@ -21,7 +21,7 @@ WEB_NPM  = node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPl
 LIBOBJS  = $(filter-out $(B)/cmd/%.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers
+.PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers deb test-deb
 all: tracelite
 
 deps:
@@ -31,7 +31,7 @@ tracelite: $(B)/tracelite
 	cp $(B)/tracelite $@.tmp && mv -f $@.tmp $@
 
 $(B)/tracelite: $(OBJS)
-	$(CC) $(ALLFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/otlp.pb-c.c $(B)/otlp.pb-c.h: src/otlp/otlp.proto
 	@mkdir -p $(B)
@@ -117,6 +117,20 @@ test: deps
 
 bench: deps tracelite
 	sh tests/bench/run.sh
+
+# The Debian package build/pkg/tracelite_$(VERSION)_ARCH.deb (packaging/deb/):
+# built with Debian's hardening flags in its own object folder per version
+# (the version is compiled in), e.g. `make deb VERSION=0.1.1`.
+DEB_B = build/pkg/obj-$(VERSION)
+deb: deps
+	$(MAKE) B=$(DEB_B) CFLAGS="$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS) \
+	  $$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)" \
+	  LDFLAGS="$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)" $(DEB_B)/tracelite
+	sh packaging/deb/build.sh $(DEB_B)/tracelite $(VERSION) build/pkg
+
+# Installs, upgrades, removes and purges it in a debootstrapped chroot (root).
+test-deb:
+	sh tests/pkg/deb.sh
 
 clean:
 	rm -rf build build-asan build-fuzz tracelite

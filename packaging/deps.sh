@@ -4,7 +4,7 @@
 # tests/run.sh installs the npm packages of package-lock.json itself.
 set -e
 # libssl-dev: civetweb loads OpenSSL for --tls-cert as libssl.so/libcrypto.so, names only it installs
-BUILD="gcc make pkg-config libcivetweb-dev libsqlite3-dev libzstd-dev libmbedtls-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libssl-dev"
+BUILD="gcc make pkg-config libcivetweb-dev libsqlite3-dev libzstd-dev libmbedtls-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libssl-dev libnghttp2-dev"
 # The fuzz harnesses (make fuzz-build): clang, and libFuzzer's runtime
 # (libclang_rt.fuzzer), which is in libclang-rt-N-dev, only recommended by
 # clang. Both names follow Debian's default LLVM (14 in Debian 12, 19 in 13).

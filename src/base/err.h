@@ -15,13 +15,18 @@ enum err {
 	ERR_STORE = -6,         /* 503 with Retry-After: the store cannot be read or written */
 	ERR_NOMETHOD = -7,      /* 405 */
 	ERR_TIMEOUT = -8,       /* 408: the request body came too slowly */
-	ERR_AUTH = -20,         /* 401 with WWW-Authenticate: no, a malformed or an unknown key */
-	ERR_FORBIDDEN = -21,    /* 403: a valid key whose scope does not allow this */
-	ERR_SLOW_DOWN = -22,    /* 429 with Retry-After: too many failed logins */
+	ERR_UNAUTHENTICATED = -9, /* 401 with WWW-Authenticate: no, a malformed or an unknown key */
+	ERR_FORBIDDEN = -10,    /* 403: a valid key whose scope does not allow this */
+	ERR_SLOW_DOWN = -11,    /* 429 with Retry-After: too many failed logins */
 };
 
-/* Returns the HTTP status for e (200 for ERR_OK). */
+/* Returns the HTTP status for e (200 for ERR_OK; 500 for an unknown code). */
 int err_http_status(enum err e);
+/* Returns the gRPC status code for e, from the same table as
+ * err_http_status (0 OK for ERR_OK; 13 INTERNAL for an unknown code):
+ * 3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE (retried by
+ * clients), 16 UNAUTHENTICATED, 7 PERMISSION_DENIED, 12 UNIMPLEMENTED. */
+int err_grpc_status(enum err e);
 /* Formats into buf (always NUL-terminated) and returns code, so decoders
  * can write `return err_set(buf, n, ERR_BAD_INPUT, "span %d: ...", i);`. */
 enum err err_set(char *buf, size_t n, enum err code, const char *fmt, ...)

@@ -1,7 +1,7 @@
 /* ids.c: trace and span ids as text: hex (and UUID) to bytes and back,
  * and foreign ids hashed to stable bytes. */
 #include "base/ids.h"
-#include <mbedtls/sha256.h>
+#include "base/mbed.h"
 #include <string.h>
 #include "base/err.h"
 

@@ -5,11 +5,11 @@
 #include <mbedtls/constant_time.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
-#include <mbedtls/sha256.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "base/ids.h"
+#include "base/mbed.h"   /* SHA-256 under one name on mbedtls 2.28 and 3.x */
 
 static pthread_mutex_t drbg_lock = PTHREAD_MUTEX_INITIALIZER;
 static mbedtls_entropy_context entropy;

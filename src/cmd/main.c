@@ -14,6 +14,7 @@ static void usage(FILE *f)
 	      "  replicate  send the store to ClickHouse or Postgres once (tracelite replicate --help)\n"
 	      "  reprice    recompute stored costs after prices changed (tracelite reprice --help)\n"
 	      "  keys       create, list and revoke API keys (tracelite keys --help)\n"
+	      "  backup     copy the store while serving (tracelite backup --help)\n"
 	      "  version    print the version\n"
 	      "  help       this text\n",
 	      f);
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
 		return cmd_reprice(argc - 2, argv + 2);
 	if (!strcmp(cmd, "keys"))
 		return cmd_keys(argc - 2, argv + 2);
+	if (!strcmp(cmd, "backup"))
+		return cmd_backup(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("tracelite %s\n", TRACELITE_VERSION);
 		return 0;

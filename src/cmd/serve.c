@@ -1,5 +1,5 @@
 /* serve.c: `tracelite serve`: settings (server/config.c), then start-up in
- * order (prices, TLS files, writer, search indexer, replication, HTTP) and shutdown in
+ * order (prices, TLS files, writer, search indexer, replication, HTTP, OTLP/gRPC) and shutdown in
  * reverse: SIGINT/SIGTERM stop new requests, let accepted ones commit,
  * checkpoint the WAL, exit 0. */
 #include "cmd/cmd.h"
@@ -17,6 +17,7 @@
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/grpc.h"
 #include "server/routes.h"
 #include "server/tls.h"
 #include "store/writer.h"
@@ -30,7 +31,7 @@
 
 /* Says where the server listens: a few lines for people on stdout, or one
  * log record with the same facts as fields under --log-format json. */
-static void announce(const struct config *cfg, const struct tls_files *tls, struct auth *auth, const char *link)
+static void announce(const struct config *cfg, const struct tls_files *tls, int grpc, struct auth *auth, const char *link)
 {
 	const char *scheme = cfg->tls_on ? "https" : "http", *listen = cfg->listen;
 	char url[sizeof cfg->listen + 8], login[sizeof url + 16 + SECRET_TOKEN_HEX];
@@ -40,6 +41,9 @@ static void announce(const struct config *cfg, const struct tls_files *tls, stru
 		log_write(LOGL_INFO, "serve", (const char *const[]){"url", url, "data", cfg->data, "version", TRACELITE_VERSION,
 		          "tls_certificate", cfg->tls_on ? tls->cert : "", "tls_fingerprint", cfg->tls_on ? tls->fingerprint : "",
 		          NULL}, "serving on %s", url);
+		if (grpc)
+			log_write(LOGL_INFO, "serve", (const char *const[]){"grpc", cfg->grpc_listen, NULL},
+			          "OTLP/gRPC on %s://%s", scheme, cfg->grpc_listen);
 		if (*link)
 			log_write(LOGL_INFO, "auth", (const char *const[]){"login_url", login, NULL},
 			          "authentication is on; log in to the UI once with %s (one use, %d minutes)", login,
@@ -59,6 +63,8 @@ static void announce(const struct config *cfg, const struct tls_files *tls, stru
 	if (cfg->tls_on)
 		printf("  TLS certificate %s%s\n  SHA-256 fingerprint %s\n", tls->cert,
 		       tls->created ? " (self-signed, made now)" : cfg->tls_self_signed ? " (self-signed)" : "", tls->fingerprint);
+	if (grpc)
+		printf("  send OTLP/gRPC (traces; metrics counted) to %s://%s\n", scheme, cfg->grpc_listen);
 	if (*link)
 		printf("  authentication is on (%d API keys, --auth %s): send 'Authorization: Bearer KEY'\n"
 		       "  log in to the UI once with %s (one use, %d minutes)\n",
@@ -109,7 +115,8 @@ int cmd_serve(int argc, char **argv)
 	 * what was started before it (exit status 1). */
 	int rc = 1;
 	struct server *http = NULL;
-	struct tls_files tls;
+	struct grpc_server *grpc = NULL;
+	struct tls_files tls = {0};
 	/* the certificate first: a bad file stops start-up before anything runs */
 	if (cfg.tls_on && tls_prepare(&cfg, &tls, err, sizeof err)) {
 		log_error("serve", "%s", err);
@@ -118,18 +125,19 @@ int cmd_serve(int argc, char **argv)
 	/* then the keys: a non-loopback address without any is refused before
 	 * anything starts (exit 2); beyond loopback auth stays on even if the
 	 * last key is revoked later */
-	if (!config_is_loopback(cfg.listen))
+	int remote = !config_is_loopback(cfg.listen) || (cfg.grpc_listen[0] && !config_is_loopback(cfg.grpc_listen));
+	if (remote)
 		cfg.auth_mode = AUTH_REQUIRED;
 	app.auth = auth_open(cfg.data, (enum auth_mode)cfg.auth_mode, err, sizeof err);
 	if (!app.auth) {
 		log_error("serve", "%s", err);
 		goto out_prices;
 	}
-	if (!config_is_loopback(cfg.listen) && auth_key_count(app.auth) == 0) {
+	if (remote && auth_key_count(app.auth) == 0) {
 		log_error("serve", "refusing to listen on %s: not a loopback address and %s has no API keys, so anyone "
 		          "could send and read traces (--allow-remote no longer turns authentication off); create the "
 		          "first key, then start again:\n    tracelite keys create --name admin --scope admin --data %s",
-		          cfg.listen, cfg.data, cfg.data);
+		          config_is_loopback(cfg.listen) ? cfg.grpc_listen : cfg.listen, cfg.data, cfg.data);
 		rc = 2;
 		goto out_prices;
 	}
@@ -149,16 +157,26 @@ int cmd_serve(int argc, char **argv)
 		log_error("serve", "%s", err);
 		goto out_repl;
 	}
+	/* authorization: the same keys as HTTP (auth.h); TLS with the HTTP
+	 * port's certificate when one is configured */
+	auth_set_global(app.auth);
+	if (cfg.grpc_listen[0] && !(grpc = grpc_start(&app, auth_grpc_hook, cfg.tls_on ? tls.cert : NULL,
+	                                              cfg.tls_on ? tls.key : NULL, err, sizeof err))) {
+		log_error("serve", "%s", err);
+		goto out_http;
+	}
 	char link[SECRET_TOKEN_HEX] = "";
 	if (auth_is_on(app.auth))
 		auth_link_create(app.auth, link);
-	announce(&cfg, &tls, app.auth, link);
+	announce(&cfg, &tls, grpc != NULL, app.auth, link);
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("serve", "%s received, finishing accepted requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	server_stop(http);
 	rc = 0;
+	grpc_stop(grpc);
+out_http:
+	server_stop(http);
 out_repl:
 	repl_stop(app.repl);
 	search_stop(app.search);

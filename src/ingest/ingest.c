@@ -13,6 +13,7 @@
 #include "otlp/otlp_json.h"
 #include "otlp/pbcheck.h"
 #include "ingest/batch.h"
+#include "ingest/metrics_in.h"
 
 /* While a request body is parsed, cJSON allocates from a per-request arena
  * (thousands of small nodes: malloc and free were a fifth of the JSON
@@ -111,23 +112,29 @@ out:
 
 /* protobuf-c copies strings and builds a struct per message: about twice
  * the wire size. */
-static int decode_protobuf(const void *body, size_t len, struct span_batch *b, struct reqmem *m, char *err,
-                           size_t errlen)
+static int decode_protobuf(enum ingest_route route, const void *body, size_t len, struct span_batch *b,
+                           struct reqmem *m, char *err, size_t errlen)
 {
 	char why[400];
+	const ProtobufCMessageDescriptor *d = route == INGEST_METRICS ? &tl__export_metrics_service_request__descriptor
+	                                                              : &tl__export_trace_service_request__descriptor;
 	int rc = reqmem_take(m, 2 * len, err, errlen);
 	if (rc)
 		return rc;
-	if (pbcheck(&tl__export_trace_service_request__descriptor, body, len, why, sizeof why))
+	if (pbcheck(d, body, len, why, sizeof why))
 		return err_set(err, errlen, ERR_BAD_INPUT, "invalid protobuf: %s", why);
 	ProtobufCAllocator pa;
 	arena_protobuf_allocator(b->arena, &pa);
-	Tl__ExportTraceServiceRequest *req = tl__export_trace_service_request__unpack(&pa, len, body);
-	if (!req)
+	ProtobufCMessage *msg = protobuf_c_message_unpack(d, &pa, len, body);
+	if (!msg)
 		return err_set(err, errlen, ERR_BAD_INPUT,
-		               "invalid protobuf: not an ExportTraceServiceRequest (truncated, wrong wire type or "
-		               "not a trace export)");
-	return span_batch_add_request(b, req, err, errlen);
+		               "invalid protobuf: not an %s (truncated, wrong wire type or not a %s export)", d->short_name,
+		               route == INGEST_METRICS ? "metrics" : "trace");
+	if (route == INGEST_METRICS) {
+		b->metric_points = metrics_in_points_pb((const Tl__ExportMetricsServiceRequest *)msg);
+		return ERR_OK;
+	}
+	return span_batch_add_request(b, (const Tl__ExportTraceServiceRequest *)msg, err, errlen);
 }
 
 /* A JSON body on /v1/traces without resourceSpans but with CognObserve's
@@ -148,6 +155,8 @@ static int decode_json_root(enum ingest_route route, const cJSON *root, struct s
 	int rc;
 	if (!root)
 		return ERR_BAD_INPUT;
+	if (route == INGEST_METRICS)
+		return metrics_in_points_json(root, &b->metric_points, err, errlen);
 	if (route == INGEST_OTLP && !is_cognobserve(root)) {
 		Tl__ExportTraceServiceRequest *req = NULL;
 		rc = otlp_json_decode(root, b->arena, &req, err, errlen);
@@ -190,9 +199,11 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 		return rc;
 	/* a wrong root is refused before a tree is built for it */
 	if (shape.root && strchr("[{\"-0123456789tfn", shape.root) &&
-	    !(shape.root == '{' || (shape.root == '[' && route != INGEST_OTLP && route != INGEST_LANGFUSE)))
+	    !(shape.root == '{' ||
+	      (shape.root == '[' && route != INGEST_OTLP && route != INGEST_LANGFUSE && route != INGEST_METRICS)))
 		return err_set(err, errlen, ERR_BAD_INPUT, "top level: expected a JSON object%s",
 		               route == INGEST_OTLP       ? " (an ExportTraceServiceRequest)"
+		               : route == INGEST_METRICS  ? " (an ExportMetricsServiceRequest)"
 		               : route == INGEST_LANGFUSE ? " with a \"batch\" array of events"
 		                                          : " or an array of them");
 	if ((rc = reqmem_take(m, shape.values * JSON_NODE_BYTES + 2 * len, err, errlen)))
@@ -231,10 +242,10 @@ enum err ingest_decode(enum ingest_route route, int encoding, const char *conten
 		body = inflated;
 		len = inflated_len;
 	}
-	if (encoding == INGEST_PROTOBUF && route != INGEST_OTLP)
+	if (encoding == INGEST_PROTOBUF && route != INGEST_OTLP && route != INGEST_METRICS)
 		rc = err_set(err, errlen, ERR_MEDIA_TYPE, "this endpoint takes application/json");
 	else if (encoding == INGEST_PROTOBUF)
-		rc = decode_protobuf(body, len, b, m, err, errlen);
+		rc = decode_protobuf(route, body, len, b, m, err, errlen);
 	else if (encoding == INGEST_JSON)
 		rc = decode_json(route, body, len, b, m, err, errlen);
 	else

@@ -14,6 +14,7 @@ enum ingest_route {
 	INGEST_NEON_SPANS,    /* /api/spans */
 	INGEST_SCORES,        /* /api/scores */
 	INGEST_LANGFUSE,      /* /api/public/ingestion (b->langfuse set) */
+	INGEST_METRICS,       /* /v1/metrics, MetricsService/Export: checked and counted, not stored */
 };
 
 enum ingest_encoding { INGEST_JSON, INGEST_PROTOBUF };
@@ -30,7 +31,9 @@ int ingest_content_type(const char *content_type);
  * Content-Encoding (NULL/"identity", "gzip", "deflate") into b, taking the
  * memory it decodes with from m (reqmem.h; NULL: unbounded) before
  * allocating it. JSON is scanned (jsonscan.h) and protobuf checked
- * (pbcheck.h) before either is parsed. Returns ERR_OK (spans refused
+ * (pbcheck.h) before either is parsed. INGEST_METRICS takes an OTLP
+ * ExportMetricsServiceRequest (protobuf or JSON) and only counts its data
+ * points into b->metric_points (metrics_in.h). Returns ERR_OK (spans refused
  * individually are counted in b->rejected), or ERR_BAD_INPUT
  * (undecodable, too deep), ERR_TOO_LARGE (over SPAN_MAX_BODY once inflated,
  * too many JSON values, more than the memory budget), ERR_BUSY (the budget

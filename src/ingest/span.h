@@ -89,6 +89,7 @@ struct span_batch {
 	struct langfuse_io *langfuse; /* Langfuse batches: the decoder's questions and answers (native.h) */
 	int64_t rejected;            /* spans refused (partial success) */
 	char reject_msg[256];        /* why the first one was refused */
+	int64_t metric_points;       /* data points of a metrics export (INGEST_METRICS; not stored) */
 };
 
 /* Returns the lowercase name of a span type ("llm", ...). */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "base/err.h"
 #include "base/text.h"
+#include "ingest/metrics_in.h"
 #include "query/facets.h"
 #include "query/query.h"
 #include "server/api_search.h"
@@ -149,6 +150,13 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 		cJSON_AddBoolToObject(auth, "on", auth_is_on(app->auth));
 		cJSON_AddStringToObject(auth, "mode", auth_mode_name((enum auth_mode)app->cfg->auth_mode));
 	}
+	struct metrics_in_counts mc;
+	metrics_in_counts(&mc);
+	cJSON *m = cJSON_AddObjectToObject(o, "otlp_metrics"); /* received and dropped: metrics are not stored */
+	cJSON_AddNumberToObject(m, "exports", (double)mc.exports);
+	cJSON_AddNumberToObject(m, "data_points_received", (double)mc.points_received);
+	cJSON_AddNumberToObject(m, "data_points_dropped", (double)mc.points_received);
+	cJSON_AddNumberToObject(m, "exports_refused", (double)mc.exports_refused);
 	http_send_json(c, ok ? 200 : 503, o);
 }
 

@@ -258,14 +258,14 @@ const struct auth_principal *auth_current(void)
 static enum err credential_key(const char *cred, const char **key, size_t *len, char *err, size_t errlen)
 {
 	if (!cred || !*cred)
-		return err_set(err, errlen, ERR_AUTH,
+		return err_set(err, errlen, ERR_UNAUTHENTICATED,
 		               "an API key is required: send 'Authorization: Bearer KEY' or 'x-api-key: KEY'");
 	const char *sp = strchr(cred, ' ');
 	if (!sp && !strcasecmp(cred, "Bearer"))
-		return err_set(err, errlen, ERR_AUTH, "malformed Authorization: 'Bearer' needs a key after it");
+		return err_set(err, errlen, ERR_UNAUTHENTICATED, "malformed Authorization: 'Bearer' needs a key after it");
 	if (sp) {
 		if (sp - cred != 6 || strncasecmp(cred, "Bearer", 6))
-			return err_set(err, errlen, ERR_AUTH, "the Authorization scheme must be Bearer (Authorization: Bearer KEY), or Basic for Langfuse key pairs");
+			return err_set(err, errlen, ERR_UNAUTHENTICATED, "the Authorization scheme must be Bearer (Authorization: Bearer KEY), or Basic for Langfuse key pairs");
 		while (*sp == ' ')
 			sp++;
 		cred = sp;
@@ -275,7 +275,7 @@ static enum err credential_key(const char *cred, const char **key, size_t *len, 
 	while (*len && cred[*len - 1] == ' ')
 		(*len)--;
 	if (secret_check_text(cred, *len, err, errlen))
-		return ERR_AUTH;
+		return ERR_UNAUTHENTICATED;
 	return ERR_OK;
 }
 
@@ -302,7 +302,7 @@ enum err auth_check(struct auth *a, const char *credential, int need, struct aut
 		k = find_key(a, h);
 	}
 	if (!k)
-		rc = err_set(err, errlen, ERR_AUTH, "unknown or revoked API key");
+		rc = err_set(err, errlen, ERR_UNAUTHENTICATED, "unknown or revoked API key");
 	else if ((k->row.scope & need) != need)
 		rc = err_set(err, errlen, ERR_FORBIDDEN, "key '%s' has scope %s; this needs %s", k->row.name,
 		             key_scope_name(k->row.scope), need_name(need));
@@ -377,7 +377,7 @@ enum err auth_login(struct auth *a, const char *key, const char *link, const cha
 		goto out;
 	}
 	if (secret_check_text(text ? text : "", len, err, errlen)) {
-		rc = ERR_AUTH;
+		rc = ERR_UNAUTHENTICATED;
 	} else if (key) {
 		secret_hash(key, len, h);
 		struct cached_key *k = find_key(a, h);
@@ -386,7 +386,7 @@ enum err auth_login(struct auth *a, const char *key, const char *link, const cha
 			k = find_key(a, h);
 		}
 		if (!k)
-			rc = err_set(err, errlen, ERR_AUTH, "unknown or revoked API key");
+			rc = err_set(err, errlen, ERR_UNAUTHENTICATED, "unknown or revoked API key");
 		else if (!(k->row.scope & KEY_SCOPE_READ))
 			rc = err_set(err, errlen, ERR_FORBIDDEN, "key '%s' has scope %s; the UI needs a read or admin key",
 			             k->row.name, key_scope_name(k->row.scope));
@@ -398,14 +398,14 @@ enum err auth_login(struct auth *a, const char *key, const char *link, const cha
 		secret_hash(link, len, h);
 		int live = a->link_expires_ns > now;
 		if (!(secret_equal(h, a->link_hash, SECRET_HASH_SIZE) && live))
-			rc = err_set(err, errlen, ERR_AUTH, "this login link is used, expired or wrong; restart tracelite "
+			rc = err_set(err, errlen, ERR_UNAUTHENTICATED, "this login link is used, expired or wrong; restart tracelite "
 			             "serve for a new one, or log in with a key");
 		else {
 			a->link_expires_ns = 0;   /* one use */
 			session_new(a, NULL, KEY_SCOPE_ADMIN, token, out, now);
 		}
 	}
-	if (rc == ERR_AUTH) {
+	if (rc == ERR_UNAUTHENTICATED) {
 		t = throttle_slot(a, client, 1, now);
 		t->last_ns = now;
 		if (++t->fails >= AUTH_FREE_FAILS) {
@@ -445,12 +445,12 @@ enum err auth_session(struct auth *a, const char *token, int need, int state_cha
 	struct session *s = find_session(a, token, now);
 	struct cached_key *k = s && s->key_id ? find_key_id(a, s->key_id) : NULL;
 	if (!s) {
-		rc = err_set(err, errlen, ERR_AUTH, "not logged in, or the session expired: log in again");
+		rc = err_set(err, errlen, ERR_UNAUTHENTICATED, "not logged in, or the session expired: log in again");
 		goto out;
 	}
 	if (s->key_id && !k) {
 		memset(s, 0, sizeof *s);
-		rc = err_set(err, errlen, ERR_AUTH, "the key this session logged in with was revoked: log in again");
+		rc = err_set(err, errlen, ERR_UNAUTHENTICATED, "the key this session logged in with was revoked: log in again");
 		goto out;
 	}
 	int scope = k ? k->row.scope : s->scope;
@@ -488,4 +488,28 @@ void auth_link_create(struct auth *a, char token[SECRET_TOKEN_HEX])
 	secret_hash(token, strlen(token), a->link_hash);
 	a->link_expires_ns = mono_ns() + AUTH_LINK_TTL_S * NS;
 	pthread_mutex_unlock(&a->lock);
+}
+
+static struct auth *global;
+
+void auth_set_global(struct auth *a)
+{
+	global = a;
+}
+
+enum err auth_grpc_hook(const char *authorization, const char *scope, char *project, size_t projectlen, char *err,
+                        size_t errlen)
+{
+	struct auth_principal p;
+	int need = key_scope_parse(scope);
+	if (projectlen)
+		project[0] = 0;
+	if (!global)
+		return ERR_OK;
+	if (!need)
+		return err_set(err, errlen, ERR_FORBIDDEN, "unknown scope '%s'", scope);
+	enum err rc = auth_check(global, authorization, need == KEY_SCOPE_ADMIN ? KEY_SCOPE_DELETE : need, &p, err, errlen);
+	if (!rc && projectlen)
+		snprintf(project, projectlen, "%s", p.project);
+	return rc;
 }

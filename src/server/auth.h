@@ -56,7 +56,7 @@ int auth_key_count(struct auth *a);
 /* Authenticates credential, an Authorization header value ("Bearer KEY",
  * the scheme in any case) or a bare key (x-api-key), for a request that
  * needs the scope bits need. Returns ERR_OK with *out filled (auth off:
- * "anonymous" with every scope), ERR_AUTH (none, not Bearer, malformed,
+ * "anonymous" with every scope), ERR_UNAUTHENTICATED (none, not Bearer, malformed,
  * unknown or revoked) or ERR_FORBIDDEN (the key's scope lacks need), with
  * err saying which (never quoting the key). Thread-safe. */
 enum err auth_check(struct auth *a, const char *credential, int need, struct auth_principal *out, char *err,
@@ -65,7 +65,7 @@ enum err auth_check(struct auth *a, const char *credential, int need, struct aut
 /* A browser login from client (its address, for the backoff) with a key
  * of scope read or admin, or with link (the token of auth_link_create);
  * exactly one of key and link is non-NULL. Returns ERR_OK with a new
- * session's cookie token in token and *out (csrf set), ERR_AUTH,
+ * session's cookie token in token and *out (csrf set), ERR_UNAUTHENTICATED,
  * ERR_FORBIDDEN (an ingest key) or ERR_SLOW_DOWN with *retry_after_s set
  * (too many failures from client). */
 enum err auth_login(struct auth *a, const char *key, const char *link, const char *client,
@@ -73,7 +73,7 @@ enum err auth_login(struct auth *a, const char *key, const char *link, const cha
                     size_t errlen);
 /* Authenticates a session cookie's token for need. A state-changing
  * request must bring csrf equal to the session's CSRF token. Returns
- * ERR_OK with *out, ERR_AUTH (unknown, expired, or its key revoked) or
+ * ERR_OK with *out, ERR_UNAUTHENTICATED (unknown, expired, or its key revoked) or
  * ERR_FORBIDDEN (scope, or CSRF). */
 enum err auth_session(struct auth *a, const char *token, int need, int state_changing, const char *csrf,
                       struct auth_principal *out, char *err, size_t errlen);
@@ -85,6 +85,17 @@ void auth_current_set(const struct auth_principal *p);
 /* Returns the principal auth_current_set left on this thread, or NULL
  * (auth off, or a public route). */
 const struct auth_principal *auth_current(void);
+/* Sets the instance auth_grpc_hook checks against (the gRPC hook has
+ * no context pointer); NULL: every call allowed. */
+void auth_set_global(struct auth *a);
+/* The gRPC server's authorization hook (grpc_auth_fn in grpc.h): checks
+ * authorization ("Bearer KEY", or NULL) for scope ("ingest", "read" or
+ * "admin") against the auth_set_global instance. Returns ERR_OK with the
+ * key's project in project ("" if none), ERR_UNAUTHENTICATED or
+ * ERR_FORBIDDEN with err. Takes the auth mutex (microseconds; a key's
+ * last-use stamp, once a minute, may wait up to 50 ms for the store). */
+enum err auth_grpc_hook(const char *authorization, const char *scope, char *project, size_t projectlen, char *err,
+                        size_t errlen);
 /* Makes a new one-time login link token (admin scope; replaces any
  * earlier one; AUTH_LINK_TTL_S to live). */
 void auth_link_create(struct auth *a, char token[SECRET_TOKEN_HEX]);

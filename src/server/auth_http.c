@@ -75,12 +75,12 @@ static enum err authenticate(struct mg_connection *c, struct app *app, int need,
 	*sent_key = authz || apikey;
 	int basic = authz ? http_basic_credentials(c, pk, sk, HTTP_BASIC_MAX) : 0;
 	if (basic < 0)
-		return err_set(err, errlen, ERR_AUTH, "malformed Basic credentials (base64 of publicKey:secretKey, each at "
+		return err_set(err, errlen, ERR_UNAUTHENTICATED, "malformed Basic credentials (base64 of publicKey:secretKey, each at "
 		               "most %d bytes)", HTTP_BASIC_MAX);
 	if (basic) {   /* Langfuse SDKs: the secret is the key, the public id must be its pair */
 		enum err rc = auth_check(app->auth, sk, need, p, err, errlen);
 		if (!rc && p->public_id[0] && strcmp(p->public_id, pk))
-			rc = err_set(err, errlen, ERR_AUTH, "the public key does not belong to this secret key");
+			rc = err_set(err, errlen, ERR_UNAUTHENTICATED, "the public key does not belong to this secret key");
 		return rc;
 	}
 	if (*sent_key || !session_cookie(c, token, sizeof token))
@@ -103,9 +103,9 @@ int auth_http_gate(struct mg_connection *c, struct app *app)
 		auth_current_set(&p);
 		return 1;
 	}
-	if (rc == ERR_AUTH && !sent_key && wants_page(c))
+	if (rc == ERR_UNAUTHENTICATED && !sent_key && wants_page(c))
 		redirect_login(c);
-	else if (rc == ERR_AUTH)
+	else if (rc == ERR_UNAUTHENTICATED)
 		http_send_error_headers(c, 401, sent_key ? WWW_AUTH_BAD : WWW_AUTH, "%s", err);
 	else
 		http_send_error(c, err_http_status(rc), "%s", err);
@@ -166,7 +166,7 @@ void auth_http_login(struct mg_connection *c, struct app *app, const char *tail)
 	if (rc == ERR_SLOW_DOWN) {
 		snprintf(headers, sizeof headers, "Retry-After: %d\r\n", retry);
 		http_send_error_headers(c, 429, headers, "%s", err);
-	} else if (rc == ERR_AUTH) {
+	} else if (rc == ERR_UNAUTHENTICATED) {
 		http_send_error_headers(c, 401, WWW_AUTH, "%s", err);
 	} else if (rc) {
 		http_send_error(c, err_http_status(rc), "%s", err);

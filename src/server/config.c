@@ -29,7 +29,7 @@ static int parse_ip(const char *host, size_t len, struct in_addr *v4, struct in6
 /* civetweb reads more into listening_ports than one address (lists,
  * suffixes such as 4318s or 4318r, a leading +), so anything else is refused
  * here and the loopback check sees the one address that will be bound. */
-static int set_listen(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+static int set_address(char dst[256], const char *v, const char *what, char *err, size_t errlen)
 {
 	const char *colon = strrchr(v, ':'), *port = colon ? colon + 1 : "", *bad = NULL;
 	size_t hostlen = colon ? (size_t)(colon - v) : 0;
@@ -44,15 +44,30 @@ static int set_listen(struct config *c, const char *v, const char *what, char *e
 		bad = "expected HOST:PORT";
 	else if (text_parse_i64(port, 1, 65535, &n))
 		bad = "PORT must be a number 1..65535 with nothing after it (no s or r suffix)";
-	else if (strlen(v) >= sizeof c->listen)
+	else if (strlen(v) >= 256)
 		bad = "too long";
 	else if (!(hostlen == 9 && !strncasecmp(v, "localhost", 9)) && !parse_ip(v, hostlen, &v4, &v6))
 		bad = memchr(v, ':', hostlen) && v[0] != '[' ? "an IPv6 HOST needs brackets, e.g. [::1]:4318"
 		                                             : "HOST must be an IPv4 address, a bracketed IPv6 address or localhost";
 	if (bad)
 		return err_set(err, errlen, ERR_BAD_INPUT, "%s: %s, got '%s' (e.g. 127.0.0.1:4318)", what, bad, v);
-	snprintf(c->listen, sizeof c->listen, "%s", v);
+	snprintf(dst, 256, "%s", v);
 	return ERR_OK;
+}
+
+static int set_listen(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	return set_address(c->listen, v, what, err, errlen);
+}
+
+/* As --listen, or "off" for no gRPC listener. */
+static int set_grpc_listen(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (!strcasecmp(v, "off")) {
+		c->grpc_listen[0] = 0;
+		return ERR_OK;
+	}
+	return set_address(c->grpc_listen, v, what, err, errlen);
 }
 
 static int set_queue(struct config *c, const char *v, const char *what, char *err, size_t errlen)
@@ -200,6 +215,8 @@ void config_usage(void *fp)
 {
 	fputs("usage: tracelite serve [flags]\n"
 	      "  --listen HOST:PORT   address to serve on (env TRACELITE_LISTEN; default 127.0.0.1:4318)\n"
+	      "  --grpc-listen HOST:PORT  OTLP/gRPC address (env TRACELITE_GRPC_LISTEN; default 127.0.0.1:4317;\n"
+	      "                       'off' for none)\n"
 	      "  --data DIR           data directory (env TRACELITE_DATA; default ./data)\n"
 	      "  --auth MODE          auto: API keys needed once one exists (tracelite keys create); required:\n"
 	      "                       always; off: never (loopback --listen only) (env TRACELITE_AUTH; default auto)\n"
@@ -228,9 +245,13 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	*help = 0;
 	memset(c, 0, sizeof *c);
 	snprintf(c->listen, sizeof c->listen, "127.0.0.1:4318");
+	snprintf(c->grpc_listen, sizeof c->grpc_listen, "127.0.0.1:4317");
 	c->queue_bytes = 32u << 20;
 	c->threads = 256;
 	if ((env = getenv("TRACELITE_LISTEN")) && *env && (rc = set_listen(c, env, "TRACELITE_LISTEN", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_GRPC_LISTEN")) && *env &&
+	    (rc = set_grpc_listen(c, env, "TRACELITE_GRPC_LISTEN", err, errlen)))
 		return rc;
 	if ((rc = datadir_default(c->data, err, errlen)))
 		return rc;
@@ -266,6 +287,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			return err_set(err, errlen, ERR_BAD_INPUT, "%s: unknown flag or missing value", a);
 		if (!strcmp(a, "--listen"))
 			rc = set_listen(c, v, a, err, errlen);
+		else if (!strcmp(a, "--grpc-listen"))
+			rc = set_grpc_listen(c, v, a, err, errlen);
 		else if (!strcmp(a, "--data"))
 			rc = datadir_set(c->data, v, a, err, errlen);
 		else if (!strcmp(a, "--queue-mb"))
@@ -305,6 +328,14 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 		               "refusing to listen on %s with --auth off: not a loopback address; create a key "
 		               "(tracelite keys create) and use --auth auto or required",
 		               c->listen);
+	if (!c->tls_cert[0] != !c->tls_key[0])
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: needs %s too", c->tls_cert[0] ? "--tls-cert" : "--tls-key",
+		               c->tls_cert[0] ? "--tls-key FILE" : "--tls-cert FILE");
+	if (!c->allow_remote && c->grpc_listen[0] && !config_is_loopback(c->grpc_listen))
+		return err_set(err, errlen, ERR_BAD_INPUT,
+		               "refusing to listen for gRPC on %s: not a loopback address; pass --allow-remote to do it "
+		               "(it then needs an API key, like a non-loopback --listen: tracelite keys create)",
+		               c->grpc_listen);
 	return ERR_OK;
 }
 

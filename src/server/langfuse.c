@@ -5,13 +5,13 @@
  * the stored versions of its entities, and event ids already stored are
  * remembered in a bounded two-generation set. */
 #include "server/langfuse.h"
-#include <mbedtls/sha256.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include "base/err.h"
 #include "base/intern.h"
+#include "base/mbed.h"
 #include "server/args.h"
 #include "server/http.h"
 #include "server/receive.h"

@@ -1,8 +1,10 @@
 /* receive.c: ingest endpoints. Errors go back in the request's encoding
  * (google.rpc.Status for protobuf clients, {"error"} for JSON); success on
  * the OTLP routes is an ExportTraceServiceResponse, with partialSuccess when
- * some spans were refused. Nothing is answered 200 before its commit. */
+ * some spans were refused. Nothing is answered 200 before its commit.
+ * receive_commit is the transport-neutral part OTLP/gRPC shares. */
 #include "server/receive.h"
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,31 +14,23 @@
 #include "ingest/ingest.h"
 #include "base/intern.h"
 #include "ingest/batch.h"
+#include "ingest/metrics_in.h"
 #include "ingest/native.h"
 
 #define PROJECT_HEADER_MAX 256
 
-/* gRPC status codes for the google.rpc.Status body. */
-static int grpc_code(int status)
+/* The error as JSON or, to a protobuf client, as a google.rpc.Status with
+ * the gRPC code of the same table (err_grpc_status). */
+static void reply_error(struct mg_connection *c, enum err rc, int protobuf, const char *msg)
 {
-	switch (status) {
-	case 400: return 3;   /* INVALID_ARGUMENT */
-	case 413: return 8;   /* RESOURCE_EXHAUSTED */
-	case 415: return 3;
-	case 503: return 14;  /* UNAVAILABLE */
-	default: return 13;   /* INTERNAL */
-	}
-}
-
-static void reply_error(struct mg_connection *c, int status, int protobuf, const char *msg)
-{
+	int status = err_http_status(rc);
 	if (!protobuf) {
 		http_send_error(c, status, "%s", msg);
 		return;
 	}
 	Tl__RpcStatus st;
 	tl__rpc_status__init(&st);
-	st.code = grpc_code(status);
+	st.code = err_grpc_status(rc);
 	st.message = (char *)msg;
 	size_t len = tl__rpc_status__get_packed_size(&st);
 	uint8_t *buf = malloc(len + 1);
@@ -50,18 +44,8 @@ static void reply_error(struct mg_connection *c, int status, int protobuf, const
 static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct span_batch *b)
 {
 	if (protobuf) {
-		Tl__ExportTraceServiceResponse resp;
-		Tl__ExportTracePartialSuccess ps;
-		tl__export_trace_service_response__init(&resp);
-		tl__export_trace_partial_success__init(&ps);
-		if (b->rejected) {
-			ps.rejected_spans = b->rejected;
-			ps.error_message = (char *)b->reject_msg;
-			resp.partial_success = &ps;
-		}
-		uint8_t buf[512];
-		size_t len = tl__export_trace_service_response__pack(&resp, buf);
-		http_send(c, 200, "application/x-protobuf", buf, len, "");
+		uint8_t buf[RECEIVE_RESPONSE_MAX];
+		http_send(c, 200, "application/x-protobuf", buf, receive_trace_response(b, buf), "");
 		return;
 	}
 	cJSON *o = cJSON_CreateObject();
@@ -71,6 +55,25 @@ static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct sp
 		cJSON_AddStringToObject(ps, "errorMessage", b->reject_msg);
 	}
 	http_send_json(c, 200, o);
+}
+
+/* A request refused before it was decoded; a refused metrics export is
+ * counted (metrics_in.h), as receive_commit counts the decoded ones. */
+static void reply_refused(struct mg_connection *c, enum ingest_route route, enum err rc, int protobuf, const char *msg)
+{
+	if (route == INGEST_METRICS)
+		metrics_in_note(rc, 0);
+	reply_error(c, rc, protobuf, msg);
+}
+
+/* An empty ExportMetricsServiceResponse: metrics are counted, not stored,
+ * and none is rejected. */
+static void reply_metrics_ok(struct mg_connection *c, int protobuf)
+{
+	if (protobuf)
+		http_send(c, 200, "application/x-protobuf", "", 0, "");
+	else
+		http_send_json(c, 200, cJSON_CreateObject());
 }
 
 /* The native shapes' clients (CognObserve, Neon) read success, trace_id
@@ -169,13 +172,14 @@ enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route 
 	char err[512];
 	const char *ct = mg_get_header(c, "Content-Type");
 	int enc = ingest_content_type(ct);
-	int protobuf = enc == INGEST_PROTOBUF;
-	if (enc < 0 || (route != INGEST_OTLP && enc != INGEST_JSON)) {
+	int protobuf = enc == INGEST_PROTOBUF, otlp = route == INGEST_OTLP || route == INGEST_METRICS;
+	enum err rc;
+	if (enc < 0 || (!otlp && enc != INGEST_JSON)) {
 		count_ingest(c, enc, 0, NULL, ERR_MEDIA_TYPE);
 		http_discard_body(c, SPAN_MAX_BODY);
-		reply_error(c, 415, 0,
-		            route == INGEST_OTLP ? "Content-Type must be application/x-protobuf or application/json"
-		                                 : "Content-Type must be application/json");
+		reply_refused(c, route, ERR_MEDIA_TYPE, 0,
+		              otlp ? "Content-Type must be application/x-protobuf or application/json"
+		                   : "Content-Type must be application/json");
 		return ERR_MEDIA_TYPE;
 	}
 	if (!project)
@@ -183,41 +187,69 @@ enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route 
 	if (project && strlen(project) > PROJECT_HEADER_MAX) {
 		count_ingest(c, enc, 0, NULL, ERR_BAD_INPUT);
 		http_discard_body(c, SPAN_MAX_BODY);
-		reply_error(c, 400, protobuf, "X-Project-ID: longer than 256 characters");
+		reply_refused(c, route, ERR_BAD_INPUT, protobuf, "X-Project-ID: longer than 256 characters");
 		return ERR_BAD_INPUT;
 	}
 	char *body = NULL;
 	size_t len = 0;
 	struct reqmem mem = {0};
-	int rc = http_read_body(c, SPAN_MAX_BODY, &mem, &body, &len, err, sizeof err);
-	if (rc) {
+	struct span_batch *b = NULL;
+	if ((rc = http_read_body(c, SPAN_MAX_BODY, &mem, &body, &len, err, sizeof err))) {
 		count_ingest(c, enc, len, NULL, rc);
-		reply_error(c, err_http_status(rc), protobuf, err);
-		reqmem_release(&mem);
-		return rc;
+		reply_refused(c, route, rc, protobuf, err);
+		goto out;
 	}
-	struct span_batch *b = span_batch_new(project);
-	b->langfuse = lf;
-	rc = ingest_decode(route, enc, mg_get_header(c, "Content-Encoding"), body, len, b, &mem, err, sizeof err);
-	free(body);
-	if (!rc && (b->nspans || b->nscores)) {
-		prices_apply(app->prices, b); /* here, not in the writer thread */
-		rc = writer_submit(app->writer, b, err, sizeof err);
-	}
+	rc = receive_commit(app, route, enc, mg_get_header(c, "Content-Encoding"), project, lf, body, len, &mem, &b, err,
+	                    sizeof err);
 	count_ingest(c, enc, len, b, rc);
 	if (rc)
-		reply_error(c, err_http_status(rc), protobuf, err);
+		reply_error(c, rc, protobuf, err);
+	else if (route == INGEST_METRICS)
+		reply_metrics_ok(c, protobuf);
 	else if (lf) {
 		if (lf->done)
 			lf->done(lf->ctx, lf);
 		reply_langfuse_ok(c, lf);
-	}
-	else if (!b->native)
+	} else if (!b->native)
 		reply_otlp_ok(c, protobuf, b);
 	else
 		reply_native_ok(c, b);
+out:
+	free(body);
 	span_batch_free(b);
 	reqmem_release(&mem);
+	return rc;
+}
+
+size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX])
+{
+	Tl__ExportTraceServiceResponse resp;
+	Tl__ExportTracePartialSuccess ps;
+	tl__export_trace_service_response__init(&resp);
+	tl__export_trace_partial_success__init(&ps);
+	if (b->rejected) {
+		ps.rejected_spans = b->rejected;
+		ps.error_message = (char *)b->reject_msg;
+		resp.partial_success = &ps;
+	}
+	assert(tl__export_trace_service_response__get_packed_size(&resp) <= RECEIVE_RESPONSE_MAX);
+	return tl__export_trace_service_response__pack(&resp, out);
+}
+
+enum err receive_commit(struct app *app, enum ingest_route route, int encoding, const char *content_encoding,
+                        const char *project, struct langfuse_io *lf, const void *body, size_t len,
+                        struct reqmem *mem, struct span_batch **out, char *err, size_t errlen)
+{
+	struct span_batch *b = span_batch_new(project);
+	b->langfuse = lf;
+	enum err rc = ingest_decode(route, encoding, content_encoding, body, len, b, mem, err, errlen);
+	if (!rc && (b->nspans || b->nscores)) {
+		prices_apply(app->prices, b); /* here, not in the writer thread */
+		rc = writer_submit(app->writer, b, err, errlen);
+	}
+	if (route == INGEST_METRICS)
+		metrics_in_note(rc, b->metric_points);
+	*out = b;
 	return rc;
 }
 
@@ -243,4 +275,10 @@ void receive_scores(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
 	receive_as(c, app, INGEST_SCORES, NULL, NULL);
+}
+
+void receive_metrics(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	receive_as(c, app, INGEST_METRICS, NULL, NULL);
 }

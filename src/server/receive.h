@@ -4,8 +4,10 @@
 #define TL_RECEIVE_H
 #include <civetweb.h>
 #include "server/app.h"
+#include "base/reqmem.h"
 #include "ingest/ingest.h"
 #include "ingest/native.h"
+#include "ingest/span.h"
 
 /* One ingest request to route: reads the body, decodes it (a Langfuse
  * batch with lf's callbacks; lf NULL otherwise), commits it and answers.
@@ -23,5 +25,31 @@ handler_fn receive_neon_traces;
 handler_fn receive_neon_spans;
 /* POST /api/scores. */
 handler_fn receive_scores;
+/* POST /v1/metrics: OTLP metrics (protobuf or JSON), counted, not stored;
+ * 200 with an empty ExportMetricsServiceResponse. */
+handler_fn receive_metrics;
+
+/* The largest ExportTraceServiceResponse receive_trace_response packs (a
+ * partial success with reject_msg). */
+#define RECEIVE_RESPONSE_MAX 512
+/* Packs the ExportTraceServiceResponse for a committed batch into out
+ * (partial_success when b refused spans) and returns its length; HTTP
+ * protobuf and gRPC answer with it. */
+size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX]);
+
+/* The ingest path without its transport, shared by the HTTP routes and
+ * OTLP/gRPC: decodes body[0..len) (content_encoding NULL/identity, gzip or
+ * deflate, inflated under the same cap) for route and encoding into a new
+ * batch for project (NULL: the default; lf as for receive_as), prices it and submits it to the
+ * writer, returning only once it is committed (durable on ack). *out gets
+ * the batch in every case (caller frees it with span_batch_free; its
+ * rejected/reject_msg are the partial success, metric_points the count of
+ * a metrics export). Memory is taken from mem (caller releases it).
+ * Returns ingest_decode's and writer_submit's codes: ERR_BAD_INPUT,
+ * ERR_TOO_LARGE, ERR_MEDIA_TYPE, ERR_BUSY (queue full: UNAVAILABLE / 503),
+ * ERR_STORE; metrics exports are counted in metrics_in.h. */
+enum err receive_commit(struct app *app, enum ingest_route route, int encoding, const char *content_encoding,
+                        const char *project, struct langfuse_io *lf, const void *body, size_t len,
+                        struct reqmem *mem, struct span_batch **out, char *err, size_t errlen);
 
 #endif

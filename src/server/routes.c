@@ -44,6 +44,7 @@ struct route {
 static const struct route routes[] = {
 	{"POST", "/v1/traces", 0, receive_otlp},
 	{"POST", "/api/v1/traces", 0, receive_otlp},
+	{"POST", "/v1/metrics", 0, receive_metrics},
 	{"POST", "/api/traces/ingest", 0, receive_neon_traces},
 	{"POST", "/api/spans", 0, receive_neon_spans},
 	{"POST", "/api/scores", 0, receive_scores},

@@ -24,8 +24,8 @@
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
-#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
+#include "base/mbed.h"
 
 /* Reads all of path (at most TLS_FILE_MAX bytes) into a NUL-terminated
  * malloc'd buffer. what names the file's role in errors. */
@@ -120,7 +120,7 @@ enum err tls_check(const char *cert, const char *key, char fp[TLS_FINGERPRINT_SI
 		        strstr(kbuf, "-----BEGIN CERTIFICATE-----") ? "; it holds a certificate: swapped with --tls-cert?" : "");
 		goto out;
 	}
-	r = mbedtls_pk_parse_key(&pk, (const unsigned char *)kbuf, klen + 1, NULL, 0);
+	r = mbed_pk_parse_key(&pk, (const unsigned char *)kbuf, klen + 1);
 	if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
 		err_set(err, errlen, ERR_BAD_INPUT, "TLS key %s: encrypted with a passphrase; give an unencrypted key "
 		        "(e.g. openssl pkey -in %s -out plain.key)", key, key);
@@ -131,7 +131,7 @@ enum err tls_check(const char *cert, const char *key, char fp[TLS_FINGERPRINT_SI
 		err_set(err, errlen, ERR_BAD_INPUT, "TLS key %s: not a valid private key: %s", key, mbed);
 		goto out;
 	}
-	if (mbedtls_pk_check_pair(&crt.pk, &pk)) {
+	if (mbed_pk_check_pair(&crt.pk, &pk)) {
 		err_set(err, errlen, ERR_BAD_INPUT, "TLS key %s: does not match the certificate in %s", key, cert);
 		goto out;
 	}
@@ -227,12 +227,10 @@ enum err tls_self_signed(const char *cert, const char *key, const char *host, ch
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_pk_context pk;
 	mbedtls_x509write_cert crt;
-	mbedtls_mpi sn;
 	mbedtls_entropy_init(&entropy);
 	mbedtls_ctr_drbg_init(&drbg);
 	mbedtls_pk_init(&pk);
 	mbedtls_x509write_crt_init(&crt);
-	mbedtls_mpi_init(&sn);
 	int r = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *)pers, sizeof pers - 1);
 	if (!r)
 		r = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
@@ -266,7 +264,7 @@ enum err tls_self_signed(const char *cert, const char *key, const char *host, ch
 	mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
 	mbedtls_x509write_crt_set_subject_key(&crt, &pk);
 	mbedtls_x509write_crt_set_issuer_key(&crt, &pk);
-	if ((r = mbedtls_mpi_read_binary(&sn, serial, sizeof serial)) || (r = mbedtls_x509write_crt_set_serial(&crt, &sn)) ||
+	if ((r = mbed_x509write_crt_set_serial(&crt, serial, sizeof serial)) ||
 	    (r = mbedtls_x509write_crt_set_subject_name(&crt, "CN=tracelite self-signed,O=tracelite")) ||
 	    (r = mbedtls_x509write_crt_set_issuer_name(&crt, "CN=tracelite self-signed,O=tracelite")) ||
 	    (r = mbedtls_x509write_crt_set_validity(&crt, from, to)) ||
@@ -292,7 +290,6 @@ out:
 		err_set(err, errlen, ERR_STORE, "cannot make a self-signed certificate: %s", mbed);
 	}
 	mbedtls_platform_zeroize(pem, sizeof pem);
-	mbedtls_mpi_free(&sn);
 	mbedtls_x509write_crt_free(&crt);
 	mbedtls_pk_free(&pk);
 	mbedtls_ctr_drbg_free(&drbg);

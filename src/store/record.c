@@ -2,7 +2,7 @@
  * scope blobs, and reading them back. */
 #include "store/record.h"
 #include <assert.h>
-#include <mbedtls/sha256.h>
+#include "base/mbed.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * replication reads (schema/004_changes.sql). */
 #include "store/writer.h"
 #include <assert.h>
-#include <mbedtls/sha256.h>
+#include "base/mbed.h"
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>

@@ -1,9 +1,11 @@
 /* loadgen.c: the load generator behind `make bench` (tests/bench/run.sh).
- *   loadgen ingest --url URL --spans N --format json|protobuf [--first-trace K]
+ *   loadgen ingest --url URL --spans N --format json|protobuf|grpc [--first-trace K]
  *                  [--seed S] [--threads T] [--per-request P]
  *     pre-generates demo traces (P spans per request, distinct trace ids from
  *     index K on), then posts them from T keep-alive client threads and prints
- *     spans/s, request latency quantiles and raw bytes per span.
+ *     spans/s, request latency quantiles and raw bytes per span. grpc sends
+ *     the protobuf bodies as OTLP/gRPC TraceService/Export calls over h2c
+ *     (URL http://HOST:PORT), one HTTP/2 connection per thread (nghttp2).
  *   loadgen time --url http://HOST:PORT [--runs N] PATH...
  *     times GET PATH N times each and prints the medians.
  *   loadgen query --url http://HOST:PORT --trace-id HEX --span-id HEX [--runs N]
@@ -14,7 +16,10 @@
  * Figures are printed one per line as "name: value"; nothing asserts on time. */
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <nghttp2/nghttp2.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,7 +41,7 @@ struct body {
 
 struct ingest {
 	const char *url, *ctype;
-	int protobuf, threads;
+	int protobuf, grpc, threads;
 	uint64_t seed, now_ns;
 	size_t first_trace, per_request, nbodies;
 	struct body *bodies;
@@ -77,11 +82,17 @@ static void make_body(struct ingest *g, size_t i, size_t traces_per_body)
 	for (size_t t = first; t < first + traces_per_body; t++)
 		b->spans += demo_generate(g->seed, t, g->now_ns, 7, a, &req);
 	if (g->protobuf) {
-		b->len = tl__export_trace_service_request__get_packed_size(&req);
+		size_t pre = g->grpc ? 5 : 0, n = tl__export_trace_service_request__get_packed_size(&req);
+		b->len = pre + n;
 		b->data = malloc(b->len);
 		if (!b->data)
 			abort();
-		tl__export_trace_service_request__pack(&req, (uint8_t *)b->data);
+		tl__export_trace_service_request__pack(&req, (uint8_t *)b->data + pre);
+		if (g->grpc) { /* the gRPC message prefix: uncompressed, big-endian length */
+			b->data[0] = 0;
+			for (int k = 0; k < 4; k++)
+				b->data[1 + k] = (char)(n >> (24 - 8 * k));
+		}
 	} else {
 		b->data = otlp_json_encode(&req, &b->len);
 	}
@@ -104,12 +115,157 @@ static void *gen_thread(void *arg)
 	return NULL;
 }
 
+/* ---------- a blocking OTLP/gRPC client over h2c (nghttp2) ---------- */
+
+struct h2c {
+	int fd;
+	nghttp2_session *s;
+	char authority[160];
+	int32_t stream;
+	int done, grpc_status;
+	const char *body;
+	size_t len, off;
+};
+
+static ssize_t h2c_send(nghttp2_session *s, const uint8_t *data, size_t len, int flags, void *user)
+{
+	(void)s;
+	(void)flags;
+	struct h2c *c = user;
+	for (size_t off = 0; off < len;) {
+		ssize_t n = send(c->fd, data + off, len - off, MSG_NOSIGNAL);
+		if (n <= 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		off += (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
+static int h2c_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t namelen,
+                      const uint8_t *value, size_t valuelen, uint8_t flags, void *user)
+{
+	(void)s;
+	(void)f;
+	(void)flags;
+	(void)valuelen; /* nghttp2 NUL-terminates values */
+	struct h2c *c = user;
+	if (namelen == 11 && !memcmp(name, "grpc-status", 11))
+		c->grpc_status = (int)strtol((const char *)value, NULL, 10);
+	return 0;
+}
+
+static int h2c_close(nghttp2_session *s, int32_t id, uint32_t code, void *user)
+{
+	(void)s;
+	(void)code;
+	struct h2c *c = user;
+	if (id == c->stream)
+		c->done = 1;
+	return 0;
+}
+
+static ssize_t h2c_read(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len, uint32_t *flags,
+                        nghttp2_data_source *src, void *user)
+{
+	(void)s;
+	(void)id;
+	(void)src;
+	struct h2c *c = user;
+	size_t n = c->len - c->off < len ? c->len - c->off : len;
+	memcpy(buf, c->body + c->off, n);
+	c->off += n;
+	if (c->off == c->len)
+		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	return (ssize_t)n;
+}
+
+static struct h2c *h2c_new(const char *url, char *err, size_t errlen)
+{
+	char host[128], port[16];
+	if (sscanf(url, "http://%127[^:/]:%15[0-9]", host, port) != 2) {
+		snprintf(err, errlen, "grpc url must be http://HOST:PORT, got %s", url);
+		return NULL;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
+	if (getaddrinfo(host, port, &hints, &res)) {
+		snprintf(err, errlen, "cannot resolve %s", host);
+		return NULL;
+	}
+	int fd = socket(res->ai_family, SOCK_STREAM, 0), one = 1;
+	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen)) {
+		snprintf(err, errlen, "cannot connect to %s", url);
+		freeaddrinfo(res);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	freeaddrinfo(res);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	struct h2c *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	c->fd = fd;
+	snprintf(c->authority, sizeof c->authority, "%s:%s", host, port);
+	nghttp2_session_callbacks *cb;
+	nghttp2_session_callbacks_new(&cb);
+	nghttp2_session_callbacks_set_send_callback(cb, h2c_send);
+	nghttp2_session_callbacks_set_on_header_callback(cb, h2c_header);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cb, h2c_close);
+	nghttp2_session_client_new(&c->s, cb, c);
+	nghttp2_session_callbacks_del(cb);
+	nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20}};
+	nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, 1);
+	return c;
+}
+
+/* One TraceService/Export call with body (prefix included). Returns the
+ * grpc-status, or -1 if the connection failed. */
+static int h2c_export(struct h2c *c, const char *body, size_t len)
+{
+	c->body = body;
+	c->len = len;
+	c->off = 0;
+	c->done = 0;
+	c->grpc_status = -1;
+#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE}
+	nghttp2_nv h[] = {NV(":method", "POST"), NV(":scheme", "http"), NV(":authority", c->authority),
+	                  NV(":path", "/opentelemetry.proto.collector.trace.v1.TraceService/Export"),
+	                  NV("content-type", "application/grpc"), NV("te", "trailers")};
+#undef NV
+	nghttp2_data_provider dp = {.read_callback = h2c_read};
+	c->stream = nghttp2_submit_request(c->s, NULL, h, sizeof h / sizeof *h, &dp, NULL);
+	if (c->stream < 0)
+		return -1;
+	uint8_t buf[65536];
+	while (!c->done) {
+		if (nghttp2_session_send(c->s))
+			return -1;
+		if (c->done)
+			break;
+		ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+		if (n <= 0 || nghttp2_session_mem_recv(c->s, buf, (size_t)n) < 0)
+			return -1;
+	}
+	nghttp2_session_send(c->s); /* window updates */
+	return c->grpc_status;
+}
+
+static void h2c_free(struct h2c *c)
+{
+	if (!c)
+		return;
+	nghttp2_session_del(c->s);
+	close(c->fd);
+	free(c);
+}
+
 static void *send_thread(void *arg)
 {
 	struct ingest *g = arg;
 	char err[512];
-	struct demo_client *c = demo_client_new(g->url, err, sizeof err);
-	if (!c) {
+	struct demo_client *c = g->grpc ? NULL : demo_client_new(g->url, err, sizeof err);
+	struct h2c *h = g->grpc ? h2c_new(g->url, err, sizeof err) : NULL;
+	if (!c && !h) {
 		fprintf(stderr, "loadgen: %s\n", err);
 		exit(2);
 	}
@@ -119,7 +275,18 @@ static void *send_thread(void *arg)
 			break;
 		unsigned retries = 0;
 		double t0 = now_s();
-		int status = demo_client_post(c, g->ctype, g->bodies[i].data, g->bodies[i].len, &retries, err, sizeof err);
+		int status;
+		if (h) {
+			/* UNAVAILABLE (a full queue) is retried, as exporters retry it */
+			while ((status = h2c_export(h, g->bodies[i].data, g->bodies[i].len)) == 14 && retries < 100) {
+				retries++;
+				usleep(100000);
+			}
+			snprintf(err, sizeof err, "grpc-status %d", status);
+			status = status == 0 ? 200 : status;
+		} else {
+			status = demo_client_post(c, g->ctype, g->bodies[i].data, g->bodies[i].len, &retries, err, sizeof err);
+		}
 		g->latency_ms[i] = (now_s() - t0) * 1000.0;
 		atomic_fetch_add(&g->retries, retries);
 		if (status == 200) {
@@ -132,7 +299,9 @@ static void *send_thread(void *arg)
 			pthread_mutex_unlock(&g->lock);
 		}
 	}
-	demo_client_free(c);
+	if (c)
+		demo_client_free(c);
+	h2c_free(h);
 	return NULL;
 }
 
@@ -170,12 +339,13 @@ static int ingest_main(int argc, char **argv)
 	g.threads = (int)strtol(flag(argc, argv, "--threads", "4"), NULL, 10);
 	g.per_request = strtoull(flag(argc, argv, "--per-request", "100"), NULL, 10);
 	if (!g.url || spans == 0 || g.threads < 1 || g.threads > 64 || g.per_request == 0 ||
-	    (strcmp(format, "json") != 0 && strcmp(format, "protobuf") != 0)) {
-		fputs("usage: loadgen ingest --url URL --spans N [--format json|protobuf] [--first-trace K]\n"
+	    (strcmp(format, "json") != 0 && strcmp(format, "protobuf") != 0 && strcmp(format, "grpc") != 0)) {
+		fputs("usage: loadgen ingest --url URL --spans N [--format json|protobuf|grpc] [--first-trace K]\n"
 		      "                      [--seed S] [--threads T] [--per-request P]\n", stderr);
 		return 2;
 	}
-	g.protobuf = strcmp(format, "protobuf") == 0;
+	g.grpc = strcmp(format, "grpc") == 0;
+	g.protobuf = g.grpc || strcmp(format, "protobuf") == 0;
 	g.ctype = g.protobuf ? "application/x-protobuf" : "application/json";
 	g.now_ns = text_now_ns();
 	pthread_mutex_init(&g.lock, NULL);
@@ -236,7 +406,7 @@ static int ingest_main(int argc, char **argv)
 	printf("%s raw OTLP bytes per span: %.0f\n", format, (double)total_bytes / (double)total_spans);
 	printf("%s spans stored: %zu\n", format, ok);
 	printf("%s raw OTLP bytes stored: %.0f\n", format, (double)total_bytes * ok / total_spans);
-	printf("%s retries (429/503): %u\n", format, atomic_load(&g.retries));
+	printf("%s retries (%s): %u\n", format, g.grpc ? "UNAVAILABLE" : "429/503", atomic_load(&g.retries));
 	printf("%s seconds: %.2f\n", format, secs);
 	if (sent)
 		printf("sample ids: %s %s\n", g.bodies[sent - 1].trace_id, g.bodies[sent - 1].span_id);

@@ -2,7 +2,8 @@
 # run.sh: the body of `make bench` (./tracelite is built). Starts
 # `tracelite serve` on a free loopback port with a fresh data directory,
 # ingests pre-generated demo traffic as OTLP/JSON and then as OTLP/protobuf
-# from 4 client threads (tests/bench/loadgen.c), loads the store to
+# from 4 client threads (tests/bench/loadgen.c), then BENCH_GRPC_SPANS
+# (default 100,000) as OTLP/gRPC on the gRPC port, loads the store to
 # BENCH_SPANS spans (default 1,000,000; half per encoding), times every read
 # endpoint (median of 20) and the web UI opening a 5,000-span trace, stops
 # the server and measures the data directory. Then times replication into a
@@ -21,8 +22,10 @@ make -s B="$B" "$B/loadgen" || exit 1
 
 DIR=$(mktemp -d /tmp/tracelite-bench.XXXXXX)
 PORT=$($B/loadgen freeport) || exit 1
+GPORT=$($B/loadgen freeport) || exit 1
+GRPC_SPANS=${BENCH_GRPC_SPANS:-100000}
 URL=http://127.0.0.1:$PORT
-$TL serve --listen 127.0.0.1:$PORT --data "$DIR/data" >"$DIR/server.log" 2>&1 &
+$TL serve --listen 127.0.0.1:$PORT --grpc-listen 127.0.0.1:$GPORT --data "$DIR/data" >"$DIR/server.log" 2>&1 &
 PID=$!
 cleanup() {
 	kill "$PID" 2>/dev/null
@@ -51,7 +54,10 @@ HALF=$((SPANS / 2))
 $B/loadgen ingest --url "$URL/v1/traces" --format json --spans $HALF --first-trace 0 >"$DIR/json.out" || true
 $B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans $HALF --first-trace 100000000 \
 	>"$DIR/pb.out" || true
-cat "$DIR/json.out" "$DIR/pb.out" | grep -v '^sample ids'
+# the same protobuf bodies as OTLP/gRPC calls, 4 HTTP/2 connections
+$B/loadgen ingest --url "http://127.0.0.1:$GPORT" --format grpc --spans $GRPC_SPANS --first-trace 200000000 \
+	>"$DIR/grpc.out" || true
+cat "$DIR/json.out" "$DIR/pb.out" "$DIR/grpc.out" | grep -v '^sample ids'
 echo "server peak RSS after ingest MB: $(( $(hwm) / 1024 ))"
 
 # search_field NAME: a number of /api/health's "search" object
@@ -65,7 +71,8 @@ wait_indexed() {
 echo "search index at end of ingest: pending spans $(search_field pending_spans), lag s $(search_field lag_seconds)"
 echo "search index caught up after s: $(wait_indexed)"
 
-stored=$(( $(value "json spans stored" "$DIR/json.out") + $(value "protobuf spans stored" "$DIR/pb.out") ))
+stored=$(( $(value "json spans stored" "$DIR/json.out") + $(value "protobuf spans stored" "$DIR/pb.out") +
+	$(value "grpc spans stored" "$DIR/grpc.out") ))
 if [ "$stored" -lt "$SPANS" ]; then
 	# top up through the HTTP path with a different seed (distinct trace ids)
 	missing=$((SPANS - stored))
@@ -115,7 +122,7 @@ bytes=$(du -sb "$DIR/data" | cut -f1)
 awk -v b="$search_bytes" -v s="$stored" 'BEGIN { if (s) printf "search index bytes per span: %.0f\n", b / s }'
 # index rate alone: delete search.db and time its rebuild from the store
 rm -f "$DIR"/data/search.db*
-$TL serve --listen 127.0.0.1:$PORT --data "$DIR/data" >>"$DIR/server.log" 2>&1 &
+$TL serve --listen 127.0.0.1:$PORT --grpc-listen off --data "$DIR/data" >>"$DIR/server.log" 2>&1 &
 PID=$!
 until curl -sf "$URL/api/health" >/dev/null 2>&1; do sleep 0.05; done
 secs=$(wait_indexed)

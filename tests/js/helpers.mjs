@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,9 +46,9 @@ export { sleep };
 /* A running server. log holds its stdout and stderr (one file, kept under
  * tests/artifacts/ for after-the-fact reading). */
 class Server {
-	constructor({ label, dataDir, port, proc, logPath }) {
-		Object.assign(this, { label, dataDir, port, proc, logPath });
-		this.url = `http://127.0.0.1:${port}`;
+	constructor({ label, dataDir, port, proc, logPath, ca }) {
+		Object.assign(this, { label, dataDir, port, proc, logPath, ca });
+		this.url = `${ca ? 'https' : 'http'}://127.0.0.1:${port}`;
 		this.exit = new Promise((resolve) => {
 			proc.on('exit', (code, signal) => resolve({ code, signal }));
 		});
@@ -95,22 +96,32 @@ class Server {
 }
 
 /* Starts BIN serve on a free port; resolves once /api/health answers 200.
- * dataDir: reuse one (restart) or omit for a fresh temp directory. */
-export async function startServer({ label = 'test', dataDir, env = {}, timeoutMs = 30000 } = {}) {
+ * dataDir: reuse one (restart) or omit for a fresh temp directory. grpc:
+ * also listen for OTLP/gRPC on a second free port (server.grpcPort,
+ * server.grpcUrl); otherwise --grpc-listen off, so parallel servers do not
+ * compete for 4317. ca: the server serves HTTPS (TLS settings in env) with
+ * a certificate this CA signed; requests trust only it. */
+export async function startServer({ label = 'test', dataDir, env = {}, timeoutMs = 30000, grpc = false, ca } = {}) {
 	if (!fs.existsSync(BIN)) throw new Error(`no server binary at ${BIN} (set TRACELITE_BIN or run make)`);
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
 	dataDir = dataDir || tempDataDir(label);
 	let lastError;
 	for (let attempt = 0; attempt < 3; attempt++) {   // the free port can be taken meanwhile
 		const port = await freePort();
+		const grpcPort = grpc ? await freePort() : null;
 		const logPath = path.join(ARTIFACTS, `${label}-${port}-${Date.now()}.log`);
 		const fd = fs.openSync(logPath, 'a');
-		const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir], {
+		const grpcArgs = ['--grpc-listen', grpc ? `127.0.0.1:${grpcPort}` : 'off'];
+		const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, ...grpcArgs, '--data', dataDir], {
 			stdio: ['ignore', fd, fd],
 			env: { ...process.env, ...env },
 		});
 		fs.closeSync(fd);
-		const server = new Server({ label, dataDir, port, proc, logPath });
+		const server = new Server({ label, dataDir, port, proc, logPath, ca });
+		if (grpc) {
+			server.grpcPort = grpcPort;
+			server.grpcUrl = `http://127.0.0.1:${grpcPort}`;
+		}
 		try {
 			await waitHealthy(server, timeoutMs);
 			return server;
@@ -166,7 +177,9 @@ export function request(server, method, urlPath, { headers = {}, body, timeoutMs
 	if (payload != null) headers['content-length'] = Buffer.byteLength(payload);
 	return new Promise((resolve, reject) => {
 		let responded = false;
-		const req = http.request(`${server.url}${urlPath}`, { method, headers, timeout: timeoutMs, agent: false }, (res) => {
+		const client = server.ca ? https : http;
+		const tls = server.ca ? { ca: server.ca } : {};
+		const req = client.request(`${server.url}${urlPath}`, { method, headers, timeout: timeoutMs, agent: false, ...tls }, (res) => {
 			responded = true;
 			const parts = [];
 			res.on('data', (c) => parts.push(c));
@@ -185,16 +198,22 @@ export function request(server, method, urlPath, { headers = {}, body, timeoutMs
 			if (!responded) reject(e);
 		});
 		if (chunks) {
-			(async () => {
-				for (const c of chunks) {
-					if (!req.write(c)) await new Promise((r) => req.once('drain', r));
-				}
-				req.end();
-			})().catch(() => {});
+			writeChunks(req, chunks);
 		} else {
 			req.end(payload ?? undefined);
 		}
 	});
+}
+
+/* Writes chunks to a request stream (node:http or node:http2) one by one,
+ * waiting for drain, then ends it; write errors are the caller's to see. */
+export function writeChunks(req, chunks) {
+	(async () => {
+		for (const c of chunks) {
+			if (!req.write(c)) await new Promise((r) => req.once('drain', r));
+		}
+		req.end();
+	})().catch(() => {});
 }
 
 /* Sends raw HTTP/1.1 requests one after another on one TCP connection,

@@ -23,7 +23,7 @@ import { ARTIFACTS, BIN, REPO, freePort, sleep, tempDataDir } from './helpers.mj
 async function serve(args, { dataDir = tempDataDir('tls') } = {}) {
 	const port = await freePort();
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
-	const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, ...args],
+	const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--grpc-listen', 'off', '--data', dataDir, ...args],
 		{ stdio: ['ignore', 'pipe', 'pipe'] });
 	let out = '';
 	proc.stdout.on('data', (d) => { out += d; });

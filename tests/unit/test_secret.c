@@ -114,7 +114,7 @@ static void table(void)
 
 int main(void)
 {
-	CHECK(err_http_status(ERR_AUTH) == 401 && err_http_status(ERR_FORBIDDEN) == 403 &&
+	CHECK(err_http_status(ERR_UNAUTHENTICATED) == 401 && err_http_status(ERR_FORBIDDEN) == 403 &&
 	          err_http_status(ERR_SLOW_DOWN) == 429,
 	      "auth codes map to 401, 403, 429");
 	hashes();

@@ -1,0 +1,296 @@
+#!/bin/sh
+# deb.sh [RELEASE]: the Debian package end to end, as root. Builds two .debs
+# (`make deb` at VERSION and at NEWER), checks them with lintian (no errors)
+# and the unit with systemd-analyze verify, then in a debootstrapped minimal
+# RELEASE chroot (default: this machine's codename; kept in build/pkg/) installs
+# the older one, runs the service the way tracelite.service does (its User,
+# Environment, EnvironmentFile and ExecStart, no systemd in a chroot), sends
+# traces with curl, upgrades to the newer one (the traces and an edited
+# /etc/default/tracelite stay), removes (data and settings stay, and a new
+# install serves the old traces), and purges (both gone). Then it boots the
+# chroot with systemd-nspawn (systemd-container) to run the real unit:
+# hardening in force (user, NoNewPrivileges, seccomp, MemoryMax), ingest,
+# restart, Restart=on-failure after a kill -9, a clean stop.
+# Not part of `make test`: it needs root, debootstrap and a Debian mirror, and
+# builds the binary twice (a few minutes). Run it as `make test-deb`.
+# Last line: "N passed, N failed"; exit status non-zero if anything failed.
+cd "$(dirname "$0")/../.." || exit 2
+[ "$(id -u)" = 0 ] || { echo "deb.sh: needs root (chroot, dpkg)"; exit 2; }
+. /etc/os-release
+RELEASE=${1:-$VERSION_CODENAME}
+MIRROR=${DEB_MIRROR:-http://deb.debian.org/debian}
+OLD=${OLD_VERSION:-0.1.0}
+NEW=${NEW_VERSION:-0.1.1}
+ARCH=$(dpkg --print-architecture)
+ROOT=$PWD/build/pkg/chroot-$RELEASE
+ART=tests/artifacts/pkg
+mkdir -p "$ART"
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() { # check DESCRIPTION COMMAND...: one test, passed when COMMAND succeeds
+	what=$1
+	shift
+	if "$@" >>"$ART/deb.log" 2>&1; then ok "$what"; else bad "$what"; fi
+}
+finish() {
+	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
+	mountpoint -q "$ROOT/proc" && umount -l "$ROOT/proc"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+trap 'finish' EXIT INT TERM
+: >"$ART/deb.log"
+
+need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+missing=""
+need lintian lintian
+need debootstrap debootstrap
+need curl curl
+need setpriv util-linux
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >>"$ART/deb.log" 2>&1
+fi
+
+# 1. Two builds and their static checks.
+for v in "$OLD" "$NEW"; do
+	check "make deb VERSION=$v" make deb VERSION="$v"
+	deb=build/pkg/tracelite_${v}_$ARCH.deb
+	check "lintian $deb: no errors" lintian --fail-on error --info "$deb"
+	lintian --info "$deb" >"$ART/lintian-$v.txt" 2>&1
+done
+OLD_DEB=build/pkg/tracelite_${OLD}_$ARCH.deb
+NEW_DEB=build/pkg/tracelite_${NEW}_$ARCH.deb
+check "the package holds the binary, unit, settings, man page and copyright" sh -c "
+	dpkg-deb -c $NEW_DEB | grep -q ' ./usr/bin/tracelite$' &&
+	dpkg-deb -c $NEW_DEB | grep -q 'systemd/system/tracelite.service$' &&
+	dpkg-deb -c $NEW_DEB | grep -q ' ./etc/default/tracelite$' &&
+	dpkg-deb -c $NEW_DEB | grep -q ' ./usr/share/man/man1/tracelite.1.gz$' &&
+	dpkg-deb -c $NEW_DEB | grep -q ' ./usr/share/doc/tracelite/copyright$' &&
+	dpkg-deb -f $NEW_DEB Depends | grep -q libsqlite3 &&
+	dpkg-deb -I $NEW_DEB conffiles | grep -qx /etc/default/tracelite"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# verify wants ExecStart's binary: a root with the package unpacked; the
+	# man page of Documentation= is not installed here (--man=no).
+	vroot=$(mktemp -d)
+	dpkg-deb -x "$NEW_DEB" "$vroot"
+	unit=$(find "$vroot" -name tracelite.service)
+	sed "s#^ExecStart=/usr/bin/tracelite#ExecStart=$vroot/usr/bin/tracelite#" "$unit" >"$vroot/tracelite.service"
+	check "systemd-analyze verify tracelite.service" sh -c "
+		systemd-analyze verify --man=no '$vroot/tracelite.service' >'$ART/verify.txt' 2>&1; rc=\$?
+		cat '$ART/verify.txt'; [ \$rc -eq 0 ] && ! grep -i 'tracelite.service' '$ART/verify.txt'"
+	rm -rf "$vroot"
+else
+	echo "skip: systemd-analyze not installed"
+fi
+[ -f "$OLD_DEB" ] && [ -f "$NEW_DEB" ] || exit 1
+
+# 2. The chroot.
+if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
+	echo "debootstrap $RELEASE into $ROOT"
+	rm -rf "$ROOT"
+	debootstrap --variant=minbase "$RELEASE" "$ROOT" "$MIRROR" >"$ART/debootstrap.log" 2>&1 ||
+		{ tail -n 5 "$ART/debootstrap.log"; bad "debootstrap $RELEASE"; exit 1; }
+fi
+# Only a proc of its own is mounted (no bind of the host's /dev or /sys, so
+# removing build/ never reaches them); debootstrap made the device nodes.
+mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+for d in null:1:3 zero:1:5 urandom:1:9; do
+	n=${d%%:*}
+	[ -c "$ROOT/dev/$n" ] || { rm -f "$ROOT/dev/$n"; mknod -m 666 "$ROOT/dev/$n" c $(echo "${d#*:}" | tr : ' '); }
+done
+cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+apt_in() { in_root apt-get -y -q -o Dpkg::Options::=--force-confold "$@"; }
+# A leftover from an earlier run.
+in_root dpkg --purge tracelite >>"$ART/deb.log" 2>&1
+cp "$OLD_DEB" "$NEW_DEB" "$ROOT/tmp/"
+in_root apt-get update -q >>"$ART/deb.log" 2>&1
+
+PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
+URL=http://127.0.0.1:$PORT
+
+# Runs /usr/bin/tracelite in the chroot as tracelite.service would: its
+# User/Group, WorkingDirectory, UMask, Environment= then EnvironmentFile=,
+# and ExecStart with $TRACELITE_SERVE_FLAGS split on spaces.
+start() {
+	unit=$(in_root sh -c 'ls /lib/systemd/system/tracelite.service /usr/lib/systemd/system/tracelite.service 2>/dev/null | head -n 1')
+	u=$ROOT$unit
+	user=$(sed -n 's/^User=//p' "$u")
+	wd=$(sed -n 's/^WorkingDirectory=//p' "$u")
+	umask_=$(sed -n 's/^UMask=//p' "$u")
+	envs=$(sed -n 's/^Environment=//p' "$u")
+	envfile=$(sed -n 's/^EnvironmentFile=-\{0,1\}//p' "$u")
+	exec_=$(sed -n 's/^ExecStart=//p' "$u")
+	chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin $envs sh -c "
+		set -a; [ -r $envfile ] && . $envfile; set +a
+		cd $wd && umask $umask_ &&
+		exec setpriv --reuid $user --regid $user --init-groups --no-new-privs $exec_" \
+		>>"$ART/server.log" 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		curl -fs "$URL/api/health" >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tail -n 5 "$ART/server.log"
+	return 1
+}
+stop() { # SIGTERM, as systemd stops it: a clean exit 0
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	return $rc
+}
+send() { # send TRACE_ID: one OTLP JSON span with curl
+	now=$(date +%s)000000000
+	curl -fsS "$URL/v1/traces" -H 'Content-Type: application/json' -d "{\"resourceSpans\":[{\"resource\":
+		{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"deb-test\"}}]},\"scopeSpans\":[{\"spans\":[
+		{\"traceId\":\"$1\",\"spanId\":\"00000000000000a1\",\"name\":\"chat gpt-4o\",\"kind\":3,
+		 \"startTimeUnixNano\":\"$now\",\"endTimeUnixNano\":\"$now\"}]}]}]}"
+}
+has() { # has TRACE_ID: the API returns it (the write queue commits within a few seconds)
+	i=0
+	while [ $i -lt 50 ]; do
+		curl -fs "$URL/api/traces/$1" | grep -q "$1" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+T1=0af7651916cd43dd8448eb211c80319c
+T2=5b8efff798038103d269b633813fc60c
+
+# 3. Install the older build, serve, send.
+check "apt-get install $OLD_DEB (dependencies from Debian)" apt_in install "/tmp/$(basename "$OLD_DEB")"
+check "the tracelite system user and /var/lib/tracelite (0750, tracelite's)" sh -c "
+	in_root() { chroot '$ROOT' \"\$@\"; }
+	in_root getent passwd tracelite | grep -q ':/var/lib/tracelite:' &&
+	[ \"\$(in_root stat -c '%U %a' /var/lib/tracelite)\" = 'tracelite 750' ]"
+check "the service is enabled (multi-user.target.wants)" test -L "$ROOT/etc/systemd/system/multi-user.target.wants/tracelite.service"
+check "man tracelite is installed" test -s "$ROOT/usr/share/man/man1/tracelite.1.gz"
+# The settings file: every line a comment; set the port here (kept on upgrade).
+check "/etc/default/tracelite has every option commented" sh -c "! grep -v '^#' '$ROOT/etc/default/tracelite' | grep -q ."
+echo "TRACELITE_LISTEN=127.0.0.1:$PORT" >>"$ROOT/etc/default/tracelite"
+check "$OLD starts as the unit would (port from /etc/default/tracelite)" start
+check "curl sends a trace to $OLD" send "$T1"
+check "$OLD serves it" has "$T1"
+check "$OLD stops on SIGTERM with exit 0" stop
+check "the data is in /var/lib/tracelite, owned by tracelite" sh -c "
+	[ -n \"\$(ls '$ROOT/var/lib/tracelite')\" ] &&
+	[ -z \"\$(find '$ROOT/var/lib/tracelite' ! -user \$(chroot '$ROOT' id -u tracelite))\" ]"
+
+# 4. Upgrade.
+check "apt-get install $NEW_DEB upgrades" apt_in install "/tmp/$(basename "$NEW_DEB")"
+check "tracelite version is $NEW" sh -c "in_root() { chroot '$ROOT' \"\$@\"; }; in_root tracelite version | grep -qx 'tracelite $NEW'"
+check "the edited /etc/default/tracelite is kept" grep -qx "TRACELITE_LISTEN=127.0.0.1:$PORT" "$ROOT/etc/default/tracelite"
+check "$NEW starts on the same data" start
+check "$NEW still serves the trace sent to $OLD" has "$T1"
+check "curl sends a trace to $NEW" send "$T2"
+check "$NEW serves it" has "$T2"
+check "$NEW stops on SIGTERM with exit 0" stop
+
+# 5. Remove keeps data and settings; a new install serves them.
+check "apt-get remove tracelite" apt_in remove tracelite
+check "remove took the binary" test ! -e "$ROOT/usr/bin/tracelite"
+check "remove kept /var/lib/tracelite" sh -c "[ -n \"\$(ls '$ROOT/var/lib/tracelite')\" ]"
+check "remove kept /etc/default/tracelite" test -f "$ROOT/etc/default/tracelite"
+check "reinstall $NEW" apt_in install "/tmp/$(basename "$NEW_DEB")"
+check "the reinstalled service starts" start
+if has "$T1" && has "$T2"; then ok "after remove and reinstall both traces are served"; else bad "after remove and reinstall both traces are served"; fi
+check "it stops on SIGTERM with exit 0" stop
+
+# 6. Purge deletes data and settings.
+check "apt-get purge tracelite" apt_in purge tracelite
+check "purge deleted /var/lib/tracelite" test ! -e "$ROOT/var/lib/tracelite"
+check "purge deleted /etc/default/tracelite" test ! -e "$ROOT/etc/default/tracelite"
+check "purge removed the enablement link" test ! -L "$ROOT/etc/systemd/system/multi-user.target.wants/tracelite.service"
+
+# 7. The real unit under systemd: the chroot booted with systemd-nspawn
+# (no host systemd needed: --register=no --keep-unit), its own network, and
+# a oneshot unit that checks tracelite.service and powers the container off.
+if ! command -v systemd-nspawn >/dev/null 2>&1; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd-container >>"$ART/deb.log" 2>&1
+fi
+if ! command -v systemd-nspawn >/dev/null 2>&1; then
+	echo "skip: systemd-nspawn (systemd-container) not available"
+	exit 0
+fi
+check "systemd, dbus and curl in the chroot" apt_in install --no-install-recommends systemd systemd-sysv dbus curl
+check "install $NEW_DEB for the boot" apt_in install "/tmp/$(basename "$NEW_DEB")"
+sed -i "/^TRACELITE_LISTEN=/d" "$ROOT/etc/default/tracelite"   # the default 127.0.0.1:4318, in its own netns
+cat >"$ROOT/etc/systemd/system/tl-check.service" <<'UNIT'
+[Unit]
+Description=tests/pkg/deb.sh: checks tracelite.service, then powers off
+After=tracelite.service
+Wants=tracelite.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh /root/tl-check.sh
+ExecStopPost=/bin/systemctl poweroff --no-block
+UNIT
+ln -sf /etc/systemd/system/tl-check.service "$ROOT/etc/systemd/system/multi-user.target.wants/tl-check.service"
+cat >"$ROOT/root/tl-check.sh" <<'CHECK'
+#!/bin/sh
+out=/root/tl-check.out
+: >$out
+say() { echo "$1" >>$out; }
+up() { i=0; while [ $i -lt 100 ]; do curl -fs 127.0.0.1:4318/api/health >/dev/null && return 0; sleep 0.1; i=$((i + 1)); done; return 1; }
+served() { i=0; while [ $i -lt 50 ]; do curl -fs 127.0.0.1:4318/api/traces/nspawn-1 | grep -q '"name":"plan"' && return 0; sleep 0.2; i=$((i + 1)); done; return 1; }
+prop() { systemctl show tracelite -p "$1" --value; }
+up && say up=yes
+say "state=$(prop ActiveState)"
+say "user=$(prop User)"
+pid=$(prop MainPID)
+say "uid=$(awk '/^Uid:/ {print $2}' /proc/$pid/status)"
+say "nonewprivs=$(awk '/^NoNewPrivs:/ {print $2}' /proc/$pid/status)"
+say "seccomp=$(awk '/^Seccomp:/ {print $2}' /proc/$pid/status)"
+say "memorymax=$(prop MemoryMax)"
+curl -fs 127.0.0.1:4318/api/spans -H 'Content-Type: application/json' \
+	-d '{"trace_id":"nspawn-1","span_id":"s1","name":"plan","timestamp":"2026-12-01T10:00:00Z","duration_ms":5}' >/dev/null &&
+	served && say served=yes
+systemctl restart tracelite && up && served && say after_restart=yes
+kill -9 "$(prop MainPID)"
+sleep 3
+up && served && say after_crash=yes
+say "restarts=$(prop NRestarts)"
+say "owner=$(stat -c %U /var/lib/tracelite/tracelite.db)"
+systemctl stop tracelite
+say "stop=$(prop Result)/$(prop ExecMainStatus)"
+journalctl -u tracelite --no-pager >/root/tl-check.journal 2>&1
+say done=yes
+CHECK
+rm -f "$ROOT/root/tl-check.out"
+umount -l "$ROOT/proc"
+# On a cgroup v1 host, systemd 256 and later (Debian 13) in the container
+# boots only when told to use the legacy hierarchy.
+legacy=
+if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
+	legacy="systemd.unified_cgroup_hierarchy=0 SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1"
+	export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0
+fi
+timeout 300 systemd-nspawn --register=no --keep-unit --private-network -D "$ROOT" --boot $legacy >"$ART/nspawn.log" 2>&1
+mount -t proc proc "$ROOT/proc"
+rm -f "$ART/tl-check.out"
+cp "$ROOT/root/tl-check.out" "$ROOT/root/tl-check.journal" "$ART/" 2>/dev/null
+if [ ! -f "$ART/tl-check.out" ] && grep -qi cgroup "$ART/nspawn.log"; then
+	# e.g. inside a chroot without /sys/fs/cgroup: no container, no verdict
+	echo "skip: systemd-nspawn could not boot here: $(grep -i -m1 cgroup "$ART/nspawn.log")"
+	rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/tl-check.service" "$ROOT/etc/systemd/system/tl-check.service"
+	apt_in purge tracelite >>"$ART/deb.log" 2>&1
+	exit 0
+fi
+uid=$(in_root id -u tracelite)
+for want in done=yes up=yes state=active user=tracelite "uid=$uid" nonewprivs=1 seccomp=2 memorymax=536870912 \
+	served=yes after_restart=yes after_crash=yes restarts=1 owner=tracelite stop=success/0; do
+	check "booted with systemd: $want" grep -qx "$want" "$ART/tl-check.out"
+done
+rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/tl-check.service" "$ROOT/etc/systemd/system/tl-check.service"
+check "apt-get purge tracelite after the boot" apt_in purge tracelite
+check "the purge deleted /var/lib/tracelite" test ! -e "$ROOT/var/lib/tracelite"
