@@ -496,3 +496,29 @@ describe('Langfuse key pairs', () => {
 		} finally { await server.stop(); }
 	});
 });
+
+describe('OTLP/gRPC with keys', () => {
+	test('a gRPC export needs an ingest key in authorization metadata: 16 without, 7 for read, OK with, project of the key', async () => {
+		const { grpcCall, frame, TRACE_PATH } = await import('./grpc_client.mjs');
+		const { otlpToProtobuf } = await import('./helpers.mjs');
+		const dir = tempDataDir('auth-grpc');
+		const ingest = createKey(dir, 'grpc', 'ingest', '--project', 'grpcproj');
+		const read = createKey(dir, 'reader', 'read');
+		const server = await startServer({ label: 'auth-grpc', dataDir: dir, grpc: true });
+		try {
+			const tid = traceId();
+			const body = frame(otlpToProtobuf(otlpRequest([otlpSpan({ traceId: tid, name: 'over-grpc' })])));
+			const none = await grpcCall(server.grpcUrl, TRACE_PATH, body);
+			assert.equal(none.grpcStatus, 16, JSON.stringify(none.grpcMessage));
+			const wrong = await grpcCall(server.grpcUrl, TRACE_PATH, body, { headers: { authorization: `Bearer ${read}` } });
+			assert.equal(wrong.grpcStatus, 7, wrong.grpcMessage);
+			const bad = await grpcCall(server.grpcUrl, TRACE_PATH, body, { headers: { authorization: 'Bearer tl_' + '0'.repeat(64) } });
+			assert.equal(bad.grpcStatus, 16);
+			const ok = await grpcCall(server.grpcUrl, TRACE_PATH, body, { headers: { authorization: `Bearer ${ingest}` } });
+			assert.equal(ok.grpcStatus, 0, ok.grpcMessage);
+			const t = await get(server, `/api/traces/${tid}`, { headers: bearer(read) });
+			assert.equal(t.status, 200, t.text);
+			assert.equal(t.json.trace.project ?? t.json.trace.project_name, 'grpcproj', JSON.stringify(t.json.trace).slice(0, 300));
+		} finally { await server.stop(); }
+	});
+});
