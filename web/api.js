@@ -26,6 +26,7 @@ export async function getJson(path, params = {}, { signal } = {}) {
 	const text = await r.text();
 	let body;
 	try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+	if (r.status === 401) toLogin();
 	if (!r.ok) throw new ApiError(r.status, body?.error || `HTTP ${r.status}`, url);
 	if (body == null) throw new ApiError(r.status, 'the answer was not JSON', url);
 	return body;
@@ -36,4 +37,22 @@ export async function getJson(path, params = {}, { signal } = {}) {
 export async function storeIsEmpty(signal) {
 	const r = await getJson('/api/traces', { limit: 1 }, { signal });
 	return r.items.length === 0;
+}
+
+/* A key is needed (auth is on and the session ended): to the login page,
+ * coming back here afterwards. */
+function toLogin() {
+	location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+}
+
+/* Who this browser is: {auth, logged_in, name, scope, via, csrf}. */
+export async function session() {
+	const r = await fetch('/api/session', { headers: { accept: 'application/json' } });
+	return r.json();
+}
+
+/* Ends the browser session; a change, so it carries the session's CSRF token. */
+export async function logout(csrf) {
+	await fetch('/api/logout', { method: 'POST', headers: { 'x-csrf-token': csrf || '' } });
+	location.assign('/login');
 }

@@ -3,7 +3,7 @@
 // time range, theme) and in-app links. No module imports it: pages get the
 // URL state from state.js and the error banner and onboarding from
 // feedback.js; navigate() reaches route() through onNavigate.
-import { getJson } from './api.js';
+import { getJson, logout, session } from './api.js';
 import { errorBanner, showError } from './feedback.js';
 import { DEFAULT_RANGE, navigate, onNavigate, params, scope, setParams, sharedQuery } from './state.js';
 import { h } from './util.js';
@@ -110,6 +110,15 @@ document.getElementById('theme').addEventListener('click', () => {
 	localStorage.setItem('tracelite-theme', next);
 	window.dispatchEvent(new Event('themechange'));
 });
+
+/* A browser session (auth on) gets a logout button carrying its CSRF token. */
+const logoutBtn = document.getElementById('logout');
+session().then((s) => {
+	if (!s.auth || s.via !== 'session') return;
+	logoutBtn.hidden = false;
+	logoutBtn.title = `Logged in as ${s.name} (${s.scope})`;
+	logoutBtn.addEventListener('click', () => logout(s.csrf));
+}).catch(() => {});
 
 /* In-app links: plain left clicks on same-origin page links. */
 document.addEventListener('click', (e) => {

@@ -25,6 +25,7 @@ static const struct {
 	{ERR_UNAUTHENTICATED, 401, 16}, /* UNAUTHENTICATED */
 	{ERR_FORBIDDEN, 403, 7},        /* PERMISSION_DENIED */
 	{ERR_FULL, 503, 14},            /* retried; resumes once space returns */
+	{ERR_SLOW_DOWN, 429, 8},        /* RESOURCE_EXHAUSTED */
 };
 
 int err_http_status(enum err e)

@@ -15,9 +15,10 @@ enum err {
 	ERR_STORE = -6,         /* 503 with Retry-After: the store cannot be read or written */
 	ERR_NOMETHOD = -7,      /* 405 */
 	ERR_TIMEOUT = -8,       /* 408: the request body came too slowly */
-	ERR_UNAUTHENTICATED = -9, /* 401: no or unknown credentials */
-	ERR_FORBIDDEN = -10,    /* 403: credentials without the needed scope */
-	ERR_FULL = -11,         /* 503 with Retry-After: disk full, or free space under --min-free */
+	ERR_UNAUTHENTICATED = -9, /* 401 with WWW-Authenticate: no, a malformed or an unknown key */
+	ERR_FORBIDDEN = -10,    /* 403: a valid key whose scope does not allow this */
+	ERR_SLOW_DOWN = -11,    /* 429 with Retry-After: too many failed logins */
+	ERR_FULL = -12,         /* 503 with Retry-After: disk full, or free space under --min-free */
 };
 
 /* Returns the HTTP status for e (200 for ERR_OK; 500 for an unknown code). */

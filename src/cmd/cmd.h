@@ -14,6 +14,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);
 /* tracelite reprice [--data DIR] [--prices FILE]; prints the counts. */
 int cmd_reprice(int argc, char **argv);
+/* tracelite keys create|list|revoke [flags] [--data DIR]; see keys.c. */
+int cmd_keys(int argc, char **argv);
 /* tracelite backup DEST [--data DIR]; prints the copied sizes. */
 int cmd_backup(int argc, char **argv);
 

@@ -13,6 +13,7 @@ static void usage(FILE *f)
 	      "  demo       generate realistic agent traces (tracelite demo --help)\n"
 	      "  replicate  send the store to ClickHouse or Postgres once (tracelite replicate --help)\n"
 	      "  reprice    recompute stored costs after prices changed (tracelite reprice --help)\n"
+	      "  keys       create, list and revoke API keys (tracelite keys --help)\n"
 	      "  backup     copy the store while serving (tracelite backup --help)\n"
 	      "  version    print the version\n"
 	      "  help       this text\n",
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
 		return cmd_replicate(argc - 2, argv + 2);
 	if (!strcmp(cmd, "reprice"))
 		return cmd_reprice(argc - 2, argv + 2);
+	if (!strcmp(cmd, "keys"))
+		return cmd_keys(argc - 2, argv + 2);
 	if (!strcmp(cmd, "backup"))
 		return cmd_backup(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

@@ -15,6 +15,7 @@
 #include "repl/repl.h"
 #include "repl/repl_target.h"
 #include "server/app.h"
+#include "server/auth.h"
 #include "server/config.h"
 #include "server/grpc.h"
 #include "server/routes.h"
@@ -37,11 +38,12 @@ static void forget_in_search(void *ctx, const struct retention_victim *v, size_t
 
 /* Says where the server listens: a few lines for people on stdout, or one
  * log record with the same facts as fields under --log-format json. */
-static void announce(const struct config *cfg, const struct tls_files *tls, int grpc)
+static void announce(const struct config *cfg, const struct tls_files *tls, int grpc, struct auth *auth, const char *link)
 {
 	const char *scheme = cfg->tls_on ? "https" : "http", *listen = cfg->listen;
-	char url[sizeof cfg->listen + 8];
+	char url[sizeof cfg->listen + 8], login[sizeof url + 16 + SECRET_TOKEN_HEX];
 	snprintf(url, sizeof url, "%s://%s", scheme, listen);
+	snprintf(login, sizeof login, "%s/login?token=%s", url, link);
 	if (log_is_json()) {
 		log_write(LOGL_INFO, "serve", (const char *const[]){"url", url, "data", cfg->data, "version", TRACELITE_VERSION,
 		          "tls_certificate", cfg->tls_on ? tls->cert : "", "tls_fingerprint", cfg->tls_on ? tls->fingerprint : "",
@@ -49,6 +51,10 @@ static void announce(const struct config *cfg, const struct tls_files *tls, int 
 		if (grpc)
 			log_write(LOGL_INFO, "serve", (const char *const[]){"grpc", cfg->grpc_listen, NULL},
 			          "OTLP/gRPC on %s://%s", scheme, cfg->grpc_listen);
+		if (*link)
+			log_write(LOGL_INFO, "auth", (const char *const[]){"login_url", login, NULL},
+			          "authentication is on; log in to the UI once with %s (one use, %d minutes)", login,
+			          AUTH_LINK_TTL_S / 60);
 		for (int i = 0; i < cfg->nreplicate; i++) {
 			char shown[REPL_URL_MAX];
 			repl_target_mask(cfg->replicate[i], shown, sizeof shown);
@@ -66,6 +72,10 @@ static void announce(const struct config *cfg, const struct tls_files *tls, int 
 		       tls->created ? " (self-signed, made now)" : cfg->tls_self_signed ? " (self-signed)" : "", tls->fingerprint);
 	if (grpc)
 		printf("  send OTLP/gRPC (traces; metrics counted) to %s://%s\n", scheme, cfg->grpc_listen);
+	if (*link)
+		printf("  authentication is on (%d API keys, --auth %s): send 'Authorization: Bearer KEY'\n"
+		       "  log in to the UI once with %s (one use, %d minutes)\n",
+		       auth_key_count(auth), auth_mode_name((enum auth_mode)cfg->auth_mode), login, AUTH_LINK_TTL_S / 60);
 	for (int i = 0; i < cfg->nreplicate; i++) {
 		char shown[REPL_URL_MAX];
 		repl_target_mask(cfg->replicate[i], shown, sizeof shown);
@@ -119,6 +129,25 @@ int cmd_serve(int argc, char **argv)
 		log_error("serve", "%s", err);
 		goto out_prices;
 	}
+	/* then the keys: a non-loopback address without any is refused before
+	 * anything starts (exit 2); beyond loopback auth stays on even if the
+	 * last key is revoked later */
+	int remote = !config_is_loopback(cfg.listen) || (cfg.grpc_listen[0] && !config_is_loopback(cfg.grpc_listen));
+	if (remote)
+		cfg.auth_mode = AUTH_REQUIRED;
+	app.auth = auth_open(cfg.data, (enum auth_mode)cfg.auth_mode, err, sizeof err);
+	if (!app.auth) {
+		log_error("serve", "%s", err);
+		goto out_prices;
+	}
+	if (remote && auth_key_count(app.auth) == 0) {
+		log_error("serve", "refusing to listen on %s: not a loopback address and %s has no API keys, so anyone "
+		          "could send and read traces (--allow-remote no longer turns authentication off); create the "
+		          "first key, then start again:\n    tracelite keys create --name admin --scope admin --data %s",
+		          config_is_loopback(cfg.listen) ? cfg.grpc_listen : cfg.listen, cfg.data, cfg.data);
+		rc = 2;
+		goto out_prices;
+	}
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		log_error("serve", "%s", err);
@@ -142,14 +171,18 @@ int cmd_serve(int argc, char **argv)
 		log_error("serve", "%s", err);
 		goto out_repl;
 	}
-	/* authorization: NULL (every call allowed) until keys exist; TLS with
-	 * the HTTP port's certificate when one is configured */
-	if (cfg.grpc_listen[0] && !(grpc = grpc_start(&app, NULL, cfg.tls_on ? tls.cert : NULL,
+	/* authorization: the same keys as HTTP (auth.h); TLS with the HTTP
+	 * port's certificate when one is configured */
+	auth_set_global(app.auth);
+	if (cfg.grpc_listen[0] && !(grpc = grpc_start(&app, auth_grpc_hook, cfg.tls_on ? tls.cert : NULL,
 	                                              cfg.tls_on ? tls.key : NULL, err, sizeof err))) {
 		log_error("serve", "%s", err);
 		goto out_http;
 	}
-	announce(&cfg, &tls, grpc != NULL);
+	char link[SECRET_TOKEN_HEX] = "";
+	if (auth_is_on(app.auth))
+		auth_link_create(app.auth, link);
+	announce(&cfg, &tls, grpc != NULL, app.auth, link);
 	fflush(stdout);
 	int sig = 0;
 	sigwait(&stop, &sig);
@@ -166,6 +199,7 @@ out_search:
 out_writer:
 	writer_stop(app.writer);
 out_prices:
+	auth_close(app.auth);
 	prices_free(prices);
 	if (!rc)
 		log_info("serve", "stopped cleanly");

@@ -11,12 +11,14 @@
 #include <strings.h>
 #include <time.h>
 #include "base/err.h"
+#include "base/secret.h"
 #include "base/text.h"
 
 struct demo_client {
 	char host[256];
 	int port;
 	char path[1024];
+	char auth[256];              /* "Authorization: Bearer KEY\r\n" from TRACELITE_API_KEY, or "" */
 	struct mg_connection *conn;
 };
 
@@ -42,6 +44,16 @@ struct demo_client *demo_client_new(const char *url, char *err, size_t errlen)
 	struct demo_client *c = calloc(1, sizeof *c);
 	if (!c)
 		abort();
+	const char *key = getenv("TRACELITE_API_KEY");
+	if (key && *key) {
+		char why[128];
+		if (secret_check_text(key, strlen(key), why, sizeof why)) {
+			err_set(err, errlen, ERR_BAD_INPUT, "TRACELITE_API_KEY: %s", why);
+			free(c);
+			return NULL;
+		}
+		snprintf(c->auth, sizeof c->auth, "Authorization: Bearer %s\r\n", key);
+	}
 	if (hlen == 0 || hlen >= sizeof c->host)
 		goto bad;
 	memcpy(c->host, h, hlen);
@@ -109,8 +121,8 @@ static int post_once(struct demo_client *c, const char *ctype, const void *body,
 				return err_set(err, errlen, -1, "connect %s:%d: %s", c->host, c->port, ebuf);
 		}
 		if (mg_printf(c->conn, "POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: %s\r\n"
-		                       "Content-Length: %zu\r\nUser-Agent: tracelite-demo\r\n\r\n",
-		              c->path, c->host, c->port, ctype, len) <= 0 ||
+		                       "Content-Length: %zu\r\nUser-Agent: tracelite-demo\r\n%s\r\n",
+		              c->path, c->host, c->port, ctype, len, c->auth) <= 0 ||
 		    (len && mg_write(c->conn, body, len) != (int)len) ||
 		    mg_get_response(c->conn, ebuf, sizeof ebuf, 300000) < 0) {
 			client_close(c);

@@ -8,8 +8,10 @@
 struct demo_client;
 
 /* Returns a client for an http:// URL (host[:port][/path], port 80 and
- * path /v1/traces by default) that connects lazily, or NULL with err filled
- * if the URL is not one. Not thread-safe: one client per thread. */
+ * path /v1/traces by default) that connects lazily and sends the key in
+ * TRACELITE_API_KEY (if set) as `Authorization: Bearer`, or NULL with err
+ * filled if the URL or the key is malformed. Not thread-safe: one client
+ * per thread. */
 struct demo_client *demo_client_new(const char *url, char *err, size_t errlen);
 /* POSTs body to the client's URL over a kept-alive connection (reconnecting
  * when the server closed it), retrying 429/502/503/504 with exponential

@@ -1,7 +1,7 @@
 /* filters.c: attribute, resource, metadata, tag and score filters of the
  * trace list (filters.h): one query parameter parsed, its condition as
  * SQL with bound parameters. Attribute conditions read trace_attrs
- * (schema/008), whose keys are interned as "a:KEY" (span attributes),
+ * (schema/007), whose keys are interned as "a:KEY" (span attributes),
  * resource conditions resource_attrs ("r:KEY") through trace_resources;
  * scores read the scores table. */
 #include "query/filters.h"

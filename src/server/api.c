@@ -136,6 +136,11 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddNumberToObject(o, "uptime_s", (double)((text_now_ns() - app->started_ns) / 1000000000ull));
 	if (app->search)
 		cJSON_AddItemToObject(o, "search", api_search_status(app, db));
+	if (app->auth) {
+		cJSON *auth = cJSON_AddObjectToObject(o, "auth");
+		cJSON_AddBoolToObject(auth, "on", auth_is_on(app->auth));
+		cJSON_AddStringToObject(auth, "mode", auth_mode_name((enum auth_mode)app->cfg->auth_mode));
+	}
 	struct metrics_in_counts mc;
 	metrics_in_counts(&mc);
 	cJSON *m = cJSON_AddObjectToObject(o, "otlp_metrics"); /* received and dropped: metrics are not stored */

@@ -9,6 +9,7 @@
 #include "ingest/prices.h"
 #include "store/retention.h"
 #include "store/writer.h"
+#include "server/auth.h"
 
 struct mg_connection;
 
@@ -20,6 +21,7 @@ struct app {
 	uint64_t started_ns;
 	struct repl *repl;         /* NULL when nothing is replicated */
 	struct retention *retention; /* deletion, disk cap and free-space watch (retention.h) */
+	struct auth *auth;         /* keys and sessions (auth.h) */
 };
 
 /* What every route handler is: it answers request c itself (tail is the

@@ -9,6 +9,7 @@
 #include "base/datadir.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "server/auth.h"
 
 /* Parses len bytes at host as an IPv4 literal or a bracketed IPv6 literal.
  * Returns AF_INET or AF_INET6 with the address filled, or 0. */
@@ -220,6 +221,15 @@ static int set_days(struct config *c, const char *v, const char *what, char *err
 	return ERR_OK;
 }
 
+static int set_auth(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	enum auth_mode m;
+	if (auth_mode_parse(v, &m))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected auto, required or off, got '%s'", what, v);
+	c->auth_mode = (int)m;
+	return ERR_OK;
+}
+
 void config_usage(void *fp)
 {
 	fputs("usage: tracelite serve [flags]\n"
@@ -227,7 +237,9 @@ void config_usage(void *fp)
 	      "  --grpc-listen HOST:PORT  OTLP/gRPC address (env TRACELITE_GRPC_LISTEN; default 127.0.0.1:4317;\n"
 	      "                       'off' for none)\n"
 	      "  --data DIR           data directory (env TRACELITE_DATA; default ./data)\n"
-	      "  --allow-remote       allow a non-loopback --listen address (no authentication yet!)\n"
+	      "  --auth MODE          auto: API keys needed once one exists (tracelite keys create); required:\n"
+	      "                       always; off: never (loopback --listen only) (env TRACELITE_AUTH; default auto)\n"
+	      "                       a non-loopback --listen needs a key first (--allow-remote is no longer needed)\n"
 	      "  --queue-mb N         write queue size in MiB (env TRACELITE_QUEUE_MB; default 32)\n"
 	      "  --threads N          HTTP worker threads, one per open connection (default 256, 2..4096)\n"
 	      "  --cors-origin ORIGIN let web pages of this exact origin call the API (repeatable; env\n"
@@ -279,7 +291,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 		return rc;
 	if (((env = getenv("TRACELITE_TLS_CERT")) && *env && (rc = set_path(c->tls_cert, env, "TRACELITE_TLS_CERT", err, errlen))) ||
 	    ((env = getenv("TRACELITE_TLS_KEY")) && *env && (rc = set_path(c->tls_key, env, "TRACELITE_TLS_KEY", err, errlen))) ||
-	    ((env = getenv("TRACELITE_LOG_FORMAT")) && *env && (rc = set_log_format(c, env, "TRACELITE_LOG_FORMAT", err, errlen))))
+	    ((env = getenv("TRACELITE_LOG_FORMAT")) && *env && (rc = set_log_format(c, env, "TRACELITE_LOG_FORMAT", err, errlen))) ||
+	    ((env = getenv("TRACELITE_AUTH")) && *env && (rc = set_auth(c, env, "TRACELITE_AUTH", err, errlen))))
 		return rc;
 	if ((env = getenv("TRACELITE_RETENTION_DAYS")) && *env && (rc = set_days(c, env, "TRACELITE_RETENTION_DAYS", err, errlen)))
 		return rc;
@@ -317,6 +330,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			rc = set_queue(c, v, a, err, errlen);
 		else if (!strcmp(a, "--replicate"))
 			rc = add_replicate(c, v, a, &replicate_flags, err, errlen);
+		else if (!strcmp(a, "--auth"))
+			rc = set_auth(c, v, a, err, errlen);
 		else if (!strcmp(a, "--prices"))
 			rc = set_prices(c, v, a, err, errlen);
 		else if (!strcmp(a, "--cors-origin"))
@@ -349,18 +364,19 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	}
 	if ((rc = check_tls(c, err, errlen)))
 		return rc;
-	if (!c->allow_remote && !config_is_loopback(c->listen))
+	/* without keys a non-loopback address is refused by serve (it reads them) */
+	if (c->auth_mode == AUTH_OFF && !config_is_loopback(c->listen))
 		return err_set(err, errlen, ERR_BAD_INPUT,
-		               "refusing to listen on %s: not a loopback address and tracelite has no "
-		               "authentication yet; pass --allow-remote to do it anyway",
+		               "refusing to listen on %s with --auth off: not a loopback address; create a key "
+		               "(tracelite keys create) and use --auth auto or required",
 		               c->listen);
 	if (!c->tls_cert[0] != !c->tls_key[0])
 		return err_set(err, errlen, ERR_BAD_INPUT, "%s: needs %s too", c->tls_cert[0] ? "--tls-cert" : "--tls-key",
 		               c->tls_cert[0] ? "--tls-key FILE" : "--tls-cert FILE");
 	if (!c->allow_remote && c->grpc_listen[0] && !config_is_loopback(c->grpc_listen))
 		return err_set(err, errlen, ERR_BAD_INPUT,
-		               "refusing to listen for gRPC on %s: not a loopback address and tracelite has no "
-		               "authentication yet; pass --allow-remote to do it anyway",
+		               "refusing to listen for gRPC on %s: not a loopback address; pass --allow-remote to do it "
+		               "(it then needs an API key, like a non-loopback --listen: tracelite keys create)",
 		               c->grpc_listen);
 	return ERR_OK;
 }

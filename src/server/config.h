@@ -23,7 +23,8 @@ struct config {
 	char listen[256];       /* HOST:PORT, HOST an IPv4 literal, [IPv6] or localhost; default 127.0.0.1:4318 */
 	char grpc_listen[256];  /* OTLP/gRPC, as listen; default 127.0.0.1:4317; "" = off (--grpc-listen off) */
 	char data[DATADIR_MAX]; /* data directory: ./data, TRACELITE_DATA, --data (base/datadir.h) */
-	int allow_remote;       /* --allow-remote: permit a non-loopback listen address */
+	int allow_remote;       /* --allow-remote: accepted, no longer needed (a non-loopback address needs keys) */
+	int auth_mode;          /* enum auth_mode (server/auth.h): --auth, TRACELITE_AUTH; default auto */
 	size_t queue_bytes;     /* write queue cap; TRACELITE_QUEUE_MB / --queue-mb */
 	int threads;            /* HTTP worker threads, one per open connection; --threads */
 	char replicate[CONFIG_MAX_REPLICATE][REPL_URL_MAX];  /* --replicate URL (repeatable), TRACELITE_REPLICATE */

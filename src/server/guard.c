@@ -84,7 +84,7 @@ int guard_cors(const struct mg_connection *c, const struct config *cfg, int pref
 		snprintf(headers, len, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n%s", cfg->cors_origins.item[i],
 		         preflight ? "Access-Control-Allow-Methods: GET, POST, HEAD\r\n"
 		                     "Access-Control-Allow-Headers: content-type, content-encoding, x-project-id, "
-		                     "authorization\r\nAccess-Control-Max-Age: 600\r\n"
+		                     "authorization, x-api-key\r\nAccess-Control-Max-Age: 600\r\n"
 		                   : "");
 		return 1;
 	}

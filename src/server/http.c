@@ -3,6 +3,9 @@
  * what was wrong. Slow clients are cut off (each open connection holds a
  * worker thread in civetweb 1.15). */
 #include "server/http.h"
+#include <strings.h>
+#include <mbedtls/base64.h>
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +29,17 @@ static const char *status_text(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 204: return "No Content";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "Status";
@@ -68,29 +75,49 @@ void http_stream_begin(struct mg_connection *c, const char *content_type, const 
 	          content_type, cors, extra_headers ? extra_headers : "");
 }
 
-void http_send_json(struct mg_connection *c, int status, cJSON *obj)
+void http_send_json_headers(struct mg_connection *c, int status, cJSON *obj, const char *extra_headers)
 {
 	size_t len;
 	char *text = json_print(obj, &len);
 	cJSON_Delete(obj);
-	http_send(c, status, "application/json", text, len, "");
+	http_send(c, status, "application/json", text, len, extra_headers);
 	cJSON_free(text);
 }
 
-void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
+void http_send_json(struct mg_connection *c, int status, cJSON *obj)
+{
+	http_send_json_headers(c, status, obj, "");
+}
+
+static void send_error_v(struct mg_connection *c, int status, const char *extra_headers, const char *fmt, va_list ap)
 {
 	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "error", msg);
 	size_t len;
 	char *text = json_print(o, &len);
 	cJSON_Delete(o);
-	http_send(c, status, "application/json", text, len, status == 503 ? "Retry-After: 1\r\n" : "");
+	if (!extra_headers)
+		extra_headers = status == 503 ? "Retry-After: 1\r\n" : "";
+	http_send(c, status, "application/json", text, len, extra_headers);
 	cJSON_free(text);
+}
+
+void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	send_error_v(c, status, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void http_send_error_headers(struct mg_connection *c, int status, const char *extra_headers, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	send_error_v(c, status, extra_headers, fmt, ap);
+	va_end(ap);
 }
 
 void http_reply(struct mg_connection *c, int rc, cJSON *o, const char *what)
@@ -275,4 +302,31 @@ enum err http_query_param(const struct mg_connection *c, const char *name, char 
 		return ERR_OK;
 	*present = 1;
 	return n < 0 ? ERR_TOO_LARGE : ERR_OK;
+}
+
+int http_basic_credentials(const struct mg_connection *c, char *user, char *pass, size_t max)
+{
+	const char *h = mg_get_header(c, "Authorization");
+	unsigned char raw[2 * HTTP_BASIC_MAX + 2];
+	size_t n = 0;
+	assert(max <= HTTP_BASIC_MAX);
+	if (!h || strncasecmp(h, "Basic ", 6) != 0)
+		return 0;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	if (mbedtls_base64_decode(raw, sizeof raw - 1, &n, (const unsigned char *)h, strlen(h)))
+		return -1;
+	raw[n] = 0;
+	char *colon = memchr(raw, ':', n);
+	if (!colon || strlen((char *)raw) != n)
+		return -1;
+	size_t ul = (size_t)(colon - (char *)raw), pl = n - ul - 1;
+	if (ul > max || pl > max)
+		return -1;
+	memcpy(user, raw, ul);
+	user[ul] = 0;
+	memcpy(pass, colon + 1, pl);
+	pass[pl] = 0;
+	return 1;
 }

@@ -32,9 +32,15 @@ void http_send(struct mg_connection *c, int status, const char *content_type, co
 void http_stream_begin(struct mg_connection *c, const char *content_type, const char *extra_headers);
 /* Sends obj as JSON and deletes it. */
 void http_send_json(struct mg_connection *c, int status, cJSON *obj);
+/* Same, with extra_headers ("" or CRLF-terminated lines, e.g. Set-Cookie). */
+void http_send_json_headers(struct mg_connection *c, int status, cJSON *obj, const char *extra_headers);
 /* Sends {"error": "<message>"} with the given status. */
 void http_send_error(struct mg_connection *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Same with extra_headers (CRLF-terminated lines, e.g. WWW-Authenticate)
+ * instead of the default Retry-After of a 503. */
+void http_send_error_headers(struct mg_connection *c, int status, const char *extra_headers, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Answers a handler's outcome rc, the one rule of every query endpoint:
  * ERR_OK sends o as JSON (200); otherwise o is deleted and {"error"} goes
@@ -57,6 +63,13 @@ enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, c
  * http_read_body demands, so an early error reply reaches the client; past
  * max, or from a too slow client, the connection is closed after it. */
 void http_discard_body(struct mg_connection *c, size_t max);
+
+/* The longest user or password http_basic_credentials takes. */
+#define HTTP_BASIC_MAX 256
+/* Reads c's `Authorization: Basic base64(user:pass)` into user and pass
+ * (each max <= HTTP_BASIC_MAX bytes plus a NUL). Returns 1 when filled, 0
+ * without Basic authorization, -1 when it is malformed or too long. */
+int http_basic_credentials(const struct mg_connection *c, char *user, char *pass, size_t max);
 
 /* Copies query parameter name (URL-decoded) into buf; *present is 0 when
  * it is absent (buf untouched), else 1. Returns ERR_OK, or ERR_TOO_LARGE

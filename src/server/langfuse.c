@@ -5,7 +5,6 @@
  * the stored versions of its entities, and event ids already stored are
  * remembered in a bounded two-generation set. */
 #include "server/langfuse.h"
-#include <mbedtls/base64.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,43 +31,20 @@ static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
  * batch_lock. */
 static struct intern *seen_cur, *seen_old;
 
-/* The credentials of the request: Basic base64(public:secret). Returns 1
- * with pk and sk filled, 0 when there is no Basic authorization, -1 when it
- * is malformed. */
-static int basic_credentials(struct mg_connection *c, char *pk, char *sk)
-{
-	const char *h = mg_get_header(c, "Authorization");
-	unsigned char raw[2 * KEY_MAX + 2];
-	size_t n = 0;
-	if (!h || strncasecmp(h, "Basic ", 6) != 0)
-		return 0;
-	h += 6;
-	while (*h == ' ')
-		h++;
-	if (mbedtls_base64_decode(raw, sizeof raw - 1, &n, (const unsigned char *)h, strlen(h)))
-		return -1;
-	raw[n] = 0;
-	char *colon = memchr(raw, ':', n);
-	if (!colon || strlen((char *)raw) != n)
-		return -1;
-	size_t pkl = (size_t)(colon - (char *)raw), skl = n - pkl - 1;
-	if (pkl > KEY_MAX || skl > KEY_MAX)
-		return -1;
-	memcpy(pk, raw, pkl);
-	pk[pkl] = 0;
-	memcpy(sk, colon + 1, skl);
-	sk[skl] = 0;
-	return 1;
-}
-
 /* THE HOOK for keys (pk -> project and scope): with keys configured, look
  * pk up, compare sk's hash in constant time, and answer 401/403. Without
  * keys (auth off, loopback) any credentials pass and the public key names
  * the project; no credentials: the X-Project-ID header or the default. */
 static int langfuse_key_project(struct app *app, const char *pk, const char *sk, const char **project)
 {
-	(void)app;
 	(void)sk;
+	if (app->auth && auth_is_on(app->auth)) {
+		/* the gate (auth_http.c) checked sk as an API key, and pk against
+		 * its public id: the project is the key's (NULL: the default) */
+		const struct auth_principal *p = auth_current();
+		*project = p && p->project[0] ? p->project : NULL;
+		return 0;
+	}
 	*project = *pk ? pk : NULL;
 	return 0;
 }
@@ -79,7 +55,7 @@ static int request_project(struct mg_connection *c, struct app *app, char *buf, 
 {
 	char sk[KEY_MAX + 1];
 	*project = NULL;
-	int have = basic_credentials(c, buf, sk);
+	int have = http_basic_credentials(c, buf, sk, KEY_MAX);
 	if (have < 0) {
 		http_send_error(c, 401, "Authorization: malformed Basic credentials (base64 of publicKey:secretKey, "
 		                "each at most %d bytes)", KEY_MAX);

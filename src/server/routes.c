@@ -15,6 +15,7 @@
 #include "server/api_prom.h"
 #include "server/api_export.h"
 #include "server/api_search.h"
+#include "server/auth_http.h"
 #include "server/guard.h"
 #include "server/http.h"
 #include "server/langfuse.h"
@@ -86,6 +87,10 @@ static const struct route routes[] = {
 	{"GET", "/scores", 0, web_page},
 	{"GET", "/users", 0, web_page},
 	{"GET", "/users/", 1, web_page},
+	{"GET", "/login", 0, web_login},
+	{"POST", "/api/login", 0, auth_http_login},
+	{"POST", "/api/logout", 0, auth_http_logout},
+	{"GET", "/api/session", 0, auth_http_session},
 };
 
 struct server {
@@ -162,6 +167,8 @@ static int dispatch(struct mg_connection *c, void *cbdata)
 		if (!strcmp(mg_get_request_info(c)->request_method, "OPTIONS") &&
 		    mg_get_header(c, "Access-Control-Request-Method"))
 			status = preflight(c, app);
+		else if (!auth_http_gate(c, app))   /* answered: 401, 403 or to the login page */
+			status = 401;
 		else
 			status = route(c, app);
 		http_discard_body(c, UNREAD_BODY_MAX);

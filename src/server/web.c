@@ -139,7 +139,7 @@ static void send_asset(struct mg_connection *c, const struct asset *a, int statu
 void web_asset(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)app;
-	const struct asset *a = strcmp(tail, "index.html") ? find_asset(tail) : NULL;
+	const struct asset *a = strcmp(tail, "index.html") && strcmp(tail, "login.html") ? find_asset(tail) : NULL;
 	if (!a) {
 		http_send_error(c, 404, "no such asset: %s", tail);
 		return;
@@ -153,11 +153,10 @@ void web_asset(struct mg_connection *c, struct app *app, const char *tail)
 	"Content-Security-Policy: default-src 'self'; style-src 'self' 'unsafe-inline'; "          \
 	"img-src 'self' data:\r\nX-Frame-Options: DENY\r\n"
 
-void web_page(struct mg_connection *c, struct app *app, const char *tail)
+/* Sends the HTML page name with its security headers. */
+static void send_page(struct mg_connection *c, const char *name)
 {
-	(void)app;
-	(void)tail;
-	const struct asset *a = find_asset("index.html");
+	const struct asset *a = find_asset(name);
 	if (!a) {
 		http_send_error(c, 404, "this build has no web UI");
 		return;
@@ -179,4 +178,18 @@ int web_not_found(struct mg_connection *c, const char *uri)
 		return 0;
 	send_asset(c, a, 404, PAGE_HEADERS);
 	return 1;
+}
+
+void web_page(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)app;
+	(void)tail;
+	send_page(c, "index.html");
+}
+
+void web_login(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)app;
+	(void)tail;
+	send_page(c, "login.html");
 }

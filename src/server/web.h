@@ -12,6 +12,8 @@ handler_fn web_asset;
 /* GET of a UI page path (/, /traces, /traces/{id}, ...): index.html, which
  * routes on the client. */
 handler_fn web_page;
+/* GET /login: login.html (needs no key: it is how a browser gets a session). */
+handler_fn web_login;
 /* For a path no route knows: when a browser asks for a page (GET or HEAD,
  * Accept names text/html, not under /api/, /v1/ or /assets/), sends
  * index.html with status 404 so the app shows its not-found page, and

@@ -1,5 +1,5 @@
 /* attrindex.c: fills trace_attrs, resource_attrs and trace_resources
- * (schema/008) from the spans the writer stores: one row per distinct
+ * (schema/007) from the spans the writer stores: one row per distinct
  * (key, value, trace) of span attributes, and each resource's attributes
  * once per resource with one (resource, trace) row per trace. A run of
  * spans of one trace is de-duplicated in memory first (agent traces repeat

@@ -1,4 +1,4 @@
-/* attrindex.h: the attribute index (schema/008_attr_index.sql) the writer
+/* attrindex.h: the attribute index (schema/007_attr_index.sql) the writer
  * fills and the trace-list filters read (query/filters.h): each distinct
  * (key, scalar value) of a trace's span attributes once per trace, and of
  * each resource once, with the traces each resource appears in. Writer

@@ -166,7 +166,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_CHUNKS] = "SELECT DISTINCT chunk FROM spans WHERE trace = ?1",
 		[S_SPANS] = "DELETE FROM spans WHERE trace = ?1",
 		[S_SCORES] = "DELETE FROM scores WHERE trace_id = ?1",
-		/* the attribute index (008): one seek per span-attribute key
+		/* the attribute index (007): one seek per span-attribute key
 		 * ("a:" strings) on its (key, trace, value) key, no scan */
 		[S_ATTRS] = "DELETE FROM trace_attrs WHERE trace = ?1 AND key IN"
 		            " (SELECT id FROM strings WHERE value >= 'a:' AND value < 'a;')",

@@ -85,7 +85,7 @@ struct writer {
 	sqlite3_stmt *st[ST_COUNT];
 	struct intern *strings, *projects, *blobs;
 	struct rollup *rollup;
-	struct attrindex *attrs;  /* trace_attrs (schema/008) */
+	struct attrindex *attrs;  /* trace_attrs (schema/007) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
 	pthread_t thread;

@@ -12,7 +12,8 @@ int main(void)
 		{ERR_OK, 200, 0},         {ERR_BAD_INPUT, 400, 3}, {ERR_TOO_LARGE, 413, 8},
 		{ERR_MEDIA_TYPE, 415, 12}, {ERR_NOT_FOUND, 404, 5}, {ERR_BUSY, 503, 14},
 		{ERR_STORE, 503, 14},     {ERR_NOMETHOD, 405, 12}, {ERR_TIMEOUT, 408, 4},
-		{ERR_UNAUTHENTICATED, 401, 16}, {ERR_FORBIDDEN, 403, 7}, {ERR_FULL, 503, 14},      {-99, 500, 13},
+		{ERR_UNAUTHENTICATED, 401, 16}, {ERR_FORBIDDEN, 403, 7}, {ERR_FULL, 503, 14},
+		{ERR_SLOW_DOWN, 429, 8},  {-99, 500, 13},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		CHECK(err_http_status(cases[i].code) == cases[i].status, "code %d: %d, want %d", cases[i].code,

@@ -1,4 +1,4 @@
--- 008_attr_index.sql: what the trace-list filters attr.KEY=, resource.KEY=,
+-- 007_attr_index.sql: what the trace-list filters attr.KEY=, resource.KEY=,
 -- meta.KEY= and tag= read (src/query/filters.c), filled by the writer
 -- (src/store/attrindex.c). Keys are interned in strings ("a:KEY" for span
 -- attributes, "r:KEY" for resource attributes: few distinct keys); values
