@@ -3,6 +3,7 @@
  * (store/backup.h per database); the search index is left out, as a server
  * rebuilds it. Restoring is serving DEST (or moving it to DIR) while stopped. */
 #include "cmd/cmd.h"
+#include "cmd/flags.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,34 +38,29 @@ static int empty_dir(const char *path)
 	return empty;
 }
 
+/* DEST, once; any flag but the shared ones is unknown. */
+static int backup_arg(void *ctx, int argc, char **argv, int *i)
+{
+	const char **dest = ctx;
+	(void)argc;
+	if (argv[*i][0] != '-' && !*dest && *argv[*i]) {
+		*dest = argv[*i];
+		return 0;
+	}
+	fprintf(stderr, "tracelite backup: %s: unknown flag, missing value or second DEST\n", argv[*i]);
+	usage(stderr);
+	return 2;
+}
+
 int cmd_backup(int argc, char **argv)
 {
 	static const char *const files[] = {"tracelite.db", "replication.db"};
 	char data[DATADIR_MAX], err[512], src[DATADIR_MAX + 32], dst[DATADIR_MAX + 32];
 	const char *dest = NULL;
 	int64_t sizes[2] = {0, -1};   /* -1: no replication.db in DIR */
-	if (datadir_default(data, err, sizeof err)) {
-		fprintf(stderr, "tracelite backup: %s\n", err);
-		return 2;
-	}
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--data") && i + 1 < argc) {
-			if (datadir_set(data, argv[++i], "--data", err, sizeof err)) {
-				fprintf(stderr, "tracelite backup: %s\n", err);
-				return 2;
-			}
-		} else if (argv[i][0] != '-' && !dest && *argv[i]) {
-			dest = argv[i];
-		} else {
-			fprintf(stderr, "tracelite backup: %s: unknown flag, missing value or second DEST\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
+	int status = cmd_parse("backup", argc, argv, data, usage, backup_arg, &dest);
+	if (status >= 0)
+		return status;
 	if (!dest || strlen(dest) >= DATADIR_MAX) {
 		fprintf(stderr, "tracelite backup: %s\n", dest ? "DEST: path too long" : "DEST: the backup directory is missing");
 		usage(stderr);

@@ -1,6 +1,7 @@
 /* replicate.c: `tracelite replicate --once TARGET [--data DIR]`: checks its
  * flags and the target, runs one repl_once pass and prints the counts. */
 #include "cmd/cmd.h"
+#include "cmd/flags.h"
 #include <stdio.h>
 #include <string.h>
 #include "base/datadir.h"
@@ -18,34 +19,37 @@ static void usage(FILE *f)
 	      f);
 }
 
+struct replicate_args {
+	const char *url;
+	int once;
+};
+
+/* --once and TARGET. */
+static int replicate_arg(void *ctx, int argc, char **argv, int *i)
+{
+	struct replicate_args *ra = ctx;
+	(void)argc;
+	if (!strcmp(argv[*i], "--once"))
+		ra->once = 1;
+	else if (argv[*i][0] != '-' && !ra->url)
+		ra->url = argv[*i];
+	else {
+		fprintf(stderr, "tracelite replicate: unexpected argument '%s'\n", argv[*i][0] == '-' ? argv[*i] : "TARGET");
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
 int cmd_replicate(int argc, char **argv)
 {
 	char data[DATADIR_MAX], err[512];
-	const char *url = NULL;
-	int once = 0;
-	if (datadir_default(data, err, sizeof err)) {
-		fprintf(stderr, "tracelite replicate: %s\n", err);
-		return 2;
-	}
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--once"))
-			once = 1;
-		else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
-			if (datadir_set(data, argv[++i], "--data", err, sizeof err)) {
-				fprintf(stderr, "tracelite replicate: %s\n", err);
-				return 2;
-			}
-		} else if (argv[i][0] != '-' && !url)
-			url = argv[i];
-		else {
-			fprintf(stderr, "tracelite replicate: unexpected argument '%s'\n", argv[i][0] == '-' ? argv[i] : "TARGET");
-			usage(stderr);
-			return 2;
-		}
-	}
+	struct replicate_args ra = {0};
+	int status = cmd_parse("replicate", argc, argv, data, usage, replicate_arg, &ra);
+	if (status >= 0)
+		return status;
+	const char *url = ra.url;
+	int once = ra.once;
 	if (!once || !url) {
 		fprintf(stderr, "tracelite replicate: %s\n",
 		        !once ? "only --once is supported (serve --replicate replicates continuously)" : "missing TARGET");

@@ -2,6 +2,7 @@
  * flags, loads the prices, runs reprice_data_dir (store/reprice.h) and
  * prints the counts. */
 #include "cmd/cmd.h"
+#include "cmd/flags.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,31 +21,26 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* --prices FILE. */
+static int reprice_arg(void *ctx, int argc, char **argv, int *i)
+{
+	const char **user = ctx;
+	if (*i + 1 >= argc || strcmp(argv[*i], "--prices")) {
+		fprintf(stderr, "tracelite reprice: %s: unknown flag or missing value\n", argv[*i]);
+		usage(stderr);
+		return 2;
+	}
+	*user = argv[++*i];
+	return 0;
+}
+
 int cmd_reprice(int argc, char **argv)
 {
 	const char *user = getenv("TRACELITE_PRICES");
 	char data[DATADIR_MAX], err[512];
-	if (datadir_default(data, err, sizeof err)) {
-		fprintf(stderr, "tracelite reprice: %s\n", err);
-		return 2;
-	}
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (i + 1 >= argc || (strcmp(argv[i], "--data") && strcmp(argv[i], "--prices"))) {
-			fprintf(stderr, "tracelite reprice: %s: unknown flag or missing value\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-		if (strcmp(argv[i], "--data"))
-			user = argv[++i];
-		else if (datadir_set(data, argv[++i], "--data", err, sizeof err)) {
-			fprintf(stderr, "tracelite reprice: %s\n", err);
-			return 2;
-		}
-	}
+	int status = cmd_parse("reprice", argc, argv, data, usage, reprice_arg, &user);
+	if (status >= 0)
+		return status;
 	struct stat sb;
 	if (stat(data, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		fprintf(stderr, "tracelite reprice: no data directory %s\n", data);

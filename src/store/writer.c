@@ -766,6 +766,26 @@ fail:
 	return NULL;
 }
 
+/* Appends j to the queue (w->lock held, released here), wakes the writer
+ * and waits until j is done: the job lives on the caller's stack until
+ * then. Returns j's outcome, its message in err. */
+static enum err run_queued(struct writer *w, struct job *j, char *err, size_t errlen)
+{
+	assert((w->head == NULL) == (w->tail == NULL));
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	pthread_cond_signal(&w->work);
+	while (!j->done)
+		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	if (j->rc)
+		return err_set(err, errlen, j->rc, "%s", j->err);
+	return ERR_OK;
+}
+
 enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t errlen)
 {
 	struct job j;
@@ -791,21 +811,9 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 		pthread_mutex_unlock(&w->lock);
 		return err_set(err, errlen, ERR_BUSY, "write queue full, retry later");
 	}
-	assert((w->head == NULL) == (w->tail == NULL));
 	w->queued_bytes += j.bytes;
 	w->queued_jobs++;
-	if (w->tail)
-		w->tail->next = &j;
-	else
-		w->head = &j;
-	w->tail = &j;
-	pthread_cond_signal(&w->work);
-	while (!j.done)
-		pthread_cond_wait(&w->done, &w->lock);
-	pthread_mutex_unlock(&w->lock);
-	if (j.rc)
-		return err_set(err, errlen, j.rc, "%s", j.err);
-	return ERR_OK;
+	return run_queued(w, &j, err, errlen);
 }
 
 void writer_queue(struct writer *w, size_t *requests, size_t *bytes)
@@ -828,18 +836,7 @@ enum err writer_exec(struct writer *w, writer_task_fn fn, void *arg, int flags, 
 		pthread_mutex_unlock(&w->lock);
 		return err_set(err, errlen, ERR_BUSY, "shutting down");
 	}
-	if (w->tail)
-		w->tail->next = &j;
-	else
-		w->head = &j;
-	w->tail = &j;
-	pthread_cond_signal(&w->work);
-	while (!j.done)
-		pthread_cond_wait(&w->done, &w->lock);
-	pthread_mutex_unlock(&w->lock);
-	if (j.rc)
-		return err_set(err, errlen, j.rc, "%s", j.err);
-	return ERR_OK;
+	return run_queued(w, &j, err, errlen);
 }
 
 void writer_set_disk_low(struct writer *w, const char *why)
