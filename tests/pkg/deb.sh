@@ -216,6 +216,14 @@ check "the service is enabled (multi-user.target.wants)" test -L "$ROOT/etc/syst
 check "man tracelite is installed" test -s "$ROOT/usr/share/man/man1/tracelite.1.gz"
 # The settings file: every line a comment; set the port here (kept on upgrade).
 check "/etc/default/tracelite has every option commented" sh -c "! grep -v '^#' '$ROOT/etc/default/tracelite' | grep -q ."
+# serve reads the environment before its flags, so --help fails on a bad value.
+check "its settings, uncommented as shown, are accepted by tracelite serve" chroot "$ROOT" /bin/sh -c "
+	set -a; $(sed -n 's/^#\(TRACELITE_[A-Z_]*=.*\)/\1/p' "$ROOT/etc/default/tracelite"); set +a
+	tracelite serve --help >/dev/null"
+check "it names every TRACELITE_ variable the source reads" sh -c "
+	for v in \$(grep -rhoE '\"TRACELITE_[A-Z_]+\"' src | tr -d '\"' | sort -u); do
+		grep -q \"\$v\" '$ROOT/etc/default/tracelite' || { echo \"missing \$v\"; exit 1; }
+	done"
 echo "TRACELITE_LISTEN=127.0.0.1:$PORT" >>"$ROOT/etc/default/tracelite"
 echo "TRACELITE_GRPC_LISTEN=127.0.0.1:$GPORT" >>"$ROOT/etc/default/tracelite"
 check "$OLD starts as the unit would (port from /etc/default/tracelite)" start
