@@ -16,7 +16,7 @@
 # chroot with systemd-nspawn (systemd-container) to run the real unit:
 # hardening in force (user, NoNewPrivileges, seccomp, MemoryMax), with a key
 # and --tls-self-signed (so the system-call filter meets TLS, gRPC and keys),
-# ingest, gRPC on 4317, the login link in the journal, restart,
+# on 0.0.0.0:4318, ingest, gRPC on 4317, the login link in the journal, restart,
 # Restart=on-failure after a kill -9, a clean stop.
 # Not part of `make test`: it needs root, debootstrap and a Debian mirror, and
 # builds the binary twice (a few minutes). Run it as `make test-deb`.
@@ -301,9 +301,10 @@ if ! command -v systemd-nspawn >/dev/null 2>&1; then
 fi
 check "systemd, dbus and curl in the chroot" apt_in install --no-install-recommends systemd systemd-sysv dbus curl
 check "install $NEW_DEB for the boot" apt_in install "/tmp/$(basename "$NEW_DEB")"
-sed -i "/^TRACELITE_LISTEN=/d" "$ROOT/etc/default/tracelite"   # the default 127.0.0.1:4318, in its own netns
-# A key made before the service's first start (the store is then the key
-# command's: as the tracelite user it stays the service's), and TLS.
+# Beyond loopback, in the container's own network namespace: this needs the
+# key made before the service's first start (the store is then the key
+# command's: as the tracelite user it stays the service's); and TLS.
+echo "TRACELITE_LISTEN=0.0.0.0:4318" >>"$ROOT/etc/default/tracelite"   # a fresh file since the purge
 in_root runuser -u tracelite -- tracelite keys create --name boot --scope admin --data /var/lib/tracelite |
 	tail -n 1 >"$ROOT/root/tl-key"
 check "keys create as tracelite before the first start makes the store, tracelite's" sh -c "
@@ -348,7 +349,7 @@ printf '\0\0\0\0\0' >/root/grpc-empty
 say "grpc=$(curl -ksS --http2 -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' \
 	-H "authorization: Bearer $KEY" --data-binary @/root/grpc-empty \
 	https://127.0.0.1:4317/opentelemetry.proto.collector.trace.v1.TraceService/Export | tr -d '\r' | sed -n 's/^grpc-status: //p')"
-journalctl -u tracelite --no-pager | grep -q 'log in to the UI once with https://127.0.0.1:4318/login?token=' && say login_link=yes
+journalctl -u tracelite --no-pager | grep -q 'log in to the UI once with https://0.0.0.0:4318/login?token=' && say login_link=yes
 systemctl restart tracelite && up && served && say after_restart=yes
 kill -9 "$(prop MainPID)"
 sleep 3
