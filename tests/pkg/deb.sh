@@ -349,7 +349,7 @@ printf '\0\0\0\0\0' >/root/grpc-empty
 say "grpc=$(curl -ksS --http2 -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' \
 	-H "authorization: Bearer $KEY" --data-binary @/root/grpc-empty \
 	https://127.0.0.1:4317/opentelemetry.proto.collector.trace.v1.TraceService/Export | tr -d '\r' | sed -n 's/^grpc-status: //p')"
-journalctl -u tracelite --no-pager | grep -q 'log in to the UI once with https://0.0.0.0:4318/login?token=' && say login_link=yes
+journalctl -b -u tracelite --no-pager | grep -q 'log in to the UI once with https://0.0.0.0:4318/login?token=' && say login_link=yes
 systemctl restart tracelite && up && served && say after_restart=yes
 kill -9 "$(prop MainPID)"
 sleep 3
@@ -358,7 +358,7 @@ say "restarts=$(prop NRestarts)"
 say "owner=$(stat -c %U /var/lib/tracelite/tracelite.db)"
 systemctl stop tracelite
 say "stop=$(prop Result)/$(prop ExecMainStatus)"
-journalctl -u tracelite --no-pager >/root/tl-check.journal 2>&1
+journalctl -b -u tracelite --no-pager >/root/tl-check.journal 2>&1
 say done=yes
 CHECK
 rm -f "$ROOT/root/tl-check.out" "$ROOT/root/tl-check.journal"
