@@ -31,7 +31,12 @@ printf 'tracelite (%s) unstable; urgency=medium\n\n  * Built from the tracelite 
 chmod 0644 "$stage/usr/share/man/man1/tracelite.1.gz" "$stage/usr/share/doc/tracelite/changelog.gz"
 
 # Depends: the shared libraries the binary links, as Debian's packages
-# (dpkg-shlibdeps wants a debian/control beside it), and adduser (postinst).
+# (dpkg-shlibdeps wants a debian/control beside it), adduser (postinst), and
+# libssl-dev: for HTTPS (--tls-cert, --tls-self-signed) Debian's civetweb
+# dlopens OpenSSL by the unversioned names libssl.so and libcrypto.so, which
+# only libssl-dev installs (it depends on the matching libssl3 or libssl3t64,
+# whatever the release calls it). Without it TLS start-up refuses with a
+# message naming libssl-dev.
 shl=$(mktemp -d)
 mkdir -p "$shl/debian"
 printf 'Source: tracelite\n\nPackage: tracelite\nArchitecture: any\n' >"$shl/debian/control"
@@ -41,7 +46,7 @@ rm -rf "$shl"
 [ -n "$libs" ] || { echo "build.sh: dpkg-shlibdeps found no libraries" >&2; exit 1; }
 
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
-sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" -e "s/@DEPENDS@/adduser, $libs/" \
+sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" -e "s/@DEPENDS@/adduser, libssl-dev, $libs/" \
 	"$here/control.in" >"$stage/DEBIAN/control"
 install -m 0644 "$here/conffiles" "$stage/DEBIAN/conffiles"
 install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$stage/DEBIAN/"

@@ -7,10 +7,17 @@
 # Environment, EnvironmentFile and ExecStart, no systemd in a chroot), sends
 # traces with curl, upgrades to the newer one (the traces and an edited
 # /etc/default/tracelite stay), removes (data and settings stay, and a new
-# install serves the old traces), and purges (both gone). Then it boots the
+# install serves the old traces), and purges (both gone). On the way: OTLP/gRPC
+# answers on TRACELITE_GRPC_LISTEN, an API key made with the documented
+# `runuser -u tracelite -- tracelite keys create` is then required (401
+# without, 200 with; gRPC UNAUTHENTICATED without) and leaves the store the
+# service's, and --tls-self-signed in TRACELITE_SERVE_FLAGS serves HTTPS and
+# gRPC over TLS (curl trusting the made certificate). Then it boots the
 # chroot with systemd-nspawn (systemd-container) to run the real unit:
-# hardening in force (user, NoNewPrivileges, seccomp, MemoryMax), ingest,
-# restart, Restart=on-failure after a kill -9, a clean stop.
+# hardening in force (user, NoNewPrivileges, seccomp, MemoryMax), with a key
+# and --tls-self-signed (so the system-call filter meets TLS, gRPC and keys),
+# on 0.0.0.0:4318, ingest, gRPC on 4317, the login link in the journal, restart,
+# Restart=on-failure after a kill -9, a clean stop.
 # Not part of `make test`: it needs root, debootstrap and a Debian mirror, and
 # builds the binary twice (a few minutes). Run it as `make test-deb`.
 # Last line: "N passed, N failed"; exit status non-zero if anything failed.
@@ -111,7 +118,9 @@ cp "$OLD_DEB" "$NEW_DEB" "$ROOT/tmp/"
 in_root apt-get update -q >>"$ART/deb.log" 2>&1
 
 PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
+GPORT=$((PORT + 1))
 URL=http://127.0.0.1:$PORT
+TLS=""   # curl's flags for the server's TLS, when it serves it
 
 # Runs /usr/bin/tracelite in the chroot as tracelite.service would: its
 # User/Group, WorkingDirectory, UMask, Environment= then EnvironmentFile=,
@@ -133,7 +142,7 @@ start() {
 	pid=$!
 	i=0
 	while [ $i -lt 100 ]; do
-		curl -fs "$URL/api/health" >/dev/null 2>&1 && return 0
+		curl $TLS -fs "$URL/api/health" >/dev/null 2>&1 && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 		i=$((i + 1))
@@ -150,7 +159,7 @@ stop() { # SIGTERM, as systemd stops it: a clean exit 0
 }
 send() { # send TRACE_ID: one OTLP JSON span with curl
 	now=$(date +%s)000000000
-	curl -fsS "$URL/v1/traces" -H 'Content-Type: application/json' -d "{\"resourceSpans\":[{\"resource\":
+	curl $TLS -fsS "$URL/v1/traces" -H 'Content-Type: application/json' -d "{\"resourceSpans\":[{\"resource\":
 		{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"deb-test\"}}]},\"scopeSpans\":[{\"spans\":[
 		{\"traceId\":\"$1\",\"spanId\":\"00000000000000a1\",\"name\":\"chat gpt-4o\",\"kind\":3,
 		 \"startTimeUnixNano\":\"$now\",\"endTimeUnixNano\":\"$now\"}]}]}]}"
@@ -158,11 +167,41 @@ send() { # send TRACE_ID: one OTLP JSON span with curl
 has() { # has TRACE_ID: the API returns it (the write queue commits within a few seconds)
 	i=0
 	while [ $i -lt 50 ]; do
-		curl -fs "$URL/api/traces/$1" | grep -q "$1" && return 0
+		curl $TLS -fs "$URL/api/traces/$1" | grep -q "$1" && return 0
 		sleep 0.2
 		i=$((i + 1))
 	done
 	return 1
+}
+# grpc [CURL ARGS...]: one empty OTLP/gRPC trace Export (a 5-byte frame)
+# to GPORT; prints the grpc-status trailer's value.
+printf '\0\0\0\0\0' >"$ART/grpc-empty"
+grpc() {
+	scheme=http h2=--http2-prior-knowledge
+	[ -n "$TLS" ] && scheme=https h2=--http2
+	curl $TLS -sS $h2 -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' \
+		--data-binary @"$ART/grpc-empty" "$@" \
+		"$scheme://127.0.0.1:$GPORT/opentelemetry.proto.collector.trace.v1.TraceService/Export" |
+		tr -d '\r' | sed -n 's/^grpc-status: //p'
+}
+code() { # code [CURL ARGS...]: the HTTP status of GET /api/traces
+	curl $TLS -s -o /dev/null -w '%{http_code}' "$@" "$URL/api/traces"
+}
+until_code() { # until_code WANT [CURL ARGS...]: the server rereads its keys within 200 ms
+	want=$1
+	shift
+	i=0
+	while [ $i -lt 20 ]; do
+		[ "$(code "$@")" = "$want" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "GET /api/traces: $(code "$@"), wanted $want"
+	return 1
+}
+owned() { # every file of /var/lib/tracelite is the tracelite user's
+	[ -n "$(ls "$ROOT/var/lib/tracelite")" ] &&
+		[ -z "$(find "$ROOT/var/lib/tracelite" ! -user "$(chroot "$ROOT" id -u tracelite)")" ]
 }
 T1=0af7651916cd43dd8448eb211c80319c
 T2=5b8efff798038103d269b633813fc60c
@@ -177,14 +216,21 @@ check "the service is enabled (multi-user.target.wants)" test -L "$ROOT/etc/syst
 check "man tracelite is installed" test -s "$ROOT/usr/share/man/man1/tracelite.1.gz"
 # The settings file: every line a comment; set the port here (kept on upgrade).
 check "/etc/default/tracelite has every option commented" sh -c "! grep -v '^#' '$ROOT/etc/default/tracelite' | grep -q ."
+# serve reads the environment before its flags, so --help fails on a bad value.
+check "its settings, uncommented as shown, are accepted by tracelite serve" chroot "$ROOT" /bin/sh -c "
+	set -a; $(sed -n 's/^#\(TRACELITE_[A-Z_]*=.*\)/\1/p' "$ROOT/etc/default/tracelite"); set +a
+	tracelite serve --help >/dev/null"
+check "it names every TRACELITE_ variable the source reads" sh -c "
+	for v in \$(grep -rhoE '\"TRACELITE_[A-Z_]+\"' src | tr -d '\"' | sort -u); do
+		grep -q \"\$v\" '$ROOT/etc/default/tracelite' || { echo \"missing \$v\"; exit 1; }
+	done"
 echo "TRACELITE_LISTEN=127.0.0.1:$PORT" >>"$ROOT/etc/default/tracelite"
+echo "TRACELITE_GRPC_LISTEN=127.0.0.1:$GPORT" >>"$ROOT/etc/default/tracelite"
 check "$OLD starts as the unit would (port from /etc/default/tracelite)" start
 check "curl sends a trace to $OLD" send "$T1"
 check "$OLD serves it" has "$T1"
 check "$OLD stops on SIGTERM with exit 0" stop
-check "the data is in /var/lib/tracelite, owned by tracelite" sh -c "
-	[ -n \"\$(ls '$ROOT/var/lib/tracelite')\" ] &&
-	[ -z \"\$(find '$ROOT/var/lib/tracelite' ! -user \$(chroot '$ROOT' id -u tracelite))\" ]"
+check "the data is in /var/lib/tracelite, owned by tracelite" owned
 
 # 4. Upgrade.
 check "apt-get install $NEW_DEB upgrades" apt_in install "/tmp/$(basename "$NEW_DEB")"
@@ -194,7 +240,38 @@ check "$NEW starts on the same data" start
 check "$NEW still serves the trace sent to $OLD" has "$T1"
 check "curl sends a trace to $NEW" send "$T2"
 check "$NEW serves it" has "$T2"
+check "$NEW answers OTLP/gRPC on TRACELITE_GRPC_LISTEN (grpc-status 0)" test "$(grpc)" = 0
+
+# 4b. An API key for the service, made as /etc/default/tracelite says.
+KEY=$(in_root runuser -u tracelite -- tracelite keys create --name deb-admin --scope admin --data /var/lib/tracelite |
+	tail -n 1)
+check "runuser -u tracelite -- tracelite keys create prints a key" sh -c "echo '$KEY' | grep -qx 'tl_[0-9a-f]\{64\}'"
+check "then GET /api/traces without the key: 401" until_code 401
+check "with 'Authorization: Bearer KEY': 200" until_code 200 -H "Authorization: Bearer $KEY"
+check "gRPC without the key: grpc-status 16 (UNAUTHENTICATED)" test "$(grpc)" = 16
+check "gRPC with the key: grpc-status 0" test "$(grpc -H "authorization: Bearer $KEY")" = 0
+check "the store stays the tracelite user's after keys create" owned
+check "tracelite keys revoke deb-admin (as tracelite)" in_root runuser -u tracelite -- tracelite keys revoke deb-admin --data /var/lib/tracelite
+check "with no key left, loopback answers without one again: 200" until_code 200
 check "$NEW stops on SIGTERM with exit 0" stop
+
+# 4c. HTTPS with --tls-self-signed from /etc/default/tracelite.
+echo "TRACELITE_SERVE_FLAGS=--tls-self-signed" >>"$ROOT/etc/default/tracelite"
+URL=https://127.0.0.1:$PORT
+TLS=-k
+check "$NEW starts with TRACELITE_SERVE_FLAGS=--tls-self-signed (curl -k https)" start
+CRT=$ROOT/var/lib/tracelite/tls-self-signed.crt
+check "its certificate and key are in /var/lib/tracelite, the key 0600, both tracelite's" sh -c "
+	[ \"\$(chroot '$ROOT' stat -c '%U %a' /var/lib/tracelite/tls-self-signed.key)\" = 'tracelite 600' ] &&
+	[ \"\$(chroot '$ROOT' stat -c %U /var/lib/tracelite/tls-self-signed.crt)\" = tracelite ]"
+check "curl trusting tls-self-signed.crt (no -k) gets the trace over https" sh -c "
+	curl -fsS --cacert '$CRT' '$URL/api/traces/$T1' | grep -q '$T1'"
+check "plain http on the TLS port gets no answer" sh -c "! curl -fs -m 5 http://127.0.0.1:$PORT/api/health"
+check "OTLP/gRPC over TLS (ALPN h2): grpc-status 0" test "$(grpc)" = 0
+check "$NEW with TLS stops on SIGTERM with exit 0" stop
+sed -i '/^TRACELITE_SERVE_FLAGS=--tls-self-signed$/d' "$ROOT/etc/default/tracelite"
+URL=http://127.0.0.1:$PORT
+TLS=""
 
 # 5. Remove keeps data and settings; a new install serves them.
 check "apt-get remove tracelite" apt_in remove tracelite
@@ -224,7 +301,15 @@ if ! command -v systemd-nspawn >/dev/null 2>&1; then
 fi
 check "systemd, dbus and curl in the chroot" apt_in install --no-install-recommends systemd systemd-sysv dbus curl
 check "install $NEW_DEB for the boot" apt_in install "/tmp/$(basename "$NEW_DEB")"
-sed -i "/^TRACELITE_LISTEN=/d" "$ROOT/etc/default/tracelite"   # the default 127.0.0.1:4318, in its own netns
+# Beyond loopback, in the container's own network namespace: this needs the
+# key made before the service's first start (the store is then the key
+# command's: as the tracelite user it stays the service's); and TLS.
+echo "TRACELITE_LISTEN=0.0.0.0:4318" >>"$ROOT/etc/default/tracelite"   # a fresh file since the purge
+in_root runuser -u tracelite -- tracelite keys create --name boot --scope admin --data /var/lib/tracelite |
+	tail -n 1 >"$ROOT/root/tl-key"
+check "keys create as tracelite before the first start makes the store, tracelite's" sh -c "
+	grep -qx 'tl_[0-9a-f]\{64\}' '$ROOT/root/tl-key' && [ \"\$(chroot '$ROOT' stat -c %U /var/lib/tracelite/tracelite.db)\" = tracelite ]"
+echo "TRACELITE_SERVE_FLAGS=--tls-self-signed" >>"$ROOT/etc/default/tracelite"
 cat >"$ROOT/etc/systemd/system/tl-check.service" <<'UNIT'
 [Unit]
 Description=tests/pkg/deb.sh: checks tracelite.service, then powers off
@@ -238,11 +323,14 @@ UNIT
 ln -sf /etc/systemd/system/tl-check.service "$ROOT/etc/systemd/system/multi-user.target.wants/tl-check.service"
 cat >"$ROOT/root/tl-check.sh" <<'CHECK'
 #!/bin/sh
+# The service runs with an API key in its store and --tls-self-signed.
 out=/root/tl-check.out
 : >$out
 say() { echo "$1" >>$out; }
-up() { i=0; while [ $i -lt 100 ]; do curl -fs 127.0.0.1:4318/api/health >/dev/null && return 0; sleep 0.1; i=$((i + 1)); done; return 1; }
-served() { i=0; while [ $i -lt 50 ]; do curl -fs 127.0.0.1:4318/api/traces/nspawn-1 | grep -q '"name":"plan"' && return 0; sleep 0.2; i=$((i + 1)); done; return 1; }
+KEY=$(cat /root/tl-key)
+U=https://127.0.0.1:4318
+up() { i=0; while [ $i -lt 100 ]; do curl -kfs $U/api/health >/dev/null && return 0; sleep 0.1; i=$((i + 1)); done; return 1; }
+served() { i=0; while [ $i -lt 50 ]; do curl -kfs -H "Authorization: Bearer $KEY" $U/api/traces/nspawn-1 | grep -q '"name":"plan"' && return 0; sleep 0.2; i=$((i + 1)); done; return 1; }
 prop() { systemctl show tracelite -p "$1" --value; }
 up && say up=yes
 say "state=$(prop ActiveState)"
@@ -252,9 +340,16 @@ say "uid=$(awk '/^Uid:/ {print $2}' /proc/$pid/status)"
 say "nonewprivs=$(awk '/^NoNewPrivs:/ {print $2}' /proc/$pid/status)"
 say "seccomp=$(awk '/^Seccomp:/ {print $2}' /proc/$pid/status)"
 say "memorymax=$(prop MemoryMax)"
-curl -fs 127.0.0.1:4318/api/spans -H 'Content-Type: application/json' \
+curl -kfs $U/api/spans -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
 	-d '{"trace_id":"nspawn-1","span_id":"s1","name":"plan","timestamp":"2026-12-01T10:00:00Z","duration_ms":5}' >/dev/null &&
 	served && say served=yes
+say "noauth=$(curl -ks -o /dev/null -w '%{http_code}' $U/api/traces)"
+curl -fs --cacert /var/lib/tracelite/tls-self-signed.crt $U/api/health >/dev/null && say tls=yes
+printf '\0\0\0\0\0' >/root/grpc-empty
+say "grpc=$(curl -ksS --http2 -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' \
+	-H "authorization: Bearer $KEY" --data-binary @/root/grpc-empty \
+	https://127.0.0.1:4317/opentelemetry.proto.collector.trace.v1.TraceService/Export | tr -d '\r' | sed -n 's/^grpc-status: //p')"
+journalctl -b -u tracelite --no-pager | grep -q 'log in to the UI once with https://0.0.0.0:4318/login?token=' && say login_link=yes
 systemctl restart tracelite && up && served && say after_restart=yes
 kill -9 "$(prop MainPID)"
 sleep 3
@@ -263,10 +358,10 @@ say "restarts=$(prop NRestarts)"
 say "owner=$(stat -c %U /var/lib/tracelite/tracelite.db)"
 systemctl stop tracelite
 say "stop=$(prop Result)/$(prop ExecMainStatus)"
-journalctl -u tracelite --no-pager >/root/tl-check.journal 2>&1
+journalctl -b -u tracelite --no-pager >/root/tl-check.journal 2>&1
 say done=yes
 CHECK
-rm -f "$ROOT/root/tl-check.out"
+rm -f "$ROOT/root/tl-check.out" "$ROOT/root/tl-check.journal"
 umount -l "$ROOT/proc"
 # On a cgroup v1 host, systemd 256 and later (Debian 13) in the container
 # boots only when told to use the legacy hierarchy.
@@ -288,9 +383,9 @@ if [ ! -f "$ART/tl-check.out" ] && grep -qi cgroup "$ART/nspawn.log"; then
 fi
 uid=$(in_root id -u tracelite)
 for want in done=yes up=yes state=active user=tracelite "uid=$uid" nonewprivs=1 seccomp=2 memorymax=536870912 \
-	served=yes after_restart=yes after_crash=yes restarts=1 owner=tracelite stop=success/0; do
+	served=yes noauth=401 tls=yes grpc=0 login_link=yes after_restart=yes after_crash=yes restarts=1 owner=tracelite stop=success/0; do
 	check "booted with systemd: $want" grep -qx "$want" "$ART/tl-check.out"
 done
-rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/tl-check.service" "$ROOT/etc/systemd/system/tl-check.service"
+rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/tl-check.service" "$ROOT/etc/systemd/system/tl-check.service" "$ROOT/root/tl-key"
 check "apt-get purge tracelite after the boot" apt_in purge tracelite
 check "the purge deleted /var/lib/tracelite" test ! -e "$ROOT/var/lib/tracelite"
