@@ -365,19 +365,12 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	if ((rc = check_tls(c, err, errlen)))
 		return rc;
 	/* without keys a non-loopback address is refused by serve (it reads them) */
-	if (c->auth_mode == AUTH_OFF && !config_is_loopback(c->listen))
+	int grpc_remote = c->grpc_listen[0] && !config_is_loopback(c->grpc_listen);
+	if (c->auth_mode == AUTH_OFF && (!config_is_loopback(c->listen) || grpc_remote))
 		return err_set(err, errlen, ERR_BAD_INPUT,
 		               "refusing to listen on %s with --auth off: not a loopback address; create a key "
 		               "(tracelite keys create) and use --auth auto or required",
-		               c->listen);
-	if (!c->tls_cert[0] != !c->tls_key[0])
-		return err_set(err, errlen, ERR_BAD_INPUT, "%s: needs %s too", c->tls_cert[0] ? "--tls-cert" : "--tls-key",
-		               c->tls_cert[0] ? "--tls-key FILE" : "--tls-cert FILE");
-	if (!c->allow_remote && c->grpc_listen[0] && !config_is_loopback(c->grpc_listen))
-		return err_set(err, errlen, ERR_BAD_INPUT,
-		               "refusing to listen for gRPC on %s: not a loopback address; pass --allow-remote to do it "
-		               "(it then needs an API key, like a non-loopback --listen: tracelite keys create)",
-		               c->grpc_listen);
+		               grpc_remote ? c->grpc_listen : c->listen);
 	return ERR_OK;
 }
 

@@ -196,7 +196,7 @@ describe('hostile input on the gRPC port', () => {
 
 describe('--grpc-listen', () => {
 	for (const [value, message] of [
-		['0.0.0.0:4317', /refusing to listen for gRPC on 0\.0\.0\.0:4317.*--allow-remote/],
+		['0.0.0.0:4317', /refusing to listen on 0\.0\.0\.0:4317: not a loopback address and .* has no API keys/],
 		['example.com:4317', /--grpc-listen: HOST must be/],
 		['127.0.0.1:99999', /--grpc-listen: PORT must be/],
 	]) {
