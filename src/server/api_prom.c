@@ -65,11 +65,13 @@ void api_prom_declare(void)
 		counters_declare(defs[i].name, defs[i].type, defs[i].help, NULL, 0);
 	counters_set("tracelite_build_info", 1, "version", TRACELITE_VERSION, NULL);
 	counters_gauge_add("tracelite_http_connections", 0, NULL);
-	/* retention (another module) adds to these; they show 0 until then */
+	/* store/retention.c adds to these as it deletes; 0 until it has */
 	counters_add("tracelite_retention_deleted_traces_total", 0, "reason", "age", NULL);
 	counters_add("tracelite_retention_deleted_traces_total", 0, "reason", "disk", NULL);
 	counters_add("tracelite_retention_deleted_spans_total", 0, "reason", "age", NULL);
 	counters_add("tracelite_retention_deleted_spans_total", 0, "reason", "disk", NULL);
+	counters_add("tracelite_retention_deleted_traces_total", 0, "reason", "api", NULL);
+	counters_add("tracelite_retention_deleted_spans_total", 0, "reason", "api", NULL);
 }
 
 void api_prom_count_request(const char *route, int status)

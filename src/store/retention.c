@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include "base/counters.h"
 #include "base/err.h"
 #include "base/text.h"
 #include "store/record.h"
@@ -56,6 +57,7 @@ struct batch {
 	int64_t cutoff_ns;          /* PICK_AGE: recheck end_ns < cutoff in the task; else 0 */
 	int rewrite;                /* rewrite chunks shared with surviving traces (requests) */
 	int64_t deleted;
+	int64_t deleted_spans;
 	int64_t task_ms;            /* how long the writer task took */
 	struct retention_victim *v; /* malloc'd */
 	size_t nv, vcap;
@@ -220,6 +222,8 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		for (int s = S_SPANS; s <= S_DTRACE && !rc; s++) {
 			if (sqlite3_step(st[s]) != SQLITE_DONE)
 				rc = sql_fail(db, "delete", err, errlen);
+			else if (s == S_SPANS)
+				b->deleted_spans += sqlite3_changes(db);
 			sqlite3_reset(st[s]);
 		}
 		/* requests only: a target keeps its own history past local retention */
@@ -450,6 +454,11 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 			t = t + t / 2 + 1 < RETENTION_BATCH ? t + t / 2 + 1 : RETENTION_BATCH;
 		r->target = t;
 		*n = rc ? 0 : b->deleted;
+		if (*n) {
+			const char *why = how == PICK_AGE ? "age" : how == PICK_OLDEST ? "disk" : "api";
+			counters_add("tracelite_retention_deleted_traces_total", (uint64_t)*n, "reason", why, NULL);
+			counters_add("tracelite_retention_deleted_spans_total", (uint64_t)b->deleted_spans, "reason", why, NULL);
+		}
 	}
 	pthread_mutex_unlock(&r->pick);
 	free(b->v);

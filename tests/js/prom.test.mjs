@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-	get, otlpRequest, otlpSpan, otlpToProtobuf, post, postOtlp, sleep, spanId, startServer, traceId,
+	get, otlpRequest, otlpSpan, otlpToProtobuf, post, postOtlp, request, sleep, spanId, startServer, traceId,
 } from './helpers.mjs';
 
 const METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -204,6 +204,19 @@ describe('GET /metrics', () => {
 		assert.ok(value(fams, 'tracelite_store_bytes', { file: 'tracelite.db' }) > 0);
 		assert.ok(value(fams, 'tracelite_http_connections') >= 1, 'the scrape\'s own connection is open');
 		assert.equal(value(fams, 'tracelite_retention_deleted_traces_total', { reason: 'age' }), 0);
+	});
+
+	test('a deletion moves the retention counters by the traces and spans it deleted', async () => {
+		const before = await scrape(server);
+		const tid = traceId();
+		await postOtlp(server, [otlpSpan({ traceId: tid, name: 'a' }), otlpSpan({ traceId: tid, name: 'b' })]);
+		const r = await request(server, 'DELETE', `/api/traces/${tid}`);
+		assert.deepEqual(r.json, { deleted: 1 });
+		const after = await scrape(server);
+		const moved = (name) => value(after, name, { reason: 'api' }) - value(before, name, { reason: 'api' });
+		assert.equal(moved('tracelite_retention_deleted_traces_total'), 1);
+		assert.equal(moved('tracelite_retention_deleted_spans_total'), 2);
+		assert.equal(value(after, 'tracelite_retention_deleted_traces_total', { reason: 'age' }), 0);
 	});
 
 	test('open connections: three idle sockets show, and go when closed', async () => {
