@@ -10,22 +10,9 @@ cd "$(dirname "$0")/../.." || exit 2
 TL=${1:-./tracelite}
 SPANS=${BENCH_EXPORT_SPANS:-100000}
 B=${BENCH_BUILD:-build}
-make -s B="$B" "$B/loadgen" || exit 1
-DIR=$(mktemp -d /tmp/tracelite-xbench.XXXXXX)
-PORT=$($B/loadgen freeport) || exit 1
-URL=http://127.0.0.1:$PORT
-$TL serve --listen 127.0.0.1:$PORT --data "$DIR/data" >"$DIR/server.log" 2>&1 &
-PID=$!
-cleanup() {
-	kill "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT INT TERM
-until curl -sf "$URL/api/health" >/dev/null 2>&1; do
-	kill -0 "$PID" 2>/dev/null || { cat "$DIR/server.log"; exit 1; }
-	sleep 0.1
-done
+. tests/bench/lib.sh
+bench_setup xbench
+bench_start --grpc-listen off
 rss() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$PID/status"; }
 $B/loadgen ingest --url "$URL/v1/traces" --format json --spans "$SPANS" --first-trace 0 >"$DIR/ingest.out" || true
 stored=$(sed -n 's/^json spans stored: \([0-9]*\).*/\1/p' "$DIR/ingest.out")

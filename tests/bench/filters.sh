@@ -13,25 +13,9 @@ cd "$(dirname "$0")/../.." || exit 2
 TL=${1:-./tracelite}
 SPANS=${BENCH_SPANS:-1000000}
 B=${BENCH_BUILD:-build}
-make -s B="$B" "$B/loadgen" || exit 1
-DIR=$(mktemp -d /tmp/tracelite-fbench.XXXXXX)
-PORT=$($B/loadgen freeport) || exit 1
-URL=http://127.0.0.1:$PORT
-start() {
-	$TL serve --listen 127.0.0.1:$PORT --data "$DIR/data" >>"$DIR/server.log" 2>&1 &
-	PID=$!
-	until curl -sf "$URL/api/health" >/dev/null 2>&1; do
-		kill -0 "$PID" 2>/dev/null || { cat "$DIR/server.log"; exit 1; }
-		sleep 0.1
-	done
-}
-cleanup() {
-	kill "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT INT TERM
-start
+. tests/bench/lib.sh
+bench_setup fbench
+bench_start --grpc-listen off
 echo "filters bench: $($TL version 2>/dev/null), $(nproc) CPUs, BENCH_SPANS=$SPANS"
 HALF=$((SPANS / 2))
 $B/loadgen ingest --url "$URL/v1/traces" --format json --spans $HALF --first-trace 0 | grep -E 'spans/s|stored'
@@ -50,7 +34,7 @@ if sqlite3 "$DB" "SELECT count(*) FROM trace_attrs" >/dev/null 2>&1; then
 	[ -n "$bytes" ] && awk -v b="$bytes" -v s="$spans" 'BEGIN { printf "attribute index bytes per span: %.1f\n", b / s }'
 fi
 awk -v d="$(du -sb "$DIR/data" | cut -f1)" -v s="$spans" 'BEGIN { printf "data dir bytes per span: %.0f\n", d / s }'
-start
+bench_start --grpc-listen off
 # three traces holding a rare word, amid the million
 now=$(date +%s%N)
 for i in 1 2 3; do

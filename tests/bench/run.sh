@@ -21,32 +21,11 @@ B=${BENCH_BUILD:-build}
 TL=./tracelite
 [ "$B" = build ] || TL=$B/tracelite
 # the load generator links the project's objects: `make B=$B $B/loadgen`
-make -s B="$B" "$B/loadgen" || exit 1
-
-DIR=$(mktemp -d /tmp/tracelite-bench.XXXXXX)
-PORT=$($B/loadgen freeport) || exit 1
+. tests/bench/lib.sh
+bench_setup bench
 GPORT=$($B/loadgen freeport) || exit 1
 GRPC_SPANS=${BENCH_GRPC_SPANS:-100000}
-URL=http://127.0.0.1:$PORT
-$TL serve --listen 127.0.0.1:$PORT --grpc-listen 127.0.0.1:$GPORT --data "$DIR/data" >"$DIR/server.log" 2>&1 &
-PID=$!
-cleanup() {
-	kill "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT INT TERM
-
-i=0
-until curl -sf "$URL/api/health" >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
-		echo "bench: server did not start:"
-		cat "$DIR/server.log"
-		exit 1
-	fi
-	sleep 0.1
-done
+bench_start --grpc-listen 127.0.0.1:$GPORT
 
 # value NAME FILE: the number after "NAME: " in FILE
 value() { sed -n "s/^$1: \([0-9.]*\).*/\1/p" "$2" | head -n 1; }
@@ -125,9 +104,7 @@ bytes=$(du -sb "$DIR/data" | cut -f1)
 awk -v b="$search_bytes" -v s="$stored" 'BEGIN { if (s) printf "search index bytes per span: %.0f\n", b / s }'
 # index rate alone: delete search.db and time its rebuild from the store
 rm -f "$DIR"/data/search.db*
-$TL serve --listen 127.0.0.1:$PORT --grpc-listen off --data "$DIR/data" >>"$DIR/server.log" 2>&1 &
-PID=$!
-until curl -sf "$URL/api/health" >/dev/null 2>&1; do sleep 0.05; done
+bench_start --grpc-listen off
 secs=$(wait_indexed)
 spans=$(search_field indexed_spans)
 text=$(search_field indexed_text_bytes)
