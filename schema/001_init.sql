@@ -9,7 +9,7 @@ CREATE TABLE projects (
   created_ns INTEGER NOT NULL
 );
 INSERT INTO projects (key, id, name, created_ns)
-VALUES (1, '00000000-0000-0000-0000-000000000001', 'default', 0);
+VALUES (1, '00000000-0000-0000-0000-000000000001', 'default', 0);   -- the time: 008
 
 -- Low-cardinality strings (service, span name, model, provider), interned
 -- like ClickHouse's LowCardinality.

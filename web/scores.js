@@ -73,7 +73,7 @@ export async function render({ main, signal, onCleanup }) {
 			: [h('div.empty', null, 'No scores in this time range.')]));
 	}).catch((err) => { if (err.name !== 'AbortError') summaryBox.replaceChildren(errorBanner(err)); });
 	let r;
-	try { r = await getJson('/api/scores', { limit: 100 }, { signal }); } catch (err) { return showError(latestBox, err); }
+	try { r = await getJson('/api/scores', { ...scope(), limit: 100 }, { signal }); } catch (err) { return showError(latestBox, err); }
 	if (!r.items.length) { latestBox.replaceChildren(h('div.empty', null, 'No scores yet. Post them to /api/scores: {"trace_id", "name", "value"}.')); return; }
 	latestBox.replaceChildren(h('div.table-wrap', null, h('table', { 'aria-label': 'Latest scores' },
 		h('thead', null, h('tr', null, ['Time', 'Name', 'Value', 'Source', 'Comment', 'Trace'].map((l) => h('th', { scope: 'col' }, l)))),

@@ -484,20 +484,29 @@ static cJSON *score_json(sqlite3_stmt *st)
 	return o;
 }
 
-enum err query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out)
+enum err query_scores(sqlite3 *db, const uint8_t *trace_id, const struct score_range *r, int limit, cJSON **out)
 {
 	sqlite3_stmt *st;
+	static const struct score_range all = {0, 0, 0};
 	const char *sql = trace_id
 		? "SELECT s.id, s.trace_id, s.span_id, s.name, s.value, s.string_value, s.score_type, s.comment,"
 		  " s.source, s.time_ns, p.id FROM scores s JOIN projects p ON p.key = s.project"
 		  " WHERE s.trace_id = ? ORDER BY s.time_ns LIMIT ?"
 		: "SELECT s.id, s.trace_id, s.span_id, s.name, s.value, s.string_value, s.score_type, s.comment,"
 		  " s.source, s.time_ns, p.id FROM scores s JOIN projects p ON p.key = s.project"
-		  " WHERE ? IS NULL ORDER BY s.time_ns DESC LIMIT ?";
+		  " WHERE ?1 IS NULL AND (?3 = 0 OR s.project = ?3) AND s.time_ns >= ?4 AND (?5 = 0 OR s.time_ns < ?5)"
+		  " ORDER BY s.time_ns DESC LIMIT ?2";
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return ERR_STORE;
-	if (trace_id)
+	if (!r)
+		r = &all;
+	if (trace_id) {
 		sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_int64(st, 3, r->project);
+		sqlite3_bind_int64(st, 4, (int64_t)r->from_ns);
+		sqlite3_bind_int64(st, 5, (int64_t)r->to_ns);
+	}
 	sqlite3_bind_int(st, 2, limit);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	while (sqlite3_step(st) == SQLITE_ROW)
@@ -541,7 +550,7 @@ enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p
 		cJSON_AddNullToObject(o, "next_offset");
 	cJSON *scores = NULL;
 	if (!rc)
-		rc = query_scores(db, trace_id, 10000, &scores);
+		rc = query_scores(db, trace_id, NULL, 10000, &scores);
 	if (rc) {
 		cJSON_Delete(o);
 		return rc;

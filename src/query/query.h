@@ -108,9 +108,16 @@ enum err query_trace_each_span(struct spanview *v, const uint8_t trace_id[16], q
 /* One span (the most recent with that id). Returns ERR_OK, ERR_NOT_FOUND
  * if unknown, or ERR_STORE. */
 enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out);
-/* {"items":[scores]} of a trace (all traces when trace_id is NULL, newest
- * first, at most limit). Returns ERR_OK or ERR_STORE. */
-enum err query_scores(sqlite3 *db, const uint8_t *trace_id, int limit, cJSON **out);
+/* Which scores query_scores lists when no trace is named: project (0: any)
+ * and the time range [from_ns, to_ns) of the scores (0: open). */
+struct score_range {
+	int64_t project;
+	uint64_t from_ns, to_ns;
+};
+/* {"items":[scores]} of a trace in time order, or, when trace_id is NULL,
+ * the scores in r (NULL: all), newest first; at most limit. Returns ERR_OK
+ * or ERR_STORE. */
+enum err query_scores(sqlite3 *db, const uint8_t *trace_id, const struct score_range *r, int limit, cJSON **out);
 /* {"items":[{id, name, created_at, trace_count}]}. Returns ERR_OK or
  * ERR_STORE. */
 enum err query_projects(sqlite3 *db, cJSON **out);

@@ -88,15 +88,18 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 	const char *trace;
 	uint8_t id[16];
 	int limit;
+	struct score_range range;
 	sqlite3 *db = api_reader(c, app);
-	if (!db || api_opt_param(c, "trace_id", buf, sizeof buf, &trace) || api_limit_param(c, &limit))
+	if (!db || api_opt_param(c, "trace_id", buf, sizeof buf, &trace) || api_limit_param(c, &limit) ||
+	    api_project_param(c, db, &range.project) || api_time_param(c, "from", &range.from_ns) ||
+	    api_time_param(c, "to", &range.to_ns))
 		return;
 	if (trace && id_from_any(trace, id, 16)) {
 		http_send_error(c, 400, "trace_id: expected 32 hex digits");
 		return;
 	}
 	cJSON *o = NULL;
-	int rc = query_scores(db, trace ? id : NULL, trace ? 10000 : limit, &o);
+	int rc = query_scores(db, trace ? id : NULL, &range, trace ? 10000 : limit, &o);
 	http_reply(c, rc, o, "scores");
 }
 

@@ -345,6 +345,8 @@ describe('project routing', () => {
 		const projects = listOf(await getJson(server, '/api/projects'));
 		const def = projects.find((p) => p.name === 'default');
 		assert.equal(def?.id, DEFAULT_PROJECT_ID);
+		// created when the store was, not in 1970
+		assert.ok(Date.parse(def.created_at) > Date.parse('2020-01-01'), `default created ${def.created_at}`);
 		for (const name of ['route-header', 'route-resource']) assert.ok(projects.some((p) => p.name === name), name);
 	});
 
@@ -477,6 +479,14 @@ describe('native JSON shapes', () => {
 		assert.equal(byName.thumbs.score_type, 'boolean');
 		const detail = await getJson(server, `/api/traces/${t.tid}`);
 		assert.deepEqual(detail.scores.map((s) => s.name).sort(), ['accuracy', 'thumbs', 'verdict']);
+		// the latest scores honour the time range and the project
+		const mine = (items) => items.filter((x) => x.trace_id === t.tid).length;
+		const hourAgo = new Date(Date.now() - 3600e3).toISOString();
+		assert.equal(mine(listOf(await getJson(server, `/api/scores?from=${hourAgo}&limit=1000`))), 3);
+		assert.equal(mine(listOf(await getJson(server, `/api/scores?to=${hourAgo}&limit=1000`))), 0);
+		assert.equal(mine(listOf(await getJson(server, `/api/scores?project=default&from=${hourAgo}&limit=1000`))), 3);
+		assert.equal((await get(server, '/api/scores?project=no-such-project')).status, 404);
+		assert.equal((await get(server, '/api/scores?from=yesterday')).status, 400);
 	});
 
 	const badNative = [
