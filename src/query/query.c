@@ -477,6 +477,10 @@ static cJSON *score_json(sqlite3_stmt *st)
 		cJSON_AddNumberToObject(o, "value", sqlite3_column_double(st, 4));
 	add_col_text(o, "string_value", st, 5);
 	add_col_text(o, "score_type", st, 6);
+	/* booleans also as true/false; value stays 0/1 (Langfuse's shape) */
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_text(st, 6) &&
+	    !strcmp((const char *)sqlite3_column_text(st, 6), "boolean"))
+		cJSON_AddBoolToObject(o, "bool_value", sqlite3_column_double(st, 4) != 0);
 	add_col_text(o, "comment", st, 7);
 	add_col_text(o, "source", st, 8);
 	add_time(o, "timestamp", "timestamp_unix_nano", (uint64_t)sqlite3_column_int64(st, 9));

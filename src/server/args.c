@@ -35,7 +35,8 @@ sqlite3 *api_reader(struct mg_connection *c, struct app *app)
 	char err[256];
 	if (!db) {
 		if (store_open_reader(app->cfg->data, &db, err, sizeof err)) {
-			http_send_error(c, 503, "%s", err);
+			if (c)
+				http_send_error(c, 503, "%s", err);
 			return NULL;
 		}
 		pthread_setspecific(reader_key, db);

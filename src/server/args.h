@@ -29,7 +29,7 @@ struct filter_args {
 };
 
 /* This worker thread's read-only connection, opened on first use; NULL
- * after sending 503 when the store cannot be opened. */
+ * after sending 503 (c NULL: nothing sent) when the store cannot be opened. */
 sqlite3 *api_reader(struct mg_connection *c, struct app *app);
 /* Reads project, from, to, service, name, status, model, type, session_id,
  * user_id, min_duration_ms, max_duration_ms and q into a. Returns 0, or -1

@@ -11,6 +11,7 @@
 #include "base/counters.h"
 #include "base/err.h"
 #include "server/http.h"
+#include "server/api_annot.h"
 #include "ingest/ingest.h"
 #include "base/intern.h"
 #include "ingest/batch.h"
@@ -243,6 +244,8 @@ enum err receive_commit(struct app *app, enum ingest_route route, int encoding, 
 	struct span_batch *b = span_batch_new(project);
 	b->langfuse = lf;
 	enum err rc = ingest_decode(route, encoding, content_encoding, body, len, b, mem, err, errlen);
+	if (!rc && route == INGEST_SCORES)
+		rc = api_annot_check_batch(app, b, err, errlen);
 	if (!rc && (b->nspans || b->nscores)) {
 		prices_apply(app->prices, b); /* here, not in the writer thread */
 		rc = writer_submit(app->writer, b, err, errlen);

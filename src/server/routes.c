@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "server/api.h"
+#include "server/api_annot.h"
 #include "server/api_delete.h"
 #include "server/api_metrics.h"
 #include "server/api_people.h"
@@ -74,6 +75,12 @@ static const struct route routes[] = {
 	{"GET", "/api/users/", 1, api_user},
 	{"GET", "/api/scores/summary", 0, api_scores_summary},
 	{"GET", "/api/facets", 0, api_facets},
+	/* annotations (issue 14 item 4): api_annot.h */
+	{"GET", "/api/score-configs", 0, api_score_configs},
+	{"POST", "/api/score-configs", 0, api_score_config_put},
+	{"DELETE", "/api/score-configs/", 1, api_score_config_delete},
+	{"PATCH", "/api/scores/", 1, api_score_patch},
+	{"DELETE", "/api/scores/", 1, api_score_delete},
 	{"GET", "/metrics", 0, api_prom},
 	/* deletion: scope admin once keys exist (issue 11) */
 	{"DELETE", "/api/traces", 0, api_delete_traces},

@@ -564,6 +564,12 @@ static int write_job(struct writer *w, struct job *j)
 	return rc;
 }
 
+int64_t writer_task_seq(struct writer *w)
+{
+	assert(w);
+	return w->next_seq++;
+}
+
 /* The next chunk id and change sequence number (after start or rollback). */
 static void load_next_ids(struct writer *w)
 {

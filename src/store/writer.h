@@ -4,6 +4,7 @@
 #ifndef TL_WRITER_H
 #define TL_WRITER_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include "ingest/span.h"
 #include "base/err.h"
@@ -37,6 +38,10 @@ typedef enum err (*writer_task_fn)(sqlite3 *db, void *arg, char *err, size_t err
  * ERR_FULL (disk full), ERR_STORE (commit failed) or ERR_BUSY (stopping),
  * with err filled. Thread-safe. */
 enum err writer_exec(struct writer *w, writer_task_fn fn, void *arg, int flags, char *err, size_t errlen);
+/* Hands out the next change sequence number (schema/004) to a writer task
+ * that changes a score or trace row, so replication sees the change. Call
+ * only from inside writer_exec's fn (the writer thread). */
+int64_t writer_task_seq(struct writer *w);
 /* Sets (why != NULL, copied) or clears (NULL) the low-disk state: while
  * set, writer_submit refuses at once with ERR_FULL and why as the message.
  * Thread-safe. */
