@@ -56,3 +56,25 @@ export async function logout(csrf) {
 	await fetch('/api/logout', { method: 'POST', headers: { 'x-csrf-token': csrf || '' } });
 	location.assign('/login');
 }
+
+let csrfToken = null;
+/* method (POST, PATCH, DELETE) path with a JSON body; a browser session's
+ * change carries its CSRF token (fetched once). Resolves to parsed JSON;
+ * a failure throws ApiError with the server's message. */
+export async function sendJson(method, path, body) {
+	if (csrfToken == null) csrfToken = session().then((s) => s.csrf || '').catch(() => '');
+	const headers = { accept: 'application/json', 'x-csrf-token': await csrfToken };
+	if (body !== undefined) headers['content-type'] = 'application/json';
+	let r;
+	try {
+		r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	} catch (e) {
+		throw new ApiError(0, `cannot reach the server (${e.message})`, path);
+	}
+	const text = await r.text();
+	let out;
+	try { out = text ? JSON.parse(text) : null; } catch { out = null; }
+	if (r.status === 401) toLogin();
+	if (!r.ok) throw new ApiError(r.status, out?.error || `HTTP ${r.status}`, path);
+	return out;
+}

@@ -3,6 +3,7 @@
 // opened by a click on a row, closed by Esc or its button, with a link to
 // the full trace. The URL's peek= parameter names the open trace.
 import { getJson } from './api.js';
+import { scoreText } from './annotate.js';
 import { addFilters } from './attrfilter.js';
 import { errorBanner } from './feedback.js';
 import { setParams, sharedQuery } from './state.js';
@@ -60,7 +61,7 @@ function body(t, data) {
 		section('Output', output != null && output !== '' ? valueView(output)
 			: h('span.faint', null, t.error_count ? 'none: the trace failed' : 'none recorded')),
 		section('Scores', traceScores.length ? h('div', null, traceScores.map((s) => h('span.chip', { title: s.comment || s.source || '' },
-			`${s.name}: ${s.value ?? s.string_value}`)))
+			`${s.name}: ${scoreText(s)}`)))
 			: h('span.faint', null, 'none on the trace'),
 		spanScores ? h('div.faint', null, `${spanScores} more on its spans`) : null),
 		section('Metadata', meta.length ? h('dl.kv', null, meta.map(([k, v]) => [h('dt', null, k),

@@ -2,6 +2,7 @@
 // parameters, tokens, cost and latency; input and output pretty-printed),
 // an error's exception first, its attributes as a searchable table, events
 // with exception stacks, resource and scope, scores, and the raw JSON.
+import { annotationsBox, scoreText } from './annotate.js';
 import { llmTab } from './llmpanel.js';
 import { fmtFull, fmtInt, fmtMs, h, jsonTree, statusEl, typeBadge, valueView } from './util.js';
 
@@ -75,7 +76,7 @@ function resourceTab(s) {
 function scoresEl(scores) {
 	if (!scores?.length) return null;
 	return h('div.section', null, h('h2', null, 'Scores'), scores.map((sc) =>
-		h('span.chip', { title: sc.comment || '' }, `${sc.name}: ${sc.value ?? sc.string_value}${sc.source ? ' · ' + sc.source : ''}`)));
+		h('span.chip', { title: sc.comment || '' }, `${sc.name}: ${scoreText(sc)}${sc.source ? ' · ' + sc.source : ''}`)));
 }
 
 const rawTab = (s) => h('pre.mono', { style: 'font-size:11.5px' }, JSON.stringify(s, null, 2));
@@ -123,6 +124,7 @@ export function spanPanel(s, ctx) {
 				s.model ? h('span', null, 'Model ', h('b', null, s.model)) : null,
 				s.input_tokens || s.output_tokens ? h('span', null, 'Tokens ', h('b', null, `${fmtInt(s.input_tokens)} → ${fmtInt(s.output_tokens)}`)) : null,
 				h('span.mono.faint', { title: fmtFull(s.start_time) }, s.span_id)),
+			annotationsBox({ trace_id: s.trace_id, span_id: s.span_id }, ctx.scores || []),
 			err),
 		bar, body);
 	show(tab);

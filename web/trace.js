@@ -7,6 +7,7 @@
 // the error spans and their ancestors. The time axis zooms (buttons,
 // Ctrl+wheel or the wheel over the axis; Shift+wheel pans).
 import { getJson } from './api.js';
+import { annotationsBox, scoreText } from './annotate.js';
 import { showError } from './feedback.js';
 import { spanPanel } from './span.js';
 import { params, setParams, sharedQuery } from './state.js';
@@ -114,8 +115,9 @@ function traceHeader(t, scores) {
 			stat('Tokens', `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}`), stat('Cost', fmtCost(t.cost_usd)),
 			t.session_id ? h('span', null, 'Session ', h('a', { href: `/sessions/${encodeURIComponent(t.session_id)}${sharedQuery()}`, title: `Session ${t.session_id} as a conversation` }, t.session_id)) : null,
 			t.user_id ? h('span', null, 'User ', h('a', { href: `/users/${encodeURIComponent(t.user_id)}${sharedQuery()}`, title: `Everything of ${t.user_id}` }, t.user_id)) : null,
-			traceScores.map((s) => h('span.chip', { title: s.comment || '' }, `${s.name}: ${s.value ?? s.string_value}`)),
-));
+			traceScores.filter((s) => s.source !== 'annotation').map((s) => h('span.chip', { title: s.comment || '' }, `${s.name}: ${scoreText(s)}`)),
+		),
+		annotationsBox({ trace_id: t.trace_id, span_id: null }, traceScores));
 }
 
 export async function render({ main, match, signal, onCleanup }) {
