@@ -245,6 +245,31 @@ test('scores and late spans that change a trace summary arrive as updates', asyn
 	assert.deepEqual(pg.query(`SELECT span_count, status FROM traces WHERE trace_id = '${tid}'`), [['2', 'error']]);
 });
 
+test('an edited annotation (PATCH /api/scores/{id}) arrives with its new value on both targets', async () => {
+	const tid = traceId(), id = `${tid.slice(0, 24)}-ann`;
+	/* (run alone, the target tables may not exist yet) */
+	const rows = async () => [
+		ch ? await ch.rows(`SELECT value, comment FROM scores FINAL WHERE id = '${id}'`, 'tl').catch(() => []) : null,
+		(() => { try { return pg.query(`SELECT value, comment FROM scores WHERE id = '${id}'`); } catch { return []; } })(),
+	];
+	const until = async (value, comment) => {
+		const deadline = Date.now() + 30000;
+		for (;;) {
+			const [c, p] = await rows();
+			if ((!c || (c.length === 1 && c[0].value === value && c[0].comment === comment)) &&
+				p.length === 1 && p[0][0] === String(value) && p[0][1] === comment) return;
+			assert.ok(Date.now() < deadline, `not ${value}/${comment} on the targets: ch ${JSON.stringify(c)} pg ${JSON.stringify(p)}`);
+			await sleep(200);
+		}
+	};
+	await postOtlp(server, [otlpSpan({ traceId: tid, name: 'annotated' })]);
+	await postOk(server, '/api/scores', { id, trace_id: tid, name: 'note', value: 1, comment: 'first', source: 'annotation' });
+	await until(1, 'first');
+	const r = await request(server, 'PATCH', `/api/scores/${id}`, { body: { value: 3, comment: 'edited' } });
+	assert.equal(r.status, 200, r.text);
+	await until(3, 'edited');
+});
+
 test('a Langfuse update that supersedes a stored span replaces it on both targets', async () => {
 	const T = traceId();
 	const batch = (events) => postOk207(JSON.stringify({ batch: events }));
