@@ -12,3 +12,7 @@ CREATE TABLE score_configs (
   description TEXT,
   time_ns     INTEGER NOT NULL
 );
+-- A deleted annotation (DELETE /api/scores/{id}) is logged in deletions with
+-- its score id, so replication deletes just that score on its targets
+-- (src/repl/repl_rows.c); rows without score_id are whole traces as before.
+ALTER TABLE deletions ADD COLUMN score_id TEXT;

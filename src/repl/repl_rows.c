@@ -230,42 +230,76 @@ static int read_spans(sqlite3 *db, struct repl_batch *b, int64_t after, int max_
 enum err repl_rows_deletions(sqlite3 *db, int64_t after, int max, cJSON **ids, int64_t *last)
 {
 	sqlite3_stmt *st;
-	char hex[33];
+	char hex[2 * REPL_SCORE_ID_MAX + 2];
 	*ids = cJSON_CreateArray();
 	*last = after;
-	if (sqlite3_prepare_v2(db, "SELECT seq, trace_id FROM deletions WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1, &st,
-	                       NULL))
-		return ERR_OK;   /* a store from before schema/006: nothing deleted there */
+	/* score_id came with schema/009; a store from before schema/006 has
+	 * no deletions at all: nothing deleted there */
+	if (sqlite3_prepare_v2(db, "SELECT seq, trace_id, score_id FROM deletions WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	                       -1, &st, NULL) &&
+	    sqlite3_prepare_v2(db, "SELECT seq, trace_id, NULL FROM deletions WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1,
+	                       &st, NULL))
+		return ERR_OK;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, max);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*last = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_bytes(st, 1) != 16)
+		size_t n = (size_t)sqlite3_column_bytes(st, 2);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			if (!n || n > REPL_SCORE_ID_MAX)
+				continue;
+			hex[0] = 's';   /* one score: "s" + the hex of its id */
+			id_to_hex(sqlite3_column_text(st, 2), n, hex + 1);
+		} else if (sqlite3_column_bytes(st, 1) == 16) {
+			id_to_hex(sqlite3_column_blob(st, 1), 16, hex);
+		} else {
 			continue;
-		id_to_hex(sqlite3_column_blob(st, 1), 16, hex);
+		}
 		cJSON_AddItemToArray(*ids, cJSON_CreateString(hex));
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
 }
 
-int repl_rows_delete_sql(const cJSON *ids, int clickhouse, char *out[REPL_NTABLES])
+/* The comma-separated SQL list of ids: 'hex' for trace ids (prefix 0), or
+ * the decoded score ids of the "s" ids (prefix 1). Malloc'd; *len = 0 when
+ * there are none. Ids are hex: nothing to escape. */
+static char *id_list(const cJSON *ids, int scores, int clickhouse, size_t *len)
 {
-	static const enum repl_table tables[] = {REPL_SPANS, REPL_TRACES, REPL_SCORES};
-	size_t n = (size_t)cJSON_GetArraySize(ids), cap = n * 36 + 128, len = 0;
-	char *list = malloc(cap);
+	size_t cap = 128;
 	const cJSON *id;
+	cJSON_ArrayForEach(id, ids)
+		cap += strlen(id->valuestring) + 40;
+	char *list = malloc(cap);
 	if (!list)
 		abort();
 	list[0] = 0;
+	*len = 0;
 	cJSON_ArrayForEach(id, ids) {
-		/* ids are hex from id_to_hex: nothing to escape */
-		assert(cJSON_IsString(id) && strspn(id->valuestring, "0123456789abcdef") == strlen(id->valuestring));
-		len += (size_t)snprintf(list + len, cap - len, "%s'%s'", len ? "," : "", id->valuestring);
+		const char *v = id->valuestring;
+		int is_score = v[0] == 's';
+		assert(cJSON_IsString(id) && strspn(v + is_score, "0123456789abcdef") == strlen(v + is_score));
+		if (is_score != scores)
+			continue;
+		const char *sep = *len ? "," : "";
+		if (!scores)
+			*len += (size_t)snprintf(list + *len, cap - *len, "%s'%s'", sep, v);
+		else if (clickhouse)
+			*len += (size_t)snprintf(list + *len, cap - *len, "%sunhex('%s')", sep, v + 1);
+		else
+			*len += (size_t)snprintf(list + *len, cap - *len, "%sconvert_from(decode('%s', 'hex'), 'UTF8')", sep, v + 1);
 	}
+	return list;
+}
+
+int repl_rows_delete_sql(const cJSON *ids, int clickhouse, char *out[REPL_NTABLES])
+{
+	static const enum repl_table tables[] = {REPL_SPANS, REPL_TRACES, REPL_SCORES};
+	size_t len, slen;
+	char *list = id_list(ids, 0, clickhouse, &len), *slist = id_list(ids, 1, clickhouse, &slen);
 	int k = 0;
-	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+	for (size_t i = 0; len && i < sizeof tables / sizeof *tables; i++) {
 		size_t size = len + 128;
 		if (!(out[k] = malloc(size)))
 			abort();
@@ -273,7 +307,16 @@ int repl_rows_delete_sql(const cJSON *ids, int clickhouse, char *out[REPL_NTABLE
 		                                    : "DELETE FROM %s WHERE trace_id IN (%s)",
 		         repl_table_name(tables[i]), list);
 	}
+	if (slen) {
+		size_t size = slen + 128;
+		if (!(out[k] = malloc(size)))
+			abort();
+		snprintf(out[k++], size, clickhouse ? "ALTER TABLE %s DELETE WHERE id IN (%s)" : "DELETE FROM %s WHERE id IN (%s)",
+		         repl_table_name(REPL_SCORES), slist);
+	}
+	assert(k <= REPL_NTABLES);
 	free(list);
+	free(slist);
 	return k;
 }
 

@@ -29,15 +29,20 @@ struct repl_batch {
  * most max_spans changed traces and scores. Returns ERR_OK (b filled; free
  * with repl_batch_free) or ERR_STORE. */
 enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b);
-/* Reads the trace ids deleted after seq `after` (at most max): *ids = a
- * JSON array of lowercase hex ids (caller frees; empty when none, also on
- * a store without the deletions table), *last = the last seq read (after
- * when none). Returns ERR_OK or ERR_STORE. */
+/* The longest score id whose deletion is replicated (ids are clipped to
+ * 36 bytes when stored). */
+#define REPL_SCORE_ID_MAX 64
+/* Reads the deletions after seq `after` (at most max): *ids = a JSON array
+ * of lowercase hex trace ids, and of "s" + the hex of a deleted score's id
+ * (schema/009) (caller frees; empty when none, also on a store without the
+ * deletions table), *last = the last seq read (after when none). Returns
+ * ERR_OK or ERR_STORE. */
 enum err repl_rows_deletions(sqlite3 *db, int64_t after, int max, cJSON **ids, int64_t *last);
 /* "DELETE ... WHERE trace_id IN ('..', ...)" statements, or ClickHouse's
- * ALTER TABLE ... DELETE mutations, for every table holding rows of the ids
- * (hex strings from repl_rows_deletions), one statement each into out[t]
- * (malloc'd, caller frees each); returns the statement count. */
+ * ALTER TABLE ... DELETE mutations, for every table holding rows of the
+ * trace ids, plus one deleting the scores of the "s" ids (ids as
+ * repl_rows_deletions gives them), into out (malloc'd, caller frees each);
+ * returns the statement count (at most REPL_NTABLES). */
 int repl_rows_delete_sql(const cJSON *ids, int clickhouse, char *out[REPL_NTABLES]);
 /* Frees the rows of b (b itself is the caller's). */
 void repl_batch_free(struct repl_batch *b);

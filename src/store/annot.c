@@ -203,7 +203,7 @@ static enum err edit_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	const struct score_edit *e = j->e;
 	sqlite3_stmt *st = NULL, *up = NULL;
 	enum err rc = ERR_OK;
-	if (sqlite3_prepare_v2(db, "SELECT name, source, value, string_value, score_type FROM scores WHERE id = ?", -1,
+	if (sqlite3_prepare_v2(db, "SELECT name, source, value, string_value, score_type, trace_id FROM scores WHERE id = ?", -1,
 	                       &st, NULL) != SQLITE_OK) {
 		rc = err_set(err, errlen, ERR_STORE, "reading score: %s", sqlite3_errmsg(db));
 		goto out;
@@ -220,6 +220,20 @@ static enum err edit_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		goto out;
 	}
 	if (j->delete) {
+		/* the deletions log (schema/006, 009) tells replication targets */
+		if (sqlite3_prepare_v2(db, "INSERT INTO deletions (trace_id, time_ns, score_id) VALUES (?1, ?2, ?3)", -1, &up,
+		                       NULL) != SQLITE_OK) {
+			rc = err_set(err, errlen, ERR_STORE, "logging the deletion: %s", sqlite3_errmsg(db));
+			goto out;
+		}
+		sqlite3_bind_blob(up, 1, sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5), SQLITE_STATIC);
+		sqlite3_bind_int64(up, 2, (int64_t)text_now_ns());
+		sqlite3_bind_text(up, 3, e->id, -1, SQLITE_STATIC);
+		if (sqlite3_step(up) != SQLITE_DONE) {
+			rc = err_set(err, errlen, ERR_STORE, "logging the deletion: %s", sqlite3_errmsg(db));
+			goto out;
+		}
+		sqlite3_finalize(up);
 		if (sqlite3_prepare_v2(db, "DELETE FROM scores WHERE id = ?", -1, &up, NULL) != SQLITE_OK) {
 			rc = err_set(err, errlen, ERR_STORE, "deleting score: %s", sqlite3_errmsg(db));
 			goto out;

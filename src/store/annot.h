@@ -52,8 +52,8 @@ enum err annot_check(sqlite3 *db, struct score *s, char *err, size_t errlen);
  * change sequence number. ERR_NOT_FOUND (no such score), ERR_FORBIDDEN (not
  * an annotation), ERR_BAD_INPUT (config violated), with err filled. */
 enum err annot_score_edit(struct writer *w, const struct score_edit *e, char *err, size_t errlen);
-/* Deletes annotation id; errors as annot_score_edit. Not replicated:
- * targets keep the row (docs/api.md). */
+/* Deletes annotation id and logs it in deletions (with its score_id) so
+ * replication deletes it on the targets; errors as annot_score_edit. */
 enum err annot_score_delete(struct writer *w, const char *id, char *err, size_t errlen);
 
 #endif

@@ -245,7 +245,7 @@ test('scores and late spans that change a trace summary arrive as updates', asyn
 	assert.deepEqual(pg.query(`SELECT span_count, status FROM traces WHERE trace_id = '${tid}'`), [['2', 'error']]);
 });
 
-test('an edited annotation (PATCH /api/scores/{id}) arrives with its new value on both targets', async () => {
+test('an edited annotation (PATCH /api/scores/{id}) arrives with its new value on both targets, a deleted one is deleted there', async () => {
 	const tid = traceId(), id = `${tid.slice(0, 24)}-ann`;
 	/* (run alone, the target tables may not exist yet) */
 	const rows = async () => [
@@ -268,6 +268,18 @@ test('an edited annotation (PATCH /api/scores/{id}) arrives with its new value o
 	const r = await request(server, 'PATCH', `/api/scores/${id}`, { body: { value: 3, comment: 'edited' } });
 	assert.equal(r.status, 200, r.text);
 	await until(3, 'edited');
+	// a deleted annotation goes through the deletions log: just that score
+	await postOk(server, '/api/scores', { trace_id: tid, name: 'kept', value: 1, source: 'eval' });
+	assert.equal((await request(server, 'DELETE', `/api/scores/${id}`)).status, 200);
+	const deadline = Date.now() + 30000;
+	for (;;) {
+		const [c, p] = await rows();
+		const kept = pg.query(`SELECT name FROM scores WHERE trace_id = '${tid}'`);
+		if ((!c || c.length === 0) && p.length === 0 && kept.length === 1) break;
+		assert.ok(Date.now() < deadline, `the deleted annotation is still on a target: ch ${JSON.stringify(c)} pg ${JSON.stringify(p)} kept ${JSON.stringify(kept)}`);
+		await sleep(200);
+	}
+	if (ch) assert.deepEqual(await ch.rows(`SELECT name FROM scores FINAL WHERE trace_id = '${tid}'`, 'tl'), [{ name: 'kept' }]);
 });
 
 test('a Langfuse update that supersedes a stored span replaces it on both targets', async () => {
