@@ -198,19 +198,3 @@ void api_score_delete(struct mg_connection *c, struct app *app, const char *tail
 	cJSON_AddNumberToObject(o, "deleted", 1);
 	http_send_json(c, 200, o);
 }
-
-enum err api_annot_check_batch(struct app *app, struct span_batch *b, char *err, size_t errlen)
-{
-	char why[400];
-	sqlite3 *db = NULL;
-	for (size_t i = 0; i < b->nscores; i++) {
-		if (!b->scores[i].source || strcmp(b->scores[i].source, ANNOT_SOURCE))
-			continue;
-		if (!db && !(db = api_reader(NULL, app)))
-			return err_set(err, errlen, ERR_STORE, "cannot open the store to check score configs");
-		enum err rc = annot_check(db, &b->scores[i], why, sizeof why);
-		if (rc)
-			return err_set(err, errlen, rc, "score %zu: %s", i, why);
-	}
-	return ERR_OK;
-}

@@ -11,7 +11,8 @@
 #include "base/counters.h"
 #include "base/err.h"
 #include "server/http.h"
-#include "server/api_annot.h"
+#include "server/args.h"
+#include "store/annot.h"
 #include "ingest/ingest.h"
 #include "base/intern.h"
 #include "ingest/batch.h"
@@ -245,7 +246,7 @@ enum err receive_commit(struct app *app, enum ingest_route route, int encoding, 
 	b->langfuse = lf;
 	enum err rc = ingest_decode(route, encoding, content_encoding, body, len, b, mem, err, errlen);
 	if (!rc && route == INGEST_SCORES)
-		rc = api_annot_check_batch(app, b, err, errlen);
+		rc = annot_check_batch(api_reader(NULL, app), b, err, errlen);   /* annotations fit their config */
 	if (!rc && (b->nspans || b->nscores)) {
 		prices_apply(app->prices, b); /* here, not in the writer thread */
 		rc = writer_submit(app->writer, b, err, errlen);

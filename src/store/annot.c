@@ -77,6 +77,21 @@ enum err annot_check(sqlite3 *db, struct score *s, char *err, size_t errlen)
 	return check_value(db, s->name, s->has_value, s->value, s->string_value, &s->score_type, err, errlen);
 }
 
+enum err annot_check_batch(sqlite3 *db, struct span_batch *b, char *err, size_t errlen)
+{
+	char why[400];
+	for (size_t i = 0; i < b->nscores; i++) {
+		if (!b->scores[i].source || strcmp(b->scores[i].source, ANNOT_SOURCE))
+			continue;
+		if (!db)
+			return err_set(err, errlen, ERR_STORE, "cannot open the store to check score configs");
+		enum err rc = annot_check(db, &b->scores[i], why, sizeof why);
+		if (rc)
+			return err_set(err, errlen, rc, "score %zu: %s", i, why);
+	}
+	return ERR_OK;
+}
+
 static enum err config_put_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	const struct score_config *c = arg;

@@ -48,6 +48,10 @@ enum err annot_configs_json(sqlite3 *db, cJSON **out);
  * the config of its name, if any, and sets its score_type to the config's.
  * Returns ERR_OK or ERR_BAD_INPUT with err naming the config. */
 enum err annot_check(sqlite3 *db, struct score *s, char *err, size_t errlen);
+/* annot_check on every annotation of b, on reader db (NULL: the store
+ * could not be opened, an error only if b holds an annotation). Returns
+ * ERR_OK, ERR_BAD_INPUT naming the score's index and config, or ERR_STORE. */
+enum err annot_check_batch(sqlite3 *db, struct span_batch *b, char *err, size_t errlen);
 /* Applies e to annotation e->id, checked against its config, with a new
  * change sequence number. ERR_NOT_FOUND (no such score), ERR_FORBIDDEN (not
  * an annotation), ERR_BAD_INPUT (config violated), with err filled. */
