@@ -3,10 +3,13 @@
 // an "Annotate" form: a score config or a free name, the value widget of
 // its type (number within the range, true/false, one of the categories),
 // a comment. Every user text goes in as text (h() never parses HTML).
-import { getJson, sendJson } from './api.js';
+import { getJson, sendJson, session } from './api.js';
 import { h } from './util.js';
 
-let configs = null;
+let configs = null, writable = null;
+/* False for a browser session of a read key: annotating needs ingest or
+ * admin (docs/api.md#annotations), so its buttons are hidden. */
+const canAnnotate = () => (writable ??= session().then((s) => !(s.auth && s.logged_in && s.scope === 'read')).catch(() => true));
 const loadConfigs = () => (configs ??= getJson('/api/score-configs').then((r) => r.items).catch(() => []));
 
 /* A score's value as shown: booleans as true/false. */
@@ -117,7 +120,9 @@ export function annotationsBox(target, scores) {
 				catch (x) { formSlot.replaceChildren(h('div.err', { role: 'alert' }, x.message)); }
 			} }, 'Delete'))));
 	draw(mine(scores));
-	return h('div.annotations', { 'aria-label': target.span_id ? 'Span annotations' : 'Trace annotations' },
+	const box = h('div.annotations', { 'aria-label': target.span_id ? 'Span annotations' : 'Trace annotations' },
 		h('button.btn.small', { type: 'button', 'data-annotate': target.span_id ? 'span' : 'trace', onclick: () => openForm(null) }, 'Annotate'),
 		list, formSlot);
+	canAnnotate().then((ok) => box.classList.toggle('readonly', !ok));
+	return box;
 }

@@ -4,10 +4,13 @@
 // through its panel with a free boolean; both listed (booleans as
 // true/false) and in /api/scores with source=annotation; edit one, delete
 // the other. A comment with markup stays text. Screenshots light and dark.
-import { describe, test } from 'node:test';
+// With keys on, a read session sees no Annotate button; an admin session
+// annotates (its CSRF token sent by the page).
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getJson, listOf, postOk } from '../js/helpers.mjs';
-import { clean, demoSuite, shot } from './browser.mjs';
+import { execFileSync } from 'node:child_process';
+import { BIN, getJson, listOf, postOk, request, startServer, tempDataDir } from '../js/helpers.mjs';
+import { clean, demoSuite, newPage, shot } from './browser.mjs';
 
 const suite = demoSuite('ui-annotate', 20, 5);
 
@@ -70,5 +73,47 @@ describe('annotate in the UI', () => {
 			clean(page);
 			await page.context().close();
 		}
+	});
+});
+
+describe('annotate with keys on', () => {
+	let server;
+	const keys = {};
+	before(async () => {
+		const dataDir = tempDataDir('ui-annotate-auth');
+		execFileSync(BIN, ['demo', '--data', dataDir, '--traces', '5', '--seed', '3']);
+		for (const scope of ['read', 'admin'])
+			keys[scope] = execFileSync(BIN, ['keys', 'create', '--name', scope, '--scope', scope, '--data', dataDir],
+				{ encoding: 'utf8' }).trim().split('\n').pop();
+		server = await startServer({ label: 'ui-annotate-auth', dataDir });
+	});
+	after(async () => { await server?.stop(); });
+
+	async function loggedIn(key, urlPath) {
+		const page = await newPage(suite.browser);
+		await page.goto(`${server.url}/login?next=${encodeURIComponent(urlPath)}`);
+		await page.fill('#key', key);
+		await page.click('#submit');
+		await page.waitForSelector('.wf-row', { timeout: 10000 });
+		return page;
+	}
+
+	test('a read session has no Annotate button; an admin session annotates', async () => {
+		const tid = (await request(server, 'GET', '/api/traces?limit=1', { headers: { authorization: `Bearer ${keys.read}` } })).json.items[0].trace_id;
+		const reader = await loggedIn(keys.read, `/traces/${tid}`);
+		await reader.waitForSelector('.trace-head .annotations.readonly', { state: 'attached', timeout: 5000 });
+		assert.equal(await reader.isVisible('[data-annotate="trace"]'), false);
+		clean(reader);
+		await reader.context().close();
+		const admin = await loggedIn(keys.admin, `/traces/${tid}`);
+		await admin.click('[data-annotate="trace"]');
+		await admin.selectOption('.trace-head form.annot-form select[name="config"]', '');
+		await admin.fill('.trace-head form.annot-form input[name="name"]', 'ui-admin-note');
+		await admin.selectOption('.trace-head form.annot-form select[name="type"]', 'categorical');
+		await admin.fill('.trace-head form.annot-form input[name="value"]', 'checked');
+		await admin.click('.trace-head form.annot-form button[type="submit"]');
+		await admin.waitForSelector('.trace-head li.annot .chip:has-text("ui-admin-note: checked")');
+		clean(admin);
+		await admin.context().close();
 	});
 });
