@@ -2,6 +2,7 @@
 // in the shared project and range (count, mean, min/max, the distribution
 // as bars, the trend as a small chart), above the latest scores with links
 // to the traces (and spans) they judge.
+import { scoreText } from './annotate.js';
 import { getJson, storeIsEmpty } from './api.js';
 import { traceListHref } from './attrfilter.js';
 import { timeChart } from './charts.js';
@@ -78,7 +79,7 @@ export async function render({ main, signal, onCleanup }) {
 	latestBox.replaceChildren(h('div.table-wrap', null, h('table', { 'aria-label': 'Latest scores' },
 		h('thead', null, h('tr', null, ['Time', 'Name', 'Value', 'Source', 'Comment', 'Trace'].map((l) => h('th', { scope: 'col' }, l)))),
 		h('tbody', null, r.items.map((sc) => h('tr', null, h('td', null, fmtTime(sc.timestamp)), h('td', null, sc.name),
-			h('td.num', null, sc.value != null ? num(sc.value) : sc.string_value), h('td', null, sc.source || ''),
+			h('td.num', null, sc.score_type === 'boolean' ? scoreText(sc) : sc.value != null ? num(sc.value) : sc.string_value), h('td', null, sc.source || ''),
 			h('td.trunc', null, sc.comment || ''),
 			h('td', null, h('a.mono', { href: `/traces/${sc.trace_id}${sharedQuery(sc.span_id ? { span: sc.span_id } : {})}` }, sc.trace_id.slice(0, 16) + '…'))))))));
 }
