@@ -20,8 +20,8 @@ static const char *type_of(const char *t)
 	return NULL;
 }
 
-/* Checks a value against the config of name (none: ERR_OK, *type kept).
- * sets *type to the config's type when there is one. */
+/* Checks a value against the config of name and sets *type to the
+ * config's type; without a config only a boolean's value is checked. */
 static enum err check_value(sqlite3 *db, const char *name, int has_value, double value, const char *sval,
                             const char **type, char *err, size_t errlen)
 {
@@ -34,8 +34,11 @@ static enum err check_value(sqlite3 *db, const char *name, int has_value, double
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	if (sqlite3_step(st) != SQLITE_ROW) {   /* no config: a boolean is still 0 or 1 */
+		if (*type && !strcmp(*type, "boolean") && (!has_value || (value != 0 && value != 1)))
+			rc = err_set(err, errlen, ERR_BAD_INPUT, "'%s' is a boolean annotation: value must be true or false", name);
 		goto out;
+	}
 	const char *t = type_of((const char *)sqlite3_column_text(st, 0));
 	assert(t);
 	*type = t;

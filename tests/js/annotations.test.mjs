@@ -84,6 +84,7 @@ describe('annotations', () => {
 		assertError(await call('POST', '/api/scores', ann({ name: 'v-quality', string_value: 'x' })), 400, 'v-quality');
 		assertError(await call('POST', '/api/scores', ann({ name: 'v-label', string_value: 'meh' })), 400, 'v-label');
 		assertError(await call('POST', '/api/scores', ann({ name: 'v-ok', value: 0.5 })), 400, 'v-ok');
+		assertError(await call('POST', '/api/scores', ann({ name: 'free-bool', value: 2, score_type: 'boolean' })), 400, 'free-bool.*true or false');
 		assert.equal((await scoresOf(tid)).length, 0, 'nothing of a refused batch is stored');
 		await postOk(server, '/api/scores', { trace_id: tid, name: 'v-quality', value: 9, source: 'eval' });
 		assert.equal((await scoresOf(tid)).length, 1);
