@@ -46,6 +46,7 @@ describe('annotate in the UI', () => {
 			await page.fill('.panel form.annot-form input[name="name"]', 'ui-correct');
 			await page.selectOption('.panel form.annot-form select[name="type"]', 'boolean');
 			await page.selectOption('.panel form.annot-form select[name="value"]', 'false');
+			await shot(page, `annotate-form-${theme}`);
 			await page.click('.panel form.annot-form button[type="submit"]');
 			await page.waitForSelector('.panel li.annot[data-score-name="ui-correct"]');
 			assert.equal(await page.textContent('.panel li.annot .chip'), 'ui-correct: false');
