@@ -2,6 +2,7 @@
  * with a size cap and checked field by field (400 naming the field), then
  * store/annot.c does the work through the writer. */
 #include "server/api_annot.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,12 +128,16 @@ out:
 	cJSON_Delete(o);
 }
 
-void api_score_config_delete(struct mg_connection *c, struct app *app, const char *tail)
+/* DELETE of the config or score the path's tail names (what: "name" or
+ * "id", at most max bytes) through del: {"deleted": 1}, or del's error. */
+static void delete_named(struct mg_connection *c, struct app *app, const char *tail, size_t max, const char *what,
+                         enum err (*del)(struct writer *, const char *, char *, size_t))
 {
-	char name[SPAN_MAX_NAME + 2], err[512];
-	if (path_name(c, tail, name, sizeof name, "name"))
+	char key[(SPAN_MAX_NAME > ANNOT_ID_MAX ? SPAN_MAX_NAME : ANNOT_ID_MAX) + 2], err[512];
+	assert(max + 2 <= sizeof key);
+	if (path_name(c, tail, key, max + 2, what))
 		return;
-	enum err rc = annot_config_delete(app->writer, name, err, sizeof err);
+	enum err rc = del(app->writer, key, err, sizeof err);
 	if (rc) {
 		fail(c, rc, err);
 		return;
@@ -140,6 +145,11 @@ void api_score_config_delete(struct mg_connection *c, struct app *app, const cha
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "deleted", 1);
 	http_send_json(c, 200, o);
+}
+
+void api_score_config_delete(struct mg_connection *c, struct app *app, const char *tail)
+{
+	delete_named(c, app, tail, SPAN_MAX_NAME, "name", annot_config_delete);
 }
 
 void api_score_patch(struct mg_connection *c, struct app *app, const char *tail)
@@ -186,15 +196,5 @@ out:
 
 void api_score_delete(struct mg_connection *c, struct app *app, const char *tail)
 {
-	char id[ANNOT_ID_MAX + 2], err[512];
-	if (path_name(c, tail, id, sizeof id, "id"))
-		return;
-	enum err rc = annot_score_delete(app->writer, id, err, sizeof err);
-	if (rc) {
-		fail(c, rc, err);
-		return;
-	}
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "deleted", 1);
-	http_send_json(c, 200, o);
+	delete_named(c, app, tail, ANNOT_ID_MAX, "id", annot_score_delete);
 }

@@ -10,31 +10,10 @@ TL=$1
 B=$2
 SRC=$3
 SPANS=${BENCH_RETENTION_SPANS:-100000}
-W=$(mktemp -d /tmp/tracelite-bench-ret.XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
-cp -r "$SRC" "$W/data" || exit 1
-PORT=$($B/loadgen freeport) || exit 1
-URL=http://127.0.0.1:$PORT
-
-start() {
-	$TL serve --listen 127.0.0.1:$PORT --data "$W/data" "$@" >>"$W/server.log" 2>&1 &
-	PID=$!
-	i=0
-	until curl -sf "$URL/api/health" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 600 ] || ! kill -0 "$PID" 2>/dev/null; then
-			echo "bench: retention: server did not start:"
-			tail -5 "$W/server.log"
-			exit 1
-		fi
-		sleep 0.1
-	done
-}
+. tests/bench/lib.sh
+bench_setup bench-ret
+cp -r "$SRC" "$DIR/data" || exit 1
+start() { bench_start --grpc-listen off "$@"; }
 stop() {
 	kill "$PID"
 	wait "$PID" 2>/dev/null
@@ -45,13 +24,13 @@ disk_field() { curl -s "$URL/api/health" | sed -n "s/.*\"disk\":{.*\"$1\":\([0-9
 rate() { sed -n 's/^protobuf spans\/s: \([0-9.]*\).*/\1/p' "$1"; }
 
 start
-$B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans "$SPANS" --first-trace 200000000 >"$W/base.out" || true
+$B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans "$SPANS" --first-trace 200000000 >"$DIR/base.out" || true
 stop
-size=$(du -sb "$W/data" | cut -f1)
+size=$(du -sb "$DIR/data" | cut -f1)
 cap=$((size / 2))
 start --max-disk "$cap"
 t0=$(date +%s.%N)
-$B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans "$SPANS" --first-trace 300000000 >"$W/ret.out" || true
+$B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans "$SPANS" --first-trace 300000000 >"$DIR/ret.out" || true
 during=$(disk_field deleted_traces)
 i=0
 until [ "$(disk_field data_bytes)" -le "$cap" ] 2>/dev/null || [ $i -gt 3000 ]; do
@@ -62,7 +41,7 @@ secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 deleted=$(disk_field deleted_traces)
 reclaimed=$(disk_field reclaimed_bytes)
 stop
-after=$(du -sb "$W/data" | cut -f1)
-echo "retention: ingest protobuf spans/s without deletion: $(rate "$W/base.out")"
-echo "retention: ingest protobuf spans/s while --max-disk deletes: $(rate "$W/ret.out") ($during traces deleted meanwhile)"
+after=$(du -sb "$DIR/data" | cut -f1)
+echo "retention: ingest protobuf spans/s without deletion: $(rate "$DIR/base.out")"
+echo "retention: ingest protobuf spans/s while --max-disk deletes: $(rate "$DIR/ret.out") ($during traces deleted meanwhile)"
 echo "retention: store bytes $size, --max-disk $cap, after $after; $deleted traces deleted, $reclaimed bytes given back, fit after s: $secs"
