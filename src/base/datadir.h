@@ -20,5 +20,10 @@ enum err datadir_default(char dir[DATADIR_MAX], char *err, size_t errlen);
  * the variable's name). Returns ERR_OK, or ERR_BAD_INPUT with err naming
  * what when value is empty or DATADIR_MAX bytes or longer (dir unchanged). */
 enum err datadir_set(char dir[DATADIR_MAX], const char *value, const char *what, char *err, size_t errlen);
+/* Creates dir and any missing parent (mode 0755), as `mkdir -p` does; an
+ * existing directory is fine. Returns ERR_OK, or ERR_STORE with err naming
+ * the part that could not be made and why (ERR_BAD_INPUT for a path of
+ * DATADIR_MAX bytes or more). */
+enum err datadir_create(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -25,6 +25,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
+#include "base/datadir.h"
 #include "base/mbed.h"
 
 /* Reads all of path (at most TLS_FILE_MAX bytes) into a NUL-terminated
@@ -424,8 +425,8 @@ enum err tls_prepare(const struct config *c, struct tls_files *out, char *err, s
 		return rc;
 	/* A pair is made only when one is missing: a later start keeps the
 	 * certificate clients were told to trust. */
-	if (mkdir(c->data, 0755) && errno != EEXIST)
-		return err_set(err, errlen, ERR_STORE, "cannot create data directory %s: %s", c->data, strerror(errno));
+	if ((rc = datadir_create(c->data, err, errlen)))
+		return rc;
 	if (stat(out->cert, &st) || stat(out->key, &st)) {
 		char host[256];
 		const char *colon = strrchr(c->listen, ':');

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "base/embed.h"
+#include "base/datadir.h"
 #include "base/err.h"
 #include "store/rollup.h"
 
@@ -115,8 +116,8 @@ enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t err
 {
 	int rc;
 	*out = NULL;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return err_set(err, errlen, ERR_STORE, "cannot create data directory %s: %s", dir, strerror(errno));
+	if ((rc = datadir_create(dir, err, errlen)))
+		return rc;
 	/* WAL lets readers run beside the writer; synchronous=FULL makes each
 	 * commit durable before we answer (group commit amortizes the fsync). */
 	rc = open_db(dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
