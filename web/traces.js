@@ -32,9 +32,15 @@ const COLUMNS = [
 		cell: (t) => `${fmtCompact(t.input_tokens)} → ${fmtCompact(t.output_tokens)}` },
 	{ key: 'cost_usd', label: 'Cost', num: true, cell: (t) => fmtCost(t.cost_usd) },
 	{ key: 'models', label: 'Models', cls: 'c-models', value: (t) => (t.models || []).join(','), cell: (t) => h('span', { title: (t.models || []).join(', ') }, (t.models || []).join(', ')) },
-	{ key: 'input_preview', label: 'Input', cls: 'c-text', cell: (t) => h('div.clamp', { title: t.input_preview || null }, t.matches?.length ? snippet(t.matches[0]) : t.input_preview || '') },
-	{ key: 'output_preview', label: 'Output', cls: 'c-text', cell: (t) => h('div.clamp', { title: t.output_preview || null },
-		t.matches?.length > 1 ? snippet(t.matches[1]) : t.output_preview || (t.error_count ? h('span.faint', null, '(no output)') : '')) },
+	{ key: 'input_preview', label: 'Input', cls: 'c-text', cell: (t) => {
+		const m = t.matches?.find((x) => x.field !== 'output') ?? (t.matches?.length && !outputMatch(t) ? t.matches[0] : null);
+		return h('div.clamp', { title: t.input_preview || null }, m ? snippet(m) : t.input_preview || '');
+	} },
+	{ key: 'output_preview', label: 'Output', cls: 'c-text', cell: (t) => {
+		const m = outputMatch(t);
+		return h('div.clamp', { title: t.output_preview || null },
+			m ? snippet(m) : t.output_preview || (t.error_count ? h('span.faint', null, '(no output)') : ''));
+	} },
 ];
 /* Columns always shown: the chooser cannot hide them. */
 const FIXED = new Set(['start_time', 'name']);
@@ -64,6 +70,10 @@ function columnChooser(redraw) {
 			}), c.label))));
 	return box;
 }
+
+/* A search's first match in an output field: the Output column shows it;
+ * matches elsewhere (input, name, status) go in the Input column. */
+const outputMatch = (t) => t.matches?.find((x) => x.field === 'output') ?? null;
 
 /* A search match: the server's HTML-escaped snippet, with only its <mark>
  * tags kept as elements (the rest is decoded to text, never parsed). */

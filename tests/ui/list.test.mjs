@@ -58,6 +58,25 @@ describe('trace list columns', () => {
 	});
 });
 
+describe('search matches in the list', () => {
+	test('a match goes in the column of its field: input matches never show under Output', async () => {
+		const api = await getJson(suite.server, `/api/traces?limit=50&q=the&from=${dayAgo()}`);
+		assert.ok(api.items.length > 0, 'demo traces match "the"');
+		const page = await open(`/traces?q=the`, 'tbody tr mark');
+		const labels = await page.$$eval('tbody tr', (rows) => rows.map((r) => {
+			const [input, output] = [...r.querySelectorAll('td.c-text')].map((td) => td.querySelector('.faint')?.textContent ?? '');
+			return { input, output };
+		}));
+		assert.ok(labels.length > 0);
+		for (const l of labels) {
+			assert.notEqual(l.output, 'input: ', 'an input match in the Output column');
+			if (l.output.endsWith(': ')) assert.equal(l.output, 'output: ');
+		}
+		clean(page);
+		await page.context().close();
+	});
+});
+
 describe('peek panel', () => {
 	test('a click on a row shows input, output, scores and metadata beside the list; Esc closes (light and dark)', async () => {
 		const api = await getJson(suite.server, `/api/traces?limit=50&from=${dayAgo()}`);

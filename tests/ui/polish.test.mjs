@@ -19,6 +19,15 @@ after(async () => {
 });
 
 describe('small consistencies', () => {
+	test('without authentication there is no Log out button; elements marked hidden stay hidden', async () => {
+		const page = await openAt(browser, server.url + '/traces', 'table');
+		assert.equal(await page.isVisible('#logout'), false, 'Log out shows only in a browser session');
+		const shown = await page.$$eval('[hidden]', (els) => els.filter((el) => getComputedStyle(el).display !== 'none').length);
+		assert.equal(shown, 0, 'a [hidden] element is displayed');
+		clean(page);
+		await page.context().close();
+	});
+
 	test('sessions, users and scores on an empty store show the onboarding (light and dark), then the page once a trace arrives', async () => {
 		for (const path of ['/sessions', '/users', '/scores']) {
 			for (const theme of ['light', 'dark']) {
