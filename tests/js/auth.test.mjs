@@ -356,7 +356,9 @@ describe('modes and listening beyond loopback', () => {
 
 		const key = createKey(dir, 'root', 'admin');
 		const { spawn } = await import('node:child_process');
-		const proc = spawn(BIN, ['serve', '--listen', `0.0.0.0:${port}`, '--data', dir], { stdio: 'ignore' });
+		// --grpc-listen off: the default 4317 may be taken by another server on the machine
+		const proc = spawn(BIN, ['serve', '--listen', `0.0.0.0:${port}`, '--grpc-listen', 'off', '--data', dir], { stdio: 'ignore' });
+		const exited = new Promise((res) => proc.on('exit', res));
 		try {
 			const s = { url: `http://127.0.0.1:${port}` };
 			await until(async () => (await get(s, '/api/health', { timeoutMs: 1000 }).catch(() => ({}))).status === 200, 15000, 'listening');
@@ -368,8 +370,8 @@ describe('modes and listening beyond loopback', () => {
 			assert.equal((await get(s, '/api/traces')).status, 401);
 			assert.equal((await get(s, '/api/health')).json.auth.mode, 'required');
 		} finally {
-			proc.kill('SIGTERM');
-			await new Promise((res) => proc.on('exit', res));
+			proc.kill('SIGTERM');   // a no-op when it already exited; exited resolved then
+			await exited;
 		}
 	});
 });
@@ -432,8 +434,9 @@ describe('under TLS', () => {
 		const dir = tempDataDir('auth-tls');
 		const key = createKey(dir, 'root', 'admin');
 		const port = await freePort();
-		const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dir, '--tls-self-signed'],
+		const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--grpc-listen', 'off', '--data', dir, '--tls-self-signed'],
 			{ stdio: ['ignore', 'pipe', 'pipe'] });
+		const exited = new Promise((res) => proc.on('exit', res));
 		let out = '';
 		proc.stdout.on('data', (d) => { out += d; });
 		proc.stderr.on('data', (d) => { out += d; });
@@ -455,8 +458,8 @@ describe('under TLS', () => {
 			assert.equal(r.status, 200, r.text);
 			assert.match(r.headers['set-cookie'][0], /; HttpOnly; SameSite=Strict; Secure$/);
 		} finally {
-			proc.kill('SIGTERM');
-			await new Promise((res) => proc.on('exit', res));
+			proc.kill('SIGTERM');   // a no-op when it already exited; exited resolved then
+			await exited;
 		}
 	});
 });
