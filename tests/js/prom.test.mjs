@@ -220,16 +220,22 @@ describe('GET /metrics', () => {
 	});
 
 	test('open connections: three idle sockets show, and go when closed', async () => {
-		const base = value(await scrape(server), 'tracelite_http_connections');
+		const gauge = async () => value(await scrape(server), 'tracelite_http_connections');
+		/* polls until the gauge reads want (connections of earlier tests may
+		 * still be closing, new ones still being accepted); returns the last */
+		const until = async (want) => {
+			let v;
+			for (let i = 0; i < 100 && (v = await gauge()) !== want; i++) await sleep(20);
+			return v;
+		};
+		const base = await until(1);   /* the scrape's own connection alone */
 		const socks = await Promise.all([0, 1, 2].map(() => new Promise((resolve, reject) => {
 			const s = net.connect(server.port, '127.0.0.1', () => resolve(s));
 			s.on('error', reject);
 		})));
-		assert.equal(value(await scrape(server), 'tracelite_http_connections'), base + 3);
+		assert.equal(await until(base + 3), base + 3);
 		await Promise.all(socks.map((s) => new Promise((r) => { s.on('close', r); s.destroy(); })));
-		let now;
-		for (let i = 0; i < 50 && (now = value(await scrape(server), 'tracelite_http_connections')) !== base; i++) await sleep(20);
-		assert.equal(now, base);
+		assert.equal(await until(base), base);
 	});
 
 	test('counters move by exactly what ingest and refused requests did', async () => {
