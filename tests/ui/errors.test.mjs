@@ -105,8 +105,14 @@ describe('time axis zoom', () => {
 		await page.waitForFunction(() => document.querySelector('.zoom-lbl').textContent !== '');
 		await page.click('[data-zoom="span"]');
 		await page.waitForFunction((w) => document.querySelector('.wf-row[aria-selected="true"] .wf-bar').getBoundingClientRect().width > w, before * 20);
-		const track = await page.locator(`.wf-row[data-span-id="${ERR1}"] .wf-track`).boundingBox();
-		assert.ok((await barWidth()) > track.width * 0.8, 'the span fills the track');
+		/* the span fills the track; rows are re-rendered as the view
+		 * changes, so both widths are read from the row in place then */
+		await page.waitForFunction((id) => {
+			const row = document.querySelector(`.wf-row[data-span-id="${id}"]`);
+			const bar = row?.querySelector('.wf-bar')?.getBoundingClientRect().width ?? 0;
+			const track = row?.querySelector('.wf-track')?.getBoundingClientRect().width ?? 0;
+			return track > 0 && bar > track * 0.8;
+		}, ERR1, { timeout: 10000 });
 		assert.match(await page.textContent('.zoom-lbl'), /ms – .* ms|s – .*s/);
 		await shot(page, 'trace-zoomed-light');
 		await page.click('[data-zoom="fit"]');
