@@ -148,7 +148,7 @@ struct grpc_server {
 	uint64_t next_gen;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct job *todo, **todo_tail;   /* for workers */
+	struct job *pending, **pending_tail;   /* for workers */
 	struct job *done;                /* for the loop */
 	int quit_workers;
 	atomic_int stopping;
@@ -195,16 +195,16 @@ static void *worker_main(void *arg)
 	struct grpc_server *s = arg;
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
-		while (!s->todo && !s->quit_workers)
+		while (!s->pending && !s->quit_workers)
 			pthread_cond_wait(&s->cv, &s->mu);
-		struct job *j = s->todo;
+		struct job *j = s->pending;
 		if (!j) {
 			pthread_mutex_unlock(&s->mu);
 			return NULL;
 		}
-		s->todo = j->next;
-		if (!s->todo)
-			s->todo_tail = &s->todo;
+		s->pending = j->next;
+		if (!s->pending)
+			s->pending_tail = &s->pending;
 		pthread_mutex_unlock(&s->mu);
 
 		j->err[0] = 0;
@@ -457,8 +457,8 @@ static void request_done(struct gstream *st)
 	st->queued = 1;
 	st->conn->inflight++;
 	pthread_mutex_lock(&s->mu);
-	*s->todo_tail = j;
-	s->todo_tail = &j->next;
+	*s->pending_tail = j;
+	s->pending_tail = &j->next;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -869,7 +869,7 @@ struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, const char *t
 		abort();
 	s->app = app;
 	s->auth = auth;
-	s->todo_tail = &s->todo;
+	s->pending_tail = &s->pending;
 	/* the files are checked before the port is taken */
 	s->lfd = tls_cert && !(s->tls = grpc_tls_new(tls_cert, tls_key, err, errlen))
 	             ? -1
