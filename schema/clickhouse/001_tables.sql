@@ -99,3 +99,7 @@ CREATE TABLE IF NOT EXISTS projects (
   version UInt64
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY id;
+
+-- Scores of a session (tracelite schema/013): trace_id '' and a session_id.
+-- (No IF NOT EXISTS on 18.16: tracelite takes "already exists" as done.)
+ALTER TABLE scores ADD COLUMN session_id Nullable(String);

@@ -92,3 +92,5 @@ CREATE TABLE IF NOT EXISTS scores (
   version bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS scores_trace ON scores (trace_id);
+-- Scores of a session (tracelite schema/013): trace_id '' and a session_id.
+ALTER TABLE scores ADD COLUMN IF NOT EXISTS session_id text;

@@ -67,6 +67,8 @@ struct score {
 	uint8_t trace_id[16];
 	uint8_t span_id[8];
 	int has_span;
+	int no_trace;                /* a session's score: trace_id unused (stored as the empty blob) */
+	const char *session_id;      /* NULL when none (schema/013) */
 	const char *id;              /* client id or NULL (a UUID is generated) */
 	const char *name;
 	double value;

@@ -464,11 +464,16 @@ static cJSON *span_json(const struct stored_span *s, struct arena *a)
 	return o;
 }
 
+/* The columns score_json reads, and their table. */
+#define SCORE_COLS "s.id, s.trace_id, s.span_id, s.name, s.value, s.string_value, s.score_type, s.comment," \
+	" s.source, s.time_ns, p.id, s.session_id FROM scores s JOIN projects p ON p.key = s.project"
+
 static cJSON *score_json(sqlite3_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 	add_col_text(o, "id", st, 0);
-	json_add_hex_id(o, "trace_id", sqlite3_column_blob(st, 1), 16);
+	/* a session's score has the empty blob: null */
+	json_add_hex_id(o, "trace_id", sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1) == 16 ? 16 : 0);
 	json_add_hex_id(o, "span_id", sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
 	add_col_text(o, "name", st, 3);
 	if (sqlite3_column_type(st, 4) == SQLITE_NULL)
@@ -485,31 +490,35 @@ static cJSON *score_json(sqlite3_stmt *st)
 	add_col_text(o, "source", st, 8);
 	add_time(o, "timestamp", "timestamp_unix_nano", (uint64_t)sqlite3_column_int64(st, 9));
 	add_col_text(o, "project_id", st, 10);
+	add_col_text(o, "session_id", st, 11);
 	return o;
 }
 
 enum err query_scores(sqlite3 *db, const uint8_t *trace_id, const struct score_range *r, int limit, cJSON **out)
 {
 	sqlite3_stmt *st;
-	static const struct score_range all = {0, 0, 0};
-	const char *sql = trace_id
-		? "SELECT s.id, s.trace_id, s.span_id, s.name, s.value, s.string_value, s.score_type, s.comment,"
-		  " s.source, s.time_ns, p.id FROM scores s JOIN projects p ON p.key = s.project"
-		  " WHERE s.trace_id = ? ORDER BY s.time_ns LIMIT ?"
-		: "SELECT s.id, s.trace_id, s.span_id, s.name, s.value, s.string_value, s.score_type, s.comment,"
-		  " s.source, s.time_ns, p.id FROM scores s JOIN projects p ON p.key = s.project"
-		  " WHERE ?1 IS NULL AND (?3 = 0 OR s.project = ?3) AND s.time_ns >= ?4 AND (?5 = 0 OR s.time_ns < ?5)"
-		  " ORDER BY s.time_ns DESC LIMIT ?2";
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return ERR_STORE;
+	static const struct score_range all = {0, 0, 0, NULL};
 	if (!r)
 		r = &all;
+	const char *sql = trace_id
+		? "SELECT " SCORE_COLS " WHERE s.trace_id = ? ORDER BY s.time_ns LIMIT ?"
+		: r->session_id
+		? "SELECT " SCORE_COLS " WHERE s.session_id = ?6 AND ?1 IS NULL AND (?3 = 0 OR s.project = ?3)"
+		  " ORDER BY s.time_ns LIMIT ?2"
+		: "SELECT " SCORE_COLS " WHERE ?1 IS NULL AND (?3 = 0 OR s.project = ?3) AND s.time_ns >= ?4"
+		  " AND (?5 = 0 OR s.time_ns < ?5) ORDER BY s.time_ns DESC LIMIT ?2";
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ERR_STORE;
 	if (trace_id) {
 		sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
 	} else {
 		sqlite3_bind_int64(st, 3, r->project);
-		sqlite3_bind_int64(st, 4, (int64_t)r->from_ns);
-		sqlite3_bind_int64(st, 5, (int64_t)r->to_ns);
+		if (r->session_id)
+			sqlite3_bind_text(st, 6, r->session_id, -1, SQLITE_STATIC);
+		else {
+			sqlite3_bind_int64(st, 4, (int64_t)r->from_ns);
+			sqlite3_bind_int64(st, 5, (int64_t)r->to_ns);
+		}
 	}
 	sqlite3_bind_int(st, 2, limit);
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");

@@ -109,14 +109,16 @@ enum err query_trace_each_span(struct spanview *v, const uint8_t trace_id[16], q
  * if unknown, or ERR_STORE. */
 enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out);
 /* Which scores query_scores lists when no trace is named: project (0: any)
- * and the time range [from_ns, to_ns) of the scores (0: open). */
+ * and the time range [from_ns, to_ns) of the scores (0: open), or, when
+ * session_id is set, the scores of that session (schema/013) at any time. */
 struct score_range {
 	int64_t project;
 	uint64_t from_ns, to_ns;
+	const char *session_id;
 };
 /* {"items":[scores]} of a trace in time order, or, when trace_id is NULL,
- * the scores in r (NULL: all), newest first; at most limit. Returns ERR_OK
- * or ERR_STORE. */
+ * the scores of r->session_id in time order, or else the scores in r
+ * (NULL: all), newest first; at most limit. Returns ERR_OK or ERR_STORE. */
 enum err query_scores(sqlite3 *db, const uint8_t *trace_id, const struct score_range *r, int limit, cJSON **out);
 /* {"items":[{id, name, created_at, trace_count}]}. Returns ERR_OK or
  * ERR_STORE. */

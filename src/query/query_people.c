@@ -77,6 +77,19 @@ static cJSON *group_json(sqlite3_stmt *st, enum people_kind kind)
 	return o;
 }
 
+/* Adds "scores": the scores of session id (schema/013: session_id set, no
+ * trace), at most limit, oldest first, to item o. Returns ERR_OK or ERR_STORE. */
+static enum err add_session_scores(sqlite3 *db, int64_t project, const char *id, int limit, cJSON *o)
+{
+	struct score_range r = {.project = project, .session_id = id};
+	cJSON *sc = NULL;
+	enum err rc = query_scores(db, NULL, &r, limit, &sc);
+	if (!rc)
+		cJSON_AddItemToObject(o, "scores", cJSON_DetachItemFromObject(sc, "items"));
+	cJSON_Delete(sc);
+	return rc;
+}
+
 /* One item of a page: its position and its JSON. */
 struct page_item {
 	uint64_t last_ns;
@@ -163,6 +176,9 @@ enum err query_people_list(sqlite3 *db, enum people_kind kind, const struct trac
 		goto out;
 	if (n)
 		qsort(items, n, sizeof *items, page_order);
+	for (size_t i = 0; kind == PEOPLE_SESSIONS && i < n && i < (size_t)f->limit; i++)
+		if (add_session_scores(db, f->project, items[i].id, PEOPLE_LIST_SCORES, items[i].json))
+			goto out;
 	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "items");
 	for (size_t i = 0; i < n && i < (size_t)f->limit; i++) {
 		cJSON_AddItemToArray(arr, items[i].json);
@@ -206,11 +222,12 @@ enum err query_people_one(sqlite3 *db, enum people_kind kind, const char *id, st
 		sqlite3_finalize(st);
 		return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORE;
 	}
-	cJSON *o = cJSON_CreateObject(), *traces = NULL;
-	cJSON_AddItemToObject(o, kind == PEOPLE_SESSIONS ? "session" : "user", group_json(st, kind));
+	cJSON *o = cJSON_CreateObject(), *traces = NULL, *item = group_json(st, kind);
+	cJSON_AddItemToObject(o, kind == PEOPLE_SESSIONS ? "session" : "user", item);
 	sqlite3_finalize(st);
 	f->ascending = 1;
-	if ((rc = query_traces(db, f, &traces))) {
+	if ((kind == PEOPLE_SESSIONS && (rc = add_session_scores(db, f->project, id, PEOPLE_ONE_SCORES, item))) ||
+	    (rc = query_traces(db, f, &traces))) {
 		cJSON_Delete(o);
 		return rc;
 	}

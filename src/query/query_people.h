@@ -13,6 +13,8 @@
 enum people_kind { PEOPLE_SESSIONS, PEOPLE_USERS };
 
 #define PEOPLE_MAX_ID 255    /* bytes of a session or user id (as stored) */
+#define PEOPLE_LIST_SCORES 20     /* scores of a session shown per item of the sessions list */
+#define PEOPLE_ONE_SCORES 10000   /* scores of one session (GET /api/sessions/{id}) */
 
 /* Where the previous page ended: its last item's last_seen and id. */
 struct people_cursor {
@@ -23,13 +25,15 @@ struct people_cursor {
 
 /* {"items":[{"session_id"|"user_id", ["sessions",] "traces", "spans",
  * "errors" (traces with an error), "input_tokens", "output_tokens",
- * "cost_usd", "first_seen", "last_seen", ["user_id"]}], "next_cursor"}:
+ * "cost_usd", "first_seen", "last_seen", ["user_id", "scores" (the
+ * session's own scores, schema/013, PEOPLE_LIST_SCORES at most)]}], "next_cursor"}:
  * groups of the traces f selects (f->limit items, most recent last_seen
  * first). Returns ERR_OK or ERR_STORE. */
 enum err query_people_list(sqlite3 *db, enum people_kind kind, const struct trace_filter *f,
                            const struct people_cursor *cur, cJSON **out);
 /* {"session"|"user": item, "traces": [trace items, oldest first, f->limit
- * of them from f's cursor], "next_cursor"} for one id; f's own session or
+ * of them from f's cursor], "next_cursor"} for one id (a session's item
+ * with its "scores", as in the list); f's own session or
  * user filter is replaced by id. ERR_NOT_FOUND when no trace f selects
  * has that id; else ERR_OK or ERR_STORE. */
 enum err query_people_one(sqlite3 *db, enum people_kind kind, const char *id, struct trace_filter *f, cJSON **out);

@@ -128,6 +128,14 @@ static enum repl_result post(struct ch *c, const char *query, int no_db, const c
 	return code ? classify(strtol(code + 6, NULL, 10)) : REPL_DOWN;
 }
 
+/* Whether the piece p..end (end NULL: to the string's end) holds a
+ * statement (CREATE or ALTER) rather than only comments. */
+static int has_ddl(const char *p, const char *end)
+{
+	const char *c = strstr(p, "CREATE"), *a = strstr(p, "ALTER");
+	return (c && (!end || c < end)) || (a && (!end || a < end));
+}
+
 static enum repl_result ch_ensure_schema(void *ctx, char *err, size_t errlen)
 {
 	struct ch *c = ctx;
@@ -140,8 +148,13 @@ static enum repl_result ch_ensure_schema(void *ctx, char *err, size_t errlen)
 		while (*p && rc == REPL_SENT) {
 			const char *end = strstr(p, ";\n");
 			size_t n = end ? (size_t)(end - p) : strlen(p);
-			if (strstr(p, "CREATE") && (!end || (const char *)strstr(p, "CREATE") < end))
+			if (has_ddl(p, end)) {
 				rc = post(c, "", 0, p, n, err, errlen);
+				/* ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS: an
+				 * ALTER adding a column the table has already is done */
+				if (rc != REPL_SENT && strstr(p, "ADD COLUMN") && strstr(err, "already exists"))
+					rc = REPL_SENT;
+			}
 			p += n + (end ? 2 : 0);
 		}
 	}

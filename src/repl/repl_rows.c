@@ -40,7 +40,7 @@ static const char *const select_sql[REPL_NTABLES] = {
 	[REPL_SCORES] =
 		"SELECT s.id, p.id AS project_id, lower(hex(s.trace_id)) AS trace_id,"
 		" CASE WHEN s.span_id IS NULL THEN NULL ELSE lower(hex(s.span_id)) END AS span_id, s.name, s.value,"
-		" s.string_value, s.score_type, s.comment, s.source, s.time_ns, s.seq AS version"
+		" s.string_value, s.score_type, s.comment, s.source, s.time_ns, s.session_id, s.seq AS version"
 		" FROM scores s JOIN projects p ON p.key = s.project WHERE s.seq > ?1 ORDER BY s.seq LIMIT ?2",
 };
 

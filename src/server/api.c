@@ -10,6 +10,7 @@
 #include "ingest/metrics_in.h"
 #include "query/facets.h"
 #include "query/query.h"
+#include "query/query_people.h"
 #include "server/api_delete.h"
 #include "server/api_search.h"
 #include "server/args.h"
@@ -84,13 +85,14 @@ void api_span(struct mg_connection *c, struct app *app, const char *tail)
 void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
-	char buf[300];
+	char buf[300], sbuf[PEOPLE_MAX_ID + 2];
 	const char *trace;
 	uint8_t id[16];
 	int limit;
-	struct score_range range;
+	struct score_range range = {0};
 	sqlite3 *db = api_reader(c, app);
-	if (!db || api_opt_param(c, "trace_id", buf, sizeof buf, &trace) || api_limit_param(c, &limit) ||
+	if (!db || api_opt_param(c, "trace_id", buf, sizeof buf, &trace) ||
+	    api_opt_param(c, "session_id", sbuf, sizeof sbuf, &range.session_id) || api_limit_param(c, &limit) ||
 	    api_project_param(c, db, &range.project) || api_time_param(c, "from", &range.from_ns) ||
 	    api_time_param(c, "to", &range.to_ns))
 		return;
@@ -99,7 +101,7 @@ void api_scores(struct mg_connection *c, struct app *app, const char *tail)
 		return;
 	}
 	cJSON *o = NULL;
-	int rc = query_scores(db, trace ? id : NULL, &range, trace ? 10000 : limit, &o);
+	int rc = query_scores(db, trace ? id : NULL, &range, trace || range.session_id ? 10000 : limit, &o);
 	http_reply(c, rc, o, "scores");
 }
 

@@ -244,7 +244,10 @@ static enum err edit_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			rc = err_set(err, errlen, ERR_STORE, "logging the deletion: %s", sqlite3_errmsg(db));
 			goto out;
 		}
-		sqlite3_bind_blob(up, 1, sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5), SQLITE_STATIC);
+		if (sqlite3_column_bytes(st, 5))
+			sqlite3_bind_blob(up, 1, sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5), SQLITE_STATIC);
+		else   /* a session's score (schema/013): the empty blob, as stored */
+			sqlite3_bind_zeroblob(up, 1, 0);
 		sqlite3_bind_int64(up, 2, (int64_t)text_now_ns());
 		sqlite3_bind_text(up, 3, e->id, -1, SQLITE_STATIC);
 		if (sqlite3_step(up) != SQLITE_DONE) {

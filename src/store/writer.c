@@ -74,7 +74,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " preview_ns = ?19, seq = ?20 WHERE key = ?1",
 	[ST_SCORE] = "INSERT OR REPLACE INTO scores"
 	             " (id, project, trace_id, span_id, name, value, string_value, score_type, comment, source,"
-	             " time_ns, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	             " time_ns, seq, session_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -506,7 +506,10 @@ static void score_id(const struct score *s, char out[TEXT_UUID_SIZE])
 	char vbuf[64];
 	mbedtls_sha256_init(&ctx);
 	mbedtls_sha256_starts_ret(&ctx, 0);
-	mbedtls_sha256_update_ret(&ctx, s->trace_id, 16);
+	if (!s->no_trace)
+		mbedtls_sha256_update_ret(&ctx, s->trace_id, 16);
+	if (s->session_id)
+		mbedtls_sha256_update_ret(&ctx, (const unsigned char *)s->session_id, strlen(s->session_id) + 1);
 	if (s->has_span)
 		mbedtls_sha256_update_ret(&ctx, s->span_id, 8);
 	const char *parts[] = {s->name, s->string_value, s->comment, s->source, s->score_type};
@@ -532,7 +535,10 @@ static int write_score(struct writer *w, const struct score *s)
 	score_id(s, id);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, project);
-	sqlite3_bind_blob(st, 3, s->trace_id, 16, SQLITE_STATIC);
+	if (s->no_trace)
+		sqlite3_bind_zeroblob(st, 3, 0);   /* a session's score: no trace matches it */
+	else
+		sqlite3_bind_blob(st, 3, s->trace_id, 16, SQLITE_STATIC);
 	if (s->has_span)
 		sqlite3_bind_blob(st, 4, s->span_id, 8, SQLITE_STATIC);
 	if (s->has_value)
@@ -544,6 +550,7 @@ static int write_score(struct writer *w, const struct score *s)
 	bind_opt_text(st, 10, s->source != NULL, s->source);
 	sqlite3_bind_int64(st, 11, (int64_t)(s->time_ns ? s->time_ns : text_now_ns()));
 	sqlite3_bind_int64(st, 12, w->next_seq++);
+	bind_opt_text(st, 13, s->session_id != NULL, s->session_id);
 	return step_done(w, ST_SCORE);
 }
 

@@ -78,7 +78,8 @@ describe('sessions and users', () => {
 		assert.equal(body.next_cursor, null);
 		for (const item of body.items) {
 			assert.deepEqual(Object.keys(item), ['session_id', 'traces', 'spans', 'errors', 'input_tokens',
-				'output_tokens', 'cost_usd', 'first_seen', 'last_seen', 'user_id']);
+				'output_tokens', 'cost_usd', 'first_seen', 'last_seen', 'user_id', 'scores']);
+			assert.deepEqual(item.scores, [], 'no session scores here (tests/js/session_scores.test.mjs has them)');
 			expectGroup(item, sent[item.session_id]);
 		}
 		assert.equal(body.items[0].user_id, U2);
