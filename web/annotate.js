@@ -1,4 +1,4 @@
-// annotate.js: annotations of a trace or a span (scores with
+// annotate.js: annotations of a trace, a span or a session (scores with
 // source=annotation, issue 14 item 4): their list with edit and delete, and
 // an "Annotate" form: a score config or a free name, the value widget of
 // its type (number within the range, true/false, one of the categories),
@@ -41,7 +41,7 @@ function valueFields(type, input) {
 	return { value: input.value === '' ? NaN : Number(input.value) };
 }
 
-/* The form: a new annotation of target {trace_id, span_id}, or an edit of
+/* The form: a new annotation of target {trace_id, span_id} or {session_id}, or an edit of
  * sc (name and type fixed). done(changed) closes it. */
 async function annotateForm(target, sc, done) {
 	const cfgs = await loadConfigs();
@@ -68,7 +68,8 @@ async function annotateForm(target, sc, done) {
 	const form = h('form.annot-form', { 'aria-label': sc ? `Edit annotation ${sc.name}` : 'New annotation' },
 		sc ? h('b', null, sc.name) : [pick, freeName, freeType], slot, comment,
 		h('button.btn.small', { type: 'submit' }, 'Save'),
-		h('button.btn.small', { type: 'button', onclick: () => done(false) }, 'Cancel'), err);
+		h('button.btn.small', { type: 'button', onclick: () => done(false) }, 'Cancel'),
+		sc ? null : h('a.faint.small', { href: '/settings/scores', title: 'Create and edit score configs' }, 'Score configs'), err);
 	form.addEventListener('submit', async (e) => {
 		e.preventDefault();
 		const fields = valueFields(type, input);
@@ -79,8 +80,10 @@ async function annotateForm(target, sc, done) {
 			} else {
 				const name = cfg ? cfg.name : freeName.value.trim();
 				if (!name) { err.textContent = 'Enter a name.'; return; }
+				const on = target.session_id ? { session_id: target.session_id }
+					: { trace_id: target.trace_id, span_id: target.span_id || undefined };
 				await sendJson('POST', '/api/scores', {
-					id: crypto.randomUUID(), trace_id: target.trace_id, span_id: target.span_id || undefined, name,
+					id: crypto.randomUUID(), ...on, name,
 					score_type: type, source: 'annotation', comment: comment.value || undefined, ...fields,
 				});
 			}
@@ -92,15 +95,16 @@ async function annotateForm(target, sc, done) {
 	return form;
 }
 
-/* The annotations section of a trace (span_id null) or a span: its
- * annotations with edit and delete, and the Annotate button. scores are
- * the ones already loaded for it; the list reloads after each change. */
+/* The annotations section of a trace ({trace_id}, span_id null), a span
+ * ({trace_id, span_id}) or a session ({session_id}): its annotations with
+ * edit and delete, and the Annotate button. scores are the ones already
+ * loaded for it; the list reloads after each change. */
 export function annotationsBox(target, scores) {
 	const list = h('ul.annot-list');
 	const formSlot = h('div');
 	const mine = (items) => items.filter((s) => s.source === 'annotation' && (s.span_id || null) === (target.span_id || null));
 	const reload = async () => {
-		const r = await getJson('/api/scores', { trace_id: target.trace_id });
+		const r = await getJson('/api/scores', target.session_id ? { session_id: target.session_id } : { trace_id: target.trace_id });
 		draw(mine(r.items));
 	};
 	const openForm = async (sc) => {
@@ -120,8 +124,9 @@ export function annotationsBox(target, scores) {
 				catch (x) { formSlot.replaceChildren(h('div.err', { role: 'alert' }, x.message)); }
 			} }, 'Delete'))));
 	draw(mine(scores));
-	const box = h('div.annotations', { 'aria-label': target.span_id ? 'Span annotations' : 'Trace annotations' },
-		h('button.btn.small', { type: 'button', 'data-annotate': target.span_id ? 'span' : 'trace', onclick: () => openForm(null) }, 'Annotate'),
+	const what = target.session_id ? 'session' : target.span_id ? 'span' : 'trace';
+	const box = h('div.annotations', { 'aria-label': `${what[0].toUpperCase()}${what.slice(1)} annotations` },
+		h('button.btn.small', { type: 'button', 'data-annotate': what, onclick: () => openForm(null) }, 'Annotate'),
 		list, formSlot);
 	canAnnotate().then((ok) => box.classList.toggle('readonly', !ok));
 	return box;

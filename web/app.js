@@ -12,6 +12,7 @@ import * as traces from './traces.js';
 import * as trace from './trace.js';
 import * as sessions from './sessions.js';
 import * as scores from './scores.js';
+import * as scoreconfigs from './scoreconfigs.js';
 import * as users from './users.js';
 
 const ROUTES = [
@@ -21,6 +22,7 @@ const ROUTES = [
 	[/^\/sessions$/, 'sessions', sessions.renderList],
 	[/^\/sessions\/([^/]+)$/, 'sessions', sessions.renderOne],
 	[/^\/scores$/, 'scores', scores.render],
+	[/^\/settings\/scores$/, 'scores', scoreconfigs.render],
 	[/^\/users$/, 'users', users.renderList],
 	[/^\/users\/([^/]+)$/, 'users', users.renderOne],
 ];

@@ -67,7 +67,8 @@ export async function render({ main, signal, onCleanup }) {
 	if (await storeIsEmpty(signal)) return showOnboarding(main, signal, onCleanup);
 	const summaryBox = h('div.grid.g3.score-cards', null, h('div.loading', null, 'Loading scores…'));
 	const latestBox = h('div');
-	main.append(h('div.pagehead', null, h('h1', null, 'Scores'), h('span.muted', null, 'by name, in this time range')), summaryBox,
+	main.append(h('div.pagehead', null, h('h1', null, 'Scores'), h('span.muted', null, 'by name, in this time range'),
+		h('a.btn.small', { href: '/settings/scores', 'data-nav': '' }, 'Score configs')), summaryBox,
 		h('div.pagehead', null, h('h2', null, 'Latest scores'), h('span.muted', null, 'the latest 100, any time')), latestBox);
 	getJson('/api/scores/summary', scope(), { signal }).then((r) => {
 		summaryBox.replaceChildren(...(r.items.length ? r.items.map((it) => nameCard(it, r.trend_bucket))
@@ -77,9 +78,11 @@ export async function render({ main, signal, onCleanup }) {
 	try { r = await getJson('/api/scores', { ...scope(), limit: 100 }, { signal }); } catch (err) { return showError(latestBox, err); }
 	if (!r.items.length) { latestBox.replaceChildren(h('div.empty', null, 'No scores yet. Post them to /api/scores: {"trace_id", "name", "value"}.')); return; }
 	latestBox.replaceChildren(h('div.table-wrap', null, h('table', { 'aria-label': 'Latest scores' },
-		h('thead', null, h('tr', null, ['Time', 'Name', 'Value', 'Source', 'Comment', 'Trace'].map((l) => h('th', { scope: 'col' }, l)))),
+		h('thead', null, h('tr', null, ['Time', 'Name', 'Value', 'Source', 'Comment', 'Trace or session'].map((l) => h('th', { scope: 'col' }, l)))),
 		h('tbody', null, r.items.map((sc) => h('tr', null, h('td', null, fmtTime(sc.timestamp)), h('td', null, sc.name),
 			h('td.num', null, sc.score_type === 'boolean' ? scoreText(sc) : sc.value != null ? num(sc.value) : sc.string_value), h('td', null, sc.source || ''),
 			h('td.trunc', null, sc.comment || ''),
-			h('td', null, h('a.mono', { href: `/traces/${sc.trace_id}${sharedQuery(sc.span_id ? { span: sc.span_id } : {})}` }, sc.trace_id.slice(0, 16) + '…'))))))));
+			h('td', null, sc.trace_id ? h('a.mono', { href: `/traces/${sc.trace_id}${sharedQuery(sc.span_id ? { span: sc.span_id } : {})}` }, sc.trace_id.slice(0, 16) + '…')
+				: sc.session_id ? h('a', { href: `/sessions/${encodeURIComponent(sc.session_id)}${sharedQuery()}`, title: 'A score of this session' }, 'session ' + sc.session_id)
+				: '')))))));
 }

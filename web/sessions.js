@@ -2,6 +2,7 @@
 // filtered by the URL's trace filters and the shared project and range) and
 // one session (GET /api/sessions/{id}) shown as a conversation: its traces
 // oldest first, each one's input and output as a user and an assistant turn.
+import { annotationsBox, scoreText } from './annotate.js';
 import { getJson, storeIsEmpty } from './api.js';
 import { exportMenu } from './export.js';
 import { errorBanner, showError, showOnboarding } from './feedback.js';
@@ -76,6 +77,8 @@ const LIST_COLS = [
 	['Cost', (s) => fmtCost(s.cost_usd), 'num'],
 	['First trace', (s) => h('span', { title: s.first_seen }, fmtTime(s.first_seen))],
 	['Latest trace', (s) => h('span', { title: s.last_seen }, fmtTime(s.last_seen))],
+	['Scores', (s) => h('span.chips', null, (s.scores || []).map((sc) =>
+		h('span.chip', { title: sc.comment || sc.source || '' }, `${sc.name}: ${scoreText(sc)}`))), 'c-scores'],
 ];
 
 /* A page listing groups of traces (sessions, users) from path, paged by
@@ -155,5 +158,10 @@ export async function renderOne({ main, match, signal }) {
 		stat('From', fmtTime(se.first_seen)), stat('to', fmtTime(se.last_seen)),
 		h('a', { href: '/traces' + sharedQuery({ session_id: id, range: 'all' }) }, 'As a trace list'),
 		exportMenu(() => ({ project: params().get('project'), session_id: id }), 'Export session')));
+	/* the session's own scores: annotations editable, others as chips */
+	const others = (se.scores || []).filter((s) => s.source !== 'annotation');
+	head.append(h('div.session-scores', null,
+		others.length ? h('div.chips', null, others.map((s) => h('span.chip', { title: s.comment || '' }, `${s.name}: ${scoreText(s)}`))) : null,
+		annotationsBox({ session_id: id }, se.scores || [])));
 	box.replaceChildren(list, foot);
 }

@@ -92,6 +92,7 @@ static const struct route routes[] = {
 	{"GET", "/sessions", 0, web_page},
 	{"GET", "/sessions/", 1, web_page},
 	{"GET", "/scores", 0, web_page},
+	{"GET", "/settings/scores", 0, web_page},
 	{"GET", "/users", 0, web_page},
 	{"GET", "/users/", 1, web_page},
 	{"GET", "/login", 0, web_login},
