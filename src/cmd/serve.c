@@ -20,6 +20,7 @@
 #include "server/grpc.h"
 #include "server/routes.h"
 #include "server/tls.h"
+#include "store/backfill.h"
 #include "store/retention.h"
 #include "store/writer.h"
 
@@ -165,6 +166,11 @@ int cmd_serve(int argc, char **argv)
 		log_error("serve", "%s", err);
 		goto out_search;
 	}
+	/* attribute index of chunks stored before schema/007 (backfill.h);
+	 * without the thread filters only miss those old traces */
+	struct backfill *backfill = backfill_start(app.writer, err, sizeof err);
+	if (!backfill)
+		log_error("serve", "%s", err);
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
 	http = server_start(&app, cfg.tls_on ? &tls : NULL, err, sizeof err);
 	if (!http) {
@@ -193,6 +199,7 @@ out_http:
 	server_stop(http);
 out_repl:
 	repl_stop(app.repl);
+	backfill_stop(backfill);
 	retention_stop(app.retention);
 out_search:
 	search_stop(app.search);

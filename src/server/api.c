@@ -15,6 +15,7 @@
 #include "server/api_search.h"
 #include "server/args.h"
 #include "server/http.h"
+#include "store/backfill.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -141,6 +142,9 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddNumberToObject(o, "uptime_s", (double)((text_now_ns() - app->started_ns) / 1000000000ull));
 	if (app->search)
 		cJSON_AddItemToObject(o, "search", api_search_status(app, db));
+	cJSON *backfill = backfill_status_json(db);
+	if (backfill)
+		cJSON_AddItemToObject(o, "attr_index_backfill", backfill);
 	if (app->auth) {
 		cJSON *auth = cJSON_AddObjectToObject(o, "auth");
 		cJSON_AddBoolToObject(auth, "on", auth_is_on(app->auth));

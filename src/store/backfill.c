@@ -1,0 +1,226 @@
+/* backfill.c: the attribute-index backfill (backfill.h). A thread loops
+ * over short writer tasks; each reads attr_backfill, walks the spans of the
+ * next BACKFILL_CHUNKS chunks with a spanview on the writer's connection,
+ * feeds them to a fresh attrindex (INSERT OR IGNORE: already indexed pairs
+ * cost a lookup) and moves done forward in the same transaction. */
+#include "store/backfill.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "base/log.h"
+#include "store/attrindex.h"
+#include "store/spanview.h"
+
+struct backfill {
+	struct writer *w;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stop;
+};
+
+/* What one task shares with its intern callback. */
+struct step {
+	sqlite3 *db;
+	sqlite3_stmt *str_get, *str_put;
+	int64_t left;
+};
+
+/* Interns s in the strings table on the writer's connection (the writer's
+ * own cache reads the table on a miss, so it sees these ids). */
+static enum err intern_db(void *ctx, const char *s, int64_t *id)
+{
+	struct step *st = ctx;
+	enum err rc = ERR_STORE;
+	sqlite3_bind_text(st->str_get, 1, s, -1, SQLITE_STATIC);
+	if (sqlite3_step(st->str_get) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st->str_get, 0);
+		rc = ERR_OK;
+	} else {
+		sqlite3_bind_text(st->str_put, 1, s, -1, SQLITE_STATIC);
+		if (sqlite3_step(st->str_put) == SQLITE_DONE) {
+			*id = sqlite3_last_insert_rowid(st->db);
+			rc = ERR_OK;
+		}
+		sqlite3_reset(st->str_put);
+	}
+	sqlite3_reset(st->str_get);
+	return rc;
+}
+
+/* One batch: the spans of chunks done < id <= done + BACKFILL_CHUNKS. */
+static enum err step_task(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	struct step *st = arg;
+	sqlite3_stmt *get = NULL, *key = NULL, *put = NULL;
+	struct spanview *v = NULL;
+	struct attrindex *x = NULL;
+	struct stored_span s;
+	uint8_t last_trace[16] = {0};
+	int64_t done = 0, upto = 0, trace = 0;
+	int more;
+	enum err rc = ERR_OK;
+	st->db = db;
+	st->left = 0;
+	if (sqlite3_prepare_v2(db, "SELECT done, upto FROM attr_backfill WHERE id = 1", -1, &get, NULL) != SQLITE_OK) {
+		rc = err_set(err, errlen, ERR_STORE, "reading attr_backfill: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (sqlite3_step(get) != SQLITE_ROW)
+		goto out;   /* nothing to do */
+	done = sqlite3_column_int64(get, 0);
+	upto = sqlite3_column_int64(get, 1);
+	if (done >= upto)
+		goto out;
+	int64_t to = upto - done > BACKFILL_CHUNKS ? done + BACKFILL_CHUNKS : upto;
+	if (sqlite3_prepare_v2(db, "SELECT key FROM traces WHERE trace_id = ?", -1, &key, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT id FROM strings WHERE value = ?", -1, &st->str_get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO strings (value) VALUES (?)", -1, &st->str_put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE attr_backfill SET done = ? WHERE id = 1", -1, &put, NULL) != SQLITE_OK ||
+	    attrindex_open(db, &x) || spanview_open(db, &v) || spanview_chunks(v, done, to)) {
+		rc = err_set(err, errlen, ERR_STORE, "attribute backfill: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (!rc && (more = spanview_next(v, &s)) == 1) {
+		if (!s.otlp)
+			continue;   /* unreadable: as ingest would not have indexed it */
+		if (!trace || memcmp(last_trace, s.trace_id, 16)) {
+			memcpy(last_trace, s.trace_id, 16);
+			sqlite3_bind_blob(key, 1, s.trace_id, 16, SQLITE_STATIC);
+			trace = sqlite3_step(key) == SQLITE_ROW ? sqlite3_column_int64(key, 0) : 0;
+			sqlite3_reset(key);
+		}
+		if (!trace)
+			continue;   /* the trace is gone (retention) */
+		struct span sp;
+		memset(&sp, 0, sizeof sp);
+		sp.otlp = s.otlp;
+		sp.resource = s.resource ? s.resource->resource : NULL;
+		rc = attrindex_span(x, trace, &sp, s.resource_id, intern_db, st);
+	}
+	if (!rc && more < 0)
+		rc = ERR_STORE;
+	if (rc) {
+		rc = err_set(err, errlen, ERR_STORE, "attribute backfill of chunks %lld..%lld: %s", (long long)done + 1,
+		             (long long)to, sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_bind_int64(put, 1, to);
+	if (sqlite3_step(put) != SQLITE_DONE) {
+		rc = err_set(err, errlen, ERR_STORE, "attribute backfill: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	st->left = upto - to;
+out:
+	spanview_close(v);
+	attrindex_close(x);
+	sqlite3_finalize(get);
+	sqlite3_finalize(key);
+	sqlite3_finalize(put);
+	sqlite3_finalize(st->str_get);
+	sqlite3_finalize(st->str_put);
+	st->str_get = st->str_put = NULL;
+	return rc;
+}
+
+enum err backfill_step(struct writer *w, int64_t *left, char *err, size_t errlen)
+{
+	struct step st = {0};
+	enum err rc = writer_exec(w, step_task, &st, 0, err, errlen);
+	*left = rc ? 0 : st.left;
+	return rc;
+}
+
+static void *run(void *arg)
+{
+	struct backfill *b = arg;
+	char err[512];
+	int64_t left = 1, batches = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		pthread_mutex_lock(&b->lock);
+		int stop = b->stop;
+		pthread_mutex_unlock(&b->lock);
+		if (stop)
+			break;
+		enum err rc = backfill_step(b->w, &left, err, sizeof err);
+		if (rc == ERR_BUSY)
+			break;   /* the writer is stopping */
+		if (rc) {
+			log_error("backfill", "%s (retried in 10 s)", err);
+			left = 1;
+		} else if (!left) {
+			break;
+		}
+		batches++;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		long ms = rc ? 10000 : BACKFILL_PAUSE_MS;
+		until.tv_sec += ms / 1000;
+		until.tv_nsec += (ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&b->lock);
+		if (!b->stop)
+			pthread_cond_timedwait(&b->wake, &b->lock, &until);
+		pthread_mutex_unlock(&b->lock);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (batches)
+		log_info("backfill", "attribute index: %lld batches in %.1f s%s", (long long)batches,
+		         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		         left ? ", stopped before the end (resumes at the next start)" : ", complete");
+	return NULL;
+}
+
+struct backfill *backfill_start(struct writer *w, char *err, size_t errlen)
+{
+	struct backfill *b = calloc(1, sizeof *b);
+	if (!b)
+		abort();
+	b->w = w;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->wake, NULL);
+	if (pthread_create(&b->thread, NULL, run, b)) {
+		err_set(err, errlen, ERR_STORE, "cannot start the attribute backfill thread");
+		pthread_mutex_destroy(&b->lock);
+		pthread_cond_destroy(&b->wake);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void backfill_stop(struct backfill *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->stop = 1;
+	pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->thread, NULL);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->wake);
+	free(b);
+}
+
+cJSON *backfill_status_json(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	cJSON *o = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT done, upto FROM attr_backfill WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "done", (double)sqlite3_column_int64(st, 0));
+		cJSON_AddNumberToObject(o, "upto", (double)sqlite3_column_int64(st, 1));
+		cJSON_AddBoolToObject(o, "complete", sqlite3_column_int64(st, 0) >= sqlite3_column_int64(st, 1));
+	}
+	sqlite3_finalize(st);
+	return o;
+}
