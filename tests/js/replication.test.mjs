@@ -282,6 +282,23 @@ test('an edited annotation (PATCH /api/scores/{id}) arrives with its new value o
 	if (ch) assert.deepEqual(await ch.rows(`SELECT name FROM scores FINAL WHERE trace_id = '${tid}'`, 'tl'), [{ name: 'kept' }]);
 });
 
+test('a session annotation (a score with session_id and no trace) arrives with its session_id on both targets', async () => {
+	const sid = `repl-sess-${traceId().slice(0, 8)}`, id = `${sid}-ann`;
+	await postOk(server, '/api/scores', { id, session_id: sid, name: 'resolved', value: true, score_type: 'boolean', source: 'annotation' });
+	const deadline = Date.now() + 30000;
+	for (;;) {
+		const c = ch ? await ch.rows(`SELECT trace_id, session_id, value FROM scores FINAL WHERE id = '${id}'`, 'tl').catch(() => []) : null;
+		const p = (() => { try { return pg.query(`SELECT trace_id, session_id, value FROM scores WHERE id = '${id}'`); } catch { return []; } })();
+		if ((!c || c.length === 1) && p.length === 1) {
+			if (c) assert.deepEqual(c[0], { trace_id: '', session_id: sid, value: 1 });
+			assert.deepEqual(p[0], ['', sid, '1']);
+			break;
+		}
+		assert.ok(Date.now() < deadline, `the session score did not arrive: ch ${JSON.stringify(c)} pg ${JSON.stringify(p)}`);
+		await sleep(200);
+	}
+});
+
 test('a Langfuse update that supersedes a stored span replaces it on both targets', async () => {
 	const T = traceId();
 	const batch = (events) => postOk207(JSON.stringify({ batch: events }));
