@@ -65,6 +65,18 @@ describe('session scores', () => {
 		assert.deepEqual(items.map((s) => [s.id, s.value, s.comment]), [['ss-1', 2, 'meh'], ['ss-3', 1, '<script>alert(1)</script>']]);
 	});
 
+	test('a Langfuse score-create with a sessionId and no traceId is a score of that session', async () => {
+		const r = await request(server, 'POST', '/api/public/ingestion', {
+			body: { batch: [{ id: 'ev-1', type: 'score-create', timestamp: '2026-11-30T10:00:00Z',
+				body: { id: 'lf-sess-1', sessionId: 'lf-sess', name: 'user-feedback', value: 1, dataType: 'BOOLEAN' } }] },
+			headers: { Authorization: 'Basic ' + Buffer.from('pk-lf:sk-lf').toString('base64') }, timeoutMs: 20000,
+		});
+		assert.equal(r.status, 207, r.text);
+		assert.deepEqual(r.json.errors, []);
+		const [sc] = await sessionScores('lf-sess');
+		assert.deepEqual([sc.id, sc.trace_id, sc.session_id, sc.bool_value, sc.source], ['lf-sess-1', null, 'lf-sess', true, 'API']);
+	});
+
 	test('session_id too long as a GET parameter is refused by name', async () => {
 		assertError(await call('GET', `/api/scores?session_id=${'s'.repeat(300)}`), 400, 'session_id');
 	});
