@@ -25,6 +25,7 @@ struct step {
 	sqlite3 *db;
 	sqlite3_stmt *str_get, *str_put;
 	int64_t left;
+	int ran;          /* chunks were indexed */
 };
 
 /* Interns s in the strings table on the writer's connection (the writer's
@@ -49,7 +50,8 @@ static enum err intern_db(void *ctx, const char *s, int64_t *id)
 	return rc;
 }
 
-/* One batch: the spans of chunks done < id <= done + BACKFILL_CHUNKS. */
+/* One batch: the spans of the chunks after done, whole chunks, until
+ * BACKFILL_SPANS spans or BACKFILL_CHUNKS chunks. */
 static enum err step_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct step *st = arg;
@@ -63,6 +65,7 @@ static enum err step_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	enum err rc = ERR_OK;
 	st->db = db;
 	st->left = 0;
+	st->ran = 0;
 	if (sqlite3_prepare_v2(db, "SELECT done, upto FROM attr_backfill WHERE id = 1", -1, &get, NULL) != SQLITE_OK) {
 		rc = err_set(err, errlen, ERR_STORE, "reading attr_backfill: %s", sqlite3_errmsg(db));
 		goto out;
@@ -82,7 +85,16 @@ static enum err step_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		rc = err_set(err, errlen, ERR_STORE, "attribute backfill: %s", sqlite3_errmsg(db));
 		goto out;
 	}
+	int64_t spans = 0, last_chunk = done;
 	while (!rc && (more = spanview_next(v, &s)) == 1) {
+		if (s.chunk != last_chunk) {
+			if (spans >= BACKFILL_SPANS) {
+				to = last_chunk;   /* enough for one task: whole chunks only */
+				break;
+			}
+			last_chunk = s.chunk;
+		}
+		spans++;
 		if (!s.otlp)
 			continue;   /* unreadable: as ingest would not have indexed it */
 		if (!trace || memcmp(last_trace, s.trace_id, 16)) {
@@ -112,6 +124,7 @@ static enum err step_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		goto out;
 	}
 	st->left = upto - to;
+	st->ran = 1;
 out:
 	spanview_close(v);
 	attrindex_close(x);
@@ -124,11 +137,12 @@ out:
 	return rc;
 }
 
-enum err backfill_step(struct writer *w, int64_t *left, char *err, size_t errlen)
+enum err backfill_step(struct writer *w, int64_t *left, int *ran, char *err, size_t errlen)
 {
 	struct step st = {0};
 	enum err rc = writer_exec(w, step_task, &st, 0, err, errlen);
 	*left = rc ? 0 : st.left;
+	*ran = !rc && st.ran;
 	return rc;
 }
 
@@ -137,6 +151,7 @@ static void *run(void *arg)
 	struct backfill *b = arg;
 	char err[512];
 	int64_t left = 1, batches = 0;
+	int ran = 0;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -145,7 +160,8 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&b->lock);
 		if (stop)
 			break;
-		enum err rc = backfill_step(b->w, &left, err, sizeof err);
+		enum err rc = backfill_step(b->w, &left, &ran, err, sizeof err);
+		batches += ran;
 		if (rc == ERR_BUSY)
 			break;   /* the writer is stopping */
 		if (rc) {
@@ -154,7 +170,6 @@ static void *run(void *arg)
 		} else if (!left) {
 			break;
 		}
-		batches++;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		long ms = rc ? 10000 : BACKFILL_PAUSE_MS;

@@ -61,6 +61,8 @@ describe('attribute-index backfill', () => {
 		assert.deepEqual((await list(server, { 'attr.tier': 'gt:26' })).length, 3);
 		assert.deepEqual((await list(server, { 'resource.deployment.environment': 'eq:env1' })).length, 15);
 		assert.deepEqual((await list(server, { 'meta.team': 'eq:t0' })).length, 15);
+		// the thread logs once it sees nothing is left (just after the last commit)
+		for (let i = 0; i < 100 && !/attribute index:/.test(server.log()); i++) await sleep(50);
 		assert.match(server.log(), /attribute index: \d+ batches in [\d.]+ s, complete/);
 		// traces written after the upgrade are indexed at ingest as before
 		const tid = traceId();
