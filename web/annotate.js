@@ -28,7 +28,7 @@ function valueInput(type, cfg, sc) {
 		return h('select', { name: 'value', 'aria-label': 'Value' }, cfg.categories.map((v) =>
 			h('option', { value: v, selected: sc?.string_value === v }, v)));
 	if (type === 'categorical')
-		return h('input', { name: 'value', 'aria-label': 'Value', placeholder: 'label', value: sc?.string_value ?? '' });
+		return h('input', { type: 'text', name: 'value', 'aria-label': 'Value', placeholder: 'label', value: sc?.string_value ?? '' });
 	return h('input', { name: 'value', type: 'number', step: 'any', 'aria-label': 'Value', required: true,
 		min: cfg?.min ?? null, max: cfg?.max ?? null, value: sc?.value ?? '',
 		placeholder: cfg && (cfg.min != null || cfg.max != null) ? `${cfg.min ?? ''}…${cfg.max ?? ''}` : 'number' });
@@ -46,11 +46,11 @@ function valueFields(type, input) {
 async function annotateForm(target, sc, done) {
 	const cfgs = await loadConfigs();
 	const err = h('div.err', { role: 'alert' });
-	const comment = h('input', { name: 'comment', placeholder: 'comment (optional)', 'aria-label': 'Comment', value: sc?.comment ?? '' });
+	const comment = h('input', { type: 'text', name: 'comment', placeholder: 'comment (optional)', 'aria-label': 'Comment', value: sc?.comment ?? '' });
 	const pick = h('select', { name: 'config', 'aria-label': 'Score' },
 		cfgs.map((c) => h('option', { value: 'c:' + c.name }, `${c.name} (${c.type})`)),
 		h('option', { value: '' }, 'Free name…'));
-	const freeName = h('input', { name: 'name', placeholder: 'name', 'aria-label': 'Name' });
+	const freeName = h('input', { type: 'text', name: 'name', placeholder: 'name', 'aria-label': 'Name' });
 	const freeType = h('select', { name: 'type', 'aria-label': 'Type' },
 		['numeric', 'boolean', 'categorical'].map((t) => h('option', { value: t }, t)));
 	const slot = h('span.annot-value');

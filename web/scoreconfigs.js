@@ -47,16 +47,16 @@ function configForm(c, done) {
 	const range = h('span.cfg-range', null,
 		h('label', null, 'min ', h('input', { name: 'min', type: 'number', step: 'any', 'aria-label': 'Minimum', value: c?.min ?? '' })),
 		h('label', null, 'max ', h('input', { name: 'max', type: 'number', step: 'any', 'aria-label': 'Maximum', value: c?.max ?? '' })));
-	const cats = h('label.cfg-cats', null, 'values ', h('input', { name: 'categories', 'aria-label': 'Allowed values',
+	const cats = h('label.cfg-cats', null, 'values ', h('input', { type: 'text', name: 'categories', 'aria-label': 'Allowed values',
 		placeholder: 'comma-separated, e.g. good, bad', value: (c?.categories || []).join(', ') }));
 	const sync = () => { range.hidden = type.value !== 'numeric'; cats.hidden = type.value !== 'categorical'; };
 	type.addEventListener('change', sync);
 	sync();
 	const form = h('form.cfg-form.card', { 'aria-label': c ? `Edit score config ${c.name}` : 'New score config' },
-		h('label', null, 'name ', h('input', { name: 'name', 'aria-label': 'Name', required: true, maxlength: 256, value: c?.name ?? '',
+		h('label', null, 'name ', h('input', { type: 'text', name: 'name', 'aria-label': 'Name', required: true, maxlength: 256, value: c?.name ?? '',
 			readonly: !!c, placeholder: 'e.g. helpfulness' })),
 		h('label', null, 'type ', type), range, cats,
-		h('label.cfg-desc', null, 'description ', h('input', { name: 'description', 'aria-label': 'Description', value: c?.description ?? '',
+		h('label.cfg-desc', null, 'description ', h('input', { type: 'text', name: 'description', 'aria-label': 'Description', value: c?.description ?? '',
 			placeholder: 'what annotators should judge' })),
 		h('button.btn.small', { type: 'submit' }, c ? 'Save' : 'Create'),
 		h('button.btn.small', { type: 'button', onclick: () => done(false) }, 'Cancel'), err);

@@ -42,6 +42,7 @@ describe('score configs page', () => {
 				await page.fill(`${form} input[name="name"]`, `helpful-${theme}`);
 				await page.selectOption(`${form} select[name="type"]`, 'categorical');
 				await page.fill(`${form} input[name="categories"]`, 'yes, no, partly');
+				await shot(page, `score-config-form-${theme}`);
 			});
 			await page.waitForSelector(`tr[data-config="helpful-${theme}"]`);
 			await create(async () => {
