@@ -204,6 +204,23 @@ enum err nf_opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *ha
 	return 0;
 }
 
+enum err nf_score_target(struct nctx *c, struct fld tf, struct fld sf, struct score *s, const char **session)
+{
+	int has;
+	enum err rc = nf_opt_id(c, tf, s->trace_id, 16, &has);
+	if (!rc)
+		rc = nf_opt_str(c, sf, NF_SCORE_SESSION_MAX, session);
+	if (rc)
+		return rc;
+	if (*session && !**session)
+		*session = NULL;
+	if (!has && !*session)
+		return nf_fail(c, tf.name, "required (or %s for a score of a session)", sf.name);
+	*session = arena_strdup(c->a, *session);
+	s->no_trace = !has;
+	return ERR_OK;
+}
+
 static int json_too_deep(const cJSON *v, int depth)
 {
 	if (depth > SPAN_MAX_DEPTH)

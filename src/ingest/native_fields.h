@@ -89,6 +89,13 @@ enum err nf_opt_obj(struct nctx *c, struct fld f, const cJSON **out);
 enum err nf_opt_array(struct nctx *c, struct fld f, const cJSON **out);
 enum err nf_opt_time(struct nctx *c, struct fld f, uint64_t *out, int *has);
 enum err nf_opt_id(struct nctx *c, struct fld f, uint8_t *out, size_t n, int *has);
+#define NF_SCORE_SESSION_MAX 255   /* bytes of a score's session id (as PEOPLE_MAX_ID) */
+/* What score s judges: a trace (field tf, into s->trace_id) or, without
+ * one, a session (field sf, at most NF_SCORE_SESSION_MAX bytes; "" counts
+ * as absent), *session set (arena-owned) or NULL and s->no_trace set. One
+ * of the two is required ("required (or SESSION for a score of a
+ * session)" on tf). */
+enum err nf_score_target(struct nctx *c, struct fld tf, struct fld sf, struct score *s, const char **session);
 
 /* v as text copied into the arena: a string as is, anything else as
  * compact JSON. Fails, naming name, when longer than SPAN_MAX_STRING

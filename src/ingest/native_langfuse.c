@@ -501,17 +501,10 @@ static int score_event(struct lf_ctx *x, const cJSON *o, uint64_t time_ns)
 	struct nctx *c = &x->c;
 	struct score tmp;
 	const char *name, *sval = NULL, *dtype, *comment, *source, *id, *session;
-	int has, rc;
+	int rc;
 	memset(&tmp, 0, sizeof tmp);
-	if ((rc = nf_opt_id(c, NF(o, "traceId"), tmp.trace_id, 16, &has)) ||
-	    (rc = nf_opt_str(c, NF(o, "sessionId"), 255, &session)))
-		return rc;
-	if (session && !*session)
-		session = NULL;
-	if (!has && !session)
-		return nf_fail(c, "traceId", "required (or sessionId for a score of a session)");
-	tmp.no_trace = !has;
-	if ((rc = nf_opt_id(c, NF(o, "observationId"), tmp.span_id, 8, &tmp.has_span)) ||
+	if ((rc = nf_score_target(c, NF(o, "traceId"), NF(o, "sessionId"), &tmp, &session)) ||
+	    (rc = nf_opt_id(c, NF(o, "observationId"), tmp.span_id, 8, &tmp.has_span)) ||
 	    (rc = nf_req_str(c, NF(o, "name"), SPAN_MAX_NAME, &name)) ||
 	    (rc = nf_opt_str(c, NF(o, "dataType"), 16, &dtype)) ||
 	    (rc = nf_opt_str(c, NF(o, "comment"), SPAN_MAX_STRING, &comment)) ||
@@ -556,7 +549,7 @@ static int score_event(struct lf_ctx *x, const cJSON *o, uint64_t time_ns)
 	sc->comment = comment ? arena_strdup(c->a, comment) : NULL;
 	sc->source = arena_strdup(c->a, source && *source ? source : "API");
 	sc->id = id && *id ? arena_strdup(c->a, id) : NULL;
-	sc->session_id = arena_strdup(c->a, session);
+	sc->session_id = session;
 	sc->time_ns = time_ns;
 	sc->project = c->b->project_header;
 	return 0;

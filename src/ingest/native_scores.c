@@ -8,8 +8,6 @@
 #include "ingest/batch.h"
 #include "ingest/native_fields.h"
 
-#define SCORE_MAX_SESSION 255   /* bytes of a session id, as PEOPLE_MAX_ID */
-
 static enum err score_item(struct nctx *c, const cJSON *o)
 {
 	const char *name, *sval, *type, *comment, *source, *id, *project, *session;
@@ -19,16 +17,8 @@ static enum err score_item(struct nctx *c, const cJSON *o)
 	struct score tmp;
 	memset(&tmp, 0, sizeof tmp);
 
-	if ((rc = nf_opt_id(c, NF(o, "trace_id"), tmp.trace_id, 16, &has)))
-		return rc;
-	if ((rc = nf_opt_str(c, NF(o, "session_id", "sessionId"), SCORE_MAX_SESSION, &session)))
-		return rc;
-	if (session && !*session)
-		session = NULL;
-	if (!has && !session)
-		return nf_fail(c, "trace_id", "required (or session_id for a score of a session)");
-	tmp.no_trace = !has;
-	if ((rc = nf_opt_id(c, NF(o, "span_id"), tmp.span_id, 8, &tmp.has_span)) ||
+	if ((rc = nf_score_target(c, NF(o, "trace_id"), NF(o, "session_id", "sessionId"), &tmp, &session)) ||
+	    (rc = nf_opt_id(c, NF(o, "span_id"), tmp.span_id, 8, &tmp.has_span)) ||
 	    (rc = nf_req_str(c, NF(o, "name"), SPAN_MAX_NAME, &name)))
 		return rc;
 	if (!*name)
@@ -72,7 +62,7 @@ static enum err score_item(struct nctx *c, const cJSON *o)
 	sc->score_type = stype;
 	sc->comment = arena_strdup(c->a, comment);
 	sc->source = arena_strdup(c->a, source && *source ? source : "api");
-	sc->session_id = arena_strdup(c->a, session);
+	sc->session_id = session;
 	sc->id = id && *id ? arena_strdup(c->a, id) : NULL;
 	sc->project = c->b->project_header ? c->b->project_header
 	              : project && *project ? arena_strdup(c->a, project) : NULL;
