@@ -42,6 +42,8 @@ static const struct family_def defs[] = {
 	{"tracelite_ingest_spans_total", COUNTERS_COUNTER, "Spans stored, by route and encoding"},
 	{"tracelite_ingest_spans_rejected_total", COUNTERS_COUNTER,
 	 "Spans not stored, by route, encoding and reason (invalid_span: refused in a partial success)"},
+	{"tracelite_ingest_log_records_total", COUNTERS_COUNTER,
+	 "OTLP log records by outcome: received, accepted (stored), rejected (refused or not committed)"},
 	{"tracelite_writer_queue_requests", COUNTERS_GAUGE, "Requests waiting for the writer or being committed"},
 	{"tracelite_writer_queue_bytes", COUNTERS_GAUGE, "Bytes of the requests in the write queue"},
 	{"tracelite_writer_queue_capacity_bytes", COUNTERS_GAUGE, "Write queue cap (--queue-mb); past it ingest answers 503"},

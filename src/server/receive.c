@@ -17,6 +17,7 @@
 #include "base/intern.h"
 #include "ingest/batch.h"
 #include "ingest/metrics_in.h"
+#include "ingest/logs_in.h"
 #include "ingest/native.h"
 
 #define PROJECT_HEADER_MAX 256
@@ -65,6 +66,8 @@ static void reply_refused(struct mg_connection *c, enum ingest_route route, enum
 {
 	if (route == INGEST_METRICS)
 		metrics_in_note(rc, 0);
+	if (route == INGEST_LOGS)
+		logs_in_note(rc, NULL);
 	reply_error(c, rc, protobuf, msg);
 }
 
@@ -76,6 +79,22 @@ static void reply_metrics_ok(struct mg_connection *c, int protobuf)
 		http_send(c, 200, "application/x-protobuf", "", 0, "");
 	else
 		http_send_json(c, 200, cJSON_CreateObject());
+}
+
+static void reply_logs_ok(struct mg_connection *c, int protobuf, const struct span_batch *b)
+{
+	if (protobuf) {
+		uint8_t buf[RECEIVE_RESPONSE_MAX];
+		http_send(c, 200, "application/x-protobuf", buf, receive_logs_response(b, buf), "");
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	if (b->rejected) {
+		cJSON *ps = cJSON_AddObjectToObject(o, "partialSuccess");
+		cJSON_AddNumberToObject(ps, "rejectedLogRecords", (double)b->rejected);
+		cJSON_AddStringToObject(ps, "errorMessage", b->reject_msg);
+	}
+	http_send_json(c, 200, o);
 }
 
 /* The native shapes' clients (CognObserve, Neon) read success, trace_id
@@ -174,7 +193,7 @@ enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route 
 	char err[512];
 	const char *ct = mg_get_header(c, "Content-Type");
 	int enc = ingest_content_type(ct);
-	int protobuf = enc == INGEST_PROTOBUF, otlp = route == INGEST_OTLP || route == INGEST_METRICS;
+	int protobuf = enc == INGEST_PROTOBUF, otlp = route == INGEST_OTLP || route == INGEST_METRICS || route == INGEST_LOGS;
 	enum err rc;
 	if (enc < 0 || (!otlp && enc != INGEST_JSON)) {
 		count_ingest(c, enc, 0, NULL, ERR_MEDIA_TYPE);
@@ -203,11 +222,13 @@ enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route 
 	}
 	rc = receive_commit(app, route, enc, mg_get_header(c, "Content-Encoding"), project, lf, body, len, &mem, &b, err,
 	                    sizeof err);
-	count_ingest(c, enc, len, b, rc);
+	count_ingest(c, enc, len, route == INGEST_LOGS ? NULL : b, rc); /* logs: logs_in_note */
 	if (rc)
 		reply_error(c, rc, protobuf, err);
 	else if (route == INGEST_METRICS)
 		reply_metrics_ok(c, protobuf);
+	else if (route == INGEST_LOGS)
+		reply_logs_ok(c, protobuf, b);
 	else if (lf) {
 		if (lf->done)
 			lf->done(lf->ctx, lf);
@@ -238,6 +259,21 @@ size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RE
 	return tl__export_trace_service_response__pack(&resp, out);
 }
 
+size_t receive_logs_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX])
+{
+	Tl__ExportLogsServiceResponse resp;
+	Tl__ExportLogsPartialSuccess ps;
+	tl__export_logs_service_response__init(&resp);
+	tl__export_logs_partial_success__init(&ps);
+	if (b->rejected) {
+		ps.rejected_log_records = b->rejected;
+		ps.error_message = (char *)b->reject_msg;
+		resp.partial_success = &ps;
+	}
+	assert(tl__export_logs_service_response__get_packed_size(&resp) <= RECEIVE_RESPONSE_MAX);
+	return tl__export_logs_service_response__pack(&resp, out);
+}
+
 enum err receive_commit(struct app *app, enum ingest_route route, int encoding, const char *content_encoding,
                         const char *project, struct langfuse_io *lf, const void *body, size_t len,
                         struct reqmem *mem, struct span_batch **out, char *err, size_t errlen)
@@ -247,12 +283,14 @@ enum err receive_commit(struct app *app, enum ingest_route route, int encoding, 
 	enum err rc = ingest_decode(route, encoding, content_encoding, body, len, b, mem, err, errlen);
 	if (!rc && route == INGEST_SCORES)
 		rc = annot_check_batch(api_reader(NULL, app), b, err, errlen);   /* annotations fit their config */
-	if (!rc && (b->nspans || b->nscores)) {
+	if (!rc && (b->nspans || b->nscores || b->nlogs)) {
 		prices_apply(app->prices, b); /* here, not in the writer thread */
 		rc = writer_submit(app->writer, b, err, errlen);
 	}
 	if (route == INGEST_METRICS)
 		metrics_in_note(rc, b->metric_points);
+	if (route == INGEST_LOGS)
+		logs_in_note(rc, b);
 	*out = b;
 	return rc;
 }
@@ -285,4 +323,10 @@ void receive_metrics(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
 	receive_as(c, app, INGEST_METRICS, NULL, NULL);
+}
+
+void receive_logs(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	receive_as(c, app, INGEST_LOGS, NULL, NULL);
 }

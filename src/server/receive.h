@@ -28,6 +28,9 @@ handler_fn receive_scores;
 /* POST /v1/metrics: OTLP metrics (protobuf or JSON), counted, not stored;
  * 200 with an empty ExportMetricsServiceResponse. */
 handler_fn receive_metrics;
+/* POST /v1/logs: OTLP logs (protobuf or JSON), stored; 200 with an
+ * ExportLogsServiceResponse (partialSuccess when records were refused). */
+handler_fn receive_logs;
 
 /* The largest ExportTraceServiceResponse receive_trace_response packs (a
  * partial success with reject_msg). */
@@ -36,6 +39,10 @@ handler_fn receive_metrics;
  * (partial_success when b refused spans) and returns its length; HTTP
  * protobuf and gRPC answer with it. */
 size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX]);
+
+/* The same for a logs export: an ExportLogsServiceResponse with
+ * rejected_log_records when b refused records. */
+size_t receive_logs_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX]);
 
 /* The ingest path without its transport, shared by the HTTP routes and
  * OTLP/gRPC: decodes body[0..len) (content_encoding NULL/identity, gzip or

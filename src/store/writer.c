@@ -19,6 +19,7 @@
 #include "base/text.h"
 #include "base/intern.h"
 #include "store/attrindex.h"
+#include "store/logstore.h"
 #include "store/record.h"
 #include "store/rollup.h"
 #include "store/store.h"
@@ -32,6 +33,7 @@ struct job {
 	void *arg;
 	int flags;
 	struct record_batch rec;
+	struct log_pack logs;        /* the batch's log records (logstore.h) */
 	size_t bytes;
 	int rc, done;
 	char err[320];
@@ -86,6 +88,7 @@ struct writer {
 	struct intern *strings, *projects, *blobs;
 	struct rollup *rollup;
 	struct attrindex *attrs;  /* trace_attrs (schema/007) */
+	struct logstore *logs;    /* logs, log_chunks (schema/010) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
 	pthread_t thread;
@@ -232,6 +235,11 @@ static int project_key(struct writer *w, const char *project, int64_t *key)
 	}
 	intern_put(w->projects, project, len, *key);
 	return ERR_OK;
+}
+
+static enum err intern_project(void *w, const char *project, int64_t *key)
+{
+	return project_key(w, project, key);
 }
 
 static void col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
@@ -560,6 +568,8 @@ static int write_job(struct writer *w, struct job *j)
 		rc = write_chunk(w, j, &j->rec.chunks[c], blob_ids);
 	for (size_t s = 0; s < j->batch->nscores && !rc; s++)
 		rc = write_score(w, &j->batch->scores[s]);
+	if (!rc && j->logs.nchunks)
+		rc = logstore_write(w->logs, j->batch, &j->logs, intern_string, intern_project, w);
 	free(blob_ids);
 	return rc;
 }
@@ -746,6 +756,10 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 		err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
 		goto fail;
 	}
+	if (logstore_open(w->db, &w->logs)) {
+		err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
+		goto fail;
+	}
 	w->strings = intern_new();
 	w->projects = intern_new();
 	w->blobs = intern_new();
@@ -798,6 +812,8 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	memset(&j, 0, sizeof j);
 	j.batch = b;
 	int rc = record_pack(b, &j.rec, err, errlen);
+	if (!rc && b->nlogs)
+		rc = logstore_pack(b, &j.logs, err, errlen);
 	if (rc)
 		return rc;
 	j.bytes = arena_used(b->arena);
@@ -883,6 +899,7 @@ void writer_stop(struct writer *w)
 		sqlite3_finalize(w->st[i]);
 	rollup_free(w->rollup);
 	attrindex_close(w->attrs);
+	logstore_close(w->logs);
 	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_close_v2(w->db);
 	intern_free(w->strings);
