@@ -54,6 +54,8 @@ static const struct family_def defs[] = {
 	{"tracelite_retention_deleted_traces_total", COUNTERS_COUNTER,
 	 "Whole traces deleted by retention, by reason (age, disk, api)"},
 	{"tracelite_retention_deleted_spans_total", COUNTERS_COUNTER, "Spans deleted by retention, by reason"},
+	{"tracelite_retention_deleted_logs_total", COUNTERS_COUNTER,
+	 "Log records deleted by retention (age, disk) or with their trace (api), by reason"},
 	{"tracelite_replication_lag_spans", COUNTERS_GAUGE, "Spans stored but not yet confirmed by the target"},
 	{"tracelite_replication_lag_seconds", COUNTERS_GAUGE, "Age of the oldest span not yet confirmed by the target"},
 	{"tracelite_replication_errors_total", COUNTERS_COUNTER, "Failed sends to the target (each retried)"},

@@ -58,6 +58,7 @@ struct batch {
 	int rewrite;                /* rewrite chunks shared with surviving traces (requests) */
 	int64_t deleted;
 	int64_t deleted_spans;
+	int64_t deleted_logs;       /* log records of the deleted traces */
 	int64_t task_ms;            /* how long the writer task took */
 	struct retention_victim *v; /* malloc'd */
 	size_t nv, vcap;
@@ -152,6 +153,85 @@ static int chunk_used(sqlite3_stmt *left, int64_t id)
 	return used;
 }
 
+/* Log records (schema/010): the statements delete_logs runs, in order. */
+enum { L_DEL, L_LEFT, L_DCHUNK, L_GET, L_PUT, L_N };
+#define LOG_STMTS                                                      \
+	"DELETE FROM logs WHERE id = ?1", "SELECT chunk_index FROM logs WHERE chunk = ?1", \
+	"DELETE FROM log_chunks WHERE id = ?1", "SELECT data FROM log_chunks WHERE id = ?1", \
+	"UPDATE log_chunks SET data = ?2 WHERE id = ?1"
+
+/* Deletes the log rows sel selects (columns id, chunk) with ls (L_N
+ * statements of LOG_STMTS) and trims their chunks as trim_chunk does the
+ * spans' (rewrite 0: a chunk that still holds records is left whole until
+ * its last one goes). Adds the rows deleted to *deleted. */
+static enum err delete_logs(sqlite3 *db, sqlite3_stmt *sel, sqlite3_stmt *const *ls, int rewrite, int64_t *deleted,
+                            char *err, size_t errlen)
+{
+	int64_t *ids = NULL, *chunks = NULL;
+	size_t n = 0, cap = 0;
+	enum err rc = ERR_OK;
+	int step;
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(ids = realloc(ids, cap * sizeof *ids)) || !(chunks = realloc(chunks, cap * sizeof *chunks)))
+				abort();
+		}
+		ids[n] = sqlite3_column_int64(sel, 0);
+		chunks[n++] = sqlite3_column_int64(sel, 1);
+	}
+	sqlite3_reset(sel);
+	if (step != SQLITE_DONE) {
+		rc = sql_fail(db, "select logs", err, errlen);
+		goto out;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_bind_int64(ls[L_DEL], 1, ids[i]);
+		if (sqlite3_step(ls[L_DEL]) != SQLITE_DONE)
+			rc = sql_fail(db, "delete logs", err, errlen);
+		sqlite3_reset(ls[L_DEL]);
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		int seen = !rewrite && chunk_used(ls[L_LEFT], chunks[i]);
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = chunks[j] == chunks[i];
+		if (!seen)
+			rc = trim_chunk(db, ls[L_LEFT], ls[L_DCHUNK], ls[L_GET], ls[L_PUT], chunks[i], err, errlen);
+	}
+	if (!rc)
+		*deleted += (int64_t)n;
+out:
+	free(ids);
+	free(chunks);
+	return rc;
+}
+
+/* Deletes up to 2000 (a few ms) of the oldest log records older than
+ * *(int64_t *)arg (0: older than the oldest trace's start, or any when no
+ * trace is left: the disk cap, oldest data first); *arg = rows deleted. */
+static enum err log_prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	static const char *const sql[L_N + 2] = {
+		LOG_STMTS, "SELECT id, chunk FROM logs WHERE time_ns < ?1 ORDER BY time_ns LIMIT 2000",
+		"SELECT coalesce(min(start_ns), 9223372036854775807) FROM traces"};
+	sqlite3_stmt *st[L_N + 2] = {0};
+	int64_t *io = arg, cutoff = *io;
+	enum err rc = ERR_OK;
+	*io = 0;
+	for (int i = 0; i < L_N + 2 && !rc; i++)
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK)
+			rc = sql_fail(db, "prepare", err, errlen);
+	if (!rc && !cutoff && sqlite3_step(st[L_N + 1]) == SQLITE_ROW)
+		cutoff = sqlite3_column_int64(st[L_N + 1], 0);
+	if (!rc) {
+		sqlite3_bind_int64(st[L_N], 1, cutoff);
+		rc = delete_logs(db, st[L_N], st, 0, io, err, errlen);
+	}
+	for (int i = 0; i < L_N + 2; i++)
+		sqlite3_finalize(st[i]);
+	return rc;
+}
+
 /* Deletes the batch's traces (writer thread, inside a transaction). A
  * chunk no span points at any more goes; one shared with a surviving trace
  * is rewritten without the deleted spans when b->rewrite (a deletion
@@ -162,7 +242,8 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE, S_N };
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE,
+	       S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns FROM traces WHERE key = ?1",
 		[S_CHUNKS] = "SELECT DISTINCT chunk FROM spans WHERE trace = ?1",
@@ -182,6 +263,9 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		/* the oldest rows only (seq order is time order): no scan */
 		[S_PRUNE] = "DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)"
 		            " AND time_ns < ?1",
+		/* the trace's log records (schema/010), then LOG_STMTS from S_LOGS */
+		[S_LOGSEL] = "SELECT id, chunk FROM logs WHERE trace_id = ?1",
+		[S_LOGS] = LOG_STMTS,
 	};
 	sqlite3_stmt *st[S_N] = {0};
 	int64_t *chunks = NULL;
@@ -225,6 +309,10 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			else if (s == S_SPANS)
 				b->deleted_spans += sqlite3_changes(db);
 			sqlite3_reset(st[s]);
+		}
+		if (!rc) {
+			sqlite3_bind_blob(st[S_LOGSEL], 1, tid, 16, SQLITE_STATIC);
+			rc = delete_logs(db, st[S_LOGSEL], &st[S_LOGS], b->rewrite, &b->deleted_logs, err, errlen);
 		}
 		/* requests only: a target keeps its own history past local retention */
 		if (!rc && b->rewrite && sqlite3_step(st[S_LOG]) != SQLITE_DONE)
@@ -458,6 +546,7 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 			const char *why = how == PICK_AGE ? "age" : how == PICK_OLDEST ? "disk" : "api";
 			counters_add("tracelite_retention_deleted_traces_total", (uint64_t)*n, "reason", why, NULL);
 			counters_add("tracelite_retention_deleted_spans_total", (uint64_t)b->deleted_spans, "reason", why, NULL);
+			counters_add("tracelite_retention_deleted_logs_total", (uint64_t)b->deleted_logs, "reason", why, NULL);
 		}
 	}
 	pthread_mutex_unlock(&r->pick);
@@ -563,6 +652,20 @@ static int64_t size_debt(struct retention *r)
 	return want < 1 ? 1 : want > (double)traces ? traces : (int64_t)want;
 }
 
+/* Deletes a slice of old log records (log_prune_task's cutoff), counted
+ * under reason; returns how many. */
+static int64_t prune_logs(struct retention *r, int64_t cutoff, const char *reason)
+{
+	char err[320];
+	int64_t n = cutoff;
+	if (paced_exec(r, log_prune_task, &n, 0, err, sizeof err)) {
+		fprintf(stderr, "tracelite: retention: %s\n", err);
+		return 0;
+	}
+	counters_add("tracelite_retention_deleted_logs_total", (uint64_t)n, "reason", reason, NULL);
+	return n;
+}
+
 /* One round of background work; returns the traces and rows deleted. */
 static int64_t round_once(struct retention *r, int *since_reclaim)
 {
@@ -574,6 +677,8 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 			fprintf(stderr, "tracelite: retention: %s\n", err);
 		if (!n && !paced_exec(r, prune_task, &pruned, 0, err, sizeof err))
 			n = pruned;
+		if (!n)
+			n = prune_logs(r, cutoff, "age");
 	}
 	pthread_mutex_lock(&r->lock);
 	uint64_t bytes = r->st.dir_bytes;
@@ -593,6 +698,7 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 			r->size_debt = 0;
 			*since_reclaim = RECLAIM_EVERY;
 		}
+		n += prune_logs(r, 0, "disk");
 	}
 	if (n)
 		(*since_reclaim)++;
