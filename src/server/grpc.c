@@ -193,7 +193,7 @@ static enum err export_logs(struct app *app, const struct grpc_request *req, uin
 	                             req->len, req->mem, &b, err, errlen);
 	(void)respcap;
 	if (!rc)
-		*resplen = receive_logs_response(b, resp);
+		*resplen = receive_trace_response(b, resp); /* an ExportLogsServiceResponse on the wire */
 	span_batch_free(b);
 	return rc;
 }

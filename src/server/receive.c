@@ -44,7 +44,9 @@ static void reply_error(struct mg_connection *c, enum err rc, int protobuf, cons
 	free(buf);
 }
 
-static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct span_batch *b)
+/* The Export*ServiceResponse of a trace export (logs 0) or a logs export,
+ * with partialSuccess when b refused spans or records. */
+static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct span_batch *b, int logs)
 {
 	if (protobuf) {
 		uint8_t buf[RECEIVE_RESPONSE_MAX];
@@ -54,7 +56,7 @@ static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct sp
 	cJSON *o = cJSON_CreateObject();
 	if (b->rejected) {
 		cJSON *ps = cJSON_AddObjectToObject(o, "partialSuccess");
-		cJSON_AddNumberToObject(ps, "rejectedSpans", (double)b->rejected);
+		cJSON_AddNumberToObject(ps, logs ? "rejectedLogRecords" : "rejectedSpans", (double)b->rejected);
 		cJSON_AddStringToObject(ps, "errorMessage", b->reject_msg);
 	}
 	http_send_json(c, 200, o);
@@ -79,22 +81,6 @@ static void reply_metrics_ok(struct mg_connection *c, int protobuf)
 		http_send(c, 200, "application/x-protobuf", "", 0, "");
 	else
 		http_send_json(c, 200, cJSON_CreateObject());
-}
-
-static void reply_logs_ok(struct mg_connection *c, int protobuf, const struct span_batch *b)
-{
-	if (protobuf) {
-		uint8_t buf[RECEIVE_RESPONSE_MAX];
-		http_send(c, 200, "application/x-protobuf", buf, receive_logs_response(b, buf), "");
-		return;
-	}
-	cJSON *o = cJSON_CreateObject();
-	if (b->rejected) {
-		cJSON *ps = cJSON_AddObjectToObject(o, "partialSuccess");
-		cJSON_AddNumberToObject(ps, "rejectedLogRecords", (double)b->rejected);
-		cJSON_AddStringToObject(ps, "errorMessage", b->reject_msg);
-	}
-	http_send_json(c, 200, o);
 }
 
 /* The native shapes' clients (CognObserve, Neon) read success, trace_id
@@ -228,13 +214,13 @@ enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route 
 	else if (route == INGEST_METRICS)
 		reply_metrics_ok(c, protobuf);
 	else if (route == INGEST_LOGS)
-		reply_logs_ok(c, protobuf, b);
+		reply_otlp_ok(c, protobuf, b, 1);
 	else if (lf) {
 		if (lf->done)
 			lf->done(lf->ctx, lf);
 		reply_langfuse_ok(c, lf);
 	} else if (!b->native)
-		reply_otlp_ok(c, protobuf, b);
+		reply_otlp_ok(c, protobuf, b, 0);
 	else
 		reply_native_ok(c, b);
 out:
@@ -257,21 +243,6 @@ size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RE
 	}
 	assert(tl__export_trace_service_response__get_packed_size(&resp) <= RECEIVE_RESPONSE_MAX);
 	return tl__export_trace_service_response__pack(&resp, out);
-}
-
-size_t receive_logs_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX])
-{
-	Tl__ExportLogsServiceResponse resp;
-	Tl__ExportLogsPartialSuccess ps;
-	tl__export_logs_service_response__init(&resp);
-	tl__export_logs_partial_success__init(&ps);
-	if (b->rejected) {
-		ps.rejected_log_records = b->rejected;
-		ps.error_message = (char *)b->reject_msg;
-		resp.partial_success = &ps;
-	}
-	assert(tl__export_logs_service_response__get_packed_size(&resp) <= RECEIVE_RESPONSE_MAX);
-	return tl__export_logs_service_response__pack(&resp, out);
 }
 
 enum err receive_commit(struct app *app, enum ingest_route route, int encoding, const char *content_encoding,

@@ -37,12 +37,11 @@ handler_fn receive_logs;
 #define RECEIVE_RESPONSE_MAX 512
 /* Packs the ExportTraceServiceResponse for a committed batch into out
  * (partial_success when b refused spans) and returns its length; HTTP
- * protobuf and gRPC answer with it. */
+ * protobuf and gRPC answer with it. A logs export answers with it too: an
+ * ExportLogsServiceResponse is the same on the wire (partial_success = 1
+ * holding rejected_log_records = 1 and error_message = 2, as otlp.proto
+ * declares both). */
 size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX]);
-
-/* The same for a logs export: an ExportLogsServiceResponse with
- * rejected_log_records when b refused records. */
-size_t receive_logs_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX]);
 
 /* The ingest path without its transport, shared by the HTTP routes and
  * OTLP/gRPC: decodes body[0..len) (content_encoding NULL/identity, gzip or

@@ -19,7 +19,7 @@ import {
 	get, getJson, keyValues, nanosFromNow, otlpRequest, otlpSpan, post, postOk, query, request, sleep, startServer,
 	spanId, traceId,
 } from './helpers.mjs';
-import { LOGS_PATH, frame, grpcCall } from './grpc_client.mjs';
+import { LOGS_PATH, frame, grpcCall, unframe } from './grpc_client.mjs';
 
 /* Emits records through a LoggerProvider whose processor exports each at
  * once with exporter; resolves the export results. */
@@ -213,6 +213,11 @@ describe('OTLP logs from the OpenTelemetry JS SDK', () => {
 		assert.equal(res.body[2], 0x08, 'rejected_log_records');
 		assert.equal(res.body[3], 1);
 		assert.match(res.body.toString('latin1'), /severityNumber 30 is out of range/);
+		const g = await grpcCall(server.grpcUrl, LOGS_PATH, frame(pb));
+		assert.equal(g.grpcStatus, 0);
+		const msg = unframe(g.data);
+		assert.deepEqual([...msg.subarray(0, 4)], [0x0a, msg.length - 2, 0x08, 1], 'gRPC: rejected_log_records 1');
+		assert.match(msg.toString('latin1'), /severityNumber 30 is out of range/);
 	});
 
 	test('hostile input answers a precise 4xx (HTTP) or INVALID_ARGUMENT (gRPC)', async () => {
