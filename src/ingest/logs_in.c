@@ -52,6 +52,8 @@ static void reject(struct span_batch *b, const char *why, size_t ri, size_t si, 
 static void fill(struct log_rec *l, const Tl__LogRecord *lr, uint64_t now)
 {
 	l->time_ns = lr->time_unix_nano ? lr->time_unix_nano : lr->observed_time_unix_nano ? lr->observed_time_unix_nano : now;
+	if (l->time_ns > INT64_MAX)
+		l->time_ns = INT64_MAX;   /* stored as a SQLite integer; the record keeps the exact value */
 	l->severity = lr->severity_number;
 	if (lr->trace_id.len == 16 && !id_is_zero(lr->trace_id.data, 16)) {
 		memcpy(l->trace_id, lr->trace_id.data, 16);
@@ -111,10 +113,8 @@ enum err logs_in_add_request(struct span_batch *b, const Tl__ExportLogsServiceRe
 void logs_in_note(enum err rc, const struct span_batch *b)
 {
 	uint64_t nlogs = b ? b->nlogs : 0, refused = b && b->rejected > 0 ? (uint64_t)b->rejected : 0;
-	if (rc && !b)
+	if (rc)
 		atomic_fetch_add(&n_refused, 1);
-	else if (rc && b->nlogs == 0 && b->rejected == 0)
-		atomic_fetch_add(&n_refused, 1);   /* nothing decoded */
 	atomic_fetch_add(&n_received, nlogs + refused);
 	atomic_fetch_add(&n_accepted, rc ? 0 : nlogs);
 	atomic_fetch_add(&n_rejected, (rc ? nlogs : 0) + refused);

@@ -27,9 +27,11 @@ struct logs_in_counts {
  * every one was refused. */
 enum err logs_in_add_request(struct span_batch *b, const Tl__ExportLogsServiceRequest *req, char *err,
                              size_t errlen);
-/* Records one logs export's outcome: rc ERR_OK adds b's records as accepted,
- * anything else as rejected (b NULL: refused before decoding). b->rejected
- * records are counted received and rejected. Thread-safe. */
+/* Records one logs export's outcome: rc ERR_OK adds b's records as
+ * accepted, anything else a refused export with b's records (if any; b NULL:
+ * refused before decoding) as rejected. b->rejected records are counted
+ * received and rejected. Also feeds tracelite_ingest_log_records_total.
+ * Thread-safe. */
 void logs_in_note(enum err rc, const struct span_batch *b);
 /* Copies the counts so far into *out. Thread-safe. */
 void logs_in_counts(struct logs_in_counts *out);

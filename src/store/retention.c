@@ -206,18 +206,25 @@ out:
 	return rc;
 }
 
-/* Deletes up to 2000 (a few ms) of the oldest log records older than
- * *(int64_t *)arg (0: older than the oldest trace's start, or any when no
- * trace is left: the disk cap, oldest data first); *arg = rows deleted. */
+/* What log_prune_task deletes: up to limit (at most LOG_PRUNE_MAX) of the
+ * oldest records older than cutoff (0: older than the oldest trace's start,
+ * or any when no trace is left: the disk cap, oldest data first); deleted
+ * is set to how many went. */
+#define LOG_PRUNE_MAX 2000        /* records per writer task: a few ms */
+struct log_prune {
+	int64_t cutoff, limit, deleted;
+};
+
 static enum err log_prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	static const char *const sql[L_N + 2] = {
-		LOG_STMTS, "SELECT id, chunk FROM logs WHERE time_ns < ?1 ORDER BY time_ns LIMIT 2000",
+		LOG_STMTS, "SELECT id, chunk FROM logs WHERE time_ns < ?1 ORDER BY time_ns LIMIT ?2",
 		"SELECT coalesce(min(start_ns), 9223372036854775807) FROM traces"};
 	sqlite3_stmt *st[L_N + 2] = {0};
-	int64_t *io = arg, cutoff = *io;
+	struct log_prune *lp = arg;
+	int64_t cutoff = lp->cutoff;
 	enum err rc = ERR_OK;
-	*io = 0;
+	lp->deleted = 0;
 	for (int i = 0; i < L_N + 2 && !rc; i++)
 		if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK)
 			rc = sql_fail(db, "prepare", err, errlen);
@@ -225,7 +232,8 @@ static enum err log_prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		cutoff = sqlite3_column_int64(st[L_N + 1], 0);
 	if (!rc) {
 		sqlite3_bind_int64(st[L_N], 1, cutoff);
-		rc = delete_logs(db, st[L_N], st, 0, io, err, errlen);
+		sqlite3_bind_int64(st[L_N], 2, lp->limit < LOG_PRUNE_MAX ? lp->limit : LOG_PRUNE_MAX);
+		rc = delete_logs(db, st[L_N], st, 0, &lp->deleted, err, errlen);
 	}
 	for (int i = 0; i < L_N + 2; i++)
 		sqlite3_finalize(st[i]);
@@ -652,18 +660,43 @@ static int64_t size_debt(struct retention *r)
 	return want < 1 ? 1 : want > (double)traces ? traces : (int64_t)want;
 }
 
-/* Deletes a slice of old log records (log_prune_task's cutoff), counted
+/* Deletes up to limit old log records (log_prune_task's cutoff), counted
  * under reason; returns how many. */
-static int64_t prune_logs(struct retention *r, int64_t cutoff, const char *reason)
+static int64_t prune_logs(struct retention *r, int64_t cutoff, int64_t limit, const char *reason)
 {
 	char err[320];
-	int64_t n = cutoff;
-	if (paced_exec(r, log_prune_task, &n, 0, err, sizeof err)) {
+	struct log_prune lp = {cutoff, limit, 0};
+	if (limit <= 0)
+		return 0;
+	if (paced_exec(r, log_prune_task, &lp, 0, err, sizeof err)) {
 		fprintf(stderr, "tracelite: retention: %s\n", err);
 		return 0;
 	}
-	counters_add("tracelite_retention_deleted_logs_total", (uint64_t)n, "reason", reason, NULL);
-	return n;
+	counters_add("tracelite_retention_deleted_logs_total", (uint64_t)lp.deleted, "reason", reason, NULL);
+	return lp.deleted;
+}
+
+/* Log records to delete for the store to fit r's cap, as size_debt counts
+ * traces: the excess over the mean bytes per stored item (trace or log
+ * record), plus 5%; 0 when under the cap or no record is stored. */
+static int64_t log_debt(struct retention *r, uint64_t bytes)
+{
+	sqlite3_stmt *st;
+	int64_t items = 0, logs = 0;
+	pthread_mutex_lock(&r->pick);
+	if (sqlite3_prepare_v2(r->rdb,
+	                       "SELECT (SELECT count(*) FROM traces), (SELECT coalesce(max(id) - min(id) + 1, 0) FROM logs)",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		logs = sqlite3_column_int64(st, 1);   /* ids are dense but for deletions: an upper bound */
+		items = sqlite3_column_int64(st, 0) + logs;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&r->pick);
+	if (logs <= 0 || bytes <= r->o.max_disk)
+		return 0;
+	double per = (double)bytes / (double)items, want = (double)(bytes - r->o.max_disk) / per * 1.05;
+	return want < 1 ? 1 : want > (double)logs ? logs : (int64_t)want;
 }
 
 /* One round of background work; returns the traces and rows deleted. */
@@ -678,7 +711,7 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 		if (!n && !paced_exec(r, prune_task, &pruned, 0, err, sizeof err))
 			n = pruned;
 		if (!n)
-			n = prune_logs(r, cutoff, "age");
+			n = prune_logs(r, cutoff, LOG_PRUNE_MAX, "age");
 	}
 	pthread_mutex_lock(&r->lock);
 	uint64_t bytes = r->st.dir_bytes;
@@ -698,7 +731,11 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 			r->size_debt = 0;
 			*since_reclaim = RECLAIM_EVERY;
 		}
-		n += prune_logs(r, 0, "disk");
+		/* log records too, oldest first, then measure again */
+		int64_t logs = prune_logs(r, 0, log_debt(r, bytes), "disk");
+		if (logs)
+			*since_reclaim = RECLAIM_EVERY;
+		n += logs;
 	}
 	if (n)
 		(*since_reclaim)++;

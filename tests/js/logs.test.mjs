@@ -6,6 +6,9 @@
 // and health; retention by age and trace deletion taking the logs along.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -17,7 +20,7 @@ import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import {
 	get, getJson, keyValues, nanosFromNow, otlpRequest, otlpSpan, post, postOk, query, request, sleep, startServer,
-	spanId, traceId,
+	spanId, tempDataDir, traceId,
 } from './helpers.mjs';
 import { LOGS_PATH, frame, grpcCall, unframe } from './grpc_client.mjs';
 
@@ -322,5 +325,41 @@ describe('logs and retention', () => {
 		assert.deepEqual(logs.map((l) => l.body), ['young']);
 		const prom = (await get(server, '/metrics')).text;
 		assert.match(prom, /^tracelite_retention_deleted_logs_total\{reason="age"\} 30$/m);
+	});
+});
+
+describe('logs and the disk cap', () => {
+	let server;
+	after(async () => { await server?.stop(); });
+
+	test('--max-disk deletes the oldest log records (no trace stored) until the files fit', async () => {
+		const dir = tempDataDir('logs-cap');
+		server = await startServer({ label: 'logs-cap', dataDir: dir });
+		const base = BigInt(Date.now() - 3600000) * 1000000n;
+		for (let batch = 0; batch < 20; batch++) {
+			const recs = Array.from({ length: 100 }, (_, i) => ({
+				timeUnixNano: (base + BigInt(batch * 100 + i) * 1000000n).toString(),
+				body: { stringValue: `${batch}/${i} ${crypto.randomBytes(1500).toString('base64')}` },   /* incompressible */
+			}));
+			await postOk(server, '/v1/logs', logsRequest(recs));
+		}
+		await server.stop();
+		const before = fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)))
+			.filter((st) => st.isFile()).reduce((n, st) => n + st.size, 0);
+		const cap = Math.floor(before / 2);
+		server = await startServer({ label: 'logs-cap', dataDir: dir, env: { TRACELITE_RETENTION_POLL_MS: '100', TRACELITE_MAX_DISK: String(cap) } });
+		let h;
+		for (let i = 0; i < 600; i++) {
+			h = await getJson(server, '/api/health');
+			if (h.disk.data_bytes <= cap) break;
+			await sleep(100);
+		}
+		assert.ok(h.disk.data_bytes <= cap, `files ${h.disk.data_bytes} > cap ${cap} (before ${before})`);
+		const oldest = await getJson(server, `/api/logs${query({ to: (base + 1000000n).toString() })}`);
+		assert.equal(oldest.logs.length, 0, 'the oldest record went first');
+		const newest = await logsOf(server, { limit: 1 });
+		assert.match(newest[0].body, /^19\/99 /, 'the newest record stays');
+		const prom = (await get(server, '/metrics')).text;
+		assert.match(prom, /^tracelite_retention_deleted_logs_total\{reason="disk"\} [1-9]\d*$/m);
 	});
 });
