@@ -1,8 +1,8 @@
 /* writer.c: the single writer thread. Submitters compress their batch
  * (record_pack) and queue it; the thread drains everything queued into one
  * transaction (group commit): span rows, chunks, shared blobs, interned
- * strings, projects, trace summaries and scores; then it wakes the
- * submitters with the outcome. Nothing is answered before its commit.
+ * strings, projects, trace summaries, scores and log records (logstore.c);
+ * then it wakes the submitters with the outcome. Nothing is answered before its commit.
  * Chunk ids and the traces/scores seq it hands out are the change sequence
  * replication reads (schema/004_changes.sql). */
 #include "store/writer.h"
@@ -568,8 +568,8 @@ static int write_job(struct writer *w, struct job *j)
 		rc = write_chunk(w, j, &j->rec.chunks[c], blob_ids);
 	for (size_t s = 0; s < j->batch->nscores && !rc; s++)
 		rc = write_score(w, &j->batch->scores[s]);
-	if (!rc && j->logs.nchunks)
-		rc = logstore_write(w->logs, j->batch, &j->logs, intern_string, intern_project, w);
+	if (!rc && j->logs.nchunks && (rc = logstore_write(w->logs, j->batch, &j->logs, intern_string, intern_project, w)))
+		note_error(w);   /* SQLite keeps the failed step's error through its reset */
 	free(blob_ids);
 	return rc;
 }
