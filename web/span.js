@@ -4,6 +4,7 @@
 // with exception stacks, resource and scope, scores, and the raw JSON.
 import { annotationsBox, scoreText } from './annotate.js';
 import { llmTab } from './llmpanel.js';
+import { spanLogs } from './logs.js';
 import { fmtFull, fmtInt, fmtMs, h, jsonTree, statusEl, typeBadge, valueView } from './util.js';
 
 let lastTab = 'llm';
@@ -49,7 +50,10 @@ function attributesTab(s) {
 				Object.keys(l.attributes || {}).length ? jsonTree(l.attributes, 1) : null))) : null);
 }
 
-function eventsTab(s) {
+/* Events, then the span's logs (logs.js), loaded as the tab opens. */
+const eventsTab = (s) => h('div', null, eventList(s), spanLogs(s));
+
+function eventList(s) {
 	if (!s.events?.length) return h('div.faint', null, 'No events.');
 	const t0 = BigInt(s.start_time_unix_nano);
 	return h('div', null, s.events.map((e) => {
@@ -89,7 +93,7 @@ export function spanPanel(s, ctx) {
 		isLlm && ['llm', 'LLM', () => llmTab(s, { ...ctx, scoresEl })],
 		['io', 'Input / Output', () => ioTab(s, ctx)],
 		['attributes', `Attributes ${Object.keys(s.attributes || {}).length}`, () => attributesTab(s)],
-		['events', `Events ${s.events?.length || 0}`, () => eventsTab(s)],
+		['events', `Events ${s.events?.length || 0} · Logs`, () => eventsTab(s)],
 		['resource', 'Resource', () => resourceTab(s)],
 		['raw', 'Raw JSON', () => rawTab(s)],
 	].filter(Boolean);

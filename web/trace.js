@@ -10,6 +10,7 @@ import { getJson } from './api.js';
 import { annotationsBox, scoreText } from './annotate.js';
 import { showError } from './feedback.js';
 import { spanPanel } from './span.js';
+import { traceLogs } from './logs.js';
 import { params, setParams, sharedQuery } from './state.js';
 import { fmtCompact, fmtCost, fmtFull, fmtInt, fmtMs, h, statusEl } from './util.js';
 
@@ -156,7 +157,7 @@ export async function render({ main, match, signal, onCleanup }) {
 	const scroll = h('div.wf-scroll', { tabindex: '0', role: 'tree', 'aria-label': 'Spans of the trace', 'aria-activedescendant': '' }, inner);
 	const wf = h('div.wf', null, axis, scroll);
 	const split = h('div.split', null, wf);
-	page.replaceChildren(traceHeader(trace, scores), split);
+	page.replaceChildren(traceHeader(trace, scores), split, traceLogs(trace.trace_id));
 
 	let panel = null;
 	const closePanel = () => {

@@ -14,6 +14,7 @@
 #include "otlp/pbcheck.h"
 #include "ingest/batch.h"
 #include "ingest/metrics_in.h"
+#include "ingest/logs_in.h"
 
 /* While a request body is parsed, cJSON allocates from a per-request arena
  * (thousands of small nodes: malloc and free were a fifth of the JSON
@@ -117,6 +118,7 @@ static int decode_protobuf(enum ingest_route route, const void *body, size_t len
 {
 	char why[400];
 	const ProtobufCMessageDescriptor *d = route == INGEST_METRICS ? &tl__export_metrics_service_request__descriptor
+	                                      : route == INGEST_LOGS  ? &tl__export_logs_service_request__descriptor
 	                                                              : &tl__export_trace_service_request__descriptor;
 	int rc = reqmem_take(m, 2 * len, err, errlen);
 	if (rc)
@@ -129,11 +131,13 @@ static int decode_protobuf(enum ingest_route route, const void *body, size_t len
 	if (!msg)
 		return err_set(err, errlen, ERR_BAD_INPUT,
 		               "invalid protobuf: not an %s (truncated, wrong wire type or not a %s export)", d->short_name,
-		               route == INGEST_METRICS ? "metrics" : "trace");
+		               route == INGEST_METRICS ? "metrics" : route == INGEST_LOGS ? "logs" : "trace");
 	if (route == INGEST_METRICS) {
 		b->metric_points = metrics_in_points_pb((const Tl__ExportMetricsServiceRequest *)msg);
 		return ERR_OK;
 	}
+	if (route == INGEST_LOGS)
+		return logs_in_add_request(b, (const Tl__ExportLogsServiceRequest *)msg, err, errlen);
 	return span_batch_add_request(b, (const Tl__ExportTraceServiceRequest *)msg, err, errlen);
 }
 
@@ -157,6 +161,11 @@ static int decode_json_root(enum ingest_route route, const cJSON *root, struct s
 		return ERR_BAD_INPUT;
 	if (route == INGEST_METRICS)
 		return metrics_in_points_json(root, &b->metric_points, err, errlen);
+	if (route == INGEST_LOGS) {
+		Tl__ExportLogsServiceRequest *req = NULL;
+		rc = otlp_json_decode_logs(root, b->arena, &req, err, errlen);
+		return rc ? rc : logs_in_add_request(b, req, err, errlen);
+	}
 	if (route == INGEST_OTLP && !is_cognobserve(root)) {
 		Tl__ExportTraceServiceRequest *req = NULL;
 		rc = otlp_json_decode(root, b->arena, &req, err, errlen);
@@ -200,10 +209,12 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 	/* a wrong root is refused before a tree is built for it */
 	if (shape.root && strchr("[{\"-0123456789tfn", shape.root) &&
 	    !(shape.root == '{' ||
-	      (shape.root == '[' && route != INGEST_OTLP && route != INGEST_LANGFUSE && route != INGEST_METRICS)))
+	      (shape.root == '[' && route != INGEST_OTLP && route != INGEST_LANGFUSE && route != INGEST_METRICS &&
+	       route != INGEST_LOGS)))
 		return err_set(err, errlen, ERR_BAD_INPUT, "top level: expected a JSON object%s",
 		               route == INGEST_OTLP       ? " (an ExportTraceServiceRequest)"
 		               : route == INGEST_METRICS  ? " (an ExportMetricsServiceRequest)"
+		               : route == INGEST_LOGS     ? " (an ExportLogsServiceRequest)"
 		               : route == INGEST_LANGFUSE ? " with a \"batch\" array of events"
 		                                          : " or an array of them");
 	if ((rc = reqmem_take(m, shape.values * JSON_NODE_BYTES + 2 * len, err, errlen)))
@@ -242,7 +253,7 @@ enum err ingest_decode(enum ingest_route route, int encoding, const char *conten
 		body = inflated;
 		len = inflated_len;
 	}
-	if (encoding == INGEST_PROTOBUF && route != INGEST_OTLP && route != INGEST_METRICS)
+	if (encoding == INGEST_PROTOBUF && route != INGEST_OTLP && route != INGEST_METRICS && route != INGEST_LOGS)
 		rc = err_set(err, errlen, ERR_MEDIA_TYPE, "this endpoint takes application/json");
 	else if (encoding == INGEST_PROTOBUF)
 		rc = decode_protobuf(route, body, len, b, m, err, errlen);

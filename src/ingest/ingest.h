@@ -15,6 +15,7 @@ enum ingest_route {
 	INGEST_SCORES,        /* /api/scores */
 	INGEST_LANGFUSE,      /* /api/public/ingestion (b->langfuse set) */
 	INGEST_METRICS,       /* /v1/metrics, MetricsService/Export: checked and counted, not stored */
+	INGEST_LOGS,          /* /v1/logs, LogsService/Export: log records into b->logs */
 };
 
 enum ingest_encoding { INGEST_JSON, INGEST_PROTOBUF };

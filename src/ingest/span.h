@@ -80,6 +80,21 @@ struct score {
 	const char *project;
 };
 
+/* One OTLP log record (ingest/logs_in.h); stored by store/logstore.c. */
+struct log_rec {
+	uint64_t time_ns;            /* time_unix_nano, else observed time, else receipt */
+	int severity;                /* OTLP SeverityNumber 0..24 (0 unspecified) */
+	const char *service;         /* service.name, else "unknown_service" */
+	const char *project;         /* as a span's: header, else openinference.project.name */
+	uint8_t trace_id[16], span_id[8];
+	int has_trace, has_span;
+	/* the source record, kept whole in storage with its resource and scope */
+	const Tl__LogRecord *otlp;
+	const Tl__Resource *resource;             /* may be NULL */
+	const Tl__InstrumentationScope *scope;    /* may be NULL */
+	const char *resource_schema_url, *scope_schema_url;   /* "" when none */
+};
+
 struct span_batch {
 	struct arena *arena;
 	struct span *spans;
@@ -92,6 +107,8 @@ struct span_batch {
 	int64_t rejected;            /* spans refused (partial success) */
 	char reject_msg[256];        /* why the first one was refused */
 	int64_t metric_points;       /* data points of a metrics export (INGEST_METRICS; not stored) */
+	struct log_rec *logs;        /* log records of a logs export (INGEST_LOGS); rejected counts refused ones */
+	size_t nlogs, log_cap;
 };
 
 /* Returns the lowercase name of a span type ("llm", ...). */

@@ -42,6 +42,15 @@ static const char *const span_kinds[] = {
 	"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
 	"SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER",
 };
+static const char *const severity_numbers[] = {
+	"SEVERITY_NUMBER_UNSPECIFIED", "SEVERITY_NUMBER_TRACE", "SEVERITY_NUMBER_TRACE2", "SEVERITY_NUMBER_TRACE3",
+	"SEVERITY_NUMBER_TRACE4", "SEVERITY_NUMBER_DEBUG", "SEVERITY_NUMBER_DEBUG2", "SEVERITY_NUMBER_DEBUG3",
+	"SEVERITY_NUMBER_DEBUG4", "SEVERITY_NUMBER_INFO", "SEVERITY_NUMBER_INFO2", "SEVERITY_NUMBER_INFO3",
+	"SEVERITY_NUMBER_INFO4", "SEVERITY_NUMBER_WARN", "SEVERITY_NUMBER_WARN2", "SEVERITY_NUMBER_WARN3",
+	"SEVERITY_NUMBER_WARN4", "SEVERITY_NUMBER_ERROR", "SEVERITY_NUMBER_ERROR2", "SEVERITY_NUMBER_ERROR3",
+	"SEVERITY_NUMBER_ERROR4", "SEVERITY_NUMBER_FATAL", "SEVERITY_NUMBER_FATAL2", "SEVERITY_NUMBER_FATAL3",
+	"SEVERITY_NUMBER_FATAL4",
+};
 static const char *const status_codes[] = {
 	"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR",
 };
@@ -717,6 +726,89 @@ enum err otlp_json_decode(const cJSON *root, struct arena *a, Tl__ExportTraceSer
 	TRY(decode_list(&c, root, "resourceSpans", "resource_spans", decode_resource_spans, &items,
 	                &req->n_resource_spans));
 	req->resource_spans = (Tl__ResourceSpans **)items;
+	*out = req;
+	return ERR_OK;
+}
+
+/* ---- logs ---- */
+
+/* The body: an AnyValue under "body" (absent or null: none). */
+static int decode_body(struct ctx *c, const cJSON *o, Tl__AnyValue **out)
+{
+	const cJSON *v;
+	TRY(member_typed(c, o, "body", NULL, 0, &v));
+	if (!v)
+		return ERR_OK;
+	size_t old = path_field(c, "body");
+	TRY(decode_any(c, v, 1, out));
+	path_pop(c, old);
+	return ERR_OK;
+}
+
+static int decode_log_record(struct ctx *c, const cJSON *o, void **out)
+{
+	Tl__LogRecord *lr = arena_alloc(c->a, sizeof *lr);
+	tl__log_record__init(lr);
+	*out = lr;
+	TRY(get_u64(c, o, "timeUnixNano", "time_unix_nano", &lr->time_unix_nano));
+	TRY(get_u64(c, o, "observedTimeUnixNano", "observed_time_unix_nano", &lr->observed_time_unix_nano));
+	TRY(get_enum(c, o, "severityNumber", "severity_number", severity_numbers,
+	             sizeof severity_numbers / sizeof *severity_numbers, &lr->severity_number));
+	TRY(get_string(c, o, "severityText", "severity_text", &lr->severity_text));
+	TRY(decode_body(c, o, &lr->body));
+	TRY(get_attrs(c, o, &lr->attributes, &lr->n_attributes));
+	TRY(get_u32(c, o, "droppedAttributesCount", "dropped_attributes_count", &lr->dropped_attributes_count));
+	TRY(get_u32(c, o, "flags", NULL, &lr->flags));
+	TRY(get_hex(c, o, "traceId", "trace_id", &lr->trace_id));
+	TRY(get_hex(c, o, "spanId", "span_id", &lr->span_id));
+	return get_string(c, o, "eventName", "event_name", &lr->event_name);
+}
+
+static int decode_scope_logs(struct ctx *c, const cJSON *o, void **out)
+{
+	void **items = NULL, *scope = NULL;
+	Tl__ScopeLogs *sl = arena_alloc(c->a, sizeof *sl);
+	tl__scope_logs__init(sl);
+	*out = sl;
+	TRY(decode_member(c, o, "scope", decode_scope, &scope));
+	sl->scope = scope;
+	TRY(decode_list(c, o, "logRecords", "log_records", decode_log_record, &items, &sl->n_log_records));
+	sl->log_records = (Tl__LogRecord **)items;
+	return get_string(c, o, "schemaUrl", "schema_url", &sl->schema_url);
+}
+
+static int decode_resource_logs(struct ctx *c, const cJSON *o, void **out)
+{
+	void **items = NULL, *resource = NULL;
+	Tl__ResourceLogs *rl = arena_alloc(c->a, sizeof *rl);
+	tl__resource_logs__init(rl);
+	*out = rl;
+	TRY(decode_member(c, o, "resource", decode_resource, &resource));
+	rl->resource = resource;
+	TRY(decode_list(c, o, "scopeLogs", "scope_logs", decode_scope_logs, &items, &rl->n_scope_logs));
+	rl->scope_logs = (Tl__ScopeLogs **)items;
+	return get_string(c, o, "schemaUrl", "schema_url", &rl->schema_url);
+}
+
+enum err otlp_json_decode_logs(const cJSON *root, struct arena *a, Tl__ExportLogsServiceRequest **out, char *err,
+                               size_t errlen)
+{
+	struct ctx c = {.a = a, .err = err, .errlen = errlen};
+	void **items = NULL;
+	*out = NULL;
+	if (!cJSON_IsObject(root))
+		return fail(&c, NULL, ERR_BAD_INPUT, "expected a JSON object at the top level, got %s",
+		            type_name(root));
+	if (!member(root, "resourceLogs", "resource_logs")) {
+		if (member(root, "resourceSpans", "resource_spans"))
+			return fail(&c, "resourceLogs", ERR_BAD_INPUT,
+			            "missing; this is an OTLP trace export (resourceSpans), not logs");
+		return fail(&c, "resourceLogs", ERR_BAD_INPUT, "missing");
+	}
+	Tl__ExportLogsServiceRequest *req = arena_alloc(a, sizeof *req);
+	tl__export_logs_service_request__init(req);
+	TRY(decode_list(&c, root, "resourceLogs", "resource_logs", decode_resource_logs, &items, &req->n_resource_logs));
+	req->resource_logs = (Tl__ResourceLogs **)items;
 	*out = req;
 	return ERR_OK;
 }

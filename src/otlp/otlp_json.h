@@ -36,4 +36,11 @@
 enum err otlp_json_decode(const cJSON *root, struct arena *a, Tl__ExportTraceServiceRequest **out,
                           char *err, size_t errlen);
 
+/* The same for an ExportLogsServiceRequest (resourceLogs, scopeLogs,
+ * logRecords; severityNumber as an integer or SEVERITY_NUMBER_* name, the
+ * body an AnyValue): same keys, limits, errors and ownership as above;
+ * logs_in_add_request refuses bad id lengths and severities per record. */
+enum err otlp_json_decode_logs(const cJSON *root, struct arena *a, Tl__ExportLogsServiceRequest **out, char *err,
+                               size_t errlen);
+
 #endif

@@ -110,6 +110,16 @@ static cJSON *attrs_json(Tl__KeyValue *const *kv, size_t n, int depth)
 	return o;
 }
 
+cJSON *query_any_json(const Tl__AnyValue *v)
+{
+	return any_json(v, 1);
+}
+
+cJSON *query_attrs_json(Tl__KeyValue *const *kv, size_t n)
+{
+	return attrs_json(kv, n, 0);
+}
+
 static cJSON *models_json(const char *models)
 {
 	cJSON *a = cJSON_CreateArray();

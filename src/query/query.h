@@ -57,6 +57,11 @@ int query_probe_budget(int *step);
  * left; returns non-zero (interrupt) once it goes below 0. */
 int query_over_budget(void *left);
 enum err query_traces(sqlite3 *db, const struct trace_filter *f, cJSON **out);
+/* An OTLP AnyValue as the JSON value it holds (strings, numbers exact,
+ * arrays, kvlists as objects, bytes as base64; NULL or too deep: null). */
+cJSON *query_any_json(const Tl__AnyValue *v);
+/* OTLP attributes as a JSON object, values as query_any_json writes them. */
+cJSON *query_attrs_json(Tl__KeyValue *const *kv, size_t n);
 /* Prepares the traces passing f's filters (and extra: "" or " AND ..."
  * conditions on t), in list order (start time then trace id, newest first
  * unless f->ascending), after f's cursor, without a limit: the caller

@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/text.h"
 #include "ingest/metrics_in.h"
+#include "ingest/logs_in.h"
 #include "query/facets.h"
 #include "query/query.h"
 #include "query/query_people.h"
@@ -157,6 +158,13 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddNumberToObject(m, "data_points_received", (double)mc.points_received);
 	cJSON_AddNumberToObject(m, "data_points_dropped", (double)mc.points_received);
 	cJSON_AddNumberToObject(m, "exports_refused", (double)mc.exports_refused);
+	struct logs_in_counts lc;
+	logs_in_counts(&lc);
+	cJSON *lg = cJSON_AddObjectToObject(o, "otlp_logs");
+	cJSON_AddNumberToObject(lg, "records_received", (double)lc.received);
+	cJSON_AddNumberToObject(lg, "records_accepted", (double)lc.accepted);
+	cJSON_AddNumberToObject(lg, "records_rejected", (double)lc.rejected);
+	cJSON_AddNumberToObject(lg, "exports_refused", (double)lc.exports_refused);
 	if (disk)
 		cJSON_AddItemToObject(o, "disk", disk);
 	http_send_json(c, ok ? 200 : 503, o);

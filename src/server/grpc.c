@@ -30,6 +30,7 @@
 #include "ingest/batch.h"
 #include "ingest/ingest.h"
 #include "ingest/metrics_in.h"
+#include "ingest/logs_in.h"
 #include "otlp/input_limits.h"
 #include "server/grpc_frame.h"
 #include "server/grpc_tls.h"
@@ -66,16 +67,17 @@ static enum err export_traces(struct app *app, const struct grpc_request *req, u
                               size_t *resplen, char *err, size_t errlen);
 static enum err export_metrics(struct app *app, const struct grpc_request *req, uint8_t *resp, size_t respcap,
                                size_t *resplen, char *err, size_t errlen);
+static enum err export_logs(struct app *app, const struct grpc_request *req, uint8_t *resp, size_t respcap,
+                            size_t *resplen, char *err, size_t errlen);
 
-/* The methods served. A NULL handler answers UNIMPLEMENTED: OTLP logs get
- * their handler here once they are stored. */
+/* The methods served. A NULL handler answers UNIMPLEMENTED. */
 static const struct grpc_method {
 	const char *path, *scope;
 	grpc_handler_fn fn;
 } methods[] = {
 	{"/opentelemetry.proto.collector.trace.v1.TraceService/Export", "ingest", export_traces},
 	{"/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", "ingest", export_metrics},
-	{"/opentelemetry.proto.collector.logs.v1.LogsService/Export", "ingest", NULL},
+	{"/opentelemetry.proto.collector.logs.v1.LogsService/Export", "ingest", export_logs},
 };
 
 struct gconn;
@@ -183,6 +185,19 @@ static enum err export_metrics(struct app *app, const struct grpc_request *req, 
 	return rc;
 }
 
+static enum err export_logs(struct app *app, const struct grpc_request *req, uint8_t *resp, size_t respcap,
+                            size_t *resplen, char *err, size_t errlen)
+{
+	struct span_batch *b = NULL;
+	enum err rc = receive_commit(app, INGEST_LOGS, INGEST_PROTOBUF, req->content_encoding, req->project, NULL, req->msg,
+	                             req->len, req->mem, &b, err, errlen);
+	(void)respcap;
+	if (!rc)
+		*resplen = receive_trace_response(b, resp); /* an ExportLogsServiceResponse on the wire */
+	span_batch_free(b);
+	return rc;
+}
+
 static void wake(struct grpc_server *s)
 {
 	uint64_t one = 1;
@@ -254,6 +269,8 @@ static void answer(struct gstream *st, enum err rc, const char *msg, const uint8
 	 * worker's path counts in receive_commit) */
 	if (rc && !st->queued && st->method && st->method->fn == export_metrics)
 		metrics_in_note(rc, 0);
+	if (rc && !st->queued && st->method && st->method->fn == export_logs)
+		logs_in_note(rc, NULL);
 	st->answered = 1;
 	free(st->buf);
 	st->buf = NULL;

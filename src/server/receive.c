@@ -17,6 +17,7 @@
 #include "base/intern.h"
 #include "ingest/batch.h"
 #include "ingest/metrics_in.h"
+#include "ingest/logs_in.h"
 #include "ingest/native.h"
 
 #define PROJECT_HEADER_MAX 256
@@ -43,7 +44,9 @@ static void reply_error(struct mg_connection *c, enum err rc, int protobuf, cons
 	free(buf);
 }
 
-static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct span_batch *b)
+/* The Export*ServiceResponse of a trace export (logs 0) or a logs export,
+ * with partialSuccess when b refused spans or records. */
+static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct span_batch *b, int logs)
 {
 	if (protobuf) {
 		uint8_t buf[RECEIVE_RESPONSE_MAX];
@@ -53,7 +56,7 @@ static void reply_otlp_ok(struct mg_connection *c, int protobuf, const struct sp
 	cJSON *o = cJSON_CreateObject();
 	if (b->rejected) {
 		cJSON *ps = cJSON_AddObjectToObject(o, "partialSuccess");
-		cJSON_AddNumberToObject(ps, "rejectedSpans", (double)b->rejected);
+		cJSON_AddNumberToObject(ps, logs ? "rejectedLogRecords" : "rejectedSpans", (double)b->rejected);
 		cJSON_AddStringToObject(ps, "errorMessage", b->reject_msg);
 	}
 	http_send_json(c, 200, o);
@@ -65,6 +68,8 @@ static void reply_refused(struct mg_connection *c, enum ingest_route route, enum
 {
 	if (route == INGEST_METRICS)
 		metrics_in_note(rc, 0);
+	if (route == INGEST_LOGS)
+		logs_in_note(rc, NULL);
 	reply_error(c, rc, protobuf, msg);
 }
 
@@ -174,7 +179,7 @@ enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route 
 	char err[512];
 	const char *ct = mg_get_header(c, "Content-Type");
 	int enc = ingest_content_type(ct);
-	int protobuf = enc == INGEST_PROTOBUF, otlp = route == INGEST_OTLP || route == INGEST_METRICS;
+	int protobuf = enc == INGEST_PROTOBUF, otlp = route == INGEST_OTLP || route == INGEST_METRICS || route == INGEST_LOGS;
 	enum err rc;
 	if (enc < 0 || (!otlp && enc != INGEST_JSON)) {
 		count_ingest(c, enc, 0, NULL, ERR_MEDIA_TYPE);
@@ -203,17 +208,19 @@ enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route 
 	}
 	rc = receive_commit(app, route, enc, mg_get_header(c, "Content-Encoding"), project, lf, body, len, &mem, &b, err,
 	                    sizeof err);
-	count_ingest(c, enc, len, b, rc);
+	count_ingest(c, enc, len, route == INGEST_LOGS ? NULL : b, rc); /* logs: logs_in_note */
 	if (rc)
 		reply_error(c, rc, protobuf, err);
 	else if (route == INGEST_METRICS)
 		reply_metrics_ok(c, protobuf);
+	else if (route == INGEST_LOGS)
+		reply_otlp_ok(c, protobuf, b, 1);
 	else if (lf) {
 		if (lf->done)
 			lf->done(lf->ctx, lf);
 		reply_langfuse_ok(c, lf);
 	} else if (!b->native)
-		reply_otlp_ok(c, protobuf, b);
+		reply_otlp_ok(c, protobuf, b, 0);
 	else
 		reply_native_ok(c, b);
 out:
@@ -247,12 +254,14 @@ enum err receive_commit(struct app *app, enum ingest_route route, int encoding, 
 	enum err rc = ingest_decode(route, encoding, content_encoding, body, len, b, mem, err, errlen);
 	if (!rc && route == INGEST_SCORES)
 		rc = annot_check_batch(api_reader(NULL, app), b, err, errlen);   /* annotations fit their config */
-	if (!rc && (b->nspans || b->nscores)) {
+	if (!rc && (b->nspans || b->nscores || b->nlogs)) {
 		prices_apply(app->prices, b); /* here, not in the writer thread */
 		rc = writer_submit(app->writer, b, err, errlen);
 	}
 	if (route == INGEST_METRICS)
 		metrics_in_note(rc, b->metric_points);
+	if (route == INGEST_LOGS)
+		logs_in_note(rc, b);
 	*out = b;
 	return rc;
 }
@@ -285,4 +294,10 @@ void receive_metrics(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
 	receive_as(c, app, INGEST_METRICS, NULL, NULL);
+}
+
+void receive_logs(struct mg_connection *c, struct app *app, const char *tail)
+{
+	(void)tail;
+	receive_as(c, app, INGEST_LOGS, NULL, NULL);
 }

@@ -28,13 +28,19 @@ handler_fn receive_scores;
 /* POST /v1/metrics: OTLP metrics (protobuf or JSON), counted, not stored;
  * 200 with an empty ExportMetricsServiceResponse. */
 handler_fn receive_metrics;
+/* POST /v1/logs: OTLP logs (protobuf or JSON), stored; 200 with an
+ * ExportLogsServiceResponse (partialSuccess when records were refused). */
+handler_fn receive_logs;
 
 /* The largest ExportTraceServiceResponse receive_trace_response packs (a
  * partial success with reject_msg). */
 #define RECEIVE_RESPONSE_MAX 512
 /* Packs the ExportTraceServiceResponse for a committed batch into out
  * (partial_success when b refused spans) and returns its length; HTTP
- * protobuf and gRPC answer with it. */
+ * protobuf and gRPC answer with it. A logs export answers with it too: an
+ * ExportLogsServiceResponse is the same on the wire (partial_success = 1
+ * holding rejected_log_records = 1 and error_message = 2, as otlp.proto
+ * declares both). */
 size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RESPONSE_MAX]);
 
 /* The ingest path without its transport, shared by the HTTP routes and

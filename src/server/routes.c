@@ -15,6 +15,7 @@
 #include "server/api_people.h"
 #include "server/api_prom.h"
 #include "server/api_export.h"
+#include "server/api_logs.h"
 #include "server/api_search.h"
 #include "server/auth_http.h"
 #include "server/guard.h"
@@ -48,6 +49,7 @@ static const struct route routes[] = {
 	{"POST", "/v1/traces", 0, receive_otlp},
 	{"POST", "/api/v1/traces", 0, receive_otlp},
 	{"POST", "/v1/metrics", 0, receive_metrics},
+	{"POST", "/v1/logs", 0, receive_logs},
 	{"POST", "/api/traces/ingest", 0, receive_neon_traces},
 	{"POST", "/api/spans", 0, receive_neon_spans},
 	{"POST", "/api/scores", 0, receive_scores},
@@ -75,6 +77,7 @@ static const struct route routes[] = {
 	{"GET", "/api/users/", 1, api_user},
 	{"GET", "/api/scores/summary", 0, api_scores_summary},
 	{"GET", "/api/facets", 0, api_facets},
+	{"GET", "/api/logs", 0, api_logs},
 	/* annotations (issue 14 item 4): api_annot.h */
 	{"GET", "/api/score-configs", 0, api_score_configs},
 	{"POST", "/api/score-configs", 0, api_score_config_put},

@@ -76,7 +76,7 @@ static int by_trace_then_arrival(const void *pa, const void *pb, void *ctx)
 
 /* The read path's one way to unpack a stored record: pbcheck first, so a
  * record too deep for a worker's stack is refused instead of crashing it. */
-static void *unpack_checked(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a)
+void *record_unpack(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a)
 {
 	char why[256];
 	if (pbcheck(d, data, len, why, sizeof why))
@@ -100,7 +100,7 @@ static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const v
 	uint8_t *data = arena_alloc(b->arena, len ? len : 1);
 	protobuf_c_message_pack(msg, data);
 	struct arena *scratch = arena_new();
-	int readable = unpack_checked(msg->descriptor, data, len, scratch) != NULL;
+	int readable = record_unpack(msg->descriptor, data, len, scratch) != NULL;
 	arena_free(scratch);
 	if (!readable)
 		return RECORD_NONE;
@@ -182,16 +182,22 @@ static int compress_chunk(struct span_batch *b, struct record_batch *out, struct
 		free(buf);
 		return rc;
 	}
-	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
-	void *dst = arena_alloc(b->arena, bound);
-	size_t z = ZSTD_compressCCtx(thread_cctx(), dst, bound, buf, used, ZSTD_LEVEL);
+	size_t used = (size_t)(p - buf);
+	record_compress(buf, used, b->arena, &c->data, &c->len);
 	free(buf);
-	if (ZSTD_isError(z))
-		abort(); /* cannot happen with a bound-sized destination */
-	c->data = dst;
-	c->len = z;
 	out->raw_bytes += used;
 	return ERR_OK;
+}
+
+void record_compress(const void *raw, size_t len, struct arena *a, const void **out, size_t *outlen)
+{
+	size_t bound = ZSTD_compressBound(len);
+	void *dst = arena_alloc(a, bound);
+	size_t z = ZSTD_compressCCtx(thread_cctx(), dst, bound, raw, len, ZSTD_LEVEL);
+	if (ZSTD_isError(z))
+		abort(); /* cannot happen with a bound-sized destination */
+	*out = dst;
+	*outlen = z;
 }
 
 enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen)
@@ -295,15 +301,15 @@ out:
 
 Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a)
 {
-	return unpack_checked(&tl__resource_spans__descriptor, data, len, a);
+	return record_unpack(&tl__resource_spans__descriptor, data, len, a);
 }
 
 Tl__ScopeSpans *record_scope_unpack(const void *data, size_t len, struct arena *a)
 {
-	return unpack_checked(&tl__scope_spans__descriptor, data, len, a);
+	return record_unpack(&tl__scope_spans__descriptor, data, len, a);
 }
 
 Tl__Span *record_span_unpack(const uint8_t *data, size_t len, struct arena *a)
 {
-	return unpack_checked(&tl__span__descriptor, data, len, a);
+	return record_unpack(&tl__span__descriptor, data, len, a);
 }

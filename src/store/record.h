@@ -42,6 +42,11 @@ struct record_batch {
  * first span whose record does not read back (nothing is stored). */
 enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen);
 
+/* Compresses raw[0..len) into one zstd frame allocated in a (*out,
+ * *outlen) with this thread's context, at the level spans use; the log
+ * chunks (logstore.c) share it. Never fails (out of memory aborts). */
+void record_compress(const void *raw, size_t len, struct arena *a, const void **out, size_t *outlen);
+
 /* Decompresses chunk data and splits it into *count entries: *spans (arena
  * array of pointers into the arena) and *lens. Returns ERR_OK, or ERR_STORE
  * if the chunk is corrupt (then the outputs are unset). */
@@ -54,6 +59,11 @@ enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_
  * the removed spans are gone. *out is malloc'd (caller frees). Returns
  * ERR_OK, or ERR_BAD_INPUT if the chunk is corrupt or has more than n entries. */
 enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, size_t n, void **out, size_t *outlen);
+
+/* Unpacks a stored message of type d after pbcheck (so a record nested too
+ * deep for a worker's stack is refused, not unpacked); NULL if corrupt.
+ * Allocations in a. The functions below are this for their types. */
+void *record_unpack(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a);
 
 /* Unpacks a stored blob; returns NULL if corrupt or nested too deep to
  * unpack safely on a worker's stack (pbcheck.h). Allocations in a. */

@@ -58,6 +58,7 @@ struct batch {
 	int rewrite;                /* rewrite chunks shared with surviving traces (requests) */
 	int64_t deleted;
 	int64_t deleted_spans;
+	int64_t deleted_logs;       /* log records of the deleted traces */
 	int64_t task_ms;            /* how long the writer task took */
 	struct retention_victim *v; /* malloc'd */
 	size_t nv, vcap;
@@ -152,6 +153,93 @@ static int chunk_used(sqlite3_stmt *left, int64_t id)
 	return used;
 }
 
+/* Log records (schema/010): the statements delete_logs runs, in order. */
+enum { L_DEL, L_LEFT, L_DCHUNK, L_GET, L_PUT, L_N };
+#define LOG_STMTS                                                      \
+	"DELETE FROM logs WHERE id = ?1", "SELECT chunk_index FROM logs WHERE chunk = ?1", \
+	"DELETE FROM log_chunks WHERE id = ?1", "SELECT data FROM log_chunks WHERE id = ?1", \
+	"UPDATE log_chunks SET data = ?2 WHERE id = ?1"
+
+/* Deletes the log rows sel selects (columns id, chunk) with ls (L_N
+ * statements of LOG_STMTS) and trims their chunks as trim_chunk does the
+ * spans' (rewrite 0: a chunk that still holds records is left whole until
+ * its last one goes). Adds the rows deleted to *deleted. */
+static enum err delete_logs(sqlite3 *db, sqlite3_stmt *sel, sqlite3_stmt *const *ls, int rewrite, int64_t *deleted,
+                            char *err, size_t errlen)
+{
+	int64_t *ids = NULL, *chunks = NULL;
+	size_t n = 0, cap = 0;
+	enum err rc = ERR_OK;
+	int step;
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(ids = realloc(ids, cap * sizeof *ids)) || !(chunks = realloc(chunks, cap * sizeof *chunks)))
+				abort();
+		}
+		ids[n] = sqlite3_column_int64(sel, 0);
+		chunks[n++] = sqlite3_column_int64(sel, 1);
+	}
+	sqlite3_reset(sel);
+	if (step != SQLITE_DONE) {
+		rc = sql_fail(db, "select logs", err, errlen);
+		goto out;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_bind_int64(ls[L_DEL], 1, ids[i]);
+		if (sqlite3_step(ls[L_DEL]) != SQLITE_DONE)
+			rc = sql_fail(db, "delete logs", err, errlen);
+		sqlite3_reset(ls[L_DEL]);
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		int seen = !rewrite && chunk_used(ls[L_LEFT], chunks[i]);
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = chunks[j] == chunks[i];
+		if (!seen)
+			rc = trim_chunk(db, ls[L_LEFT], ls[L_DCHUNK], ls[L_GET], ls[L_PUT], chunks[i], err, errlen);
+	}
+	if (!rc)
+		*deleted += (int64_t)n;
+out:
+	free(ids);
+	free(chunks);
+	return rc;
+}
+
+/* What log_prune_task deletes: up to limit (at most LOG_PRUNE_MAX) of the
+ * oldest records older than cutoff (0: older than the oldest trace's start,
+ * or any when no trace is left: the disk cap, oldest data first); deleted
+ * is set to how many went. */
+#define LOG_PRUNE_MAX 2000        /* records per writer task: a few ms */
+struct log_prune {
+	int64_t cutoff, limit, deleted;
+};
+
+static enum err log_prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	static const char *const sql[L_N + 2] = {
+		LOG_STMTS, "SELECT id, chunk FROM logs WHERE time_ns < ?1 ORDER BY time_ns LIMIT ?2",
+		"SELECT coalesce(min(start_ns), 9223372036854775807) FROM traces"};
+	sqlite3_stmt *st[L_N + 2] = {0};
+	struct log_prune *lp = arg;
+	int64_t cutoff = lp->cutoff;
+	enum err rc = ERR_OK;
+	lp->deleted = 0;
+	for (int i = 0; i < L_N + 2 && !rc; i++)
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK)
+			rc = sql_fail(db, "prepare", err, errlen);
+	if (!rc && !cutoff && sqlite3_step(st[L_N + 1]) == SQLITE_ROW)
+		cutoff = sqlite3_column_int64(st[L_N + 1], 0);
+	if (!rc) {
+		sqlite3_bind_int64(st[L_N], 1, cutoff);
+		sqlite3_bind_int64(st[L_N], 2, lp->limit < LOG_PRUNE_MAX ? lp->limit : LOG_PRUNE_MAX);
+		rc = delete_logs(db, st[L_N], st, 0, &lp->deleted, err, errlen);
+	}
+	for (int i = 0; i < L_N + 2; i++)
+		sqlite3_finalize(st[i]);
+	return rc;
+}
+
 /* Deletes the batch's traces (writer thread, inside a transaction). A
  * chunk no span points at any more goes; one shared with a surviving trace
  * is rewritten without the deleted spans when b->rewrite (a deletion
@@ -162,7 +250,8 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE, S_N };
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE,
+	       S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns FROM traces WHERE key = ?1",
 		[S_CHUNKS] = "SELECT DISTINCT chunk FROM spans WHERE trace = ?1",
@@ -182,6 +271,9 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		/* the oldest rows only (seq order is time order): no scan */
 		[S_PRUNE] = "DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)"
 		            " AND time_ns < ?1",
+		/* the trace's log records (schema/010), then LOG_STMTS from S_LOGS */
+		[S_LOGSEL] = "SELECT id, chunk FROM logs WHERE trace_id = ?1",
+		[S_LOGS] = LOG_STMTS,
 	};
 	sqlite3_stmt *st[S_N] = {0};
 	int64_t *chunks = NULL;
@@ -225,6 +317,10 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			else if (s == S_SPANS)
 				b->deleted_spans += sqlite3_changes(db);
 			sqlite3_reset(st[s]);
+		}
+		if (!rc) {
+			sqlite3_bind_blob(st[S_LOGSEL], 1, tid, 16, SQLITE_STATIC);
+			rc = delete_logs(db, st[S_LOGSEL], &st[S_LOGS], b->rewrite, &b->deleted_logs, err, errlen);
 		}
 		/* requests only: a target keeps its own history past local retention */
 		if (!rc && b->rewrite && sqlite3_step(st[S_LOG]) != SQLITE_DONE)
@@ -458,6 +554,7 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 			const char *why = how == PICK_AGE ? "age" : how == PICK_OLDEST ? "disk" : "api";
 			counters_add("tracelite_retention_deleted_traces_total", (uint64_t)*n, "reason", why, NULL);
 			counters_add("tracelite_retention_deleted_spans_total", (uint64_t)b->deleted_spans, "reason", why, NULL);
+			counters_add("tracelite_retention_deleted_logs_total", (uint64_t)b->deleted_logs, "reason", why, NULL);
 		}
 	}
 	pthread_mutex_unlock(&r->pick);
@@ -563,6 +660,45 @@ static int64_t size_debt(struct retention *r)
 	return want < 1 ? 1 : want > (double)traces ? traces : (int64_t)want;
 }
 
+/* Deletes up to limit old log records (log_prune_task's cutoff), counted
+ * under reason; returns how many. */
+static int64_t prune_logs(struct retention *r, int64_t cutoff, int64_t limit, const char *reason)
+{
+	char err[320];
+	struct log_prune lp = {cutoff, limit, 0};
+	if (limit <= 0)
+		return 0;
+	if (paced_exec(r, log_prune_task, &lp, 0, err, sizeof err)) {
+		fprintf(stderr, "tracelite: retention: %s\n", err);
+		return 0;
+	}
+	counters_add("tracelite_retention_deleted_logs_total", (uint64_t)lp.deleted, "reason", reason, NULL);
+	return lp.deleted;
+}
+
+/* Log records to delete for the store to fit r's cap, as size_debt counts
+ * traces: the excess over the mean bytes per stored item (trace or log
+ * record), plus 5%; 0 when under the cap or no record is stored. */
+static int64_t log_debt(struct retention *r, uint64_t bytes)
+{
+	sqlite3_stmt *st;
+	int64_t items = 0, logs = 0;
+	pthread_mutex_lock(&r->pick);
+	if (sqlite3_prepare_v2(r->rdb,
+	                       "SELECT (SELECT count(*) FROM traces), (SELECT coalesce(max(id) - min(id) + 1, 0) FROM logs)",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		logs = sqlite3_column_int64(st, 1);   /* ids are dense but for deletions: an upper bound */
+		items = sqlite3_column_int64(st, 0) + logs;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&r->pick);
+	if (logs <= 0 || bytes <= r->o.max_disk)
+		return 0;
+	double per = (double)bytes / (double)items, want = (double)(bytes - r->o.max_disk) / per * 1.05;
+	return want < 1 ? 1 : want > (double)logs ? logs : (int64_t)want;
+}
+
 /* One round of background work; returns the traces and rows deleted. */
 static int64_t round_once(struct retention *r, int *since_reclaim)
 {
@@ -574,6 +710,8 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 			fprintf(stderr, "tracelite: retention: %s\n", err);
 		if (!n && !paced_exec(r, prune_task, &pruned, 0, err, sizeof err))
 			n = pruned;
+		if (!n)
+			n = prune_logs(r, cutoff, LOG_PRUNE_MAX, "age");
 	}
 	pthread_mutex_lock(&r->lock);
 	uint64_t bytes = r->st.dir_bytes;
@@ -593,6 +731,11 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 			r->size_debt = 0;
 			*since_reclaim = RECLAIM_EVERY;
 		}
+		/* log records too, oldest first, then measure again */
+		int64_t logs = prune_logs(r, 0, log_debt(r, bytes), "disk");
+		if (logs)
+			*since_reclaim = RECLAIM_EVERY;
+		n += logs;
 	}
 	if (n)
 		(*since_reclaim)++;

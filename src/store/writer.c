@@ -1,8 +1,8 @@
 /* writer.c: the single writer thread. Submitters compress their batch
  * (record_pack) and queue it; the thread drains everything queued into one
  * transaction (group commit): span rows, chunks, shared blobs, interned
- * strings, projects, trace summaries and scores; then it wakes the
- * submitters with the outcome. Nothing is answered before its commit.
+ * strings, projects, trace summaries, scores and log records (logstore.c);
+ * then it wakes the submitters with the outcome. Nothing is answered before its commit.
  * Chunk ids and the traces/scores seq it hands out are the change sequence
  * replication reads (schema/004_changes.sql). */
 #include "store/writer.h"
@@ -19,6 +19,7 @@
 #include "base/text.h"
 #include "base/intern.h"
 #include "store/attrindex.h"
+#include "store/logstore.h"
 #include "store/record.h"
 #include "store/rollup.h"
 #include "store/store.h"
@@ -32,6 +33,7 @@ struct job {
 	void *arg;
 	int flags;
 	struct record_batch rec;
+	struct log_pack logs;        /* the batch's log records (logstore.h) */
 	size_t bytes;
 	int rc, done;
 	char err[320];
@@ -86,6 +88,7 @@ struct writer {
 	struct intern *strings, *projects, *blobs;
 	struct rollup *rollup;
 	struct attrindex *attrs;  /* trace_attrs (schema/007) */
+	struct logstore *logs;    /* logs, log_chunks (schema/010) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
 	pthread_t thread;
@@ -232,6 +235,11 @@ static int project_key(struct writer *w, const char *project, int64_t *key)
 	}
 	intern_put(w->projects, project, len, *key);
 	return ERR_OK;
+}
+
+static enum err intern_project(void *w, const char *project, int64_t *key)
+{
+	return project_key(w, project, key);
 }
 
 static void col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
@@ -567,6 +575,8 @@ static int write_job(struct writer *w, struct job *j)
 		rc = write_chunk(w, j, &j->rec.chunks[c], blob_ids);
 	for (size_t s = 0; s < j->batch->nscores && !rc; s++)
 		rc = write_score(w, &j->batch->scores[s]);
+	if (!rc && j->logs.nchunks && (rc = logstore_write(w->logs, j->batch, &j->logs, intern_string, intern_project, w)))
+		note_error(w);   /* SQLite keeps the failed step's error through its reset */
 	free(blob_ids);
 	return rc;
 }
@@ -753,6 +763,10 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 		err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
 		goto fail;
 	}
+	if (logstore_open(w->db, &w->logs)) {
+		err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
+		goto fail;
+	}
 	w->strings = intern_new();
 	w->projects = intern_new();
 	w->blobs = intern_new();
@@ -805,6 +819,8 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	memset(&j, 0, sizeof j);
 	j.batch = b;
 	int rc = record_pack(b, &j.rec, err, errlen);
+	if (!rc && b->nlogs)
+		rc = logstore_pack(b, &j.logs, err, errlen);
 	if (rc)
 		return rc;
 	j.bytes = arena_used(b->arena);
@@ -890,6 +906,7 @@ void writer_stop(struct writer *w)
 		sqlite3_finalize(w->st[i]);
 	rollup_free(w->rollup);
 	attrindex_close(w->attrs);
+	logstore_close(w->logs);
 	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_close_v2(w->db);
 	intern_free(w->strings);

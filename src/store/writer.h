@@ -14,7 +14,7 @@ struct writer;
 /* Starts the writer on the store in dir. queue_bytes caps the bytes of
  * submitted, uncommitted work. Returns NULL with err filled on failure. */
 struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size_t errlen);
-/* Compresses b's spans (in the caller's thread), queues them and waits for
+/* Compresses b's spans and log records (in the caller's thread), queues them and waits for
  * the commit. Returns ERR_OK once durable; ERR_BUSY at once when the queue is
  * full (answer 503 + Retry-After); ERR_STORE if the transaction failed.
  * b stays owned by the caller. Thread-safe. */

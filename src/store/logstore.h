@@ -1,0 +1,48 @@
+/* logstore.h: the stored form of OTLP log records. A chunk holds up to 256
+ * records of one request as a zstd frame of varint-length-prefixed packed
+ * ResourceLogs (resource + scope + the one LogRecord, as received); each
+ * record also gets a row in logs (schema/010) for the filters. Packing runs
+ * in the submitting thread, writing in the writer's transaction. */
+#ifndef TL_LOGSTORE_H
+#define TL_LOGSTORE_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include "ingest/span.h"
+#include "base/err.h"
+
+struct log_chunk {
+	size_t first, count;         /* range of b->logs */
+	const void *data;            /* zstd frame */
+	size_t len;
+};
+
+struct log_pack {
+	struct log_chunk *chunks;
+	size_t nchunks;
+	size_t raw_bytes;            /* packed bytes before compression */
+};
+
+/* Packs and compresses every log record of b into out (memory in b->arena),
+ * reading each entry back as the read path will first. Returns ERR_OK, or
+ * ERR_BAD_INPUT naming the first record that does not read back. */
+enum err logstore_pack(struct span_batch *b, struct log_pack *out, char *err, size_t errlen);
+
+struct logstore;
+/* Resolves a string (service) or project name to its id, creating it, in
+ * the writer's transaction (writer.c's caches). */
+typedef enum err (*logstore_id_fn)(void *ctx, const char *value, int64_t *id);
+/* Prepares the statements on the writer's connection db. Returns ERR_OK
+ * with *out set, or ERR_STORE. */
+enum err logstore_open(sqlite3 *db, struct logstore **out);
+/* Writes p's chunks and a row per record of b, inside the writer's open
+ * transaction; string_id and project_key resolve ids with ctx. Returns
+ * ERR_OK or ERR_STORE (the caller rolls back). */
+enum err logstore_write(struct logstore *ls, const struct span_batch *b, const struct log_pack *p,
+                        logstore_id_fn string_id, logstore_id_fn project_key, void *ctx);
+/* Finalizes the statements and frees ls (NULL: nothing). */
+void logstore_close(struct logstore *ls);
+/* Unpacks one chunk entry; NULL if corrupt or too deep. Allocations in a. */
+Tl__ResourceLogs *logstore_entry_unpack(const uint8_t *data, size_t len, struct arena *a);
+
+#endif
