@@ -442,9 +442,10 @@ static int ingest_main(int argc, char **argv)
 	printf("%s MB/s: %.1f\n", format, secs > 0 ? (double)total_bytes * ok / total_spans / secs / 1e6 : 0.0);
 	printf("%s request latency p50 ms: %.1f\n", format, quantile(g.latency_ms, sent, 0.50));
 	printf("%s request latency p99 ms: %.1f\n", format, quantile(g.latency_ms, sent, 0.99));
-	printf("%s raw OTLP bytes per span: %.0f\n", format, (double)total_bytes / (double)total_spans);
+	const char *raw = g.clickhouse ? "JSONEachRow" : "OTLP";
+	printf("%s raw %s bytes per span: %.0f\n", format, raw, (double)total_bytes / (double)total_spans);
 	printf("%s spans stored: %zu\n", format, ok);
-	printf("%s raw OTLP bytes stored: %.0f\n", format, (double)total_bytes * ok / total_spans);
+	printf("%s raw %s bytes stored: %.0f\n", format, raw, (double)total_bytes * ok / total_spans);
 	printf("%s retries (%s): %u\n", format, g.grpc ? "UNAVAILABLE" : "429/503", atomic_load(&g.retries));
 	printf("%s seconds: %.2f\n", format, secs);
 	if (sent)

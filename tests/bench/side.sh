@@ -12,7 +12,8 @@
 #    clients into a MergeTree table, zstd, started on loopback in a temp
 #    directory; then the same questions written as SQL.
 # Prints the figures of each run, then the table with medians over RUNS runs
-# (default 1) and the ratios. Without clickhouse-server (or with SKIP_CH=1)
+# (default 1) and the ratios. CH_CLIENTS (default 4) sets how many inserts
+# run at once. Without clickhouse-server (or with SKIP_CH=1)
 # only tracelite's side is measured. Never fails on a time; exits non-zero
 # only when tracelite's side could not be measured.
 cd "$(dirname "$0")/../.." || exit 2
@@ -55,9 +56,10 @@ timed() {
 	[ -n "$ms" ] || echo "bench: $1 failed: $($B/loadgen time --url "$2" --runs 1 "$3")"
 	put "$1" "$ms"
 }
-ingest() { # FORMAT URL OUTFILE [PER_REQUEST]
+ingest() { # FORMAT URL OUTFILE [PER_REQUEST [CLIENTS]]
 	$B/loadgen ingest --url "$2" --format "$1" --spans "$SPANS" --seed "$SEED" --now-ns "$NOW_NS" \
-		--corpus "$CORPUS" --per-request "${4:-100}" >"$3" 2>"$3.err" || { cat "$3.err"; tail -1 "$3"; }
+		--corpus "$CORPUS" --per-request "${4:-100}" --threads "${5:-4}" >"$3" 2>"$3.err" ||
+		{ cat "$3.err"; tail -1 "$3"; }
 }
 search_pending() { curl -s "$URL/api/health" | sed -n 's/.*"search":{[^}]*"pending_chunks":\([0-9]*\).*/\1/p'; }
 
@@ -168,7 +170,7 @@ EOF
   start_time DateTime MATERIALIZED toDateTime(intDiv(start_ns, 1000000000))
 ) ENGINE = MergeTree PARTITION BY toDate(start_time) ORDER BY (start_ns, trace_id)" || { ch_stop; return 1; }
 	q=$(urlenc "INSERT INTO bench.spans FORMAT JSONEachRow")
-	ingest clickhouse "http://127.0.0.1:$CHPORT/?query=$q" "$DIR/ch.out" 50000
+	ingest clickhouse "http://127.0.0.1:$CHPORT/?query=$q" "$DIR/ch.out" 50000 "${CH_CLIENTS:-4}"
 	grep -v '^sample ids' "$DIR/ch.out"
 	put ch_rate "$(value "clickhouse spans/s" "$DIR/ch.out")"
 	put ch_rss "$(hwm "$CHPID")"
@@ -235,7 +237,7 @@ done
 # the table: medians over the runs, ratios ClickHouse / tracelite
 echo
 echo "side by side, $SPANS spans, median of $RUNS run(s), load average $(cut -d' ' -f1-3 /proc/loadavg):"
-awk -v word="$WORD" '
+awk -v word="$WORD" -v chc="${CH_CLIENTS:-4}" '
 { v[$1] = v[$1] " " $2 }
 function median(k,   n, a, i, j, t) {
 	n = split(v[k], a, " ")
@@ -256,7 +258,7 @@ function row(label, c, t, unit, up,   cm, tm, r) {
 END {
 	print "| figure | ClickHouse | tracelite | ratio |"
 	print "|---|---|---|---|"
-	row("ingest, OTLP JSON (ClickHouse: JSONEachRow), 4 clients", "ch_rate", "tl_json_rate", " spans/s", 1)
+	row("ingest, OTLP JSON (ClickHouse: JSONEachRow), 4 clients (ClickHouse: " chc ")", "ch_rate", "tl_json_rate", " spans/s", 1)
 	row("ingest, OTLP protobuf, 4 clients", "ch_rate", "tl_pb_rate", " spans/s", 1)
 	row("bytes on disk per span, all files (JSON store)", "ch_bytes", "tl_bytes", "", 0)
 	row("bytes on disk per span, all files (protobuf store)", "ch_bytes", "tl_pb_bytes", "", 0)
