@@ -13,7 +13,8 @@
 #    directory; then the same questions written as SQL.
 # Prints the figures of each run, then the table with medians over RUNS runs
 # (default 1) and the ratios. CH_CLIENTS (default 4) sets how many inserts
-# run at once. Without clickhouse-server (or with SKIP_CH=1)
+# run at once; CLICKHOUSE_SERVER the server binary (default: on the PATH,
+# else /usr/sbin/clickhouse-server). Without clickhouse-server (or with SKIP_CH=1)
 # only tracelite's side is measured. Never fails on a time; exits non-zero
 # only when tracelite's side could not be measured.
 cd "$(dirname "$0")/../.." || exit 2
@@ -29,12 +30,14 @@ CORPUS=$B/bench-corpus.txt
 if [ ! -s "$CORPUS" ]; then
 	sh tests/bench/corpus.sh "$CORPUS" 40 || { echo "bench: no prose corpus"; exit 1; }
 fi
-CHBIN=$(command -v clickhouse-server || { [ -x /usr/sbin/clickhouse-server ] && echo /usr/sbin/clickhouse-server; })
+CHBIN=${CLICKHOUSE_SERVER:-$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)}
 if [ "${SKIP_CH:-0}" = 1 ]; then
 	CHBIN=
 	echo "bench: SKIP_CH=1, ClickHouse's side skipped"
-elif [ -z "$CHBIN" ]; then
-	echo "bench: clickhouse-server is not installed (Debian 12: apt-get install clickhouse-server); ClickHouse's side skipped"
+elif [ ! -x "$CHBIN" ]; then
+	echo "bench: no clickhouse-server at $CHBIN (Debian 12: apt-get install clickhouse-server; or set" \
+		"CLICKHOUSE_SERVER); ClickHouse's side skipped"
+	CHBIN=
 fi
 NOW=$(date +%s)
 NOW_NS=${NOW}000000000
