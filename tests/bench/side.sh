@@ -261,7 +261,7 @@ function row(label, c, t, unit, up,   cm, tm, r) {
 END {
 	print "| figure | ClickHouse | tracelite | ratio |"
 	print "|---|---|---|---|"
-	row("ingest, OTLP JSON, 4 clients (ClickHouse: JSONEachRow, " chc " inserts at once)", "ch_rate", "tl_json_rate", " spans/s", 1)
+	row("ingest, OTLP JSON, 4 clients (ClickHouse: JSONEachRow, concurrent inserts: " chc ")", "ch_rate", "tl_json_rate", " spans/s", 1)
 	row("ingest, OTLP protobuf, 4 clients", "ch_rate", "tl_pb_rate", " spans/s", 1)
 	row("bytes on disk per span, all files (JSON store)", "ch_bytes", "tl_bytes", "", 0)
 	row("bytes on disk per span, all files (protobuf store)", "ch_bytes", "tl_pb_bytes", "", 0)
