@@ -21,7 +21,7 @@ WEB_NPM  = node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPl
 LIBOBJS  = $(filter-out $(B)/cmd/%.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers deb test-deb
+.PHONY: all run test test-asan bench bench-clickhouse deps clean unit fuzz fuzz-build fuzzers deb test-deb
 all: tracelite
 
 deps:
@@ -103,8 +103,8 @@ fuzz: deps fuzz-build
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # the load generator of `make bench` links the project's objects
-$(B)/loadgen: tests/bench/loadgen.c $(LIBOBJS)
-	$(CC) $(ALLFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+$(B)/loadgen: tests/bench/loadgen.c tests/bench/side.c tests/bench/side.h $(LIBOBJS)
+	$(CC) $(ALLFLAGS) -o $@ tests/bench/loadgen.c tests/bench/side.c $(LIBOBJS) $(LDLIBS)
 
 run: deps tracelite
 	./tracelite serve
@@ -117,6 +117,11 @@ test: deps
 
 bench: deps tracelite
 	sh tests/bench/run.sh
+
+# tracelite side by side with Debian's clickhouse-server on the same spans of
+# real prose (issue 13): `make bench-clickhouse SPANS=300000 RUNS=3`
+bench-clickhouse: deps tracelite
+	sh tests/bench/side.sh
 
 # The Debian package build/pkg/tracelite_$(VERSION)_ARCH.deb (packaging/deb/):
 # built with Debian's hardening flags in its own object folder per version

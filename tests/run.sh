@@ -60,6 +60,16 @@ done
 export FUZZ_OUT="$ART/fuzz"
 run_unit tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 
+# The side-by-side benchmark's smoke (tests/bench/side.sh, run in full by
+# `make bench-clickhouse`): 2,000 spans of prose, tracelite's side only.
+if SPANS=2000 SKIP_CH=1 timeout 120 sh tests/bench/side.sh >"$ART/bench-side.log" 2>&1; then
+	passed=$((passed + 1))
+	note "bench-clickhouse smoke: 1 passed, 0 failed"
+else
+	tail -n 20 "$ART/bench-side.log"
+	fail_one "bench-clickhouse smoke (SPANS=2000 SKIP_CH=1 sh tests/bench/side.sh)"
+fi
+
 # npm packages of package-lock.json, installed again when the lock changed.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	note "npm ci"

@@ -1,11 +1,16 @@
 /* loadgen.c: the load generator behind `make bench` (tests/bench/run.sh).
- *   loadgen ingest --url URL --spans N --format json|protobuf|grpc [--first-trace K]
- *                  [--seed S] [--threads T] [--per-request P]
+ *   loadgen ingest --url URL --spans N --format json|protobuf|grpc|clickhouse
+ *                  [--first-trace K] [--seed S] [--threads T] [--per-request P]
+ *                  [--now-ns NS] [--corpus FILE [--prose-scale X]]
  *     pre-generates demo traces (P spans per request, distinct trace ids from
- *     index K on), then posts them from T keep-alive client threads and prints
- *     spans/s, request latency quantiles and raw bytes per span. grpc sends
- *     the protobuf bodies as OTLP/gRPC TraceService/Export calls over h2c
- *     (URL http://HOST:PORT), one HTTP/2 connection per thread (nghttp2).
+ *     index K on, times in the 7 days before NS, default now), then posts
+ *     them from T keep-alive client threads and prints spans/s, request
+ *     latency quantiles and raw bytes per span. grpc sends the protobuf
+ *     bodies as OTLP/gRPC TraceService/Export calls over h2c (URL
+ *     http://HOST:PORT), one HTTP/2 connection per thread (nghttp2).
+ *     clickhouse posts the same spans as JSONEachRow rows (side.h) to URL,
+ *     which names the INSERT query. With --corpus the texts are rewritten
+ *     into the corpus's prose (side.h, tests/bench/corpus.sh).
  *   loadgen time --url http://HOST:PORT [--runs N] PATH...
  *     times GET PATH N times each and prints the medians.
  *   loadgen query --url http://HOST:PORT --trace-id HEX --span-id HEX [--runs N]
@@ -32,6 +37,7 @@
 #include "demo/client.h"
 #include "demo/demo.h"
 #include "otlp/otlp_json_out.h"
+#include "side.h"
 
 struct body {
 	char *data;
@@ -41,9 +47,11 @@ struct body {
 
 struct ingest {
 	const char *url, *ctype;
-	int protobuf, grpc, threads;
+	int protobuf, grpc, clickhouse, threads;
 	uint64_t seed, now_ns;
-	size_t first_trace, per_request, nbodies;
+	const struct prose *prose;   /* NULL: the demo's own text */
+	double prose_scale;
+	size_t first_trace, per_request, nbodies, ntraces;
 	struct body *bodies;
 	double *latency_ms;
 	atomic_size_t next;
@@ -70,18 +78,31 @@ static void hex(const ProtobufCBinaryData *d, char *out)
 	out[2 * d->len] = 0;
 }
 
-/* Body i holds traces [i * traces_per_body, ...) after first_trace until it
- * has per_request spans; bodies are cut by trace count fixed up front so
- * threads can generate them independently. */
+/* Body i holds traces [i * traces_per_body, ...) after first_trace, about
+ * per_request spans; bodies are cut by trace count fixed up front so
+ * threads can generate them independently, and the last one ends at
+ * ntraces, which depends on --spans alone (so every format and request
+ * size sends the same traces). */
 static void make_body(struct ingest *g, size_t i, size_t traces_per_body)
 {
 	struct arena *a = arena_new();
 	Tl__ExportTraceServiceRequest req = TL__EXPORT_TRACE_SERVICE_REQUEST__INIT;
 	struct body *b = &g->bodies[i];
 	size_t first = g->first_trace + i * traces_per_body;
-	for (size_t t = first; t < first + traces_per_body; t++)
+	size_t end = first + traces_per_body < g->first_trace + g->ntraces ? first + traces_per_body
+	                                                                   : g->first_trace + g->ntraces;
+	for (size_t t = first; t < end; t++)
 		b->spans += demo_generate(g->seed, t, g->now_ns, 7, a, &req);
-	if (g->protobuf) {
+	if (g->prose)
+		prose_rewrite(g->prose, g->seed, g->prose_scale, a, &req);
+	if (g->clickhouse) {
+		char err[256];
+		b->data = side_rows(&req, &b->len, &b->spans, err, sizeof err);
+		if (!b->data) {
+			fprintf(stderr, "loadgen: rows: %s\n", err);
+			exit(2);
+		}
+	} else if (g->protobuf) {
 		size_t pre = g->grpc ? 5 : 0, n = tl__export_trace_service_request__get_packed_size(&req);
 		b->len = pre + n;
 		b->data = malloc(b->len);
@@ -338,16 +359,32 @@ static int ingest_main(int argc, char **argv)
 	g.seed = strtoull(flag(argc, argv, "--seed", "1"), NULL, 10);
 	g.threads = (int)strtol(flag(argc, argv, "--threads", "4"), NULL, 10);
 	g.per_request = strtoull(flag(argc, argv, "--per-request", "100"), NULL, 10);
-	if (!g.url || spans == 0 || g.threads < 1 || g.threads > 64 || g.per_request == 0 ||
-	    (strcmp(format, "json") != 0 && strcmp(format, "protobuf") != 0 && strcmp(format, "grpc") != 0)) {
-		fputs("usage: loadgen ingest --url URL --spans N [--format json|protobuf|grpc] [--first-trace K]\n"
-		      "                      [--seed S] [--threads T] [--per-request P]\n", stderr);
+	const char *corpus = flag(argc, argv, "--corpus", NULL);
+	g.prose_scale = strtod(flag(argc, argv, "--prose-scale", "1"), NULL);
+	g.now_ns = strtoull(flag(argc, argv, "--now-ns", "0"), NULL, 10);
+	if (!g.url || spans == 0 || g.threads < 1 || g.threads > 64 || g.per_request == 0 || !(g.prose_scale > 0) ||
+	    (strcmp(format, "json") != 0 && strcmp(format, "protobuf") != 0 && strcmp(format, "grpc") != 0 &&
+	     strcmp(format, "clickhouse") != 0)) {
+		fputs("usage: loadgen ingest --url URL --spans N [--format json|protobuf|grpc|clickhouse]\n"
+		      "                      [--first-trace K] [--seed S] [--threads T] [--per-request P]\n"
+		      "                      [--now-ns NS] [--corpus FILE [--prose-scale X]]\n", stderr);
 		return 2;
 	}
+	struct prose *prose = NULL;
+	if (corpus) {
+		char err[512];
+		if (!(prose = prose_load(corpus, err, sizeof err))) {
+			fprintf(stderr, "loadgen: %s\n", err);
+			return 2;
+		}
+		g.prose = prose;
+	}
 	g.grpc = strcmp(format, "grpc") == 0;
+	g.clickhouse = strcmp(format, "clickhouse") == 0;
 	g.protobuf = g.grpc || strcmp(format, "protobuf") == 0;
-	g.ctype = g.protobuf ? "application/x-protobuf" : "application/json";
-	g.now_ns = text_now_ns();
+	g.ctype = g.protobuf ? "application/x-protobuf" : g.clickhouse ? "application/x-ndjson" : "application/json";
+	if (!g.now_ns)
+		g.now_ns = text_now_ns();
 	pthread_mutex_init(&g.lock, NULL);
 
 	/* size requests from a sample: traces average ~6 spans */
@@ -360,8 +397,10 @@ static int ingest_main(int argc, char **argv)
 	size_t traces_per_body = (g.per_request * 200 + sample_spans / 2) / sample_spans;
 	if (traces_per_body == 0)
 		traces_per_body = 1;
-	size_t spans_per_body = sample_spans * traces_per_body / 200;
-	g.nbodies = (spans + spans_per_body - 1) / (spans_per_body ? spans_per_body : 1);
+	g.ntraces = (spans * 200 + sample_spans / 2) / sample_spans;
+	if (g.ntraces == 0)
+		g.ntraces = 1;
+	g.nbodies = (g.ntraces + traces_per_body - 1) / traces_per_body;
 	g.bodies = calloc(g.nbodies, sizeof *g.bodies);
 	g.latency_ms = calloc(g.nbodies, sizeof *g.latency_ms);
 	if (!g.bodies || !g.latency_ms)
@@ -403,9 +442,10 @@ static int ingest_main(int argc, char **argv)
 	printf("%s MB/s: %.1f\n", format, secs > 0 ? (double)total_bytes * ok / total_spans / secs / 1e6 : 0.0);
 	printf("%s request latency p50 ms: %.1f\n", format, quantile(g.latency_ms, sent, 0.50));
 	printf("%s request latency p99 ms: %.1f\n", format, quantile(g.latency_ms, sent, 0.99));
-	printf("%s raw OTLP bytes per span: %.0f\n", format, (double)total_bytes / (double)total_spans);
+	const char *raw = g.clickhouse ? "JSONEachRow" : "OTLP";
+	printf("%s raw %s bytes per span: %.0f\n", format, raw, (double)total_bytes / (double)total_spans);
 	printf("%s spans stored: %zu\n", format, ok);
-	printf("%s raw OTLP bytes stored: %.0f\n", format, (double)total_bytes * ok / total_spans);
+	printf("%s raw %s bytes stored: %.0f\n", format, raw, (double)total_bytes * ok / total_spans);
 	printf("%s retries (%s): %u\n", format, g.grpc ? "UNAVAILABLE" : "429/503", atomic_load(&g.retries));
 	printf("%s seconds: %.2f\n", format, secs);
 	if (sent)
@@ -417,6 +457,7 @@ static int ingest_main(int argc, char **argv)
 		free(g.bodies[i].data);
 	free(g.bodies);
 	free(g.latency_ms);
+	prose_free(prose);
 	pthread_mutex_destroy(&g.lock);
 	return failures ? 1 : 0;
 }
