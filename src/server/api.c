@@ -34,6 +34,27 @@ void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 	http_reply(c, rc, o, "traces");
 }
 
+/* A trace answer streamed in chunks (query_trace_write); failed once the
+ * client is gone. */
+struct trace_out {
+	struct mg_connection *c;
+	int failed;
+};
+
+static void trace_begin(void *ctx)
+{
+	struct trace_out *o = ctx;
+	http_stream_begin(o->c, "application/json", "");
+}
+
+static int trace_write(void *ctx, const char *p, size_t n)
+{
+	struct trace_out *o = ctx;
+	if (!o->failed && mg_send_chunk(o->c, p, (unsigned)n) < 0)
+		o->failed = 1;
+	return o->failed ? ERR_BAD_INPUT : ERR_OK;
+}
+
 void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 {
 	uint8_t id[16];
@@ -65,9 +86,15 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 		free(json);
 		return;
 	}
-	cJSON *o = NULL;
-	int rc = query_trace(db, id, page, &o);
-	http_reply(c, rc, o, "trace");
+	struct trace_out out = {c, 0};
+	struct query_sink sink = {trace_begin, trace_write, &out};
+	int begun, rc = query_trace_write(db, id, page, &sink, &begun);
+	if (!begun)
+		http_reply(c, rc, NULL, "trace");
+	else if (rc == ERR_OK)
+		mg_send_chunk(c, "", 0);
+	else
+		http_close_after_reply(c);   /* no last chunk: the client sees the answer cut short */
 }
 
 void api_span(struct mg_connection *c, struct app *app, const char *tail)
