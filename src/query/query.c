@@ -696,61 +696,145 @@ enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
 	return rc;
 }
 
+/* A sink into a jbuf (query_trace_otlp's whole text). */
+static void jbuf_sink_begin(void *ctx)
+{
+	(void)ctx;
+}
+
+static int jbuf_sink_write(void *ctx, const char *p, size_t n)
+{
+	jbuf_put(ctx, p, n);
+	return ERR_OK;
+}
+
 enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
                           long long *next_offset)
 {
+	struct jbuf b;
+	jbuf_init(&b, JBUF_NO_CAP);
+	struct query_sink k = {jbuf_sink_begin, jbuf_sink_write, &b};
+	int begun;
+	enum err rc = query_trace_otlp_write(db, trace_id, p, &k, next_offset, &begun);
+	char *text = jbuf_finish(&b, len);
+	if (rc == ERR_OK)
+		*json = text;
+	else
+		free(text);
+	return rc;
+}
+
+/* Replaces *slot (malloc'd or NULL) with a copy of url (NULL stays NULL).
+ * Out of memory aborts. */
+static void url_set(char **slot, const char *url)
+{
+	free(*slot);
+	*slot = url ? strdup(url) : NULL;
+	if (url && !*slot)
+		abort();
+}
+
+enum err query_trace_otlp_write(sqlite3 *db, const uint8_t trace_id[16], struct span_page p,
+                                const struct query_sink *k, long long *next_offset, int *begun)
+{
 	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
-	struct spanview *v;
+	sqlite3_stmt *st = NULL;
+	struct spanview *v = NULL;
 	struct stored_span s;
-	int rc = spanview_open(db, &v), found = 0, rows = 0, more = 0;
-	Tl__ExportTraceServiceRequest req;
-	tl__export_trace_service_request__init(&req);
-	/* one more than the page tells whether a next page exists */
-	if (!rc)
-		rc = spanview_trace(v, trace_id, SPANVIEW_BY_RESOURCE, p.offset, p.limit + 1);
-	if (!rc) {
-		struct arena *a = spanview_arena(v);
-		Tl__ResourceSpans *rs = NULL;
-		Tl__ScopeSpans *ss = NULL;
-		int64_t cur_res = -1, cur_scope = -1;
-		while ((more = spanview_next(v, &s)) == 1 && ++rows <= p.limit) {
+	struct jbuf b;
+	static const Tl__ResourceSpans no_rs = TL__RESOURCE_SPANS__INIT;
+	static const Tl__ScopeSpans no_ss = TL__SCOPE_SPANS__INIT;
+	char *rs_url = NULL, *ss_url = NULL;   /* the open groups' schema URLs, copied: a page may reset the arena */
+	int64_t cur_res = -1, cur_scope = -1;
+	long long end = p.offset + p.limit, off = p.offset, page_end;
+	int rc = ERR_STORE, more = 0, rows = 0, in_scope = 0, sent = 0;
+	*begun = 0;
+	*next_offset = -1;
+	jbuf_init(&b, JBUF_NO_CAP);
+	/* whether spans follow the page is a header, so it is known before the
+	 * first byte; the statement stays open, holding one read transaction
+	 * for the count and every page */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM spans WHERE trace = (SELECT key FROM traces WHERE trace_id = ?1)",
+	                       -1, &st, NULL))
+		goto out;
+	sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	if (sqlite3_column_int64(st, 0) > end)
+		*next_offset = end;
+	if ((rc = spanview_open(db, &v)))
+		goto out;
+	for (; off < end; off = page_end) {
+		page_end = off + QUERY_EACH_PAGE < end ? off + QUERY_EACH_PAGE : end;
+		if (arena_used(spanview_arena(v)) > QUERY_TRACE_CACHE)
+			spanview_reset(v);   /* rs and ss point into it: reopened groups copy them again below */
+		if ((rc = spanview_trace(v, trace_id, SPANVIEW_BY_RESOURCE, off, (int)(page_end - off))))
+			goto out;
+		rows = 0;
+		while ((more = spanview_next(v, &s)) == 1) {
+			rows++;
 			if (!s.otlp) {
 				spanview_log_unreadable(trace_id, s.span_id);
 				continue;
 			}
-			found = 1;
-			if (!rs || s.resource_id != cur_res) {
-				rs = arena_alloc(a, sizeof *rs);
-				tl__resource_spans__init(rs);
-				if (s.resource) {
-					rs->resource = s.resource->resource;
-					rs->schema_url = s.resource->schema_url;
-				}
-				otlp_push(a, &req.resource_spans, &req.n_resource_spans, rs);
-				cur_res = s.resource_id;
-				ss = NULL;
+			if (!*begun) {
+				/* the first readable span: the answer is 200 from here */
+				k->begin(k->ctx);
+				*begun = 1;
+				jbuf_lit(&b, "{\"resourceSpans\":[");
 			}
-			if (!ss || s.scope_id != cur_scope) {
-				ss = arena_alloc(a, sizeof *ss);
-				tl__scope_spans__init(ss);
-				if (s.scope) {
-					ss->scope = s.scope->scope;
-					ss->schema_url = s.scope->schema_url;
+			if (s.resource_id != cur_res || s.scope_id != cur_scope) {
+				if (in_scope)
+					otlp_json_put_close(&b, ss_url);
+				if (s.resource_id != cur_res) {
+					if (cur_res != -1) {
+						otlp_json_put_close(&b, rs_url);
+						jbuf_putc(&b, ',');
+					}
+					const Tl__ResourceSpans *res = s.resource ? s.resource : &no_rs;
+					otlp_json_put_rs_open(&b, res);
+					url_set(&rs_url, res->schema_url);
+					cur_res = s.resource_id;
+				} else {
+					jbuf_putc(&b, ',');
 				}
-				otlp_push(a, &rs->scope_spans, &rs->n_scope_spans, ss);
+				const Tl__ScopeSpans *scope = s.scope ? s.scope : &no_ss;
+				otlp_json_put_ss_open(&b, scope);
+				url_set(&ss_url, scope->schema_url);
 				cur_scope = s.scope_id;
+				in_scope = 0;
 			}
-			otlp_push(a, &ss->spans, &ss->n_spans, (Tl__Span *)s.otlp);
+			if (in_scope)
+				jbuf_putc(&b, ',');
+			in_scope = 1;
+			otlp_json_put_span(&b, s.otlp);
+			sent++;
+			if ((rc = sink_flush(k, &b, 0)))
+				goto out;
 		}
-		if (more < 0)
+		if (more < 0) {
 			rc = more;
+			goto out;
+		}
+		if (rows < page_end - off)
+			break;   /* the trace ends inside this page */
 	}
-	if (!rc && !found)
+	if (!*begun) {
 		rc = ERR_NOT_FOUND;
-	*next_offset = rows > p.limit ? p.offset + p.limit : -1;
-	if (!rc)
-		*json = otlp_json_encode(&req, len);
+		goto out;
+	}
+	otlp_json_put_close(&b, ss_url);
+	otlp_json_put_close(&b, rs_url);
+	jbuf_lit(&b, "]}");
+	rc = sink_flush(k, &b, 1);
+out:
+	sqlite3_finalize(st);
 	spanview_close(v);
+	if (sent > QUERY_EACH_PAGE)
+		sqlite3_db_release_memory(db);   /* as query_trace_write: a big trace's chunk pages */
+	free(rs_url);
+	free(ss_url);
+	free(b.p);
 	return rc;
 }
 

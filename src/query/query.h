@@ -111,6 +111,12 @@ enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_
  * ERR_NOT_FOUND if the page holds no readable span, or ERR_STORE. */
 enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
                           long long *next_offset);
+/* The same text written to k as query_trace_write does (pieces of about
+ * QUERY_SINK_CHUNK, pages of QUERY_EACH_PAGE spans read at a time), with
+ * *next_offset set before k->begin; begin comes with the first readable
+ * span. Returns as query_trace_otlp, with *begun as query_trace_write. */
+enum err query_trace_otlp_write(sqlite3 *db, const uint8_t trace_id[16], struct span_page p,
+                                const struct query_sink *k, long long *next_offset, int *begun);
 /* Receives one span of the API's shape (the callee deletes it); a
  * non-zero return (an enum err) stops the walk and is returned. */
 typedef int (*query_span_fn)(void *ctx, cJSON *span);

@@ -39,12 +39,16 @@ void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 struct trace_out {
 	struct mg_connection *c;
 	int failed;
+	long long next_offset;   /* ?format=otlp: X-Next-Offset when >= 0 */
 };
 
 static void trace_begin(void *ctx)
 {
 	struct trace_out *o = ctx;
-	http_stream_begin(o->c, "application/json", "");
+	char next[64] = "";
+	if (o->next_offset >= 0)
+		snprintf(next, sizeof next, "X-Next-Offset: %lld\r\n", o->next_offset);
+	http_stream_begin(o->c, "application/json", next);
 }
 
 static int trace_write(void *ctx, const char *p, size_t n)
@@ -72,23 +76,11 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 		http_send_error(c, 400, "format: expected 'json' or 'otlp'");
 		return;
 	}
-	if (fmt && !strcmp(fmt, "otlp")) {
-		char *json = NULL, next[64] = "";
-		size_t len = 0;
-		long long next_offset;
-		int rc = query_trace_otlp(db, id, page, &json, &len, &next_offset);
-		if (next_offset >= 0)
-			snprintf(next, sizeof next, "X-Next-Offset: %lld\r\n", next_offset);
-		if (rc == ERR_OK)
-			http_send(c, 200, "application/json", json, len, next);
-		else
-			http_reply(c, rc, NULL, "trace");
-		free(json);
-		return;
-	}
-	struct trace_out out = {c, 0};
+	struct trace_out out = {c, 0, -1};
 	struct query_sink sink = {trace_begin, trace_write, &out};
-	int begun, rc = query_trace_write(db, id, page, &sink, &begun);
+	int begun, rc = fmt && !strcmp(fmt, "otlp")
+	                        ? query_trace_otlp_write(db, id, page, &sink, &out.next_offset, &begun)
+	                        : query_trace_write(db, id, page, &sink, &begun);
 	if (!begun)
 		http_reply(c, rc, NULL, "trace");
 	else if (rc == ERR_OK)

@@ -7,13 +7,15 @@
 # loops fetch it BENCH_BIG_FETCHES (10) times each at once. Prints the
 # answer's size, the server's RSS before and its peak during the fetches
 # (VmHWM, reset through /proc/PID/clear_refs) and the fetch times. Prints
-# figures; never fails on a figure.
+# figures; never fails on a figure. BENCH_BIG_QUERY (e.g. "?format=otlp")
+# is appended to the fetched path.
 # Usage: sh tests/bench/bigtrace.sh [BINARY]   (make bench-bigtrace)
 cd "$(dirname "$0")/../.." || exit 2
 TL=${1:-./tracelite}
 SPANS=${BENCH_BIG_SPANS:-5000}
 CLIENTS=${BENCH_BIG_CLIENTS:-4}
 FETCHES=${BENCH_BIG_FETCHES:-10}
+QUERY=${BENCH_BIG_QUERY:-}
 B=${BENCH_BUILD:-build}
 . tests/bench/lib.sh
 bench_setup bigtrace
@@ -61,7 +63,7 @@ for f in "$DIR"/req-*.json; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$f" "$URL/v1/traces")
 	[ "$code" = 200 ] || { echo "bigtrace bench: POST answered $code"; exit 1; }
 done
-set -- $(curl -s -o "$DIR/one.json" -w '%{http_code} %{time_total} %{size_download}' "$URL/api/traces/$TID")
+set -- $(curl -s -o "$DIR/one.json" -w '%{http_code} %{time_total} %{size_download}' "$URL/api/traces/$TID$QUERY")
 echo "bigtrace bench: $SPANS-span trace, answer status $1, $(($3 / 1024)) KiB, one fetch alone $2 s"
 echo 5 >"/proc/$PID/clear_refs" 2>/dev/null
 before=$(rss VmRSS)
@@ -71,7 +73,7 @@ c=0
 pids=
 while [ $c -lt "$CLIENTS" ]; do
 	(i=0; while [ $i -lt "$FETCHES" ]; do
-		curl -s -o /dev/null -w '%{time_total}\n' "$URL/api/traces/$TID"; i=$((i + 1)); done) >"$DIR/times-$c" &
+		curl -s -o /dev/null -w '%{time_total}\n' "$URL/api/traces/$TID$QUERY"; i=$((i + 1)); done) >"$DIR/times-$c" &
 	pids="$pids $!"
 	c=$((c + 1))
 done

@@ -3,7 +3,7 @@
 // cJSON tree: the answer is well-formed chunked HTTP, parses, holds every
 // span in start order, pages the same way, and is byte for byte the answer
 // the tree-building server gave (the digests below were taken from that
-// server, commit 7648f48, for this deterministic trace).
+// server, commit 7648f48, for this deterministic trace); ?format=otlp too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -160,6 +160,24 @@ describe('a 5,000-span trace', () => {
 		}
 	});
 
+	test('?format=otlp streams the same OTLP/JSON, paged with X-Next-Offset', async () => {
+		const r = await rawChunked(server, `/api/traces/${TID}?format=otlp`);
+		assert.match(r.headers, /^HTTP\/1\.1 200 /);
+		assert.equal(sha256(r.body), GOLDEN.otlp);
+		assert.doesNotMatch(r.headers, /X-Next-Offset/i);
+		const req = JSON.parse(r.body.toString('utf8'));
+		assert.equal(req.resourceSpans[0].scopeSpans[0].spans.length, SPANS);
+		const page = await rawChunked(server, `/api/traces/${TID}?format=otlp&limit=700&offset=1000`);
+		assert.equal(sha256(page.body), GOLDEN.otlp700);
+		assert.match(page.headers, /\r\nX-Next-Offset: 1700(\r\n|$)/i);
+		const last = await rawChunked(server, `/api/traces/${TID}?format=otlp&limit=700&offset=4550`);
+		assert.doesNotMatch(last.headers, /X-Next-Offset/i);
+		assert.equal(JSON.parse(last.body.toString('utf8')).resourceSpans[0].scopeSpans[0].spans.length, 450);
+		assert.match(r.headers, /\r\nTransfer-Encoding: chunked\r\n/i);
+		const none = await get(server, `/api/traces/${'ab'.repeat(16)}?format=otlp`);
+		assert.equal(none.status, 404);
+	});
+
 	test('an unknown trace is still a sized 404', async () => {
 		const r = await get(server, `/api/traces/${'ab'.repeat(16)}`);
 		assert.equal(r.status, 404);
@@ -172,4 +190,6 @@ describe('a 5,000-span trace', () => {
 const GOLDEN = {
 	full: 'a6446ce2ba87f3510413ea89768fa36b00423ba474189002349c49f3bc151695',
 	first700: 'ba3e667ccb4b109559fb0364c79adf4a561b01b9281c1e70fa6e0d32f7fab48e',
+	otlp: '9b4271017d4eb0b8fda018942ec39954a5c75aa5ec8ee7054ff692c1c36374b5',
+	otlp700: 'e8ec235ccc8f1a7fe79c3bad7afb35f99df5586d2cb318b1bd9e6f7244d62293',
 };
