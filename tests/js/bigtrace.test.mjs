@@ -70,7 +70,7 @@ function requests() {
 
 /* Reads one raw HTTP/1.1 answer to GET path and checks its chunked framing
  * byte by byte: hex size lines, CRLF after each chunk, the last chunk 0. */
-function rawChunked(server, path) {
+function rawChunked(server, path, version = '1.1') {
 	return new Promise((resolve, reject) => {
 		const sock = net.connect(server.port, '127.0.0.1');
 		const parts = [];
@@ -104,7 +104,7 @@ function rawChunked(server, path) {
 			}
 			resolve({ headers, body: Buffer.concat(body), chunks });
 		});
-		sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+		sock.write(`GET ${path} HTTP/${version}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
 	});
 }
 
@@ -176,6 +176,17 @@ describe('a 5,000-span trace', () => {
 		assert.match(r.headers, /\r\nTransfer-Encoding: chunked\r\n/i);
 		const none = await get(server, `/api/traces/${'ab'.repeat(16)}?format=otlp`);
 		assert.equal(none.status, 404);
+	});
+
+	test('an HTTP/1.0 client, which knows no chunks, gets the same bytes sized', async () => {
+		const r = await rawChunked(server, `/api/traces/${TID}`, '1.0');
+		assert.match(r.headers, /^HTTP\/1\.[01] 200 /);
+		assert.doesNotMatch(r.headers, /Transfer-Encoding/i);
+		assert.match(r.headers, new RegExp(`\r\nContent-Length: ${r.body.length}(\r\n|$)`, 'i'));
+		assert.equal(sha256(r.body), GOLDEN.full);
+		const o = await rawChunked(server, `/api/traces/${TID}?format=otlp&limit=700&offset=1000`, '1.0');
+		assert.equal(sha256(o.body), GOLDEN.otlp700);
+		assert.match(o.headers, /\r\nX-Next-Offset: 1700(\r\n|$)/i);
 	});
 
 	test('an unknown trace is still a sized 404', async () => {
