@@ -225,7 +225,12 @@ static void put_scope(struct jbuf *b, const Tl__InstrumentationScope *sc)
 	jbuf_putc(b, '}');
 }
 
-static void put_resource_spans(struct jbuf *b, const Tl__ResourceSpans *rs)
+void otlp_json_put_span(struct jbuf *b, const Tl__Span *s)
+{
+	put_span(b, s);
+}
+
+void otlp_json_put_rs_open(struct jbuf *b, const Tl__ResourceSpans *rs)
 {
 	jbuf_putc(b, '{');
 	if (rs->resource) {
@@ -235,35 +240,45 @@ static void put_resource_spans(struct jbuf *b, const Tl__ResourceSpans *rs)
 		jbuf_lit(b, "},");
 	}
 	jbuf_lit(b, "\"scopeSpans\":[");
+}
+
+void otlp_json_put_close(struct jbuf *b, const char *schema_url)
+{
+	jbuf_putc(b, ']');
+	if (nonempty(schema_url)) {
+		jbuf_lit(b, ",\"schemaUrl\":");
+		json_strz(b, schema_url);
+	}
+	jbuf_putc(b, '}');
+}
+
+void otlp_json_put_ss_open(struct jbuf *b, const Tl__ScopeSpans *ss)
+{
+	jbuf_putc(b, '{');
+	if (ss->scope) {
+		jbuf_lit(b, "\"scope\":");
+		put_scope(b, ss->scope);
+		jbuf_putc(b, ',');
+	}
+	jbuf_lit(b, "\"spans\":[");
+}
+
+static void put_resource_spans(struct jbuf *b, const Tl__ResourceSpans *rs)
+{
+	otlp_json_put_rs_open(b, rs);
 	for (size_t i = 0; i < rs->n_scope_spans; i++) {
 		const Tl__ScopeSpans *ss = rs->scope_spans[i];
 		if (i)
 			jbuf_putc(b, ',');
-		jbuf_putc(b, '{');
-		if (ss->scope) {
-			jbuf_lit(b, "\"scope\":");
-			put_scope(b, ss->scope);
-			jbuf_putc(b, ',');
-		}
-		jbuf_lit(b, "\"spans\":[");
+		otlp_json_put_ss_open(b, ss);
 		for (size_t j = 0; j < ss->n_spans; j++) {
 			if (j)
 				jbuf_putc(b, ',');
 			put_span(b, ss->spans[j]);
 		}
-		jbuf_putc(b, ']');
-		if (nonempty(ss->schema_url)) {
-			jbuf_lit(b, ",\"schemaUrl\":");
-			json_strz(b, ss->schema_url);
-		}
-		jbuf_putc(b, '}');
+		otlp_json_put_close(b, ss->schema_url);
 	}
-	jbuf_putc(b, ']');
-	if (nonempty(rs->schema_url)) {
-		jbuf_lit(b, ",\"schemaUrl\":");
-		json_strz(b, rs->schema_url);
-	}
-	jbuf_putc(b, '}');
+	otlp_json_put_close(b, rs->schema_url);
 }
 
 char *otlp_json_encode(const Tl__ExportTraceServiceRequest *req, size_t *len)

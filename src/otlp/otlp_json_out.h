@@ -6,6 +6,7 @@
 #define TL_OTLP_JSON_OUT_H
 #include <stddef.h>
 #include "otlp.pb-c.h"
+#include "base/json.h"
 
 /* Returns the request as a NUL-terminated OTLP/JSON document
  * ({"resourceSpans":[...]}) in a malloc'd buffer the caller frees, and its
@@ -18,5 +19,16 @@ char *otlp_json_encode(const Tl__ExportTraceServiceRequest *req, size_t *len);
 
 /* Same contract for one span object ({"traceId":...}). */
 char *otlp_json_encode_span(const Tl__Span *s, size_t *len);
+
+/* The pieces of otlp_json_encode's text, for writers that stream a request
+ * without building it: a ResourceSpans object is rs_open, its ScopeSpans
+ * (comma-separated) and put_close with its schema URL; a ScopeSpans object
+ * is ss_open, its spans (put_span, comma-separated) and put_close with its
+ * schema URL (NULL or "": none). rs_open and ss_open read the resource and
+ * the scope, not the children. */
+void otlp_json_put_span(struct jbuf *b, const Tl__Span *s);
+void otlp_json_put_rs_open(struct jbuf *b, const Tl__ResourceSpans *rs);
+void otlp_json_put_ss_open(struct jbuf *b, const Tl__ScopeSpans *ss);
+void otlp_json_put_close(struct jbuf *b, const char *schema_url);
 
 #endif

@@ -539,49 +539,123 @@ enum err query_scores(sqlite3 *db, const uint8_t *trace_id, const struct score_r
 	return ERR_OK;
 }
 
-enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out)
+#define QUERY_TRACE_CACHE (2u << 20)   /* bytes of a trace answer's arena before it is reset */
+
+/* The sink's buffer: flushed once it holds QUERY_SINK_CHUNK bytes (force:
+ * whatever it holds). Returns ERR_OK or the sink's error. */
+static int sink_flush(const struct query_sink *k, struct jbuf *b, int force)
+{
+	if (!b->len || (!force && b->len < QUERY_SINK_CHUNK))
+		return ERR_OK;
+	int rc = k->write(k->ctx, b->p, b->len);
+	b->len = 0;   /* keeps the buffer: jbuf's invariant holds for any len <= cap */
+	return rc;
+}
+
+/* Appends the cJSON text of v (deleted) to b; with trim, without its first
+ * (trim & 1) and last (trim & 2) byte, to splice objects together. */
+static void put_json(struct jbuf *b, cJSON *v, unsigned trim)
+{
+	size_t len;
+	char *text = json_print(v, &len);
+	cJSON_Delete(v);
+	assert(len >= 2);
+	size_t from = trim & 1u, to = len - (trim & 2u ? 1 : 0);
+	jbuf_put(b, text + from, to - from);
+	cJSON_free(text);
+}
+
+enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, const struct query_sink *k,
+                           int *begun)
 {
 	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
+	struct spanview *v = NULL;
+	struct stored_span s;
+	struct jbuf b;
+	cJSON *head = NULL, *tail = NULL, *scores = NULL;
+	long long total, end = p.offset + p.limit;
+	int rc = ERR_STORE, more = 0, first = 1, sent = 0;
+	*begun = 0;
+	jbuf_init(&b, JBUF_NO_CAP);
 	if (sqlite3_prepare_v2(db, "SELECT " TRACE_COLS TRACE_FROM " WHERE t.trace_id = ?", -1, &st, NULL))
-		return ERR_STORE;
+		goto out;
 	sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return ERR_NOT_FOUND;
+		rc = ERR_NOT_FOUND;
+		goto out;
 	}
-	cJSON *o = cJSON_CreateObject();
-	long long total = sqlite3_column_int64(st, 5);
-	cJSON_AddItemToObject(o, "trace", trace_json(st));
-	sqlite3_finalize(st);
-	struct spanview *v;
-	struct stored_span s;
-	int rc = spanview_open(db, &v), more = 0;
-	if (!rc)
-		rc = spanview_trace(v, trace_id, SPANVIEW_BY_START, p.offset, p.limit);
-	if (!rc) {
-		cJSON *spans = cJSON_AddArrayToObject(o, "spans");
-		while ((more = spanview_next(v, &s)) == 1)
-			cJSON_AddItemToArray(spans, span_json(&s, spanview_arena(v)));
-		rc = more < 0 ? more : ERR_OK;
-	}
-	spanview_close(v);
-	cJSON_AddNumberToObject(o, "spans_total", (double)total);
-	if (p.offset + p.limit < total)
-		cJSON_AddNumberToObject(o, "next_offset", (double)(p.offset + p.limit));
+	/* everything that can fail on its own is read before the first byte, so
+	 * that a failure is still an error status: the summary, the scores, the
+	 * first page of spans */
+	total = sqlite3_column_int64(st, 5);
+	head = cJSON_CreateObject();
+	cJSON_AddItemToObject(head, "trace", trace_json(st));
+	tail = cJSON_CreateObject();
+	cJSON_AddNumberToObject(tail, "spans_total", (double)total);
+	if (end < total)
+		cJSON_AddNumberToObject(tail, "next_offset", (double)end);
 	else
-		cJSON_AddNullToObject(o, "next_offset");
-	cJSON *scores = NULL;
-	if (!rc)
-		rc = query_scores(db, trace_id, NULL, 10000, &scores);
-	if (rc) {
-		cJSON_Delete(o);
-		return rc;
+		cJSON_AddNullToObject(tail, "next_offset");
+	if ((rc = query_scores(db, trace_id, NULL, 10000, &scores)))
+		goto out;
+	cJSON_AddItemToObject(tail, "scores", cJSON_DetachItemFromObject(scores, "items"));
+	if ((rc = spanview_open(db, &v)))
+		goto out;
+	long long page_end = p.offset + QUERY_EACH_PAGE < end ? p.offset + QUERY_EACH_PAGE : end;
+	if ((rc = spanview_trace(v, trace_id, SPANVIEW_BY_START, p.offset, (int)(page_end - p.offset))))
+		goto out;
+	/* {"trace":{...},"spans":[ ... ],"spans_total":...}: the bytes cJSON
+	 * prints for the whole object, in pieces */
+	k->begin(k->ctx);
+	*begun = 1;
+	put_json(&b, head, 2u);
+	head = NULL;
+	jbuf_lit(&b, ",\"spans\":[");
+	for (long long off = p.offset; !rc;) {
+		int rows = 0;
+		while (!rc && (more = spanview_next(v, &s)) == 1) {
+			rows++;
+			sent++;
+			if (!first)
+				jbuf_putc(&b, ',');
+			first = 0;
+			put_json(&b, span_json(&s, spanview_arena(v)), 0);
+			rc = sink_flush(k, &b, 0);
+		}
+		if (!rc && more < 0)
+			rc = more;
+		off = page_end;
+		if (rc || rows < QUERY_EACH_PAGE || off >= end)
+			break;
+		/* the next page, with the chunks read so far dropped once they
+		 * hold QUERY_TRACE_CACHE: a neighbouring page may share a chunk
+		 * (then read twice), but four clients reading big traces at once
+		 * stay within the memory target (docs/performance.md) */
+		page_end = off + QUERY_EACH_PAGE < end ? off + QUERY_EACH_PAGE : end;
+		if (arena_used(spanview_arena(v)) > QUERY_TRACE_CACHE)
+			spanview_reset(v);
+		rc = spanview_trace(v, trace_id, SPANVIEW_BY_START, off, (int)(page_end - off));
 	}
-	cJSON_AddItemToObject(o, "scores", cJSON_DetachItemFromObject(scores, "items"));
+	if (rc)
+		goto out;
+	jbuf_lit(&b, "],");
+	put_json(&b, tail, 1u);
+	tail = NULL;
+	rc = sink_flush(k, &b, 1);
+out:
+	sqlite3_finalize(st);
+	spanview_close(v);
+	/* a big trace filled this connection's page cache with chunk pages no
+	 * other request wants: each HTTP worker thread keeps its own reader, so
+	 * over many workers those caches, not the answers, held the memory */
+	if (sent > QUERY_EACH_PAGE)
+		sqlite3_db_release_memory(db);
+	cJSON_Delete(head);
+	cJSON_Delete(tail);
 	cJSON_Delete(scores);
-	*out = o;
-	return ERR_OK;
+	free(b.p);
+	return rc;
 }
 
 enum err query_trace_each_span(struct spanview *v, const uint8_t trace_id[16], query_span_fn fn, void *ctx)
@@ -641,61 +715,145 @@ enum err query_span(sqlite3 *db, const uint8_t span_id[8], cJSON **out)
 	return rc;
 }
 
+/* A sink into a jbuf (query_trace_otlp's whole text). */
+static void jbuf_sink_begin(void *ctx)
+{
+	(void)ctx;
+}
+
+static int jbuf_sink_write(void *ctx, const char *p, size_t n)
+{
+	jbuf_put(ctx, p, n);
+	return ERR_OK;
+}
+
 enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
                           long long *next_offset)
 {
+	struct jbuf b;
+	jbuf_init(&b, JBUF_NO_CAP);
+	struct query_sink k = {jbuf_sink_begin, jbuf_sink_write, &b};
+	int begun;
+	enum err rc = query_trace_otlp_write(db, trace_id, p, &k, next_offset, &begun);
+	char *text = jbuf_finish(&b, len);
+	if (rc == ERR_OK)
+		*json = text;
+	else
+		free(text);
+	return rc;
+}
+
+/* Replaces *slot (malloc'd or NULL) with a copy of url (NULL stays NULL).
+ * Out of memory aborts. */
+static void url_set(char **slot, const char *url)
+{
+	free(*slot);
+	*slot = url ? strdup(url) : NULL;
+	if (url && !*slot)
+		abort();
+}
+
+enum err query_trace_otlp_write(sqlite3 *db, const uint8_t trace_id[16], struct span_page p,
+                                const struct query_sink *k, long long *next_offset, int *begun)
+{
 	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
-	struct spanview *v;
+	sqlite3_stmt *st = NULL;
+	struct spanview *v = NULL;
 	struct stored_span s;
-	int rc = spanview_open(db, &v), found = 0, rows = 0, more = 0;
-	Tl__ExportTraceServiceRequest req;
-	tl__export_trace_service_request__init(&req);
-	/* one more than the page tells whether a next page exists */
-	if (!rc)
-		rc = spanview_trace(v, trace_id, SPANVIEW_BY_RESOURCE, p.offset, p.limit + 1);
-	if (!rc) {
-		struct arena *a = spanview_arena(v);
-		Tl__ResourceSpans *rs = NULL;
-		Tl__ScopeSpans *ss = NULL;
-		int64_t cur_res = -1, cur_scope = -1;
-		while ((more = spanview_next(v, &s)) == 1 && ++rows <= p.limit) {
+	struct jbuf b;
+	static const Tl__ResourceSpans no_rs = TL__RESOURCE_SPANS__INIT;
+	static const Tl__ScopeSpans no_ss = TL__SCOPE_SPANS__INIT;
+	char *rs_url = NULL, *ss_url = NULL;   /* the open groups' schema URLs, copied: a page may reset the arena */
+	int64_t cur_res = -1, cur_scope = -1;
+	long long end = p.offset + p.limit, off = p.offset, page_end;
+	int rc = ERR_STORE, more = 0, rows = 0, in_scope = 0, sent = 0;
+	*begun = 0;
+	*next_offset = -1;
+	jbuf_init(&b, JBUF_NO_CAP);
+	/* whether spans follow the page is a header, so it is known before the
+	 * first byte; the statement stays open, holding one read transaction
+	 * for the count and every page */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM spans WHERE trace = (SELECT key FROM traces WHERE trace_id = ?1)",
+	                       -1, &st, NULL))
+		goto out;
+	sqlite3_bind_blob(st, 1, trace_id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	if (sqlite3_column_int64(st, 0) > end)
+		*next_offset = end;
+	if ((rc = spanview_open(db, &v)))
+		goto out;
+	for (; off < end; off = page_end) {
+		page_end = off + QUERY_EACH_PAGE < end ? off + QUERY_EACH_PAGE : end;
+		if (arena_used(spanview_arena(v)) > QUERY_TRACE_CACHE)
+			spanview_reset(v);   /* rs and ss point into it: reopened groups copy them again below */
+		if ((rc = spanview_trace(v, trace_id, SPANVIEW_BY_RESOURCE, off, (int)(page_end - off))))
+			goto out;
+		rows = 0;
+		while ((more = spanview_next(v, &s)) == 1) {
+			rows++;
 			if (!s.otlp) {
 				spanview_log_unreadable(trace_id, s.span_id);
 				continue;
 			}
-			found = 1;
-			if (!rs || s.resource_id != cur_res) {
-				rs = arena_alloc(a, sizeof *rs);
-				tl__resource_spans__init(rs);
-				if (s.resource) {
-					rs->resource = s.resource->resource;
-					rs->schema_url = s.resource->schema_url;
-				}
-				otlp_push(a, &req.resource_spans, &req.n_resource_spans, rs);
-				cur_res = s.resource_id;
-				ss = NULL;
+			if (!*begun) {
+				/* the first readable span: the answer is 200 from here */
+				k->begin(k->ctx);
+				*begun = 1;
+				jbuf_lit(&b, "{\"resourceSpans\":[");
 			}
-			if (!ss || s.scope_id != cur_scope) {
-				ss = arena_alloc(a, sizeof *ss);
-				tl__scope_spans__init(ss);
-				if (s.scope) {
-					ss->scope = s.scope->scope;
-					ss->schema_url = s.scope->schema_url;
+			if (s.resource_id != cur_res || s.scope_id != cur_scope) {
+				if (in_scope)
+					otlp_json_put_close(&b, ss_url);
+				if (s.resource_id != cur_res) {
+					if (cur_res != -1) {
+						otlp_json_put_close(&b, rs_url);
+						jbuf_putc(&b, ',');
+					}
+					const Tl__ResourceSpans *res = s.resource ? s.resource : &no_rs;
+					otlp_json_put_rs_open(&b, res);
+					url_set(&rs_url, res->schema_url);
+					cur_res = s.resource_id;
+				} else {
+					jbuf_putc(&b, ',');
 				}
-				otlp_push(a, &rs->scope_spans, &rs->n_scope_spans, ss);
+				const Tl__ScopeSpans *scope = s.scope ? s.scope : &no_ss;
+				otlp_json_put_ss_open(&b, scope);
+				url_set(&ss_url, scope->schema_url);
 				cur_scope = s.scope_id;
+				in_scope = 0;
 			}
-			otlp_push(a, &ss->spans, &ss->n_spans, (Tl__Span *)s.otlp);
+			if (in_scope)
+				jbuf_putc(&b, ',');
+			in_scope = 1;
+			otlp_json_put_span(&b, s.otlp);
+			sent++;
+			if ((rc = sink_flush(k, &b, 0)))
+				goto out;
 		}
-		if (more < 0)
+		if (more < 0) {
 			rc = more;
+			goto out;
+		}
+		if (rows < page_end - off)
+			break;   /* the trace ends inside this page */
 	}
-	if (!rc && !found)
+	if (!*begun) {
 		rc = ERR_NOT_FOUND;
-	*next_offset = rows > p.limit ? p.offset + p.limit : -1;
-	if (!rc)
-		*json = otlp_json_encode(&req, len);
+		goto out;
+	}
+	otlp_json_put_close(&b, ss_url);
+	otlp_json_put_close(&b, rs_url);
+	jbuf_lit(&b, "]}");
+	rc = sink_flush(k, &b, 1);
+out:
+	sqlite3_finalize(st);
 	spanview_close(v);
+	if (sent > QUERY_EACH_PAGE)
+		sqlite3_db_release_memory(db);   /* as query_trace_write: a big trace's chunk pages */
+	free(rs_url);
+	free(ss_url);
+	free(b.p);
 	return rc;
 }
 

@@ -87,11 +87,28 @@ struct span_page {
 	int limit;
 };
 
-/* {"trace":{...}, "spans":[...], "spans_total", "next_offset" (null on the
- * last page), "scores":[...]}; the spans of page p in start order. A span
+/* Where a streamed answer goes: begin(ctx) once, before the first byte;
+ * then write(ctx, p, n) with pieces of about QUERY_SINK_CHUNK bytes,
+ * returning ERR_OK or an error (the client is gone) that stops the walk. */
+struct query_sink {
+	void (*begin)(void *ctx);
+	int (*write)(void *ctx, const char *p, size_t n);
+	void *ctx;
+};
+#define QUERY_SINK_CHUNK (64u << 10)
+
+/* Writes {"trace":{...}, "spans":[...], "spans_total", "next_offset" (null
+ * on the last page), "scores":[...]} to k, the bytes json_print gives for
+ * that object, without ever holding it whole: the spans of page p in start
+ * order, read QUERY_EACH_PAGE at a time, each printed and sent on, so
+ * memory stays bounded by a page's chunks and QUERY_SINK_CHUNK. A span
  * whose stored record does not read back is listed with an "error" and
- * logged. Returns ERR_OK, ERR_NOT_FOUND if unknown, or ERR_STORE. */
-enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, cJSON **out);
+ * logged. Returns ERR_OK, ERR_NOT_FOUND if unknown, or ERR_STORE, with
+ * *begun 0 when k->begin was not called (nothing sent: answer the error),
+ * 1 when it was (the answer is cut short: the caller drops the
+ * connection); or the sink's error. */
+enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, const struct query_sink *k,
+                           int *begun);
 /* Page p of the trace's spans (ordered by resource, scope, start) as an
  * OTLP/JSON ExportTraceServiceRequest, exactly as received (malloc'd text,
  * caller frees); *next_offset is the next page's offset or -1 after the
@@ -99,6 +116,12 @@ enum err query_trace(sqlite3 *db, const uint8_t trace_id[16], struct span_page p
  * ERR_NOT_FOUND if the page holds no readable span, or ERR_STORE. */
 enum err query_trace_otlp(sqlite3 *db, const uint8_t trace_id[16], struct span_page p, char **json, size_t *len,
                           long long *next_offset);
+/* The same text written to k as query_trace_write does (pieces of about
+ * QUERY_SINK_CHUNK, pages of QUERY_EACH_PAGE spans read at a time), with
+ * *next_offset set before k->begin; begin comes with the first readable
+ * span. Returns as query_trace_otlp, with *begun as query_trace_write. */
+enum err query_trace_otlp_write(sqlite3 *db, const uint8_t trace_id[16], struct span_page p,
+                                const struct query_sink *k, long long *next_offset, int *begun);
 /* Receives one span of the API's shape (the callee deletes it); a
  * non-zero return (an enum err) stops the walk and is returned. */
 typedef int (*query_span_fn)(void *ctx, cJSON *span);

@@ -697,6 +697,97 @@ static int index_may_match(struct run *r, int64_t key)
 	return found ? 1 : rc == SQLITE_DONE ? 0 : ERR_STORE;
 }
 
+/* A span of the trace being tested: where it is stored and its record. */
+struct entry {
+	int64_t chunk;
+	uint8_t span_id[8];
+	const Tl__Span *otlp;
+};
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct entry *a = x, *b = y;
+	if (a->chunk != b->chunk)
+		return a->chunk < b->chunk ? -1 : 1;
+	return memcmp(a->span_id, b->span_id, 8);
+}
+
+/* The trace's documents as chunk_docs makes them (one per chunk holding its
+ * spans, newest chunk first, spans in entry order), but with only the
+ * trace's own records unpacked: a chunk holds up to 256 spans of many
+ * traces, and unpacking them all was most of a common word's search.
+ * Returns the count (arrays in r->view's arena), or ERR_STORE. */
+static long trace_docs(struct run *r, int64_t key, const uint8_t *trace_id, struct doc **out)
+{
+	struct arena *a = spanview_arena(r->view);
+	struct stored_span s;
+	size_t n = 0, cap = 16;
+	int more;
+	struct entry *e = malloc(cap * sizeof *e);
+	struct doc *d = NULL;
+	long nd = 0;
+	if (!e)
+		abort();
+	if (spanview_trace(r->view, trace_id, SPANVIEW_BY_START, 0, -1)) {
+		nd = ERR_STORE;
+		goto out;
+	}
+	while ((more = spanview_next(r->view, &s)) == 1) {
+		if (n == cap) {
+			cap *= 2;
+			e = realloc(e, cap * sizeof *e);
+			if (!e)
+				abort();
+		}
+		e[n].chunk = s.chunk;
+		memcpy(e[n].span_id, s.span_id, 8);
+		e[n++].otlp = s.otlp;
+	}
+	if (more < 0) {
+		nd = ERR_STORE;
+		goto out;
+	}
+	qsort(e, n, sizeof *e, entry_cmp);
+	d = arena_alloc(a, (n ? n : 1) * sizeof *d);
+	const Tl__Span **spans = arena_alloc(a, (n ? n : 1) * sizeof *spans);
+	size_t used = 0;
+	int rc;
+	sqlite3_stmt *st = r->trace_st;
+	sqlite3_bind_int64(st, 1, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct entry want = {.chunk = sqlite3_column_int64(st, 0)}, *hit;
+		if (sqlite3_column_bytes(st, 2) != 8)
+			continue;
+		memcpy(want.span_id, sqlite3_column_blob(st, 2), 8);
+		hit = n ? bsearch(&want, e, n, sizeof *e, entry_cmp) : NULL;
+		if (!hit)
+			continue;   /* not in the view (both read in one transaction: cannot happen) */
+		if (!hit->otlp) {
+			log_warn("search", "search: chunk %lld entry %d: stored record unreadable, not indexed",
+			         (long long)want.chunk, sqlite3_column_int(st, 1));
+			continue;
+		}
+		struct doc *cur = nd ? &d[nd - 1] : NULL;
+		if (!cur || cur->rowid / 256 != want.chunk) {
+			cur = &d[nd++];
+			cur->rowid = want.chunk * 256 + sqlite3_column_int64(st, 1);
+			cur->trace_id = trace_id;
+			cur->spans = spans + used;
+			cur->n = 0;
+		}
+		assert(used < n);
+		spans[used++] = hit->otlp;
+		cur->n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		nd = ERR_STORE;
+out:
+	free(e);
+	*out = d;
+	return nd;
+}
+
 /* Tests the trace (key, trace_id) against q document by document (one
  * per chunk holding its spans, newest chunk first), reading the text.
  * Returns 1 with *matches set for the first matching document, 0 if none
@@ -704,32 +795,27 @@ static int index_may_match(struct run *r, int64_t key)
  * cached in r->view up to QUERY_EACH_CACHE bytes. */
 static int trace_match(struct run *r, int64_t key, const uint8_t *trace_id, cJSON **matches)
 {
-	sqlite3_stmt *st = r->trace_st;
-	int rc, hit = 0;
+	struct doc *docs;
+	int hit = 0;
 	*matches = NULL;
-	sqlite3_bind_int64(st, 1, key);
-	while (!hit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct doc *docs;
-		long nd = chunk_docs(r->view, sqlite3_column_int64(st, 0), &docs);
-		struct arena *a = spanview_arena(r->view);
-		for (long i = 0; i < nd && !hit; i++) {
-			if (memcmp(docs[i].trace_id, trace_id, 16))
-				continue;
-			struct searchq_field *f;
-			struct searchq_hit *h;
-			size_t nf = doc_fields(&docs[i], a, &f), nh;
-			r->examined++;
-			if (searchq_match(r->tok, r->q, f, nf, a, &h, &nh)) {
-				*matches = matches_json(&docs[i], f, h, nh, a);
-				hit = 1;
-			}
+	long nd = trace_docs(r, key, trace_id, &docs);
+	if (nd < 0)
+		return ERR_STORE;
+	struct arena *a = spanview_arena(r->view);
+	for (long i = 0; i < nd && !hit; i++) {
+		struct searchq_field *f;
+		struct searchq_hit *h;
+		size_t nf = doc_fields(&docs[i], a, &f), nh;
+		r->examined++;
+		if (searchq_match(r->tok, r->q, f, nf, a, &h, &nh)) {
+			*matches = matches_json(&docs[i], f, h, nh, a);
+			hit = 1;
 		}
-		/* traces next in the list often share chunks: keep them a while */
-		if (arena_used(spanview_arena(r->view)) > QUERY_EACH_CACHE)
-			spanview_reset(r->view);
 	}
-	sqlite3_reset(st);
-	return hit ? 1 : rc == SQLITE_DONE ? 0 : ERR_STORE;
+	/* traces next in the list often share chunks: keep them a while */
+	if (arena_used(a) > QUERY_EACH_CACHE)
+		spanview_reset(r->view);
+	return hit;
 }
 
 /* The candidates: trace keys of FTS5 hits in the index, then of verified
@@ -831,8 +917,8 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 	if (r.ckpt < 0)
 		r.indexed = 0, r.ckpt = 0;
 	if (sqlite3_prepare_v2(db, "SELECT key FROM traces WHERE trace_id = ?1", -1, &r.main_key_st, NULL) ||
-	    sqlite3_prepare_v2(db, "SELECT DISTINCT chunk FROM spans WHERE trace = ?1 ORDER BY chunk DESC", -1,
-	                       &r.trace_st, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT chunk, chunk_index, span_id FROM spans WHERE trace = ?1"
+	                       " ORDER BY chunk DESC, chunk_index", -1, &r.trace_st, NULL) ||
 	    sqlite3_prepare_v2(db, "SELECT 1 FROM spans WHERE trace = ?1 AND chunk > ?2 LIMIT 1", -1, &r.chunks_st,
 	                       NULL) ||
 	    spanview_open(db, &r.view)) {

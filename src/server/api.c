@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/err.h"
+#include "base/json.h"
 #include "base/text.h"
 #include "ingest/metrics_in.h"
 #include "ingest/logs_in.h"
@@ -37,6 +38,42 @@ void api_traces(struct mg_connection *c, struct app *app, const char *tail)
 	http_reply(c, rc, o, "traces");
 }
 
+/* A trace answer streamed in chunks (query_trace_write); failed once the
+ * client is gone. An HTTP/1.0 client knows no chunks: its answer is
+ * collected in whole and sent sized, as before streaming. */
+struct trace_out {
+	struct mg_connection *c;
+	int failed;
+	long long next_offset;   /* ?format=otlp: X-Next-Offset when >= 0 */
+	struct jbuf *whole;      /* HTTP/1.0: the answer collected here; NULL: chunks */
+};
+
+static void next_header(const struct trace_out *o, char out[64])
+{
+	out[0] = 0;
+	if (o->next_offset >= 0)
+		snprintf(out, 64, "X-Next-Offset: %lld\r\n", o->next_offset);
+}
+
+static void trace_begin(void *ctx)
+{
+	struct trace_out *o = ctx;
+	char next[64];
+	next_header(o, next);
+	if (!o->whole)
+		http_stream_begin(o->c, "application/json", next);
+}
+
+static int trace_write(void *ctx, const char *p, size_t n)
+{
+	struct trace_out *o = ctx;
+	if (o->whole)
+		jbuf_put(o->whole, p, n);
+	else if (!o->failed && mg_send_chunk(o->c, p, (unsigned)n) < 0)
+		o->failed = 1;
+	return o->failed ? ERR_BAD_INPUT : ERR_OK;
+}
+
 void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 {
 	uint8_t id[16];
@@ -54,23 +91,26 @@ void api_trace(struct mg_connection *c, struct app *app, const char *tail)
 		http_send_error(c, 400, "format: expected 'json' or 'otlp'");
 		return;
 	}
-	if (fmt && !strcmp(fmt, "otlp")) {
-		char *json = NULL, next[64] = "";
-		size_t len = 0;
-		long long next_offset;
-		int rc = query_trace_otlp(db, id, page, &json, &len, &next_offset);
-		if (next_offset >= 0)
-			snprintf(next, sizeof next, "X-Next-Offset: %lld\r\n", next_offset);
-		if (rc == ERR_OK)
-			http_send(c, 200, "application/json", json, len, next);
-		else
-			http_reply(c, rc, NULL, "trace");
-		free(json);
-		return;
+	struct jbuf whole;
+	const char *version = mg_get_request_info(c)->http_version;
+	struct trace_out out = {c, 0, -1, version && !strcmp(version, "1.0") ? &whole : NULL};
+	struct query_sink sink = {trace_begin, trace_write, &out};
+	jbuf_init(&whole, JBUF_NO_CAP);
+	int begun, rc = fmt && !strcmp(fmt, "otlp")
+	                        ? query_trace_otlp_write(db, id, page, &sink, &out.next_offset, &begun)
+	                        : query_trace_write(db, id, page, &sink, &begun);
+	if (!begun || (out.whole && rc)) {
+		http_reply(c, rc, NULL, "trace");
+	} else if (out.whole) {
+		char next[64];
+		next_header(&out, next);
+		http_send(c, 200, "application/json", whole.p, whole.len, next);
+	} else if (rc == ERR_OK) {
+		mg_send_chunk(c, "", 0);
+	} else {
+		http_close_after_reply(c);   /* no last chunk: the client sees the answer cut short */
 	}
-	cJSON *o = NULL;
-	int rc = query_trace(db, id, page, &o);
-	http_reply(c, rc, o, "trace");
+	free(whole.p);
 }
 
 void api_span(struct mg_connection *c, struct app *app, const char *tail)

@@ -8,6 +8,7 @@
 #include <zstd.h>
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "ingest/ingest.h"
 #include "query/query.h"
 #include "store/record.h"
@@ -121,6 +122,18 @@ struct reads {
 	size_t otlp_len;
 };
 
+/* A query_sink that keeps the streamed answer. */
+static void sink_begin(void *ctx)
+{
+	(void)ctx;
+}
+
+static int sink_write(void *ctx, const char *p, size_t n)
+{
+	jbuf_put(ctx, p, n);
+	return ERR_OK;
+}
+
 /* What GET /api/traces/{id}, /api/spans/{id} and ?format=otlp do. */
 static void read_all(void *arg)
 {
@@ -129,8 +142,14 @@ static void read_all(void *arg)
 	id_from_hex(TRACE, tid, 16);
 	id_from_hex("00000000000000b2", sid, 8);
 	struct span_page page = {0, QUERY_TRACE_MAX_SPANS};
-	cJSON *o = NULL;
-	r->trace_rc = query_trace(r->db, tid, page, &o);
+	struct jbuf b;
+	jbuf_init(&b, JBUF_NO_CAP);
+	struct query_sink sink = {sink_begin, sink_write, &b};
+	int begun;
+	r->trace_rc = query_trace_write(r->db, tid, page, &sink, &begun);
+	char *answer = jbuf_finish(&b, NULL);
+	cJSON *o = cJSON_Parse(answer);
+	free(answer);
 	const cJSON *s;
 	cJSON_ArrayForEach(s, cJSON_GetObjectItem(o, "spans")) {
 		r->spans++;
