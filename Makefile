@@ -22,6 +22,7 @@ LIBOBJS  = $(filter-out $(B)/cmd/%.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers deb test-deb
+.PHONY: cross-arm64 test-arm64 image test-image static
 all: tracelite
 
 deps:
@@ -122,11 +123,35 @@ bench: deps tracelite
 # built with Debian's hardening flags in its own object folder per version
 # (the version is compiled in), e.g. `make deb VERSION=0.1.1`.
 DEB_B = build/pkg/obj-$(VERSION)
+ifeq ($(ARCH),arm64)
+deb: cross-arm64
+else
 deb: deps
 	$(MAKE) B=$(DEB_B) CFLAGS="$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS) \
 	  $$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)" \
 	  LDFLAGS="$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)" $(DEB_B)/tracelite
 	sh packaging/deb/build.sh $(DEB_B)/tracelite $(VERSION) build/pkg
+endif
+
+# arm64, cross-built with Debian's crossbuild-essential-arm64 and the arm64
+# -dev packages (multiarch; `packaging/deps.sh cross arm64` installs them):
+# the binary and unit tests in build/pkg/obj-VERSION-arm64, then
+# build/pkg/tracelite_VERSION_arm64.deb. `make test-arm64` runs them under
+# qemu-user-static (tests/pkg/arm64.sh). Also `make deb ARCH=arm64`.
+CROSS_B   = build/pkg/obj-$(VERSION)-arm64
+CROSS_ENV = PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig DEB_HOST_ARCH=arm64
+cross-arm64:
+	sh packaging/deps.sh
+	sh packaging/deps.sh cross arm64
+	$(CROSS_ENV) $(MAKE) B=$(CROSS_B) CC=aarch64-linux-gnu-gcc \
+	  CFLAGS="$$(DEB_HOST_ARCH=arm64 DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS 2>/dev/null) \
+	  $$(DEB_HOST_ARCH=arm64 DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS 2>/dev/null)" \
+	  LDFLAGS="$$(DEB_HOST_ARCH=arm64 DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS 2>/dev/null)" \
+	  $(CROSS_B)/tracelite unit
+	DEB_HOST_ARCH=arm64 sh packaging/deb/build.sh $(CROSS_B)/tracelite $(VERSION) build/pkg
+
+test-arm64:
+	sh tests/pkg/arm64.sh
 
 # Installs, upgrades, removes and purges it in a debootstrapped chroot (root).
 test-deb:

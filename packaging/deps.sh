@@ -29,3 +29,32 @@ if [ -n "$missing" ]; then
 	apt-get update -q >/dev/null
 	apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
+
+# Optional: `packaging/deps.sh cross arm64` (make cross-arm64, make deb
+# ARCH=arm64) adds Debian's cross compiler, the ARCH -dev packages of BUILD
+# through multiarch (dpkg --add-architecture) and qemu-user-static, which
+# runs the ARCH binaries here (tests/pkg/arm64.sh).
+[ "${1:-}" = cross ] || exit 0
+arch=${2:-arm64}
+case $arch in arm64) gnu=aarch64-linux-gnu ;; armhf) gnu=arm-linux-gnueabihf ;; *) echo "deps.sh: no cross section for $arch" >&2; exit 2 ;; esac
+CROSS="crossbuild-essential-$arch qemu-user-static"
+for p in $BUILD; do
+	case $p in gcc | make | pkg-config | protobuf-c-compiler) ;; *) CROSS="$CROSS $p:$arch" ;; esac
+done
+missing=""
+for p in $CROSS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "cross-building for $arch needs: dpkg --add-architecture $arch; apt-get update; apt-get install$missing" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+	dpkg --add-architecture "$arch"
+fi
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends $missing >/dev/null
+command -v "$gnu-gcc" >/dev/null
