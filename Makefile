@@ -139,10 +139,11 @@ endif
 # build/pkg/tracelite_VERSION_arm64.deb. `make test-arm64` runs them under
 # qemu-user-static (tests/pkg/arm64.sh). Also `make deb ARCH=arm64`.
 CROSS_B   = build/pkg/obj-$(VERSION)-arm64
-CROSS_ENV = PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig DEB_HOST_ARCH=arm64
+CROSS_ENV = PKG_CONFIG_LIBDIR=$(CROSS_B)/pc:/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig DEB_HOST_ARCH=arm64
 cross-arm64:
 	sh packaging/deps.sh
 	sh packaging/deps.sh cross arm64
+	sh packaging/cross-libpq.sh aarch64-linux-gnu $(CROSS_B)/pc
 	$(CROSS_ENV) $(MAKE) B=$(CROSS_B) CC=aarch64-linux-gnu-gcc \
 	  CFLAGS="$$(DEB_HOST_ARCH=arm64 DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS 2>/dev/null) \
 	  $$(DEB_HOST_ARCH=arm64 DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS 2>/dev/null)" \

@@ -39,7 +39,19 @@ arch=${2:-arm64}
 case $arch in arm64) gnu=aarch64-linux-gnu ;; armhf) gnu=arm-linux-gnueabihf ;; *) echo "deps.sh: no cross section for $arch" >&2; exit 2 ;; esac
 CROSS="crossbuild-essential-$arch qemu-user-static"
 for p in $BUILD; do
-	case $p in gcc | make | pkg-config | protobuf-c-compiler) ;; *) CROSS="$CROSS $p:$arch" ;; esac
+	case $p in
+	gcc | make | pkg-config | protobuf-c-compiler) ;;
+	# Debian 12's libpq-dev is not Multi-Arch: same (libpq-dev:arm64 would
+	# remove the native one): only the arm64 library, which the Makefile
+	# links through packaging/cross-libpq.sh. Where it is, the -dev package.
+	libpq-dev)
+		if apt-cache show libpq-dev 2>/dev/null | grep -q '^Multi-Arch: same'; then
+			CROSS="$CROSS libpq-dev:$arch"
+		else
+			CROSS="$CROSS libpq5:$arch"
+		fi ;;
+	*) CROSS="$CROSS $p:$arch" ;;
+	esac
 done
 missing=""
 for p in $CROSS; do
