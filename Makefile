@@ -154,6 +154,16 @@ cross-arm64:
 test-arm64:
 	sh tests/pkg/arm64.sh
 
+# The container image (packaging/image/): the .deb's hardened binary in a
+# root made from a debootstrapped minimal Debian (root, a Debian mirror),
+# committed by buildah: build/pkg/tracelite_VERSION_ARCH.oci.tar and .docker.tar.
+image: deb
+	sh packaging/image/build.sh $(DEB_B)/tracelite $(VERSION) build/pkg
+
+# Runs it (podman if it works here, else its root under chroot): tests/pkg/image.sh.
+test-image:
+	sh tests/pkg/image.sh
+
 # Installs, upgrades, removes and purges it in a debootstrapped chroot (root).
 test-deb:
 	sh tests/pkg/deb.sh
