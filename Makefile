@@ -22,7 +22,7 @@ LIBOBJS  = $(filter-out $(B)/cmd/%.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all run test test-asan bench deps clean unit fuzz fuzz-build fuzzers deb test-deb
-.PHONY: cross-arm64 test-arm64 image test-image static
+.PHONY: cross-arm64 test-arm64 image test-image static test-static
 all: tracelite
 
 deps:
@@ -163,6 +163,21 @@ image: deb
 # Runs it (podman if it works here, else its root under chroot): tests/pkg/image.sh.
 test-image:
 	sh tests/pkg/image.sh
+
+# A mostly-static build/static/tracelite for edge boxes (docs/install.md):
+# the libraries with a static archive in Debian that nothing else loads are
+# linked in (SQLite, protobuf-c, mbedTLS); civetweb and cJSON have no .a in
+# Debian, libcurl's and libpq's static forms need libraries that have none
+# (rtmp, ssh2, psl, gssapi_krb5, ldap; pgcommon, pgport), and zlib, zstd and
+# nghttp2 are loaded by libcurl anyway: those stay shared, as does glibc
+# (NSS, and civetweb dlopens OpenSSL). `make test-static` smoke-tests it.
+STATIC_B = build/static
+static: deps
+	$(MAKE) B=$(STATIC_B) LDLIBS="-lcivetweb -Wl,-Bstatic -lsqlite3 -lprotobuf-c -lmbedtls -lmbedx509 -lmbedcrypto \
+	  -Wl,-Bdynamic -lcjson $$(pkg-config --libs libcurl libpq libnghttp2 libzstd zlib) -ldl -lpthread -lm" $(STATIC_B)/tracelite
+
+test-static: static
+	sh tests/pkg/static.sh $(STATIC_B)/tracelite
 
 # Installs, upgrades, removes and purges it in a debootstrapped chroot (root).
 test-deb:
