@@ -6,8 +6,9 @@
 # packaging/deps.sh); then every unit test runs under qemu-aarch64-static
 # (called by name: no binfmt_misc needed), and a smoke test serves the arm64
 # binary on a free port, ingests one OTLP JSON trace with curl, queries it
-# back, and asks `tracelite health`. Not part of `make test` (it needs root,
-# the arm64 packages and a few minutes of emulation). Run as `make test-arm64`.
+# back, and asks `tracelite health`; lintian checks the .deb. Not part of
+# `make test` (it needs root, the arm64 packages and a few minutes of
+# emulation). Run as `make test-arm64`.
 # Last line: "N passed, N failed"; exit status non-zero if anything failed.
 cd "$(dirname "$0")/../.." || exit 2
 [ "$(id -u)" = 0 ] || { echo "arm64.sh: needs root (apt-get, dpkg --add-architecture)"; exit 2; }
@@ -34,7 +35,9 @@ finish() {
 	exit $?
 }
 trap 'finish' EXIT INT TERM
-command -v curl >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends curl >/dev/null
+for c in curl lintian; do
+	command -v $c >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $c >/dev/null
+done
 
 check "make cross-arm64 (binary, unit tests, .deb)" make -j2 cross-arm64
 [ -x "$B/tracelite" ] || exit 1
@@ -45,6 +48,7 @@ check "$DEB: Architecture arm64, arm64 library Depends, /usr/bin/tracelite" sh -
 	[ \"\$(dpkg-deb -f '$DEB' Architecture)\" = arm64 ] &&
 	dpkg-deb -f '$DEB' Depends | grep -q libsqlite3 &&
 	dpkg-deb -c '$DEB' | grep -q ' ./usr/bin/tracelite$'"
+check "lintian $DEB: no errors" lintian --fail-on error --info "$DEB"
 check "$QEMU runs it: tracelite version" sh -c "$QEMU $B/tracelite version | grep -qx 'tracelite $VERSION'"
 
 # Unit tests: each prints "N passed, N failed" as its last line.
