@@ -68,5 +68,8 @@ if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
 	dpkg --add-architecture "$arch"
 fi
 apt-get update -q >/dev/null
-apt-get install -y -q --no-install-recommends $missing >/dev/null
+# --force-overwrite: Debian 13's libpsl-dev (which libcurl4-openssl-dev
+# needs) has a man page that differs between amd64 and arm64 builds of one
+# version, which dpkg otherwise refuses for a Multi-Arch: same package.
+apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-overwrite $missing >/dev/null
 command -v "$gnu-gcc" >/dev/null
