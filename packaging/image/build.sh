@@ -26,10 +26,13 @@ store=$(pwd)/$out/image-buildah
 name=tracelite_${version}_$arch
 mkdir -p "$out"
 
-need() { command -v "$1" >/dev/null 2>&1 || missing="${missing:-} $2"; }
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/lib/podman/$1" ] || missing="${missing:-} $2"; }
 missing=
 need debootstrap debootstrap
+# netavark: only recommended, but Debian 13's buildah refuses to start without
+# a network backend even for `from scratch`.
 need buildah buildah
+need netavark netavark
 if [ -n "$missing" ]; then
 	echo "installing:$missing"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null

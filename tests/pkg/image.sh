@@ -83,7 +83,7 @@ echo "root filesystem: $(du -sk "$ROOT" | cut -f1) KiB, $(find "$ROOT" -type f |
 check "the image holds the binary, no shell, no package manager" sh -c "
 	[ -x '$ROOT/usr/bin/tracelite' ] && [ ! -e '$ROOT/usr/bin/sh' ] && [ ! -e '$ROOT/usr/bin/dpkg' ] && [ ! -e '$ROOT/usr/bin/apt-get' ]"
 check "the copyright files of the libraries' packages (libc6, libcurl4, libsqlite3-0, libssl3)" sh -c "
-	cd '$ROOT/usr/share/doc' && for p in libc6 libcurl4 libsqlite3-0 libssl3* tracelite; do [ -s \$p/copyright ] || exit 1; done"
+	cd '$ROOT/usr/share/doc' && for p in libc6 libcurl4* libsqlite3-0 libssl3* tracelite; do [ -s \$p/copyright ] || exit 1; done"
 check "/data is the user's (10001, 0750)" test "$(stat -c '%u %a' "$ROOT/data")" = "10001 750"
 
 PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
@@ -106,7 +106,9 @@ if command -v podman >/dev/null 2>&1 && podman run --rm --network none "docker-a
 	podman volume rm "$name" >/dev/null 2>&1
 	exit 0
 fi
-echo "skip: podman cannot run a container here ($(tail -n 1 "$ART/podman.log" 2>/dev/null)); running the image's root under chroot"
+why="not installed"
+command -v podman >/dev/null 2>&1 && why=$(tail -n 1 "$ART/podman.log")
+echo "skip: podman cannot run a container here ($why); running the image's root under chroot"
 
 mount -t proc proc "$ROOT/proc" 2>/dev/null || { mkdir -p "$ROOT/proc" && mount -t proc proc "$ROOT/proc"; }
 mkdir -p "$ROOT/dev"
