@@ -1,6 +1,6 @@
 #!/bin/sh
 # cross-libpq.sh GNUTYPE DIR: when libpq-dev is not installed for GNUTYPE
-# (e.g. aarch64-linux-gnu; Debian 12's libpq-dev is not Multi-Arch: same, so
+# (e.g. aarch64-linux-gnu; Debian 12's and 13's libpq-dev is not Multi-Arch: same, so
 # packaging/deps.sh installs only libpq5 of that architecture), makes DIR a
 # pkg-config directory with a libpq.pc that takes the native libpq-dev's
 # headers (the same version: the -dev packages come from one release) and

@@ -41,7 +41,7 @@ CROSS="crossbuild-essential-$arch qemu-user-static"
 for p in $BUILD; do
 	case $p in
 	gcc | make | pkg-config | protobuf-c-compiler) ;;
-	# Debian 12's libpq-dev is not Multi-Arch: same (libpq-dev:arm64 would
+	# Debian 12's and 13's libpq-dev is not Multi-Arch: same (libpq-dev:arm64 would
 	# remove the native one): only the arm64 library, which the Makefile
 	# links through packaging/cross-libpq.sh. Where it is, the -dev package.
 	libpq-dev)
