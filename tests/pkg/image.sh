@@ -10,9 +10,9 @@
 # (ports moved by the same TRACELITE_LISTEN/TRACELITE_GRPC_LISTEN variables).
 # It checks that serving beyond loopback without a key refuses, that the
 # documented `keys create` makes one, the health check, ingest and query of
-# one OTLP JSON trace with curl (401 without the key), the data owned by
-# the user, HTTPS with --tls-self-signed (libssl in the image), and a clean
-# stop. Not part of `make test`. Last line: "N passed, N failed".
+# one OTLP JSON trace with curl (401 without the key), an empty OTLP/gRPC
+# export with the key, the data owned by the user, HTTPS with
+# --tls-self-signed (libssl in the image), and a clean stop. Not part of `make test`. Last line: "N passed, N failed".
 cd "$(dirname "$0")/../.." || exit 2
 [ "$(id -u)" = 0 ] || { echo "image.sh: needs root (debootstrap, chroot)"; exit 2; }
 VERSION=$(sed -n 's/^VERSION *= *//p' Makefile)
@@ -179,6 +179,11 @@ has() {
 }
 check "GET /api/traces/$T with the key returns it" has
 check "without the key: 401" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/traces")" = 401
+printf '\0\0\0\0\0' >"$ART/image-grpc-empty"
+check "OTLP/gRPC on TRACELITE_GRPC_LISTEN with the key: grpc-status 0" sh -c "
+	curl -sS --http2-prior-knowledge -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' \
+		-H 'authorization: Bearer $KEY' --data-binary @'$ART/image-grpc-empty' \
+		http://127.0.0.1:$GPORT/opentelemetry.proto.collector.trace.v1.TraceService/Export | tr -d '\r' | grep -qx 'grpc-status: 0'"
 check "the data in /data is the user's" sh -c "[ -s '$ROOT/data/tracelite.db' ] && [ -z \"\$(find '$ROOT/data' ! -user 10001)\" ]"
 check "it stops on SIGTERM with exit 0" stop
 URL=https://127.0.0.1:$PORT
