@@ -22,6 +22,7 @@ LIBOBJS  = $(filter-out $(B)/cmd/%.o,$(OBJS))
 UNIT     = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all run test test-asan bench bench-clickhouse deps clean unit fuzz fuzz-build fuzzers deb test-deb bench-bigtrace
+.PHONY: cross-arm64 test-arm64 image test-image static test-static
 all: tracelite
 
 deps:
@@ -131,11 +132,61 @@ bench-bigtrace: deps tracelite
 # built with Debian's hardening flags in its own object folder per version
 # (the version is compiled in), e.g. `make deb VERSION=0.1.1`.
 DEB_B = build/pkg/obj-$(VERSION)
+ifeq ($(ARCH),arm64)
+deb: cross-arm64
+else
 deb: deps
 	$(MAKE) B=$(DEB_B) CFLAGS="$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS) \
 	  $$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)" \
 	  LDFLAGS="$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)" $(DEB_B)/tracelite
 	sh packaging/deb/build.sh $(DEB_B)/tracelite $(VERSION) build/pkg
+endif
+
+# arm64, cross-built with Debian's crossbuild-essential-arm64 and the arm64
+# -dev packages (multiarch; `packaging/deps.sh cross arm64` installs them):
+# the binary and unit tests in build/pkg/obj-VERSION-arm64, then
+# build/pkg/tracelite_VERSION_arm64.deb. `make test-arm64` runs them under
+# qemu-user-static (tests/pkg/arm64.sh). Also `make deb ARCH=arm64`.
+CROSS_B   = build/pkg/obj-$(VERSION)-arm64
+CROSS_ENV = PKG_CONFIG_LIBDIR=$(CROSS_B)/pc:/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig DEB_HOST_ARCH=arm64
+cross-arm64:
+	sh packaging/deps.sh
+	sh packaging/deps.sh cross arm64
+	sh packaging/cross-libpq.sh aarch64-linux-gnu $(CROSS_B)/pc
+	$(CROSS_ENV) $(MAKE) B=$(CROSS_B) CC=aarch64-linux-gnu-gcc \
+	  CFLAGS="$$(DEB_HOST_ARCH=arm64 DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS 2>/dev/null) \
+	  $$(DEB_HOST_ARCH=arm64 DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS 2>/dev/null)" \
+	  LDFLAGS="$$(DEB_HOST_ARCH=arm64 DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS 2>/dev/null)" \
+	  $(CROSS_B)/tracelite unit
+	DEB_HOST_ARCH=arm64 sh packaging/deb/build.sh $(CROSS_B)/tracelite $(VERSION) build/pkg
+
+test-arm64:
+	sh tests/pkg/arm64.sh
+
+# The container image (packaging/image/): the .deb's hardened binary in a
+# root made from a debootstrapped minimal Debian (root, a Debian mirror),
+# committed by buildah: build/pkg/tracelite_VERSION_ARCH.oci.tar and .docker.tar.
+image: deb
+	sh packaging/image/build.sh $(DEB_B)/tracelite $(VERSION) build/pkg
+
+# Runs it (podman if it works here, else its root under chroot): tests/pkg/image.sh.
+test-image:
+	sh tests/pkg/image.sh
+
+# A mostly-static build/static/tracelite for edge boxes (docs/install.md):
+# the libraries with a static archive in Debian that nothing else loads are
+# linked in (SQLite, protobuf-c, mbedTLS); civetweb and cJSON have no .a in
+# Debian, libcurl's and libpq's static forms need libraries that have none
+# (rtmp, ssh2, psl, gssapi_krb5, ldap; pgcommon, pgport), and zlib, zstd and
+# nghttp2 are loaded by libcurl anyway: those stay shared, as does glibc
+# (NSS, and civetweb dlopens OpenSSL). `make test-static` smoke-tests it.
+STATIC_B = build/static
+static: deps
+	$(MAKE) B=$(STATIC_B) LDLIBS="-lcivetweb -Wl,-Bstatic -lsqlite3 -lprotobuf-c -lmbedtls -lmbedx509 -lmbedcrypto \
+	  -Wl,-Bdynamic -lcjson $$(pkg-config --libs libcurl libpq libnghttp2 libzstd zlib) -ldl -lpthread -lm" $(STATIC_B)/tracelite
+
+test-static: static
+	sh tests/pkg/static.sh $(STATIC_B)/tracelite
 
 # Installs, upgrades, removes and purges it in a debootstrapped chroot (root).
 test-deb:

@@ -7,7 +7,11 @@ set -eu
 bin=$1
 version=$2
 out=$3
-arch=$(dpkg --print-architecture)
+# DEB_HOST_ARCH (e.g. arm64, from make cross-arm64): a cross-built BINARY,
+# stripped by that architecture's binutils; dpkg-shlibdeps reads it too.
+arch=${DEB_HOST_ARCH:-$(dpkg --print-architecture)}
+strip=strip
+[ "$arch" = "$(dpkg --print-architecture)" ] || strip=$(dpkg-architecture -a"$arch" -qDEB_HOST_GNU_TYPE 2>/dev/null)-strip
 here=packaging/deb
 stage=$out/stage-$version
 rm -rf "$stage"
@@ -18,7 +22,7 @@ mkdir -p "$stage/DEBIAN"
 unitdir=/usr/lib/systemd/system
 
 install -D -m 0755 "$bin" "$stage/usr/bin/tracelite"
-strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/bin/tracelite"
+"$strip" --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/bin/tracelite"
 install -D -m 0644 "$here/tracelite.service" "$stage$unitdir/tracelite.service"
 install -D -m 0644 "$here/default" "$stage/etc/default/tracelite"
 install -d -m 0755 "$stage/usr/share/man/man1" "$stage/usr/share/doc/tracelite"

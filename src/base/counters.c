@@ -340,7 +340,7 @@ void counters_render(struct jbuf *b)
 	static const char *types[] = {"counter", "gauge", "histogram"};
 	counters_declare("tracelite_metrics_series_dropped_total", COUNTERS_COUNTER,
 	                 "Series not created because the table of series was full", NULL, 0);
-	counters_set("tracelite_metrics_series_dropped_total", (double)atomic_load(&dropped));
+	counters_set("tracelite_metrics_series_dropped_total", (double)atomic_load(&dropped), NULL);
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < nfamilies; i++) {
 		const struct family *f = &families[i];

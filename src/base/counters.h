@@ -25,15 +25,17 @@ enum counters_type { COUNTERS_COUNTER, COUNTERS_GAUGE, COUNTERS_HISTOGRAM };
  * full or name is not a valid metric name. Thread-safe. */
 int counters_declare(const char *name, enum counters_type type, const char *help, const double *bounds, int nb);
 /* Adds n to the counter (or gauge) series name{labels}; the labels are
- * "key", "value" pairs ending with NULL. An undeclared name becomes a
+ * "key", "value" pairs ending with NULL (the compiler checks the NULL is
+ * there: without it va_arg reads past the arguments, which x86-64 happened
+ * to survive and arm64 did not). An undeclared name becomes a
  * counter with no help. Thread-safe, lock-free once the series exists. */
-void counters_add(const char *name, uint64_t n, ...);
+void counters_add(const char *name, uint64_t n, ...) __attribute__((sentinel));
 /* Adds delta (may be negative) to the gauge series name{labels}. */
-void counters_gauge_add(const char *name, int64_t delta, ...);
+void counters_gauge_add(const char *name, int64_t delta, ...) __attribute__((sentinel));
 /* Sets the gauge (or counter, for values kept elsewhere) series to v. */
-void counters_set(const char *name, double v, ...);
+void counters_set(const char *name, double v, ...) __attribute__((sentinel));
 /* Counts v into the histogram series name{labels}. */
-void counters_observe(const char *name, double v, ...);
+void counters_observe(const char *name, double v, ...) __attribute__((sentinel));
 /* Upper bounds in seconds for latencies (1 ms .. 10 s). */
 extern const double counters_default_seconds[];
 extern const int counters_default_seconds_n;

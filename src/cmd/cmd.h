@@ -18,5 +18,7 @@ int cmd_reprice(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 /* tracelite backup DEST [--data DIR]; prints the copied sizes. */
 int cmd_backup(int argc, char **argv);
+/* tracelite health [--url URL]: 0 when the server's /api/health is 200. */
+int cmd_health(int argc, char **argv);
 
 #endif
