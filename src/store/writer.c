@@ -1,7 +1,8 @@
 /* writer.c: the single writer thread. Submitters compress their batch
  * (record_pack) and queue it; the thread drains everything queued into one
  * transaction (group commit): span rows, chunks, shared blobs, interned
- * strings, projects, trace summaries and scores; then it wakes the
+ * strings, projects, trace summaries, scores and the attribute index rows
+ * prepared by the submitter (attrindex_prepare); then it wakes the
  * submitters with the outcome. Nothing is answered before its commit.
  * Chunk ids and the traces/scores seq it hands out are the change sequence
  * replication reads (schema/004_changes.sql). */
@@ -32,6 +33,7 @@ struct job {
 	void *arg;
 	int flags;
 	struct record_batch rec;
+	struct attrindex_prep *attrs; /* per span (as batch->spans): its trace_attrs rows */
 	size_t bytes;
 	int rc, done;
 	char err[320];
@@ -477,9 +479,14 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		if (inserted) {
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
 			any = dirty = 1;
-			if (attrindex_span(w->attrs, key, s, blob_ids[j->rec.resource[i]], intern_string, w))
-				return ERR_STORE;
 		}
+		/* every span's rows, not only new ones': a pair was prepared for
+		 * the first span of the run that has it, stored or not (rows of a
+		 * stored span are there already and are ignored) */
+		if ((inserted || j->attrs[i].n) &&
+		    attrindex_span(w->attrs, key, s, &j->attrs[i], inserted ? blob_ids[j->rec.resource[i]] : 0,
+		                   intern_string, w))
+			return ERR_STORE;
 	}
 	if (dirty && trace_update(w, key, &before, &sum))
 		return ERR_STORE;
@@ -800,6 +807,10 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	int rc = record_pack(b, &j.rec, err, errlen);
 	if (rc)
 		return rc;
+	/* the attribute index rows are walked and de-duplicated here, in
+	 * parallel with other requests, not on the writer thread */
+	j.attrs = arena_alloc(b->arena, (b->nspans ? b->nspans : 1) * sizeof *j.attrs);
+	attrindex_prepare(b, j.rec.order, j.attrs);
 	j.bytes = arena_used(b->arena);
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {
