@@ -1,0 +1,88 @@
+/* test_attrindex.c: attrindex_prepare, the part of the attribute index
+ * that runs in the request thread: which attributes become entries, that a
+ * pair is taken once per run of spans of one trace (and again for the next
+ * trace), and how metadata JSON text and skipped keys are handled. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "base/err.h"
+#include "ingest/batch.h"
+#include "ingest/ingest.h"
+#include "store/attrindex.h"
+#include "store/record.h"
+#include "test.h"
+
+#define T1 "0123456789abcdef0123456789abcdef"
+#define T2 "fedcba9876543210fedcba9876543210"
+
+/* One span of trace `trace` with id `span` and attributes `attrs` (JSON). */
+static int span_json(char *out, size_t n, const char *trace, const char *span, const char *attrs)
+{
+	return snprintf(out, n,
+	                "{\"traceId\":\"%s\",\"spanId\":\"%s\",\"name\":\"s\",\"startTimeUnixNano\":\"1700000000000000000\","
+	                "\"endTimeUnixNano\":\"1700000001000000000\",\"attributes\":[%s]}",
+	                trace, span, attrs);
+}
+
+static const struct attrindex_entry *find(const struct attrindex_prep *p, const char *key)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].key, key))
+			return &p->v[i];
+	return NULL;
+}
+
+int main(void)
+{
+	static const char *const model = "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}}";
+	char body[8192], s[4][1536], attrs[1024], err[512];
+	snprintf(attrs, sizeof attrs,
+	         "%s,{\"key\":\"input.value\",\"value\":{\"stringValue\":\"some prompt\"}},"
+	         "{\"key\":\"embedding.embeddings.0.embedding.text\",\"value\":{\"stringValue\":\"embedded text\"}},"
+	         "{\"key\":\"agent.turn\",\"value\":{\"intValue\":3}},"
+	         "{\"key\":\"metadata\",\"value\":{\"stringValue\":\"{\\\"plan\\\":\\\"pro\\\",\\\"build\\\":7}\"}}",
+	         model);
+	span_json(s[0], sizeof s[0], T1, "0000000000000001", attrs);
+	span_json(s[1], sizeof s[1], T2, "0000000000000002", model);
+	span_json(s[2], sizeof s[2], T1, "0000000000000003",
+	          "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}},"
+	          "{\"key\":\"agent.turn\",\"value\":{\"intValue\":4}}");
+	span_json(s[3], sizeof s[3], T2, "0000000000000004", model);
+	snprintf(body, sizeof body, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[%s,%s,%s,%s]}]}]}", s[0], s[1], s[2],
+	         s[3]);
+	struct span_batch *b = span_batch_new(NULL);
+	int rc = ingest_decode(INGEST_OTLP, INGEST_JSON, NULL, body, strlen(body), b, NULL, err, sizeof err);
+	CHECK(rc == ERR_OK && b->nspans == 4, "decode: %s", err);
+	struct record_batch rec;
+	rc = rc ? rc : record_pack(b, &rec, err, sizeof err);
+	CHECK(rc == ERR_OK, "pack: %s", err);
+	if (rc)
+		return 1;
+	struct attrindex_prep p[4];
+	attrindex_prepare(b, rec.order, p);
+
+	/* span 0: model, turn, metadata members; text and embedded text left out */
+	const struct attrindex_entry *e = find(&p[0], "a:gen_ai.request.model");
+	CHECK(e && e->type == ATTRINDEX_TEXT && e->slen == 6 && !memcmp(e->s, "gpt-4o", 6), "model entry");
+	e = find(&p[0], "a:agent.turn");
+	CHECK(e && e->type == ATTRINDEX_INT && e->i == 3, "turn entry");
+	e = find(&p[0], "a:metadata.plan");
+	CHECK(e && e->type == ATTRINDEX_TEXT && e->slen == 3 && !memcmp(e->s, "pro", 3), "metadata member as text");
+	e = find(&p[0], "a:metadata.build");
+	CHECK(e && e->type == ATTRINDEX_INT && e->i == 7, "metadata member as integer");
+	CHECK(!find(&p[0], "a:metadata") && !find(&p[0], "a:input.value") &&
+	          !find(&p[0], "a:embedding.embeddings.0.embedding.text"),
+	      "JSON text, prompt text and embedded text are not entries (%zu entries)", p[0].n);
+	CHECK(p[0].n == 4, "span 0 has 4 entries, not %zu", p[0].n);
+
+	/* span 2, same trace as span 0: the model is taken already, turn 4 is new */
+	CHECK(!find(&p[2], "a:gen_ai.request.model"), "a pair is taken once per trace run");
+	e = find(&p[2], "a:agent.turn");
+	CHECK(p[2].n == 1 && e && e->i == 4, "a new value of a key is an entry (%zu entries)", p[2].n);
+
+	/* trace 2: the same pair again for another trace, once */
+	size_t models = (find(&p[1], "a:gen_ai.request.model") != NULL) + (find(&p[3], "a:gen_ai.request.model") != NULL);
+	CHECK(models == 1 && p[1].n + p[3].n == 1, "trace 2 gets its own model entry, once (%zu, %zu)", p[1].n, p[3].n);
+	span_batch_free(b);
+	return test_done();
+}
