@@ -136,13 +136,13 @@ static enum err insert(sqlite3_stmt *st, int64_t key, enum vtype t, int64_t i, d
 static enum err put(const struct sink *k, const char *prefix, const char *key, enum vtype t, int64_t i, double d,
                     const char *s, size_t slen)
 {
-	char name[ATTRINDEX_KEY_MAX + 8];
-	size_t klen = strlen(key);
+	size_t klen = strlen(key), plen = strlen(prefix);
 	if (klen > ATTRINDEX_KEY_MAX || (t == V_TEXT && slen > ATTRINDEX_VALUE_MAX) || !*key)
 		return ERR_OK;
-	snprintf(name, sizeof name, "%s%s", prefix, key);
 	if (k->x) {
+		char name[ATTRINDEX_KEY_MAX + 8];
 		int64_t id;
+		snprintf(name, sizeof name, "%s%s", prefix, key);
 		if (k->x->intern(k->x->ctx, name, &id))
 			return ERR_STORE;
 		return insert(k->x->put_res, id, t, i, d, s, slen, k->x->resource);
@@ -174,7 +174,10 @@ static enum err put(const struct sink *k, const char *prefix, const char *key, e
 			abort();
 	}
 	struct attrindex_entry *e = &c->v[c->n++];
-	e->key = arena_strdup(c->a, name);
+	char *name = arena_alloc(c->a, plen + klen + 1); /* built only for a new pair: most are repeats */
+	memcpy(name, prefix, plen);
+	memcpy(name + plen, key, klen + 1);
+	e->key = name;
 	e->type = (int)t;
 	e->i = i;
 	e->d = d;
