@@ -1,11 +1,11 @@
 /* writer.c: the single writer thread. Submitters compress their batch
  * (record_pack) and queue it; the thread drains everything queued into one
  * transaction (group commit): span rows, chunks, shared blobs, interned
- * strings, projects, trace summaries, scores and the attribute index rows
- * prepared by the submitter (attrindex_prepare); then it wakes the
+ * strings, projects, trace summaries and scores; then it wakes the
  * submitters with the outcome. Nothing is answered before its commit.
  * Chunk ids and the traces/scores seq it hands out are the change sequence
- * replication reads (schema/004_changes.sql). */
+ * replication reads (schema/004_changes.sql). The attribute index rows come
+ * prepared by the submitter (attrindex_prepare). */
 #include "store/writer.h"
 #include <assert.h>
 #include "base/mbed.h"
@@ -32,8 +32,8 @@ struct job {
 	writer_task_fn task;
 	void *arg;
 	int flags;
-	struct record_batch rec;
 	struct attrindex_prep *attrs; /* per span (as batch->spans): its trace_attrs rows */
+	struct record_batch rec;
 	size_t bytes;
 	int rc, done;
 	char err[320];
