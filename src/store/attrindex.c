@@ -18,6 +18,8 @@
 
 struct attrindex {
 	sqlite3_stmt *put, *put_res, *put_trace_res;
+	struct intern *seen;          /* attrindex_span: pairs of the trace run seen_trace */
+	int64_t seen_trace;
 	struct intern *resources;     /* resource ids whose attributes are indexed */
 	int64_t trace;
 	int64_t resource;             /* the resource already linked to the trace run */
@@ -88,6 +90,7 @@ enum err attrindex_open(sqlite3 *db, struct attrindex **out)
 		free(x);
 		return ERR_STORE;
 	}
+	x->seen = intern_new();
 	x->resources = intern_new();
 	*out = x;
 	return ERR_OK;
@@ -100,12 +103,15 @@ void attrindex_close(struct attrindex *x)
 	sqlite3_finalize(x->put);
 	sqlite3_finalize(x->put_res);
 	sqlite3_finalize(x->put_trace_res);
+	intern_free(x->seen);
 	intern_free(x->resources);
 	free(x);
 }
 
 void attrindex_reset(struct attrindex *x)
 {
+	intern_clear(x->seen);
+	x->seen_trace = 0;
 	intern_clear(x->resources); /* their rows were rolled back too */
 	x->trace = 0;
 	x->resource = 0;
@@ -310,8 +316,8 @@ void attrindex_prepare(const struct span_batch *b, const size_t *order, struct a
 	intern_free(c.seen);
 }
 
-enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, const struct attrindex_prep *p,
-                        int64_t resource, attrindex_intern_fn intern, void *ctx)
+enum err attrindex_span_prepared(struct attrindex *x, int64_t trace, const struct span *s,
+                                 const struct attrindex_prep *p, int64_t resource, attrindex_intern_fn intern, void *ctx)
 {
 	if (trace != x->trace) {
 		x->trace = trace;
@@ -343,5 +349,24 @@ enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s
 				intern_put(x->resources, &resource, sizeof resource, 1);
 		}
 	}
+	return rc;
+}
+
+enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, int64_t resource,
+                        attrindex_intern_fn intern, void *ctx)
+{
+	if (trace != x->seen_trace) {
+		intern_clear(x->seen); /* a new run: the set only ever holds one trace's pairs */
+		x->seen_trace = trace;
+	}
+	struct arena *a = arena_new();
+	struct collect c = {.a = a, .seen = x->seen};
+	struct sink k = {.c = &c};
+	if (s->otlp)
+		put_attrs(&k, "a:", s->otlp->attributes, s->otlp->n_attributes); /* cannot fail: no store */
+	struct attrindex_prep p = {.v = c.v, .n = c.n};
+	enum err rc = attrindex_span_prepared(x, trace, s, &p, resource, intern, ctx);
+	free(c.v);
+	arena_free(a);
 	return rc;
 }

@@ -61,9 +61,16 @@ void attrindex_prepare(const struct span_batch *b, const size_t *order, struct a
  * in trace_resources, and the resource's attributes as "r:KEY" in
  * resource_attrs the first time the resource is seen. Writer thread.
  * Returns ERR_OK or ERR_STORE. */
-enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, const struct attrindex_prep *p,
-                        int64_t resource, attrindex_intern_fn intern, void *ctx);
-/* Forgets the resources indexed (after a rolled-back transaction). */
+enum err attrindex_span_prepared(struct attrindex *x, int64_t trace, const struct span *s,
+                                 const struct attrindex_prep *p, int64_t resource, attrindex_intern_fn intern,
+                                 void *ctx);
+/* The same for one span whose entries are not prepared: walks its
+ * attributes here as attrindex_prepare does, each distinct pair once per
+ * run of calls for one trace (for callers that read stored spans one by
+ * one). Returns ERR_OK or ERR_STORE. */
+enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, int64_t resource,
+                        attrindex_intern_fn intern, void *ctx);
+/* Forgets what was seen (after a rolled-back transaction). */
 void attrindex_reset(struct attrindex *x);
 
 #endif

@@ -484,8 +484,8 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		 * the first span of the run that has it, stored or not (rows of a
 		 * stored span are there already and are ignored) */
 		if ((inserted || j->attrs[i].n) &&
-		    attrindex_span(w->attrs, key, s, &j->attrs[i], inserted ? blob_ids[j->rec.resource[i]] : 0,
-		                   intern_string, w))
+		    attrindex_span_prepared(w->attrs, key, s, &j->attrs[i], inserted ? blob_ids[j->rec.resource[i]] : 0,
+		                            intern_string, w))
 			return ERR_STORE;
 	}
 	if (dirty && trace_update(w, key, &before, &sum))

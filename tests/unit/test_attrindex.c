@@ -9,7 +9,9 @@
 #include "ingest/batch.h"
 #include "ingest/ingest.h"
 #include "store/attrindex.h"
+#include "base/intern.h"
 #include "store/record.h"
+#include "store/store.h"
 #include "test.h"
 
 #define T1 "0123456789abcdef0123456789abcdef"
@@ -30,6 +32,64 @@ static const struct attrindex_entry *find(const struct attrindex_prep *p, const 
 		if (!strcmp(p->v[i].key, key))
 			return &p->v[i];
 	return NULL;
+}
+
+/* An intern callback over a map: ids 1, 2, ... (no strings table). */
+static enum err intern_map(void *ctx, const char *s, int64_t *id)
+{
+	struct intern *m = ctx;
+	if (!intern_get(m, s, strlen(s), id)) {
+		*id = (int64_t)intern_count(m) + 1;
+		intern_put(m, s, strlen(s), *id);
+	}
+	return ERR_OK;
+}
+
+static int64_t count_rows(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* attrindex_span (one stored span at a time, as a backfill reads them) and
+ * attrindex_span_prepared store the same rows. */
+static void store_rows(const struct span_batch *b, const struct attrindex_prep *p)
+{
+	char dir[] = "/tmp/tl-attrindex-XXXXXX", err[512];
+	sqlite3 *db;
+	struct attrindex *x;
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	CHECK(store_open_writer(dir, &db, err, sizeof err) == ERR_OK, "open: %s", err);
+	CHECK(attrindex_open(db, &x) == ERR_OK, "attrindex_open");
+	struct intern *m = intern_new();
+	for (int pass = 0; pass < 2; pass++) {
+		/* the spans in trace order: 0 and 2 are trace 1 (key 1), 1 and 3 trace 2 */
+		static const size_t order[4] = {0, 2, 1, 3};
+		for (size_t n = 0; n < 4; n++) {
+			size_t i = order[n];
+			int64_t trace = i % 2 ? 2 : 1;
+			enum err rc = pass ? attrindex_span(x, trace, &b->spans[i], 0, intern_map, m)
+			                   : attrindex_span_prepared(x, trace, &b->spans[i], &p[i], 0, intern_map, m);
+			CHECK(rc == ERR_OK, "pass %d span %zu: %s", pass, i, sqlite3_errmsg(db));
+		}
+		/* trace 1: model, turn 3, turn 4, plan, build; trace 2: model */
+		CHECK(count_rows(db, "SELECT count(*) FROM trace_attrs") == 6, "pass %d: %lld rows", pass,
+		      (long long)count_rows(db, "SELECT count(*) FROM trace_attrs"));
+		CHECK(count_rows(db, "SELECT count(*) FROM trace_attrs WHERE trace = 1 AND value = 4") == 1,
+		      "pass %d: turn 4 of trace 1", pass);
+		sqlite3_exec(db, "DELETE FROM trace_attrs", NULL, NULL, NULL);
+		attrindex_reset(x);
+	}
+	intern_free(m);
+	attrindex_close(x);
+	sqlite3_close(db);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "rm");
 }
 
 int main(void)
@@ -83,6 +143,7 @@ int main(void)
 	/* trace 2: the same pair again for another trace, once */
 	size_t models = (find(&p[1], "a:gen_ai.request.model") != NULL) + (find(&p[3], "a:gen_ai.request.model") != NULL);
 	CHECK(models == 1 && p[1].n + p[3].n == 1, "trace 2 gets its own model entry, once (%zu, %zu)", p[1].n, p[3].n);
+	store_rows(b, p);
 	span_batch_free(b);
 	return test_done();
 }
