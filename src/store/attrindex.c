@@ -1,26 +1,47 @@
 /* attrindex.c: fills trace_attrs, resource_attrs and trace_resources
  * (schema/007) from the spans the writer stores: one row per distinct
  * (key, value, trace) of span attributes, and each resource's attributes
- * once per resource with one (resource, trace) row per trace. A run of
- * spans of one trace is de-duplicated in memory first (agent traces repeat
- * the same attributes on every span), so most pairs cost a hash lookup,
- * not an insert. Text, per-span ids and token counts are left out
- * (skipped()): q= searches the text, the hot columns hold the counts. */
+ * once per resource with one (resource, trace) row per trace. The span
+ * attributes are walked, filtered and de-duplicated per run of spans of one
+ * trace in the submitting request's thread (attrindex_prepare: agent traces
+ * repeat the same attributes on every span), so the writer thread only
+ * interns keys and inserts the distinct rows. Text, per-span ids and token
+ * counts are left out (skipped()): q= searches the text, the hot columns
+ * hold the counts. */
 #include "store/attrindex.h"
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/arena.h"
 #include "base/intern.h"
 
 struct attrindex {
 	sqlite3_stmt *put, *put_res, *put_trace_res;
-	struct intern *seen;          /* pairs of the current trace run */
+	struct intern *seen;          /* attrindex_span: pairs of the trace run seen_trace */
+	int64_t seen_trace;
 	struct intern *resources;     /* resource ids whose attributes are indexed */
 	int64_t trace;
 	int64_t resource;             /* the resource already linked to the trace run */
 	attrindex_intern_fn intern;
 	void *ctx;
+};
+
+/* attrindex_prepare's state: the entries of the span being walked (v, n,
+ * cap; malloc'd, reused) and the pairs already taken in the trace run
+ * (seen, keyed by key, type and value). */
+struct collect {
+	struct arena *a;
+	struct intern *seen;
+	struct attrindex_entry *v;
+	size_t n, cap;
+};
+
+/* Where a walk puts what it finds: span attributes into c (request
+ * thread), resource attributes into the store through x (writer thread). */
+struct sink {
+	struct collect *c;
+	struct attrindex *x;
 };
 
 /* Attribute keys whose string value may be JSON text of metadata or tags. */
@@ -39,7 +60,7 @@ static const char *const skip_keys[] = {
 };
 static const char *const skip_prefixes[] = {
 	"gen_ai.usage.", "llm.token_count.", "llm.usage.", "gen_ai.prompt.", "gen_ai.completion.",
-	"llm.input_messages.", "llm.output_messages.", "retrieval.documents.", "exception.",
+	"llm.input_messages.", "llm.output_messages.", "retrieval.documents.", "exception.", "embedding.embeddings.",
 };
 
 static int skipped(const char *key)
@@ -90,64 +111,89 @@ void attrindex_close(struct attrindex *x)
 void attrindex_reset(struct attrindex *x)
 {
 	intern_clear(x->seen);
+	x->seen_trace = 0;
 	intern_clear(x->resources); /* their rows were rolled back too */
 	x->trace = 0;
 	x->resource = 0;
 }
 
-enum vtype { V_INT, V_REAL, V_TEXT };
+enum vtype { V_INT = ATTRINDEX_INT, V_REAL = ATTRINDEX_REAL, V_TEXT = ATTRINDEX_TEXT };
 
-/* Inserts (prefix key, value): a resource's row when prefix is "r:" (the
- * resource being indexed, x->resource), else the trace run's unless seen. */
-static enum err put(struct attrindex *x, const char *prefix, const char *key, enum vtype t, int64_t i, double d,
-                    const char *s, size_t slen)
+/* Binds (key id, value, owner) to st and runs it. */
+static enum err insert(sqlite3_stmt *st, int64_t key, enum vtype t, int64_t i, double d, const char *s, size_t slen,
+                       int64_t owner)
 {
-	char name[ATTRINDEX_KEY_MAX + 8];
-	int64_t id;
-	int res = *prefix == 'r';
-	if (strlen(key) > ATTRINDEX_KEY_MAX || (t == V_TEXT && slen > ATTRINDEX_VALUE_MAX) || !*key)
-		return ERR_OK;
-	snprintf(name, sizeof name, "%s%s", prefix, key);
-	if (x->intern(x->ctx, name, &id))
-		return ERR_STORE;
-	unsigned char buf[8 + 1 + ATTRINDEX_VALUE_MAX];
-	size_t n = 9;
-	memcpy(buf, &id, 8);
-	buf[8] = (unsigned char)t;
-	if (t == V_TEXT) {
-		memcpy(buf + 9, s, slen);
-		n += slen;
-	} else if (t == V_INT) {
-		memcpy(buf + 9, &i, 8);
-		n += 8;
-	} else {
-		memcpy(buf + 9, &d, 8);
-		n += 8;
-	}
-	int64_t dummy;
-	if (!res && intern_get(x->seen, buf, n, &dummy))
-		return ERR_OK;
-	if (!res) {
-		if (intern_count(x->seen) >= ATTRINDEX_SEEN_MAX)
-			intern_clear(x->seen); /* a huge trace: INSERT OR IGNORE still de-duplicates */
-		intern_put(x->seen, buf, n, 1);
-	}
-	sqlite3_stmt *st = res ? x->put_res : x->put;
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, key);
 	if (t == V_TEXT)
 		sqlite3_bind_text(st, 2, s, (int)slen, SQLITE_STATIC);
 	else if (t == V_INT)
 		sqlite3_bind_int64(st, 2, i);
 	else
 		sqlite3_bind_double(st, 2, d);
-	sqlite3_bind_int64(st, 3, res ? x->resource : x->trace);
+	sqlite3_bind_int64(st, 3, owner);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
 }
 
+/* Takes (prefix key, value): a resource's row goes to the store at once
+ * (k->x, the resource being indexed); a span attribute's becomes an entry
+ * of the span being prepared (k->c) unless the trace run has it already. */
+static enum err put(const struct sink *k, const char *prefix, const char *key, enum vtype t, int64_t i, double d,
+                    const char *s, size_t slen)
+{
+	size_t klen = strlen(key), plen = strlen(prefix);
+	if (klen > ATTRINDEX_KEY_MAX || (t == V_TEXT && slen > ATTRINDEX_VALUE_MAX) || !*key)
+		return ERR_OK;
+	if (k->x) {
+		char name[ATTRINDEX_KEY_MAX + 8];
+		int64_t id;
+		snprintf(name, sizeof name, "%s%s", prefix, key);
+		if (k->x->intern(k->x->ctx, name, &id))
+			return ERR_STORE;
+		return insert(k->x->put_res, id, t, i, d, s, slen, k->x->resource);
+	}
+	struct collect *c = k->c;
+	unsigned char buf[ATTRINDEX_KEY_MAX + 8 + 1 + ATTRINDEX_VALUE_MAX];
+	size_t n = klen + 1;
+	memcpy(buf, key, n); /* with its NUL: the key ends there */
+	buf[n++] = (unsigned char)t;
+	if (t == V_TEXT) {
+		memcpy(buf + n, s, slen);
+		n += slen;
+	} else if (t == V_INT) {
+		memcpy(buf + n, &i, 8);
+		n += 8;
+	} else {
+		memcpy(buf + n, &d, 8);
+		n += 8;
+	}
+	int64_t dummy;
+	if (intern_get(c->seen, buf, n, &dummy))
+		return ERR_OK;
+	if (intern_count(c->seen) >= ATTRINDEX_SEEN_MAX)
+		intern_clear(c->seen); /* a huge trace: INSERT OR IGNORE still de-duplicates */
+	intern_put(c->seen, buf, n, 1);
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 32;
+		if (!(c->v = realloc(c->v, c->cap * sizeof *c->v)))
+			abort();
+	}
+	struct attrindex_entry *e = &c->v[c->n++];
+	char *name = arena_alloc(c->a, plen + klen + 1); /* built only for a new pair: most are repeats */
+	memcpy(name, prefix, plen);
+	memcpy(name + plen, key, klen + 1);
+	e->key = name;
+	e->type = (int)t;
+	e->i = i;
+	e->d = d;
+	e->s = t == V_TEXT ? arena_strndup(c->a, s, slen) : NULL; /* JSON members die with their cJSON tree */
+	e->slen = t == V_TEXT ? slen : 0;
+	return ERR_OK;
+}
+
 /* A scalar AnyValue; other kinds are left out. */
-static enum err put_scalar(struct attrindex *x, const char *prefix, const char *key, const Tl__AnyValue *v)
+static enum err put_scalar(const struct sink *x, const char *prefix, const char *key, const Tl__AnyValue *v)
 {
 	switch (v ? v->value_case : TL__ANY_VALUE__VALUE__NOT_SET) {
 	case TL__ANY_VALUE__VALUE_STRING_VALUE:
@@ -164,7 +210,7 @@ static enum err put_scalar(struct attrindex *x, const char *prefix, const char *
 }
 
 /* A scalar JSON value of metadata or tags text. */
-static enum err put_json_scalar(struct attrindex *x, const char *key, const cJSON *j)
+static enum err put_json_scalar(const struct sink *x, const char *key, const cJSON *j)
 {
 	if (cJSON_IsString(j))
 		return put(x, "a:", key, V_TEXT, 0, 0, j->valuestring, strlen(j->valuestring));
@@ -182,7 +228,7 @@ static enum err put_json_scalar(struct attrindex *x, const char *key, const cJSO
 /* Metadata or tags sent as JSON text: an object's scalar members as
  * KEY.member, an array's scalar elements as KEY. Sets *parsed when the
  * text was such JSON (it is then not indexed as a value itself). */
-static enum err put_json_text(struct attrindex *x, const char *key, const char *text, int *parsed)
+static enum err put_json_text(const struct sink *x, const char *key, const char *text, int *parsed)
 {
 	size_t len = strlen(text);
 	*parsed = 0;
@@ -205,7 +251,7 @@ static enum err put_json_text(struct attrindex *x, const char *key, const char *
 	return rc;
 }
 
-static enum err put_attrs(struct attrindex *x, const char *prefix, Tl__KeyValue *const *kv, size_t n)
+static enum err put_attrs(const struct sink *x, const char *prefix, Tl__KeyValue *const *kv, size_t n)
 {
 	enum err rc = ERR_OK;
 	char name[ATTRINDEX_KEY_MAX + 2];
@@ -244,20 +290,49 @@ static enum err put_attrs(struct attrindex *x, const char *prefix, Tl__KeyValue 
 	return rc;
 }
 
-enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, int64_t resource,
-                        attrindex_intern_fn intern, void *ctx)
+void attrindex_prepare(const struct span_batch *b, const size_t *order, struct attrindex_prep *out)
+{
+	struct collect c = {.a = b->arena, .seen = intern_new()};
+	struct sink k = {.c = &c};
+	const uint8_t *trace = NULL;
+	for (size_t n = 0; n < b->nspans; n++) {
+		const struct span *s = &b->spans[order[n]];
+		if (!trace || memcmp(trace, s->trace_id, 16) != 0) {
+			intern_clear(c.seen); /* a new run: the set only ever holds one trace's pairs */
+			trace = s->trace_id;
+		}
+		c.n = 0;
+		if (s->otlp)
+			put_attrs(&k, "a:", s->otlp->attributes, s->otlp->n_attributes); /* cannot fail: no store */
+		struct attrindex_prep *p = &out[order[n]];
+		p->n = c.n;
+		p->v = NULL;
+		if (c.n) {
+			p->v = arena_alloc(b->arena, c.n * sizeof *p->v);
+			memcpy(p->v, c.v, c.n * sizeof *p->v);
+		}
+	}
+	free(c.v);
+	intern_free(c.seen);
+}
+
+enum err attrindex_span_prepared(struct attrindex *x, int64_t trace, const struct span *s,
+                                 const struct attrindex_prep *p, int64_t resource, attrindex_intern_fn intern, void *ctx)
 {
 	if (trace != x->trace) {
-		/* a new run: the set only ever holds one trace's pairs */
-		intern_clear(x->seen);
 		x->trace = trace;
 		x->resource = 0;
 	}
 	x->intern = intern;
 	x->ctx = ctx;
 	enum err rc = ERR_OK;
-	if (s->otlp)
-		rc = put_attrs(x, "a:", s->otlp->attributes, s->otlp->n_attributes);
+	for (size_t k = 0; k < p->n && !rc; k++) {
+		const struct attrindex_entry *e = &p->v[k];
+		int64_t id;
+		if (intern(ctx, e->key, &id))
+			return ERR_STORE;
+		rc = insert(x->put, id, (enum vtype)e->type, e->i, e->d, e->s, e->slen, trace);
+	}
 	if (!rc && resource && resource != x->resource) {
 		int64_t done;
 		x->resource = resource;
@@ -266,12 +341,32 @@ enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s
 		rc = sqlite3_step(x->put_trace_res) == SQLITE_DONE ? ERR_OK : ERR_STORE;
 		sqlite3_reset(x->put_trace_res);
 		if (!rc && s->resource && !intern_get(x->resources, &resource, sizeof resource, &done)) {
+			struct sink k = {.x = x};
 			if (intern_count(x->resources) > ATTRINDEX_RESOURCES_CACHED)
 				intern_clear(x->resources); /* re-indexing one costs ignored inserts */
-			rc = put_attrs(x, "r:", s->resource->attributes, s->resource->n_attributes);
+			rc = put_attrs(&k, "r:", s->resource->attributes, s->resource->n_attributes);
 			if (!rc)
 				intern_put(x->resources, &resource, sizeof resource, 1);
 		}
 	}
+	return rc;
+}
+
+enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, int64_t resource,
+                        attrindex_intern_fn intern, void *ctx)
+{
+	if (trace != x->seen_trace) {
+		intern_clear(x->seen); /* a new run: the set only ever holds one trace's pairs */
+		x->seen_trace = trace;
+	}
+	struct arena *a = arena_new();
+	struct collect c = {.a = a, .seen = x->seen};
+	struct sink k = {.c = &c};
+	if (s->otlp)
+		put_attrs(&k, "a:", s->otlp->attributes, s->otlp->n_attributes); /* cannot fail: no store */
+	struct attrindex_prep p = {.v = c.v, .n = c.n};
+	enum err rc = attrindex_span_prepared(x, trace, s, &p, resource, intern, ctx);
+	free(c.v);
+	arena_free(a);
 	return rc;
 }

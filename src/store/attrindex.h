@@ -1,8 +1,9 @@
 /* attrindex.h: the attribute index (schema/007_attr_index.sql) the writer
  * fills and the trace-list filters read (query/filters.h): each distinct
  * (key, scalar value) of a trace's span attributes once per trace, and of
- * each resource once, with the traces each resource appears in. Writer
- * thread only. */
+ * each resource once, with the traces each resource appears in. The span
+ * attributes are prepared in the submitting thread (attrindex_prepare);
+ * the rest runs in the writer thread. */
 #ifndef TL_ATTRINDEX_H
 #define TL_ATTRINDEX_H
 #include <sqlite3.h>
@@ -19,6 +20,24 @@
 
 struct attrindex;
 
+/* One row of trace_attrs to be: key is "a:KEY", value as type says (s
+ * with slen bytes for text). All memory in the batch's arena. */
+enum { ATTRINDEX_INT, ATTRINDEX_REAL, ATTRINDEX_TEXT };
+struct attrindex_entry {
+	const char *key;
+	int type;
+	int64_t i;
+	double d;
+	const char *s;
+	size_t slen;
+};
+/* A span's entries: only pairs not already taken by an earlier span of the
+ * same run of spans of one trace in the batch. */
+struct attrindex_prep {
+	struct attrindex_entry *v;
+	size_t n;
+};
+
 /* Interns s (the writer's strings table); returns ERR_OK or ERR_STORE. */
 typedef enum err (*attrindex_intern_fn)(void *ctx, const char *s, int64_t *id);
 
@@ -26,16 +45,29 @@ typedef enum err (*attrindex_intern_fn)(void *ctx, const char *s, int64_t *id);
  * ERR_OK or ERR_STORE. */
 enum err attrindex_open(sqlite3 *db, struct attrindex **out);
 void attrindex_close(struct attrindex *x);
-/* Adds span s of trace (traces.key) to the index: its attributes as
- * "a:KEY" in trace_attrs, each distinct pair once per run of spans of one
- * trace; its resource (blobs.id resource, 0 = none) linked to the trace in
- * trace_resources, and the resource's attributes as "r:KEY" in
- * resource_attrs the first time the resource is seen. Scalars are stored
- * as integer, real or text (booleans as 'true'/'false'); arrays of strings
- * or booleans by element (KEY), kvlists of scalars by member (KEY.member);
+/* Walks the span attributes of b's spans in order (order[0..nspans), span
+ * indices grouped by trace, as record_pack sorts them) and fills out[i]
+ * (out has b->nspans elements, indexed like b->spans) with the distinct
+ * pairs of each run of one trace, as "a:KEY" entries. Scalars are kept as
+ * integer, real or text (booleans as 'true'/'false'); arrays of strings or
+ * booleans by element (KEY), kvlists of scalars by member (KEY.member);
  * the JSON text of metadata and tags attributes (docs/api.md) as its
- * members. Text, per-span ids and token counts are left out. Returns
- * ERR_OK or ERR_STORE. */
+ * members. Text, per-span ids and token counts are left out. Allocates in
+ * b->arena. Any thread; no store access. */
+void attrindex_prepare(const struct span_batch *b, const size_t *order, struct attrindex_prep *out);
+/* Adds span s of trace (traces.key) to the index: its prepared entries p
+ * in trace_attrs (keys interned with intern; a pair already stored is
+ * ignored); its resource (blobs.id resource, 0 = none) linked to the trace
+ * in trace_resources, and the resource's attributes as "r:KEY" in
+ * resource_attrs the first time the resource is seen. Writer thread.
+ * Returns ERR_OK or ERR_STORE. */
+enum err attrindex_span_prepared(struct attrindex *x, int64_t trace, const struct span *s,
+                                 const struct attrindex_prep *p, int64_t resource, attrindex_intern_fn intern,
+                                 void *ctx);
+/* The same for one span whose entries are not prepared: walks its
+ * attributes here as attrindex_prepare does, each distinct pair once per
+ * run of calls for one trace (for callers that read stored spans one by
+ * one). Returns ERR_OK or ERR_STORE. */
 enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, int64_t resource,
                         attrindex_intern_fn intern, void *ctx);
 /* Forgets what was seen (after a rolled-back transaction). */

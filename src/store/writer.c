@@ -4,7 +4,8 @@
  * strings, projects, trace summaries, scores and log records (logstore.c);
  * then it wakes the submitters with the outcome. Nothing is answered before its commit.
  * Chunk ids and the traces/scores seq it hands out are the change sequence
- * replication reads (schema/004_changes.sql). */
+ * replication reads (schema/004_changes.sql). The attribute index rows come
+ * prepared by the submitter (attrindex_prepare). */
 #include "store/writer.h"
 #include <assert.h>
 #include "base/mbed.h"
@@ -32,6 +33,7 @@ struct job {
 	writer_task_fn task;
 	void *arg;
 	int flags;
+	struct attrindex_prep *attrs; /* per span (as batch->spans): its trace_attrs rows */
 	struct record_batch rec;
 	struct log_pack logs;        /* the batch's log records (logstore.h) */
 	size_t bytes;
@@ -485,9 +487,14 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		if (inserted) {
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
 			any = dirty = 1;
-			if (attrindex_span(w->attrs, key, s, blob_ids[j->rec.resource[i]], intern_string, w))
-				return ERR_STORE;
 		}
+		/* every span's rows, not only new ones': a pair was prepared for
+		 * the first span of the run that has it, stored or not (rows of a
+		 * stored span are there already and are ignored) */
+		if ((inserted || j->attrs[i].n) &&
+		    attrindex_span_prepared(w->attrs, key, s, &j->attrs[i], inserted ? blob_ids[j->rec.resource[i]] : 0,
+		                            intern_string, w))
+			return ERR_STORE;
 	}
 	if (dirty && trace_update(w, key, &before, &sum))
 		return ERR_STORE;
@@ -823,6 +830,10 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 		rc = logstore_pack(b, &j.logs, err, errlen);
 	if (rc)
 		return rc;
+	/* the attribute index rows are walked and de-duplicated here, in
+	 * parallel with other requests, not on the writer thread */
+	j.attrs = arena_alloc(b->arena, (b->nspans ? b->nspans : 1) * sizeof *j.attrs);
+	attrindex_prepare(b, j.rec.order, j.attrs);
 	j.bytes = arena_used(b->arena);
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {

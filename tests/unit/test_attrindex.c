@@ -1,0 +1,149 @@
+/* test_attrindex.c: attrindex_prepare, the part of the attribute index
+ * that runs in the request thread: which attributes become entries, that a
+ * pair is taken once per run of spans of one trace (and again for the next
+ * trace), and how metadata JSON text and skipped keys are handled. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "base/err.h"
+#include "ingest/batch.h"
+#include "ingest/ingest.h"
+#include "store/attrindex.h"
+#include "base/intern.h"
+#include "store/record.h"
+#include "store/store.h"
+#include "test.h"
+
+#define T1 "0123456789abcdef0123456789abcdef"
+#define T2 "fedcba9876543210fedcba9876543210"
+
+/* One span of trace `trace` with id `span` and attributes `attrs` (JSON). */
+static int span_json(char *out, size_t n, const char *trace, const char *span, const char *attrs)
+{
+	return snprintf(out, n,
+	                "{\"traceId\":\"%s\",\"spanId\":\"%s\",\"name\":\"s\",\"startTimeUnixNano\":\"1700000000000000000\","
+	                "\"endTimeUnixNano\":\"1700000001000000000\",\"attributes\":[%s]}",
+	                trace, span, attrs);
+}
+
+static const struct attrindex_entry *find(const struct attrindex_prep *p, const char *key)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].key, key))
+			return &p->v[i];
+	return NULL;
+}
+
+/* An intern callback over a map: ids 1, 2, ... (no strings table). */
+static enum err intern_map(void *ctx, const char *s, int64_t *id)
+{
+	struct intern *m = ctx;
+	if (!intern_get(m, s, strlen(s), id)) {
+		*id = (int64_t)intern_count(m) + 1;
+		intern_put(m, s, strlen(s), *id);
+	}
+	return ERR_OK;
+}
+
+static int64_t count_rows(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* attrindex_span (one stored span at a time, as a backfill reads them) and
+ * attrindex_span_prepared store the same rows. */
+static void store_rows(const struct span_batch *b, const struct attrindex_prep *p)
+{
+	char dir[] = "/tmp/tl-attrindex-XXXXXX", err[512];
+	sqlite3 *db;
+	struct attrindex *x;
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	CHECK(store_open_writer(dir, &db, err, sizeof err) == ERR_OK, "open: %s", err);
+	CHECK(attrindex_open(db, &x) == ERR_OK, "attrindex_open");
+	struct intern *m = intern_new();
+	for (int pass = 0; pass < 2; pass++) {
+		/* the spans in trace order: 0 and 2 are trace 1 (key 1), 1 and 3 trace 2 */
+		static const size_t order[4] = {0, 2, 1, 3};
+		for (size_t n = 0; n < 4; n++) {
+			size_t i = order[n];
+			int64_t trace = i % 2 ? 2 : 1;
+			enum err rc = pass ? attrindex_span(x, trace, &b->spans[i], 0, intern_map, m)
+			                   : attrindex_span_prepared(x, trace, &b->spans[i], &p[i], 0, intern_map, m);
+			CHECK(rc == ERR_OK, "pass %d span %zu: %s", pass, i, sqlite3_errmsg(db));
+		}
+		/* trace 1: model, turn 3, turn 4, plan, build; trace 2: model */
+		CHECK(count_rows(db, "SELECT count(*) FROM trace_attrs") == 6, "pass %d: %lld rows", pass,
+		      (long long)count_rows(db, "SELECT count(*) FROM trace_attrs"));
+		CHECK(count_rows(db, "SELECT count(*) FROM trace_attrs WHERE trace = 1 AND value = 4") == 1,
+		      "pass %d: turn 4 of trace 1", pass);
+		sqlite3_exec(db, "DELETE FROM trace_attrs", NULL, NULL, NULL);
+		attrindex_reset(x);
+	}
+	intern_free(m);
+	attrindex_close(x);
+	sqlite3_close(db);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "rm");
+}
+
+int main(void)
+{
+	static const char *const model = "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}}";
+	char body[8192], s[4][1536], attrs[1024], err[512];
+	snprintf(attrs, sizeof attrs,
+	         "%s,{\"key\":\"input.value\",\"value\":{\"stringValue\":\"some prompt\"}},"
+	         "{\"key\":\"embedding.embeddings.0.embedding.text\",\"value\":{\"stringValue\":\"embedded text\"}},"
+	         "{\"key\":\"agent.turn\",\"value\":{\"intValue\":3}},"
+	         "{\"key\":\"metadata\",\"value\":{\"stringValue\":\"{\\\"plan\\\":\\\"pro\\\",\\\"build\\\":7}\"}}",
+	         model);
+	span_json(s[0], sizeof s[0], T1, "0000000000000001", attrs);
+	span_json(s[1], sizeof s[1], T2, "0000000000000002", model);
+	span_json(s[2], sizeof s[2], T1, "0000000000000003",
+	          "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}},"
+	          "{\"key\":\"agent.turn\",\"value\":{\"intValue\":4}}");
+	span_json(s[3], sizeof s[3], T2, "0000000000000004", model);
+	snprintf(body, sizeof body, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[%s,%s,%s,%s]}]}]}", s[0], s[1], s[2],
+	         s[3]);
+	struct span_batch *b = span_batch_new(NULL);
+	int rc = ingest_decode(INGEST_OTLP, INGEST_JSON, NULL, body, strlen(body), b, NULL, err, sizeof err);
+	CHECK(rc == ERR_OK && b->nspans == 4, "decode: %s", err);
+	struct record_batch rec;
+	rc = rc ? rc : record_pack(b, &rec, err, sizeof err);
+	CHECK(rc == ERR_OK, "pack: %s", err);
+	if (rc)
+		return 1;
+	struct attrindex_prep p[4];
+	attrindex_prepare(b, rec.order, p);
+
+	/* span 0: model, turn, metadata members; text and embedded text left out */
+	const struct attrindex_entry *e = find(&p[0], "a:gen_ai.request.model");
+	CHECK(e && e->type == ATTRINDEX_TEXT && e->slen == 6 && !memcmp(e->s, "gpt-4o", 6), "model entry");
+	e = find(&p[0], "a:agent.turn");
+	CHECK(e && e->type == ATTRINDEX_INT && e->i == 3, "turn entry");
+	e = find(&p[0], "a:metadata.plan");
+	CHECK(e && e->type == ATTRINDEX_TEXT && e->slen == 3 && !memcmp(e->s, "pro", 3), "metadata member as text");
+	e = find(&p[0], "a:metadata.build");
+	CHECK(e && e->type == ATTRINDEX_INT && e->i == 7, "metadata member as integer");
+	CHECK(!find(&p[0], "a:metadata") && !find(&p[0], "a:input.value") &&
+	          !find(&p[0], "a:embedding.embeddings.0.embedding.text"),
+	      "JSON text, prompt text and embedded text are not entries (%zu entries)", p[0].n);
+	CHECK(p[0].n == 4, "span 0 has 4 entries, not %zu", p[0].n);
+
+	/* span 2, same trace as span 0: the model is taken already, turn 4 is new */
+	CHECK(!find(&p[2], "a:gen_ai.request.model"), "a pair is taken once per trace run");
+	e = find(&p[2], "a:agent.turn");
+	CHECK(p[2].n == 1 && e && e->i == 4, "a new value of a key is an entry (%zu entries)", p[2].n);
+
+	/* trace 2: the same pair again for another trace, once */
+	size_t models = (find(&p[1], "a:gen_ai.request.model") != NULL) + (find(&p[3], "a:gen_ai.request.model") != NULL);
+	CHECK(models == 1 && p[1].n + p[3].n == 1, "trace 2 gets its own model entry, once (%zu, %zu)", p[1].n, p[3].n);
+	store_rows(b, p);
+	span_batch_free(b);
+	return test_done();
+}
