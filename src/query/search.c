@@ -450,6 +450,10 @@ static int index_batch(struct search *s)
 		exec(s->idx, "ROLLBACK");
 		return ERR_STORE;
 	}
+	/* FTS5's merges free the pages of the segments they merged: give them
+	 * back once they are a noticeable part of the file */
+	if (nchunks && int_query(s->idx, "PRAGMA freelist_count", 0) * 32 > int_query(s->idx, "PRAGMA page_count", 0))
+		exec(s->idx, "PRAGMA incremental_vacuum");
 	pthread_mutex_lock(&s->lock);
 	s->checkpoint = ckpt;
 	s->indexed_spans = total_spans;
