@@ -111,12 +111,20 @@ static long chunk_docs(struct spanview *v, int64_t id, struct doc **out)
 	return nd;
 }
 
-static uint64_t fnv1a(const char *s, size_t n)
+/* A hash of s[0..n), 8 bytes at a time (fields and pieces run to kilobytes). */
+static uint64_t text_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
 }
 
 struct fields {
@@ -138,7 +146,7 @@ static void field_add(struct fields *f, struct arena *a, const char *text, int k
 		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
 			len--;
 	}
-	uint64_t h = fnv1a(text, len) ^ len;
+	uint64_t h = text_hash(text, len);
 	for (size_t i = 0; i < f->n; i++)
 		if (f->hash[i] == h && f->v[i].len == len && !memcmp(f->v[i].text, text, len))
 			return;
@@ -280,15 +288,73 @@ static int64_t trace_key(sqlite3_stmt *st, const uint8_t *trace_id)
 	return key;
 }
 
-/* Joins the searchable fields of d, one per line, into *text (grown as
- * needed, caller frees); returns the length. What is indexed and what a
+/* Whether s[0..n) holds no token: only ASCII characters that the
+ * tokenizer (unicode61) separates words with, i.e. no ASCII letter or
+ * digit and no non-ASCII byte. */
+static int no_token(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+			return 0;
+	}
+	return 1;
+}
+
+/* The distinct pieces of a document (doc_text): open addressing. */
+struct pieces {
+	struct piece {
+		uint64_t hash;
+		const char *text;
+		size_t len;
+	} *v;
+	size_t n, slots;
+};
+
+/* Adds s[0..n) to set unless there; returns 1 if added. */
+static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t n)
+{
+	uint64_t h = text_hash(s, n);
+	if (2 * (set->n + 1) > set->slots) {
+		size_t slots = set->slots ? 2 * set->slots : 64;
+		struct piece *v = arena_alloc(a, slots * sizeof *v);
+		memset(v, 0, slots * sizeof *v);
+		for (size_t i = 0; i < set->slots; i++) {
+			if (!set->v[i].text)
+				continue;
+			size_t j = (size_t)set->v[i].hash & (slots - 1);
+			while (v[j].text)
+				j = (j + 1) & (slots - 1);
+			v[j] = set->v[i];
+		}
+		set->v = v;
+		set->slots = slots;
+	}
+	size_t i = (size_t)h & (set->slots - 1);
+	for (; set->v[i].text; i = (i + 1) & (set->slots - 1))
+		if (set->v[i].hash == h && set->v[i].len == n && !memcmp(set->v[i].text, s, n))
+			return 0;
+	set->v[i] = (struct piece){h, s, n};
+	set->n++;
+	return 1;
+}
+
+/* Joins the distinct pieces of the searchable fields of d, one per line,
+ * into *text (grown as needed, caller frees); returns the length. A piece
+ * is a field's text between double quotes and line ends (a chat input is
+ * a JSON array of messages that repeats the earlier ones: each message is
+ * a piece). Both characters separate words, so the document's set of
+ * words, all a detail=none index keeps of it, is the same as the fields'
+ * joined whole, and searches answer the same; pieces without a word (JSON
+ * punctuation) and repeats are left out. What is indexed and what a
  * deletion hands FTS5 back must be the same bytes. */
 static size_t doc_text(const struct doc *d, struct arena *a, char **text, size_t *cap)
 {
 	struct searchq_field *f;
+	struct pieces set = {0};
 	size_t nf = doc_fields(d, a, &f), len = 0;
 	for (size_t k = 0; k < nf; k++)
-		len += f[k].len + 1;
+		len += f[k].len + 1;   /* each piece is followed by its separator or the field's end */
 	if (len + 1 > *cap) {
 		*cap = 2 * (len + 1);
 		free(*text);
@@ -297,10 +363,26 @@ static size_t doc_text(const struct doc *d, struct arena *a, char **text, size_t
 	}
 	len = 0;
 	for (size_t k = 0; k < nf; k++) {
-		memcpy(*text + len, f[k].text, f[k].len);
-		len += f[k].len;
-		(*text)[len++] = '\n';
+		const char *p = f[k].text, *end = p + f[k].len, *quote = NULL, *nl = NULL;
+		while (p < end) {
+			/* the next quote and line end at or after p, each searched once */
+			if (!quote || quote < p)
+				if (!(quote = memchr(p, '"', (size_t)(end - p))))
+					quote = end;
+			if (!nl || nl < p)
+				if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+					nl = end;
+			const char *q = quote < nl ? quote : nl;
+			size_t n = (size_t)(q - p);
+			if (n && !no_token(p, n) && piece_add(&set, a, p, n)) {
+				memcpy(*text + len, p, n);
+				len += n;
+				(*text)[len++] = '\n';
+			}
+			p = q + 1;
+		}
 	}
+	assert(len + 1 <= *cap);
 	return len;
 }
 
@@ -340,6 +422,13 @@ static int index_batch(struct search *s)
 	}
 	sqlite3_reset(s->chunks_st);
 	free(text);
+	/* one INSERT for the batch: FTS5 writes its pending terms out as a new
+	 * segment at every statement of a transaction (the statement's
+	 * savepoint), so a statement per document cost a segment per document
+	 * and the merges of them all */
+	if (!rc)
+		rc = exec(s->idx, "INSERT INTO fts (rowid, text) SELECT id, text FROM temp.pending ORDER BY id;"
+		                  " DELETE FROM temp.pending;");
 	pthread_mutex_lock(&s->lock);
 	int64_t total_spans = s->indexed_spans + spans, total_chunks = s->indexed_chunks + nchunks,
 		total_bytes = s->text_bytes + bytes;
@@ -361,6 +450,10 @@ static int index_batch(struct search *s)
 		exec(s->idx, "ROLLBACK");
 		return ERR_STORE;
 	}
+	/* FTS5's merges free the pages of the segments they merged: give them
+	 * back once they are a noticeable part of the file */
+	if (nchunks && int_query(s->idx, "PRAGMA freelist_count", 0) * 32 > int_query(s->idx, "PRAGMA page_count", 0))
+		exec(s->idx, "PRAGMA incremental_vacuum");
 	pthread_mutex_lock(&s->lock);
 	s->checkpoint = ckpt;
 	s->indexed_spans = total_spans;
@@ -436,7 +529,8 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		             &s->chunks_st) ||
 		     prepare(s->main, "SELECT max(id) FROM chunks", &s->max_st) ||
 		     prepare(s->main, "SELECT key FROM traces WHERE trace_id = ?1", &s->trace_st) ||
-		     prepare(s->idx, "INSERT INTO fts (rowid, text) VALUES (?1, ?2)", &s->fts_st) ||
+		     exec(s->idx, "CREATE TEMP TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, text TEXT NOT NULL)") ||
+		     prepare(s->idx, "INSERT INTO temp.pending (id, text) VALUES (?1, ?2)", &s->fts_st) ||
 		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id, trace) VALUES (?1, ?2)", &s->doc_st) ||
 		     prepare(s->idx, "UPDATE state SET value = ?2 WHERE key = ?1", &s->state_st) ||
 		     prepare(s->idx, "INSERT INTO fts (fts, rowid, text) VALUES ('delete', ?1, ?2)", &s->unfts_st) ||

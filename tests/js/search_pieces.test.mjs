@@ -1,0 +1,102 @@
+// search_pieces.test.mjs: the index holds each distinct piece of a
+// document's text once (text between double quotes and line ends: chat
+// inputs repeat the system prompt and the earlier messages as JSON), and
+// searches answer exactly as when every document is read and tested on its
+// whole text. The same agent traces go to a server whose indexer is paused
+// (every search scans the stored text: the reference) and to one that
+// indexed them; words, phrases across quotes and lines, prefixes, OR,
+// negation, filters, paging and the order of the answers must agree.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { addMs, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, query, sleep, startServer, traceId } from './helpers.mjs';
+
+const word = () => 'zq' + crypto.randomBytes(6).toString('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[d]);
+const W = Array.from({ length: 12 }, word);
+
+/* An agent trace: two chat spans whose inputs (JSON message arrays) repeat
+ * the system prompt and the history, sent in two requests (two documents);
+ * the root's status message has line ends and quotes in plain text. */
+function agentTrace(i, service) {
+	const tid = traceId();
+	const start = nanosFromNow(-600000 + i * 1000);
+	const system = `You are ${W[0]} the helper.\nAnswer about "${W[1]} quoted" matters, ${W[2]}-style.`;
+	const user1 = `Tell me about ${W[3]} and ${W[4 + (i % 3)]}`;
+	const out1 = `Here is ${W[7]}:\n ${W[8]} line two`;
+	const msgs = (h) => JSON.stringify(h.map(([role, content]) => ({ role, parts: [{ type: 'text', content }] })));
+	const hist1 = [['system', system], ['user', user1]];
+	const hist2 = [...hist1, ['assistant', out1], ['user', `and ${W[9]} ${i % 2 ? W[10] : ''}`]];
+	const root = otlpSpan({
+		traceId: tid, name: `agent run ${i}`, start, durationMs: 900,
+		status: { code: 2, message: `failed on ${W[7]}\n${W[8]} "retry"\n${W[7]}` },
+	});
+	const chat = (h, out, ms) => otlpSpan({
+		traceId: tid, parentSpanId: root.spanId, name: 'chat', start: addMs(start, ms), durationMs: 100,
+		attrs: { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': msgs(h), 'gen_ai.output.messages': msgs([['assistant', out]]) },
+	});
+	const res = { resource: { 'service.name': service } };
+	return [
+		otlpRequest([root, chat(hist1, out1, 10)], res),
+		otlpRequest([chat(hist2, `done ${W[11]} ${i}`, 300)], res),
+	];
+}
+
+const queries = [
+	W[0], W[1], `"${W[1]} quoted"`, `"quoted ${W[1]}"`, `"text content"`, `"content you are ${W[0]}"`,
+	`"${W[7]} ${W[8]}"`, `${W[8]} ${W[9]}`, `${W[3]} ${W[11]}`, `${W[10]} -${W[4]}`, `${W[5]} OR ${W[6]}`,
+	`${W[0].slice(0, 6)}*`, `"${W[2]} style"`, `${W[9]} -"${W[1]} quoted"`, `${W[7]} ${W[10]}`, 'assistant',
+	`role -${W[5]}`, `"${W[3]} and"*`, 'nosuchwordzz',
+];
+
+async function answers(server) {
+	const out = {};
+	for (const q of queries) {
+		for (const extra of [{}, { service: 'pieces-b' }]) {
+			const pages = [];
+			let cursor;
+			do {
+				const body = await getJson(server, `/api/search${query({ q, limit: 2, cursor, ...extra })}`);
+				pages.push(body.items.map((t) => [t.trace_id, t.start_time, t.matches]));
+				cursor = body.next_cursor ?? undefined;
+			} while (cursor && pages.length < 20);
+			out[`${q} ${JSON.stringify(extra)}`] = pages;
+		}
+	}
+	return out;
+}
+
+describe('de-duplicated pieces in the index answer as the whole text does', () => {
+	let scan, indexed;
+	const requests = Array.from({ length: 6 }, (_, i) => agentTrace(i, i % 2 ? 'pieces-b' : 'pieces-a')).flat();
+	before(async () => {
+		scan = await startServer({ label: 'pieces-scan', env: { TRACELITE_SEARCH_PAUSE: '1' } });
+		indexed = await startServer({ label: 'pieces-index' });
+		for (const r of requests) {
+			await postOk(scan, '/v1/traces', r);
+			await postOk(indexed, '/v1/traces', r);
+		}
+		for (let i = 0; ; i++) {
+			const h = await getJson(indexed, '/api/health');
+			if (h.search.pending_chunks === 0 && h.search.indexed_spans >= 18) break;
+			assert.ok(i < 600, `indexer did not catch up: ${JSON.stringify(h.search)}`);
+			await sleep(50);
+		}
+	});
+	after(async () => {
+		if (scan) await scan.stop();
+		if (indexed) await indexed.stop();
+	});
+
+	test('every query, filter and page agrees with the scan of the text', async () => {
+		const h = await getJson(scan, '/api/health');
+		assert.equal(h.search.indexed_spans, 0, 'the reference scans');
+		const want = await answers(scan);
+		const got = await answers(indexed);
+		assert.deepEqual(got, want);
+		/* the queries are not vacuous: repeated, quoted and split words are found */
+		for (const q of [W[0], `"${W[1]} quoted"`, `"text content"`, `"${W[7]} ${W[8]}"`, `${W[3]} ${W[11]}`])
+			assert.ok(want[`${q} {}`][0].length > 0, q);
+		assert.equal(want[`${W[8]} ${W[9]} {}`].flat().length, 6, 'words of two messages of one document');
+		assert.equal(want[`${W[10]} -${W[4]} {}`].flat().length, 2);
+	});
+});
