@@ -16,6 +16,8 @@ done
 # The test tools may come from elsewhere (a node in /usr/local): only a
 # missing command calls for the Debian package.
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
+# sqlite3: tests edit a stored database by hand (an older store, a pre-007 one)
+command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
