@@ -2,6 +2,7 @@
  * the numbered migrations (schema/NNN_*.sql, embedded) keyed on
  * PRAGMA user_version. */
 #include "store/store.h"
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,40 +51,110 @@ static int user_version(sqlite3 *db)
 }
 
 /* Work a migration needs beyond its SQL, run in the same transaction:
- * by the version the migration brings the store to. */
-static int after_migration(sqlite3 *db, int version, char *err, size_t errlen)
+ * by the migration's number (NNN of schema/NNN_*.sql). */
+static int after_migration(sqlite3 *db, int number, char *err, size_t errlen)
 {
-	if (version == 2)   /* 002_rollups: backfill from the spans already stored */
+	if (number == 2)   /* 002_rollups: backfill from the spans already stored */
 		return rollup_rebuild(db, err, errlen);
 	return ERR_OK;
 }
 
-/* Applies each embedded migration past user_version in its own transaction,
- * so a crash mid-migration leaves the previous version intact. */
+/* The number of schema/NNN_name.sql; 0 if the name has no number. */
+static int migration_number(const char *name)
+{
+	int n = 0;
+	for (int i = 0; i < 3; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		n = n * 10 + (name[i] - '0');
+	}
+	return name[3] == '_' ? n : 0;
+}
+
+/* Before schema_migrations, user_version counted the migrations applied in
+ * the order the binaries then shipped them: 013 was released before 011 and
+ * 012 existed, so a store at version 11 has 001..010 and 013. */
+static const int legacy_order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13};
+#define LEGACY_N ((int)(sizeof legacy_order / sizeof *legacy_order))
+#define MIGRATIONS_MAX 1000
+
+/* Ends the transaction begun for a migration step: COMMIT if rc is ERR_OK,
+ * else ROLLBACK. Returns the outcome. */
+static int finish_tx(sqlite3 *db, int rc, char *err, size_t errlen)
+{
+	if (!rc)
+		rc = exec(db, "COMMIT", err, errlen);
+	if (rc)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Applies each embedded migration whose number schema_migrations does not
+ * list (in number order, each in its own transaction, so a crash
+ * mid-migration leaves the previous state intact); user_version is the
+ * count applied, so an older binary refuses a newer store. Numbers, not
+ * positions: a migration numbered below one already released (011 after
+ * 013) still runs on stores that have the later one. */
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
-	int have = user_version(db), want = store_schema_version();
+	int have = user_version(db), want = store_schema_version(), rc = ERR_OK;
+	unsigned char applied[MIGRATIONS_MAX];
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	memset(applied, 0, sizeof applied);
 	if (have < 0)
 		return err_set(err, errlen, ERR_STORE, "cannot read schema version: %s", sqlite3_errmsg(db));
-	if (have > want)
-		return err_set(err, errlen, ERR_STORE,
-		               "data directory has schema version %d, newer than this binary's %d", have, want);
-	for (int v = have; v < want; v++) {
-		char sql[64];
-		int rc = exec(db, "BEGIN IMMEDIATE", err, errlen);
+	if (sqlite3_prepare_v2(db, "SELECT number FROM schema_migrations", -1, &st, NULL) != SQLITE_OK) {
+		/* a store written before the table: user_version counts legacy_order */
+		sqlite3_finalize(st);
+		st = NULL;
+		if (have > LEGACY_N)
+			return err_set(err, errlen, ERR_STORE,
+			               "data directory has schema version %d, newer than this binary's %d", have, want);
+		rc = exec(db, "BEGIN IMMEDIATE; CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY);", err, errlen);
+		for (int i = 0; i < have && !rc; i++) {
+			snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d)", legacy_order[i]);
+			rc = exec(db, sql, err, errlen);
+		}
+		if ((rc = finish_tx(db, rc, err, errlen)))
+			return rc;
+		if (sqlite3_prepare_v2(db, "SELECT number FROM schema_migrations", -1, &st, NULL) != SQLITE_OK)
+			return err_set(err, errlen, ERR_STORE, "schema_migrations: %s", sqlite3_errmsg(db));
+	}
+	int count = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t n = sqlite3_column_int64(st, 0);
+		int known = 0;
+		for (int v = 0; v < want && !known; v++)
+			known = migration_number(embedded_schema[v].name) == n;
+		if (!known) {
+			sqlite3_finalize(st);
+			return err_set(err, errlen, ERR_STORE,
+			               "data directory has schema migration %lld, which this binary does not know (newer)",
+			               (long long)n);
+		}
+		applied[n] = 1;
+		count++;
+	}
+	sqlite3_finalize(st);
+	for (int v = 0; v < want; v++) {
+		int n = migration_number(embedded_schema[v].name);
+		assert(n > 0 && n < MIGRATIONS_MAX); /* the build embeds schema/NNN_*.sql only */
+		if (applied[n])
+			continue;
+		rc = exec(db, "BEGIN IMMEDIATE", err, errlen);
 		if (!rc)
 			rc = exec(db, (const char *)embedded_schema[v].data, err, errlen);
 		if (!rc)
-			rc = after_migration(db, v + 1, err, errlen);
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+			rc = after_migration(db, n, err, errlen);
+		snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d); PRAGMA user_version = %d;", n,
+		         count + 1);
 		if (!rc)
 			rc = exec(db, sql, err, errlen);
-		if (!rc)
-			rc = exec(db, "COMMIT", err, errlen);
-		if (rc) {
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		if ((rc = finish_tx(db, rc, err, errlen)))
 			return rc;
-		}
+		applied[n] = 1;
+		count++;
 	}
 	return ERR_OK;
 }

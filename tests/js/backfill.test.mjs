@@ -2,7 +2,7 @@
 // src/store/backfill.c). A store whose chunks have no attribute-index rows,
 // as one written before schema/007 (made here by writing traces, then
 // removing their index rows and the schema/013 changes with sqlite3 and
-// setting user_version back one step), is upgraded by starting the binary:
+// its number from schema_migrations), is upgraded by starting the binary:
 // the backfill runs in the background, /api/health shows its progress, and
 // attr./resource./meta. filters then find the old traces. A second start
 // has nothing left to do. Needs the sqlite3 command-line tool.
@@ -49,9 +49,11 @@ describe('attribute-index backfill', () => {
 		await server.stop();
 		server = null;
 		// what a store written before schema/007 looks like: no index rows
+		// (migrations are recorded by number in schema_migrations: undoing 013
+		// is removing its number; user_version counts the applied ones)
 		sqlite(dir, `DELETE FROM trace_attrs; DELETE FROM resource_attrs; DELETE FROM trace_resources;
 			DROP TABLE attr_backfill; DROP INDEX scores_session; ALTER TABLE scores DROP COLUMN session_id;
-			PRAGMA user_version = ${MIGRATIONS.length - 1};`);
+			DELETE FROM schema_migrations WHERE number = 13; PRAGMA user_version = ${MIGRATIONS.length - 1};`);
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM trace_attrs;').trim(), '0');
 		// the upgrade: migration 013, then the backfill in the background
 		server = await startServer({ label: 'backfill-upgrade', dataDir: dir });
