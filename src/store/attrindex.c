@@ -1,14 +1,18 @@
-/* attrindex.c: fills trace_attrs, resource_attrs and trace_resources
- * (schema/007) from the spans the writer stores: one row per distinct
- * (key, value, trace) of span attributes, and each resource's attributes
+/* attrindex.c: fills attr_pairs, trace_pairs and pair_blocks
+ * (schema/011), resource_attrs and trace_resources (schema/007) from the
+ * spans the writer stores: each distinct (key, value) of span attributes
+ * once (its id cached), one (trace, pair) row per distinct pair of a trace
+ * (and a (pair, block of 256 traces) row once per block), and each
+ * resource's attributes
  * once per resource with one (resource, trace) row per trace. The span
  * attributes are walked, filtered and de-duplicated per run of spans of one
  * trace in the submitting request's thread (attrindex_prepare: agent traces
  * repeat the same attributes on every span), so the writer thread only
- * interns keys and inserts the distinct rows. Text, per-span ids and token
+ * interns keys and pairs and inserts the distinct rows. Text, per-span ids and token
  * counts are left out (skipped()): q= searches the text, the hot columns
  * hold the counts. */
 #include "store/attrindex.h"
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +21,9 @@
 #include "base/intern.h"
 
 struct attrindex {
-	sqlite3_stmt *put, *put_res, *put_trace_res;
+	sqlite3_stmt *put, *put_res, *put_trace_res, *pair_get, *pair_put, *put_block;
+	struct intern *pairs;         /* "KEY\0" type value -> attr_pairs.id */
+	struct intern *blocks;        /* (pair, block) rows of pair_blocks known stored */
 	struct intern *seen;          /* attrindex_span: pairs of the trace run seen_trace */
 	int64_t seen_trace;
 	struct intern *resources;     /* resource ids whose attributes are indexed */
@@ -79,17 +85,28 @@ enum err attrindex_open(sqlite3 *db, struct attrindex **out)
 	struct attrindex *x = calloc(1, sizeof *x);
 	if (!x)
 		abort();
-	if (sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO trace_attrs (key, value, trace) VALUES (?1, ?2, ?3)", -1,
+	if (sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO trace_pairs (trace, pair) VALUES (?2, ?1)", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &x->put, NULL) ||
+	    sqlite3_prepare_v3(db, "SELECT id FROM attr_pairs WHERE key = ?1 AND value = ?2", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &x->pair_get, NULL) ||
+	    sqlite3_prepare_v3(db, "INSERT INTO attr_pairs (key, value) VALUES (?1, ?2)", -1, SQLITE_PREPARE_PERSISTENT,
+	                       &x->pair_put, NULL) ||
+	    sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO pair_blocks (pair, block) VALUES (?1, ?2)", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &x->put_block, NULL) ||
 	    sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO resource_attrs (key, value, resource) VALUES (?1, ?2, ?3)", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &x->put_res, NULL) ||
 	    sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO trace_resources (resource, trace) VALUES (?1, ?2)", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &x->put_trace_res, NULL)) {
 		sqlite3_finalize(x->put);
+		sqlite3_finalize(x->pair_get);
+		sqlite3_finalize(x->pair_put);
+		sqlite3_finalize(x->put_block);
 		sqlite3_finalize(x->put_res);
 		free(x);
 		return ERR_STORE;
 	}
+	x->pairs = intern_new();
+	x->blocks = intern_new();
 	x->seen = intern_new();
 	x->resources = intern_new();
 	*out = x;
@@ -103,6 +120,11 @@ void attrindex_close(struct attrindex *x)
 	sqlite3_finalize(x->put);
 	sqlite3_finalize(x->put_res);
 	sqlite3_finalize(x->put_trace_res);
+	sqlite3_finalize(x->pair_get);
+	sqlite3_finalize(x->pair_put);
+	sqlite3_finalize(x->put_block);
+	intern_free(x->pairs);
+	intern_free(x->blocks);
 	intern_free(x->seen);
 	intern_free(x->resources);
 	free(x);
@@ -113,15 +135,16 @@ void attrindex_reset(struct attrindex *x)
 	intern_clear(x->seen);
 	x->seen_trace = 0;
 	intern_clear(x->resources); /* their rows were rolled back too */
+	intern_clear(x->pairs);     /* so were new pairs */
+	intern_clear(x->blocks);
 	x->trace = 0;
 	x->resource = 0;
 }
 
 enum vtype { V_INT = ATTRINDEX_INT, V_REAL = ATTRINDEX_REAL, V_TEXT = ATTRINDEX_TEXT };
 
-/* Binds (key id, value, owner) to st and runs it. */
-static enum err insert(sqlite3_stmt *st, int64_t key, enum vtype t, int64_t i, double d, const char *s, size_t slen,
-                       int64_t owner)
+/* Binds (key id, value) to st as parameters 1 and 2. */
+static void bind_pair(sqlite3_stmt *st, int64_t key, enum vtype t, int64_t i, double d, const char *s, size_t slen)
 {
 	sqlite3_bind_int64(st, 1, key);
 	if (t == V_TEXT)
@@ -130,10 +153,86 @@ static enum err insert(sqlite3_stmt *st, int64_t key, enum vtype t, int64_t i, d
 		sqlite3_bind_int64(st, 2, i);
 	else
 		sqlite3_bind_double(st, 2, d);
+}
+
+/* Binds (key id, value, owner) to st and runs it. */
+static enum err insert(sqlite3_stmt *st, int64_t key, enum vtype t, int64_t i, double d, const char *s, size_t slen,
+                       int64_t owner)
+{
+	bind_pair(st, key, t, i, d, s, slen);
 	sqlite3_bind_int64(st, 3, owner);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
+}
+
+/* The attr_pairs.id of entry e, made if new: from the cache, else one
+ * lookup (and an insert) by its unique (key, value). */
+static enum err pair_id(struct attrindex *x, const struct attrindex_entry *e, int64_t *id)
+{
+	unsigned char buf[ATTRINDEX_KEY_MAX + 8 + 1 + ATTRINDEX_VALUE_MAX];
+	size_t klen = strlen(e->key), n = klen + 1;
+	assert(klen <= ATTRINDEX_KEY_MAX + 8 && e->slen <= ATTRINDEX_VALUE_MAX);
+	memcpy(buf, e->key, n);
+	buf[n++] = (unsigned char)e->type;
+	if (e->type == V_TEXT) {
+		memcpy(buf + n, e->s, e->slen);
+		n += e->slen;
+	} else {
+		memcpy(buf + n, e->type == V_INT ? (const void *)&e->i : (const void *)&e->d, 8);
+		n += 8;
+	}
+	if (intern_get(x->pairs, buf, n, id))
+		return ERR_OK;
+	int64_t key;
+	if (x->intern(x->ctx, e->key, &key))
+		return ERR_STORE;
+	bind_pair(x->pair_get, key, (enum vtype)e->type, e->i, e->d, e->s, e->slen);
+	int step = sqlite3_step(x->pair_get);
+	if (step == SQLITE_ROW)
+		*id = sqlite3_column_int64(x->pair_get, 0);
+	sqlite3_reset(x->pair_get);
+	if (step != SQLITE_ROW) {
+		if (step != SQLITE_DONE)
+			return ERR_STORE;
+		bind_pair(x->pair_put, key, (enum vtype)e->type, e->i, e->d, e->s, e->slen);
+		step = sqlite3_step(x->pair_put);
+		sqlite3_reset(x->pair_put);
+		if (step != SQLITE_DONE)
+			return ERR_STORE;
+		*id = sqlite3_last_insert_rowid(sqlite3_db_handle(x->pair_put));
+	}
+	if (intern_count(x->pairs) >= ATTRINDEX_PAIRS_CACHED)
+		intern_clear(x->pairs); /* many distinct values: a miss costs one lookup */
+	intern_put(x->pairs, buf, n, *id);
+	return ERR_OK;
+}
+
+/* Runs st with (pair, trace or block) bound as ?1, ?2. */
+static enum err put_ids(sqlite3_stmt *st, int64_t pair, int64_t other)
+{
+	sqlite3_bind_int64(st, 1, pair);
+	sqlite3_bind_int64(st, 2, other);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? ERR_OK : ERR_STORE;
+}
+
+/* Adds pair to trace in trace_pairs (appended: trace keys grow) and, the
+ * first time in the trace's block, to pair_blocks. */
+static enum err add_pair(struct attrindex *x, int64_t pair, int64_t trace)
+{
+	int64_t kb[2] = {pair, trace >> ATTRINDEX_BLOCK_BITS}, one;
+	if (put_ids(x->put, pair, trace))
+		return ERR_STORE;
+	if (intern_get(x->blocks, kb, sizeof kb, &one))
+		return ERR_OK;
+	if (put_ids(x->put_block, pair, kb[1]))
+		return ERR_STORE;
+	if (intern_count(x->blocks) >= ATTRINDEX_PAIRS_CACHED)
+		intern_clear(x->blocks); /* a miss costs an ignored insert */
+	intern_put(x->blocks, kb, sizeof kb, 1);
+	return ERR_OK;
 }
 
 /* Takes (prefix key, value): a resource's row goes to the store at once
@@ -145,6 +244,8 @@ static enum err put(const struct sink *k, const char *prefix, const char *key, e
 	size_t klen = strlen(key), plen = strlen(prefix);
 	if (klen > ATTRINDEX_KEY_MAX || (t == V_TEXT && slen > ATTRINDEX_VALUE_MAX) || !*key)
 		return ERR_OK;
+	if (t == V_REAL && d != d)
+		return ERR_OK; /* NaN binds as NULL: no value to index (trace_attrs ignored it too) */
 	if (k->x) {
 		char name[ATTRINDEX_KEY_MAX + 8];
 		int64_t id;
@@ -327,11 +428,10 @@ enum err attrindex_span_prepared(struct attrindex *x, int64_t trace, const struc
 	x->ctx = ctx;
 	enum err rc = ERR_OK;
 	for (size_t k = 0; k < p->n && !rc; k++) {
-		const struct attrindex_entry *e = &p->v[k];
-		int64_t id;
-		if (intern(ctx, e->key, &id))
+		int64_t pair;
+		if (pair_id(x, &p->v[k], &pair))
 			return ERR_STORE;
-		rc = insert(x->put, id, (enum vtype)e->type, e->i, e->d, e->s, e->slen, trace);
+		rc = add_pair(x, pair, trace);
 	}
 	if (!rc && resource && resource != x->resource) {
 		int64_t done;

@@ -1,4 +1,5 @@
-/* attrindex.h: the attribute index (schema/007_attr_index.sql) the writer
+/* attrindex.h: the attribute index (schema/007_attr_index.sql and
+ * 011_attr_pairs.sql) the writer
  * fills and the trace-list filters read (query/filters.h): each distinct
  * (key, scalar value) of a trace's span attributes once per trace, and of
  * each resource once, with the traces each resource appears in. The span
@@ -17,10 +18,12 @@
 #define ATTRINDEX_JSON_MAX 8192      /* metadata and tags sent as JSON text: parsed up to this size */
 #define ATTRINDEX_RESOURCES_CACHED 100000  /* resource ids remembered as indexed */
 #define ATTRINDEX_SEEN_MAX 65536     /* pairs of one trace run remembered */
+#define ATTRINDEX_PAIRS_CACHED 100000  /* attr_pairs ids (and pair_blocks rows) remembered by the writer */
+#define ATTRINDEX_BLOCK_BITS 8       /* pair_blocks.block = traces.key >> this (schema/011) */
 
 struct attrindex;
 
-/* One row of trace_attrs to be: key is "a:KEY", value as type says (s
+/* One (key, value) pair of attr_pairs to be: key is "a:KEY", value as type says (s
  * with slen bytes for text). All memory in the batch's arena. */
 enum { ATTRINDEX_INT, ATTRINDEX_REAL, ATTRINDEX_TEXT };
 struct attrindex_entry {
@@ -56,8 +59,8 @@ void attrindex_close(struct attrindex *x);
  * b->arena. Any thread; no store access. */
 void attrindex_prepare(const struct span_batch *b, const size_t *order, struct attrindex_prep *out);
 /* Adds span s of trace (traces.key) to the index: its prepared entries p
- * in trace_attrs (keys interned with intern; a pair already stored is
- * ignored); its resource (blobs.id resource, 0 = none) linked to the trace
+ * as trace_pairs rows (keys interned with intern, pairs in attr_pairs,
+ * with their pair_blocks rows; a row already stored is ignored); its resource (blobs.id resource, 0 = none) linked to the trace
  * in trace_resources, and the resource's attributes as "r:KEY" in
  * resource_attrs the first time the resource is seen. Writer thread.
  * Returns ERR_OK or ERR_STORE. */

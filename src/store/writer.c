@@ -33,7 +33,7 @@ struct job {
 	writer_task_fn task;
 	void *arg;
 	int flags;
-	struct attrindex_prep *attrs; /* per span (as batch->spans): its trace_attrs rows */
+	struct attrindex_prep *attrs; /* per span (as batch->spans): its attribute-index pairs */
 	struct record_batch rec;
 	struct log_pack logs;        /* the batch's log records (logstore.h) */
 	size_t bytes;
@@ -89,7 +89,7 @@ struct writer {
 	sqlite3_stmt *st[ST_COUNT];
 	struct intern *strings, *projects, *blobs;
 	struct rollup *rollup;
-	struct attrindex *attrs;  /* trace_attrs (schema/007) */
+	struct attrindex *attrs;  /* attribute index (schema/007, 011) */
 	struct logstore *logs;    /* logs, log_chunks (schema/010) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */

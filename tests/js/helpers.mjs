@@ -100,9 +100,10 @@ class Server {
  * also listen for OTLP/gRPC on a second free port (server.grpcPort,
  * server.grpcUrl); otherwise --grpc-listen off, so parallel servers do not
  * compete for 4317. ca: the server serves HTTPS (TLS settings in env) with
- * a certificate this CA signed; requests trust only it. */
-export async function startServer({ label = 'test', dataDir, env = {}, timeoutMs = 30000, grpc = false, ca } = {}) {
-	if (!fs.existsSync(BIN)) throw new Error(`no server binary at ${BIN} (set TRACELITE_BIN or run make)`);
+ * a certificate this CA signed; requests trust only it. bin: another
+ * binary than BIN (an older build writing a store to upgrade). */
+export async function startServer({ label = 'test', dataDir, env = {}, timeoutMs = 30000, grpc = false, ca, bin = BIN } = {}) {
+	if (!fs.existsSync(bin)) throw new Error(`no server binary at ${bin} (set TRACELITE_BIN or run make)`);
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
 	dataDir = dataDir || tempDataDir(label);
 	let lastError;
@@ -112,7 +113,7 @@ export async function startServer({ label = 'test', dataDir, env = {}, timeoutMs
 		const logPath = path.join(ARTIFACTS, `${label}-${port}-${Date.now()}.log`);
 		const fd = fs.openSync(logPath, 'a');
 		const grpcArgs = ['--grpc-listen', grpc ? `127.0.0.1:${grpcPort}` : 'off'];
-		const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, ...grpcArgs, '--data', dataDir], {
+		const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, ...grpcArgs, '--data', dataDir], {
 			stdio: ['ignore', fd, fd],
 			env: { ...process.env, ...env },
 		});

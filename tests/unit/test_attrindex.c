@@ -76,12 +76,19 @@ static void store_rows(const struct span_batch *b, const struct attrindex_prep *
 			                   : attrindex_span_prepared(x, trace, &b->spans[i], &p[i], 0, intern_map, m);
 			CHECK(rc == ERR_OK, "pass %d span %zu: %s", pass, i, sqlite3_errmsg(db));
 		}
-		/* trace 1: model, turn 3, turn 4, plan, build; trace 2: model */
-		CHECK(count_rows(db, "SELECT count(*) FROM trace_attrs") == 6, "pass %d: %lld rows", pass,
-		      (long long)count_rows(db, "SELECT count(*) FROM trace_attrs"));
-		CHECK(count_rows(db, "SELECT count(*) FROM trace_attrs WHERE trace = 1 AND value = 4") == 1,
+		/* trace 1: model, turn 3, turn 4, plan, build; trace 2: model (the same pair) */
+		CHECK(count_rows(db, "SELECT count(*) FROM trace_pairs") == 6, "pass %d: %lld rows", pass,
+		      (long long)count_rows(db, "SELECT count(*) FROM trace_pairs"));
+		CHECK(count_rows(db, "SELECT count(*) FROM attr_pairs") == 5, "pass %d: each pair once", pass);
+		CHECK(count_rows(db, "SELECT count(*) FROM trace_pairs x JOIN attr_pairs p ON p.id = x.pair"
+		                     " WHERE x.trace = 1 AND p.value = 4") == 1,
 		      "pass %d: turn 4 of trace 1", pass);
-		sqlite3_exec(db, "DELETE FROM trace_attrs", NULL, NULL, NULL);
+		/* each (pair, block of traces) once, for the set path */
+		CHECK(count_rows(db, "SELECT count(*) FROM trace_pairs x WHERE NOT EXISTS (SELECT 1 FROM pair_blocks b"
+		                     " WHERE b.pair = x.pair AND b.block = x.trace >> 8)") == 0 &&
+		          count_rows(db, "SELECT count(*) FROM pair_blocks") == 5,
+		      "pass %d: blocks", pass);
+		sqlite3_exec(db, "DELETE FROM trace_pairs; DELETE FROM pair_blocks", NULL, NULL, NULL);
 		attrindex_reset(x);
 	}
 	intern_free(m);
