@@ -269,8 +269,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_PUT] = "UPDATE chunks SET data = ?2 WHERE id = ?1",
 		[S_LOG] = "INSERT INTO deletions (trace_id, time_ns) VALUES (?1, ?2)",
 		/* the oldest rows only (seq order is time order): no scan */
-		[S_PRUNE] = "DELETE FROM deletions WHERE seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)"
-		            " AND time_ns < ?1",
+		[S_PRUNE] = "DELETE FROM deletions WHERE time_ns < ?1 AND seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)",
 		/* the trace's log records (schema/010), then LOG_STMTS from S_LOGS */
 		[S_LOGSEL] = "SELECT id, chunk FROM logs WHERE trace_id = ?1",
 		[S_LOGS] = LOG_STMTS,
