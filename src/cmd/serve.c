@@ -64,7 +64,7 @@ static void announce(const struct config *cfg, const struct tls_files *tls, int 
 		return;
 	}
 	printf("tracelite %s serving on %s (data in %s)\n"
-	       "  send OTLP/HTTP traces to %s/v1/traces (protobuf or JSON)\n"
+	       "  send OTLP/HTTP traces and logs to %s/v1/traces and /v1/logs (protobuf or JSON)\n"
 	       "  e.g. OTEL_EXPORTER_OTLP_ENDPOINT=%s\n"
 	       "  API: %s/api/traces   metrics: %s/metrics   stop with Ctrl-C\n",
 	       TRACELITE_VERSION, url, cfg->data, url, url, url, url);
@@ -72,7 +72,7 @@ static void announce(const struct config *cfg, const struct tls_files *tls, int 
 		printf("  TLS certificate %s%s\n  SHA-256 fingerprint %s\n", tls->cert,
 		       tls->created ? " (self-signed, made now)" : cfg->tls_self_signed ? " (self-signed)" : "", tls->fingerprint);
 	if (grpc)
-		printf("  send OTLP/gRPC (traces; metrics counted) to %s://%s\n", scheme, cfg->grpc_listen);
+		printf("  send OTLP/gRPC (traces and logs; metrics counted) to %s://%s\n", scheme, cfg->grpc_listen);
 	if (*link)
 		printf("  authentication is on (%d API keys, --auth %s): send 'Authorization: Bearer KEY'\n"
 		       "  log in to the UI once with %s (one use, %d minutes)\n",
