@@ -18,23 +18,9 @@ DEB=build/pkg/tracelite_${VERSION}_arm64.deb
 ART=tests/artifacts/pkg
 mkdir -p "$ART"
 : >"$ART/arm64.log"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...: one test, passed when COMMAND succeeds
-	what=$1
-	shift
-	if "$@" >>"$ART/arm64.log" 2>&1; then ok "$what"; else bad "$what"; fi
-}
-finish() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	[ -n "${data:-}" ] && rm -rf "$data"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-trap 'finish' EXIT INT TERM
+LOG=$ART/arm64.log
+cleanup() { [ -n "${data:-}" ] && rm -rf "$data"; }
+. tests/pkg/lib.sh
 for c in curl lintian; do
 	command -v $c >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $c >/dev/null
 done

@@ -32,23 +32,9 @@ ARCH=$(dpkg --print-architecture)
 ROOT=$PWD/build/pkg/chroot-$RELEASE
 ART=tests/artifacts/pkg
 mkdir -p "$ART"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...: one test, passed when COMMAND succeeds
-	what=$1
-	shift
-	if "$@" >>"$ART/deb.log" 2>&1; then ok "$what"; else bad "$what"; fi
-}
-finish() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	mountpoint -q "$ROOT/proc" && umount -l "$ROOT/proc"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-trap 'finish' EXIT INT TERM
+LOG=$ART/deb.log
+cleanup() { mountpoint -q "$ROOT/proc" && umount -l "$ROOT/proc"; }
+. tests/pkg/lib.sh
 : >"$ART/deb.log"
 
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }

@@ -24,23 +24,9 @@ ROOT=$PWD/build/pkg/image-test-root
 X=$PWD/build/pkg/image-test-x
 mkdir -p "$ART"
 : >"$ART/image.log"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...: one test, passed when COMMAND succeeds
-	what=$1
-	shift
-	if "$@" >>"$ART/image.log" 2>&1; then ok "$what"; else bad "$what"; fi
-}
-finish() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	mountpoint -q "$ROOT/proc" && umount -l "$ROOT/proc"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-trap 'finish' EXIT INT TERM
+LOG=$ART/image.log
+cleanup() { mountpoint -q "$ROOT/proc" && umount -l "$ROOT/proc"; }
+. tests/pkg/lib.sh
 command -v curl >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends curl >/dev/null
 command -v node >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs >/dev/null
 

@@ -8,23 +8,9 @@ cd "$(dirname "$0")/../.." || exit 2
 bin=${1:-build/static/tracelite}
 ART=tests/artifacts/pkg
 mkdir -p "$ART"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-	what=$1
-	shift
-	if "$@" >>"$ART/static.log" 2>&1; then ok "$what"; else bad "$what"; fi
-}
-finish() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	[ -n "${data:-}" ] && rm -rf "$data"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-trap 'finish' EXIT INT TERM
+LOG=$ART/static.log
+cleanup() { [ -n "${data:-}" ] && rm -rf "$data"; }
+. tests/pkg/lib.sh
 : >"$ART/static.log"
 needed=$(objdump -p "$bin" | awk '$1 == "NEEDED" {print $2}')
 echo "NEEDED: $(echo $needed)"
