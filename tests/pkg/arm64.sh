@@ -59,18 +59,7 @@ PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
 URL=http://127.0.0.1:$PORT
 TRACELITE_LISTEN=127.0.0.1:$PORT $QEMU "$B/tracelite" serve --data "$data" --grpc-listen off >"$ART/arm64-server.log" 2>&1 &
 pid=$!
-up() {
-	i=0
-	while [ $i -lt 300 ]; do
-		curl -fs "$URL/api/health" >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	tail -n 5 "$ART/arm64-server.log"
-	return 1
-}
-check "the arm64 server starts under qemu (GET /api/health)" up
+check "the arm64 server starts under qemu (GET /api/health)" wait_up 300 "$ART/arm64-server.log" curl -fs "$URL/api/health"
 T=4bf92f3577b34da6a3ce929d0e0e4736
 now=$(date +%s)000000000
 check "curl POSTs one OTLP JSON trace to /v1/traces" curl -fsS "$URL/v1/traces" -H 'Content-Type: application/json' -d "{\"resourceSpans\":[{

@@ -128,15 +128,7 @@ start() { # start [FLAGS...]: serve in the image's root; waits for the health ch
 '; exec env -i $ENVS TRACELITE_LISTEN="0.0.0.0:$PORT" TRACELITE_GRPC_LISTEN="0.0.0.0:$GPORT" \
 		"$CHROOT" --userspec=10001:10001 "$ROOT" /usr/bin/tracelite serve "$@") >>"$ART/image-server.log" 2>&1 &
 	pid=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		as_image /usr/bin/tracelite health $HEALTH >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	tail -n 5 "$ART/image-server.log"
-	return 1
+	wait_up 100 "$ART/image-server.log" as_image /usr/bin/tracelite health $HEALTH
 }
 stop() {
 	kill -TERM "$pid"

@@ -19,3 +19,19 @@ finish() {
 	exit $?
 }
 trap 'finish' EXIT INT TERM
+# wait_up TRIES SERVERLOG COMMAND...: polls COMMAND every 0.1 s, up to TRIES
+# times, while the server $pid lives; on failure shows SERVERLOG's end.
+wait_up() {
+	tries=$1
+	serverlog=$2
+	shift 2
+	i=0
+	while [ $i -lt "$tries" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tail -n 5 "$serverlog"
+	return 1
+}
