@@ -79,11 +79,4 @@ has() {
 check "GET /api/traces/$T returns the span" has
 check "GET /api/traces lists it with its service" sh -c "curl -fs '$URL/api/traces' | grep -q '$T'"
 check "tracelite health (arm64, under qemu) answers ok" sh -c "TRACELITE_LISTEN=127.0.0.1:$PORT $QEMU $B/tracelite health | grep -qx ok"
-stop() {
-	kill -TERM "$pid"
-	wait "$pid"
-	rc=$?
-	pid=
-	return $rc
-}
 check "it stops on SIGTERM with exit 0" stop

@@ -136,13 +136,6 @@ start() {
 	tail -n 5 "$ART/server.log"
 	return 1
 }
-stop() { # SIGTERM, as systemd stops it: a clean exit 0
-	kill -TERM "$pid"
-	wait "$pid"
-	rc=$?
-	pid=
-	return $rc
-}
 send() { # send TRACE_ID: one OTLP JSON span with curl
 	now=$(date +%s)000000000
 	curl $TLS -fsS "$URL/v1/traces" -H 'Content-Type: application/json' -d "{\"resourceSpans\":[{\"resource\":

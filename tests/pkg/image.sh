@@ -130,13 +130,6 @@ start() { # start [FLAGS...]: serve in the image's root; waits for the health ch
 	pid=$!
 	wait_up 100 "$ART/image-server.log" as_image /usr/bin/tracelite health $HEALTH
 }
-stop() {
-	kill -TERM "$pid"
-	wait "$pid"
-	rc=$?
-	pid=
-	return $rc
-}
 URL=http://127.0.0.1:$PORT
 T=7d2f2f4e9a3b4c1d8e6f5a4b3c2d1e0f
 now=$(date +%s)000000000

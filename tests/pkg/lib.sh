@@ -35,3 +35,12 @@ wait_up() {
 	tail -n 5 "$serverlog"
 	return 1
 }
+# stop: SIGTERM to the server $pid, as systemd or a container engine stops
+# it; true when it exits 0.
+stop() {
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	return $rc
+}
