@@ -70,7 +70,7 @@ static enum err export_metrics(struct app *app, const struct grpc_request *req, 
 static enum err export_logs(struct app *app, const struct grpc_request *req, uint8_t *resp, size_t respcap,
                             size_t *resplen, char *err, size_t errlen);
 
-/* The methods served. A NULL handler answers UNIMPLEMENTED. */
+/* The methods served; every one has a handler (an unknown path answers UNIMPLEMENTED). */
 static const struct grpc_method {
 	const char *path, *scope;
 	grpc_handler_fn fn;
@@ -429,8 +429,6 @@ static void headers_done(struct gstream *st)
 	} else if (s->auth && (rc = s->auth(st->authorization, st->method->scope, key_project, sizeof key_project, err,
 	                                    sizeof err)) != ERR_OK) {
 		answer(st, rc == ERR_FORBIDDEN ? ERR_FORBIDDEN : ERR_UNAUTHENTICATED, err, NULL, 0);
-	} else if (!st->method->fn) {
-		answer(st, ERR_NOMETHOD, "not implemented yet: this server does not store OTLP logs", NULL, 0);
 	} else if (key_project[0]) {
 		snprintf(st->project, sizeof st->project, "%s", key_project);
 		st->has_project = 1;
