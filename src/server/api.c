@@ -20,6 +20,7 @@
 #include "store/backfill.h"
 #include "store/store.h"
 #include "store/writer.h"
+#include "store/zdict.h"
 
 
 void api_traces(struct mg_connection *c, struct app *app, const char *tail)
@@ -186,6 +187,9 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON *backfill = backfill_status_json(db);
 	if (backfill)
 		cJSON_AddItemToObject(o, "attr_index_backfill", backfill);
+	cJSON *zd = zdict_status_json(db);
+	if (zd)
+		cJSON_AddItemToObject(o, "zstd_dictionaries", zd);
 	if (app->auth) {
 		cJSON *auth = cJSON_AddObjectToObject(o, "auth");
 		cJSON_AddBoolToObject(auth, "on", auth_is_on(app->auth));

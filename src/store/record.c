@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "base/varint.h"
 #include "otlp/pbcheck.h"
+#include "store/zdict.h"
 
 #define CHUNK_MAX_SPANS 256
 #define CHUNK_MAX_RAW (1u << 20)
@@ -159,8 +160,19 @@ static int check_span(const struct span *s, const uint8_t *data, size_t len, str
 	               span, trace);
 }
 
-static int compress_chunk(struct span_batch *b, struct record_batch *out, struct record_chunk *c,
-                          size_t **lens, char *err, size_t errlen)
+/* Compresses raw[0..len) into dst (ZSTD_compressBound(len) bytes) with
+ * dictionary d, or none if d is NULL; returns the frame's size. */
+static size_t compress_with(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len)
+{
+	size_t z = d ? ZSTD_compress_usingCDict(thread_cctx(), dst, bound, raw, len, zdict_cdict(d, ZSTD_LEVEL))
+	             : ZSTD_compressCCtx(thread_cctx(), dst, bound, raw, len, ZSTD_LEVEL);
+	if (ZSTD_isError(z))
+		abort(); /* cannot happen with a bound-sized destination */
+	return z;
+}
+
+static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const struct zdict *d,
+                          struct record_batch *out, struct record_chunk *c, size_t **lens, char *err, size_t errlen)
 {
 	size_t raw = 0;
 	for (size_t k = 0; k < c->count; k++)
@@ -182,8 +194,11 @@ static int compress_chunk(struct span_batch *b, struct record_batch *out, struct
 		free(buf);
 		return rc;
 	}
-	size_t used = (size_t)(p - buf);
-	record_compress(buf, used, b->arena, &c->data, &c->len);
+	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
+	zdict_trainer_offer(zt, buf, used);
+	void *dst = arena_alloc(b->arena, bound);
+	c->len = compress_with(d, dst, bound, buf, used);
+	c->data = dst;
 	free(buf);
 	out->raw_bytes += used;
 	return ERR_OK;
@@ -193,15 +208,14 @@ void record_compress(const void *raw, size_t len, struct arena *a, const void **
 {
 	size_t bound = ZSTD_compressBound(len);
 	void *dst = arena_alloc(a, bound);
-	size_t z = ZSTD_compressCCtx(thread_cctx(), dst, bound, raw, len, ZSTD_LEVEL);
-	if (ZSTD_isError(z))
-		abort(); /* cannot happen with a bound-sized destination */
+	*outlen = compress_with(NULL, dst, bound, raw, len);
 	*out = dst;
-	*outlen = z;
 }
 
-enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen)
+enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct record_batch *out, char *err,
+                     size_t errlen)
 {
+	const struct zdict *d = zdict_trainer_current(zt);   /* one dictionary per batch */
 	memset(out, 0, sizeof *out);
 	size_t n = b->nspans;
 	out->order = arena_alloc(b->arena, (n ? n : 1) * sizeof *out->order);
@@ -221,7 +235,7 @@ enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, 
 			c->count++;
 			i++;
 		}
-		int rc = compress_chunk(b, out, c, &lens, err, errlen);
+		int rc = compress_chunk(b, zt, d, out, c, &lens, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -234,8 +248,14 @@ enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_
 	unsigned long long size = ZSTD_getFrameContentSize(data, len);
 	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > CHUNK_MAX_DECOMPRESSED)
 		return ERR_STORE;
+	/* a frame names the dictionary it was compressed with (0: none) */
+	unsigned id = ZSTD_getDictID_fromFrame(data, len);
+	const struct zdict *d = id ? zdict_find(id) : NULL;
+	if (id && !d)
+		return ERR_STORE;
 	uint8_t *raw = arena_alloc(a, size ? size : 1);
-	size_t got = ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
+	size_t got = d ? ZSTD_decompress_usingDDict(thread_dctx(), raw, size, data, len, zdict_ddict(d))
+	               : ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
 	if (ZSTD_isError(got) || got != size)
 		return ERR_STORE;
 	size_t n_entries = 0;
@@ -287,11 +307,11 @@ enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, si
 	void *dst = malloc(bound ? bound : 1);
 	if (!dst)
 		abort();
-	size_t z = ZSTD_compressCCtx(thread_cctx(), dst, bound, buf, used, ZSTD_LEVEL);
-	if (ZSTD_isError(z))
-		abort(); /* cannot happen with a bound-sized destination */
+	/* the kept spans stay with the dictionary they had: it is registered
+	 * (record_chunk_split found it) and compresses them as well as before */
+	unsigned id = ZSTD_getDictID_fromFrame(data, len);
+	*outlen = compress_with(id ? zdict_find(id) : NULL, dst, bound, buf, used);
 	*out = dst;
-	*outlen = z;
 	rc = ERR_OK;
 out:
 	free(buf);

@@ -10,6 +10,8 @@
 #include "ingest/span.h"
 #include "base/err.h"
 
+struct zdict_trainer;   /* store/zdict.h */
+
 #define RECORD_NONE UINT32_MAX
 
 struct record_chunk {
@@ -38,18 +40,23 @@ struct record_batch {
 /* Packs and compresses every span of b into out (all memory in b->arena),
  * reading every record back as the read path will (record_*_unpack) before
  * anything is acknowledged. Runs in the submitting thread so compression
- * scales with HTTP workers. Returns ERR_OK, or ERR_BAD_INPUT naming the
- * first span whose record does not read back (nothing is stored). */
-enum err record_pack(struct span_batch *b, struct record_batch *out, char *err, size_t errlen);
+ * scales with HTTP workers. Chunks use zt's current dictionary (zdict.h)
+ * and are offered to it as training samples; zt NULL = no dictionary.
+ * Returns ERR_OK, or ERR_BAD_INPUT naming the first span whose record does
+ * not read back (nothing is stored). */
+enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct record_batch *out, char *err,
+                     size_t errlen);
 
 /* Compresses raw[0..len) into one zstd frame allocated in a (*out,
- * *outlen) with this thread's context, at the level spans use; the log
- * chunks (logstore.c) share it. Never fails (out of memory aborts). */
+ * *outlen) with this thread's context, at the level spans use, without a
+ * dictionary (the log chunks, logstore.c, use it). Never fails (out of memory aborts). */
 void record_compress(const void *raw, size_t len, struct arena *a, const void **out, size_t *outlen);
 
-/* Decompresses chunk data and splits it into *count entries: *spans (arena
- * array of pointers into the arena) and *lens. Returns ERR_OK, or ERR_STORE
- * if the chunk is corrupt (then the outputs are unset). */
+/* Decompresses chunk data (with the dictionary its frame names, looked up
+ * with zdict_find) and splits it into *count entries: *spans (arena array
+ * of pointers into the arena) and *lens. Returns ERR_OK, or ERR_STORE if
+ * the chunk is corrupt or names a dictionary no store opened has (logged
+ * once per id; then the outputs are unset). */
 enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
                             const uint8_t ***spans, size_t **lens);
 

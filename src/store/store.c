@@ -12,6 +12,7 @@
 #include "base/datadir.h"
 #include "base/err.h"
 #include "store/rollup.h"
+#include "store/zdict.h"
 
 int store_schema_version(void)
 {
@@ -179,6 +180,7 @@ static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3
 		sqlite3_close_v2(db);
 		return rc;
 	}
+	zdict_add_source(dir);   /* where a chunk's unknown dictionary id is looked up */
 	*out = db;
 	return ERR_OK;
 }

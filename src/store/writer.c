@@ -25,6 +25,7 @@
 #include "store/rollup.h"
 #include "store/store.h"
 #include "store/tracesum.h"
+#include "store/zdict.h"
 
 #define CACHE_MAX 100000   /* entries per cache before it is dropped */
 
@@ -91,6 +92,7 @@ struct writer {
 	struct rollup *rollup;
 	struct attrindex *attrs;  /* attribute index (schema/007, 011) */
 	struct logstore *logs;    /* logs, log_chunks (schema/010) */
+	struct zdict_trainer *zt; /* the chunks' zstd dictionary (schema/014) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
 	pthread_t thread;
@@ -751,6 +753,32 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* A trained dictionary's zdicts row, in a writer task (zdict_save_fn). */
+struct zdict_row {
+	uint32_t id;
+	const void *data;
+	size_t len;
+};
+
+static enum err zdict_put(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	const struct zdict_row *r = arg;
+	sqlite3_stmt *st = NULL;
+	enum err rc = ERR_OK;
+	if (sqlite3_prepare_v2(db, "INSERT INTO zdicts (id, created_ns, data) VALUES (?, ?, ?)", -1, &st, NULL) ||
+	    sqlite3_bind_int64(st, 1, r->id) || sqlite3_bind_int64(st, 2, (int64_t)text_now_ns()) ||
+	    sqlite3_bind_blob(st, 3, r->data, (int)r->len, SQLITE_STATIC) || sqlite3_step(st) != SQLITE_DONE)
+		rc = err_set(err, errlen, ERR_STORE, "zdicts: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum err zdict_save(void *w, uint32_t id, const void *data, size_t len, char *err, size_t errlen)
+{
+	struct zdict_row r = {id, data, len};
+	return writer_exec(w, zdict_put, &r, 0, err, errlen);
+}
+
 struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size_t errlen)
 {
 	struct writer *w = calloc(1, sizeof *w);
@@ -774,6 +802,12 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 		err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
 		goto fail;
 	}
+	const struct zdict *zd;
+	size_t zsample, zsize;
+	if (zdict_load_newest(w->db, &zd, err, errlen))
+		goto fail;
+	zdict_env_sizes(&zsample, &zsize);
+	w->zt = zdict_trainer_new(zd, zsample, zsize, zdict_save, w);
 	w->strings = intern_new();
 	w->projects = intern_new();
 	w->blobs = intern_new();
@@ -825,7 +859,7 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	struct job j;
 	memset(&j, 0, sizeof j);
 	j.batch = b;
-	int rc = record_pack(b, &j.rec, err, errlen);
+	int rc = record_pack(b, w->zt, &j.rec, err, errlen);
 	if (!rc && b->nlogs)
 		rc = logstore_pack(b, &j.logs, err, errlen);
 	if (rc)
@@ -908,6 +942,7 @@ void writer_stop(struct writer *w)
 {
 	if (!w)
 		return;
+	zdict_trainer_free(w->zt);   /* a training run saves through the writer: before stopping it */
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	pthread_cond_signal(&w->work);

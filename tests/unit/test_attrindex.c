@@ -121,7 +121,7 @@ int main(void)
 	int rc = ingest_decode(INGEST_OTLP, INGEST_JSON, NULL, body, strlen(body), b, NULL, err, sizeof err);
 	CHECK(rc == ERR_OK && b->nspans == 4, "decode: %s", err);
 	struct record_batch rec;
-	rc = rc ? rc : record_pack(b, &rec, err, sizeof err);
+	rc = rc ? rc : record_pack(b, NULL, &rec, err, sizeof err);
 	CHECK(rc == ERR_OK, "pack: %s", err);
 	if (rc)
 		return 1;

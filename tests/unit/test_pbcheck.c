@@ -151,7 +151,7 @@ static void decode_pack_read(void *arg)
 	t->rc = ingest_decode(INGEST_OTLP, INGEST_PROTOBUF, NULL, t->body, t->len, b, NULL, t->err, sizeof t->err);
 	if (!t->rc) {
 		struct record_batch rec;
-		t->rc_pack = record_pack(b, &rec, t->err, sizeof t->err);
+		t->rc_pack = record_pack(b, NULL, &rec, t->err, sizeof t->err);
 		const uint8_t **spans;
 		size_t *lens;
 		struct arena *a = arena_new();

@@ -1,0 +1,376 @@
+/* zdict.c: the registry of zstd dictionaries by id (zdict.h) and the
+ * trainer: samples of the first packed spans, ZDICT_trainFromBuffer in a
+ * thread of its own at nice 10, the row saved through the writer, then the
+ * dictionary published to the request threads through an atomic pointer.
+ * Registered dictionaries are never freed: a few per store, each small. */
+#include "store/zdict.h"
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <zdict.h>
+#include "base/log.h"
+#include "base/rng.h"
+#include "base/text.h"
+#include "base/varint.h"
+
+#define ZDICT_REGISTRY 64       /* dictionaries per process */
+#define ZDICT_SOURCES 8         /* data directories looked in on a miss */
+#define ZDICT_SAMPLE_MAX (64u << 10)  /* longest single sample (a span's first bytes) */
+#define ZDICT_PATH_MAX 4200
+
+struct zdict {
+	uint32_t id;
+	void *data;                      /* the dictionary, for the CDict */
+	size_t len;
+	ZSTD_DDict *ddict;
+	_Atomic(ZSTD_CDict *) cdict;     /* made on first zdict_cdict */
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+/* reg[0..nreg) are set before nreg grows (release), so lookups need no lock */
+static struct zdict *reg[ZDICT_REGISTRY];
+static atomic_size_t nreg;
+static char *sources[ZDICT_SOURCES];        /* under reg_lock */
+static uint32_t missed[16];                 /* ids logged as unknown, under reg_lock */
+
+/* A size from the env (bounded decimal, at most max), else def. */
+static size_t env_size(const char *name, size_t def, size_t max)
+{
+	const char *v = getenv(name);
+	uint64_t n;
+	if (!v || text_parse_u64(v, 0, max, &n))
+		return def;
+	return (size_t)n;
+}
+
+void zdict_env_sizes(size_t *sample_bytes, size_t *dict_bytes)
+{
+	*sample_bytes = env_size("TRACELITE_ZDICT_SAMPLE_BYTES", ZDICT_SAMPLE_BYTES, 256u << 20);
+	*dict_bytes = env_size("TRACELITE_ZDICT_SIZE", ZDICT_DICT_BYTES, ZDICT_MAX_DICT_BYTES);
+}
+
+void zdict_add_source(const char *dir)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < ZDICT_SOURCES; i++) {
+		if (sources[i] && !strcmp(sources[i], dir))
+			break;
+		if (!sources[i]) {
+			if (!(sources[i] = strdup(dir)))
+				abort();
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+static const struct zdict *lookup(uint32_t id)
+{
+	size_t n = atomic_load_explicit(&nreg, memory_order_acquire);
+	for (size_t i = 0; i < n; i++)
+		if (reg[i]->id == id)
+			return reg[i];
+	return NULL;
+}
+
+enum err zdict_register(uint32_t id, const void *data, size_t len, const struct zdict **out)
+{
+	enum err rc = ERR_STORE;
+	struct zdict *d = NULL;
+	pthread_mutex_lock(&reg_lock);
+	if ((*out = lookup(id))) {
+		rc = ERR_OK;
+		goto out;
+	}
+	if (id == 0 || len > ZDICT_MAX_DICT_BYTES || ZDICT_getDictID(data, len) != id ||
+	    atomic_load(&nreg) == ZDICT_REGISTRY)
+		goto out;
+	if (!(d = calloc(1, sizeof *d)) || !(d->data = malloc(len)))
+		abort();
+	memcpy(d->data, data, len);
+	d->id = id;
+	d->len = len;
+	if (!(d->ddict = ZSTD_createDDict(data, len))) {
+		free(d->data);
+		free(d);
+		goto out;
+	}
+	reg[atomic_load(&nreg)] = d;
+	atomic_fetch_add_explicit(&nreg, 1, memory_order_release);
+	*out = d;
+	rc = ERR_OK;
+out:
+	pthread_mutex_unlock(&reg_lock);
+	return rc;
+}
+
+/* Reads row id of the zdicts table of the store in dir; 1 if registered. */
+static int load_from(const char *dir, uint32_t id)
+{
+	char path[ZDICT_PATH_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const struct zdict *d;
+	int found = 0;
+	if ((size_t)snprintf(path, sizeof path, "%s/tracelite.db", dir) >= sizeof path)
+		return 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, "SELECT data FROM zdicts WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		found = zdict_register(id, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &d) == ERR_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close_v2(db);
+	return found;
+}
+
+const struct zdict *zdict_find(uint32_t id)
+{
+	const struct zdict *d = lookup(id);
+	char *dirs[ZDICT_SOURCES] = {0};
+	int logged = 0;
+	if (d || id == 0)
+		return d;
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < ZDICT_SOURCES && sources[i]; i++)
+		dirs[i] = sources[i];   /* never freed: safe to read unlocked */
+	pthread_mutex_unlock(&reg_lock);
+	for (int i = 0; i < ZDICT_SOURCES && dirs[i] && !d; i++)
+		if (load_from(dirs[i], id))
+			d = lookup(id);
+	if (d)
+		return d;
+	pthread_mutex_lock(&reg_lock);
+	for (size_t i = 0; i < sizeof missed / sizeof *missed && !logged; i++) {
+		if (missed[i] == id)
+			logged = 1;
+		else if (!missed[i]) {
+			missed[i] = id;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (!logged)
+		log_error("store", "a chunk names zstd dictionary %u, which no zdicts table opened has: its spans cannot be read",
+		          id);
+	return NULL;
+}
+
+uint32_t zdict_id(const struct zdict *d)
+{
+	return d->id;
+}
+
+const ZSTD_CDict *zdict_cdict(const struct zdict *d, int level)
+{
+	struct zdict *m = (struct zdict *)d;   /* only the lazily made cdict changes */
+	ZSTD_CDict *c = atomic_load_explicit(&m->cdict, memory_order_acquire);
+	if (c)
+		return c;
+	pthread_mutex_lock(&reg_lock);
+	if (!(c = atomic_load(&m->cdict))) {
+		if (!(c = ZSTD_createCDict(m->data, m->len, level)))
+			abort();
+		atomic_store_explicit(&m->cdict, c, memory_order_release);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return c;
+}
+
+const ZSTD_DDict *zdict_ddict(const struct zdict *d)
+{
+	return d->ddict;
+}
+
+enum err zdict_load_newest(sqlite3 *db, const struct zdict **out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	enum err rc = ERR_OK;
+	*out = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT id, data FROM zdicts ORDER BY created_ns DESC, id DESC LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		rc = err_set(err, errlen, ERR_STORE, "reading zdicts: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id <= 0 || id > UINT32_MAX ||
+		    zdict_register((uint32_t)id, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), out))
+			rc = err_set(err, errlen, ERR_STORE, "zdicts row %lld is not a zstd dictionary", (long long)id);
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+cJSON *zdict_status_json(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	cJSON *o = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT count(*), coalesce(sum(length(data)), 0),"
+	                       " (SELECT id FROM zdicts ORDER BY created_ns DESC, id DESC LIMIT 1) FROM zdicts",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "count", (double)sqlite3_column_int64(st, 0));
+		cJSON_AddNumberToObject(o, "bytes", (double)sqlite3_column_int64(st, 1));
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+			cJSON_AddNullToObject(o, "newest_id");
+		else
+			cJSON_AddNumberToObject(o, "newest_id", (double)sqlite3_column_int64(st, 2));
+	}
+out:
+	sqlite3_finalize(st);
+	return o;
+}
+
+/* The trainer. Invariants: collecting is 1 only before the samples are
+ * handed to the thread; samples, sizes, used, n are under lock while
+ * collecting and owned by the thread after. */
+struct zdict_trainer {
+	_Atomic(const struct zdict *) current;
+	atomic_int collecting;
+	pthread_mutex_t lock;
+	uint8_t *samples;
+	size_t *sizes;
+	size_t used, n, nmax, target, dict_bytes;
+	zdict_save_fn save;
+	void *ctx;
+	pthread_t thread;
+	int started;
+};
+
+struct zdict_trainer *zdict_trainer_new(const struct zdict *current, size_t sample_bytes, size_t dict_bytes,
+                                        zdict_save_fn save, void *ctx)
+{
+	struct zdict_trainer *t = calloc(1, sizeof *t);
+	if (!t)
+		abort();
+	pthread_mutex_init(&t->lock, NULL);
+	atomic_init(&t->current, current);
+	atomic_init(&t->collecting, !current && sample_bytes > 0 && dict_bytes > 0);
+	t->target = sample_bytes;
+	t->dict_bytes = dict_bytes < 1024 ? 1024 : dict_bytes > ZDICT_MAX_DICT_BYTES ? ZDICT_MAX_DICT_BYTES : dict_bytes;
+	t->save = save;
+	t->ctx = ctx;
+	return t;
+}
+
+const struct zdict *zdict_trainer_current(struct zdict_trainer *t)
+{
+	return t ? atomic_load_explicit(&t->current, memory_order_acquire) : NULL;
+}
+
+/* A dictionary id no store is likely to have: zstd leaves ids below 32768
+ * and from 2^31 up to a registrar, so a random one in between. */
+static uint32_t random_id(void)
+{
+	struct rng r;
+	rng_seed_random(&r);
+	return 32768u + (uint32_t)(rng_next(&r) % ((1u << 31) - 32768u));
+}
+
+static void *train(void *arg)
+{
+	struct zdict_trainer *t = arg;
+	char err[256] = "";
+	uint8_t *dict = malloc(t->dict_bytes);
+	const struct zdict *d = NULL;
+	uint64_t t0 = text_now_ns();
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	if (!dict)
+		abort();
+	size_t len = ZDICT_trainFromBuffer(dict, t->dict_bytes, t->samples, t->sizes, (unsigned)t->n);
+	size_t samples = t->used, n = t->n;
+	free(t->samples);
+	free(t->sizes);
+	t->samples = NULL;
+	t->sizes = NULL;
+	if (ZDICT_isError(len)) {
+		log_warn("store", "zstd dictionary: training on %zu samples (%zu bytes) failed: %s; chunks stay without",
+		         n, samples, ZDICT_getErrorName(len));
+		goto out;
+	}
+	/* the header is magic (4 bytes) then the dictionary id, little-endian */
+	for (int tries = 0; tries < 4 && !d; tries++) {
+		uint32_t id = random_id();
+		for (int i = 0; i < 4; i++)
+			dict[4 + i] = (uint8_t)(id >> (8 * i));
+		if (t->save(t->ctx, id, dict, len, err, sizeof err))
+			continue;
+		if (zdict_register(id, dict, len, &d))
+			snprintf(err, sizeof err, "registry full");
+	}
+	if (!d) {
+		log_warn("store", "zstd dictionary: not stored: %s", err);
+		goto out;
+	}
+	atomic_store_explicit(&t->current, d, memory_order_release);
+	log_info("store", "zstd dictionary %u: %zu bytes trained on %zu spans (%zu bytes) in %.2f s", zdict_id(d),
+	         len, n, samples, (double)(text_now_ns() - t0) / 1e9);
+out:
+	free(dict);
+	return NULL;
+}
+
+void zdict_trainer_offer(struct zdict_trainer *t, const uint8_t *raw, size_t len)
+{
+	if (!t || !atomic_load_explicit(&t->collecting, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (!atomic_load(&t->collecting))
+		goto out;
+	if (!t->samples) {
+		t->nmax = t->target / 64 + 16;
+		if (!(t->samples = malloc(t->target)) || !(t->sizes = malloc(t->nmax * sizeof *t->sizes)))
+			abort();
+	}
+	for (const uint8_t *p = raw, *end = raw + len; p < end;) {
+		uint64_t n;
+		if (varint_get(&p, end, &n) || n > (uint64_t)(end - p))
+			break;   /* record_pack made raw: cannot happen */
+		size_t take = n > ZDICT_SAMPLE_MAX ? ZDICT_SAMPLE_MAX : (size_t)n;
+		if (take >= 8 && t->used + take <= t->target && t->n < t->nmax) {
+			memcpy(t->samples + t->used, p, take);
+			t->used += take;
+			t->sizes[t->n++] = take;
+		}
+		p += n;
+	}
+	/* full once another typical span would not fit */
+	if (t->used + 4096 > t->target || t->n == t->nmax) {
+		atomic_store(&t->collecting, 0);
+		if (pthread_create(&t->thread, NULL, train, t) == 0)
+			t->started = 1;
+	}
+out:
+	pthread_mutex_unlock(&t->lock);
+}
+
+void zdict_trainer_free(struct zdict_trainer *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	atomic_store(&t->collecting, 0);
+	int started = t->started;
+	pthread_mutex_unlock(&t->lock);
+	if (started)
+		pthread_join(t->thread, NULL);
+	free(t->samples);
+	free(t->sizes);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}

@@ -1,0 +1,74 @@
+/* zdict.h: zstd dictionaries trained from the store's own spans (schema/014).
+ * A process-wide registry maps a dictionary id (as zstd frames name it) to
+ * its compression and decompression dictionaries, loading unknown ids from
+ * the stores opened; a trainer, owned by the writer, samples the first
+ * packed spans, trains off the request path and publishes the result. */
+#ifndef TL_ZDICT_H
+#define TL_ZDICT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <zstd.h>
+#include <cJSON.h>
+#include "base/err.h"
+
+struct zdict;   /* one registered dictionary: immutable, lives until exit */
+
+/* Sample bytes collected before training and the dictionary size, unless
+ * the env overrides them (TRACELITE_ZDICT_SAMPLE_BYTES, _SIZE; 0 samples =
+ * never train). See docs/performance.md for how they were chosen. */
+#define ZDICT_SAMPLE_BYTES (4u << 20)
+#define ZDICT_DICT_BYTES (110u << 10)
+#define ZDICT_MAX_DICT_BYTES (4u << 20)   /* larger rows are refused as corrupt */
+
+/* Sets the sample and dictionary sizes: the defaults above or the env's. */
+void zdict_env_sizes(size_t *sample_bytes, size_t *dict_bytes);
+
+/* Adds dir (a data directory) to the stores an unknown dictionary id is
+ * looked up in (its zdicts table). Thread-safe; at most 8 kept. */
+void zdict_add_source(const char *dir);
+
+/* Registers the dictionary data[0..len) under id (its header must name id),
+ * or returns the one registered already. Returns ERR_OK and *out, or
+ * ERR_STORE if data is not a zstd dictionary for id or the registry is
+ * full. Thread-safe. */
+enum err zdict_register(uint32_t id, const void *data, size_t len, const struct zdict **out);
+
+/* Returns the dictionary registered under id, loading it from the sources
+ * on a miss; NULL (and one log line per id) if no source has it. */
+const struct zdict *zdict_find(uint32_t id);
+
+uint32_t zdict_id(const struct zdict *d);
+/* The compression dictionary at level, made on first use (one level per
+ * dictionary: the first caller's). Never NULL (out of memory aborts). */
+const ZSTD_CDict *zdict_cdict(const struct zdict *d, int level);
+const ZSTD_DDict *zdict_ddict(const struct zdict *d);
+
+/* Stores a trained dictionary (the writer: one row of zdicts in a writer
+ * task); returns ERR_OK, anything else to discard it (id taken: try again). */
+typedef enum err (*zdict_save_fn)(void *ctx, uint32_t id, const void *data, size_t len, char *err,
+                                  size_t errlen);
+
+struct zdict_trainer;
+/* Starts a trainer using current (may be NULL: none yet). Unless current is
+ * set, it collects sample_bytes of packed spans (zdict_trainer_offer), then
+ * trains a dictionary of dict_bytes in its own thread, saves it with save
+ * and publishes it. sample_bytes 0 = never train. */
+struct zdict_trainer *zdict_trainer_new(const struct zdict *current, size_t sample_bytes, size_t dict_bytes,
+                                        zdict_save_fn save, void *ctx);
+/* The dictionary to compress with now, or NULL. Thread-safe, lock-free. */
+const struct zdict *zdict_trainer_current(struct zdict_trainer *t);
+/* Offers a chunk's packed entries (varint-length-prefixed, record.h) as
+ * training samples; copies them while collecting, else costs one atomic
+ * load. Thread-safe. t may be NULL. */
+void zdict_trainer_offer(struct zdict_trainer *t, const uint8_t *raw, size_t len);
+/* Waits for a training run in progress, frees t (dictionaries stay). */
+void zdict_trainer_free(struct zdict_trainer *t);
+
+/* Loads the newest dictionary of the store on db into the registry: ERR_OK
+ * and *out (NULL if the store has none), or ERR_STORE. */
+enum err zdict_load_newest(sqlite3 *db, const struct zdict **out, char *err, size_t errlen);
+/* For GET /api/health: {"count","newest_id","bytes"} of db's zdicts, or NULL. */
+cJSON *zdict_status_json(sqlite3 *db);
+
+#endif

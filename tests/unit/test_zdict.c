@@ -1,0 +1,248 @@
+/* test_zdict.c: span chunks with and without a trained zstd dictionary
+ * (store/zdict.c, record.c): the trainer samples packed spans and publishes
+ * a dictionary its frames name; every chunk reads back byte-identical; a
+ * frame naming an unknown dictionary or cut short is an error, not a crash;
+ * an unknown id is loaded from a store's zdicts table. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <zdict.h>
+#include <zstd.h>
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/rng.h"
+#include "ingest/batch.h"
+#include "ingest/ingest.h"
+#include "store/record.h"
+#include "store/store.h"
+#include "store/zdict.h"
+#include "test.h"
+
+static const char *const WORDS[] = {
+	"the", "model", "answered", "a", "question", "about", "weather", "in", "Paris", "and", "then", "asked",
+	"for", "more", "context", "user", "wants", "summary", "of", "document", "please", "write", "short",
+	"poem", "river", "mountain", "system", "prompt", "assistant", "helpful", "careful", "tool", "call",
+	"returned", "results", "search", "database", "query", "rows", "table", "customer", "order", "shipped",
+	"yesterday", "tomorrow", "because", "although", "however", "therefore", "quickly", "slowly",
+};
+
+/* Appends n random words to p (at most cap bytes, NUL-terminated). */
+static void words(struct rng *r, char *p, size_t cap, int n)
+{
+	size_t used = 0;
+	for (int i = 0; i < n && used + 16 < cap; i++)
+		used += (size_t)snprintf(p + used, cap - used, "%s ",
+		                         WORDS[rng_next(r) % (sizeof WORDS / sizeof *WORDS)]);
+	p[used] = 0;
+}
+
+/* A batch of nspans spans of one trace each, with prose-like prompts. */
+static struct span_batch *make_batch(struct rng *r, int nspans)
+{
+	static char body[1 << 20];
+	char text[2048];
+	size_t used = 0;
+	used += (size_t)snprintf(body, sizeof body,
+	                         "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+	                         "\"value\":{\"stringValue\":\"svc\"}}]},\"scopeSpans\":[{\"spans\":[");
+	for (int i = 0; i < nspans; i++) {
+		words(r, text, sizeof text, 80 + (int)(rng_next(r) % 120));
+		used += (size_t)snprintf(
+			body + used, sizeof body - used,
+			"%s{\"traceId\":\"%016llx%016llx\",\"spanId\":\"%016llx\",\"name\":\"chat\","
+			"\"startTimeUnixNano\":\"1700000000000000000\",\"endTimeUnixNano\":\"1700000001000000000\","
+			"\"attributes\":[{\"key\":\"gen_ai.prompt\",\"value\":{\"stringValue\":\"You are a helpful assistant. "
+			"Answer briefly. %s\"}}]}",
+			i ? "," : "", (unsigned long long)rng_next(r), (unsigned long long)rng_next(r),
+			(unsigned long long)(rng_next(r) | 1), text);
+	}
+	snprintf(body + used, sizeof body - used, "]}]}]}");
+	struct span_batch *b = span_batch_new(NULL);
+	char err[256];
+	int rc = ingest_decode(INGEST_OTLP, INGEST_JSON, NULL, body, strlen(body), b, NULL, err, sizeof err);
+	CHECK(rc == ERR_OK, "decode: %s", err);
+	return b;
+}
+
+/* Every chunk of rec splits into exactly the packed spans of b. */
+static int reads_back(struct span_batch *b, const struct record_batch *rec)
+{
+	struct arena *a = arena_new();
+	int ok = 1;
+	for (size_t c = 0; c < rec->nchunks && ok; c++) {
+		const struct record_chunk *ch = &rec->chunks[c];
+		size_t count;
+		const uint8_t **spans;
+		size_t *lens;
+		if (record_chunk_split(ch->data, ch->len, a, &count, &spans, &lens) || count != ch->count) {
+			ok = 0;
+			break;
+		}
+		for (size_t k = 0; k < count && ok; k++) {
+			const Tl__Span *s = b->spans[rec->order[ch->first + k]].otlp;
+			size_t n = tl__span__get_packed_size(s);
+			uint8_t *want = arena_alloc(a, n ? n : 1);
+			tl__span__pack(s, want);
+			ok = lens[k] == n && !memcmp(spans[k], want, n);
+		}
+	}
+	arena_free(a);
+	return ok;
+}
+
+static size_t total_len(const struct record_batch *rec)
+{
+	size_t n = 0;
+	for (size_t c = 0; c < rec->nchunks; c++)
+		n += rec->chunks[c].len;
+	return n;
+}
+
+struct saved {
+	uint32_t id;
+	int calls;
+};
+
+static enum err save_ok(void *ctx, uint32_t id, const void *data, size_t len, char *err, size_t errlen)
+{
+	struct saved *s = ctx;
+	(void)data;
+	(void)err;
+	(void)errlen;
+	s->calls++;
+	s->id = id;
+	CHECK(len > 0 && ZDICT_getDictID(data, len) == id, "saved dictionary names its id %u", id);
+	return ERR_OK;
+}
+
+/* Trains a dictionary outside the trainer (for frames the registry does
+ * not know) and sets its id; returns its length in dict. */
+static size_t train_raw(struct rng *r, uint32_t id, uint8_t *dict, size_t cap)
+{
+	static char samples[256 << 10];
+	size_t sizes[400], used = 0;
+	unsigned n = 0;
+	for (; n < 400; n++) {
+		words(r, samples + used, 600, 80);
+		sizes[n] = strlen(samples + used);
+		used += sizes[n];
+	}
+	size_t len = ZDICT_trainFromBuffer(dict, cap, samples, sizes, n);
+	CHECK(!ZDICT_isError(len), "train: %s", ZDICT_getErrorName(len));
+	for (int i = 0; i < 4; i++)
+		dict[4 + i] = (uint8_t)(id >> (8 * i));
+	return len;
+}
+
+int main(void)
+{
+	struct rng r;
+	char err[512];
+	rng_seed(&r, 42);
+
+	/* without a dictionary: frames name none, spans read back */
+	struct span_batch *b = make_batch(&r, 150);
+	struct record_batch plain, withd;
+	CHECK(record_pack(b, NULL, &plain, err, sizeof err) == ERR_OK, "pack: %s", err);
+	CHECK(plain.nchunks == 1 && ZSTD_getDictID_fromFrame(plain.chunks[0].data, plain.chunks[0].len) == 0,
+	      "plain chunk names no dictionary");
+	CHECK(reads_back(b, &plain), "plain chunk reads back");
+
+	/* the trainer collects 64 KB of samples, then publishes a dictionary */
+	struct saved sv = {0};
+	struct zdict_trainer *zt = zdict_trainer_new(NULL, 64 << 10, 8 << 10, save_ok, &sv);
+	CHECK(zdict_trainer_current(zt) == NULL, "no dictionary before training");
+	for (int i = 0; i < 20 && !zdict_trainer_current(zt); i++) {
+		struct span_batch *t = make_batch(&r, 100);
+		struct record_batch rec;
+		CHECK(record_pack(t, zt, &rec, err, sizeof err) == ERR_OK, "pack: %s", err);
+		span_batch_free(t);
+		for (int k = 0; k < 100 && !zdict_trainer_current(zt); k++)
+			usleep(20000);
+	}
+	const struct zdict *d = zdict_trainer_current(zt);
+	CHECK(d != NULL && sv.calls == 1 && zdict_id(d) == sv.id && sv.id >= 32768 && sv.id < (1u << 31),
+	      "trained and saved once (calls %d, id %u)", sv.calls, sv.id);
+	if (!d)
+		return test_done();
+	CHECK(record_pack(b, zt, &withd, err, sizeof err) == ERR_OK, "pack: %s", err);
+	CHECK(ZSTD_getDictID_fromFrame(withd.chunks[0].data, withd.chunks[0].len) == sv.id,
+	      "the chunk names the dictionary");
+	CHECK(reads_back(b, &withd), "dictionary chunk reads back byte-identical");
+	CHECK(total_len(&withd) < total_len(&plain), "smaller with the dictionary: %zu < %zu", total_len(&withd),
+	      total_len(&plain));
+	CHECK(zdict_find(sv.id) == d, "registered by id");
+
+	/* record_chunk_keep keeps the dictionary and the entries' indices */
+	uint8_t keep[256] = {0};
+	keep[1] = keep[3] = 1;
+	void *kept;
+	size_t kept_len, count, *lens;
+	const uint8_t **spans;
+	struct arena *a = arena_new();
+	CHECK(record_chunk_keep(withd.chunks[0].data, withd.chunks[0].len, keep, sizeof keep, &kept, &kept_len) ==
+	          ERR_OK, "keep");
+	CHECK(ZSTD_getDictID_fromFrame(kept, kept_len) == sv.id, "kept chunk keeps the dictionary");
+	CHECK(record_chunk_split(kept, kept_len, a, &count, &spans, &lens) == ERR_OK && count == 150 && lens[0] == 0 &&
+	          lens[1] > 0 && lens[2] == 0 && lens[3] > 0,
+	      "kept entries");
+	free(kept);
+
+	/* cut short: an error, never a crash or a read past the end */
+	for (size_t cut = 0; cut < 12; cut++) {
+		size_t n = cut < 6 ? cut : withd.chunks[0].len - (cut - 5);
+		CHECK(record_chunk_split(withd.chunks[0].data, n, a, &count, &spans, &lens) == ERR_STORE,
+		      "truncated to %zu bytes", n);
+	}
+
+	/* a frame naming a dictionary no store has: ERR_STORE */
+	static uint8_t other[8 << 10], frame[64 << 10];
+	size_t olen = train_raw(&r, 987654321u, other, sizeof other);
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	size_t flen = ZSTD_compress_usingDict(cc, frame, sizeof frame, "hello hello", 11, other, olen, 3);
+	CHECK(!ZSTD_isError(flen) && ZSTD_getDictID_fromFrame(frame, flen) == 987654321u, "frame names 987654321");
+	CHECK(record_chunk_split(frame, flen, a, &count, &spans, &lens) == ERR_STORE, "unknown dictionary refused");
+	const struct zdict *bad;
+	CHECK(zdict_register(123456789u, other, olen, &bad) == ERR_STORE, "a header naming another id is refused");
+
+	/* an unknown id is loaded from the zdicts table of a store opened */
+	char dir[] = "/tmp/tl-test-zdict-XXXXXX";
+	if (!mkdtemp(dir))
+		abort();
+	sqlite3 *db;
+	CHECK(store_open_writer(dir, &db, err, sizeof err) == ERR_OK, "store: %s", err);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "INSERT INTO zdicts (id, created_ns, data) VALUES (987654321, 1, ?)", -1, &st, NULL);
+	sqlite3_bind_blob(st, 1, other, (int)olen, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	const struct zdict *newest;
+	CHECK(zdict_load_newest(db, &newest, err, sizeof err) == ERR_OK && newest && zdict_id(newest) == 987654321u,
+	      "newest: %s", err);
+	sqlite3_close(db);
+	CHECK(record_chunk_split(frame, flen, a, &count, &spans, &lens) == ERR_STORE && count == 150,
+	      "outputs untouched on error");
+	/* the registry has it now (zdict_load_newest); a fresh id goes through the source */
+	static uint8_t third[8 << 10];
+	size_t tlen = train_raw(&r, 555555555u, third, sizeof third);
+	CHECK(store_open_writer(dir, &db, err, sizeof err) == ERR_OK, "store: %s", err);
+	sqlite3_prepare_v2(db, "INSERT INTO zdicts (id, created_ns, data) VALUES (555555555, 2, ?)", -1, &st, NULL);
+	sqlite3_bind_blob(st, 1, third, (int)tlen, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	flen = ZSTD_compress_usingDict(cc, frame, sizeof frame, "\003abc\003abd", 8, third, tlen, 3);
+	CHECK(record_chunk_split(frame, flen, a, &count, &spans, &lens) == ERR_OK && count == 2 && lens[1] == 3 &&
+	          !memcmp(spans[1], "abd", 3),
+	      "loaded from the store on a miss");
+	ZSTD_freeCCtx(cc);
+	arena_free(a);
+	zdict_trainer_free(zt);
+	span_batch_free(b);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd))
+		return 2;
+	return test_done();
+}
