@@ -17,8 +17,8 @@ struct zdict;   /* one registered dictionary: immutable, lives until exit */
 /* Sample bytes collected before training and the dictionary size, unless
  * the env overrides them (TRACELITE_ZDICT_SAMPLE_BYTES, _SIZE; 0 samples =
  * never train). See docs/performance.md for how they were chosen. */
-#define ZDICT_SAMPLE_BYTES (4u << 20)
-#define ZDICT_DICT_BYTES (110u << 10)
+#define ZDICT_SAMPLE_BYTES (2u << 20)
+#define ZDICT_DICT_BYTES (256u << 10)
 #define ZDICT_MAX_DICT_BYTES (4u << 20)   /* larger rows are refused as corrupt */
 
 /* Sets the sample and dictionary sizes: the defaults above or the env's. */

@@ -90,7 +90,7 @@ static void decode_and_pack(void *p)
 	if (j->rc != ERR_OK || !j->b->nspans)
 		return;
 	prices_apply(builtin_prices, j->b);
-	j->rc = record_pack(j->b, &j->rec, err, sizeof err);
+	j->rc = record_pack(j->b, NULL, &j->rec, err, sizeof err);
 }
 
 /* Blob index ix of rec unpacked as a resource or a scope; NULL for none. */
