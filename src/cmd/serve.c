@@ -21,6 +21,7 @@
 #include "server/routes.h"
 #include "server/tls.h"
 #include "store/backfill.h"
+#include "store/zconvert.h"
 #include "store/retention.h"
 #include "store/writer.h"
 
@@ -171,6 +172,10 @@ int cmd_serve(int argc, char **argv)
 	struct backfill *backfill = backfill_start(app.writer, err, sizeof err);
 	if (!backfill)
 		log_error("serve", "%s", err);
+	/* chunks stored before the zstd dictionary, recompressed with it (zconvert.h) */
+	struct zconvert *zconvert = zconvert_start(app.writer, cfg.data, err, sizeof err);
+	if (!zconvert)
+		log_error("serve", "%s", err);
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
 	http = server_start(&app, cfg.tls_on ? &tls : NULL, err, sizeof err);
 	if (!http) {
@@ -200,6 +205,7 @@ out_http:
 out_repl:
 	repl_stop(app.repl);
 	backfill_stop(backfill);
+	zconvert_stop(zconvert);
 	retention_stop(app.retention);
 out_search:
 	search_stop(app.search);

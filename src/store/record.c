@@ -319,6 +319,37 @@ out:
 	return rc;
 }
 
+enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, void **out, size_t *outlen)
+{
+	unsigned long long size = ZSTD_getFrameContentSize(data, len);
+	unsigned id = ZSTD_getDictID_fromFrame(data, len);
+	const struct zdict *had = id ? zdict_find(id) : NULL;
+	uint8_t *raw = NULL;
+	void *dst = NULL;
+	enum err rc = ERR_STORE;
+	*out = NULL;
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > CHUNK_MAX_DECOMPRESSED ||
+	    (id && !had))
+		goto out;
+	if (!(raw = malloc(size ? size : 1)))
+		abort();
+	size_t got = had ? ZSTD_decompress_usingDDict(thread_dctx(), raw, size, data, len, zdict_ddict(had))
+	                 : ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
+	if (ZSTD_isError(got) || got != size)
+		goto out;
+	size_t bound = ZSTD_compressBound(size);
+	if (!(dst = malloc(bound)))
+		abort();
+	*outlen = compress_with(d, dst, bound, raw, size);
+	*out = dst;
+	dst = NULL;
+	rc = ERR_OK;
+out:
+	free(raw);
+	free(dst);
+	return rc;
+}
+
 Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct arena *a)
 {
 	return record_unpack(&tl__resource_spans__descriptor, data, len, a);

@@ -11,6 +11,7 @@
 #include "base/err.h"
 
 struct zdict_trainer;   /* store/zdict.h */
+struct zdict;
 
 #define RECORD_NONE UINT32_MAX
 
@@ -66,6 +67,11 @@ enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_
  * the removed spans are gone. *out is malloc'd (caller frees). Returns
  * ERR_OK, or ERR_BAD_INPUT if the chunk is corrupt or has more than n entries. */
 enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, size_t n, void **out, size_t *outlen);
+
+/* Recompresses chunk data with dictionary d (NULL: none), its entries
+ * unchanged. *out is malloc'd (caller frees). Returns ERR_OK, or ERR_STORE
+ * if the chunk is corrupt or names a dictionary no store opened has. */
+enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, void **out, size_t *outlen);
 
 /* Unpacks a stored message of type d after pbcheck (so a record nested too
  * deep for a worker's stack is refused, not unpacked); NULL if corrupt.

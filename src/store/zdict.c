@@ -17,6 +17,10 @@
  * by the shared library since 1.4 (Debian 12's 1.5.4 and 13's 1.5.7) */
 #define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
+/* ZSTD_create[CD]Dict_byReference (the same): the dictionaries point at
+ * zdict.data instead of copying it, 0.5 MB less for a 256 KiB one */
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
 #include "base/log.h"
 #include "base/rng.h"
 #include "base/text.h"
@@ -35,7 +39,7 @@
 
 struct zdict {
 	uint32_t id;
-	void *data;                      /* the dictionary, for the CDict */
+	void *data;                      /* the dictionary; the DDict and CDict point into it */
 	size_t len;
 	ZSTD_DDict *ddict;
 	_Atomic(ZSTD_CDict *) cdict;     /* made on first zdict_cdict */
@@ -105,7 +109,7 @@ enum err zdict_register(uint32_t id, const void *data, size_t len, const struct 
 	memcpy(d->data, data, len);
 	d->id = id;
 	d->len = len;
-	if (!(d->ddict = ZSTD_createDDict(data, len))) {
+	if (!(d->ddict = ZSTD_createDDict_byReference(d->data, len))) {
 		free(d->data);
 		free(d);
 		goto out;
@@ -188,7 +192,7 @@ const ZSTD_CDict *zdict_cdict(const struct zdict *d, int level)
 		return c;
 	pthread_mutex_lock(&reg_lock);
 	if (!(c = atomic_load(&m->cdict))) {
-		if (!(c = ZSTD_createCDict(m->data, m->len, level)))
+		if (!(c = ZSTD_createCDict_byReference(m->data, m->len, level)))
 			abort();
 		atomic_store_explicit(&m->cdict, c, memory_order_release);
 	}
@@ -227,18 +231,25 @@ cJSON *zdict_status_json(sqlite3 *db)
 	sqlite3_stmt *st = NULL;
 	cJSON *o = NULL;
 	if (sqlite3_prepare_v2(db,
-	                       "SELECT count(*), coalesce(sum(length(data)), 0),"
-	                       " (SELECT id FROM zdicts ORDER BY created_ns DESC, id DESC LIMIT 1) FROM zdicts",
+	                       "SELECT (SELECT count(*) FROM zdicts), (SELECT coalesce(sum(length(data)), 0) FROM zdicts),"
+	                       " n.id, n.before_chunk, n.converted FROM (SELECT 1) LEFT JOIN"
+	                       " (SELECT * FROM zdicts ORDER BY created_ns DESC, id DESC LIMIT 1) n",
 	                       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "count", (double)sqlite3_column_int64(st, 0));
 		cJSON_AddNumberToObject(o, "bytes", (double)sqlite3_column_int64(st, 1));
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
 			cJSON_AddNullToObject(o, "newest_id");
-		else
+		} else {
+			int64_t before = sqlite3_column_int64(st, 3), converted = sqlite3_column_int64(st, 4);
 			cJSON_AddNumberToObject(o, "newest_id", (double)sqlite3_column_int64(st, 2));
+			cJSON *c = cJSON_AddObjectToObject(o, "older_chunks");   /* zconvert.c's progress */
+			cJSON_AddNumberToObject(c, "done", (double)(converted < before ? converted : before));
+			cJSON_AddNumberToObject(c, "upto", (double)before);
+			cJSON_AddBoolToObject(c, "complete", converted >= before);
+		}
 	}
 out:
 	sqlite3_finalize(st);

@@ -68,7 +68,9 @@ void zdict_trainer_free(struct zdict_trainer *t);
 /* Loads the newest dictionary of the store on db into the registry: ERR_OK
  * and *out (NULL if the store has none), or ERR_STORE. */
 enum err zdict_load_newest(sqlite3 *db, const struct zdict **out, char *err, size_t errlen);
-/* For GET /api/health: {"count","newest_id","bytes"} of db's zdicts, or NULL. */
+/* For GET /api/health: {"count","bytes","newest_id","older_chunks":{"done",
+ * "upto","complete"}} of db's zdicts (older_chunks: zconvert.c's progress,
+ * absent without a dictionary), or NULL. */
 cJSON *zdict_status_json(sqlite3 *db);
 
 #endif

@@ -3,7 +3,8 @@
 // before (by TRACELITE_OLD_BIN, else /work/main/tracelite when present, else
 // by this binary turned back into the pre-014 form) is upgraded; prose-like
 // spans sent after it train a dictionary (small thresholds through the env),
-// later chunks name it in their zstd frames, and every trace exports
+// later chunks name it in their zstd frames, the chunks stored before are
+// recompressed with it in the background, and every trace exports
 // byte-identical to a control store that never trains one, also after a
 // restart and after deleting a trace from a chunk compressed with it.
 import { after, describe, test } from 'node:test';
@@ -111,6 +112,8 @@ describe('zstd dictionary for span chunks (schema/014)', () => {
 				PRAGMA user_version = ${Number(sqlite(dir, 'PRAGMA user_version;')) - 1};`);
 		}
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'zdicts';").trim(), '0');
+		const oldChunkBytes = Number(sqlite(dir, 'SELECT sum(length(data)) FROM chunks WHERE id <= 3;'));
+		assert.equal(sqlite(dir, 'SELECT count(*) FROM chunks;').trim(), '3');
 
 		// the upgrade: the table is made, old chunks read as they were
 		s = await start({ label: 'zdict-new', dataDir: dir, env: TRAIN_ENV });
@@ -127,9 +130,15 @@ describe('zstd dictionary for span chunks (schema/014)', () => {
 		assert.ok(id >= 32768 && id < 2 ** 31, `id ${id}`);
 		assert.match(s.log(), /zstd dictionary \d+: \d+ bytes trained on \d+ spans/);
 		for (const req of later.slice(6)) await postOk(s, '/v1/traces', req);
+		// the chunks stored before are recompressed with it in the background
+		for (let i = 0; i < 100 && !(h = await health(s)).zstd_dictionaries.older_chunks.complete; i++) await sleep(100);
+		const older = h.zstd_dictionaries.older_chunks;
+		assert.ok(older.complete && older.done === older.upto && older.upto >= 3, JSON.stringify(older));
 		const ids = frameDictIds(dir);
-		assert.ok(ids.slice(0, 3).every((x) => x === 0), 'chunks written before name no dictionary');
+		assert.ok(ids.slice(0, 3).every((x) => x === id), `chunks the old binary wrote now name dictionary ${id}: ${ids}`);
 		assert.ok(ids.slice(-6).every((x) => x === id), `chunks written after name dictionary ${id}: ${ids}`);
+		const oldBytes = Number(sqlite(dir, 'SELECT sum(length(data)) FROM chunks WHERE id <= 3;'));
+		assert.ok(oldBytes < oldChunkBytes, `older chunks are smaller: ${oldBytes} < ${oldChunkBytes}`);
 
 		// a control store with the same spans and no dictionary
 		const ctl = await start({ label: 'zdict-control', dataDir: ctlDir, env: NO_DICT_ENV });
