@@ -50,7 +50,7 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct zdict *reg[ZDICT_REGISTRY];
 static atomic_size_t nreg;
 static char *sources[ZDICT_SOURCES];        /* under reg_lock */
-static uint32_t missed[16];                 /* ids logged as unknown, under reg_lock */
+static uint32_t missed[16];                 /* ids no source had (logged once, not looked up again), under reg_lock */
 
 /* A size from the env (bounded decimal, at most max), else def. */
 static size_t env_size(const char *name, size_t def, size_t max)
@@ -147,33 +147,47 @@ out:
 	return found;
 }
 
+/* 1 if id is in missed[] (reg_lock held). With add, records it if there is
+ * room and returns 2 when it did (the first miss of an id is logged). */
+static int note_missing(uint32_t id, int add)
+{
+	for (size_t i = 0; i < sizeof missed / sizeof *missed; i++) {
+		if (missed[i] == id)
+			return 1;
+		if (!missed[i]) {
+			if (add)
+				missed[i] = id;
+			return add ? 2 : 0;
+		}
+	}
+	return 0;   /* full: looked up every time, logged no more */
+}
+
 const struct zdict *zdict_find(uint32_t id)
 {
 	const struct zdict *d = lookup(id);
 	char *dirs[ZDICT_SOURCES] = {0};
-	int logged = 0;
+	int gone;
 	if (d || id == 0)
 		return d;
+	/* A dictionary's row commits before any chunk names it, so an id no
+	 * source had stays unknown (a corrupt chunk): not looked up again. */
 	pthread_mutex_lock(&reg_lock);
+	gone = note_missing(id, 0);
 	for (int i = 0; i < ZDICT_SOURCES && sources[i]; i++)
 		dirs[i] = sources[i];   /* never freed: safe to read unlocked */
 	pthread_mutex_unlock(&reg_lock);
+	if (gone)
+		return NULL;
 	for (int i = 0; i < ZDICT_SOURCES && dirs[i] && !d; i++)
 		if (load_from(dirs[i], id))
 			d = lookup(id);
 	if (d)
 		return d;
 	pthread_mutex_lock(&reg_lock);
-	for (size_t i = 0; i < sizeof missed / sizeof *missed && !logged; i++) {
-		if (missed[i] == id)
-			logged = 1;
-		else if (!missed[i]) {
-			missed[i] = id;
-			break;
-		}
-	}
+	int first = note_missing(id, 1) == 2;
 	pthread_mutex_unlock(&reg_lock);
-	if (!logged)
+	if (first)
 		log_error("store", "a chunk names zstd dictionary %u, which no zdicts table opened has: its spans cannot be read",
 		          id);
 	return NULL;
