@@ -1,7 +1,7 @@
 // zdict.test.mjs: span chunks compressed with a zstd dictionary trained from
 // the store's own spans (schema/014, src/store/zdict.c). A store written
-// before (by TRACELITE_OLD_BIN, else /work/main/tracelite when present, else
-// by this binary turned back into the pre-014 form) is upgraded; prose-like
+// before (by TRACELITE_OLD_BIN, a build of main before schema/014, else by
+// this binary turned back into the pre-014 form with sqlite3) is upgraded; prose-like
 // spans sent after it train a dictionary (small thresholds through the env),
 // later chunks name it in their zstd frames, the chunks stored before are
 // recompressed with it in the background, and every trace exports
@@ -9,16 +9,13 @@
 // restart and after deleting a trace from a chunk compressed with it.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
 	BIN, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, sleep, startServer, tempDataDir,
 } from './helpers.mjs';
 
-const MAIN_BIN = '/work/main/tracelite';
-const OLD = process.env.TRACELITE_OLD_BIN ? path.resolve(process.env.TRACELITE_OLD_BIN)
-	: fs.existsSync(MAIN_BIN) ? MAIN_BIN : BIN;
+const OLD = process.env.TRACELITE_OLD_BIN ? path.resolve(process.env.TRACELITE_OLD_BIN) : BIN;
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' });
 const TRAIN_ENV = { TRACELITE_ZDICT_SAMPLE_BYTES: '262144', TRACELITE_ZDICT_SIZE: '16384' };
 const NO_DICT_ENV = { TRACELITE_ZDICT_SAMPLE_BYTES: '0' };
