@@ -31,7 +31,6 @@ async function waitBackfilled(s) {
 
 describe('attribute-index backfill', () => {
 	test('traces stored without index rows are found by attribute filters after the upgrade', async () => {
-		// schema_migrations records numbers, so 013 can be undone alone (014+ stay applied)
 		assert.ok(MIGRATIONS.some((m) => /^013_/.test(m)), 'this test undoes schema/013');
 		const dir = tempDataDir('backfill');
 		server = await startServer({ label: 'backfill-write', dataDir: dir });
