@@ -559,6 +559,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	pthread_cond_init(&s->wake, NULL);
 	if (pthread_create(&s->thread, NULL, indexer_main, s))
 		abort();
+	pthread_setname_np(s->thread, "tl-search-index");
 	return s;
 }
 

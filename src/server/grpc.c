@@ -898,11 +898,14 @@ struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, const char *t
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &e);
 	e.data.u64 = EV_WAKE;
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wakefd, &e);
-	for (; s->nworkers < GRPC_WORKERS; s->nworkers++)
+	for (; s->nworkers < GRPC_WORKERS; s->nworkers++) {
 		if (pthread_create(&s->workers[s->nworkers], NULL, worker_main, s))
 			abort();
+		pthread_setname_np(s->workers[s->nworkers], "tl-grpc-worker");
+	}
 	if (pthread_create(&s->loop, NULL, loop_main, s))
 		abort();
+	pthread_setname_np(s->loop, "tl-grpc-loop");
 	return s;
 out:
 	grpc_tls_free(s->tls);

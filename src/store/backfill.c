@@ -207,6 +207,7 @@ struct backfill *backfill_start(struct writer *w, char *err, size_t errlen)
 		free(b);
 		return NULL;
 	}
+	pthread_setname_np(b->thread, "tl-backfill");
 	return b;
 }
 

@@ -809,6 +809,7 @@ struct retention *retention_start(const char *dir, struct writer *w, const struc
 	watch_disk(r);
 	if (pthread_create(&r->thread, NULL, retention_main, r))
 		abort();
+	pthread_setname_np(r->thread, "tl-retention");
 	return r;
 }
 

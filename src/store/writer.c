@@ -788,6 +788,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 		err_set(err, errlen, ERR_STORE, "cannot start writer thread");
 		abort();
 	}
+	pthread_setname_np(w->thread, "tl-writer");
 	return w;
 fail:
 	/* statements not prepared are NULL, as is db when the store did not
