@@ -113,6 +113,8 @@ static enum err step_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	}
 	if (!rc && more < 0)
 		rc = ERR_STORE;
+	if (!rc)
+		rc = attrindex_flush(x); /* the last trace's pair set (schema/015) */
 	if (rc) {
 		rc = err_set(err, errlen, ERR_STORE, "attribute backfill of chunks %lld..%lld: %s", (long long)done + 1,
 		             (long long)to, sqlite3_errmsg(db));
