@@ -164,15 +164,18 @@ size_t filter_where(const struct attr_filter *f, int i, int sets, char *sql, siz
 		 * pair are scanned for the traces whose set has it */
 		if (sets)
 			ADD(" AND t.key %sIN (SELECT x.trace FROM pair_blocks b, trace_pairsets x WHERE x.trace >= (b.block << %d)"
-			    " AND x.trace < ((b.block + 1) << %d) AND tl_pairset_has(x.pairs, b.pair) AND b.pair IN"
-			    " (SELECT p.id FROM attr_pairs p WHERE p.key IN %s AND ",
-			    not, ATTRINDEX_BLOCK_BITS, ATTRINDEX_BLOCK_BITS, keys);
-		else
-			ADD(" AND %stl_pairset_any((SELECT x.pairs FROM trace_pairsets x WHERE x.trace = t.key),"
-			    " (SELECT tl_pairset_agg(p.id) FROM attr_pairs p WHERE p.key IN %s AND ",
-			    not, keys);
+			    " AND x.trace < ((b.block + 1) << %d) AND tl_pairset_has(x.pairs, b.pair) AND b.pair IN",
+			    not, ATTRINDEX_BLOCK_BITS, ATTRINDEX_BLOCK_BITS);
+		else {
+			/* no matching pair (an empty set, length 0): no trace is read */
+			ADD(" AND %s(length((SELECT tl_pairset_agg(p.id) FROM attr_pairs p WHERE p.key IN %s AND ", not, keys);
+			n += cond(f, i, "p.value", "p.value", sql + n, ROOM);
+			ADD(")) > 0 AND tl_pairset_any((SELECT x.pairs FROM trace_pairsets x WHERE x.trace = t.key),");
+		}
+		ADD(sets ? " (SELECT p.id FROM attr_pairs p WHERE p.key IN %s AND "
+		         : " (SELECT tl_pairset_agg(p.id) FROM attr_pairs p WHERE p.key IN %s AND ", keys);
 		n += cond(f, i, "p.value", "p.value", sql + n, ROOM);
-		ADD("))");
+		ADD(sets ? "))" : ")))");
 	}
 #undef ADD
 #undef ROOM

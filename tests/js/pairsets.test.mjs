@@ -78,6 +78,10 @@ describe('schema/015: trace_pairs converted to pair sets', () => {
 		server = await startServer({ label: 'pairsets-new-sets', dataDir: dir, env: { TRACELITE_FILTER_PROBE_BUDGET: '0' } });
 		assert.deepEqual(await allAnswers(server), before, 'identical answers, as sets');
 
+		// FILTERS_MAX (16) attribute filters still fit the statement (each tests a pair set)
+		const many = Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`meta.k${k}`, 'contains:zz']));
+		assert.deepEqual((await getJson(server, `/api/traces${query({ range: 'all', ...many })}`)).items, []);
+
 		// after the upgrade: a late span merges new pairs into a converted
 		// trace's set (its old pairs stay), a new trace gets its own set
 		const list = async (f) => (await getJson(server, `/api/traces${query({ service: 'ap-svc', limit: 100, range: 'all', ...f })}`))
