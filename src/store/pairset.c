@@ -113,24 +113,6 @@ static void fn_any(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, found);
 }
 
-/* Decodes p[0..len) and appends its ids to *v (n, cap). Returns ERR_OK or
- * ERR_BAD_INPUT if malformed. */
-static enum err append_ids(const unsigned char *p, size_t len, int64_t **v, size_t *n, size_t *cap)
-{
-	size_t pos = 0;
-	int64_t id = 0;
-	int r;
-	while ((r = pairset_next(p, len, &pos, &id)) == 1) {
-		if (*n == *cap) {
-			*cap = *cap ? 2 * *cap : 64;
-			if (!(*v = realloc(*v, *cap * sizeof **v)))
-				abort();
-		}
-		(*v)[(*n)++] = id;
-	}
-	return r ? ERR_BAD_INPUT : ERR_OK;
-}
-
 /* Sets the result to the encoded ids v[0..n) (normalized here). */
 static void result_set(sqlite3_context *ctx, int64_t *v, size_t n)
 {
@@ -142,26 +124,47 @@ static void result_set(sqlite3_context *ctx, int64_t *v, size_t n)
 	sqlite3_result_blob(ctx, out, (int)len, free);
 }
 
-/* tl_pairset_union(a, b) */
+/* tl_pairset_union(a, b): a merge of the two sorted sets, O(a + b). */
 static void fn_union(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	int64_t *v = NULL;
-	size_t n = 0, cap = 0;
-	for (int i = 0; i < argc; i++) {
-		const unsigned char *p = sqlite3_value_blob(argv[i]);
-		size_t len = (size_t)sqlite3_value_bytes(argv[i]);
-		if (len > PAIRSET_BLOB_MAX / 2) {
-			sqlite3_result_error(ctx, "tl_pairset_union: a pair set over PAIRSET_BLOB_MAX", -1);
-			goto out;
-		}
-		if (p && append_ids(p, len, &v, &n, &cap)) {
-			sqlite3_result_error(ctx, "tl_pairset_union: a malformed pair set", -1);
-			goto out;
-		}
+	(void)argc;
+	const unsigned char *a = sqlite3_value_blob(argv[0]), *b = sqlite3_value_blob(argv[1]);
+	size_t alen = a ? (size_t)sqlite3_value_bytes(argv[0]) : 0, blen = b ? (size_t)sqlite3_value_bytes(argv[1]) : 0;
+	size_t pa = 0, pb = 0, len = 0;
+	int64_t x = 0, y = 0, prev = 0;
+	if (alen + blen > PAIRSET_BLOB_MAX) {
+		sqlite3_result_error(ctx, "tl_pairset_union: a pair set over PAIRSET_BLOB_MAX", -1);
+		return;
 	}
-	result_set(ctx, v, n);
-out:
-	free(v);
+	/* at most alen + blen bytes: an id's delta in the union is at most its
+	 * delta in the set it came from (its predecessor there is in the
+	 * union too), so its varint is no longer */
+	unsigned char *out = malloc(alen + blen + 1);
+	if (!out)
+		abort();
+	int ra = a ? pairset_next(a, alen, &pa, &x) : 0, rb = b ? pairset_next(b, blen, &pb, &y) : 0;
+	while (ra == 1 || rb == 1) {
+		int64_t id;
+		if (rb != 1 || (ra == 1 && x < y)) {
+			id = x;
+			ra = pairset_next(a, alen, &pa, &x);
+		} else {
+			if (ra == 1 && x == y)
+				ra = pairset_next(a, alen, &pa, &x);
+			id = y;
+			rb = pairset_next(b, blen, &pb, &y);
+		}
+		assert(id > prev);
+		len += put_varint(out + len, (uint64_t)(id - prev));
+		assert(len <= alen + blen);
+		prev = id;
+	}
+	if (ra < 0 || rb < 0) {
+		free(out);
+		sqlite3_result_error(ctx, "tl_pairset_union: a malformed pair set", -1);
+		return;
+	}
+	sqlite3_result_blob(ctx, out, (int)len, free);
 }
 
 /* tl_pairset_agg's state: the ids of the group so far. */

@@ -66,7 +66,22 @@ int main(void)
 	                  " = hex((SELECT tl_pairset_agg(p) FROM r))") == 1 &&
 	          test_sql_int(db, "SELECT hex(tl_pairset_union(NULL, b)) = hex(b) FROM s WHERE t = 2") == 1,
 	      "union");
-	CHECK(test_sql_int(db, "SELECT tl_pairset_union(x'0580', x'01')") == -1, "malformed refused");
+	/* interleaved, overlapping, with large gaps: the merge equals the aggregate of both */
+	CHECK(!sqlite3_exec(db,
+	                    "CREATE TABLE g AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)"
+	                    " SELECT i * (CASE WHEN i % 7 = 0 THEN 100003 ELSE 1 END) AS id, i % 2 AS a, i % 3 = 0 AS b FROM n;",
+	                    NULL, NULL, NULL),
+	      "g: %s", sqlite3_errmsg(db));
+	CHECK(test_sql_int(db, "SELECT hex(tl_pairset_union((SELECT tl_pairset_agg(id) FROM g WHERE a),"
+	                       " (SELECT tl_pairset_agg(id) FROM g WHERE b))) = hex((SELECT tl_pairset_agg(id) FROM g WHERE a OR b))") == 1 &&
+	          test_sql_int(db, "SELECT hex(tl_pairset_union((SELECT tl_pairset_agg(id) FROM g WHERE b),"
+	                           " (SELECT tl_pairset_agg(id) FROM g WHERE a))) = hex((SELECT tl_pairset_agg(id) FROM g WHERE a OR b))") == 1 &&
+	          test_sql_int(db, "SELECT length(tl_pairset_union((SELECT tl_pairset_agg(id) FROM g), (SELECT tl_pairset_agg(id) FROM g)))"
+	                           " = length((SELECT tl_pairset_agg(id) FROM g))") == 1,
+	      "union merges");
+	CHECK(test_sql_int(db, "SELECT tl_pairset_union(x'0580', x'01')") == -1 &&
+	          test_sql_int(db, "SELECT tl_pairset_union(x'01', x'0500')") == -1,
+	      "malformed refused");
 	CHECK(test_sql_int(db, "SELECT tl_pairset_agg(0)") == -1, "ids are positive");
 	sqlite3_close(db);
 	return test_done();
