@@ -3,12 +3,14 @@
  * pair is taken once per run of spans of one trace (and again for the next
  * trace), and how metadata JSON text and skipped keys are handled. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "base/err.h"
 #include "ingest/batch.h"
 #include "ingest/ingest.h"
 #include "store/attrindex.h"
+#include "store/pairset.h"
 #include "base/intern.h"
 #include "store/record.h"
 #include "store/store.h"
@@ -89,6 +91,32 @@ static void store_rows(const struct span_batch *b, const struct attrindex_prep *
 		sqlite3_exec(db, "DELETE FROM trace_pairsets; DELETE FROM pair_blocks", NULL, NULL, NULL);
 		attrindex_reset(x);
 	}
+	/* a trace run of more pairs than ATTRINDEX_PENDING_MAX is written in
+	 * parts, merged into one set */
+	enum { BIG = ATTRINDEX_PENDING_MAX + 1000 };
+	struct attrindex_entry *v = calloc(BIG, sizeof *v);
+	CHECK(v != NULL, "calloc");
+	for (int k = 0; v && k < BIG; k++)
+		v[k] = (struct attrindex_entry){.key = "a:n", .type = ATTRINDEX_INT, .i = k};
+	struct attrindex_prep big = {.v = v, .n = v ? BIG : 0};
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	CHECK(attrindex_span_prepared(x, 7, &b->spans[0], &big, 0, intern_map, m) == ERR_OK && attrindex_flush(x) == ERR_OK,
+	      "big run: %s", sqlite3_errmsg(db));
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_stmt *st = NULL;
+	size_t ids = 0, pos = 0;
+	int64_t id = 0;
+	if (sqlite3_prepare_v2(db, "SELECT pairs FROM trace_pairsets WHERE trace = 7", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		while (pairset_next(p, len, &pos, &id) == 1)
+			ids++;
+	}
+	sqlite3_finalize(st);
+	CHECK(test_sql_int(db, "SELECT count(*) FROM trace_pairsets") == 1 && ids == BIG,
+	      "big run: one set of %d pairs: %zu", BIG, ids);
+	free(v);
 	intern_free(m);
 	attrindex_close(x);
 	sqlite3_close(db);
