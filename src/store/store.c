@@ -11,6 +11,7 @@
 #include "base/embed.h"
 #include "base/datadir.h"
 #include "base/err.h"
+#include "store/pairset.h"
 #include "store/rollup.h"
 
 int store_schema_version(void)
@@ -159,8 +160,9 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	return ERR_OK;
 }
 
-/* Opens dir's database with flags and runs pragmas; the caller adds the
- * rest. Returns ERR_OK and *out, or ERR_BAD_INPUT or ERR_STORE with err filled. */
+/* Opens dir's database with flags, runs pragmas and registers the pair-set
+ * SQL functions (pairset.h); the caller adds the rest. Returns ERR_OK and
+ * *out, or ERR_BAD_INPUT or ERR_STORE with err filled. */
 static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3 **out, char *err, size_t errlen)
 {
 	char path[4096];
@@ -174,6 +176,9 @@ static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3
 	} else {
 		sqlite3_busy_timeout(db, STORE_BUSY_MS);
 		rc = exec(db, pragmas, err, errlen);
+		/* before the migrations: 015 builds pair sets with them */
+		if (!rc && pairset_register(db))
+			rc = err_set(err, errlen, ERR_STORE, "registering the pair-set functions: %s", sqlite3_errmsg(db));
 	}
 	if (rc) {
 		sqlite3_close_v2(db);

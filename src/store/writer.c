@@ -580,6 +580,8 @@ static int write_job(struct writer *w, struct job *j)
 		rc = blob_id(w, &j->rec.blobs[i], &blob_ids[i]);
 	for (size_t c = 0; c < j->rec.nchunks && !rc; c++)
 		rc = write_chunk(w, j, &j->rec.chunks[c], blob_ids);
+	if (!rc)
+		rc = attrindex_flush(w->attrs); /* the last trace's pair set (schema/015) */
 	for (size_t s = 0; s < j->batch->nscores && !rc; s++)
 		rc = write_score(w, &j->batch->scores[s]);
 	if (!rc && j->logs.nchunks && (rc = logstore_write(w->logs, j->batch, &j->logs, intern_string, intern_project, w)))
