@@ -281,6 +281,46 @@ enum err text_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out
 	return ERR_OK;
 }
 
+enum err text_host_port(const char *s, size_t len, int default_port, char *host, size_t hostlen, int *port)
+{
+	const char *end = s + len, *h = s, *hend = end, *p;
+	if (len && s[0] == '[') {
+		h = s + 1;
+		if (!(hend = memchr(h, ']', len - 1)))
+			return ERR_BAD_INPUT;
+		p = hend + 1;
+	} else {
+		for (const char *q = end; q > s; q--)
+			if (q[-1] == ':') {
+				hend = q - 1;
+				break;
+			}
+		p = hend;
+	}
+	size_t n = (size_t)(hend - h);
+	if (!n || n >= hostlen)
+		return ERR_BAD_INPUT;
+	if (p == end) {
+		if (default_port < 1 || default_port > 65535)
+			return ERR_BAD_INPUT;
+		*port = default_port;
+	} else {
+		char digits[8];
+		int64_t v;
+		size_t dn = (size_t)(end - p - 1);
+		if (*p != ':' || dn >= sizeof digits)
+			return ERR_BAD_INPUT;
+		memcpy(digits, p + 1, dn);
+		digits[dn] = 0;
+		if (text_parse_i64(digits, 1, 65535, &v))
+			return ERR_BAD_INPUT;
+		*port = (int)v;
+	}
+	memcpy(host, h, n);
+	host[n] = 0;
+	return ERR_OK;
+}
+
 /* ---- sizes ---- */
 
 enum err text_parse_size(const char *s, uint64_t *out)

@@ -67,4 +67,12 @@ enum err text_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out
  * a sign, blanks, or more than UINT64_MAX bytes; *out unchanged). */
 enum err text_parse_size(const char *s, uint64_t *out);
 
+/* Splits the authority of an address or URL, LEN bytes at S: "HOST:PORT",
+ * "[IPV6]:PORT", or, when DEFAULT_PORT is 1..65535, "HOST" or "[IPV6]" alone.
+ * Unbracketed, the port follows the last ':'. Writes HOST without brackets,
+ * NUL-terminated, and *PORT (1..65535). Returns ERR_OK, or ERR_BAD_INPUT for
+ * an empty host, a host of HOSTLEN bytes or more, a bad or missing port, or
+ * anything after the port (host and *port then unspecified). */
+enum err text_host_port(const char *s, size_t len, int default_port, char *host, size_t hostlen, int *port);
+
 #endif

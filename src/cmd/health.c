@@ -23,29 +23,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* Splits "[scheme://]host:port" (an IPv6 host in brackets) into host and
- * port; a wildcard host becomes 127.0.0.1. Returns 0, or -1 if malformed. */
-static int split_addr(const char *addr, char *host, size_t hostlen, int *port)
-{
-	const char *colon = strrchr(addr, ':'), *h = addr;
-	int64_t p;
-	if (!colon || text_parse_i64(colon + 1, 1, 65535, &p))
-		return -1;
-	size_t n = (size_t)(colon - addr);
-	if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
-		h++;
-		n -= 2;
-	}
-	if (n >= hostlen)
-		return -1;
-	memcpy(host, h, n);
-	host[n] = 0;
-	if (!*host || !strcmp(host, "0.0.0.0") || !strcmp(host, "::"))
-		strcpy(host, "127.0.0.1");
-	*port = (int)p;
-	return 0;
-}
-
 int cmd_health(int argc, char **argv)
 {
 	const char *url = NULL, *env;
@@ -78,10 +55,12 @@ int cmd_health(int argc, char **argv)
 		snprintf(addr, sizeof addr, "%s", env && *env ? env : "127.0.0.1:4318");
 		tls = (env = getenv("TRACELITE_TLS_CERT")) && *env;
 	}
-	if (split_addr(addr, host, sizeof host, &port)) {
+	if (text_host_port(addr, strlen(addr), 0, host, sizeof host, &port)) {
 		fprintf(stderr, "tracelite health: %s: not HOST:PORT\n", addr);
 		return 2;
 	}
+	if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::"))   /* a wildcard listen: ask loopback */
+		strcpy(host, "127.0.0.1");
 	if (tls) {
 		/* Debian's civetweb 1.15 answers 0 even when OpenSSL loaded (see
 		 * server/routes.c); tls_civetweb_fix says whether TLS can work. */

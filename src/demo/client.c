@@ -28,19 +28,7 @@ struct demo_client *demo_client_new(const char *url, char *err, size_t errlen)
 		err_set(err, errlen, ERR_BAD_INPUT, "%s: only http:// URLs are supported", url);
 		return NULL;
 	}
-	const char *h = url + 7, *end;
-	int bracket = *h == '[';
-	if (bracket) {
-		h++;
-		end = strchr(h, ']');
-		if (!end) {
-			err_set(err, errlen, ERR_BAD_INPUT, "%s: unterminated IPv6 address", url);
-			return NULL;
-		}
-	} else {
-		end = h + strcspn(h, ":/");
-	}
-	size_t hlen = (size_t)(end - h);
+	const char *h = url + 7, *p = h + strcspn(h, "/");
 	struct demo_client *c = calloc(1, sizeof *c);
 	if (!c)
 		abort();
@@ -54,25 +42,7 @@ struct demo_client *demo_client_new(const char *url, char *err, size_t errlen)
 		}
 		snprintf(c->auth, sizeof c->auth, "Authorization: Bearer %s\r\n", key);
 	}
-	if (hlen == 0 || hlen >= sizeof c->host)
-		goto bad;
-	memcpy(c->host, h, hlen);
-	const char *p = end + bracket;
-	c->port = 80;
-	if (*p == ':') {
-		size_t n = strcspn(p + 1, "/");
-		char digits[8];
-		int64_t port;
-		if (n >= sizeof digits)
-			goto bad;
-		memcpy(digits, p + 1, n);
-		digits[n] = 0;
-		if (text_parse_i64(digits, 1, 65535, &port))
-			goto bad;
-		c->port = (int)port;
-		p += 1 + n;
-	}
-	if (*p && *p != '/')
+	if (text_host_port(h, (size_t)(p - h), 80, c->host, sizeof c->host, &c->port))
 		goto bad;
 	if (strlen(p) >= sizeof c->path)
 		goto bad;

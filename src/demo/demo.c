@@ -20,6 +20,7 @@
 #define NS_PER_DAY (86400ull * NS_PER_S)
 #define SESSION_TRACES 4          /* consecutive traces sharing a session */
 #define MAX_MSGS 48               /* messages in one LLM call's context */
+#define DEMO_PODS 6               /* pods (processes, resources) per service */
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 /* ---------- randomness ---------- */
@@ -1082,14 +1083,21 @@ static Tl__Resource *make_resource(struct gen *g, struct rng *sr)
 	otlp_attr_str(g->a, at, n, "telemetry.sdk.version", strcmp(svc->language, "python") == 0 ? "1.34.1" : "2.0.1");
 	otlp_attr_str(g->a, at, n, "process.runtime.name", svc->runtime);
 	otlp_attr_str(g->a, at, n, "process.runtime.version", svc->runtime_version);
-	otlp_attr_int(g->a, at, n, "process.pid", (int64_t)rng_range(sr, 7, 65000));
+	/* A trace runs in one of the service's DEMO_PODS pods, each one process
+	 * with its own resource, as an SDK reports it; as many draws as before
+	 * a pod was picked, so the traces' other draws stay the same. */
+	(void)rng_range(sr, 7, 65000);
+	uint64_t pod = hash3(0x90d5, g->svc_index, rng_below(sr, 1u << 24) % DEMO_PODS);
+	(void)rng_below(sr, 1u << 20);
+	(void)rng_chance(sr, 0.7);
+	otlp_attr_int(g->a, at, n, "process.pid", (int64_t)(7 + pod % 64994));
 	char host[96];
-	snprintf(host, sizeof host, "%s-%06llx-%05llx", svc->name, (unsigned long long)rng_below(sr, 1u << 24),
-	         (unsigned long long)rng_below(sr, 1u << 20));
+	snprintf(host, sizeof host, "%s-%06llx-%05llx", svc->name, (unsigned long long)(pod >> 40),
+	         (unsigned long long)((pod >> 8) & 0xfffff));
 	otlp_attr_str(g->a, at, n, "host.name", host);
 	otlp_attr_str(g->a, at, n, "k8s.pod.name", host);
 	otlp_attr_str(g->a, at, n, "cloud.provider", "aws");
-	otlp_attr_str(g->a, at, n, "cloud.region", rng_chance(sr, 0.7) ? "us-east-1" : "eu-west-1");
+	otlp_attr_str(g->a, at, n, "cloud.region", (pod >> 4) % 10 < 7 ? "us-east-1" : "eu-west-1");
 	if (svc->project)
 		otlp_attr_str(g->a, at, n, "openinference.project.name", svc->project);
 	return res;

@@ -1,7 +1,8 @@
 /* filters.c: attribute, resource, metadata, tag and score filters of the
  * trace list (filters.h): one query parameter parsed, its condition as
- * SQL with bound parameters. Attribute conditions read attr_pairs,
- * trace_pairs and pair_blocks (schema/011), whose keys are interned as "a:KEY" (span attributes),
+ * SQL with bound parameters. Attribute conditions read attr_pairs and
+ * pair_blocks (schema/011) and trace_pairsets (schema/015, through the
+ * tl_pairset_* functions of store/pairset.h), whose keys are interned as "a:KEY" (span attributes),
  * resource conditions resource_attrs ("r:KEY") through trace_resources;
  * scores read the scores table. */
 #include "query/filters.h"
@@ -157,17 +158,24 @@ size_t filter_where(const struct attr_filter *f, int i, int sets, char *sql, siz
 		ADD("))");
 	} else {
 		/* the matching pairs (few: one per distinct value of the keys);
-		 * a trace is tested by one seek per pair on (trace, pair); as a
-		 * set, the 256-trace blocks holding a pair are scanned for it */
+		 * a trace is tested by one seek of its pair set and a merge with
+		 * the matching pairs' set (built once: the subquery does not
+		 * depend on the trace); as a set, the 256-trace blocks holding a
+		 * pair are scanned for the traces whose set has it */
 		if (sets)
-			ADD(" AND t.key %sIN (SELECT x.trace FROM pair_blocks b, trace_pairs x WHERE x.trace >= (b.block << %d)"
-			    " AND x.trace < ((b.block + 1) << %d) AND x.pair = b.pair AND b.pair IN",
+			ADD(" AND t.key %sIN (SELECT x.trace FROM pair_blocks b, trace_pairsets x WHERE x.trace >= (b.block << %d)"
+			    " AND x.trace < ((b.block + 1) << %d) AND tl_pairset_has(x.pairs, b.pair) AND b.pair IN",
 			    not, ATTRINDEX_BLOCK_BITS, ATTRINDEX_BLOCK_BITS);
-		else
-			ADD(" AND %sEXISTS (SELECT 1 FROM trace_pairs x WHERE x.trace = t.key AND x.pair IN", not);
-		ADD(" (SELECT p.id FROM attr_pairs p WHERE p.key IN %s AND ", keys);
+		else {
+			/* no matching pair (an empty set, length 0): no trace is read */
+			ADD(" AND %s(length((SELECT tl_pairset_agg(p.id) FROM attr_pairs p WHERE p.key IN %s AND ", not, keys);
+			n += cond(f, i, "p.value", "p.value", sql + n, ROOM);
+			ADD(")) > 0 AND tl_pairset_any((SELECT x.pairs FROM trace_pairsets x WHERE x.trace = t.key),");
+		}
+		ADD(sets ? " (SELECT p.id FROM attr_pairs p WHERE p.key IN %s AND "
+		         : " (SELECT tl_pairset_agg(p.id) FROM attr_pairs p WHERE p.key IN %s AND ", keys);
 		n += cond(f, i, "p.value", "p.value", sql + n, ROOM);
-		ADD("))");
+		ADD(sets ? "))" : ")))");
 	}
 #undef ADD
 #undef ROOM

@@ -218,18 +218,26 @@ void query_trace_bind(sqlite3_stmt *st, const struct trace_filter *f)
  * with tail (ORDER BY ..., or a key condition) appended, and binds them. */
 static int filter_prepare(sqlite3 *db, const struct trace_filter *f, const char *tail, sqlite3_stmt **out)
 {
-	char sql[8192];
-	size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
-	n += query_trace_where(f, QUERY_ALL | QUERY_ATTRS, sql + n, sizeof sql - n);
-	if (n + strlen(tail) >= sizeof sql)
-		return ERR_STORE;
+	/* on the heap: FILTERS_MAX attribute filters take about 9 KB of SQL */
+	enum { SQL_MAX = 16384 };
+	char *sql = malloc(SQL_MAX);
+	sqlite3_stmt *st = NULL;
+	int rc = ERR_STORE;
+	if (!sql)
+		abort();
+	size_t n = (size_t)snprintf(sql, SQL_MAX, "SELECT " TRACE_COLS TRACE_FROM " WHERE 1");
+	n += query_trace_where(f, QUERY_ALL | QUERY_ATTRS, sql + n, SQL_MAX - n);
+	if (n + strlen(tail) >= SQL_MAX)
+		goto out;
 	memcpy(sql + n, tail, strlen(tail) + 1);
-	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return ERR_STORE;
+		goto out;
 	query_trace_bind(st, f);
 	*out = st;
-	return ERR_OK;
+	rc = ERR_OK;
+out:
+	free(sql);
+	return rc;
 }
 
 cJSON *query_trace_item(sqlite3_stmt *st)

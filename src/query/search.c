@@ -227,7 +227,7 @@ static int open_index(struct search *s, int *fresh)
 	/* rebuildable from the store, so a lost last commit costs nothing */
 	/* auto_vacuum takes on a new file only; older layouts are rebuilt */
 	if (exec(s->idx, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	                 " PRAGMA cache_size=-8000;"))
+	                 " PRAGMA cache_size=-2000;"))
 		return ERR_STORE;
 	int version = (int)int_query(s->idx, "PRAGMA user_version", -1);
 	if (version != 0 && version != SEARCH_VERSION)
@@ -559,6 +559,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	pthread_cond_init(&s->wake, NULL);
 	if (pthread_create(&s->thread, NULL, indexer_main, s))
 		abort();
+	pthread_setname_np(s->thread, "tl-search-index");
 	return s;
 }
 

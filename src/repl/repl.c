@@ -411,6 +411,7 @@ struct repl *repl_start(const char *data_dir, const char (*urls)[2048], int n)
 		tgt_init(&r->t[i], data_dir, urls[i]);
 		if (pthread_create(&r->t[i].thread, NULL, target_main, &r->t[i]))
 			abort();
+		pthread_setname_np(r->t[i].thread, "tl-replicate");
 	}
 	return r;
 }

@@ -840,17 +840,16 @@ static void *loop_main(void *arg)
 /* Binds HOST:PORT (config.c's form: IPv4, [IPv6] or localhost). */
 static int listen_on(const char *addr, char *err, size_t errlen)
 {
-	const char *colon = strrchr(addr, ':');
-	char host[256];
-	int fd = -1;
-	snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
-	if (host[0] == '[') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = 0;
+	char host[256], port_text[8];
+	int fd = -1, port;
+	if (text_host_port(addr, strlen(addr), 0, host, sizeof host, &port)) {
+		err_set(err, errlen, ERR_BAD_INPUT, "gRPC listen %s: not HOST:PORT", addr);
+		return -1;
 	}
+	snprintf(port_text, sizeof port_text, "%d", port);
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res,
 	                *ai;
-	int g = getaddrinfo(host, colon + 1, &hints, &res);
+	int g = getaddrinfo(host, port_text, &hints, &res);
 	if (g) {
 		err_set(err, errlen, ERR_BAD_INPUT, "gRPC listen %s: %s", addr, gai_strerror(g));
 		return -1;
@@ -899,11 +898,14 @@ struct grpc_server *grpc_start(struct app *app, grpc_auth_fn auth, const char *t
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &e);
 	e.data.u64 = EV_WAKE;
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wakefd, &e);
-	for (; s->nworkers < GRPC_WORKERS; s->nworkers++)
+	for (; s->nworkers < GRPC_WORKERS; s->nworkers++) {
 		if (pthread_create(&s->workers[s->nworkers], NULL, worker_main, s))
 			abort();
+		pthread_setname_np(s->workers[s->nworkers], "tl-grpc-worker");
+	}
 	if (pthread_create(&s->loop, NULL, loop_main, s))
 		abort();
+	pthread_setname_np(s->loop, "tl-grpc-loop");
 	return s;
 out:
 	grpc_tls_free(s->tls);

@@ -1,8 +1,10 @@
-/* attrindex.c: fills attr_pairs, trace_pairs and pair_blocks
- * (schema/011), resource_attrs and trace_resources (schema/007) from the
- * spans the writer stores: each distinct (key, value) of span attributes
- * once (its id cached), one (trace, pair) row per distinct pair of a trace
- * (and a (pair, block of 256 traces) row once per block), and each
+/* attrindex.c: fills attr_pairs and pair_blocks (schema/011),
+ * trace_pairsets (schema/015), resource_attrs and trace_resources
+ * (schema/007) from the spans the writer stores: each distinct (key, value)
+ * of span attributes once (its id cached), one row per trace holding its
+ * pair ids as one encoded set (pairset.h; collected per run of one trace's
+ * spans, merged into a stored set by one upsert) (and a (pair, block of
+ * 256 traces) row once per block), and each
  * resource's attributes
  * once per resource with one (resource, trace) row per trace. The span
  * attributes are walked, filtered and de-duplicated per run of spans of one
@@ -19,6 +21,7 @@
 #include <string.h>
 #include "base/arena.h"
 #include "base/intern.h"
+#include "store/pairset.h"
 
 struct attrindex {
 	sqlite3_stmt *put, *put_res, *put_trace_res, *pair_get, *pair_put, *put_block;
@@ -29,6 +32,12 @@ struct attrindex {
 	struct intern *resources;     /* resource ids whose attributes are indexed */
 	int64_t trace;
 	int64_t resource;             /* the resource already linked to the trace run */
+	/* The pair ids of trace run `trace` not yet in trace_pairsets (npend
+	 * of cap; unsorted, maybe repeated): attrindex_flush writes them. */
+	int64_t *pend;
+	size_t npend, cap;
+	unsigned char *enc;           /* pairset_encode's buffer, enc_cap bytes */
+	size_t enc_cap;
 	attrindex_intern_fn intern;
 	void *ctx;
 };
@@ -85,7 +94,8 @@ enum err attrindex_open(sqlite3 *db, struct attrindex **out)
 	struct attrindex *x = calloc(1, sizeof *x);
 	if (!x)
 		abort();
-	if (sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO trace_pairs (trace, pair) VALUES (?2, ?1)", -1,
+	if (sqlite3_prepare_v3(db, "INSERT INTO trace_pairsets (trace, pairs) VALUES (?1, ?2) ON CONFLICT (trace)"
+	                       " DO UPDATE SET pairs = tl_pairset_union(pairs, excluded.pairs)", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &x->put, NULL) ||
 	    sqlite3_prepare_v3(db, "SELECT id FROM attr_pairs WHERE key = ?1 AND value = ?2", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &x->pair_get, NULL) ||
@@ -127,6 +137,8 @@ void attrindex_close(struct attrindex *x)
 	intern_free(x->blocks);
 	intern_free(x->seen);
 	intern_free(x->resources);
+	free(x->pend);
+	free(x->enc);
 	free(x);
 }
 
@@ -139,6 +151,27 @@ void attrindex_reset(struct attrindex *x)
 	intern_clear(x->blocks);
 	x->trace = 0;
 	x->resource = 0;
+	x->npend = 0;
+}
+
+enum err attrindex_flush(struct attrindex *x)
+{
+	if (!x->npend)
+		return ERR_OK;
+	size_t n = pairset_normalize(x->pend, x->npend);
+	x->npend = 0;
+	if (n * PAIRSET_VARINT_MAX > x->enc_cap) {
+		x->enc_cap = n * PAIRSET_VARINT_MAX;
+		free(x->enc);
+		if (!(x->enc = malloc(x->enc_cap)))
+			abort();
+	}
+	size_t len = pairset_encode(x->pend, n, x->enc);
+	sqlite3_bind_int64(x->put, 1, x->trace);
+	sqlite3_bind_blob(x->put, 2, x->enc, (int)len, SQLITE_STATIC);
+	int step = sqlite3_step(x->put);
+	sqlite3_reset(x->put);
+	return step == SQLITE_DONE ? ERR_OK : ERR_STORE;
 }
 
 enum vtype { V_INT = ATTRINDEX_INT, V_REAL = ATTRINDEX_REAL, V_TEXT = ATTRINDEX_TEXT };
@@ -218,13 +251,22 @@ static enum err put_ids(sqlite3_stmt *st, int64_t pair, int64_t other)
 	return step == SQLITE_DONE ? ERR_OK : ERR_STORE;
 }
 
-/* Adds pair to trace in trace_pairs (appended: trace keys grow) and, the
- * first time in the trace's block, to pair_blocks. */
+/* Adds pair to the pending set of trace run x->trace (written by
+ * attrindex_flush: at the next trace, at ATTRINDEX_PENDING_MAX ids, or by
+ * the caller before commit) and, the first time in the trace's block, to
+ * pair_blocks. */
 static enum err add_pair(struct attrindex *x, int64_t pair, int64_t trace)
 {
 	int64_t kb[2] = {pair, trace >> ATTRINDEX_BLOCK_BITS}, one;
-	if (put_ids(x->put, pair, trace))
-		return ERR_STORE;
+	assert(trace == x->trace);
+	if (x->npend == ATTRINDEX_PENDING_MAX && attrindex_flush(x))
+		return ERR_STORE; /* a huge trace: merged into its stored set in parts */
+	if (x->npend == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		if (!(x->pend = realloc(x->pend, x->cap * sizeof *x->pend)))
+			abort();
+	}
+	x->pend[x->npend++] = pair;
 	if (intern_get(x->blocks, kb, sizeof kb, &one))
 		return ERR_OK;
 	if (put_ids(x->put_block, pair, kb[1]))
@@ -421,6 +463,8 @@ enum err attrindex_span_prepared(struct attrindex *x, int64_t trace, const struc
                                  const struct attrindex_prep *p, int64_t resource, attrindex_intern_fn intern, void *ctx)
 {
 	if (trace != x->trace) {
+		if (attrindex_flush(x))
+			return ERR_STORE;
 		x->trace = trace;
 		x->resource = 0;
 	}

@@ -1,5 +1,5 @@
-/* attrindex.h: the attribute index (schema/007_attr_index.sql and
- * 011_attr_pairs.sql) the writer
+/* attrindex.h: the attribute index (schema/007_attr_index.sql,
+ * 011_attr_pairs.sql and 015_pairsets.sql) the writer
  * fills and the trace-list filters read (query/filters.h): each distinct
  * (key, scalar value) of a trace's span attributes once per trace, and of
  * each resource once, with the traces each resource appears in. The span
@@ -19,6 +19,7 @@
 #define ATTRINDEX_RESOURCES_CACHED 100000  /* resource ids remembered as indexed */
 #define ATTRINDEX_SEEN_MAX 65536     /* pairs of one trace run remembered */
 #define ATTRINDEX_PAIRS_CACHED 100000  /* attr_pairs ids (and pair_blocks rows) remembered by the writer */
+#define ATTRINDEX_PENDING_MAX 65536  /* pair ids of one trace run held before they are written */
 #define ATTRINDEX_BLOCK_BITS 8       /* pair_blocks.block = traces.key >> this (schema/011) */
 
 struct attrindex;
@@ -59,8 +60,11 @@ void attrindex_close(struct attrindex *x);
  * b->arena. Any thread; no store access. */
 void attrindex_prepare(const struct span_batch *b, const size_t *order, struct attrindex_prep *out);
 /* Adds span s of trace (traces.key) to the index: its prepared entries p
- * as trace_pairs rows (keys interned with intern, pairs in attr_pairs,
- * with their pair_blocks rows; a row already stored is ignored); its resource (blobs.id resource, 0 = none) linked to the trace
+ * to the trace's pair set (keys interned with intern, pairs in attr_pairs,
+ * with their pair_blocks rows; pairs the stored set has are merged away).
+ * The set of a run of calls for one trace is written (trace_pairsets,
+ * schema/015) when a call names another trace or by attrindex_flush, which
+ * the caller must call before committing. Its resource (blobs.id resource, 0 = none) linked to the trace
  * in trace_resources, and the resource's attributes as "r:KEY" in
  * resource_attrs the first time the resource is seen. Writer thread.
  * Returns ERR_OK or ERR_STORE. */
@@ -73,7 +77,12 @@ enum err attrindex_span_prepared(struct attrindex *x, int64_t trace, const struc
  * one). Returns ERR_OK or ERR_STORE. */
 enum err attrindex_span(struct attrindex *x, int64_t trace, const struct span *s, int64_t resource,
                         attrindex_intern_fn intern, void *ctx);
-/* Forgets what was seen (after a rolled-back transaction). */
+/* Writes the pending pair set of the current trace run to trace_pairsets,
+ * merged with the stored one (a no-op when none is pending). Returns
+ * ERR_OK or ERR_STORE. */
+enum err attrindex_flush(struct attrindex *x);
+/* Forgets what was seen and what is pending (after a rolled-back
+ * transaction). */
 void attrindex_reset(struct attrindex *x);
 
 #endif

@@ -1,8 +1,9 @@
 /* backfill.c: the attribute-index backfill (backfill.h). A thread loops
  * over short writer tasks; each reads attr_backfill, walks the spans of the
  * next BACKFILL_CHUNKS chunks with a spanview on the writer's connection,
- * feeds them to a fresh attrindex (INSERT OR IGNORE: already indexed pairs
- * cost a lookup) and moves done forward in the same transaction. */
+ * feeds them to a fresh attrindex (INSERT OR IGNORE, and pair sets merged
+ * by union: already indexed pairs cost a lookup) and moves done forward in
+ * the same transaction. */
 #include "store/backfill.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -113,6 +114,8 @@ static enum err step_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	}
 	if (!rc && more < 0)
 		rc = ERR_STORE;
+	if (!rc)
+		rc = attrindex_flush(x); /* the last trace's pair set (schema/015) */
 	if (rc) {
 		rc = err_set(err, errlen, ERR_STORE, "attribute backfill of chunks %lld..%lld: %s", (long long)done + 1,
 		             (long long)to, sqlite3_errmsg(db));
@@ -207,6 +210,7 @@ struct backfill *backfill_start(struct writer *w, char *err, size_t errlen)
 		free(b);
 		return NULL;
 	}
+	pthread_setname_np(b->thread, "tl-backfill");
 	return b;
 }
 

@@ -257,10 +257,10 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_CHUNKS] = "SELECT DISTINCT chunk FROM spans WHERE trace = ?1",
 		[S_SPANS] = "DELETE FROM spans WHERE trace = ?1",
 		[S_SCORES] = "DELETE FROM scores WHERE trace_id = ?1",
-		/* the attribute index (011): one range of the (trace, pair) key;
+		/* the attribute index (015): the trace's one pair-set row;
 		 * attr_pairs and pair_blocks rows stay (shared with other traces;
 		 * a stale block only points the set path at fewer rows) */
-		[S_ATTRS] = "DELETE FROM trace_pairs WHERE trace = ?1",
+		[S_ATTRS] = "DELETE FROM trace_pairsets WHERE trace = ?1",
 		[S_TRES] = "DELETE FROM trace_resources WHERE trace = ?1",
 		[S_DTRACE] = "DELETE FROM traces WHERE key = ?1",
 		[S_LEFT] = "SELECT chunk_index FROM spans WHERE chunk = ?1",
@@ -809,6 +809,7 @@ struct retention *retention_start(const char *dir, struct writer *w, const struc
 	watch_disk(r);
 	if (pthread_create(&r->thread, NULL, retention_main, r))
 		abort();
+	pthread_setname_np(r->thread, "tl-retention");
 	return r;
 }
 

@@ -11,6 +11,7 @@
 #include "base/embed.h"
 #include "base/datadir.h"
 #include "base/err.h"
+#include "store/pairset.h"
 #include "store/rollup.h"
 #include "store/zdict.h"
 
@@ -160,8 +161,9 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	return ERR_OK;
 }
 
-/* Opens dir's database with flags and runs pragmas; the caller adds the
- * rest. Returns ERR_OK and *out, or ERR_BAD_INPUT or ERR_STORE with err filled. */
+/* Opens dir's database with flags, runs pragmas and registers the pair-set
+ * SQL functions (pairset.h); the caller adds the rest. Returns ERR_OK and
+ * *out, or ERR_BAD_INPUT or ERR_STORE with err filled. */
 static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3 **out, char *err, size_t errlen)
 {
 	char path[4096];
@@ -175,6 +177,9 @@ static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3
 	} else {
 		sqlite3_busy_timeout(db, STORE_BUSY_MS);
 		rc = exec(db, pragmas, err, errlen);
+		/* before the migrations: 015 builds pair sets with them */
+		if (!rc && pairset_register(db))
+			rc = err_set(err, errlen, ERR_STORE, "registering the pair-set functions: %s", sqlite3_errmsg(db));
 	}
 	if (rc) {
 		sqlite3_close_v2(db);
@@ -200,7 +205,7 @@ enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t err
 	              * which doubles what a deletion writes; freed pages are
 	              * overwritten or cut off by the incremental vacuum after it */
 	             "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA secure_delete=FAST; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
-	             "PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;"
+	             "PRAGMA cache_size=-2000; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;"
 	             /* a WAL that grew (a long reader, a deletion) is cut back to
 	              * 64 MiB when it restarts */
 	             "PRAGMA journal_size_limit=67108864;",

@@ -17,7 +17,8 @@
  * ERR_BAD_INPUT (dir too long) or ERR_STORE (cannot create, open or
  * migrate) with err filled. */
 enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t errlen);
-/* Opens a read-only connection to an existing store; same contract. */
+/* Opens a read-only connection to an existing store; same contract. Both
+ * register the pair-set SQL functions (pairset.h) on the connection. */
 enum err store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen);
 /* Returns the schema version the binary knows (last migration number). */
 int store_schema_version(void);

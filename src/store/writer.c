@@ -582,6 +582,8 @@ static int write_job(struct writer *w, struct job *j)
 		rc = blob_id(w, &j->rec.blobs[i], &blob_ids[i]);
 	for (size_t c = 0; c < j->rec.nchunks && !rc; c++)
 		rc = write_chunk(w, j, &j->rec.chunks[c], blob_ids);
+	if (!rc)
+		rc = attrindex_flush(w->attrs); /* the last trace's pair set (schema/015) */
 	for (size_t s = 0; s < j->batch->nscores && !rc; s++)
 		rc = write_score(w, &j->batch->scores[s]);
 	if (!rc && j->logs.nchunks && (rc = logstore_write(w->logs, j->batch, &j->logs, intern_string, intern_project, w)))
@@ -823,6 +825,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 		err_set(err, errlen, ERR_STORE, "cannot start writer thread");
 		abort();
 	}
+	pthread_setname_np(w->thread, "tl-writer");
 	return w;
 fail:
 	/* statements not prepared are NULL, as is db when the store did not

@@ -2,7 +2,7 @@
 # backfill.sh: the attribute-index backfill (src/store/backfill.c) on a demo
 # store of TRACES agent traces (default 16,700: about 100k spans) written
 # with the index, then stripped back to what a store written before schema
-# 007 holds (no trace_pairs, attr_pairs, resource_attrs, trace_resources
+# 007 holds (no trace_pairsets, attr_pairs, resource_attrs, trace_resources
 # rows; schema 013 undone). Starting the binary migrates and backfills in the
 # background: prints the time, the batches, the rows it made against the
 # rows ingest had made, and an ingest probe's latency while it runs.
@@ -17,8 +17,8 @@ $TL demo --traces "$TRACES" --days 7 --data "$DIR/data" >/dev/null || exit 1
 DB="$DIR/data/tracelite.db"
 SPANS=$(sqlite3 "$DB" 'SELECT count(*) FROM spans')
 CHUNKS=$(sqlite3 "$DB" 'SELECT count(*) FROM chunks')
-ROWS_INGEST=$(sqlite3 "$DB" 'SELECT (SELECT count(*) FROM trace_pairs) || "/" || (SELECT count(*) FROM resource_attrs) || "/" || (SELECT count(*) FROM trace_resources)')
-sqlite3 "$DB" "DELETE FROM trace_pairs; DELETE FROM pair_blocks; DELETE FROM attr_pairs;
+ROWS_INGEST=$(sqlite3 "$DB" 'SELECT (SELECT count(*) FROM trace_pairsets) || "/" || (SELECT count(*) FROM resource_attrs) || "/" || (SELECT count(*) FROM trace_resources)')
+sqlite3 "$DB" "DELETE FROM trace_pairsets; DELETE FROM pair_blocks; DELETE FROM attr_pairs;
   DELETE FROM resource_attrs; DELETE FROM trace_resources;
   DROP TABLE attr_backfill; DROP INDEX scores_session; ALTER TABLE scores DROP COLUMN session_id;
   DELETE FROM schema_migrations WHERE number = 13; PRAGMA user_version = $((NMIG - 1)); VACUUM;" || exit 1
@@ -44,8 +44,8 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	after=$(echo "$(probe) $after" | awk '{print ($1 > $2) ? $1 : $2}')
 	sleep 0.2
 done
-ROWS_BACKFILL=$(sqlite3 "$DB" 'SELECT (SELECT count(*) FROM trace_pairs) || "/" || (SELECT count(*) FROM resource_attrs) || "/" || (SELECT count(*) FROM trace_resources)')
+ROWS_BACKFILL=$(sqlite3 "$DB" 'SELECT (SELECT count(*) FROM trace_pairsets) || "/" || (SELECT count(*) FROM resource_attrs) || "/" || (SELECT count(*) FROM trace_resources)')
 echo "store: $SPANS spans in $CHUNKS chunks"
 echo "backfill: $(grep -o 'attribute index: .*' "$DIR/server.log"); wall from start $(echo "$T1 $T0" | awk '{printf "%.1f", $1 - $2}') s"
-echo "rows trace_pairs/resource_attrs/trace_resources: at ingest $ROWS_INGEST, by the backfill $ROWS_BACKFILL"
+echo "rows trace_pairsets/resource_attrs/trace_resources: at ingest $ROWS_INGEST, by the backfill $ROWS_BACKFILL"
 echo "ingest probe: worst of $n while backfilling $(echo "$worst" | awk '{printf "%.0f", $1 * 1000}') ms, of 10 after $(echo "$after" | awk '{printf "%.0f", $1 * 1000}') ms"

@@ -3,7 +3,7 @@
 # order (docs/api.md#filters): ingests BENCH_SPANS demo spans (default
 # 1,000,000; half OTLP/JSON, half protobuf, 4 clients) into a fresh
 # `tracelite serve`, prints the ingest rates and the attribute index's
-# bytes per span (trace_attrs, or schema/011's tables, from SQLite's dbstat), then the median time
+# bytes per span (trace_attrs, or schema/011's or 015's tables, from SQLite's dbstat), then the median time
 # of trace-list pages with filters on common and rare keys, and of
 # searches for a rare and a common word with and without filters.
 # Usage: sh tests/bench/filters.sh [BINARY]  (default ./tracelite; pass
@@ -32,6 +32,12 @@ if sqlite3 "$DB" "SELECT count(*) FROM trace_attrs" >/dev/null 2>&1; then
 	bytes=$(sqlite3 "$DB" "SELECT sum(pgsize) FROM dbstat WHERE name IN ('trace_attrs', 'scores_name')" 2>/dev/null)
 	echo "trace_attrs rows: $rows ($(awk -v r="$rows" -v t="$traces" 'BEGIN { printf "%.1f", r / t }') per trace)"
 	[ -n "$bytes" ] && awk -v b="$bytes" -v s="$spans" 'BEGIN { printf "attribute index bytes per span: %.1f\n", b / s }'
+elif sqlite3 "$DB" "SELECT count(*) FROM trace_pairsets" >/dev/null 2>&1; then
+	# schema/015: pairs once, one encoded set per trace, (pair, block) rows
+	echo "trace_pairsets rows: $(sqlite3 "$DB" "SELECT count(*) FROM trace_pairsets"), attr_pairs: $(sqlite3 "$DB" "SELECT count(*) FROM attr_pairs")"
+	sqlite3 "$DB" "SELECT name, sum(pgsize) FROM dbstat WHERE name IN ('attr_pairs', 'attr_pairs_key', 'trace_pairsets',
+		'pair_blocks', 'scores_name') GROUP BY name" 2>/dev/null |
+		awk -F'|' -v s="$spans" '{ t += $2; printf "  %s: %.1f B/span\n", $1, $2 / s } END { printf "attribute index bytes per span: %.1f\n", t / s }'
 elif sqlite3 "$DB" "SELECT count(*) FROM trace_pairs" >/dev/null 2>&1; then
 	# schema/011: pairs once, (trace, pair) rows, (pair, block) rows
 	rows=$(sqlite3 "$DB" "SELECT count(*) FROM trace_pairs")

@@ -64,6 +64,19 @@ ingest() { # FORMAT URL OUTFILE [PER_REQUEST [CLIENTS]]
 		--corpus "$CORPUS" --per-request "${4:-100}" --threads "${5:-4}" >"$3" 2>"$3.err" ||
 		{ cat "$3.err"; tail -1 "$3"; }
 }
+# threads_cpu PID SPANS: the server's CPU per span by thread name
+threads_cpu() {
+	for t in /proc/$1/task/*; do echo "$(cat "$t/comm") $(cut -d' ' -f14,15 "$t/stat")"; done |
+		awk -v n="$2" -v hz="$(getconf CLK_TCK)" '{ a[$1] += $2 + $3 } END {
+			for (k in a) if (a[k]) printf " %s %.1f", k, a[k] * 1e6 / hz / n; print "" }'
+}
+# tables DATA SPANS: bytes per span of each table and index of the store (SQLite's dbstat), and search.db
+tables() {
+	command -v sqlite3 >/dev/null || return 0
+	sqlite3 "$1/tracelite.db" "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC" |
+		awk -F'|' -v n="$2" '$2 * 1.0 / n >= 1 { printf " %s %.0f", $1, $2 / n } END { print "" }'
+	[ -f "$1/search.db" ] && echo "  search.db $(($(stat -c %s "$1/search.db") / $2))"
+}
 search_pending() { curl -s "$URL/api/health" | sed -n 's/.*"search":{[^}]*"pending_chunks":\([0-9]*\).*/\1/p'; }
 
 # a word in exactly one corpus sentence (the rare-word search), chosen by SEED
@@ -93,10 +106,12 @@ tracelite_run() { # RUN
 	timed tl_latest "$URL" "/api/traces?$r8&limit=50"
 	timed tl_search "$URL" "/api/search?$r8&q=$WORD"
 	put tl_rss_all "$(hwm "$PID")"
+	[ "${stored:-0}" -gt 0 ] && echo "tracelite CPU us per JSON span by thread (ingest, indexing, queries):$(threads_cpu "$PID" "$stored")"
 	kill "$PID"
 	wait "$PID" 2>/dev/null
 	PID=
-	[ "${stored:-0}" -gt 0 ] && put tl_bytes $(($(du -sb "$DIR/data" | cut -f1) / stored))
+	[ "${stored:-0}" -gt 0 ] && put tl_bytes $(($(du -sb "$DIR/data" | cut -f1) / stored)) &&
+		echo "tracelite bytes per span by table (JSON store):$(tables "$DIR/data" "$stored")"
 
 	rm -rf "$DIR/data"
 	bench_start --grpc-listen off
@@ -105,6 +120,9 @@ tracelite_run() { # RUN
 	put tl_pb_rate "$(value "protobuf spans/s" "$DIR/pb.out")"
 	put tl_pb_rss "$(hwm "$PID")"
 	stored=$(value "protobuf spans stored" "$DIR/pb.out")
+	t0=$(date +%s)
+	until [ "$(search_pending)" = 0 ] || [ $(($(date +%s) - t0)) -gt 300 ]; do sleep 0.2; done
+	[ "${stored:-0}" -gt 0 ] && echo "tracelite CPU us per protobuf span by thread (ingest, indexing):$(threads_cpu "$PID" "$stored")"
 	kill "$PID"
 	wait "$PID" 2>/dev/null
 	PID=

@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import {
 	REPO, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, query, sleep, startServer, tempDataDir, traceId,
 } from './helpers.mjs';
+import { rowsWithoutBlock } from './attrstore.mjs';
 
 const MIGRATIONS = fs.readdirSync(path.join(REPO, 'schema')).filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' });
@@ -51,19 +52,18 @@ describe('attribute-index backfill', () => {
 		// what a store written before schema/007 looks like: no index rows
 		// (migrations are recorded by number in schema_migrations: undoing 013
 		// is removing its number; user_version counts the applied ones)
-		sqlite(dir, `DELETE FROM trace_pairs; DELETE FROM pair_blocks; DELETE FROM attr_pairs;
+		sqlite(dir, `DELETE FROM trace_pairsets; DELETE FROM pair_blocks; DELETE FROM attr_pairs;
 			DELETE FROM resource_attrs; DELETE FROM trace_resources;
 			DROP TABLE attr_backfill; DROP INDEX scores_session; ALTER TABLE scores DROP COLUMN session_id;
 			DELETE FROM schema_migrations WHERE number = 13; PRAGMA user_version = ${MIGRATIONS.length - 1};`);
-		assert.equal(sqlite(dir, 'SELECT count(*) FROM trace_pairs;').trim(), '0');
+		assert.equal(sqlite(dir, 'SELECT count(*) FROM trace_pairsets;').trim(), '0');
 		// the upgrade: migration 013, then the backfill in the background
 		server = await startServer({ label: 'backfill-upgrade', dataDir: dir });
 		const st = await waitBackfilled(server);
 		assert.ok(st.upto >= 1 && st.done === st.upto, JSON.stringify(st));
-		// written in schema/011's form: pairs once, (trace, pair) rows, their blocks
-		assert.equal(sqlite(dir, 'SELECT count(DISTINCT trace) FROM trace_pairs;').trim(), '30');
-		assert.equal(sqlite(dir, `SELECT count(*) FROM trace_pairs x WHERE NOT EXISTS (SELECT 1 FROM pair_blocks b
-			WHERE b.pair = x.pair AND b.block = x.trace >> 8);`).trim(), '0');
+		// written in schema/015's form: pairs once, one pair set per trace, the pairs' blocks
+		assert.equal(sqlite(dir, 'SELECT count(*) FROM trace_pairsets;').trim(), '30');
+		assert.deepEqual(rowsWithoutBlock(dir), []);
 		assert.deepEqual(await list(server, { 'attr.plan': 'eq:pro' }), pro);
 		assert.deepEqual((await list(server, { 'attr.tier': 'gt:26' })).length, 3);
 		assert.deepEqual((await list(server, { 'resource.deployment.environment': 'eq:env1' })).length, 15);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <protobuf-c/protobuf-c.h>
+#include <sqlite3.h>
+#include <stdint.h>
 
 static int test_passed, test_failed;
 
@@ -91,6 +93,17 @@ static inline void test_on_worker_stack(void (*fn)(void *), void *arg)
 		abort();
 	pthread_join(t, NULL);
 	pthread_attr_destroy(&attr);
+}
+
+/* The integer in the first column of sql's first row, or -1 if it fails. */
+static inline int64_t test_sql_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }
 
 static inline int test_done(void)

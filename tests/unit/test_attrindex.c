@@ -3,12 +3,14 @@
  * pair is taken once per run of spans of one trace (and again for the next
  * trace), and how metadata JSON text and skipped keys are handled. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "base/err.h"
 #include "ingest/batch.h"
 #include "ingest/ingest.h"
 #include "store/attrindex.h"
+#include "store/pairset.h"
 #include "base/intern.h"
 #include "store/record.h"
 #include "store/store.h"
@@ -45,15 +47,8 @@ static enum err intern_map(void *ctx, const char *s, int64_t *id)
 	return ERR_OK;
 }
 
-static int64_t count_rows(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
+/* (trace, pair) rows of the stored pair sets, as schema/011 held them. */
+#define PAIR_ROWS "SELECT count(*) FROM trace_pairsets x, attr_pairs p WHERE tl_pairset_has(x.pairs, p.id)"
 
 /* attrindex_span (one stored span at a time, as a backfill reads them) and
  * attrindex_span_prepared store the same rows. */
@@ -76,21 +71,52 @@ static void store_rows(const struct span_batch *b, const struct attrindex_prep *
 			                   : attrindex_span_prepared(x, trace, &b->spans[i], &p[i], 0, intern_map, m);
 			CHECK(rc == ERR_OK, "pass %d span %zu: %s", pass, i, sqlite3_errmsg(db));
 		}
+		CHECK(attrindex_flush(x) == ERR_OK, "pass %d: flush", pass);
 		/* trace 1: model, turn 3, turn 4, plan, build; trace 2: model (the same pair) */
-		CHECK(count_rows(db, "SELECT count(*) FROM trace_pairs") == 6, "pass %d: %lld rows", pass,
-		      (long long)count_rows(db, "SELECT count(*) FROM trace_pairs"));
-		CHECK(count_rows(db, "SELECT count(*) FROM attr_pairs") == 5, "pass %d: each pair once", pass);
-		CHECK(count_rows(db, "SELECT count(*) FROM trace_pairs x JOIN attr_pairs p ON p.id = x.pair"
-		                     " WHERE x.trace = 1 AND p.value = 4") == 1,
-		      "pass %d: turn 4 of trace 1", pass);
+		CHECK(test_sql_int(db, "SELECT count(*) FROM trace_pairsets") == 2, "pass %d: one set per trace", pass);
+		CHECK(test_sql_int(db, PAIR_ROWS) == 6, "pass %d: %lld pairs", pass, (long long)test_sql_int(db, PAIR_ROWS));
+		CHECK(test_sql_int(db, "SELECT count(*) FROM attr_pairs") == 5, "pass %d: each pair once", pass);
+		CHECK(test_sql_int(db, PAIR_ROWS " AND x.trace = 1 AND p.value = 4") == 1, "pass %d: turn 4 of trace 1", pass);
 		/* each (pair, block of traces) once, for the set path */
-		CHECK(count_rows(db, "SELECT count(*) FROM trace_pairs x WHERE NOT EXISTS (SELECT 1 FROM pair_blocks b"
-		                     " WHERE b.pair = x.pair AND b.block = x.trace >> 8)") == 0 &&
-		          count_rows(db, "SELECT count(*) FROM pair_blocks") == 5,
+		CHECK(test_sql_int(db, PAIR_ROWS " AND NOT EXISTS (SELECT 1 FROM pair_blocks b"
+		                     " WHERE b.pair = p.id AND b.block = x.trace >> 8)") == 0 &&
+		          test_sql_int(db, "SELECT count(*) FROM pair_blocks") == 5,
 		      "pass %d: blocks", pass);
-		sqlite3_exec(db, "DELETE FROM trace_pairs; DELETE FROM pair_blocks", NULL, NULL, NULL);
+		/* a later run of trace 2 (model) with span 0's pairs merges into its
+		 * stored set: model once, turn 3, plan, build added */
+		CHECK(attrindex_span_prepared(x, 2, &b->spans[0], &p[0], 0, intern_map, m) == ERR_OK &&
+		          attrindex_flush(x) == ERR_OK && test_sql_int(db, PAIR_ROWS) == 9 &&
+		          test_sql_int(db, "SELECT count(*) FROM trace_pairsets") == 2,
+		      "pass %d: merged: %lld", pass, (long long)test_sql_int(db, PAIR_ROWS));
+		sqlite3_exec(db, "DELETE FROM trace_pairsets; DELETE FROM pair_blocks", NULL, NULL, NULL);
 		attrindex_reset(x);
 	}
+	/* a trace run of more pairs than ATTRINDEX_PENDING_MAX is written in
+	 * parts, merged into one set */
+	enum { BIG = ATTRINDEX_PENDING_MAX + 1000 };
+	struct attrindex_entry *v = calloc(BIG, sizeof *v);
+	CHECK(v != NULL, "calloc");
+	for (int k = 0; v && k < BIG; k++)
+		v[k] = (struct attrindex_entry){.key = "a:n", .type = ATTRINDEX_INT, .i = k};
+	struct attrindex_prep big = {.v = v, .n = v ? BIG : 0};
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	CHECK(attrindex_span_prepared(x, 7, &b->spans[0], &big, 0, intern_map, m) == ERR_OK && attrindex_flush(x) == ERR_OK,
+	      "big run: %s", sqlite3_errmsg(db));
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_stmt *st = NULL;
+	size_t ids = 0, pos = 0;
+	int64_t id = 0;
+	if (sqlite3_prepare_v2(db, "SELECT pairs FROM trace_pairsets WHERE trace = 7", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		while (pairset_next(p, len, &pos, &id) == 1)
+			ids++;
+	}
+	sqlite3_finalize(st);
+	CHECK(test_sql_int(db, "SELECT count(*) FROM trace_pairsets") == 1 && ids == BIG,
+	      "big run: one set of %d pairs: %zu", BIG, ids);
+	free(v);
 	intern_free(m);
 	attrindex_close(x);
 	sqlite3_close(db);

@@ -147,7 +147,7 @@ int main(void)
 	CHECK(store_open_reader(dir, &db, err, sizeof err) == ERR_OK, "reader: %s", err);
 	int64_t shared = scalar(db, "SELECT min(id) FROM chunks");
 	CHECK(scalar(db, "SELECT count(*) FROM chunks") == 2 && scalar(db, "SELECT count(*) FROM spans") == 17, "stored");
-	int64_t attr_rows = scalar(db, "SELECT count(*) FROM trace_pairs");
+	int64_t attr_rows = scalar(db, "SELECT count(*) FROM trace_pairsets");
 	CHECK(attr_rows >= 6 && scalar(db, "SELECT count(*) FROM trace_resources") == 6, "attribute index filled: %lld",
 	      (long long)attr_rows);
 
@@ -165,10 +165,10 @@ int main(void)
 	CHECK(h.calls == 1 && h.pairs == 1 && h.chunk == shared && !memcmp(h.last, t2, 16), "hook heard (chunk, trace)");
 	CHECK(scalar(db, "SELECT count(*) FROM spans") == 14, "3 spans gone");
 	CHECK(scalar(db, "SELECT count(*) FROM traces") == 5, "trace row gone");
-	CHECK(scalar(db, "SELECT count(*) FROM trace_pairs") == attr_rows / 6 * 5 &&
-	          scalar(db, "SELECT count(*) FROM trace_pairs WHERE trace NOT IN (SELECT key FROM traces)") == 0 &&
+	CHECK(scalar(db, "SELECT count(*) FROM trace_pairsets") == attr_rows / 6 * 5 &&
+	          scalar(db, "SELECT count(*) FROM trace_pairsets WHERE trace NOT IN (SELECT key FROM traces)") == 0 &&
 	          scalar(db, "SELECT count(*) FROM trace_resources") == 5,
-	      "its attribute index rows gone: %lld of %lld", (long long)scalar(db, "SELECT count(*) FROM trace_pairs"),
+	      "its attribute index rows gone: %lld of %lld", (long long)scalar(db, "SELECT count(*) FROM trace_pairsets"),
 	      (long long)attr_rows);
 	size_t lens[32];
 	long entries = chunk_entries(db, shared, lens, 32);
@@ -197,7 +197,7 @@ int main(void)
 	size_t calls = h.calls;
 	CHECK(retention_delete(r, &by_many, &n, err, sizeof err) == ERR_OK && n == 500, "many: %lld", (long long)n);
 	CHECK(h.calls - calls >= 500 / RETENTION_BATCH, "in batches: %zu", h.calls - calls);
-	CHECK(scalar(db, "SELECT count(*) FROM traces") == 0 && scalar(db, "SELECT count(*) FROM trace_pairs") == 0 &&
+	CHECK(scalar(db, "SELECT count(*) FROM traces") == 0 && scalar(db, "SELECT count(*) FROM trace_pairsets") == 0 &&
 	          scalar(db, "SELECT count(*) FROM trace_resources") == 0,
 	      "all gone, attribute index too");
 	CHECK(scalar(db, "SELECT count(*) FROM deletions") == 506, "each requested deletion logged for replication: %lld",

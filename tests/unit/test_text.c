@@ -229,8 +229,34 @@ static void test_sizes(void)
 	}
 }
 
+/* text_host_port: the one splitter of HOST:PORT for health, demo and gRPC. */
+static void test_host_port(void)
+{
+	static const struct { const char *s; int def; const char *host; int port; } cases[] = {
+		{"127.0.0.1:4318", 0, "127.0.0.1", 4318}, {"[::1]:4317", 0, "::1", 4317}, {"localhost", 80, "localhost", 80},
+		{"[fe80::1]", 80, "fe80::1", 80}, {"example.org:1", 0, "example.org", 1}, {"h:65535", 0, "h", 65535},
+		{"localhost", 0, NULL, 0}, {"h:0", 0, NULL, 0}, {"h:65536", 0, NULL, 0}, {"h:", 80, NULL, 0}, {":80", 0, NULL, 0},
+		{"[::1", 0, NULL, 0}, {"[::1]x", 80, NULL, 0}, {"[]:80", 0, NULL, 0}, {"h:80x", 0, NULL, 0}, {"h:-1", 0, NULL, 0},
+		{"h:+80", 0, NULL, 0}, {"h:000000080", 0, NULL, 0}, {"", 80, NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char host[16] = "";
+		int port = -1, rc = text_host_port(cases[i].s, strlen(cases[i].s), cases[i].def, host, sizeof host, &port);
+		if (cases[i].host)
+			CHECK(rc == ERR_OK && !strcmp(host, cases[i].host) && port == cases[i].port, "'%s': rc %d host '%s' port %d",
+			      cases[i].s, rc, host, port);
+		else
+			CHECK(rc == ERR_BAD_INPUT, "'%s' accepted: host '%s' port %d", cases[i].s, host, port);
+	}
+	char small[4];
+	int port;
+	CHECK(text_host_port("abcd:1", 6, 0, small, sizeof small, &port) == ERR_BAD_INPUT, "host longer than its buffer");
+	CHECK(text_host_port("abc:12345", 5, 0, small, sizeof small, &port) == ERR_OK && port == 1, "LEN bounds the input");
+}
+
 int main(void)
 {
+	test_host_port();
 	test_sizes();
 	test_times();
 	test_iso_format();
