@@ -219,6 +219,7 @@ struct zconvert *zconvert_start(struct writer *w, const char *dir, char *err, si
 		free(c);
 		return NULL;
 	}
+	pthread_setname_np(c->thread, "tl-zconvert");
 	return c;
 }
 

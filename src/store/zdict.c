@@ -392,8 +392,10 @@ void zdict_trainer_offer(struct zdict_trainer *t, const uint8_t *raw, size_t len
 	/* full once another typical span would not fit */
 	if (t->used + 4096 > t->target || t->n == t->nmax) {
 		atomic_store(&t->collecting, 0);
-		if (pthread_create(&t->thread, NULL, train, t) == 0)
+		if (pthread_create(&t->thread, NULL, train, t) == 0) {
 			t->started = 1;
+			pthread_setname_np(t->thread, "tl-zdict-train");
+		}
 	}
 out:
 	pthread_mutex_unlock(&t->lock);
