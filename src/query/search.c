@@ -1,7 +1,8 @@
 /* search.c: the search index (search.db) and its background indexer, the
  * text a span contributes, and query execution over index + unindexed
- * tail. Index documents: one per (chunk, trace group), rowid = chunk * 256
- * + index of the group's first span; docs maps it to the trace key. */
+ * tail. Index documents: one per chunk (rowid = chunk id, the distinct
+ * pieces of all its spans' text); spans map a chunk to its traces, whose
+ * text is then tested, so the index only has to hold a superset. */
 #include "query/search.h"
 #include <assert.h>
 #include <errno.h>
@@ -21,8 +22,11 @@
 #include "store/spanview.h"
 #include "store/store.h"
 
-#define SEARCH_VERSION 2               /* search.db user_version; another one is rebuilt (2: incremental vacuum) */
-#define SEARCH_VERSION_SQL "2"
+/* search.db user_version; another one is rebuilt (2: incremental vacuum;
+ * 3: one document per chunk, no docs.trace, columnsize=0) */
+#define SEARCH_VERSION 3
+#define SEARCH_VERSION_SQL "3"
+#define CHUNK_ENTRIES 256              /* entries of a chunk at most (record.c CHUNK_MAX_SPANS) */
 #define FIELD_MAX (64u << 10)          /* searchable bytes of one field */
 #define BATCH_SPANS 4000               /* spans per index transaction */
 #define BATCH_CHUNKS "64"               /* chunks read per batch at most */
@@ -40,7 +44,7 @@ static const char *const field_names[] = {"name", "input", "output", "status", "
 struct search {
 	char path[4200];
 	sqlite3 *idx, *main;
-	sqlite3_stmt *chunks_st, *max_st, *trace_st, *fts_st, *doc_st, *state_st, *unfts_st, *undoc_st;
+	sqlite3_stmt *chunks_st, *max_st, *live_st, *fts_st, *refts_st, *doc_st, *state_st, *unfts_st, *undoc_st;
 	struct spanview *view;             /* the indexer's reader of chunks, on main */
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -234,11 +238,10 @@ static int open_index(struct search *s, int *fresh)
 		return ERR_BAD_INPUT; /* another layout: rebuild */
 	return exec(s->idx,
 	            "BEGIN;"
-	            "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, content='', detail=none,"
+	            "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, content='', detail=none, columnsize=0,"
 	            " tokenize='" SEARCHQ_TOKENIZE_SQL "');"
-	            "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, trace INTEGER NOT NULL);"
-	            /* a trace's documents, for testing traces newest first (search_traces) */
-	            "CREATE INDEX IF NOT EXISTS docs_trace ON docs (trace);"
+	            /* the chunks that have a document */
+	            "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY);"
 	            "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
 	            "INSERT OR IGNORE INTO state VALUES ('checkpoint', 0), ('spans', 0), ('chunks', 0), ('text_bytes', 0);"
 	            "PRAGMA user_version = " SEARCH_VERSION_SQL ";"
@@ -252,8 +255,8 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 
 static void close_all(struct search *s)
 {
-	sqlite3_stmt *sts[] = {s->chunks_st, s->max_st, s->trace_st, s->fts_st, s->doc_st, s->state_st, s->unfts_st,
-	                       s->undoc_st};
+	sqlite3_stmt *sts[] = {s->chunks_st, s->max_st, s->live_st, s->fts_st, s->refts_st, s->doc_st, s->state_st,
+	                       s->unfts_st, s->undoc_st};
 	for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
 		sqlite3_finalize(sts[i]);
 	spanview_close(s->view);
@@ -386,39 +389,82 @@ static size_t doc_text(const struct doc *d, struct arena *a, char **text, size_t
 	return len;
 }
 
+#define CHUNK_GONE (-1)
+#define CHUNK_CORRUPT (-2)
+
+/* The index document of chunk id: doc_text of its records (readable, with
+ * a trace id) in entry order, only entries marked in live[] when live is
+ * given, and without the records of the traces skip[0..nskip). Returns
+ * the length of *text (grown as needed, caller frees) and the spans it
+ * holds in *nspans, or CHUNK_GONE / CHUNK_CORRUPT. The records stay in v's
+ * arena until spanview_reset. Indexing takes every record; forgetting
+ * (search_forget) takes the live ones, which are the same records until a
+ * deletion, and a document is only ever deleted with the text of its live
+ * records and re-added without the deleted ones, so what FTS5 is handed
+ * back is always what it holds (detail=none: the same set of words). */
+static long chunk_text(struct spanview *v, int64_t id, const uint8_t *live, const struct retention_victim *skip,
+                       size_t nskip, char **text, size_t *cap, int64_t *nspans)
+{
+	const Tl__Span *const *recs;
+	size_t n;
+	int rc = spanview_chunk_records(v, id, &recs, &n);
+	*nspans = 0;
+	if (rc)
+		return rc == ERR_NOT_FOUND ? CHUNK_GONE : CHUNK_CORRUPT;
+	struct arena *a = spanview_arena(v);
+	const Tl__Span **spans = arena_alloc(a, (n ? n : 1) * sizeof *spans);
+	struct doc d = {.rowid = id, .spans = spans};
+	for (size_t i = 0; i < n; i++) {
+		const Tl__Span *sp = recs[i];
+		if (live && (i >= CHUNK_ENTRIES || !live[i]))
+			continue;
+		if (!sp) {
+			if (!live)
+				log_warn("search", "search: chunk %lld entry %zu: stored record unreadable, not indexed",
+				         (long long)id, i);
+			continue;
+		}
+		if (sp->trace_id.len != 16)
+			continue;
+		size_t k = 0;
+		while (k < nskip && memcmp(skip[k].trace_id, sp->trace_id.data, 16))
+			k++;
+		if (k < nskip)
+			continue;
+		spans[d.n++] = sp;
+	}
+	*nspans = (int64_t)d.n;
+	return d.n ? (long)doc_text(&d, a, text, cap) : 0;
+}
+
 /* Indexes the next chunks past the checkpoint in one transaction.
  * Returns the number of chunks indexed (0 = caught up) or ERR_STORE. */
 static int index_batch(struct search *s)
 {
 	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0;
-	struct arena *a = spanview_arena(s->view);
 	int rc = exec(s->idx, "BEGIN");
 	char *text = NULL;
 	size_t cap = 0;
 	sqlite3_bind_int64(s->chunks_st, 1, ckpt);
 	while (!rc && spans < BATCH_SPANS && sqlite3_step(s->chunks_st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s->chunks_st, 0);
-		struct doc *docs;
-		long nd = chunk_docs(s->view, id, &docs);
-		for (long i = 0; i < nd && !rc; i++) {
-			size_t len = doc_text(&docs[i], a, &text, &cap);
-			sqlite3_bind_int64(s->fts_st, 1, docs[i].rowid);
-			sqlite3_bind_text(s->fts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
-			sqlite3_bind_int64(s->doc_st, 1, docs[i].rowid);
-			sqlite3_bind_int64(s->doc_st, 2, trace_key(s->trace_st, docs[i].trace_id));
+		int64_t id = sqlite3_column_int64(s->chunks_st, 0), n;
+		long len = chunk_text(s->view, id, NULL, NULL, 0, &text, &cap, &n);
+		if (len > 0) {
+			sqlite3_bind_int64(s->fts_st, 1, id);
+			sqlite3_bind_text(s->fts_st, 2, text, (int)len, SQLITE_STATIC);
+			sqlite3_bind_int64(s->doc_st, 1, id);
 			if (sqlite3_step(s->fts_st) != SQLITE_DONE || sqlite3_step(s->doc_st) != SQLITE_DONE)
 				rc = ERR_STORE;
 			sqlite3_reset(s->fts_st);
 			sqlite3_reset(s->doc_st);
-			spans += (int64_t)docs[i].n;
-			bytes += (int64_t)len;
+			spans += n;
+			bytes += len;
 		}
-		if (nd < 0)
+		if (len == CHUNK_CORRUPT)
 			log_warn("search", "search: chunk %lld is corrupt, not indexed", (long long)id);
 		ckpt = id;
 		nchunks++;
 		spanview_reset(s->view);
-		a = spanview_arena(s->view);
 	}
 	sqlite3_reset(s->chunks_st);
 	free(text);
@@ -528,10 +574,11 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		     prepare(s->main, "SELECT id FROM chunks WHERE id > ?1 ORDER BY id LIMIT " BATCH_CHUNKS,
 		             &s->chunks_st) ||
 		     prepare(s->main, "SELECT max(id) FROM chunks", &s->max_st) ||
-		     prepare(s->main, "SELECT key FROM traces WHERE trace_id = ?1", &s->trace_st) ||
+		     prepare(s->main, "SELECT chunk_index FROM spans WHERE chunk = ?1", &s->live_st) ||
 		     exec(s->idx, "CREATE TEMP TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, text TEXT NOT NULL)") ||
 		     prepare(s->idx, "INSERT INTO temp.pending (id, text) VALUES (?1, ?2)", &s->fts_st) ||
-		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id, trace) VALUES (?1, ?2)", &s->doc_st) ||
+		     prepare(s->idx, "INSERT INTO fts (rowid, text) VALUES (?1, ?2)", &s->refts_st) ||
+		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id) VALUES (?1)", &s->doc_st) ||
 		     prepare(s->idx, "UPDATE state SET value = ?2 WHERE key = ?1", &s->state_st) ||
 		     prepare(s->idx, "INSERT INTO fts (fts, rowid, text) VALUES ('delete', ?1, ?2)", &s->unfts_st) ||
 		     prepare(s->idx, "DELETE FROM docs WHERE id = ?1", &s->undoc_st);
@@ -579,14 +626,72 @@ void search_stop(struct search *s)
 	free(s);
 }
 
+static int victim_cmp(const void *x, const void *y)
+{
+	const struct retention_victim *a = x, *b = y;
+	return a->chunk < b->chunk ? -1 : a->chunk > b->chunk;
+}
+
+/* Replaces chunk id's document by one without the records of the traces
+ * skip[0..nskip) (none left: no document). *spans counts the spans that
+ * leave the index. Returns ERR_OK or ERR_STORE. */
+static int forget_chunk(struct search *s, int64_t id, const struct retention_victim *skip, size_t nskip,
+                        char **text, size_t *cap, int64_t *spans)
+{
+	uint8_t live[CHUNK_ENTRIES];
+	int64_t before, after;
+	int rc = ERR_OK, step;
+	memset(live, 0, sizeof live);
+	sqlite3_bind_int64(s->live_st, 1, id);
+	while ((step = sqlite3_step(s->live_st)) == SQLITE_ROW) {
+		int i = sqlite3_column_int(s->live_st, 0);
+		if (i >= 0 && i < CHUNK_ENTRIES)
+			live[i] = 1;
+	}
+	sqlite3_reset(s->live_st);
+	if (step != SQLITE_DONE)
+		return ERR_STORE;
+	long len = chunk_text(s->view, id, live, NULL, 0, text, cap, &before);
+	if (len < 0)
+		return ERR_OK;   /* gone or unreadable: nothing was indexed from it */
+	if (len > 0) {
+		sqlite3_bind_int64(s->unfts_st, 1, id);
+		sqlite3_bind_text(s->unfts_st, 2, *text, (int)len, SQLITE_STATIC);
+		rc = sqlite3_step(s->unfts_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
+		sqlite3_reset(s->unfts_st);
+	}
+	len = rc ? 0 : chunk_text(s->view, id, live, skip, nskip, text, cap, &after);
+	if (len > 0) {
+		sqlite3_bind_int64(s->refts_st, 1, id);
+		sqlite3_bind_text(s->refts_st, 2, *text, (int)len, SQLITE_STATIC);
+		rc = sqlite3_step(s->refts_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
+		sqlite3_reset(s->refts_st);
+	} else if (!rc) {
+		sqlite3_bind_int64(s->undoc_st, 1, id);
+		rc = sqlite3_step(s->undoc_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
+		sqlite3_reset(s->undoc_st);
+		after = 0;
+	}
+	if (!rc)
+		*spans += before - after;
+	spanview_reset(s->view);
+	return rc;
+}
+
 void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 {
 	char *text = NULL;
 	size_t cap = 0;
 	int64_t spans = 0, removed = 0;
 	int64_t need = 0, ckpt;
+	struct retention_victim *sorted = malloc((n ? n : 1) * sizeof *sorted);
+	if (!sorted)
+		abort();
 	for (size_t i = 0; i < n; i++)
 		need = v[i].chunk > need ? v[i].chunk : need;
+	if (n)
+		memcpy(sorted, v, n * sizeof *v);
+	qsort(sorted, n, sizeof *sorted, victim_cmp);
 	pthread_mutex_lock(&s->work);
 	/* index the victims' chunks first if the indexer trails: indexed after
 	 * this, their documents would outlive the traces */
@@ -597,27 +702,15 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		if (ckpt >= need || s->paused || index_batch(s) <= 0)
 			break;
 	}
+	/* a chunk's victims together: one new document per chunk */
 	int rc = exec(s->idx, "BEGIN");
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct doc *docs;
-		if (v[i].chunk > ckpt)
-			continue; /* not indexed (paused): the indexer finds the chunk gone */
-		long nd = chunk_docs(s->view, v[i].chunk, &docs);
-		for (long d = 0; d < nd && !rc; d++) {
-			if (memcmp(docs[d].trace_id, v[i].trace_id, 16))
-				continue;
-			size_t len = doc_text(&docs[d], spanview_arena(s->view), &text, &cap);
-			sqlite3_bind_int64(s->unfts_st, 1, docs[d].rowid);
-			sqlite3_bind_text(s->unfts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
-			sqlite3_bind_int64(s->undoc_st, 1, docs[d].rowid);
-			if (sqlite3_step(s->unfts_st) != SQLITE_DONE || sqlite3_step(s->undoc_st) != SQLITE_DONE)
-				rc = ERR_STORE;
-			sqlite3_reset(s->unfts_st);
-			sqlite3_reset(s->undoc_st);
-			spans += (int64_t)docs[d].n;
-			removed++;
-		}
-		spanview_reset(s->view);
+	for (size_t i = 0, j; i < n && !rc; i = j) {
+		for (j = i + 1; j < n && sorted[j].chunk == sorted[i].chunk; j++)
+			;
+		if (sorted[i].chunk > ckpt)
+			continue; /* not indexed (paused): the indexer finds the chunk without them */
+		rc = forget_chunk(s, sorted[i].chunk, sorted + i, j - i, &text, &cap, &spans);
+		removed++;
 	}
 	pthread_mutex_lock(&s->lock);
 	int64_t total = s->indexed_spans - spans;
@@ -656,6 +749,7 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		sqlite3_wal_checkpoint_v2(s->idx, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	}
 	free(text);
+	free(sorted);
 	pthread_mutex_unlock(&s->work);
 }
 
@@ -762,8 +856,8 @@ static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, c
 	return arr;
 }
 
-/* Whether the index may hold a match for trace key: 1 if one of its
- * indexed documents is an FTS5 candidate, or it has spans in chunks the
+/* Whether the index may hold a match for trace key: 1 if the document of
+ * one of its chunks is an FTS5 candidate, or it has spans in chunks the
  * index has not reached; 0 if it cannot match; ERR_STORE. Cheap (index
  * lookups only), so walking many traces reads few chunks. */
 static int index_may_match(struct run *r, int64_t key)
@@ -912,8 +1006,9 @@ static int trace_match(struct run *r, int64_t key, const uint8_t *trace_id, cJSO
 	return hit;
 }
 
-/* The candidates: trace keys of FTS5 hits in the index, then of verified
- * matches in the unindexed tail, as a JSON array for json_each. Returns
+/* The candidates: the traces of the chunks FTS5 finds in the index (a
+ * chunk's document holds the words of all its traces: trace_match tells
+ * which traces match), then of verified matches in the unindexed tail, as a JSON array for json_each. Returns
  * 1 if they fit in max_candidates documents (*json set, malloc'd), 0 if
  * there are more (the caller walks traces instead), or ERR_STORE. */
 static int candidates(struct run *r, char **json)
@@ -926,14 +1021,14 @@ static int candidates(struct run *r, char **json)
 	jbuf_putc(&b, '[');
 	if (r->indexed && r->ckpt > 0) {
 		if (sqlite3_prepare_v2(r->db,
-		                       "SELECT d.trace FROM search.fts f JOIN search.docs d ON d.id = f.rowid"
-		                       " WHERE f.fts MATCH ?1 AND f.rowid < ?2 LIMIT ?3",
+		                       "SELECT DISTINCT s.trace FROM search.fts f JOIN spans s ON s.chunk = f.rowid"
+		                       " WHERE f.fts MATCH ?1 AND f.rowid <= ?2 LIMIT ?3",
 		                       -1, &st, NULL)) {
 			rc = ERR_STORE;
 			goto out;
 		}
 		sqlite3_bind_text(st, 1, r->q->fts, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (r->ckpt + 1) * 256);
+		sqlite3_bind_int64(st, 2, r->ckpt);
 		sqlite3_bind_int(st, 3, max_candidates + 1);
 		while ((step = sqlite3_step(st)) == SQLITE_ROW && ++n <= max_candidates) {
 			if (n > 1)
@@ -1020,7 +1115,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 		goto out;
 	}
 	if (r.indexed &&
-	    (sqlite3_prepare_v2(db, "SELECT id FROM search.docs WHERE trace = ?1", -1, &r.docs_st, NULL) ||
+	    (sqlite3_prepare_v2(db, "SELECT DISTINCT chunk FROM spans WHERE trace = ?1", -1, &r.docs_st, NULL) ||
 	     sqlite3_prepare_v2(db, "SELECT 1 FROM search.fts WHERE fts MATCH ?1 AND rowid = ?2", -1, &r.probe_st,
 	                        NULL))) {
 		rc = ERR_STORE;
