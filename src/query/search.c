@@ -830,6 +830,8 @@ struct run {
 	int64_t ckpt;              /* chunks up to here are in the index */
 	int indexed;
 	long examined;             /* documents read and tested, at most max_candidates */
+	struct verdict *memo;      /* chunks tested whole, and their matching traces */
+	size_t nmemo, memo_slots;
 };
 
 static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, const struct searchq_hit *h,
@@ -856,11 +858,86 @@ static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, c
 	return arr;
 }
 
-/* Whether the index may hold a match for trace key: 1 if the document of
- * one of its chunks is an FTS5 candidate, or it has spans in chunks the
+/* What a request learnt testing a chunk's traces: (chunk, zero id) for a
+ * chunk tested, (chunk, trace id) for each trace group of it that matches;
+ * open addressing, chunk 0 = free. */
+struct verdict {
+	int64_t chunk;
+	uint8_t trace_id[16];
+};
+
+static size_t verdict_slot(const struct run *r, int64_t chunk, const uint8_t *trace_id)
+{
+	uint64_t h, w;
+	memcpy(&w, trace_id, 8);
+	h = ((uint64_t)chunk * 0x9e3779b97f4a7c15ull) ^ (w * 0xff51afd7ed558ccdull);
+	size_t i = (size_t)(h ^ (h >> 31)) & (r->memo_slots - 1);
+	while (r->memo[i].chunk && (r->memo[i].chunk != chunk || memcmp(r->memo[i].trace_id, trace_id, 16)))
+		i = (i + 1) & (r->memo_slots - 1);
+	return i;
+}
+
+static int verdict_has(const struct run *r, int64_t chunk, const uint8_t *trace_id)
+{
+	return r->memo_slots && r->memo[verdict_slot(r, chunk, trace_id)].chunk != 0;
+}
+
+static void verdict_add(struct run *r, int64_t chunk, const uint8_t *trace_id)
+{
+	if (2 * (r->nmemo + 1) > r->memo_slots) {
+		struct verdict *old = r->memo;
+		size_t n = r->memo_slots;
+		r->memo_slots = n ? 2 * n : 1024;
+		if (!(r->memo = calloc(r->memo_slots, sizeof *r->memo)))
+			abort();
+		for (size_t i = 0; i < n; i++)
+			if (old[i].chunk)
+				r->memo[verdict_slot(r, old[i].chunk, old[i].trace_id)] = old[i];
+		free(old);
+	}
+	size_t i = verdict_slot(r, chunk, trace_id);
+	if (!r->memo[i].chunk) {
+		r->memo[i].chunk = chunk;
+		memcpy(r->memo[i].trace_id, trace_id, 16);
+		r->nmemo++;
+	}
+}
+
+/* Whether trace_id has a matching trace group in indexed chunk id: the
+ * first time, tests every trace group of the chunk on its text (as the
+ * unindexed tail is) and remembers the answers, so a chunk is read and
+ * tested once per request however many of its traces the list holds.
+ * The groups hold every record of the trace in the chunk (a request's
+ * spans are stored sorted by trace), so a trace that trace_match would
+ * find matching there is found here too. */
+static int chunk_has_match(struct run *r, int64_t id, const uint8_t *trace_id)
+{
+	static const uint8_t tested[16];
+	if (!verdict_has(r, id, tested)) {
+		struct doc *docs;
+		long nd = chunk_docs(r->view, id, &docs);
+		struct arena *a = spanview_arena(r->view);
+		r->examined++;
+		for (long i = 0; i < nd; i++) {
+			struct searchq_field *f;
+			struct searchq_hit *h;
+			size_t nf = doc_fields(&docs[i], a, &f), nh;
+			if (searchq_match(r->tok, r->q, f, nf, a, &h, &nh))
+				verdict_add(r, id, docs[i].trace_id);
+		}
+		verdict_add(r, id, tested);
+		if (arena_used(a) > QUERY_EACH_CACHE)
+			spanview_reset(r->view);
+	}
+	return verdict_has(r, id, trace_id);
+}
+
+/* Whether the index may hold a match for trace key: 1 if one of its
+ * chunks' documents is an FTS5 candidate and the trace's group there
+ * matches (chunk_has_match), or it has spans in chunks the
  * index has not reached; 0 if it cannot match; ERR_STORE. Cheap (index
  * lookups only), so walking many traces reads few chunks. */
-static int index_may_match(struct run *r, int64_t key)
+static int index_may_match(struct run *r, int64_t key, const uint8_t *trace_id)
 {
 	int found = 0, rc;
 	sqlite3_bind_int64(r->chunks_st, 1, key);
@@ -874,10 +951,11 @@ static int index_may_match(struct run *r, int64_t key)
 		return 1;
 	sqlite3_bind_int64(r->docs_st, 1, key);
 	while (!found && (rc = sqlite3_step(r->docs_st)) == SQLITE_ROW) {
-		sqlite3_bind_int64(r->probe_st, 2, sqlite3_column_int64(r->docs_st, 0));
+		int64_t chunk = sqlite3_column_int64(r->docs_st, 0);
+		sqlite3_bind_int64(r->probe_st, 2, chunk);
 		int p = sqlite3_step(r->probe_st);
-		found = p == SQLITE_ROW;
 		sqlite3_reset(r->probe_st);
+		found = p == SQLITE_ROW && chunk_has_match(r, chunk, trace_id);
 		if (p != SQLITE_ROW && p != SQLITE_DONE)
 			rc = p;
 	}
@@ -1172,7 +1250,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 		}
 		if (!few)
 			r.examined++; /* each trace walked costs index lookups: it counts */
-		int may = few ? 1 : index_may_match(&r, key);
+		int may = index_may_match(&r, key, sqlite3_column_blob(list, 0));
 		int m = may == 1 ? trace_match(&r, key, sqlite3_column_blob(list, 0), &matches) : may;
 		if (m < 0) {
 			rc = m;
@@ -1205,6 +1283,7 @@ out:
 	sqlite3_finalize(r.docs_st);
 	sqlite3_finalize(r.probe_st);
 	spanview_close(r.view);
+	free(r.memo);
 	exec(db, "COMMIT");
 	free(keys);
 	if (rc) {
