@@ -1,8 +1,8 @@
 /* search.c: the search index (search.db) and its background indexer, the
  * text a span contributes, and query execution over index + unindexed
- * tail. Index documents: one per chunk (rowid = chunk id, the distinct
- * pieces of all its spans' text); spans map a chunk to its traces, whose
- * text is then tested, so the index only has to hold a superset. */
+ * tail. Index documents: one per (chunk, trace group), numbered in index
+ * order (small rowid deltas keep FTS5's doclists short); docs maps each to
+ * its chunk and trace key. */
 #include "query/search.h"
 #include <assert.h>
 #include <errno.h>
@@ -23,10 +23,9 @@
 #include "store/store.h"
 
 /* search.db user_version; another one is rebuilt (2: incremental vacuum;
- * 3: one document per chunk, no docs.trace, columnsize=0) */
+ * 3: dense document ids, docs.chunk, columnsize=0) */
 #define SEARCH_VERSION 3
 #define SEARCH_VERSION_SQL "3"
-#define CHUNK_ENTRIES 256              /* entries of a chunk at most (record.c CHUNK_MAX_SPANS) */
 #define FIELD_MAX (64u << 10)          /* searchable bytes of one field */
 #define BATCH_SPANS 4000               /* spans per index transaction */
 #define BATCH_CHUNKS "64"               /* chunks read per batch at most */
@@ -44,7 +43,8 @@ static const char *const field_names[] = {"name", "input", "output", "status", "
 struct search {
 	char path[4200];
 	sqlite3 *idx, *main;
-	sqlite3_stmt *chunks_st, *max_st, *live_st, *fts_st, *refts_st, *doc_st, *state_st, *unfts_st, *undoc_st;
+	sqlite3_stmt *chunks_st, *max_st, *trace_st, *fts_st, *doc_st, *state_st, *unfts_st, *undoc_st, *find_st;
+	int64_t next_doc;                  /* the next document's id (under work) */
 	struct spanview *view;             /* the indexer's reader of chunks, on main */
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -69,7 +69,7 @@ static uint64_t mono_ns(void)
 
 /* A trace's spans from one chunk: one index document. */
 struct doc {
-	int64_t rowid;
+	int64_t rowid;                     /* chunk * 256 + entry of its first span (search.db numbers them apart) */
 	const uint8_t *trace_id;
 	const Tl__Span **spans;
 	size_t n;
@@ -240,8 +240,9 @@ static int open_index(struct search *s, int *fresh)
 	            "BEGIN;"
 	            "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, content='', detail=none, columnsize=0,"
 	            " tokenize='" SEARCHQ_TOKENIZE_SQL "');"
-	            /* the chunks that have a document */
-	            "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY);"
+	            "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, chunk INTEGER NOT NULL, trace INTEGER NOT NULL);"
+	            /* a trace's documents, for testing traces newest first (search_traces) and forgetting */
+	            "CREATE INDEX IF NOT EXISTS docs_trace ON docs (trace, chunk);"
 	            "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
 	            "INSERT OR IGNORE INTO state VALUES ('checkpoint', 0), ('spans', 0), ('chunks', 0), ('text_bytes', 0);"
 	            "PRAGMA user_version = " SEARCH_VERSION_SQL ";"
@@ -255,8 +256,8 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 
 static void close_all(struct search *s)
 {
-	sqlite3_stmt *sts[] = {s->chunks_st, s->max_st, s->live_st, s->fts_st, s->refts_st, s->doc_st, s->state_st,
-	                       s->unfts_st, s->undoc_st};
+	sqlite3_stmt *sts[] = {s->chunks_st, s->max_st, s->trace_st, s->fts_st, s->doc_st, s->state_st, s->unfts_st,
+	                       s->undoc_st, s->find_st};
 	for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
 		sqlite3_finalize(sts[i]);
 	spanview_close(s->view);
@@ -389,82 +390,40 @@ static size_t doc_text(const struct doc *d, struct arena *a, char **text, size_t
 	return len;
 }
 
-#define CHUNK_GONE (-1)
-#define CHUNK_CORRUPT (-2)
-
-/* The index document of chunk id: doc_text of its records (readable, with
- * a trace id) in entry order, only entries marked in live[] when live is
- * given, and without the records of the traces skip[0..nskip). Returns
- * the length of *text (grown as needed, caller frees) and the spans it
- * holds in *nspans, or CHUNK_GONE / CHUNK_CORRUPT. The records stay in v's
- * arena until spanview_reset. Indexing takes every record; forgetting
- * (search_forget) takes the live ones, which are the same records until a
- * deletion, and a document is only ever deleted with the text of its live
- * records and re-added without the deleted ones, so what FTS5 is handed
- * back is always what it holds (detail=none: the same set of words). */
-static long chunk_text(struct spanview *v, int64_t id, const uint8_t *live, const struct retention_victim *skip,
-                       size_t nskip, char **text, size_t *cap, int64_t *nspans)
-{
-	const Tl__Span *const *recs;
-	size_t n;
-	int rc = spanview_chunk_records(v, id, &recs, &n);
-	*nspans = 0;
-	if (rc)
-		return rc == ERR_NOT_FOUND ? CHUNK_GONE : CHUNK_CORRUPT;
-	struct arena *a = spanview_arena(v);
-	const Tl__Span **spans = arena_alloc(a, (n ? n : 1) * sizeof *spans);
-	struct doc d = {.rowid = id, .spans = spans};
-	for (size_t i = 0; i < n; i++) {
-		const Tl__Span *sp = recs[i];
-		if (live && (i >= CHUNK_ENTRIES || !live[i]))
-			continue;
-		if (!sp) {
-			if (!live)
-				log_warn("search", "search: chunk %lld entry %zu: stored record unreadable, not indexed",
-				         (long long)id, i);
-			continue;
-		}
-		if (sp->trace_id.len != 16)
-			continue;
-		size_t k = 0;
-		while (k < nskip && memcmp(skip[k].trace_id, sp->trace_id.data, 16))
-			k++;
-		if (k < nskip)
-			continue;
-		spans[d.n++] = sp;
-	}
-	*nspans = (int64_t)d.n;
-	return d.n ? (long)doc_text(&d, a, text, cap) : 0;
-}
-
 /* Indexes the next chunks past the checkpoint in one transaction.
  * Returns the number of chunks indexed (0 = caught up) or ERR_STORE. */
 static int index_batch(struct search *s)
 {
-	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0;
+	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0, next = s->next_doc;
+	struct arena *a = spanview_arena(s->view);
 	int rc = exec(s->idx, "BEGIN");
 	char *text = NULL;
 	size_t cap = 0;
 	sqlite3_bind_int64(s->chunks_st, 1, ckpt);
 	while (!rc && spans < BATCH_SPANS && sqlite3_step(s->chunks_st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s->chunks_st, 0), n;
-		long len = chunk_text(s->view, id, NULL, NULL, 0, &text, &cap, &n);
-		if (len > 0) {
-			sqlite3_bind_int64(s->fts_st, 1, id);
-			sqlite3_bind_text(s->fts_st, 2, text, (int)len, SQLITE_STATIC);
-			sqlite3_bind_int64(s->doc_st, 1, id);
+		int64_t id = sqlite3_column_int64(s->chunks_st, 0);
+		struct doc *docs;
+		long nd = chunk_docs(s->view, id, &docs);
+		for (long i = 0; i < nd && !rc; i++) {
+			size_t len = doc_text(&docs[i], a, &text, &cap);
+			sqlite3_bind_int64(s->fts_st, 1, next);
+			sqlite3_bind_text(s->fts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
+			sqlite3_bind_int64(s->doc_st, 1, next++);
+			sqlite3_bind_int64(s->doc_st, 2, id);
+			sqlite3_bind_int64(s->doc_st, 3, trace_key(s->trace_st, docs[i].trace_id));
 			if (sqlite3_step(s->fts_st) != SQLITE_DONE || sqlite3_step(s->doc_st) != SQLITE_DONE)
 				rc = ERR_STORE;
 			sqlite3_reset(s->fts_st);
 			sqlite3_reset(s->doc_st);
-			spans += n;
-			bytes += len;
+			spans += (int64_t)docs[i].n;
+			bytes += (int64_t)len;
 		}
-		if (len == CHUNK_CORRUPT)
+		if (nd < 0)
 			log_warn("search", "search: chunk %lld is corrupt, not indexed", (long long)id);
 		ckpt = id;
 		nchunks++;
 		spanview_reset(s->view);
+		a = spanview_arena(s->view);
 	}
 	sqlite3_reset(s->chunks_st);
 	free(text);
@@ -500,6 +459,7 @@ static int index_batch(struct search *s)
 	 * back once they are a noticeable part of the file */
 	if (nchunks && int_query(s->idx, "PRAGMA freelist_count", 0) * 32 > int_query(s->idx, "PRAGMA page_count", 0))
 		exec(s->idx, "PRAGMA incremental_vacuum");
+	s->next_doc = next;
 	pthread_mutex_lock(&s->lock);
 	s->checkpoint = ckpt;
 	s->indexed_spans = total_spans;
@@ -574,11 +534,11 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		     prepare(s->main, "SELECT id FROM chunks WHERE id > ?1 ORDER BY id LIMIT " BATCH_CHUNKS,
 		             &s->chunks_st) ||
 		     prepare(s->main, "SELECT max(id) FROM chunks", &s->max_st) ||
-		     prepare(s->main, "SELECT chunk_index FROM spans WHERE chunk = ?1", &s->live_st) ||
+		     prepare(s->main, "SELECT key FROM traces WHERE trace_id = ?1", &s->trace_st) ||
 		     exec(s->idx, "CREATE TEMP TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, text TEXT NOT NULL)") ||
 		     prepare(s->idx, "INSERT INTO temp.pending (id, text) VALUES (?1, ?2)", &s->fts_st) ||
-		     prepare(s->idx, "INSERT INTO fts (rowid, text) VALUES (?1, ?2)", &s->refts_st) ||
-		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id) VALUES (?1)", &s->doc_st) ||
+		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id, chunk, trace) VALUES (?1, ?2, ?3)", &s->doc_st) ||
+		     prepare(s->idx, "SELECT id FROM docs WHERE trace = ?1 AND chunk = ?2", &s->find_st) ||
 		     prepare(s->idx, "UPDATE state SET value = ?2 WHERE key = ?1", &s->state_st) ||
 		     prepare(s->idx, "INSERT INTO fts (fts, rowid, text) VALUES ('delete', ?1, ?2)", &s->unfts_st) ||
 		     prepare(s->idx, "DELETE FROM docs WHERE id = ?1", &s->undoc_st);
@@ -592,6 +552,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	if (fresh)
 		log_info("search", "search: building %s", s->path);
 	s->checkpoint = int_query(s->idx, "SELECT value FROM state WHERE key = 'checkpoint'", 0);
+	s->next_doc = int_query(s->idx, "SELECT coalesce(max(id), 0) + 1 FROM docs", 1);
 	s->indexed_spans = int_query(s->idx, "SELECT value FROM state WHERE key = 'spans'", 0);
 	s->indexed_chunks = int_query(s->idx, "SELECT value FROM state WHERE key = 'chunks'", 0);
 	s->text_bytes = int_query(s->idx, "SELECT value FROM state WHERE key = 'text_bytes'", 0);
@@ -626,72 +587,14 @@ void search_stop(struct search *s)
 	free(s);
 }
 
-static int victim_cmp(const void *x, const void *y)
-{
-	const struct retention_victim *a = x, *b = y;
-	return a->chunk < b->chunk ? -1 : a->chunk > b->chunk;
-}
-
-/* Replaces chunk id's document by one without the records of the traces
- * skip[0..nskip) (none left: no document). *spans counts the spans that
- * leave the index. Returns ERR_OK or ERR_STORE. */
-static int forget_chunk(struct search *s, int64_t id, const struct retention_victim *skip, size_t nskip,
-                        char **text, size_t *cap, int64_t *spans)
-{
-	uint8_t live[CHUNK_ENTRIES];
-	int64_t before, after;
-	int rc = ERR_OK, step;
-	memset(live, 0, sizeof live);
-	sqlite3_bind_int64(s->live_st, 1, id);
-	while ((step = sqlite3_step(s->live_st)) == SQLITE_ROW) {
-		int i = sqlite3_column_int(s->live_st, 0);
-		if (i >= 0 && i < CHUNK_ENTRIES)
-			live[i] = 1;
-	}
-	sqlite3_reset(s->live_st);
-	if (step != SQLITE_DONE)
-		return ERR_STORE;
-	long len = chunk_text(s->view, id, live, NULL, 0, text, cap, &before);
-	if (len < 0)
-		return ERR_OK;   /* gone or unreadable: nothing was indexed from it */
-	if (len > 0) {
-		sqlite3_bind_int64(s->unfts_st, 1, id);
-		sqlite3_bind_text(s->unfts_st, 2, *text, (int)len, SQLITE_STATIC);
-		rc = sqlite3_step(s->unfts_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
-		sqlite3_reset(s->unfts_st);
-	}
-	len = rc ? 0 : chunk_text(s->view, id, live, skip, nskip, text, cap, &after);
-	if (len > 0) {
-		sqlite3_bind_int64(s->refts_st, 1, id);
-		sqlite3_bind_text(s->refts_st, 2, *text, (int)len, SQLITE_STATIC);
-		rc = sqlite3_step(s->refts_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
-		sqlite3_reset(s->refts_st);
-	} else if (!rc) {
-		sqlite3_bind_int64(s->undoc_st, 1, id);
-		rc = sqlite3_step(s->undoc_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
-		sqlite3_reset(s->undoc_st);
-		after = 0;
-	}
-	if (!rc)
-		*spans += before - after;
-	spanview_reset(s->view);
-	return rc;
-}
-
 void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 {
 	char *text = NULL;
 	size_t cap = 0;
 	int64_t spans = 0, removed = 0;
 	int64_t need = 0, ckpt;
-	struct retention_victim *sorted = malloc((n ? n : 1) * sizeof *sorted);
-	if (!sorted)
-		abort();
 	for (size_t i = 0; i < n; i++)
 		need = v[i].chunk > need ? v[i].chunk : need;
-	if (n)
-		memcpy(sorted, v, n * sizeof *v);
-	qsort(sorted, n, sizeof *sorted, victim_cmp);
 	pthread_mutex_lock(&s->work);
 	/* index the victims' chunks first if the indexer trails: indexed after
 	 * this, their documents would outlive the traces */
@@ -702,15 +605,35 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		if (ckpt >= need || s->paused || index_batch(s) <= 0)
 			break;
 	}
-	/* a chunk's victims together: one new document per chunk */
 	int rc = exec(s->idx, "BEGIN");
-	for (size_t i = 0, j; i < n && !rc; i = j) {
-		for (j = i + 1; j < n && sorted[j].chunk == sorted[i].chunk; j++)
-			;
-		if (sorted[i].chunk > ckpt)
-			continue; /* not indexed (paused): the indexer finds the chunk without them */
-		rc = forget_chunk(s, sorted[i].chunk, sorted + i, j - i, &text, &cap, &spans);
-		removed++;
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct doc *docs;
+		if (v[i].chunk > ckpt)
+			continue; /* not indexed (paused): the indexer finds the chunk gone */
+		long nd = chunk_docs(s->view, v[i].chunk, &docs);
+		for (long d = 0; d < nd && !rc; d++) {
+			if (memcmp(docs[d].trace_id, v[i].trace_id, 16))
+				continue;
+			int64_t doc = 0;
+			sqlite3_bind_int64(s->find_st, 1, trace_key(s->trace_st, docs[d].trace_id));
+			sqlite3_bind_int64(s->find_st, 2, v[i].chunk);
+			if (sqlite3_step(s->find_st) == SQLITE_ROW)
+				doc = sqlite3_column_int64(s->find_st, 0);
+			sqlite3_reset(s->find_st);
+			if (!doc)
+				continue; /* not indexed */
+			size_t len = doc_text(&docs[d], spanview_arena(s->view), &text, &cap);
+			sqlite3_bind_int64(s->unfts_st, 1, doc);
+			sqlite3_bind_text(s->unfts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
+			sqlite3_bind_int64(s->undoc_st, 1, doc);
+			if (sqlite3_step(s->unfts_st) != SQLITE_DONE || sqlite3_step(s->undoc_st) != SQLITE_DONE)
+				rc = ERR_STORE;
+			sqlite3_reset(s->unfts_st);
+			sqlite3_reset(s->undoc_st);
+			spans += (int64_t)docs[d].n;
+			removed++;
+		}
+		spanview_reset(s->view);
 	}
 	pthread_mutex_lock(&s->lock);
 	int64_t total = s->indexed_spans - spans;
@@ -749,7 +672,6 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		sqlite3_wal_checkpoint_v2(s->idx, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	}
 	free(text);
-	free(sorted);
 	pthread_mutex_unlock(&s->work);
 }
 
@@ -830,8 +752,6 @@ struct run {
 	int64_t ckpt;              /* chunks up to here are in the index */
 	int indexed;
 	long examined;             /* documents read and tested, at most max_candidates */
-	struct verdict *memo;      /* chunks tested whole, and their matching traces */
-	size_t nmemo, memo_slots;
 };
 
 static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, const struct searchq_hit *h,
@@ -858,86 +778,11 @@ static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, c
 	return arr;
 }
 
-/* What a request learnt testing a chunk's traces: (chunk, zero id) for a
- * chunk tested, (chunk, trace id) for each trace group of it that matches;
- * open addressing, chunk 0 = free. */
-struct verdict {
-	int64_t chunk;
-	uint8_t trace_id[16];
-};
-
-static size_t verdict_slot(const struct run *r, int64_t chunk, const uint8_t *trace_id)
-{
-	uint64_t h, w;
-	memcpy(&w, trace_id, 8);
-	h = ((uint64_t)chunk * 0x9e3779b97f4a7c15ull) ^ (w * 0xff51afd7ed558ccdull);
-	size_t i = (size_t)(h ^ (h >> 31)) & (r->memo_slots - 1);
-	while (r->memo[i].chunk && (r->memo[i].chunk != chunk || memcmp(r->memo[i].trace_id, trace_id, 16)))
-		i = (i + 1) & (r->memo_slots - 1);
-	return i;
-}
-
-static int verdict_has(const struct run *r, int64_t chunk, const uint8_t *trace_id)
-{
-	return r->memo_slots && r->memo[verdict_slot(r, chunk, trace_id)].chunk != 0;
-}
-
-static void verdict_add(struct run *r, int64_t chunk, const uint8_t *trace_id)
-{
-	if (2 * (r->nmemo + 1) > r->memo_slots) {
-		struct verdict *old = r->memo;
-		size_t n = r->memo_slots;
-		r->memo_slots = n ? 2 * n : 1024;
-		if (!(r->memo = calloc(r->memo_slots, sizeof *r->memo)))
-			abort();
-		for (size_t i = 0; i < n; i++)
-			if (old[i].chunk)
-				r->memo[verdict_slot(r, old[i].chunk, old[i].trace_id)] = old[i];
-		free(old);
-	}
-	size_t i = verdict_slot(r, chunk, trace_id);
-	if (!r->memo[i].chunk) {
-		r->memo[i].chunk = chunk;
-		memcpy(r->memo[i].trace_id, trace_id, 16);
-		r->nmemo++;
-	}
-}
-
-/* Whether trace_id has a matching trace group in indexed chunk id: the
- * first time, tests every trace group of the chunk on its text (as the
- * unindexed tail is) and remembers the answers, so a chunk is read and
- * tested once per request however many of its traces the list holds.
- * The groups hold every record of the trace in the chunk (a request's
- * spans are stored sorted by trace), so a trace that trace_match would
- * find matching there is found here too. */
-static int chunk_has_match(struct run *r, int64_t id, const uint8_t *trace_id)
-{
-	static const uint8_t tested[16];
-	if (!verdict_has(r, id, tested)) {
-		struct doc *docs;
-		long nd = chunk_docs(r->view, id, &docs);
-		struct arena *a = spanview_arena(r->view);
-		r->examined++;
-		for (long i = 0; i < nd; i++) {
-			struct searchq_field *f;
-			struct searchq_hit *h;
-			size_t nf = doc_fields(&docs[i], a, &f), nh;
-			if (searchq_match(r->tok, r->q, f, nf, a, &h, &nh))
-				verdict_add(r, id, docs[i].trace_id);
-		}
-		verdict_add(r, id, tested);
-		if (arena_used(a) > QUERY_EACH_CACHE)
-			spanview_reset(r->view);
-	}
-	return verdict_has(r, id, trace_id);
-}
-
 /* Whether the index may hold a match for trace key: 1 if one of its
- * chunks' documents is an FTS5 candidate and the trace's group there
- * matches (chunk_has_match), or it has spans in chunks the
+ * indexed documents is an FTS5 candidate, or it has spans in chunks the
  * index has not reached; 0 if it cannot match; ERR_STORE. Cheap (index
  * lookups only), so walking many traces reads few chunks. */
-static int index_may_match(struct run *r, int64_t key, const uint8_t *trace_id)
+static int index_may_match(struct run *r, int64_t key)
 {
 	int found = 0, rc;
 	sqlite3_bind_int64(r->chunks_st, 1, key);
@@ -951,11 +796,10 @@ static int index_may_match(struct run *r, int64_t key, const uint8_t *trace_id)
 		return 1;
 	sqlite3_bind_int64(r->docs_st, 1, key);
 	while (!found && (rc = sqlite3_step(r->docs_st)) == SQLITE_ROW) {
-		int64_t chunk = sqlite3_column_int64(r->docs_st, 0);
-		sqlite3_bind_int64(r->probe_st, 2, chunk);
+		sqlite3_bind_int64(r->probe_st, 2, sqlite3_column_int64(r->docs_st, 0));
 		int p = sqlite3_step(r->probe_st);
+		found = p == SQLITE_ROW;
 		sqlite3_reset(r->probe_st);
-		found = p == SQLITE_ROW && chunk_has_match(r, chunk, trace_id);
 		if (p != SQLITE_ROW && p != SQLITE_DONE)
 			rc = p;
 	}
@@ -1084,9 +928,8 @@ static int trace_match(struct run *r, int64_t key, const uint8_t *trace_id, cJSO
 	return hit;
 }
 
-/* The candidates: the traces of the chunks FTS5 finds in the index (a
- * chunk's document holds the words of all its traces: trace_match tells
- * which traces match), then of verified matches in the unindexed tail, as a JSON array for json_each. Returns
+/* The candidates: trace keys of FTS5 hits in the index, then of verified
+ * matches in the unindexed tail, as a JSON array for json_each. Returns
  * 1 if they fit in max_candidates documents (*json set, malloc'd), 0 if
  * there are more (the caller walks traces instead), or ERR_STORE. */
 static int candidates(struct run *r, char **json)
@@ -1099,8 +942,8 @@ static int candidates(struct run *r, char **json)
 	jbuf_putc(&b, '[');
 	if (r->indexed && r->ckpt > 0) {
 		if (sqlite3_prepare_v2(r->db,
-		                       "SELECT DISTINCT s.trace FROM search.fts f JOIN spans s ON s.chunk = f.rowid"
-		                       " WHERE f.fts MATCH ?1 AND f.rowid <= ?2 LIMIT ?3",
+		                       "SELECT d.trace FROM search.fts f JOIN search.docs d ON d.id = f.rowid"
+		                       " WHERE f.fts MATCH ?1 AND d.chunk <= ?2 LIMIT ?3",
 		                       -1, &st, NULL)) {
 			rc = ERR_STORE;
 			goto out;
@@ -1193,7 +1036,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 		goto out;
 	}
 	if (r.indexed &&
-	    (sqlite3_prepare_v2(db, "SELECT DISTINCT chunk FROM spans WHERE trace = ?1", -1, &r.docs_st, NULL) ||
+	    (sqlite3_prepare_v2(db, "SELECT id FROM search.docs WHERE trace = ?1", -1, &r.docs_st, NULL) ||
 	     sqlite3_prepare_v2(db, "SELECT 1 FROM search.fts WHERE fts MATCH ?1 AND rowid = ?2", -1, &r.probe_st,
 	                        NULL))) {
 		rc = ERR_STORE;
@@ -1250,7 +1093,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 		}
 		if (!few)
 			r.examined++; /* each trace walked costs index lookups: it counts */
-		int may = index_may_match(&r, key, sqlite3_column_blob(list, 0));
+		int may = few ? 1 : index_may_match(&r, key);
 		int m = may == 1 ? trace_match(&r, key, sqlite3_column_blob(list, 0), &matches) : may;
 		if (m < 0) {
 			rc = m;
@@ -1283,7 +1126,6 @@ out:
 	sqlite3_finalize(r.docs_st);
 	sqlite3_finalize(r.probe_st);
 	spanview_close(r.view);
-	free(r.memo);
 	exec(db, "COMMIT");
 	free(keys);
 	if (rc) {
