@@ -23,9 +23,10 @@
 #include "store/store.h"
 
 /* search.db user_version; another one is rebuilt (2: incremental vacuum;
- * 3: dense document ids, docs.chunk, columnsize=0) */
-#define SEARCH_VERSION 3
-#define SEARCH_VERSION_SQL "3"
+ * 3: one document per chunk, a branch never merged; 4: dense document
+ * ids, docs.chunk, columnsize=0) */
+#define SEARCH_VERSION 4
+#define SEARCH_VERSION_SQL "4"
 #define FIELD_MAX (64u << 10)          /* searchable bytes of one field */
 #define BATCH_SPANS 4000               /* spans per index transaction */
 #define BATCH_CHUNKS "64"               /* chunks read per batch at most */
