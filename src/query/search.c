@@ -543,7 +543,8 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		     exec(s->idx, "CREATE TEMP TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, text TEXT NOT NULL)") ||
 		     prepare(s->idx, "INSERT INTO temp.pending (id, text) VALUES (?1, ?2)", &s->fts_st) ||
 		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id, chunk, trace) VALUES (?1, ?2, ?3)", &s->doc_st) ||
-		     prepare(s->idx, "SELECT id FROM docs WHERE trace = ?1 AND chunk = ?2", &s->find_st) ||
+		     prepare(s->idx, "SELECT id FROM docs WHERE trace = ?1 AND chunk = ?2 ORDER BY id LIMIT 1",
+		             &s->find_st) ||
 		     prepare(s->idx, "UPDATE state SET value = ?2 WHERE key = ?1", &s->state_st) ||
 		     prepare(s->idx, "INSERT INTO fts (fts, rowid, text) VALUES ('delete', ?1, ?2)", &s->unfts_st) ||
 		     prepare(s->idx, "DELETE FROM docs WHERE id = ?1", &s->undoc_st);
@@ -619,6 +620,8 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		for (long d = 0; d < nd && !rc; d++) {
 			if (memcmp(docs[d].trace_id, v[i].trace_id, 16))
 				continue;
+			/* its document: the trace's first one left in the chunk (they
+			 * were numbered in group order, and each goes as it is found) */
 			int64_t doc = 0;
 			sqlite3_bind_int64(s->find_st, 1, trace_key(s->trace_st, docs[d].trace_id));
 			sqlite3_bind_int64(s->find_st, 2, v[i].chunk);
