@@ -300,12 +300,74 @@ static int hit_cmp(const void *pa, const void *pb)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+static int is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Whether the lowercased ASCII text s[0..n) holds the token t[0..tn) as a
+ * whole word (as its start only, if prefix). */
+static int has_word(const char *s, size_t n, const char *t, size_t tn, int prefix)
+{
+	const char *p = s, *end = s + n;
+	while (tn && (p = memmem(p, (size_t)(end - p), t, tn))) {
+		if ((p == s || !is_alnum(p[-1])) && (prefix || p + tn == end || !is_alnum(p[tn])))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* Whether the fields may match q, without tokenizing them: on ASCII text
+ * the tokenizer (unicode61) only splits at what is not an ASCII letter or
+ * digit and lowercases, so every token is a whole word of its lowercased
+ * field, and each positive group needs an atom whose tokens all occur so.
+ * A field with a non-ASCII byte (which may fold to an ASCII letter) may
+ * hold any token. */
+static int may_match(const struct searchq *q, const struct searchq_field *f, size_t nf, struct arena *a)
+{
+	char **low = arena_alloc(a, (nf ? nf : 1) * sizeof *low);
+	for (size_t fi = 0; fi < nf; fi++) {
+		const unsigned char *s = (const unsigned char *)f[fi].text;
+		char *l = arena_alloc(a, f[fi].len + 1);
+		for (size_t i = 0; i < f[fi].len && l; i++) {
+			if (s[i] >= 0x80)
+				l = NULL;   /* may hold any token */
+			else
+				l[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i]);
+		}
+		low[fi] = l;
+	}
+	for (int g = 0; g < q->ngroups; g++) {
+		int any = 0;
+		for (int ai = 0; ai < q->natoms && !any; ai++) {
+			const struct searchq_atom *at = &q->atom[ai];
+			if (at->neg || at->group != g)
+				continue;
+			int all = 1;
+			for (int k = 0; k < at->ntok && all; k++) {
+				int found = 0;
+				for (size_t fi = 0; fi < nf && !found; fi++)
+					found = !low[fi] || has_word(low[fi], f[fi].len, at->tok[k], (size_t)at->toklen[k],
+					                 at->prefix && k == at->ntok - 1);
+				all = found;
+			}
+			any = all;
+		}
+		if (!any)
+			return 0;
+	}
+	return 1;
+}
+
 int searchq_match(struct searchq_tok *t, const struct searchq *q, const struct searchq_field *f, size_t nf,
                   struct arena *a, struct searchq_hit **hits, size_t *nhits)
 {
 	int matched[SEARCHQ_MAX_ATOMS] = {0};
 	struct searchq_hit *h = NULL;
 	size_t nh = 0, cap = 0;
+	if (!may_match(q, f, nf, a))
+		return 0;
 	for (size_t fi = 0; fi < nf; fi++) {
 		struct searchq_token *toks;
 		size_t n = searchq_tokenize(t, f[fi].text, f[fi].len, a, &toks);

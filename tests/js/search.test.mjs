@@ -211,6 +211,23 @@ describe('the unindexed tail, the index, and a rebuilt index agree', () => {
 		}
 	});
 
+	test('search.db of an older format (user_version 2): rebuilt, the same answers', async () => {
+		const file = path.join(dataDir, 'search.db');
+		const db = fs.readFileSync(file);
+		assert.equal(db.readUInt32BE(60), 4, 'this format is 4');
+		db.writeUInt32BE(2, 60);   /* the header's user_version */
+		fs.writeFileSync(file, db);
+		const server = await startServer({ label: 'search-old-format', dataDir });
+		try {
+			const st = await waitIndexed(server);
+			assert.equal(st.indexed_spans, 10);
+			assert.deepEqual(await answers(server), expected);
+		} finally {
+			await server.stop();
+		}
+		assert.equal(fs.readFileSync(file).readUInt32BE(60), 4, 'rebuilt in this format');
+	});
+
 	test('search.db deleted: rebuilt, the same answers', async () => {
 		for (const f of fs.readdirSync(dataDir)) if (f.startsWith('search.db')) fs.rmSync(path.join(dataDir, f));
 		const server = await startServer({ label: 'search-rebuilt', dataDir });

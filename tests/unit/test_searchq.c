@@ -101,6 +101,18 @@ static void test_match(void)
 	CHECK(matches("foo OR limit", "rate limit") == 1, "OR");
 	CHECK(matches("foo OR bar", "rate limit") == 0, "OR neither");
 	CHECK(matches("cafe", "un café noir") == 1, "diacritics folded");
+	/* the quick test before tokenizing (may_match) must never say no to
+	 * a match: case, word edges, digits, prefixes, non-ASCII folding */
+	CHECK(matches("ERROR", "an error_code") == 1, "case folded, _ separates");
+	CHECK(matches("or", "color or colour") == 1, "a word also inside others");
+	CHECK(matches("or", "color colour") == 0, "only inside others");
+	CHECK(matches("x9", "id=X9;") == 1, "digits and punctuation");
+	CHECK(matches("rat*", "Ratelimit") == 1, "prefix at a word start");
+	CHECK(matches("ate*", "ratelimit") == 0, "prefix inside a word");
+	CHECK(matches("strasse", "STRASSE") == 1, "upper case ASCII");
+	CHECK(matches("resume", "R\xc3\xa9SUM\xc3\xa9 sent") == 1, "non-ASCII field folds to ASCII");
+	CHECK(matches("\"direct or indirect\"", "direct, or indirect.") == 1, "phrase across punctuation");
+	CHECK(matches("\"direct or indirect\"", "direction or indirectly") == 0, "phrase of partial words");
 
 	/* hits and snippets */
 	struct arena *a = arena_new();
