@@ -200,8 +200,9 @@ describe('the unindexed tail, the index, and a rebuilt index agree', () => {
 		}
 	});
 
-	test('indexed, the same answers', async () => {
-		const server = await startServer({ label: 'search-indexed', dataDir });
+	/* Starts a server on dataDir: once all 10 spans are indexed, its answers are the expected ones. */
+	async function sameAnswers(label) {
+		const server = await startServer({ label, dataDir });
 		try {
 			const st = await waitIndexed(server);
 			assert.equal(st.indexed_spans, 10);
@@ -209,7 +210,9 @@ describe('the unindexed tail, the index, and a rebuilt index agree', () => {
 		} finally {
 			await server.stop();
 		}
-	});
+	}
+
+	test('indexed, the same answers', () => sameAnswers('search-indexed'));
 
 	test('search.db of an older format (user_version 2): rebuilt, the same answers', async () => {
 		const file = path.join(dataDir, 'search.db');
@@ -217,14 +220,7 @@ describe('the unindexed tail, the index, and a rebuilt index agree', () => {
 		assert.equal(db.readUInt32BE(60), 4, 'this format is 4');
 		db.writeUInt32BE(2, 60);   /* the header's user_version */
 		fs.writeFileSync(file, db);
-		const server = await startServer({ label: 'search-old-format', dataDir });
-		try {
-			const st = await waitIndexed(server);
-			assert.equal(st.indexed_spans, 10);
-			assert.deepEqual(await answers(server), expected);
-		} finally {
-			await server.stop();
-		}
+		await sameAnswers('search-old-format');
 		assert.equal(fs.readFileSync(file).readUInt32BE(60), 4, 'rebuilt in this format');
 	});
 
