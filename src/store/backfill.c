@@ -5,20 +5,17 @@
  * by union: already indexed pairs cost a lookup) and moves done forward in
  * the same transaction. */
 #include "store/backfill.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "base/log.h"
+#include "base/worker.h"
 #include "store/attrindex.h"
 #include "store/spanview.h"
 
 struct backfill {
 	struct writer *w;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stop;
+	struct worker thread;
 };
 
 /* What one task shares with its intern callback. */
@@ -158,11 +155,6 @@ static void *run(void *arg)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		pthread_mutex_lock(&b->lock);
-		int stop = b->stop;
-		pthread_mutex_unlock(&b->lock);
-		if (stop)
-			break;
 		enum err rc = backfill_step(b->w, &left, &ran, err, sizeof err);
 		batches += ran;
 		if (rc == ERR_BUSY)
@@ -173,19 +165,8 @@ static void *run(void *arg)
 		} else if (!left) {
 			break;
 		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		long ms = rc ? 10000 : BACKFILL_PAUSE_MS;
-		until.tv_sec += ms / 1000;
-		until.tv_nsec += (ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_mutex_lock(&b->lock);
-		if (!b->stop)
-			pthread_cond_timedwait(&b->wake, &b->lock, &until);
-		pthread_mutex_unlock(&b->lock);
+		if (worker_pause(&b->thread, rc ? 10000 : BACKFILL_PAUSE_MS))
+			break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (batches)
@@ -201,16 +182,11 @@ struct backfill *backfill_start(struct writer *w, char *err, size_t errlen)
 	if (!b)
 		abort();
 	b->w = w;
-	pthread_mutex_init(&b->lock, NULL);
-	pthread_cond_init(&b->wake, NULL);
-	if (pthread_create(&b->thread, NULL, run, b)) {
+	if (worker_start(&b->thread, "tl-backfill", run, b)) {
 		err_set(err, errlen, ERR_STORE, "cannot start the attribute backfill thread");
-		pthread_mutex_destroy(&b->lock);
-		pthread_cond_destroy(&b->wake);
 		free(b);
 		return NULL;
 	}
-	pthread_setname_np(b->thread, "tl-backfill");
 	return b;
 }
 
@@ -218,13 +194,7 @@ void backfill_stop(struct backfill *b)
 {
 	if (!b)
 		return;
-	pthread_mutex_lock(&b->lock);
-	b->stop = 1;
-	pthread_cond_signal(&b->wake);
-	pthread_mutex_unlock(&b->lock);
-	pthread_join(b->thread, NULL);
-	pthread_mutex_destroy(&b->lock);
-	pthread_cond_destroy(&b->wake);
+	worker_stop(&b->thread);
 	free(b);
 }
 

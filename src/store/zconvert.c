@@ -5,12 +5,12 @@
  * task swaps each in with UPDATE ... WHERE data = the bytes read (a chunk a
  * deletion rewrote meanwhile is left alone) and moves converted on. */
 #include "store/zconvert.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <zstd.h>
 #include "base/log.h"
+#include "base/worker.h"
 #include "store/record.h"
 #include "store/store.h"
 #include "store/zdict.h"
@@ -18,10 +18,7 @@
 struct zconvert {
 	struct writer *w;
 	char *dir;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stop;   /* under lock */
+	struct worker thread;
 };
 
 /* One task's chunks: old[i] as read, new[i] recompressed (malloc'd). */
@@ -153,25 +150,6 @@ out:
 	return rc;
 }
 
-/* Waits ms or until stopped; returns 1 if stopped. */
-static int pause_ms(struct zconvert *c, long ms)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&c->lock);
-	if (!c->stop)
-		pthread_cond_timedwait(&c->wake, &c->lock, &until);
-	int stop = c->stop;
-	pthread_mutex_unlock(&c->lock);
-	return stop;
-}
-
 static void *run(void *arg)
 {
 	struct zconvert *c = arg;
@@ -191,7 +169,7 @@ static void *run(void *arg)
 			break;   /* the writer is stopping, or nothing is left */
 		if (rc)
 			log_error("store", "%s (retried in 10 s)", err);
-		if (pause_ms(c, rc ? 10000 : state == 1 ? ZCONVERT_WAIT_MS : ZCONVERT_PAUSE_MS))
+		if (worker_pause(&c->thread, rc ? 10000 : state == 1 ? ZCONVERT_WAIT_MS : ZCONVERT_PAUSE_MS))
 			break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -209,17 +187,12 @@ struct zconvert *zconvert_start(struct writer *w, const char *dir, char *err, si
 	if (!c || !(c->dir = strdup(dir)))
 		abort();
 	c->w = w;
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->wake, NULL);
-	if (pthread_create(&c->thread, NULL, run, c)) {
+	if (worker_start(&c->thread, "tl-zconvert", run, c)) {
 		err_set(err, errlen, ERR_STORE, "cannot start the chunk recompression thread");
-		pthread_mutex_destroy(&c->lock);
-		pthread_cond_destroy(&c->wake);
 		free(c->dir);
 		free(c);
 		return NULL;
 	}
-	pthread_setname_np(c->thread, "tl-zconvert");
 	return c;
 }
 
@@ -227,13 +200,7 @@ void zconvert_stop(struct zconvert *c)
 {
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->lock);
-	c->stop = 1;
-	pthread_cond_signal(&c->wake);
-	pthread_mutex_unlock(&c->lock);
-	pthread_join(c->thread, NULL);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->wake);
+	worker_stop(&c->thread);
 	free(c->dir);
 	free(c);
 }
