@@ -2,7 +2,8 @@
  * computed by one engine: a SELECT that yields normalized rows (bucket,
  * key1, key2, count, errors, duration sum, tokens, cost, sketch or a single
  * duration; trace rows carry no tokens or cost) either from the rollup
- * tables - splitting the range into minute, hour and day segments - or from
+ * tables - splitting the range into minute, hour and day segments, minutes
+ * older than the rollups' minute horizon read from the raw tables - or from
  * the raw tables, ordered so that consumers can merge consecutive rows with
  * a few live sketches. */
 #include "query/metrics.h"
@@ -122,7 +123,7 @@ static size_t span_keys(const struct rows *q, char *sql, size_t size)
 		/* ids: a plain scan, the text looked up once per id (struct names) */
 		switch (q->group) {
 		case GROUP_SERVICE: APPEND("x.service, 0"); break;
-		case GROUP_MODEL: APPEND("x.model, x.provider"); break;
+		case GROUP_MODEL: APPEND("coalesce(x.model, 0), coalesce(x.provider, 0)"); break;
 		case GROUP_NAME: APPEND(q->operations ? "x.name, x.type" : "x.name, 0"); break;
 		case GROUP_TYPE: APPEND("x.type, 0"); break;
 		default: APPEND("0, 0");
@@ -269,6 +270,37 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 	return n;
 }
 
+/* The rows of [lo, hi) (seconds) from the raw tables, for a range whose
+ * rollups can answer it but whose minute rows are past the horizon: the
+ * same definitions as rollup_add_span / rollup_add_trace. Spans are found
+ * through their traces (schema/016_rollup_horizon.sql). */
+static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, char *sql, size_t size)
+{
+	size_t n = 0;
+	long long lo_ns = (long long)lo * 1000000000, hi_ns = (long long)hi * 1000000000;
+	APPEND("SELECT ");
+	if (q->src == SRC_SPANS) {
+		n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
+		APPEND(", ");
+		n += span_keys(q, sql + n, n < size ? size - n : 0);
+		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
+		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL,"
+		       " max(x.end_ns - x.start_ns, 0) FROM (SELECT key FROM traces WHERE start_ns >= %lld AND start_ns < %lld"
+		       " UNION SELECT key FROM long_traces) c JOIN spans x ON x.trace = c.key"
+		       " WHERE x.start_ns >= %lld AND x.start_ns < %lld",
+		       lo_ns - ROLLUP_LONG_TRACE_NS, hi_ns, lo_ns, hi_ns);
+		n += span_dims(q, sql + n, n < size ? size - n : 0);
+	} else {
+		n += bucket_col(q, "(t.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
+		APPEND(", %s, '', 1, t.error_count > 0, max(t.end_ns - t.start_ns, 0), 0, 0, 0, 0, 0, NULL,"
+		       " max(t.end_ns - t.start_ns, 0) FROM traces t"
+		       " WHERE t.span_count > 0 AND t.start_ns >= %lld AND t.start_ns < %lld",
+		       q->group == GROUP_SERVICE ? "t.service" : "''", lo_ns, hi_ns);
+		n += query_trace_where(q->f, QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, n < size ? size - n : 0);
+	}
+	return n;
+}
+
 typedef int (*row_fn)(void *ctx, sqlite3_stmt *row);
 
 /* Runs q, calling fn for each row in (bucket, key1, key2) order. Without
@@ -285,13 +317,22 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 	if (rollup_can(q->src, q->f)) {
 		int64_t seg[5][3];
 		int64_t from = (int64_t)(q->f->from_ns / 1000000000u), to = (int64_t)(q->f->to_ns / 1000000000u);
-		int nseg = q->level >= 0 ? 1 : split_range(from, to, seg);
+		int64_t floor = rollup_minute_floor((int64_t)(text_now_ns() / 1000000000u));
+		int nseg = q->level >= 0 ? 1 : split_range(from, to, seg), parts = 0;
 		if (q->level >= 0)
 			seg[0][0] = q->level, seg[0][1] = from, seg[0][2] = to;
 		for (int i = 0; i < nseg; i++) {
-			if (i)
-				APPEND(" UNION ALL ");
-			n += rollup_select(q, (int)seg[i][0], seg[i][1], seg[i][2], sql + n, n < size ? size - n : 0);
+			int64_t lo = seg[i][1], hi = seg[i][2];
+			if (seg[i][0] == 0 && lo < floor) {   /* minutes past the horizon */
+				int64_t cut = hi < floor ? hi : floor;
+				APPEND("%s", parts++ ? " UNION ALL " : "");
+				n += raw_segment(q, lo, cut, sql + n, n < size ? size - n : 0);
+				lo = cut;
+			}
+			if (lo < hi) {
+				APPEND("%s", parts++ ? " UNION ALL " : "");
+				n += rollup_select(q, (int)seg[i][0], lo, hi, sql + n, n < size ? size - n : 0);
+			}
 		}
 	} else {
 		n += raw_select(q, sql + n, size - n);

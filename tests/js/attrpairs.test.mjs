@@ -100,17 +100,17 @@ describe('schema/011: the attribute index converted', () => {
 				PRIMARY KEY (key, trace, value)) WITHOUT ROWID;
 				INSERT INTO trace_attrs SELECT p.key, p.value, x.trace FROM trace_pairs x JOIN attr_pairs p ON p.id = x.pair;
 				DROP TABLE trace_pairs; DROP TABLE pair_blocks; DROP TABLE attr_pairs; DROP TABLE schema_migrations;
-				PRAGMA user_version = 11;`);
+				DROP TABLE long_traces; PRAGMA user_version = 11;`);
 		}
 		const oldRows = sqlite(dir, 'SELECT count(*) FROM trace_attrs;').trim();
 		assert.ok(Number(oldRows) > 60 * 10, oldRows);
 
-		// the upgrade: schema/011 only (013 was applied by main already)
+		// the upgrade: schema/011 and 016 (013 was applied by main already)
 		server = await startServer({ label: 'attrpairs-new', dataDir: dir });
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'trace_attrs';").trim(), '0');
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM trace_pairs;').trim(), oldRows, 'one row per old row');
-		assert.equal(sqlite(dir, 'SELECT group_concat(number) FROM schema_migrations;').trim(), '1,2,3,4,5,6,7,8,9,10,11,13');
-		assert.equal(sqlite(dir, 'PRAGMA user_version;').trim(), '12');
+		assert.equal(sqlite(dir, 'SELECT group_concat(number) FROM schema_migrations;').trim(), '1,2,3,4,5,6,7,8,9,10,11,13,16');
+		assert.equal(sqlite(dir, 'PRAGMA user_version;').trim(), '13');
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM (SELECT key, value FROM attr_pairs GROUP BY key, value HAVING count(*) > 1);').trim(), '0');
 		assert.deepEqual(await answers(server), before, 'identical answers, trace by trace');
 		await server.stop();

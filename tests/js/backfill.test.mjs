@@ -31,7 +31,8 @@ async function waitBackfilled(s) {
 
 describe('attribute-index backfill', () => {
 	test('traces stored without index rows are found by attribute filters after the upgrade', async () => {
-		assert.match(MIGRATIONS.at(-1), /^013_/, 'this test undoes schema/013, the newest migration');
+		// this test undoes schema/013; the later ones (016: long_traces) touch none of its tables
+		assert.deepEqual(MIGRATIONS.filter((f) => f >= '013_').map((f) => f.slice(0, 3)), ['013', '016']);
 		const dir = tempDataDir('backfill');
 		server = await startServer({ label: 'backfill-write', dataDir: dir });
 		const tids = [];
