@@ -340,7 +340,12 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 	if (sum)
 		APPEND(") SELECT b, k1, k2, sum(n), sum(e), sum(ds), sum(i), sum(o), sum(cr), sum(cw), total(c), NULL, NULL"
 		       " FROM r GROUP BY 1, 2, 3");
-	APPEND(q->ids ? " ORDER BY 1" : " ORDER BY 1, 2, 3");
+	/* keys that are constant need no order: a summary's rows were sorted
+	 * (sketches included) into a temporary b-tree for nothing */
+	if (q->group == GROUP_NONE)
+		APPEND(q->width ? " ORDER BY 1" : "");
+	else
+		APPEND(q->ids ? " ORDER BY 1" : " ORDER BY 1, 2, 3");
 	if (n >= size)
 		return ERR_STORE;
 	sqlite3_stmt *st;
