@@ -92,7 +92,7 @@ int64_t rollup_minute_floor(int64_t now_s)
 /* Moves the writer's minute floor up to an hour before the readers' one. */
 static void floor_update(struct rollup *r)
 {
-	int64_t f = rollup_minute_floor((int64_t)(text_now_ns() / 1000000000u)) - 3600;
+	int64_t f = rollup_minute_floor((int64_t)(text_now_ns() / 1000000000u)) - 3600;   /* as tl_minute_floor */
 	if (f > r->minute_floor)
 		r->minute_floor = f;
 }
@@ -507,7 +507,16 @@ static void sql_sketch_final(sqlite3_context *ctx)
 	sqlite3_result_blob(ctx, buf, (int)n, sqlite3_free);
 }
 
-/* The rebuild mirrors rollup_add_span / rollup_add_trace exactly. */
+/* SQL tl_minute_floor(): the writer's minute floor now (floor_update). */
+static void sql_minute_floor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int64(ctx, rollup_minute_floor((int64_t)(text_now_ns() / 1000000000u)) - 3600);
+}
+
+/* The rebuild mirrors rollup_add_span / rollup_add_trace exactly (minute
+ * rows from the writer's floor on). */
 static const char rebuild_sql[] =
 	"DELETE FROM span_rollups;"
 	"DELETE FROM trace_rollups;"
@@ -516,12 +525,14 @@ static const char rebuild_sql[] =
 	" sum(max(s.end_ns - s.start_ns, 0)), min(max(s.end_ns - s.start_ns, 0)), max(max(s.end_ns - s.start_ns, 0)),"
 	" sum(s.input_tokens), sum(s.output_tokens), sum(s.cache_read_tokens), sum(s.cache_write_tokens),"
 	" total(s.cost_usd), tl_sketch(max(s.end_ns - s.start_ns, 0))"
-	" FROM spans s, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;"
+	" FROM spans s, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l"
+	" WHERE l.level > 0 OR s.start_ns >= tl_minute_floor() * 1000000000 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;"
 	"INSERT OR IGNORE INTO strings (value) SELECT DISTINCT service FROM traces;"
 	"INSERT INTO trace_rollups SELECT l.level, tl_bucket(t.start_ns, l.level), t.project,"
 	" (SELECT id FROM strings WHERE value = t.service), t.error_count > 0, count(*),"
 	" sum(max(t.end_ns - t.start_ns, 0)), tl_sketch(max(t.end_ns - t.start_ns, 0))"
 	" FROM traces t, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE t.span_count > 0"
+	" AND (l.level > 0 OR t.start_ns >= tl_minute_floor() * 1000000000)"
 	" GROUP BY 1, 2, 3, 4, 5;";
 
 enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
@@ -529,7 +540,8 @@ enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 	char *msg = NULL;
 	if (sqlite3_create_function(db, "tl_bucket", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_bucket, NULL,
 	                            NULL) ||
-	    sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final))
+	    sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final) ||
+	    sqlite3_create_function(db, "tl_minute_floor", 0, SQLITE_UTF8, NULL, sql_minute_floor, NULL, NULL))
 		return err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
 	if (sqlite3_exec(db, rebuild_sql, NULL, NULL, &msg)) {
 		err_set(err, errlen, ERR_STORE, "rebuilding rollups: %s", msg ? msg : "?");
