@@ -270,27 +270,60 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 	return n;
 }
 
+/* Spans starting in [lo_ns, hi_ns), found through their traces
+ * (schema/016_rollup_horizon.sql): FROM and WHERE on alias x. */
+static size_t raw_spans_from(long long lo_ns, long long hi_ns, char *sql, size_t size)
+{
+	size_t n = 0;
+	APPEND(" FROM (SELECT key FROM traces WHERE start_ns >= %lld AND start_ns < %lld"
+	       " UNION SELECT key FROM long_traces) c JOIN spans x ON x.trace = c.key"
+	       " WHERE x.start_ns >= %lld AND x.start_ns < %lld",
+	       lo_ns - ROLLUP_LONG_TRACE_NS, hi_ns, lo_ns, hi_ns);
+	return n;
+}
+
 /* The rows of [lo, hi) (seconds) from the raw tables, for a range whose
  * rollups can answer it but whose minute rows are past the horizon: the
- * same definitions as rollup_add_span / rollup_add_trace. Spans are found
- * through their traces (schema/016_rollup_horizon.sql). */
+ * same definitions as rollup_add_span / rollup_add_trace. One row per span
+ * or trace, as raw_select; where the keys are text looked up per row
+ * (group by service, model, name), summed in SQL by bucket and rollup key
+ * first (tl_sketch: the durations' sketch, as a rollup row holds it), so
+ * each text is looked up once per group: 1.5-2x faster there, and slower
+ * than one row per span where nothing is looked up (the GROUP BY sorts). */
 static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, char *sql, size_t size)
 {
 	size_t n = 0;
 	long long lo_ns = (long long)lo * 1000000000, hi_ns = (long long)hi * 1000000000;
-	APPEND("SELECT ");
-	if (q->src == SRC_SPANS) {
+	int sketch = !q->no_sketch && !q->no_latency;
+	int grouped = !q->ids && (q->group == GROUP_SERVICE || q->group == GROUP_MODEL || q->group == GROUP_NAME);
+	if (q->src == SRC_SPANS && !grouped) {
+		APPEND("SELECT ");
 		n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
 		APPEND(", ");
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
 		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL,"
-		       " max(x.end_ns - x.start_ns, 0) FROM (SELECT key FROM traces WHERE start_ns >= %lld AND start_ns < %lld"
-		       " UNION SELECT key FROM long_traces) c JOIN spans x ON x.trace = c.key"
-		       " WHERE x.start_ns >= %lld AND x.start_ns < %lld",
-		       lo_ns - ROLLUP_LONG_TRACE_NS, hi_ns, lo_ns, hi_ns);
+		       " max(x.end_ns - x.start_ns, 0)");
+		n += raw_spans_from(lo_ns, hi_ns, sql + n, n < size ? size - n : 0);
 		n += span_dims(q, sql + n, n < size ? size - n : 0);
+	} else if (q->src == SRC_SPANS) {
+		APPEND("SELECT x.bucket, ");
+		n += span_keys(q, sql + n, n < size ? size - n : 0);
+		APPEND(", x.count, x.errors, x.duration_sum, x.input_tokens, x.output_tokens, x.cache_read_tokens,"
+		       " x.cache_write_tokens, x.cost_usd, %s FROM (SELECT ", sketch ? "x.sketch, 0" : "NULL, NULL");
+		n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
+		APPEND(" AS bucket, x.service AS service, x.name AS name, x.type AS type, coalesce(x.model, 0) AS model,"
+		       " coalesce(x.provider, 0) AS provider, count(*) AS count, sum(x.status = 2) AS errors,"
+		       " sum(max(x.end_ns - x.start_ns, 0)) AS duration_sum, sum(x.input_tokens) AS input_tokens,"
+		       " sum(x.output_tokens) AS output_tokens, sum(x.cache_read_tokens) AS cache_read_tokens,"
+		       " sum(x.cache_write_tokens) AS cache_write_tokens, total(x.cost_usd) AS cost_usd, %s AS sketch",
+		       sketch ? "tl_sketch(max(x.end_ns - x.start_ns, 0))" : "NULL");
+		n += raw_spans_from(lo_ns, hi_ns, sql + n, n < size ? size - n : 0);
+		n += span_dims(q, sql + n, n < size ? size - n : 0);
+		APPEND(" GROUP BY 1, 2, 3, 4, 5, 6) x");
 	} else {
+		/* traces: keyed by their service text already, nothing to look up */
+		APPEND("SELECT ");
 		n += bucket_col(q, "(t.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
 		APPEND(", %s, '', 1, t.error_count > 0, max(t.end_ns - t.start_ns, 0), 0, 0, 0, 0, 0, NULL,"
 		       " max(t.end_ns - t.start_ns, 0) FROM traces t"

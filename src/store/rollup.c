@@ -535,6 +535,13 @@ static const char rebuild_sql[] =
 	" AND (l.level > 0 OR t.start_ns >= tl_minute_floor() * 1000000000)"
 	" GROUP BY 1, 2, 3, 4, 5;";
 
+enum err rollup_reader_functions(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final)
+	               ? ERR_STORE
+	               : ERR_OK;
+}
+
 enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 {
 	char *msg = NULL;

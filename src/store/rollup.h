@@ -79,6 +79,11 @@ void rollup_coster_free(struct rollup_coster *c);
 enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
                           double delta);
 
+/* Registers on a reader connection what metrics read the raw tables with:
+ * tl_sketch(duration_ns), the aggregate encoding a group's durations as a
+ * rollup row's sketch. Returns ERR_OK or ERR_STORE. */
+enum err rollup_reader_functions(sqlite3 *db);
+
 /* Recomputes both rollup tables from the spans and traces tables, inside
  * the caller's transaction (migration backfill, reprice). Returns ERR_OK or
  * ERR_STORE with err filled. */
