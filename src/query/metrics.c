@@ -28,9 +28,11 @@ struct rows {
 	int level;             /* rollup level of a time series; -1 = split the range */
 	enum group_by group;
 	int operations;        /* group by name and type (GROUP_NAME) */
-	int llm_only, require_model;
+	int require_model;
 	int no_sketch;         /* latencies not needed: skip reading sketches */
 	int no_latency;        /* no sketches read either, but rows are not summed in SQL (exact sums as with sketches) */
+	int llm_latency;       /* span sources, GROUP_NONE: key1 = 1 on rows of LLM spans, 0 on the others; sketches
+	                        * (raw durations) on the LLM rows only: a summary's spans and LLM calls in one read */
 	int ids;               /* span sources: keys as strings.id (not text), rows in bucket order only,
 	                        * not summed in SQL: for consumers that sum by key themselves (series) */
 };
@@ -130,6 +132,10 @@ static size_t span_keys(const struct rows *q, char *sql, size_t size)
 		}
 		return n;
 	}
+	if (q->group == GROUP_NONE && q->llm_latency) {
+		APPEND("x.type = %d, ''", SPAN_TYPE_LLM);
+		return n;
+	}
 	switch (q->group) {
 	case GROUP_SERVICE:
 		APPEND(str, "service");
@@ -167,8 +173,6 @@ static size_t span_dims(const struct rows *q, char *sql, size_t size)
 		APPEND(" AND x.model = (SELECT id FROM strings WHERE value = :model)");
 	if (f->type >= 0)
 		APPEND(" AND x.type = :type");
-	if (q->llm_only)
-		APPEND(" AND x.type = %d", SPAN_TYPE_LLM);
 	if (q->require_model)
 		APPEND(" AND x.model != 0");
 	return n;
@@ -221,8 +225,12 @@ static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t
 	if (q->src == SRC_SPANS) {
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", x.count, x.errors, x.duration_sum, x.input_tokens, x.output_tokens, x.cache_read_tokens,"
-		       " x.cache_write_tokens, x.cost_usd, %s FROM span_rollups x",
-		       q->no_sketch || q->no_latency ? "NULL, NULL" : "x.sketch, 0");
+		       " x.cache_write_tokens, x.cost_usd, ");
+		if (q->llm_latency)
+			APPEND("CASE WHEN x.type = %d THEN x.sketch END, NULL", SPAN_TYPE_LLM);
+		else
+			APPEND(q->no_sketch || q->no_latency ? "NULL, NULL" : "x.sketch, 0");
+		APPEND(" FROM span_rollups x");
 	} else {
 		APPEND("%s, '', x.count, CASE WHEN x.error THEN x.count ELSE 0 END, x.duration_sum, 0, 0, 0, 0, 0, %s"
 		       " FROM trace_rollups x",
@@ -243,6 +251,17 @@ static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t
 	return n;
 }
 
+/* The duration column of a raw span row (alias x): what its sketch adds. */
+static size_t raw_duration(const struct rows *q, char *sql, size_t size)
+{
+	size_t n = 0;
+	if (q->llm_latency)
+		APPEND("CASE WHEN x.type = %d THEN max(x.end_ns - x.start_ns, 0) END", SPAN_TYPE_LLM);
+	else
+		APPEND("max(x.end_ns - x.start_ns, 0)");
+	return n;
+}
+
 static size_t raw_select(const struct rows *q, char *sql, size_t size)
 {
 	size_t n = 0;
@@ -253,8 +272,9 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 		APPEND(", ");
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
-		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL,"
-		       " max(x.end_ns - x.start_ns, 0) FROM spans x JOIN traces t ON t.key = x.trace"
+		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL, ");
+		n += raw_duration(q, sql + n, n < size ? size - n : 0);
+		APPEND(" FROM spans x JOIN traces t ON t.key = x.trace"
 		       " WHERE x.start_ns >= %llu AND x.start_ns < %llu",
 		       (unsigned long long)f->from_ns, (unsigned long long)f->to_ns);
 		n += span_dims(q, sql + n, n < size ? size - n : 0);
@@ -302,8 +322,8 @@ static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, char *sq
 		APPEND(", ");
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
-		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL,"
-		       " max(x.end_ns - x.start_ns, 0)");
+		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL, ");
+		n += raw_duration(q, sql + n, n < size ? size - n : 0);
 		n += raw_spans_from(lo_ns, hi_ns, sql + n, n < size ? size - n : 0);
 		n += span_dims(q, sql + n, n < size ? size - n : 0);
 	} else if (q->src == SRC_SPANS) {
@@ -396,7 +416,7 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 
 #undef APPEND
 
-static int agg_add_row(struct agg *a, sqlite3_stmt *r)
+static void agg_add_totals(struct agg *a, sqlite3_stmt *r)
 {
 	a->t.count += sqlite3_column_int64(r, C_COUNT);
 	a->t.errors += sqlite3_column_int64(r, C_ERRORS);
@@ -406,6 +426,11 @@ static int agg_add_row(struct agg *a, sqlite3_stmt *r)
 	a->t.cache_read += sqlite3_column_int64(r, C_CACHE_R);
 	a->t.cache_write += sqlite3_column_int64(r, C_CACHE_W);
 	a->t.cost += sqlite3_column_double(r, C_COST);
+}
+
+static int agg_add_row(struct agg *a, sqlite3_stmt *r)
+{
+	agg_add_totals(a, r);
 	if (sqlite3_column_type(r, C_SKETCH) == SQLITE_NULL) {
 		if (sqlite3_column_type(r, C_DUR) != SQLITE_NULL)   /* a raw row */
 			sketch_add(&a->sk, (double)sqlite3_column_int64(r, C_DUR), 1);
@@ -436,6 +461,18 @@ static int add_all(void *ctx, sqlite3_stmt *r)
 	return agg_add_row(ctx, r);
 }
 
+/* Spans and LLM calls from one read (struct rows llm_latency). */
+struct split {
+	struct agg *spans, *llm;
+};
+
+static int add_split(void *ctx, sqlite3_stmt *r)
+{
+	struct split *s = ctx;
+	agg_add_totals(s->spans, r);
+	return sqlite3_column_int(r, C_KEY1) ? agg_add_row(s->llm, r) : ERR_OK;
+}
+
 static cJSON *percentiles(const struct agg *a)
 {
 	if (a->t.count <= 0)
@@ -461,14 +498,12 @@ static int summary_period(sqlite3 *db, const struct trace_filter *f, struct agg 
 	agg_reset(sp);
 	agg_reset(llm);
 	int rc = run_rows(db, &q, add_all, tr);
+	/* one read for both: the spans' latency is not shown, the LLM calls' is */
+	struct split split = {sp, llm};
 	q.src = SRC_SPANS;
-	q.no_latency = 1;   /* the spans' latency is not shown: their sketches are not read */
+	q.llm_latency = 1;
 	if (!rc)
-		rc = run_rows(db, &q, add_all, sp);
-	q.no_latency = 0;
-	q.llm_only = 1;
-	if (!rc)
-		rc = run_rows(db, &q, add_all, llm);
+		rc = run_rows(db, &q, add_split, &split);
 	if (rc)
 		return rc;
 	cJSON *o = cJSON_CreateObject();
