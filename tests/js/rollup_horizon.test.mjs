@@ -22,7 +22,7 @@ after(async () => { await server?.stop().catch(() => {}); });
 
 const MIN = 60, HOUR = 3600;
 const NOW = Math.floor(Date.now() / 1000);
-const FLOOR = Math.floor(NOW / HOUR) * HOUR - 24 * HOUR;   /* rollup_minute_floor */
+const FLOOR = Math.floor(NOW / HOUR) * HOUR - (7 * 24 + 1) * HOUR;   /* rollup_minute_floor */
 const SERVICES = ['svc-a', 'svc-b'];
 const MODELS = [['m-one', 'acme'], ['m-two', 'zeta']];
 
@@ -31,7 +31,7 @@ function rng(seed) {
 	return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
 }
 
-/* Traces over the last 3 days (most older than the horizon), LLM children
+/* Traces over the last 10 days (a third older than the horizon), LLM children
  * with tokens and costs, errors, late children moving the trace start; one
  * trace lasting 3 hours whose child starts 2.5 hours in, one whose child
  * ends before it starts, 40 minutes after the root. */
@@ -58,7 +58,7 @@ function workload() {
 	};
 	for (let t = 0; t < 160; t++) {
 		const tid = traceId(), service = pick(SERVICES);
-		const start = ns(NOW - 3 * 86400 + rand() * (3 * 86400 - 120));
+		const start = ns(NOW - 10 * 86400 + rand() * (10 * 86400 - 120));
 		const rootSid = spanId();
 		const dur = BigInt(Math.floor(Math.exp(rand() * 9) * 1e6));
 		out.push(span({ tid, sid: rootSid, service, name: 'handle', start, end: start + dur, error: rand() < 0.15 }));
@@ -104,10 +104,12 @@ async function send(s, spans) {
 /* Ranges with edges at odd minutes, in old hours, across the horizon, and
  * around the long trace's late child and the odd span. */
 const RANGES = [
-	[NOW - 3 * 86400 - 17 * MIN, NOW],
+	[NOW - 10 * 86400 - 17 * MIN, NOW],
+	[NOW - 9 * 86400 - 7 * MIN, NOW - 8 * 86400 + 31 * MIN],
+	[NOW - 7 * 86400, NOW],
 	[NOW - 50 * HOUR + 7 * MIN, NOW - 3 * HOUR + 13 * MIN],
 	[FLOOR - 2 * HOUR - 29 * MIN, FLOOR + 3 * HOUR + 11 * MIN],
-	[W.lateChildS - 3 * MIN, W.lateChildS + 4 * MIN],
+	[W.lateChildS - 3 * MIN, W.lateChildS + 4 * MIN],   // RANGES[5]
 	[W.lateChildS - 90 * MIN, W.lateChildS + 41 * MIN],
 	[W.oddChildS - 33 * MIN, W.oddChildS + 2 * MIN],
 ];
@@ -153,10 +155,10 @@ describe('schema/016: minute rollups for a recent horizon only', () => {
 		await send(server, W.spans);
 		want = await answers(server);
 		// sanity: the ranges hold data, the long trace's late child included
-		const late = want[`/api/metrics/summary${query({ from: RANGES[3][0], to: RANGES[3][1], service: 'svc-long' })}`].current;
+		const late = want[`/api/metrics/summary${query({ from: RANGES[5][0], to: RANGES[5][1], service: 'svc-long' })}`].current;
 		assert.equal(late.spans, 1);
 		assert.equal(late.cost_usd, 0.25);
-		const odd = want[`/api/metrics/summary${query({ from: RANGES[5][0], to: RANGES[5][1], service: 'svc-odd' })}`].current;
+		const odd = want[`/api/metrics/summary${query({ from: RANGES[7][0], to: RANGES[7][1], service: 'svc-odd' })}`].current;
 		assert.equal(odd.error_spans, 1, JSON.stringify(odd));
 		await server.stop();
 		server = null;
