@@ -2,7 +2,8 @@
  * computed by one engine: a SELECT that yields normalized rows (bucket,
  * key1, key2, count, errors, duration sum, tokens, cost, sketch or a single
  * duration; trace rows carry no tokens or cost) either from the rollup
- * tables - splitting the range into minute, hour and day segments - or from
+ * tables - splitting the range into minute, hour and day segments, minutes
+ * older than the rollups' minute horizon read from the raw tables - or from
  * the raw tables, ordered so that consumers can merge consecutive rows with
  * a few live sketches. */
 #include "query/metrics.h"
@@ -27,9 +28,11 @@ struct rows {
 	int level;             /* rollup level of a time series; -1 = split the range */
 	enum group_by group;
 	int operations;        /* group by name and type (GROUP_NAME) */
-	int llm_only, require_model;
+	int require_model;
 	int no_sketch;         /* latencies not needed: skip reading sketches */
 	int no_latency;        /* no sketches read either, but rows are not summed in SQL (exact sums as with sketches) */
+	int llm_latency;       /* span sources, GROUP_NONE: key1 = 1 on rows of LLM spans, 0 on the others; sketches
+	                        * (raw durations) on the LLM rows only: a summary's spans and LLM calls in one read */
 	int ids;               /* span sources: keys as strings.id (not text), rows in bucket order only,
 	                        * not summed in SQL: for consumers that sum by key themselves (series) */
 };
@@ -122,11 +125,15 @@ static size_t span_keys(const struct rows *q, char *sql, size_t size)
 		/* ids: a plain scan, the text looked up once per id (struct names) */
 		switch (q->group) {
 		case GROUP_SERVICE: APPEND("x.service, 0"); break;
-		case GROUP_MODEL: APPEND("x.model, x.provider"); break;
+		case GROUP_MODEL: APPEND("coalesce(x.model, 0), coalesce(x.provider, 0)"); break;
 		case GROUP_NAME: APPEND(q->operations ? "x.name, x.type" : "x.name, 0"); break;
 		case GROUP_TYPE: APPEND("x.type, 0"); break;
 		default: APPEND("0, 0");
 		}
+		return n;
+	}
+	if (q->group == GROUP_NONE && q->llm_latency) {
+		APPEND("x.type = %d, ''", SPAN_TYPE_LLM);
 		return n;
 	}
 	switch (q->group) {
@@ -166,8 +173,6 @@ static size_t span_dims(const struct rows *q, char *sql, size_t size)
 		APPEND(" AND x.model = (SELECT id FROM strings WHERE value = :model)");
 	if (f->type >= 0)
 		APPEND(" AND x.type = :type");
-	if (q->llm_only)
-		APPEND(" AND x.type = %d", SPAN_TYPE_LLM);
 	if (q->require_model)
 		APPEND(" AND x.model != 0");
 	return n;
@@ -220,8 +225,12 @@ static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t
 	if (q->src == SRC_SPANS) {
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", x.count, x.errors, x.duration_sum, x.input_tokens, x.output_tokens, x.cache_read_tokens,"
-		       " x.cache_write_tokens, x.cost_usd, %s FROM span_rollups x",
-		       q->no_sketch || q->no_latency ? "NULL, NULL" : "x.sketch, 0");
+		       " x.cache_write_tokens, x.cost_usd, ");
+		if (q->llm_latency)
+			APPEND("CASE WHEN x.type = %d THEN x.sketch END, NULL", SPAN_TYPE_LLM);
+		else
+			APPEND(q->no_sketch || q->no_latency ? "NULL, NULL" : "x.sketch, 0");
+		APPEND(" FROM span_rollups x");
 	} else {
 		APPEND("%s, '', x.count, CASE WHEN x.error THEN x.count ELSE 0 END, x.duration_sum, 0, 0, 0, 0, 0, %s"
 		       " FROM trace_rollups x",
@@ -242,6 +251,17 @@ static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t
 	return n;
 }
 
+/* The duration column of a raw span row (alias x): what its sketch adds. */
+static size_t raw_duration(const struct rows *q, char *sql, size_t size)
+{
+	size_t n = 0;
+	if (q->llm_latency)
+		APPEND("CASE WHEN x.type = %d THEN max(x.end_ns - x.start_ns, 0) END", SPAN_TYPE_LLM);
+	else
+		APPEND("max(x.end_ns - x.start_ns, 0)");
+	return n;
+}
+
 static size_t raw_select(const struct rows *q, char *sql, size_t size)
 {
 	size_t n = 0;
@@ -252,8 +272,9 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 		APPEND(", ");
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
 		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
-		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL,"
-		       " max(x.end_ns - x.start_ns, 0) FROM spans x JOIN traces t ON t.key = x.trace"
+		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL, ");
+		n += raw_duration(q, sql + n, n < size ? size - n : 0);
+		APPEND(" FROM spans x JOIN traces t ON t.key = x.trace"
 		       " WHERE x.start_ns >= %llu AND x.start_ns < %llu",
 		       (unsigned long long)f->from_ns, (unsigned long long)f->to_ns);
 		n += span_dims(q, sql + n, n < size ? size - n : 0);
@@ -265,6 +286,70 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 		       " WHERE t.span_count > 0",
 		       q->group == GROUP_SERVICE ? "t.service" : "''");
 		n += query_trace_where(f, QUERY_TIME | QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, n < size ? size - n : 0);
+	}
+	return n;
+}
+
+/* Spans starting in [lo_ns, hi_ns), found through their traces
+ * (schema/016_rollup_horizon.sql): FROM and WHERE on alias x. */
+static size_t raw_spans_from(long long lo_ns, long long hi_ns, char *sql, size_t size)
+{
+	size_t n = 0;
+	APPEND(" FROM (SELECT key FROM traces WHERE start_ns >= %lld AND start_ns < %lld"
+	       " UNION SELECT key FROM long_traces) c JOIN spans x ON x.trace = c.key"
+	       " WHERE x.start_ns >= %lld AND x.start_ns < %lld",
+	       lo_ns - ROLLUP_LONG_TRACE_NS, hi_ns, lo_ns, hi_ns);
+	return n;
+}
+
+/* The rows of [lo, hi) (seconds) from the raw tables, for a range whose
+ * rollups can answer it but whose minute rows are past the horizon: the
+ * same definitions as rollup_add_span / rollup_add_trace. One row per span
+ * or trace, as raw_select; where the keys are text looked up per row
+ * (group by service, model, name), summed in SQL by bucket and rollup key
+ * first (tl_sketch: the durations' sketch, as a rollup row holds it), so
+ * each text is looked up once per group: 1.5-2x faster there, and slower
+ * than one row per span where nothing is looked up (the GROUP BY sorts). */
+static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, char *sql, size_t size)
+{
+	size_t n = 0;
+	long long lo_ns = (long long)lo * 1000000000, hi_ns = (long long)hi * 1000000000;
+	int sketch = !q->no_sketch && !q->no_latency;
+	int grouped = !q->ids && (q->group == GROUP_SERVICE || q->group == GROUP_MODEL || q->group == GROUP_NAME);
+	if (q->src == SRC_SPANS && !grouped) {
+		APPEND("SELECT ");
+		n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
+		APPEND(", ");
+		n += span_keys(q, sql + n, n < size ? size - n : 0);
+		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
+		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL, ");
+		n += raw_duration(q, sql + n, n < size ? size - n : 0);
+		n += raw_spans_from(lo_ns, hi_ns, sql + n, n < size ? size - n : 0);
+		n += span_dims(q, sql + n, n < size ? size - n : 0);
+	} else if (q->src == SRC_SPANS) {
+		APPEND("SELECT x.bucket, ");
+		n += span_keys(q, sql + n, n < size ? size - n : 0);
+		APPEND(", x.count, x.errors, x.duration_sum, x.input_tokens, x.output_tokens, x.cache_read_tokens,"
+		       " x.cache_write_tokens, x.cost_usd, %s FROM (SELECT ", sketch ? "x.sketch, 0" : "NULL, NULL");
+		n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
+		APPEND(" AS bucket, x.service AS service, x.name AS name, x.type AS type, coalesce(x.model, 0) AS model,"
+		       " coalesce(x.provider, 0) AS provider, count(*) AS count, sum(x.status = 2) AS errors,"
+		       " sum(max(x.end_ns - x.start_ns, 0)) AS duration_sum, sum(x.input_tokens) AS input_tokens,"
+		       " sum(x.output_tokens) AS output_tokens, sum(x.cache_read_tokens) AS cache_read_tokens,"
+		       " sum(x.cache_write_tokens) AS cache_write_tokens, total(x.cost_usd) AS cost_usd, %s AS sketch",
+		       sketch ? "tl_sketch(max(x.end_ns - x.start_ns, 0))" : "NULL");
+		n += raw_spans_from(lo_ns, hi_ns, sql + n, n < size ? size - n : 0);
+		n += span_dims(q, sql + n, n < size ? size - n : 0);
+		APPEND(" GROUP BY 1, 2, 3, 4, 5, 6) x");
+	} else {
+		/* traces: keyed by their service text already, nothing to look up */
+		APPEND("SELECT ");
+		n += bucket_col(q, "(t.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
+		APPEND(", %s, '', 1, t.error_count > 0, max(t.end_ns - t.start_ns, 0), 0, 0, 0, 0, 0, NULL,"
+		       " max(t.end_ns - t.start_ns, 0) FROM traces t"
+		       " WHERE t.span_count > 0 AND t.start_ns >= %lld AND t.start_ns < %lld",
+		       q->group == GROUP_SERVICE ? "t.service" : "''", lo_ns, hi_ns);
+		n += query_trace_where(q->f, QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, n < size ? size - n : 0);
 	}
 	return n;
 }
@@ -285,13 +370,22 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 	if (rollup_can(q->src, q->f)) {
 		int64_t seg[5][3];
 		int64_t from = (int64_t)(q->f->from_ns / 1000000000u), to = (int64_t)(q->f->to_ns / 1000000000u);
-		int nseg = q->level >= 0 ? 1 : split_range(from, to, seg);
+		int64_t floor = rollup_minute_floor((int64_t)(text_now_ns() / 1000000000u));
+		int nseg = q->level >= 0 ? 1 : split_range(from, to, seg), parts = 0;
 		if (q->level >= 0)
 			seg[0][0] = q->level, seg[0][1] = from, seg[0][2] = to;
 		for (int i = 0; i < nseg; i++) {
-			if (i)
-				APPEND(" UNION ALL ");
-			n += rollup_select(q, (int)seg[i][0], seg[i][1], seg[i][2], sql + n, n < size ? size - n : 0);
+			int64_t lo = seg[i][1], hi = seg[i][2];
+			if (seg[i][0] == 0 && lo < floor) {   /* minutes past the horizon */
+				int64_t cut = hi < floor ? hi : floor;
+				APPEND("%s", parts++ ? " UNION ALL " : "");
+				n += raw_segment(q, lo, cut, sql + n, n < size ? size - n : 0);
+				lo = cut;
+			}
+			if (lo < hi) {
+				APPEND("%s", parts++ ? " UNION ALL " : "");
+				n += rollup_select(q, (int)seg[i][0], lo, hi, sql + n, n < size ? size - n : 0);
+			}
 		}
 	} else {
 		n += raw_select(q, sql + n, size - n);
@@ -299,7 +393,12 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 	if (sum)
 		APPEND(") SELECT b, k1, k2, sum(n), sum(e), sum(ds), sum(i), sum(o), sum(cr), sum(cw), total(c), NULL, NULL"
 		       " FROM r GROUP BY 1, 2, 3");
-	APPEND(q->ids ? " ORDER BY 1" : " ORDER BY 1, 2, 3");
+	/* keys that are constant need no order: a summary's rows were sorted
+	 * (sketches included) into a temporary b-tree for nothing */
+	if (q->group == GROUP_NONE)
+		APPEND(q->width ? " ORDER BY 1" : "");
+	else
+		APPEND(q->ids ? " ORDER BY 1" : " ORDER BY 1, 2, 3");
 	if (n >= size)
 		return ERR_STORE;
 	sqlite3_stmt *st;
@@ -317,7 +416,7 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 
 #undef APPEND
 
-static int agg_add_row(struct agg *a, sqlite3_stmt *r)
+static void agg_add_totals(struct agg *a, sqlite3_stmt *r)
 {
 	a->t.count += sqlite3_column_int64(r, C_COUNT);
 	a->t.errors += sqlite3_column_int64(r, C_ERRORS);
@@ -327,6 +426,11 @@ static int agg_add_row(struct agg *a, sqlite3_stmt *r)
 	a->t.cache_read += sqlite3_column_int64(r, C_CACHE_R);
 	a->t.cache_write += sqlite3_column_int64(r, C_CACHE_W);
 	a->t.cost += sqlite3_column_double(r, C_COST);
+}
+
+static int agg_add_row(struct agg *a, sqlite3_stmt *r)
+{
+	agg_add_totals(a, r);
 	if (sqlite3_column_type(r, C_SKETCH) == SQLITE_NULL) {
 		if (sqlite3_column_type(r, C_DUR) != SQLITE_NULL)   /* a raw row */
 			sketch_add(&a->sk, (double)sqlite3_column_int64(r, C_DUR), 1);
@@ -357,6 +461,18 @@ static int add_all(void *ctx, sqlite3_stmt *r)
 	return agg_add_row(ctx, r);
 }
 
+/* Spans and LLM calls from one read (struct rows llm_latency). */
+struct split {
+	struct agg *spans, *llm;
+};
+
+static int add_split(void *ctx, sqlite3_stmt *r)
+{
+	struct split *s = ctx;
+	agg_add_totals(s->spans, r);
+	return sqlite3_column_int(r, C_KEY1) ? agg_add_row(s->llm, r) : ERR_OK;
+}
+
 static cJSON *percentiles(const struct agg *a)
 {
 	if (a->t.count <= 0)
@@ -382,14 +498,12 @@ static int summary_period(sqlite3 *db, const struct trace_filter *f, struct agg 
 	agg_reset(sp);
 	agg_reset(llm);
 	int rc = run_rows(db, &q, add_all, tr);
+	/* one read for both: the spans' latency is not shown, the LLM calls' is */
+	struct split split = {sp, llm};
 	q.src = SRC_SPANS;
-	q.no_latency = 1;   /* the spans' latency is not shown: their sketches are not read */
+	q.llm_latency = 1;
 	if (!rc)
-		rc = run_rows(db, &q, add_all, sp);
-	q.no_latency = 0;
-	q.llm_only = 1;
-	if (!rc)
-		rc = run_rows(db, &q, add_all, llm);
+		rc = run_rows(db, &q, add_split, &split);
 	if (rc)
 		return rc;
 	cJSON *o = cJSON_CreateObject();

@@ -2,7 +2,8 @@
  * summary, time series, per-model and per-operation tables. A request
  * whose filters are all rollup dimensions (project, service, name, model,
  * type for span figures; project, service, status for trace figures) reads
- * rollups only; any other filter (session, user, duration, and the trace
+ * rollups only (minutes older than the minute rows' horizon, rollup.h, from
+ * the raw tables); any other filter (session, user, duration, and the trace
  * filters the trace rollups lack) is answered from the traces and spans
  * tables with the same definitions, so both paths give the same numbers.
  * Ranges are whole buckets: from is rounded down and to up to the minute

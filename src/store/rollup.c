@@ -4,13 +4,15 @@
  * the three levels, so a group commit of a thousand spans in the same
  * minute touches a handful of rows. Durations are kept as observations
  * until the flush, which decodes the row's sketch once, adds them and
- * encodes it back. */
+ * encodes it back. Minute rows are written for a recent horizon only
+ * (rollup.h), and swept once they pass it. */
 #include "store/rollup.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/err.h"
 #include "base/sketch.h"
+#include "base/text.h"
 
 enum { KIND_SPAN, KIND_TRACE };
 #define KEY_LEN 9   /* kind, level, bucket, project, service, name|error, type, model, provider */
@@ -29,7 +31,7 @@ struct entry {
 	size_t nobs, obs_cap;
 };
 
-enum { ST_SPAN_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_COUNT };
+enum { ST_SPAN_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_SWEEP_SPANS, ST_SWEEP_TRACES, ST_COUNT };
 
 /* Each accumulated delta is one upsert: new rows are inserted, existing
  * ones updated in place; tl_sketch_merge adds the delta sketch. */
@@ -52,6 +54,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TRACE_DEL] = "DELETE FROM trace_rollups"
 	                 " WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
 	                 " AND error = ?5 AND count <= 0",
+	[ST_LONG] = "INSERT OR IGNORE INTO long_traces (key) VALUES (?1)",
+	/* an hour of minute rows at a time, so a store upgraded with days of
+	 * them catches up in short steps */
+	[ST_SWEEP_SPANS] = "DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?1,"
+	                   " (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
+	[ST_SWEEP_TRACES] = "DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?1,"
+	                    " (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
 };
 
 struct rollup {
@@ -61,6 +70,10 @@ struct rollup {
 	size_t nentries, cap;
 	uint32_t *slots;     /* open addressing: entry index + 1, 0 = empty */
 	size_t nslots;
+	int64_t minute_floor;  /* minute rows are written for buckets >= this (seconds); only grows */
+	int64_t next_sweep;    /* wall seconds of the next sweep of old minute rows */
+	int64_t *longs;        /* trace keys to list in long_traces at the flush */
+	size_t nlongs, longs_cap;
 	struct sketch scratch;
 	uint8_t encoded[SKETCH_ENCODED_MAX];
 };
@@ -69,6 +82,19 @@ int64_t rollup_level_seconds(int level)
 {
 	static const int64_t width[ROLLUP_LEVELS] = {60, 3600, 86400};
 	return width[level];
+}
+
+int64_t rollup_minute_floor(int64_t now_s)
+{
+	return now_s / 3600 * 3600 - ROLLUP_MINUTE_HOURS * 3600;
+}
+
+/* Moves the writer's minute floor up to an hour before the readers' one. */
+static void floor_update(struct rollup *r)
+{
+	int64_t f = rollup_minute_floor((int64_t)(text_now_ns() / 1000000000u)) - 3600;   /* as tl_minute_floor */
+	if (f > r->minute_floor)
+		r->minute_floor = f;
 }
 
 int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns)
@@ -118,6 +144,7 @@ struct rollup *rollup_new(sqlite3 *db, char *err, size_t errlen)
 		}
 	}
 	sketch_clear(&r->scratch);
+	floor_update(r);
 	return r;
 fail:
 	rollup_free(r);   /* statements not prepared are NULL */
@@ -134,6 +161,7 @@ void rollup_free(struct rollup *r)
 		free(r->entries[i].obs);
 	free(r->entries);
 	free(r->slots);
+	free(r->longs);
 	free(r);
 }
 
@@ -209,12 +237,34 @@ static void observe(struct entry *e, double v, int64_t n)
 	e->obs[e->nobs++] = (struct obs){v, n};
 }
 
+/* The first level to write for a start time: 1 (no minute row) when its
+ * minute is older than the floor. A span or trace taken back from a minute
+ * that fell below the floor since it was added leaves a stale minute row
+ * that no reader uses and the sweep deletes. */
+static int minute_skip(const struct rollup *r, uint64_t start_ns)
+{
+	return bucket_of(start_ns, 0) < r->minute_floor;
+}
+
+static void note_long(struct rollup *r, int64_t key)
+{
+	if (r->nlongs && r->longs[r->nlongs - 1] == key)
+		return;
+	if (r->nlongs == r->longs_cap) {
+		r->longs_cap = r->longs_cap ? r->longs_cap * 2 : 16;
+		r->longs = realloc(r->longs, r->longs_cap * sizeof *r->longs);
+		if (!r->longs)
+			abort();
+	}
+	r->longs[r->nlongs++] = key;
+}
+
 /* Adds (sign +1) or takes back (sign -1) a span's contribution; the
  * minimum and maximum durations only ever widen. */
 static void span_delta(struct rollup *r, const struct rollup_span_dims *d, const struct span *s, int sign)
 {
 	int64_t dur = rollup_span_duration(s->start_ns, s->end_ns);
-	for (int level = 0; level < ROLLUP_LEVELS; level++) {
+	for (int level = minute_skip(r, s->start_ns); level < ROLLUP_LEVELS; level++) {
 		int64_t key[KEY_LEN] = {KIND_SPAN, level, bucket_of(s->start_ns, level), d->project, d->service,
 		                        d->name, s->type, d->model, d->provider};
 		struct entry *e = entry_for(r, key);
@@ -237,6 +287,8 @@ static void span_delta(struct rollup *r, const struct rollup_span_dims *d, const
 
 void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s)
 {
+	if (s->end_ns < s->start_ns)   /* its start may lie past its trace's end */
+		note_long(r, d->trace);
 	span_delta(r, d, s, 1);
 }
 
@@ -250,7 +302,7 @@ void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t servic
 	if (!t->exists || t->span_count <= 0)
 		return;
 	int64_t dur = rollup_span_duration(t->start_ns, t->end_ns);
-	for (int level = 0; level < ROLLUP_LEVELS; level++) {
+	for (int level = minute_skip(r, t->start_ns); level < ROLLUP_LEVELS; level++) {
 		int64_t key[KEY_LEN] = {KIND_TRACE, level, bucket_of(t->start_ns, level), t->project, service_id,
 		                        t->error_count > 0, 0, 0, 0};
 		struct entry *e = entry_for(r, key);
@@ -258,6 +310,12 @@ void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t servic
 		e->dur_sum += sign * dur;
 		observe(e, (double)dur, sign);
 	}
+}
+
+void rollup_note_trace(struct rollup *r, int64_t key, const struct tracesum *t)
+{
+	if (t->exists && t->end_ns > t->start_ns && t->end_ns - t->start_ns > (uint64_t)ROLLUP_LONG_TRACE_NS)
+		note_long(r, key);
 }
 
 static void bind_key(sqlite3_stmt *st, const int64_t *key, int n)
@@ -340,6 +398,18 @@ enum err rollup_flush(struct rollup *r, char *err, size_t errlen)
 		rc = e->key[0] == KIND_SPAN ? flush_span(r, e, err, errlen) : flush_trace(r, e, err, errlen);
 	}
 	free(order);
+	for (size_t i = 0; i < r->nlongs && !rc; i++) {
+		sqlite3_bind_int64(r->st[ST_LONG], 1, r->longs[i]);
+		rc = finish(r, r->st[ST_LONG], err, errlen);
+	}
+	int64_t now_s = (int64_t)(text_now_ns() / 1000000000u);
+	if (!rc && now_s >= r->next_sweep) {
+		r->next_sweep = now_s + 1;
+		for (int i = ST_SWEEP_SPANS; i <= ST_SWEEP_TRACES && !rc; i++) {
+			sqlite3_bind_int64(r->st[i], 1, r->minute_floor - 3600);
+			rc = finish(r, r->st[i], err, errlen);
+		}
+	}
 	rollup_discard(r);
 	return rc;
 }
@@ -349,8 +419,10 @@ void rollup_discard(struct rollup *r)
 	for (size_t i = 0; i < r->nentries; i++)
 		r->entries[i].nobs = 0;
 	r->nentries = 0;
+	r->nlongs = 0;
 	if (r->slots)
 		memset(r->slots, 0, r->nslots * sizeof *r->slots);
+	floor_update(r);
 }
 
 struct rollup_coster {
@@ -435,7 +507,16 @@ static void sql_sketch_final(sqlite3_context *ctx)
 	sqlite3_result_blob(ctx, buf, (int)n, sqlite3_free);
 }
 
-/* The rebuild mirrors rollup_add_span / rollup_add_trace exactly. */
+/* SQL tl_minute_floor(): the writer's minute floor now (floor_update). */
+static void sql_minute_floor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int64(ctx, rollup_minute_floor((int64_t)(text_now_ns() / 1000000000u)) - 3600);
+}
+
+/* The rebuild mirrors rollup_add_span / rollup_add_trace exactly (minute
+ * rows from the writer's floor on). */
 static const char rebuild_sql[] =
 	"DELETE FROM span_rollups;"
 	"DELETE FROM trace_rollups;"
@@ -444,20 +525,30 @@ static const char rebuild_sql[] =
 	" sum(max(s.end_ns - s.start_ns, 0)), min(max(s.end_ns - s.start_ns, 0)), max(max(s.end_ns - s.start_ns, 0)),"
 	" sum(s.input_tokens), sum(s.output_tokens), sum(s.cache_read_tokens), sum(s.cache_write_tokens),"
 	" total(s.cost_usd), tl_sketch(max(s.end_ns - s.start_ns, 0))"
-	" FROM spans s, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;"
+	" FROM spans s, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l"
+	" WHERE l.level > 0 OR s.start_ns >= tl_minute_floor() * 1000000000 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;"
 	"INSERT OR IGNORE INTO strings (value) SELECT DISTINCT service FROM traces;"
 	"INSERT INTO trace_rollups SELECT l.level, tl_bucket(t.start_ns, l.level), t.project,"
 	" (SELECT id FROM strings WHERE value = t.service), t.error_count > 0, count(*),"
 	" sum(max(t.end_ns - t.start_ns, 0)), tl_sketch(max(t.end_ns - t.start_ns, 0))"
 	" FROM traces t, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE t.span_count > 0"
+	" AND (l.level > 0 OR t.start_ns >= tl_minute_floor() * 1000000000)"
 	" GROUP BY 1, 2, 3, 4, 5;";
+
+enum err rollup_reader_functions(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final)
+	               ? ERR_STORE
+	               : ERR_OK;
+}
 
 enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 {
 	char *msg = NULL;
 	if (sqlite3_create_function(db, "tl_bucket", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_bucket, NULL,
 	                            NULL) ||
-	    sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final))
+	    sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final) ||
+	    sqlite3_create_function(db, "tl_minute_floor", 0, SQLITE_UTF8, NULL, sql_minute_floor, NULL, NULL))
 		return err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
 	if (sqlite3_exec(db, rebuild_sql, NULL, NULL, &msg)) {
 		err_set(err, errlen, ERR_STORE, "rebuilding rollups: %s", msg ? msg : "?");

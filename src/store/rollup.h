@@ -15,13 +15,35 @@
 
 struct rollup;
 
-/* The interned dimensions of a span (strings.id; 0 = none). */
+/* The interned dimensions of a span (strings.id; 0 = none), and its
+ * trace (traces.key; only read by rollup_add_span). */
 struct rollup_span_dims {
 	int64_t project, service, name, model, provider;
+	int64_t trace;
 };
+
+/* Minute rows (level 0) are kept for a recent horizon only: a reader may
+ * use them for the minutes from rollup_minute_floor(now) on; older minutes
+ * are answered from the spans and traces tables (schema/016). The writer
+ * writes minute rows an hour further back than readers use them (a clock
+ * stepped back up to an hour keeps answers exact) and deletes them two
+ * hours further back. */
+/* 7 days and an hour: every range of the last 7 days (the dashboards'
+ * longest) has its edges in minute rows. 24 would save more on data spread
+ * over days, but then the 7-day dashboards read their oldest part-hour from
+ * the raw tables: 1.5-2x slower at 1M spans (docs/performance.md). */
+#define ROLLUP_MINUTE_HOURS (7 * 24 + 1)
+/* A trace whose spans may start more than this after the trace starts (its
+ * duration is longer, or a span of it ends before it starts) is listed in
+ * long_traces: the spans starting in [lo, hi) are those of the traces
+ * starting in [lo - ROLLUP_LONG_TRACE_NS, hi) and of the long traces. */
+#define ROLLUP_LONG_TRACE_NS 600000000000ll
 
 /* Bucket width in seconds of a level (60, 3600, 86400). */
 int64_t rollup_level_seconds(int level);
+/* The first minute (unix seconds, hour-aligned) from which the minute
+ * rows of both tables are complete at wall time now_s. */
+int64_t rollup_minute_floor(int64_t now_s);
 /* Returns the span's duration in ns (0 if it ends before it starts). */
 int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns);
 
@@ -29,7 +51,7 @@ int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns);
  * with err filled on failure. */
 struct rollup *rollup_new(sqlite3 *db, char *err, size_t errlen);
 void rollup_free(struct rollup *r);
-/* Adds a newly stored span. */
+/* Adds a newly stored span (of trace d->trace). */
 void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s);
 /* Takes back what rollup_add_span added for s (a stored span replaced by
  * a newer version: span.replace); its minimum and maximum durations stay. */
@@ -38,9 +60,13 @@ void rollup_remove_span(struct rollup *r, const struct rollup_span_dims *d, cons
  * whose service is interned as service_id. Summaries with no spans are
  * ignored. */
 void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t service_id, int sign);
+/* Lists trace key in long_traces at the flush if summary t lasts longer
+ * than ROLLUP_LONG_TRACE_NS. */
+void rollup_note_trace(struct rollup *r, int64_t key, const struct tracesum *t);
 /* Writes every accumulated delta into the rollup tables (inside the
- * caller's transaction) and empties the accumulator. Returns ERR_OK or
- * ERR_STORE with err filled. */
+ * caller's transaction), lists the long traces noted, deletes minute rows
+ * past the horizon (an hour of them at most, once a second) and empties
+ * the accumulator. Returns ERR_OK or ERR_STORE with err filled. */
 enum err rollup_flush(struct rollup *r, char *err, size_t errlen);
 /* Drops the accumulated deltas (the transaction rolled back). */
 void rollup_discard(struct rollup *r);
@@ -56,6 +82,11 @@ void rollup_coster_free(struct rollup_coster *c);
  * keep no cost.) Returns ERR_OK or ERR_STORE. */
 enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
                           double delta);
+
+/* Registers on a reader connection what metrics read the raw tables with:
+ * tl_sketch(duration_ns), the aggregate encoding a group's durations as a
+ * rollup row's sketch. Returns ERR_OK or ERR_STORE. */
+enum err rollup_reader_functions(sqlite3 *db);
 
 /* Recomputes both rollup tables from the spans and traces tables, inside
  * the caller's transaction (migration backfill, reprice). Returns ERR_OK or

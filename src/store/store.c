@@ -219,8 +219,14 @@ enum err store_open_writer(const char *dir, sqlite3 **out, char *err, size_t err
 
 enum err store_open_reader(const char *dir, sqlite3 **out, char *err, size_t errlen)
 {
-	return open_db(dir, SQLITE_OPEN_READONLY, "PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;", out, err,
-	               errlen);
+	enum err rc = open_db(dir, SQLITE_OPEN_READONLY, "PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;", out, err,
+	                      errlen);
+	if (!rc && (rc = rollup_reader_functions(*out))) {
+		err_set(err, errlen, rc, "reader functions: %s", sqlite3_errmsg(*out));
+		sqlite3_close_v2(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 enum err store_int_query(sqlite3 *db, const char *sql, int64_t arg, int64_t *out)

@@ -355,7 +355,7 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
                       int64_t resource, int64_t scope, int64_t chunk, int index, int *inserted)
 {
 	sqlite3_stmt *st = w->st[ST_SPAN];
-	struct rollup_span_dims d = {.project = project};
+	struct rollup_span_dims d = {.project = project, .trace = trace};
 	if (string_id(w, s->name, &d.name) || string_id(w, s->service, &d.service) ||
 	    opt_string_id(w, s->model, &d.model) || opt_string_id(w, s->provider, &d.provider))
 		return ERR_STORE;
@@ -412,7 +412,7 @@ static int span_supersede(struct writer *w, const struct span *s, int64_t trace,
 		found = 1;
 		d = (struct rollup_span_dims){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2),
 		                              sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 3),
-		                              sqlite3_column_int64(st, 4)};
+		                              sqlite3_column_int64(st, 4), 0 /* trace: not read by remove */};
 		old.type = sqlite3_column_int(st, 5);
 		old.start_ns = (uint64_t)sqlite3_column_int64(st, 6);
 		old.end_ns = (uint64_t)sqlite3_column_int64(st, 7);
@@ -452,6 +452,7 @@ static int trace_update(struct writer *w, int64_t key, const struct tracesum *be
 	if (string_id(w, after->service, &service))
 		return ERR_STORE;
 	rollup_add_trace(w->rollup, after, service, 1);
+	rollup_note_trace(w->rollup, key, after);
 	return trace_save(w, key, after);
 }
 
