@@ -242,21 +242,37 @@ enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct reco
 	return pack_blobs(b, out, err, errlen);
 }
 
+/* Reads a chunk frame's header: its size (at most CHUNK_MAX_DECOMPRESSED)
+ * and the dictionary it names (NULL: none). Returns 0, or -1 for a frame
+ * that is not one, too big, or names a dictionary no store has. */
+static int frame_open(const void *data, size_t len, unsigned long long *size, const struct zdict **d)
+{
+	*size = ZSTD_getFrameContentSize(data, len);
+	if (*size == ZSTD_CONTENTSIZE_ERROR || *size == ZSTD_CONTENTSIZE_UNKNOWN || *size > CHUNK_MAX_DECOMPRESSED)
+		return -1;
+	unsigned id = ZSTD_getDictID_fromFrame(data, len);   /* 0: none */
+	*d = id ? zdict_find(id) : NULL;
+	return id && !*d ? -1 : 0;
+}
+
+/* Decompresses a frame frame_open accepted into raw (size bytes). Returns
+ * 0, or -1 if it does not decompress to exactly size bytes. */
+static int frame_decompress(const struct zdict *d, void *raw, unsigned long long size, const void *data, size_t len)
+{
+	size_t got = d ? ZSTD_decompress_usingDDict(thread_dctx(), raw, size, data, len, zdict_ddict(d))
+	               : ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
+	return ZSTD_isError(got) || got != size ? -1 : 0;
+}
+
 enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
                             const uint8_t ***spans, size_t **lens)
 {
-	unsigned long long size = ZSTD_getFrameContentSize(data, len);
-	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > CHUNK_MAX_DECOMPRESSED)
-		return ERR_STORE;
-	/* a frame names the dictionary it was compressed with (0: none) */
-	unsigned id = ZSTD_getDictID_fromFrame(data, len);
-	const struct zdict *d = id ? zdict_find(id) : NULL;
-	if (id && !d)
+	unsigned long long size;
+	const struct zdict *d;
+	if (frame_open(data, len, &size, &d))
 		return ERR_STORE;
 	uint8_t *raw = arena_alloc(a, size ? size : 1);
-	size_t got = d ? ZSTD_decompress_usingDDict(thread_dctx(), raw, size, data, len, zdict_ddict(d))
-	               : ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
-	if (ZSTD_isError(got) || got != size)
+	if (frame_decompress(d, raw, size, data, len))
 		return ERR_STORE;
 	size_t n_entries = 0;
 	for (const uint8_t *p = raw, *end = raw + size; p < end; n_entries++) {
@@ -321,21 +337,17 @@ out:
 
 enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, void **out, size_t *outlen)
 {
-	unsigned long long size = ZSTD_getFrameContentSize(data, len);
-	unsigned id = ZSTD_getDictID_fromFrame(data, len);
-	const struct zdict *had = id ? zdict_find(id) : NULL;
+	unsigned long long size;
+	const struct zdict *had;
 	uint8_t *raw = NULL;
 	void *dst = NULL;
 	enum err rc = ERR_STORE;
 	*out = NULL;
-	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > CHUNK_MAX_DECOMPRESSED ||
-	    (id && !had))
+	if (frame_open(data, len, &size, &had))
 		goto out;
 	if (!(raw = malloc(size ? size : 1)))
 		abort();
-	size_t got = had ? ZSTD_decompress_usingDDict(thread_dctx(), raw, size, data, len, zdict_ddict(had))
-	                 : ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
-	if (ZSTD_isError(got) || got != size)
+	if (frame_decompress(had, raw, size, data, len))
 		goto out;
 	size_t bound = ZSTD_compressBound(size);
 	if (!(dst = malloc(bound)))
