@@ -262,18 +262,27 @@ static size_t raw_duration(const struct rows *q, char *sql, size_t size)
 	return n;
 }
 
+/* The columns of one span as a raw row (alias x): bucket, rollup key,
+ * count 1, error, duration, tokens, cost, no sketch, the latency measured. */
+static size_t span_row_cols(const struct rows *q, char *sql, size_t size)
+{
+	size_t n = 0;
+	n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
+	APPEND(", ");
+	n += span_keys(q, sql + n, n < size ? size - n : 0);
+	APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
+	       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL, ");
+	n += raw_duration(q, sql + n, n < size ? size - n : 0);
+	return n;
+}
+
 static size_t raw_select(const struct rows *q, char *sql, size_t size)
 {
 	size_t n = 0;
 	const struct trace_filter *f = q->f;
 	APPEND("SELECT ");
 	if (q->src == SRC_SPANS) {
-		n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
-		APPEND(", ");
-		n += span_keys(q, sql + n, n < size ? size - n : 0);
-		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
-		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL, ");
-		n += raw_duration(q, sql + n, n < size ? size - n : 0);
+		n += span_row_cols(q, sql + n, n < size ? size - n : 0);
 		APPEND(" FROM spans x JOIN traces t ON t.key = x.trace"
 		       " WHERE x.start_ns >= %llu AND x.start_ns < %llu",
 		       (unsigned long long)f->from_ns, (unsigned long long)f->to_ns);
@@ -318,12 +327,7 @@ static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, char *sq
 	int grouped = !q->ids && (q->group == GROUP_SERVICE || q->group == GROUP_MODEL || q->group == GROUP_NAME);
 	if (q->src == SRC_SPANS && !grouped) {
 		APPEND("SELECT ");
-		n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
-		APPEND(", ");
-		n += span_keys(q, sql + n, n < size ? size - n : 0);
-		APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
-		       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL, ");
-		n += raw_duration(q, sql + n, n < size ? size - n : 0);
+		n += span_row_cols(q, sql + n, n < size ? size - n : 0);
 		n += raw_spans_from(lo_ns, hi_ns, sql + n, n < size ? size - n : 0);
 		n += span_dims(q, sql + n, n < size ? size - n : 0);
 	} else if (q->src == SRC_SPANS) {
