@@ -126,15 +126,7 @@ start() {
 		exec setpriv --reuid $user --regid $user --init-groups --no-new-privs $exec_" \
 		>>"$ART/server.log" 2>&1 &
 	pid=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		curl $TLS -fs "$URL/api/health" >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	tail -n 5 "$ART/server.log"
-	return 1
+	wait_up 100 "$ART/server.log" curl $TLS -fs "$URL/api/health"
 }
 send() { # send TRACE_ID: one OTLP JSON span with curl
 	now=$(date +%s)000000000
