@@ -808,9 +808,8 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	}
 	const struct zdict *zd;
 	size_t zsample, zsize;
-	if (zdict_load_newest(w->db, &zd, err, errlen))
+	if (zdict_env_sizes(&zsample, &zsize, err, errlen) || zdict_load_newest(w->db, &zd, err, errlen))
 		goto fail;
-	zdict_env_sizes(&zsample, &zsize);
 	w->zt = zdict_trainer_new(zd, zsample, zsize, zdict_save, w);
 	w->strings = intern_new();
 	w->projects = intern_new();

@@ -52,20 +52,26 @@ static atomic_size_t nreg;
 static char *sources[ZDICT_SOURCES];        /* under reg_lock */
 static uint32_t missed[16];                 /* ids no source had (logged once, not looked up again), under reg_lock */
 
-/* A size from the env (bounded decimal, at most max), else def. */
-static size_t env_size(const char *name, size_t def, size_t max)
+/* A size from the env NAME (a decimal in [min, max]), else def. Returns
+ * ERR_OK, or ERR_BAD_INPUT naming the variable and its range. */
+static enum err env_size(const char *name, size_t def, size_t min, size_t max, size_t *out, char *err, size_t errlen)
 {
 	const char *v = getenv(name);
 	uint64_t n;
-	if (!v || text_parse_u64(v, 0, max, &n))
-		return def;
-	return (size_t)n;
+	*out = def;
+	if (!v || !*v)
+		return ERR_OK;
+	if (text_parse_u64(v, min, max, &n))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected a number of bytes %zu..%zu, got '%s'", name, min,
+		               max, v);
+	*out = (size_t)n;
+	return ERR_OK;
 }
 
-void zdict_env_sizes(size_t *sample_bytes, size_t *dict_bytes)
+enum err zdict_env_sizes(size_t *sample_bytes, size_t *dict_bytes, char *err, size_t errlen)
 {
-	*sample_bytes = env_size("TRACELITE_ZDICT_SAMPLE_BYTES", ZDICT_SAMPLE_BYTES, 256u << 20);
-	*dict_bytes = env_size("TRACELITE_ZDICT_SIZE", ZDICT_DICT_BYTES, ZDICT_MAX_DICT_BYTES);
+	enum err rc = env_size("TRACELITE_ZDICT_SAMPLE_BYTES", ZDICT_SAMPLE_BYTES, 0, 256u << 20, sample_bytes, err, errlen);
+	return rc ? rc : env_size("TRACELITE_ZDICT_SIZE", ZDICT_DICT_BYTES, 1024, ZDICT_MAX_DICT_BYTES, dict_bytes, err, errlen);
 }
 
 void zdict_add_source(const char *dir)

@@ -21,8 +21,10 @@ struct zdict;   /* one registered dictionary: immutable, lives until exit */
 #define ZDICT_DICT_BYTES (256u << 10)
 #define ZDICT_MAX_DICT_BYTES (4u << 20)   /* larger rows are refused as corrupt */
 
-/* Sets the sample and dictionary sizes: the defaults above or the env's. */
-void zdict_env_sizes(size_t *sample_bytes, size_t *dict_bytes);
+/* Sets the sample and dictionary sizes: the defaults above or the env's
+ * (TRACELITE_ZDICT_SAMPLE_BYTES 0..256 MiB, TRACELITE_ZDICT_SIZE 1 KiB..4 MiB).
+ * Returns ERR_OK, or ERR_BAD_INPUT with err naming a bad value. */
+enum err zdict_env_sizes(size_t *sample_bytes, size_t *dict_bytes, char *err, size_t errlen);
 
 /* Adds dir (a data directory) to the stores an unknown dictionary id is
  * looked up in (its zdicts table). Thread-safe; at most 8 kept. */

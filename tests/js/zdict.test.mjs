@@ -10,9 +10,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
-	BIN, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, sleep, startServer, tempDataDir,
+	BIN, freePort, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, sleep, startServer, tempDataDir,
 } from './helpers.mjs';
 
 const OLD = process.env.TRACELITE_OLD_BIN ? path.resolve(process.env.TRACELITE_OLD_BIN) : BIN;
@@ -92,6 +92,18 @@ function frameDictIds(dir) {
 }
 
 describe('zstd dictionary for span chunks (schema/014)', () => {
+	test('a bad TRACELITE_ZDICT_* value stops start-up naming the variable and its range', async () => {
+		const listen = `127.0.0.1:${await freePort()}`;
+		for (const [name, value, range] of [['TRACELITE_ZDICT_SIZE', '12', '1024..4194304'],
+			['TRACELITE_ZDICT_SIZE', '5000000', '1024..4194304'], ['TRACELITE_ZDICT_SAMPLE_BYTES', '2MB', '0..268435456'],
+			['TRACELITE_ZDICT_SAMPLE_BYTES', '-1', '0..268435456']]) {
+			const r = spawnSync(BIN, ['serve', '--data', tempDataDir('zdict-env'), '--listen', listen, '--grpc-listen', 'off'],
+				{ env: { ...process.env, [name]: value }, encoding: 'utf8', timeout: 20000 });
+			assert.notEqual(r.status, 0, `${name}=${value} was accepted`);
+			assert.match(r.stderr, new RegExp(`${name}: expected a number of bytes ${range.replace('.', '\\.')}.*'${value}'`));
+		}
+	});
+
 	test('an old store upgrades; a dictionary is trained, named by new chunks, and every trace reads back identical', async () => {
 		const base = nanosFromNow(-3600 * 1000);
 		const dir = tempDataDir('zdict');
