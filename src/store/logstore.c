@@ -3,6 +3,7 @@
 #include "store/logstore.h"
 #include <stdlib.h>
 #include <string.h>
+#include "base/mbed.h"
 #include "base/varint.h"
 #include "store/record.h"
 
@@ -11,7 +12,7 @@
 
 struct logstore {
 	sqlite3 *db;
-	sqlite3_stmt *chunk, *row;
+	sqlite3_stmt *chunk, *row, *seen;
 };
 
 /* Packs record l as a ResourceLogs holding only it into buf (NULL: only
@@ -34,6 +35,20 @@ static size_t pack_entry(const struct log_rec *l, uint8_t *buf)
 	return buf ? tl__resource_logs__pack(&rl, buf) : tl__resource_logs__get_packed_size(&rl);
 }
 
+/* Sets *d to the first LOG_DIGEST_LEN bytes of the SHA-256 of entry (a
+ * packed record lr), when lr has a time of its own; else clears it. */
+static void digest_entry(const Tl__LogRecord *lr, const uint8_t *entry, size_t n, struct log_digest *d)
+{
+	uint8_t full[32];
+	memset(d, 0, sizeof *d);
+	if (!lr->time_unix_nano && !lr->observed_time_unix_nano)
+		return;
+	if (mbedtls_sha256_ret(entry, n, full, 0))
+		return;   /* no digest: the record is stored even if repeated */
+	memcpy(d->bytes, full, LOG_DIGEST_LEN);
+	d->set = 1;
+}
+
 static enum err pack_chunk(struct span_batch *b, struct log_pack *out, struct log_chunk *c, const size_t *lens,
                            char *err, size_t errlen)
 {
@@ -49,6 +64,7 @@ static enum err pack_chunk(struct span_batch *b, struct log_pack *out, struct lo
 		size_t n = lens[c->first + k];
 		p += varint_put(p, n);
 		p += pack_entry(&b->logs[c->first + k], p);
+		digest_entry(b->logs[c->first + k].otlp, p - n, n, &out->digests[c->first + k]);
 		if (!logstore_entry_unpack(p - n, n, scratch)) {
 			rc = err_set(err, errlen, ERR_BAD_INPUT, "log record %zu cannot be stored: it does not read back",
 			             c->first + k);
@@ -69,6 +85,7 @@ enum err logstore_pack(struct span_batch *b, struct log_pack *out, char *err, si
 	memset(out, 0, sizeof *out);
 	size_t *lens = arena_alloc(b->arena, (n ? n : 1) * sizeof *lens);
 	out->chunks = arena_alloc(b->arena, (n ? n : 1) * sizeof *out->chunks);
+	out->digests = arena_alloc(b->arena, (n ? n : 1) * sizeof *out->digests);
 	for (size_t i = 0; i < n; i++)
 		lens[i] = pack_entry(&b->logs[i], NULL);
 	for (size_t i = 0; i < n;) {
@@ -97,8 +114,11 @@ enum err logstore_open(sqlite3 *db, struct logstore **out)
 	                       NULL) ||
 	    sqlite3_prepare_v3(db,
 	                       "INSERT INTO logs (time_ns, project, service, severity, trace_id, span_id, chunk,"
-	                       " chunk_index) VALUES (?,?,?,?,?,?,?,?)",
-	                       -1, SQLITE_PREPARE_PERSISTENT, &ls->row, NULL)) {
+	                       " chunk_index, digest) VALUES (?,?,?,?,?,?,?,?,?)"
+	                       " ON CONFLICT (project, digest) WHERE digest IS NOT NULL DO NOTHING",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &ls->row, NULL) ||
+	    sqlite3_prepare_v3(db, "SELECT 1 FROM logs WHERE project = ? AND digest = ?", -1, SQLITE_PREPARE_PERSISTENT, &ls->seen,
+	                       NULL)) {
 		logstore_close(ls);
 		return ERR_STORE;
 	}
@@ -115,17 +135,57 @@ static enum err step(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
 }
 
-enum err logstore_write(struct logstore *ls, const struct span_batch *b, const struct log_pack *p,
+/* Sets *stored to whether project already has a record with digest d. */
+static enum err digest_stored(struct logstore *ls, int64_t project, const struct log_digest *d, int *stored)
+{
+	*stored = 0;
+	if (!d->set)
+		return ERR_OK;
+	sqlite3_bind_int64(ls->seen, 1, project);
+	sqlite3_bind_blob(ls->seen, 2, d->bytes, LOG_DIGEST_LEN, SQLITE_STATIC);
+	int rc = sqlite3_step(ls->seen);
+	*stored = rc == SQLITE_ROW;
+	sqlite3_reset(ls->seen);
+	sqlite3_clear_bindings(ls->seen);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
+}
+
+/* Counts the records of ch not stored yet into *fresh. */
+static enum err count_fresh(struct logstore *ls, const struct span_batch *b, const struct log_pack *p,
+                            const struct log_chunk *ch, logstore_id_fn project_key, void *ctx, size_t *fresh)
+{
+	*fresh = 0;
+	for (size_t k = 0; k < ch->count; k++) {
+		int64_t project;
+		int stored;
+		if (project_key(ctx, b->logs[ch->first + k].project, &project) ||
+		    digest_stored(ls, project, &p->digests[ch->first + k], &stored))
+			return ERR_STORE;
+		*fresh += !stored;
+	}
+	return ERR_OK;
+}
+
+enum err logstore_write(struct logstore *ls, const struct span_batch *b, struct log_pack *p,
                         logstore_id_fn string_id, logstore_id_fn project_key, void *ctx)
 {
+	p->duplicates = 0;
 	for (size_t c = 0; c < p->nchunks; c++) {
 		const struct log_chunk *ch = &p->chunks[c];
+		size_t fresh;
+		if (count_fresh(ls, b, p, ch, project_key, ctx, &fresh))
+			return ERR_STORE;
+		if (!fresh) {   /* a retried export: its records are all stored */
+			p->duplicates += ch->count;
+			continue;
+		}
 		sqlite3_bind_blob(ls->chunk, 1, ch->data, (int)ch->len, SQLITE_STATIC);
 		if (step(ls->chunk))
 			return ERR_STORE;
 		int64_t chunk = sqlite3_last_insert_rowid(ls->db), service, project;
 		for (size_t k = 0; k < ch->count; k++) {
 			const struct log_rec *l = &b->logs[ch->first + k];
+			const struct log_digest *d = &p->digests[ch->first + k];
 			if (string_id(ctx, l->service, &service) || project_key(ctx, l->project, &project))
 				return ERR_STORE;
 			sqlite3_bind_int64(ls->row, 1, (int64_t)l->time_ns);
@@ -138,8 +198,11 @@ enum err logstore_write(struct logstore *ls, const struct span_batch *b, const s
 				sqlite3_bind_blob(ls->row, 6, l->span_id, 8, SQLITE_STATIC);
 			sqlite3_bind_int64(ls->row, 7, chunk);
 			sqlite3_bind_int64(ls->row, 8, (int64_t)k);
+			if (d->set)
+				sqlite3_bind_blob(ls->row, 9, d->bytes, LOG_DIGEST_LEN, SQLITE_STATIC);
 			if (step(ls->row))
 				return ERR_STORE;
+			p->duplicates += sqlite3_changes(ls->db) == 0;   /* stored earlier in this request */
 		}
 	}
 	return ERR_OK;
@@ -151,10 +214,67 @@ void logstore_close(struct logstore *ls)
 		return;
 	sqlite3_finalize(ls->chunk);
 	sqlite3_finalize(ls->row);
+	sqlite3_finalize(ls->seen);
 	free(ls);
 }
 
 Tl__ResourceLogs *logstore_entry_unpack(const uint8_t *data, size_t len, struct arena *a)
 {
 	return record_unpack(&tl__resource_logs__descriptor, data, len, a);
+}
+
+enum err logstore_digest_stored(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *rows = NULL, *chunk = NULL, *set = NULL;
+	struct arena *a = arena_new();
+	int64_t cur = 0;
+	size_t count = 0;
+	const uint8_t **entries = NULL;
+	size_t *lens = NULL;
+	enum err rc = ERR_OK;
+	if (sqlite3_prepare_v2(db, "SELECT id, chunk, chunk_index FROM logs ORDER BY chunk, chunk_index", -1, &rows, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT data FROM log_chunks WHERE id = ?", -1, &chunk, NULL) ||
+	    sqlite3_prepare_v2(db, "UPDATE OR IGNORE logs SET digest = ?1 WHERE id = ?2", -1, &set, NULL)) {
+		rc = err_set(err, errlen, ERR_STORE, "log digests: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	int more;
+	while ((more = sqlite3_step(rows)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(rows, 0), c = sqlite3_column_int64(rows, 1), k = sqlite3_column_int64(rows, 2);
+		if (c != cur) {   /* rows come chunk by chunk */
+			arena_free(a);
+			a = arena_new();
+			cur = c;
+			count = 0;
+			sqlite3_bind_int64(chunk, 1, c);
+			if (sqlite3_step(chunk) == SQLITE_ROW &&
+			    record_chunk_split(sqlite3_column_blob(chunk, 0), (size_t)sqlite3_column_bytes(chunk, 0), a, &count,
+			                       &entries, &lens) != ERR_OK)
+				count = 0;   /* unreadable: its records keep no digest */
+			sqlite3_reset(chunk);
+		}
+		if (k < 0 || (size_t)k >= count)
+			continue;
+		Tl__ResourceLogs *rl = logstore_entry_unpack(entries[k], lens[k], a);
+		struct log_digest d;
+		if (!rl || rl->n_scope_logs != 1 || rl->scope_logs[0]->n_log_records != 1)
+			continue;
+		digest_entry(rl->scope_logs[0]->log_records[0], entries[k], lens[k], &d);
+		if (!d.set)
+			continue;
+		sqlite3_bind_blob(set, 1, d.bytes, LOG_DIGEST_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(set, 2, id);
+		if (step(set)) {   /* a record stored twice before keeps its second copy, without a digest */
+			rc = err_set(err, errlen, ERR_STORE, "log digests: %s", sqlite3_errmsg(db));
+			goto out;
+		}
+	}
+	if (more != SQLITE_DONE)
+		rc = err_set(err, errlen, ERR_STORE, "log digests: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(rows);
+	sqlite3_finalize(chunk);
+	sqlite3_finalize(set);
+	arena_free(a);
+	return rc;
 }

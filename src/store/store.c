@@ -12,6 +12,7 @@
 #include "base/datadir.h"
 #include "base/err.h"
 #include "store/pairset.h"
+#include "store/logstore.h"
 #include "store/rollup.h"
 #include "store/zdict.h"
 
@@ -58,6 +59,8 @@ static int after_migration(sqlite3 *db, int number, char *err, size_t errlen)
 {
 	if (number == 2)   /* 002_rollups: backfill from the spans already stored */
 		return rollup_rebuild(db, err, errlen);
+	if (number == 20)  /* 020_log_digests: digests of the log records already stored */
+		return logstore_digest_stored(db, err, errlen);
 	return ERR_OK;
 }
 

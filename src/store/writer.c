@@ -663,15 +663,22 @@ static void declare_counters(void)
 	counters_declare("tracelite_writer_commits_total", COUNTERS_COUNTER, "Writer transactions by outcome", NULL, 0);
 	counters_add("tracelite_writer_commits_total", 0, "outcome", "ok", NULL);
 	counters_add("tracelite_writer_commits_total", 0, "outcome", "failed", NULL);
+	counters_declare("tracelite_log_records_duplicate_total", COUNTERS_COUNTER,
+	                 "Log records not stored again: an identical record (a retried export) was already stored", NULL,
+	                 0);
+	counters_add("tracelite_log_records_duplicate_total", 0, NULL);
 }
 
 static void count_commit(const struct job *list, int rc, uint64_t ns)
 {
-	size_t jobs = 0, spans = 0;
+	size_t jobs = 0, spans = 0, duplicate_logs = 0;
 	for (const struct job *j = list; j; j = j->next) {
 		jobs++;
 		spans += j->batch->nspans;
+		duplicate_logs += j->logs.duplicates;
 	}
+	if (!rc)
+		counters_add("tracelite_log_records_duplicate_total", duplicate_logs, NULL);
 	counters_add("tracelite_writer_commits_total", 1, "outcome", rc ? "failed" : "ok", NULL);
 	counters_observe("tracelite_writer_commit_seconds", (double)ns / 1e9, NULL);
 	counters_observe("tracelite_writer_batch_requests", (double)jobs, NULL);

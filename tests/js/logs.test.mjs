@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { LoggerProvider, SimpleLogRecordProcessor, InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as HttpLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
@@ -24,6 +24,7 @@ import {
 	spanId, tempDataDir, traceId,
 } from './helpers.mjs';
 import { LOGS_PATH, frame, grpcCall, unframe } from './grpc_client.mjs';
+import { sdkRecords } from './logs_sdk.mjs';
 
 /* Emits records through a LoggerProvider whose processor exports each at
  * once with exporter; resolves the export results. */
@@ -54,17 +55,8 @@ const spanContext = (tid, sid) =>
 
 /* ExportLogsServiceRequest bytes, as the proto exporter sends them, of
  * records emitted by emit. */
-async function protobufOf(emit) {
-	const mem = new InMemoryLogRecordExporter();
-	const provider = new LoggerProvider({
-		resource: resourceFromAttributes({ 'service.name': 'pb-svc' }), processors: [new SimpleLogRecordProcessor({ exporter: mem })],
-	});
-	emit(provider.getLogger('pb'));
-	await provider.forceFlush();
-	const bytes = Buffer.from(ProtobufLogsSerializer.serializeRequest(mem.getFinishedLogRecords()));
-	await provider.shutdown();
-	return bytes;
-}
+const protobufOf = async (emit) =>
+	Buffer.from(ProtobufLogsSerializer.serializeRequest(await sdkRecords(emit, 'pb-svc', 'pb')));
 
 /* An OTLP/JSON logs export of records under one resource and scope. */
 const logsRequest = (records, resource = { 'service.name': 'json-svc' }) => ({
