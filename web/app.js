@@ -14,6 +14,7 @@ import * as sessions from './sessions.js';
 import * as scores from './scores.js';
 import * as scoreconfigs from './scoreconfigs.js';
 import * as users from './users.js';
+import * as logspage from './logspage.js';
 
 const ROUTES = [
 	[/^\/$/, 'overview', overview.render],
@@ -25,6 +26,7 @@ const ROUTES = [
 	[/^\/settings\/scores$/, 'scores', scoreconfigs.render],
 	[/^\/users$/, 'users', users.renderList],
 	[/^\/users\/([^/]+)$/, 'users', users.renderOne],
+	[/^\/logs$/, 'logs', logspage.render],
 ];
 
 /* What an unknown path shows: where one is, and where to go. */
@@ -34,7 +36,7 @@ function notFound(path) {
 	return h('div.notfound', { role: 'main', 'aria-labelledby': 'nf-title' },
 		h('h1', { id: 'nf-title' }, 'Page not found'),
 		h('p.muted', null, 'There is no page at ', h('code', null, path), '. It may have been mistyped, or the link is from another tool.'),
-		h('ul', null, link('/', 'Overview'), link('/traces', 'Traces'), link('/sessions', 'Sessions'), link('/users', 'Users'), link('/scores', 'Scores')));
+		h('ul', null, link('/', 'Overview'), link('/traces', 'Traces'), link('/sessions', 'Sessions'), link('/users', 'Users'), link('/scores', 'Scores'), link('/logs', 'Logs')));
 }
 
 const main = document.getElementById('main');

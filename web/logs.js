@@ -1,6 +1,7 @@
 // logs.js: OTLP log records (GET /api/logs) on the trace page: a span's
 // logs beside its events in the span panel, and the whole trace's logs in
-// a folded section under the waterfall. Every value is set as text (h()),
+// a folded section under the waterfall; and a record whole, as the Logs
+// page (logspage.js) opens it. Every value is set as text (h()),
 // never as HTML: a log body is whatever a program printed.
 import { getJson } from './api.js';
 import { fmtFull, fmtMs, h, jsonTree, longText } from './util.js';
@@ -21,6 +22,15 @@ function logRow(l, t0) {
 			l.event_name ? h('b', null, `  ${l.event_name}`) : null),
 		h('pre.log-body', null, longText(l.body ?? '')),
 		Object.keys(attrs).length ? jsonTree(attrs, 1) : null);
+}
+
+/* Record l whole: its row (full time), then its ids, resource and scope. */
+export function logDetail(l) {
+	const ids = [['trace_id', l.trace_id], ['span_id', l.span_id], ['observed', l.observed_time_ns !== '0' ? l.observed_time_ns : null]]
+		.filter(([, v]) => v).map(([k, v]) => h('span.muted', null, `${k} `, h('code', null, v), '  '));
+	return h('div.log-detail', null, logRow(l, null), ids.length ? h('div', null, ids) : null,
+		h('h3', null, 'Resource'), jsonTree(l.resource || {}, 1),
+		h('h3', null, 'Scope'), jsonTree(l.scope || {}, 1));
 }
 
 /* A box that loads the records of params (newest first, one page) and

@@ -53,7 +53,7 @@ export async function paged(path, query, signal, foot, draw) {
 	let cursor = null;
 	const page = async () => {
 		const r = await getJson(path, { ...query, limit: PAGE, cursor }, { signal });
-		items.push(...(r.items || r.traces));
+		items.push(...(r.items || r.traces || r.logs));
 		cursor = r.next_cursor;
 		draw(items, r);
 		foot.replaceChildren(cursor ? h('button.btn', { type: 'button', onclick: more }, 'Load more')

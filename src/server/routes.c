@@ -98,6 +98,7 @@ static const struct route routes[] = {
 	{"GET", "/settings/scores", 0, web_page},
 	{"GET", "/users", 0, web_page},
 	{"GET", "/users/", 1, web_page},
+	{"GET", "/logs", 0, web_page},
 	{"GET", "/login", 0, web_login},
 	{"POST", "/api/login", 0, auth_http_login},
 	{"POST", "/api/logout", 0, auth_http_logout},

@@ -12,7 +12,7 @@ before(async () => { server = await startServer({ label: 'web' }); });
 after(async () => { if (server) await server.stop(); });
 
 describe('web UI pages and assets', () => {
-	for (const p of ['/', '/traces', '/traces/0123456789abcdef0123456789abcdef', '/sessions', '/sessions/abc', '/scores', '/users', '/users/u1']) {
+	for (const p of ['/', '/traces', '/traces/0123456789abcdef0123456789abcdef', '/sessions', '/sessions/abc', '/scores', '/users', '/users/u1', '/logs']) {
 		test(`GET ${p} is the app's index.html`, async () => {
 			const r = await get(server, p);
 			assert.equal(r.status, 200);
