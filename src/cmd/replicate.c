@@ -67,9 +67,9 @@ int cmd_replicate(int argc, char **argv)
 		fprintf(stderr, "tracelite replicate: %s\n", err);
 	if (rc && rc != ERR_BUSY)
 		return 1;
-	printf("replicated %lld spans, %lld traces, %lld scores, %lld projects to %s in %.2f s (%.0f spans/s); "
-	       "%lld rows refused\n",
-	       (long long)st.spans, (long long)st.traces, (long long)st.scores, (long long)st.projects,
+	printf("replicated %lld spans, %lld traces, %lld scores, %lld projects, %lld log records to %s in %.2f s"
+	       " (%.0f spans/s); %lld rows refused\n",
+	       (long long)st.spans, (long long)st.traces, (long long)st.scores, (long long)st.projects, (long long)st.logs,
 	       target.display, st.seconds, st.seconds > 0 ? (double)st.spans / st.seconds : 0, (long long)st.refused);
 	return rc ? 1 : 0;
 }

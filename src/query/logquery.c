@@ -22,8 +22,11 @@ struct chunk_cache {
 	size_t *lens;
 };
 
+/* The record at (chunk, index), unpacked into out (NULL if its chunk or
+ * entry does not read); *raw and *rawlen (when raw is not NULL) are its
+ * packed bytes, valid while cc stays on that chunk. */
 static const Tl__ResourceLogs *entry(sqlite3 *db, struct chunk_cache *cc, int64_t chunk, int64_t index,
-                                     struct arena *out)
+                                     struct arena *out, const uint8_t **raw, size_t *rawlen)
 {
 	if (cc->id != chunk) {
 		sqlite3_stmt *st = NULL;
@@ -47,6 +50,10 @@ static const Tl__ResourceLogs *entry(sqlite3 *db, struct chunk_cache *cc, int64_
 	const Tl__ResourceLogs *rl = logstore_entry_unpack(cc->entries[index], cc->lens[index], out);
 	if (!rl || rl->n_scope_logs != 1 || rl->scope_logs[0]->n_log_records != 1)
 		return NULL;
+	if (raw) {
+		*raw = cc->entries[index];
+		*rawlen = cc->lens[index];
+	}
 	return rl;
 }
 
@@ -169,7 +176,7 @@ enum err logquery_run(sqlite3 *db, const struct log_filter *f, cJSON **out)
 		scanned++;
 		cursor_text(st, cursor);
 		const Tl__ResourceLogs *rl =
-		    entry(db, &cc, sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6), a);
+		    entry(db, &cc, sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6), a, NULL, NULL);
 		if (!rl)
 			continue;  /* chunk unreadable: skipped, as the trace view skips such spans */
 		char *body = body_text(rl->scope_logs[0]->log_records[0]->body);
@@ -191,6 +198,52 @@ enum err logquery_run(sqlite3 *db, const struct log_filter *f, cJSON **out)
 out:
 	sqlite3_finalize(st);
 	cJSON_Delete(o);
+	arena_free(cc.a);
+	arena_free(a);
+	return rc;
+}
+
+enum err logquery_since(sqlite3 *db, int64_t after_chunk, int max_records, cJSON *items, int64_t *last_chunk)
+{
+	/* the same columns as logquery_run's, for log_json, then the project's id */
+	static const char *const sql =
+	    "SELECT l.id, l.time_ns, l.severity, l.trace_id, l.span_id, l.chunk, l.chunk_index, s.value, p.name, p.id"
+	    " FROM logs l JOIN strings s ON s.id = l.service JOIN projects p ON p.key = l.project"
+	    " WHERE l.chunk > ?1 AND l.chunk <= coalesce((SELECT max(chunk) FROM (SELECT chunk FROM logs WHERE chunk > ?1"
+	    " ORDER BY chunk LIMIT ?2)), ?1) ORDER BY l.chunk, l.chunk_index";
+	sqlite3_stmt *st = NULL;
+	struct chunk_cache cc = {0};
+	struct arena *a = arena_new();
+	enum err rc = ERR_STORE;
+	int step;
+	*last_chunk = after_chunk;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, after_chunk);
+	sqlite3_bind_int(st, 2, max_records);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *raw;
+		size_t rawlen;
+		uint8_t id[LOG_DIGEST_LEN];
+		*last_chunk = sqlite3_column_int64(st, 5);
+		const Tl__ResourceLogs *rl = entry(db, &cc, *last_chunk, sqlite3_column_int64(st, 6), a, &raw, &rawlen);
+		if (!rl)
+			continue;  /* chunk unreadable: skipped, as logquery_run does */
+		const Tl__LogRecord *lr = rl->scope_logs[0]->log_records[0];
+		if (logstore_entry_id(lr, raw, rawlen, (uint64_t)sqlite3_column_int64(st, 1), id) < 0)
+			continue;
+		char *body = body_text(lr->body);
+		cJSON *o = log_json(st, rl, body);
+		free(body);
+		json_add_hex_id(o, "record_id", id, sizeof id);
+		cJSON_AddNumberToObject(o, "chunk", (double)*last_chunk);
+		cJSON_AddItemToObject(o, "project_id", json_string_item((const char *)sqlite3_column_text(st, 9)));
+		cJSON_AddItemToArray(items, o);
+	}
+	if (step == SQLITE_DONE)
+		rc = ERR_OK;
+out:
+	sqlite3_finalize(st);
 	arena_free(cc.a);
 	arena_free(a);
 	return rc;

@@ -32,6 +32,14 @@ struct log_filter {
  * project, trace_id, span_id, flags, event_name. Returns ERR_OK or
  * ERR_STORE. */
 enum err logquery_run(sqlite3 *db, const struct log_filter *f, cJSON **out);
+/* For replication: appends to items the records of the log chunks after
+ * after_chunk, whole chunks of at most max_records rows in all (at least
+ * one chunk), in (chunk, index) order, each as logquery_run's objects plus
+ * record_id (32 hex digits: logstore_entry_id), project_id (the
+ * project's UUID) and chunk (its log chunk id); *last_chunk = the last chunk read (after_chunk when
+ * none). Records that do not read back are skipped. Returns ERR_OK or
+ * ERR_STORE. */
+enum err logquery_since(sqlite3 *db, int64_t after_chunk, int max_records, cJSON *items, int64_t *last_chunk);
 /* Parses a cursor as logquery_run writes it into f. Returns ERR_OK or
  * ERR_BAD_INPUT. */
 enum err logquery_cursor_parse(const char *text, struct log_filter *f);

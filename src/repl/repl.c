@@ -88,12 +88,14 @@ static int checkpoint_open(struct tgt *t, char *err, size_t errlen)
 		t->cpdb = NULL;
 		return ERR_STORE;
 	}
-	/* added with schema/006_deletions.sql; fails harmlessly once there */
+	/* added with schema/006_deletions.sql and log replication; fail harmlessly once there */
 	sqlite3_exec(t->cpdb, "ALTER TABLE checkpoints ADD COLUMN deletion_seq INTEGER NOT NULL DEFAULT 0", NULL, NULL,
 	             NULL);
+	sqlite3_exec(t->cpdb, "ALTER TABLE checkpoints ADD COLUMN log_chunk INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(t->cpdb,
-	                       "SELECT chunk, trace_seq, score_seq, project_key, deletion_seq FROM checkpoints WHERE target = ?",
+	                       "SELECT chunk, trace_seq, score_seq, project_key, deletion_seq, log_chunk FROM checkpoints"
+	                       " WHERE target = ?",
 	                       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, t->target.display, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -102,6 +104,7 @@ static int checkpoint_open(struct tgt *t, char *err, size_t errlen)
 			t->cur.score_seq = sqlite3_column_int64(st, 2);
 			t->cur.project_key = sqlite3_column_int64(st, 3);
 			t->cur.deletion_seq = sqlite3_column_int64(st, 4);
+			t->cur.log_chunk = sqlite3_column_int64(st, 5);
 		}
 	}
 	sqlite3_finalize(st);
@@ -115,7 +118,7 @@ static int checkpoint_save(struct tgt *t, const struct repl_cursor *c)
 		return ERR_OK;
 	if (sqlite3_prepare_v2(t->cpdb,
 	                       "INSERT OR REPLACE INTO checkpoints (target, chunk, trace_seq, score_seq, project_key,"
-	                       " updated_ns, deletion_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	                       " updated_ns, deletion_seq, log_chunk) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	                       -1, &st, NULL))
 		return ERR_STORE;
 	sqlite3_bind_text(st, 1, t->target.display, -1, SQLITE_STATIC);
@@ -125,6 +128,7 @@ static int checkpoint_save(struct tgt *t, const struct repl_cursor *c)
 	sqlite3_bind_int64(st, 5, c->project_key);
 	sqlite3_bind_int64(st, 6, (int64_t)text_now_ns());
 	sqlite3_bind_int64(st, 7, c->deletion_seq);
+	sqlite3_bind_int64(st, 8, c->log_chunk);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
 	sqlite3_finalize(st);
 	return rc;
@@ -222,7 +226,7 @@ static int cycle(struct tgt *t)
 		fail(t, "reading the store", sqlite3_errmsg(t->db));
 		return -1;
 	}
-	if (b.chunk_max < t->cur.chunk) {
+	if (b.chunk_max < t->cur.chunk || b.log_chunk_max < t->cur.log_chunk) {
 		/* the store is older than the checkpoint (replaced): start over */
 		log_write(LOGL_WARN, "replicate", (const char *const[]){"target", t->target.display, NULL},
 		          "replicate %s: checkpoint is past the store; sending everything again",
@@ -466,6 +470,7 @@ static cJSON *tgt_json(struct tgt *t)
 	cJSON_AddItemToObject(last, "trace_seq", json_int(t->cur.trace_seq));
 	cJSON_AddItemToObject(last, "score_seq", json_int(t->cur.score_seq));
 	cJSON_AddItemToObject(last, "project_key", json_int(t->cur.project_key));
+	cJSON_AddItemToObject(last, "log_chunk", json_int(t->cur.log_chunk));
 	cJSON *sent = cJSON_AddObjectToObject(o, "sent");
 	for (int tb = 0; tb < REPL_NTABLES; tb++)
 		cJSON_AddItemToObject(sent, repl_table_name(tb), json_int(t->sent[tb]));
@@ -527,6 +532,7 @@ enum err repl_once(const char *data_dir, const char *url, struct repl_once_stats
 	st->traces = t.sent[REPL_TRACES];
 	st->scores = t.sent[REPL_SCORES];
 	st->projects = t.sent[REPL_PROJECTS];
+	st->logs = t.sent[REPL_LOGS];
 	st->refused = t.refused;
 	tgt_free(&t);
 	curl_global_cleanup();

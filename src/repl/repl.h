@@ -19,14 +19,14 @@ struct repl *repl_start(const char *data_dir, const char (*urls)[2048], int n);
  * sent again next time) and frees r. NULL is a no-op. */
 void repl_stop(struct repl *r);
 /* {"targets":[{target, type, state, last_sent:{chunk, trace_seq, score_seq,
- * project_key}, sent:{projects, spans, traces, scores}, refused_rows,
+ * project_key, log_chunk}, sent:{projects, spans, traces, scores, logs}, refused_rows,
  * lag_spans, lag_seconds, retries, last_error, last_error_time,
  * last_success_time}]} with passwords masked; r may be NULL. Caller
  * deletes. */
 cJSON *repl_status_json(struct repl *r);
 /* What one repl_once pass sent. */
 struct repl_once_stats {
-	int64_t spans, traces, scores, projects;   /* rows the target confirmed */
+	int64_t spans, traces, scores, projects, logs;   /* rows the target confirmed */
 	int64_t refused;                           /* rows it refused (logged) */
 	double seconds;                            /* time spent sending */
 };

@@ -2,8 +2,9 @@
  * sslmode=require etc. work as in psql). A batch is COPYed into a temporary
  * staging table and upserted by primary key in one transaction: spans,
  * traces and scores are replaced only by a newer version (schema/postgres/;
- * a span's is its chunk: a superseded span comes again in a later one). New spans skip the staging table (COPY straight into
- * spans) unless that meets a duplicate. Errors are told apart by SQLSTATE. */
+ * a span's is its chunk: a superseded span comes again in a later one). New
+ * spans and log records skip the staging table (COPY straight into their
+ * table) unless that meets a duplicate. Errors are told apart by SQLSTATE. */
 #include <assert.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -236,11 +237,12 @@ static enum repl_result pg_send(void *ctx, enum repl_table t, const cJSON *rows,
 	size_t len;
 	char *copy_sql, *direct_sql, *data = copy_text(rows, &len);
 	char *sql = upsert_sql(t, rows->child, &copy_sql, &direct_sql);
-	/* Spans are new unless a batch is replayed: COPY them straight in, and
-	 * take the staging path only on a duplicate (half the work). */
-	if (t == REPL_SPANS)
+	/* Spans and log records are new unless a batch is replayed: COPY them
+	 * straight in, and take the staging path only on a duplicate (half the work). */
+	int direct = t == REPL_SPANS || t == REPL_LOGS;
+	if (direct)
 		rc = copy_txn(p, direct_sql, data, len, NULL, err, errlen);
-	if (t != REPL_SPANS || (rc == REPL_REFUSED && !strcmp(p->sqlstate, "23505")))
+	if (!direct || (rc == REPL_REFUSED && !strcmp(p->sqlstate, "23505")))
 		rc = copy_txn(p, copy_sql, data, len, sql, err, errlen);
 	free(data);
 	free(sql);

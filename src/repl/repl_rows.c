@@ -12,11 +12,12 @@
 #include "base/ids.h"
 #include "base/json.h"
 #include "ingest/span.h"
+#include "query/logquery.h"
 #include "query/query.h"
 #include "store/store.h"
 
-static const char *const table_names[REPL_NTABLES] = {"projects", "spans", "traces", "scores"};
-static const char *const table_keys[REPL_NTABLES] = {"id", "trace_id, span_id", "trace_id", "id"};
+static const char *const table_names[REPL_NTABLES] = {"projects", "spans", "traces", "scores", "logs"};
+static const char *const table_keys[REPL_NTABLES] = {"id", "trace_id, span_id", "trace_id", "id", "project_id, record_id"};
 
 const char *repl_table_name(enum repl_table t)
 {
@@ -227,6 +228,67 @@ static int read_spans(sqlite3 *db, struct repl_batch *b, int64_t after, int max_
 	return ERR_OK;
 }
 
+/* The columns of the logs table, in order, from GET /api/logs's fields of
+ * the same name: as they are, decimal strings as exact numbers (NANOS), or
+ * objects as their JSON text (JSON_TEXT). */
+enum log_col_kind { AS_IS, NANOS, JSON_TEXT };
+static const struct {
+	const char *name;
+	enum log_col_kind kind;
+} log_cols[] = {
+	{"record_id", AS_IS}, {"project_id", AS_IS}, {"time_ns", NANOS}, {"observed_time_ns", NANOS},
+	{"severity_number", AS_IS}, {"severity_text", AS_IS}, {"severity", AS_IS}, {"body", AS_IS},
+	{"attributes", JSON_TEXT}, {"resource", JSON_TEXT}, {"scope", JSON_TEXT}, {"service", AS_IS},
+	{"trace_id", AS_IS}, {"span_id", AS_IS}, {"flags", AS_IS}, {"event_name", AS_IS},
+};
+
+/* One record as GET /api/logs shows it (logquery_since) as a row of the
+ * logs table, version = its log chunk. Takes items out of api. */
+static cJSON *log_row(cJSON *api, int64_t chunk)
+{
+	cJSON *r = cJSON_CreateObject();
+	for (size_t i = 0; i < sizeof log_cols / sizeof *log_cols; i++) {
+		const char *name = log_cols[i].name, *text;
+		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(api, name);
+		char *json = NULL;
+		switch (log_cols[i].kind) {
+		case NANOS:
+			text = cJSON_GetStringValue(v);
+			cJSON_AddItemToObject(r, name, cJSON_CreateRaw(text && *text ? text : "0"));
+			break;
+		case JSON_TEXT:
+			json = v ? json_print(v, NULL) : NULL;
+			cJSON_AddItemToObject(r, name, json ? cJSON_CreateString(json) : cJSON_CreateNull());
+			cJSON_free(json);
+			break;
+		case AS_IS:
+			cJSON_AddItemToObject(r, name, v ? v : cJSON_CreateNull());
+			v = NULL;
+			break;
+		}
+		cJSON_Delete(v);
+	}
+	cJSON_AddItemToObject(r, "version", raw_int(chunk));
+	return r;
+}
+
+/* The log records of whole log chunks after `after`, about max records. */
+static int read_logs(sqlite3 *db, struct repl_batch *b, int64_t after, int max)
+{
+	b->next.log_chunk = after;
+	if (b->log_chunk_max <= after)
+		return ERR_OK;
+	cJSON *items = cJSON_CreateArray(), *api;
+	int rc = logquery_since(db, after, max, items, &b->next.log_chunk);
+	while (!rc && (api = cJSON_DetachItemFromArray(items, 0))) {
+		int64_t chunk = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(api, "chunk"));
+		cJSON_AddItemToArray(b->rows[REPL_LOGS], log_row(api, chunk));
+		cJSON_Delete(api);
+	}
+	cJSON_Delete(items);
+	return rc;
+}
+
 enum err repl_rows_deletions(sqlite3 *db, int64_t after, int max, cJSON **ids, int64_t *last)
 {
 	sqlite3_stmt *st;
@@ -295,7 +357,7 @@ static char *id_list(const cJSON *ids, int scores, int clickhouse, size_t *len)
 
 int repl_rows_delete_sql(const cJSON *ids, int clickhouse, char *out[REPL_NTABLES])
 {
-	static const enum repl_table tables[] = {REPL_SPANS, REPL_TRACES, REPL_SCORES};
+	static const enum repl_table tables[] = {REPL_SPANS, REPL_TRACES, REPL_SCORES, REPL_LOGS};
 	size_t len, slen;
 	char *list = id_list(ids, 0, clickhouse, &len), *slist = id_list(ids, 1, clickhouse, &slen);
 	int k = 0;
@@ -328,7 +390,8 @@ enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spa
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))
 		return ERR_STORE;
 	b->chunk_max = scalar(db, "SELECT coalesce(max(id), 0) FROM chunks WHERE ?1 = ?1", 0);
-	int rc = b->chunk_max < 0 ? ERR_STORE : ERR_OK;
+	b->log_chunk_max = scalar(db, "SELECT coalesce(max(id), 0) FROM log_chunks WHERE ?1 = ?1", 0);
+	int rc = b->chunk_max < 0 || b->log_chunk_max < 0 ? ERR_STORE : ERR_OK;
 	if (!rc)
 		rc = read_table(db, REPL_PROJECTS, from->project_key, -1, b->rows[REPL_PROJECTS], &b->next.project_key);
 	if (!rc)
@@ -337,6 +400,8 @@ enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spa
 		rc = read_table(db, REPL_TRACES, from->trace_seq, max_spans, b->rows[REPL_TRACES], &b->next.trace_seq);
 	if (!rc)
 		rc = read_table(db, REPL_SCORES, from->score_seq, max_spans, b->rows[REPL_SCORES], &b->next.score_seq);
+	if (!rc)
+		rc = read_logs(db, b, from->log_chunk, max_spans);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc)
 		repl_batch_free(b);

@@ -9,24 +9,26 @@
 #include <stdint.h>
 #include "base/err.h"
 
-enum repl_table { REPL_PROJECTS, REPL_SPANS, REPL_TRACES, REPL_SCORES, REPL_NTABLES };
+enum repl_table { REPL_PROJECTS, REPL_SPANS, REPL_TRACES, REPL_SCORES, REPL_LOGS, REPL_NTABLES };
 
 /* How far a target has been sent: the last chunk (spans), trace summary
- * seq, score seq, project key and deletion seq (schema/006_deletions.sql)
- * confirmed. All 0 = nothing yet. */
+ * seq, score seq, project key, deletion seq (schema/006_deletions.sql) and
+ * log chunk (schema/010_logs.sql) confirmed. All 0 = nothing yet. */
 struct repl_cursor {
-	int64_t chunk, trace_seq, score_seq, project_key, deletion_seq;
+	int64_t chunk, trace_seq, score_seq, project_key, deletion_seq, log_chunk;
 };
 
 struct repl_batch {
 	cJSON *rows[REPL_NTABLES];   /* one array per table, in send order */
 	struct repl_cursor next;     /* the cursor once all of these are confirmed */
 	int64_t chunk_max;           /* newest chunk in the store when read */
+	int64_t log_chunk_max;       /* newest log chunk in the store when read */
 };
 
 /* Reads, in one read transaction on db, the changes after from: new
- * projects, the spans of whole chunks up to about max_spans spans, and at
- * most max_spans changed traces and scores. Returns ERR_OK (b filled; free
+ * projects, the spans of whole chunks up to about max_spans spans, at
+ * most max_spans changed traces and scores, and the log records of whole
+ * log chunks up to about max_spans records. Returns ERR_OK (b filled; free
  * with repl_batch_free) or ERR_STORE. */
 enum err repl_rows_read(sqlite3 *db, const struct repl_cursor *from, int max_spans, struct repl_batch *b);
 /* The longest score id whose deletion is replicated (ids are clipped to

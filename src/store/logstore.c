@@ -35,18 +35,29 @@ static size_t pack_entry(const struct log_rec *l, uint8_t *buf)
 	return buf ? tl__resource_logs__pack(&rl, buf) : tl__resource_logs__get_packed_size(&rl);
 }
 
-/* Sets *d to the first LOG_DIGEST_LEN bytes of the SHA-256 of entry (a
- * packed record lr), when lr has a time of its own; else clears it. */
+int logstore_entry_id(const Tl__LogRecord *lr, const uint8_t *entry, size_t n, uint64_t time_ns,
+                      uint8_t out[LOG_DIGEST_LEN])
+{
+	uint8_t full[32], t[8];
+	int timed = lr->time_unix_nano || lr->observed_time_unix_nano;
+	mbedtls_sha256_context ctx;
+	for (int i = 0; i < 8; i++)
+		t[i] = (uint8_t)(time_ns >> (8 * i));
+	mbedtls_sha256_init(&ctx);
+	int rc = mbedtls_sha256_starts_ret(&ctx, 0) || mbedtls_sha256_update_ret(&ctx, entry, n) ||
+	         (!timed && mbedtls_sha256_update_ret(&ctx, t, sizeof t)) || mbedtls_sha256_finish_ret(&ctx, full);
+	mbedtls_sha256_free(&ctx);
+	if (rc)
+		return -1;
+	memcpy(out, full, LOG_DIGEST_LEN);
+	return timed;
+}
+
+/* Sets *d to entry's digest when lr has a time of its own; else clears it. */
 static void digest_entry(const Tl__LogRecord *lr, const uint8_t *entry, size_t n, struct log_digest *d)
 {
-	uint8_t full[32];
 	memset(d, 0, sizeof *d);
-	if (!lr->time_unix_nano && !lr->observed_time_unix_nano)
-		return;
-	if (mbedtls_sha256_ret(entry, n, full, 0))
-		return;   /* no digest: the record is stored even if repeated */
-	memcpy(d->bytes, full, LOG_DIGEST_LEN);
-	d->set = 1;
+	d->set = logstore_entry_id(lr, entry, n, 0, d->bytes) == 1;
 }
 
 static enum err pack_chunk(struct span_batch *b, struct log_pack *out, struct log_chunk *c, const size_t *lens,

@@ -57,6 +57,13 @@ enum err logstore_open(sqlite3 *db, struct logstore **out);
  * caller rolls back). */
 enum err logstore_write(struct logstore *ls, const struct span_batch *b, struct log_pack *p,
                         logstore_id_fn string_id, logstore_id_fn project_key, void *ctx);
+/* A record's identity: the first LOG_DIGEST_LEN bytes of the SHA-256 of
+ * its packed entry (lr unpacked from it), followed, when lr has no time of
+ * its own, by time_ns (its stored time) as 8 little-endian bytes, into out.
+ * Returns 1 (lr has a time: out is its logs.digest), 0 (it has none: out
+ * is only an id) or -1 (hashing failed). */
+int logstore_entry_id(const Tl__LogRecord *lr, const uint8_t *entry, size_t n, uint64_t time_ns,
+                      uint8_t out[LOG_DIGEST_LEN]);
 /* Migration 020: sets the digest of every stored record that has a time
  * of its own, in the caller's transaction; a record already stored twice
  * keeps one copy without a digest. Returns ERR_OK or ERR_STORE. */

@@ -105,7 +105,9 @@ static enum err sql_fail(sqlite3 *db, const char *what, char *err, size_t errlen
 }
 
 /* Rewrites chunk id without the entries no span row points at any more, or
- * deletes it when none does. */
+ * deletes it when none does, unless it is the newest chunk: that one is
+ * rewritten empty, so a chunk id is never given out again (replication's
+ * checkpoints count on it; del only deletes a chunk older than the newest). */
 static enum err trim_chunk(sqlite3 *db, sqlite3_stmt *left, sqlite3_stmt *del, sqlite3_stmt *get,
                            sqlite3_stmt *put, int64_t id, char *err, size_t errlen)
 {
@@ -125,7 +127,8 @@ static enum err trim_chunk(sqlite3 *db, sqlite3_stmt *left, sqlite3_stmt *del, s
 		if (sqlite3_step(del) != SQLITE_DONE)
 			rc = sql_fail(db, "delete chunk", err, errlen);
 		sqlite3_reset(del);
-		return rc;
+		if (rc || sqlite3_changes(db))
+			return rc;
 	}
 	sqlite3_bind_int64(get, 1, id);
 	if (sqlite3_step(get) == SQLITE_ROW) {
@@ -157,7 +160,8 @@ static int chunk_used(sqlite3_stmt *left, int64_t id)
 enum { L_DEL, L_LEFT, L_DCHUNK, L_GET, L_PUT, L_N };
 #define LOG_STMTS                                                      \
 	"DELETE FROM logs WHERE id = ?1", "SELECT chunk_index FROM logs WHERE chunk = ?1", \
-	"DELETE FROM log_chunks WHERE id = ?1", "SELECT data FROM log_chunks WHERE id = ?1", \
+	"DELETE FROM log_chunks WHERE id = ?1 AND id < (SELECT max(id) FROM log_chunks)",         \
+	"SELECT data FROM log_chunks WHERE id = ?1", \
 	"UPDATE log_chunks SET data = ?2 WHERE id = ?1"
 
 /* Deletes the log rows sel selects (columns id, chunk) with ls (L_N
@@ -264,7 +268,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_TRES] = "DELETE FROM trace_resources WHERE trace = ?1",
 		[S_DTRACE] = "DELETE FROM traces WHERE key = ?1",
 		[S_LEFT] = "SELECT chunk_index FROM spans WHERE chunk = ?1",
-		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1",
+		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1 AND id < (SELECT max(id) FROM chunks)",
 		[S_GET] = "SELECT data FROM chunks WHERE id = ?1",
 		[S_PUT] = "UPDATE chunks SET data = ?2 WHERE id = ?1",
 		[S_LOG] = "INSERT INTO deletions (trace_id, time_ns) VALUES (?1, ?2)",

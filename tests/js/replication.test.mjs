@@ -14,6 +14,9 @@ import {
 	startServer, tempDataDir, traceId,
 } from './helpers.mjs';
 import { CH_PASSWORD, ClickHouse, PG_PASSWORD, Postgres, ensureInstalled } from './targets.mjs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { context, trace, TraceFlags } from '@opentelemetry/api';
+import { sdkRecords } from './logs_sdk.mjs';
 
 const TRACES = SANITIZED ? 40 : 150;      // demo traces per burst (about 5.5 spans each)
 let pg, ch, server, env;
@@ -355,6 +358,94 @@ test('deleted traces are deleted on both targets: ClickHouse ALTER TABLE DELETE,
 	await converged();
 });
 
+test('OTLP log records replicate to both targets, once each, with every field; a replay adds nothing; deleting the trace deletes them', async () => {
+	const tid = traceId(), sid = spanId();
+	await postOtlp(server, [otlpSpan({ traceId: tid, spanId: sid, name: 'logged' })]);
+	const ctx = trace.setSpanContext(context.active(), { traceId: tid, spanId: sid, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+	const recs = await sdkRecords((logger) => {
+		for (let i = 0; i < 30; i++) {
+			logger.emit({ severityNumber: 9 + (i % 3) * 4, severityText: ['INFO', 'WARN', 'ERROR'][i % 3], body: `replicated log ${i} ünïcode "quoted"\ttab`,
+				attributes: { i, ok: i % 2 === 0, tags: ['a', 'b'] }, context: i < 10 ? ctx : undefined });
+		}
+	}, 'repl-logs-svc', 'repl');
+	const exporter = new OTLPLogExporter({ url: `${server.url}/v1/logs` });
+	for (let attempt = 0; attempt < 2; attempt++) {   // the second is a retried export
+		const r = await new Promise((resolve) => exporter.export(recs, resolve));
+		assert.equal(r.code, 0, String(r.error));
+	}
+	await exporter.shutdown();
+	const local = (await getJson(server, '/api/logs?service=repl-logs-svc&limit=1000')).logs;
+	assert.equal(local.length, 30, 'stored once each');
+	const byBody = new Map(local.map((l) => [l.body, l]));
+	// (the tables appear with the first batch: missing until then)
+	const chLogs = async () => ch.rows("SELECT * FROM logs FINAL WHERE service = 'repl-logs-svc'", 'tl').catch(() => []);
+	const pgLogs = () => { try { return pgLogRows(); } catch { return []; } };
+	const pgLogRows = () => pg.query("SELECT to_jsonb(l) || jsonb_build_object('time_ns', time_ns::text, 'observed_time_ns', observed_time_ns::text)" +
+		" FROM logs l WHERE service = 'repl-logs-svc'").map(([j]) => JSON.parse(j));
+	const deadline = Date.now() + 60000;
+	for (;;) {
+		const c = ch ? (await chLogs()).length : 30, p = pgLogs().length;
+		if (c === 30 && p === 30) break;
+		assert.ok(Date.now() < deadline, `logs did not arrive (clickhouse ${c}, postgres ${p}): ${JSON.stringify(await status())}`);
+		await sleep(300);
+	}
+	const json = (v) => (typeof v === 'string' ? JSON.parse(v) : v);
+	for (const [label, rows] of [['clickhouse', ch && await chLogs()], ['postgres', pgLogs()]].filter(([, r]) => r)) {
+		assert.equal(new Set(rows.map((r) => r.record_id)).size, 30, `${label}: 30 distinct records`);
+		for (const r of rows) {
+			const l = byBody.get(r.body);
+			assert.ok(l, `${label}: unknown body ${r.body}`);
+			assert.match(r.record_id, /^[0-9a-f]{32}$/);
+			assert.equal(String(r.time_ns), l.time_ns, `${label}: time_ns`);
+			assert.equal(String(r.observed_time_ns), l.observed_time_ns, `${label}: observed_time_ns`);
+			for (const k of ['severity_number', 'flags']) assert.equal(Number(r[k]), l[k], `${label}: ${k}`);
+			for (const k of ['severity_text', 'severity', 'service', 'event_name']) assert.equal(r[k], l[k], `${label}: ${k}`);
+			assert.equal(r.trace_id ?? null, l.trace_id, `${label}: trace_id`);
+			assert.equal(r.span_id ?? null, l.span_id, `${label}: span_id`);
+			for (const k of ['attributes', 'resource', 'scope']) assert.deepEqual(json(r[k]), l[k], `${label}: ${k}`);
+		}
+	}
+	// a replay of everything (replicate --once ignores the checkpoints) changes nothing
+	const once = spawnSync(BIN, ['replicate', '--once', pg.url, '--data', server.dataDir], { encoding: 'utf8', timeout: 120000 });
+	assert.equal(once.status, 0, once.stderr);
+	assert.match(once.stdout, /, [1-9]\d* log records to postgres/);
+	assert.equal(pgLogs().length, 30, 'postgres: a replay adds no row');
+	// deleting the trace deletes its 10 records there too
+	assert.deepEqual((await request(server, 'DELETE', `/api/traces/${tid}`)).json, { deleted: 1 });
+	const gone = Date.now() + 60000;
+	for (;;) {
+		const c = ch ? (await chLogs()).length : 20, p = pgLogs().length;
+		if (c === 20 && p === 20) break;
+		assert.ok(Date.now() < gone, `the trace's logs are still there (clickhouse ${c}, postgres ${p})`);
+		await sleep(300);
+	}
+	assert.ok(pgLogs().every((r) => r.trace_id === null));
+
+	// the newest log chunk, all of one trace, deleted once replicated: the
+	// next chunk gets a new id, not the deleted one's, so it is sent too
+	const lone = traceId(), at = nanosFromNow(-1000);
+	await postOtlp(server, [otlpSpan({ traceId: lone, name: 'lone' })]);
+	const logReq = (body, tid) => ({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'repl-logs-svc' } }] },
+		scopeLogs: [{ logRecords: [{ timeUnixNano: at, body: { stringValue: body }, ...(tid ? { traceId: tid } : {}) }] }] }] });
+	await postOk(server, '/v1/logs', logReq('lone record', lone));
+	const until = async (n, what) => {
+		const end = Date.now() + 60000;
+		for (;;) {
+			const c = ch ? (await chLogs()).length : n, p = pgLogs().length;
+			if (c === n && p === n) return;
+			assert.ok(Date.now() < end, `${what} (clickhouse ${c}, postgres ${p})`);
+			await sleep(300);
+		}
+	};
+	await until(21, 'the lone record did not arrive');
+	assert.deepEqual((await request(server, 'DELETE', `/api/traces/${lone}`)).json, { deleted: 1 });
+	await until(20, 'the lone record was not deleted');
+	await postOk(server, '/v1/logs', logReq('after the deletion'));
+	await until(21, 'a record sent after the newest chunk was deleted did not arrive');
+	assert.ok(pgLogs().some((r) => r.body === 'after the deletion'));
+	assert.doesNotMatch(server.log(), /checkpoint is past the store/, 'no chunk id was given out twice (no resend from the start)');
+});
+
 test('targets stopped mid-stream and restarted: tracelite converges with no duplicate and no loss', async () => {
 	demo();
 	await Promise.all([pg.pause(), ch?.pause()]);
@@ -446,7 +537,7 @@ test('replicate --once backfills everything over clickhouses:// with a CA file, 
 	const want = await local();
 	const r = once(ch.url('tls', { https: true, params: `?cafile=${encodeURIComponent(ch.cert)}` }));
 	assert.equal(r.status, 0, r.stderr);
-	assert.match(r.stdout, new RegExp(`^replicated ${want.spans} spans, ${want.traces} traces, \\d+ scores, \\d+ projects to clickhouses://default:\\*\\*\\*@localhost:${ch.httpsPort}/tls`));
+	assert.match(r.stdout, new RegExp(`^replicated ${want.spans} spans, ${want.traces} traces, \\d+ scores, \\d+ projects, \\d+ log records to clickhouses://default:\\*\\*\\*@localhost:${ch.httpsPort}/tls`));
 	const [n] = await ch.rows('SELECT count() AS n FROM spans FINAL', 'tls');
 	assert.equal(Number(n.n), want.spans);
 	// an untrusted self-signed certificate is refused (no silent downgrade)
