@@ -213,16 +213,16 @@ static int split_range(int64_t from, int64_t to, int64_t seg[5][3])
 	return n;
 }
 
-/* Whether span_totals (schema/018: span_rollups summed per level, bucket
- * and project) answers q's rollup rows: spans not grouped, filtered by
- * project at most, no latency. It reads one narrow row per bucket instead
- * of every wide row with its sketch: a span count series over 8 days
- * 2-4x faster (docs/performance.md). */
-static int totals_can(const struct rows *q)
+/* Whether span_totals (schema/018: the hour and day rows of span_rollups
+ * summed per bucket and project) answers q's rollup rows at level: spans
+ * not grouped, filtered by project at most, no latency. It reads one
+ * narrow row per bucket instead of every wide row with its sketch: a span
+ * count series over 8 days 5x faster (docs/performance.md). */
+static int totals_can(const struct rows *q, int level)
 {
 	const struct trace_filter *f = q->f;
-	return q->src == SRC_SPANS && q->group == GROUP_NONE && !q->llm_latency && (q->no_sketch || q->no_latency) &&
-	       !q->require_model && !f->service && !f->name && !f->model && f->type < 0;
+	return level > 0 && q->src == SRC_SPANS && q->group == GROUP_NONE && !q->llm_latency &&
+	       (q->no_sketch || q->no_latency) && !q->require_model && !f->service && !f->name && !f->model && f->type < 0;
 }
 
 static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t hi, char *sql, size_t size)
@@ -242,7 +242,7 @@ static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t
 			APPEND("CASE WHEN x.type = %d THEN x.sketch END, NULL", SPAN_TYPE_LLM);
 		else
 			APPEND(q->no_sketch || q->no_latency ? "NULL, NULL" : "x.sketch, 0");
-		APPEND(totals_can(q) ? " FROM span_totals x" : " FROM span_rollups x");
+		APPEND(totals_can(q, level) ? " FROM span_totals x" : " FROM span_rollups x");
 	} else {
 		APPEND("%s, '', x.count, CASE WHEN x.error THEN x.count ELSE 0 END, x.duration_sum, 0, 0, 0, 0, 0, %s"
 		       " FROM trace_rollups x",

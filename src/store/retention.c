@@ -358,9 +358,6 @@ static enum err prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		" (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
 		"DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?2,"
 		" (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
-		/* the totals of the span rows (schema/018): the same minutes go */
-		"DELETE FROM span_totals WHERE level = 0 AND bucket < min(?2,"
-		" (SELECT coalesce(min(bucket), 0) FROM span_totals WHERE level = 0) + 3600)",
 	};
 	*io = 0;
 	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {

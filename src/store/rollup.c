@@ -5,8 +5,8 @@
  * minute touches a handful of rows. Durations are kept as observations
  * until the flush, which decodes the row's sketch once, adds them and
  * encodes it back. Minute rows are written for a recent horizon only
- * (rollup.h), and swept once they pass it. The span deltas are also summed
- * per level, bucket and project into span_totals (schema/018). */
+ * (rollup.h), and swept once they pass it. The hour and day span deltas
+ * are also summed per bucket and project into span_totals (schema/018). */
 #include "store/rollup.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +32,7 @@ struct entry {
 	size_t nobs, obs_cap;
 };
 
-enum { ST_SPAN_PUT, ST_TOTAL_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_SWEEP_SPANS, ST_SWEEP_TOTALS, ST_SWEEP_TRACES,
-       ST_COUNT };
+enum { ST_SPAN_PUT, ST_TOTAL_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_SWEEP_SPANS, ST_SWEEP_TRACES, ST_COUNT };
 
 /* Each accumulated delta is one upsert: new rows are inserted, existing
  * ones updated in place; tl_sketch_merge adds the delta sketch. */
@@ -70,8 +69,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * them catches up in short steps */
 	[ST_SWEEP_SPANS] = "DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?1,"
 	                   " (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
-	[ST_SWEEP_TOTALS] = "DELETE FROM span_totals WHERE level = 0 AND bucket < min(?1,"
-	                    " (SELECT coalesce(min(bucket), 0) FROM span_totals WHERE level = 0) + 3600)",
 	[ST_SWEEP_TRACES] = "DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?1,"
 	                    " (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
 };
@@ -383,9 +380,12 @@ static int flush_total(struct rollup *r, const struct entry *t, char *err, size_
 	return finish(r, put, err, errlen);
 }
 
-/* Folds the span entries, sorted by key, into one span_totals delta per
- * level, bucket and project (a run of neighbours in that order): what
- * span_rollups gained, summed over its other dimensions. */
+/* Folds the hour and day span entries, sorted by key, into one span_totals
+ * delta per level, bucket and project (a run of neighbours in that order):
+ * what span_rollups gained, summed over its other dimensions. Minute rows
+ * have no totals: on data spread over days they would cost an upsert per
+ * span (a minute row holds about one), and minute series keep reading
+ * span_rollups. */
 static int flush_totals(struct rollup *r, struct entry *const *order, size_t n, char *err, size_t errlen)
 {
 	struct entry t;
@@ -394,6 +394,8 @@ static int flush_totals(struct rollup *r, struct entry *const *order, size_t n, 
 		const struct entry *e = order[i];
 		if (e->key[0] != KIND_SPAN)
 			break;   /* spans sort first */
+		if (e->key[1] == 0)
+			continue;   /* minutes: no totals */
 		if (open && memcmp(t.key + 1, e->key + 1, 3 * sizeof *t.key)) {
 			rc = flush_total(r, &t, err, errlen);
 			open = 0;
@@ -467,7 +469,7 @@ enum err rollup_flush(struct rollup *r, char *err, size_t errlen)
 	int64_t now_s = (int64_t)(text_now_ns() / 1000000000u);
 	if (!rc && now_s >= r->next_sweep) {
 		r->next_sweep = now_s + 1;
-		for (int i = ST_SWEEP_SPANS; i <= ST_SWEEP_TRACES && !rc; i++) {   /* spans, totals, traces */
+		for (int i = ST_SWEEP_SPANS; i <= ST_SWEEP_TRACES && !rc; i++) {
 			sqlite3_bind_int64(r->st[i], 1, r->minute_floor - 3600);
 			rc = finish(r, r->st[i], err, errlen);
 		}
@@ -532,8 +534,8 @@ enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims
 		sqlite3_reset(c->span);
 		if (rc != SQLITE_DONE)
 			return ERR_STORE;
-		if (!sqlite3_changes(c->db))
-			continue;   /* no row (a minute past the horizon): its total has none of it either */
+		if (level == 0 || !sqlite3_changes(c->db))
+			continue;   /* no totals for minutes; no hour or day row: no total of it either */
 		sqlite3_bind_double(c->total, 1, delta);
 		for (int i = 0; i < 3; i++)
 			sqlite3_bind_int64(c->total, i + 2, key[i]);
@@ -623,7 +625,7 @@ static const char totals_sql[] =
 	"DELETE FROM span_totals;"
 	"INSERT INTO span_totals SELECT level, bucket, project, sum(count), sum(errors), sum(duration_sum),"
 	" sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens), total(cost_usd)"
-	" FROM span_rollups GROUP BY level, bucket, project;";
+	" FROM span_rollups WHERE level > 0 GROUP BY level, bucket, project;";
 
 enum err rollup_totals_rebuild(sqlite3 *db, char *err, size_t errlen)
 {
