@@ -33,8 +33,9 @@ struct rows {
 	int no_latency;        /* no sketches read either, but rows are not summed in SQL (exact sums as with sketches) */
 	int llm_latency;       /* span sources, GROUP_NONE: key1 = 1 on rows of LLM spans, 0 on the others; sketches
 	                        * (raw durations) on the LLM rows only: a summary's spans and LLM calls in one read */
-	int ids;               /* span sources: keys as strings.id (not text), rows in bucket order only,
-	                        * not summed in SQL: for consumers that sum by key themselves (series) */
+	int ids;               /* span sources: keys as strings.id (not text), rows in bucket order only
+	                        * (any order without width), not summed in SQL: for consumers that sum by
+	                        * key themselves (series, and the groups they are picked from) */
 };
 
 /* Normalized columns. */

@@ -80,8 +80,8 @@ struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen);
 void rollup_coster_free(struct rollup_coster *c);
 /* Adds delta USD to the rollup rows that hold the span (dims d, type,
  * start_ns) at every level, and to the span_totals rows of the hour and
- * day rows it moved, inside the caller's transaction. (Trace rollups keep no cost.) Returns ERR_OK or
- * ERR_STORE. */
+ * day rows it moved, inside the caller's transaction. (Trace rollups keep
+ * no cost.) Returns ERR_OK or ERR_STORE. */
 enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
                           double delta);
 
