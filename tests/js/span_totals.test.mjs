@@ -7,8 +7,9 @@
 // else by this binary and put back in the form before 018; opened by this
 // binary, it answers the same (costs to 12 significant digits: sums of
 // doubles in another order), and every span_totals row stays the sum of its
-// span_rollups rows through new spans, a deleted trace, `tracelite reprice`
-// and age retention. The series read from span_totals also equal the sum of
+// span_rollups rows through new spans, a Langfuse update replacing a stored
+// span in a second project, a deleted trace, `tracelite reprice` and age
+// retention. The series read from span_totals also equal the sum of
 // the per-service series read from span_rollups.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -184,10 +185,26 @@ describe('schema/018: span totals', () => {
 		await send(server, more);
 		assert.equal(mismatches(dir), '');
 		await crossCheck(server);
+		// a Langfuse generation in another project (its public key), then an update in a later batch that
+		// replaces the stored span (span.replace: taken out of the rollups and added again)
+		const lf = (batch) => request(server, 'POST', '/api/public/ingestion', { body: { batch }, headers: {
+			'Content-Type': 'application/json', Authorization: 'Basic ' + Buffer.from('pk-totals:x').toString('base64') } });
+		const T = '70a15000-0000-4000-8000-000000000001', at = (s) => new Date(s * 1000).toISOString();
+		let r = await lf([{ id: 'e-t', type: 'trace-create', timestamp: at(NOW - 7200), body: { id: T, name: 'lf' } },
+			{ id: 'e-g', type: 'generation-create', timestamp: at(NOW - 7200), body: { id: 'g-1', traceId: T, name: 'gen',
+				startTime: at(NOW - 7200), endTime: at(NOW - 7199), model: 'gpt-4o', usage: { input: 5, output: 2 } } }]);
+		assert.equal(r.status, 207);
+		r = await lf([{ id: 'e-u', type: 'generation-update', timestamp: at(NOW - 7100), body: { id: 'g-1', traceId: T,
+			level: 'ERROR', statusMessage: 'bad', usageDetails: { input: 900, output: 40 } } }]);
+		assert.equal(r.status, 207);
+		assert.equal(Number(sqlite(dir, 'SELECT count(DISTINCT project) FROM span_totals;')), 2, 'two projects');
+		assert.equal(sqlite(dir, `SELECT sum(input_tokens) FROM span_totals WHERE level = 2 AND project != 1;`), '900');
+		assert.equal(mismatches(dir), '');
+		await crossCheck(server);
 		// a deletion takes nothing from the rollups (storage.md): the hour and day series stay
 		const before = await answers(server);
-		const r = await request(server, 'DELETE', `/api/traces/${more[0].tid}`);
-		assert.ok(r.status === 200 || r.status === 204, `delete: ${r.status}`);
+		const del = await request(server, 'DELETE', `/api/traces/${more[0].tid}`);
+		assert.ok(del.status === 200 || del.status === 204, `delete: ${del.status}`);
 		const afterDelete = await answers(server);
 		for (const url of Object.keys(before))
 			if (/bucket=1[hd]/.test(url) && url.includes(`from=${RANGES[1][0]}&`))
