@@ -5,7 +5,7 @@
 // span_rollups or the raw tables. A store is
 // written by TRACELITE_OLD_BIN when set (a build of main before schema/018),
 // else by this binary and put back in the form before 018; opened by this
-// binary, it answers the same (costs to 12 significant digits: sums of
+// binary, it answers the same (costs within 1e-12 relative: sums of
 // doubles in another order), and every span_totals row stays the sum of its
 // span_rollups rows through new spans, a Langfuse update replacing a stored
 // span in a second project, a deleted trace, `tracelite reprice` and age
