@@ -875,26 +875,29 @@ struct id_groups {
 	size_t nslots;
 };
 
+/* The slot of key (k1, k2): where it is, or the empty one it would take. */
+static size_t id_slot(const struct id_groups *ig, int64_t k1, int64_t k2)
+{
+	size_t h = (size_t)((uint64_t)k1 * 0x9e3779b97f4a7c15ull ^ (uint64_t)k2) & (ig->nslots - 1);
+	while (ig->slots[h] && (ig->g[ig->slots[h] - 1].k1 != k1 || ig->g[ig->slots[h] - 1].k2 != k2))
+		h = (h + 1) & (ig->nslots - 1);
+	return h;
+}
+
 static int id_group_row(void *ctx, sqlite3_stmt *r)
 {
 	struct id_groups *ig = ctx;
 	int64_t k1 = sqlite3_column_int64(r, C_KEY1), k2 = sqlite3_column_int64(r, C_KEY2);
-	if ((ig->n + 1) * 2 > ig->nslots) {
+	if ((ig->n + 1) * 2 > ig->nslots) {   /* at most half full */
 		free(ig->slots);
 		ig->nslots = ig->nslots ? ig->nslots * 2 : 64;
 		ig->slots = calloc(ig->nslots, sizeof *ig->slots);
 		if (!ig->slots)
 			abort();
-		for (size_t i = 0; i < ig->n; i++) {
-			size_t h = (size_t)((uint64_t)ig->g[i].k1 * 0x9e3779b97f4a7c15ull ^ (uint64_t)ig->g[i].k2) & (ig->nslots - 1);
-			while (ig->slots[h])
-				h = (h + 1) & (ig->nslots - 1);
-			ig->slots[h] = (uint32_t)i + 1;
-		}
+		for (size_t i = 0; i < ig->n; i++)
+			ig->slots[id_slot(ig, ig->g[i].k1, ig->g[i].k2)] = (uint32_t)i + 1;
 	}
-	size_t h = (size_t)((uint64_t)k1 * 0x9e3779b97f4a7c15ull ^ (uint64_t)k2) & (ig->nslots - 1);
-	while (ig->slots[h] && (ig->g[ig->slots[h] - 1].k1 != k1 || ig->g[ig->slots[h] - 1].k2 != k2))
-		h = (h + 1) & (ig->nslots - 1);
+	size_t h = id_slot(ig, k1, k2);
 	if (!ig->slots[h]) {
 		if (ig->n == ig->cap) {
 			ig->cap = ig->cap ? ig->cap * 2 : 32;
