@@ -8,8 +8,8 @@
 // binary, it answers the same (costs within 1e-12 relative: sums of
 // doubles in another order), and every span_totals row stays the sum of its
 // span_rollups rows through new spans, a Langfuse update replacing a stored
-// span in a second project, a deleted trace, `tracelite reprice` and age
-// retention. The series read from span_totals also equal the sum of
+// span in a second project, a deleted trace, `tracelite reprice`, age
+// retention and schema/002's rebuild. The series read from span_totals also equal the sum of
 // the per-service series read from span_rollups.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -232,6 +232,18 @@ describe('schema/018: span totals', () => {
 		const old = () => Number(sqlite(dir, `SELECT count(*) FROM span_rollups WHERE level = 0 AND bucket < ${cutoff};`));
 		for (let i = 0; i < 600 && old() > 0; i++) await sleep(100);
 		assert.equal(old(), 0, 'minute rows older than a day are gone');
+		assert.equal(mismatches(dir), '');
+		await crossCheck(server);
+		await server.stop();
+		server = null;
+	});
+
+	test("schema/002's backfill (a store from before rollups) rebuilds the totals too", async () => {
+		await stop();
+		sqlite(dir, `DROP TABLE span_rollups; DROP TABLE trace_rollups; DELETE FROM schema_migrations WHERE number = 2;
+			UPDATE span_totals SET count = count + 1;`);
+		sqlite(dir, `PRAGMA user_version = ${sqlite(dir, 'SELECT count(*) FROM schema_migrations;')};`);
+		server = await startServer({ label: 'totals-rebuilt', dataDir: dir });
 		assert.equal(mismatches(dir), '');
 		await crossCheck(server);
 		await server.stop();
