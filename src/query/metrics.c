@@ -33,8 +33,9 @@ struct rows {
 	int no_latency;        /* no sketches read either, but rows are not summed in SQL (exact sums as with sketches) */
 	int llm_latency;       /* span sources, GROUP_NONE: key1 = 1 on rows of LLM spans, 0 on the others; sketches
 	                        * (raw durations) on the LLM rows only: a summary's spans and LLM calls in one read */
-	int ids;               /* span sources: keys as strings.id (not text), rows in bucket order only,
-	                        * not summed in SQL: for consumers that sum by key themselves (series) */
+	int ids;               /* span sources: keys as strings.id (not text), rows in bucket order only
+	                        * (any order without width), not summed in SQL: for consumers that sum by
+	                        * key themselves (series, and the groups they are picked from) */
 };
 
 /* Normalized columns. */
@@ -213,6 +214,18 @@ static int split_range(int64_t from, int64_t to, int64_t seg[5][3])
 	return n;
 }
 
+/* Whether span_totals (schema/018: the hour and day rows of span_rollups
+ * summed per bucket and project) answers q's rollup rows at level: spans
+ * not grouped, filtered by project at most, no latency. It reads one
+ * narrow row per bucket instead of every wide row with its sketch: a span
+ * count series over 8 days 5x faster (docs/performance.md). */
+static int totals_can(const struct rows *q, int level)
+{
+	const struct trace_filter *f = q->f;
+	return level > 0 && q->src == SRC_SPANS && q->group == GROUP_NONE && !q->llm_latency &&
+	       (q->no_sketch || q->no_latency) && !q->require_model && !f->service && !f->name && !f->model && f->type < 0;
+}
+
 static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t hi, char *sql, size_t size)
 {
 	size_t n = 0;
@@ -230,7 +243,7 @@ static size_t rollup_select(const struct rows *q, int level, int64_t lo, int64_t
 			APPEND("CASE WHEN x.type = %d THEN x.sketch END, NULL", SPAN_TYPE_LLM);
 		else
 			APPEND(q->no_sketch || q->no_latency ? "NULL, NULL" : "x.sketch, 0");
-		APPEND(" FROM span_rollups x");
+		APPEND(totals_can(q, level) ? " FROM span_totals x" : " FROM span_rollups x");
 	} else {
 		APPEND("%s, '', x.count, CASE WHEN x.error THEN x.count ELSE 0 END, x.duration_sum, 0, 0, 0, 0, 0, %s"
 		       " FROM trace_rollups x",
@@ -368,7 +381,7 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 	char sql[8192];
 	size_t n = 0, size = sizeof sql;
 	int sum = q->no_sketch && !q->ids;
-	assert(!q->ids || (q->src == SRC_SPANS && q->level >= 0));
+	assert(!q->ids || (q->src == SRC_SPANS && (q->level >= 0 || !q->width)));
 	if (sum)
 		APPEND("WITH r(b, k1, k2, n, e, ds, i, o, cr, cw, c, sk, d) AS (");
 	if (rollup_can(q->src, q->f)) {
@@ -402,7 +415,7 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 	if (q->group == GROUP_NONE)
 		APPEND(q->width ? " ORDER BY 1" : "");
 	else
-		APPEND(q->ids ? " ORDER BY 1" : " ORDER BY 1, 2, 3");
+		APPEND(q->ids ? (q->width ? " ORDER BY 1" : "") : " ORDER BY 1, 2, 3");
 	if (n >= size)
 		return ERR_STORE;
 	sqlite3_stmt *st;
@@ -420,16 +433,21 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 
 #undef APPEND
 
+static void totals_add_row(struct totals *t, sqlite3_stmt *r)
+{
+	t->count += sqlite3_column_int64(r, C_COUNT);
+	t->errors += sqlite3_column_int64(r, C_ERRORS);
+	t->dur_sum += sqlite3_column_int64(r, C_DUR_SUM);
+	t->input_tokens += sqlite3_column_int64(r, C_IN);
+	t->output_tokens += sqlite3_column_int64(r, C_OUT);
+	t->cache_read += sqlite3_column_int64(r, C_CACHE_R);
+	t->cache_write += sqlite3_column_int64(r, C_CACHE_W);
+	t->cost += sqlite3_column_double(r, C_COST);
+}
+
 static void agg_add_totals(struct agg *a, sqlite3_stmt *r)
 {
-	a->t.count += sqlite3_column_int64(r, C_COUNT);
-	a->t.errors += sqlite3_column_int64(r, C_ERRORS);
-	a->t.dur_sum += sqlite3_column_int64(r, C_DUR_SUM);
-	a->t.input_tokens += sqlite3_column_int64(r, C_IN);
-	a->t.output_tokens += sqlite3_column_int64(r, C_OUT);
-	a->t.cache_read += sqlite3_column_int64(r, C_CACHE_R);
-	a->t.cache_write += sqlite3_column_int64(r, C_CACHE_W);
-	a->t.cost += sqlite3_column_double(r, C_COST);
+	totals_add_row(&a->t, r);
 }
 
 static int agg_add_row(struct agg *a, sqlite3_stmt *r)
@@ -811,10 +829,9 @@ static void series_flush(struct series *s)
 	s->bucket = -1;
 }
 
-/* Whether row r belongs to named series i, by its key's id (s->ids). */
-static int series_has_id(const struct series *s, int i, sqlite3_stmt *r)
+/* Whether a row whose key's id is id belongs to named series i (s->ids). */
+static int series_has_id(const struct series *s, int i, int64_t id)
 {
-	int64_t id = sqlite3_column_int64(r, C_KEY1);
 	for (int k = 0; k < s->nid[i]; k++)
 		if (s->id[i][k] == id)
 			return 1;
@@ -831,7 +848,10 @@ static int series_row(void *ctx, sqlite3_stmt *r)
 	}
 	int i = 0;
 	if (s->ids) {
-		while (i < s->nnamed && !series_has_id(s, i, r))
+		/* read once: sqlite3_column_int64 per series was a tenth of a
+		 * 10-series answer's time */
+		int64_t id = sqlite3_column_int64(r, C_KEY1);
+		while (i < s->nnamed && !series_has_id(s, i, id))
 			i++;
 		if (i == s->nnamed)
 			s->other_used = 1;
@@ -844,6 +864,122 @@ static int series_row(void *ctx, sqlite3_stmt *r)
 	if (i == s->nnamed)
 		s->other_used = 1;
 	return agg_add_row(s->acc[i], r);
+}
+
+/* A group of rows keyed by strings.id (struct rows ids), its texts looked
+ * up once: open addressing over (k1, k2), index + 1, 0 = empty. */
+struct id_groups {
+	struct { int64_t k1, k2; struct totals t; } *g;
+	size_t n, cap;
+	uint32_t *slots;
+	size_t nslots;
+};
+
+/* The slot of key (k1, k2): where it is, or the empty one it would take. */
+static size_t id_slot(const struct id_groups *ig, int64_t k1, int64_t k2)
+{
+	size_t h = (size_t)((uint64_t)k1 * 0x9e3779b97f4a7c15ull ^ (uint64_t)k2) & (ig->nslots - 1);
+	while (ig->slots[h] && (ig->g[ig->slots[h] - 1].k1 != k1 || ig->g[ig->slots[h] - 1].k2 != k2))
+		h = (h + 1) & (ig->nslots - 1);
+	return h;
+}
+
+static int id_group_row(void *ctx, sqlite3_stmt *r)
+{
+	struct id_groups *ig = ctx;
+	int64_t k1 = sqlite3_column_int64(r, C_KEY1), k2 = sqlite3_column_int64(r, C_KEY2);
+	if ((ig->n + 1) * 2 > ig->nslots) {   /* at most half full */
+		free(ig->slots);
+		ig->nslots = ig->nslots ? ig->nslots * 2 : 64;
+		ig->slots = calloc(ig->nslots, sizeof *ig->slots);
+		if (!ig->slots)
+			abort();
+		for (size_t i = 0; i < ig->n; i++)
+			ig->slots[id_slot(ig, ig->g[i].k1, ig->g[i].k2)] = (uint32_t)i + 1;
+	}
+	size_t h = id_slot(ig, k1, k2);
+	if (!ig->slots[h]) {
+		if (ig->n == ig->cap) {
+			ig->cap = ig->cap ? ig->cap * 2 : 32;
+			ig->g = realloc(ig->g, ig->cap * sizeof *ig->g);
+			if (!ig->g)
+				abort();
+		}
+		memset(&ig->g[ig->n], 0, sizeof ig->g[ig->n]);
+		ig->g[ig->n].k1 = k1;
+		ig->g[ig->n].k2 = k2;
+		ig->slots[h] = (uint32_t)++ig->n;
+	}
+	totals_add_row(&ig->g[ig->slots[h] - 1].t, r);
+	return ERR_OK;
+}
+
+/* The text of strings.id id into dst ("" for 0 or an id not found, as the
+ * text path's coalesce reads them). */
+static int id_text(sqlite3_stmt *st, int64_t id, char *dst, size_t size)
+{
+	int rc = SQLITE_DONE;
+	dst[0] = 0;
+	if (id) {
+		sqlite3_bind_int64(st, 1, id);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			copy_key(dst, size, st, 0);
+		sqlite3_reset(st);
+	}
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
+}
+
+static int by_keys(const void *x, const void *y)
+{
+	const struct item *a = x, *b = y;
+	int c = strcmp(a->key1, b->key1);
+	return c ? c : strcmp(a->key2, b->key2);
+}
+
+/* run_groups for span groups keyed by text (service, model and provider,
+ * name): the rows read with their strings.id keys and summed here, each
+ * text looked up once per group, the groups in run_groups' order (by
+ * text; texts cut to fit an item merged). SQL grouping by text looked two
+ * strings up for every rollup row and sorted them: 3-5x the time. */
+static int run_id_groups(sqlite3 *db, const struct rows *q, struct grouper *g)
+{
+	struct id_groups ig = {0};
+	struct rows byid = *q;
+	sqlite3_stmt *st = NULL;
+	memset(g, 0, sizeof *g);
+	byid.ids = 1;
+	int rc = run_rows(db, &byid, id_group_row, &ig);
+	if (!rc && sqlite3_prepare_v2(db, "SELECT value FROM strings WHERE id = ?1", -1, &st, NULL))
+		rc = ERR_STORE;
+	g->items = calloc(ig.n ? ig.n : 1, sizeof *g->items);
+	if (!g->items)
+		abort();
+	for (size_t i = 0; i < ig.n && !rc; i++) {
+		struct item *it = &g->items[g->n++];
+		rc = id_text(st, ig.g[i].k1, it->key1, sizeof it->key1);
+		if (!rc && q->group == GROUP_MODEL)   /* the other groups' second key is not text ("" as in span_keys) */
+			rc = id_text(st, ig.g[i].k2, it->key2, sizeof it->key2);
+		it->t = ig.g[i].t;
+	}
+	sqlite3_finalize(st);
+	free(ig.g);
+	free(ig.slots);
+	if (g->n)
+		qsort(g->items, g->n, sizeof *g->items, by_keys);
+	size_t n = 0;   /* merge neighbours whose cut texts are equal, as group_row does */
+	for (size_t i = 0; i < g->n; i++) {
+		if (n && !by_keys(&g->items[n - 1], &g->items[i])) {
+			struct totals *a = &g->items[n - 1].t;
+			const struct totals *b = &g->items[i].t;
+			a->count += b->count, a->errors += b->errors, a->dur_sum += b->dur_sum;
+			a->input_tokens += b->input_tokens, a->output_tokens += b->output_tokens;
+			a->cache_read += b->cache_read, a->cache_write += b->cache_write, a->cost += b->cost;
+		} else {
+			g->items[n++] = g->items[i];
+		}
+	}
+	g->n = n;
+	return rc;
 }
 
 /* Picks the named series: the METRICS_MAX_SERIES largest groups of the
@@ -860,7 +996,9 @@ static int pick_series(sqlite3 *db, const struct rows *q, struct series *s)
 	whole.level = -1;
 	whole.no_sketch = 1;   /* weights are counts and sums */
 	struct grouper g;
-	int rc = run_groups(db, &whole, &g);
+	int by_id = q->src == SRC_SPANS && (q->group == GROUP_SERVICE || q->group == GROUP_MODEL ||
+	                                    (q->group == GROUP_NAME && !q->operations));
+	int rc = by_id ? run_id_groups(db, &whole, &g) : run_groups(db, &whole, &g);
 	enum metric weight = s->metric >= METRIC_LATENCY_P50 && s->metric <= METRIC_LATENCY_P99 ? METRIC_SPANS
 	                                                                                       : s->metric;
 	for (size_t i = 0; !rc && i < g.n && s->nnamed < METRICS_MAX_SERIES; i++) {

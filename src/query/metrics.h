@@ -6,6 +6,9 @@
  * the raw tables); any other filter (session, user, duration, and the trace
  * filters the trace rollups lack) is answered from the traces and spans
  * tables with the same definitions, so both paths give the same numbers.
+ * Span, token and cost figures with no filter but the project, no
+ * grouping and no latency read the hour and day rows of span_totals
+ * (schema/018: the span rollups summed per bucket and project).
  * Ranges are whole buckets: from is rounded down and to up to the minute
  * (to the bucket for time series). Span figures count spans by their own
  * start; trace figures count traces by the trace's start. */

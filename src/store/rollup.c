@@ -5,7 +5,8 @@
  * minute touches a handful of rows. Durations are kept as observations
  * until the flush, which decodes the row's sketch once, adds them and
  * encodes it back. Minute rows are written for a recent horizon only
- * (rollup.h), and swept once they pass it. */
+ * (rollup.h), and swept once they pass it. The hour and day span deltas
+ * are also summed per bucket and project into span_totals (schema/018). */
 #include "store/rollup.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ struct entry {
 	size_t nobs, obs_cap;
 };
 
-enum { ST_SPAN_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_SWEEP_SPANS, ST_SWEEP_TRACES, ST_COUNT };
+enum { ST_SPAN_PUT, ST_TOTAL_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_SWEEP_SPANS, ST_SWEEP_TRACES, ST_COUNT };
 
 /* Each accumulated delta is one upsert: new rows are inserted, existing
  * ones updated in place; tl_sketch_merge adds the delta sketch. */
@@ -47,6 +48,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                " cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,"
 	                " cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,"
 	                " cost_usd = cost_usd + excluded.cost_usd, sketch = tl_sketch_merge(sketch, excluded.sketch)",
+	[ST_TOTAL_PUT] = "INSERT INTO span_totals VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
+	                 " ON CONFLICT (level, bucket, project) DO UPDATE SET"
+	                 " count = count + excluded.count, errors = errors + excluded.errors,"
+	                 " duration_sum = duration_sum + excluded.duration_sum,"
+	                 " input_tokens = input_tokens + excluded.input_tokens,"
+	                 " output_tokens = output_tokens + excluded.output_tokens,"
+	                 " cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,"
+	                 " cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,"
+	                 " cost_usd = cost_usd + excluded.cost_usd",
 	[ST_TRACE_PUT] = "INSERT INTO trace_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
 	                 " ON CONFLICT (level, bucket, project, service, error) DO UPDATE SET"
 	                 " count = count + excluded.count, duration_sum = duration_sum + excluded.duration_sum,"
@@ -357,6 +367,58 @@ static int flush_span(struct rollup *r, struct entry *e, char *err, size_t errle
 	return finish(r, put, err, errlen);
 }
 
+/* Upserts the span_totals delta t (its key: level, bucket, project). */
+static int flush_total(struct rollup *r, const struct entry *t, char *err, size_t errlen)
+{
+	sqlite3_stmt *put = r->st[ST_TOTAL_PUT];
+	bind_key(put, t->key, 3);
+	const int64_t v[] = {t->count, t->errors, t->dur_sum, t->input_tokens, t->output_tokens, t->cache_read,
+	                     t->cache_write};
+	for (int i = 0; i < 7; i++)
+		sqlite3_bind_int64(put, 4 + i, v[i]);
+	sqlite3_bind_double(put, 11, t->cost);
+	return finish(r, put, err, errlen);
+}
+
+/* Folds the hour and day span entries, sorted by key, into one span_totals
+ * delta per level, bucket and project (a run of neighbours in that order):
+ * what span_rollups gained, summed over its other dimensions. Minute rows
+ * have no totals: on data spread over days they would cost an upsert per
+ * span (a minute row holds about one), and minute series keep reading
+ * span_rollups. */
+static int flush_totals(struct rollup *r, struct entry *const *order, size_t n, char *err, size_t errlen)
+{
+	struct entry t;
+	int open = 0, rc = ERR_OK;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct entry *e = order[i];
+		if (e->key[0] != KIND_SPAN)
+			break;   /* spans sort first */
+		if (e->key[1] == 0)
+			continue;   /* minutes: no totals */
+		if (open && memcmp(t.key + 1, e->key + 1, 3 * sizeof *t.key)) {
+			rc = flush_total(r, &t, err, errlen);
+			open = 0;
+		}
+		if (!open) {
+			memset(&t, 0, sizeof t);
+			memcpy(t.key, e->key, sizeof t.key);
+			open = 1;
+		}
+		t.count += e->count;
+		t.errors += e->errors;
+		t.dur_sum += e->dur_sum;
+		t.input_tokens += e->input_tokens;
+		t.output_tokens += e->output_tokens;
+		t.cache_read += e->cache_read;
+		t.cache_write += e->cache_write;
+		t.cost += e->cost;
+	}
+	if (open && !rc)
+		rc = flush_total(r, &t, err, errlen);
+	return rc;
+}
+
 static int flush_trace(struct rollup *r, struct entry *e, char *err, size_t errlen)
 {
 	sqlite3_stmt *put = r->st[ST_TRACE_PUT];
@@ -397,6 +459,8 @@ enum err rollup_flush(struct rollup *r, char *err, size_t errlen)
 		struct entry *e = order[i];
 		rc = e->key[0] == KIND_SPAN ? flush_span(r, e, err, errlen) : flush_trace(r, e, err, errlen);
 	}
+	if (!rc)
+		rc = flush_totals(r, order, r->nentries, err, errlen);
 	free(order);
 	for (size_t i = 0; i < r->nlongs && !rc; i++) {
 		sqlite3_bind_int64(r->st[ST_LONG], 1, r->longs[i]);
@@ -426,7 +490,8 @@ void rollup_discard(struct rollup *r)
 }
 
 struct rollup_coster {
-	sqlite3_stmt *span;
+	sqlite3 *db;
+	sqlite3_stmt *span, *total;
 };
 
 struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen)
@@ -434,9 +499,12 @@ struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen)
 	struct rollup_coster *c = calloc(1, sizeof *c);
 	if (!c)
 		abort();
+	c->db = db;
 	if (sqlite3_prepare_v2(db, "UPDATE span_rollups SET cost_usd = cost_usd + ?1 WHERE level = ?2 AND bucket = ?3"
 	                           " AND project = ?4 AND service = ?5 AND name = ?6 AND type = ?7 AND model = ?8"
-	                           " AND provider = ?9", -1, &c->span, NULL)) {
+	                           " AND provider = ?9", -1, &c->span, NULL) ||
+	    sqlite3_prepare_v2(db, "UPDATE span_totals SET cost_usd = cost_usd + ?1 WHERE level = ?2 AND bucket = ?3"
+	                           " AND project = ?4", -1, &c->total, NULL)) {
 		err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
 		rollup_coster_free(c);
 		return NULL;
@@ -449,6 +517,7 @@ void rollup_coster_free(struct rollup_coster *c)
 	if (!c)
 		return;
 	sqlite3_finalize(c->span);
+	sqlite3_finalize(c->total);
 	free(c);
 }
 
@@ -463,6 +532,15 @@ enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims
 			sqlite3_bind_int64(c->span, i + 2, key[i]);
 		int rc = sqlite3_step(c->span);
 		sqlite3_reset(c->span);
+		if (rc != SQLITE_DONE)
+			return ERR_STORE;
+		if (level == 0 || !sqlite3_changes(c->db))
+			continue;   /* no totals for minutes; no hour or day row: no total of it either */
+		sqlite3_bind_double(c->total, 1, delta);
+		for (int i = 0; i < 3; i++)
+			sqlite3_bind_int64(c->total, i + 2, key[i]);
+		rc = sqlite3_step(c->total);
+		sqlite3_reset(c->total);
 		if (rc != SQLITE_DONE)
 			return ERR_STORE;
 	}
@@ -542,6 +620,38 @@ enum err rollup_reader_functions(sqlite3 *db)
 	               : ERR_OK;
 }
 
+/* span_totals from span_rollups (schema/018): the sums flush_totals keeps. */
+static const char totals_sql[] =
+	"DELETE FROM span_totals;"
+	"INSERT INTO span_totals SELECT level, bucket, project, sum(count), sum(errors), sum(duration_sum),"
+	" sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens), total(cost_usd)"
+	" FROM span_rollups WHERE level > 0 GROUP BY level, bucket, project;";
+
+enum err rollup_totals_rebuild(sqlite3 *db, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, totals_sql, NULL, NULL, &msg)) {
+		err_set(err, errlen, ERR_STORE, "rebuilding span totals: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return ERR_STORE;
+	}
+	return ERR_OK;
+}
+
+/* Whether the store has table name yet (a migration before the one making
+ * it may run the rebuild). */
+static int has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", -1, &st, NULL))
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 {
 	char *msg = NULL;
@@ -555,5 +665,5 @@ enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 		sqlite3_free(msg);
 		return ERR_STORE;
 	}
-	return ERR_OK;
+	return has_table(db, "span_totals") ? rollup_totals_rebuild(db, err, errlen) : ERR_OK;
 }

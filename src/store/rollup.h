@@ -2,7 +2,8 @@
  * During a transaction the writer adds each new span and each trace
  * summary change to an in-memory accumulator; rollup_flush folds the
  * accumulated deltas into the rollup rows, at all three bucket levels,
- * before the commit. */
+ * and the hour and day span rows' sums per project into span_totals
+ * (schema/018), before the commit. */
 #ifndef TL_ROLLUP_H
 #define TL_ROLLUP_H
 #include <sqlite3.h>
@@ -78,8 +79,9 @@ struct rollup_coster;
 struct rollup_coster *rollup_coster_new(sqlite3 *db, char *err, size_t errlen);
 void rollup_coster_free(struct rollup_coster *c);
 /* Adds delta USD to the rollup rows that hold the span (dims d, type,
- * start_ns) at every level, inside the caller's transaction. (Trace rollups
- * keep no cost.) Returns ERR_OK or ERR_STORE. */
+ * start_ns) at every level, and to the span_totals rows of the hour and
+ * day rows it moved, inside the caller's transaction. (Trace rollups keep
+ * no cost.) Returns ERR_OK or ERR_STORE. */
 enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims *d, int type, uint64_t start_ns,
                           double delta);
 
@@ -88,9 +90,13 @@ enum err rollup_cost_move(struct rollup_coster *c, const struct rollup_span_dims
  * rollup row's sketch. Returns ERR_OK or ERR_STORE. */
 enum err rollup_reader_functions(sqlite3 *db);
 
-/* Recomputes both rollup tables from the spans and traces tables, inside
- * the caller's transaction (migration backfill, reprice). Returns ERR_OK or
- * ERR_STORE with err filled. */
+/* Recomputes both rollup tables from the spans and traces tables, and
+ * span_totals once schema/018 made it, inside the caller's transaction
+ * (migration backfill). Returns ERR_OK or ERR_STORE with err filled. */
 enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen);
+/* Recomputes span_totals from span_rollups, inside the caller's
+ * transaction (schema/018 on an existing store). Returns ERR_OK or
+ * ERR_STORE with err filled. */
+enum err rollup_totals_rebuild(sqlite3 *db, char *err, size_t errlen);
 
 #endif

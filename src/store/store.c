@@ -59,7 +59,9 @@ static int after_migration(sqlite3 *db, int number, char *err, size_t errlen)
 {
 	if (number == 2)   /* 002_rollups: backfill from the spans already stored */
 		return rollup_rebuild(db, err, errlen);
-	if (number == 20)  /* 020_log_digests: digests of the log records already stored */
+	if (number == 18)   /* 018_span_totals: summed from the span rollups */
+		return rollup_totals_rebuild(db, err, errlen);
+	if (number == 20)   /* 020_log_digests: digests of the log records already stored */
 		return logstore_digest_stored(db, err, errlen);
 	return ERR_OK;
 }
