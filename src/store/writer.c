@@ -603,16 +603,13 @@ int64_t writer_task_seq(struct writer *w)
 	return w->next_seq++;
 }
 
-/* The next chunk id and change sequence number (after start or rollback).
- * Chunk ids stay above span_ids_state.upto even when the newest chunks
- * were deleted: spans in chunks up to it are looked up in span_ids only. */
+/* The next chunk id and change sequence number (after start or rollback). */
 static void load_next_ids(struct writer *w)
 {
 	sqlite3_stmt *st;
 	w->next_chunk = w->next_seq = 1;
 	if (sqlite3_prepare_v2(w->db,
-	                       "SELECT max((SELECT coalesce(max(id), 0) FROM chunks),"
-	                       " (SELECT upto FROM span_ids_state WHERE id = 1)) + 1,"
+	                       "SELECT (SELECT coalesce(max(id), 0) + 1 FROM chunks),"
 	                       " max((SELECT coalesce(max(seq), 0) FROM traces), (SELECT coalesce(max(seq), 0) FROM scores)) + 1",
 	                       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
@@ -637,7 +634,7 @@ static int commit_jobs(struct writer *w, struct job *list)
 	int rc = step_done(w, ST_BEGIN);
 	for (struct job *j = list; j && !rc; j = j->next)
 		rc = write_job(w, j);
-	if (!rc && (rc = spanids_flush(w->spanids, w->next_chunk - 1)))
+	if (!rc && (rc = spanids_flush(w->spanids)))
 		note_error(w);
 	if (!rc && (rc = rollup_flush(w->rollup, w->errbuf, sizeof w->errbuf)) &&
 	    sqlite3_errcode(w->db) == SQLITE_FULL)

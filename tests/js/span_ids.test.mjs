@@ -1,6 +1,6 @@
 // span_ids.test.mjs: schema/019 finds spans by id through span_ids, which
-// the writer fills in batches of SPANIDS_MERGE_SPANS (16,384) spans, and
-// through the spans of the chunks not merged yet. GET /api/spans/{id} must
+// the writer fills in batches of SPANIDS_MERGE_SPANS (8,192) spans, and
+// through span_ids_new, which holds the spans not merged yet. GET /api/spans/{id} must
 // answer the same on either side of a merge, after a restart, after a
 // deletion, and on a store written before 019 (TRACELITE_PRE019_BIN, e.g.
 // main at 765b564; else this binary's store turned back into the 018 form
@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { BIN, get, nanosFromNow, otlpSpan, postOtlp, request, spanId, startServer, tempDataDir, traceId } from './helpers.mjs';
 
 const OLD = process.env.TRACELITE_PRE019_BIN ? path.resolve(process.env.TRACELITE_PRE019_BIN) : BIN;
-const MERGE = 16384;   // SPANIDS_MERGE_SPANS (src/store/spanids.h)
+const MERGE = 8192;   // SPANIDS_MERGE_SPANS (src/store/spanids.h)
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' }).trim();
 let server;
 after(async () => { await server?.stop().catch(() => {}); });
@@ -47,9 +47,13 @@ async function expectFound(s, list, step = 1) {
 }
 
 const state = (dir) => {
-	const [upto, merged, pending, all] = sqlite(dir, 'SELECT (SELECT upto FROM span_ids_state), (SELECT count(*) FROM span_ids),'
-		+ ' (SELECT count(*) FROM spans WHERE chunk > (SELECT upto FROM span_ids_state)), (SELECT count(*) FROM spans);').split('|').map(Number);
-	return { upto, merged, pending, all };
+	const [merged, pending, all, both] = sqlite(dir, 'SELECT (SELECT count(*) FROM span_ids), (SELECT count(*) FROM span_ids_new),'
+		+ ' (SELECT count(*) FROM spans), (SELECT count(*) FROM span_ids JOIN span_ids_new USING (span_id, trace));').split('|').map(Number);
+	assert.equal(both, 0, 'no span in both');
+	const missing = Number(sqlite(dir, 'SELECT count(*) FROM spans s WHERE NOT EXISTS (SELECT 1 FROM span_ids i WHERE i.span_id = s.span_id AND i.trace = s.trace)'
+		+ ' AND NOT EXISTS (SELECT 1 FROM span_ids_new i WHERE i.span_id = s.span_id AND i.trace = s.trace);'));
+	assert.equal(missing, 0, 'every span in one of them');
+	return { merged, pending, all };
 };
 
 describe('schema/019: spans by id', () => {
@@ -61,16 +65,15 @@ describe('schema/019: spans by id', () => {
 		await postOtlp(server, [otlpSpan({ traceId: ta, spanId: shared, name: 'early', start: nanosFromNow(-900000) })]);
 		let first = await ingest(server, 100);
 		let st = state(dir);
-		assert.equal(st.upto, 0, 'nothing merged before SPANIDS_MERGE_SPANS spans');
-		assert.equal(st.merged, 0);
+		assert.equal(st.merged, 0, 'nothing merged before SPANIDS_MERGE_SPANS spans');
 		await expectFound(server, first, 7);
 		let r = await get(server, `/api/spans/${shared}`);
 		assert.equal(r.json.trace_id, ta);
 
 		const bulk = await ingest(server, Math.ceil(MERGE / 10));   // crosses the merge threshold
 		st = state(dir);
-		assert.ok(st.upto > 0, JSON.stringify(st));
-		assert.equal(st.merged + st.pending, st.all, 'each span in span_ids or in a chunk past upto, not both');
+		assert.ok(st.merged > 0, JSON.stringify(st));
+		assert.equal(st.merged + st.pending, st.all, 'each span in span_ids or span_ids_new, not both');
 		assert.ok(st.pending < MERGE, JSON.stringify(st));
 		await postOtlp(server, [otlpSpan({ traceId: tb, spanId: shared, name: 'late', start: nanosFromNow(-1000) })]);
 		const tail = await ingest(server, 30);
@@ -89,12 +92,12 @@ describe('schema/019: spans by id', () => {
 		await expectFound(server, tail, 5);
 		const more = await ingest(server, Math.ceil(MERGE / 10), -300000);
 		const st2 = state(dir);
-		assert.ok(st2.upto > st.upto, JSON.stringify([st, st2]));
+		assert.ok(st2.merged > st.merged, JSON.stringify([st, st2]));
 		assert.equal(st2.merged + st2.pending, st2.all);
 		await expectFound(server, more, 89);
 		await expectFound(server, tail, 5);
 
-		// deleting traces takes their span_ids rows; the newest chunks' ids are not handed out again below upto
+		// deleting traces takes their rows in span_ids and span_ids_new
 		const gone = [first[0].tid, tb, more[more.length - 1].tid];
 		for (const tid of gone) assert.equal((await request(server, 'DELETE', `/api/traces/${tid}`)).status, 200);
 		for (const x of [first[0], ...first.slice(1, 10), more[more.length - 1]])
@@ -107,7 +110,7 @@ describe('schema/019: spans by id', () => {
 		server = await startServer({ label: 'spanids-3', dataDir: dir });
 		const after = await ingest(server, 5, -1000);
 		await expectFound(server, after);
-		const st4 = state(dir);   // a new chunk at or below upto would be in neither
+		const st4 = state(dir);
 		assert.equal(st4.merged + st4.pending, st4.all, JSON.stringify(st4));
 		await server.stop();
 		server = null;
@@ -120,7 +123,7 @@ describe('schema/019: spans by id', () => {
 		await server.stop();
 		if (OLD === BIN) {   // this binary's store, turned back into the 018 form
 			const v = Number(sqlite(dir, 'PRAGMA user_version;'));
-			sqlite(dir, 'BEGIN; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_state;'
+			sqlite(dir, 'BEGIN; DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_new;'
 				+ ' CREATE INDEX spans_span ON spans (span_id); DELETE FROM schema_migrations WHERE number = 19;'
 				+ ` PRAGMA user_version = ${v - 1}; COMMIT;`);
 		}
