@@ -40,5 +40,6 @@ void spanids_note(struct spanids *s, int64_t n);
  * spanids_reload called). */
 enum err spanids_flush(struct spanids *s);
 
+/* Finalizes the statements and frees s; NULL is ignored. */
 void spanids_free(struct spanids *s);
 #endif
