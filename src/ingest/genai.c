@@ -1,11 +1,12 @@
 /* genai.c: maps the LLM attribute conventions (OTel GenAI, OpenInference,
  * OpenLLMetry, Neon and tracelite's own keys; DESIGN.md section 4) onto the
- * hot fields of a span. One pass over the attributes with a sorted key table;
+ * hot fields of a span. One pass over the attributes with a hashed key table;
  * the only allocations are flattened message text and JSON (written by
  * base/json, then copied), in the arena. */
 #include "ingest/genai.h"
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ struct key {
 	unsigned char field, rank, kind;
 };
 
-/* Sorted by strcmp (bsearch). rank: lower wins; equal ranks keep the first
+/* Looked up by hash (lookup); kept sorted by name for the reader. rank: lower wins; equal ranks keep the first
  * attribute seen. Indexed message keys (llm.input_messages.N...) are matched
  * by prefix in match_indexed, with the ranks RANK_OI_MSGS / RANK_LLMETRY_MSGS. */
 static const struct key keys[] = {
@@ -210,11 +211,6 @@ struct acc {
 	int error_level;                      /* langfuse.observation.level = ERROR */
 	const char *status_msg;               /* langfuse.observation.status_message */
 };
-
-static int key_cmp(const void *k, const void *e)
-{
-	return strcmp(k, ((const struct key *)e)->name);
-}
 
 static int kind_lookup(int vkind, const Tl__AnyValue *v)
 {
@@ -750,9 +746,44 @@ static const char *text_of(const Tl__AnyValue *v, struct arena *a)
 	return out;
 }
 
+/* The key table by hash (FNV-1a, open addressing), built once: a lookup
+ * runs for every attribute of every span, and bsearch's strcmps over
+ * names sharing long prefixes ("gen_ai.usage.") cost more than one hash
+ * pass and one strcmp. */
+#define KEY_SLOTS 1024u
+static struct key_slot {
+	uint32_t hash;
+	const struct key *key;   /* NULL: empty */
+} key_slots[KEY_SLOTS];
+static pthread_once_t key_slots_once = PTHREAD_ONCE_INIT;
+
+static uint32_t key_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void key_slots_init(void)
+{
+	_Static_assert(sizeof keys / sizeof keys[0] < KEY_SLOTS / 2, "key table too full");
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		uint32_t h = key_hash(keys[i].name), j = h & (KEY_SLOTS - 1);
+		while (key_slots[j].key)
+			j = (j + 1) & (KEY_SLOTS - 1);
+		key_slots[j] = (struct key_slot){h, &keys[i]};
+	}
+}
+
 static const struct key *lookup(const char *name)
 {
-	return bsearch(name, keys, sizeof keys / sizeof keys[0], sizeof keys[0], key_cmp);
+	pthread_once(&key_slots_once, key_slots_init);
+	uint32_t h = key_hash(name);
+	for (uint32_t j = h & (KEY_SLOTS - 1); key_slots[j].key; j = (j + 1) & (KEY_SLOTS - 1))
+		if (key_slots[j].hash == h && strcmp(key_slots[j].key->name, name) == 0)
+			return key_slots[j].key;
+	return NULL;
 }
 
 /* Picks between the best plain text attribute and the indexed families. */

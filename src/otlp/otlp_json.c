@@ -57,23 +57,39 @@ static const char *const status_codes[] = {
 
 /* ---- path and errors ---- */
 
-/* Appends a segment to the path; returns the length path_pop restores. */
-static size_t path_push(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static size_t path_push(struct ctx *c, const char *fmt, ...)
+/* Appends s[0..n) to the path, cut at PATH_CAP; returns
+ * the length path_pop restores. Without printf: it runs for every member
+ * and array element of every request. */
+static size_t path_put(struct ctx *c, const char *s, size_t n)
 {
 	size_t old = c->len;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(c->path + old, PATH_CAP - old, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		c->len = old + (size_t)n < PATH_CAP ? old + (size_t)n : PATH_CAP - 1;
+	if (n > PATH_CAP - 1 - old)
+		n = PATH_CAP - 1 - old;
+	memcpy(c->path + old, s, n);
+	c->len = old + n;
+	c->path[c->len] = 0;
 	return old;
 }
 
 static size_t path_field(struct ctx *c, const char *name)
 {
-	return path_push(c, "%s%s", c->len ? "." : "", name);
+	size_t old = c->len;
+	if (old)
+		path_put(c, ".", 1);
+	path_put(c, name, strlen(name));
+	return old;
+}
+
+/* Appends "[i]"; returns the length path_pop restores. */
+static size_t path_index(struct ctx *c, size_t i)
+{
+	char buf[24], *p = buf + sizeof buf;
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10) != 0);
+	*--p = '[';
+	return path_put(c, p, (size_t)(buf + sizeof buf - p));
 }
 
 static void path_pop(struct ctx *c, size_t old)
@@ -413,7 +429,8 @@ static int any_array(struct ctx *c, const cJSON *v, int depth, Tl__ArrayValue **
 	 * capped; long numeric arrays (embeddings) are legitimate. */
 	arr->values = arena_alloc(c->a, (size_t)cJSON_GetArraySize(values) * sizeof *arr->values);
 	cJSON_ArrayForEach(item, values) {
-		size_t old = path_push(c, ".arrayValue.values[%zu]", arr->n_values);
+		size_t old = path_put(c, ".arrayValue.values", sizeof ".arrayValue.values" - 1);
+		path_index(c, arr->n_values);
 		TRY(decode_any(c, item, depth + 1, &arr->values[arr->n_values]));
 		arr->n_values++;
 		path_pop(c, old);
@@ -430,7 +447,7 @@ static int any_kvlist(struct ctx *c, const cJSON *v, int depth, Tl__KeyValueList
 	*out = kvl;
 	if (!values)
 		return ERR_OK;
-	size_t old = path_push(c, ".kvlistValue.values");
+	size_t old = path_put(c, ".kvlistValue.values", sizeof ".kvlistValue.values" - 1);
 	TRY(decode_kvs(c, values, depth, &kvl->values, &kvl->n_values));
 	path_pop(c, old);
 	return ERR_OK;
@@ -520,7 +537,7 @@ static int decode_kvs(struct ctx *c, const cJSON *arr, int depth, Tl__KeyValue *
 	*out = arena_alloc(c->a, count * sizeof **out);
 	*n = 0;
 	cJSON_ArrayForEach(item, arr) {
-		size_t old = path_push(c, "[%zu]", *n);
+		size_t old = path_index(c, *n);
 		const cJSON *value;
 		if (!cJSON_IsObject(item))
 			return fail(c, NULL, ERR_BAD_INPUT, "expected an object, got %s", type_name(item));
@@ -565,7 +582,7 @@ static int decode_list(struct ctx *c, const cJSON *obj, const char *camel, const
 	*items = arena_alloc(c->a, (size_t)cJSON_GetArraySize(arr) * sizeof **items);
 	*n = 0;
 	cJSON_ArrayForEach(item, arr) {
-		size_t iold = path_push(c, "[%zu]", *n);
+		size_t iold = path_index(c, *n);
 		if (!cJSON_IsObject(item))
 			return fail(c, NULL, ERR_BAD_INPUT, "expected an object, got %s", type_name(item));
 		TRY(fn(c, item, &(*items)[*n]));

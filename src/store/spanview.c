@@ -13,6 +13,7 @@
 #include "ingest/genai.h"
 #include "ingest/span.h"
 #include "store/record.h"
+#include "store/spanids.h"
 
 #define COLS                                                                                            \
 	"SELECT tr.trace_id, s.span_id, s.parent_span_id, pj.id, n.value, sv.value, m.value, pr.value,"     \
@@ -182,7 +183,7 @@ enum err spanview_trace(struct spanview *v, const uint8_t trace_id[16], enum spa
 
 enum err spanview_span(struct spanview *v, const uint8_t span_id[8])
 {
-	if (select_rows(v, COLS " WHERE s.span_id = ?1 ORDER BY s.start_ns DESC LIMIT 1"))
+	if (select_rows(v, COLS " WHERE s.span_id = ?1 AND s.trace IN (" SPANIDS_TRACES_SQL ") ORDER BY s.start_ns DESC LIMIT 1"))
 		return ERR_STORE;
 	sqlite3_bind_blob(v->sel, 1, span_id, 8, SQLITE_TRANSIENT);
 	return ERR_OK;

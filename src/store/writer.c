@@ -23,6 +23,7 @@
 #include "store/logstore.h"
 #include "store/record.h"
 #include "store/rollup.h"
+#include "store/spanids.h"
 #include "store/store.h"
 #include "store/tracesum.h"
 #include "store/zdict.h"
@@ -93,6 +94,7 @@ struct writer {
 	struct attrindex *attrs;  /* attribute index (schema/007, 011) */
 	struct logstore *logs;    /* logs, log_chunks (schema/010) */
 	struct zdict_trainer *zt; /* the chunks' zstd dictionary (schema/014) */
+	struct spanids *spanids;  /* spans by span id, merged in batches (schema/019) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
 	pthread_t thread;
@@ -389,8 +391,10 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 	if (step_done(w, ST_SPAN))
 		return ERR_STORE;
 	*inserted = sqlite3_changes(w->db) > 0;
-	if (*inserted)
+	if (*inserted) {
 		rollup_add_span(w->rollup, &d, s);
+		spanids_note(w->spanids, 1);
+	}
 	return ERR_OK;
 }
 
@@ -630,6 +634,8 @@ static int commit_jobs(struct writer *w, struct job *list)
 	int rc = step_done(w, ST_BEGIN);
 	for (struct job *j = list; j && !rc; j = j->next)
 		rc = write_job(w, j);
+	if (!rc && (rc = spanids_flush(w->spanids)))
+		note_error(w);
 	if (!rc && (rc = rollup_flush(w->rollup, w->errbuf, sizeof w->errbuf)) &&
 	    sqlite3_errcode(w->db) == SQLITE_FULL)
 		note_error(w);
@@ -640,6 +646,7 @@ static int commit_jobs(struct writer *w, struct job *list)
 		rollback(w);
 		rollup_discard(w->rollup);
 		caches_reset(w); /* ids cached during the rolled-back transaction are gone */
+		spanids_reload(w->spanids);   /* on failure it keeps its counts: a merge comes early */
 		load_next_ids(w);
 	}
 	if (intern_count(w->strings) > CACHE_MAX || intern_count(w->blobs) > CACHE_MAX ||
@@ -813,6 +820,10 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 		err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
 		goto fail;
 	}
+	if (spanids_open(w->db, &w->spanids)) {
+		err_set(err, errlen, ERR_STORE, "span ids: %s", sqlite3_errmsg(w->db));
+		goto fail;
+	}
 	const struct zdict *zd;
 	size_t zsample, zsize;
 	if (zdict_env_sizes(&zsample, &zsize, err, errlen) || zdict_load_newest(w->db, &zd, err, errlen))
@@ -840,6 +851,7 @@ fail:
 	for (int k = 0; k < ST_COUNT; k++)
 		sqlite3_finalize(w->st[k]);
 	rollup_free(w->rollup);
+	spanids_free(w->spanids);
 	sqlite3_close_v2(w->db);
 	free(w);
 	return NULL;
@@ -964,6 +976,7 @@ void writer_stop(struct writer *w)
 	rollup_free(w->rollup);
 	attrindex_close(w->attrs);
 	logstore_close(w->logs);
+	spanids_free(w->spanids);
 	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_close_v2(w->db);
 	intern_free(w->strings);

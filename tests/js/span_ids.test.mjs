@@ -1,0 +1,143 @@
+// span_ids.test.mjs: schema/019 finds spans by id through span_ids, which
+// the writer fills in batches of SPANIDS_MERGE_SPANS (8,192) spans, and
+// through span_ids_new, which holds the spans not merged yet. GET /api/spans/{id} must
+// answer the same on either side of a merge, after a restart, after a
+// deletion, and on a store written before 019 (TRACELITE_PRE019_BIN, e.g.
+// main at 765b564; else this binary's store turned back into the 018 form
+// with the sqlite3 tool).
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { BIN, get, nanosFromNow, otlpSpan, postOtlp, request, spanId, startServer, tempDataDir, traceId } from './helpers.mjs';
+
+const OLD = process.env.TRACELITE_PRE019_BIN ? path.resolve(process.env.TRACELITE_PRE019_BIN) : BIN;
+const MERGE = 8192;   // SPANIDS_MERGE_SPANS (src/store/spanids.h)
+const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' }).trim();
+let server;
+after(async () => { await server?.stop().catch(() => {}); });
+
+/* n traces of 10 spans each: [{ tid, sid, start }] of every span. */
+async function ingest(s, traces, startMs = -600000) {
+	const out = [];
+	const spans = [];
+	for (let t = 0; t < traces; t++) {
+		const tid = traceId();
+		const root = otlpSpan({ traceId: tid, name: 'root', start: nanosFromNow(startMs + t) });
+		spans.push(root);
+		out.push({ tid, sid: root.spanId });
+		for (let k = 0; k < 9; k++) {
+			const c = otlpSpan({ traceId: tid, parentSpanId: root.spanId, name: `child-${k}`, start: nanosFromNow(startMs + t + k) });
+			spans.push(c);
+			out.push({ tid, sid: c.spanId });
+		}
+		if (spans.length >= 2000) await postOtlp(s, spans.splice(0));
+	}
+	if (spans.length) await postOtlp(s, spans);
+	return out;
+}
+
+async function expectFound(s, list, step = 1) {
+	for (let i = 0; i < list.length; i += step) {
+		const r = await get(s, `/api/spans/${list[i].sid}`);
+		assert.equal(r.status, 200, `span ${list[i].sid}`);
+		assert.equal(r.json.trace_id, list[i].tid);
+		assert.equal(r.json.span_id, list[i].sid);
+	}
+}
+
+const state = (dir) => {
+	const [merged, pending, all, both] = sqlite(dir, 'SELECT (SELECT count(*) FROM span_ids), (SELECT count(*) FROM span_ids_new),'
+		+ ' (SELECT count(*) FROM spans), (SELECT count(*) FROM span_ids JOIN span_ids_new USING (span_id, trace));').split('|').map(Number);
+	assert.equal(both, 0, 'no span in both');
+	const missing = Number(sqlite(dir, 'SELECT count(*) FROM spans s WHERE NOT EXISTS (SELECT 1 FROM span_ids i WHERE i.span_id = s.span_id AND i.trace = s.trace)'
+		+ ' AND NOT EXISTS (SELECT 1 FROM span_ids_new i WHERE i.span_id = s.span_id AND i.trace = s.trace);'));
+	assert.equal(missing, 0, 'every span in one of them');
+	return { merged, pending, all };
+};
+
+describe('schema/019: spans by id', () => {
+	test('found on either side of a merge, after a restart and a deletion; a shared span id answers its latest span', async () => {
+		const dir = tempDataDir('spanids');
+		server = await startServer({ label: 'spanids', dataDir: dir });
+		const shared = spanId();
+		const [ta, tb] = [traceId(), traceId()];
+		await postOtlp(server, [otlpSpan({ traceId: ta, spanId: shared, name: 'early', start: nanosFromNow(-900000) })]);
+		let first = await ingest(server, 100);
+		let st = state(dir);
+		assert.equal(st.merged, 0, 'nothing merged before SPANIDS_MERGE_SPANS spans');
+		await expectFound(server, first, 7);
+		let r = await get(server, `/api/spans/${shared}`);
+		assert.equal(r.json.trace_id, ta);
+
+		const bulk = await ingest(server, Math.ceil(MERGE / 10));   // crosses the merge threshold
+		st = state(dir);
+		assert.ok(st.merged > 0, JSON.stringify(st));
+		assert.equal(st.merged + st.pending, st.all, 'each span in span_ids or span_ids_new, not both');
+		assert.ok(st.pending < MERGE, JSON.stringify(st));
+		await postOtlp(server, [otlpSpan({ traceId: tb, spanId: shared, name: 'late', start: nanosFromNow(-1000) })]);
+		const tail = await ingest(server, 30);
+		await expectFound(server, first, 3);
+		await expectFound(server, bulk, 97);
+		await expectFound(server, tail, 3);
+		r = await get(server, `/api/spans/${shared}`);
+		assert.equal(r.json.trace_id, tb, 'the later-starting span of the two with this id');
+		assert.equal(r.json.name, 'late');
+		assert.equal((await get(server, `/api/spans/${spanId()}`)).status, 404);
+
+		// a restart re-reads where the merge stands; the next merge goes on from there
+		await server.stop();
+		server = await startServer({ label: 'spanids-2', dataDir: dir });
+		await expectFound(server, first, 11);
+		await expectFound(server, tail, 5);
+		const more = await ingest(server, Math.ceil(MERGE / 10), -300000);
+		const st2 = state(dir);
+		assert.ok(st2.merged > st.merged, JSON.stringify([st, st2]));
+		assert.equal(st2.merged + st2.pending, st2.all);
+		await expectFound(server, more, 89);
+		await expectFound(server, tail, 5);
+
+		// deleting traces takes their rows in span_ids and span_ids_new
+		const gone = [first[0].tid, tb, more[more.length - 1].tid];
+		for (const tid of gone) assert.equal((await request(server, 'DELETE', `/api/traces/${tid}`)).status, 200);
+		for (const x of [first[0], ...first.slice(1, 10), more[more.length - 1]])
+			assert.equal((await get(server, `/api/spans/${x.sid}`)).status, 404, x.sid);
+		r = await get(server, `/api/spans/${shared}`);
+		assert.equal(r.json.trace_id, ta, 'the span left with the shared id');
+		const st3 = state(dir);
+		assert.equal(st3.merged + st3.pending, st3.all, JSON.stringify(st3));
+		await server.stop();
+		server = await startServer({ label: 'spanids-3', dataDir: dir });
+		const after = await ingest(server, 5, -1000);
+		await expectFound(server, after);
+		const st4 = state(dir);
+		assert.equal(st4.merged + st4.pending, st4.all, JSON.stringify(st4));
+		await server.stop();
+		server = null;
+	});
+
+	test('a store from before 019 is converted: every span found, spans_span gone', async () => {
+		const dir = tempDataDir('spanids-old');
+		server = await startServer({ label: 'spanids-old', dataDir: dir, bin: OLD });
+		const spans = await ingest(server, 120);
+		await server.stop();
+		if (OLD === BIN) {   // this binary's store, turned back into the 018 form
+			const v = Number(sqlite(dir, 'PRAGMA user_version;'));
+			sqlite(dir, 'BEGIN; DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_new;'
+				+ ' CREATE INDEX spans_span ON spans (span_id); DELETE FROM schema_migrations WHERE number = 19;'
+				+ ` PRAGMA user_version = ${v - 1}; COMMIT;`);
+		}
+		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'span_ids';"), '0');
+		server = await startServer({ label: 'spanids-new', dataDir: dir });
+		const st = state(dir);
+		assert.equal(st.merged, st.all, 'every stored span in span_ids');
+		assert.equal(st.pending, 0);
+		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'spans_span';"), '0');
+		await expectFound(server, spans);
+		const later = await ingest(server, 10, -1000);
+		await expectFound(server, later);
+		await expectFound(server, spans, 13);
+		await server.stop();
+		server = null;
+	});
+});
