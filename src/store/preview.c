@@ -16,6 +16,8 @@
 #define PV_NO_OUTPUT 0x04u /* output is NULL */
 #define PV_FLAGS (PV_ZSTD | PV_NO_INPUT | PV_NO_OUTPUT)
 
+_Static_assert(TRACESUM_PREVIEW <= PREVIEW_TEXT_MAX, "the writer's previews fit a body");
+
 size_t preview_pack(const struct zdict *d, const char *in, const char *out, unsigned char *body)
 {
 	uint8_t raw[PREVIEW_RAW_MAX];
@@ -46,11 +48,12 @@ enum err preview_unpack(const void *body, size_t len, struct preview *p)
 	const uint8_t *b = body;
 	uint8_t buf[PREVIEW_RAW_MAX];
 	const uint8_t *raw = b + 1, *q;
-	size_t n = len - 1;
+	size_t n;
 	uint64_t inlen;
 	preview_clear(p);
 	if (len < 2 || (b[0] & ~PV_FLAGS))
 		return ERR_STORE;
+	n = len - 1;
 	if (b[0] & PV_ZSTD) {
 		if (record_frame_decompress(b + 1, len - 1, buf, sizeof buf, &n))
 			return ERR_STORE;
