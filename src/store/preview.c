@@ -5,7 +5,9 @@
 #include "store/preview.h"
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "base/json.h"
 #include "base/log.h"
 #include "store/record.h"
 #include "store/tracesum.h"
@@ -143,6 +145,47 @@ static const char *col_clipped(sqlite3_stmt *st, int col, char *buf)
 	return tracesum_clip(buf, (const char *)sqlite3_column_text(st, col), PREVIEW_TEXT_MAX);
 }
 
+/* Copies `traces` into a new table of the same definition and indexes
+ * (as sqlite_master holds them), so its rows fill their pages again; the
+ * pages freed go back to the file at once on an auto_vacuum store, else
+ * to later ingest. Returns ERR_OK or ERR_STORE. */
+static enum err rebuild_traces(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	struct jbuf sql;   /* the table's CREATE, then ";" and each index's */
+	char *text = NULL;
+	enum err rc = ERR_STORE;
+	jbuf_init(&sql, JBUF_NO_CAP);
+	if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE tbl_name = 'traces' AND sql IS NOT NULL"
+	                       " ORDER BY type = 'index', name", -1, &st, NULL))
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		jbuf_put(&sql, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		jbuf_putc(&sql, ';');
+	}
+	sqlite3_finalize(st);   /* no statement may read traces while it is renamed and dropped */
+	st = NULL;
+	text = jbuf_finish(&sql, NULL);
+	if (strncmp(text, "CREATE TABLE", 12) != 0)
+		goto out;
+	char *create = text, *indexes = strchr(text, ';');
+	assert(indexes);   /* one was appended after the table */
+	*indexes++ = 0;
+	if (sqlite3_exec(db, "ALTER TABLE traces RENAME TO traces_pre017", NULL, NULL, NULL) ||
+	    sqlite3_exec(db, create, NULL, NULL, NULL) ||
+	    sqlite3_exec(db, "INSERT INTO traces SELECT * FROM traces_pre017; DROP TABLE traces_pre017;", NULL, NULL,
+	                 NULL) ||
+	    sqlite3_exec(db, indexes, NULL, NULL, NULL) || sqlite3_exec(db, "PRAGMA incremental_vacuum", NULL, NULL, NULL))
+		goto out;
+	rc = ERR_OK;
+out:
+	sqlite3_finalize(st);
+	if (!text)
+		text = jbuf_finish(&sql, NULL);
+	free(text);
+	return rc;
+}
+
 enum err preview_migrate(sqlite3 *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *sel = NULL, *ins = NULL;
@@ -172,10 +215,11 @@ enum err preview_migrate(sqlite3 *db, char *err, size_t errlen)
 		goto out;
 	sqlite3_finalize(sel);
 	sel = NULL;
-	/* DROP COLUMN (SQLite 3.35+) rewrites the table without the text */
+	/* DROP COLUMN (SQLite 3.35+) rewrites each row in place, leaving its
+	 * pages two thirds empty: the table is then copied compactly */
 	if (sqlite3_exec(db, "ALTER TABLE traces DROP COLUMN input_preview; ALTER TABLE traces DROP COLUMN output_preview;",
 	                 NULL, NULL, NULL) == SQLITE_OK)
-		rc = ERR_OK;
+		rc = rebuild_traces(db);
 out:
 	if (rc)
 		err_set(err, errlen, rc, "migration 017 (trace previews): %s", sqlite3_errmsg(db));

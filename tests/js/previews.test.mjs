@@ -168,6 +168,10 @@ describe('trace previews in trace_previews (schema/017)', () => {
 		assert.equal(sqlite(dir, "SELECT count(*) FROM pragma_table_info('traces') WHERE name LIKE '%_preview';").trim(), '0');
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM trace_previews;').trim(), String(list.length - 1), 'a row per trace with previews');
 		assert.equal(sqlite(dir, 'SELECT max(number) FROM schema_migrations;').trim(), '17');
+		// traces was copied afresh: its pages are full again, not two thirds empty
+		const unused = Number(sqlite(dir, "SELECT sum(unused) * 1.0 / sum(pgsize) FROM dbstat WHERE name = 'traces';"));
+		assert.ok(unused < 0.3, `traces pages ${Math.round(unused * 100)}% unused`);
+		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'traces' AND type = 'index';").trim(), '6');
 		// packed with the store's dictionary: the zstd frames name it
 		const dictId = Number(sqlite(dir, 'SELECT id FROM zdicts;'));
 		const frames = sqlite(dir, "SELECT hex(substr(body, 1, 12)) FROM trace_previews WHERE substr(hex(body), 1, 2) = '01';").trim().split('\n');
