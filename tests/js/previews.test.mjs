@@ -20,26 +20,18 @@ import {
 const OLD = process.env.TRACELITE_PRE017_BIN ? path.resolve(process.env.TRACELITE_PRE017_BIN) : BIN;
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' });
 const TRAIN_ENV = { TRACELITE_ZDICT_SAMPLE_BYTES: '131072', TRACELITE_ZDICT_SIZE: '16384' };
-const servers = [];
-after(async () => { await Promise.all(servers.map((s) => s.stop().catch(() => {}))); });
+let server;   /* the one running, stopped after a failure */
+after(async () => { await server?.stop().catch(() => {}); });
 
 async function start(opts) {
-	const s = await startServer(opts);
-	servers.push(s);
-	return s;
+	server = await startServer(opts);
+	return server;
 }
 async function stop(s) {
 	await s.stop();
-	servers.splice(servers.indexOf(s), 1);
+	server = null;
 }
 
-function rng(seed) {
-	let x = seed >>> 0;
-	return () => {
-		x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-		return x / 4294967296;
-	};
-}
 const WORDS = ('the a of to and in that is was for on with as by at from this which be are it or have not an their ' +
 	'model user assistant answer question weather river city history summary document table order customer ' +
 	'café naïve résumé 東京 데이터 emoji 🙂 because however therefore although quickly carefully').split(' ');
@@ -130,7 +122,7 @@ describe('trace previews in trace_previews (schema/017)', () => {
 	test('an old store upgrades in place; every answer showing previews is the same; later writes and deletes use the table', async () => {
 		const base = nanosFromNow(-3600 * 1000);
 		const dir = tempDataDir('previews');
-		const r = rng(17);
+		const r = Math.random;
 		let s = await start({ label: 'previews-old', dataDir: dir, bin: OLD, env: TRAIN_ENV });
 		for (let k = 0; k < 4; k++) await postOk(s, '/v1/traces', proseRequest(r, k, base));
 		for (let i = 0; i < 100 && !(await getJson(s, '/api/health')).zstd_dictionaries?.count; i++) await sleep(100);
