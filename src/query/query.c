@@ -13,13 +13,13 @@
 #include "base/text.h"
 #include "otlp/otlp_build.h"
 #include "otlp/otlp_json_out.h"
+#include "store/preview.h"
 #include "store/spanview.h"
 #include "ingest/span.h"
 
 #define TRACE_COLS                                                                                     \
 	"t.trace_id, t.start_ns, t.end_ns, t.name, t.service, t.span_count, t.error_count, t.llm_calls,"  \
-	" t.input_tokens, t.output_tokens, t.cost_usd, t.models, t.session_id, t.user_id,"                \
-	" t.input_preview, t.output_preview, p.id, p.name, t.key"
+	" t.input_tokens, t.output_tokens, t.cost_usd, t.models, t.session_id, t.user_id, p.id, p.name, t.key"
 #define TRACE_FROM " FROM traces t JOIN projects p ON p.key = t.project"
 
 void query_add_iso(cJSON *o, const char *key, uint64_t ns)
@@ -130,15 +130,36 @@ static cJSON *models_json(const char *models)
 	return a;
 }
 
-/* One trace summary from a row of TRACE_COLS. */
+static void add_preview(cJSON *o, const char *key, int has, const char *text)
+{
+	if (has)
+		cJSON_AddStringToObject(o, key, text);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+/* Adds the previews of the trace with key to its summary o, read with pv
+ * (preview_stmt): ERR_OK, or ERR_STORE for a corrupt trace_previews row. */
+static int add_previews(cJSON *o, sqlite3_stmt *pv, int64_t key)
+{
+	static _Thread_local struct preview p;
+	if (preview_get(pv, key, &p))
+		return ERR_STORE;
+	add_preview(o, "input_preview", p.has_input, p.input);
+	add_preview(o, "output_preview", p.has_output, p.output);
+	return ERR_OK;
+}
+
+/* One trace summary from a row of TRACE_COLS, without its previews
+ * (add_previews: not while a list is walked under a progress budget). */
 static cJSON *trace_json(sqlite3_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 	uint64_t start = (uint64_t)sqlite3_column_int64(st, 1), end = (uint64_t)sqlite3_column_int64(st, 2);
 	int64_t errors = sqlite3_column_int64(st, 6);
 	json_add_hex_id(o, "trace_id", sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-	add_col_text(o, "project_id", st, 16);
-	add_col_text(o, "project", st, 17);
+	add_col_text(o, "project_id", st, 14);
+	add_col_text(o, "project", st, 15);
 	add_col_text(o, "name", st, 3);
 	add_col_text(o, "service", st, 4);
 	add_time(o, "start_time", "start_time_unix_nano", start);
@@ -154,8 +175,6 @@ static cJSON *trace_json(sqlite3_stmt *st)
 	cJSON_AddItemToObject(o, "models", models_json((const char *)sqlite3_column_text(st, 11)));
 	add_col_text(o, "session_id", st, 12);
 	add_col_text(o, "user_id", st, 13);
-	add_col_text(o, "input_preview", st, 14);
-	add_col_text(o, "output_preview", st, 15);
 	return o;
 }
 
@@ -240,9 +259,14 @@ out:
 	return rc;
 }
 
-cJSON *query_trace_item(sqlite3_stmt *st)
+cJSON *query_trace_item(sqlite3_stmt *st, sqlite3_stmt *pv)
 {
-	return trace_json(st);
+	cJSON *o = trace_json(st);
+	if (add_previews(o, pv, sqlite3_column_int64(st, 16))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 enum err query_trace_list_prepare(sqlite3 *db, const struct trace_filter *f, const char *extra, sqlite3_stmt **out)
@@ -292,7 +316,7 @@ int query_over_budget(void *left)
  * handler calls; < 0: none) ran out first. */
 static int traces_page(sqlite3 *db, const struct trace_filter *f, int budget, int step, cJSON **out)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *pv = NULL;
 	if (query_trace_list_prepare(db, f, NULL, &st))
 		return ERR_STORE;
 	if (budget >= 0)
@@ -300,17 +324,35 @@ static int traces_page(sqlite3 *db, const struct trace_filter *f, int budget, in
 	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
 	int rows = 0, rc;
 	char cursor[QUERY_CURSOR_SIZE] = "";
+	int64_t *keys = malloc(((size_t)f->limit + 1) * sizeof *keys);
+	if (!keys)
+		abort();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (rows++ == f->limit)
+		if (rows == f->limit) {
+			rows++;
 			break; /* one more row than asked: there is a next page */
+		}
+		keys[rows++] = sqlite3_column_int64(st, 16);
 		cJSON_AddItemToArray(items, trace_json(st));
 		query_trace_cursor(st, cursor);
 	}
 	sqlite3_finalize(st);
 	sqlite3_progress_handler(db, 0, NULL, NULL);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		free(keys);
 		cJSON_Delete(o);
 		return rc == SQLITE_INTERRUPT && budget < 0 ? ERR_BUSY : ERR_STORE;
+	}
+	/* the previews of the rows shown, after the walk (schema/017) */
+	rc = preview_stmt(db, &pv);
+	int i = 0;
+	for (cJSON *item = items->child; item && !rc; item = item->next)
+		rc = add_previews(item, pv, keys[i++]);
+	sqlite3_finalize(pv);
+	free(keys);
+	if (rc) {
+		cJSON_Delete(o);
+		return ERR_STORE;
 	}
 	if (rows > f->limit)
 		cJSON_AddStringToObject(o, "next_cursor", cursor);
@@ -577,11 +619,11 @@ enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_
                            int *begun)
 {
 	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *pv = NULL;
 	struct spanview *v = NULL;
 	struct stored_span s;
 	struct jbuf b;
-	cJSON *head = NULL, *tail = NULL, *scores = NULL;
+	cJSON *head = NULL, *tail = NULL, *scores = NULL, *trace;
 	long long total, end = p.offset + p.limit;
 	int rc = ERR_STORE, more = 0, first = 1, sent = 0;
 	*begun = 0;
@@ -597,8 +639,12 @@ enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_
 	 * that a failure is still an error status: the summary, the scores, the
 	 * first page of spans */
 	total = sqlite3_column_int64(st, 5);
+	if ((rc = preview_stmt(db, &pv)) || !(trace = query_trace_item(st, pv))) {
+		rc = ERR_STORE;
+		goto out;
+	}
 	head = cJSON_CreateObject();
-	cJSON_AddItemToObject(head, "trace", trace_json(st));
+	cJSON_AddItemToObject(head, "trace", trace);
 	tail = cJSON_CreateObject();
 	cJSON_AddNumberToObject(tail, "spans_total", (double)total);
 	if (end < total)
@@ -653,6 +699,7 @@ enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_
 	rc = sink_flush(k, &b, 1);
 out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(pv);
 	spanview_close(v);
 	/* a big trace filled this connection's page cache with chunk pages no
 	 * other request wants: each HTTP worker thread keeps its own reader, so

@@ -66,7 +66,7 @@ cJSON *query_attrs_json(Tl__KeyValue *const *kv, size_t n);
  * conditions on t), in list order (start time then trace id, newest first
  * unless f->ascending), after f's cursor, without a limit: the caller
  * steps as far as it needs. Columns as query_trace_item reads them; column
- * 18 is t.key. Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
+ * 16 is t.key. Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
 enum err query_trace_list_prepare(sqlite3 *db, const struct trace_filter *f, const char *extra, sqlite3_stmt **st);
 /* The list cursor ("<start_ns>.<trace id hex>") of such a statement's row. */
 #define QUERY_CURSOR_SIZE 64
@@ -74,8 +74,10 @@ void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE]);
 /* Parses such a cursor into f (has_cursor, cursor_start, cursor_trace).
  * Returns ERR_OK or ERR_BAD_INPUT. */
 enum err query_trace_cursor_parse(const char *text, struct trace_filter *f);
-/* The trace-list item of the current row of such a statement. */
-cJSON *query_trace_item(sqlite3_stmt *st);
+/* The trace-list item of the current row of such a statement, its
+ * previews read with pv (store/preview.h: preview_stmt); NULL if they
+ * cannot be read (a corrupt trace_previews row, logged). */
+cJSON *query_trace_item(sqlite3_stmt *st, sqlite3_stmt *pv);
 /* The most spans one trace answer holds: a 300k-span trace would otherwise
  * build a 266 MB answer. Larger traces are read in pages. */
 #define QUERY_TRACE_MAX_SPANS 10000

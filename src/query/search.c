@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "base/text.h"
 #include "ingest/span.h"
+#include "store/preview.h"
 #include "store/spanview.h"
 #include "store/store.h"
 
@@ -1014,7 +1015,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
                        cJSON **out)
 {
 	struct run r;
-	sqlite3_stmt *list = NULL;
+	sqlite3_stmt *list = NULL, *pv = NULL;
 	char *keys = NULL, cursor[QUERY_CURSOR_SIZE] = "", last[QUERY_CURSOR_SIZE] = "";
 	cJSON *items = cJSON_CreateArray();
 	int rc, nitems = 0, more = 0, step = SQLITE_DONE;
@@ -1040,7 +1041,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 	                       " ORDER BY chunk DESC, chunk_index", -1, &r.trace_st, NULL) ||
 	    sqlite3_prepare_v2(db, "SELECT 1 FROM spans WHERE trace = ?1 AND chunk > ?2 LIMIT 1", -1, &r.chunks_st,
 	                       NULL) ||
-	    spanview_open(db, &r.view)) {
+	    preview_stmt(db, &pv) || spanview_open(db, &r.view)) {
 		rc = ERR_STORE;
 		goto out;
 	}
@@ -1093,7 +1094,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 		}
 		if (step != SQLITE_ROW)
 			break;
-		int64_t key = sqlite3_column_int64(list, 18);
+		int64_t key = sqlite3_column_int64(list, 16);
 		cJSON *matches;
 		if (r.examined >= max_candidates) {
 			/* bounded work: the client continues after the last trace tested */
@@ -1116,7 +1117,12 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 			more = 1; /* one more exists */
 			break;
 		}
-		cJSON *item = query_trace_item(list);
+		cJSON *item = query_trace_item(list, pv);
+		if (!item) {
+			cJSON_Delete(matches);
+			rc = ERR_STORE;
+			goto out;
+		}
 		cJSON_AddItemToObject(item, "matches", matches);
 		cJSON_AddItemToArray(items, item);
 		nitems++;
@@ -1129,6 +1135,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 		memcpy(cursor, last, sizeof cursor);
 out:
 	sqlite3_finalize(list);
+	sqlite3_finalize(pv);
 	sqlite3_finalize(r.main_key_st);
 	sqlite3_finalize(r.trace_st);
 	sqlite3_finalize(r.chunks_st);

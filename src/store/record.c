@@ -264,6 +264,22 @@ static int frame_decompress(const struct zdict *d, void *raw, unsigned long long
 	return ZSTD_isError(got) || got != size ? -1 : 0;
 }
 
+size_t record_frame_compress(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len)
+{
+	assert(bound >= ZSTD_compressBound(len));
+	return compress_with(d, dst, bound, raw, len);
+}
+
+enum err record_frame_decompress(const void *data, size_t len, void *raw, size_t max, size_t *size)
+{
+	unsigned long long n;
+	const struct zdict *d;
+	if (frame_open(data, len, &n, &d) || n > max || frame_decompress(d, raw, n, data, len))
+		return ERR_STORE;
+	*size = (size_t)n;
+	return ERR_OK;
+}
+
 enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
                             const uint8_t ***spans, size_t **lens)
 {

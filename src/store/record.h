@@ -53,6 +53,16 @@ enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct reco
  * dictionary (the log chunks, logstore.c, use it). Never fails (out of memory aborts). */
 void record_compress(const void *raw, size_t len, struct arena *a, const void **out, size_t *outlen);
 
+/* Compresses raw[0..len) into one zstd frame in dst (bound >=
+ * ZSTD_compressBound(len) bytes) with dictionary d (NULL: none) at the
+ * level chunks use, with this thread's context; returns its size. */
+size_t record_frame_compress(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len);
+/* Decompresses one such frame (its dictionary looked up by the id it names,
+ * zdict_find) into raw (max bytes) and sets *size. Returns ERR_OK, or
+ * ERR_STORE if it is not a frame, holds more than max bytes, is corrupt or
+ * names a dictionary no store opened has. */
+enum err record_frame_decompress(const void *data, size_t len, void *raw, size_t max, size_t *size);
+
 /* Decompresses chunk data (with the dictionary its frame names, looked up
  * with zdict_find) and splits it into *count entries: *spans (arena array
  * of pointers into the arena) and *lens. Returns ERR_OK, or ERR_STORE if

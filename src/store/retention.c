@@ -254,7 +254,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE,
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE,
 	       S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns FROM traces WHERE key = ?1",
@@ -266,6 +266,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		 * a stale block only points the set path at fewer rows) */
 		[S_ATTRS] = "DELETE FROM trace_pairsets WHERE trace = ?1",
 		[S_TRES] = "DELETE FROM trace_resources WHERE trace = ?1",
+		[S_PREVIEW] = "DELETE FROM trace_previews WHERE key = ?1",   /* schema/017 */
 		[S_DTRACE] = "DELETE FROM traces WHERE key = ?1",
 		[S_LEFT] = "SELECT chunk_index FROM spans WHERE chunk = ?1",
 		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1 AND id < (SELECT max(id) FROM chunks)",
@@ -311,6 +312,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		sqlite3_bind_blob(st[S_SCORES], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_ATTRS], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_TRES], 1, b->keys[k]);
+		sqlite3_bind_int64(st[S_PREVIEW], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_DTRACE], 1, b->keys[k]);
 		sqlite3_bind_blob(st[S_LOG], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_LOG], 2, (int64_t)text_now_ns());

@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "store/pairset.h"
 #include "store/logstore.h"
+#include "store/preview.h"
 #include "store/rollup.h"
 #include "store/zdict.h"
 
@@ -59,6 +60,8 @@ static int after_migration(sqlite3 *db, int number, char *err, size_t errlen)
 {
 	if (number == 2)   /* 002_rollups: backfill from the spans already stored */
 		return rollup_rebuild(db, err, errlen);
+	if (number == 17)   /* 017_trace_previews: move the texts out of traces */
+		return preview_migrate(db, err, errlen);
 	if (number == 18)   /* 018_span_totals: summed from the span rollups */
 		return rollup_totals_rebuild(db, err, errlen);
 	if (number == 20)   /* 020_log_digests: digests of the log records already stored */
@@ -167,7 +170,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 }
 
 /* Opens dir's database with flags, runs pragmas and registers the pair-set
- * SQL functions (pairset.h); the caller adds the rest. Returns ERR_OK and
+ * and preview SQL functions (pairset.h, preview.h); the caller adds the rest. Returns ERR_OK and
  * *out, or ERR_BAD_INPUT or ERR_STORE with err filled. */
 static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3 **out, char *err, size_t errlen)
 {
@@ -183,8 +186,8 @@ static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3
 		sqlite3_busy_timeout(db, STORE_BUSY_MS);
 		rc = exec(db, pragmas, err, errlen);
 		/* before the migrations: 015 builds pair sets with them */
-		if (!rc && pairset_register(db))
-			rc = err_set(err, errlen, ERR_STORE, "registering the pair-set functions: %s", sqlite3_errmsg(db));
+		if (!rc && (pairset_register(db) || preview_register(db)))
+			rc = err_set(err, errlen, ERR_STORE, "registering the pair-set and preview functions: %s", sqlite3_errmsg(db));
 	}
 	if (rc) {
 		sqlite3_close_v2(db);

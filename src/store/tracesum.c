@@ -48,8 +48,10 @@ void tracesum_unmerge(struct tracesum *t, const struct tracesum_old *o)
 		/* the new version names the trace and gives its preview again */
 		if (t->root_known == 1)
 			t->root_known = 0;
-		if (t->has_preview && t->preview_key == 0)
+		if (t->has_preview && t->preview_key == 0) {
 			t->has_preview = 0;
+			t->preview_changed = 1;
+		}
 	}
 }
 
@@ -111,5 +113,6 @@ void tracesum_merge(struct tracesum *t, const struct span *s, int64_t project)
 		tracesum_clip(t->output_preview, s->output_text ? s->output_text : "", TRACESUM_PREVIEW);
 		t->preview_key = key;
 		t->has_preview = 1;
+		t->preview_changed = 1;
 	}
 }

@@ -2,7 +2,8 @@
  * Spans arrive in any order and any number of requests; merging is
  * order-independent for counts, sums and times, and the name, service and
  * previews come from the root span once it is known (before that from the
- * earliest span). */
+ * earliest span). The writer keeps the previews in trace_previews
+ * (store/preview.h), rewritten only when preview_changed. */
 #ifndef TL_TRACESUM_H
 #define TL_TRACESUM_H
 #include <stdint.h>
@@ -23,6 +24,7 @@ struct tracesum {
 	char models[TRACESUM_MODELS + 1];
 	char session_id[256], user_id[256];
 	int has_session, has_user, has_preview;
+	int preview_changed;       /* the previews differ from the stored ones (trace_previews) */
 	char input_preview[TRACESUM_PREVIEW + 1], output_preview[TRACESUM_PREVIEW + 1];
 };
 

@@ -21,6 +21,7 @@
 #include "base/intern.h"
 #include "store/attrindex.h"
 #include "store/logstore.h"
+#include "store/preview.h"
 #include "store/record.h"
 #include "store/rollup.h"
 #include "store/spanids.h"
@@ -46,7 +47,7 @@ struct job {
 
 enum stmt {
 	ST_SPAN, ST_SPAN_OLD, ST_SPAN_DEL, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
-	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEW, ST_TRACE_SET, ST_SCORE,
+	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEW, ST_TRACE_SET, ST_PREVIEW_PUT, ST_PREVIEW_DEL, ST_SCORE,
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
 
@@ -69,15 +70,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROJ_PUT] = "INSERT INTO projects (id, name, created_ns) VALUES (?, ?, ?)",
 	[ST_TRACE_GET] = "SELECT project, start_ns, end_ns, name, service, root_known, span_count, error_count,"
 	                 " llm_calls, input_tokens, output_tokens, cost_usd, models, session_id, user_id,"
-	                 " input_preview, output_preview, preview_ns, key FROM traces WHERE trace_id = ?",
+	                 " preview_ns, key FROM traces WHERE trace_id = ?",
 	[ST_TRACE_NEW] = "INSERT INTO traces (trace_id, project, start_ns, end_ns, name, service, root_known,"
 	                 " span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models)"
 	                 " VALUES (?, 1, 0, 0, '', '', 0, 0, 0, 0, 0, 0, 0, '')",
 	[ST_TRACE_SET] = "UPDATE traces SET project = ?2, start_ns = ?3, end_ns = ?4, name = ?5, service = ?6,"
 	                 " root_known = ?7, span_count = ?8, error_count = ?9, llm_calls = ?10,"
 	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models = ?14,"
-	                 " session_id = ?15, user_id = ?16, input_preview = ?17, output_preview = ?18,"
-	                 " preview_ns = ?19, seq = ?20 WHERE key = ?1",
+	                 " session_id = ?15, user_id = ?16, preview_ns = ?17, seq = ?18 WHERE key = ?1",
+	/* the previews (schema/017), only when they changed */
+	[ST_PREVIEW_PUT] = "INSERT OR REPLACE INTO trace_previews (key, body) VALUES (?1, ?2)",
+	[ST_PREVIEW_DEL] = "DELETE FROM trace_previews WHERE key = ?1",
 	[ST_SCORE] = "INSERT OR REPLACE INTO scores"
 	             " (id, project, trace_id, span_id, name, value, string_value, score_type, comment, source,"
 	             " time_ns, seq, session_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -109,6 +112,7 @@ struct writer {
 	char errbuf[256];
 	int full;             /* the last failure was SQLITE_FULL (writer thread only) */
 	char disk_low[256];   /* writer_set_disk_low's message, "" = not low; under lock */
+	unsigned char preview_body[PREVIEW_BODY_MAX];   /* trace_save's packed previews */
 };
 
 /* "disk full" for SQLITE_FULL (SQLite says "database or disk is full"),
@@ -282,11 +286,10 @@ static int trace_load(struct writer *w, const uint8_t *trace_id, struct tracesum
 		col_text(st, 13, t->session_id, sizeof t->session_id);
 		t->has_user = sqlite3_column_type(st, 14) != SQLITE_NULL;
 		col_text(st, 14, t->user_id, sizeof t->user_id);
-		col_text(st, 15, t->input_preview, sizeof t->input_preview);
-		col_text(st, 16, t->output_preview, sizeof t->output_preview);
-		t->has_preview = sqlite3_column_type(st, 17) != SQLITE_NULL;
-		t->preview_key = sqlite3_column_int64(st, 17);
-		*key = sqlite3_column_int64(st, 18);
+		/* the texts stay in trace_previews: rewritten only when they change */
+		t->has_preview = sqlite3_column_type(st, 15) != SQLITE_NULL;
+		t->preview_key = sqlite3_column_int64(st, 15);
+		*key = sqlite3_column_int64(st, 16);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -326,14 +329,23 @@ static int trace_save(struct writer *w, int64_t key, const struct tracesum *t)
 	sqlite3_bind_text(st, 14, t->models, -1, SQLITE_STATIC);
 	bind_opt_text(st, 15, t->has_session, t->session_id);
 	bind_opt_text(st, 16, t->has_user, t->user_id);
-	bind_opt_text(st, 17, t->has_preview, t->input_preview);
-	bind_opt_text(st, 18, t->has_preview, t->output_preview);
 	if (t->has_preview)
-		sqlite3_bind_int64(st, 19, t->preview_key);
+		sqlite3_bind_int64(st, 17, t->preview_key);
 	else
-		sqlite3_bind_null(st, 19);
-	sqlite3_bind_int64(st, 20, w->next_seq++);
-	return step_done(w, ST_TRACE_SET);
+		sqlite3_bind_null(st, 17);
+	sqlite3_bind_int64(st, 18, w->next_seq++);
+	if (step_done(w, ST_TRACE_SET))
+		return ERR_STORE;
+	if (!t->preview_changed)
+		return ERR_OK;
+	if (!t->has_preview) {
+		sqlite3_bind_int64(w->st[ST_PREVIEW_DEL], 1, key);
+		return step_done(w, ST_PREVIEW_DEL);
+	}
+	size_t n = preview_pack(zdict_trainer_current(w->zt), t->input_preview, t->output_preview, w->preview_body);
+	sqlite3_bind_int64(w->st[ST_PREVIEW_PUT], 1, key);
+	sqlite3_bind_blob(w->st[ST_PREVIEW_PUT], 2, w->preview_body, (int)n, SQLITE_STATIC);
+	return step_done(w, ST_PREVIEW_PUT);
 }
 
 /* Interns an optional string: 0 when absent or empty. */

@@ -123,3 +123,10 @@ export function to011Sql(dir, migrations) {
 		DROP TABLE trace_pairsets; DELETE FROM schema_migrations WHERE number = 15;
 		PRAGMA user_version = ${migrations - 1};`;
 }
+
+/* SQL undoing what schema/018 (span_totals), 019 (span_ids) and 020 (log
+ * digests) made, for a store turned back further than them. */
+export const undo018to020Sql = `DROP TABLE span_totals;
+	DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_new;
+	CREATE INDEX spans_span ON spans (span_id);
+	DROP INDEX logs_digest; ALTER TABLE logs DROP COLUMN digest;`;

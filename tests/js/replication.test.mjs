@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import {
 	BIN, SANITIZED, addMs, getJson, listAllTraces, nanosFromNow, otlpSpan, post, postOk, postOtlp, request, sleep, spanId,
 	startServer, tempDataDir, traceId,
@@ -93,10 +94,13 @@ async function converged(timeoutMs = 90000) {
 /* Every trace summary on both targets equals tracelite's exactly. */
 async function summariesMatch(want) {
 	const chRows = ch && await ch.rows('SELECT trace_id, span_count, error_count, input_tokens, output_tokens, cost_usd,' +
-		' name, service FROM traces FINAL', 'tl');
+		' name, service, lower(hex(MD5(ifNull(input_preview, \'\')))) AS input_preview,' +
+		' lower(hex(MD5(ifNull(output_preview, \'\')))) AS output_preview FROM traces FINAL', 'tl');
 	const pgRows = pg.query('SELECT trace_id, span_count, error_count, input_tokens, output_tokens, cost_usd, name,' +
-		' service FROM traces').map(([trace_id, ...r]) => ({ trace_id, span_count: r[0], error_count: r[1],
-		input_tokens: r[2], output_tokens: r[3], cost_usd: r[4], name: r[5], service: r[6] }));
+		' service, md5(coalesce(input_preview, \'\')), md5(coalesce(output_preview, \'\')) FROM traces')
+		.map(([trace_id, ...r]) => ({ trace_id, span_count: r[0],
+		error_count: r[1], input_tokens: r[2], output_tokens: r[3], cost_usd: r[4], name: r[5], service: r[6],
+		input_preview: r[7], output_preview: r[8] }));
 	for (const [label, rows] of [['clickhouse', chRows], ['postgres', pgRows]].filter(([, r]) => r)) {
 		assert.equal(rows.length, want.traces, `${label}: trace rows`);
 		for (const r of rows) {
@@ -109,6 +113,9 @@ async function summariesMatch(want) {
 			assert.equal(Number(r.cost_usd).toPrecision(15), t.cost_usd.toPrecision(15), `${label}: trace ${r.trace_id} cost`);
 			assert.equal(r.name, t.name, `${label}: trace ${r.trace_id} name`);
 			assert.equal(r.service, t.service, `${label}: trace ${r.trace_id} service`);
+			// previews (trace_previews, schema/017, read through tl_preview), as MD5 of the text ('' for NULL)
+			for (const k of ['input_preview', 'output_preview'])
+				assert.equal(r[k], crypto.createHash('md5').update(t[k] ?? '').digest('hex'), `${label}: trace ${r.trace_id} ${k}`);
 		}
 	}
 }
