@@ -251,6 +251,11 @@ enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, c
 		abort();
 	pace_start(&pace);
 	for (;;) {
+		/* a sized body is complete at its Content-Length: growing the
+		 * buffer to look for more doubled the memory of every request
+		 * (and refused a body of exactly max bytes) */
+		if (ri->content_length > 0 && used == cap)
+			break;
 		if (used == cap) {
 			if (cap >= max) {
 				http_discard_body(c, max);
