@@ -28,14 +28,37 @@
 
 struct pool {
 	pthread_mutex_t lock;
+	void *(*make)(void);
+	void (*drop)(void *);
 	void *idle[POOL_KEEP];
 	int nidle;
 	size_t live;   /* contexts in use or idle */
 };
 
-static struct pool cpool = {.lock = PTHREAD_MUTEX_INITIALIZER}, dpool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static void *make_cctx(void)
+{
+	return ZSTD_createCCtx();
+}
 
-/* Returns an idle context of p, or NULL: the caller makes one (counted). */
+static void drop_cctx(void *c)
+{
+	ZSTD_freeCCtx(c);
+}
+
+static void *make_dctx(void)
+{
+	return ZSTD_createDCtx();
+}
+
+static void drop_dctx(void *d)
+{
+	ZSTD_freeDCtx(d);
+}
+
+static struct pool cpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_cctx, .drop = drop_cctx},
+                   dpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_dctx, .drop = drop_dctx};
+
+/* Returns an idle context of p, or a new one. */
 static void *pool_take(struct pool *p)
 {
 	void *c = NULL;
@@ -45,51 +68,25 @@ static void *pool_take(struct pool *p)
 	else
 		p->live++;
 	pthread_mutex_unlock(&p->lock);
+	if (!c && !(c = p->make()))
+		abort();
 	return c;
 }
 
-/* Gives c back to p; returns 1 if it is kept, 0 if the caller frees it. */
-static int pool_give(struct pool *p, void *c)
+/* Gives c back to p: kept idle, or freed if POOL_KEEP already are. */
+static void pool_give(struct pool *p, void *c)
 {
-	int kept = 0;
 	pthread_mutex_lock(&p->lock);
-	if (p->nidle < POOL_KEEP) {
+	int keep = p->nidle < POOL_KEEP;
+	if (keep)
 		p->idle[p->nidle++] = c;
-		kept = 1;
-	} else {
+	else {
 		assert(p->live > 0);
 		p->live--;
 	}
 	pthread_mutex_unlock(&p->lock);
-	return kept;
-}
-
-static ZSTD_CCtx *cctx_take(void)
-{
-	ZSTD_CCtx *c = pool_take(&cpool);
-	if (!c && !(c = ZSTD_createCCtx()))
-		abort();
-	return c;
-}
-
-static void cctx_give(ZSTD_CCtx *c)
-{
-	if (!pool_give(&cpool, c))
-		ZSTD_freeCCtx(c);
-}
-
-static ZSTD_DCtx *dctx_take(void)
-{
-	ZSTD_DCtx *d = pool_take(&dpool);
-	if (!d && !(d = ZSTD_createDCtx()))
-		abort();
-	return d;
-}
-
-static void dctx_give(ZSTD_DCtx *d)
-{
-	if (!pool_give(&dpool, d))
-		ZSTD_freeDCtx(d);
+	if (!keep)
+		p->drop(c);
 }
 
 void record_zstd_contexts(size_t *cctx, size_t *dctx)
@@ -201,10 +198,10 @@ static int check_span(const struct span *s, const uint8_t *data, size_t len, str
  * dictionary d, or none if d is NULL; returns the frame's size. */
 static size_t compress_with(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len)
 {
-	ZSTD_CCtx *c = cctx_take();
+	ZSTD_CCtx *c = pool_take(&cpool);
 	size_t z = d ? ZSTD_compress_usingCDict(c, dst, bound, raw, len, zdict_cdict(d, ZSTD_LEVEL))
 	             : ZSTD_compressCCtx(c, dst, bound, raw, len, ZSTD_LEVEL);
-	cctx_give(c);
+	pool_give(&cpool, c);
 	if (ZSTD_isError(z))
 		abort(); /* cannot happen with a bound-sized destination */
 	return z;
@@ -298,10 +295,10 @@ static int frame_open(const void *data, size_t len, unsigned long long *size, co
  * 0, or -1 if it does not decompress to exactly size bytes. */
 static int frame_decompress(const struct zdict *d, void *raw, unsigned long long size, const void *data, size_t len)
 {
-	ZSTD_DCtx *c = dctx_take();
+	ZSTD_DCtx *c = pool_take(&dpool);
 	size_t got = d ? ZSTD_decompress_usingDDict(c, raw, size, data, len, zdict_ddict(d))
 	               : ZSTD_decompressDCtx(c, raw, size, data, len);
-	dctx_give(c);
+	pool_give(&dpool, c);
 	return ZSTD_isError(got) || got != size ? -1 : 0;
 }
 
