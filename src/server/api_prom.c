@@ -47,6 +47,8 @@ static const struct family_def defs[] = {
 	{"tracelite_writer_queue_requests", COUNTERS_GAUGE, "Requests waiting for the writer or being committed"},
 	{"tracelite_writer_queue_bytes", COUNTERS_GAUGE, "Bytes of the requests in the write queue"},
 	{"tracelite_writer_queue_capacity_bytes", COUNTERS_GAUGE, "Write queue cap (--queue-mb); past it ingest answers 503"},
+	{"tracelite_writer_cache_bytes", COUNTERS_GAUGE,
+	 "Bytes of the writer's id caches (strings, blobs, attribute pairs and blocks), each capped"},
 	{"tracelite_store_bytes", COUNTERS_GAUGE, "Size of each database file in the data directory, in bytes"},
 	{"tracelite_search_lag_seconds", COUNTERS_GAUGE, "Age of the oldest committed chunk not yet in the search index"},
 	{"tracelite_search_pending_chunks", COUNTERS_GAUGE, "Committed chunks not yet in the search index"},
@@ -169,6 +171,7 @@ void api_prom(struct mg_connection *c, struct app *app, const char *tail)
 	counters_set("tracelite_writer_queue_requests", (double)reqs, NULL);
 	counters_set("tracelite_writer_queue_bytes", (double)bytes, NULL);
 	counters_set("tracelite_writer_queue_capacity_bytes", (double)app->cfg->queue_bytes, NULL);
+	counters_set("tracelite_writer_cache_bytes", (double)writer_cache_bytes(app->writer), NULL);
 	if (app->search) {
 		sqlite3 *db = api_reader(c, app);
 		if (!db)

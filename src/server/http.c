@@ -230,16 +230,29 @@ void http_discard_body(struct mg_connection *c, size_t max)
 		http_close_after_reply(c);
 }
 
+/* limit as "64 MiB", "64 KiB" or "1000 bytes" (the largest exact unit) in out. */
+static const char *size_text(size_t limit, char *out, size_t n)
+{
+	if (limit && limit % (1u << 20) == 0)
+		snprintf(out, n, "%zu MiB", limit >> 20);
+	else if (limit && limit % 1024 == 0)
+		snprintf(out, n, "%zu KiB", limit >> 10);
+	else
+		snprintf(out, n, "%zu bytes", limit);
+	return out;
+}
+
 enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, char **body, size_t *len, char *err,
                         size_t errlen)
 {
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	size_t cap = ri->content_length > 0 ? (size_t)ri->content_length : 64 * 1024, used = 0;
 	struct body_pace pace;
+	char limit[32];
 	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max) {
 		http_discard_body(c, 2 * max);
-		return err_set(err, errlen, ERR_TOO_LARGE, "body of %lld bytes exceeds %zu MiB", ri->content_length,
-		               max >> 20);
+		return err_set(err, errlen, ERR_TOO_LARGE, "body of %lld bytes exceeds %s", ri->content_length,
+		               size_text(max, limit, sizeof limit));
 	}
 	enum err rc = reqmem_take(m, cap, err, errlen);
 	if (rc) {
@@ -251,10 +264,15 @@ enum err http_read_body(struct mg_connection *c, size_t max, struct reqmem *m, c
 		abort();
 	pace_start(&pace);
 	for (;;) {
+		/* a sized body is complete at its Content-Length: growing the
+		 * buffer to look for more doubled the memory of every request
+		 * (and refused a body of exactly max bytes) */
+		if (ri->content_length > 0 && used == cap)
+			break;
 		if (used == cap) {
 			if (cap >= max) {
 				http_discard_body(c, max);
-				rc = err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %zu MiB", max >> 20);
+				rc = err_set(err, errlen, ERR_TOO_LARGE, "body exceeds %s", size_text(max, limit, sizeof limit));
 				goto out;
 			}
 			size_t grown_cap = cap * 2 > max ? max : cap * 2;

@@ -115,10 +115,10 @@ enum err attrindex_open(sqlite3 *db, struct attrindex **out)
 		free(x);
 		return ERR_STORE;
 	}
-	x->pairs = intern_new();
-	x->blocks = intern_new();
-	x->seen = intern_new();
-	x->resources = intern_new();
+	x->pairs = intern_new_capped(ATTRINDEX_CACHE_BYTES);
+	x->blocks = intern_new_capped(ATTRINDEX_CACHE_BYTES);
+	x->seen = intern_new_capped(ATTRINDEX_CACHE_BYTES);
+	x->resources = intern_new_capped(ATTRINDEX_CACHE_BYTES);
 	*out = x;
 	return ERR_OK;
 }
@@ -140,6 +140,11 @@ void attrindex_close(struct attrindex *x)
 	free(x->pend);
 	free(x->enc);
 	free(x);
+}
+
+size_t attrindex_cache_bytes(const struct attrindex *x)
+{
+	return intern_bytes(x->pairs) + intern_bytes(x->blocks) + intern_bytes(x->seen) + intern_bytes(x->resources);
 }
 
 void attrindex_reset(struct attrindex *x)
@@ -235,9 +240,7 @@ static enum err pair_id(struct attrindex *x, const struct attrindex_entry *e, in
 			return ERR_STORE;
 		*id = sqlite3_last_insert_rowid(sqlite3_db_handle(x->pair_put));
 	}
-	if (intern_count(x->pairs) >= ATTRINDEX_PAIRS_CACHED)
-		intern_clear(x->pairs); /* many distinct values: a miss costs one lookup */
-	intern_put(x->pairs, buf, n, *id);
+	intern_put(x->pairs, buf, n, *id); /* capped: a miss costs one lookup */
 	return ERR_OK;
 }
 
@@ -271,9 +274,7 @@ static enum err add_pair(struct attrindex *x, int64_t pair, int64_t trace)
 		return ERR_OK;
 	if (put_ids(x->put_block, pair, kb[1]))
 		return ERR_STORE;
-	if (intern_count(x->blocks) >= ATTRINDEX_PAIRS_CACHED)
-		intern_clear(x->blocks); /* a miss costs an ignored insert */
-	intern_put(x->blocks, kb, sizeof kb, 1);
+	intern_put(x->blocks, kb, sizeof kb, 1); /* capped: a miss costs an ignored insert */
 	return ERR_OK;
 }
 
@@ -314,9 +315,7 @@ static enum err put(const struct sink *k, const char *prefix, const char *key, e
 	int64_t dummy;
 	if (intern_get(c->seen, buf, n, &dummy))
 		return ERR_OK;
-	if (intern_count(c->seen) >= ATTRINDEX_SEEN_MAX)
-		intern_clear(c->seen); /* a huge trace: INSERT OR IGNORE still de-duplicates */
-	intern_put(c->seen, buf, n, 1);
+	intern_put(c->seen, buf, n, 1); /* capped: in a huge trace INSERT OR IGNORE still de-duplicates */
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 32;
 		if (!(c->v = realloc(c->v, c->cap * sizeof *c->v)))
@@ -435,7 +434,7 @@ static enum err put_attrs(const struct sink *x, const char *prefix, Tl__KeyValue
 
 void attrindex_prepare(const struct span_batch *b, const size_t *order, struct attrindex_prep *out)
 {
-	struct collect c = {.a = b->arena, .seen = intern_new()};
+	struct collect c = {.a = b->arena, .seen = intern_new_capped(ATTRINDEX_CACHE_BYTES)};
 	struct sink k = {.c = &c};
 	const uint8_t *trace = NULL;
 	for (size_t n = 0; n < b->nspans; n++) {
@@ -486,10 +485,8 @@ enum err attrindex_span_prepared(struct attrindex *x, int64_t trace, const struc
 		sqlite3_reset(x->put_trace_res);
 		if (!rc && s->resource && !intern_get(x->resources, &resource, sizeof resource, &done)) {
 			struct sink k = {.x = x};
-			if (intern_count(x->resources) > ATTRINDEX_RESOURCES_CACHED)
-				intern_clear(x->resources); /* re-indexing one costs ignored inserts */
 			rc = put_attrs(&k, "r:", s->resource->attributes, s->resource->n_attributes);
-			if (!rc)
+			if (!rc) /* capped: re-indexing one costs ignored inserts */
 				intern_put(x->resources, &resource, sizeof resource, 1);
 		}
 	}

@@ -16,9 +16,13 @@
 #define ATTRINDEX_VALUE_MAX 256      /* longer string values are not indexed */
 #define ATTRINDEX_ELEMS_MAX 32       /* array elements / kvlist members indexed per value */
 #define ATTRINDEX_JSON_MAX 8192      /* metadata and tags sent as JSON text: parsed up to this size */
-#define ATTRINDEX_RESOURCES_CACHED 100000  /* resource ids remembered as indexed */
-#define ATTRINDEX_SEEN_MAX 65536     /* pairs of one trace run remembered */
-#define ATTRINDEX_PAIRS_CACHED 100000  /* attr_pairs ids (and pair_blocks rows) remembered by the writer */
+/* Each of the writer's attribute-index caches (resource ids indexed,
+ * attr_pairs ids, pair_blocks rows, pairs of one trace run) and the pairs
+ * of one trace run a request remembers hold at most this many bytes: a
+ * full one is forgotten, and a miss costs a lookup or an ignored insert.
+ * They were bounded by entries (100,000), which at 1M spans let the
+ * pair_blocks cache alone hold 11 MB. */
+#define ATTRINDEX_CACHE_BYTES (1u << 20)
 #define ATTRINDEX_PENDING_MAX 65536  /* pair ids of one trace run held before they are written */
 #define ATTRINDEX_BLOCK_BITS 8       /* pair_blocks.block = traces.key >> this (schema/011) */
 
@@ -84,5 +88,7 @@ enum err attrindex_flush(struct attrindex *x);
 /* Forgets what was seen and what is pending (after a rolled-back
  * transaction). */
 void attrindex_reset(struct attrindex *x);
+/* Returns the bytes the writer's caches of x hold (intern_bytes). */
+size_t attrindex_cache_bytes(const struct attrindex *x);
 
 #endif

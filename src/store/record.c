@@ -19,50 +19,84 @@
 #define ZSTD_LEVEL 3
 #endif
 
-/* One zstd context of each kind per thread, freed when the thread exits. */
-static pthread_key_t cctx_key, dctx_key;
-static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
+/* zstd contexts shared by all threads: a call takes one from its pool (or
+ * makes one) and gives it back; at most POOL_KEEP of each kind wait idle,
+ * the rest are freed. A context per thread, kept until the thread exits,
+ * held about 1.2 MB (compression) for each of the up to 256 HTTP workers
+ * that ever compressed a chunk, however few compress at once. */
+#define POOL_KEEP 2
 
-static void cctx_free(void *p)
+struct pool {
+	pthread_mutex_t lock;
+	void *(*make)(void);
+	void (*drop)(void *);
+	void *idle[POOL_KEEP];
+	int nidle;
+	size_t live;   /* contexts in use or idle */
+};
+
+static void *make_cctx(void)
 {
-	ZSTD_freeCCtx(p);
+	return ZSTD_createCCtx();
 }
 
-static void dctx_free(void *p)
+static void drop_cctx(void *c)
 {
-	ZSTD_freeDCtx(p);
+	ZSTD_freeCCtx(c);
 }
 
-static void keys_init(void)
+static void *make_dctx(void)
 {
-	pthread_key_create(&cctx_key, cctx_free);
-	pthread_key_create(&dctx_key, dctx_free);
+	return ZSTD_createDCtx();
 }
 
-static ZSTD_CCtx *thread_cctx(void)
+static void drop_dctx(void *d)
 {
-	pthread_once(&keys_once, keys_init);
-	ZSTD_CCtx *c = pthread_getspecific(cctx_key);
-	if (!c) {
-		c = ZSTD_createCCtx();
-		if (!c)
-			abort();
-		pthread_setspecific(cctx_key, c);
-	}
+	ZSTD_freeDCtx(d);
+}
+
+static struct pool cpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_cctx, .drop = drop_cctx},
+                   dpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_dctx, .drop = drop_dctx};
+
+/* Returns an idle context of p, or a new one. */
+static void *pool_take(struct pool *p)
+{
+	void *c = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (p->nidle)
+		c = p->idle[--p->nidle];
+	else
+		p->live++;
+	pthread_mutex_unlock(&p->lock);
+	if (!c && !(c = p->make()))
+		abort();
 	return c;
 }
 
-static ZSTD_DCtx *thread_dctx(void)
+/* Gives c back to p: kept idle, or freed if POOL_KEEP already are. */
+static void pool_give(struct pool *p, void *c)
 {
-	pthread_once(&keys_once, keys_init);
-	ZSTD_DCtx *d = pthread_getspecific(dctx_key);
-	if (!d) {
-		d = ZSTD_createDCtx();
-		if (!d)
-			abort();
-		pthread_setspecific(dctx_key, d);
+	pthread_mutex_lock(&p->lock);
+	int keep = p->nidle < POOL_KEEP;
+	if (keep)
+		p->idle[p->nidle++] = c;
+	else {
+		assert(p->live > 0);
+		p->live--;
 	}
-	return d;
+	pthread_mutex_unlock(&p->lock);
+	if (!keep)
+		p->drop(c);
+}
+
+void record_zstd_contexts(size_t *cctx, size_t *dctx)
+{
+	pthread_mutex_lock(&cpool.lock);
+	*cctx = cpool.live;
+	pthread_mutex_unlock(&cpool.lock);
+	pthread_mutex_lock(&dpool.lock);
+	*dctx = dpool.live;
+	pthread_mutex_unlock(&dpool.lock);
 }
 
 static int by_trace_then_arrival(const void *pa, const void *pb, void *ctx)
@@ -164,8 +198,10 @@ static int check_span(const struct span *s, const uint8_t *data, size_t len, str
  * dictionary d, or none if d is NULL; returns the frame's size. */
 static size_t compress_with(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len)
 {
-	size_t z = d ? ZSTD_compress_usingCDict(thread_cctx(), dst, bound, raw, len, zdict_cdict(d, ZSTD_LEVEL))
-	             : ZSTD_compressCCtx(thread_cctx(), dst, bound, raw, len, ZSTD_LEVEL);
+	ZSTD_CCtx *c = pool_take(&cpool);
+	size_t z = d ? ZSTD_compress_usingCDict(c, dst, bound, raw, len, zdict_cdict(d, ZSTD_LEVEL))
+	             : ZSTD_compressCCtx(c, dst, bound, raw, len, ZSTD_LEVEL);
+	pool_give(&cpool, c);
 	if (ZSTD_isError(z))
 		abort(); /* cannot happen with a bound-sized destination */
 	return z;
@@ -259,8 +295,10 @@ static int frame_open(const void *data, size_t len, unsigned long long *size, co
  * 0, or -1 if it does not decompress to exactly size bytes. */
 static int frame_decompress(const struct zdict *d, void *raw, unsigned long long size, const void *data, size_t len)
 {
-	size_t got = d ? ZSTD_decompress_usingDDict(thread_dctx(), raw, size, data, len, zdict_ddict(d))
-	               : ZSTD_decompressDCtx(thread_dctx(), raw, size, data, len);
+	ZSTD_DCtx *c = pool_take(&dpool);
+	size_t got = d ? ZSTD_decompress_usingDDict(c, raw, size, data, len, zdict_ddict(d))
+	               : ZSTD_decompressDCtx(c, raw, size, data, len);
+	pool_give(&dpool, c);
 	return ZSTD_isError(got) || got != size ? -1 : 0;
 }
 

@@ -52,6 +52,10 @@ enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct reco
  * *outlen) with this thread's context, at the level spans use, without a
  * dictionary (the log chunks, logstore.c, use it). Never fails (out of memory aborts). */
 void record_compress(const void *raw, size_t len, struct arena *a, const void **out, size_t *outlen);
+/* Fills the zstd compression and decompression contexts that exist now
+ * (in use or idle: at most 2 of each idle, whatever the thread count).
+ * Thread-safe. */
+void record_zstd_contexts(size_t *cctx, size_t *dctx);
 
 /* Compresses raw[0..len) into one zstd frame in dst (bound >=
  * ZSTD_compressBound(len) bytes) with dictionary d (NULL: none) at the

@@ -29,7 +29,11 @@
 #include "store/tracesum.h"
 #include "store/zdict.h"
 
-#define CACHE_MAX 100000   /* entries per cache before it is dropped */
+/* bytes each of the strings, projects and blobs caches holds at most (a
+ * full one is forgotten; a miss costs a lookup); they were bounded by
+ * entries (100,000 each), up to 8 MiB of slots each */
+#define CACHE_BYTES (1u << 20)
+_Static_assert(3 * CACHE_BYTES + 4 * ATTRINDEX_CACHE_BYTES <= WRITER_CACHE_BYTES_MAX, "the caches fit the documented bound");
 
 struct job {
 	struct span_batch *batch;    /* NULL for a task */
@@ -113,6 +117,7 @@ struct writer {
 	int full;             /* the last failure was SQLITE_FULL (writer thread only) */
 	char disk_low[256];   /* writer_set_disk_low's message, "" = not low; under lock */
 	unsigned char preview_body[PREVIEW_BODY_MAX];   /* trace_save's packed previews */
+	size_t cache_bytes;   /* what the writer's caches held after its last commit; under lock */
 };
 
 /* "disk full" for SQLITE_FULL (SQLite says "database or disk is full"),
@@ -661,9 +666,6 @@ static int commit_jobs(struct writer *w, struct job *list)
 		spanids_reload(w->spanids);   /* on failure it keeps its counts: a merge comes early */
 		load_next_ids(w);
 	}
-	if (intern_count(w->strings) > CACHE_MAX || intern_count(w->blobs) > CACHE_MAX ||
-	    intern_count(w->projects) > CACHE_MAX)
-		caches_reset(w);
 	return rc;
 }
 
@@ -760,7 +762,10 @@ static void *writer_main(void *arg)
 		}
 		for (struct job *j = tasks; j; j = j->next)
 			run_task(w, j);
+		size_t cache = intern_bytes(w->strings) + intern_bytes(w->projects) + intern_bytes(w->blobs) +
+		               attrindex_cache_bytes(w->attrs);
 		pthread_mutex_lock(&w->lock);
+		w->cache_bytes = cache;
 		if (list)
 			w->healthy = rc == ERR_OK;
 		for (struct job *j = tasks; j; j = j->next)
@@ -841,9 +846,9 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	if (zdict_env_sizes(&zsample, &zsize, err, errlen) || zdict_load_newest(w->db, &zd, err, errlen))
 		goto fail;
 	w->zt = zdict_trainer_new(zd, zsample, zsize, zdict_save, w);
-	w->strings = intern_new();
-	w->projects = intern_new();
-	w->blobs = intern_new();
+	w->strings = intern_new_capped(CACHE_BYTES);
+	w->projects = intern_new_capped(CACHE_BYTES);
+	w->blobs = intern_new_capped(CACHE_BYTES);
 	w->queue_cap = queue_bytes;
 	declare_counters();
 	w->healthy = 1;
@@ -923,6 +928,14 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	w->queued_bytes += j.bytes;
 	w->queued_jobs++;
 	return run_queued(w, &j, err, errlen);
+}
+
+size_t writer_cache_bytes(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	size_t n = w->cache_bytes;
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }
 
 void writer_queue(struct writer *w, size_t *requests, size_t *bytes)

@@ -25,6 +25,11 @@ void writer_stop(struct writer *w);
 /* Fills the requests and bytes submitted and not yet answered (waiting or
  * being committed), for GET /metrics. Thread-safe. */
 void writer_queue(struct writer *w, size_t *requests, size_t *bytes);
+/* Returns the bytes the writer's id caches (interned strings, projects,
+ * blobs, attribute-index pairs and blocks) held after its last commit;
+ * each is capped, so this stays under WRITER_CACHE_BYTES_MAX. */
+#define WRITER_CACHE_BYTES_MAX ((3u + 4u) << 20)
+size_t writer_cache_bytes(struct writer *w);
 /* Returns 1 if the last transaction succeeded (for /api/health). */
 int writer_healthy(struct writer *w);
 
