@@ -12,7 +12,7 @@
 
 struct logstore {
 	sqlite3 *db;
-	sqlite3_stmt *chunk, *row, *seen;
+	sqlite3_stmt *chunk, *row, *unchunk;
 };
 
 /* Packs record l as a ResourceLogs holding only it into buf (NULL: only
@@ -128,7 +128,7 @@ enum err logstore_open(sqlite3 *db, struct logstore **out)
 	                       " chunk_index, digest) VALUES (?,?,?,?,?,?,?,?,?)"
 	                       " ON CONFLICT (project, digest) WHERE digest IS NOT NULL DO NOTHING",
 	                       -1, SQLITE_PREPARE_PERSISTENT, &ls->row, NULL) ||
-	    sqlite3_prepare_v3(db, "SELECT 1 FROM logs WHERE project = ? AND digest = ?", -1, SQLITE_PREPARE_PERSISTENT, &ls->seen,
+	    sqlite3_prepare_v3(db, "DELETE FROM log_chunks WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT, &ls->unchunk,
 	                       NULL)) {
 		logstore_close(ls);
 		return ERR_STORE;
@@ -146,50 +146,13 @@ static enum err step(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
 }
 
-/* Sets *stored to whether project already has a record with digest d. */
-static enum err digest_stored(struct logstore *ls, int64_t project, const struct log_digest *d, int *stored)
-{
-	*stored = 0;
-	if (!d->set)
-		return ERR_OK;
-	sqlite3_bind_int64(ls->seen, 1, project);
-	sqlite3_bind_blob(ls->seen, 2, d->bytes, LOG_DIGEST_LEN, SQLITE_STATIC);
-	int rc = sqlite3_step(ls->seen);
-	*stored = rc == SQLITE_ROW;
-	sqlite3_reset(ls->seen);
-	sqlite3_clear_bindings(ls->seen);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
-}
-
-/* Counts the records of ch not stored yet into *fresh. */
-static enum err count_fresh(struct logstore *ls, const struct span_batch *b, const struct log_pack *p,
-                            const struct log_chunk *ch, logstore_id_fn project_key, void *ctx, size_t *fresh)
-{
-	*fresh = 0;
-	for (size_t k = 0; k < ch->count; k++) {
-		int64_t project;
-		int stored;
-		if (project_key(ctx, b->logs[ch->first + k].project, &project) ||
-		    digest_stored(ls, project, &p->digests[ch->first + k], &stored))
-			return ERR_STORE;
-		*fresh += !stored;
-	}
-	return ERR_OK;
-}
-
 enum err logstore_write(struct logstore *ls, const struct span_batch *b, struct log_pack *p,
                         logstore_id_fn string_id, logstore_id_fn project_key, void *ctx)
 {
 	p->duplicates = 0;
 	for (size_t c = 0; c < p->nchunks; c++) {
 		const struct log_chunk *ch = &p->chunks[c];
-		size_t fresh;
-		if (count_fresh(ls, b, p, ch, project_key, ctx, &fresh))
-			return ERR_STORE;
-		if (!fresh) {   /* a retried export: its records are all stored */
-			p->duplicates += ch->count;
-			continue;
-		}
+		size_t fresh = 0;
 		sqlite3_bind_blob(ls->chunk, 1, ch->data, (int)ch->len, SQLITE_STATIC);
 		if (step(ls->chunk))
 			return ERR_STORE;
@@ -213,7 +176,13 @@ enum err logstore_write(struct logstore *ls, const struct span_batch *b, struct 
 				sqlite3_bind_blob(ls->row, 9, d->bytes, LOG_DIGEST_LEN, SQLITE_STATIC);
 			if (step(ls->row))
 				return ERR_STORE;
-			p->duplicates += sqlite3_changes(ls->db) == 0;   /* stored earlier in this request */
+			fresh += sqlite3_changes(ls->db) != 0;   /* 0: stored before, or earlier in this request */
+		}
+		p->duplicates += ch->count - fresh;
+		if (!fresh) {   /* a retried export: its chunk goes, in the transaction that made it */
+			sqlite3_bind_int64(ls->unchunk, 1, chunk);
+			if (step(ls->unchunk))
+				return ERR_STORE;
 		}
 	}
 	return ERR_OK;
@@ -225,7 +194,7 @@ void logstore_close(struct logstore *ls)
 		return;
 	sqlite3_finalize(ls->chunk);
 	sqlite3_finalize(ls->row);
-	sqlite3_finalize(ls->seen);
+	sqlite3_finalize(ls->unchunk);
 	free(ls);
 }
 

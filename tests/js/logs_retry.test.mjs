@@ -66,6 +66,8 @@ describe('a retried log export is stored once', () => {
 			expected += 10;
 			assert.equal(await duplicates(server), expected, `${name}: the repeats are counted`);
 		}
+		assert.equal(sqlite(server.dataDir, 'SELECT count(*) FROM log_chunks WHERE id NOT IN (SELECT chunk FROM logs);').trim(), '0',
+			'a retried export leaves no chunk behind');
 	});
 
 	test('what is not a repeat is kept: no time of its own, another project, a new record next to repeats', async (t) => {
