@@ -1,5 +1,6 @@
-/* record.c: packing spans into per-trace zstd chunks and shared resource /
- * scope blobs, and reading them back. */
+/* record.c: packing spans into per-trace zstd chunks (format 2: the
+ * fields the spans rows hold left out) and shared resource / scope blobs,
+ * and reading them back (both formats). */
 #include "store/record.h"
 #include <assert.h>
 #include "base/mbed.h"
@@ -207,12 +208,77 @@ static size_t compress_with(const struct zdict *d, void *dst, size_t bound, cons
 	return z;
 }
 
-static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const struct zdict *d,
-                          struct record_batch *out, struct record_chunk *c, size_t **lens, char *err, size_t errlen)
+/* The chunk format record_pack writes: 2, or 1 with the env
+ * TRACELITE_CHUNK_FORMAT=1 (for tests and measurements against old
+ * stores). Read per batch (a getenv, well below a batch's cost) so a test
+ * can write both formats in one process. */
+static int pack_format(void)
 {
-	size_t raw = 0;
+	const char *v = getenv("TRACELITE_CHUNK_FORMAT");
+	return v && !strcmp(v, "1") ? 1 : 2;
+}
+
+/* Fills *slim with s's record less the fields its spans row will hold
+ * exactly (from s, as writer.c stores them) and returns their set (enum
+ * record_row_field). A field that differs from the row (an end before the
+ * start, an all-zero parent) stays in the record. */
+static unsigned slim_span(const struct span *s, Tl__Span *slim)
+{
+	const Tl__Span *o = s->otlp;
+	unsigned f = 0;
+	*slim = *o;
+	if (o->trace_id.len == 16 && !memcmp(o->trace_id.data, s->trace_id, 16)) {
+		f |= RECORD_ROW_TRACE_ID;
+		slim->trace_id.len = 0;
+		slim->trace_id.data = NULL;
+	}
+	if (o->span_id.len == 8 && !memcmp(o->span_id.data, s->span_id, 8)) {
+		f |= RECORD_ROW_SPAN_ID;
+		slim->span_id.len = 0;
+		slim->span_id.data = NULL;
+	}
+	if (s->has_parent ? o->parent_span_id.len == 8 && !memcmp(o->parent_span_id.data, s->parent_span_id, 8)
+	                  : o->parent_span_id.len == 0) {
+		f |= RECORD_ROW_PARENT;
+		slim->parent_span_id.len = 0;
+		slim->parent_span_id.data = NULL;
+	}
+	if (o->name && s->name && !strcmp(o->name, s->name)) {
+		f |= RECORD_ROW_NAME;
+		slim->name = (char *)protobuf_c_empty_string;
+	}
+	if (o->kind == s->kind) {
+		f |= RECORD_ROW_KIND;
+		slim->kind = 0;
+	}
+	if (o->start_time_unix_nano == s->start_ns) {
+		f |= RECORD_ROW_START;
+		slim->start_time_unix_nano = 0;
+	}
+	if (o->end_time_unix_nano == s->end_ns) {
+		f |= RECORD_ROW_END;
+		slim->end_time_unix_nano = 0;
+	}
+	return f;
+}
+
+/* The records of one batch as record_pack writes them: format 2's slim
+ * copies (slim, fields) or, when slim is NULL, the spans' own (format 1);
+ * len: each one's packed size. All indexed by position in order. */
+struct packing {
+	Tl__Span *slim;
+	uint8_t *fields;
+	size_t *len;
+};
+
+static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const struct zdict *d,
+                          const struct packing *pk, struct record_batch *out, struct record_chunk *c, char *err,
+                          size_t errlen)
+{
+	int v2 = pk->slim != NULL;
+	size_t raw = 1;
 	for (size_t k = 0; k < c->count; k++)
-		raw += (*lens)[c->first + k] + 10;
+		raw += pk->len[c->first + k] + 11;   /* a varint and the flags */
 	uint8_t *buf = malloc(raw), *p = buf;
 	struct arena *scratch = arena_new();
 	int rc = ERR_OK;
@@ -220,9 +286,15 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 		abort();
 	for (size_t k = 0; k < c->count && !rc; k++) {
 		const struct span *s = &b->spans[out->order[c->first + k]];
-		size_t n = (*lens)[c->first + k];
-		p += varint_put(p, n);
-		p += tl__span__pack(s->otlp, p);
+		size_t n = pk->len[c->first + k];
+		if (v2) {
+			p += varint_put(p, n + 1);
+			*p++ = pk->fields[c->first + k];
+			p += tl__span__pack(&pk->slim[c->first + k], p);
+		} else {
+			p += varint_put(p, n);
+			p += tl__span__pack(s->otlp, p);
+		}
 		rc = check_span(s, p - n, n, scratch, err, errlen);
 	}
 	arena_free(scratch);
@@ -232,8 +304,10 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 	}
 	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
 	zdict_trainer_offer(zt, buf, used);
-	void *dst = arena_alloc(b->arena, bound);
-	c->len = compress_with(d, dst, bound, buf, used);
+	uint8_t *dst = arena_alloc(b->arena, bound + 1);
+	if (v2)
+		dst[0] = RECORD_CHUNK_V2;
+	c->len = compress_with(d, dst + v2, bound, buf, used) + (size_t)v2;
 	c->data = dst;
 	free(buf);
 	out->raw_bytes += used;
@@ -252,26 +326,37 @@ enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct reco
                      size_t errlen)
 {
 	const struct zdict *d = zdict_trainer_current(zt);   /* one dictionary per batch */
+	struct packing pk = {0};
 	memset(out, 0, sizeof *out);
 	size_t n = b->nspans;
 	out->order = arena_alloc(b->arena, (n ? n : 1) * sizeof *out->order);
-	size_t *lens = arena_alloc(b->arena, (n ? n : 1) * sizeof *lens);
+	pk.len = arena_alloc(b->arena, (n ? n : 1) * sizeof *pk.len);
+	if (pack_format() == 2) {
+		pk.slim = arena_alloc(b->arena, (n ? n : 1) * sizeof *pk.slim);
+		pk.fields = arena_alloc(b->arena, n ? n : 1);
+	}
 	for (size_t i = 0; i < n; i++)
 		out->order[i] = i;
 	qsort_r(out->order, n, sizeof *out->order, by_trace_then_arrival, b);
 	out->chunks = arena_alloc(b->arena, (n ? n : 1) * sizeof *out->chunks);
-	for (size_t i = 0; i < n; i++)
-		lens[i] = tl__span__get_packed_size(b->spans[out->order[i]].otlp);
+	for (size_t i = 0; i < n; i++) {
+		const struct span *s = &b->spans[out->order[i]];
+		if (pk.slim) {
+			pk.fields[i] = (uint8_t)slim_span(s, &pk.slim[i]);
+			pk.len[i] = tl__span__get_packed_size(&pk.slim[i]);
+		} else
+			pk.len[i] = tl__span__get_packed_size(s->otlp);
+	}
 	for (size_t i = 0; i < n;) {
 		struct record_chunk *c = &out->chunks[out->nchunks++];
 		size_t raw = 0;
 		c->first = i;
 		while (i < n && c->count < CHUNK_MAX_SPANS && raw < CHUNK_MAX_RAW) {
-			raw += lens[i];
+			raw += pk.len[i];
 			c->count++;
 			i++;
 		}
-		int rc = compress_chunk(b, zt, d, out, c, &lens, err, errlen);
+		int rc = compress_chunk(b, zt, d, &pk, out, c, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -318,11 +403,26 @@ enum err record_frame_decompress(const void *data, size_t len, void *raw, size_t
 	return ERR_OK;
 }
 
-enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
-                            const uint8_t ***spans, size_t **lens)
+/* Where chunk data's zstd frame starts: 1 for format 2, else 0. */
+static size_t frame_at(const void *data, size_t len)
+{
+	return len > 0 && *(const uint8_t *)data == RECORD_CHUNK_V2;
+}
+
+unsigned record_chunk_dict_id(const void *data, size_t len)
+{
+	size_t at = frame_at(data, len);
+	return ZSTD_getDictID_fromFrame((const uint8_t *)data + at, len - at);
+}
+
+enum err record_chunk_entries(const void *data, size_t len, struct arena *a, size_t *count, const uint8_t ***spans,
+                              size_t **lens, const uint8_t **fields)
 {
 	unsigned long long size;
 	const struct zdict *d;
+	size_t v2 = frame_at(data, len);
+	data = (const uint8_t *)data + v2;
+	len -= v2;
 	if (frame_open(data, len, &size, &d))
 		return ERR_STORE;
 	uint8_t *raw = arena_alloc(a, size ? size : 1);
@@ -331,56 +431,82 @@ enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_
 	size_t n_entries = 0;
 	for (const uint8_t *p = raw, *end = raw + size; p < end; n_entries++) {
 		uint64_t n;
-		if (varint_get(&p, end, &n) || n > (uint64_t)(end - p))
+		if (varint_get(&p, end, &n) || n > (uint64_t)(end - p) || (v2 && n && (*p & ~RECORD_ROW_ALL)))
 			return ERR_STORE;
 		p += n;
 	}
 	*spans = arena_alloc(a, (n_entries ? n_entries : 1) * sizeof **spans);
 	*lens = arena_alloc(a, (n_entries ? n_entries : 1) * sizeof **lens);
+	uint8_t *f = arena_alloc(a, n_entries ? n_entries : 1);
 	size_t i = 0;
 	for (const uint8_t *p = raw, *end = raw + size; p < end; i++) {
 		uint64_t n = 0;
 		varint_get(&p, end, &n);   /* checked by the first pass */
-		(*spans)[i] = p;
-		(*lens)[i] = n;
+		f[i] = v2 && n ? p[0] : 0;
+		(*spans)[i] = p + (v2 && n);
+		(*lens)[i] = n - (v2 && n);
 		p += n;
 	}
 	assert(i == n_entries);
 	*count = n_entries;
+	*fields = f;
+	return ERR_OK;
+}
+
+enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
+                            const uint8_t ***spans, size_t **lens)
+{
+	const uint8_t *fields, **s;
+	size_t n, *l;
+	if (record_chunk_entries(data, len, a, &n, &s, &l, &fields))
+		return ERR_STORE;
+	for (size_t i = 0; i < n; i++)
+		if (fields[i])
+			return ERR_STORE;
+	*count = n;
+	*spans = s;
+	*lens = l;
 	return ERR_OK;
 }
 
 enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, size_t n, void **out, size_t *outlen)
 {
 	struct arena *a = arena_new();
-	const uint8_t **spans;
-	size_t *lens, raw = 0;
+	const uint8_t **spans, *fields;
+	size_t *lens, raw = 0, v2 = frame_at(data, len);
 	int rc = ERR_BAD_INPUT;
 	uint8_t *buf = NULL, *p;
 	*out = NULL;
 	size_t count;
-	if (record_chunk_split(data, len, a, &count, &spans, &lens) || count > n)
+	if (record_chunk_entries(data, len, a, &count, &spans, &lens, &fields) || count > n)
 		goto out;
 	n = count;
 	for (size_t i = 0; i < n; i++)
-		raw += (keep[i] ? lens[i] : 0) + 10;
+		raw += (keep[i] ? lens[i] + 1 : 0) + 10;
 	if (!(buf = malloc(raw ? raw : 1)))
 		abort();
 	p = buf;
 	for (size_t i = 0; i < n; i++) {
 		size_t k = keep[i] ? lens[i] : 0;
-		p += varint_put(p, k);
+		/* a kept entry of format 2 keeps its flags byte; an empty one
+		 * (deleted before) stays empty */
+		int flag = v2 && keep[i] && (lens[i] || fields[i]);
+		p += varint_put(p, k + (size_t)flag);
+		if (flag)
+			*p++ = fields[i];
 		memcpy(p, spans[i], k);
 		p += k;
 	}
 	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
-	void *dst = malloc(bound ? bound : 1);
+	uint8_t *dst = malloc(bound + 1);
 	if (!dst)
 		abort();
+	if (v2)
+		dst[0] = RECORD_CHUNK_V2;
 	/* the kept spans stay with the dictionary they had: it is registered
-	 * (record_chunk_split found it) and compresses them as well as before */
-	unsigned id = ZSTD_getDictID_fromFrame(data, len);
-	*outlen = compress_with(id ? zdict_find(id) : NULL, dst, bound, buf, used);
+	 * (record_chunk_entries found it) and compresses them as well as before */
+	unsigned id = record_chunk_dict_id(data, len);
+	*outlen = compress_with(id ? zdict_find(id) : NULL, dst + v2, bound, buf, used) + v2;
 	*out = dst;
 	rc = ERR_OK;
 out:
@@ -393,10 +519,12 @@ enum err record_chunk_recompress(const void *data, size_t len, const struct zdic
 {
 	unsigned long long size;
 	const struct zdict *had;
-	uint8_t *raw = NULL;
-	void *dst = NULL;
+	uint8_t *raw = NULL, *dst = NULL;
 	enum err rc = ERR_STORE;
+	size_t v2 = frame_at(data, len);
 	*out = NULL;
+	data = (const uint8_t *)data + v2;
+	len -= v2;
 	if (frame_open(data, len, &size, &had))
 		goto out;
 	if (!(raw = malloc(size ? size : 1)))
@@ -404,9 +532,10 @@ enum err record_chunk_recompress(const void *data, size_t len, const struct zdic
 	if (frame_decompress(had, raw, size, data, len))
 		goto out;
 	size_t bound = ZSTD_compressBound(size);
-	if (!(dst = malloc(bound)))
+	if (!(dst = malloc(bound + 1)))
 		abort();
-	*outlen = compress_with(d, dst, bound, raw, size);
+	dst[0] = RECORD_CHUNK_V2;   /* overwritten by the frame for format 1 */
+	*outlen = compress_with(d, dst + v2, bound, raw, size) + v2;
 	*out = dst;
 	dst = NULL;
 	rc = ERR_OK;
@@ -429,4 +558,50 @@ Tl__ScopeSpans *record_scope_unpack(const void *data, size_t len, struct arena *
 Tl__Span *record_span_unpack(const uint8_t *data, size_t len, struct arena *a)
 {
 	return record_unpack(&tl__span__descriptor, data, len, a);
+}
+
+void record_row_from_span(const struct span *s, struct record_row *r)
+{
+	r->trace_id = s->trace_id;
+	r->span_id = s->span_id;
+	r->parent_span_id = s->has_parent ? s->parent_span_id : NULL;
+	r->parent_len = s->has_parent ? 8 : 0;
+	r->name = s->name;
+	r->kind = s->kind;
+	r->start_ns = s->start_ns;
+	r->end_ns = s->end_ns;
+}
+
+/* Points *to at a copy of n bytes of from in a. */
+static void bytes_from_row(ProtobufCBinaryData *to, const uint8_t *from, size_t n, struct arena *a)
+{
+	to->len = from ? n : 0;
+	to->data = NULL;
+	if (to->len) {
+		to->data = arena_alloc(a, n);
+		memcpy(to->data, from, n);
+	}
+}
+
+Tl__Span *record_span_unpack_row(const uint8_t *data, size_t len, unsigned fields, const struct record_row *row,
+                                 struct arena *a)
+{
+	Tl__Span *sp = record_span_unpack(data, len, a);
+	if (!sp || !fields || !row)
+		return sp;
+	if (fields & RECORD_ROW_TRACE_ID)
+		bytes_from_row(&sp->trace_id, row->trace_id, 16, a);
+	if (fields & RECORD_ROW_SPAN_ID)
+		bytes_from_row(&sp->span_id, row->span_id, 8, a);
+	if (fields & RECORD_ROW_PARENT)
+		bytes_from_row(&sp->parent_span_id, row->parent_span_id, row->parent_len, a);
+	if ((fields & RECORD_ROW_NAME) && row->name)
+		sp->name = arena_strdup(a, row->name);
+	if (fields & RECORD_ROW_KIND)
+		sp->kind = row->kind;
+	if (fields & RECORD_ROW_START)
+		sp->start_time_unix_nano = row->start_ns;
+	if (fields & RECORD_ROW_END)
+		sp->end_time_unix_nano = row->end_ns;
+	return sp;
 }

@@ -1,8 +1,12 @@
 /* record.h: the stored form of spans. A chunk holds up to 256 spans of one
- * request, grouped by trace, as a zstd frame of varint-length-prefixed packed OTLP
- * Span messages, exactly as received; resources and scopes are packed once
- * as blobs (ResourceSpans/ScopeSpans without their children, so schemaUrl
- * is kept) and shared by every span that carries them. */
+ * request, grouped by trace, as a zstd frame of varint-length-prefixed
+ * entries. Format 1 (the frame alone): each entry a packed OTLP Span
+ * exactly as received. Format 2 (a RECORD_CHUNK_V2 byte, then the frame):
+ * each entry a byte of enum record_row_field flags, then the Span packed
+ * without the fields its spans row holds (ids, name, kind, times), which
+ * the reader puts back from the row (record_span_unpack_row). Resources and
+ * scopes are packed once as blobs (ResourceSpans/ScopeSpans without their
+ * children, so schemaUrl is kept) and shared by every span that carries them. */
 #ifndef TL_RECORD_H
 #define TL_RECORD_H
 #include <stddef.h>
@@ -14,6 +18,32 @@ struct zdict_trainer;   /* store/zdict.h */
 struct zdict;
 
 #define RECORD_NONE UINT32_MAX
+#define RECORD_CHUNK_V2 0x02     /* first byte of a format-2 chunk (a zstd frame starts with 0x28) */
+
+/* The fields of a span a format-2 entry leaves out: its spans row holds
+ * them exactly (record_pack checks each against the struct span the row is
+ * written from, and keeps in the record any that differ). */
+enum record_row_field {
+	RECORD_ROW_TRACE_ID = 1,
+	RECORD_ROW_SPAN_ID = 2,
+	RECORD_ROW_PARENT = 4,       /* the row's parent, or none (the record had an empty one) */
+	RECORD_ROW_NAME = 8,
+	RECORD_ROW_KIND = 16,
+	RECORD_ROW_START = 32,
+	RECORD_ROW_END = 64,
+	RECORD_ROW_ALL = 127,
+};
+
+/* The values of a spans row a format-2 entry is completed from. */
+struct record_row {
+	const uint8_t *trace_id;     /* 16 bytes */
+	const uint8_t *span_id;      /* 8 bytes */
+	const uint8_t *parent_span_id;   /* NULL for none */
+	size_t parent_len;
+	const char *name;
+	int kind;
+	uint64_t start_ns, end_ns;
+};
 
 struct record_chunk {
 	size_t first, count;         /* range of record_batch.order */
@@ -67,13 +97,23 @@ size_t record_frame_compress(const struct zdict *d, void *dst, size_t bound, con
  * names a dictionary no store opened has. */
 enum err record_frame_decompress(const void *data, size_t len, void *raw, size_t max, size_t *size);
 
-/* Decompresses chunk data (with the dictionary its frame names, looked up
- * with zdict_find) and splits it into *count entries: *spans (arena array
- * of pointers into the arena) and *lens. Returns ERR_OK, or ERR_STORE if
- * the chunk is corrupt or names a dictionary no store opened has (logged
- * once per id; then the outputs are unset). */
+/* Decompresses chunk data of either format (with the dictionary its frame
+ * names, looked up with zdict_find) and splits it into *count entries:
+ * *spans (arena array of pointers into the arena) to packed Spans of *lens
+ * bytes, and *fields (arena array): per entry the enum record_row_field
+ * set its record leaves out (all 0 in format 1; an empty entry, a deleted
+ * span, has 0). Returns ERR_OK, or ERR_STORE if the chunk is corrupt or
+ * names a dictionary no store opened has (logged once per id; then the
+ * outputs are unset). */
+enum err record_chunk_entries(const void *data, size_t len, struct arena *a, size_t *count, const uint8_t ***spans,
+                              size_t **lens, const uint8_t **fields);
+/* record_chunk_entries for a reader without rows (logs, which are format
+ * 1): ERR_STORE also if an entry leaves fields out. */
 enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_t *count,
                             const uint8_t ***spans, size_t **lens);
+/* The id of the dictionary chunk data (either format) names: 0 for none or
+ * not a chunk. */
+unsigned record_chunk_dict_id(const void *data, size_t len);
 
 /* Rewrites chunk data keeping only the entries i with keep[i] != 0 (keep
  * has n >= the chunk's entry count elements); the others become empty entries, so the kept ones keep
@@ -82,8 +122,8 @@ enum err record_chunk_split(const void *data, size_t len, struct arena *a, size_
  * ERR_OK, or ERR_BAD_INPUT if the chunk is corrupt or has more than n entries. */
 enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, size_t n, void **out, size_t *outlen);
 
-/* Recompresses chunk data with dictionary d (NULL: none), its entries
- * unchanged. *out is malloc'd (caller frees). Returns ERR_OK, or ERR_STORE
+/* Recompresses chunk data with dictionary d (NULL: none), its format and
+ * entries unchanged. *out is malloc'd (caller frees). Returns ERR_OK, or ERR_STORE
  * if the chunk is corrupt or names a dictionary no store opened has. */
 enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, void **out, size_t *outlen);
 
@@ -98,5 +138,13 @@ Tl__ResourceSpans *record_resource_unpack(const void *data, size_t len, struct a
 Tl__ScopeSpans *record_scope_unpack(const void *data, size_t len, struct arena *a);
 /* Unpacks one chunk entry; returns NULL if corrupt or too deep (as above). */
 Tl__Span *record_span_unpack(const uint8_t *data, size_t len, struct arena *a);
+/* record_span_unpack, then the fields in the set fields (enum
+ * record_row_field) copied from row into the span (into a); row NULL (an
+ * entry no row points at) leaves them unset. */
+Tl__Span *record_span_unpack_row(const uint8_t *data, size_t len, unsigned fields, const struct record_row *row,
+                                 struct arena *a);
+/* Fills r with the row values writer.c stores for s (pointers into s):
+ * what its format-2 entry is completed from. */
+void record_row_from_span(const struct span *s, struct record_row *r);
 
 #endif

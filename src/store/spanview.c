@@ -32,11 +32,14 @@ struct spanview {
 	sqlite3 *db;
 	struct arena *a;
 	sqlite3_stmt *chunk_st, *blob_st, *sel;  /* sel: the current selection */
+	/* a chunk's rows (format 2), their trace ids and names: prepared on first use */
+	sqlite3_stmt *rows_st, *trace_st, *name_st;
 	struct cached_chunk {
 		int64_t id;
 		long count;                  /* -1: missing, -2: corrupt */
 		const uint8_t **raw;
 		size_t *lens;
+		const uint8_t *fields;       /* per entry: enum record_row_field left out */
 		const Tl__Span **spans;      /* unpacked on demand */
 		unsigned char *tried;        /* per entry: unpack attempted */
 	} *chunks;
@@ -78,6 +81,9 @@ void spanview_close(struct spanview *v)
 		return;
 	sqlite3_finalize(v->chunk_st);
 	sqlite3_finalize(v->blob_st);
+	sqlite3_finalize(v->rows_st);
+	sqlite3_finalize(v->trace_st);
+	sqlite3_finalize(v->name_st);
 	sqlite3_finalize(v->sel);
 	free(v->chunks);
 	free(v->blobs);
@@ -109,8 +115,9 @@ static struct cached_chunk *chunk_get(struct spanview *v, int64_t id)
 	sqlite3_bind_int64(v->chunk_st, 1, id);
 	if (sqlite3_step(v->chunk_st) == SQLITE_ROW) {
 		size_t n;
-		c->count = record_chunk_split(sqlite3_column_blob(v->chunk_st, 0),
-		                              (size_t)sqlite3_column_bytes(v->chunk_st, 0), v->a, &n, &c->raw, &c->lens)
+		c->count = record_chunk_entries(sqlite3_column_blob(v->chunk_st, 0),
+		                                (size_t)sqlite3_column_bytes(v->chunk_st, 0), v->a, &n, &c->raw, &c->lens,
+		                                &c->fields)
 		                   ? -2
 		                   : (long)n;
 	}
@@ -123,15 +130,116 @@ static struct cached_chunk *chunk_get(struct spanview *v, int64_t id)
 	return c;
 }
 
-static const Tl__Span *chunk_span(struct spanview *v, struct cached_chunk *c, long index)
+/* Entry index of chunk c, unpacked once; the fields a format-2 entry left
+ * out are taken from row (NULL: left unset). */
+static const Tl__Span *chunk_span(struct spanview *v, struct cached_chunk *c, long index, const struct record_row *row)
 {
 	if (index < 0 || index >= c->count)
 		return NULL;
 	if (!c->tried[index]) {
 		c->tried[index] = 1;
-		c->spans[index] = record_span_unpack(c->raw[index], c->lens[index], v->a);
+		c->spans[index] = record_span_unpack_row(c->raw[index], c->lens[index], c->fields[index], row, v->a);
 	}
 	return c->spans[index];
+}
+
+/* The row fields of stored span s a format-2 entry is completed from. */
+static void row_of(const struct stored_span *s, struct record_row *r)
+{
+	r->trace_id = s->trace_id;
+	r->span_id = s->span_id;
+	r->parent_span_id = s->parent_span_id;
+	r->parent_len = s->parent_len;
+	r->name = s->name;
+	r->kind = s->kind;
+	r->start_ns = s->start_ns;
+	r->end_ns = s->end_ns;
+}
+
+/* The column of the one row st (bound by the caller) yields, copied into
+ * v's arena with a NUL after it (*len its length); NULL if none. Resets st. */
+static const void *one_value(struct spanview *v, sqlite3_stmt *st, size_t *len)
+{
+	void *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		out = arena_alloc(v->a, *len + 1);
+		if (*len)
+			memcpy(out, sqlite3_column_blob(st, 0), *len);
+		((char *)out)[*len] = 0;
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
+/* Unpacks every entry of chunk c with the rows that point at them (an
+ * entry without one, a retried span's second copy, gets no row fields).
+ * A chunk's spans share a few traces and names: a trace id is looked up
+ * once per run of its spans, a name once while among the last 8, not
+ * joined per row. Returns ERR_OK or ERR_STORE. */
+static enum err chunk_unpack_all(struct spanview *v, struct cached_chunk *c)
+{
+	int need_rows = 0;
+	for (long i = 0; i < c->count && !need_rows; i++)
+		need_rows = !c->tried[i] && c->fields[i];
+	if (need_rows) {
+		if ((!v->rows_st &&
+		     sqlite3_prepare_v2(v->db,
+		                        "SELECT chunk_index, trace, span_id, parent_span_id, name, kind, start_ns, end_ns"
+		                        " FROM spans WHERE chunk = ?1",
+		                        -1, &v->rows_st, NULL)) ||
+		    (!v->trace_st &&
+		     sqlite3_prepare_v2(v->db, "SELECT trace_id FROM traces WHERE key = ?1", -1, &v->trace_st, NULL)) ||
+		    (!v->name_st && sqlite3_prepare_v2(v->db, "SELECT value FROM strings WHERE id = ?1", -1, &v->name_st, NULL)))
+			return ERR_STORE;
+		sqlite3_bind_int64(v->rows_st, 1, c->id);
+		int rc;
+		int64_t trace_key = -1, name_ids[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+		const uint8_t *trace_id = NULL;
+		const char *name = NULL, *names[8] = {0};
+		size_t len = 0;
+		unsigned next_name = 0;
+		while ((rc = sqlite3_step(v->rows_st)) == SQLITE_ROW) {
+			int64_t k = sqlite3_column_int64(v->rows_st, 1), nm = sqlite3_column_int64(v->rows_st, 4);
+			if (k != trace_key) {
+				trace_key = k;
+				sqlite3_bind_int64(v->trace_st, 1, k);
+				trace_id = one_value(v, v->trace_st, &len);
+				if (trace_id && len != 16)
+					trace_id = NULL;
+			}
+			int slot = -1;
+			for (int i = 0; i < 8 && slot < 0; i++)
+				if (name_ids[i] == nm)
+					slot = i;
+			if (slot < 0) {   /* the 8 names seen last are kept (a trace's span names repeat) */
+				slot = (int)(next_name++ % 8);
+				name_ids[slot] = nm;
+				sqlite3_bind_int64(v->name_st, 1, nm);
+				names[slot] = one_value(v, v->name_st, &len);
+			}
+			name = names[slot];
+			struct record_row r = {
+				.trace_id = trace_id,
+				.span_id = sqlite3_column_blob(v->rows_st, 2),
+				.parent_span_id = sqlite3_column_blob(v->rows_st, 3),
+				.parent_len = (size_t)sqlite3_column_bytes(v->rows_st, 3),
+				.name = name,
+				.kind = sqlite3_column_int(v->rows_st, 5),
+				.start_ns = (uint64_t)sqlite3_column_int64(v->rows_st, 6),
+				.end_ns = (uint64_t)sqlite3_column_int64(v->rows_st, 7),
+			};
+			if (!trace_id || !name || sqlite3_column_bytes(v->rows_st, 2) != 8)
+				continue;   /* not a row record_pack wrote: its entry keeps no row fields */
+			chunk_span(v, c, sqlite3_column_int(v->rows_st, 0), &r);
+		}
+		sqlite3_reset(v->rows_st);
+		if (rc != SQLITE_DONE)
+			return ERR_STORE;
+	}
+	for (long i = 0; i < c->count; i++)
+		chunk_span(v, c, i, NULL);
+	return ERR_OK;
 }
 
 static void *blob_get(struct spanview *v, int64_t id, int resource)
@@ -237,7 +345,9 @@ int spanview_next(struct spanview *v, struct stored_span *s)
 	s->chunk = sqlite3_column_int64(st, 20);
 	s->resource_id = sqlite3_column_int64(st, 22);
 	s->scope_id = sqlite3_column_int64(st, 23);
-	s->otlp = chunk_span(v, chunk_get(v, s->chunk), sqlite3_column_int(st, 21));
+	struct record_row row;
+	row_of(s, &row);
+	s->otlp = chunk_span(v, chunk_get(v, s->chunk), sqlite3_column_int(st, 21), &row);
 	s->resource = blob_get(v, s->resource_id, 1);
 	s->scope = blob_get(v, s->scope_id, 0);
 	/* the row's blobs stay valid while the blob lookups above ran: they
@@ -254,8 +364,8 @@ enum err spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *
 		return ERR_NOT_FOUND;
 	if (c->count < 0)
 		return ERR_BAD_INPUT;
-	for (long i = 0; i < c->count; i++)
-		chunk_span(v, c, i);
+	if (chunk_unpack_all(v, c))
+		return ERR_STORE;
 	*spans = c->spans;
 	*n = (size_t)c->count;
 	return ERR_OK;

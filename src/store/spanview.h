@@ -79,9 +79,11 @@ int spanview_next(struct spanview *v, struct stored_span *s);
 
 /* The records of chunk id in entry order (every entry, also those whose
  * row a retry kept from being stored): *n entries in *spans, NULL where a
- * record does not read back. Valid until spanview_close or spanview_reset.
- * Returns ERR_OK, ERR_NOT_FOUND (no such chunk) or ERR_BAD_INPUT (the
- * chunk is corrupt). */
+ * record does not read back. A format-2 entry (record.h) gets its ids,
+ * name, kind and times from the row pointing at it; one without a row (a
+ * retry's copy) has them empty (trace_id.len 0). Valid until spanview_close
+ * or spanview_reset. Returns ERR_OK, ERR_NOT_FOUND (no such chunk),
+ * ERR_BAD_INPUT (the chunk is corrupt) or ERR_STORE (its rows unreadable). */
 enum err spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *const **spans, size_t *n);
 /* Drops every cached chunk and blob and every record returned so far
  * (a long scan keeps its memory bounded). */

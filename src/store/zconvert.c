@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zstd.h>
 #include "base/log.h"
 #include "base/worker.h"
 #include "store/record.h"
@@ -119,7 +118,7 @@ static enum err step(struct zconvert *c, sqlite3 *rd, int *state, int64_t *chunk
 		size_t len = (size_t)sqlite3_column_bytes(st, 1);
 		rows++;
 		s.upto = sqlite3_column_int64(st, 0);
-		if (!data || ZSTD_getDictID_fromFrame(data, len) != 0)
+		if (!data || record_chunk_dict_id(data, len) != 0)
 			continue;   /* written with a dictionary already */
 		void *out;
 		size_t outlen;

@@ -149,16 +149,24 @@ static void read_back(void *p)
 	struct arena *a = arena_new();
 	for (size_t c = 0; c < rec->nchunks; c++) {
 		const struct record_chunk *ch = &rec->chunks[c];
-		const uint8_t **entries;
+		const uint8_t **entries, *fields;
 		size_t *lens;
 		size_t n = 0;
-		if (record_chunk_split(ch->data, ch->len, a, &n, &entries, &lens) || n != ch->count)
+		if (record_chunk_entries(ch->data, ch->len, a, &n, &entries, &lens, &fields) || n != ch->count)
 			fail("its chunk does not split into the entries packed", rec->order[ch->first], NULL);
 		for (size_t k = 0; k < ch->count; k++) {
 			size_t i = rec->order[ch->first + k];
-			const Tl__Span *sp = record_span_unpack(entries[k], lens[k], a);
+			struct record_row row;   /* the row the writer stores, as spanview reads it */
+			record_row_from_span(&j->b->spans[i], &row);
+			const Tl__Span *sp = record_span_unpack_row(entries[k], lens[k], fields[k], &row, a);
 			if (!sp)
 				fail("record does not unpack", i, NULL);
+			size_t want = tl__span__get_packed_size(j->b->spans[i].otlp), got = tl__span__get_packed_size(sp);
+			uint8_t *w = arena_alloc(a, want + 1), *g = arena_alloc(a, got + 1);
+			tl__span__pack(j->b->spans[i].otlp, w);
+			tl__span__pack(sp, g);
+			if (got != want || memcmp(g, w, want))
+				fail("record does not read back as received", i, NULL);
 			render(sp, blob_unpack(rec, rec->resource[i], 1, i, a), blob_unpack(rec, rec->scope[i], 0, i, a), i,
 			       a);
 		}

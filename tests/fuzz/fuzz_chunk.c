@@ -1,11 +1,13 @@
 /* fuzz_chunk.c: libFuzzer harness for a stored span chunk (record.c) as a
  * damaged or hostile store could hold it: a zstd frame, with or without a
- * dictionary. One dictionary (id FUZZ_DICT_ID) is trained once and
- * registered, so frames naming it reach the dictionary path and frames
- * naming others the unknown-id path. Every reader of chunks runs:
- * record_chunk_split (each entry then record_span_unpack),
+ * dictionary, alone (format 1) or after the format-2 byte. One dictionary
+ * (id FUZZ_DICT_ID) is trained once and registered, so frames naming it
+ * reach the dictionary path and frames naming others the unknown-id path.
+ * Every reader of chunks runs: record_chunk_entries (each entry then
+ * record_span_unpack_row with and without a row), record_chunk_split,
  * record_chunk_keep and record_chunk_recompress; a chunk recompressed must
- * split to the same entries. */
+ * keep its format and split to the same entries and flags, and a kept one
+ * keep the kept entries' flags. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,20 +53,32 @@ static void run(void *arg)
 	const struct zdict *d = dict();
 	struct arena *a = arena_new();
 	size_t count, count2, *lens, *lens2;
-	const uint8_t **spans, **spans2;
-	if (record_chunk_split(j->data, j->size, a, &count, &spans, &lens) == ERR_OK) {
-		for (size_t i = 0; i < count; i++)
-			record_span_unpack(spans[i], lens[i], a);
-		void *out;
-		size_t outlen;
+	const uint8_t **spans, **spans2, *fields, *fields2;
+	static const uint8_t tid[16] = {1, 2, 3}, sid[8] = {4, 5, 6}, pid[8] = {7};
+	const struct record_row row = {tid, sid, pid, 8, "fuzz", 3, 1700000000000000000ull, 1700000001000000000ull};
+	int v2 = j->size > 0 && j->data[0] == RECORD_CHUNK_V2;
+	if (record_chunk_entries(j->data, j->size, a, &count, &spans, &lens, &fields) == ERR_OK) {
+		int any = 0;
+		for (size_t i = 0; i < count; i++) {
+			if (fields[i] & ~RECORD_ROW_ALL || (fields[i] && !v2))
+				abort();
+			any |= fields[i];
+			record_span_unpack_row(spans[i], lens[i], fields[i], &row, a);
+			record_span_unpack_row(spans[i], lens[i], fields[i], NULL, a);
+		}
 		/* a malformed frame that decoded may still be refused on a second
 		 * decode: zstd 1.5.4 decodes some with a fresh context and refuses
-		 * them with a used one (both safe); what recompresses must match */
+		 * them with a used one (both safe); what decodes again must agree */
+		if (record_chunk_split(j->data, j->size, a, &count2, &spans2, &lens2) == ERR_OK && any)
+			abort();   /* a reader without rows never gets a slim record */
+		void *out;
+		size_t outlen;
 		if (record_chunk_recompress(j->data, j->size, d, &out, &outlen) == ERR_OK) {
-			if (record_chunk_split(out, outlen, a, &count2, &spans2, &lens2) != ERR_OK || count2 != count)
+			if (record_chunk_entries(out, outlen, a, &count2, &spans2, &lens2, &fields2) != ERR_OK ||
+			    count2 != count || (outlen > 0 && ((const uint8_t *)out)[0] == RECORD_CHUNK_V2) != v2)
 				abort();
 			for (size_t i = 0; i < count; i++)
-				if (lens2[i] != lens[i] || memcmp(spans2[i], spans[i], lens[i]))
+				if (lens2[i] != lens[i] || fields2[i] != fields[i] || memcmp(spans2[i], spans[i], lens[i]))
 					abort();
 			free(out);
 		}
@@ -74,8 +88,17 @@ static void run(void *arg)
 		keep[i] = (uint8_t)(i & 1);
 	void *kept;
 	size_t kept_len;
-	if (record_chunk_keep(j->data, j->size, keep, sizeof keep, &kept, &kept_len) == ERR_OK)
+	if (record_chunk_keep(j->data, j->size, keep, sizeof keep, &kept, &kept_len) == ERR_OK) {
+		if (record_chunk_entries(j->data, j->size, a, &count, &spans, &lens, &fields) == ERR_OK &&
+		    record_chunk_entries(kept, kept_len, a, &count2, &spans2, &lens2, &fields2) == ERR_OK) {
+			if (count2 != count)
+				abort();
+			for (size_t i = 0; i < count; i++)
+				if (fields2[i] != (keep[i] ? fields[i] : 0) || lens2[i] != (keep[i] ? lens[i] : 0))
+					abort();
+		}
 		free(kept);
+	}
 	arena_free(a);
 }
 

@@ -80,9 +80,10 @@ const health = (s) => getJson(s, '/api/health');
 
 /* The dictionary ids named by the zstd frames of the chunks (0 = none). */
 function frameDictIds(dir) {
-	const rows = sqlite(dir, 'SELECT hex(substr(data, 1, 14)) FROM chunks ORDER BY id;').trim().split('\n');
+	const rows = sqlite(dir, 'SELECT hex(substr(data, 1, 15)) FROM chunks ORDER BY id;').trim().split('\n');
 	return rows.map((h) => {
-		const b = Buffer.from(h, 'hex');
+		let b = Buffer.from(h, 'hex');
+		if (b[0] === 0x02) b = b.subarray(1);   // chunk format 2 (record.h): one byte before the frame
 		assert.equal(b.readUInt32LE(0), 0xFD2FB528, 'a zstd frame');
 		const fhd = b[4];
 		let p = 5 + (fhd & 0x20 ? 0 : 1);   // window descriptor unless single segment

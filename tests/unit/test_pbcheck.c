@@ -152,11 +152,12 @@ static void decode_pack_read(void *arg)
 	if (!t->rc) {
 		struct record_batch rec;
 		t->rc_pack = record_pack(b, NULL, &rec, t->err, sizeof t->err);
-		const uint8_t **spans;
+		const uint8_t **spans, *fields;
 		size_t *lens;
 		struct arena *a = arena_new();
 		size_t n = 0;
-		if (!t->rc_pack && record_chunk_split(rec.chunks[0].data, rec.chunks[0].len, a, &n, &spans, &lens))
+		if (!t->rc_pack &&
+		    record_chunk_entries(rec.chunks[0].data, rec.chunks[0].len, a, &n, &spans, &lens, &fields))
 			n = 0;
 		t->readable = n == 1 && record_span_unpack(spans[0], lens[0], a) != NULL;
 		arena_free(a);

@@ -99,14 +99,15 @@ static long chunk_entries(sqlite3 *db, int64_t id, size_t *lens_out, size_t cap)
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		struct arena *a = arena_new();
-		const uint8_t **spans;
+		const uint8_t **spans, *fields;
 		size_t *lens;
 		size_t count;
-		n = record_chunk_split(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), a, &count, &spans, &lens)
+		n = record_chunk_entries(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), a, &count, &spans,
+		                         &lens, &fields)
 		        ? -1
 		        : (long)count;
 		for (long i = 0; i < n && (size_t)i < cap; i++)
-			lens_out[i] = lens[i];
+			lens_out[i] = lens[i] + (fields[i] != 0);   /* the entry's bytes: a format-2 one has its flags */
 		arena_free(a);
 	}
 	sqlite3_finalize(st);

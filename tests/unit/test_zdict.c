@@ -65,7 +65,8 @@ static struct span_batch *make_batch(struct rng *r, int nspans)
 	return b;
 }
 
-/* Every chunk of rec splits into exactly the packed spans of b. */
+/* Every chunk of rec splits into exactly the packed spans of b, a format-2
+ * entry once its row's fields are put back. */
 static int reads_back(struct span_batch *b, const struct record_batch *rec)
 {
 	struct arena *a = arena_new();
@@ -73,18 +74,23 @@ static int reads_back(struct span_batch *b, const struct record_batch *rec)
 	for (size_t c = 0; c < rec->nchunks && ok; c++) {
 		const struct record_chunk *ch = &rec->chunks[c];
 		size_t count;
-		const uint8_t **spans;
+		const uint8_t **spans, *fields;
 		size_t *lens;
-		if (record_chunk_split(ch->data, ch->len, a, &count, &spans, &lens) || count != ch->count) {
+		if (record_chunk_entries(ch->data, ch->len, a, &count, &spans, &lens, &fields) || count != ch->count) {
 			ok = 0;
 			break;
 		}
 		for (size_t k = 0; k < count && ok; k++) {
-			const Tl__Span *s = b->spans[rec->order[ch->first + k]].otlp;
-			size_t n = tl__span__get_packed_size(s);
-			uint8_t *want = arena_alloc(a, n ? n : 1);
-			tl__span__pack(s, want);
-			ok = lens[k] == n && !memcmp(spans[k], want, n);
+			const struct span *sp = &b->spans[rec->order[ch->first + k]];
+			struct record_row row;
+			record_row_from_span(sp, &row);
+			const Tl__Span *got = record_span_unpack_row(spans[k], lens[k], fields[k], &row, a);
+			size_t n = tl__span__get_packed_size(sp->otlp), m = got ? tl__span__get_packed_size(got) : 0;
+			uint8_t *want = arena_alloc(a, n + 1), *have = arena_alloc(a, m + 1);
+			tl__span__pack(sp->otlp, want);
+			if (got)
+				tl__span__pack(got, have);
+			ok = got && m == n && !memcmp(have, want, n);
 		}
 	}
 	arena_free(a);
@@ -145,9 +151,31 @@ int main(void)
 	struct span_batch *b = make_batch(&r, 150);
 	struct record_batch plain, withd;
 	CHECK(record_pack(b, NULL, &plain, err, sizeof err) == ERR_OK, "pack: %s", err);
-	CHECK(plain.nchunks == 1 && ZSTD_getDictID_fromFrame(plain.chunks[0].data, plain.chunks[0].len) == 0,
+	CHECK(plain.nchunks == 1 && record_chunk_dict_id(plain.chunks[0].data, plain.chunks[0].len) == 0,
 	      "plain chunk names no dictionary");
 	CHECK(reads_back(b, &plain), "plain chunk reads back");
+	{
+		/* format 1 (TRACELITE_CHUNK_FORMAT=1): the frame alone, whole
+		 * records; format 2 (the default) is smaller, and refused by a
+		 * reader without rows */
+		struct record_batch v1;
+		struct arena *a = arena_new();
+		size_t count, *lens;
+		const uint8_t **spans;
+		setenv("TRACELITE_CHUNK_FORMAT", "1", 1);
+		CHECK(record_pack(b, NULL, &v1, err, sizeof err) == ERR_OK, "pack: %s", err);
+		unsetenv("TRACELITE_CHUNK_FORMAT");
+		CHECK(v1.nchunks == 1 && ((const uint8_t *)v1.chunks[0].data)[0] == 0x28 && reads_back(b, &v1),
+		      "format 1 reads back");
+		CHECK(((const uint8_t *)plain.chunks[0].data)[0] == RECORD_CHUNK_V2 && plain.chunks[0].len < v1.chunks[0].len,
+		      "format 2 smaller: %zu < %zu", plain.chunks[0].len, v1.chunks[0].len);
+		CHECK(record_chunk_split(v1.chunks[0].data, v1.chunks[0].len, a, &count, &spans, &lens) == ERR_OK &&
+		          count == 150,
+		      "format 1 splits");
+		CHECK(record_chunk_split(plain.chunks[0].data, plain.chunks[0].len, a, &count, &spans, &lens) == ERR_STORE,
+		      "record_chunk_split refuses format 2 entries");
+		arena_free(a);
+	}
 
 	/* the trainer collects 64 KB of samples, then publishes a dictionary */
 	struct saved sv = {0};
@@ -167,7 +195,7 @@ int main(void)
 	if (!d)
 		return test_done();
 	CHECK(record_pack(b, zt, &withd, err, sizeof err) == ERR_OK, "pack: %s", err);
-	CHECK(ZSTD_getDictID_fromFrame(withd.chunks[0].data, withd.chunks[0].len) == sv.id,
+	CHECK(record_chunk_dict_id(withd.chunks[0].data, withd.chunks[0].len) == sv.id,
 	      "the chunk names the dictionary");
 	CHECK(reads_back(b, &withd), "dictionary chunk reads back byte-identical");
 	CHECK(total_len(&withd) < total_len(&plain), "smaller with the dictionary: %zu < %zu", total_len(&withd),
@@ -183,9 +211,10 @@ int main(void)
 	struct arena *a = arena_new();
 	CHECK(record_chunk_keep(withd.chunks[0].data, withd.chunks[0].len, keep, sizeof keep, &kept, &kept_len) ==
 	          ERR_OK, "keep");
-	CHECK(ZSTD_getDictID_fromFrame(kept, kept_len) == sv.id, "kept chunk keeps the dictionary");
-	CHECK(record_chunk_split(kept, kept_len, a, &count, &spans, &lens) == ERR_OK && count == 150 && lens[0] == 0 &&
-	          lens[1] > 0 && lens[2] == 0 && lens[3] > 0,
+	CHECK(record_chunk_dict_id(kept, kept_len) == sv.id, "kept chunk keeps the dictionary");
+	const uint8_t *fields;
+	CHECK(record_chunk_entries(kept, kept_len, a, &count, &spans, &lens, &fields) == ERR_OK && count == 150 &&
+	          lens[0] == 0 && lens[1] > 0 && lens[2] == 0 && lens[3] > 0 && !fields[0] && !fields[2],
 	      "kept entries");
 	free(kept);
 
