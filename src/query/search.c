@@ -141,13 +141,21 @@ static uint64_t text_hash(const char *s, size_t n)
 
 struct fields {
 	struct searchq_field *v;
-	uint64_t *hash;
+	uint64_t *hash;                    /* 0: not computed yet */
 	size_t n, cap;
 };
 
+/* text_hash, never 0 (fields' hashes are computed when first needed) */
+static uint64_t field_hash(const char *s, size_t n)
+{
+	return text_hash(s, n) | 1;
+}
+
 /* Adds a field unless empty or already in the document (agent traces
  * repeat prompts across spans); long ones are cut at FIELD_MAX on a
- * character boundary, in the index and when verifying alike. */
+ * character boundary, in the index and when verifying alike. Fields are
+ * hashed only when another one has their length (most lengths are
+ * unique), each at most once. */
 static void field_add(struct fields *f, struct arena *a, const char *text, int kind, int span)
 {
 	if (!text || !*text)
@@ -158,10 +166,17 @@ static void field_add(struct fields *f, struct arena *a, const char *text, int k
 		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
 			len--;
 	}
-	uint64_t h = text_hash(text, len);
-	for (size_t i = 0; i < f->n; i++)
-		if (f->hash[i] == h && f->v[i].len == len && !memcmp(f->v[i].text, text, len))
+	uint64_t h = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].len != len)
+			continue;
+		if (!h)
+			h = field_hash(text, len);
+		if (!f->hash[i])
+			f->hash[i] = field_hash(f->v[i].text, len);
+		if (f->hash[i] == h && !memcmp(f->v[i].text, text, len))
 			return;
+	}
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 16;
 		struct searchq_field *v = arena_alloc(a, cap * sizeof *v);
