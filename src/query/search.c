@@ -30,10 +30,11 @@
 #define SEARCH_VERSION_SQL "4"
 #define FIELD_MAX (64u << 10)          /* searchable bytes of one field */
 #define BATCH_SPANS 4000               /* spans per index transaction */
-/* text bytes held for one FTS5 statement at most: about the page cache the
- * temp table it replaces had (2 MB); 4,000 prose spans hold 3.5 MB, so
- * two statements (+0.7% instructions), where 1 MB made four (+21%) */
-#define BATCH_TEXT (2u << 20)
+/* text bytes held for one FTS5 statement at most (the temp table it
+ * replaces had a 2 MB page cache): 4,000 prose spans hold 3.5 MB, one
+ * statement; 2 MB made two (+4% search.db bytes), 1 MB four (+21%
+ * instructions) */
+#define BATCH_TEXT (4u << 20)
 #define BATCH_CHUNKS "64"               /* chunks read per batch at most */
 #define POLL_MS 50
 #define SEEN_MAX 256
