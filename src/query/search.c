@@ -434,8 +434,9 @@ static void batch_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error(ctx, "tl_batch_text: no such document", -1);
 		return;
 	}
-	sqlite3_result_text(ctx, s->batch + s->batch_off[i], (int)(s->batch_off[i + 1] - s->batch_off[i]),
-	                    SQLITE_STATIC);
+	size_t len = s->batch_off[i + 1] - s->batch_off[i];
+	/* an empty text is '' as before, not NULL (batch is NULL while the batch holds no byte) */
+	sqlite3_result_text(ctx, len ? s->batch + s->batch_off[i] : "", (int)len, SQLITE_STATIC);
 }
 
 /* Appends the text of document next_doc to the batch. */
