@@ -30,6 +30,11 @@
 #define SEARCH_VERSION_SQL "4"
 #define FIELD_MAX (64u << 10)          /* searchable bytes of one field */
 #define BATCH_SPANS 4000               /* spans per index transaction */
+/* text bytes held for one FTS5 statement at most (the temp table it
+ * replaces had a 2 MB page cache): 4,000 prose spans hold 3.5 MB, one
+ * statement; 2 MB made two (+4% search.db bytes), 1 MB four (+21%
+ * instructions) */
+#define BATCH_TEXT (4u << 20)
 #define BATCH_CHUNKS "64"               /* chunks read per batch at most */
 #define POLL_MS 50
 #define SEEN_MAX 256
@@ -47,6 +52,11 @@ struct search {
 	sqlite3 *idx, *main;
 	sqlite3_stmt *chunks_st, *max_st, *trace_st, *fts_st, *doc_st, *state_st, *unfts_st, *undoc_st, *find_st;
 	int64_t next_doc;                  /* the next document's id (under work) */
+	/* texts of the documents next_doc - nbatch .. next_doc - 1, handed to
+	 * FTS5 by one statement (fts_st, through batch_text) (under work) */
+	char *batch;
+	size_t *batch_off;                 /* nbatch + 1 offsets into batch */
+	size_t nbatch, batch_cap, off_cap;
 	struct spanview *view;             /* the indexer's reader of chunks, on main */
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -135,13 +145,21 @@ static uint64_t text_hash(const char *s, size_t n)
 
 struct fields {
 	struct searchq_field *v;
-	uint64_t *hash;
+	uint64_t *hash;                    /* 0: not computed yet */
 	size_t n, cap;
 };
 
+/* text_hash, never 0 (fields' hashes are computed when first needed) */
+static uint64_t field_hash(const char *s, size_t n)
+{
+	return text_hash(s, n) | 1;
+}
+
 /* Adds a field unless empty or already in the document (agent traces
  * repeat prompts across spans); long ones are cut at FIELD_MAX on a
- * character boundary, in the index and when verifying alike. */
+ * character boundary, in the index and when verifying alike. Fields are
+ * hashed only when another one has their length (most lengths are
+ * unique), each at most once. */
 static void field_add(struct fields *f, struct arena *a, const char *text, int kind, int span)
 {
 	if (!text || !*text)
@@ -152,10 +170,17 @@ static void field_add(struct fields *f, struct arena *a, const char *text, int k
 		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
 			len--;
 	}
-	uint64_t h = text_hash(text, len);
-	for (size_t i = 0; i < f->n; i++)
-		if (f->hash[i] == h && f->v[i].len == len && !memcmp(f->v[i].text, text, len))
+	uint64_t h = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].len != len)
+			continue;
+		if (!h)
+			h = field_hash(text, len);
+		if (!f->hash[i])
+			f->hash[i] = field_hash(f->v[i].text, len);
+		if (f->hash[i] == h && !memcmp(f->v[i].text, text, len))
 			return;
+	}
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 16;
 		struct searchq_field *v = arena_alloc(a, cap * sizeof *v);
@@ -269,6 +294,8 @@ static void close_all(struct search *s)
 	spanview_close(s->view);
 	sqlite3_close_v2(s->idx);
 	sqlite3_close_v2(s->main);
+	free(s->batch);
+	free(s->batch_off);
 }
 
 /* Remembers when the store's newest chunk was first seen (for the lag). */
@@ -396,15 +423,74 @@ static size_t doc_text(const struct doc *d, struct arena *a, char **text, size_t
 	return len;
 }
 
+/* tl_batch_text(i): the text of the batch's document i (fts_st reads the
+ * batch through it: no temp table to write and read back). */
+static void batch_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct search *s = sqlite3_user_data(ctx);
+	sqlite3_int64 i = sqlite3_value_int64(argv[0]);
+	(void)argc;
+	if (i < 0 || (size_t)i >= s->nbatch) {
+		sqlite3_result_error(ctx, "tl_batch_text: no such document", -1);
+		return;
+	}
+	size_t len = s->batch_off[i + 1] - s->batch_off[i];
+	/* an empty text is '' as before, not NULL (batch is NULL while the batch holds no byte) */
+	sqlite3_result_text(ctx, len ? s->batch + s->batch_off[i] : "", (int)len, SQLITE_STATIC);
+}
+
+/* Appends the text of document next_doc to the batch. */
+static void batch_add(struct search *s, const char *text, size_t len)
+{
+	size_t used = s->batch_off[s->nbatch];
+	if (s->nbatch + 2 > s->off_cap) {
+		s->off_cap = 2 * (s->nbatch + 2);
+		if (!(s->batch_off = realloc(s->batch_off, s->off_cap * sizeof *s->batch_off)))
+			abort();
+	}
+	if (used + len > s->batch_cap) {
+		s->batch_cap = 2 * (used + len);
+		if (!(s->batch = realloc(s->batch, s->batch_cap)))
+			abort();
+	}
+	if (len)
+		memcpy(s->batch + used, text, len);
+	s->batch_off[++s->nbatch] = used + len;
+}
+
+/* Hands the batch's documents to FTS5 in one statement (FTS5 writes its
+ * pending terms out as a new segment at every statement of a transaction,
+ * the statement's savepoint: a statement per document cost a segment per
+ * document and the merges of them all). Returns ERR_OK or ERR_STORE. */
+static int batch_flush(struct search *s)
+{
+	int rc = ERR_OK;
+	if (s->nbatch) {
+		sqlite3_bind_int64(s->fts_st, 1, (sqlite3_int64)s->nbatch);
+		sqlite3_bind_int64(s->fts_st, 2, s->next_doc - (int64_t)s->nbatch);
+		rc = sqlite3_step(s->fts_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
+		sqlite3_reset(s->fts_st);
+	}
+	s->nbatch = 0;
+	/* a big batch's buffer goes back (BATCH_TEXT and one document at most) */
+	if (s->batch_cap > (1u << 20)) {
+		free(s->batch);
+		s->batch = NULL;
+		s->batch_cap = 0;
+	}
+	return rc;
+}
+
 /* Indexes the next chunks past the checkpoint in one transaction.
  * Returns the number of chunks indexed (0 = caught up) or ERR_STORE. */
 static int index_batch(struct search *s)
 {
-	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0, next = s->next_doc;
+	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0, first = s->next_doc;
 	struct arena *a = spanview_arena(s->view);
 	int rc = exec(s->idx, "BEGIN");
 	char *text = NULL;
 	size_t cap = 0;
+	assert(s->nbatch == 0);
 	sqlite3_bind_int64(s->chunks_st, 1, ckpt);
 	while (!rc && spans < BATCH_SPANS && sqlite3_step(s->chunks_st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s->chunks_st, 0);
@@ -412,14 +498,14 @@ static int index_batch(struct search *s)
 		long nd = chunk_docs(s->view, id, &docs);
 		for (long i = 0; i < nd && !rc; i++) {
 			size_t len = doc_text(&docs[i], a, &text, &cap);
-			sqlite3_bind_int64(s->fts_st, 1, next);
-			sqlite3_bind_text(s->fts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
-			sqlite3_bind_int64(s->doc_st, 1, next++);
+			if (s->batch_off[s->nbatch] + len > BATCH_TEXT)
+				rc = batch_flush(s);
+			batch_add(s, text, len);
+			sqlite3_bind_int64(s->doc_st, 1, s->next_doc++);
 			sqlite3_bind_int64(s->doc_st, 2, id);
 			sqlite3_bind_int64(s->doc_st, 3, trace_key(s->trace_st, docs[i].trace_id));
-			if (sqlite3_step(s->fts_st) != SQLITE_DONE || sqlite3_step(s->doc_st) != SQLITE_DONE)
+			if (sqlite3_step(s->doc_st) != SQLITE_DONE)
 				rc = ERR_STORE;
-			sqlite3_reset(s->fts_st);
 			sqlite3_reset(s->doc_st);
 			spans += (int64_t)docs[i].n;
 			bytes += (int64_t)len;
@@ -433,13 +519,9 @@ static int index_batch(struct search *s)
 	}
 	sqlite3_reset(s->chunks_st);
 	free(text);
-	/* one INSERT for the batch: FTS5 writes its pending terms out as a new
-	 * segment at every statement of a transaction (the statement's
-	 * savepoint), so a statement per document cost a segment per document
-	 * and the merges of them all */
 	if (!rc)
-		rc = exec(s->idx, "INSERT INTO fts (rowid, text) SELECT id, text FROM temp.pending ORDER BY id;"
-		                  " DELETE FROM temp.pending;");
+		rc = batch_flush(s);
+	s->nbatch = 0;
 	pthread_mutex_lock(&s->lock);
 	int64_t total_spans = s->indexed_spans + spans, total_chunks = s->indexed_chunks + nchunks,
 		total_bytes = s->text_bytes + bytes;
@@ -459,13 +541,13 @@ static int index_batch(struct search *s)
 		rc = exec(s->idx, "COMMIT");
 	if (rc) {
 		exec(s->idx, "ROLLBACK");
+		s->next_doc = first;
 		return ERR_STORE;
 	}
 	/* FTS5's merges free the pages of the segments they merged: give them
 	 * back once they are a noticeable part of the file */
 	if (nchunks && int_query(s->idx, "PRAGMA freelist_count", 0) * 32 > int_query(s->idx, "PRAGMA page_count", 0))
 		exec(s->idx, "PRAGMA incremental_vacuum");
-	s->next_doc = next;
 	pthread_mutex_lock(&s->lock);
 	s->checkpoint = ckpt;
 	s->indexed_spans = total_spans;
@@ -525,6 +607,9 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		err_set(err, errlen, ERR_STORE, "search: %s", e);
 		return NULL;
 	}
+	if (!(s->batch_off = calloc(2, sizeof *s->batch_off)))
+		abort();
+	s->off_cap = 2;
 	int rc = open_index(s, &fresh);
 	int64_t ckpt = rc ? 0 : int_query(s->idx, "SELECT value FROM state WHERE key = 'checkpoint'", 0);
 	/* an index of another store (or an older layout) is rebuilt from scratch */
@@ -541,8 +626,10 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		             &s->chunks_st) ||
 		     prepare(s->main, "SELECT max(id) FROM chunks", &s->max_st) ||
 		     prepare(s->main, "SELECT key FROM traces WHERE trace_id = ?1", &s->trace_st) ||
-		     exec(s->idx, "CREATE TEMP TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, text TEXT NOT NULL)") ||
-		     prepare(s->idx, "INSERT INTO temp.pending (id, text) VALUES (?1, ?2)", &s->fts_st) ||
+		     sqlite3_create_function(s->idx, "tl_batch_text", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, s, batch_text,
+		                             NULL, NULL) != SQLITE_OK ||
+		     prepare(s->idx, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)"
+		                     " INSERT INTO fts (rowid, text) SELECT ?2 + i, tl_batch_text(i) FROM n", &s->fts_st) ||
 		     prepare(s->idx, "INSERT OR REPLACE INTO docs (id, chunk, trace) VALUES (?1, ?2, ?3)", &s->doc_st) ||
 		     prepare(s->idx, "SELECT id FROM docs WHERE trace = ?1 AND chunk = ?2 ORDER BY id LIMIT 1",
 		             &s->find_st) ||
