@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/ids.h"
+#include "base/jsonscan.h"
 #include "otlp/input_limits.h"
 #include "otlp/otlp_build.h"
 
@@ -136,7 +137,8 @@ static int unescape(const char *s, const char *q, char *dst, size_t *n)
 
 /* Reads the string at f->p. raw: *s points into the text (keys; an escape
  * gives up), else *s is a NUL-terminated copy in the arena (NULL arena: only
- * checked). A NUL byte inside gives up: cJSON would cut the string there. */
+ * checked). The body holds no NUL byte (otlp_json_fast_decode checks), which
+ * cJSON would keep in a string its C string then cuts. */
 static int string(struct fp *f, int raw, struct arena *a, const char **s, size_t *n)
 {
 	ws(f);
@@ -154,8 +156,6 @@ static int string(struct fp *f, int raw, struct arena *a, const char **s, size_t
 			break;
 		q++;
 	}
-	if (memchr(b, 0, (size_t)(q - b)))
-		return GIVE_UP;
 	f->p = q + 1;
 	if (!memchr(b, '\\', (size_t)(q - b))) {
 		*n = (size_t)(q - b);
@@ -164,7 +164,7 @@ static int string(struct fp *f, int raw, struct arena *a, const char **s, size_t
 	}
 	if (raw)
 		return GIVE_UP;
-	char *dst = a ? arena_alloc(a, (size_t)(q - b) + 1) : NULL;
+	char *dst = a ? arena_alloc_raw(a, (size_t)(q - b) + 1) : NULL;
 	TRY(unescape(b, q, dst, n));
 	if (dst)
 		dst[*n] = 0;
@@ -211,8 +211,6 @@ static int is_null(struct fp *f)
 	return literal(f, "null", 4) == 0;
 }
 
-static int skip_value(struct fp *f);
-
 /* Iterates an object's members: call first with *first = 1 after '{'.
  * Returns 0 with *k, *kn set (*k NULL after the closing brace), or GIVE_UP. */
 static int next_key(struct fp *f, int *first, const char **k, size_t *kn)
@@ -251,45 +249,75 @@ static int next_elem(struct fp *f, int *first, int *more)
 	return 0;
 }
 
+/* Skips one value of any shape, checking its syntax as cJSON does. Not
+ * recursive: a byte per open container, at most JSONSCAN_MAX_DEPTH of them
+ * (deeper input never gets here past json_scan), so a worker's stack holds
+ * whatever nesting an unknown member brings. */
 static int skip_value(struct fp *f)
 {
+	unsigned char in_object[JSONSCAN_MAX_DEPTH];
+	size_t depth = 0;
 	const char *s;
 	size_t n;
 	double d;
-	ws(f);
-	if (f->p >= f->end)
-		return GIVE_UP;
-	switch (*f->p) {
-	case '"':
-		return string(f, 0, NULL, &s, &n);
-	case '{': {
-		int first = 1;
-		f->p++;
-		for (;;) {
-			TRY(next_key(f, &first, &s, &n));
-			if (!s)
-				return 0;
-			TRY(skip_value(f));
+	for (;;) {
+		/* one value starts here */
+		ws(f);
+		if (f->p >= f->end)
+			return GIVE_UP;
+		switch (*f->p) {
+		case '"':
+			TRY(string(f, 0, NULL, &s, &n));
+			break;
+		case '{':
+		case '[': {
+			int obj = *f->p == '{';
+			f->p++;
+			ws(f);
+			if (f->p < f->end && *f->p == (obj ? '}' : ']')) {
+				f->p++;
+				break;
+			}
+			if (depth == sizeof in_object)
+				return GIVE_UP;
+			in_object[depth++] = (unsigned char)obj;
+			if (obj) {
+				TRY(string(f, 0, NULL, &s, &n));
+				TRY(expect(f, ':'));
+			}
+			continue;
 		}
-	}
-	case '[': {
-		int first = 1, more;
-		f->p++;
-		for (;;) {
-			TRY(next_elem(f, &first, &more));
-			if (!more)
-				return 0;
-			TRY(skip_value(f));
+		case 't':
+			TRY(literal(f, "true", 4));
+			break;
+		case 'f':
+			TRY(literal(f, "false", 5));
+			break;
+		case 'n':
+			TRY(literal(f, "null", 4));
+			break;
+		default:
+			TRY(number(f, &d));
+			break;
 		}
-	}
-	case 't':
-		return literal(f, "true", 4);
-	case 'f':
-		return literal(f, "false", 5);
-	case 'n':
-		return literal(f, "null", 4);
-	default:
-		return number(f, &d);
+		/* a value ended: close containers, or go on to the next element */
+		for (;;) {
+			if (depth == 0)
+				return 0;
+			int obj = in_object[depth - 1];
+			ws(f);
+			if (f->p < f->end && *f->p == (obj ? '}' : ']')) {
+				f->p++;
+				depth--;
+				continue;
+			}
+			TRY(expect(f, ','));
+			if (obj) {
+				TRY(string(f, 0, NULL, &s, &n));
+				TRY(expect(f, ':'));
+			}
+			break;
+		}
 	}
 }
 
@@ -409,7 +437,7 @@ static int get_hex(struct fp *f, ProtobufCBinaryData *out)
 		return 0;
 	if (n % 2 || n > SPAN_MAX_STRING)
 		return GIVE_UP;
-	uint8_t *d = arena_alloc(f->a, n / 2);
+	uint8_t *d = arena_alloc_raw(f->a, n / 2);
 	for (size_t i = 0; i < n / 2; i++) {
 		int hi = hex_digit((unsigned char)s[2 * i]), lo = hex_digit((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
@@ -780,7 +808,7 @@ int otlp_json_fast_decode(const char *text, size_t len, struct arena *a, Tl__Exp
 	Tl__ExportTraceServiceRequest *req = arena_alloc(a, sizeof *req);
 	tl__export_trace_service_request__init(req);
 	*out = NULL;
-	if (request(&f, req))
+	if (memchr(text, 0, len) || request(&f, req))
 		return 0;
 	*out = req;
 	return 1;

@@ -166,6 +166,25 @@ static void depth_cases(void)
 	}
 }
 
+/* An unknown member nested to JSONSCAN_MAX_DEPTH is skipped without
+ * recursion; one level more leaves the fast path (json_scan refuses it in
+ * the server before either path runs). */
+static void nesting_cases(void)
+{
+	for (int levels = 150; levels <= 170; levels += 20) {
+		char buf[1024], *p = buf;
+		p += sprintf(p, "%s", "{\"resourceSpans\":[],\"x\":");
+		for (int i = 0; i < levels; i++)
+			*p++ = i % 2 ? '[' : '{', p += i % 2 ? 0 : sprintf(p, "%s", "\"k\\n\":");
+		*p++ = '1';
+		for (int i = levels - 1; i >= 0; i--)
+			*p++ = i % 2 ? ']' : '}';
+		p += sprintf(p, "%s", "}");
+		int took = differ("nesting", buf, (size_t)(p - buf));
+		CHECK(took == (levels <= 160), "%d levels of an unknown member: took %d", levels, took);
+	}
+}
+
 /* Every data file, and every prefix cut and one-byte change of the valid
  * ones, through both decoders. */
 static void data_cases(void)
@@ -211,6 +230,7 @@ int main(void)
 {
 	hand_cases();
 	depth_cases();
+	nesting_cases();
 	data_cases();
 	return test_done();
 }
