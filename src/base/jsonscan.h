@@ -18,6 +18,13 @@ struct json_shape {
 	size_t values;      /* upper bound on the values cJSON would allocate */
 };
 
+/* Returns the closing quote of the JSON string whose text starts at p (just
+ * after its opening quote), or NULL when none comes before end; with a
+ * quote, *escaped is set to 1 if the string holds a backslash (else left). A
+ * backslash escapes the byte after it, as in cJSON. Shared by json_scan and
+ * the OTLP/JSON fast path (otlp_json_fast.h). */
+const char *json_string_end(const char *p, const char *end, int *escaped);
+
 /* Scans text[0..len) without allocating: finds the root's first character,
  * counts values (an upper bound: one per ',', '[' and '{', plus one) and
  * checks nesting. Syntax errors are left to the parser. Returns ERR_OK, or

@@ -59,7 +59,7 @@ static int hex4(const char *s, unsigned *out)
 /* Decodes the escaped string body [s, q) (q at its closing quote) as cJSON
  * does into dst (NULL: only check it), *n its decoded length. A \u0000,
  * which cJSON's C string would cut, gives up. */
-static int unescape(const char *s, const char *q, char *dst, size_t *n)
+__attribute__((noinline)) static int unescape(const char *s, const char *q, char *dst, size_t *n)
 {
 	size_t o = 0;
 	while (s < q) {
@@ -144,20 +144,13 @@ static int string(struct fp *f, int raw, struct arena *a, const char **s, size_t
 	ws(f);
 	if (f->p >= f->end || *f->p != '"')
 		return GIVE_UP;
-	const char *b = f->p + 1, *q = b;
-	for (;;) {
-		q = memchr(q, '"', (size_t)(f->end - q));
-		if (!q)
-			return GIVE_UP;
-		size_t slashes = 0;
-		while (q - slashes > b && q[-1 - (long)slashes] == '\\')
-			slashes++;
-		if (slashes % 2 == 0)
-			break;
-		q++;
-	}
+	const char *b = f->p + 1;
+	int escaped = 0;
+	const char *q = json_string_end(b, f->end, &escaped);
+	if (!q)
+		return GIVE_UP;
 	f->p = q + 1;
-	if (!memchr(b, '\\', (size_t)(q - b))) {
+	if (!escaped) {
 		*n = (size_t)(q - b);
 		*s = raw || !a ? b : arena_strndup(a, b, *n);
 		return 0;
@@ -172,6 +165,11 @@ static int string(struct fp *f, int raw, struct arena *a, const char **s, size_t
 	return 0;
 }
 
+static int is_number_byte(char c)
+{
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E';
+}
+
 /* A JSON number as cJSON reads it: the run of [0-9+-.eE] through strtod,
  * which must take all of it. */
 static int number(struct fp *f, double *out)
@@ -181,11 +179,22 @@ static int number(struct fp *f, double *out)
 	ws(f);
 	if (f->p >= f->end || !(*f->p == '-' || (*f->p >= '0' && *f->p <= '9')))
 		return GIVE_UP;
-	while (f->p + n < f->end && f->p[n] && strchr("0123456789+-.eE", f->p[n])) {
+	while (f->p + n < f->end && is_number_byte(f->p[n])) {
 		if (n == sizeof buf - 1)
 			return GIVE_UP;
 		buf[n] = f->p[n];
 		n++;
+	}
+	/* Up to 15 digits are exact in a double, so strtod would give the same:
+	 * most numbers are counts and enums. */
+	size_t neg = *f->p == '-', i = neg;
+	uint64_t v = 0;
+	while (i < n && i < 15 + neg && f->p[i] >= '0' && f->p[i] <= '9')
+		v = v * 10 + (uint64_t)(f->p[i++] - '0');
+	if (i == n && n > neg) {
+		*out = neg ? -(double)v : (double)v;
+		f->p += n;
+		return 0;
 	}
 	buf[n] = 0;
 	char *end;
@@ -196,16 +205,16 @@ static int number(struct fp *f, double *out)
 	return 0;
 }
 
-static int literal(struct fp *f, const char *word, size_t n)
+static inline int literal(struct fp *f, const char *word, size_t n)
 {
-	if ((size_t)(f->end - f->p) < n || memcmp(f->p, word, n) != 0)
+	if ((size_t)(f->end - f->p) < n || *f->p != *word || memcmp(f->p, word, n) != 0)
 		return GIVE_UP;
 	f->p += n;
 	return 0;
 }
 
 /* 1 when the next value is null (consumed), 0 otherwise. */
-static int is_null(struct fp *f)
+static inline int is_null(struct fp *f)
 {
 	ws(f);
 	return literal(f, "null", 4) == 0;
@@ -505,19 +514,29 @@ static int any_values(struct fp *f, elem_fn fn, int depth, size_t max, void *ite
 	}
 }
 
+/* The AnyValue member named k[0..kn): its kind, NOT_SET for an unknown one,
+ * -1 for bytesValue (left to the slow path). */
+static int any_kind(const char *k, size_t kn)
+{
+	if (KEY("stringValue") || KEY("string_value"))
+		return TL__ANY_VALUE__VALUE_STRING_VALUE;
+	if (KEY("intValue") || KEY("int_value"))
+		return TL__ANY_VALUE__VALUE_INT_VALUE;
+	if (KEY("doubleValue") || KEY("double_value"))
+		return TL__ANY_VALUE__VALUE_DOUBLE_VALUE;
+	if (KEY("boolValue") || KEY("bool_value"))
+		return TL__ANY_VALUE__VALUE_BOOL_VALUE;
+	if (KEY("arrayValue") || KEY("array_value"))
+		return TL__ANY_VALUE__VALUE_ARRAY_VALUE;
+	if (KEY("kvlistValue") || KEY("kvlist_value"))
+		return TL__ANY_VALUE__VALUE_KVLIST_VALUE;
+	if (KEY("bytesValue") || KEY("bytes_value"))
+		return -1;
+	return TL__ANY_VALUE__VALUE__NOT_SET;
+}
+
 static int any(struct fp *f, int depth, void **out)
 {
-	static const struct {
-		const char *camel, *snake;
-		Tl__AnyValue__ValueCase kind;
-	} kinds[] = {
-		{"stringValue", "string_value", TL__ANY_VALUE__VALUE_STRING_VALUE},
-		{"boolValue", "bool_value", TL__ANY_VALUE__VALUE_BOOL_VALUE},
-		{"intValue", "int_value", TL__ANY_VALUE__VALUE_INT_VALUE},
-		{"doubleValue", "double_value", TL__ANY_VALUE__VALUE_DOUBLE_VALUE},
-		{"arrayValue", "array_value", TL__ANY_VALUE__VALUE_ARRAY_VALUE},
-		{"kvlistValue", "kvlist_value", TL__ANY_VALUE__VALUE_KVLIST_VALUE},
-	};
 	int first;
 	const char *k;
 	size_t kn;
@@ -530,13 +549,10 @@ static int any(struct fp *f, int depth, void **out)
 		TRY(next_key(f, &first, &k, &kn));
 		if (!k)
 			return 0;
-		size_t i = 0;
-		while (i < sizeof kinds / sizeof *kinds && !(strlen(kinds[i].camel) == kn && !memcmp(k, kinds[i].camel, kn)) &&
-		       !(strlen(kinds[i].snake) == kn && !memcmp(k, kinds[i].snake, kn)))
-			i++;
-		if (i == sizeof kinds / sizeof *kinds) {
-			if (KEY("bytesValue") || KEY("bytes_value"))
-				return GIVE_UP;
+		int kind = any_kind(k, kn);
+		if (kind < 0)
+			return GIVE_UP;
+		if (kind == TL__ANY_VALUE__VALUE__NOT_SET) {
 			TRY(skip_value(f));
 			continue;
 		}
@@ -544,8 +560,8 @@ static int any(struct fp *f, int depth, void **out)
 			continue;
 		if (av->value_case != TL__ANY_VALUE__VALUE__NOT_SET)
 			return GIVE_UP;
-		av->value_case = kinds[i].kind;
-		switch (kinds[i].kind) {
+		av->value_case = (Tl__AnyValue__ValueCase)kind;
+		switch (av->value_case) {
 		case TL__ANY_VALUE__VALUE_STRING_VALUE:
 			TRY(get_string(f, &av->string_value));
 			break;
