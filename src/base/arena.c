@@ -59,7 +59,7 @@ static struct chunk *chunk_new(size_t size)
 	return c;
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+void *arena_alloc_raw(struct arena *a, size_t n)
 {
 	if (n > SIZE_MAX - ARENA_ALIGN) {
 		fputs("tracelite: allocation too large\n", stderr);
@@ -85,7 +85,6 @@ void *arena_alloc(struct arena *a, size_t n)
 			a->head = big;
 		}
 		a->total += n;
-		memset(big->data, 0, n);
 		return big->data;
 	}
 	if (!c || c->size - c->used < n) {
@@ -97,13 +96,20 @@ void *arena_alloc(struct arena *a, size_t n)
 	c->used += n;
 	assert(c->used <= c->size);
 	a->total += n;
-	memset(p, 0, n);
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	void *p = arena_alloc_raw(a, n);
+	/* the whole aligned block, as before the split */
+	memset(p, 0, n ? (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1) : ARENA_ALIGN);
 	return p;
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_alloc_raw(a, n + 1);
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;
@@ -119,9 +125,11 @@ size_t arena_used(const struct arena *a)
 	return a->total;
 }
 
+/* Unzeroed: protobuf-c's default allocator is malloc, so it initializes
+ * what it reads (the fill was a pass over every unpacked string). */
 static void *pb_alloc(void *data, size_t size)
 {
-	return arena_alloc(data, size);
+	return arena_alloc_raw(data, size);
 }
 
 static void pb_free(void *data, void *p)

@@ -14,13 +14,17 @@ struct arena *arena_new(void);
 void arena_free(struct arena *a);
 /* Returns n bytes aligned for any type, zero-filled, owned by the arena. */
 void *arena_alloc(struct arena *a, size_t n);
+/* The same without the zero fill, for a caller that writes every byte it
+ * reads (string copies: the fill was a pass over every prompt). */
+void *arena_alloc_raw(struct arena *a, size_t n);
 /* Returns a NUL-terminated copy of s[0..n) owned by the arena. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Returns a NUL-terminated copy of s owned by the arena (NULL stays NULL). */
 char *arena_strdup(struct arena *a, const char *s);
 /* Returns bytes handed out so far (for limits and tests). */
 size_t arena_used(const struct arena *a);
-/* Fills *pa with a protobuf-c allocator drawing from a; its free is a no-op. */
+/* Fills *pa with a protobuf-c allocator drawing from a, without zero fill
+ * (as malloc, its default); its free is a no-op. */
 void arena_protobuf_allocator(struct arena *a, ProtobufCAllocator *pa);
 
 #endif

@@ -8,17 +8,9 @@
  * opening quote), or end if it is unterminated. */
 static const char *skip_string(const char *p, const char *end)
 {
-	for (;;) {
-		const char *q = memchr(p, '"', (size_t)(end - p));
-		if (!q)
-			return end;
-		size_t slashes = 0;
-		while (q - slashes > p && q[-1 - (long)slashes] == '\\')
-			slashes++;
-		if (slashes % 2 == 0)
-			return q + 1;
-		p = q + 1;
-	}
+	int escaped;
+	const char *q = json_string_end(p, end, &escaped);
+	return q ? q + 1 : end;
 }
 
 enum err json_scan(const char *text, size_t len, size_t max_values, struct json_shape *out, char *err, size_t errlen)

@@ -5,6 +5,10 @@
 #ifndef TL_JSONSCAN_H
 #define TL_JSONSCAN_H
 #include <stddef.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "base/err.h"
 
 /* Far deeper than any valid OTLP JSON (an AnyValue SPAN_MAX_DEPTH deep in
@@ -17,6 +21,48 @@ struct json_shape {
 	char root;          /* first non-blank character ('{', '[', ... or 0) */
 	size_t values;      /* upper bound on the values cJSON would allocate */
 };
+
+/* Returns the closing quote of the JSON string whose text starts at p (just
+ * after its opening quote), or NULL when none comes before end; with a
+ * quote, *escaped is set to 1 if the string holds a backslash (else left). A
+ * backslash escapes the byte after it, as in cJSON. Shared by json_scan and
+ * the OTLP/JSON fast path (otlp_json_fast.h); inline, as it runs once per
+ * string and most strings are a few bytes. */
+static inline const char *json_string_end(const char *p, const char *end, int *escaped)
+{
+#ifdef __SSE2__
+	/* 16 bytes a step: a short string (keys, ids, most values) ends in the
+	 * first, where two memchr calls cost more than the whole string. */
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+		if (!m) {
+			p += 16;
+			continue;
+		}
+		p += __builtin_ctz(m);
+		if (*p == '"')
+			return p;
+		*escaped = 1;
+		if (end - p < 2)
+			return NULL;
+		p += 2;
+	}
+#endif
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q)
+			return NULL;
+		const char *bs = memchr(p, '\\', (size_t)(q - p));
+		if (!bs)
+			return q;
+		*escaped = 1;
+		if (end - bs < 2)
+			return NULL;
+		p = bs + 2;
+	}
+}
 
 /* Scans text[0..len) without allocating: finds the root's first character,
  * counts values (an upper bound: one per ',', '[' and '{', plus one) and

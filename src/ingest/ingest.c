@@ -11,6 +11,7 @@
 #include "base/jsonscan.h"
 #include "ingest/native.h"
 #include "otlp/otlp_json.h"
+#include "otlp/otlp_json_fast.h"
 #include "otlp/pbcheck.h"
 #include "ingest/batch.h"
 #include "ingest/metrics_in.h"
@@ -219,6 +220,11 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 		                                          : " or an array of them");
 	if ((rc = reqmem_take(m, shape.values * JSON_NODE_BYTES + 2 * len, err, errlen)))
 		return rc;
+	/* A well-formed trace export skips the cJSON tree; anything the fast
+	 * path leaves is decoded (or refused, with its path) the slow way. */
+	Tl__ExportTraceServiceRequest *req = NULL;
+	if (route == INGEST_OTLP && otlp_json_fast_decode(body, len, b->arena, &req))
+		return span_batch_add_request(b, req, err, errlen);
 	const char *end = NULL;
 	struct arena *parse = arena_new();
 	json_arena = parse;
@@ -228,7 +234,7 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 		size_t at = end && end >= body ? (size_t)(end - body) : 0;
 		rc = err_set(err, errlen, ERR_BAD_INPUT, "invalid JSON at byte %zu%s", at, at >= len ? " (truncated?)" : "");
 	}
-	cJSON_Delete(root);
+	/* no cJSON_Delete: every node is in parse, freed whole */
 	json_arena = NULL;
 	arena_free(parse);
 	return rc;

@@ -24,6 +24,16 @@ struct walk {
 	int nsegs;
 };
 
+/* varint_get with the one-byte case (tags, most lengths) inline. */
+static inline int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	if (*p < end && **p < 0x80) {
+		*v = *(*p)++;
+		return 0;
+	}
+	return varint_get(p, end, v);
+}
+
 /* Reads one field's tag and skips its value; *sub and *sublen get a
  * length-delimited payload. Returns 0, or -1 with w->reason set. */
 static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uint32_t *num,
@@ -31,7 +41,7 @@ static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uin
 {
 	uint64_t tag, v;
 	*sub = NULL;
-	if (varint_get(p, end, &tag) || tag > UINT32_MAX) {
+	if (get_varint(p, end, &tag) || tag > UINT32_MAX) {
 		snprintf(w->reason, sizeof w->reason, "malformed tag");
 		return -1;
 	}
@@ -42,7 +52,7 @@ static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uin
 	}
 	switch (tag & 7) {
 	case 0:
-		if (varint_get(p, end, &v))
+		if (get_varint(p, end, &v))
 			break;
 		return 0;
 	case 1:
@@ -54,7 +64,7 @@ static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uin
 		return 0;
 	}
 	case 2:
-		if (varint_get(p, end, &v) || v > (uint64_t)(end - *p))
+		if (get_varint(p, end, &v) || v > (uint64_t)(end - *p))
 			break;
 		*sub = *p;
 		*sublen = (size_t)v;
@@ -94,8 +104,10 @@ static int walk_message(struct walk *w, const ProtobufCMessageDescriptor *d, con
 		uint32_t num;
 		if (next_field(w, &p, end, &num, &sub, &sublen))
 			return -1;
+		if (!sub)
+			continue;
 		const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(d, num);
-		if (!sub || !fd || fd->type != PROTOBUF_C_TYPE_MESSAGE)
+		if (!fd || fd->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
 		const ProtobufCMessageDescriptor *sd = fd->descriptor;
 		int sub_any = any_depth + (sd == &tl__any_value__descriptor);

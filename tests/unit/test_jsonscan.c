@@ -66,6 +66,50 @@ static void decode_on_stack(void *arg)
 }
 
 /* Every JSON route, the crasher of the issue: 700 '[' killed the server. */
+/* json_string_end against the plain definition (left to right, a backslash
+ * takes the next byte) on every string over {a, ", \\} up to 9 bytes, placed
+ * behind 0-40 filler bytes so both the 16-byte steps and the tail run. */
+static const char *string_end_ref(const char *p, const char *end, int *escaped)
+{
+	for (; p < end; p++) {
+		if (*p == '"')
+			return p;
+		if (*p == '\\') {
+			*escaped = 1;
+			if (++p == end)
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+static void test_string_end(void)
+{
+	static const char alphabet[] = "a\"\\";
+	char buf[64];
+	int bad = 0, cases = 0;
+	for (size_t fill = 0; fill <= 40; fill += 7)
+		for (size_t len = 0; len <= 9; len++) {
+			size_t combos = 1;
+			for (size_t i = 0; i < len; i++)
+				combos *= 3;
+			for (size_t c = 0; c < combos; c++) {
+				size_t x = c;
+				memset(buf, 'x', fill);
+				for (size_t i = 0; i < len; i++, x /= 3)
+					buf[fill + i] = alphabet[x % 3];
+				const char *end = buf + fill + len;
+				int e1 = 0, e2 = 0;
+				const char *got = json_string_end(buf, end, &e1), *want = string_end_ref(buf, end, &e2);
+				cases++;
+				if ((got != want || (want && e1 != e2)) && bad++ == 0)
+					printf("first: fill %zu \"%.*s\": got %td/%d, want %td/%d\n", fill, (int)len, buf + fill,
+					       got ? got - buf : -1, e1, want ? want - buf : -1, e2);
+			}
+		}
+	CHECK(bad == 0, "%d of %d strings end elsewhere than the definition says", bad, cases);
+}
+
 static void test_routes(void)
 {
 	char *body = repeat('[', 700);
@@ -117,6 +161,7 @@ static void test_routes(void)
 
 int main(void)
 {
+	test_string_end();
 	test_scan();
 	test_routes();
 	return test_done();
