@@ -51,7 +51,7 @@ struct job {
 
 enum stmt {
 	ST_SPAN, ST_SPAN_OLD, ST_SPAN_DEL, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
-	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEW, ST_TRACE_SET, ST_PREVIEW_PUT, ST_PREVIEW_DEL, ST_SCORE,
+	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEXT, ST_TRACE_NEW, ST_TRACE_SET, ST_PREVIEW_PUT, ST_PREVIEW_DEL, ST_SCORE,
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
 
@@ -75,9 +75,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TRACE_GET] = "SELECT project, start_ns, end_ns, name, service, root_known, span_count, error_count,"
 	                 " llm_calls, input_tokens, output_tokens, cost_usd, models, session_id, user_id,"
 	                 " preview_ns, key FROM traces WHERE trace_id = ?",
-	[ST_TRACE_NEW] = "INSERT INTO traces (trace_id, project, start_ns, end_ns, name, service, root_known,"
-	                 " span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models)"
-	                 " VALUES (?, 1, 0, 0, '', '', 0, 0, 0, 0, 0, 0, 0, '')",
+	/* a new trace's row goes in once, complete, when its first spans are
+	 * merged (trace_save): its key is handed out before (ST_TRACE_NEXT) */
+	[ST_TRACE_NEXT] = "SELECT coalesce(max(key), 0) + 1 FROM traces",
+	[ST_TRACE_NEW] = "INSERT INTO traces (key, project, start_ns, end_ns, name, service,"
+	                 " root_known, span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models,"
+	                 " session_id, user_id, preview_ns, seq, trace_id)"
+	                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
 	[ST_TRACE_SET] = "UPDATE traces SET project = ?2, start_ns = ?3, end_ns = ?4, name = ?5, service = ?6,"
 	                 " root_known = ?7, span_count = ?8, error_count = ?9, llm_calls = ?10,"
 	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models = ?14,"
@@ -104,6 +108,7 @@ struct writer {
 	struct spanids *spanids;  /* spans by span id, merged in batches (schema/019) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
+	int64_t next_trace;   /* key of the next new trace (read at each commit's start) */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
@@ -264,8 +269,8 @@ static void col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
 }
 
 /* Loads the summary of trace_id into t and its key into *key; a trace seen
- * for the first time gets a placeholder row (t->exists = 0) so its spans
- * can refer to the key. */
+ * for the first time (t->exists = 0) gets the next key, for its spans to
+ * refer to; its row is inserted by trace_save. */
 static int trace_load(struct writer *w, const uint8_t *trace_id, struct tracesum *t, int64_t *key)
 {
 	sqlite3_stmt *st = w->st[ST_TRACE_GET];
@@ -298,12 +303,8 @@ static int trace_load(struct writer *w, const uint8_t *trace_id, struct tracesum
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (t->exists)
-		return ERR_OK;
-	sqlite3_bind_blob(w->st[ST_TRACE_NEW], 1, trace_id, 16, SQLITE_STATIC);
-	if (step_done(w, ST_TRACE_NEW))
-		return ERR_STORE;
-	*key = sqlite3_last_insert_rowid(w->db);
+	if (!t->exists)
+		*key = w->next_trace++;
 	return ERR_OK;
 }
 
@@ -315,9 +316,12 @@ static void bind_opt_text(sqlite3_stmt *st, int col, int present, const char *s)
 		sqlite3_bind_null(st, col);
 }
 
-static int trace_save(struct writer *w, int64_t key, const struct tracesum *t)
+/* Writes summary t of trace key: inserts the row of a new trace (trace_id
+ * not NULL), else updates it; then its previews if they changed. */
+static int trace_save(struct writer *w, int64_t key, const uint8_t *trace_id, const struct tracesum *t)
 {
-	sqlite3_stmt *st = w->st[ST_TRACE_SET];
+	enum stmt s = trace_id ? ST_TRACE_NEW : ST_TRACE_SET;
+	sqlite3_stmt *st = w->st[s];
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_int64(st, 2, t->project);
 	sqlite3_bind_int64(st, 3, (int64_t)t->start_ns);
@@ -339,7 +343,9 @@ static int trace_save(struct writer *w, int64_t key, const struct tracesum *t)
 	else
 		sqlite3_bind_null(st, 17);
 	sqlite3_bind_int64(st, 18, w->next_seq++);
-	if (step_done(w, ST_TRACE_SET))
+	if (trace_id)
+		sqlite3_bind_blob(st, 19, trace_id, 16, SQLITE_STATIC);
+	if (step_done(w, s))
 		return ERR_STORE;
 	if (!t->preview_changed)
 		return ERR_OK;
@@ -460,9 +466,10 @@ static int span_supersede(struct writer *w, const struct span *s, int64_t trace,
 	return step_done(w, ST_SPAN_DEL);
 }
 
-/* Saves a changed trace summary and moves its rollup contribution from
- * what it was (before) to what it is (after). */
-static int trace_update(struct writer *w, int64_t key, const struct tracesum *before, const struct tracesum *after)
+/* Saves a changed summary of trace_id and moves its rollup contribution
+ * from what it was (before) to what it is (after). */
+static int trace_update(struct writer *w, int64_t key, const uint8_t *trace_id, const struct tracesum *before,
+                        const struct tracesum *after)
 {
 	int64_t service;
 	if (before->exists && before->span_count > 0) {
@@ -474,7 +481,7 @@ static int trace_update(struct writer *w, int64_t key, const struct tracesum *be
 		return ERR_STORE;
 	rollup_add_trace(w->rollup, after, service, 1);
 	rollup_note_trace(w->rollup, key, after);
-	return trace_save(w, key, after);
+	return trace_save(w, key, before->exists ? NULL : trace_id, after);
 }
 
 /* Writes one chunk: its new span rows, the chunk if any span was new, and
@@ -493,7 +500,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		const struct span *s = &b->spans[i];
 		int inserted = 0;
 		if (!trace || memcmp(trace, s->trace_id, 16) != 0) {
-			if (dirty && trace_update(w, key, &before, &sum))
+			if (dirty && trace_update(w, key, trace, &before, &sum))
 				return ERR_STORE;
 			trace = s->trace_id;
 			if (trace_load(w, trace, &sum, &key))
@@ -520,7 +527,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		                            intern_string, w))
 			return ERR_STORE;
 	}
-	if (dirty && trace_update(w, key, &before, &sum))
+	if (dirty && trace_update(w, key, trace, &before, &sum))
 		return ERR_STORE;
 	if (!any)
 		return ERR_OK;
@@ -649,6 +656,10 @@ static int commit_jobs(struct writer *w, struct job *list)
 {
 	w->full = 0;
 	int rc = step_done(w, ST_BEGIN);
+	if (!rc && !lookup(w, ST_TRACE_NEXT, &w->next_trace)) {
+		note_error(w);
+		rc = ERR_STORE;
+	}
 	for (struct job *j = list; j && !rc; j = j->next)
 		rc = write_job(w, j);
 	if (!rc && (rc = spanids_flush(w->spanids)))

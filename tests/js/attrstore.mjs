@@ -124,9 +124,11 @@ export function to011Sql(dir, migrations) {
 		PRAGMA user_version = ${migrations - 1};`;
 }
 
-/* SQL undoing what schema/018 (span_totals), 019 (span_ids) and 020 (log
- * digests) made, for a store turned back further than them. */
-export const undo018to020Sql = `DROP TABLE span_totals;
+/* SQL undoing what schema/018 (span_totals), 019 and 021 (span_ids,
+ * span_ids_mid) and 020 (log digests) made, for a store turned back further
+ * than them. */
+export const undo018to021Sql = `DROP TABLE span_totals;
 	DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_new;
+	DROP TABLE span_ids_mid;
 	CREATE INDEX spans_span ON spans (span_id);
 	DROP INDEX logs_digest; ALTER TABLE logs DROP COLUMN digest;`;

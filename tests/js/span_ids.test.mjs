@@ -1,10 +1,12 @@
-// span_ids.test.mjs: schema/019 finds spans by id through span_ids, which
+// span_ids.test.mjs: schema/019 and 021 find spans by id through
+// span_ids_new, which holds the spans not merged yet, span_ids_mid, which
 // the writer fills in batches of SPANIDS_MERGE_SPANS (8,192) spans, and
-// through span_ids_new, which holds the spans not merged yet. GET /api/spans/{id} must
-// answer the same on either side of a merge, after a restart, after a
-// deletion, and on a store written before 019 (TRACELITE_PRE019_BIN, e.g.
-// main at 765b564; else this binary's store turned back into the 018 form
-// with the sqlite3 tool).
+// span_ids, which takes span_ids_mid every SPANIDS_MID_MERGES (16) batches.
+// GET /api/spans/{id} must answer the same on either side of a merge, after
+// a restart, after a deletion, on a store written before 019
+// (TRACELITE_PRE019_BIN, e.g. main at 765b564) and on one written before
+// 021 (TRACELITE_PRE021_BIN, e.g. main at 89d8faf); else this binary's
+// store turned back into the older form with the sqlite3 tool.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -12,7 +14,9 @@ import { execFileSync } from 'node:child_process';
 import { BIN, get, nanosFromNow, otlpSpan, postOtlp, request, spanId, startServer, tempDataDir, traceId } from './helpers.mjs';
 
 const OLD = process.env.TRACELITE_PRE019_BIN ? path.resolve(process.env.TRACELITE_PRE019_BIN) : BIN;
+const OLD021 = process.env.TRACELITE_PRE021_BIN ? path.resolve(process.env.TRACELITE_PRE021_BIN) : BIN;
 const MERGE = 8192;   // SPANIDS_MERGE_SPANS (src/store/spanids.h)
+const MID = 16;       // SPANIDS_MID_MERGES
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' }).trim();
 let server;
 after(async () => { await server?.stop().catch(() => {}); });
@@ -46,14 +50,19 @@ async function expectFound(s, list, step = 1) {
 	}
 }
 
+/* merged: rows in span_ids and span_ids_mid (main, mid apart); pending:
+ * in span_ids_new; all: spans. Each span is in exactly one of the three. */
 const state = (dir) => {
-	const [merged, pending, all, both] = sqlite(dir, 'SELECT (SELECT count(*) FROM span_ids), (SELECT count(*) FROM span_ids_new),'
-		+ ' (SELECT count(*) FROM spans), (SELECT count(*) FROM span_ids JOIN span_ids_new USING (span_id, trace));').split('|').map(Number);
-	assert.equal(both, 0, 'no span in both');
+	const [main, mid, pending, all, both] = sqlite(dir, 'SELECT (SELECT count(*) FROM span_ids), (SELECT count(*) FROM span_ids_mid),'
+		+ ' (SELECT count(*) FROM span_ids_new), (SELECT count(*) FROM spans),'
+		+ ' (SELECT count(*) FROM span_ids JOIN span_ids_new USING (span_id, trace)) + (SELECT count(*) FROM span_ids JOIN span_ids_mid USING (span_id, trace))'
+		+ ' + (SELECT count(*) FROM span_ids_mid JOIN span_ids_new USING (span_id, trace));').split('|').map(Number);
+	assert.equal(both, 0, 'no span in two of them');
 	const missing = Number(sqlite(dir, 'SELECT count(*) FROM spans s WHERE NOT EXISTS (SELECT 1 FROM span_ids i WHERE i.span_id = s.span_id AND i.trace = s.trace)'
+		+ ' AND NOT EXISTS (SELECT 1 FROM span_ids_mid i WHERE i.span_id = s.span_id AND i.trace = s.trace)'
 		+ ' AND NOT EXISTS (SELECT 1 FROM span_ids_new i WHERE i.span_id = s.span_id AND i.trace = s.trace);'));
 	assert.equal(missing, 0, 'every span in one of them');
-	return { merged, pending, all };
+	return { merged: main + mid, main, mid, pending, all };
 };
 
 describe('schema/019: spans by id', () => {
@@ -73,8 +82,9 @@ describe('schema/019: spans by id', () => {
 		const bulk = await ingest(server, Math.ceil(MERGE / 10));   // crosses the merge threshold
 		st = state(dir);
 		assert.ok(st.merged > 0, JSON.stringify(st));
-		assert.equal(st.merged + st.pending, st.all, 'each span in span_ids or span_ids_new, not both');
+		assert.equal(st.merged + st.pending, st.all, 'each span in one of span_ids, span_ids_mid, span_ids_new');
 		assert.ok(st.pending < MERGE, JSON.stringify(st));
+		assert.equal(st.main, 0, 'span_ids_mid merged into span_ids after SPANIDS_MID_MERGES merges only');
 		await postOtlp(server, [otlpSpan({ traceId: tb, spanId: shared, name: 'late', start: nanosFromNow(-1000) })]);
 		const tail = await ingest(server, 30);
 		await expectFound(server, first, 3);
@@ -137,6 +147,79 @@ describe('schema/019: spans by id', () => {
 		const later = await ingest(server, 10, -1000);
 		await expectFound(server, later);
 		await expectFound(server, spans, 13);
+		await server.stop();
+		server = null;
+	});
+
+	test('span_ids_mid goes into span_ids after SPANIDS_MID_MERGES merges; found on each side, after a restart and a deletion', async () => {
+		const dir = tempDataDir('spanids-mid');
+		server = await startServer({ label: 'spanids-mid', dataDir: dir });
+		const early = await ingest(server, 50, -3600000);
+		const bulk = [];
+		let st, midMax = 0, rounds = 0;
+		for (;;) {   // a merge's worth at a time, until span_ids_mid went into span_ids
+			bulk.push(...await ingest(server, Math.ceil(MERGE / 10), -3000000 + bulk.length));
+			st = state(dir);
+			assert.equal(st.merged + st.pending, st.all, JSON.stringify(st));
+			if (st.main > 0)
+				break;
+			midMax = Math.max(midMax, st.mid);
+			if (++rounds === 8)
+				await expectFound(server, bulk, 499);   // in span_ids_mid and span_ids_new
+			assert.ok(rounds < MID + 4, JSON.stringify(st));
+		}
+		assert.ok(midMax >= (MID - 1) * MERGE, `span_ids_mid held ${midMax} before its merge`);
+		assert.ok(st.main >= MID * MERGE, JSON.stringify(st));
+		assert.ok(st.mid < MERGE, JSON.stringify(st));
+		const tail = await ingest(server, 20, -600000);
+		await expectFound(server, early, 7);
+		await expectFound(server, bulk, 1009);
+		await expectFound(server, tail, 3);
+		await server.stop();
+		server = await startServer({ label: 'spanids-mid-2', dataDir: dir });
+		await expectFound(server, early, 13);
+		await expectFound(server, tail, 5);
+		for (const tid of [early[0].tid, tail[0].tid]) assert.equal((await request(server, 'DELETE', `/api/traces/${tid}`)).status, 200);
+		for (const x of [...early.slice(0, 10), ...tail.slice(0, 10)])
+			assert.equal((await get(server, `/api/spans/${x.sid}`)).status, 404, x.sid);
+		const st2 = state(dir);
+		assert.equal(st2.merged + st2.pending, st2.all, JSON.stringify(st2));
+		await server.stop();
+		server = null;
+	});
+
+	test('a store from before 021 is converted: span_ids_mid added, every span found, deletions reach it', async () => {
+		const dir = tempDataDir('spanids-pre021');
+		server = await startServer({ label: 'spanids-pre021', dataDir: dir, bin: OLD021 });
+		const spans = await ingest(server, Math.ceil(MERGE / 10) + 30);   // some merged into span_ids, the rest in span_ids_new
+		await server.stop();
+		if (OLD021 === BIN) {   // this binary's store, turned back into the 020 form
+			const v = Number(sqlite(dir, 'PRAGMA user_version;'));
+			sqlite(dir, 'BEGIN; INSERT INTO span_ids SELECT * FROM span_ids_mid; DROP TABLE span_ids_mid; DROP TRIGGER span_ids_delete;'
+				+ ' CREATE TRIGGER span_ids_delete AFTER DELETE ON spans BEGIN'
+				+ ' DELETE FROM span_ids WHERE span_id = old.span_id AND trace = old.trace;'
+				+ ' DELETE FROM span_ids_new WHERE span_id = old.span_id AND trace = old.trace; END;'
+				+ ` DELETE FROM schema_migrations WHERE number = 21; PRAGMA user_version = ${v - 1}; COMMIT;`);
+		}
+		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'span_ids_mid';"), '0');
+		const before = Number(sqlite(dir, 'SELECT count(*) FROM span_ids;'));
+		assert.ok(before > 0);
+		server = await startServer({ label: 'spanids-021', dataDir: dir });
+		let st = state(dir);
+		assert.equal(st.main, before, 'span_ids kept as it was');
+		assert.equal(st.merged + st.pending, st.all);
+		await expectFound(server, spans, 17);
+		const later = await ingest(server, Math.ceil(MERGE / 10) + 10, -1000);   // a merge: into span_ids_mid
+		st = state(dir);
+		assert.ok(st.mid > 0, JSON.stringify(st));
+		assert.equal(st.merged + st.pending, st.all);
+		await expectFound(server, later, 31);
+		await expectFound(server, spans, 29);
+		const gone = [spans[0], later[0]];
+		for (const x of gone) assert.equal((await request(server, 'DELETE', `/api/traces/${x.tid}`)).status, 200);
+		for (const x of gone) assert.equal((await get(server, `/api/spans/${x.sid}`)).status, 404, x.sid);
+		st = state(dir);
+		assert.equal(st.merged + st.pending, st.all, JSON.stringify(st));
 		await server.stop();
 		server = null;
 	});
