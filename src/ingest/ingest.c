@@ -234,7 +234,9 @@ static int decode_json(enum ingest_route route, const char *body, size_t len, st
 		size_t at = end && end >= body ? (size_t)(end - body) : 0;
 		rc = err_set(err, errlen, ERR_BAD_INPUT, "invalid JSON at byte %zu%s", at, at >= len ? " (truncated?)" : "");
 	}
-	/* no cJSON_Delete: every node is in parse, freed whole */
+	/* a no-op walk once ingest_init routed cJSON into parse (freed whole);
+	 * frees the tree in a caller that never called it */
+	cJSON_Delete(root);
 	json_arena = NULL;
 	arena_free(parse);
 	return rc;
