@@ -112,14 +112,82 @@ static int by_trace_then_arrival(const void *pa, const void *pb, void *ctx)
 
 /* The read path's one way to unpack a stored record: pbcheck first, so a
  * record too deep for a worker's stack is refused instead of crashing it. */
-void *record_unpack(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a)
+static void *unpack_with(const ProtobufCMessageDescriptor *d, const void *data, size_t len, ProtobufCAllocator *pa)
 {
 	char why[256];
 	if (pbcheck(d, data, len, why, sizeof why))
 		return NULL;
+	return protobuf_c_message_unpack(d, pa, len, data);
+}
+
+void *record_unpack(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a)
+{
 	ProtobufCAllocator pa;
 	arena_protobuf_allocator(a, &pa);
-	return protobuf_c_message_unpack(d, &pa, len, data);
+	return unpack_with(d, data, len, &pa);
+}
+
+/* The read-back check's memory: one buffer reused for every span of a
+ * chunk (scratch_reset between spans), so each check writes the same few
+ * KB, still in cache, instead of going on through fresh arena chunks; what
+ * does not fit goes to an arena and the buffer grows at the next reset.
+ * Only where the unpacked message lives differs from record_unpack: both
+ * run the same pbcheck and protobuf_c_message_unpack. */
+#define SCRATCH_START (64 * 1024)
+struct scratch {
+	uint8_t *buf;
+	size_t cap, used, over;   /* over: bytes the span needed beyond cap */
+	struct arena *big;
+};
+
+static void *scratch_alloc(void *data, size_t size)
+{
+	struct scratch *s = data;
+	size = (size + 15) & ~(size_t)15;
+	if (size <= s->cap - s->used) {
+		void *p = s->buf + s->used;
+		s->used += size;
+		return p;
+	}
+	s->over += size;
+	return arena_alloc_raw(s->big, size);
+}
+
+static void scratch_free(void *data, void *p)
+{
+	(void)data;
+	(void)p;
+}
+
+static void scratch_init(struct scratch *s)
+{
+	s->cap = SCRATCH_START;
+	if (!(s->buf = malloc(s->cap)))
+		abort();
+	s->used = s->over = 0;
+	s->big = arena_new();
+}
+
+/* Forgets everything allocated; grows the buffer if the last span needed more. */
+static void scratch_reset(struct scratch *s)
+{
+	if (s->over) {
+		size_t want = s->used + s->over;
+		while (s->cap < want)
+			s->cap *= 2;
+		free(s->buf);
+		if (!(s->buf = malloc(s->cap)))
+			abort();
+		arena_free(s->big);
+		s->big = arena_new();
+	}
+	s->used = s->over = 0;
+}
+
+static void scratch_done(struct scratch *s)
+{
+	free(s->buf);
+	arena_free(s->big);
 }
 
 /* Interns a resource or scope blob by source pointer within the batch. */
@@ -183,10 +251,12 @@ static int pack_blobs(struct span_batch *b, struct record_batch *out, char *err,
 /* Every record is read back before it is acknowledged: a span that packs
  * to bytes the read path refuses (protobuf-c keeps unknown fields it
  * cannot write back) would be stored and then lost. Names the first. */
-static int check_span(const struct span *s, const uint8_t *data, size_t len, struct arena *scratch, char *err,
+static int check_span(const struct span *s, const uint8_t *data, size_t len, struct scratch *scratch, char *err,
                       size_t errlen)
 {
-	if (record_span_unpack(data, len, scratch))
+	ProtobufCAllocator pa = {.alloc = scratch_alloc, .free = scratch_free, .allocator_data = scratch};
+	scratch_reset(scratch);
+	if (unpack_with(&tl__span__descriptor, data, len, &pa))
 		return ERR_OK;
 	char trace[33], span[17];
 	id_to_hex(s->trace_id, 16, trace);
@@ -280,7 +350,8 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 	for (size_t k = 0; k < c->count; k++)
 		raw += pk->len[c->first + k] + 11;   /* a varint and the flags */
 	uint8_t *buf = malloc(raw), *p = buf;
-	struct arena *scratch = arena_new();
+	struct scratch scratch;
+	scratch_init(&scratch);
 	int rc = ERR_OK;
 	if (!buf)
 		abort();
@@ -295,9 +366,9 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 			p += varint_put(p, n);
 			p += tl__span__pack(s->otlp, p);
 		}
-		rc = check_span(s, p - n, n, scratch, err, errlen);
+		rc = check_span(s, p - n, n, &scratch, err, errlen);
 	}
-	arena_free(scratch);
+	scratch_done(&scratch);
 	if (rc) {
 		free(buf);
 		return rc;
