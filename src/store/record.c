@@ -375,7 +375,8 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 	}
 	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
 	zdict_trainer_offer(zt, buf, used);
-	uint8_t *dst = arena_alloc(b->arena, bound + 1);
+	/* unzeroed: zstd writes the frame, and only its c->len bytes are read */
+	uint8_t *dst = arena_alloc_raw(b->arena, bound + 1);
 	if (v2)
 		dst[0] = RECORD_CHUNK_V2;
 	c->len = compress_with(d, dst + v2, bound, buf, used) + (size_t)v2;
