@@ -190,6 +190,65 @@ static void scratch_done(struct scratch *s)
 	arena_free(s->big);
 }
 
+/* Resources and scopes repeat (each trace of a request and every request
+ * of a service carry the same ones): blobs that read back are remembered
+ * with their SHA-256, the last one per slot of BLOB_CACHE. The same bytes
+ * give the same answer from the read path (pbcheck and unpack depend on the
+ * bytes alone) and the same hash, so a hit skips both. */
+#define BLOB_CACHE 64
+#define BLOB_CACHE_LEN 4096   /* bigger blobs are not kept */
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		uint8_t *data;   /* malloc'd copy, or NULL */
+		size_t len;
+		uint8_t hash[32];
+	} e[BLOB_CACHE];
+} blob_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The cache slot of data: a multiplicative hash, 8 bytes at a time. */
+static size_t blob_slot(const uint8_t *data, size_t len)
+{
+	uint64_t h = len * 0x9e3779b97f4a7c15ull, w;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, data + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+	}
+	for (; i < len; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	return (size_t)((h ^ (h >> 29)) & (BLOB_CACHE - 1));
+}
+
+/* Sets hash and returns 1 if data is the blob kept in its slot. */
+static int blob_cached(const uint8_t *data, size_t len, size_t slot, uint8_t hash[32])
+{
+	pthread_mutex_lock(&blob_cache.lock);
+	int hit = blob_cache.e[slot].data && blob_cache.e[slot].len == len && !memcmp(blob_cache.e[slot].data, data, len);
+	if (hit)
+		memcpy(hash, blob_cache.e[slot].hash, 32);
+	pthread_mutex_unlock(&blob_cache.lock);
+	return hit;
+}
+
+/* Keeps data (which reads back) and its hash in its slot. */
+static void blob_remember(const uint8_t *data, size_t len, size_t slot, const uint8_t hash[32])
+{
+	if (len > BLOB_CACHE_LEN)
+		return;
+	uint8_t *copy = malloc(len ? len : 1), *old;
+	if (!copy)
+		abort();
+	memcpy(copy, data, len);
+	pthread_mutex_lock(&blob_cache.lock);
+	old = blob_cache.e[slot].data;
+	blob_cache.e[slot].data = copy;
+	blob_cache.e[slot].len = len;
+	memcpy(blob_cache.e[slot].hash, hash, 32);
+	pthread_mutex_unlock(&blob_cache.lock);
+	free(old);
+}
+
 /* Interns a resource or scope blob by source pointer within the batch. */
 /* Returns the blob's index, or RECORD_NONE if it does not read back. */
 static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const void **keys,
@@ -203,12 +262,16 @@ static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const v
 	size_t len = protobuf_c_message_get_packed_size(msg);
 	uint8_t *data = arena_alloc(b->arena, len ? len : 1);
 	protobuf_c_message_pack(msg, data);
-	struct arena *scratch = arena_new();
-	int readable = record_unpack(msg->descriptor, data, len, scratch) != NULL;
-	arena_free(scratch);
-	if (!readable)
-		return RECORD_NONE;
-	mbedtls_sha256_ret(data, len, bl->hash, 0);
+	size_t slot = blob_slot(data, len);
+	if (!blob_cached(data, len, slot, bl->hash)) {
+		struct arena *scratch = arena_new();
+		int readable = record_unpack(msg->descriptor, data, len, scratch) != NULL;
+		arena_free(scratch);
+		if (!readable)
+			return RECORD_NONE;
+		mbedtls_sha256_ret(data, len, bl->hash, 0);
+		blob_remember(data, len, slot, bl->hash);
+	}
 	bl->data = data;
 	bl->len = len;
 	keys[out->nblobs] = key;
