@@ -82,6 +82,7 @@ static const struct name skip_keys[] = {
 	NAME("llm.output_messages"), NAME("llm.prompts"), NAME("tool.description"), NAME("retrieval.documents"),
 	NAME("session.id"), NAME("user.id"), NAME("gen_ai.conversation.id"),
 };
+/* (each ends in '.': skipped() checks that byte before comparing) */
 static const struct name skip_prefixes[] = {
 	NAME("gen_ai.usage."), NAME("llm.token_count."), NAME("llm.usage."), NAME("gen_ai.prompt."),
 	NAME("gen_ai.completion."), NAME("llm.input_messages."), NAME("llm.output_messages."),
@@ -92,7 +93,7 @@ static const struct name skip_prefixes[] = {
 static int name_in(const struct name *set, size_t n, const char *key, size_t klen)
 {
 	for (size_t i = 0; i < n; i++)
-		if (set[i].n == klen && !memcmp(key, set[i].s, klen))
+		if (set[i].n == klen && key[0] == set[i].s[0] && !memcmp(key, set[i].s, klen))
 			return 1;
 	return 0;
 }
@@ -103,7 +104,8 @@ static int skipped(const char *key)
 	if (name_in(skip_keys, sizeof skip_keys / sizeof *skip_keys, key, klen))
 		return 1;
 	for (size_t i = 0; i < sizeof skip_prefixes / sizeof *skip_prefixes; i++)
-		if (klen >= skip_prefixes[i].n && !memcmp(key, skip_prefixes[i].s, skip_prefixes[i].n))
+		if (klen >= skip_prefixes[i].n && key[skip_prefixes[i].n - 1] == '.' && key[0] == skip_prefixes[i].s[0] &&
+		    !memcmp(key, skip_prefixes[i].s, skip_prefixes[i].n))
 			return 1;
 	return 0;
 }
