@@ -59,32 +59,53 @@ struct sink {
 	struct attrindex *x;
 };
 
+/* A key name with its length, so a lookup compares bytes only where the
+ * lengths allow a match (skipped() runs for every span attribute). */
+struct name {
+	const char *s;
+	size_t n;
+};
+#define NAME(lit) {lit, sizeof lit - 1}
+
 /* Attribute keys whose string value may be JSON text of metadata or tags. */
-static const char *const json_keys[] = {
-	"metadata", "langfuse.trace.metadata", "langfuse.observation.metadata", "tag.tags", "langfuse.trace.tags",
-	"langfuse.tags",
+static const struct name json_keys[] = {
+	NAME("metadata"), NAME("langfuse.trace.metadata"), NAME("langfuse.observation.metadata"), NAME("tag.tags"),
+	NAME("langfuse.trace.tags"), NAME("langfuse.tags"),
 };
 
 /* Keys left out: text (searched with q=), ids unique per span, token
  * counts (hot columns); exact keys, then prefixes. */
-static const char *const skip_keys[] = {
-	"input.value", "output.value", "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
-	"gen_ai.response.id", "gen_ai.tool.call.id", "gen_ai.tool.call.arguments", "gen_ai.tool.call.result",
-	"llm.input_messages", "llm.output_messages", "llm.prompts", "tool.description", "retrieval.documents",
-	"session.id", "user.id", "gen_ai.conversation.id",
+static const struct name skip_keys[] = {
+	NAME("input.value"), NAME("output.value"), NAME("gen_ai.input.messages"), NAME("gen_ai.output.messages"),
+	NAME("gen_ai.system_instructions"), NAME("gen_ai.response.id"), NAME("gen_ai.tool.call.id"),
+	NAME("gen_ai.tool.call.arguments"), NAME("gen_ai.tool.call.result"), NAME("llm.input_messages"),
+	NAME("llm.output_messages"), NAME("llm.prompts"), NAME("tool.description"), NAME("retrieval.documents"),
+	NAME("session.id"), NAME("user.id"), NAME("gen_ai.conversation.id"),
 };
-static const char *const skip_prefixes[] = {
-	"gen_ai.usage.", "llm.token_count.", "llm.usage.", "gen_ai.prompt.", "gen_ai.completion.",
-	"llm.input_messages.", "llm.output_messages.", "retrieval.documents.", "exception.", "embedding.embeddings.",
+/* (each ends in '.': skipped() checks that byte before comparing) */
+static const struct name skip_prefixes[] = {
+	NAME("gen_ai.usage."), NAME("llm.token_count."), NAME("llm.usage."), NAME("gen_ai.prompt."),
+	NAME("gen_ai.completion."), NAME("llm.input_messages."), NAME("llm.output_messages."),
+	NAME("retrieval.documents."), NAME("exception."), NAME("embedding.embeddings."),
 };
+
+/* Whether key (klen bytes) is one of the n names of set. */
+static int name_in(const struct name *set, size_t n, const char *key, size_t klen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i].n == klen && key[0] == set[i].s[0] && !memcmp(key, set[i].s, klen))
+			return 1;
+	return 0;
+}
 
 static int skipped(const char *key)
 {
-	for (size_t i = 0; i < sizeof skip_keys / sizeof *skip_keys; i++)
-		if (!strcmp(key, skip_keys[i]))
-			return 1;
+	size_t klen = strlen(key);
+	if (name_in(skip_keys, sizeof skip_keys / sizeof *skip_keys, key, klen))
+		return 1;
 	for (size_t i = 0; i < sizeof skip_prefixes / sizeof *skip_prefixes; i++)
-		if (!strncmp(key, skip_prefixes[i], strlen(skip_prefixes[i])))
+		if (klen >= skip_prefixes[i].n && key[skip_prefixes[i].n - 1] == '.' && key[0] == skip_prefixes[i].s[0] &&
+		    !memcmp(key, skip_prefixes[i].s, skip_prefixes[i].n))
 			return 1;
 	return 0;
 }
@@ -421,10 +442,9 @@ static enum err put_attrs(const struct sink *x, const char *prefix, Tl__KeyValue
 			}
 		} else {
 			int parsed = 0;
-			if (v->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE && v->string_value && *prefix == 'a')
-				for (size_t k = 0; k < sizeof json_keys / sizeof *json_keys && !rc; k++)
-					if (!strcmp(key, json_keys[k]))
-						rc = put_json_text(x, key, v->string_value, &parsed);
+			if (v->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE && v->string_value && *prefix == 'a' &&
+			    name_in(json_keys, sizeof json_keys / sizeof *json_keys, key, strlen(key)))
+				rc = put_json_text(x, key, v->string_value, &parsed);
 			if (!rc && !parsed)
 				rc = put_scalar(x, prefix, key, v);
 		}

@@ -112,14 +112,141 @@ static int by_trace_then_arrival(const void *pa, const void *pb, void *ctx)
 
 /* The read path's one way to unpack a stored record: pbcheck first, so a
  * record too deep for a worker's stack is refused instead of crashing it. */
-void *record_unpack(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a)
+static void *unpack_with(const ProtobufCMessageDescriptor *d, const void *data, size_t len, ProtobufCAllocator *pa)
 {
 	char why[256];
 	if (pbcheck(d, data, len, why, sizeof why))
 		return NULL;
+	return protobuf_c_message_unpack(d, pa, len, data);
+}
+
+void *record_unpack(const ProtobufCMessageDescriptor *d, const void *data, size_t len, struct arena *a)
+{
 	ProtobufCAllocator pa;
 	arena_protobuf_allocator(a, &pa);
-	return protobuf_c_message_unpack(d, &pa, len, data);
+	return unpack_with(d, data, len, &pa);
+}
+
+/* The read-back check's memory: one buffer reused for every span of a
+ * chunk (scratch_reset between spans), so each check writes the same few
+ * KB, still in cache, instead of going on through fresh arena chunks; what
+ * does not fit goes to an arena and the buffer grows at the next reset.
+ * Only where the unpacked message lives differs from record_unpack: both
+ * run the same pbcheck and protobuf_c_message_unpack. */
+#define SCRATCH_START (64 * 1024)
+struct scratch {
+	uint8_t *buf;
+	size_t cap, used, over;   /* over: bytes the span needed beyond cap */
+	struct arena *big;
+};
+
+static void *scratch_alloc(void *data, size_t size)
+{
+	struct scratch *s = data;
+	size = (size + 15) & ~(size_t)15;
+	if (size <= s->cap - s->used) {
+		void *p = s->buf + s->used;
+		s->used += size;
+		return p;
+	}
+	s->over += size;
+	return arena_alloc_raw(s->big, size);
+}
+
+static void scratch_free(void *data, void *p)
+{
+	(void)data;
+	(void)p;
+}
+
+static void scratch_init(struct scratch *s)
+{
+	s->cap = SCRATCH_START;
+	if (!(s->buf = malloc(s->cap)))
+		abort();
+	s->used = s->over = 0;
+	s->big = arena_new();
+}
+
+/* Forgets everything allocated; grows the buffer if the last span needed more. */
+static void scratch_reset(struct scratch *s)
+{
+	if (s->over) {
+		size_t want = s->used + s->over;
+		while (s->cap < want)
+			s->cap *= 2;
+		free(s->buf);
+		if (!(s->buf = malloc(s->cap)))
+			abort();
+		arena_free(s->big);
+		s->big = arena_new();
+	}
+	s->used = s->over = 0;
+}
+
+static void scratch_done(struct scratch *s)
+{
+	free(s->buf);
+	arena_free(s->big);
+}
+
+/* Resources and scopes repeat (each trace of a request and every request
+ * of a service carry the same ones): blobs that read back are remembered
+ * with their SHA-256, the last one per slot of BLOB_CACHE. The same bytes
+ * give the same answer from the read path (pbcheck and unpack depend on the
+ * bytes alone) and the same hash, so a hit skips both. */
+#define BLOB_CACHE 64
+#define BLOB_CACHE_LEN 4096   /* bigger blobs are not kept */
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		uint8_t *data;   /* malloc'd copy, or NULL */
+		size_t len;
+		uint8_t hash[32];
+	} e[BLOB_CACHE];
+} blob_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The cache slot of data: a multiplicative hash, 8 bytes at a time. */
+static size_t blob_slot(const uint8_t *data, size_t len)
+{
+	uint64_t h = len * 0x9e3779b97f4a7c15ull, w;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, data + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+	}
+	for (; i < len; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	return (size_t)((h ^ (h >> 29)) & (BLOB_CACHE - 1));
+}
+
+/* Sets hash and returns 1 if data is the blob kept in its slot. */
+static int blob_cached(const uint8_t *data, size_t len, size_t slot, uint8_t hash[32])
+{
+	pthread_mutex_lock(&blob_cache.lock);
+	int hit = blob_cache.e[slot].data && blob_cache.e[slot].len == len && !memcmp(blob_cache.e[slot].data, data, len);
+	if (hit)
+		memcpy(hash, blob_cache.e[slot].hash, 32);
+	pthread_mutex_unlock(&blob_cache.lock);
+	return hit;
+}
+
+/* Keeps data (which reads back) and its hash in its slot. */
+static void blob_remember(const uint8_t *data, size_t len, size_t slot, const uint8_t hash[32])
+{
+	if (len > BLOB_CACHE_LEN)
+		return;
+	uint8_t *copy = malloc(len ? len : 1), *old;
+	if (!copy)
+		abort();
+	memcpy(copy, data, len);
+	pthread_mutex_lock(&blob_cache.lock);
+	old = blob_cache.e[slot].data;
+	blob_cache.e[slot].data = copy;
+	blob_cache.e[slot].len = len;
+	memcpy(blob_cache.e[slot].hash, hash, 32);
+	pthread_mutex_unlock(&blob_cache.lock);
+	free(old);
 }
 
 /* Interns a resource or scope blob by source pointer within the batch. */
@@ -135,12 +262,16 @@ static uint32_t blob_add(struct span_batch *b, struct record_batch *out, const v
 	size_t len = protobuf_c_message_get_packed_size(msg);
 	uint8_t *data = arena_alloc(b->arena, len ? len : 1);
 	protobuf_c_message_pack(msg, data);
-	struct arena *scratch = arena_new();
-	int readable = record_unpack(msg->descriptor, data, len, scratch) != NULL;
-	arena_free(scratch);
-	if (!readable)
-		return RECORD_NONE;
-	mbedtls_sha256_ret(data, len, bl->hash, 0);
+	size_t slot = blob_slot(data, len);
+	if (!blob_cached(data, len, slot, bl->hash)) {
+		struct arena *scratch = arena_new();
+		int readable = record_unpack(msg->descriptor, data, len, scratch) != NULL;
+		arena_free(scratch);
+		if (!readable)
+			return RECORD_NONE;
+		mbedtls_sha256_ret(data, len, bl->hash, 0);
+		blob_remember(data, len, slot, bl->hash);
+	}
 	bl->data = data;
 	bl->len = len;
 	keys[out->nblobs] = key;
@@ -183,10 +314,12 @@ static int pack_blobs(struct span_batch *b, struct record_batch *out, char *err,
 /* Every record is read back before it is acknowledged: a span that packs
  * to bytes the read path refuses (protobuf-c keeps unknown fields it
  * cannot write back) would be stored and then lost. Names the first. */
-static int check_span(const struct span *s, const uint8_t *data, size_t len, struct arena *scratch, char *err,
+static int check_span(const struct span *s, const uint8_t *data, size_t len, struct scratch *scratch, char *err,
                       size_t errlen)
 {
-	if (record_span_unpack(data, len, scratch))
+	ProtobufCAllocator pa = {.alloc = scratch_alloc, .free = scratch_free, .allocator_data = scratch};
+	scratch_reset(scratch);
+	if (unpack_with(&tl__span__descriptor, data, len, &pa))
 		return ERR_OK;
 	char trace[33], span[17];
 	id_to_hex(s->trace_id, 16, trace);
@@ -280,7 +413,8 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 	for (size_t k = 0; k < c->count; k++)
 		raw += pk->len[c->first + k] + 11;   /* a varint and the flags */
 	uint8_t *buf = malloc(raw), *p = buf;
-	struct arena *scratch = arena_new();
+	struct scratch scratch;
+	scratch_init(&scratch);
 	int rc = ERR_OK;
 	if (!buf)
 		abort();
@@ -295,16 +429,17 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 			p += varint_put(p, n);
 			p += tl__span__pack(s->otlp, p);
 		}
-		rc = check_span(s, p - n, n, scratch, err, errlen);
+		rc = check_span(s, p - n, n, &scratch, err, errlen);
 	}
-	arena_free(scratch);
+	scratch_done(&scratch);
 	if (rc) {
 		free(buf);
 		return rc;
 	}
 	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
 	zdict_trainer_offer(zt, buf, used);
-	uint8_t *dst = arena_alloc(b->arena, bound + 1);
+	/* unzeroed: zstd writes the frame, and only its c->len bytes are read */
+	uint8_t *dst = arena_alloc_raw(b->arena, bound + 1);
 	if (v2)
 		dst[0] = RECORD_CHUNK_V2;
 	c->len = compress_with(d, dst + v2, bound, buf, used) + (size_t)v2;
