@@ -1,6 +1,7 @@
 // chunk_traces.test.mjs: schema/023 drops the index spans_chunk; a reader
 // finds a chunk's span rows through chunk_traces (the traces each chunk
-// holds) and the primary key (trace, span_id). Every row of every chunk
+// holds, chunk_long_rows the rows of long traces one by one) and the
+// primary key (trace, span_id). Every row of every chunk
 // must be found: a trace spread over many chunks (and over requests), chunks
 // shared by several traces, retried spans (entries without a row), a trace
 // deleted out of a shared chunk (the chunk is trimmed to the rows left).
@@ -25,8 +26,10 @@ after(async () => { await server?.stop().catch(() => {}); });
 /* Chunks whose rows found through chunk_traces differ from those found by
  * scanning spans (the truth): must be none. */
 const MISSED = 'SELECT count(*) FROM (SELECT chunk, count(*) AS n FROM spans GROUP BY chunk) a LEFT JOIN'
-	+ ' (SELECT ct.chunk, count(*) AS n FROM chunk_traces ct, json_each(ct.traces) jt, spans s'
-	+ ' WHERE s.trace = jt.value AND s.chunk = ct.chunk GROUP BY ct.chunk) b USING (chunk) WHERE b.n IS NOT a.n;';
+	+ ' (SELECT chunk, count(*) AS n FROM (SELECT ct.chunk FROM chunk_traces ct, json_each(ct.traces) jt, spans s'
+	+ ' WHERE s.trace = jt.value AND s.chunk = ct.chunk UNION ALL SELECT l.chunk FROM chunk_long_rows l, spans s'
+	+ ' WHERE s.trace = l.trace AND s.span_id = l.span_id AND s.chunk = l.chunk) GROUP BY chunk) b USING (chunk)'
+	+ ' WHERE b.n IS NOT a.n;';
 
 async function waitIndexed(s) {
 	for (let i = 0; i < 600; i++) {
@@ -37,17 +40,18 @@ async function waitIndexed(s) {
 	throw new Error('indexer did not catch up');
 }
 
-/* What the test stores: a long trace of 700 spans in requests of 350 (two
- * chunks each: up to 256 spans per chunk) plus 40 more in a later request,
- * each span with its own word; requests mixing 30 small traces; one of
- * them sent twice (the retry's entries have no row). */
+/* What the test stores: a long trace of 1,200 spans in requests of 600
+ * (three chunks each: up to 256 spans per chunk) plus 300 more in a later
+ * request (past CHUNK_LONG_ROWS, 1,024 rows: named in chunk_long_rows), each
+ * span with its own word; requests mixing 30 small traces; some of them
+ * sent twice (the retry's entries have no row). */
 function corpus() {
 	const long = { tid: traceId(), spans: [], words: [] };
 	const start = nanosFromNow(-600000);
 	const root = otlpSpan({ traceId: long.tid, name: 'root', start, durationMs: 5000 });
 	long.spans.push(root);
 	long.words.push(null);
-	for (let i = 1; i < 740; i++) {
+	for (let i = 1; i < 1500; i++) {
 		const w = word();
 		long.spans.push(otlpSpan({ traceId: long.tid, parentSpanId: root.spanId, name: `step-${i % 7}`, start: addMs(start, i),
 			attrs: { 'input.value': `look up ${w} please` } }));
@@ -64,17 +68,17 @@ function corpus() {
 }
 
 async function store(s, { long, small }) {
-	await postOtlp(s, long.spans.slice(0, 350));
-	await postOtlp(s, [...small.slice(0, 15).flatMap((x) => x.spans), ...long.spans.slice(350, 700)]);
+	await postOtlp(s, long.spans.slice(0, 600));
+	await postOtlp(s, [...small.slice(0, 15).flatMap((x) => x.spans), ...long.spans.slice(600, 1200)]);
 	await postOtlp(s, small.slice(15).flatMap((x) => x.spans));
 	await postOtlp(s, small.slice(15, 20).flatMap((x) => x.spans));   // a retry: stored once
-	await postOtlp(s, [...long.spans.slice(700), ...small[3].spans]);   // new spans of the long trace, a retried small one
+	await postOtlp(s, [...long.spans.slice(1200), ...small[3].spans, ...small[25].spans]);   // the long trace's last spans, retries
 }
 
 async function expectAll(s, dir, { long, small }, skip = new Set()) {
 	assert.equal(sqlite(dir, MISSED), '0', 'every chunk\'s rows are found through chunk_traces');
 	await waitIndexed(s);
-	for (const i of [1, 255, 256, 349, 350, 512, 699, 700, 739]) {
+	for (const i of [1, 255, 256, 599, 600, 1023, 1199, 1200, 1499]) {
 		const body = await getJson(s, `/api/search${query({ q: long.words[i] })}`);
 		assert.ok(body.items.some((t) => t.trace_id === long.tid), `long trace span ${i}: ${JSON.stringify(body).slice(0, 300)}`);
 	}
@@ -97,7 +101,9 @@ describe('chunk rows without the spans_chunk index (schema/023)', () => {
 		await store(server, c);
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'spans_chunk';"), '0');
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM chunks WHERE id NOT IN (SELECT chunk FROM chunk_traces);'), '0');
-		assert.ok(Number(sqlite(dir, `SELECT count(DISTINCT chunk) FROM spans WHERE trace = (SELECT key FROM traces WHERE trace_id = X'${c.long.tid}');`)) >= 5);
+		assert.ok(Number(sqlite(dir, `SELECT count(DISTINCT chunk) FROM spans WHERE trace = (SELECT key FROM traces WHERE trace_id = X'${c.long.tid}');`)) >= 7);
+		const longRows = Number(sqlite(dir, 'SELECT count(*) FROM chunk_long_rows;'));   // the chunks after its 1,024th row
+		assert.ok(longRows >= 300 && longRows < 1500 - 1024 + 256, `long rows: ${longRows}`);
 		await expectAll(server, dir, c);
 		// a trace deleted out of shared chunks: the chunks keep the other traces' entries
 		const gone = c.small[2];
@@ -123,7 +129,7 @@ describe('chunk rows without the spans_chunk index (schema/023)', () => {
 		server = null;
 		if (OLD === BIN) {   // this binary's store, turned back into the 022 form
 			const v = Number(sqlite(dir, 'PRAGMA user_version;'));
-			sqlite(dir, 'BEGIN; DROP TRIGGER chunk_traces_delete; DROP TABLE chunk_traces; CREATE INDEX spans_chunk ON spans (chunk);'
+			sqlite(dir, 'BEGIN; DROP TRIGGER chunk_traces_delete; DROP TABLE chunk_traces; DROP TABLE chunk_long_rows; CREATE INDEX spans_chunk ON spans (chunk);'
 				+ ` DELETE FROM schema_migrations WHERE number = 23; PRAGMA user_version = ${v - 1}; COMMIT;`);
 		}
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'spans_chunk';"), '1');
@@ -132,6 +138,7 @@ describe('chunk rows without the spans_chunk index (schema/023)', () => {
 		server = await startServer({ label: 'chunktraces-023', dataDir: dir });
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'spans_chunk';"), '0');
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM chunks WHERE id NOT IN (SELECT chunk FROM chunk_traces);'), '0');
+		assert.equal(sqlite(dir, 'SELECT count(*) FROM chunk_long_rows;'), '1500', 'a trace of over 1,024 rows: all its rows');
 		await expectAll(server, dir, c);
 		// the converted store keeps working: more spans, a deletion out of a shared chunk
 		const more = corpus();
