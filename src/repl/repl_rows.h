@@ -50,7 +50,8 @@ int repl_rows_delete_sql(const cJSON *ids, int clickhouse, char *out[REPL_NTABLE
 void repl_batch_free(struct repl_batch *b);
 /* Returns the number of rows in b. */
 int repl_batch_rows(const struct repl_batch *b);
-/* Sets *n to the number of spans stored in chunks after chunk. Returns
+/* Sets *n to the number of spans stored in chunks after chunk (past 256
+ * chunks, the first 256 chunks' count scaled by the number of chunks). Returns
  * ERR_OK, or ERR_STORE (*n then -1). */
 enum err repl_rows_spans_after(sqlite3 *db, int64_t chunk, int64_t *n);
 /* The target table's name ("spans", ...). */

@@ -18,6 +18,7 @@
 #include "base/counters.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "store/chunkrows.h"
 #include "store/record.h"
 #include "store/store.h"
 
@@ -268,7 +269,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_TRES] = "DELETE FROM trace_resources WHERE trace = ?1",
 		[S_PREVIEW] = "DELETE FROM trace_previews WHERE key = ?1",   /* schema/017 */
 		[S_DTRACE] = "DELETE FROM traces WHERE key = ?1",
-		[S_LEFT] = "SELECT chunk_index FROM spans WHERE chunk = ?1",
+		[S_LEFT] = CHUNK_ROWS_SELECT("s.chunk_index", "", "ct.chunk = ?1"),
 		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1 AND id < (SELECT max(id) FROM chunks)",
 		[S_GET] = "SELECT data FROM chunks WHERE id = ?1",
 		[S_PUT] = "UPDATE chunks SET data = ?2 WHERE id = ?1",

@@ -12,17 +12,20 @@
 #include "base/ids.h"
 #include "ingest/genai.h"
 #include "ingest/span.h"
+#include "store/chunkrows.h"
 #include "store/record.h"
 #include "store/spanids.h"
 
-#define COLS                                                                                            \
-	"SELECT tr.trace_id, s.span_id, s.parent_span_id, pj.id, n.value, sv.value, m.value, pr.value,"     \
+#define COL_LIST                                                                                        \
+	"tr.trace_id, s.span_id, s.parent_span_id, pj.id, n.value, sv.value, m.value, pr.value,"     \
 	" s.status_message, s.kind, s.type, s.status, s.start_ns, s.end_ns, s.input_tokens, s.output_tokens," \
 	" s.cache_read_tokens, s.cache_write_tokens, s.cost_usd, s.cost_source, s.chunk, s.chunk_index,"    \
-	" s.resource, s.scope"                                                                              \
-	" FROM spans s JOIN traces tr ON tr.key = s.trace JOIN projects pj ON pj.key = s.project"          \
-	" JOIN strings n ON n.id = s.name JOIN strings sv ON sv.id = s.service"                            \
+	" s.resource, s.scope"
+#define JOINS                                                                                    \
+	" JOIN traces tr ON tr.key = s.trace JOIN projects pj ON pj.key = s.project"                 \
+	" JOIN strings n ON n.id = s.name JOIN strings sv ON sv.id = s.service"                      \
 	" LEFT JOIN strings m ON m.id = s.model LEFT JOIN strings pr ON pr.id = s.provider"
+#define COLS "SELECT " COL_LIST " FROM spans s" JOINS
 #define BY_TRACE " WHERE s.trace = (SELECT key FROM traces WHERE trace_id = ?1)"
 
 /* Invariant: every record, chunk and blob pointer handed out lives in a
@@ -185,8 +188,8 @@ static enum err chunk_unpack_all(struct spanview *v, struct cached_chunk *c)
 	if (need_rows) {
 		if ((!v->rows_st &&
 		     sqlite3_prepare_v2(v->db,
-		                        "SELECT chunk_index, trace, span_id, parent_span_id, name, kind, start_ns, end_ns"
-		                        " FROM spans WHERE chunk = ?1",
+		                        CHUNK_ROWS_SELECT("s.chunk_index, s.trace, s.span_id, s.parent_span_id, s.name, s.kind,"
+		                                          " s.start_ns, s.end_ns", "", "ct.chunk = ?1"),
 		                        -1, &v->rows_st, NULL)) ||
 		    (!v->trace_st &&
 		     sqlite3_prepare_v2(v->db, "SELECT trace_id FROM traces WHERE key = ?1", -1, &v->trace_st, NULL)) ||
@@ -299,7 +302,8 @@ enum err spanview_span(struct spanview *v, const uint8_t span_id[8])
 
 enum err spanview_chunks(struct spanview *v, int64_t after, int64_t upto)
 {
-	if (select_rows(v, COLS " WHERE s.chunk > ?1 AND s.chunk <= ?2 ORDER BY s.chunk, s.chunk_index"))
+	/* 21, 22: s.chunk, s.chunk_index */
+	if (select_rows(v, CHUNK_ROWS_SELECT(COL_LIST, JOINS, "ct.chunk > ?1 AND ct.chunk <= ?2") " ORDER BY 21, 22"))
 		return ERR_STORE;
 	sqlite3_bind_int64(v->sel, 1, after);
 	sqlite3_bind_int64(v->sel, 2, upto);

@@ -20,6 +20,7 @@
 #include "base/text.h"
 #include "base/intern.h"
 #include "store/attrindex.h"
+#include "store/chunkrows.h"
 #include "store/logstore.h"
 #include "store/preview.h"
 #include "store/record.h"
@@ -50,7 +51,7 @@ struct job {
 };
 
 enum stmt {
-	ST_SPAN, ST_SPAN_OLD, ST_SPAN_DEL, ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
+	ST_SPAN, ST_SPAN_OLD, ST_SPAN_DEL, ST_CHUNK, ST_CHUNK_TRACES, ST_CHUNK_LONG, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
 	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEXT, ST_TRACE_NEW, ST_TRACE_SET, ST_PREVIEW_PUT, ST_PREVIEW_DEL, ST_SCORE,
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
@@ -65,6 +66,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                " FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_SPAN_DEL] = "DELETE FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_CHUNK] = "INSERT INTO chunks (id, data) VALUES (?, ?)",
+	[ST_CHUNK_TRACES] = "INSERT INTO chunk_traces (chunk, traces) VALUES (?, ?)",   /* schema/023 */
+	[ST_CHUNK_LONG] = "INSERT OR IGNORE INTO chunk_long_rows (chunk, trace, span_id) VALUES (?, ?, ?)",
 	[ST_BLOB_GET] = "SELECT id FROM blobs WHERE hash = ?",
 	[ST_BLOB_PUT] = "INSERT INTO blobs (hash, data) VALUES (?, ?)",
 	[ST_STR_GET] = "SELECT id FROM strings WHERE value = ?",
@@ -492,8 +495,10 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 {
 	struct span_batch *b = j->batch;
 	static _Thread_local struct tracesum sum, before;
-	int64_t chunk = w->next_chunk, project = 1, key = 0;
-	int any = 0, dirty = 0;
+	int64_t chunk = w->next_chunk, project = 1, key = 0, listed = 0;
+	int any = 0, dirty = 0, long_trace = 0;
+	char traces[2 + 256 * 21];   /* the JSON array of chunk_traces: <= 256 keys of <= 20 digits */
+	size_t tlen = 0;
 	const uint8_t *trace = NULL;
 	for (size_t k = 0; k < c->count; k++) {
 		size_t i = j->rec.order[c->first + k];
@@ -509,6 +514,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 				before = sum;
 			else
 				before.exists = 0;
+			long_trace = sum.exists && sum.span_count >= CHUNK_LONG_ROWS;   /* schema/023 */
 			dirty = 0;
 		}
 		if ((s->replace && span_supersede(w, s, key, &sum)) || project_key(w, s->project, &project) ||
@@ -516,6 +522,15 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		               (int)k, &inserted))
 			return ERR_STORE;
 		if (inserted) {
+			assert(tlen < sizeof traces - 24);
+			if (long_trace) {
+				sqlite3_bind_int64(w->st[ST_CHUNK_LONG], 1, chunk);
+				sqlite3_bind_int64(w->st[ST_CHUNK_LONG], 2, key);
+				sqlite3_bind_blob(w->st[ST_CHUNK_LONG], 3, s->span_id, 8, SQLITE_STATIC);
+				if (step_done(w, ST_CHUNK_LONG))
+					return ERR_STORE;
+			} else if (key != listed)   /* a trace's spans are adjacent */
+				tlen += (size_t)snprintf(traces + tlen, sizeof traces - tlen, "%c%lld", tlen ? ',' : '[', (long long)(listed = key));
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
 			any = dirty = 1;
 		}
@@ -534,6 +549,13 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 	sqlite3_bind_int64(w->st[ST_CHUNK], 1, chunk);
 	sqlite3_bind_blob(w->st[ST_CHUNK], 2, c->data, (int)c->len, SQLITE_STATIC);
 	if (step_done(w, ST_CHUNK))
+		return ERR_STORE;
+	if (!tlen)
+		traces[tlen++] = '[';   /* only long traces' rows */
+	traces[tlen++] = ']';
+	sqlite3_bind_int64(w->st[ST_CHUNK_TRACES], 1, chunk);
+	sqlite3_bind_text(w->st[ST_CHUNK_TRACES], 2, traces, (int)tlen, SQLITE_STATIC);
+	if (step_done(w, ST_CHUNK_TRACES))
 		return ERR_STORE;
 	w->next_chunk++;
 	return ERR_OK;
