@@ -515,7 +515,23 @@ out:
 	return rc;
 }
 
-enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, void **out, size_t *outlen)
+/* compress_with at level (not the chunks') in a context of its own, freed
+ * after: a high level's context is several MB, which the pool would keep. */
+static size_t compress_at(const struct zdict *d, int level, void *dst, size_t bound, const void *raw, size_t len)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	if (!c)
+		abort();
+	size_t z = d ? ZSTD_compress_usingCDict(c, dst, bound, raw, len, zdict_cdict(d, level))
+	             : ZSTD_compressCCtx(c, dst, bound, raw, len, level);
+	ZSTD_freeCCtx(c);
+	if (ZSTD_isError(z))
+		abort(); /* cannot happen with a bound-sized destination */
+	return z;
+}
+
+enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, int level, void **out,
+                                 size_t *outlen)
 {
 	unsigned long long size;
 	const struct zdict *had;
@@ -535,7 +551,8 @@ enum err record_chunk_recompress(const void *data, size_t len, const struct zdic
 	if (!(dst = malloc(bound + 1)))
 		abort();
 	dst[0] = RECORD_CHUNK_V2;   /* overwritten by the frame for format 1 */
-	*outlen = compress_with(d, dst + v2, bound, raw, size) + v2;
+	*outlen = (level && level != ZSTD_LEVEL ? compress_at(d, level, dst + v2, bound, raw, size)
+	                                        : compress_with(d, dst + v2, bound, raw, size)) + v2;
 	*out = dst;
 	dst = NULL;
 	rc = ERR_OK;
