@@ -382,7 +382,10 @@ struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_l
 	c->idle_ms = ZCONVERT_IDLE_MS;
 	const char *v = getenv("TRACELITE_COMPACT_IDLE_MS");   /* tests: a shorter wait */
 	uint64_t ms;
-	if (v && !text_parse_u64(v, 0, 3600000, &ms))
+	if (v && text_parse_u64(v, 0, 3600000, &ms))
+		log_error("store", "TRACELITE_COMPACT_IDLE_MS: expected 0..3600000 ms, got '%s' (%d used)", v,
+		          ZCONVERT_IDLE_MS);
+	else if (v)
 		c->idle_ms = (long)ms;
 	if (worker_start(&c->thread, "tl-zconvert", run, c)) {
 		err_set(err, errlen, ERR_STORE, "cannot start the chunk recompression thread");
