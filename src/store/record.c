@@ -56,8 +56,12 @@ static void drop_dctx(void *d)
 	ZSTD_freeDCtx(d);
 }
 
+/* hpool: the contexts of other levels than the chunks' (the compaction's,
+ * several MB each at a high level), apart so that the ingest's stay small;
+ * record_zstd_trim frees its idle ones. */
 static struct pool cpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_cctx, .drop = drop_cctx},
-                   dpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_dctx, .drop = drop_dctx};
+                   dpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_dctx, .drop = drop_dctx},
+                   hpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_cctx, .drop = drop_cctx};
 
 /* Returns an idle context of p, or a new one. */
 static void *pool_take(struct pool *p)
@@ -88,6 +92,20 @@ static void pool_give(struct pool *p, void *c)
 	pthread_mutex_unlock(&p->lock);
 	if (!keep)
 		p->drop(c);
+}
+
+void record_zstd_trim(void)
+{
+	void *idle[POOL_KEEP];
+	int n;
+	pthread_mutex_lock(&hpool.lock);
+	n = hpool.nidle;
+	memcpy(idle, hpool.idle, sizeof idle);
+	hpool.nidle = 0;
+	hpool.live -= (size_t)n;
+	pthread_mutex_unlock(&hpool.lock);
+	for (int i = 0; i < n; i++)
+		hpool.drop(idle[i]);
 }
 
 void record_zstd_contexts(size_t *cctx, size_t *dctx)
@@ -515,16 +533,15 @@ out:
 	return rc;
 }
 
-/* compress_with at level (not the chunks') in a context of its own, freed
- * after: a high level's context is several MB, which the pool would keep. */
+/* compress_with at level (not the chunks') with a context of hpool: kept
+ * between calls (making and freeing a context of several MB per chunk made
+ * glibc keep ~100 MB), freed by record_zstd_trim. */
 static size_t compress_at(const struct zdict *d, int level, void *dst, size_t bound, const void *raw, size_t len)
 {
-	ZSTD_CCtx *c = ZSTD_createCCtx();
-	if (!c)
-		abort();
+	ZSTD_CCtx *c = pool_take(&hpool);
 	size_t z = d ? ZSTD_compress_usingCDict(c, dst, bound, raw, len, zdict_cdict(d, level))
 	             : ZSTD_compressCCtx(c, dst, bound, raw, len, level);
-	ZSTD_freeCCtx(c);
+	pool_give(&hpool, c);
 	if (ZSTD_isError(z))
 		abort(); /* cannot happen with a bound-sized destination */
 	return z;

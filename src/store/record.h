@@ -86,6 +86,10 @@ void record_compress(const void *raw, size_t len, struct arena *a, const void **
  * (in use or idle: at most 2 of each idle, whatever the thread count).
  * Thread-safe. */
 void record_zstd_contexts(size_t *cctx, size_t *dctx);
+/* Frees the idle compression contexts of other levels than the chunks'
+ * (record_chunk_recompress at a level: several MB each); the compaction
+ * calls it when it pauses. Thread-safe. */
+void record_zstd_trim(void);
 
 /* Compresses raw[0..len) into one zstd frame in dst (bound >=
  * ZSTD_compressBound(len) bytes) with dictionary d (NULL: none) at the

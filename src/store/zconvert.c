@@ -327,6 +327,7 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 			if (worker_pause(&c->thread, 0))
 				return;
 		}
+		record_zstd_trim();   /* its context's MBs back while it waits */
 		if (state == 1)
 			quiet_since = now_ms();   /* ingest is back: wait for idle again */
 		else if (!reported) {
