@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_createCCtx_advanced */
 #include <zstd.h>
 #include "base/err.h"
 #include "base/varint.h"
@@ -46,6 +48,33 @@ static void drop_cctx(void *c)
 	ZSTD_freeCCtx(c);
 }
 
+/* The compaction's contexts (hpool) take their memory straight from mmap:
+ * freeing a block of several MB through malloc raises glibc's mmap
+ * threshold for the whole process, after which every thread's arena kept
+ * what it freed (RSS 155-221 MB after a compaction instead of ~60). */
+static void *map_alloc(void *opaque, size_t size)
+{
+	(void)opaque;
+	size_t *p = mmap(NULL, size + 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	p[0] = size + 16;
+	return (char *)p + 16;
+}
+
+static void map_free(void *opaque, void *addr)
+{
+	(void)opaque;
+	if (addr)
+		munmap((char *)addr - 16, *(size_t *)((char *)addr - 16));
+}
+
+static void *make_hctx(void)
+{
+	ZSTD_customMem mem = {map_alloc, map_free, NULL};
+	return ZSTD_createCCtx_advanced(mem);
+}
+
 static void *make_dctx(void)
 {
 	return ZSTD_createDCtx();
@@ -61,7 +90,7 @@ static void drop_dctx(void *d)
  * record_zstd_trim frees its idle ones. */
 static struct pool cpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_cctx, .drop = drop_cctx},
                    dpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_dctx, .drop = drop_dctx},
-                   hpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_cctx, .drop = drop_cctx};
+                   hpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_hctx, .drop = drop_cctx};
 
 /* Returns an idle context of p, or a new one. */
 static void *pool_take(struct pool *p)
