@@ -173,7 +173,7 @@ int cmd_serve(int argc, char **argv)
 	if (!backfill)
 		log_error("serve", "%s", err);
 	/* chunks stored before the zstd dictionary, recompressed with it (zconvert.h) */
-	struct zconvert *zconvert = zconvert_start(app.writer, cfg.data, err, sizeof err);
+	struct zconvert *zconvert = zconvert_start(app.writer, cfg.data, cfg.compact_level, err, sizeof err);
 	if (!zconvert)
 		log_error("serve", "%s", err);
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);

@@ -9,6 +9,8 @@
 #include "base/datadir.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "store/record.h"
+#include "store/zconvert.h"
 #include "server/auth.h"
 
 /* Parses len bytes at host as an IPv4 literal or a bracketed IPv6 literal.
@@ -221,6 +223,16 @@ static int set_days(struct config *c, const char *v, const char *what, char *err
 	return ERR_OK;
 }
 
+static int set_compact(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	int64_t n;
+	if (text_parse_i64(v, 0, RECORD_LEVEL_MAX, &n))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected a zstd level 0..%d (0 = off), got '%s'", what,
+		               RECORD_LEVEL_MAX, v);
+	c->compact_level = (int)n;
+	return ERR_OK;
+}
+
 static int set_auth(struct config *c, const char *v, const char *what, char *err, size_t errlen)
 {
 	enum auth_mode m;
@@ -256,6 +268,8 @@ void config_usage(void *fp)
 	      "  --log-format FORMAT  text (default) or json: one JSON object per log line (env TRACELITE_LOG_FORMAT)\n"
 	      "  --retention-days N   delete traces whose last span is older than N days (env\n"
 	      "                       TRACELITE_RETENTION_DAYS; default 0 = keep)\n"
+	      "  --compact-level N    recompress span chunks at zstd level N when ingest is idle (env\n"
+	      "                       TRACELITE_COMPACT_LEVEL; default 12; 0 = off)\n"
 	      "  --max-disk SIZE      keep the data directory under SIZE (e.g. 2GB; env TRACELITE_MAX_DISK),\n"
 	      "                       deleting the oldest traces first\n"
 	      "  --min-free SIZE      refuse ingest (503) while the disk has less free (env TRACELITE_MIN_FREE;\n"
@@ -295,6 +309,9 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	    ((env = getenv("TRACELITE_AUTH")) && *env && (rc = set_auth(c, env, "TRACELITE_AUTH", err, errlen))))
 		return rc;
 	if ((env = getenv("TRACELITE_RETENTION_DAYS")) && *env && (rc = set_days(c, env, "TRACELITE_RETENTION_DAYS", err, errlen)))
+		return rc;
+	c->compact_level = ZCONVERT_LEVEL;
+	if ((env = getenv("TRACELITE_COMPACT_LEVEL")) && *env && (rc = set_compact(c, env, "TRACELITE_COMPACT_LEVEL", err, errlen)))
 		return rc;
 	if ((env = getenv("TRACELITE_MAX_DISK")) && *env &&
 	    (rc = set_size(&c->max_disk, env, 1000000, "TRACELITE_MAX_DISK", err, errlen)))
@@ -346,6 +363,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			rc = set_log_format(c, v, a, err, errlen);
 		else if (!strcmp(a, "--retention-days"))
 			rc = set_days(c, v, a, err, errlen);
+		else if (!strcmp(a, "--compact-level"))
+			rc = set_compact(c, v, a, err, errlen);
 		else if (!strcmp(a, "--max-disk"))
 			rc = set_size(&c->max_disk, v, 1000000, a, err, errlen);
 		else if (!strcmp(a, "--min-free")) {

@@ -38,6 +38,7 @@ struct config {
 	int tls_on;                        /* HTTPS is served (cert and key, or self-signed): cookies get Secure */
 	int log_json;                      /* --log-format json, TRACELITE_LOG_FORMAT: one JSON object per log line */
 	int64_t retention_days; /* --retention-days N: delete traces older; 0 = keep */
+	int compact_level;      /* --compact-level N: zstd level chunks are recompressed at when idle; 0 = off */
 	uint64_t max_disk;      /* --max-disk SIZE: cap on the data directory's files; 0 = none */
 	uint64_t min_free;      /* --min-free SIZE: refuse ingest below; see min_free_set */
 	int min_free_set;       /* 0: default, the smaller of 1 GB and 5% of the filesystem */

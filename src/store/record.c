@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_createCCtx_advanced */
 #include <zstd.h>
 #include "base/err.h"
 #include "base/varint.h"
@@ -46,6 +48,33 @@ static void drop_cctx(void *c)
 	ZSTD_freeCCtx(c);
 }
 
+/* The compaction's contexts (hpool) take their memory straight from mmap:
+ * freeing a block of several MB through malloc raises glibc's mmap
+ * threshold for the whole process, after which every thread's arena kept
+ * what it freed (RSS 155-221 MB after a compaction instead of ~60). */
+static void *map_alloc(void *opaque, size_t size)
+{
+	(void)opaque;
+	size_t *p = mmap(NULL, size + 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	p[0] = size + 16;
+	return (char *)p + 16;
+}
+
+static void map_free(void *opaque, void *addr)
+{
+	(void)opaque;
+	if (addr)
+		munmap((char *)addr - 16, *(size_t *)((char *)addr - 16));
+}
+
+static void *make_hctx(void)
+{
+	ZSTD_customMem mem = {map_alloc, map_free, NULL};
+	return ZSTD_createCCtx_advanced(mem);
+}
+
 static void *make_dctx(void)
 {
 	return ZSTD_createDCtx();
@@ -56,8 +85,12 @@ static void drop_dctx(void *d)
 	ZSTD_freeDCtx(d);
 }
 
+/* hpool: the contexts of other levels than the chunks' (the compaction's,
+ * several MB each at a high level), apart so that the ingest's stay small;
+ * record_zstd_trim frees its idle ones. */
 static struct pool cpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_cctx, .drop = drop_cctx},
-                   dpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_dctx, .drop = drop_dctx};
+                   dpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_dctx, .drop = drop_dctx},
+                   hpool = {.lock = PTHREAD_MUTEX_INITIALIZER, .make = make_hctx, .drop = drop_cctx};
 
 /* Returns an idle context of p, or a new one. */
 static void *pool_take(struct pool *p)
@@ -88,6 +121,20 @@ static void pool_give(struct pool *p, void *c)
 	pthread_mutex_unlock(&p->lock);
 	if (!keep)
 		p->drop(c);
+}
+
+void record_zstd_trim(void)
+{
+	void *idle[POOL_KEEP];
+	int n;
+	pthread_mutex_lock(&hpool.lock);
+	n = hpool.nidle;
+	memcpy(idle, hpool.idle, sizeof idle);
+	hpool.nidle = 0;
+	hpool.live -= (size_t)n;
+	pthread_mutex_unlock(&hpool.lock);
+	for (int i = 0; i < n; i++)
+		hpool.drop(idle[i]);
 }
 
 void record_zstd_contexts(size_t *cctx, size_t *dctx)
@@ -650,7 +697,22 @@ out:
 	return rc;
 }
 
-enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, void **out, size_t *outlen)
+/* compress_with at level (not the chunks') with a context of hpool: kept
+ * between calls (making and freeing a context of several MB per chunk made
+ * glibc keep ~100 MB), freed by record_zstd_trim. */
+static size_t compress_at(const struct zdict *d, int level, void *dst, size_t bound, const void *raw, size_t len)
+{
+	ZSTD_CCtx *c = pool_take(&hpool);
+	size_t z = d ? ZSTD_compress_usingCDict(c, dst, bound, raw, len, zdict_cdict(d, level))
+	             : ZSTD_compressCCtx(c, dst, bound, raw, len, level);
+	pool_give(&hpool, c);
+	if (ZSTD_isError(z))
+		abort(); /* cannot happen with a bound-sized destination */
+	return z;
+}
+
+enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, int level, void **out,
+                                 size_t *outlen)
 {
 	unsigned long long size;
 	const struct zdict *had;
@@ -670,7 +732,8 @@ enum err record_chunk_recompress(const void *data, size_t len, const struct zdic
 	if (!(dst = malloc(bound + 1)))
 		abort();
 	dst[0] = RECORD_CHUNK_V2;   /* overwritten by the frame for format 1 */
-	*outlen = compress_with(d, dst + v2, bound, raw, size) + v2;
+	*outlen = (level && level != ZSTD_LEVEL ? compress_at(d, level, dst + v2, bound, raw, size)
+	                                        : compress_with(d, dst + v2, bound, raw, size)) + v2;
 	*out = dst;
 	dst = NULL;
 	rc = ERR_OK;

@@ -86,6 +86,10 @@ void record_compress(const void *raw, size_t len, struct arena *a, const void **
  * (in use or idle: at most 2 of each idle, whatever the thread count).
  * Thread-safe. */
 void record_zstd_contexts(size_t *cctx, size_t *dctx);
+/* Frees the idle compression contexts of other levels than the chunks'
+ * (record_chunk_recompress at a level: several MB each); the compaction
+ * calls it when it pauses. Thread-safe. */
+void record_zstd_trim(void);
 
 /* Compresses raw[0..len) into one zstd frame in dst (bound >=
  * ZSTD_compressBound(len) bytes) with dictionary d (NULL: none) at the
@@ -122,10 +126,14 @@ unsigned record_chunk_dict_id(const void *data, size_t len);
  * ERR_OK, or ERR_BAD_INPUT if the chunk is corrupt or has more than n entries. */
 enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, size_t n, void **out, size_t *outlen);
 
-/* Recompresses chunk data with dictionary d (NULL: none), its format and
- * entries unchanged. *out is malloc'd (caller frees). Returns ERR_OK, or ERR_STORE
- * if the chunk is corrupt or names a dictionary no store opened has. */
-enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, void **out, size_t *outlen);
+/* Recompresses chunk data with dictionary d (NULL: none) at zstd level
+ * (0: the level chunks are packed at; 1..RECORD_LEVEL_MAX), its format and
+ * entries unchanged: it reads back as the same entries. *out is malloc'd
+ * (caller frees). Returns ERR_OK, or ERR_STORE if the chunk is corrupt or
+ * names a dictionary no store opened has. */
+#define RECORD_LEVEL_MAX 19
+enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, int level, void **out,
+                                 size_t *outlen);
 
 /* Unpacks a stored message of type d after pbcheck (so a record nested too
  * deep for a worker's stack is refused, not unpacked); NULL if corrupt.

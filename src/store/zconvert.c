@@ -1,22 +1,30 @@
-/* zconvert.c: the background recompression of chunks stored before the
- * dictionary (zconvert.h). The thread reads ZCONVERT_CHUNKS chunks after
- * zdicts.converted on a read-only connection, recompresses those whose frame
- * names no dictionary in this thread (not the writer's), then one writer
- * task swaps each in with UPDATE ... WHERE data = the bytes read (a chunk a
- * deletion rewrote meanwhile is left alone) and moves converted on. */
+/* zconvert.c: the background recompression of chunks (zconvert.h): of
+ * those stored before the dictionary, then the idle-time compaction. The
+ * thread reads a few chunks after its progress mark on a read-only
+ * connection, recompresses them in this thread (not the writer's), then one
+ * writer task swaps each in with UPDATE ... WHERE data = the bytes read (a
+ * chunk a deletion rewrote meanwhile is left alone) and moves the mark on. */
 #include "store/zconvert.h"
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <assert.h>
 #include "base/log.h"
+#include "base/text.h"
 #include "base/worker.h"
 #include "store/record.h"
 #include "store/store.h"
 #include "store/zdict.h"
 
+#define ZCONVERT_VACUUM_PAGES "16"   /* free pages moved per compaction task at most */
+
 struct zconvert {
 	struct writer *w;
 	char *dir;
+	int level;        /* compaction level, 0 = none */
+	long idle_ms;     /* ingest idle this long before compacting */
 	struct worker thread;
 };
 
@@ -28,6 +36,8 @@ struct swap {
 	void *old[ZCONVERT_CHUNKS], *new[ZCONVERT_CHUNKS];
 	size_t oldlen[ZCONVERT_CHUNKS], newlen[ZCONVERT_CHUNKS];
 	int64_t swapped;   /* rows changed by the task */
+	int level;         /* 0: the dictionary conversion; else the compaction at this level */
+	int64_t before, after;   /* bytes of the chunks swapped (compaction) */
 };
 
 static void swap_free(struct swap *s)
@@ -45,9 +55,14 @@ static enum err swap_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	sqlite3_stmt *up = NULL, *mark = NULL;
 	enum err rc = ERR_OK;
 	s->swapped = 0;
+	s->before = s->after = 0;
 	if (sqlite3_prepare_v2(db, "UPDATE chunks SET data = ?1 WHERE id = ?2 AND data = ?3", -1, &up, NULL) ||
-	    sqlite3_prepare_v2(db, "UPDATE zdicts SET converted = ?1 WHERE id = ?2 AND converted < ?1", -1, &mark,
-	                       NULL)) {
+	    sqlite3_prepare_v2(db,
+	                       s->level ? "UPDATE zcompact SET upto = ?1, level = ?2, chunks = chunks + ?3,"
+	                                  " bytes_before = bytes_before + ?4, bytes_after = bytes_after + ?5"
+	                                  " WHERE id = 1 AND upto < ?1"
+	                                : "UPDATE zdicts SET converted = ?1 WHERE id = ?2 AND converted < ?1",
+	                       -1, &mark, NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "zconvert: %s", sqlite3_errmsg(db));
 		goto out;
 	}
@@ -60,13 +75,28 @@ static enum err swap_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			             sqlite3_errmsg(db));
 			goto out;
 		}
-		s->swapped += sqlite3_changes(db);
+		if (sqlite3_changes(db)) {
+			s->swapped++;
+			s->before += (int64_t)s->oldlen[i];
+			s->after += (int64_t)s->newlen[i];
+		}
 		sqlite3_reset(up);
 	}
 	sqlite3_bind_int64(mark, 1, s->upto);
-	sqlite3_bind_int64(mark, 2, s->dict);
-	if (sqlite3_step(mark) != SQLITE_DONE)
+	sqlite3_bind_int64(mark, 2, s->level ? s->level : s->dict);
+	if (s->level) {
+		sqlite3_bind_int64(mark, 3, s->swapped);
+		sqlite3_bind_int64(mark, 4, s->before);
+		sqlite3_bind_int64(mark, 5, s->after);
+	}
+	if (sqlite3_step(mark) != SQLITE_DONE) {
 		rc = err_set(err, errlen, ERR_STORE, "zconvert: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	/* the compaction gives the pages it freed back to the disk: a task frees
+	 * a few, so moving ZCONVERT_VACUUM_PAGES keeps the free list short */
+	if (s->level && sqlite3_exec(db, "PRAGMA incremental_vacuum(" ZCONVERT_VACUUM_PAGES ")", NULL, NULL, NULL))
+		rc = err_set(err, errlen, ERR_STORE, "compaction: vacuum: %s", sqlite3_errmsg(db));
 out:
 	sqlite3_finalize(up);
 	sqlite3_finalize(mark);
@@ -122,7 +152,7 @@ static enum err step(struct zconvert *c, sqlite3 *rd, int *state, int64_t *chunk
 			continue;   /* written with a dictionary already */
 		void *out;
 		size_t outlen;
-		if (record_chunk_recompress(data, len, d, &out, &outlen))
+		if (record_chunk_recompress(data, len, d, 0, &out, &outlen))
 			continue;   /* corrupt: left as it is, reads report it */
 		if (outlen >= len) {
 			free(out);
@@ -147,6 +177,166 @@ out:
 	sqlite3_finalize(st);
 	swap_free(&s);
 	return rc;
+}
+
+/* What ingest has done lately: a change in any of these is activity. */
+struct activity {
+	size_t requests;            /* submitted, not yet answered (writer_queue) */
+	int64_t chunk, log_chunk;   /* newest chunks.id, log_chunks.id */
+};
+
+/* Fills *a; returns 1 if it differs from *was (then ingest is not idle). */
+static int look(struct zconvert *c, sqlite3 *rd, const struct activity *was, struct activity *a)
+{
+	sqlite3_stmt *st = NULL;
+	size_t bytes;
+	memset(a, 0, sizeof *a);
+	writer_queue(c->w, &a->requests, &bytes);
+	if (sqlite3_prepare_v2(rd, "SELECT (SELECT max(id) FROM chunks), (SELECT max(id) FROM log_chunks)", -1, &st,
+	                       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		a->chunk = sqlite3_column_int64(st, 0);
+		a->log_chunk = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return a->requests || a->chunk != was->chunk || a->log_chunk != was->log_chunk;
+}
+
+/* One compaction step over the chunks up to idle->chunk: *state 0 = a batch
+ * done, 1 = ingest came back (the batch dropped), 2 = nothing left. */
+static enum err compact_step(struct zconvert *c, sqlite3 *rd, const struct activity *idle, int *state,
+                             int64_t *chunks, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct swap s;
+	struct activity now;
+	int64_t upto = 0, ids[ZCONVERT_COMPACT_CHUNKS];
+	void *data[ZCONVERT_COMPACT_CHUNKS];
+	size_t len[ZCONVERT_COMPACT_CHUNKS], rows = 0;
+	enum err rc = ERR_OK;
+	memset(&s, 0, sizeof s);
+	s.level = c->level;
+	*state = 2;
+	if (sqlite3_prepare_v2(rd, "SELECT upto FROM zcompact WHERE id = 1", -1, &st, NULL)) {
+		rc = err_set(err, errlen, ERR_STORE, "compaction: %s", sqlite3_errmsg(rd));
+		goto out;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		upto = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(rd, "SELECT id, data FROM chunks WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3", -1, &st,
+	                       NULL)) {
+		rc = err_set(err, errlen, ERR_STORE, "compaction: %s", sqlite3_errmsg(rd));
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, upto);
+	sqlite3_bind_int64(st, 2, idle->chunk);
+	sqlite3_bind_int64(st, 3, ZCONVERT_COMPACT_CHUNKS);
+	while (rows < ZCONVERT_COMPACT_CHUNKS && sqlite3_step(st) == SQLITE_ROW) {
+		len[rows] = (size_t)sqlite3_column_bytes(st, 1);
+		if (!(data[rows] = malloc(len[rows] ? len[rows] : 1)))
+			abort();
+		if (len[rows])
+			memcpy(data[rows], sqlite3_column_blob(st, 1), len[rows]);
+		ids[rows++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);   /* ends the read transaction before compressing */
+	st = NULL;
+	if (!rows)
+		goto out;
+	*state = 1;
+	for (size_t i = 0; i < rows; i++) {
+		if (look(c, rd, idle, &now))
+			goto out;   /* ingest is back: it has the CPU, the batch is redone later */
+		unsigned id = record_chunk_dict_id(data[i], len[i]);
+		const struct zdict *d = id ? zdict_find(id) : NULL;
+		void *out;
+		size_t outlen;
+		s.upto = ids[i];
+		if ((id && !d) || record_chunk_recompress(data[i], len[i], d, c->level, &out, &outlen))
+			continue;   /* corrupt: left as it is, reads report it */
+		if (outlen >= len[i]) {
+			free(out);
+			continue;
+		}
+		s.old[s.n] = data[i];
+		data[i] = NULL;
+		s.oldlen[s.n] = len[i];
+		s.new[s.n] = out;
+		s.newlen[s.n] = outlen;
+		s.id[s.n++] = ids[i];
+	}
+	if (look(c, rd, idle, &now))
+		goto out;
+	*state = 0;
+	if ((rc = writer_exec(c->w, swap_task, &s, 0, err, errlen)))
+		goto out;
+	*chunks += s.swapped;
+out:
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < rows; i++)
+		free(data[i]);
+	swap_free(&s);
+	return rc;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The compaction: waits for ZCONVERT_IDLE_MS without ingest, then compacts
+ * until ingest comes back or nothing is left; until asked to stop. The
+ * thread runs as SCHED_IDLE from here on, so it only gets a core no one
+ * else wants. */
+static void compact(struct zconvert *c, sqlite3 *rd)
+{
+	char err[512];
+	struct activity was, a;
+	struct sched_param none = {0};
+	int64_t chunks = 0, quiet_since = now_ms(), started = 0;
+	int state = 2, reported = 1;
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none))
+		log_info("store", "compaction: SCHED_IDLE refused, runs at normal priority");
+	look(c, rd, &(struct activity){0}, &was);
+	while (!worker_pause(&c->thread, ZCONVERT_LOOK_MS)) {
+		if (look(c, rd, &was, &a)) {
+			was = a;
+			quiet_since = now_ms();
+			continue;
+		}
+		if (now_ms() - quiet_since < c->idle_ms)
+			continue;
+		if (!started)
+			started = now_ms();
+		for (;;) {
+			enum err rc = compact_step(c, rd, &was, &state, &chunks, err, sizeof err);
+			if (rc == ERR_BUSY)
+				return;   /* the writer is stopping */
+			if (rc) {
+				log_error("store", "%s (retried in 10 s)", err);
+				if (worker_pause(&c->thread, 10000))
+					return;
+				break;
+			}
+			if (state)
+				break;
+			reported = 0;
+			if (worker_pause(&c->thread, 0))
+				return;
+		}
+		record_zstd_trim();   /* its context's MBs back while it waits */
+		if (state == 1)
+			quiet_since = now_ms();   /* ingest is back: wait for idle again */
+		else if (!reported) {
+			log_info("store", "compaction: %lld chunks recompressed at zstd level %d in %.1f s", (long long)chunks,
+			         c->level, (double)(now_ms() - started) / 1000);
+			reported = 1;
+			chunks = started = 0;
+		}
+	}
 }
 
 static void *run(void *arg)
@@ -176,16 +366,28 @@ static void *run(void *arg)
 		log_info("store", "zstd dictionary: %lld older chunks recompressed in %.1f s%s", (long long)chunks,
 		         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		         state == 2 ? ", complete" : ", stopped before the end (resumes at the next start)");
+	if (state == 2 && c->level)
+		compact(c, rd);
 	sqlite3_close_v2(rd);
 	return NULL;
 }
 
-struct zconvert *zconvert_start(struct writer *w, const char *dir, char *err, size_t errlen)
+struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_level, char *err, size_t errlen)
 {
 	struct zconvert *c = calloc(1, sizeof *c);
 	if (!c || !(c->dir = strdup(dir)))
 		abort();
+	assert(compact_level >= 0 && compact_level <= RECORD_LEVEL_MAX);
 	c->w = w;
+	c->level = compact_level;
+	c->idle_ms = ZCONVERT_IDLE_MS;
+	const char *v = getenv("TRACELITE_COMPACT_IDLE_MS");   /* tests: a shorter wait */
+	uint64_t ms;
+	if (v && text_parse_u64(v, 0, 3600000, &ms))
+		log_error("store", "TRACELITE_COMPACT_IDLE_MS: expected 0..3600000 ms, got '%s' (%d used)", v,
+		          ZCONVERT_IDLE_MS);
+	else if (v)
+		c->idle_ms = (long)ms;
 	if (worker_start(&c->thread, "tl-zconvert", run, c)) {
 		err_set(err, errlen, ERR_STORE, "cannot start the chunk recompression thread");
 		free(c->dir);

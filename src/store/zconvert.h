@@ -1,8 +1,10 @@
-/* zconvert.h: chunks stored before the store had its zstd dictionary
- * (schema/014: zdicts.before_chunk) recompressed with it in the
- * background, a few at a time: read and recompressed on a connection of
- * its own, swapped in by a short writer task only if unchanged meanwhile,
- * progress in zdicts.converted (resumable after a restart). */
+/* zconvert.h: chunks recompressed in the background, a few at a time: read
+ * and recompressed on a connection of its own, swapped in by a short writer
+ * task only if unchanged meanwhile, progress kept in the store (resumable
+ * after a restart). First the chunks stored before the store had its zstd
+ * dictionary (schema/014: zdicts.before_chunk, progress zdicts.converted),
+ * then, when ingest has been idle ZCONVERT_IDLE_MS, every chunk once at a
+ * higher level (the compaction: schema/022, progress zcompact.upto). */
 #ifndef TL_ZCONVERT_H
 #define TL_ZCONVERT_H
 #include <stddef.h>
@@ -13,13 +15,19 @@
 #define ZCONVERT_CHUNKS 16        /* chunks per writer task at most */
 #define ZCONVERT_PAUSE_MS 5       /* between two tasks: room for ingest */
 #define ZCONVERT_WAIT_MS 1000     /* between looks for a dictionary when there is none yet */
+#define ZCONVERT_COMPACT_CHUNKS 4 /* chunks per compaction task at most (~300 KB raw each) */
+#define ZCONVERT_IDLE_MS 5000     /* no ingest this long before compacting (env TRACELITE_COMPACT_IDLE_MS) */
+#define ZCONVERT_LOOK_MS 250      /* between looks for ingest while waiting for idle */
+#define ZCONVERT_LEVEL 12         /* the compaction's default zstd level (docs/performance.md) */
 
 struct zconvert;
 
 /* Starts the thread for the store in dir written by w; it waits for a
- * dictionary, converts, and ends by itself once zdicts.converted reaches
- * before_chunk. Returns NULL only if the thread cannot start (err filled). */
-struct zconvert *zconvert_start(struct writer *w, const char *dir, char *err, size_t errlen);
+ * dictionary, converts, and then compacts at compact_level (1..19) while
+ * ingest is idle, yielding as soon as it is not; compact_level 0 = no
+ * compaction (the thread ends once zdicts.converted reaches before_chunk).
+ * Returns NULL only if the thread cannot start (err filled). */
+struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_level, char *err, size_t errlen);
 /* Stops the thread after its current task and frees c (NULL is fine). */
 void zconvert_stop(struct zconvert *c);
 

@@ -41,8 +41,10 @@ enum err zdict_register(uint32_t id, const void *data, size_t len, const struct 
 const struct zdict *zdict_find(uint32_t id);
 
 uint32_t zdict_id(const struct zdict *d);
-/* The compression dictionary at level, made on first use (one level per
- * dictionary: the first caller's). Never NULL (out of memory aborts). */
+/* The compression dictionary at level, made on first use and kept: at most
+ * ZDICT_LEVELS levels per dictionary (the chunks' and the background
+ * compaction's, zconvert.h). Never NULL (out of memory aborts). */
+#define ZDICT_LEVELS 4
 const ZSTD_CDict *zdict_cdict(const struct zdict *d, int level);
 const ZSTD_DDict *zdict_ddict(const struct zdict *d);
 
@@ -71,8 +73,10 @@ void zdict_trainer_free(struct zdict_trainer *t);
  * and *out (NULL if the store has none), or ERR_STORE. */
 enum err zdict_load_newest(sqlite3 *db, const struct zdict **out, char *err, size_t errlen);
 /* For GET /api/health: {"count","bytes","newest_id","older_chunks":{"done",
- * "upto","complete"}} of db's zdicts (older_chunks: zconvert.c's progress,
- * absent without a dictionary), or NULL. */
+ * "upto","complete"},"compaction":{"upto","level","chunks","bytes_before",
+ * "bytes_saved","pending_chunks"}} of db's zdicts (older_chunks: zconvert.c's
+ * progress, absent without a dictionary; compaction: its idle-time
+ * compaction, schema/022), or NULL. */
 cJSON *zdict_status_json(sqlite3 *db);
 
 #endif

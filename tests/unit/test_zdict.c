@@ -216,6 +216,57 @@ int main(void)
 	CHECK(record_chunk_entries(kept, kept_len, a, &count, &spans, &lens, &fields) == ERR_OK && count == 150 &&
 	          lens[0] == 0 && lens[1] > 0 && lens[2] == 0 && lens[3] > 0 && !fields[0] && !fields[2],
 	      "kept entries");
+
+	/* the idle-time compaction (zconvert.c): recompressed at a higher
+	 * level with the same dictionary, a chunk is smaller and holds the
+	 * same entries, its deleted ones still empty; level 0 = the chunks' */
+	const void *chunk = withd.chunks[0].data;
+	size_t chunk_len = withd.chunks[0].len, count0, *lens0;
+	const uint8_t **spans0, *fields0;
+	CHECK(record_chunk_entries(chunk, chunk_len, a, &count0, &spans0, &lens0, &fields0) == ERR_OK, "entries");
+	int levels[] = {0, 3, 12, RECORD_LEVEL_MAX};
+	size_t at[4];
+	for (int l = 0; l < 4; l++) {
+		void *out;
+		CHECK(record_chunk_recompress(chunk, chunk_len, d, levels[l], &out, &at[l]) == ERR_OK, "level %d", levels[l]);
+		CHECK(((const uint8_t *)out)[0] == RECORD_CHUNK_V2 && record_chunk_dict_id(out, at[l]) == sv.id,
+		      "level %d keeps the format and the dictionary", levels[l]);
+		CHECK(record_chunk_entries(out, at[l], a, &count, &spans, &lens, &fields) == ERR_OK && count == count0,
+		      "level %d entries", levels[l]);
+		for (size_t i = 0; i < count; i++)
+			CHECK(lens[i] == lens0[i] && fields[i] == fields0[i] && !memcmp(spans[i], spans0[i], lens[i]),
+			      "level %d entry %zu identical", levels[l], i);
+		free(out);
+	}
+	CHECK(at[0] == chunk_len && at[1] == chunk_len, "level 0 and 3 are the chunks' level: %zu %zu %zu", at[0], at[1],
+	      chunk_len);
+	CHECK(at[2] < chunk_len && at[3] <= at[2], "higher levels are smaller: %zu %zu < %zu", at[3], at[2], chunk_len);
+	void *kept19;
+	size_t kept19_len;
+	CHECK(record_chunk_recompress(kept, kept_len, d, RECORD_LEVEL_MAX, &kept19, &kept19_len) == ERR_OK &&
+	          record_chunk_entries(kept19, kept19_len, a, &count, &spans, &lens, &fields) == ERR_OK && count == 150 &&
+	          lens[0] == 0 && lens[1] > 0 && lens[2] == 0 && lens[3] > 0,
+	      "a chunk with deleted entries recompresses with them empty");
+	/* and record_chunk_keep works on a compacted chunk */
+	void *kept2;
+	size_t kept2_len;
+	keep[3] = 0;
+	CHECK(record_chunk_keep(kept19, kept19_len, keep, sizeof keep, &kept2, &kept2_len) == ERR_OK &&
+	          record_chunk_entries(kept2, kept2_len, a, &count, &spans, &lens, &fields) == ERR_OK && count == 150 &&
+	          lens[1] > 0 && lens[3] == 0 && record_chunk_dict_id(kept2, kept2_len) == sv.id,
+	      "keep on a compacted chunk");
+	/* a plain chunk (no dictionary) at a higher level: still none, same entries */
+	void *plain12;
+	size_t plain12_len;
+	CHECK(record_chunk_recompress(plain.chunks[0].data, plain.chunks[0].len, NULL, 12, &plain12, &plain12_len) ==
+	              ERR_OK &&
+	          record_chunk_dict_id(plain12, plain12_len) == 0 && plain12_len < plain.chunks[0].len &&
+	          record_chunk_entries(plain12, plain12_len, a, &count, &spans, &lens, &fields) == ERR_OK &&
+	          count == count0,
+	      "plain chunk at level 12");
+	free(plain12);
+	free(kept2);
+	free(kept19);
 	free(kept);
 
 	/* cut short: an error, never a crash or a read past the end */
