@@ -25,7 +25,9 @@ TL=./tracelite
 bench_setup bench
 GPORT=$($B/loadgen freeport) || exit 1
 GRPC_SPANS=${BENCH_GRPC_SPANS:-100000}
-bench_start --grpc-listen 127.0.0.1:$GPORT
+# compaction off until its own phase at the end, so the figures before it
+# are those of the store as ingested
+bench_start --grpc-listen 127.0.0.1:$GPORT --compact-level 0
 
 # value NAME FILE: the number after "NAME: " in FILE
 value() { sed -n "s/^$1: \([0-9.]*\).*/\1/p" "$2" | head -n 1; }
@@ -104,7 +106,7 @@ bytes=$(du -sb "$DIR/data" | cut -f1)
 awk -v b="$search_bytes" -v s="$stored" 'BEGIN { if (s) printf "search index bytes per span: %.0f\n", b / s }'
 # index rate alone: delete search.db and time its rebuild from the store
 rm -f "$DIR"/data/search.db*
-bench_start --grpc-listen off
+bench_start --grpc-listen off --compact-level 0
 secs=$(wait_indexed)
 spans=$(search_field indexed_spans)
 text=$(search_field indexed_text_bytes)
@@ -121,6 +123,15 @@ awk -v d="$bytes" -v s="$stored" -v j="$(value "json raw OTLP bytes per span" "$
 	if (j > 0) printf "bytes on disk per raw OTLP/JSON byte: %.3f\n", d / s / j
 	if (p > 0) printf "bytes on disk per raw OTLP/protobuf byte: %.3f\n", d / s / p
 }'
+# the idle-time compaction (default level) of the whole store, timed
+bench_start --grpc-listen off
+t0=$(date +%s)
+until [ "$(curl -s "$URL/api/health" | sed -n 's/.*"compaction":{[^}]*"pending_chunks":\([0-9]*\).*/\1/p')" = 0 ] ||
+	[ $(($(date +%s) - t0)) -gt 900 ]; do sleep 1; done
+echo "idle-time compaction: done $(($(date +%s) - t0)) s after a restart (5 s of them idle wait), $(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' /proc/$PID/stat) s of server CPU"
+kill "$PID"
+wait "$PID" 2>/dev/null
+awk -v d="$(du -sb "$DIR/data" | cut -f1)" -v s="$stored" 'BEGIN { if (s) printf "bytes on disk per span after compaction: %.0f\n", d / s }'
 
 sh tests/bench/retention.sh "$TL" "$B" "$DIR/data" || echo "bench: retention figures failed"
 node tests/bench/replication.mjs "$TL" || echo "bench: replication figures failed"

@@ -77,6 +77,7 @@ tables() {
 		awk -F'|' -v n="$2" '$2 * 1.0 / n >= 1 { printf " %s %.0f", $1, $2 / n } END { print "" }'
 	[ -f "$1/search.db" ] && echo "  search.db $(($(stat -c %s "$1/search.db") / $2))"
 }
+compact_pending() { curl -s "$URL/api/health" | sed -n 's/.*"compaction":{[^}]*"pending_chunks":\([0-9]*\).*/\1/p'; }
 search_pending() { curl -s "$URL/api/health" | sed -n 's/.*"search":{[^}]*"pending_chunks":\([0-9]*\).*/\1/p'; }
 
 # a word in exactly one corpus sentence (the rare-word search), chosen by SEED
@@ -86,7 +87,8 @@ WORDS=$(tr -cs 'A-Za-z' '\n' <"$CORPUS" | tr 'A-Z' 'a-z' | awk 'length($0) >= 9 
 tracelite_run() { # RUN
 	r=$1
 	rm -rf "$DIR/data"
-	bench_start --grpc-listen off
+	# compaction off: the bytes as ingested; compacted afterwards below
+	bench_start --grpc-listen off --compact-level 0
 	ingest json "$URL/v1/traces" "$DIR/json.out"
 	cat "$DIR/json.out" | grep -v '^sample ids'
 	stored=$(value "json spans stored" "$DIR/json.out")
@@ -112,9 +114,19 @@ tracelite_run() { # RUN
 	PID=
 	[ "${stored:-0}" -gt 0 ] && put tl_bytes $(($(du -sb "$DIR/data" | cut -f1) / stored)) &&
 		echo "tracelite bytes per span by table (JSON store):$(tables "$DIR/data" "$stored")"
+	# the same store after the idle-time compaction (default level)
+	bench_start --grpc-listen off
+	t0=$(date +%s)
+	until [ "$(compact_pending)" = 0 ] || [ $(($(date +%s) - t0)) -gt 900 ]; do sleep 1; done
+	echo "tracelite idle-time compaction done $(($(date +%s) - t0)) s after a restart:$(threads_cpu "$PID" "$stored")"
+	kill "$PID"
+	wait "$PID" 2>/dev/null
+	PID=
+	[ "${stored:-0}" -gt 0 ] && put tl_bytes_compacted $(($(du -sb "$DIR/data" | cut -f1) / stored)) &&
+		echo "tracelite bytes per span by table (JSON store, compacted):$(tables "$DIR/data" "$stored")"
 
 	rm -rf "$DIR/data"
-	bench_start --grpc-listen off
+	bench_start --grpc-listen off --compact-level 0
 	ingest protobuf "$URL/v1/traces" "$DIR/pb.out"
 	grep -v '^sample ids' "$DIR/pb.out"
 	put tl_pb_rate "$(value "protobuf spans/s" "$DIR/pb.out")"
@@ -281,7 +293,8 @@ END {
 	print "|---|---|---|---|"
 	row("ingest, OTLP JSON, 4 clients (ClickHouse: JSONEachRow, concurrent inserts: " chc ")", "ch_rate", "tl_json_rate", " spans/s", 1)
 	row("ingest, OTLP protobuf, 4 clients", "ch_rate", "tl_pb_rate", " spans/s", 1)
-	row("bytes on disk per span, all files (JSON store)", "ch_bytes", "tl_bytes", "", 0)
+	row("bytes on disk per span, all files (JSON store, as ingested)", "ch_bytes", "tl_bytes", "", 0)
+	row("bytes on disk per span, all files (JSON store, after the idle-time compaction)", "ch_bytes", "tl_bytes_compacted", "", 0)
 	row("bytes on disk per span, all files (protobuf store)", "ch_bytes", "tl_pb_bytes", "", 0)
 	row("peak RSS while ingesting, MB (JSON)", "ch_rss", "tl_rss", "", 0)
 	row("timeseries spans/1h over 8 days", "ch_timeseries", "tl_timeseries", " ms", 0)
