@@ -375,17 +375,25 @@ static int check_span(const struct span *s, const uint8_t *data, size_t len, str
 	               span, trace);
 }
 
-/* Compresses raw[0..len) into dst (ZSTD_compressBound(len) bytes) with
- * dictionary d, or none if d is NULL; returns the frame's size. */
-static size_t compress_with(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len)
+/* Compresses raw[0..len) into dst (ZSTD_compressBound(len) bytes) at level
+ * with dictionary d, or none if d is NULL, with a context of pool p;
+ * returns the frame's size. */
+static size_t compress_in(struct pool *p, const struct zdict *d, int level, void *dst, size_t bound, const void *raw,
+                          size_t len)
 {
-	ZSTD_CCtx *c = pool_take(&cpool);
-	size_t z = d ? ZSTD_compress_usingCDict(c, dst, bound, raw, len, zdict_cdict(d, ZSTD_LEVEL))
-	             : ZSTD_compressCCtx(c, dst, bound, raw, len, ZSTD_LEVEL);
-	pool_give(&cpool, c);
+	ZSTD_CCtx *c = pool_take(p);
+	size_t z = d ? ZSTD_compress_usingCDict(c, dst, bound, raw, len, zdict_cdict(d, level))
+	             : ZSTD_compressCCtx(c, dst, bound, raw, len, level);
+	pool_give(p, c);
 	if (ZSTD_isError(z))
 		abort(); /* cannot happen with a bound-sized destination */
 	return z;
+}
+
+/* compress_in at the chunks' level with a context of cpool. */
+static size_t compress_with(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len)
+{
+	return compress_in(&cpool, d, ZSTD_LEVEL, dst, bound, raw, len);
 }
 
 /* The chunk format record_pack writes: 2, or 1 with the env
@@ -702,13 +710,7 @@ out:
  * glibc keep ~100 MB), freed by record_zstd_trim. */
 static size_t compress_at(const struct zdict *d, int level, void *dst, size_t bound, const void *raw, size_t len)
 {
-	ZSTD_CCtx *c = pool_take(&hpool);
-	size_t z = d ? ZSTD_compress_usingCDict(c, dst, bound, raw, len, zdict_cdict(d, level))
-	             : ZSTD_compressCCtx(c, dst, bound, raw, len, level);
-	pool_give(&hpool, c);
-	if (ZSTD_isError(z))
-		abort(); /* cannot happen with a bound-sized destination */
-	return z;
+	return compress_in(&hpool, d, level, dst, bound, raw, len);
 }
 
 enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, int level, void **out,
