@@ -20,6 +20,7 @@
 #include "base/text.h"
 #include "base/intern.h"
 #include "store/attrindex.h"
+#include "base/json.h"
 #include "store/chunkrows.h"
 #include "store/logstore.h"
 #include "store/preview.h"
@@ -497,7 +498,7 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 	static _Thread_local struct tracesum sum, before;
 	int64_t chunk = w->next_chunk, project = 1, key = 0, listed = 0;
 	int any = 0, dirty = 0, long_trace = 0;
-	char traces[2 + 256 * 21];   /* the JSON array of chunk_traces: <= 256 keys of <= 20 digits */
+	char traces[2 + 256 * JSON_INT_MAX];   /* the JSON array of chunk_traces: <= 256 keys */
 	size_t tlen = 0;
 	const uint8_t *trace = NULL;
 	for (size_t k = 0; k < c->count; k++) {
@@ -522,15 +523,18 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 		               (int)k, &inserted))
 			return ERR_STORE;
 		if (inserted) {
-			assert(tlen < sizeof traces - 24);
+			assert(tlen + 1 + JSON_INT_MAX < sizeof traces);
 			if (long_trace) {
 				sqlite3_bind_int64(w->st[ST_CHUNK_LONG], 1, chunk);
 				sqlite3_bind_int64(w->st[ST_CHUNK_LONG], 2, key);
 				sqlite3_bind_blob(w->st[ST_CHUNK_LONG], 3, s->span_id, 8, SQLITE_STATIC);
 				if (step_done(w, ST_CHUNK_LONG))
 					return ERR_STORE;
-			} else if (key != listed)   /* a trace's spans are adjacent */
-				tlen += (size_t)snprintf(traces + tlen, sizeof traces - tlen, "%c%lld", tlen ? ',' : '[', (long long)(listed = key));
+			} else if (key != listed) {   /* a trace's spans are adjacent */
+				traces[tlen] = tlen ? ',' : '[';
+				tlen++;
+				tlen += json_i64_fmt(traces + tlen, listed = key);
+			}
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
 			any = dirty = 1;
 		}
