@@ -187,7 +187,7 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON *backfill = backfill_status_json(db);
 	if (backfill)
 		cJSON_AddItemToObject(o, "attr_index_backfill", backfill);
-	cJSON *zd = zdict_status_json(db);
+	cJSON *zd = zdict_status_json(db, app->cfg->compact_level);
 	if (zd)
 		cJSON_AddItemToObject(o, "zstd_dictionaries", zd);
 	if (app->auth) {

@@ -15,6 +15,7 @@
 #include "repl/repl.h"
 #include "server/args.h"
 #include "server/http.h"
+#include "store/zdict.h"
 #include "store/writer.h"
 
 /* The /metrics body stays far below this (a few hundred series). */
@@ -53,6 +54,11 @@ static const struct family_def defs[] = {
 	{"tracelite_search_lag_seconds", COUNTERS_GAUGE, "Age of the oldest committed chunk not yet in the search index"},
 	{"tracelite_search_pending_chunks", COUNTERS_GAUGE, "Committed chunks not yet in the search index"},
 	{"tracelite_search_indexed_spans", COUNTERS_GAUGE, "Spans in the search index"},
+	{"tracelite_compaction_enabled", COUNTERS_GAUGE, "1 if idle-time compaction of span chunks is on (--compact-level)"},
+	{"tracelite_compaction_pending_chunks", COUNTERS_GAUGE, "Span chunks not yet looked at by the idle-time compaction"},
+	{"tracelite_compaction_chunks_total", COUNTERS_COUNTER, "Span chunks recompressed by the idle-time compaction"},
+	{"tracelite_compaction_bytes_saved_total", COUNTERS_COUNTER,
+	 "Bytes the idle-time compaction took off the span chunks it recompressed"},
 	{"tracelite_retention_deleted_traces_total", COUNTERS_COUNTER,
 	 "Whole traces deleted by retention, by reason (age, disk, api)"},
 	{"tracelite_retention_deleted_spans_total", COUNTERS_COUNTER, "Spans deleted by retention, by reason"},
@@ -163,6 +169,18 @@ static void repl_gauges(struct app *app)
 	cJSON_Delete(st);
 }
 
+/* The idle-time compaction's figures, from the health answer's object */
+static void compaction_gauges(const struct app *app, sqlite3 *db)
+{
+	counters_set("tracelite_compaction_enabled", app->cfg->compact_level > 0, NULL);
+	cJSON *zd = zdict_status_json(db, app->cfg->compact_level);
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(zd, "compaction");
+	counters_set("tracelite_compaction_pending_chunks", number(c, "pending_chunks"), NULL);
+	counters_set("tracelite_compaction_chunks_total", number(c, "chunks"), NULL);
+	counters_set("tracelite_compaction_bytes_saved_total", number(c, "bytes_saved"), NULL);
+	cJSON_Delete(zd);
+}
+
 void api_prom(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
@@ -172,16 +190,17 @@ void api_prom(struct mg_connection *c, struct app *app, const char *tail)
 	counters_set("tracelite_writer_queue_bytes", (double)bytes, NULL);
 	counters_set("tracelite_writer_queue_capacity_bytes", (double)app->cfg->queue_bytes, NULL);
 	counters_set("tracelite_writer_cache_bytes", (double)writer_cache_bytes(app->writer), NULL);
+	sqlite3 *db = api_reader(c, app);
+	if (!db)
+		return;
 	if (app->search) {
-		sqlite3 *db = api_reader(c, app);
-		if (!db)
-			return;
 		struct search_status st;
 		search_status(app->search, db, &st);
 		counters_set("tracelite_search_lag_seconds", st.lag_seconds, NULL);
 		counters_set("tracelite_search_pending_chunks", (double)st.pending_chunks, NULL);
 		counters_set("tracelite_search_indexed_spans", (double)st.indexed_spans, NULL);
 	}
+	compaction_gauges(app, db);
 	store_gauges(app);
 	repl_gauges(app);
 	process_gauges(app);

@@ -264,7 +264,7 @@ out:
 	return rc;
 }
 
-cJSON *zdict_status_json(sqlite3 *db)
+cJSON *zdict_status_json(sqlite3 *db, int compact_level)
 {
 	sqlite3_stmt *st = NULL;
 	cJSON *o = NULL;
@@ -302,13 +302,16 @@ cJSON *zdict_status_json(sqlite3 *db)
 	                            -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *c = cJSON_AddObjectToObject(o, "compaction");
+		cJSON_AddBoolToObject(c, "enabled", compact_level > 0);
+		cJSON_AddNumberToObject(c, "configured_level", compact_level);
 		int64_t before = sqlite3_column_int64(st, 3), after = sqlite3_column_int64(st, 4);
 		cJSON_AddNumberToObject(c, "upto", (double)sqlite3_column_int64(st, 0));
 		cJSON_AddNumberToObject(c, "level", (double)sqlite3_column_int64(st, 1));
 		cJSON_AddNumberToObject(c, "chunks", (double)sqlite3_column_int64(st, 2));
 		cJSON_AddNumberToObject(c, "bytes_before", (double)before);
 		cJSON_AddNumberToObject(c, "bytes_saved", (double)(before - after));
-		cJSON_AddNumberToObject(c, "pending_chunks", (double)sqlite3_column_int64(st, 5));
+		/* off: nothing is waiting (chunks stay as ingested) */
+		cJSON_AddNumberToObject(c, "pending_chunks", compact_level > 0 ? (double)sqlite3_column_int64(st, 5) : 0);
 	}
 out:
 	sqlite3_finalize(st);

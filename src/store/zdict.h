@@ -73,10 +73,12 @@ void zdict_trainer_free(struct zdict_trainer *t);
  * and *out (NULL if the store has none), or ERR_STORE. */
 enum err zdict_load_newest(sqlite3 *db, const struct zdict **out, char *err, size_t errlen);
 /* For GET /api/health: {"count","bytes","newest_id","older_chunks":{"done",
- * "upto","complete"},"compaction":{"upto","level","chunks","bytes_before",
- * "bytes_saved","pending_chunks"}} of db's zdicts (older_chunks: zconvert.c's
- * progress, absent without a dictionary; compaction: its idle-time
- * compaction, schema/022), or NULL. */
-cJSON *zdict_status_json(sqlite3 *db);
+ * "upto","complete"},"compaction":{"enabled","configured_level","upto",
+ * "level","chunks","bytes_before","bytes_saved","pending_chunks"}} of db's
+ * zdicts (older_chunks: zconvert.c's progress, absent without a dictionary;
+ * compaction: its idle-time compaction, schema/022; compact_level is the
+ * server's --compact-level, 0 = off, and pending_chunks is 0 when off), or
+ * NULL. */
+cJSON *zdict_status_json(sqlite3 *db, int compact_level);
 
 #endif

@@ -126,6 +126,13 @@ describe('idle-time compaction of span chunks (schema/022)', () => {
 		const done = await waitCompacted(s);
 		assert.equal(done.upto, Number(sqlite(dir, 'SELECT max(id) FROM chunks;')));
 		assert.equal(done.level, 19);
+		assert.equal(done.enabled, true);
+		assert.equal(done.configured_level, 19);
+		const prom = await (await fetch(`${s.url}/metrics`)).text();
+		assert.match(prom, /^tracelite_compaction_enabled 1$/m);
+		assert.match(prom, /^tracelite_compaction_pending_chunks 0$/m);
+		assert.match(prom, new RegExp(`^tracelite_compaction_chunks_total ${done.chunks}$`, 'm'));
+		assert.match(prom, new RegExp(`^tracelite_compaction_bytes_saved_total ${done.bytes_saved}$`, 'm'));
 		const after1 = chunkBytes(dir);
 		assert.ok(after1 < before * 0.97, `chunks smaller: ${after1} < ${before}`);
 		assert.ok(done.bytes_saved > 0 && done.bytes_saved <= before - after1, JSON.stringify(done));
@@ -169,7 +176,12 @@ describe('idle-time compaction of span chunks (schema/022)', () => {
 		await sleep(IDLE_MS + 1500);
 		h = await health(s);
 		assert.equal(h.compaction.chunks, 0);
-		assert.ok(h.compaction.pending_chunks > 0);
+		assert.equal(h.compaction.enabled, false, 'health says the compaction is off');
+		assert.equal(h.compaction.configured_level, 0);
+		assert.equal(h.compaction.pending_chunks, 0, 'nothing waits for a compaction that is off');
+		const prom = await (await fetch(`${s.url}/metrics`)).text();
+		assert.match(prom, /^tracelite_compaction_enabled 0$/m);
+		assert.match(prom, /^tracelite_compaction_pending_chunks 0$/m);
 		assert.equal(chunkBytes(dir), before);
 		await stop(s);
 	});
