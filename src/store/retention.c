@@ -108,9 +108,11 @@ static enum err sql_fail(sqlite3 *db, const char *what, char *err, size_t errlen
 /* Rewrites chunk id without the entries no span row points at any more, or
  * deletes it when none does, unless it is the newest chunk: that one is
  * rewritten empty, so a chunk id is never given out again (replication's
- * checkpoints count on it; del only deletes a chunk older than the newest). */
+ * checkpoints count on it; del only deletes a chunk older than the newest).
+ * again (span chunks only, else NULL) lists a rewritten chunk for the
+ * idle-time compaction (schema/026). */
 static enum err trim_chunk(sqlite3 *db, sqlite3_stmt *left, sqlite3_stmt *del, sqlite3_stmt *get,
-                           sqlite3_stmt *put, int64_t id, char *err, size_t errlen)
+                           sqlite3_stmt *put, sqlite3_stmt *again, int64_t id, char *err, size_t errlen)
 {
 	uint8_t keep[CHUNK_ENTRIES];
 	int any = 0, rc = ERR_OK;
@@ -142,6 +144,12 @@ static enum err trim_chunk(sqlite3 *db, sqlite3_stmt *left, sqlite3_stmt *del, s
 			if (sqlite3_step(put) != SQLITE_DONE)
 				rc = sql_fail(db, "rewrite chunk", err, errlen);
 			sqlite3_reset(put);
+			if (!rc && again) {
+				sqlite3_bind_int64(again, 1, id);
+				if (sqlite3_step(again) != SQLITE_DONE)
+					rc = sql_fail(db, "list the chunk for compaction", err, errlen);
+				sqlite3_reset(again);
+			}
 		} /* a corrupt chunk is left as it is: its spans read as unreadable already */
 	}
 	sqlite3_reset(get);
@@ -201,7 +209,7 @@ static enum err delete_logs(sqlite3 *db, sqlite3_stmt *sel, sqlite3_stmt *const 
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = chunks[j] == chunks[i];
 		if (!seen)
-			rc = trim_chunk(db, ls[L_LEFT], ls[L_DCHUNK], ls[L_GET], ls[L_PUT], chunks[i], err, errlen);
+			rc = trim_chunk(db, ls[L_LEFT], ls[L_DCHUNK], ls[L_GET], ls[L_PUT], NULL, chunks[i], err, errlen);
 	}
 	if (!rc)
 		*deleted += (int64_t)n;
@@ -255,7 +263,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_LOG, S_PRUNE,
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN, S_LOG, S_PRUNE,
 	       S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns FROM traces WHERE key = ?1",
@@ -273,6 +281,8 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1 AND id < (SELECT max(id) FROM chunks)",
 		[S_GET] = "SELECT data FROM chunks WHERE id = ?1",
 		[S_PUT] = "UPDATE chunks SET data = ?2 WHERE id = ?1",
+		/* back at the ingest level: compacted again if it was (schema/026) */
+		[S_AGAIN] = "INSERT OR IGNORE INTO zcompact_again (chunk) SELECT ?1 FROM zcompact WHERE id = 1 AND upto >= ?1",
 		[S_LOG] = "INSERT INTO deletions (trace_id, time_ns) VALUES (?1, ?2)",
 		/* the oldest rows only (seq order is time order): no scan */
 		[S_PRUNE] = "DELETE FROM deletions WHERE time_ns < ?1 AND seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)",
@@ -339,7 +349,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = chunks[j] == chunks[i];
 		if (!seen)
-			rc = trim_chunk(db, st[S_LEFT], st[S_DCHUNK], st[S_GET], st[S_PUT], chunks[i], err, errlen);
+			rc = trim_chunk(db, st[S_LEFT], st[S_DCHUNK], st[S_GET], st[S_PUT], st[S_AGAIN], chunks[i], err, errlen);
 	}
 	if (!rc && b->deleted) {
 		sqlite3_bind_int64(st[S_PRUNE], 1, (int64_t)text_now_ns() - DELETIONS_KEEP_DAYS * DAY_NS);

@@ -28,8 +28,11 @@ struct zconvert {
 	struct worker thread;
 };
 
-/* One task's chunks: old[i] as read, new[i] recompressed (malloc'd). */
+/* One task's chunks: old[i] as read, new[i] recompressed (malloc'd; NULL:
+ * left as it is). again: the chunks come from zcompact_again (schema/026),
+ * whose entries the task removes. */
 struct swap {
+	int again;
 	int64_t dict, upto;
 	size_t n;
 	int64_t id[ZCONVERT_CHUNKS];
@@ -52,21 +55,39 @@ static void swap_free(struct swap *s)
 static enum err swap_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct swap *s = arg;
-	sqlite3_stmt *up = NULL, *mark = NULL;
+	sqlite3_stmt *up = NULL, *mark = NULL, *drop = NULL;
 	enum err rc = ERR_OK;
 	s->swapped = 0;
 	s->before = s->after = 0;
 	if (sqlite3_prepare_v2(db, "UPDATE chunks SET data = ?1 WHERE id = ?2 AND data = ?3", -1, &up, NULL) ||
 	    sqlite3_prepare_v2(db,
-	                       s->level ? "UPDATE zcompact SET upto = ?1, level = ?2, chunks = chunks + ?3,"
+	                       s->level ? "UPDATE zcompact SET upto = max(upto, ?1), level = ?2, chunks = chunks + ?3,"
 	                                  " bytes_before = bytes_before + ?4, bytes_after = bytes_after + ?5"
-	                                  " WHERE id = 1 AND upto < ?1"
+	                                  " WHERE id = 1"
 	                                : "UPDATE zdicts SET converted = ?1 WHERE id = ?2 AND converted < ?1",
-	                       -1, &mark, NULL)) {
+	                       -1, &mark, NULL) ||
+	    /* an entry goes once its chunk is gone or still holds what was read
+	     * (a deletion that rewrote it since listed it for a later batch) */
+	    (s->again && sqlite3_prepare_v2(db,
+	                                    "DELETE FROM zcompact_again WHERE chunk = ?1"
+	                                    " AND coalesce((SELECT data FROM chunks WHERE id = ?1) = ?2, 1)",
+	                                    -1, &drop, NULL))) {
 		rc = err_set(err, errlen, ERR_STORE, "zconvert: %s", sqlite3_errmsg(db));
 		goto out;
 	}
 	for (size_t i = 0; i < s->n; i++) {
+		if (drop) {
+			sqlite3_bind_int64(drop, 1, s->id[i]);
+			sqlite3_bind_blob(drop, 2, s->old[i], (int)s->oldlen[i], SQLITE_STATIC);
+			int done = sqlite3_step(drop) == SQLITE_DONE;
+			sqlite3_reset(drop);
+			if (!done) {
+				rc = err_set(err, errlen, ERR_STORE, "compaction: %s", sqlite3_errmsg(db));
+				goto out;
+			}
+		}
+		if (!s->new[i])
+			continue;
 		sqlite3_bind_blob(up, 1, s->new[i], (int)s->newlen[i], SQLITE_STATIC);
 		sqlite3_bind_int64(up, 2, s->id[i]);
 		sqlite3_bind_blob(up, 3, s->old[i], (int)s->oldlen[i], SQLITE_STATIC);
@@ -100,6 +121,7 @@ static enum err swap_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 out:
 	sqlite3_finalize(up);
 	sqlite3_finalize(mark);
+	sqlite3_finalize(drop);
 	return rc;
 }
 
@@ -202,6 +224,25 @@ static int look(struct zconvert *c, sqlite3 *rd, const struct activity *was, str
 	return a->requests || a->chunk != was->chunk || a->log_chunk != was->log_chunk;
 }
 
+/* Copies the (id, data) rows st gives, ZCONVERT_COMPACT_CHUNKS at most, into
+ * ids, data (malloc'd; NULL for a NULL data) and len; returns how many. */
+static size_t read_chunks(sqlite3_stmt *st, int64_t *ids, void **data, size_t *len)
+{
+	size_t rows = 0;
+	while (rows < ZCONVERT_COMPACT_CHUNKS && sqlite3_step(st) == SQLITE_ROW) {
+		len[rows] = (size_t)sqlite3_column_bytes(st, 1);
+		data[rows] = NULL;
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			if (!(data[rows] = malloc(len[rows] ? len[rows] : 1)))
+				abort();
+			if (len[rows])
+				memcpy(data[rows], sqlite3_column_blob(st, 1), len[rows]);
+		}
+		ids[rows++] = sqlite3_column_int64(st, 0);
+	}
+	return rows;
+}
+
 /* One compaction step over the chunks up to idle->chunk: *state 0 = a batch
  * done, 1 = ingest came back (the batch dropped), 2 = nothing left. */
 static enum err compact_step(struct zconvert *c, sqlite3 *rd, const struct activity *idle, int *state,
@@ -217,28 +258,37 @@ static enum err compact_step(struct zconvert *c, sqlite3 *rd, const struct activ
 	memset(&s, 0, sizeof s);
 	s.level = c->level;
 	*state = 2;
-	if (sqlite3_prepare_v2(rd, "SELECT upto FROM zcompact WHERE id = 1", -1, &st, NULL)) {
+	/* first the chunks a deletion rewrote after the compaction passed them
+	 * (schema/026; data NULL: deleted since), then the next ones by id */
+	if (sqlite3_prepare_v2(rd,
+	                       "SELECT a.chunk, c.data FROM zcompact_again a LEFT JOIN chunks c ON c.id = a.chunk"
+	                       " ORDER BY a.chunk LIMIT ?1",
+	                       -1, &st, NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "compaction: %s", sqlite3_errmsg(rd));
 		goto out;
 	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		upto = sqlite3_column_int64(st, 0);
+	sqlite3_bind_int64(st, 1, ZCONVERT_COMPACT_CHUNKS);
+	rows = read_chunks(st, ids, data, len);
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(rd, "SELECT id, data FROM chunks WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3", -1, &st,
-	                       NULL)) {
-		rc = err_set(err, errlen, ERR_STORE, "compaction: %s", sqlite3_errmsg(rd));
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, upto);
-	sqlite3_bind_int64(st, 2, idle->chunk);
-	sqlite3_bind_int64(st, 3, ZCONVERT_COMPACT_CHUNKS);
-	while (rows < ZCONVERT_COMPACT_CHUNKS && sqlite3_step(st) == SQLITE_ROW) {
-		len[rows] = (size_t)sqlite3_column_bytes(st, 1);
-		if (!(data[rows] = malloc(len[rows] ? len[rows] : 1)))
-			abort();
-		if (len[rows])
-			memcpy(data[rows], sqlite3_column_blob(st, 1), len[rows]);
-		ids[rows++] = sqlite3_column_int64(st, 0);
+	st = NULL;
+	s.again = rows > 0;
+	if (!s.again) {
+		if (sqlite3_prepare_v2(rd, "SELECT upto FROM zcompact WHERE id = 1", -1, &st, NULL)) {
+			rc = err_set(err, errlen, ERR_STORE, "compaction: %s", sqlite3_errmsg(rd));
+			goto out;
+		}
+		if (sqlite3_step(st) == SQLITE_ROW)
+			upto = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (sqlite3_prepare_v2(rd, "SELECT id, data FROM chunks WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3", -1,
+		                       &st, NULL)) {
+			rc = err_set(err, errlen, ERR_STORE, "compaction: %s", sqlite3_errmsg(rd));
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, upto);
+		sqlite3_bind_int64(st, 2, idle->chunk);
+		sqlite3_bind_int64(st, 3, ZCONVERT_COMPACT_CHUNKS);
+		rows = read_chunks(st, ids, data, len);
 	}
 	sqlite3_finalize(st);   /* ends the read transaction before compressing */
 	st = NULL;
@@ -248,17 +298,22 @@ static enum err compact_step(struct zconvert *c, sqlite3 *rd, const struct activ
 	for (size_t i = 0; i < rows; i++) {
 		if (look(c, rd, idle, &now))
 			goto out;   /* ingest is back: it has the CPU, the batch is redone later */
-		unsigned id = record_chunk_dict_id(data[i], len[i]);
-		const struct zdict *d = id ? zdict_find(id) : NULL;
-		void *out;
-		size_t outlen;
-		s.upto = ids[i];
-		if ((id && !d) || record_chunk_recompress(data[i], len[i], d, c->level, &out, &outlen))
-			continue;   /* corrupt: left as it is, reads report it */
-		if (outlen >= len[i]) {
-			free(out);
-			continue;
+		void *out = NULL;
+		size_t outlen = 0;
+		if (!s.again)
+			s.upto = ids[i];
+		if (data[i]) {
+			unsigned id = record_chunk_dict_id(data[i], len[i]);
+			const struct zdict *d = id ? zdict_find(id) : NULL;
+			if ((id && !d) || record_chunk_recompress(data[i], len[i], d, c->level, &out, &outlen))
+				out = NULL;   /* corrupt: left as it is, reads report it */
+			else if (outlen >= len[i]) {
+				free(out);
+				out = NULL;
+			}
 		}
+		if (!out && !s.again)
+			continue;
 		s.old[s.n] = data[i];
 		data[i] = NULL;
 		s.oldlen[s.n] = len[i];

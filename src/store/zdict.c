@@ -295,10 +295,12 @@ cJSON *zdict_status_json(sqlite3 *db, int compact_level)
 	st = NULL;
 	/* zconvert.c's idle-time compaction (schema/022); pending_chunks from
 	 * the ids, not counted: a count read every chunk page into the page
-	 * cache of each worker's connection (RSS 57 -> 172 MB, /api/health polled) */
+	 * cache of each worker's connection (RSS 57 -> 172 MB, /api/health
+	 * polled); plus the chunks listed to compact again (schema/026, a few) */
 	if (has && sqlite3_prepare_v2(db,
 	                            "SELECT upto, level, chunks, bytes_before, bytes_after,"
-	                            " max(0, coalesce((SELECT max(id) FROM chunks), 0) - upto) FROM zcompact WHERE id = 1",
+	                            " max(0, coalesce((SELECT max(id) FROM chunks), 0) - upto) + (SELECT count(*) FROM zcompact_again)"
+	                            " FROM zcompact WHERE id = 1",
 	                            -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *c = cJSON_AddObjectToObject(o, "compaction");

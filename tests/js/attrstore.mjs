@@ -125,12 +125,12 @@ export function to011Sql(dir, migrations) {
 }
 
 /* SQL undoing what schema/018 (span_totals), 019 and 021 (span_ids,
- * span_ids_mid), 020 (log digests), 022 (zcompact) and 023 (chunk_traces)
- * made, for a store turned back further than them. */
+ * span_ids_mid), 020 (log digests), 022 and 026 (zcompact, zcompact_again)
+ * and 023 (chunk_traces) made, for a store turned back further than them. */
 export const undo018to023Sql = `DROP TABLE span_totals;
 	DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_new;
 	DROP TABLE span_ids_mid;
 	CREATE INDEX spans_span ON spans (span_id);
 	DROP INDEX logs_digest; ALTER TABLE logs DROP COLUMN digest;
 	DROP TRIGGER chunk_traces_delete; DROP TABLE chunk_traces; DROP TABLE chunk_long_rows;
-	CREATE INDEX spans_chunk ON spans (chunk); DROP TABLE zcompact;`;
+	CREATE INDEX spans_chunk ON spans (chunk); DROP TABLE zcompact; DROP TABLE zcompact_again;`;

@@ -3,8 +3,8 @@
 // ingest has been idle TRACELITE_COMPACT_IDLE_MS they are recompressed once
 // at --compact-level. Every answer reads back byte-identical, the chunks get
 // smaller, nothing is compacted while requests keep coming, a kill -9 in the
-// middle loses nothing, a restart goes on where it stopped, and level 0
-// turns it off.
+// middle loses nothing, a restart goes on where it stopped, a chunk that a
+// deletion rewrote is compacted again (schema/026), and level 0 turns it off.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -150,16 +150,39 @@ describe('idle-time compaction of span chunks (schema/022)', () => {
 
 		// deleting a trace rewrites its compacted chunk (record_chunk_keep): the rest reads as before
 		const victim = want2.export.match(/"traceId":"([0-9a-f]{32})"/)[1];
+		const chunkOf = sqlite(dir, `SELECT DISTINCT s.chunk FROM spans s JOIN traces t ON t.key = s.trace
+			WHERE hex(t.trace_id) = '${victim.toUpperCase()}';`).trim();
+		assert.match(chunkOf, /^\d+$/, 'the victim sits in one chunk');
+		const compacted = Number(sqlite(dir, `SELECT length(data) FROM chunks WHERE id = ${chunkOf};`));
+		// with the compaction off, so that it cannot take the chunk before it is looked at
+		await stop(s);
+		s = await start(dir, { TRACELITE_COMPACT_LEVEL: '0' });
 		const del = await request(s, 'DELETE', `/api/traces/${victim}`);
 		assert.ok(del.status === 200 || del.status === 204, `${del.status} ${del.text}`);
 		const left = await answers(s);
 		assert.ok(!left.export.includes(victim));
 		assert.equal((left.export.match(/"spanId"/g) || []).length, (want2.export.match(/"spanId"/g) || []).length - 4);
+		// ... at the ingest level, so it is listed to be compacted again (schema/026)
+		assert.equal(sqlite(dir, 'SELECT group_concat(chunk) FROM zcompact_again;').trim(), chunkOf);
+		const rewritten = Number(sqlite(dir, `SELECT length(data) FROM chunks WHERE id = ${chunkOf};`));
+		assert.ok(rewritten > compacted, `rewritten at level 3: ${rewritten} > ${compacted} (the same spans less 4)`);
+		await stop(s);
+		s = await start(dir, { TRACELITE_COMPACT_LEVEL: '19' });
+		const h3 = (await health(s)).compaction;
+		if (h3.chunks === done2.chunks) assert.equal(h3.pending_chunks, 1, 'the listed chunk is pending');
+		await sleep(IDLE_MS + 500);
+		const done3 = await waitCompacted(s);
+		assert.equal(done3.chunks, done2.chunks + 1, JSON.stringify(done3));
+		assert.equal(done3.upto, done2.upto, 'the mark stays where it was');
+		assert.equal(sqlite(dir, 'SELECT count(*) FROM zcompact_again;').trim(), '0');
+		const again = Number(sqlite(dir, `SELECT length(data) FROM chunks WHERE id = ${chunkOf};`));
+		assert.ok(again < rewritten && again <= compacted, `compacted again: ${again} < ${rewritten}, <= ${compacted}`);
+		assert.deepEqual(await answers(s), left, 'answers unchanged by compacting it again');
 
 		// a plain restart keeps the state and the answers
 		await stop(s);
 		s = await start(dir, { TRACELITE_COMPACT_LEVEL: '19' });
-		assert.equal((await health(s)).compaction.chunks, done2.chunks);
+		assert.equal((await health(s)).compaction.chunks, done3.chunks);
 		assert.deepEqual(await answers(s), left);
 		await stop(s);
 	});
