@@ -5,6 +5,7 @@
  * output, raw or as one zstd frame. */
 #include "store/preview.h"
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,27 +99,93 @@ int preview_is_ref(const void *body, size_t len, uint8_t span_id[8])
 	return 1;
 }
 
-/* A decompressed chunk a reader keeps (its entries in r->chunk_a). */
+/* A decompressed chunk a reader keeps (its entries in its own arena a). */
 struct pv_chunk {
 	int64_t id;
+	struct arena *a;
 	size_t count;
 	const uint8_t **raw;
 	size_t *lens;
 	const uint8_t *fields;
 };
 
-#define PV_CHUNKS 4   /* chunks a reader keeps: a list's traces share a few */
+#define PV_CHUNKS 16   /* chunks a reader keeps: the latest 50 traces lie in ~17 */
 
-/* Invariant: chunks[0..nchunks) live in chunk_a and match the database
- * as of data_version (dropped when it changes). */
+/* Invariant: chunks[i] with a non-NULL arena hold chunk id as the database
+ * had it at data_version (all dropped when it changes); next is the slot
+ * replaced next (round robin). */
 struct preview_reader {
 	sqlite3 *db;
 	sqlite3_stmt *body_st, *span_st, *chunk_st, *blob_st;
-	struct arena *chunk_a;
 	struct pv_chunk chunks[PV_CHUNKS];
-	size_t nchunks;
+	size_t next;
 	unsigned data_version;
 };
+
+/* The texts of recently read spans, process-wide: a span's texts never
+ * change while its row points at the same chunk entry (a deletion or the
+ * compaction rewrites a chunk's bytes, never what an entry holds; a
+ * superseded span gets a new entry; a chunk id is used again only when
+ * the newest chunk was deleted, and then the trace and span ids must match
+ * too). Direct-mapped by (chunk, index). */
+#define PV_TEXTS 1024
+static struct pv_text {
+	int64_t chunk;       /* 0: empty slot */
+	int64_t index, trace;
+	uint8_t span_id[8];
+	char input[TRACESUM_PREVIEW + 1], output[TRACESUM_PREVIEW + 1];
+} pv_texts[PV_TEXTS];
+static pthread_mutex_t pv_texts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct pv_text *text_slot(int64_t chunk, int64_t index)
+{
+	uint64_t h = ((uint64_t)chunk * 0x9E3779B97F4A7C15ull + (uint64_t)index) * 0xC2B2AE3D27D4EB4Full;
+	return &pv_texts[(h >> 40) % PV_TEXTS];   /* high bits: every bit of chunk and index mixed in */
+}
+
+/* 1 with p filled if the texts of entry (chunk, index), span span_id of
+ * trace, are cached. */
+static int text_cached(int64_t chunk, int64_t index, int64_t trace, const uint8_t span_id[8], struct preview *p)
+{
+	int hit;
+	pthread_mutex_lock(&pv_texts_lock);
+	struct pv_text *t = text_slot(chunk, index);
+	hit = t->chunk == chunk && t->index == index && t->trace == trace && memcmp(t->span_id, span_id, 8) == 0;
+	if (hit) {
+		memcpy(p->input, t->input, sizeof t->input);
+		memcpy(p->output, t->output, sizeof t->output);
+		p->has_input = p->has_output = 1;
+	}
+	pthread_mutex_unlock(&pv_texts_lock);
+	return hit;
+}
+
+static void text_keep(int64_t chunk, int64_t index, int64_t trace, const uint8_t span_id[8], const struct preview *p)
+{
+	pthread_mutex_lock(&pv_texts_lock);
+	struct pv_text *t = text_slot(chunk, index);
+	t->chunk = chunk;
+	t->index = index;
+	t->trace = trace;
+	memcpy(t->span_id, span_id, 8);
+	memcpy(t->input, p->input, sizeof t->input);
+	memcpy(t->output, p->output, sizeof t->output);
+	pthread_mutex_unlock(&pv_texts_lock);
+}
+
+void preview_note(int64_t chunk, int64_t index, int64_t key, const uint8_t span_id[8], const char *in,
+                  const char *out)
+{
+	pthread_mutex_lock(&pv_texts_lock);
+	struct pv_text *t = text_slot(chunk, index);
+	t->chunk = chunk;
+	t->index = index;
+	t->trace = key;
+	memcpy(t->span_id, span_id, 8);
+	tracesum_clip(t->input, in ? in : "", TRACESUM_PREVIEW);
+	tracesum_clip(t->output, out ? out : "", TRACESUM_PREVIEW);
+	pthread_mutex_unlock(&pv_texts_lock);
+}
 
 enum err preview_reader_open(sqlite3 *db, struct preview_reader **out)
 {
@@ -143,9 +210,11 @@ enum err preview_reader_open(sqlite3 *db, struct preview_reader **out)
 
 static void reader_drop_chunks(struct preview_reader *r)
 {
-	arena_free(r->chunk_a);
-	r->chunk_a = NULL;
-	r->nchunks = 0;
+	for (size_t i = 0; i < PV_CHUNKS; i++) {
+		arena_free(r->chunks[i].a);
+		r->chunks[i].a = NULL;
+	}
+	r->next = 0;
 }
 
 void preview_reader_close(struct preview_reader *r)
@@ -170,21 +239,22 @@ static const struct pv_chunk *reader_chunk(struct preview_reader *r, int64_t id)
 		reader_drop_chunks(r);
 		r->data_version = version;
 	}
-	for (size_t i = 0; i < r->nchunks; i++)
-		if (r->chunks[i].id == id)
+	for (size_t i = 0; i < PV_CHUNKS; i++)
+		if (r->chunks[i].a && r->chunks[i].id == id)
 			return &r->chunks[i];
-	if (r->nchunks == PV_CHUNKS)
-		reader_drop_chunks(r);
-	if (!r->chunk_a)
-		r->chunk_a = arena_new();
-	struct pv_chunk *c = &r->chunks[r->nchunks], *got = NULL;
+	struct pv_chunk *c = &r->chunks[r->next], *got = NULL;
+	r->next = (r->next + 1) % PV_CHUNKS;
+	arena_free(c->a);
+	c->a = arena_new();
 	c->id = id;
 	sqlite3_bind_int64(r->chunk_st, 1, id);
 	if (sqlite3_step(r->chunk_st) == SQLITE_ROW &&
 	    record_chunk_entries(sqlite3_column_blob(r->chunk_st, 0), (size_t)sqlite3_column_bytes(r->chunk_st, 0),
-	                         r->chunk_a, &c->count, &c->raw, &c->lens, &c->fields) == ERR_OK) {
-		r->nchunks++;
+	                         c->a, &c->count, &c->raw, &c->lens, &c->fields) == ERR_OK) {
 		got = c;
+	} else {
+		arena_free(c->a);
+		c->a = NULL;
 	}
 	sqlite3_reset(r->chunk_st);
 	return got;
@@ -224,6 +294,10 @@ enum err preview_reader_span(struct preview_reader *r, int64_t key, const uint8_
 		goto out;
 	}
 	int64_t chunk = sqlite3_column_int64(st, 0), index = sqlite3_column_int64(st, 1);
+	if (text_cached(chunk, index, key, span_id, p)) {
+		rc = ERR_OK;
+		goto out;
+	}
 	const struct pv_chunk *c = reader_chunk(r, chunk);
 	if (!c || index < 0 || (size_t)index >= c->count || sqlite3_column_bytes(st, 8) != 16)
 		goto out;
@@ -242,6 +316,7 @@ enum err preview_reader_span(struct preview_reader *r, int64_t key, const uint8_
 	if (!sp)
 		goto out;
 	span_texts(r, sp, sqlite3_column_int64(st, 2), a, p);
+	text_keep(chunk, index, key, span_id, p);
 	rc = ERR_OK;
 out:
 	sqlite3_reset(st);

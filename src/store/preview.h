@@ -60,6 +60,13 @@ enum err preview_reader_span(struct preview_reader *r, int64_t key, const uint8_
  * when it is text or there is none, or ERR_STORE (negative). */
 int preview_reader_ref(struct preview_reader *r, int64_t key, uint8_t span_id[8]);
 
+/* The writer's note that span span_id of trace key, stored as entry index
+ * of chunk, gives the texts in and out (NULL = none; clipped here as
+ * ingest does): the readers' cache of span texts keeps them, so the
+ * newest traces' previews read without decompressing their chunks. */
+void preview_note(int64_t chunk, int64_t index, int64_t key, const uint8_t span_id[8], const char *in,
+                  const char *out);
+
 /* Registers on db tl_preview(body, which[, key]): the input (which 0) or
  * output (1) text of a body of trace key (needed for a reference body),
  * NULL for a NULL body or text; an SQL error for a corrupt body. Returns

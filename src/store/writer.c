@@ -574,6 +574,9 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 				tlen += json_i64_fmt(traces + tlen, listed = key);
 			}
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
+			if (sum.preview_changed && !sum.preview_text && sum.has_preview &&
+			    memcmp(sum.preview_span, s->span_id, 8) == 0)   /* the list reads it soon */
+				preview_note(chunk, (int64_t)k, key, s->span_id, s->input_text, s->output_text);
 			any = dirty = 1;
 		}
 		/* every span's rows, not only new ones': a pair was prepared for
