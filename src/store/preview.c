@@ -116,7 +116,8 @@ struct pv_chunk {
  * replaced next (round robin). */
 struct preview_reader {
 	sqlite3 *db;
-	sqlite3_stmt *body_st, *span_st, *chunk_st, *blob_st;
+	sqlite3_stmt *body_st, *where_st;   /* a body; a span's chunk entry */
+	sqlite3_stmt *span_st, *chunk_st, *blob_st;   /* prepared on the first entry not cached */
 	struct pv_chunk chunks[PV_CHUNKS];
 	size_t next;
 	unsigned data_version;
@@ -127,47 +128,73 @@ struct preview_reader {
  * compaction rewrites a chunk's bytes, never what an entry holds; a
  * superseded span gets a new entry; a chunk id is used again only when
  * the newest chunk was deleted, and then the trace and span ids must match
- * too). Direct-mapped by (chunk, index). */
+ * too). Two ways per set of (chunk, index), the older one replaced: about
+ * the newest PV_TEXTS traces' previews (the writer notes each, ~0.5 MB). */
 #define PV_TEXTS 1024
+#define PV_WAYS 2
 static struct pv_text {
 	int64_t chunk;       /* 0: empty slot */
 	int64_t index, trace;
 	uint8_t span_id[8];
 	char input[TRACESUM_PREVIEW + 1], output[TRACESUM_PREVIEW + 1];
 } pv_texts[PV_TEXTS];
+static unsigned char pv_newer[PV_TEXTS / PV_WAYS];   /* per set: the way written last */
 static pthread_mutex_t pv_texts_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct pv_text *text_slot(int64_t chunk, int64_t index)
+/* The set of entry (chunk, index): its first way's index in pv_texts. */
+static size_t text_set(int64_t chunk, int64_t index)
 {
 	uint64_t h = ((uint64_t)chunk * 0x9E3779B97F4A7C15ull + (uint64_t)index) * 0xC2B2AE3D27D4EB4Full;
-	return &pv_texts[(h >> 40) % PV_TEXTS];   /* high bits: every bit of chunk and index mixed in */
+	return (size_t)((h >> 40) % (PV_TEXTS / PV_WAYS)) * PV_WAYS;   /* high bits: chunk and index mixed */
+}
+
+/* The slot of entry (chunk, index) of span span_id of trace, or NULL. Under pv_texts_lock. */
+static struct pv_text *text_find(int64_t chunk, int64_t index, int64_t trace, const uint8_t span_id[8])
+{
+	size_t set = text_set(chunk, index);
+	for (size_t w = 0; w < PV_WAYS; w++) {
+		struct pv_text *t = &pv_texts[set + w];
+		if (t->chunk == chunk && t->index == index && t->trace == trace && memcmp(t->span_id, span_id, 8) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* The slot entry (chunk, index) of span span_id of trace is written to:
+ * its own, else the older way of its set. Under pv_texts_lock. */
+static struct pv_text *text_put(int64_t chunk, int64_t index, int64_t trace, const uint8_t span_id[8])
+{
+	size_t set = text_set(chunk, index);
+	struct pv_text *t = text_find(chunk, index, trace, span_id);
+	if (!t)
+		t = &pv_texts[set + (pv_newer[set / PV_WAYS] + 1) % PV_WAYS];
+	pv_newer[set / PV_WAYS] = (unsigned char)(t - &pv_texts[set]);
+	t->chunk = chunk;
+	t->index = index;
+	t->trace = trace;
+	memcpy(t->span_id, span_id, 8);
+	return t;
 }
 
 /* 1 with p filled if the texts of entry (chunk, index), span span_id of
  * trace, are cached. */
 static int text_cached(int64_t chunk, int64_t index, int64_t trace, const uint8_t span_id[8], struct preview *p)
 {
-	int hit;
 	pthread_mutex_lock(&pv_texts_lock);
-	struct pv_text *t = text_slot(chunk, index);
-	hit = t->chunk == chunk && t->index == index && t->trace == trace && memcmp(t->span_id, span_id, 8) == 0;
-	if (hit) {
+	struct pv_text *t = text_find(chunk, index, trace, span_id);
+	if (t) {
 		memcpy(p->input, t->input, sizeof t->input);
 		memcpy(p->output, t->output, sizeof t->output);
 		p->has_input = p->has_output = 1;
 	}
 	pthread_mutex_unlock(&pv_texts_lock);
-	return hit;
+	return t != NULL;
 }
 
 static void text_keep(int64_t chunk, int64_t index, int64_t trace, const uint8_t span_id[8], const struct preview *p)
 {
 	pthread_mutex_lock(&pv_texts_lock);
-	struct pv_text *t = text_slot(chunk, index);
-	t->chunk = chunk;
-	t->index = index;
-	t->trace = trace;
-	memcpy(t->span_id, span_id, 8);
+	struct pv_text *t = text_put(chunk, index, trace, span_id);
 	memcpy(t->input, p->input, sizeof t->input);
 	memcpy(t->output, p->output, sizeof t->output);
 	pthread_mutex_unlock(&pv_texts_lock);
@@ -177,11 +204,7 @@ void preview_note(int64_t chunk, int64_t index, int64_t key, const uint8_t span_
                   const char *out)
 {
 	pthread_mutex_lock(&pv_texts_lock);
-	struct pv_text *t = text_slot(chunk, index);
-	t->chunk = chunk;
-	t->index = index;
-	t->trace = key;
-	memcpy(t->span_id, span_id, 8);
+	struct pv_text *t = text_put(chunk, index, key, span_id);
 	tracesum_clip(t->input, in ? in : "", TRACESUM_PREVIEW);
 	tracesum_clip(t->output, out ? out : "", TRACESUM_PREVIEW);
 	pthread_mutex_unlock(&pv_texts_lock);
@@ -195,12 +218,8 @@ enum err preview_reader_open(sqlite3 *db, struct preview_reader **out)
 	r->db = db;
 	*out = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT body FROM trace_previews WHERE key = ?1", -1, &r->body_st, NULL) ||
-	    sqlite3_prepare_v2(db, "SELECT s.chunk, s.chunk_index, s.resource, s.parent_span_id, n.value, s.kind,"
-	                       " s.start_ns, s.end_ns, tr.trace_id FROM spans s JOIN traces tr ON tr.key = s.trace"
-	                       " JOIN strings n ON n.id = s.name WHERE s.trace = ?1 AND s.span_id = ?2",
-	                       -1, &r->span_st, NULL) ||
-	    sqlite3_prepare_v2(db, "SELECT data FROM chunks WHERE id = ?1", -1, &r->chunk_st, NULL) ||
-	    sqlite3_prepare_v2(db, "SELECT data FROM blobs WHERE id = ?1", -1, &r->blob_st, NULL)) {
+	    sqlite3_prepare_v2(db, "SELECT chunk, chunk_index FROM spans WHERE trace = ?1 AND span_id = ?2", -1,
+	                       &r->where_st, NULL)) {
 		preview_reader_close(r);
 		return ERR_STORE;
 	}
@@ -222,6 +241,7 @@ void preview_reader_close(struct preview_reader *r)
 	if (!r)
 		return;
 	sqlite3_finalize(r->body_st);
+	sqlite3_finalize(r->where_st);
 	sqlite3_finalize(r->span_st);
 	sqlite3_finalize(r->chunk_st);
 	sqlite3_finalize(r->blob_st);
@@ -279,50 +299,86 @@ static void span_texts(struct preview_reader *r, const Tl__Span *sp, int64_t res
 	p->has_input = p->has_output = 1;
 }
 
-enum err preview_reader_span(struct preview_reader *r, int64_t key, const uint8_t span_id[8], struct preview *p)
+/* Prepares what reading an entry from its chunk needs. Returns ERR_OK or ERR_STORE. */
+static enum err reader_prepare_cold(struct preview_reader *r)
 {
-	sqlite3_stmt *st = r->span_st;
+	if (r->blob_st)
+		return ERR_OK;
+	if ((!r->span_st &&
+	     sqlite3_prepare_v2(r->db, "SELECT s.resource, s.parent_span_id, n.value, s.kind, s.start_ns, s.end_ns,"
+	                        " tr.trace_id FROM spans s JOIN traces tr ON tr.key = s.trace"
+	                        " JOIN strings n ON n.id = s.name WHERE s.trace = ?1 AND s.span_id = ?2",
+	                        -1, &r->span_st, NULL)) ||
+	    (!r->chunk_st && sqlite3_prepare_v2(r->db, "SELECT data FROM chunks WHERE id = ?1", -1, &r->chunk_st, NULL)) ||
+	    sqlite3_prepare_v2(r->db, "SELECT data FROM blobs WHERE id = ?1", -1, &r->blob_st, NULL))
+		return ERR_STORE;
+	return ERR_OK;
+}
+
+/* The texts of span span_id of trace key, entry index of chunk, read from
+ * the chunk into p. Returns ERR_OK, ERR_NOT_FOUND or ERR_STORE. */
+static enum err reader_entry(struct preview_reader *r, int64_t key, const uint8_t span_id[8], int64_t chunk,
+                             int64_t index, struct preview *p)
+{
+	sqlite3_stmt *st;
 	struct arena *a = NULL;
-	enum err rc = ERR_NOT_FOUND;
-	int step;
-	preview_clear(p);
+	enum err rc;
+	if ((rc = reader_prepare_cold(r)))
+		return rc;
+	st = r->span_st;
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_blob(st, 2, span_id, 8, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step != SQLITE_ROW) {
-		rc = step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORE;
-		goto out;
-	}
-	int64_t chunk = sqlite3_column_int64(st, 0), index = sqlite3_column_int64(st, 1);
-	if (text_cached(chunk, index, key, span_id, p)) {
-		rc = ERR_OK;
-		goto out;
-	}
-	const struct pv_chunk *c = reader_chunk(r, chunk);
-	if (!c || index < 0 || (size_t)index >= c->count || sqlite3_column_bytes(st, 8) != 16)
+	int step = sqlite3_step(st);
+	rc = step == SQLITE_ROW || step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORE;
+	const struct pv_chunk *c = step == SQLITE_ROW ? reader_chunk(r, chunk) : NULL;
+	if (!c || index < 0 || (size_t)index >= c->count || sqlite3_column_bytes(st, 6) != 16)
 		goto out;
 	struct record_row row = {
-		.trace_id = sqlite3_column_blob(st, 8),
+		.trace_id = sqlite3_column_blob(st, 6),
 		.span_id = span_id,
-		.parent_span_id = sqlite3_column_blob(st, 3),
-		.parent_len = (size_t)sqlite3_column_bytes(st, 3),
-		.name = (const char *)sqlite3_column_text(st, 4),
-		.kind = sqlite3_column_int(st, 5),
-		.start_ns = (uint64_t)sqlite3_column_int64(st, 6),
-		.end_ns = (uint64_t)sqlite3_column_int64(st, 7),
+		.parent_span_id = sqlite3_column_blob(st, 1),
+		.parent_len = (size_t)sqlite3_column_bytes(st, 1),
+		.name = (const char *)sqlite3_column_text(st, 2),
+		.kind = sqlite3_column_int(st, 3),
+		.start_ns = (uint64_t)sqlite3_column_int64(st, 4),
+		.end_ns = (uint64_t)sqlite3_column_int64(st, 5),
 	};
 	a = arena_new();
 	const Tl__Span *sp = record_span_unpack_row(c->raw[index], c->lens[index], c->fields[index], &row, a);
 	if (!sp)
 		goto out;
-	span_texts(r, sp, sqlite3_column_int64(st, 2), a, p);
+	span_texts(r, sp, sqlite3_column_int64(st, 0), a, p);
 	text_keep(chunk, index, key, span_id, p);
 	rc = ERR_OK;
 out:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (a)
-		arena_free(a);
+	arena_free(a);
+	return rc;
+}
+
+enum err preview_reader_span(struct preview_reader *r, int64_t key, const uint8_t span_id[8], struct preview *p)
+{
+	sqlite3_stmt *st = r->where_st;
+	enum err rc;
+	int64_t chunk = 0, index = 0;
+	preview_clear(p);
+	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_blob(st, 2, span_id, 8, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		chunk = sqlite3_column_int64(st, 0);
+		index = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (step != SQLITE_ROW)
+		return step == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORE;
+	if (text_cached(chunk, index, key, span_id, p))
+		return ERR_OK;
+	rc = reader_entry(r, key, span_id, chunk, index, p);
+	if (rc)
+		preview_clear(p);
 	return rc;
 }
 
