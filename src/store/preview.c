@@ -489,9 +489,12 @@ enum err preview_register(sqlite3 *db)
 	if (!f)
 		abort();
 	if (sqlite3_create_function(db, "tl_preview", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_preview, NULL,
-	                            NULL))
+	                            NULL)) {
+		free(f);
 		return ERR_STORE;
-	/* not deterministic: a reference reads the store */
+	}
+	/* not deterministic: a reference reads the store; a failed
+	 * registration frees f too (fn_state_free) */
 	return sqlite3_create_function_v2(db, "tl_preview", 3, SQLITE_UTF8, f, fn_preview, NULL, NULL, fn_state_free)
 	           ? ERR_STORE
 	           : ERR_OK;
