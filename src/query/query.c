@@ -139,11 +139,11 @@ static void add_preview(cJSON *o, const char *key, int has, const char *text)
 }
 
 /* Adds the previews of the trace with key to its summary o, read with pv
- * (preview_stmt): ERR_OK, or ERR_STORE for a corrupt trace_previews row. */
-static int add_previews(cJSON *o, sqlite3_stmt *pv, int64_t key)
+ * (preview_reader_open): ERR_OK, or ERR_STORE for a corrupt trace_previews row. */
+static int add_previews(cJSON *o, struct preview_reader *pv, int64_t key)
 {
 	static _Thread_local struct preview p;
-	if (preview_get(pv, key, &p))
+	if (preview_reader_get(pv, key, &p))
 		return ERR_STORE;
 	add_preview(o, "input_preview", p.has_input, p.input);
 	add_preview(o, "output_preview", p.has_output, p.output);
@@ -259,7 +259,7 @@ out:
 	return rc;
 }
 
-cJSON *query_trace_item(sqlite3_stmt *st, sqlite3_stmt *pv)
+cJSON *query_trace_item(sqlite3_stmt *st, struct preview_reader *pv)
 {
 	cJSON *o = trace_json(st);
 	if (add_previews(o, pv, sqlite3_column_int64(st, 16))) {
@@ -316,7 +316,8 @@ int query_over_budget(void *left)
  * handler calls; < 0: none) ran out first. */
 static int traces_page(sqlite3 *db, const struct trace_filter *f, int budget, int step, cJSON **out)
 {
-	sqlite3_stmt *st, *pv = NULL;
+	sqlite3_stmt *st;
+	struct preview_reader *pv = NULL;
 	if (query_trace_list_prepare(db, f, NULL, &st))
 		return ERR_STORE;
 	if (budget >= 0)
@@ -344,11 +345,11 @@ static int traces_page(sqlite3 *db, const struct trace_filter *f, int budget, in
 		return rc == SQLITE_INTERRUPT && budget < 0 ? ERR_BUSY : ERR_STORE;
 	}
 	/* the previews of the rows shown, after the walk (schema/017) */
-	rc = preview_stmt(db, &pv);
+	rc = preview_reader_open(db, &pv);
 	int i = 0;
 	for (cJSON *item = items->child; item && !rc; item = item->next)
 		rc = add_previews(item, pv, keys[i++]);
-	sqlite3_finalize(pv);
+	preview_reader_close(pv);
 	free(keys);
 	if (rc) {
 		cJSON_Delete(o);
@@ -619,7 +620,8 @@ enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_
                            int *begun)
 {
 	assert(p.offset >= 0 && p.limit >= 1 && p.limit <= QUERY_TRACE_MAX_SPANS);
-	sqlite3_stmt *st = NULL, *pv = NULL;
+	sqlite3_stmt *st = NULL;
+	struct preview_reader *pv = NULL;
 	struct spanview *v = NULL;
 	struct stored_span s;
 	struct jbuf b;
@@ -639,7 +641,7 @@ enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_
 	 * that a failure is still an error status: the summary, the scores, the
 	 * first page of spans */
 	total = sqlite3_column_int64(st, 5);
-	if ((rc = preview_stmt(db, &pv)) || !(trace = query_trace_item(st, pv))) {
+	if ((rc = preview_reader_open(db, &pv)) || !(trace = query_trace_item(st, pv))) {
 		rc = ERR_STORE;
 		goto out;
 	}
@@ -699,7 +701,7 @@ enum err query_trace_write(sqlite3 *db, const uint8_t trace_id[16], struct span_
 	rc = sink_flush(k, &b, 1);
 out:
 	sqlite3_finalize(st);
-	sqlite3_finalize(pv);
+	preview_reader_close(pv);
 	spanview_close(v);
 	/* a big trace filled this connection's page cache with chunk pages no
 	 * other request wants: each HTTP worker thread keeps its own reader, so

@@ -74,10 +74,11 @@ void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE]);
 /* Parses such a cursor into f (has_cursor, cursor_start, cursor_trace).
  * Returns ERR_OK or ERR_BAD_INPUT. */
 enum err query_trace_cursor_parse(const char *text, struct trace_filter *f);
+struct preview_reader;   /* store/preview.h */
 /* The trace-list item of the current row of such a statement, its
- * previews read with pv (store/preview.h: preview_stmt); NULL if they
- * cannot be read (a corrupt trace_previews row, logged). */
-cJSON *query_trace_item(sqlite3_stmt *st, sqlite3_stmt *pv);
+ * previews read with pv (store/preview.h: preview_reader_open); NULL if
+ * they cannot be read (a corrupt trace_previews row, logged). */
+cJSON *query_trace_item(sqlite3_stmt *st, struct preview_reader *pv);
 /* The most spans one trace answer holds: a 300k-span trace would otherwise
  * build a 266 MB answer. Larger traces are read in pages. */
 #define QUERY_TRACE_MAX_SPANS 10000

@@ -1102,7 +1102,8 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
                        cJSON **out)
 {
 	struct run r;
-	sqlite3_stmt *list = NULL, *pv = NULL;
+	sqlite3_stmt *list = NULL;
+	struct preview_reader *pv = NULL;
 	char *keys = NULL, cursor[QUERY_CURSOR_SIZE] = "", last[QUERY_CURSOR_SIZE] = "";
 	cJSON *items = cJSON_CreateArray();
 	int rc, nitems = 0, more = 0, step = SQLITE_DONE;
@@ -1128,7 +1129,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 	                       " ORDER BY chunk DESC, chunk_index", -1, &r.trace_st, NULL) ||
 	    sqlite3_prepare_v2(db, "SELECT 1 FROM spans WHERE trace = ?1 AND chunk > ?2 LIMIT 1", -1, &r.chunks_st,
 	                       NULL) ||
-	    preview_stmt(db, &pv) || spanview_open(db, &r.view)) {
+	    preview_reader_open(db, &pv) || spanview_open(db, &r.view)) {
 		rc = ERR_STORE;
 		goto out;
 	}
@@ -1222,7 +1223,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 		memcpy(cursor, last, sizeof cursor);
 out:
 	sqlite3_finalize(list);
-	sqlite3_finalize(pv);
+	preview_reader_close(pv);
 	sqlite3_finalize(r.main_key_st);
 	sqlite3_finalize(r.trace_st);
 	sqlite3_finalize(r.chunks_st);

@@ -1,8 +1,9 @@
-/* preview.h: a trace's input and output previews, kept out of `traces` in
- * trace_previews (schema/017) as one value per trace: both texts, zstd
- * compressed with the store's chunk dictionary when that is smaller. The
- * writer packs a trace's previews when they change; readers unpack the
- * rows they show (preview_get) or call tl_preview() in SQL. */
+/* preview.h: a trace's input and output previews in trace_previews
+ * (schema/017, 024), one value per trace: a reference to the span whose
+ * record holds the texts (9 bytes; the reader derives and clips them as
+ * ingest did), or where no stored span holds them any more both texts,
+ * zstd compressed with the store's chunk dictionary when that is smaller.
+ * Readers use a preview_reader or call tl_preview() in SQL. */
 #ifndef TL_PREVIEW_H
 #define TL_PREVIEW_H
 #include <sqlite3.h>
@@ -33,17 +34,43 @@ size_t preview_pack(const struct zdict *d, const char *in, const char *out, unsi
  * corrupt or names a zstd dictionary no store opened has. */
 enum err preview_unpack(const void *body, size_t len, struct preview *p);
 
-/* Prepares, on a connection of the store, the lookup preview_get runs.
- * Returns ERR_OK or ERR_STORE; the caller finalizes *st. */
-enum err preview_stmt(sqlite3 *db, sqlite3_stmt **st);
-/* The previews of the trace with traces.key key into p (both NULL when it
- * has none). Returns ERR_OK, or ERR_STORE (logged) for a corrupt body or a
- * failed read. */
-enum err preview_get(sqlite3_stmt *st, int64_t key, struct preview *p);
+#define PREVIEW_REF_SIZE 9   /* a reference body: header byte, span id */
+/* Packs a reference to the span span_id of the trace into body (at least
+ * PREVIEW_REF_SIZE bytes); returns its length. */
+size_t preview_pack_ref(const uint8_t span_id[8], unsigned char *body);
+/* 1 with span_id set if body[0..len) is a reference body, else 0. */
+int preview_is_ref(const void *body, size_t len, uint8_t span_id[8]);
 
-/* Registers on db tl_preview(body, which): the input (which 0) or output
- * (1) text of a body, NULL for a NULL body or text; an SQL error for a
- * corrupt body. Returns ERR_OK or ERR_STORE. */
+struct preview_reader;
+/* Opens a reader of previews on db (a connection of the store, kept open
+ * by the caller). It keeps the last chunks it decompressed until the
+ * database changes. Returns ERR_OK with *out set, or ERR_STORE. */
+enum err preview_reader_open(sqlite3 *db, struct preview_reader **out);
+/* Frees r; NULL is a no-op. */
+void preview_reader_close(struct preview_reader *r);
+/* The previews of the trace with traces.key key into p (both NULL when it
+ * has none, or when the span a reference names cannot be read: logged).
+ * Returns ERR_OK, or ERR_STORE (logged) for a corrupt body or a failed read. */
+enum err preview_reader_get(struct preview_reader *r, int64_t key, struct preview *p);
+/* The previews span span_id of trace key gives (TRACESUM_PREVIEW bytes of
+ * each text, both present) into p. Returns ERR_OK, ERR_NOT_FOUND (no such
+ * span, or its record does not read back) or ERR_STORE. */
+enum err preview_reader_span(struct preview_reader *r, int64_t key, const uint8_t span_id[8], struct preview *p);
+/* The trace's stored body, if it is a reference: 1 with span_id set, 0
+ * when it is text or there is none, or ERR_STORE (negative). */
+int preview_reader_ref(struct preview_reader *r, int64_t key, uint8_t span_id[8]);
+
+/* The writer's note that span span_id of trace key, stored as entry index
+ * of chunk, gives the texts in and out (NULL = none; clipped here as
+ * ingest does): the readers' cache of span texts keeps them, so the
+ * newest traces' previews read without decompressing their chunks. */
+void preview_note(int64_t chunk, int64_t index, int64_t key, const uint8_t span_id[8], const char *in,
+                  const char *out);
+
+/* Registers on db tl_preview(body, which[, key]): the input (which 0) or
+ * output (1) text of a body of trace key (needed for a reference body),
+ * NULL for a NULL body or text; an SQL error for a corrupt body. Returns
+ * ERR_OK or ERR_STORE. */
 enum err preview_register(sqlite3 *db);
 
 /* Migration 017's conversion, in its transaction: moves each trace's
@@ -51,5 +78,11 @@ enum err preview_register(sqlite3 *db);
  * store's newest dictionary) and drops the two columns. Does nothing when
  * `traces` has no such columns any more. Returns ERR_OK or ERR_STORE. */
 enum err preview_migrate(sqlite3 *db, char *err, size_t errlen);
+
+/* Migration 024's conversion, in its transaction: each text body whose
+ * texts a span of its trace still gives (the root for traces.preview_ns 0,
+ * else a span starting at preview_ns) becomes a reference to that span;
+ * the others stay text. Returns ERR_OK or ERR_STORE. */
+enum err preview_migrate_refs(sqlite3 *db, char *err, size_t errlen);
 
 #endif

@@ -64,6 +64,8 @@ static int after_migration(sqlite3 *db, int number, char *err, size_t errlen)
 		return preview_migrate(db, err, errlen);
 	if (number == 18)   /* 018_span_totals: summed from the span rollups */
 		return rollup_totals_rebuild(db, err, errlen);
+	if (number == 24)   /* 024_preview_refs: text previews become references to their span */
+		return preview_migrate_refs(db, err, errlen);
 	if (number == 20)   /* 020_log_digests: digests of the log records already stored */
 		return logstore_digest_stored(db, err, errlen);
 	return ERR_OK;

@@ -109,8 +109,10 @@ void tracesum_merge(struct tracesum *t, const struct span *s, int64_t project)
 	int has_text = (s->input_text && *s->input_text) || (s->output_text && *s->output_text);
 	int64_t key = is_root ? 0 : (int64_t)(s->start_ns | 1);
 	if (has_text && (!t->has_preview || key < t->preview_key)) {
-		tracesum_clip(t->input_preview, s->input_text ? s->input_text : "", TRACESUM_PREVIEW);
-		tracesum_clip(t->output_preview, s->output_text ? s->output_text : "", TRACESUM_PREVIEW);
+		/* the texts are read back from this span's record (preview.h) */
+		memcpy(t->preview_span, s->span_id, 8);
+		t->preview_span_known = 1;
+		t->preview_text = 0;
 		t->preview_key = key;
 		t->has_preview = 1;
 		t->preview_changed = 1;

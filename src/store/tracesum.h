@@ -3,7 +3,8 @@
  * order-independent for counts, sums and times, and the name, service and
  * previews come from the root span once it is known (before that from the
  * earliest span). The writer keeps the previews in trace_previews
- * (store/preview.h), rewritten only when preview_changed. */
+ * (store/preview.h) as a reference to the span they come from (or, where
+ * that span is superseded, as text), rewritten only when preview_changed. */
 #ifndef TL_TRACESUM_H
 #define TL_TRACESUM_H
 #include <stdint.h>
@@ -25,6 +26,9 @@ struct tracesum {
 	char session_id[256], user_id[256];
 	int has_session, has_user, has_preview;
 	int preview_changed;       /* the previews differ from the stored ones (trace_previews) */
+	int preview_span_known;    /* preview_span was set by a merge (else see the stored body) */
+	int preview_text;          /* kept as the texts below, not as preview_span (writer.c) */
+	uint8_t preview_span[8];   /* the span the previews come from */
 	char input_preview[TRACESUM_PREVIEW + 1], output_preview[TRACESUM_PREVIEW + 1];
 };
 

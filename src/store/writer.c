@@ -357,7 +357,10 @@ static int trace_save(struct writer *w, int64_t key, const uint8_t *trace_id, co
 		sqlite3_bind_int64(w->st[ST_PREVIEW_DEL], 1, key);
 		return step_done(w, ST_PREVIEW_DEL);
 	}
-	size_t n = preview_pack(zdict_trainer_current(w->zt), t->input_preview, t->output_preview, w->preview_body);
+	/* a reference to the span, unless that span was superseded (span_supersede) */
+	size_t n = t->preview_text ? preview_pack(zdict_trainer_current(w->zt), t->input_preview, t->output_preview,
+	                                          w->preview_body)
+	                           : preview_pack_ref(t->preview_span, w->preview_body);
 	sqlite3_bind_int64(w->st[ST_PREVIEW_PUT], 1, key);
 	sqlite3_bind_blob(w->st[ST_PREVIEW_PUT], 2, w->preview_body, (int)n, SQLITE_STATIC);
 	return step_done(w, ST_PREVIEW_PUT);
@@ -425,6 +428,39 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 	return ERR_OK;
 }
 
+/* Before child span span_id (stored as *old) of trace key is superseded:
+ * if the previews of t come from it, they keep its stored version's texts
+ * (as they did when the texts were stored), which no span will hold once
+ * it is replaced: t->preview_text. A root's new version gives them anew
+ * (tracesum_unmerge). Returns ERR_OK or ERR_STORE. */
+static int preview_keep_text(struct writer *w, int64_t key, struct tracesum *t, const struct span *old,
+                             const uint8_t span_id[8])
+{
+	static _Thread_local struct preview p;
+	struct preview_reader *r = NULL;
+	uint8_t src[8];
+	int is_src;
+	enum err rc;
+	if (!t->has_preview || t->preview_text || !old->has_parent || t->preview_key != (int64_t)(old->start_ns | 1))
+		return ERR_OK;
+	if (preview_reader_open(w->db, &r))
+		return ERR_STORE;
+	if (t->preview_span_known)
+		is_src = memcmp(t->preview_span, span_id, 8) == 0;
+	else
+		is_src = preview_reader_ref(r, key, src) == 1 && memcmp(src, span_id, 8) == 0;
+	rc = is_src ? preview_reader_span(r, key, span_id, &p) : ERR_OK;
+	preview_reader_close(r);
+	if (rc == ERR_STORE)
+		return ERR_STORE;
+	if (is_src && rc == ERR_OK) {
+		memcpy(t->input_preview, p.input, sizeof t->input_preview);
+		memcpy(t->output_preview, p.output, sizeof t->output_preview);
+		t->preview_text = t->preview_changed = 1;
+	}
+	return ERR_OK;
+}
+
 /* A newer version of a span (s->replace): the stored row, if any, is
  * deleted and its share taken out of the rollups and of the trace summary
  * t, so the new version is inserted and merged as if it came first. Its
@@ -460,6 +496,8 @@ static int span_supersede(struct writer *w, const struct span *s, int64_t trace,
 	sqlite3_clear_bindings(st);
 	if (!found)
 		return ERR_OK;
+	if (t->exists && preview_keep_text(w, trace, t, &old, s->span_id))
+		return ERR_STORE;
 	rollup_remove_span(w->rollup, &d, &old);
 	o = (struct tracesum_old){!old.has_parent, old.status_code, old.type, old.input_tokens, old.output_tokens,
 	                          old.has_cost ? old.cost_usd : 0};
@@ -536,6 +574,9 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 				tlen += json_i64_fmt(traces + tlen, listed = key);
 			}
 			tracesum_merge(&sum, s, sum.exists ? sum.project : project);
+			if (sum.preview_changed && !sum.preview_text && sum.has_preview &&
+			    memcmp(sum.preview_span, s->span_id, 8) == 0)   /* the list reads it soon */
+				preview_note(chunk, (int64_t)k, key, s->span_id, s->input_text, s->output_text);
 			any = dirty = 1;
 		}
 		/* every span's rows, not only new ones': a pair was prepared for

@@ -126,8 +126,10 @@ export function to011Sql(dir, migrations) {
 
 /* SQL undoing what schema/018 (span_totals), 019 and 021 (span_ids,
  * span_ids_mid), 020 (log digests), 022 and 026 (zcompact, zcompact_again)
- * and 023 (chunk_traces) made, for a store turned back further than them. */
-export const undo018to023Sql = `DROP TABLE span_totals;
+ * and 023 (chunk_traces) made, for a store turned back further than them.
+ * 024's preview references stay: 024 converts only text bodies, so it runs
+ * again as a no-op on them, and they read as the texts did. */
+export const undo018onSql = `DROP TABLE span_totals;
 	DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_new;
 	DROP TABLE span_ids_mid;
 	CREATE INDEX spans_span ON spans (span_id);

@@ -67,6 +67,23 @@ int main(void)
 	CHECK(sqlite3_step(st) == SQLITE_ERROR && strstr(sqlite3_errmsg(db), "trace_previews"), "corrupt: %s",
 	      sqlite3_errmsg(db));
 	sqlite3_finalize(st);
+	/* a reference body: a span id, resolved only with the trace key */
+	const uint8_t sid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t back[8];
+	n = preview_pack_ref(sid, body);
+	CHECK(n == PREVIEW_REF_SIZE && preview_is_ref(body, n, back) && !memcmp(back, sid, 8), "reference round trip");
+	CHECK(!preview_is_ref(body, n - 1, back) && !preview_is_ref(saved, 9, back), "not a reference");
+	CHECK(preview_unpack(body, n, &p) == ERR_STORE, "a reference is no text body");
+	CHECK(sqlite3_prepare_v2(db, "SELECT tl_preview(?1, 0)", -1, &st, NULL) == SQLITE_OK, "prepare");
+	sqlite3_bind_blob(st, 1, body, (int)n, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_ERROR && strstr(sqlite3_errmsg(db), "trace key"), "reference without key: %s",
+	      sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	/* with the key but no store tables: an SQL error, never a crash */
+	CHECK(sqlite3_prepare_v2(db, "SELECT tl_preview(?1, 0, 1)", -1, &st, NULL) == SQLITE_OK, "prepare");
+	sqlite3_bind_blob(st, 1, body, (int)n, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_ERROR, "reference without a store");
+	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return test_done();
 }
