@@ -786,6 +786,19 @@ static const struct key *lookup(const char *name)
 	return NULL;
 }
 
+int genai_text_key(const char *key)
+{
+	const struct key *k = lookup(key);
+	if (k)
+		return k->kind == V_TEXT;
+	if (key[0] != 'l' && key[0] != 'g')
+		return 0;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (strncmp(key, prefixes[i].pre, prefixes[i].len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Picks between the best plain text attribute and the indexed families. */
 static const char *resolve_text(struct acc *acc, struct arena *a, int field, int fam_oi, int fam_lm)
 {

@@ -12,4 +12,10 @@
  * table. Returned strings point into the attributes or into a. Never fails. */
 void genai_normalize(struct span *s, struct arena *a);
 
+/* Whether an attribute with this key can make genai_normalize's input or
+ * output text (a text key of the table, or a key matched as an indexed
+ * message part): a reader that wants only the text hands genai_normalize
+ * the attributes this accepts, in their order, and gets the same texts. */
+int genai_text_key(const char *key);
+
 #endif

@@ -20,6 +20,7 @@
 #include "base/text.h"
 #include "ingest/span.h"
 #include "store/preview.h"
+#include "store/record.h"
 #include "store/spanview.h"
 #include "store/store.h"
 
@@ -83,7 +84,8 @@ static uint64_t mono_ns(void)
 struct doc {
 	int64_t rowid;                     /* chunk * 256 + entry of its first span (search.db numbers them apart) */
 	const uint8_t *trace_id;
-	const Tl__Span **spans;
+	const Tl__Span **spans;            /* the records (query), or NULL ... */
+	const struct record_texts **texts; /* ... their text fields only (the indexer) */
 	size_t n;
 };
 
@@ -117,11 +119,52 @@ static long chunk_docs(struct spanview *v, int64_t id, struct doc **out)
 			cur->rowid = id * 256 + (int64_t)i;
 			cur->trace_id = sp->trace_id.data;
 			cur->spans = spans + i;
+			cur->texts = NULL;
 			cur->n = 0;
 		}
 		/* writes stay below spans + i, so groups never overlap */
 		assert(cur->spans + cur->n <= spans + i);
 		cur->spans[cur->n++] = sp;
+	}
+	*out = d;
+	return nd;
+}
+
+/* chunk_docs for the indexer: the documents of chunk id with only the
+ * text fields of their spans read (spanview_chunk_texts), grouped alike. */
+static long chunk_text_docs(struct spanview *v, int64_t id, struct doc **out)
+{
+	const struct record_texts *const *recs;
+	size_t n;
+	long nd = 0;
+	int rc = spanview_chunk_texts(v, id, &recs, &n);
+	*out = NULL;
+	if (rc)
+		return rc == ERR_NOT_FOUND ? 0 : -1;
+	struct arena *a = spanview_arena(v);
+	struct doc *d = arena_alloc(a, (n ? n : 1) * sizeof *d);
+	const struct record_texts **texts = arena_alloc(a, (n ? n : 1) * sizeof *texts);
+	for (size_t i = 0; i < n; i++) {
+		const struct record_texts *t = recs[i];
+		if (!t) {
+			log_warn("search", "search: chunk %lld entry %zu: stored record unreadable, not indexed",
+			        (long long)id, i);
+			continue;
+		}
+		if (!t->trace_id)
+			continue;
+		struct doc *cur = nd ? &d[nd - 1] : NULL;
+		if (!cur || memcmp(cur->trace_id, t->trace_id, 16)) {
+			cur = &d[nd++];
+			cur->rowid = id * 256 + (int64_t)i;
+			cur->trace_id = t->trace_id;
+			cur->spans = NULL;
+			cur->texts = texts + i;
+			cur->n = 0;
+		}
+		/* writes stay below texts + i, so groups never overlap */
+		assert(cur->texts + cur->n <= texts + i);
+		cur->texts[cur->n++] = t;
 	}
 	*out = d;
 	return nd;
@@ -160,11 +203,12 @@ static uint64_t field_hash(const char *s, size_t n)
  * character boundary, in the index and when verifying alike. Fields are
  * hashed only when another one has their length (most lengths are
  * unique), each at most once. */
-static void field_add(struct fields *f, struct arena *a, const char *text, int kind, int span)
+static void field_add(struct fields *f, struct arena *a, const struct record_text *t, int kind, int span)
 {
-	if (!text || !*text)
+	const char *text = t->s;
+	size_t len = t->len;
+	if (!text || !len)
 		return;
-	size_t len = strlen(text);
 	if (len > FIELD_MAX) {
 		len = FIELD_MAX;
 		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
@@ -202,21 +246,16 @@ static size_t doc_fields(const struct doc *d, struct arena *a, struct searchq_fi
 {
 	struct fields f = {0};
 	for (size_t i = 0; i < d->n; i++) {
-		const Tl__Span *sp = d->spans[i];
-		struct stored_text text;
-		spanview_text(sp, NULL, a, &text);
-		field_add(&f, a, sp->name, FIELD_NAME, (int)i);
-		field_add(&f, a, text.input, FIELD_INPUT, (int)i);
-		field_add(&f, a, text.output, FIELD_OUTPUT, (int)i);
-		field_add(&f, a, sp->status ? sp->status->message : NULL, FIELD_STATUS, (int)i);
-		for (size_t e = 0; e < sp->n_events; e++) {
-			for (size_t k = 0; k < sp->events[e]->n_attributes; k++) {
-				const Tl__KeyValue *kv = sp->events[e]->attributes[k];
-				if (kv && kv->key && !strcmp(kv->key, "exception.message") && kv->value &&
-				    kv->value->value_case == TL__ANY_VALUE__VALUE_STRING_VALUE)
-					field_add(&f, a, kv->value->string_value, FIELD_EXCEPTION, (int)i);
-			}
-		}
+		struct record_texts whole;
+		const struct record_texts *t = d->texts ? d->texts[i] : &whole;
+		if (!d->texts)
+			record_texts_of_span(d->spans[i], a, &whole);
+		field_add(&f, a, &t->name, FIELD_NAME, (int)i);
+		field_add(&f, a, &t->input, FIELD_INPUT, (int)i);
+		field_add(&f, a, &t->output, FIELD_OUTPUT, (int)i);
+		field_add(&f, a, &t->status, FIELD_STATUS, (int)i);
+		for (size_t e = 0; e < t->nexceptions; e++)
+			field_add(&f, a, &t->exceptions[e], FIELD_EXCEPTION, (int)i);
 	}
 	*out = f.v;
 	return f.n;
@@ -495,7 +534,7 @@ static int index_batch(struct search *s)
 	while (!rc && spans < BATCH_SPANS && sqlite3_step(s->chunks_st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s->chunks_st, 0);
 		struct doc *docs;
-		long nd = chunk_docs(s->view, id, &docs);
+		long nd = chunk_text_docs(s->view, id, &docs);
 		for (long i = 0; i < nd && !rc; i++) {
 			size_t len = doc_text(&docs[i], a, &text, &cap);
 			if (s->batch_off[s->nbatch] + len > BATCH_TEXT)
@@ -705,7 +744,7 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		struct doc *docs;
 		if (v[i].chunk > ckpt)
 			continue; /* not indexed (paused): the indexer finds the chunk gone */
-		long nd = chunk_docs(s->view, v[i].chunk, &docs);
+		long nd = chunk_text_docs(s->view, v[i].chunk, &docs);
 		for (long d = 0; d < nd && !rc; d++) {
 			if (memcmp(docs[d].trace_id, v[i].trace_id, 16))
 				continue;
@@ -980,6 +1019,7 @@ static long trace_docs(struct run *r, int64_t key, const uint8_t *trace_id, stru
 			cur->rowid = want.chunk * 256 + sqlite3_column_int64(st, 1);
 			cur->trace_id = trace_id;
 			cur->spans = spans + used;
+			cur->texts = NULL;
 			cur->n = 0;
 		}
 		assert(used < n);

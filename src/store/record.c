@@ -12,6 +12,7 @@
 #include <zstd.h>
 #include "base/err.h"
 #include "base/varint.h"
+#include "ingest/genai.h"
 #include "otlp/pbcheck.h"
 #include "store/zdict.h"
 
@@ -804,4 +805,276 @@ Tl__Span *record_span_unpack_row(const uint8_t *data, size_t len, unsigned field
 	if (fields & RECORD_ROW_END)
 		sp->end_time_unix_nano = row->end_ns;
 	return sp;
+}
+
+/* ---------- the text fields of a span (the search index's reader) ---------- */
+
+static struct record_text text_cstr(const char *s)
+{
+	return (struct record_text){s && *s ? s : NULL, s ? strlen(s) : 0};
+}
+
+/* The texts of exception.message attribute kv (as search.c always read
+ * them), appended to out. */
+static void exception_add(const Tl__KeyValue *kv, struct arena *a, struct record_texts *out, size_t *cap)
+{
+	if (!kv || !kv->key || strcmp(kv->key, "exception.message") || !kv->value ||
+	    kv->value->value_case != TL__ANY_VALUE__VALUE_STRING_VALUE)
+		return;
+	if (out->nexceptions == *cap) {
+		*cap = *cap ? 2 * *cap : 4;
+		struct record_text *v = arena_alloc(a, *cap * sizeof *v);
+		if (out->nexceptions)
+			memcpy(v, out->exceptions, out->nexceptions * sizeof *v);
+		out->exceptions = v;
+	}
+	out->exceptions[out->nexceptions++] = text_cstr(kv->value->string_value);
+}
+
+/* input and output as genai_normalize makes them from attributes attrs. */
+static void texts_genai(Tl__KeyValue **attrs, size_t n, struct arena *a, struct record_texts *out)
+{
+	Tl__Span stub;
+	struct span norm;
+	tl__span__init(&stub);
+	stub.attributes = attrs;
+	stub.n_attributes = n;
+	memset(&norm, 0, sizeof norm);
+	norm.otlp = &stub;
+	genai_normalize(&norm, a);
+	out->input = text_cstr(norm.input_text);
+	out->output = text_cstr(norm.output_text);
+}
+
+void record_texts_of_span(const Tl__Span *sp, struct arena *a, struct record_texts *out)
+{
+	size_t cap = 0;
+	memset(out, 0, sizeof *out);
+	out->trace_id = sp->trace_id.len == 16 ? sp->trace_id.data : NULL;
+	out->name = text_cstr(sp->name);
+	texts_genai(sp->attributes, sp->n_attributes, a, out);
+	out->status = text_cstr(sp->status ? sp->status->message : NULL);
+	for (size_t e = 0; e < sp->n_events; e++)
+		for (size_t k = 0; sp->events[e] && k < sp->events[e]->n_attributes; k++)
+			exception_add(sp->events[e]->attributes[k], a, out, &cap);
+}
+
+/* One field of a message on the wire: its number and wire type, and its
+ * payload (wire type 2) at p, len bytes. */
+struct pbf {
+	uint32_t num;
+	unsigned wt;
+	const uint8_t *p;
+	size_t len;
+};
+
+/* Reads the field at *p (as pbcheck accepts them). Returns 0, or -1 if malformed. */
+static int pbf_next(const uint8_t **p, const uint8_t *end, struct pbf *f)
+{
+	uint64_t tag, v;
+	if (varint_get(p, end, &tag) || tag > UINT32_MAX || (tag >> 3) == 0 || (tag >> 3) > 536870911u)
+		return -1;
+	f->num = (uint32_t)(tag >> 3);
+	f->wt = (unsigned)(tag & 7);
+	f->p = NULL;
+	f->len = 0;
+	switch (f->wt) {
+	case 0:
+		return varint_get(p, end, &v);
+	case 1:
+	case 5: {
+		size_t n = f->wt == 1 ? 8 : 4;
+		if ((size_t)(end - *p) < n)
+			return -1;
+		*p += n;
+		return 0;
+	}
+	case 2:
+		if (varint_get(p, end, &v) || v > (uint64_t)(end - *p))
+			return -1;
+		f->p = *p;
+		f->len = (size_t)v;
+		*p += v;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Whether f's wire type is one protobuf-c unpacks for its field in d
+ * (an unknown field is kept whatever its type). */
+static int pbf_wire_ok(const ProtobufCMessageDescriptor *d, const struct pbf *f)
+{
+	const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(d, f->num);
+	if (!fd)
+		return 1;
+	unsigned want;
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_BOOL: case PROTOBUF_C_TYPE_ENUM:
+		want = 0;
+		break;
+	case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+		want = 1;
+		break;
+	case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_FLOAT:
+		want = 5;
+		break;
+	default:
+		want = 2;
+	}
+	return f->wt == want || (want != 2 && f->wt == 2 && fd->label == PROTOBUF_C_LABEL_REPEATED);
+}
+
+/* The key of packed KeyValue kv[0..len) as protobuf-c reads it (its last
+ * key field, up to a NUL), into buf (size bytes); returns 0, or -1 when it
+ * cannot be told (malformed, several key fields, too long for buf): then
+ * the caller unpacks the KeyValue. */
+static int kv_key(const uint8_t *kv, size_t len, char *buf, size_t size)
+{
+	const uint8_t *p = kv, *end = kv + len;
+	int keys = 0;
+	buf[0] = 0;
+	while (p < end) {
+		struct pbf f;
+		if (pbf_next(&p, end, &f) || !pbf_wire_ok(&tl__key_value__descriptor, &f))
+			return -1;
+		if (f.num != 1)
+			continue;
+		size_t n = strnlen((const char *)f.p, f.len);
+		if (++keys > 1 || n >= size)
+			return -1;
+		memcpy(buf, f.p, n);
+		buf[n] = 0;
+	}
+	return 0;
+}
+
+/* Unpacks KeyValue kv[0..len) into *out; 0, or -1 if it does not read (nor does its span). */
+static int kv_unpack(const uint8_t *kv, size_t len, struct arena *a, Tl__KeyValue **out)
+{
+	*out = record_unpack(&tl__key_value__descriptor, kv, len, a);
+	return *out ? 0 : -1;
+}
+
+/* The longest attribute key a text test can accept (genai_text_key's
+ * longest is under 64 bytes; "exception.message" is 17). */
+#define TEXT_KEY_MAX 128
+
+/* The event exception texts of packed Event ev[0..len); returns 0, -1 if
+ * it does not read, 1 if odd (unpack the span whole). */
+static int event_texts(const uint8_t *ev, size_t len, struct arena *a, struct record_texts *out, size_t *cap)
+{
+	const uint8_t *p = ev, *end = ev + len;
+	char key[TEXT_KEY_MAX];
+	while (p < end) {
+		struct pbf f;
+		if (pbf_next(&p, end, &f) || !pbf_wire_ok(&tl__span__event__descriptor, &f))
+			return 1;
+		if (f.num != 3)
+			continue;
+		Tl__KeyValue *kv;
+		if (!kv_key(f.p, f.len, key, sizeof key) && strcmp(key, "exception.message"))
+			continue;
+		if (kv_unpack(f.p, f.len, a, &kv))
+			return -1;
+		exception_add(kv, a, out, cap);
+	}
+	return 0;
+}
+
+/* The message of packed Status st[0..len) into out; 0, or 1 if odd. */
+static int status_text(const uint8_t *st, size_t len, struct record_text *out)
+{
+	const uint8_t *p = st, *end = st + len;
+	*out = (struct record_text){0};
+	while (p < end) {
+		struct pbf f;
+		if (pbf_next(&p, end, &f) || !pbf_wire_ok(&tl__status__descriptor, &f))
+			return 1;
+		if (f.num == 2) {
+			size_t n = strnlen((const char *)f.p, f.len);
+			*out = (struct record_text){n ? (const char *)f.p : NULL, n};
+		}
+	}
+	return 0;
+}
+
+/* record_span_texts the slow way: the whole entry unpacked. */
+static enum err texts_whole(const uint8_t *data, size_t len, unsigned fields, const struct record_row *row,
+                            struct arena *a, struct record_texts *out)
+{
+	const Tl__Span *sp = record_span_unpack_row(data, len, fields, row, a);
+	if (!sp)
+		return ERR_BAD_INPUT;
+	record_texts_of_span(sp, a, out);
+	return ERR_OK;
+}
+
+enum err record_span_texts(const uint8_t *data, size_t len, unsigned fields, const struct record_row *row,
+                           struct arena *a, struct record_texts *out)
+{
+	const uint8_t *p = data, *end = data + len;
+	Tl__KeyValue *stack[16], **attrs = stack;
+	size_t nattrs = 0, attr_cap = 16, exc_cap = 0;
+	int seen_trace = 0, seen_name = 0, seen_status = 0;
+	char key[TEXT_KEY_MAX];
+	memset(out, 0, sizeof *out);
+	while (p < end) {
+		struct pbf f;
+		if (pbf_next(&p, end, &f) || !pbf_wire_ok(&tl__span__descriptor, &f))
+			return texts_whole(data, len, fields, row, a, out);
+		switch (f.num) {
+		case 1:   /* trace_id */
+			if (seen_trace++)
+				return texts_whole(data, len, fields, row, a, out);
+			out->trace_id = f.len == 16 ? f.p : NULL;
+			break;
+		case 5: { /* name */
+			if (seen_name++)
+				return texts_whole(data, len, fields, row, a, out);
+			size_t n = strnlen((const char *)f.p, f.len);
+			out->name = (struct record_text){n ? (const char *)f.p : NULL, n};
+			break;
+		}
+		case 9: { /* attributes */
+			Tl__KeyValue *kv;
+			if (!kv_key(f.p, f.len, key, sizeof key) && !genai_text_key(key))
+				break;
+			if (kv_unpack(f.p, f.len, a, &kv))
+				return ERR_BAD_INPUT;
+			if (nattrs == attr_cap) {
+				Tl__KeyValue **grown = arena_alloc(a, 2 * attr_cap * sizeof *grown);
+				memcpy(grown, attrs, nattrs * sizeof *grown);
+				attrs = grown;
+				attr_cap *= 2;
+			}
+			attrs[nattrs++] = kv;
+			break;
+		}
+		case 11: { /* events */
+			int rc = event_texts(f.p, f.len, a, out, &exc_cap);
+			if (rc < 0)
+				return ERR_BAD_INPUT;
+			if (rc)
+				return texts_whole(data, len, fields, row, a, out);
+			break;
+		}
+		case 15:  /* status */
+			if (seen_status++ || status_text(f.p, f.len, &out->status))
+				return texts_whole(data, len, fields, row, a, out);
+			break;
+		default:
+			break;
+		}
+	}
+	if (fields && row) {
+		if (fields & RECORD_ROW_TRACE_ID)
+			out->trace_id = row->trace_id;
+		if ((fields & RECORD_ROW_NAME) && row->name)
+			out->name = text_cstr(row->name);
+	}
+	texts_genai(attrs, nattrs, a, out);
+	return ERR_OK;
 }

@@ -151,6 +151,37 @@ Tl__Span *record_span_unpack(const uint8_t *data, size_t len, struct arena *a);
  * entry no row points at) leaves them unset. */
 Tl__Span *record_span_unpack_row(const uint8_t *data, size_t len, unsigned fields, const struct record_row *row,
                                  struct arena *a);
+/* A text field of a stored span: s[0..len), not NUL-terminated, cut at its
+ * first NUL byte as a C string would be; s NULL (len 0) when none. */
+struct record_text {
+	const char *s;
+	size_t len;
+};
+
+/* The text fields of a stored span the search index reads: its trace id,
+ * name, input and output (genai_normalize's, without the resource), status
+ * message, and the string exception.message attributes of its events. */
+struct record_texts {
+	const uint8_t *trace_id;           /* 16 bytes; NULL when the span has none of that length */
+	struct record_text name, input, output, status;
+	struct record_text *exceptions;    /* in event, then attribute order */
+	size_t nexceptions;
+};
+
+/* The texts of an unpacked span sp (the reference reader): strings point
+ * into sp or a. */
+void record_texts_of_span(const Tl__Span *sp, struct arena *a, struct record_texts *out);
+/* The texts record_span_unpack_row(data, len, fields, row) would give to
+ * record_texts_of_span, read off the packed entry: only those fields are
+ * decoded (an attribute only when its key can make input or output text,
+ * or is exception.message in an event), the rest skipped without
+ * allocating; an odd entry (a singular field repeated, a wrong wire type
+ * where the walk reads) is unpacked whole instead. Strings point into
+ * data, row or a. Returns ERR_OK, or ERR_BAD_INPUT if the entry does not
+ * read back: whenever this refuses an entry record_span_unpack_row does
+ * too (the reverse need not hold for damage in fields this skips). */
+enum err record_span_texts(const uint8_t *data, size_t len, unsigned fields, const struct record_row *row,
+                           struct arena *a, struct record_texts *out);
 /* Fills r with the row values writer.c stores for s (pointers into s):
  * what its format-2 entry is completed from. */
 void record_row_from_span(const struct span *s, struct record_row *r);

@@ -45,6 +45,10 @@ struct spanview {
 		const uint8_t *fields;       /* per entry: enum record_row_field left out */
 		const Tl__Span **spans;      /* unpacked on demand */
 		unsigned char *tried;        /* per entry: unpack attempted */
+		/* per entry: texts read (record_span_texts), on first use; then
+		 * texts_tried tells which were attempted */
+		const struct record_texts **texts;
+		unsigned char *texts_tried;
 	} *chunks;
 	size_t nchunks, chunk_cap;
 	struct cached_blob {
@@ -175,16 +179,35 @@ static const void *one_value(struct spanview *v, sqlite3_stmt *st, size_t *len)
 	return out;
 }
 
-/* Unpacks every entry of chunk c with the rows that point at them (an
- * entry without one, a retried span's second copy, gets no row fields).
+/* What to do with entry index of chunk c given its row (NULL: none). */
+typedef void entry_fn(struct spanview *v, struct cached_chunk *c, long index, const struct record_row *row);
+
+/* Entry index of chunk c read once into its texts (NULL: unreadable). */
+static void texts_at(struct spanview *v, struct cached_chunk *c, long index, const struct record_row *row)
+{
+	if (index < 0 || index >= c->count || c->texts_tried[index])
+		return;
+	c->texts_tried[index] = 1;
+	struct record_texts *t = arena_alloc(v->a, sizeof *t);
+	c->texts[index] = record_span_texts(c->raw[index], c->lens[index], c->fields[index], row, v->a, t) ? NULL : t;
+}
+
+static void unpack_at(struct spanview *v, struct cached_chunk *c, long index, const struct record_row *row)
+{
+	chunk_span(v, c, index, row);
+}
+
+/* Calls fn on every entry of chunk c not yet done (done[i] == 0) with the
+ * row that points at it (an entry without one, a retried span's second
+ * copy, gets no row fields), then on every entry still not done with none.
  * A chunk's spans share a few traces and names: a trace id is looked up
  * once per run of its spans, a name once while among the last 8, not
  * joined per row. Returns ERR_OK or ERR_STORE. */
-static enum err chunk_unpack_all(struct spanview *v, struct cached_chunk *c)
+static enum err chunk_each_entry(struct spanview *v, struct cached_chunk *c, const unsigned char *done, entry_fn *fn)
 {
 	int need_rows = 0;
 	for (long i = 0; i < c->count && !need_rows; i++)
-		need_rows = !c->tried[i] && c->fields[i];
+		need_rows = !done[i] && c->fields[i];
 	if (need_rows) {
 		if ((!v->rows_st &&
 		     sqlite3_prepare_v2(v->db,
@@ -234,14 +257,14 @@ static enum err chunk_unpack_all(struct spanview *v, struct cached_chunk *c)
 			};
 			if (!trace_id || !name || sqlite3_column_bytes(v->rows_st, 2) != 8)
 				continue;   /* not a row record_pack wrote: its entry keeps no row fields */
-			chunk_span(v, c, sqlite3_column_int(v->rows_st, 0), &r);
+			fn(v, c, sqlite3_column_int(v->rows_st, 0), &r);
 		}
 		sqlite3_reset(v->rows_st);
 		if (rc != SQLITE_DONE)
 			return ERR_STORE;
 	}
 	for (long i = 0; i < c->count; i++)
-		chunk_span(v, c, i, NULL);
+		fn(v, c, i, NULL);
 	return ERR_OK;
 }
 
@@ -368,9 +391,30 @@ enum err spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *
 		return ERR_NOT_FOUND;
 	if (c->count < 0)
 		return ERR_BAD_INPUT;
-	if (chunk_unpack_all(v, c))
+	if (chunk_each_entry(v, c, c->tried, unpack_at))
 		return ERR_STORE;
 	*spans = c->spans;
+	*n = (size_t)c->count;
+	return ERR_OK;
+}
+
+enum err spanview_chunk_texts(struct spanview *v, int64_t id, const struct record_texts *const **texts, size_t *n)
+{
+	struct cached_chunk *c = chunk_get(v, id);
+	*texts = NULL;
+	*n = 0;
+	if (c->count == -1)
+		return ERR_NOT_FOUND;
+	if (c->count < 0)
+		return ERR_BAD_INPUT;
+	if (c->count && !c->texts) {
+		c->texts = arena_alloc(v->a, (size_t)c->count * sizeof *c->texts);
+		c->texts_tried = arena_alloc(v->a, (size_t)c->count);
+		memset(c->texts_tried, 0, (size_t)c->count);
+	}
+	if (c->count && chunk_each_entry(v, c, c->texts_tried, texts_at))
+		return ERR_STORE;
+	*texts = c->texts;
 	*n = (size_t)c->count;
 	return ERR_OK;
 }

@@ -13,7 +13,9 @@
 #include "otlp.pb-c.h"
 #include "base/err.h"
 
+
 struct spanview;
+struct record_texts;   /* store/record.h */
 
 /* A stored span. Pointers into the row (ids, strings) stay valid until the
  * next spanview_next; otlp, resource and scope until spanview_close. */
@@ -85,6 +87,14 @@ int spanview_next(struct spanview *v, struct stored_span *s);
  * or spanview_reset. Returns ERR_OK, ERR_NOT_FOUND (no such chunk),
  * ERR_BAD_INPUT (the chunk is corrupt) or ERR_STORE (its rows unreadable). */
 enum err spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *const **spans, size_t *n);
+/* The text fields of every entry of chunk id in entry order, as
+ * spanview_chunk_records' records would give them to record_texts_of_span
+ * (same rows, same entries), but read with record_span_texts: only those
+ * fields are decoded. *n entries in *texts, NULL where an entry does not
+ * read back. Valid until spanview_close or spanview_reset. Returns ERR_OK,
+ * ERR_NOT_FOUND (no such chunk), ERR_BAD_INPUT (the chunk is corrupt) or
+ * ERR_STORE (its rows unreadable). */
+enum err spanview_chunk_texts(struct spanview *v, int64_t id, const struct record_texts *const **texts, size_t *n);
 /* Drops every cached chunk and blob and every record returned so far
  * (a long scan keeps its memory bounded). */
 void spanview_reset(struct spanview *v);

@@ -7,7 +7,10 @@
  * record_span_unpack_row with and without a row), record_chunk_split,
  * record_chunk_keep and record_chunk_recompress; a chunk recompressed must
  * keep its format and split to the same entries and flags, and a kept one
- * keep the kept entries' flags. */
+ * keep the kept entries' flags. Each entry is also read by the search
+ * indexer's partial reader (record_span_texts), which must give the same
+ * texts as the whole record wherever that reads, and refuse only what it
+ * refuses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,32 @@ static const struct zdict *dict(void)
 	return d;
 }
 
+static int text_same(const struct record_text *x, const struct record_text *y)
+{
+	size_t lx = x->s ? x->len : 0, ly = y->s ? y->len : 0;
+	return lx == ly && (!lx || !memcmp(x->s, y->s, lx));
+}
+
+/* record_span_texts against the whole record (with and without a row). */
+static void texts_check(const uint8_t *data, size_t len, unsigned fields, const struct record_row *row, struct arena *a)
+{
+	struct record_texts p, w;
+	int prc = record_span_texts(data, len, fields, row, a, &p);
+	const Tl__Span *sp = record_span_unpack_row(data, len, fields, row, a);
+	if (!sp)
+		return;
+	if (prc)
+		abort();   /* refused what reads whole */
+	record_texts_of_span(sp, a, &w);
+	if (!p.trace_id != !w.trace_id || (p.trace_id && memcmp(p.trace_id, w.trace_id, 16)) ||
+	    !text_same(&p.name, &w.name) || !text_same(&p.input, &w.input) || !text_same(&p.output, &w.output) ||
+	    !text_same(&p.status, &w.status) || p.nexceptions != w.nexceptions)
+		abort();
+	for (size_t i = 0; i < p.nexceptions; i++)
+		if (!text_same(&p.exceptions[i], &w.exceptions[i]))
+			abort();
+}
+
 struct job {
 	const uint8_t *data;
 	size_t size;
@@ -63,8 +92,8 @@ static void run(void *arg)
 			if (fields[i] & ~RECORD_ROW_ALL || (fields[i] && !v2))
 				abort();
 			any |= fields[i];
-			record_span_unpack_row(spans[i], lens[i], fields[i], &row, a);
-			record_span_unpack_row(spans[i], lens[i], fields[i], NULL, a);
+			texts_check(spans[i], lens[i], fields[i], &row, a);
+			texts_check(spans[i], lens[i], fields[i], NULL, a);
 		}
 		/* a malformed frame that decoded may still be refused on a second
 		 * decode: zstd 1.5.4 decodes some with a fresh context and refuses
