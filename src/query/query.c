@@ -142,7 +142,7 @@ static void add_preview(cJSON *o, const char *key, int has, const char *text)
  * (preview_reader_open): ERR_OK, or ERR_STORE for a corrupt trace_previews row. */
 static int add_previews(cJSON *o, struct preview_reader *pv, int64_t key)
 {
-	static _Thread_local struct preview p;
+	struct preview p;   /* on the stack: as _Thread_local, 2 KB of every thread's static TLS */
 	if (preview_reader_get(pv, key, &p))
 		return ERR_STORE;
 	add_preview(o, "input_preview", p.has_input, p.input);

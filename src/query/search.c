@@ -641,7 +641,10 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		err_set(err, errlen, ERR_BAD_INPUT, "data directory path too long");
 		return NULL;
 	}
-	if (store_open_reader(dir, &s->main, e, sizeof e)) {
+	/* 1 MB of page cache, not a reader's 4: the indexer reads each chunk
+	 * once, so chunk pages filled the cache and pushed out the rest */
+	if (store_open_reader(dir, &s->main, e, sizeof e) || exec(s->main, "PRAGMA cache_size=-1000")) {
+		sqlite3_close_v2(s->main);
 		free(s);
 		err_set(err, errlen, ERR_STORE, "search: %s", e);
 		return NULL;

@@ -430,7 +430,7 @@ static enum err reader_resolve(struct preview_reader *r, int64_t key, const void
 
 enum err preview_reader_get(struct preview_reader *r, int64_t key, struct preview *p)
 {
-	static _Thread_local unsigned char body[PREVIEW_BODY_MAX];
+	unsigned char body[PREVIEW_BODY_MAX];   /* on the stack: _Thread_local would be in every thread's static TLS */
 	long n = reader_body(r, key, body);
 	enum err rc = ERR_OK;
 	preview_clear(p);
@@ -566,8 +566,8 @@ enum err preview_migrate(sqlite3 *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *sel = NULL, *ins = NULL;
 	const struct zdict *d = NULL;
-	static _Thread_local char in[PREVIEW_TEXT_MAX + 1], out[PREVIEW_TEXT_MAX + 1];
-	static _Thread_local unsigned char body[PREVIEW_BODY_MAX];
+	char in[PREVIEW_TEXT_MAX + 1], out[PREVIEW_TEXT_MAX + 1];
+	unsigned char body[PREVIEW_BODY_MAX];
 	enum err rc;
 	int step = SQLITE_DONE;
 	if (!has_preview_columns(db))
@@ -610,7 +610,7 @@ out:
 static int source_span(struct preview_reader *r, sqlite3_stmt *cand, int64_t key, int64_t preview_ns,
                        const struct preview *want, uint8_t span_id[8])
 {
-	static _Thread_local struct preview got;
+	struct preview got;
 	int step, found = 0;
 	sqlite3_bind_int64(cand, 1, key);
 	sqlite3_bind_int64(cand, 2, preview_ns);
@@ -634,8 +634,8 @@ enum err preview_migrate_refs(sqlite3 *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *next = NULL, *cand = NULL, *put = NULL;
 	struct preview_reader *r = NULL;
-	static _Thread_local struct preview want;
-	static _Thread_local unsigned char body[PREVIEW_BODY_MAX];
+	struct preview want;
+	unsigned char body[PREVIEW_BODY_MAX];
 	uint8_t span_id[8];
 	int64_t last = -1;
 	long refs = 0, texts = 0;

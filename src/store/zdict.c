@@ -272,7 +272,10 @@ cJSON *zdict_status_json(sqlite3 *db, int compact_level)
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT (SELECT count(*) FROM zdicts), (SELECT coalesce(sum(length(data)), 0) FROM zdicts),"
 	                       " n.id, n.before_chunk, n.converted FROM (SELECT 1) LEFT JOIN"
-	                       " (SELECT * FROM zdicts ORDER BY created_ns DESC, id DESC LIMIT 1) n",
+	                       /* not *: the row's 256 KB dictionary went into the page cache of
+	                        * each worker's connection at every /api/health (RSS 62 -> 90 MB
+	                        * in 60 s of polls after 300k spans) */
+	                       " (SELECT id, before_chunk, converted FROM zdicts ORDER BY created_ns DESC, id DESC LIMIT 1) n",
 	                       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	if (sqlite3_step(st) == SQLITE_ROW) {
