@@ -84,87 +84,58 @@ static uint64_t mono_ns(void)
 struct doc {
 	int64_t rowid;                     /* chunk * 256 + entry of its first span (search.db numbers them apart) */
 	const uint8_t *trace_id;
-	const Tl__Span **spans;            /* the records (query), or NULL ... */
-	const struct record_texts **texts; /* ... their text fields only (the indexer) */
+	/* per span: its record (const Tl__Span *, queries: doc_span) or, for
+	 * the indexer, only its text fields (const struct record_texts *) */
+	const void **items;
+	int texts;
 	size_t n;
 };
 
-/* Reads chunk id through v and groups its spans by trace (they are
- * adjacent). Returns the document count (array in v's arena, valid until
- * spanview_reset), 0 for a chunk that is gone, -1 if corrupt. */
-static long chunk_docs(struct spanview *v, int64_t id, struct doc **out)
+static const Tl__Span *doc_span(const struct doc *d, size_t i)
 {
-	const Tl__Span *const *recs;
-	size_t n;
-	long nd = 0;
-	int rc = spanview_chunk_records(v, id, &recs, &n);
-	*out = NULL;
-	if (rc)
-		return rc == ERR_NOT_FOUND ? 0 : -1;
-	struct arena *a = spanview_arena(v);
-	struct doc *d = arena_alloc(a, (n ? n : 1) * sizeof *d);
-	const Tl__Span **spans = arena_alloc(a, (n ? n : 1) * sizeof *spans);
-	for (size_t i = 0; i < n; i++) {
-		const Tl__Span *sp = recs[i];
-		if (!sp) {
-			log_warn("search", "search: chunk %lld entry %zu: stored record unreadable, not indexed",
-			        (long long)id, i);
-			continue;
-		}
-		if (sp->trace_id.len != 16)
-			continue;
-		struct doc *cur = nd ? &d[nd - 1] : NULL;
-		if (!cur || memcmp(cur->trace_id, sp->trace_id.data, 16)) {
-			cur = &d[nd++];
-			cur->rowid = id * 256 + (int64_t)i;
-			cur->trace_id = sp->trace_id.data;
-			cur->spans = spans + i;
-			cur->texts = NULL;
-			cur->n = 0;
-		}
-		/* writes stay below spans + i, so groups never overlap */
-		assert(cur->spans + cur->n <= spans + i);
-		cur->spans[cur->n++] = sp;
-	}
-	*out = d;
-	return nd;
+	assert(!d->texts);
+	return d->items[i];
 }
 
-/* chunk_docs for the indexer: the documents of chunk id with only the
- * text fields of their spans read (spanview_chunk_texts), grouped alike. */
-static long chunk_text_docs(struct spanview *v, int64_t id, struct doc **out)
+/* Reads chunk id through v, whole records or (texts) only the text fields
+ * of each span, and groups its spans by trace (they are adjacent). Returns
+ * the document count (array in v's arena, valid until spanview_reset), 0
+ * for a chunk that is gone, -1 if corrupt. */
+static long chunk_docs(struct spanview *v, int64_t id, int texts, struct doc **out)
 {
-	const struct record_texts *const *recs;
+	const Tl__Span *const *recs = NULL;
+	const struct record_texts *const *txts = NULL;
 	size_t n;
 	long nd = 0;
-	int rc = spanview_chunk_texts(v, id, &recs, &n);
+	int rc = texts ? spanview_chunk_texts(v, id, &txts, &n) : spanview_chunk_records(v, id, &recs, &n);
 	*out = NULL;
 	if (rc)
 		return rc == ERR_NOT_FOUND ? 0 : -1;
 	struct arena *a = spanview_arena(v);
 	struct doc *d = arena_alloc(a, (n ? n : 1) * sizeof *d);
-	const struct record_texts **texts = arena_alloc(a, (n ? n : 1) * sizeof *texts);
+	const void **items = arena_alloc(a, (n ? n : 1) * sizeof *items);
 	for (size_t i = 0; i < n; i++) {
-		const struct record_texts *t = recs[i];
-		if (!t) {
+		const void *item = texts ? (const void *)txts[i] : (const void *)recs[i];
+		if (!item) {
 			log_warn("search", "search: chunk %lld entry %zu: stored record unreadable, not indexed",
 			        (long long)id, i);
 			continue;
 		}
-		if (!t->trace_id)
+		const uint8_t *tid = texts ? txts[i]->trace_id : recs[i]->trace_id.len == 16 ? recs[i]->trace_id.data : NULL;
+		if (!tid)
 			continue;
 		struct doc *cur = nd ? &d[nd - 1] : NULL;
-		if (!cur || memcmp(cur->trace_id, t->trace_id, 16)) {
+		if (!cur || memcmp(cur->trace_id, tid, 16)) {
 			cur = &d[nd++];
 			cur->rowid = id * 256 + (int64_t)i;
-			cur->trace_id = t->trace_id;
-			cur->spans = NULL;
-			cur->texts = texts + i;
+			cur->trace_id = tid;
+			cur->items = items + i;
+			cur->texts = texts;
 			cur->n = 0;
 		}
-		/* writes stay below texts + i, so groups never overlap */
-		assert(cur->texts + cur->n <= texts + i);
-		cur->texts[cur->n++] = t;
+		/* writes stay below items + i, so groups never overlap */
+		assert(cur->items + cur->n <= items + i);
+		cur->items[cur->n++] = item;
 	}
 	*out = d;
 	return nd;
@@ -247,9 +218,9 @@ static size_t doc_fields(const struct doc *d, struct arena *a, struct searchq_fi
 	struct fields f = {0};
 	for (size_t i = 0; i < d->n; i++) {
 		struct record_texts whole;
-		const struct record_texts *t = d->texts ? d->texts[i] : &whole;
+		const struct record_texts *t = d->texts ? d->items[i] : &whole;
 		if (!d->texts)
-			record_texts_of_span(d->spans[i], a, &whole);
+			record_texts_of_span(doc_span(d, i), a, &whole);
 		field_add(&f, a, &t->name, FIELD_NAME, (int)i);
 		field_add(&f, a, &t->input, FIELD_INPUT, (int)i);
 		field_add(&f, a, &t->output, FIELD_OUTPUT, (int)i);
@@ -534,7 +505,7 @@ static int index_batch(struct search *s)
 	while (!rc && spans < BATCH_SPANS && sqlite3_step(s->chunks_st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s->chunks_st, 0);
 		struct doc *docs;
-		long nd = chunk_text_docs(s->view, id, &docs);
+		long nd = chunk_docs(s->view, id, 1, &docs);
 		for (long i = 0; i < nd && !rc; i++) {
 			size_t len = doc_text(&docs[i], a, &text, &cap);
 			if (s->batch_off[s->nbatch] + len > BATCH_TEXT)
@@ -747,7 +718,7 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		struct doc *docs;
 		if (v[i].chunk > ckpt)
 			continue; /* not indexed (paused): the indexer finds the chunk gone */
-		long nd = chunk_text_docs(s->view, v[i].chunk, &docs);
+		long nd = chunk_docs(s->view, v[i].chunk, 1, &docs);
 		for (long d = 0; d < nd && !rc; d++) {
 			if (memcmp(docs[d].trace_id, v[i].trace_id, 16))
 				continue;
@@ -902,7 +873,7 @@ static cJSON *matches_json(const struct doc *d, const struct searchq_field *f, c
 		while (j < nh && h[j].field == h[i].field)
 			j++;
 		const struct searchq_field *fd = &f[h[i].field];
-		const Tl__Span *sp = d->spans[fd->span];
+		const Tl__Span *sp = doc_span(d, fd->span);
 		cJSON *m = cJSON_CreateObject();
 		char hex[17] = "";
 		if (sp->span_id.len == 8)
@@ -998,7 +969,7 @@ static long trace_docs(struct run *r, int64_t key, const uint8_t *trace_id, stru
 	}
 	qsort(e, n, sizeof *e, entry_cmp);
 	d = arena_alloc(a, (n ? n : 1) * sizeof *d);
-	const Tl__Span **spans = arena_alloc(a, (n ? n : 1) * sizeof *spans);
+	const void **spans = arena_alloc(a, (n ? n : 1) * sizeof *spans);
 	size_t used = 0;
 	int rc;
 	sqlite3_stmt *st = r->trace_st;
@@ -1021,8 +992,8 @@ static long trace_docs(struct run *r, int64_t key, const uint8_t *trace_id, stru
 			cur = &d[nd++];
 			cur->rowid = want.chunk * 256 + sqlite3_column_int64(st, 1);
 			cur->trace_id = trace_id;
-			cur->spans = spans + used;
-			cur->texts = NULL;
+			cur->items = spans + used;
+			cur->texts = 0;
 			cur->n = 0;
 		}
 		assert(used < n);
@@ -1110,7 +1081,7 @@ static int candidates(struct run *r, char **json)
 		sqlite3_bind_int64(st, 1, r->ckpt);
 		while (n <= max_candidates && r->examined <= max_candidates && (step = sqlite3_step(st)) == SQLITE_ROW) {
 			struct doc *docs;
-			long nd = chunk_docs(r->view, sqlite3_column_int64(st, 0), &docs);
+			long nd = chunk_docs(r->view, sqlite3_column_int64(st, 0), 0, &docs);
 			struct arena *a = spanview_arena(r->view);
 			for (long i = 0; i < nd && n <= max_candidates; i++) {
 				struct searchq_field *f;

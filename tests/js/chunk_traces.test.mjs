@@ -15,7 +15,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
-import { BIN, get, getJson, nanosFromNow, addMs, otlpSpan, postOtlp, query, request, startServer, tempDataDir, traceId } from './helpers.mjs';
+import { BIN, get, getJson, nanosFromNow, addMs, otlpSpan, postOtlp, query, request, startServer, tempDataDir, traceId, waitIndexed } from './helpers.mjs';
 
 const OLD = process.env.TRACELITE_PRE023_BIN ? path.resolve(process.env.TRACELITE_PRE023_BIN) : BIN;
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' }).trim();
@@ -31,14 +31,6 @@ const MISSED = 'SELECT count(*) FROM (SELECT chunk, count(*) AS n FROM spans GRO
 	+ ' WHERE s.trace = l.trace AND s.span_id = l.span_id AND s.chunk = l.chunk) GROUP BY chunk) b USING (chunk)'
 	+ ' WHERE b.n IS NOT a.n;';
 
-async function waitIndexed(s) {
-	for (let i = 0; i < 600; i++) {
-		const h = await getJson(s, '/api/health');
-		if (h.search.pending_chunks === 0 && h.search.pending_spans === 0) return h.search;
-		await sleep(50);
-	}
-	throw new Error('indexer did not catch up');
-}
 
 /* What the test stores: a long trace of 1,200 spans in requests of 600
  * (three chunks each: up to 256 spans per chunk) plus 300 more in a later

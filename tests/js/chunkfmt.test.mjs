@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { getJson, otlpRequest, otlpSpan, postOk, request, sleep, startServer, tempDataDir } from './helpers.mjs';
+import { getJson, otlpRequest, otlpSpan, postOk, request, sleep, startServer, tempDataDir, waitIndexed } from './helpers.mjs';
 
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' });
 // small thresholds: both stores train a dictionary partway through
@@ -60,14 +60,6 @@ function makeRequest(k) {
 	return otlpRequest(spans, { resource: { 'service.name': 'fmt-svc', 'deployment.environment': 'test' } });
 }
 
-async function waitIndexed(s) {
-	for (let i = 0; i < 600; i++) {
-		const h = await getJson(s, '/api/health');
-		if (h.search.pending_chunks === 0 && h.search.pending_spans === 0) return;
-		await sleep(50);
-	}
-	throw new Error('indexer did not catch up');
-}
 
 const text = async (s, url) => {
 	const r = await request(s, 'GET', url);

@@ -271,6 +271,17 @@ export async function getJson(server, urlPath) {
 	return r.json;
 }
 
+/* Waits until the search indexer has caught up (nothing pending); returns
+ * the health answer's "search" object. */
+export async function waitIndexed(server, tries = 600) {
+	for (let i = 0; i < tries; i++) {
+		const h = await getJson(server, '/api/health');
+		if (h.search.pending_chunks === 0 && h.search.pending_spans === 0) return h.search;
+		await sleep(50);
+	}
+	throw new Error('indexer did not catch up');
+}
+
 /* POST JSON that must answer 200; returns the response. */
 export async function postOk(server, urlPath, body, headers = {}) {
 	const r = await post(server, urlPath, body, headers);

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN, addMs, getJson, nanosFromNow, otlpSpan, post, postOtlp, query, request, startServer, tempDataDir, traceId } from './helpers.mjs';
+import { BIN, addMs, getJson, nanosFromNow, otlpSpan, post, postOtlp, query, request, startServer, tempDataDir, traceId, waitIndexed } from './helpers.mjs';
 
 const OLD = process.env.TRACELITE_PRE024_BIN ? path.resolve(process.env.TRACELITE_PRE024_BIN)
 	: fs.existsSync('/work/prof/tracelite-79026f6') ? '/work/prof/tracelite-79026f6' : BIN;
@@ -112,14 +112,6 @@ async function answers(s, ids) {
 	return JSON.parse(JSON.stringify(out, (k, v) => (k === 'project_id' ? undefined : v)));
 }
 
-async function waitIndexed(s) {
-	for (let i = 0; i < 600; i++) {
-		const h = await getJson(s, '/api/health');
-		if (h.search.pending_chunks === 0 && h.search.pending_spans === 0) return;
-		await sleep(50);
-	}
-	throw new Error('indexer did not catch up');
-}
 
 /* Runs the corpus on bin in a fresh store, the steps in order. */
 async function ingestAll(bin, c, env = {}) {
