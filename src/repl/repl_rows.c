@@ -36,7 +36,9 @@ static const char *const select_sql[REPL_NTABLES] = {
 		"SELECT lower(hex(t.trace_id)) AS trace_id, p.id AS project_id, t.name, t.service, t.start_ns, t.end_ns,"
 		" (t.end_ns - t.start_ns) / 1e6 AS duration_ms,"
 		" CASE WHEN t.error_count > 0 THEN 'error' ELSE 'ok' END AS status, t.span_count, t.error_count,"
-		" t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd, t.models, t.session_id, t.user_id,"
+		" t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd, t.models,"
+		" (SELECT value FROM people WHERE id = t.session_sid) AS session_id,"
+		" (SELECT value FROM people WHERE id = t.user_sid) AS user_id,"
 		" tl_preview(pv.body, 0) AS input_preview, tl_preview(pv.body, 1) AS output_preview, t.seq AS version"
 		" FROM traces t JOIN projects p ON p.key = t.project LEFT JOIN trace_previews pv ON pv.key = t.key"
 		" WHERE t.seq > ?1 ORDER BY t.seq LIMIT ?2",
