@@ -19,7 +19,9 @@
 
 #define TRACE_COLS                                                                                     \
 	"t.trace_id, t.start_ns, t.end_ns, t.name, t.service, t.span_count, t.error_count, t.llm_calls,"  \
-	" t.input_tokens, t.output_tokens, t.cost_usd, t.models, t.session_id, t.user_id, p.id, p.name, t.key"
+	" t.input_tokens, t.output_tokens, t.cost_usd, t.models,"                                        \
+	" (SELECT value FROM people WHERE id = t.session_sid),"                                           \
+	" (SELECT value FROM people WHERE id = t.user_sid), p.id, p.name, t.key"
 #define TRACE_FROM " FROM traces t JOIN projects p ON p.key = t.project"
 
 void query_add_iso(cJSON *o, const char *key, uint64_t ns)
@@ -199,9 +201,9 @@ size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql
 	if ((parts & QUERY_TRACE_ONLY) && f->status)
 		COND(strcmp(f->status, "error") == 0 ? " AND t.error_count > 0" : " AND t.error_count = 0");
 	if ((parts & QUERY_TRACE_ONLY) && f->session_id)
-		COND(" AND t.session_id = :session");
+		COND(" AND t.session_sid = (SELECT id FROM people WHERE value = :session)");
 	if ((parts & QUERY_TRACE_ONLY) && f->user_id)
-		COND(" AND t.user_id = :user");
+		COND(" AND t.user_sid = (SELECT id FROM people WHERE value = :user)");
 	if ((parts & QUERY_TRACE_ONLY) && f->min_ms >= 0)
 		COND(" AND t.end_ns - t.start_ns >= :min_ns");
 	if ((parts & QUERY_TRACE_ONLY) && f->max_ms >= 0)

@@ -7,9 +7,10 @@
  * - list walk:      SCAN t USING INDEX traces_start (newest first; with from/to
  *                   SEARCH ... (start_ns>? AND start_ns<?)), stopping after the
  *                   page's groups: about limit x traces-per-group rows.
- * - each group:     SEARCH t USING INDEX traces_session (session_id=?) or
- *                   traces_user (user_id=?) + a temp b-tree for a user's
- *                   count(DISTINCT session_id).
+ * - each group:     SEARCH t USING INDEX traces_session (session_sid=?) or
+ *                   traces_user (user_sid=?) + a temp b-tree for a user's
+ *                   count(DISTINCT session_sid); the ids are people.id
+ *                   (schema/025), the texts read from people by id.
  * - one id's page:  the same group query, then the trace list on the same
  *                   index, oldest first.
  * - scores summary: SEARCH s USING INDEX scores_time (time_ns>? AND
@@ -34,6 +35,12 @@ static const char *id_col(enum people_kind kind)
 	return kind == PEOPLE_SESSIONS ? "session_id" : "user_id";
 }
 
+/* The traces column naming the group (people.id, schema/025). */
+static const char *sid_col(enum people_kind kind)
+{
+	return kind == PEOPLE_SESSIONS ? "session_sid" : "user_sid";
+}
+
 /* SELECT of the group of traces f selects (f's session_id or user_id
  * names it); columns: id, traces, spans, errors, input, output, cost,
  * first_seen, last_seen (starts of its first and latest trace), and the
@@ -41,12 +48,14 @@ static const char *id_col(enum people_kind kind)
 static int group_prepare(sqlite3 *db, enum people_kind kind, const struct trace_filter *f, sqlite3_stmt **st)
 {
 	char sql[2048];
-	const char *col = id_col(kind);
+	const char *col = sid_col(kind);
 	size_t n = (size_t)snprintf(sql, sizeof sql,
-	                            "SELECT t.%s, count(*), sum(t.span_count), sum(t.error_count > 0),"
-	                            " sum(t.input_tokens), sum(t.output_tokens), total(t.cost_usd), min(t.start_ns),"
-	                            " max(t.start_ns), %s FROM traces t WHERE 1",
-	                            col, kind == PEOPLE_SESSIONS ? "max(t.user_id)" : "count(DISTINCT t.session_id)");
+	                            "SELECT (SELECT value FROM people WHERE id = t.%s), count(*), sum(t.span_count),"
+	                            " sum(t.error_count > 0), sum(t.input_tokens), sum(t.output_tokens), total(t.cost_usd),"
+	                            " min(t.start_ns), max(t.start_ns), %s FROM traces t WHERE 1",
+	                            col,
+	                            kind == PEOPLE_SESSIONS ? "max((SELECT value FROM people WHERE id = t.user_sid))"
+	                                                    : "count(DISTINCT t.session_sid)");
 	n += query_trace_where(f, QUERY_ALL, sql + n, n < sizeof sql ? sizeof sql - n : 0);
 	if (n >= sizeof sql || sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
 		return ERR_STORE;
@@ -116,7 +125,7 @@ enum err query_people_list(sqlite3 *db, enum people_kind kind, const struct trac
                            const struct people_cursor *cur, cJSON **out)
 {
 	char sql[2048];
-	const char *col = id_col(kind);
+	const char *col = sid_col(kind);
 	struct trace_filter g = *f;
 	sqlite3_stmt *walk = NULL, *group = NULL;
 	struct page_item *items = NULL;
@@ -125,7 +134,9 @@ enum err query_people_list(sqlite3 *db, enum people_kind kind, const struct trac
 	int rc = ERR_STORE, step;
 	/* "+" keeps the planner off the partial id index: walking it would
 	 * need every trace sorted by time first. */
-	size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT t.%s, t.start_ns FROM traces t WHERE +t.%s IS NOT NULL",
+	size_t len = (size_t)snprintf(sql, sizeof sql,
+	                              "SELECT (SELECT value FROM people WHERE id = t.%s), t.start_ns FROM traces t"
+	                              " WHERE +t.%s IS NOT NULL",
 	                              col, col);
 	len += query_trace_where(f, QUERY_ALL, sql + len, len < sizeof sql ? sizeof sql - len : 0);
 	if (cur->has)

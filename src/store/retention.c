@@ -263,10 +263,10 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN, S_LOG, S_PRUNE,
-	       S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
+	       S_LOG, S_PRUNE, S_PEOPLE, S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
-		[S_TRACE] = "SELECT trace_id, end_ns FROM traces WHERE key = ?1",
+		[S_TRACE] = "SELECT trace_id, end_ns, session_sid, user_sid FROM traces WHERE key = ?1",
 		[S_CHUNKS] = "SELECT DISTINCT chunk FROM spans WHERE trace = ?1",
 		[S_SPANS] = "DELETE FROM spans WHERE trace = ?1",
 		[S_SCORES] = "DELETE FROM scores WHERE trace_id = ?1",
@@ -286,6 +286,10 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_LOG] = "INSERT INTO deletions (trace_id, time_ns) VALUES (?1, ?2)",
 		/* the oldest rows only (seq order is time order): no scan */
 		[S_PRUNE] = "DELETE FROM deletions WHERE time_ns < ?1 AND seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)",
+		/* a session or user id no trace names any more (schema/025): a
+		 * forgotten user's id goes with their last trace */
+		[S_PEOPLE] = "DELETE FROM people WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM traces WHERE session_sid = ?1)"
+		             " AND NOT EXISTS (SELECT 1 FROM traces WHERE user_sid = ?1)",
 		/* the trace's log records (schema/010), then LOG_STMTS from S_LOGS */
 		[S_LOGSEL] = "SELECT id, chunk FROM logs WHERE trace_id = ?1",
 		[S_LOGS] = LOG_STMTS,
@@ -299,11 +303,14 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			rc = sql_fail(db, "prepare", err, errlen);
 	for (size_t k = 0; k < b->n && !rc; k++) {
 		uint8_t tid[16];
+		int64_t people[2] = {0, 0};   /* the trace's session and user ids, 0 = none */
 		int found = 0;
 		sqlite3_bind_int64(st[S_TRACE], 1, b->keys[k]);
 		if (sqlite3_step(st[S_TRACE]) == SQLITE_ROW && sqlite3_column_bytes(st[S_TRACE], 0) == 16 &&
 		    (!b->cutoff_ns || sqlite3_column_int64(st[S_TRACE], 1) < b->cutoff_ns)) {
 			memcpy(tid, sqlite3_column_blob(st[S_TRACE], 0), 16);
+			people[0] = sqlite3_column_int64(st[S_TRACE], 2);
+			people[1] = sqlite3_column_int64(st[S_TRACE], 3);
 			found = 1;
 		}
 		sqlite3_reset(st[S_TRACE]);
@@ -333,6 +340,14 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			else if (s == S_SPANS)
 				b->deleted_spans += sqlite3_changes(db);
 			sqlite3_reset(st[s]);
+		}
+		for (int i = 0; i < 2 && !rc; i++) {
+			if (!people[i])
+				continue;
+			sqlite3_bind_int64(st[S_PEOPLE], 1, people[i]);
+			if (sqlite3_step(st[S_PEOPLE]) != SQLITE_DONE)
+				rc = sql_fail(db, "delete people", err, errlen);
+			sqlite3_reset(st[S_PEOPLE]);
 		}
 		if (!rc) {
 			sqlite3_bind_blob(st[S_LOGSEL], 1, tid, 16, SQLITE_STATIC);
@@ -470,9 +485,9 @@ static enum err pick(struct retention *r, enum pick how, const struct retention_
 		if (f->trace_id)
 			strcat(sql, " AND trace_id = ?2");
 		if (f->user_id)
-			strcat(sql, " AND user_id = ?3");
+			strcat(sql, " AND user_sid = (SELECT id FROM people WHERE value = ?3)");
 		if (f->session_id)
-			strcat(sql, " AND session_id = ?4");
+			strcat(sql, " AND session_sid = (SELECT id FROM people WHERE value = ?4)");
 		if (f->project)
 			strcat(sql, " AND project = ?5");
 	}

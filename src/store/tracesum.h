@@ -24,6 +24,9 @@ struct tracesum {
 	char name[SPAN_MAX_NAME + 1], service[256];
 	char models[TRACESUM_MODELS + 1];
 	char session_id[256], user_id[256];
+	/* a stored trace's session and user as people.id (schema/025), its
+	 * texts then left empty; 0 = the text above names it (merged here) */
+	int64_t session_sid, user_sid;
 	int has_session, has_user, has_preview;
 	int preview_changed;       /* the previews differ from the stored ones (trace_previews) */
 	int preview_span_known;    /* preview_span was set by a merge (else see the stored body) */

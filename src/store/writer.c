@@ -53,7 +53,7 @@ struct job {
 
 enum stmt {
 	ST_SPAN, ST_SPAN_OLD, ST_SPAN_DEL, ST_CHUNK, ST_CHUNK_TRACES, ST_CHUNK_LONG, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
-	ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEXT, ST_TRACE_NEW, ST_TRACE_SET, ST_PREVIEW_PUT, ST_PREVIEW_DEL, ST_SCORE,
+	ST_PEOPLE_GET, ST_PEOPLE_PUT, ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEXT, ST_TRACE_NEW, ST_TRACE_SET, ST_PREVIEW_PUT, ST_PREVIEW_DEL, ST_SCORE,
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
 
@@ -73,23 +73,25 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BLOB_PUT] = "INSERT INTO blobs (hash, data) VALUES (?, ?)",
 	[ST_STR_GET] = "SELECT id FROM strings WHERE value = ?",
 	[ST_STR_PUT] = "INSERT INTO strings (value) VALUES (?)",
+	[ST_PEOPLE_GET] = "SELECT id FROM people WHERE value = ?",   /* schema/025 */
+	[ST_PEOPLE_PUT] = "INSERT INTO people (value) VALUES (?)",
 	[ST_PROJ_BY_ID] = "SELECT key FROM projects WHERE id = ?",
 	[ST_PROJ_BY_NAME] = "SELECT key FROM projects WHERE name = ?",
 	[ST_PROJ_PUT] = "INSERT INTO projects (id, name, created_ns) VALUES (?, ?, ?)",
 	[ST_TRACE_GET] = "SELECT project, start_ns, end_ns, name, service, root_known, span_count, error_count,"
-	                 " llm_calls, input_tokens, output_tokens, cost_usd, models, session_id, user_id,"
+	                 " llm_calls, input_tokens, output_tokens, cost_usd, models, session_sid, user_sid,"
 	                 " preview_ns, key FROM traces WHERE trace_id = ?",
 	/* a new trace's row goes in once, complete, when its first spans are
 	 * merged (trace_save): its key is handed out before (ST_TRACE_NEXT) */
 	[ST_TRACE_NEXT] = "SELECT coalesce(max(key), 0) + 1 FROM traces",
 	[ST_TRACE_NEW] = "INSERT INTO traces (key, project, start_ns, end_ns, name, service,"
 	                 " root_known, span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models,"
-	                 " session_id, user_id, preview_ns, seq, trace_id)"
+	                 " session_sid, user_sid, preview_ns, seq, trace_id)"
 	                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
 	[ST_TRACE_SET] = "UPDATE traces SET project = ?2, start_ns = ?3, end_ns = ?4, name = ?5, service = ?6,"
 	                 " root_known = ?7, span_count = ?8, error_count = ?9, llm_calls = ?10,"
 	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models = ?14,"
-	                 " session_id = ?15, user_id = ?16, preview_ns = ?17, seq = ?18 WHERE key = ?1",
+	                 " session_sid = ?15, user_sid = ?16, preview_ns = ?17, seq = ?18 WHERE key = ?1",
 	/* the previews (schema/017), only when they changed */
 	[ST_PREVIEW_PUT] = "INSERT OR REPLACE INTO trace_previews (key, body) VALUES (?1, ?2)",
 	[ST_PREVIEW_DEL] = "DELETE FROM trace_previews WHERE key = ?1",
@@ -104,6 +106,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 struct writer {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	/* strings also caches people ids (schema/025) under text + its NUL;
+	 * emptied after every task, which may have deleted people rows */
 	struct intern *strings, *projects, *blobs;
 	struct rollup *rollup;
 	struct attrindex *attrs;  /* attribute index (schema/007, 011) */
@@ -300,10 +304,11 @@ static int trace_load(struct writer *w, const uint8_t *trace_id, struct tracesum
 		t->output_tokens = sqlite3_column_int64(st, 10);
 		t->cost_usd = sqlite3_column_double(st, 11);
 		col_text(st, 12, t->models, sizeof t->models);
+		/* the ids, not the texts: trace_save writes them back as they are */
 		t->has_session = sqlite3_column_type(st, 13) != SQLITE_NULL;
-		col_text(st, 13, t->session_id, sizeof t->session_id);
+		t->session_sid = sqlite3_column_int64(st, 13);
 		t->has_user = sqlite3_column_type(st, 14) != SQLITE_NULL;
-		col_text(st, 14, t->user_id, sizeof t->user_id);
+		t->user_sid = sqlite3_column_int64(st, 14);
 		/* the texts stay in trace_previews: rewritten only when they change */
 		t->has_preview = sqlite3_column_type(st, 15) != SQLITE_NULL;
 		t->preview_key = sqlite3_column_int64(st, 15);
@@ -322,6 +327,34 @@ static void bind_opt_text(sqlite3_stmt *st, int col, int present, const char *s)
 		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, col);
+}
+
+/* Binds a trace's session or user (schema/025): its people.id, sid if the
+ * stored row named it, else that of text, added to people if new; NULL if
+ * !present. Returns ERR_OK or ERR_STORE. */
+static int bind_person(struct writer *w, sqlite3_stmt *st, int col, int present, int64_t sid, const char *text)
+{
+	if (!present) {
+		sqlite3_bind_null(st, col);
+		return ERR_OK;
+	}
+	if (!sid) {
+		size_t len = strlen(text);
+		/* text and its NUL: no interned string holds a NUL (strlen) */
+		const char *key = text;
+		if (!intern_get(w->strings, key, len + 1, &sid)) {
+			sqlite3_bind_text(w->st[ST_PEOPLE_GET], 1, text, (int)len, SQLITE_STATIC);
+			if (!lookup(w, ST_PEOPLE_GET, &sid)) {
+				sqlite3_bind_text(w->st[ST_PEOPLE_PUT], 1, text, (int)len, SQLITE_STATIC);
+				if (step_done(w, ST_PEOPLE_PUT))
+					return ERR_STORE;
+				sid = sqlite3_last_insert_rowid(w->db);
+			}
+			intern_put(w->strings, key, len + 1, sid);
+		}
+	}
+	sqlite3_bind_int64(st, col, sid);
+	return ERR_OK;
 }
 
 /* Writes summary t of trace key: inserts the row of a new trace (trace_id
@@ -344,8 +377,12 @@ static int trace_save(struct writer *w, int64_t key, const uint8_t *trace_id, co
 	sqlite3_bind_int64(st, 12, t->output_tokens);
 	sqlite3_bind_double(st, 13, t->cost_usd);
 	sqlite3_bind_text(st, 14, t->models, -1, SQLITE_STATIC);
-	bind_opt_text(st, 15, t->has_session, t->session_id);
-	bind_opt_text(st, 16, t->has_user, t->user_id);
+	if (bind_person(w, st, 15, t->has_session, t->session_sid, t->session_id) ||
+	    bind_person(w, st, 16, t->has_user, t->user_sid, t->user_id)) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return ERR_STORE;
+	}
 	if (t->has_preview)
 		sqlite3_bind_int64(st, 17, t->preview_key);
 	else
@@ -809,6 +846,8 @@ static void run_task(struct writer *w, struct job *j)
 	}
 	if (rc && txn)
 		rollback(w);
+	/* a task may have deleted traces and with them people rows (retention) */
+	intern_clear(w->strings);
 	j->rc = rc;
 }
 

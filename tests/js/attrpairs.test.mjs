@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import {
 	BIN, REPO, getJson, nanosFromNow, otlpRequest, otlpSpan, query, postOk, request, startServer, tempDataDir, traceId,
 } from './helpers.mjs';
-import { answers, pairRows, rowsWithoutBlock, sqlite, to011Sql, traceSpans, undo018onSql, writeTraces } from './attrstore.mjs';
+import { answers, pairRows, rowsWithoutBlock, sqlite, to011Sql, traceSpans, undo018onSql, undo025Sql, writeTraces } from './attrstore.mjs';
 
 const OLD = process.env.TRACELITE_OLD_BIN ? path.resolve(process.env.TRACELITE_OLD_BIN) : BIN;
 let server;
@@ -45,18 +45,18 @@ describe('schema/011: the attribute index converted', () => {
 				PRIMARY KEY (key, trace, value)) WITHOUT ROWID;
 				INSERT INTO trace_attrs SELECT p.key, p.value, x.trace FROM trace_pairs x JOIN attr_pairs p ON p.id = x.pair;
 				DROP TABLE trace_pairs; DROP TABLE pair_blocks; DROP TABLE attr_pairs; DROP TABLE schema_migrations;
-				DROP TABLE zdicts; DROP TABLE long_traces; ${undo018onSql}
+				DROP TABLE zdicts; DROP TABLE long_traces; ${undo025Sql} ${undo018onSql}
 				PRAGMA user_version = 11;`);
 		}
 		const oldRows = sqlite(dir, 'SELECT count(*) FROM trace_attrs;').trim();
 		assert.ok(Number(oldRows) > 60 * 10, oldRows);
 
-		// the upgrade: schema/011, then 014 to 024 (013 was applied by main already)
+		// the upgrade: schema/011, then 014 to 026 (013 was applied by main already)
 		server = await startServer({ label: 'attrpairs-new', dataDir: dir });
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'trace_attrs';").trim(), '0');
 		assert.equal(String(pairRows(dir).length), oldRows, 'one pair per old row');
-		assert.equal(sqlite(dir, 'SELECT group_concat(number) FROM schema_migrations;').trim(), '1,2,3,4,5,6,7,8,9,10,11,13,14,15,16,17,18,19,20,21,22,23,24,26');
-		assert.equal(sqlite(dir, 'PRAGMA user_version;').trim(), '24');
+		assert.equal(sqlite(dir, 'SELECT group_concat(number) FROM schema_migrations;').trim(), '1,2,3,4,5,6,7,8,9,10,11,13,14,15,16,17,18,19,20,21,22,23,24,25,26');
+		assert.equal(sqlite(dir, 'PRAGMA user_version;').trim(), '25');
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM (SELECT key, value FROM attr_pairs GROUP BY key, value HAVING count(*) > 1);').trim(), '0');
 		assert.deepEqual(await answers(server), before, 'identical answers, trace by trace');
 		await server.stop();

@@ -124,6 +124,16 @@ export function to011Sql(dir, migrations) {
 		PRAGMA user_version = ${migrations - 1};`;
 }
 
+/* SQL undoing schema/025 (sessions and users as people.id), for a store
+ * turned back before it: the texts back in traces, people dropped. */
+export const undo025Sql = `DROP INDEX traces_session; DROP INDEX traces_user;
+	ALTER TABLE traces ADD COLUMN session_id TEXT; ALTER TABLE traces ADD COLUMN user_id TEXT;
+	UPDATE traces SET session_id = (SELECT value FROM people WHERE id = session_sid),
+	  user_id = (SELECT value FROM people WHERE id = user_sid);
+	ALTER TABLE traces DROP COLUMN session_sid; ALTER TABLE traces DROP COLUMN user_sid; DROP TABLE people;
+	CREATE INDEX traces_session ON traces (session_id, start_ns) WHERE session_id IS NOT NULL;
+	CREATE INDEX traces_user ON traces (user_id, start_ns) WHERE user_id IS NOT NULL;`;
+
 /* SQL undoing what schema/018 (span_totals), 019 and 021 (span_ids,
  * span_ids_mid), 020 (log digests), 022 and 026 (zcompact, zcompact_again)
  * and 023 (chunk_traces) made, for a store turned back further than them.
