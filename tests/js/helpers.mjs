@@ -3,7 +3,7 @@
 // /api/health, stop it (SIGTERM must exit 0, and its stderr must hold no
 // sanitizer report), HTTP helpers that never hide a status, OTLP request
 // builders with a tiny protobuf codec, and nanosecond time arithmetic.
-import { spawn } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -269,6 +269,31 @@ export async function getJson(server, urlPath) {
 		throw new Error(`GET ${urlPath}: expected 200 JSON, got ${r.status}: ${r.text.slice(0, 500)}`);
 	}
 	return r.json;
+}
+
+/* The tracelite binary of an earlier commit of this repository, built once
+ * into build/old-COMMIT/ from `git archive` (the npm files linked, not
+ * installed again) and kept there; TRACELITE_OLD_BIN overrides. Tests that
+ * prove a change answers as the previous binary did, or converts a store it
+ * wrote, use it; throws if the commit cannot be built. */
+export function oldBinary(commit) {
+	if (process.env.TRACELITE_OLD_BIN) return path.resolve(process.env.TRACELITE_OLD_BIN);
+	const dir = path.join(REPO, 'build', `old-${commit}`);
+	const bin = path.join(dir, 'tracelite');
+	if (fs.existsSync(bin)) return bin;
+	const tmp = `${dir}.tmp-${process.pid}`;
+	fs.rmSync(tmp, { recursive: true, force: true });
+	fs.mkdirSync(tmp, { recursive: true });
+	execSync(`git -C ${JSON.stringify(REPO)} archive ${commit} | tar -x -C ${JSON.stringify(tmp)}`, { stdio: 'inherit' });
+	fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(tmp, 'node_modules'));
+	execSync('make -s tracelite', { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
+	try {
+		fs.renameSync(tmp, dir);
+	} catch (e) {   /* another test built it meanwhile */
+		if (!fs.existsSync(bin)) throw e;
+		fs.rmSync(tmp, { recursive: true, force: true });
+	}
+	return bin;
 }
 
 /* Waits until the search indexer has caught up (nothing pending); returns

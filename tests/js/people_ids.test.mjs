@@ -1,18 +1,17 @@
 // people_ids.test.mjs: sessions and users stored as people.id (schema/025)
 // answer exactly as the texts stored in traces did. The same traces go to
-// the binary before 025 (TRACELITE_OLD_BIN, default /work/prof/tracelite-79026f6;
-// skipped if absent) and to this one; every endpoint naming a session or
+// the binary before 025 (79026f6, built by helpers.mjs oldBinary) and to
+// this one; every endpoint naming a session or
 // user must answer identically, then on the old binary's store migrated by
 // this one. Deleting a user's traces deletes their ids from people.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import {
-	addMs, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, startServer, tempDataDir,
+	addMs, getJson, nanosFromNow, oldBinary, otlpRequest, otlpSpan, postOk, request, startServer, tempDataDir,
 } from './helpers.mjs';
 
-const OLD = process.env.TRACELITE_OLD_BIN || '/work/prof/tracelite-79026f6';
+const OLD = oldBinary('79026f6');   /* main before 025 */
 const sqlite = (dir, sql) => execFileSync('sqlite3', [`${dir}/tracelite.db`, sql], { encoding: 'utf8' });
 
 let server;
@@ -86,7 +85,7 @@ async function answers(s) {
 	return out;
 }
 
-test('session and user ids answer as the texts did, fresh and migrated; deleted with the last trace', { skip: !fs.existsSync(OLD) && `no ${OLD}` }, async () => {
+test('session and user ids answer as the texts did, fresh and migrated; deleted with the last trace', async () => {
 	const oldDir = tempDataDir('people-old');
 	server = await startServer({ label: 'people-ids-old', dataDir: oldDir, bin: OLD });
 	await ingest(server);

@@ -1,8 +1,8 @@
 // preview_refs.test.mjs: trace previews as references into the chunks
 // (schema/024, src/store/preview.c). trace_previews keeps the id of the span
 // the previews come from; readers derive and clip its texts from its record.
-// The same input goes to the binary before 024 (TRACELITE_PRE024_BIN, e.g.
-// /work/prof/tracelite-79026f6; else this binary) and to this one: the trace
+// The same input goes to the binary before 024 (79026f6, built by
+// helpers.mjs oldBinary) and to this one: the trace
 // list, search and trace answers must be identical, through a unicode cut
 // at 240 bytes, Langfuse ingest (a superseded observation keeps its old
 // texts), late spans that move the preview to another span, a deletion
@@ -14,10 +14,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN, addMs, getJson, nanosFromNow, otlpSpan, post, postOtlp, query, request, startServer, tempDataDir, traceId, waitIndexed } from './helpers.mjs';
+import { BIN, addMs, getJson, nanosFromNow, otlpSpan, post, postOtlp, query, request, oldBinary, startServer, tempDataDir, traceId, waitIndexed } from './helpers.mjs';
 
-const OLD = process.env.TRACELITE_PRE024_BIN ? path.resolve(process.env.TRACELITE_PRE024_BIN)
-	: fs.existsSync('/work/prof/tracelite-79026f6') ? '/work/prof/tracelite-79026f6' : BIN;
+const OLD = oldBinary('79026f6');   /* main before 024 */
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' }).trim();
 const IDLE_MS = 1500;
 /* a dictionary trained early (the compaction needs one) */
@@ -162,7 +161,7 @@ describe('trace previews as references into the chunks (schema/024)', () => {
 		await stop(old.s);
 		old.s = await start(old.dir);
 		assert.deepEqual(await answers(old.s, c.ids), afterDelete, 'identical after the migration');
-		if (OLD !== BIN) assert.equal(kinds(old.dir), '0|1\n1|46');
+		assert.equal(kinds(old.dir), '0|1\n1|46');
 		assert.equal(sqlite(old.dir, 'PRAGMA user_version;'), sqlite(neu.dir, 'PRAGMA user_version;'));
 	});
 
