@@ -288,8 +288,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_PRUNE] = "DELETE FROM deletions WHERE time_ns < ?1 AND seq IN (SELECT seq FROM deletions ORDER BY seq LIMIT 1000)",
 		/* a session or user id no trace names any more (schema/025): a
 		 * forgotten user's id goes with their last trace */
-		[S_PEOPLE] = "DELETE FROM people WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM traces WHERE session_sid = ?1)"
-		             " AND NOT EXISTS (SELECT 1 FROM traces WHERE user_sid = ?1)",
+		[S_PEOPLE] = "DELETE FROM people WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM traces WHERE session_sid = ?1) AND NOT EXISTS (SELECT 1 FROM traces WHERE user_sid = ?1)",
 		/* the trace's log records (schema/010), then LOG_STMTS from S_LOGS */
 		[S_LOGSEL] = "SELECT id, chunk FROM logs WHERE trace_id = ?1",
 		[S_LOGS] = LOG_STMTS,
