@@ -20,6 +20,7 @@
 #include "repl/repl_sink.h"
 #include "repl/repl_target.h"
 #include "base/rng.h"
+#include "store/preview.h"
 #include "store/store.h"
 
 #define BATCH_SPANS 5000       /* spans (and trace or score changes) per batch */
@@ -396,6 +397,7 @@ static void tgt_init(struct tgt *t, const char *data_dir, const char *url)
 static void tgt_free(struct tgt *t)
 {
 	t->sink->close(t->sink->ctx);
+	preview_release(t->db);   /* tl_preview's reader, or the connection never closes */
 	sqlite3_close_v2(t->db);
 	sqlite3_close_v2(t->cpdb);
 	pthread_mutex_destroy(&t->lock);

@@ -500,6 +500,13 @@ enum err preview_register(sqlite3 *db)
 	           : ERR_OK;
 }
 
+void preview_release(sqlite3 *db)
+{
+	/* deleting the function runs its destructor, fn_state_free */
+	if (db)
+		sqlite3_create_function_v2(db, "tl_preview", 3, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+}
+
 /* 1 if traces still has input_preview (a store before 017), else 0. */
 static int has_preview_columns(sqlite3 *db)
 {

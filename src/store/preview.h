@@ -72,6 +72,11 @@ void preview_note(int64_t chunk, int64_t index, int64_t key, const uint8_t span_
  * NULL for a NULL body or text; an SQL error for a corrupt body. Returns
  * ERR_OK or ERR_STORE. */
 enum err preview_register(sqlite3 *db);
+/* Frees what tl_preview keeps on db: the reader it opened for reference
+ * bodies holds prepared statements on db, which would keep
+ * sqlite3_close_v2 from ever closing it. Call before closing a connection
+ * on which tl_preview may have read a reference (replication's). */
+void preview_release(sqlite3 *db);
 
 /* Migration 017's conversion, in its transaction: moves each trace's
  * input_preview and output_preview into trace_previews (packed with the
