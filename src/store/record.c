@@ -831,16 +831,16 @@ static void exception_add(const Tl__KeyValue *kv, struct arena *a, struct record
 	out->exceptions[out->nexceptions++] = text_cstr(kv->value->string_value);
 }
 
-/* input and output as genai_normalize makes them from attributes attrs. */
+/* input and output as genai_normalize makes them from attributes attrs (a span holding only them). */
 static void texts_genai(Tl__KeyValue **attrs, size_t n, struct arena *a, struct record_texts *out)
 {
-	Tl__Span stub;
+	Tl__Span only_attrs;
 	struct span norm;
-	tl__span__init(&stub);
-	stub.attributes = attrs;
-	stub.n_attributes = n;
+	tl__span__init(&only_attrs);
+	only_attrs.attributes = attrs;
+	only_attrs.n_attributes = n;
 	memset(&norm, 0, sizeof norm);
-	norm.otlp = &stub;
+	norm.otlp = &only_attrs;
 	genai_normalize(&norm, a);
 	out->input = text_cstr(norm.input_text);
 	out->output = text_cstr(norm.output_text);
