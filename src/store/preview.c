@@ -684,7 +684,8 @@ enum err preview_migrate_refs(sqlite3 *db, char *err, size_t errlen)
 	}
 	if (step != SQLITE_DONE)
 		goto out;
-	log_info("store", "migration 024: %ld trace previews now refer to their span, %ld stay text", refs, texts);
+	if (refs || texts)   /* a new store has none: nothing to say */
+		log_info("store", "migration 024: %ld trace previews now refer to their span, %ld stay text", refs, texts);
 	rc = ERR_OK;
 out:
 	if (rc)
