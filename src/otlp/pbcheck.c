@@ -11,8 +11,6 @@
 #include "otlp.pb-c.h"
 #include "otlp/input_limits.h"
 
-#define FIELD_MAX 536870911u   /* 2^29 - 1 */
-
 struct walk {
 	char reason[160];
 	/* the failing field at each level, innermost first */
@@ -24,57 +22,32 @@ struct walk {
 	int nsegs;
 };
 
-/* varint_get with the one-byte case (tags, most lengths) inline. */
-static inline int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	if (*p < end && **p < 0x80) {
-		*v = *(*p)++;
-		return 0;
-	}
-	return varint_get(p, end, v);
-}
-
-/* Reads one field's tag and skips its value; *sub and *sublen get a
- * length-delimited payload. Returns 0, or -1 with w->reason set. */
+/* Reads one field's tag and skips its value (pb_field_next); *sub and
+ * *sublen get a length-delimited payload. Returns 0, or -1 with w->reason set. */
 static int next_field(struct walk *w, const uint8_t **p, const uint8_t *end, uint32_t *num,
                       const uint8_t **sub, size_t *sublen)
 {
-	uint64_t tag, v;
-	*sub = NULL;
-	if (get_varint(p, end, &tag) || tag > UINT32_MAX) {
+	struct pb_field f;
+	enum pb_field_err e = pb_field_next(p, end, &f);
+	*num = f.num;
+	*sub = f.p;
+	*sublen = f.len;
+	switch (e) {
+	case PB_FIELD_OK:
+		return 0;
+	case PB_FIELD_BAD_TAG:
 		snprintf(w->reason, sizeof w->reason, "malformed tag");
-		return -1;
+		break;
+	case PB_FIELD_BAD_NUMBER:
+		snprintf(w->reason, sizeof w->reason, "invalid field number %u", f.num);
+		break;
+	case PB_FIELD_BAD_WIRETYPE:
+		snprintf(w->reason, sizeof w->reason, "field %u: unsupported wire type %u", f.num, f.wt);
+		break;
+	case PB_FIELD_TRUNCATED:
+		snprintf(w->reason, sizeof w->reason, "field %u: truncated", f.num);
+		break;
 	}
-	*num = (uint32_t)(tag >> 3);
-	if (*num == 0 || *num > FIELD_MAX) {
-		snprintf(w->reason, sizeof w->reason, "invalid field number %u", *num);
-		return -1;
-	}
-	switch (tag & 7) {
-	case 0:
-		if (get_varint(p, end, &v))
-			break;
-		return 0;
-	case 1:
-	case 5: {
-		size_t n = (tag & 7) == 1 ? 8 : 4;
-		if ((size_t)(end - *p) < n)
-			break;
-		*p += n;
-		return 0;
-	}
-	case 2:
-		if (get_varint(p, end, &v) || v > (uint64_t)(end - *p))
-			break;
-		*sub = *p;
-		*sublen = (size_t)v;
-		*p += v;
-		return 0;
-	default:
-		snprintf(w->reason, sizeof w->reason, "field %u: unsupported wire type %u", *num, (unsigned)(tag & 7));
-		return -1;
-	}
-	snprintf(w->reason, sizeof w->reason, "field %u: truncated", *num);
 	return -1;
 }
 

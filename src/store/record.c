@@ -859,51 +859,9 @@ void record_texts_of_span(const Tl__Span *sp, struct arena *a, struct record_tex
 			exception_add(sp->events[e]->attributes[k], a, out, &cap);
 }
 
-/* One field of a message on the wire: its number and wire type, and its
- * payload (wire type 2) at p, len bytes. */
-struct pbf {
-	uint32_t num;
-	unsigned wt;
-	const uint8_t *p;
-	size_t len;
-};
-
-/* Reads the field at *p (as pbcheck accepts them). Returns 0, or -1 if malformed. */
-static int pbf_next(const uint8_t **p, const uint8_t *end, struct pbf *f)
-{
-	uint64_t tag, v;
-	if (varint_get(p, end, &tag) || tag > UINT32_MAX || (tag >> 3) == 0 || (tag >> 3) > 536870911u)
-		return -1;
-	f->num = (uint32_t)(tag >> 3);
-	f->wt = (unsigned)(tag & 7);
-	f->p = NULL;
-	f->len = 0;
-	switch (f->wt) {
-	case 0:
-		return varint_get(p, end, &v);
-	case 1:
-	case 5: {
-		size_t n = f->wt == 1 ? 8 : 4;
-		if ((size_t)(end - *p) < n)
-			return -1;
-		*p += n;
-		return 0;
-	}
-	case 2:
-		if (varint_get(p, end, &v) || v > (uint64_t)(end - *p))
-			return -1;
-		f->p = *p;
-		f->len = (size_t)v;
-		*p += v;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 /* Whether f's wire type is one protobuf-c unpacks for its field in d
  * (an unknown field is kept whatever its type). */
-static int pbf_wire_ok(const ProtobufCMessageDescriptor *d, const struct pbf *f)
+static int pbf_wire_ok(const ProtobufCMessageDescriptor *d, const struct pb_field *f)
 {
 	const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(d, f->num);
 	if (!fd)
@@ -937,8 +895,8 @@ static int kv_key(const uint8_t *kv, size_t len, char *buf, size_t size)
 	int keys = 0;
 	buf[0] = 0;
 	while (p < end) {
-		struct pbf f;
-		if (pbf_next(&p, end, &f) || !pbf_wire_ok(&tl__key_value__descriptor, &f))
+		struct pb_field f;
+		if (pb_field_next(&p, end, &f) || !pbf_wire_ok(&tl__key_value__descriptor, &f))
 			return -1;
 		if (f.num != 1)
 			continue;
@@ -969,8 +927,8 @@ static int event_texts(const uint8_t *ev, size_t len, struct arena *a, struct re
 	const uint8_t *p = ev, *end = ev + len;
 	char key[TEXT_KEY_MAX];
 	while (p < end) {
-		struct pbf f;
-		if (pbf_next(&p, end, &f) || !pbf_wire_ok(&tl__span__event__descriptor, &f))
+		struct pb_field f;
+		if (pb_field_next(&p, end, &f) || !pbf_wire_ok(&tl__span__event__descriptor, &f))
 			return 1;
 		if (f.num != 3)
 			continue;
@@ -990,8 +948,8 @@ static int status_text(const uint8_t *st, size_t len, struct record_text *out)
 	const uint8_t *p = st, *end = st + len;
 	*out = (struct record_text){0};
 	while (p < end) {
-		struct pbf f;
-		if (pbf_next(&p, end, &f) || !pbf_wire_ok(&tl__status__descriptor, &f))
+		struct pb_field f;
+		if (pb_field_next(&p, end, &f) || !pbf_wire_ok(&tl__status__descriptor, &f))
 			return 1;
 		if (f.num == 2) {
 			size_t n = strnlen((const char *)f.p, f.len);
@@ -1022,8 +980,8 @@ enum err record_span_texts(const uint8_t *data, size_t len, unsigned fields, con
 	char key[TEXT_KEY_MAX];
 	memset(out, 0, sizeof *out);
 	while (p < end) {
-		struct pbf f;
-		if (pbf_next(&p, end, &f) || !pbf_wire_ok(&tl__span__descriptor, &f))
+		struct pb_field f;
+		if (pb_field_next(&p, end, &f) || !pbf_wire_ok(&tl__span__descriptor, &f))
 			return texts_whole(data, len, fields, row, a, out);
 		switch (f.num) {
 		case 1:   /* trace_id */
