@@ -1,9 +1,12 @@
 /* loadgen.c: the load generator behind `make bench` (tests/bench/run.sh).
  *   loadgen ingest --url URL --spans N --format json|protobuf|grpc|clickhouse
  *                  [--first-trace K] [--seed S] [--threads T] [--per-request P]
- *                  [--now-ns NS] [--corpus FILE [--prose-scale X]]
+ *                  [--now-ns NS] [--corpus FILE [--prose-scale X]] [--order random|time]
  *     pre-generates demo traces (P spans per request, distinct trace ids from
- *     index K on, times in the 7 days before NS, default now), then posts
+ *     index K on, times in the 7 days before NS, default now; sessions start
+ *     at random times, or with --order time each trace is moved so that
+ *     trace K + i starts i / N of the way through the window, as live
+ *     traffic arrives in time order), then posts
  *     them from T keep-alive client threads and prints spans/s, request
  *     latency quantiles and raw bytes per span. grpc sends the protobuf
  *     bodies as OTLP/gRPC TraceService/Export calls over h2c (URL
@@ -48,6 +51,7 @@ struct body {
 struct ingest {
 	const char *url, *ctype;
 	int protobuf, grpc, clickhouse, threads;
+	int time_order;              /* --order time */
 	uint64_t seed, now_ns;
 	const struct prose *prose;   /* NULL: the demo's own text */
 	double prose_scale;
@@ -66,6 +70,42 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define WINDOW_NS (7 * 86400ull * 1000000000ull)
+#define MARGIN_NS (3600ull * 1000000000ull)
+
+/* Moves every time of the spans in rs[0..n) by off ns. */
+static void shift_spans(Tl__ResourceSpans **rs, size_t n, int64_t off)
+{
+	for (size_t r = 0; r < n; r++)
+		for (size_t c = 0; c < rs[r]->n_scope_spans; c++) {
+			Tl__ScopeSpans *ss = rs[r]->scope_spans[c];
+			for (size_t i = 0; i < ss->n_spans; i++) {
+				Tl__Span *sp = ss->spans[i];
+				sp->start_time_unix_nano += (uint64_t)off;
+				sp->end_time_unix_nano += (uint64_t)off;
+				for (size_t e = 0; e < sp->n_events; e++)
+					sp->events[e]->time_unix_nano += (uint64_t)off;
+			}
+		}
+}
+
+/* With --order time: moves trace t (its spans rs[0..n)) to start at its
+ * place in the window, (t - first) / ntraces of the way through it. */
+static void place_trace(const struct ingest *g, size_t t, Tl__ResourceSpans **rs, size_t n)
+{
+	uint64_t start = UINT64_MAX;
+	for (size_t r = 0; r < n; r++)
+		for (size_t c = 0; c < rs[r]->n_scope_spans; c++)
+			for (size_t i = 0; i < rs[r]->scope_spans[c]->n_spans; i++)
+				if (rs[r]->scope_spans[c]->spans[i]->start_time_unix_nano < start)
+					start = rs[r]->scope_spans[c]->spans[i]->start_time_unix_nano;
+	if (start == UINT64_MAX)
+		return;
+	double at = (double)(t - g->first_trace) / (double)g->ntraces;
+	uint64_t want = g->now_ns - WINDOW_NS + (uint64_t)(at * (double)(WINDOW_NS - MARGIN_NS));
+	shift_spans(rs, n, (int64_t)(want - start));
 }
 
 static void hex(const ProtobufCBinaryData *d, char *out)
@@ -91,8 +131,12 @@ static void make_body(struct ingest *g, size_t i, size_t traces_per_body)
 	size_t first = g->first_trace + i * traces_per_body;
 	size_t end = first + traces_per_body < g->first_trace + g->ntraces ? first + traces_per_body
 	                                                                   : g->first_trace + g->ntraces;
-	for (size_t t = first; t < end; t++)
+	for (size_t t = first; t < end; t++) {
+		size_t before = req.n_resource_spans;
 		b->spans += demo_generate(g->seed, t, g->now_ns, 7, a, &req);
+		if (g->time_order)
+			place_trace(g, t, req.resource_spans + before, req.n_resource_spans - before);
+	}
 	if (g->prose)
 		prose_rewrite(g->prose, g->seed, g->prose_scale, a, &req);
 	if (g->clickhouse) {
@@ -362,12 +406,16 @@ static int ingest_main(int argc, char **argv)
 	const char *corpus = flag(argc, argv, "--corpus", NULL);
 	g.prose_scale = strtod(flag(argc, argv, "--prose-scale", "1"), NULL);
 	g.now_ns = strtoull(flag(argc, argv, "--now-ns", "0"), NULL, 10);
-	if (!g.url || spans == 0 || g.threads < 1 || g.threads > 64 || g.per_request == 0 || !(g.prose_scale > 0) ||
+	const char *order = flag(argc, argv, "--order", "random");
+	g.time_order = strcmp(order, "time") == 0;
+	if (!g.url || (!g.time_order && strcmp(order, "random") != 0) || spans == 0 || g.threads < 1 ||
+	    g.threads > 64 || g.per_request == 0 || !(g.prose_scale > 0) ||
 	    (strcmp(format, "json") != 0 && strcmp(format, "protobuf") != 0 && strcmp(format, "grpc") != 0 &&
 	     strcmp(format, "clickhouse") != 0)) {
 		fputs("usage: loadgen ingest --url URL --spans N [--format json|protobuf|grpc|clickhouse]\n"
 		      "                      [--first-trace K] [--seed S] [--threads T] [--per-request P]\n"
-		      "                      [--now-ns NS] [--corpus FILE [--prose-scale X]]\n", stderr);
+		      "                      [--now-ns NS] [--corpus FILE [--prose-scale X]] [--order random|time]\n",
+		      stderr);
 		return 2;
 	}
 	struct prose *prose = NULL;

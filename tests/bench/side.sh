@@ -14,13 +14,16 @@
 # Prints the figures of each run, then the table with medians over RUNS runs
 # (default 1) and the ratios. CH_CLIENTS (default 4) sets how many inserts
 # run at once; CLICKHOUSE_SERVER the server binary (default: on the PATH,
-# else /usr/sbin/clickhouse-server). Without clickhouse-server (or with SKIP_CH=1)
+# else /usr/sbin/clickhouse-server). ORDER=time sends traces in time order,
+# as live traffic arrives (default random: sessions at random times over
+# the 7 days, as a backfill would). Without clickhouse-server (or with SKIP_CH=1)
 # only tracelite's side is measured. Never fails on a time; exits non-zero
 # only when tracelite's side could not be measured.
 cd "$(dirname "$0")/../.." || exit 2
 SPANS=${SPANS:-1000000}
 RUNS=${RUNS:-1}
 SEED=${SEED:-1}
+ORDER=${ORDER:-random}
 B=${BENCH_BUILD:-build}
 TL=./tracelite
 [ "$B" = build ] || TL=$B/tracelite
@@ -61,7 +64,7 @@ timed() {
 }
 ingest() { # FORMAT URL OUTFILE [PER_REQUEST [CLIENTS]]
 	$B/loadgen ingest --url "$2" --format "$1" --spans "$SPANS" --seed "$SEED" --now-ns "$NOW_NS" \
-		--corpus "$CORPUS" --per-request "${4:-100}" --threads "${5:-4}" >"$3" 2>"$3.err" ||
+		--corpus "$CORPUS" --order "$ORDER" --per-request "${4:-100}" --threads "${5:-4}" >"$3" 2>"$3.err" ||
 		{ cat "$3.err"; tail -1 "$3"; }
 }
 # threads_cpu PID SPANS: the server's CPU per span by thread name
@@ -257,7 +260,7 @@ EOF
 }
 
 trap 'ch_stop; bench_cleanup' EXIT INT TERM
-echo "bench: side by side, $($TL version 2>/dev/null), $(nproc) CPUs, SPANS=$SPANS RUNS=$RUNS SEED=$SEED, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench: side by side, $($TL version 2>/dev/null), $(nproc) CPUs, SPANS=$SPANS RUNS=$RUNS SEED=$SEED ORDER=$ORDER, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 WORD=
 for run in $(seq 1 "$RUNS"); do
 	echo "== run $run of $RUNS"
