@@ -126,10 +126,11 @@ struct preview_reader {
 /* The texts of recently read spans, process-wide: a span's texts never
  * change while its row points at the same chunk entry (a deletion or the
  * compaction rewrites a chunk's bytes, never what an entry holds; a
- * superseded span gets a new entry; a chunk id is used again only when
- * the newest chunk was deleted, and then the trace and span ids must match
- * too). Two ways per set of (chunk, index), the older one replaced: about
- * the newest PV_TEXTS traces' previews (the writer notes each, ~0.5 MB). */
+ * superseded span gets a new entry; a chunk id is used again when the
+ * newest chunk was deleted, and then the trace and span ids must match
+ * too, and after a rolled-back transaction, whose notes are forgotten).
+ * Two ways per set of (chunk, index), the older one replaced: about the
+ * newest PV_TEXTS traces' previews (the writer notes each, ~0.5 MB). */
 #define PV_TEXTS 1024
 #define PV_WAYS 2
 static struct pv_text {
@@ -207,6 +208,14 @@ void preview_note(int64_t chunk, int64_t index, int64_t key, const uint8_t span_
 	struct pv_text *t = text_put(chunk, index, key, span_id);
 	tracesum_clip(t->input, in ? in : "", TRACESUM_PREVIEW);
 	tracesum_clip(t->output, out ? out : "", TRACESUM_PREVIEW);
+	pthread_mutex_unlock(&pv_texts_lock);
+}
+
+void preview_notes_forget(void)
+{
+	pthread_mutex_lock(&pv_texts_lock);
+	for (size_t i = 0; i < PV_TEXTS; i++)
+		pv_texts[i].chunk = 0;
 	pthread_mutex_unlock(&pv_texts_lock);
 }
 

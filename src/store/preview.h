@@ -66,6 +66,10 @@ int preview_reader_ref(struct preview_reader *r, int64_t key, uint8_t span_id[8]
  * newest traces' previews read without decompressing their chunks. */
 void preview_note(int64_t chunk, int64_t index, int64_t key, const uint8_t span_id[8], const char *in,
                   const char *out);
+/* Forgets every text preview_note kept. The writer calls it when a
+ * transaction rolls back: the chunk ids, trace keys and entries it noted
+ * are handed out again, possibly to other content. */
+void preview_notes_forget(void);
 
 /* Registers on db tl_preview(body, which[, key]): the input (which 0) or
  * output (1) text of a body of trace key (needed for a reference body),

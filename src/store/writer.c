@@ -782,6 +782,7 @@ static int commit_jobs(struct writer *w, struct job *list)
 		rollback(w);
 		rollup_discard(w->rollup);
 		caches_reset(w); /* ids cached during the rolled-back transaction are gone */
+		preview_notes_forget();   /* and the chunk ids and trace keys it noted texts for */
 		spanids_reload(w->spanids);   /* on failure it keeps its counts: a merge comes early */
 		load_next_ids(w);
 	}

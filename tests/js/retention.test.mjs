@@ -351,10 +351,10 @@ describe('min-free on a small tmpfs', () => {
 		server = await startServer({ label: 'diskfull', dataDir: dir, env: { ...FAST, TRACELITE_MIN_FREE: '0' } });
 		await send(server, [trace()]);
 		fill(0);
-		let r;
+		let r, spans;
 		for (let i = 0; i < 20; i++) {
-			r = await post(server, '/v1/traces', otlpRequest(
-				Array.from({ length: 50 }, () => trace({ text: crypto.randomBytes(3000).toString('base64') }).span)));
+			spans = Array.from({ length: 50 }, () => trace({ text: crypto.randomBytes(3000).toString('base64') }).span);
+			r = await post(server, '/v1/traces', otlpRequest(spans));
 			if (r.status !== 200) break;
 		}
 		assert.equal(r.status, 503, r.text);
@@ -362,7 +362,27 @@ describe('min-free on a small tmpfs', () => {
 		assert.match(r.text, /disk full/);
 		assert.doesNotMatch(r.text, /cannot rollback/);
 		fs.rmSync(filler);
+		/* The refused spans again, same ids, other prompts, as the first
+		 * batch stored after the rollback: they get the rolled-back
+		 * batch's trace keys, chunk id and entries, so previews must not
+		 * come from what the rolled-back transaction noted. */
+		const again = spans.map((s) => ({
+			...s,
+			attributes: s.attributes.map((a) => a.key === 'gen_ai.prompt'
+				? { key: a.key, value: { stringValue: `again ${crypto.randomBytes(300).toString('hex')}` } } : a),
+		}));
 		await waitFor('ingest after space returned', async () =>
+			(await post(server, '/v1/traces', otlpRequest(again))).status === 200);
+		const want = new Map(again.map((s) => [s.traceId, s.attributes.find((a) => a.key === 'gen_ai.prompt').value.stringValue]));
+		const list = await getJson(server, '/api/traces?limit=100');
+		let seen = 0;
+		for (const it of list.items) {
+			if (!want.has(it.trace_id)) continue;
+			seen++;
+			assert.equal(it.input_preview, want.get(it.trace_id).slice(0, 240), `preview of ${it.trace_id}`);
+		}
+		assert.equal(seen, again.length);
+		await waitFor('ingest after that', async () =>
 			(await post(server, '/v1/traces', otlpRequest([trace().span]))).status === 200);
 		await server.stop();
 		server = null;
