@@ -5,6 +5,10 @@
 // no page and not the router.
 
 const RANGES = { '15m': 15 * 60e3, '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
+/* Ranges longer than this start on a whole hour: the server keeps minute
+ * rollups for the last two days only (ROLLUP_MINUTE_HOURS), and an older
+ * range edge inside an hour is read from the spans themselves. */
+const HOUR_ALIGNED_FROM = 2 * 86400e3;
 export const DEFAULT_RANGE = '24h';
 const SHARED = ['project', 'range', 'from', 'to'];
 
@@ -22,7 +26,11 @@ export function scope() {
 	const p = params();
 	const out = { project: p.get('project') || undefined };
 	const range = p.get('range') || DEFAULT_RANGE;
-	if (RANGES[range]) out.from = new Date(Date.now() - RANGES[range]).toISOString();
+	if (RANGES[range]) {
+		let from = Date.now() - RANGES[range];
+		if (RANGES[range] > HOUR_ALIGNED_FROM) from = Math.floor(from / 3600e3) * 3600e3;
+		out.from = new Date(from).toISOString();
+	}
 	else if (range === 'custom') {
 		out.from = p.get('from') || undefined;
 		out.to = p.get('to') || undefined;

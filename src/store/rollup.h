@@ -29,11 +29,14 @@ struct rollup_span_dims {
  * writes minute rows an hour further back than readers use them (a clock
  * stepped back up to an hour keeps answers exact) and deletes them two
  * hours further back. */
-/* 7 days and an hour: every range of the last 7 days (the dashboards'
- * longest) has its edges in minute rows. 24 would save more on data spread
- * over days, but then the 7-day dashboards read their oldest part-hour from
- * the raw tables: 1.5-2x slower at 1M spans (docs/performance.md). */
-#define ROLLUP_MINUTE_HOURS (7 * 24 + 1)
+/* Two days and an hour: the UI's 15-minute to 24-hour ranges and the
+ * previous periods their summaries compare with have both edges in minute
+ * rows; its 7- and 30-day ranges start on an hour (web/state.js), so only
+ * their `to` (now) needs a minute row. Other ranges reaching further back
+ * read their oldest part-hour from the raw tables (exact, slower). 7 days
+ * cost 40 B/span more on the benchmark's data spread over a week
+ * (docs/performance.md). */
+#define ROLLUP_MINUTE_HOURS (2 * 24 + 1)
 /* A trace whose spans may start more than this after the trace starts (its
  * duration is longer, or a span of it ends before it starts) is listed in
  * long_traces: the spans starting in [lo, hi) are those of the traces

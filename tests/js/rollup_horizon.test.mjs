@@ -22,7 +22,7 @@ after(async () => { await server?.stop().catch(() => {}); });
 
 const MIN = 60, HOUR = 3600;
 const NOW = Math.floor(Date.now() / 1000);
-const FLOOR = Math.floor(NOW / HOUR) * HOUR - (7 * 24 + 1) * HOUR;   /* rollup_minute_floor */
+const FLOOR = Math.floor(NOW / HOUR) * HOUR - (2 * 24 + 1) * HOUR;   /* rollup_minute_floor */
 const SERVICES = ['svc-a', 'svc-b'];
 const MODELS = [['m-one', 'acme'], ['m-two', 'zeta']];
 
@@ -31,7 +31,7 @@ function rng(seed) {
 	return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
 }
 
-/* Traces over the last 10 days (a third older than the horizon), LLM children
+/* Traces over the last 10 days (most of them older than the horizon), LLM children
  * with tokens and costs, errors, late children moving the trace start; one
  * trace lasting 3 hours whose child starts 2.5 hours in, one whose child
  * ends before it starts, 40 minutes after the root. */

@@ -28,7 +28,7 @@ after(stop);
 
 const MIN = 60, HOUR = 3600, DAY = 86400;
 const NOW = Math.floor(Date.now() / 1000);
-const FLOOR = Math.floor(NOW / HOUR) * HOUR - (7 * 24 + 1) * HOUR;   /* rollup_minute_floor */
+const FLOOR = Math.floor(NOW / HOUR) * HOUR - (2 * 24 + 1) * HOUR;   /* rollup_minute_floor */
 const SERVICES = ['svc-a', 'svc-b', 'svc-c'];
 const MODELS = [['gpt-4o', 'openai'], ['m-two', 'zeta']];
 

@@ -36,6 +36,7 @@ describe('export menus', () => {
 		assert.equal(u.searchParams.get('status'), 'error');
 		assert.equal(u.searchParams.get('meta.plan'), 'eq:pro');
 		assert.ok(u.searchParams.get('from'), 'the time range');
+		assert.equal(Date.parse(u.searchParams.get('from')) % 3600e3, 0, 'a 7-day range starts on a whole hour');
 		assert.equal(u.searchParams.get('limit'), null);
 		assert.equal(new URL(links['spans.otlp'], server.url).pathname, '/api/export/spans');
 		if (hasExport) {
