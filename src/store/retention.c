@@ -20,6 +20,7 @@
 #include "base/text.h"
 #include "store/chunkrows.h"
 #include "store/record.h"
+#include "store/rollup.h"
 #include "store/store.h"
 
 #define BATCH_SPANS 2000          /* spans per delete transaction, at least one trace */
@@ -56,7 +57,9 @@ struct batch {
 	int64_t keys[RETENTION_BATCH];
 	size_t n;
 	int64_t cutoff_ns;          /* PICK_AGE: recheck end_ns < cutoff in the task; else 0 */
-	int rewrite;                /* rewrite chunks shared with surviving traces (requests) */
+	int rewrite;                /* a request: rewrite chunks shared with surviving traces, take the
+	                             * traces out of the rollups (through w's accumulator) */
+	struct writer *w;
 	int64_t deleted;
 	int64_t deleted_spans;
 	int64_t deleted_logs;       /* log records of the deleted traces */
@@ -263,7 +266,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_LONG, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
 	       S_LOG, S_PRUNE, S_PEOPLE, S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns, session_sid, user_sid FROM traces WHERE key = ?1",
@@ -276,6 +279,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_ATTRS] = "DELETE FROM trace_pairsets WHERE trace = ?1",
 		[S_TRES] = "DELETE FROM trace_resources WHERE trace = ?1",
 		[S_PREVIEW] = "DELETE FROM trace_previews WHERE key = ?1",   /* schema/017 */
+		[S_LONG] = "DELETE FROM long_traces WHERE key = ?1",   /* schema/016: no spans left to find */
 		[S_DTRACE] = "DELETE FROM traces WHERE key = ?1",
 		[S_LEFT] = CHUNK_ROWS_SELECT("s.chunk_index", "", "ct.chunk = ?1"),
 		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1 AND id < (SELECT max(id) FROM chunks)",
@@ -325,11 +329,16 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			chunks[nchunks++] = sqlite3_column_int64(st[S_CHUNKS], 0);
 		}
 		sqlite3_reset(st[S_CHUNKS]);
+		/* a request forgets the traces in the rollups too (retention keeps
+		 * them there as history: docs/storage.md) */
+		if (b->rewrite && (rc = rollup_forget_trace(writer_task_rollup(b->w), b->keys[k], err, errlen)))
+			break;
 		sqlite3_bind_int64(st[S_SPANS], 1, b->keys[k]);
 		sqlite3_bind_blob(st[S_SCORES], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_ATTRS], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_TRES], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_PREVIEW], 1, b->keys[k]);
+		sqlite3_bind_int64(st[S_LONG], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_DTRACE], 1, b->keys[k]);
 		sqlite3_bind_blob(st[S_LOG], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_LOG], 2, (int64_t)text_now_ns());
@@ -565,6 +574,7 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 	*n = 0;
 	b->cutoff_ns = how == PICK_AGE ? cutoff : 0;
 	b->rewrite = how == PICK_FILTER;
+	b->w = r->w;
 	pthread_mutex_lock(&r->pick);
 	rc = pick(r, how, f, b, err, errlen);
 	if (!rc && b->n) {

@@ -61,11 +61,21 @@ void rollup_remove_span(struct rollup *r, const struct rollup_span_dims *d, cons
  * whose service is interned as service_id. Summaries with no spans are
  * ignored. */
 void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t service_id, int sign);
+/* Takes stored trace key's contribution out of the rollups: its summary
+ * (traces row) and each of its spans (spans rows), as rollup_add_trace
+ * and rollup_add_span added them, at every level where rows are kept
+ * (minute rows only from the writer's floor on). Call it before the rows
+ * are deleted, in the same transaction; rows whose count reaches 0 go at
+ * the flush. Minimum and maximum durations stay (rollup_remove_span). A
+ * key that is not stored adds nothing. Returns ERR_OK or ERR_STORE with
+ * err filled. */
+enum err rollup_forget_trace(struct rollup *r, int64_t key, char *err, size_t errlen);
 /* Lists trace key in long_traces at the flush if summary t lasts longer
  * than ROLLUP_LONG_TRACE_NS. */
 void rollup_note_trace(struct rollup *r, int64_t key, const struct tracesum *t);
 /* Writes every accumulated delta into the rollup tables (inside the
- * caller's transaction), lists the long traces noted, deletes minute rows
+ * caller's transaction), deletes the rows whose count a delta took to 0,
+ * lists the long traces noted, deletes minute rows
  * past the horizon (an hour of them at most, once a second) and empties
  * the accumulator. Returns ERR_OK or ERR_STORE with err filled. */
 enum err rollup_flush(struct rollup *r, char *err, size_t errlen);
