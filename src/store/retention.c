@@ -386,35 +386,30 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	return rc;
 }
 
-/* Age retention beyond traces: scores older than the cutoff (also those of
- * traces never stored) and minute rollups, a slice at a time; *(int64_t *)
- * arg = cutoff in, rows deleted out. */
+/* Age retention beyond traces, and the minute rollups' horizon: scores
+ * older than the cutoff (also those of traces never stored), then minute
+ * rollup rows older than the cutoff or past the horizon (rollup_sweep), a
+ * slice at a time; *(int64_t *)arg = cutoff in ns (0: no age retention,
+ * the horizon only), rows deleted out. */
 static enum err prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
-	int64_t *io = arg, cutoff = *io, secs = cutoff / 1000000000;
-	static const char *const sql[] = {
-		"DELETE FROM scores WHERE id IN (SELECT id FROM scores WHERE time_ns < ?1 ORDER BY time_ns LIMIT 500)",
-		"DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?2,"
-		" (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
-		"DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?2,"
-		" (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
-	};
+	int64_t *io = arg, cutoff = *io, before = rollup_sweep_before((int64_t)(text_now_ns() / 1000000000u));
+	if (cutoff / 1000000000 > before)
+		before = cutoff / 1000000000;
 	*io = 0;
-	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+	if (cutoff) {
 		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db, "DELETE FROM scores WHERE id IN (SELECT id FROM scores WHERE time_ns < ?1"
+		                           " ORDER BY time_ns LIMIT 500)", -1, &st, NULL) != SQLITE_OK)
 			return sql_fail(db, "prepare", err, errlen);
-		if (sqlite3_bind_parameter_count(st) >= 1)
-			sqlite3_bind_int64(st, 1, cutoff);
-		if (sqlite3_bind_parameter_count(st) >= 2)
-			sqlite3_bind_int64(st, 2, secs);
+		sqlite3_bind_int64(st, 1, cutoff);
 		int rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
 			return sql_fail(db, "prune", err, errlen);
 		*io += sqlite3_changes(db);
 	}
-	return ERR_OK;
+	return rollup_sweep(db, before, io, err, errlen);
 }
 
 /* One incremental vacuum step; *(int64_t *)arg = free pages left. */
@@ -739,6 +734,24 @@ static int64_t log_debt(struct retention *r, uint64_t bytes)
 	return want < 1 ? 1 : want > (double)logs ? logs : (int64_t)want;
 }
 
+/* 1 if minute rollup rows past the horizon are left (an idle store: the
+ * writer sweeps them only while ingesting); two seeks on the primary keys. */
+static int minutes_stale(struct retention *r)
+{
+	sqlite3_stmt *st;
+	int stale = 0;
+	pthread_mutex_lock(&r->pick);
+	if (sqlite3_prepare_v2(r->rdb, "SELECT EXISTS (SELECT 1 FROM span_rollups WHERE level = 0 AND bucket < ?1)"
+	                                " OR EXISTS (SELECT 1 FROM trace_rollups WHERE level = 0 AND bucket < ?1)",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, rollup_sweep_before((int64_t)(text_now_ns() / 1000000000u)));
+		stale = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&r->pick);
+	return stale;
+}
+
 /* One round of background work; returns the traces and rows deleted. */
 static int64_t round_once(struct retention *r, int *since_reclaim)
 {
@@ -752,6 +765,12 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 			n = pruned;
 		if (!n)
 			n = prune_logs(r, cutoff, LOG_PRUNE_MAX, "age");
+	} else if (minutes_stale(r)) {
+		int64_t pruned = 0;   /* no cutoff: the horizon only */
+		if (paced_exec(r, prune_task, &pruned, 0, err, sizeof err))
+			fprintf(stderr, "tracelite: retention: %s\n", err);
+		else
+			n = pruned;
 	}
 	pthread_mutex_lock(&r->lock);
 	uint64_t bytes = r->st.dir_bytes;

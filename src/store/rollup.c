@@ -32,8 +32,8 @@ struct entry {
 	size_t nobs, obs_cap;
 };
 
-enum { ST_SPAN_PUT, ST_SPAN_DEL, ST_TOTAL_PUT, ST_TOTAL_DEL, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_SWEEP_SPANS,
-       ST_SWEEP_TRACES, ST_FORGET_TRACE, ST_FORGET_SPANS, ST_COUNT };
+enum { ST_SPAN_PUT, ST_SPAN_DEL, ST_TOTAL_PUT, ST_TOTAL_DEL, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_FORGET_TRACE,
+       ST_FORGET_SPANS, ST_COUNT };
 
 /* A cost sum taken down to within this fraction of what it was is 0: the
  * rounding left by subtracting the doubles a row was summed from (a row
@@ -77,12 +77,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
 	                 " AND error = ?5 AND count <= 0",
 	[ST_LONG] = "INSERT OR IGNORE INTO long_traces (key) VALUES (?1)",
-	/* an hour of minute rows at a time, so a store upgraded with days of
-	 * them catches up in short steps */
-	[ST_SWEEP_SPANS] = "DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?1,"
-	                   " (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
-	[ST_SWEEP_TRACES] = "DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?1,"
-	                    " (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
 	/* a stored trace as rollup_add_trace last added it, its service
 	 * interned then (trace_update) */
 	[ST_FORGET_TRACE] = "SELECT t.project, t.start_ns, t.end_ns, t.span_count, t.error_count, s.id"
@@ -117,6 +111,36 @@ int64_t rollup_level_seconds(int level)
 int64_t rollup_minute_floor(int64_t now_s)
 {
 	return now_s / 3600 * 3600 - ROLLUP_MINUTE_HOURS * 3600;
+}
+
+int64_t rollup_sweep_before(int64_t now_s)
+{
+	return rollup_minute_floor(now_s) - 2 * 3600;   /* as the writer's: floor_update's less an hour */
+}
+
+enum err rollup_sweep(sqlite3 *db, int64_t before_s, int64_t *deleted, char *err, size_t errlen)
+{
+	/* an hour of minute rows at a time, so a store upgraded with days of
+	 * them catches up in short steps */
+	static const char *const sql[] = {
+		"DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?1,"
+		" (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
+		"DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?1,"
+		" (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		sqlite3_stmt *st;
+		int rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, before_s);
+			rc = sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return err_set(err, errlen, ERR_STORE, "sweeping minute rollups: %s", sqlite3_errmsg(db));
+		*deleted += sqlite3_changes(db);
+	}
+	return ERR_OK;
 }
 
 /* Moves the writer's minute floor up to an hour before the readers' one. */
@@ -541,13 +565,10 @@ enum err rollup_flush(struct rollup *r, char *err, size_t errlen)
 		sqlite3_bind_int64(r->st[ST_LONG], 1, r->longs[i]);
 		rc = finish(r, r->st[ST_LONG], err, errlen);
 	}
-	int64_t now_s = (int64_t)(text_now_ns() / 1000000000u);
+	int64_t now_s = (int64_t)(text_now_ns() / 1000000000u), swept = 0;
 	if (!rc && now_s >= r->next_sweep) {
 		r->next_sweep = now_s + 1;
-		for (int i = ST_SWEEP_SPANS; i <= ST_SWEEP_TRACES && !rc; i++) {
-			sqlite3_bind_int64(r->st[i], 1, r->minute_floor - 3600);
-			rc = finish(r, r->st[i], err, errlen);
-		}
+		rc = rollup_sweep(r->db, r->minute_floor - 3600, &swept, err, errlen);
 	}
 	rollup_discard(r);
 	return rc;

@@ -45,6 +45,17 @@ int64_t rollup_level_seconds(int level);
 /* The first minute (unix seconds, hour-aligned) from which the minute
  * rows of both tables are complete at wall time now_s. */
 int64_t rollup_minute_floor(int64_t now_s);
+/* The bucket (unix seconds) before which minute rows are past the
+ * horizon at wall time now_s and swept: an hour below the oldest minute the
+ * writer writes (rollup_minute_floor(now_s) less an hour). */
+int64_t rollup_sweep_before(int64_t now_s);
+/* Deletes the minute rows of both rollup tables whose bucket is before
+ * before_s, an hour of them at most (from the oldest, so a store upgraded
+ * with days of them catches up in short steps), inside the caller's
+ * transaction; adds the rows deleted to *deleted. The writer's flush runs
+ * it while ingesting, retention when idle. Returns ERR_OK or ERR_STORE
+ * with err filled. */
+enum err rollup_sweep(sqlite3 *db, int64_t before_s, int64_t *deleted, char *err, size_t errlen);
 /* Returns the span's duration in ns (0 if it ends before it starts). */
 int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns);
 

@@ -9,6 +9,7 @@
 // doubles in another order); a fresh store written by this binary answers
 // the same too, with no minute rows past the horizon. Traces longer than
 // 10 minutes, and a span ending before it starts, are found for old edges.
+// An idle store sheds its old minute rows too.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -81,6 +82,31 @@ describe('schema/016: minute rollups for a recent horizon only', () => {
 		server = await startServer({ label: 'rollup-rebuilt', dataDir: dir });
 		assert.equal(minuteRowsBelow(dir, FLOOR - HOUR), 0);
 		sameAnswers(await answers(server), want);
+		await server.stop();
+		server = null;
+	});
+
+	test('an idle store sheds its minute rows past the horizon too (the retention thread)', async () => {
+		const dir = tempDataDir('rollup-idle');
+		server = await startServer({ label: 'rollup-idle', dataDir: dir });
+		await server.stop();
+		server = null;
+		// three hours of minute rows past the horizon, as a store idle since they were recent keeps them,
+		// and one of the oldest minute the writer writes, which stays
+		sqlite(dir, `WITH RECURSIVE m(b) AS (SELECT ${FLOOR - 5 * HOUR} UNION ALL SELECT b + 60 FROM m WHERE b + 60 < ${FLOOR - 2 * HOUR})
+			INSERT INTO span_rollups SELECT 0, b, 1, 1, 1, 0, 0, 0, 1, 0, 5, 5, 5, 0, 0, 0, 0, 0.0, x'0000' FROM m;
+			WITH RECURSIVE m(b) AS (SELECT ${FLOOR - 5 * HOUR} UNION ALL SELECT b + 60 FROM m WHERE b + 60 < ${FLOOR - 2 * HOUR})
+			INSERT INTO trace_rollups SELECT 0, b, 1, 1, 0, 1, 5, x'0000' FROM m;
+			INSERT INTO span_rollups VALUES (0, ${FLOOR - HOUR}, 1, 1, 1, 0, 0, 0, 1, 0, 5, 5, 5, 0, 0, 0, 0, 0.0, x'0000');`);
+		assert.equal(minuteRowsBelow(dir, FLOOR - 2 * HOUR), 360);
+		server = await startServer({ label: 'rollup-idle', dataDir: dir });
+		let left = 360;
+		for (let i = 0; i < 100 && left > 0; i++) {
+			await sleep(100);
+			left = minuteRowsBelow(dir, FLOOR - 2 * HOUR);
+		}
+		assert.equal(left, 0, 'swept without any ingest');
+		assert.equal(sqlite(dir, 'SELECT count(*) FROM span_rollups WHERE level = 0;'), '1', 'the horizon\'s own rows stay');
 		await server.stop();
 		server = null;
 	});
