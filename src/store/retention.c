@@ -20,6 +20,7 @@
 #include "base/text.h"
 #include "store/chunkrows.h"
 #include "store/record.h"
+#include "store/rollup.h"
 #include "store/store.h"
 
 #define BATCH_SPANS 2000          /* spans per delete transaction, at least one trace */
@@ -56,7 +57,9 @@ struct batch {
 	int64_t keys[RETENTION_BATCH];
 	size_t n;
 	int64_t cutoff_ns;          /* PICK_AGE: recheck end_ns < cutoff in the task; else 0 */
-	int rewrite;                /* rewrite chunks shared with surviving traces (requests) */
+	int rewrite;                /* a request: rewrite chunks shared with surviving traces, take the
+	                             * traces out of the rollups (through w's accumulator) */
+	struct writer *w;
 	int64_t deleted;
 	int64_t deleted_spans;
 	int64_t deleted_logs;       /* log records of the deleted traces */
@@ -263,7 +266,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
+	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_LONG, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
 	       S_LOG, S_PRUNE, S_PEOPLE, S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns, session_sid, user_sid FROM traces WHERE key = ?1",
@@ -276,6 +279,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_ATTRS] = "DELETE FROM trace_pairsets WHERE trace = ?1",
 		[S_TRES] = "DELETE FROM trace_resources WHERE trace = ?1",
 		[S_PREVIEW] = "DELETE FROM trace_previews WHERE key = ?1",   /* schema/017 */
+		[S_LONG] = "DELETE FROM long_traces WHERE key = ?1",   /* schema/016: no spans left to find */
 		[S_DTRACE] = "DELETE FROM traces WHERE key = ?1",
 		[S_LEFT] = CHUNK_ROWS_SELECT("s.chunk_index", "", "ct.chunk = ?1"),
 		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1 AND id < (SELECT max(id) FROM chunks)",
@@ -325,11 +329,16 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 			chunks[nchunks++] = sqlite3_column_int64(st[S_CHUNKS], 0);
 		}
 		sqlite3_reset(st[S_CHUNKS]);
+		/* a request forgets the traces in the rollups too (retention keeps
+		 * them there as history: docs/storage.md) */
+		if (b->rewrite && (rc = rollup_forget_trace(writer_task_rollup(b->w), b->keys[k], err, errlen)))
+			break;
 		sqlite3_bind_int64(st[S_SPANS], 1, b->keys[k]);
 		sqlite3_bind_blob(st[S_SCORES], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_ATTRS], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_TRES], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_PREVIEW], 1, b->keys[k]);
+		sqlite3_bind_int64(st[S_LONG], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_DTRACE], 1, b->keys[k]);
 		sqlite3_bind_blob(st[S_LOG], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_LOG], 2, (int64_t)text_now_ns());
@@ -377,35 +386,30 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	return rc;
 }
 
-/* Age retention beyond traces: scores older than the cutoff (also those of
- * traces never stored) and minute rollups, a slice at a time; *(int64_t *)
- * arg = cutoff in, rows deleted out. */
+/* Age retention beyond traces, and the minute rollups' horizon: scores
+ * older than the cutoff (also those of traces never stored), then minute
+ * rollup rows older than the cutoff or past the horizon (rollup_sweep), a
+ * slice at a time; *(int64_t *)arg = cutoff in ns (0: no age retention,
+ * the horizon only), rows deleted out. */
 static enum err prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
-	int64_t *io = arg, cutoff = *io, secs = cutoff / 1000000000;
-	static const char *const sql[] = {
-		"DELETE FROM scores WHERE id IN (SELECT id FROM scores WHERE time_ns < ?1 ORDER BY time_ns LIMIT 500)",
-		"DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?2,"
-		" (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
-		"DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?2,"
-		" (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
-	};
+	int64_t *io = arg, cutoff = *io, before = rollup_sweep_before((int64_t)(text_now_ns() / 1000000000u));
+	if (cutoff / 1000000000 > before)
+		before = cutoff / 1000000000;
 	*io = 0;
-	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+	if (cutoff) {
 		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db, "DELETE FROM scores WHERE id IN (SELECT id FROM scores WHERE time_ns < ?1"
+		                           " ORDER BY time_ns LIMIT 500)", -1, &st, NULL) != SQLITE_OK)
 			return sql_fail(db, "prepare", err, errlen);
-		if (sqlite3_bind_parameter_count(st) >= 1)
-			sqlite3_bind_int64(st, 1, cutoff);
-		if (sqlite3_bind_parameter_count(st) >= 2)
-			sqlite3_bind_int64(st, 2, secs);
+		sqlite3_bind_int64(st, 1, cutoff);
 		int rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
 			return sql_fail(db, "prune", err, errlen);
 		*io += sqlite3_changes(db);
 	}
-	return ERR_OK;
+	return rollup_sweep(db, before, io, err, errlen);
 }
 
 /* One incremental vacuum step; *(int64_t *)arg = free pages left. */
@@ -565,6 +569,7 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 	*n = 0;
 	b->cutoff_ns = how == PICK_AGE ? cutoff : 0;
 	b->rewrite = how == PICK_FILTER;
+	b->w = r->w;
 	pthread_mutex_lock(&r->pick);
 	rc = pick(r, how, f, b, err, errlen);
 	if (!rc && b->n) {
@@ -729,6 +734,24 @@ static int64_t log_debt(struct retention *r, uint64_t bytes)
 	return want < 1 ? 1 : want > (double)logs ? logs : (int64_t)want;
 }
 
+/* 1 if minute rollup rows past the horizon are left (an idle store: the
+ * writer sweeps them only while ingesting); two seeks on the primary keys. */
+static int minutes_stale(struct retention *r)
+{
+	sqlite3_stmt *st;
+	int stale = 0;
+	pthread_mutex_lock(&r->pick);
+	if (sqlite3_prepare_v2(r->rdb, "SELECT EXISTS (SELECT 1 FROM span_rollups WHERE level = 0 AND bucket < ?1)"
+	                                " OR EXISTS (SELECT 1 FROM trace_rollups WHERE level = 0 AND bucket < ?1)",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, rollup_sweep_before((int64_t)(text_now_ns() / 1000000000u)));
+		stale = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&r->pick);
+	return stale;
+}
+
 /* One round of background work; returns the traces and rows deleted. */
 static int64_t round_once(struct retention *r, int *since_reclaim)
 {
@@ -742,6 +765,12 @@ static int64_t round_once(struct retention *r, int *since_reclaim)
 			n = pruned;
 		if (!n)
 			n = prune_logs(r, cutoff, LOG_PRUNE_MAX, "age");
+	} else if (minutes_stale(r)) {
+		int64_t pruned = 0;   /* no cutoff: the horizon only */
+		if (paced_exec(r, prune_task, &pruned, 0, err, sizeof err))
+			fprintf(stderr, "tracelite: retention: %s\n", err);
+		else
+			n = pruned;
 	}
 	pthread_mutex_lock(&r->lock);
 	uint64_t bytes = r->st.dir_bytes;

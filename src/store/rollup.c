@@ -32,10 +32,19 @@ struct entry {
 	size_t nobs, obs_cap;
 };
 
-enum { ST_SPAN_PUT, ST_TOTAL_PUT, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_SWEEP_SPANS, ST_SWEEP_TRACES, ST_COUNT };
+enum { ST_SPAN_PUT, ST_SPAN_DEL, ST_TOTAL_PUT, ST_TOTAL_DEL, ST_TRACE_PUT, ST_TRACE_DEL, ST_LONG, ST_FORGET_TRACE,
+       ST_FORGET_SPANS, ST_COUNT };
+
+/* A cost sum taken down to within this fraction of what it was is 0: the
+ * rounding left by subtracting the doubles a row was summed from (a row
+ * whose costed spans were all deleted reads 0, as a fresh store's would). */
+#define COST_SUM " cost_usd = CASE WHEN abs(cost_usd + excluded.cost_usd) <= 1e-12 * abs(cost_usd) THEN 0" \
+	" ELSE cost_usd + excluded.cost_usd END"
 
 /* Each accumulated delta is one upsert: new rows are inserted, existing
- * ones updated in place; tl_sketch_merge adds the delta sketch. */
+ * ones updated in place; tl_sketch_merge adds the delta sketch. A delta
+ * that took spans or traces out is followed by the *_DEL statement of its
+ * row: a row whose count reached 0 goes. */
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SPAN_PUT] = "INSERT INTO span_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
 	                " ON CONFLICT (level, bucket, project, service, name, type, model, provider) DO UPDATE SET"
@@ -47,7 +56,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                " output_tokens = output_tokens + excluded.output_tokens,"
 	                " cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,"
 	                " cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,"
-	                " cost_usd = cost_usd + excluded.cost_usd, sketch = tl_sketch_merge(sketch, excluded.sketch)",
+	                COST_SUM ", sketch = tl_sketch_merge(sketch, excluded.sketch)",
+	[ST_SPAN_DEL] = "DELETE FROM span_rollups WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
+	                " AND name = ?5 AND type = ?6 AND model = ?7 AND provider = ?8 AND count <= 0",
 	[ST_TOTAL_PUT] = "INSERT INTO span_totals VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
 	                 " ON CONFLICT (level, bucket, project) DO UPDATE SET"
 	                 " count = count + excluded.count, errors = errors + excluded.errors,"
@@ -56,7 +67,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " output_tokens = output_tokens + excluded.output_tokens,"
 	                 " cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,"
 	                 " cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,"
-	                 " cost_usd = cost_usd + excluded.cost_usd",
+	                 COST_SUM,
+	[ST_TOTAL_DEL] = "DELETE FROM span_totals WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND count <= 0",
 	[ST_TRACE_PUT] = "INSERT INTO trace_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
 	                 " ON CONFLICT (level, bucket, project, service, error) DO UPDATE SET"
 	                 " count = count + excluded.count, duration_sum = duration_sum + excluded.duration_sum,"
@@ -65,12 +77,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
 	                 " AND error = ?5 AND count <= 0",
 	[ST_LONG] = "INSERT OR IGNORE INTO long_traces (key) VALUES (?1)",
-	/* an hour of minute rows at a time, so a store upgraded with days of
-	 * them catches up in short steps */
-	[ST_SWEEP_SPANS] = "DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?1,"
-	                   " (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
-	[ST_SWEEP_TRACES] = "DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?1,"
-	                    " (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
+	/* a stored trace as rollup_add_trace last added it, its service
+	 * interned then (trace_update) */
+	[ST_FORGET_TRACE] = "SELECT t.project, t.start_ns, t.end_ns, t.span_count, t.error_count, s.id"
+	                    " FROM traces t JOIN strings s ON s.value = t.service WHERE t.key = ?1",
+	/* its stored spans as rollup_add_span added them */
+	[ST_FORGET_SPANS] = "SELECT project, service, name, coalesce(model, 0), coalesce(provider, 0), type, start_ns,"
+	                    " end_ns, status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd"
+	                    " FROM spans WHERE trace = ?1",
 };
 
 struct rollup {
@@ -97,6 +111,36 @@ int64_t rollup_level_seconds(int level)
 int64_t rollup_minute_floor(int64_t now_s)
 {
 	return now_s / 3600 * 3600 - ROLLUP_MINUTE_HOURS * 3600;
+}
+
+int64_t rollup_sweep_before(int64_t now_s)
+{
+	return rollup_minute_floor(now_s) - 2 * 3600;   /* as the writer's: floor_update's less an hour */
+}
+
+enum err rollup_sweep(sqlite3 *db, int64_t before_s, int64_t *deleted, char *err, size_t errlen)
+{
+	/* an hour of minute rows at a time, so a store upgraded with days of
+	 * them catches up in short steps */
+	static const char *const sql[] = {
+		"DELETE FROM span_rollups WHERE level = 0 AND bucket < min(?1,"
+		" (SELECT coalesce(min(bucket), 0) FROM span_rollups WHERE level = 0) + 3600)",
+		"DELETE FROM trace_rollups WHERE level = 0 AND bucket < min(?1,"
+		" (SELECT coalesce(min(bucket), 0) FROM trace_rollups WHERE level = 0) + 3600)",
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		sqlite3_stmt *st;
+		int rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, before_s);
+			rc = sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return err_set(err, errlen, ERR_STORE, "sweeping minute rollups: %s", sqlite3_errmsg(db));
+		*deleted += sqlite3_changes(db);
+	}
+	return ERR_OK;
 }
 
 /* Moves the writer's minute floor up to an hour before the readers' one. */
@@ -322,6 +366,51 @@ void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t servic
 	}
 }
 
+enum err rollup_forget_trace(struct rollup *r, int64_t key, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = r->st[ST_FORGET_TRACE];
+	struct tracesum t;
+	int64_t service = 0;
+	int step;
+	memset(&t, 0, sizeof t);
+	sqlite3_bind_int64(st, 1, key);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		t.exists = 1;
+		t.project = sqlite3_column_int64(st, 0);
+		t.start_ns = (uint64_t)sqlite3_column_int64(st, 1);
+		t.end_ns = (uint64_t)sqlite3_column_int64(st, 2);
+		t.span_count = sqlite3_column_int64(st, 3);
+		t.error_count = sqlite3_column_int64(st, 4);
+		service = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(r->db));
+	rollup_add_trace(r, &t, service, -1);
+	st = r->st[ST_FORGET_SPANS];
+	sqlite3_bind_int64(st, 1, key);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rollup_span_dims d = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		                             sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+		                             sqlite3_column_int64(st, 4), key};
+		struct span s;
+		memset(&s, 0, sizeof s);
+		s.type = sqlite3_column_int(st, 5);
+		s.start_ns = (uint64_t)sqlite3_column_int64(st, 6);
+		s.end_ns = (uint64_t)sqlite3_column_int64(st, 7);
+		s.status_code = sqlite3_column_int(st, 8);
+		s.input_tokens = sqlite3_column_int64(st, 9);
+		s.output_tokens = sqlite3_column_int64(st, 10);
+		s.cache_read_tokens = sqlite3_column_int64(st, 11);
+		s.cache_write_tokens = sqlite3_column_int64(st, 12);
+		s.has_cost = sqlite3_column_type(st, 13) != SQLITE_NULL;
+		s.cost_usd = sqlite3_column_double(st, 13);
+		span_delta(r, &d, &s, -1);
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? ERR_OK : err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(r->db));
+}
+
 void rollup_note_trace(struct rollup *r, int64_t key, const struct tracesum *t)
 {
 	if (t->exists && t->end_ns > t->start_ns && t->end_ns - t->start_ns > (uint64_t)ROLLUP_LONG_TRACE_NS)
@@ -364,7 +453,12 @@ static int flush_span(struct rollup *r, struct entry *e, char *err, size_t errle
 		sqlite3_bind_int64(put, 9 + i, v[i]);
 	sqlite3_bind_double(put, 18, e->cost);
 	bind_sketch(r, put, 19, e);
-	return finish(r, put, err, errlen);
+	int rc = finish(r, put, err, errlen);
+	if (!rc && e->count < 0) {   /* spans taken out: the row may be empty now */
+		bind_key(r->st[ST_SPAN_DEL], e->key, 8);
+		rc = finish(r, r->st[ST_SPAN_DEL], err, errlen);
+	}
+	return rc;
 }
 
 /* Upserts the span_totals delta t (its key: level, bucket, project). */
@@ -377,7 +471,12 @@ static int flush_total(struct rollup *r, const struct entry *t, char *err, size_
 	for (int i = 0; i < 7; i++)
 		sqlite3_bind_int64(put, 4 + i, v[i]);
 	sqlite3_bind_double(put, 11, t->cost);
-	return finish(r, put, err, errlen);
+	int rc = finish(r, put, err, errlen);
+	if (!rc && t->count < 0) {
+		bind_key(r->st[ST_TOTAL_DEL], t->key, 3);
+		rc = finish(r, r->st[ST_TOTAL_DEL], err, errlen);
+	}
+	return rc;
 }
 
 /* Folds the hour and day span entries, sorted by key, into one span_totals
@@ -466,13 +565,10 @@ enum err rollup_flush(struct rollup *r, char *err, size_t errlen)
 		sqlite3_bind_int64(r->st[ST_LONG], 1, r->longs[i]);
 		rc = finish(r, r->st[ST_LONG], err, errlen);
 	}
-	int64_t now_s = (int64_t)(text_now_ns() / 1000000000u);
+	int64_t now_s = (int64_t)(text_now_ns() / 1000000000u), swept = 0;
 	if (!rc && now_s >= r->next_sweep) {
 		r->next_sweep = now_s + 1;
-		for (int i = ST_SWEEP_SPANS; i <= ST_SWEEP_TRACES && !rc; i++) {
-			sqlite3_bind_int64(r->st[i], 1, r->minute_floor - 3600);
-			rc = finish(r, r->st[i], err, errlen);
-		}
+		rc = rollup_sweep(r->db, r->minute_floor - 3600, &swept, err, errlen);
 	}
 	rollup_discard(r);
 	return rc;

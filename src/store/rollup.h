@@ -48,6 +48,17 @@ int64_t rollup_level_seconds(int level);
 /* The first minute (unix seconds, hour-aligned) from which the minute
  * rows of both tables are complete at wall time now_s. */
 int64_t rollup_minute_floor(int64_t now_s);
+/* The bucket (unix seconds) before which minute rows are past the
+ * horizon at wall time now_s and swept: an hour below the oldest minute the
+ * writer writes (rollup_minute_floor(now_s) less an hour). */
+int64_t rollup_sweep_before(int64_t now_s);
+/* Deletes the minute rows of both rollup tables whose bucket is before
+ * before_s, an hour of them at most (from the oldest, so a store upgraded
+ * with days of them catches up in short steps), inside the caller's
+ * transaction; adds the rows deleted to *deleted. The writer's flush runs
+ * it while ingesting, retention when idle. Returns ERR_OK or ERR_STORE
+ * with err filled. */
+enum err rollup_sweep(sqlite3 *db, int64_t before_s, int64_t *deleted, char *err, size_t errlen);
 /* Returns the span's duration in ns (0 if it ends before it starts). */
 int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns);
 
@@ -64,11 +75,21 @@ void rollup_remove_span(struct rollup *r, const struct rollup_span_dims *d, cons
  * whose service is interned as service_id. Summaries with no spans are
  * ignored. */
 void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t service_id, int sign);
+/* Takes stored trace key's contribution out of the rollups: its summary
+ * (traces row) and each of its spans (spans rows), as rollup_add_trace
+ * and rollup_add_span added them, at every level where rows are kept
+ * (minute rows only from the writer's floor on). Call it before the rows
+ * are deleted, in the same transaction; rows whose count reaches 0 go at
+ * the flush. Minimum and maximum durations stay (rollup_remove_span). A
+ * key that is not stored adds nothing. Returns ERR_OK or ERR_STORE with
+ * err filled. */
+enum err rollup_forget_trace(struct rollup *r, int64_t key, char *err, size_t errlen);
 /* Lists trace key in long_traces at the flush if summary t lasts longer
  * than ROLLUP_LONG_TRACE_NS. */
 void rollup_note_trace(struct rollup *r, int64_t key, const struct tracesum *t);
 /* Writes every accumulated delta into the rollup tables (inside the
- * caller's transaction), lists the long traces noted, deletes minute rows
+ * caller's transaction), deletes the rows whose count a delta took to 0,
+ * lists the long traces noted, deletes minute rows
  * past the horizon (an hour of them at most, once a second) and empties
  * the accumulator. Returns ERR_OK or ERR_STORE with err filled. */
 enum err rollup_flush(struct rollup *r, char *err, size_t errlen);

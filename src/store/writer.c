@@ -735,6 +735,12 @@ int64_t writer_task_seq(struct writer *w)
 	return w->next_seq++;
 }
 
+struct rollup *writer_task_rollup(struct writer *w)
+{
+	assert(w);
+	return w->rollup;
+}
+
 /* The next chunk id and change sequence number (after start or rollback). */
 static void load_next_ids(struct writer *w)
 {
@@ -834,7 +840,10 @@ static void run_task(struct writer *w, struct job *j)
 	w->full = 0;
 	if (txn)
 		rc = step_done(w, ST_BEGIN);
-	if (!rc && (rc = j->task(w->db, j->arg, j->err, sizeof j->err)) && sqlite3_errcode(w->db) == SQLITE_FULL) {
+	/* then what the task took out of the rollups (writer_task_rollup) */
+	if (!rc && ((rc = j->task(w->db, j->arg, j->err, sizeof j->err)) ||
+	            (txn && (rc = rollup_flush(w->rollup, j->err, sizeof j->err)))) &&
+	    sqlite3_errcode(w->db) == SQLITE_FULL) {
 		note_error(w);
 		snprintf(j->err, sizeof j->err, "%s", w->errbuf);
 		rc = ERR_FULL;
@@ -847,6 +856,8 @@ static void run_task(struct writer *w, struct job *j)
 	}
 	if (rc && txn)
 		rollback(w);
+	if (rc)
+		rollup_discard(w->rollup);   /* rolled back */
 	/* a task may have deleted traces and with them people rows (retention) */
 	intern_clear(w->strings);
 	j->rc = rc;

@@ -47,6 +47,13 @@ enum err writer_exec(struct writer *w, writer_task_fn fn, void *arg, int flags, 
  * that changes a score or trace row, so replication sees the change. Call
  * only from inside writer_exec's fn (the writer thread). */
 int64_t writer_task_seq(struct writer *w);
+/* The writer's rollup accumulator (store/rollup.h), for a writer task that
+ * takes what it deletes out of the rollups (rollup_forget_trace): what the
+ * task adds to it is flushed in the task's transaction before the commit,
+ * or dropped if the task fails. Call only from inside writer_exec's fn,
+ * run without WRITER_TASK_NO_TXN. */
+struct rollup;
+struct rollup *writer_task_rollup(struct writer *w);
 /* Sets (why != NULL, copied) or clears (NULL) the low-disk state: while
  * set, writer_submit refuses at once with ERR_FULL and why as the message.
  * Thread-safe. */
