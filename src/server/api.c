@@ -188,9 +188,11 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON *backfill = backfill_status_json(db);
 	if (backfill)
 		cJSON_AddItemToObject(o, "attr_index_backfill", backfill);
-	cJSON *zd = zdict_status_json(db, app->cfg->compact_level), *fmt = zd ? zformat_status_json(db) : NULL;
+	cJSON *zd = zdict_status_json(db, app->cfg->compact_level);
+	/* zformat.c, next to the compaction: both start once there is a dictionary */
+	cJSON *fmt = cJSON_GetObjectItemCaseSensitive(zd, "compaction") ? zformat_status_json(db) : NULL;
 	if (fmt)
-		cJSON_AddItemToObject(zd, "format_conversion", fmt);   /* zformat.c, next to the compaction */
+		cJSON_AddItemToObject(zd, "format_conversion", fmt);
 	if (zd)
 		cJSON_AddItemToObject(o, "zstd_dictionaries", zd);
 	if (app->auth) {

@@ -1,5 +1,6 @@
 /* zconvert.c: the background recompression of chunks (zconvert.h): of
- * those stored before the dictionary, then the idle-time compaction. The
+ * those stored before the dictionary, then at idle time the format
+ * conversion (zformat.c's steps) and the compaction. The
  * thread reads a few chunks after its progress mark on a read-only
  * connection, recompresses them in this thread (not the writer's), then one
  * writer task swaps each in with UPDATE ... WHERE data = the bytes read (a
@@ -27,6 +28,7 @@ struct zconvert {
 	int level;        /* compaction level, 0 = none */
 	long idle_ms;     /* ingest idle this long before compacting */
 	int reformat;     /* convert format-1 chunks (zformat_enabled) */
+	int64_t written_from;   /* the newest chunk when the thread started: the later ones are format 2 */
 	struct worker thread;
 };
 
@@ -201,6 +203,17 @@ out:
 	sqlite3_finalize(st);
 	swap_free(&s);
 	return rc;
+}
+
+/* The id of the newest chunk on rd, 0 for none (or unreadable). */
+static int64_t newest_chunk(sqlite3 *rd)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+	if (sqlite3_prepare_v2(rd, "SELECT max(id) FROM chunks", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
 }
 
 /* What ingest has done lately: a change in any of these is activity. */
@@ -390,7 +403,8 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 			/* the format first: a chunk converted before the compaction
 			 * passes it is compressed once at the higher level */
 			int converting = fmt_left;
-			enum err rc = converting ? zformat_step(c->w, rd, c->level, ingest_back, &il, &state, &fmt, err, sizeof err)
+			enum err rc = converting ? zformat_step(c->w, rd, c->level, c->written_from, ingest_back, &il, &state, &fmt,
+			                                          err, sizeof err)
 			                         : compact_step(c, rd, &was, &state, &chunks, err, sizeof err);
 			if (rc == ERR_BUSY)
 				return;   /* the writer is stopping */
@@ -443,6 +457,7 @@ static void *run(void *arg)
 		log_error("store", "%s", err);
 		return NULL;
 	}
+	c->written_from = newest_chunk(rd);
 	for (;;) {
 		enum err rc = step(c, rd, &state, &chunks, err, sizeof err);
 		if (rc == ERR_BUSY || state == 2)

@@ -26,7 +26,7 @@ struct fmt_chunk {
 struct fmt_swap {
 	struct fmt_chunk c[ZFORMAT_CHUNKS];
 	size_t n;
-	int64_t upto;                 /* the mark once the batch is in */
+	int64_t upto;                 /* the mark once the batch is in (-1: the newest chunk) */
 	struct zformat_tally done;    /* filled by the task */
 	int64_t raced;                /* a chunk changed meanwhile (0: none): the mark stops before it */
 };
@@ -84,7 +84,8 @@ static enum err swap_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	     * chunk the compaction passed is compacted again */
 	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO zcompact_again (chunk) SELECT ?1 FROM zcompact"
 	                           " WHERE id = 1 AND upto >= ?1", -1, &again, NULL) ||
-	    sqlite3_prepare_v2(db, "UPDATE zformat SET upto = max(upto, ?1), chunks = chunks + ?2,"
+	    sqlite3_prepare_v2(db, "UPDATE zformat SET upto = max(upto, coalesce(?1, (SELECT max(id) FROM chunks), 0)),"
+	                           " chunks = chunks + ?2,"
 	                           " bytes_before = bytes_before + ?3, bytes_after = bytes_after + ?4,"
 	                           " unreadable = unreadable + ?5 WHERE id = 1", -1, &mark, NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "format conversion: %s", sqlite3_errmsg(db));
@@ -127,7 +128,10 @@ static enum err swap_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		s->done.before += (int64_t)f->oldlen;
 		s->done.after += (int64_t)f->newlen;
 	}
-	sqlite3_bind_int64(mark, 1, s->raced ? s->raced - 1 : s->upto);
+	if (s->raced || s->upto >= 0)
+		sqlite3_bind_int64(mark, 1, s->raced ? s->raced - 1 : s->upto);
+	else
+		sqlite3_bind_null(mark, 1);
 	sqlite3_bind_int64(mark, 2, s->done.chunks);
 	sqlite3_bind_int64(mark, 3, s->done.before);
 	sqlite3_bind_int64(mark, 4, s->done.after);
@@ -141,17 +145,20 @@ out:
 	return rc;
 }
 
-/* Reads the batch after the mark on rd (one read transaction: each chunk
- * with the rows pointing into it then) into s; rows live in v. Returns
- * ERR_OK (s->n chunks, s->upto the last id looked at, 0: none) or ERR_STORE. */
-static enum err read_batch(sqlite3 *rd, struct spanview *v, int compact_level, struct fmt_swap *s, char *err,
-                           size_t errlen)
+/* Reads the batch after the mark up to written_from on rd (one read
+ * transaction: each chunk with the rows pointing into it then) into s;
+ * rows live in v. Returns ERR_OK (s->n chunks, s->upto the last id looked
+ * at; 0: nothing left, -1: nothing left up to written_from but the mark is
+ * behind the newest chunk) or ERR_STORE. */
+static enum err read_batch(sqlite3 *rd, struct spanview *v, int compact_level, int64_t written_from, struct fmt_swap *s,
+                           char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t upto = 0, compacted = 0;
+	int64_t upto = 0, compacted = 0, newest = 0;
 	enum err rc = ERR_OK;
 	if (sqlite3_exec(rd, "BEGIN", NULL, NULL, NULL) ||
-	    sqlite3_prepare_v2(rd, "SELECT (SELECT upto FROM zformat WHERE id = 1), (SELECT upto FROM zcompact WHERE id = 1)",
+	    sqlite3_prepare_v2(rd, "SELECT (SELECT upto FROM zformat WHERE id = 1), (SELECT upto FROM zcompact WHERE id = 1),"
+	                           " (SELECT coalesce(max(id), 0) FROM chunks)",
 	                       -1, &st, NULL) ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		rc = err_set(err, errlen, ERR_STORE, "format conversion: %s", sqlite3_errmsg(rd));
@@ -159,14 +166,20 @@ static enum err read_batch(sqlite3 *rd, struct spanview *v, int compact_level, s
 	}
 	upto = sqlite3_column_int64(st, 0);
 	compacted = sqlite3_column_int64(st, 1);
+	newest = sqlite3_column_int64(st, 2);
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(rd, "SELECT id, data FROM chunks WHERE id > ?1 ORDER BY id LIMIT ?2", -1, &st, NULL)) {
+	st = NULL;
+	if (sqlite3_prepare_v2(rd, "SELECT id, data FROM chunks WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3", -1, &st,
+	                       NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "format conversion: %s", sqlite3_errmsg(rd));
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, upto);
-	sqlite3_bind_int(st, 2, ZFORMAT_SCAN);
-	s->upto = 0;
+	sqlite3_bind_int64(st, 2, written_from);
+	sqlite3_bind_int(st, 3, ZFORMAT_SCAN);
+	/* no rows: nothing written before this process is left (the chunks it
+	 * wrote since are format 2), the mark goes to the newest */
+	s->upto = upto < newest ? -1 : 0;
 	while (s->n < ZFORMAT_CHUNKS && sqlite3_step(st) == SQLITE_ROW) {
 		const uint8_t *data = sqlite3_column_blob(st, 1);
 		size_t len = (size_t)sqlite3_column_bytes(st, 1);
@@ -196,8 +209,8 @@ out:
 	return rc;
 }
 
-enum err zformat_step(struct writer *w, sqlite3 *rd, int compact_level, int (*busy)(void *ctx), void *ctx, int *state,
-                      struct zformat_tally *t, char *err, size_t errlen)
+enum err zformat_step(struct writer *w, sqlite3 *rd, int compact_level, int64_t written_from, int (*busy)(void *ctx),
+                      void *ctx, int *state, struct zformat_tally *t, char *err, size_t errlen)
 {
 	struct spanview *v = NULL;
 	struct fmt_swap s;
@@ -208,7 +221,7 @@ enum err zformat_step(struct writer *w, sqlite3 *rd, int compact_level, int (*bu
 		rc = err_set(err, errlen, ERR_STORE, "format conversion: %s", sqlite3_errmsg(rd));
 		goto out;
 	}
-	if ((rc = read_batch(rd, v, compact_level, &s, err, errlen)) || !s.upto)
+	if ((rc = read_batch(rd, v, compact_level, written_from, &s, err, errlen)) || !s.upto)
 		goto out;
 	*state = 1;
 	for (size_t i = 0; i < s.n; i++) {

@@ -29,15 +29,18 @@ int zformat_enabled(void);
 
 /* One step on the store that w writes and rd reads: the next chunks after
  * the mark, converted unless busy(ctx) says ingest came back (asked between
- * chunks; then the batch is dropped and redone later). A chunk the
+ * chunks; then the batch is dropped and redone later). Only chunks up to
+ * written_from are read: this process wrote the ones after it, in format
+ * 2, and once the mark reaches it a step moves it to the newest chunk
+ * without reading them (this process may not write format 1). A chunk the
  * compaction already passed (id <= zcompact.upto) is compressed at
  * compact_level when that is not 0, else at the ingest level and listed in
  * zcompact_again. *state: 0 = a batch done, 1 = ingest came back, 2 =
  * nothing left. A format-1 chunk that does not read is logged once,
  * counted and passed. Returns ERR_OK, ERR_STORE, or ERR_BUSY (the writer
  * is stopping), with err filled. */
-enum err zformat_step(struct writer *w, sqlite3 *rd, int compact_level, int (*busy)(void *ctx), void *ctx, int *state,
-                      struct zformat_tally *t, char *err, size_t errlen);
+enum err zformat_step(struct writer *w, sqlite3 *rd, int compact_level, int64_t written_from, int (*busy)(void *ctx),
+                      void *ctx, int *state, struct zformat_tally *t, char *err, size_t errlen);
 
 /* For GET /api/health, zstd_dictionaries.format_conversion: {"enabled",
  * "upto","chunks","bytes_before","bytes_saved","unreadable",

@@ -209,7 +209,7 @@ int main(void)
 
 	/* a row deleted between the read and the swap: nothing swapped, the mark stays */
 	struct meddle m = {w, exec_sql, DELETE_ROW, 0};
-	CHECK(zformat_step(w, rd, 0, meddle, &m, &state, &t, err, sizeof err) == ERR_OK, "step 1: %s", err);
+	CHECK(zformat_step(w, rd, 0, INT64_MAX, meddle, &m, &state, &t, err, sizeof err) == ERR_OK, "step 1: %s", err);
 	CHECK(state == 0 && t.chunks == 0, "step 1: state %d, %lld converted", state, (long long)t.chunks);
 	CHECK(one_int(rd, "SELECT upto FROM zformat") == 0, "mark before chunk 1");
 	CHECK(entry_flags(rd, 1, 0) == 0 && one_int(rd, "SELECT count(*) FROM chunks WHERE substr(data, 1, 1) = x'02'") == 0,
@@ -217,13 +217,13 @@ int main(void)
 
 	/* chunk 2 rewritten meanwhile: chunk 1 swapped, the mark stops before 2 */
 	m = (struct meddle){w, rewrite_chunk2, NULL, 0};
-	CHECK(zformat_step(w, rd, 0, meddle, &m, &state, &t, err, sizeof err) == ERR_OK, "step 2: %s", err);
+	CHECK(zformat_step(w, rd, 0, INT64_MAX, meddle, &m, &state, &t, err, sizeof err) == ERR_OK, "step 2: %s", err);
 	CHECK(state == 0 && t.chunks == 1, "step 2: state %d, %lld converted", state, (long long)t.chunks);
 	CHECK(one_int(rd, "SELECT upto FROM zformat") == 1, "mark after chunk 1");
 
 	/* then the rest, and nothing left */
-	CHECK(zformat_step(w, rd, 0, never, NULL, &state, &t, err, sizeof err) == ERR_OK && state == 0, "step 3: %s", err);
-	CHECK(zformat_step(w, rd, 0, never, NULL, &state, &t, err, sizeof err) == ERR_OK && state == 2, "step 4: %d", state);
+	CHECK(zformat_step(w, rd, 0, INT64_MAX, never, NULL, &state, &t, err, sizeof err) == ERR_OK && state == 0, "step 3: %s", err);
+	CHECK(zformat_step(w, rd, 0, INT64_MAX, never, NULL, &state, &t, err, sizeof err) == ERR_OK && state == 2, "step 4: %d", state);
 	CHECK(t.chunks == NREQ && t.unreadable == 0 && t.after < t.before, "%lld converted, %lld -> %lld bytes",
 	      (long long)t.chunks, (long long)t.before, (long long)t.after);
 	CHECK(one_int(rd, "SELECT count(*) FROM chunks WHERE substr(data, 1, 1) = x'02'") == NREQ, "all format 2");
