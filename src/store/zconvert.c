@@ -428,17 +428,17 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 		record_zstd_trim();   /* its context's MBs back while it waits */
 		if (state == 1)
 			quiet_since = now_ms();   /* ingest is back: wait for idle again */
-		else if (!reported) {
+		else {
 			double secs = (double)(now_ms() - started) / 1000;
-			if (fmt.chunks || fmt.unreadable)
+			if (!reported && (fmt.chunks || fmt.unreadable))
 				log_info("store", "format conversion: %lld chunks converted to format 2 (%lld -> %lld bytes),"
 				         " %lld unreadable left as they are, in %.1f s", (long long)fmt.chunks, (long long)fmt.before,
 				         (long long)fmt.after, (long long)fmt.unreadable, secs);
-			if (chunks)
+			if (!reported && chunks)
 				log_info("store", "compaction: %lld chunks recompressed at zstd level %d in %.1f s", (long long)chunks,
 				         c->level, secs);
 			reported = 1;
-			chunks = started = 0;
+			chunks = started = 0;   /* an idle period with nothing to do is not timed into the next one's */
 			memset(&fmt, 0, sizeof fmt);
 		}
 	}
