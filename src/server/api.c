@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "store/writer.h"
 #include "store/zdict.h"
+#include "store/zformat.h"
 
 
 void api_traces(struct mg_connection *c, struct app *app, const char *tail)
@@ -188,6 +189,10 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	if (backfill)
 		cJSON_AddItemToObject(o, "attr_index_backfill", backfill);
 	cJSON *zd = zdict_status_json(db, app->cfg->compact_level);
+	/* zformat.c, next to the compaction: both start once there is a dictionary */
+	cJSON *fmt = cJSON_GetObjectItemCaseSensitive(zd, "compaction") ? zformat_status_json(db) : NULL;
+	if (fmt)
+		cJSON_AddItemToObject(zd, "format_conversion", fmt);
 	if (zd)
 		cJSON_AddItemToObject(o, "zstd_dictionaries", zd);
 	if (app->auth) {

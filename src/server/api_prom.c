@@ -16,6 +16,7 @@
 #include "server/args.h"
 #include "server/http.h"
 #include "store/zdict.h"
+#include "store/zformat.h"
 #include "store/writer.h"
 
 /* The /metrics body stays far below this (a few hundred series). */
@@ -59,6 +60,13 @@ static const struct family_def defs[] = {
 	{"tracelite_compaction_chunks_total", COUNTERS_COUNTER, "Span chunks recompressed by the idle-time compaction"},
 	{"tracelite_compaction_bytes_saved_total", COUNTERS_COUNTER,
 	 "Bytes the idle-time compaction took off the span chunks it recompressed"},
+	{"tracelite_format_conversion_pending_chunks", COUNTERS_GAUGE,
+	 "Span chunks not yet looked at by the conversion of format-1 chunks to format 2"},
+	{"tracelite_format_conversion_chunks_total", COUNTERS_COUNTER, "Span chunks converted from format 1 to format 2"},
+	{"tracelite_format_conversion_bytes_saved_total", COUNTERS_COUNTER,
+	 "Bytes the conversion to format 2 took off the span chunks it rewrote"},
+	{"tracelite_format_conversion_unreadable_total", COUNTERS_COUNTER,
+	 "Format-1 span chunks the conversion left as they are because they do not read"},
 	{"tracelite_retention_deleted_traces_total", COUNTERS_COUNTER,
 	 "Whole traces deleted by retention, by reason (age, disk, api)"},
 	{"tracelite_retention_deleted_spans_total", COUNTERS_COUNTER, "Spans deleted by retention, by reason"},
@@ -169,7 +177,8 @@ static void repl_gauges(struct app *app)
 	cJSON_Delete(st);
 }
 
-/* The idle-time compaction's figures, from the health answer's object */
+/* The idle-time compaction's and format conversion's figures, from the
+ * health answer's objects */
 static void compaction_gauges(const struct app *app, sqlite3 *db)
 {
 	counters_set("tracelite_compaction_enabled", app->cfg->compact_level > 0, NULL);
@@ -179,6 +188,12 @@ static void compaction_gauges(const struct app *app, sqlite3 *db)
 	counters_set("tracelite_compaction_chunks_total", number(c, "chunks"), NULL);
 	counters_set("tracelite_compaction_bytes_saved_total", number(c, "bytes_saved"), NULL);
 	cJSON_Delete(zd);
+	cJSON *f = zformat_status_json(db);
+	counters_set("tracelite_format_conversion_pending_chunks", number(f, "pending_chunks"), NULL);
+	counters_set("tracelite_format_conversion_chunks_total", number(f, "chunks"), NULL);
+	counters_set("tracelite_format_conversion_bytes_saved_total", number(f, "bytes_saved"), NULL);
+	counters_set("tracelite_format_conversion_unreadable_total", number(f, "unreadable"), NULL);
+	cJSON_Delete(f);
 }
 
 void api_prom(struct mg_connection *c, struct app *app, const char *tail)

@@ -397,54 +397,54 @@ static size_t compress_with(const struct zdict *d, void *dst, size_t bound, cons
 	return compress_in(&cpool, d, ZSTD_LEVEL, dst, bound, raw, len);
 }
 
-/* The chunk format record_pack writes: 2, or 1 with the env
- * TRACELITE_CHUNK_FORMAT=1 (for tests and measurements against old
- * stores). Read per batch (a getenv, well below a batch's cost) so a test
- * can write both formats in one process. */
-static int pack_format(void)
+/* Read per batch (a getenv, well below a batch's cost) so a test can
+ * write both formats in one process. */
+int record_pack_format(void)
 {
 	const char *v = getenv("TRACELITE_CHUNK_FORMAT");
 	return v && !strcmp(v, "1") ? 1 : 2;
 }
 
-/* Fills *slim with s's record less the fields its spans row will hold
- * exactly (from s, as writer.c stores them) and returns their set (enum
- * record_row_field). A field that differs from the row (an end before the
- * start, an all-zero parent) stays in the record. */
-static unsigned slim_span(const struct span *s, Tl__Span *slim)
+/* Fills *slim with span o less the fields row r holds exactly and returns
+ * their set (enum record_row_field): what record_span_unpack_row puts back
+ * from r is then o's value. A field that differs from the row (an end
+ * before the start, an all-zero parent) stays in the record. record_pack
+ * compares with the row writer.c stores (record_row_from_span), the format
+ * conversion (record_chunk_slim) with the row as stored. */
+static unsigned slim_span(const Tl__Span *o, const struct record_row *r, Tl__Span *slim)
 {
-	const Tl__Span *o = s->otlp;
 	unsigned f = 0;
 	*slim = *o;
-	if (o->trace_id.len == 16 && !memcmp(o->trace_id.data, s->trace_id, 16)) {
+	if (r->trace_id && o->trace_id.len == 16 && !memcmp(o->trace_id.data, r->trace_id, 16)) {
 		f |= RECORD_ROW_TRACE_ID;
 		slim->trace_id.len = 0;
 		slim->trace_id.data = NULL;
 	}
-	if (o->span_id.len == 8 && !memcmp(o->span_id.data, s->span_id, 8)) {
+	if (r->span_id && o->span_id.len == 8 && !memcmp(o->span_id.data, r->span_id, 8)) {
 		f |= RECORD_ROW_SPAN_ID;
 		slim->span_id.len = 0;
 		slim->span_id.data = NULL;
 	}
-	if (s->has_parent ? o->parent_span_id.len == 8 && !memcmp(o->parent_span_id.data, s->parent_span_id, 8)
-	                  : o->parent_span_id.len == 0) {
+	if (r->parent_span_id ? o->parent_span_id.len == r->parent_len &&
+	                            (!r->parent_len || !memcmp(o->parent_span_id.data, r->parent_span_id, r->parent_len))
+	                      : o->parent_span_id.len == 0) {
 		f |= RECORD_ROW_PARENT;
 		slim->parent_span_id.len = 0;
 		slim->parent_span_id.data = NULL;
 	}
-	if (o->name && s->name && !strcmp(o->name, s->name)) {
+	if (o->name && r->name && !strcmp(o->name, r->name)) {
 		f |= RECORD_ROW_NAME;
 		slim->name = (char *)protobuf_c_empty_string;
 	}
-	if (o->kind == s->kind) {
+	if (o->kind == r->kind) {
 		f |= RECORD_ROW_KIND;
 		slim->kind = 0;
 	}
-	if (o->start_time_unix_nano == s->start_ns) {
+	if (o->start_time_unix_nano == r->start_ns) {
 		f |= RECORD_ROW_START;
 		slim->start_time_unix_nano = 0;
 	}
-	if (o->end_time_unix_nano == s->end_ns) {
+	if (o->end_time_unix_nano == r->end_ns) {
 		f |= RECORD_ROW_END;
 		slim->end_time_unix_nano = 0;
 	}
@@ -522,7 +522,7 @@ enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct reco
 	size_t n = b->nspans;
 	out->order = arena_alloc(b->arena, (n ? n : 1) * sizeof *out->order);
 	pk.len = arena_alloc(b->arena, (n ? n : 1) * sizeof *pk.len);
-	if (pack_format() == 2) {
+	if (record_pack_format() == 2) {
 		pk.slim = arena_alloc(b->arena, (n ? n : 1) * sizeof *pk.slim);
 		pk.fields = arena_alloc(b->arena, n ? n : 1);
 	}
@@ -533,7 +533,9 @@ enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct reco
 	for (size_t i = 0; i < n; i++) {
 		const struct span *s = &b->spans[out->order[i]];
 		if (pk.slim) {
-			pk.fields[i] = (uint8_t)slim_span(s, &pk.slim[i]);
+			struct record_row r;
+			record_row_from_span(s, &r);
+			pk.fields[i] = (uint8_t)slim_span(s->otlp, &r, &pk.slim[i]);
 			pk.len[i] = tl__span__get_packed_size(&pk.slim[i]);
 		} else
 			pk.len[i] = tl__span__get_packed_size(s->otlp);
@@ -706,11 +708,13 @@ out:
 	return rc;
 }
 
-/* compress_with at level (not the chunks') with a context of hpool: kept
- * between calls (making and freeing a context of several MB per chunk made
- * glibc keep ~100 MB), freed by record_zstd_trim. */
+/* compress_with at level (0: the chunks'); another level with a context of
+ * hpool: kept between calls (making and freeing a context of several MB
+ * per chunk made glibc keep ~100 MB), freed by record_zstd_trim. */
 static size_t compress_at(const struct zdict *d, int level, void *dst, size_t bound, const void *raw, size_t len)
 {
+	if (!level || level == ZSTD_LEVEL)
+		return compress_with(d, dst, bound, raw, len);
 	return compress_in(&hpool, d, level, dst, bound, raw, len);
 }
 
@@ -735,14 +739,77 @@ enum err record_chunk_recompress(const void *data, size_t len, const struct zdic
 	if (!(dst = malloc(bound + 1)))
 		abort();
 	dst[0] = RECORD_CHUNK_V2;   /* overwritten by the frame for format 1 */
-	*outlen = (level && level != ZSTD_LEVEL ? compress_at(d, level, dst + v2, bound, raw, size)
-	                                        : compress_with(d, dst + v2, bound, raw, size)) + v2;
+	*outlen = compress_at(d, level, dst + v2, bound, raw, size) + v2;
 	*out = dst;
 	dst = NULL;
 	rc = ERR_OK;
 out:
 	free(raw);
 	free(dst);
+	return rc;
+}
+
+/* Writes entry e[0..len) of a format-1 chunk as a format-2 entry at *p
+ * (room for len + 11 bytes) and moves *p past it: less the fields row holds
+ * (NULL: none points at it) when the entry read back that way packs to its
+ * very bytes, else whole. */
+static void slim_entry(const uint8_t *e, size_t len, const struct record_row *row, struct arena *a, uint8_t **p)
+{
+	const Tl__Span *sp = row && len ? record_span_unpack(e, len, a) : NULL;
+	Tl__Span slim;
+	unsigned f = sp ? slim_span(sp, row, &slim) : 0;
+	size_t n = f ? tl__span__get_packed_size(&slim) : 0;
+	if (f && n <= len) {
+		uint8_t *at = *p + varint_put(*p, n + 1);
+		*at++ = (uint8_t)f;
+		tl__span__pack(&slim, at);
+		const Tl__Span *back = record_span_unpack_row(at, n, f, row, a);
+		if (back && tl__span__get_packed_size(back) == len) {
+			uint8_t *again = arena_alloc_raw(a, len);
+			tl__span__pack(back, again);
+			if (!memcmp(again, e, len)) {
+				*p = at + n;
+				return;
+			}
+		}
+	}
+	*p += varint_put(*p, len ? len + 1 : 0);   /* an empty entry (a deleted span) stays empty */
+	if (len)
+		*(*p)++ = 0;
+	memcpy(*p, e, len);
+	*p += len;
+}
+
+enum err record_chunk_slim(const void *data, size_t len, const struct record_row *const *rows, size_t n, int level,
+                           void **out, size_t *outlen)
+{
+	struct arena *a = arena_new();
+	const uint8_t **spans, *fields;
+	size_t *lens, count, raw = 1;
+	enum err rc = ERR_BAD_INPUT;
+	uint8_t *buf = NULL, *p;
+	*out = NULL;
+	if (frame_at(data, len) || record_chunk_entries(data, len, a, &count, &spans, &lens, &fields) || count > n)
+		goto out;
+	for (size_t i = 0; i < count; i++)
+		raw += lens[i] + 11;   /* a varint and the flags */
+	if (!(buf = malloc(raw)))
+		abort();
+	p = buf;
+	for (size_t i = 0; i < count; i++)
+		slim_entry(spans[i], lens[i], rows[i], a, &p);
+	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
+	uint8_t *dst = malloc(bound + 1);
+	if (!dst)
+		abort();
+	dst[0] = RECORD_CHUNK_V2;
+	unsigned id = record_chunk_dict_id(data, len);   /* the dictionary it had (as record_chunk_keep) */
+	*outlen = compress_at(id ? zdict_find(id) : NULL, level, dst + 1, bound, buf, used) + 1;
+	*out = dst;
+	rc = ERR_OK;
+out:
+	free(buf);
+	arena_free(a);
 	return rc;
 }
 

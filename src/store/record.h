@@ -135,6 +135,24 @@ enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, si
 enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, int level, void **out,
                                  size_t *outlen);
 
+/* Rewrites format-1 chunk data as format 2 (the format conversion,
+ * zformat.c): entry i loses the fields its spans row rows[i] holds exactly
+ * (rows has n >= the chunk's entry count elements; NULL: no row points at
+ * the entry, a retry's copy or a superseded version, which stays whole),
+ * as record_pack would leave them out, and only when the entry read back
+ * with the row (record_span_unpack_row) packs to its very bytes; any other
+ * entry is kept whole with no flags, an empty one (a deleted span) empty.
+ * So every reader with the same rows reads the same spans. Compressed with
+ * the dictionary the chunk names at level (0: the chunks' level). *out is
+ * malloc'd (caller frees). Returns
+ * ERR_OK, or ERR_BAD_INPUT if data is not a format-1 chunk, is corrupt,
+ * names a dictionary no store opened has or has more than n entries. */
+enum err record_chunk_slim(const void *data, size_t len, const struct record_row *const *rows, size_t n, int level,
+                           void **out, size_t *outlen);
+/* The chunk format record_pack writes now: 2, or 1 when the environment
+ * has TRACELITE_CHUNK_FORMAT=1 (tests and measurements of format 1). */
+int record_pack_format(void);
+
 /* Unpacks a stored message of type d after pbcheck (so a record nested too
  * deep for a worker's stack is refused, not unpacked); NULL if corrupt.
  * Allocations in a. The functions below are this for their types. */

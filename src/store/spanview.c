@@ -49,6 +49,9 @@ struct spanview {
 		 * texts_tried tells which were attempted */
 		const struct record_texts **texts;
 		unsigned char *texts_tried;
+		/* per entry: the row pointing at it (spanview_chunk_rows), on first use */
+		const struct record_row **rows;
+		unsigned char *rows_tried;
 	} *chunks;
 	size_t nchunks, chunk_cap;
 	struct cached_blob {
@@ -197,15 +200,38 @@ static void unpack_at(struct spanview *v, struct cached_chunk *c, long index, co
 	chunk_span(v, c, index, row);
 }
 
+/* Entry index of chunk c's row (NULL: none), copied into v's arena. */
+static void row_at(struct spanview *v, struct cached_chunk *c, long index, const struct record_row *row)
+{
+	if (index < 0 || index >= c->count || c->rows_tried[index])
+		return;
+	c->rows_tried[index] = 1;
+	if (!row)
+		return;
+	struct record_row *r = arena_alloc(v->a, sizeof *r);
+	*r = *row;   /* trace_id and name live in v's arena already (one_value) */
+	uint8_t *ids = arena_alloc(v->a, 8 + row->parent_len);
+	memcpy(ids, row->span_id, 8);
+	r->span_id = ids;
+	if (row->parent_span_id) {
+		memcpy(ids + 8, row->parent_span_id, row->parent_len);
+		r->parent_span_id = ids + 8;
+	}
+	c->rows[index] = r;
+}
+
 /* Calls fn on every entry of chunk c not yet done (done[i] == 0) with the
  * row that points at it (an entry without one, a retried span's second
  * copy, gets no row fields), then on every entry still not done with none.
+ * The rows are read only if an entry not done left fields out, or always
+ * with all set (spanview_chunk_rows). 
  * A chunk's spans share a few traces and names: a trace id is looked up
  * once per run of its spans, a name once while among the last 8, not
  * joined per row. Returns ERR_OK or ERR_STORE. */
-static enum err chunk_each_entry(struct spanview *v, struct cached_chunk *c, const unsigned char *done, entry_fn *fn)
+static enum err chunk_each_entry(struct spanview *v, struct cached_chunk *c, const unsigned char *done, entry_fn *fn,
+                                 int all)
 {
-	int need_rows = 0;
+	int need_rows = all;
 	for (long i = 0; i < c->count && !need_rows; i++)
 		need_rows = !done[i] && c->fields[i];
 	if (need_rows) {
@@ -391,7 +417,7 @@ enum err spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *
 		return ERR_NOT_FOUND;
 	if (c->count < 0)
 		return ERR_BAD_INPUT;
-	if (chunk_each_entry(v, c, c->tried, unpack_at))
+	if (chunk_each_entry(v, c, c->tried, unpack_at, 0))
 		return ERR_STORE;
 	*spans = c->spans;
 	*n = (size_t)c->count;
@@ -412,9 +438,31 @@ enum err spanview_chunk_texts(struct spanview *v, int64_t id, const struct recor
 		c->texts_tried = arena_alloc(v->a, (size_t)c->count);
 		memset(c->texts_tried, 0, (size_t)c->count);
 	}
-	if (c->count && chunk_each_entry(v, c, c->texts_tried, texts_at))
+	if (c->count && chunk_each_entry(v, c, c->texts_tried, texts_at, 0))
 		return ERR_STORE;
 	*texts = c->texts;
+	*n = (size_t)c->count;
+	return ERR_OK;
+}
+
+enum err spanview_chunk_rows(struct spanview *v, int64_t id, const struct record_row *const **rows, size_t *n)
+{
+	struct cached_chunk *c = chunk_get(v, id);
+	*rows = NULL;
+	*n = 0;
+	if (c->count == -1)
+		return ERR_NOT_FOUND;
+	if (c->count < 0)
+		return ERR_BAD_INPUT;
+	if (c->count && !c->rows) {
+		c->rows = arena_alloc(v->a, (size_t)c->count * sizeof *c->rows);
+		memset(c->rows, 0, (size_t)c->count * sizeof *c->rows);
+		c->rows_tried = arena_alloc(v->a, (size_t)c->count);
+		memset(c->rows_tried, 0, (size_t)c->count);
+	}
+	if (c->count && chunk_each_entry(v, c, c->rows_tried, row_at, 1))
+		return ERR_STORE;
+	*rows = c->rows;
 	*n = (size_t)c->count;
 	return ERR_OK;
 }

@@ -16,6 +16,7 @@
 
 struct spanview;
 struct record_texts;   /* store/record.h */
+struct record_row;
 
 /* A stored span. Pointers into the row (ids, strings) stay valid until the
  * next spanview_next; otlp, resource and scope until spanview_close. */
@@ -95,6 +96,15 @@ enum err spanview_chunk_records(struct spanview *v, int64_t id, const Tl__Span *
  * ERR_NOT_FOUND (no such chunk), ERR_BAD_INPUT (the chunk is corrupt) or
  * ERR_STORE (its rows unreadable). */
 enum err spanview_chunk_texts(struct spanview *v, int64_t id, const struct record_texts *const **texts, size_t *n);
+/* The spans rows of chunk id's entries, as spanview_chunk_records
+ * completes format-2 entries from them: *n entries in *rows, NULL where
+ * no row points at the entry (or one record_pack did not write: no trace
+ * id or name, a span id not of 8 bytes), read for every entry whatever
+ * the chunk's format (the format conversion, zformat.c). Valid until
+ * spanview_close or spanview_reset. Returns ERR_OK, ERR_NOT_FOUND (no
+ * such chunk), ERR_BAD_INPUT (the chunk is corrupt) or ERR_STORE (its
+ * rows unreadable). */
+enum err spanview_chunk_rows(struct spanview *v, int64_t id, const struct record_row *const **rows, size_t *n);
 /* Drops every cached chunk and blob and every record returned so far
  * (a long scan keeps its memory bounded). */
 void spanview_reset(struct spanview *v);

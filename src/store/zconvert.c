@@ -1,5 +1,6 @@
 /* zconvert.c: the background recompression of chunks (zconvert.h): of
- * those stored before the dictionary, then the idle-time compaction. The
+ * those stored before the dictionary, then at idle time the format
+ * conversion (zformat.c's steps) and the compaction. The
  * thread reads a few chunks after its progress mark on a read-only
  * connection, recompresses them in this thread (not the writer's), then one
  * writer task swaps each in with UPDATE ... WHERE data = the bytes read (a
@@ -17,6 +18,7 @@
 #include "store/record.h"
 #include "store/store.h"
 #include "store/zdict.h"
+#include "store/zformat.h"
 
 #define ZCONVERT_VACUUM_PAGES "16"   /* free pages moved per compaction task at most */
 
@@ -25,6 +27,8 @@ struct zconvert {
 	char *dir;
 	int level;        /* compaction level, 0 = none */
 	long idle_ms;     /* ingest idle this long before compacting */
+	int reformat;     /* convert format-1 chunks (zformat_enabled) */
+	int64_t written_from;   /* the newest chunk when the thread started: the later ones are format 2 */
 	struct worker thread;
 };
 
@@ -201,6 +205,17 @@ out:
 	return rc;
 }
 
+/* The id of the newest chunk on rd, 0 for none (or unreadable). */
+static int64_t newest_chunk(sqlite3 *rd)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+	if (sqlite3_prepare_v2(rd, "SELECT max(id) FROM chunks", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
 /* What ingest has done lately: a change in any of these is activity. */
 struct activity {
 	size_t requests;            /* submitted, not yet answered (writer_queue) */
@@ -342,17 +357,34 @@ static int64_t now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* The compaction: waits for ZCONVERT_IDLE_MS without ingest, then compacts
- * until ingest comes back or nothing is left; until asked to stop. The
- * thread runs as SCHED_IDLE from here on, so it only gets a core no one
- * else wants. */
+/* What zformat_step asks between chunks: 1 if ingest is back. */
+struct idle_look {
+	struct zconvert *c;
+	sqlite3 *rd;
+	const struct activity *idle;
+};
+
+static int ingest_back(void *arg)
+{
+	struct idle_look *l = arg;
+	struct activity now;
+	return look(l->c, l->rd, l->idle, &now);
+}
+
+/* The idle-time work: waits for ZCONVERT_IDLE_MS without ingest, then
+ * converts format-1 chunks to format 2 (zformat.h) and compacts, until
+ * ingest comes back or nothing is left; until asked to stop. The thread
+ * runs as SCHED_IDLE from here on, so it only gets a core no one else
+ * wants. */
 static void compact(struct zconvert *c, sqlite3 *rd)
 {
 	char err[512];
 	struct activity was, a;
 	struct sched_param none = {0};
+	struct idle_look il = {c, rd, &was};
+	struct zformat_tally fmt = {0};
 	int64_t chunks = 0, quiet_since = now_ms(), started = 0;
-	int state = 2, reported = 1;
+	int state = 2, reported = 1, fmt_left = c->reformat;
 	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none))
 		log_info("store", "compaction: SCHED_IDLE refused, runs at normal priority");
 	look(c, rd, &(struct activity){0}, &was);
@@ -360,14 +392,20 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 		if (look(c, rd, &was, &a)) {
 			was = a;
 			quiet_since = now_ms();
+			fmt_left = c->reformat;   /* new chunks: in format 2, but looked at */
 			continue;
 		}
-		if (now_ms() - quiet_since < c->idle_ms)
+		if (now_ms() - quiet_since < c->idle_ms || (!fmt_left && !c->level))
 			continue;
 		if (!started)
 			started = now_ms();
 		for (;;) {
-			enum err rc = compact_step(c, rd, &was, &state, &chunks, err, sizeof err);
+			/* the format first: a chunk converted before the compaction
+			 * passes it is compressed once at the higher level */
+			int converting = fmt_left;
+			enum err rc = converting ? zformat_step(c->w, rd, c->level, c->written_from, ingest_back, &il, &state, &fmt,
+			                                          err, sizeof err)
+			                         : compact_step(c, rd, &was, &state, &chunks, err, sizeof err);
 			if (rc == ERR_BUSY)
 				return;   /* the writer is stopping */
 			if (rc) {
@@ -375,6 +413,11 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 				if (worker_pause(&c->thread, 10000))
 					return;
 				break;
+			}
+			if (converting && state == 2) {
+				fmt_left = 0;
+				if (c->level)
+					continue;
 			}
 			if (state)
 				break;
@@ -385,11 +428,18 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 		record_zstd_trim();   /* its context's MBs back while it waits */
 		if (state == 1)
 			quiet_since = now_ms();   /* ingest is back: wait for idle again */
-		else if (!reported) {
-			log_info("store", "compaction: %lld chunks recompressed at zstd level %d in %.1f s", (long long)chunks,
-			         c->level, (double)(now_ms() - started) / 1000);
+		else {
+			double secs = (double)(now_ms() - started) / 1000;
+			if (!reported && (fmt.chunks || fmt.unreadable))
+				log_info("store", "format conversion: %lld chunks converted to format 2 (%lld -> %lld bytes),"
+				         " %lld unreadable left as they are, in %.1f s", (long long)fmt.chunks, (long long)fmt.before,
+				         (long long)fmt.after, (long long)fmt.unreadable, secs);
+			if (!reported && chunks)
+				log_info("store", "compaction: %lld chunks recompressed at zstd level %d in %.1f s", (long long)chunks,
+				         c->level, secs);
 			reported = 1;
-			chunks = started = 0;
+			chunks = started = 0;   /* an idle period with nothing to do is not timed into the next one's */
+			memset(&fmt, 0, sizeof fmt);
 		}
 	}
 }
@@ -407,6 +457,7 @@ static void *run(void *arg)
 		log_error("store", "%s", err);
 		return NULL;
 	}
+	c->written_from = newest_chunk(rd);
 	for (;;) {
 		enum err rc = step(c, rd, &state, &chunks, err, sizeof err);
 		if (rc == ERR_BUSY || state == 2)
@@ -421,7 +472,7 @@ static void *run(void *arg)
 		log_info("store", "zstd dictionary: %lld older chunks recompressed in %.1f s%s", (long long)chunks,
 		         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		         state == 2 ? ", complete" : ", stopped before the end (resumes at the next start)");
-	if (state == 2 && c->level)
+	if (state == 2 && (c->level || c->reformat))
 		compact(c, rd);
 	sqlite3_close_v2(rd);
 	return NULL;
@@ -435,6 +486,7 @@ struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_l
 	assert(compact_level >= 0 && compact_level <= RECORD_LEVEL_MAX);
 	c->w = w;
 	c->level = compact_level;
+	c->reformat = zformat_enabled();
 	c->idle_ms = ZCONVERT_IDLE_MS;
 	const char *v = getenv("TRACELITE_COMPACT_IDLE_MS");   /* tests: a shorter wait */
 	uint64_t ms;

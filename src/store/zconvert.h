@@ -3,8 +3,10 @@
  * task only if unchanged meanwhile, progress kept in the store (resumable
  * after a restart). First the chunks stored before the store had its zstd
  * dictionary (schema/014: zdicts.before_chunk, progress zdicts.converted),
- * then, when ingest has been idle ZCONVERT_IDLE_MS, every chunk once at a
- * higher level (the compaction: schema/022, progress zcompact.upto). */
+ * then, when ingest has been idle ZCONVERT_IDLE_MS, the chunks stored in
+ * format 1 converted to format 2 (zformat.h: schema/027, progress
+ * zformat.upto) and every chunk once at a higher level (the compaction:
+ * schema/022, progress zcompact.upto). */
 #ifndef TL_ZCONVERT_H
 #define TL_ZCONVERT_H
 #include <stddef.h>
@@ -23,9 +25,11 @@
 struct zconvert;
 
 /* Starts the thread for the store in dir written by w; it waits for a
- * dictionary, converts, and then compacts at compact_level (1..19) while
- * ingest is idle, yielding as soon as it is not; compact_level 0 = no
- * compaction (the thread ends once zdicts.converted reaches before_chunk).
+ * dictionary, converts, and then, while ingest is idle, converts format-1
+ * chunks (unless this process writes format 1, zformat_enabled) and
+ * compacts at compact_level (1..19), yielding as soon as ingest is back;
+ * compact_level 0 = no compaction (the thread ends once zdicts.converted
+ * reaches before_chunk if there is no format conversion either).
  * Returns NULL only if the thread cannot start (err filled). */
 struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_level, char *err, size_t errlen);
 /* Stops the thread after its current task and frees c (NULL is fine). */

@@ -135,8 +135,9 @@ export const undo025Sql = `DROP INDEX traces_session; DROP INDEX traces_user;
 	CREATE INDEX traces_user ON traces (user_id, start_ns) WHERE user_id IS NOT NULL;`;
 
 /* SQL undoing what schema/018 (span_totals), 019 and 021 (span_ids,
- * span_ids_mid), 020 (log digests), 022 and 026 (zcompact, zcompact_again)
- * and 023 (chunk_traces) made, for a store turned back further than them.
+ * span_ids_mid), 020 (log digests), 022 and 026 (zcompact, zcompact_again),
+ * 023 (chunk_traces) and 027 (zformat) made, for a store turned back
+ * further than them.
  * 024's preview references stay: 024 converts only text bodies, so it runs
  * again as a no-op on them, and they read as the texts did. */
 export const undo018onSql = `DROP TABLE span_totals;
@@ -145,4 +146,5 @@ export const undo018onSql = `DROP TABLE span_totals;
 	CREATE INDEX spans_span ON spans (span_id);
 	DROP INDEX logs_digest; ALTER TABLE logs DROP COLUMN digest;
 	DROP TRIGGER chunk_traces_delete; DROP TABLE chunk_traces; DROP TABLE chunk_long_rows;
-	CREATE INDEX spans_chunk ON spans (chunk); DROP TABLE zcompact; DROP TABLE zcompact_again;`;
+	CREATE INDEX spans_chunk ON spans (chunk); DROP TABLE zcompact; DROP TABLE zcompact_again;
+	DROP TABLE zformat;`;
