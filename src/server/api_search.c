@@ -18,6 +18,13 @@ cJSON *api_search_status(struct app *app, sqlite3 *db)
 	cJSON_AddNumberToObject(o, "pending_spans", (double)st.pending_spans);
 	cJSON_AddNumberToObject(o, "pending_chunks", (double)st.pending_chunks);
 	cJSON_AddNumberToObject(o, "lag_seconds", st.lag_seconds);
+	cJSON_AddNumberToObject(o, "segments", (double)st.segments);
+	cJSON_AddNumberToObject(o, "index_bytes", (double)st.index_bytes);
+	cJSON *t = cJSON_AddObjectToObject(o, "tidy");
+	cJSON_AddBoolToObject(t, "running", st.tidying);
+	cJSON_AddNumberToObject(t, "finished", (double)st.tidies);
+	cJSON_AddNumberToObject(t, "steps", (double)st.tidy_steps);
+	cJSON_AddNumberToObject(t, "yields", (double)st.tidy_yields);
 	return o;
 }
 
