@@ -66,7 +66,7 @@ async function waitMerged(server, tries = 1200) {
 }
 
 describe('idle-time merge of the search index', () => {
-	let server, unmerged, want, before_;
+	let server, unmerged, want, offHealth;
 	const servers = [];
 	const start = async (opts) => {
 		const s = await startServer(opts);
@@ -79,7 +79,7 @@ describe('idle-time merge of the search index', () => {
 		unmerged = server.dataDir;
 		for (let r = 0; r < ROUNDS; r++)
 			await postRound(server, r);
-		before_ = await health(server);
+		offHealth = await health(server);
 		want = await answers(server);
 		await server.stop();
 	});
@@ -88,9 +88,9 @@ describe('idle-time merge of the search index', () => {
 	});
 
 	test('with the merge off, every round left a segment', () => {
-		assert.ok(before_.segments >= ROUNDS, JSON.stringify(before_));
-		assert.equal(before_.tidy.steps, 0);
-		assert.equal(before_.tidy.running, false);
+		assert.ok(offHealth.segments >= ROUNDS, JSON.stringify(offHealth));
+		assert.equal(offHealth.tidy.steps, 0);
+		assert.equal(offHealth.tidy.running, false);
 	});
 
 	test('once idle the index is one segment, smaller, answering the same; a restart leaves it', async () => {
@@ -100,7 +100,7 @@ describe('idle-time merge of the search index', () => {
 		const h = await waitMerged(server);
 		assert.equal(h.tidy.finished, 1, JSON.stringify(h));
 		assert.ok(h.tidy.steps >= 1);
-		assert.ok(h.index_bytes < before_.index_bytes, `${h.index_bytes} bytes, ${before_.index_bytes} before`);
+		assert.ok(h.index_bytes < offHealth.index_bytes, `${h.index_bytes} bytes, ${offHealth.index_bytes} before`);
 		assert.deepEqual(await answers(server), want);
 		const m = await get(server, '/metrics');
 		assert.match(m.text, /^tracelite_search_index_segments 1$/m);
