@@ -61,6 +61,9 @@ static long max_candidates = MAX_CANDIDATES;
  * indexing (the lag after the end of a burst of 30k spans: at most 1.3 s
  * in 20 bursts with this, 5.3 s once in 30 without, 2.6 s with no merge) */
 #define TIDY_QUIET_MS 1000
+/* TIDY_QUIET_MS, or TRACELITE_SEARCH_TIDY_QUIET_MS (tests hold a merge
+ * back while they add spans); set once by search_start */
+static long tidy_quiet_ms = TIDY_QUIET_MS;
 /* TIDY_PAGES, or TRACELITE_SEARCH_TIDY_PAGES (0: no tidying); set once by
  * search_start */
 static long tidy_pages = TIDY_PAGES;
@@ -86,7 +89,7 @@ struct search {
 	pthread_cond_t wake;
 	int stopping, paused;
 	int stale;                         /* documents came or went since the shape was read (under work) */
-	uint64_t last_batch_ns;            /* when the last batch was indexed, mono_ns (under work) */
+	uint64_t last_batch_ns;            /* when the last batch was indexed (or the start), mono_ns (under work) */
 	/* under lock */
 	int64_t checkpoint, indexed_spans, indexed_chunks, text_bytes;
 	struct shape {
@@ -707,7 +710,7 @@ static int tidy(struct search *s)
 			pthread_mutex_unlock(&s->lock);
 		}
 	}
-	if (!s->tidying || mono_ns() - s->last_batch_ns < TIDY_QUIET_MS * 1000000ull)
+	if (!s->tidying || mono_ns() - s->last_batch_ns < (uint64_t)tidy_quiet_ms * 1000000ull)
 		return 0;
 	int before = sqlite3_total_changes(s->idx), rc;
 	sqlite3_bind_int64(s->tidy_st, 1, -(int64_t)tidy_pages);
@@ -843,7 +846,11 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	const char *tp = getenv("TRACELITE_SEARCH_TIDY_PAGES");
 	if (tp && !text_parse_i64(tp, 0, 1 << 16, &v))
 		tidy_pages = (long)v;
+	const char *tq = getenv("TRACELITE_SEARCH_TIDY_QUIET_MS");
+	if (tq && !text_parse_i64(tq, 0, 600000, &v))
+		tidy_quiet_ms = (long)v;
 	s->tidying = tidy_pages && int_query(s->idx, "SELECT value FROM state WHERE key = 'tidying'", 0);
+	s->last_batch_ns = mono_ns();   /* a start may have a backlog: no merge in its first quiet period */
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->work, NULL);
 	pthread_cond_init(&s->wake, NULL);

@@ -36,7 +36,9 @@ struct search_status {
  * TRACELITE_SEARCH_MAX_CANDIDATES=N lowers the documents a search reads per
  * request (tests reach that bound with a few traces);
  * TRACELITE_SEARCH_TIDY_PAGES=N sets the leaf pages one step of the
- * idle-time merge of the index writes (0: never merge).
+ * idle-time merge of the index writes (0: never merge), and
+ * TRACELITE_SEARCH_TIDY_QUIET_MS=N the time without new chunks (and since
+ * the start) before a step.
  * Returns NULL with err filled on failure. */
 struct search *search_start(const char *dir, char *err, size_t errlen);
 /* Stops the indexer after its current batch (committed), frees s. */
