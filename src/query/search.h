@@ -22,13 +22,23 @@ struct search_status {
 	int64_t pending_chunks;    /* committed chunks not indexed yet */
 	int64_t pending_spans;     /* pending_chunks x mean spans per indexed chunk (at least 1 each) */
 	double lag_seconds;        /* since the oldest pending chunk was seen committed; 0 if none */
+	int64_t segments;          /* FTS5 segments of the index (1: merged); -1 if unreadable */
+	int64_t index_bytes;       /* pages of search.db in use, in bytes */
+	                           /* (both read once the indexer has caught up, and after each merge step) */
+	int tidying;               /* an idle-time merge of the whole index is under way */
+	int64_t tidies, tidy_steps, tidy_yields; /* since start: merges finished, their steps, and the times new
+	                                           * chunks were indexed in the middle of one */
 };
 
 /* Opens (or creates, or rebuilds when stale) dir/search.db and starts the
  * indexer thread at low priority. TRACELITE_SEARCH_PAUSE=1 in the
  * environment keeps it from indexing (tests observe the unindexed tail);
  * TRACELITE_SEARCH_MAX_CANDIDATES=N lowers the documents a search reads per
- * request (tests reach that bound with a few traces).
+ * request (tests reach that bound with a few traces);
+ * TRACELITE_SEARCH_TIDY_PAGES=N sets the leaf pages one step of the
+ * idle-time merge of the index writes (0: never merge), and
+ * TRACELITE_SEARCH_TIDY_QUIET_MS=N the time without new chunks (and since
+ * the start) before a step.
  * Returns NULL with err filled on failure. */
 struct search *search_start(const char *dir, char *err, size_t errlen);
 /* Stops the indexer after its current batch (committed), frees s. */

@@ -184,7 +184,7 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	cJSON_AddNumberToObject(o, "traces_stored_approx", (double)traces);
 	cJSON_AddNumberToObject(o, "uptime_s", (double)((text_now_ns() - app->started_ns) / 1000000000ull));
 	if (app->search)
-		cJSON_AddItemToObject(o, "search", api_search_status(app, db));
+		cJSON_AddItemToObject(o, "search", api_search_status(app, db, 1));
 	cJSON *backfill = backfill_status_json(db);
 	if (backfill)
 		cJSON_AddItemToObject(o, "attr_index_backfill", backfill);

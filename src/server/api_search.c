@@ -8,7 +8,7 @@
 #include "server/args.h"
 #include "server/http.h"
 
-cJSON *api_search_status(struct app *app, sqlite3 *db)
+cJSON *api_search_status(struct app *app, sqlite3 *db, int with_shape)
 {
 	struct search_status st;
 	search_status(app->search, db, &st);
@@ -18,6 +18,15 @@ cJSON *api_search_status(struct app *app, sqlite3 *db)
 	cJSON_AddNumberToObject(o, "pending_spans", (double)st.pending_spans);
 	cJSON_AddNumberToObject(o, "pending_chunks", (double)st.pending_chunks);
 	cJSON_AddNumberToObject(o, "lag_seconds", st.lag_seconds);
+	if (!with_shape)
+		return o;
+	cJSON_AddNumberToObject(o, "segments", (double)st.segments);
+	cJSON_AddNumberToObject(o, "index_bytes", (double)st.index_bytes);
+	cJSON *t = cJSON_AddObjectToObject(o, "tidy");
+	cJSON_AddBoolToObject(t, "running", st.tidying);
+	cJSON_AddNumberToObject(t, "finished", (double)st.tidies);
+	cJSON_AddNumberToObject(t, "steps", (double)st.tidy_steps);
+	cJSON_AddNumberToObject(t, "yields", (double)st.tidy_yields);
 	return o;
 }
 
@@ -37,7 +46,7 @@ void api_search_run(struct mg_connection *c, struct app *app, sqlite3 *db, const
 		http_send_error(c, 503, "search failed, retry later");
 	} else {
 		if (with_index)
-			cJSON_AddItemToObject(o, "index", api_search_status(app, db));
+			cJSON_AddItemToObject(o, "index", api_search_status(app, db, 0));
 		http_send_json(c, 200, o);
 	}
 	arena_free(a);

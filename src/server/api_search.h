@@ -14,7 +14,10 @@ handler_fn api_search;
  * for bad syntax; with_index adds the indexer's "index" status. */
 void api_search_run(struct mg_connection *c, struct app *app, sqlite3 *db, const struct trace_filter *f,
                     int with_index);
-/* {"indexed_spans","pending_spans","lag_seconds"} for /api/health. */
-cJSON *api_search_status(struct app *app, sqlite3 *db);
+/* {"indexed_spans","pending_spans","lag_seconds",...}: the indexer's
+ * progress, for /api/health and a search's "index"; with_shape (health
+ * only) adds the index's segments, bytes and idle-time merge, which
+ * differ between two stores of the same spans. */
+cJSON *api_search_status(struct app *app, sqlite3 *db, int with_shape);
 
 #endif
