@@ -637,11 +637,13 @@ static int64_t fts_varint(const uint8_t *p, size_t n, size_t *i)
 }
 
 /* Reads the index's segments from FTS5's structure record (fts_data row
- * 10: a 4-byte cookie, from SQLite 3.44 on the marker FF 00 00 01, then
- * the levels, segments and write counter, and per level its merge state
- * and segment count, per segment its id and first and last leaf page,
- * after the marker five more figures) and the pages in use into *sh.
- * Returns ERR_OK, or ERR_STORE with sh->segments -1 if unreadable. */
+ * 10: a 4-byte cookie, the levels, segments and write counter, and per
+ * level its merge state and segment count, per segment its id and first
+ * and last leaf page) and the pages in use into *sh. SQLite 3.44 and
+ * later write that layout for this index too (checked with 3.46); the
+ * one they mark FF 00 00 01 after the cookie, for tables with tombstones
+ * (contentless_delete), is not read. Returns ERR_OK, or ERR_STORE with
+ * sh->segments -1 if unreadable (no tidy then starts). */
 static int shape_read(struct search *s, struct shape *sh)
 {
 	static const uint8_t v2[4] = {0xff, 0x00, 0x00, 0x01};
@@ -650,17 +652,14 @@ static int shape_read(struct search *s, struct shape *sh)
 	if (sqlite3_step(s->shape_st) == SQLITE_ROW) {
 		const uint8_t *p = sqlite3_column_blob(s->shape_st, 0);
 		size_t n = (size_t)sqlite3_column_bytes(s->shape_st, 0), i = 4;
-		int extra = n >= 8 && !memcmp(p + 4, v2, 4) ? 5 : 0;
-		i += extra ? 4 : 0;
+		int tombstones = n >= 8 && !memcmp(p + 4, v2, 4);
 		int64_t levels = fts_varint(p, n, &i), segments = fts_varint(p, n, &i), pages = 0, largest = 0, seen = 0;
-		int ok = levels >= 0 && levels <= 64 && segments >= 0 && fts_varint(p, n, &i) >= 0;
+		int ok = !tombstones && levels >= 0 && levels <= 64 && segments >= 0 && fts_varint(p, n, &i) >= 0;
 		for (int64_t l = 0; ok && l < levels; l++) {
 			int64_t merging = fts_varint(p, n, &i), nseg = fts_varint(p, n, &i);
 			ok = merging >= 0 && nseg >= 0 && nseg <= segments - seen;
 			for (int64_t k = 0; ok && k < nseg; k++) {
 				int64_t id = fts_varint(p, n, &i), first = fts_varint(p, n, &i), last = fts_varint(p, n, &i);
-				for (int e = 0; e < extra && ok; e++)
-					ok = fts_varint(p, n, &i) >= 0;
 				/* a segment a merge step emptied has first and last page 0 */
 				ok = ok && id >= 0 && first >= 0 && (last == 0 || last >= first);
 				int64_t size = last ? last - first + 1 : 0;
