@@ -82,9 +82,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_FORGET_TRACE] = "SELECT t.project, t.start_ns, t.end_ns, t.span_count, t.error_count, s.id"
 	                    " FROM traces t JOIN strings s ON s.value = t.service WHERE t.key = ?1",
 	/* its stored spans as rollup_add_span added them */
-	[ST_FORGET_SPANS] = "SELECT project, service, name, coalesce(model, 0), coalesce(provider, 0), type, start_ns,"
-	                    " end_ns, status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd"
-	                    " FROM spans WHERE trace = ?1",
+	[ST_FORGET_SPANS] = "SELECT " ROLLUP_SPAN_COLUMNS " FROM spans WHERE trace = ?1",
 };
 
 struct rollup {
@@ -366,6 +364,24 @@ void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t servic
 	}
 }
 
+void rollup_span_row(sqlite3_stmt *st, int64_t trace, struct rollup_span_dims *d, struct span *s)
+{
+	*d = (struct rollup_span_dims){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+	                               sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+	                               sqlite3_column_int64(st, 4), trace};
+	memset(s, 0, sizeof *s);
+	s->type = sqlite3_column_int(st, 5);
+	s->start_ns = (uint64_t)sqlite3_column_int64(st, 6);
+	s->end_ns = (uint64_t)sqlite3_column_int64(st, 7);
+	s->status_code = sqlite3_column_int(st, 8);
+	s->input_tokens = sqlite3_column_int64(st, 9);
+	s->output_tokens = sqlite3_column_int64(st, 10);
+	s->cache_read_tokens = sqlite3_column_int64(st, 11);
+	s->cache_write_tokens = sqlite3_column_int64(st, 12);
+	s->has_cost = sqlite3_column_type(st, 13) != SQLITE_NULL;
+	s->cost_usd = sqlite3_column_double(st, 13);
+}
+
 enum err rollup_forget_trace(struct rollup *r, int64_t key, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = r->st[ST_FORGET_TRACE];
@@ -390,21 +406,9 @@ enum err rollup_forget_trace(struct rollup *r, int64_t key, char *err, size_t er
 	st = r->st[ST_FORGET_SPANS];
 	sqlite3_bind_int64(st, 1, key);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rollup_span_dims d = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-		                             sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-		                             sqlite3_column_int64(st, 4), key};
+		struct rollup_span_dims d;
 		struct span s;
-		memset(&s, 0, sizeof s);
-		s.type = sqlite3_column_int(st, 5);
-		s.start_ns = (uint64_t)sqlite3_column_int64(st, 6);
-		s.end_ns = (uint64_t)sqlite3_column_int64(st, 7);
-		s.status_code = sqlite3_column_int(st, 8);
-		s.input_tokens = sqlite3_column_int64(st, 9);
-		s.output_tokens = sqlite3_column_int64(st, 10);
-		s.cache_read_tokens = sqlite3_column_int64(st, 11);
-		s.cache_write_tokens = sqlite3_column_int64(st, 12);
-		s.has_cost = sqlite3_column_type(st, 13) != SQLITE_NULL;
-		s.cost_usd = sqlite3_column_double(st, 13);
+		rollup_span_row(st, key, &d, &s);
 		span_delta(r, &d, &s, -1);
 	}
 	sqlite3_reset(st);

@@ -62,9 +62,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	            " kind, type, start_ns, end_ns, status, status_message, model, provider, input_tokens,"
 	            " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk,"
 	            " chunk_index, cost_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_SPAN_OLD] = "SELECT project, name, service, model, provider, type, start_ns, end_ns, status, input_tokens,"
-	                " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, parent_span_id IS NULL"
-	                " FROM spans WHERE trace = ?1 AND span_id = ?2",
+	[ST_SPAN_OLD] = "SELECT " ROLLUP_SPAN_COLUMNS ", parent_span_id IS NULL FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_SPAN_DEL] = "DELETE FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_CHUNK] = "INSERT INTO chunks (id, data) VALUES (?, ?)",
 	[ST_CHUNK_TRACES] = "INSERT INTO chunk_traces (chunk, traces) VALUES (?, ?)",   /* schema/023 */
@@ -518,20 +516,8 @@ static int span_supersede(struct writer *w, const struct span *s, int64_t trace,
 	sqlite3_bind_blob(st, 2, s->span_id, 8, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		found = 1;
-		d = (struct rollup_span_dims){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2),
-		                              sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 3),
-		                              sqlite3_column_int64(st, 4), 0 /* trace: not read by remove */};
-		old.type = sqlite3_column_int(st, 5);
-		old.start_ns = (uint64_t)sqlite3_column_int64(st, 6);
-		old.end_ns = (uint64_t)sqlite3_column_int64(st, 7);
-		old.status_code = sqlite3_column_int(st, 8);
-		old.input_tokens = sqlite3_column_int64(st, 9);
-		old.output_tokens = sqlite3_column_int64(st, 10);
-		old.cache_read_tokens = sqlite3_column_int64(st, 11);
-		old.cache_write_tokens = sqlite3_column_int64(st, 12);
-		old.has_cost = sqlite3_column_type(st, 13) != SQLITE_NULL;
-		old.cost_usd = sqlite3_column_double(st, 13);
-		old.has_parent = !sqlite3_column_int(st, 14);
+		rollup_span_row(st, trace, &d, &old);
+		old.has_parent = !sqlite3_column_int(st, ROLLUP_SPAN_NCOLUMNS);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

@@ -3,6 +3,7 @@
 // /api/health, stop it (SIGTERM must exit 0, and its stderr must hold no
 // sanitizer report), HTTP helpers that never hide a status, OTLP request
 // builders with a tiny protobuf codec, and nanosecond time arithmetic.
+import { after } from 'node:test';
 import { execSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -136,6 +137,26 @@ export async function startServer({ label = 'test', dataDir, env = {}, timeoutMs
 		}
 	}
 	throw lastError;
+}
+
+/* The servers a test file starts and stops by turns: start(opts) is
+ * startServer, stop(s, kill) stops one (kill: SIGKILL), and those still
+ * running are stopped after the file's tests. Call it at the file's top. */
+export function serverSet() {
+	const servers = [];
+	after(async () => { await Promise.all(servers.map((s) => s.stop().catch(() => {}))); });
+	return {
+		async start(opts) {
+			const s = await startServer(opts);
+			servers.push(s);
+			return s;
+		},
+		async stop(s, kill) {
+			if (kill) await s.kill9();
+			else await s.stop();
+			servers.splice(servers.indexOf(s), 1);
+		},
+	};
 }
 
 async function waitHealthy(server, timeoutMs) {

@@ -5,31 +5,21 @@
 // smaller, nothing is compacted while requests keep coming, a kill -9 in the
 // middle loses nothing, a restart goes on where it stopped, a chunk that a
 // deletion rewrote is compacted again (schema/026), and level 0 turns it off.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-	BIN, freePort, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, sleep, startServer, tempDataDir,
+	BIN, freePort, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, serverSet, sleep, tempDataDir,
 } from './helpers.mjs';
 
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' });
 const IDLE_MS = 1500;
 const ENV = { TRACELITE_ZDICT_SAMPLE_BYTES: '131072', TRACELITE_ZDICT_SIZE: '16384',
 	TRACELITE_COMPACT_IDLE_MS: String(IDLE_MS) };
-const servers = [];
-after(async () => { await Promise.all(servers.map((s) => s.stop().catch(() => {}))); });
-
-async function start(dir, env = {}) {
-	const s = await startServer({ label: 'zcompact', dataDir: dir, env: { ...ENV, ...env } });
-	servers.push(s);
-	return s;
-}
-async function stop(s, kill) {
-	if (kill) await s.kill9();
-	else await s.stop();
-	servers.splice(servers.indexOf(s), 1);
-}
+const servers = serverSet();
+const start = (dir, env = {}) => servers.start({ label: 'zcompact', dataDir: dir, env: { ...ENV, ...env } });
+const stop = (s, kill) => servers.stop(s, kill);
 
 /* Seeded words, so runs are alike: 10 traces of 4 spans with prose. */
 let seed = 7;

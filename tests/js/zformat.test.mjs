@@ -9,29 +9,19 @@
 // left as it is, logged once and counted; a kill -9 midway and deletions
 // racing the conversion lose nothing; chunks the compaction passed stay
 // compacted; a process writing format 1 converts nothing.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { getJson, oldBinary, postOk, request, sleep, startServer, tempDataDir } from './helpers.mjs';
+import { getJson, oldBinary, postOk, request, serverSet, sleep, tempDataDir } from './helpers.mjs';
 import { ENV, answers, assertSame, chunkBytes, formats, makeRequest, sqlite } from './chunkfmt.mjs';
 
 const IDLE_MS = 1000;
 const FMT1 = { TRACELITE_CHUNK_FORMAT: '1' };
-const servers = [];
-after(async () => { await Promise.all(servers.map((s) => s.stop().catch(() => {}))); });
-
-async function start(label, dir, env = {}, bin) {
-	const s = await startServer({ label, dataDir: dir, bin,
-		env: { ...ENV, TRACELITE_COMPACT_IDLE_MS: String(IDLE_MS), TRACELITE_COMPACT_LEVEL: '0', ...env } });
-	servers.push(s);
-	return s;
-}
-async function stop(s, kill) {
-	if (kill) await s.kill9();
-	else await s.stop();
-	servers.splice(servers.indexOf(s), 1);
-}
+const servers = serverSet();
+const start = (label, dir, env = {}, bin) => servers.start({ label, dataDir: dir, bin,
+	env: { ...ENV, TRACELITE_COMPACT_IDLE_MS: String(IDLE_MS), TRACELITE_COMPACT_LEVEL: '0', ...env } });
+const stop = (s, kill) => servers.stop(s, kill);
 const status = async (s) => (await getJson(s, '/api/health')).zstd_dictionaries;
 async function waitConverted(s, tries = 1200) {
 	let h;
