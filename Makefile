@@ -77,7 +77,7 @@ $(B)/%.o: src/%.c $(B)/otlp.pb-c.h $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) -c -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c tests/unit/test.h $(LIBOBJS)
+$(B)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/spandump.h $(LIBOBJS)
 	@mkdir -p $(B)/tests
 	$(CC) $(ALLFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS)
 

@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "store/writer.h"
 #include "test.h"
+#include "spandump.h"
 
 #define TA "0af7651916cd43dd8448eb211c80319c"
 #define TB "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -75,43 +76,15 @@ static void make_store(const char *dir, const char *format)
 	unsetenv("TRACELITE_CHUNK_FORMAT");
 }
 
-/* The packed bytes of sp (NULL: "-") appended to out as hex, then '\n'. */
-static void dump(const Tl__Span *sp, char *out, size_t cap)
-{
-	size_t at = strlen(out);
-	if (!sp) {
-		snprintf(out + at, cap - at, "-\n");
-		return;
-	}
-	uint8_t buf[4096];
-	size_t n = tl__span__get_packed_size(sp);
-	CHECK(n <= sizeof buf, "span too big");
-	if (n > sizeof buf)
-		return;
-	tl__span__pack(sp, buf);
-	for (size_t i = 0; i < n && at + 3 < cap; i++)
-		at += (size_t)snprintf(out + at, cap - at, "%02x", buf[i]);
-	snprintf(out + at, cap - at, "\n");
-}
-
 /* Every span row's record in commit order, then every chunk's records. */
 static void read_all(const char *dir, char *out, size_t cap, int64_t *chunk_bytes)
 {
 	sqlite3 *db;
-	struct spanview *v;
-	struct stored_span s;
 	char err[512];
-	out[0] = 0;
 	CHECK(store_open_reader(dir, &db, err, sizeof err) == ERR_OK, "reader: %s", err);
-	CHECK(spanview_open(db, &v) == ERR_OK, "open");
-	CHECK(spanview_chunks(v, 0, 100) == ERR_OK, "chunks");
-	int rc, rows = 0;
-	while ((rc = spanview_next(v, &s)) == 1) {
-		rows++;
-		dump(s.otlp, out, cap);
-	}
-	CHECK(rc == 0 && rows == 6, "rows %d", rows);
-	spanview_reset(v);   /* chunk_records without rows read before */
+	int rows;
+	struct spanview *v = dump_rows(db, out, cap, &rows);   /* chunk_records without rows read before */
+	CHECK(rows == 6, "rows %d", rows);
 	for (int64_t id = 1; id <= 2; id++) {
 		const Tl__Span *const *recs;
 		size_t n;

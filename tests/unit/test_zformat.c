@@ -18,6 +18,7 @@
 #include "store/writer.h"
 #include "store/zformat.h"
 #include "test.h"
+#include "spandump.h"
 
 #define NREQ 4
 
@@ -65,37 +66,12 @@ static struct writer *make_store(const char *dir)
 	return w;
 }
 
-/* The packed bytes of sp (NULL: "-") appended to out as hex, then '\n'. */
-static void dump(const Tl__Span *sp, char *out, size_t cap)
-{
-	size_t at = strlen(out);
-	uint8_t buf[4096];
-	size_t n = sp ? tl__span__get_packed_size(sp) : 0;
-	if (!sp || n > sizeof buf) {
-		snprintf(out + at, cap - at, "-\n");
-		return;
-	}
-	tl__span__pack(sp, buf);
-	for (size_t i = 0; i < n && at + 3 < cap; i++)
-		at += (size_t)snprintf(out + at, cap - at, "%02x", buf[i]);
-	snprintf(out + at, cap - at, "\n");
-}
-
 /* Every span row's record in commit order, then every chunk's records. */
 static void read_all(sqlite3 *db, char *out, size_t cap)
 {
-	struct spanview *v;
-	struct stored_span s;
-	out[0] = 0;
-	CHECK(spanview_open(db, &v) == ERR_OK, "open");
-	CHECK(spanview_chunks(v, 0, 100) == ERR_OK, "chunks");
-	int rc, rows = 0;
-	while ((rc = spanview_next(v, &s)) == 1) {
-		rows++;
-		dump(s.otlp, out, cap);
-	}
-	CHECK(rc == 0 && rows >= 17, "rows %d", rows);
-	spanview_reset(v);
+	int rows;
+	struct spanview *v = dump_rows(db, out, cap, &rows);
+	CHECK(rows >= 17, "rows %d", rows);
 	for (int64_t id = 1; id <= NREQ; id++) {
 		const Tl__Span *const *recs;
 		size_t n;
