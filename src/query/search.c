@@ -694,9 +694,10 @@ static int tidy_due(const struct shape *sh)
 
 /* Called under work when no chunk is pending: reads the index's shape if
  * documents came or went, starts a tidy if one is due, and, once no chunk
- * came for TIDY_QUIET_MS, runs one step of a tidy under way (FTS5's ('merge', -N): an optimize N leaf pages at a
- * time, each step resuming where the structure record says the last one
- * stopped, across restarts too). Returns 1 if another step follows. */
+ * came for TIDY_QUIET_MS, runs one step of a tidy under way (FTS5's
+ * ('merge', -N): an optimize N leaf pages at a time, each step resuming
+ * where the structure record says the last one stopped, across restarts
+ * too). Returns 1 if another step follows. */
 static int tidy(struct search *s)
 {
 	struct shape sh;
