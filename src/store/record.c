@@ -460,6 +460,26 @@ struct packing {
 	size_t *len;
 };
 
+/* Compresses raw[0..len) (with d, or none) into a frame kept in a after
+ * head bytes the caller fills; *outlen gets head plus the frame's size.
+ * The frame is written into a bound-sized scratch first: a's batch lives
+ * until its commit, and the bound there held the raw size again (1.7 MB of
+ * a 512-span request). */
+static uint8_t *compress_kept(const struct zdict *d, struct arena *a, size_t head, const void *raw, size_t len,
+                              size_t *outlen)
+{
+	size_t bound = ZSTD_compressBound(len);
+	uint8_t *frame = malloc(bound);
+	if (!frame)
+		abort();
+	size_t flen = compress_with(d, frame, bound, raw, len);
+	uint8_t *dst = arena_alloc_raw(a, head + flen);
+	memcpy(dst + head, frame, flen);
+	free(frame);
+	*outlen = head + flen;
+	return dst;
+}
+
 static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const struct zdict *d,
                           const struct packing *pk, struct record_batch *out, struct record_chunk *c, char *err,
                           size_t errlen)
@@ -492,25 +512,20 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 		free(buf);
 		return rc;
 	}
-	size_t used = (size_t)(p - buf), bound = ZSTD_compressBound(used);
+	size_t used = (size_t)(p - buf);
 	zdict_trainer_offer(zt, buf, used);
-	/* unzeroed: zstd writes the frame, and only its c->len bytes are read */
-	uint8_t *dst = arena_alloc_raw(b->arena, bound + 1);
+	uint8_t *dst = compress_kept(d, b->arena, (size_t)v2, buf, used, &c->len);
+	free(buf);
 	if (v2)
 		dst[0] = RECORD_CHUNK_V2;
-	c->len = compress_with(d, dst + v2, bound, buf, used) + (size_t)v2;
 	c->data = dst;
-	free(buf);
 	out->raw_bytes += used;
 	return ERR_OK;
 }
 
 void record_compress(const void *raw, size_t len, struct arena *a, const void **out, size_t *outlen)
 {
-	size_t bound = ZSTD_compressBound(len);
-	void *dst = arena_alloc(a, bound);
-	*outlen = compress_with(NULL, dst, bound, raw, len);
-	*out = dst;
+	*out = compress_kept(NULL, a, 0, raw, len, outlen);
 }
 
 enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct record_batch *out, char *err,
@@ -740,7 +755,11 @@ enum err record_chunk_recompress(const void *data, size_t len, const struct zdic
 		abort();
 	dst[0] = RECORD_CHUNK_V2;   /* overwritten by the frame for format 1 */
 	*outlen = compress_at(d, level, dst + v2, bound, raw, size) + v2;
-	*out = dst;
+	/* a caller keeps a batch of these (16 bound-sized buffers of 512-span
+	 * chunks held 27 MB): only the frame's bytes */
+	*out = realloc(dst, *outlen);
+	if (!*out)
+		abort();
 	dst = NULL;
 	rc = ERR_OK;
 out:
