@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include "base/log.h"
+#include "base/reqmem.h"
 #include "base/text.h"
 #include "ingest/prices.h"
 #include "query/search.h"
@@ -158,6 +159,7 @@ int cmd_serve(int argc, char **argv)
 		rc = 2;
 		goto out_prices;
 	}
+	reqmem_set_decode_limit(cfg.ingest_bytes);
 	app.writer = writer_start(cfg.data, cfg.queue_bytes, err, sizeof err);
 	if (!app.writer) {
 		log_error("serve", "%s", err);

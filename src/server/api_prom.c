@@ -46,6 +46,13 @@ static const struct family_def defs[] = {
 	 "Spans not stored, by route, encoding and reason (invalid_span: refused in a partial success)"},
 	{"tracelite_ingest_log_records_total", COUNTERS_COUNTER,
 	 "OTLP log records by outcome: received, accepted (stored), rejected (refused or not committed)"},
+	{"tracelite_ingest_decoding_requests", COUNTERS_GAUGE,
+	 "Ingest requests admitted to decode, from their turn to their answer"},
+	{"tracelite_ingest_decoding_bytes", COUNTERS_GAUGE, "Bytes the admitted ingest requests hold"},
+	{"tracelite_ingest_decoding_limit_bytes", COUNTERS_GAUGE,
+	 "--ingest-mb: past it a request whose body is read waits its turn (0: no limit)"},
+	{"tracelite_ingest_waiting_requests", COUNTERS_GAUGE, "Ingest requests waiting for their turn to decode"},
+	{"tracelite_ingest_waits_total", COUNTERS_COUNTER, "Ingest requests that waited for their turn to decode"},
 	{"tracelite_writer_queue_requests", COUNTERS_GAUGE, "Requests waiting for the writer or being committed"},
 	{"tracelite_writer_queue_bytes", COUNTERS_GAUGE, "Bytes of the requests in the write queue"},
 	{"tracelite_writer_queue_capacity_bytes", COUNTERS_GAUGE, "Write queue cap (--queue-mb); past it ingest answers 503"},
@@ -203,6 +210,13 @@ void api_prom(struct mg_connection *c, struct app *app, const char *tail)
 {
 	(void)tail;
 	size_t reqs = 0, bytes = 0;
+	struct reqmem_status in;
+	reqmem_status(&in);
+	counters_set("tracelite_ingest_decoding_requests", (double)in.admitted, NULL);
+	counters_set("tracelite_ingest_decoding_bytes", (double)in.decoding, NULL);
+	counters_set("tracelite_ingest_decoding_limit_bytes", (double)in.limit, NULL);
+	counters_set("tracelite_ingest_waiting_requests", (double)in.waiting, NULL);
+	counters_set("tracelite_ingest_waits_total", (double)in.waits, NULL);
 	writer_queue(app->writer, &reqs, &bytes);
 	counters_set("tracelite_writer_queue_requests", (double)reqs, NULL);
 	counters_set("tracelite_writer_queue_bytes", (double)bytes, NULL);

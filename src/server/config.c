@@ -81,6 +81,15 @@ static int set_queue(struct config *c, const char *v, const char *what, char *er
 	return ERR_OK;
 }
 
+static int set_ingest_mem(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	int64_t mb;
+	if (text_parse_i64(v, 0, 4096, &mb))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected megabytes 0..4096, got '%s'", what, v);
+	c->ingest_bytes = (size_t)mb << 20;
+	return ERR_OK;
+}
+
 /* A repeatable flag's first use (from_flags, NULL for the environment)
  * empties the list *n counts, so flags replace the environment's values. */
 static void reset_on_first_flag(int *from_flags, int *n)
@@ -253,6 +262,8 @@ void config_usage(void *fp)
 	      "                       always; off: never (loopback --listen only) (env TRACELITE_AUTH; default auto)\n"
 	      "                       a non-loopback --listen needs a key first (--allow-remote is no longer needed)\n"
 	      "  --queue-mb N         write queue size in MiB (env TRACELITE_QUEUE_MB; default 32)\n"
+	      "  --ingest-mb N        memory of the ingest requests being decoded or committed, in MiB; more\n"
+	      "                       wait their turn (env TRACELITE_INGEST_MB; default 24; 0: no limit)\n"
 	      "  --threads N          HTTP worker threads, one per open connection (default 256, 2..4096)\n"
 	      "  --cors-origin ORIGIN let web pages of this exact origin call the API (repeatable; env\n"
 	      "                       TRACELITE_CORS_ORIGINS, space-separated), e.g. http://localhost:3000\n"
@@ -286,6 +297,7 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	snprintf(c->listen, sizeof c->listen, "127.0.0.1:4318");
 	snprintf(c->grpc_listen, sizeof c->grpc_listen, "127.0.0.1:4317");
 	c->queue_bytes = 32u << 20;
+	c->ingest_bytes = 24u << 20;
 	c->threads = 256;
 	if ((env = getenv("TRACELITE_LISTEN")) && *env && (rc = set_listen(c, env, "TRACELITE_LISTEN", err, errlen)))
 		return rc;
@@ -295,6 +307,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 	if ((rc = datadir_default(c->data, err, errlen)))
 		return rc;
 	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env && (rc = set_queue(c, env, "TRACELITE_QUEUE_MB", err, errlen)))
+		return rc;
+	if ((env = getenv("TRACELITE_INGEST_MB")) && *env && (rc = set_ingest_mem(c, env, "TRACELITE_INGEST_MB", err, errlen)))
 		return rc;
 	if ((rc = add_env_words(c, "TRACELITE_REPLICATE", add_replicate, err, errlen)) ||
 	    (rc = add_env_words(c, "TRACELITE_CORS_ORIGINS", add_cors_origin, err, errlen)) ||
@@ -345,6 +359,8 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 			rc = datadir_set(c->data, v, a, err, errlen);
 		else if (!strcmp(a, "--queue-mb"))
 			rc = set_queue(c, v, a, err, errlen);
+		else if (!strcmp(a, "--ingest-mb"))
+			rc = set_ingest_mem(c, v, a, err, errlen);
 		else if (!strcmp(a, "--replicate"))
 			rc = add_replicate(c, v, a, &replicate_flags, err, errlen);
 		else if (!strcmp(a, "--auth"))

@@ -26,6 +26,7 @@ struct config {
 	int allow_remote;       /* --allow-remote: accepted, no longer needed (a non-loopback address needs keys) */
 	int auth_mode;          /* enum auth_mode (server/auth.h): --auth, TRACELITE_AUTH; default auto */
 	size_t queue_bytes;     /* write queue cap; TRACELITE_QUEUE_MB / --queue-mb */
+	size_t ingest_bytes;    /* reqmem_set_decode_limit; TRACELITE_INGEST_MB / --ingest-mb */
 	int threads;            /* HTTP worker threads, one per open connection; --threads */
 	char replicate[CONFIG_MAX_REPLICATE][REPL_URL_MAX];  /* --replicate URL (repeatable), TRACELITE_REPLICATE */
 	int nreplicate;

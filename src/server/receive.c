@@ -249,6 +249,7 @@ enum err receive_commit(struct app *app, enum ingest_route route, int encoding, 
                         const char *project, struct langfuse_io *lf, const void *body, size_t len,
                         struct reqmem *mem, struct span_batch **out, char *err, size_t errlen)
 {
+	reqmem_admit(mem);   /* its turn to decode: the body is read, nothing else held yet */
 	struct span_batch *b = span_batch_new(project);
 	b->langfuse = lf;
 	enum err rc = ingest_decode(route, encoding, content_encoding, body, len, b, mem, err, errlen);

@@ -50,7 +50,9 @@ size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RE
  * writer, returning only once it is committed (durable on ack). *out gets
  * the batch in every case (caller frees it with span_batch_free; its
  * rejected/reject_msg are the partial success, metric_points the count of
- * a metrics export). Memory is taken from mem (caller releases it).
+ * a metrics export). Memory is taken from mem (caller releases it); first
+ * the request waits its turn to decode (reqmem_admit on mem), which lasts
+ * until that release.
  * Returns ingest_decode's and writer_submit's codes: ERR_BAD_INPUT,
  * ERR_TOO_LARGE, ERR_MEDIA_TYPE, ERR_BUSY (queue full: UNAVAILABLE / 503),
  * ERR_STORE; metrics exports are counted in metrics_in.h. */

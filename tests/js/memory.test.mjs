@@ -3,10 +3,14 @@
 // Content-Length (it used to be grown to twice that looking for more, which
 // also refused a body of exactly the limit), and the writer's id caches
 // stay under their documented cap (tracelite_writer_cache_bytes on
-// /metrics) however many distinct attribute values arrive.
+// /metrics) however many distinct attribute values arrive. Requests past
+// --ingest-mb wait their turn to decode rather than decode all at once, and
+// every one of them is still answered and stored.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, request, get, postOk, otlpSpan, traceId, nanosFromNow } from './helpers.mjs';
+import { spawnSync } from 'node:child_process';
+import { BIN, startServer, request, get, post, postOk, otlpSpan, otlpRequest, traceId, nanosFromNow, getJson }
+	from './helpers.mjs';
 
 let server;
 before(async () => { server = await startServer({ label: 'memory' }); });
@@ -14,6 +18,15 @@ after(async () => { if (server) await server.kill9().catch(() => {}); });
 
 const ANNOT_BODY_MAX = 64 * 1024;          // src/server/api_annot.c
 const WRITER_CACHE_BYTES_MAX = 7 * 1024 * 1024; // src/store/writer.h
+
+// The value of a series without labels on /metrics.
+async function metric(s, name) {
+	const r = await get(s, '/metrics');
+	assert.equal(r.status, 200);
+	const m = r.text.match(new RegExp(`^${name} (\\S+)$`, 'm'));
+	assert.ok(m, `${name} on /metrics`);
+	return Number(m[1]);
+}
 
 // A score config padded with spaces to exactly n bytes.
 function padded(name, n) {
@@ -36,13 +49,7 @@ describe('request bodies', () => {
 
 describe('writer caches', () => {
 	test('100,000 distinct attribute values leave the caches under their cap', async () => {
-		const gauge = async () => {
-			const r = await get(server, '/metrics');
-			assert.equal(r.status, 200);
-			const m = r.text.match(/^tracelite_writer_cache_bytes (\S+)$/m);
-			assert.ok(m, 'tracelite_writer_cache_bytes on /metrics');
-			return Number(m[1]);
-		};
+		const gauge = () => metric(server, 'tracelite_writer_cache_bytes');
 		let most = 0;
 		for (let req = 0; req < 10; req++) {
 			const spans = [];
@@ -56,5 +63,51 @@ describe('writer caches', () => {
 		}
 		assert.ok(most <= WRITER_CACHE_BYTES_MAX, `the writer's caches held ${most} bytes, over ${WRITER_CACHE_BYTES_MAX}`);
 		assert.ok(most > 512 * 1024, `the caches are used: ${most} bytes`);
+	});
+});
+
+describe('requests decoding at once (--ingest-mb)', () => {
+	test('the default limit is 24 MiB, and nothing waits for a lone client', async () => {
+		assert.equal(await metric(server, 'tracelite_ingest_decoding_limit_bytes'), 24 * 1024 * 1024);
+		const t = traceId();
+		await postOk(server, '/v1/traces', otlpRequest([otlpSpan({ traceId: t, name: 'alone' })]));
+		assert.equal(await metric(server, 'tracelite_ingest_waits_total'), 0);
+		assert.equal(await metric(server, 'tracelite_ingest_decoding_requests'), 0, 'admission ends with the answer');
+		assert.equal(await metric(server, 'tracelite_ingest_decoding_bytes'), 0);
+	});
+
+	test('past the limit requests wait their turn; every one is answered and stored', { timeout: 120000 }, async () => {
+		const small = await startServer({ label: 'memory-ingest', env: { TRACELITE_INGEST_MB: '1' } });
+		try {
+			assert.equal(await metric(small, 'tracelite_ingest_decoding_limit_bytes'), 1024 * 1024);
+			const text = 'word '.repeat(600);
+			const sent = [];
+			const client = async (k) => {
+				for (let i = 0; i < 6; i++) {
+					const t = traceId();
+					const spans = Array.from({ length: 60 }, (_, j) =>
+						otlpSpan({ traceId: t, name: `gate-${k}-${i}-${j}`, attrs: { 'gen_ai.prompt': text } }));
+					const r = await post(small, '/v1/traces', otlpRequest(spans));
+					assert.equal(r.status, 200, r.text.slice(0, 300));
+					sent.push(t);
+				}
+			};
+			await Promise.all(Array.from({ length: 8 }, (_, k) => client(k)));
+			const waits = await metric(small, 'tracelite_ingest_waits_total');
+			assert.ok(waits > 0, '8 clients of ~200 KB bodies past a 1 MiB limit: some waited');
+			assert.equal(await metric(small, 'tracelite_ingest_waiting_requests'), 0);
+			assert.equal(await metric(small, 'tracelite_ingest_decoding_requests'), 0);
+			for (const t of sent) assert.equal((await getJson(small, `/api/traces/${t}`)).spans.length, 60);
+		} finally {
+			await small.stop();
+		}
+	});
+
+	test('--ingest-mb takes 0..4096', () => {
+		for (const bad of ['-1', '4097', 'lots']) {
+			const r = spawnSync(BIN, ['serve', '--ingest-mb', bad], { encoding: 'utf8' });
+			assert.equal(r.status, 2, r.stderr);
+			assert.match(r.stderr, new RegExp(`--ingest-mb: expected megabytes 0\\.\\.4096, got '${bad}'`));
+		}
 	});
 });
