@@ -163,7 +163,7 @@ static enum err export_traces(struct app *app, const struct grpc_request *req, u
 {
 	struct span_batch *b = NULL;
 	enum err rc = receive_commit(app, INGEST_OTLP, INGEST_PROTOBUF, req->content_encoding, req->project, NULL, req->msg,
-	                             req->len, req->mem, &b, err, errlen);
+	                             req->len, req->owned, req->mem, &b, err, errlen);
 	static_assert(RECEIVE_RESPONSE_MAX <= GRPC_RESP_MAX, "a trace response fits a gRPC response");
 	(void)respcap;
 	if (!rc)
@@ -179,7 +179,7 @@ static enum err export_metrics(struct app *app, const struct grpc_request *req, 
 	(void)respcap;
 	struct span_batch *b = NULL;
 	enum err rc = receive_commit(app, INGEST_METRICS, INGEST_PROTOBUF, req->content_encoding, req->project, NULL, req->msg,
-	                             req->len, req->mem, &b, err, errlen);
+	                             req->len, req->owned, req->mem, &b, err, errlen);
 	span_batch_free(b);
 	*resplen = 0; /* an empty ExportMetricsServiceResponse */
 	return rc;
@@ -190,7 +190,7 @@ static enum err export_logs(struct app *app, const struct grpc_request *req, uin
 {
 	struct span_batch *b = NULL;
 	enum err rc = receive_commit(app, INGEST_LOGS, INGEST_PROTOBUF, req->content_encoding, req->project, NULL, req->msg,
-	                             req->len, req->mem, &b, err, errlen);
+	                             req->len, req->owned, req->mem, &b, err, errlen);
 	(void)respcap;
 	if (!rc)
 		*resplen = receive_trace_response(b, resp); /* an ExportLogsServiceResponse on the wire */
@@ -225,8 +225,7 @@ static void *worker_main(void *arg)
 		j->err[0] = 0;
 		j->resplen = 0;
 		j->rc = j->method->fn(s->app, &j->req, j->resp, sizeof j->resp, &j->resplen, j->err, sizeof j->err);
-		free(j->buf);
-		j->buf = NULL;
+		j->buf = NULL;   /* the method freed it (req.owned) */
 		reqmem_release(&j->mem);
 
 		pthread_mutex_lock(&s->mu);
@@ -469,6 +468,7 @@ static void request_done(struct gstream *st)
 	j->req.content_encoding = m.compressed ? j->encoding : NULL;
 	j->req.project = st->has_project && st->project[0] ? j->project : NULL;
 	j->req.mem = &j->mem;
+	j->req.owned = j->buf;
 	st->queued = 1;
 	st->conn->inflight++;
 	pthread_mutex_lock(&s->mu);

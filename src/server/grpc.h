@@ -30,6 +30,7 @@ struct grpc_request {
 	const char *content_encoding; /* "gzip"/"deflate" when the message is compressed, else NULL */
 	const char *project;          /* x-project-id metadata, or NULL */
 	struct reqmem *mem;           /* holds msg; take more from it before allocating */
+	void *owned;                  /* the allocation holding msg: the method frees it (receive_commit) */
 };
 
 /* A method: decodes req, does the work (returning only once it is durable)

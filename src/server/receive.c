@@ -206,8 +206,9 @@ enum err receive_as(struct mg_connection *c, struct app *app, enum ingest_route 
 		reply_refused(c, route, rc, protobuf, err);
 		goto out;
 	}
-	rc = receive_commit(app, route, enc, mg_get_header(c, "Content-Encoding"), project, lf, body, len, &mem, &b, err,
-	                    sizeof err);
+	rc = receive_commit(app, route, enc, mg_get_header(c, "Content-Encoding"), project, lf, body, len, body, &mem, &b,
+	                    err, sizeof err);
+	body = NULL;   /* freed by receive_commit */
 	count_ingest(c, enc, len, route == INGEST_LOGS ? NULL : b, rc); /* logs: logs_in_note */
 	if (rc)
 		reply_error(c, rc, protobuf, err);
@@ -246,13 +247,14 @@ size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RE
 }
 
 enum err receive_commit(struct app *app, enum ingest_route route, int encoding, const char *content_encoding,
-                        const char *project, struct langfuse_io *lf, const void *body, size_t len,
+                        const char *project, struct langfuse_io *lf, const void *body, size_t len, void *owned,
                         struct reqmem *mem, struct span_batch **out, char *err, size_t errlen)
 {
 	reqmem_admit(mem);   /* its turn to decode: the body is read, nothing else held yet */
 	struct span_batch *b = span_batch_new(project);
 	b->langfuse = lf;
 	enum err rc = ingest_decode(route, encoding, content_encoding, body, len, b, mem, err, errlen);
+	free(owned);   /* the batch holds copies: the body goes before the commit's wait */
 	if (!rc && route == INGEST_SCORES)
 		rc = annot_check_batch(api_reader(NULL, app), b, err, errlen);   /* annotations fit their config */
 	if (!rc && (b->nspans || b->nscores || b->nlogs)) {

@@ -52,12 +52,13 @@ size_t receive_trace_response(const struct span_batch *b, uint8_t out[RECEIVE_RE
  * rejected/reject_msg are the partial success, metric_points the count of
  * a metrics export). Memory is taken from mem (caller releases it); first
  * the request waits its turn to decode (reqmem_admit on mem), which lasts
- * until that release.
+ * until that release. owned, the allocation holding body (or NULL), is
+ * freed once decoded, before the wait for the commit: the caller gives it up.
  * Returns ingest_decode's and writer_submit's codes: ERR_BAD_INPUT,
  * ERR_TOO_LARGE, ERR_MEDIA_TYPE, ERR_BUSY (queue full: UNAVAILABLE / 503),
  * ERR_STORE; metrics exports are counted in metrics_in.h. */
 enum err receive_commit(struct app *app, enum ingest_route route, int encoding, const char *content_encoding,
-                        const char *project, struct langfuse_io *lf, const void *body, size_t len,
+                        const char *project, struct langfuse_io *lf, const void *body, size_t len, void *owned,
                         struct reqmem *mem, struct span_batch **out, char *err, size_t errlen);
 
 #endif
