@@ -8,6 +8,8 @@
 #  - tracelite: OTLP JSON from 4 clients into a fresh store (ingest rate,
 #    peak RSS, bytes of the data directory per span), then the dashboard
 #    queries; then the same spans as OTLP protobuf into another fresh store;
+#    then SDK_SPANS (default a third) as OTLP JSON in 512-span requests, the
+#    OpenTelemetry SDKs' batch size (ingest rate, peak RSS);
 #  - ClickHouse: the same spans as JSONEachRow in 50,000-row inserts from 4
 #    clients into a MergeTree table, zstd, started on loopback in a temp
 #    directory; then the same questions written as SQL.
@@ -24,6 +26,7 @@ SPANS=${SPANS:-1000000}
 RUNS=${RUNS:-1}
 SEED=${SEED:-1}
 ORDER=${ORDER:-random}
+SDK_SPANS=${SDK_SPANS:-$((SPANS / 3))}
 B=${BENCH_BUILD:-build}
 TL=./tracelite
 [ "$B" = build ] || TL=$B/tracelite
@@ -62,8 +65,8 @@ timed() {
 	[ -n "$ms" ] || echo "bench: $1 failed: $($B/loadgen time --url "$2" --runs 1 "$3")"
 	put "$1" "$ms"
 }
-ingest() { # FORMAT URL OUTFILE [PER_REQUEST [CLIENTS]]
-	$B/loadgen ingest --url "$2" --format "$1" --spans "$SPANS" --seed "$SEED" --now-ns "$NOW_NS" \
+ingest() { # FORMAT URL OUTFILE [PER_REQUEST [CLIENTS [SPANS]]]
+	$B/loadgen ingest --url "$2" --format "$1" --spans "${6:-$SPANS}" --seed "$SEED" --now-ns "$NOW_NS" \
 		--corpus "$CORPUS" --order "$ORDER" --per-request "${4:-100}" --threads "${5:-4}" >"$3" 2>"$3.err" ||
 		{ cat "$3.err"; tail -1 "$3"; }
 }
@@ -142,6 +145,18 @@ tracelite_run() { # RUN
 	wait "$PID" 2>/dev/null
 	PID=
 	[ "${stored:-0}" -gt 0 ] && put tl_pb_bytes $(($(du -sb "$DIR/data" | cut -f1) / stored))
+	rm -rf "$DIR/data"
+
+	# as the OpenTelemetry SDKs send by default: 512 spans per request
+	bench_start --grpc-listen off --compact-level 0
+	ingest json "$URL/v1/traces" "$DIR/sdk.out" 512 4 "$SDK_SPANS"
+	echo "tracelite, JSON in the SDKs' 512-span batches ($SDK_SPANS spans): $(value "json spans/s" "$DIR/sdk.out")" \
+		"spans/s, peak RSS $(hwm "$PID") MB"
+	put tl_sdk_rate "$(value "json spans/s" "$DIR/sdk.out")"
+	put tl_sdk_rss "$(hwm "$PID")"
+	kill "$PID"
+	wait "$PID" 2>/dev/null
+	PID=
 	rm -rf "$DIR/data"
 }
 
@@ -307,6 +322,7 @@ END {
 	row("search for a rare word (" word ")", "ch_search", "tl_search", " ms", 0)
 	if (median("tl_rss_all") != "") printf "tracelite peak RSS after the queries: %s MB\n", median("tl_rss_all")
 	if (median("tl_pb_rss") != "") printf "tracelite peak RSS while ingesting protobuf: %s MB\n", median("tl_pb_rss")
+	if (median("tl_sdk_rss") != "") printf "tracelite peak RSS while ingesting JSON in 512-span requests (the OpenTelemetry SDKs\x27 batch): %s MB (%s spans/s)\n", median("tl_sdk_rss"), median("tl_sdk_rate")
 	for (k in v) printf "runs %s:%s\n", k, v[k] | "sort"
 }' "$FIG"
 grep -q '^tl_json_rate ' "$FIG"
