@@ -383,6 +383,7 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 	struct sched_param none = {0};
 	struct idle_look il = {c, rd, &was};
 	struct zformat_tally fmt = {0};
+	struct zformat_run run = {0};   /* for the process's life: a chunk skipped stays so */
 	int64_t chunks = 0, quiet_since = now_ms(), started = 0;
 	int state = 2, reported = 1, fmt_left = c->reformat;
 	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none))
@@ -403,8 +404,8 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 			/* the format first: a chunk converted before the compaction
 			 * passes it is compressed once at the higher level */
 			int converting = fmt_left;
-			enum err rc = converting ? zformat_step(c->w, rd, c->level, c->written_from, ingest_back, &il, &state, &fmt,
-			                                          err, sizeof err)
+			enum err rc = converting ? zformat_step(c->w, rd, c->level, c->written_from, ingest_back, &il, &state, &run,
+			                                          &fmt, err, sizeof err)
 			                         : compact_step(c, rd, &was, &state, &chunks, err, sizeof err);
 			if (rc == ERR_BUSY)
 				return;   /* the writer is stopping */

@@ -93,6 +93,7 @@ describe('format-1 chunks converted to format 2 at idle time (schema/027)', () =
 		const done = await waitConverted(s);
 		assert.equal(done.enabled, true);
 		assert.equal(done.unreadable, 0, JSON.stringify(done));
+		assert.equal(done.skipped, 0, JSON.stringify(done));
 		assert.equal(done.upto, Number(sqlite(dir, 'SELECT max(id) FROM chunks;')));
 		assert.equal(formats(dir), '02');
 		const bytes = chunkBytes(dir);
@@ -106,6 +107,7 @@ describe('format-1 chunks converted to format 2 at idle time (schema/027)', () =
 		assert.match(prom, new RegExp(`^tracelite_format_conversion_chunks_total ${done.chunks}$`, 'm'));
 		assert.match(prom, new RegExp(`^tracelite_format_conversion_bytes_saved_total ${done.bytes_saved}$`, 'm'));
 		assert.match(prom, /^tracelite_format_conversion_unreadable_total 0$/m);
+		assert.match(prom, /^tracelite_format_conversion_skipped_total 0$/m);
 		await stop(s);
 
 		// search.db rebuilt from the converted chunks: the same hits (a
