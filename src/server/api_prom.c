@@ -71,7 +71,7 @@ static const struct family_def defs[] = {
 	{"tracelite_format_conversion_unreadable_total", COUNTERS_COUNTER,
 	 "Format-1 span chunks the conversion left as they are because they do not read"},
 	{"tracelite_format_conversion_skipped_total", COUNTERS_COUNTER,
-	 "Format-1 span chunks this process left as they are because they changed under the conversion 3 times in a row"},
+	 "Format-1 span chunks this process left as they are because they kept changing under the conversion"},
 	{"tracelite_retention_deleted_traces_total", COUNTERS_COUNTER,
 	 "Whole traces deleted by retention, by reason (age, disk, api)"},
 	{"tracelite_retention_deleted_spans_total", COUNTERS_COUNTER, "Spans deleted by retention, by reason"},
