@@ -77,6 +77,8 @@ static const struct family_def defs[] = {
 	 "Bytes the conversion to format 2 took off the span chunks it rewrote"},
 	{"tracelite_format_conversion_unreadable_total", COUNTERS_COUNTER,
 	 "Format-1 span chunks the conversion left as they are because they do not read"},
+	{"tracelite_format_conversion_skipped_total", COUNTERS_COUNTER,
+	 "Format-1 span chunks this process left as they are because they kept changing under the conversion"},
 	{"tracelite_retention_deleted_traces_total", COUNTERS_COUNTER,
 	 "Whole traces deleted by retention, by reason (age, disk, api)"},
 	{"tracelite_retention_deleted_spans_total", COUNTERS_COUNTER, "Spans deleted by retention, by reason"},
@@ -203,6 +205,7 @@ static void compaction_gauges(const struct app *app, sqlite3 *db)
 	counters_set("tracelite_format_conversion_chunks_total", number(f, "chunks"), NULL);
 	counters_set("tracelite_format_conversion_bytes_saved_total", number(f, "bytes_saved"), NULL);
 	counters_set("tracelite_format_conversion_unreadable_total", number(f, "unreadable"), NULL);
+	counters_set("tracelite_format_conversion_skipped_total", number(f, "skipped"), NULL);
 	cJSON_Delete(f);
 }
 

@@ -25,7 +25,7 @@ struct obs {
 
 struct entry {
 	int64_t key[KEY_LEN];
-	int64_t count, errors, dur_sum, dur_min, dur_max;
+	int64_t count, errors, dur_sum;
 	int64_t input_tokens, output_tokens, cache_read, cache_write;
 	double cost;
 	struct obs *obs;
@@ -46,12 +46,10 @@ enum { ST_SPAN_PUT, ST_SPAN_DEL, ST_TOTAL_PUT, ST_TOTAL_DEL, ST_TRACE_PUT, ST_TR
  * that took spans or traces out is followed by the *_DEL statement of its
  * row: a row whose count reached 0 goes. */
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_SPAN_PUT] = "INSERT INTO span_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
+	[ST_SPAN_PUT] = "INSERT INTO span_rollups VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
 	                " ON CONFLICT (level, bucket, project, service, name, type, model, provider) DO UPDATE SET"
 	                " count = count + excluded.count, errors = errors + excluded.errors,"
 	                " duration_sum = duration_sum + excluded.duration_sum,"
-	                " duration_min = min(duration_min, excluded.duration_min),"
-	                " duration_max = max(duration_max, excluded.duration_max),"
 	                " input_tokens = input_tokens + excluded.input_tokens,"
 	                " output_tokens = output_tokens + excluded.output_tokens,"
 	                " cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,"
@@ -269,7 +267,6 @@ static struct entry *entry_for(struct rollup *r, const int64_t *key)
 	e->obs = obs;
 	e->obs_cap = obs_cap;
 	memcpy(e->key, key, sizeof e->key);
-	e->dur_min = INT64_MAX;
 	r->slots[s] = (uint32_t)++r->nentries;
 	return e;
 }
@@ -311,8 +308,7 @@ static void note_long(struct rollup *r, int64_t key)
 	r->longs[r->nlongs++] = key;
 }
 
-/* Adds (sign +1) or takes back (sign -1) a span's contribution; the
- * minimum and maximum durations only ever widen. */
+/* Adds (sign +1) or takes back (sign -1) a span's contribution. */
 static void span_delta(struct rollup *r, const struct rollup_span_dims *d, const struct span *s, int sign)
 {
 	int64_t dur = rollup_span_duration(s->start_ns, s->end_ns);
@@ -323,10 +319,6 @@ static void span_delta(struct rollup *r, const struct rollup_span_dims *d, const
 		e->count += sign;
 		e->errors += sign * (s->status_code == 2);
 		e->dur_sum += sign * dur;
-		if (sign > 0 && dur < e->dur_min)
-			e->dur_min = dur;
-		if (sign > 0 && dur > e->dur_max)
-			e->dur_max = dur;
 		e->input_tokens += sign * s->input_tokens;
 		e->output_tokens += sign * s->output_tokens;
 		e->cache_read += sign * s->cache_read_tokens;
@@ -451,12 +443,12 @@ static int flush_span(struct rollup *r, struct entry *e, char *err, size_t errle
 {
 	sqlite3_stmt *put = r->st[ST_SPAN_PUT];
 	bind_key(put, e->key, 8);
-	const int64_t v[] = {e->count, e->errors, e->dur_sum, e->dur_min, e->dur_max, e->input_tokens,
-	                     e->output_tokens, e->cache_read, e->cache_write};
-	for (int i = 0; i < 9; i++)
+	const int64_t v[] = {e->count, e->errors, e->dur_sum, e->input_tokens, e->output_tokens, e->cache_read,
+	                     e->cache_write};
+	for (int i = 0; i < 7; i++)
 		sqlite3_bind_int64(put, 9 + i, v[i]);
-	sqlite3_bind_double(put, 18, e->cost);
-	bind_sketch(r, put, 19, e);
+	sqlite3_bind_double(put, 16, e->cost);
+	bind_sketch(r, put, 17, e);
 	int rc = finish(r, put, err, errlen);
 	if (!rc && e->count < 0) {   /* spans taken out: the row may be empty now */
 		bind_key(r->st[ST_SPAN_DEL], e->key, 8);
@@ -694,13 +686,14 @@ static void sql_minute_floor(sqlite3_context *ctx, int argc, sqlite3_value **arg
 }
 
 /* The rebuild mirrors rollup_add_span / rollup_add_trace exactly (minute
- * rows from the writer's floor on). */
+ * rows from the writer's floor on). It runs after migration 002, so it
+ * fills 002's duration_min and duration_max too, with 0: 028 drops them. */
 static const char rebuild_sql[] =
 	"DELETE FROM span_rollups;"
 	"DELETE FROM trace_rollups;"
 	"INSERT INTO span_rollups SELECT l.level, tl_bucket(s.start_ns, l.level), s.project, s.service, s.name,"
 	" s.type, coalesce(s.model, 0), coalesce(s.provider, 0), count(*), sum(s.status = 2),"
-	" sum(max(s.end_ns - s.start_ns, 0)), min(max(s.end_ns - s.start_ns, 0)), max(max(s.end_ns - s.start_ns, 0)),"
+	" sum(max(s.end_ns - s.start_ns, 0)), 0, 0,"
 	" sum(s.input_tokens), sum(s.output_tokens), sum(s.cache_read_tokens), sum(s.cache_write_tokens),"
 	" total(s.cost_usd), tl_sketch(max(s.end_ns - s.start_ns, 0))"
 	" FROM spans s, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l"

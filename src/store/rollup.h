@@ -82,7 +82,7 @@ void rollup_free(struct rollup *r);
 /* Adds a newly stored span (of trace d->trace). */
 void rollup_add_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s);
 /* Takes back what rollup_add_span added for s (a stored span replaced by
- * a newer version: span.replace); its minimum and maximum durations stay. */
+ * a newer version: span.replace). */
 void rollup_remove_span(struct rollup *r, const struct rollup_span_dims *d, const struct span *s);
 /* Adds (sign +1) or removes (sign -1) the contribution of trace summary t,
  * whose service is interned as service_id. Summaries with no spans are
@@ -93,9 +93,8 @@ void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t servic
  * and rollup_add_span added them, at every level where rows are kept
  * (minute rows only from the writer's floor on). Call it before the rows
  * are deleted, in the same transaction; rows whose count reaches 0 go at
- * the flush. Minimum and maximum durations stay (rollup_remove_span). A
- * key that is not stored adds nothing. Returns ERR_OK or ERR_STORE with
- * err filled. */
+ * the flush. A key that is not stored adds nothing. Returns ERR_OK or
+ * ERR_STORE with err filled. */
 enum err rollup_forget_trace(struct rollup *r, int64_t key, char *err, size_t errlen);
 /* Lists trace key in long_traces at the flush if summary t lasts longer
  * than ROLLUP_LONG_TRACE_NS. */

@@ -27,6 +27,7 @@ struct zconvert {
 	char *dir;
 	int level;        /* compaction level, 0 = none */
 	long idle_ms;     /* ingest idle this long before compacting */
+	long fmt_pause_ms;   /* between two format conversion steps (tests: a kill lands midway) */
 	int reformat;     /* convert format-1 chunks (zformat_enabled) */
 	int64_t written_from;   /* the newest chunk when the thread started: the later ones are format 2 */
 	struct worker thread;
@@ -383,6 +384,7 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 	struct sched_param none = {0};
 	struct idle_look il = {c, rd, &was};
 	struct zformat_tally fmt = {0};
+	struct zformat_run run = {0};   /* for the process's life: a chunk skipped stays so */
 	int64_t chunks = 0, quiet_since = now_ms(), started = 0;
 	int state = 2, reported = 1, fmt_left = c->reformat;
 	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none))
@@ -403,8 +405,8 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 			/* the format first: a chunk converted before the compaction
 			 * passes it is compressed once at the higher level */
 			int converting = fmt_left;
-			enum err rc = converting ? zformat_step(c->w, rd, c->level, c->written_from, ingest_back, &il, &state, &fmt,
-			                                          err, sizeof err)
+			enum err rc = converting ? zformat_step(c->w, rd, c->level, c->written_from, ingest_back, &il, &state, &run,
+			                                          &fmt, err, sizeof err)
 			                         : compact_step(c, rd, &was, &state, &chunks, err, sizeof err);
 			if (rc == ERR_BUSY)
 				return;   /* the writer is stopping */
@@ -422,7 +424,7 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 			if (state)
 				break;
 			reported = 0;
-			if (worker_pause(&c->thread, 0))
+			if (worker_pause(&c->thread, converting ? c->fmt_pause_ms : 0))
 				return;
 		}
 		record_zstd_trim();   /* its context's MBs back while it waits */
@@ -478,6 +480,21 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* The milliseconds (0..3,600,000) the environment's name says, else def
+ * (a value out of range logged). For tests. */
+static long env_ms(const char *name, long def)
+{
+	const char *v = getenv(name);
+	uint64_t ms;
+	if (!v)
+		return def;
+	if (text_parse_u64(v, 0, 3600000, &ms)) {
+		log_error("store", "%s: expected 0..3600000 ms, got '%s' (%ld used)", name, v, def);
+		return def;
+	}
+	return (long)ms;
+}
+
 struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_level, char *err, size_t errlen)
 {
 	struct zconvert *c = calloc(1, sizeof *c);
@@ -487,14 +504,8 @@ struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_l
 	c->w = w;
 	c->level = compact_level;
 	c->reformat = zformat_enabled();
-	c->idle_ms = ZCONVERT_IDLE_MS;
-	const char *v = getenv("TRACELITE_COMPACT_IDLE_MS");   /* tests: a shorter wait */
-	uint64_t ms;
-	if (v && text_parse_u64(v, 0, 3600000, &ms))
-		log_error("store", "TRACELITE_COMPACT_IDLE_MS: expected 0..3600000 ms, got '%s' (%d used)", v,
-		          ZCONVERT_IDLE_MS);
-	else if (v)
-		c->idle_ms = (long)ms;
+	c->idle_ms = env_ms("TRACELITE_COMPACT_IDLE_MS", ZCONVERT_IDLE_MS);   /* tests: a shorter wait */
+	c->fmt_pause_ms = env_ms("TRACELITE_FORMAT_PAUSE_MS", 0);
 	if (worker_start(&c->thread, "tl-zconvert", run, c)) {
 		err_set(err, errlen, ERR_STORE, "cannot start the chunk recompression thread");
 		free(c->dir);

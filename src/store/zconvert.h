@@ -29,8 +29,11 @@ struct zconvert;
  * chunks (unless this process writes format 1, zformat_enabled) and
  * compacts at compact_level (1..19), yielding as soon as ingest is back;
  * compact_level 0 = no compaction (the thread ends once zdicts.converted
- * reaches before_chunk if there is no format conversion either).
- * Returns NULL only if the thread cannot start (err filled). */
+ * reaches before_chunk if there is no format conversion either). For
+ * tests, the environment's TRACELITE_COMPACT_IDLE_MS replaces
+ * ZCONVERT_IDLE_MS and TRACELITE_FORMAT_PAUSE_MS sets a pause between two
+ * format conversion steps (none by default). Returns NULL only if the
+ * thread cannot start (err filled). */
 struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_level, char *err, size_t errlen);
 /* Stops the thread after its current task and frees c (NULL is fine). */
 void zconvert_stop(struct zconvert *c);

@@ -4,15 +4,22 @@
  * then one writer task swaps each in with UPDATE ... WHERE data = the bytes
  * read, after checking that the rows pointing into it are still the ones
  * read (a retention or a superseded span takes a row without rewriting
- * the chunk), and moves the mark. */
+ * the chunk), and moves the mark. A chunk that changed under ZFORMAT_RACES
+ * steps in a row is skipped until the process ends (the mark held before
+ * it, so the next start tries it again). */
 #include "store/zformat.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/log.h"
 #include "store/record.h"
 #include "store/spanview.h"
+#include "store/store.h"
 
 #define ZFORMAT_VACUUM_PAGES "16"   /* free pages moved per task at most */
+
+/* Chunks this process skipped after ZFORMAT_RACES races (zformat_status_json). */
+static atomic_int_fast64_t skipped;
 
 /* One chunk of a step: old as read, new rewritten (malloc'd; NULL: it does
  * not read), rows the spans rows it was rewritten with (in v's arena). */
@@ -29,8 +36,10 @@ struct fmt_swap {
 	struct fmt_chunk c[ZFORMAT_CHUNKS];
 	size_t n;
 	int64_t upto;                 /* the mark once the batch is in (-1: the newest chunk) */
+	int64_t hold;                 /* zformat_run.hold: the stored mark stays before it (0: none) */
 	struct zformat_tally done;    /* filled by the task */
 	int64_t raced;                /* a chunk changed meanwhile (0: none): the mark stops before it */
+	int64_t mark;                 /* filled by the task: where the mark went, before the hold */
 };
 
 int zformat_enabled(void)
@@ -86,7 +95,7 @@ static enum err swap_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	     * chunk the compaction passed is compacted again */
 	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO zcompact_again (chunk) SELECT ?1 FROM zcompact"
 	                           " WHERE id = 1 AND upto >= ?1", -1, &again, NULL) ||
-	    sqlite3_prepare_v2(db, "UPDATE zformat SET upto = max(upto, coalesce(?1, (SELECT max(id) FROM chunks), 0)),"
+	    sqlite3_prepare_v2(db, "UPDATE zformat SET upto = max(upto, ?1),"
 	                           " chunks = chunks + ?2,"
 	                           " bytes_before = bytes_before + ?3, bytes_after = bytes_after + ?4,"
 	                           " unreadable = unreadable + ?5 WHERE id = 1", -1, &mark, NULL)) {
@@ -130,10 +139,12 @@ static enum err swap_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		s->done.before += (int64_t)f->oldlen;
 		s->done.after += (int64_t)f->newlen;
 	}
-	if (s->raced || s->upto >= 0)
-		sqlite3_bind_int64(mark, 1, s->raced ? s->raced - 1 : s->upto);
-	else
-		sqlite3_bind_null(mark, 1);
+	s->mark = s->raced ? s->raced - 1 : s->upto;
+	if (s->mark < 0 && store_int_query(db, "SELECT coalesce(max(id), 0) FROM chunks", 0, &s->mark)) {
+		rc = err_set(err, errlen, ERR_STORE, "format conversion: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_bind_int64(mark, 1, s->hold && s->mark >= s->hold ? s->hold - 1 : s->mark);
 	sqlite3_bind_int64(mark, 2, s->done.chunks);
 	sqlite3_bind_int64(mark, 3, s->done.before);
 	sqlite3_bind_int64(mark, 4, s->done.after);
@@ -151,13 +162,14 @@ out:
 	return rc;
 }
 
-/* Reads the batch after the mark up to written_from on rd (one read
+/* Reads the batch after the mark (or after from, this process's place
+ * past a held mark, if later) up to written_from on rd (one read
  * transaction: each chunk with the rows pointing into it then) into s;
  * rows live in v. Returns ERR_OK (s->n chunks, s->upto the last id looked
  * at; 0: nothing left, -1: nothing left up to written_from but the mark is
  * behind the newest chunk) or ERR_STORE. */
-static enum err read_batch(sqlite3 *rd, struct spanview *v, int compact_level, int64_t written_from, struct fmt_swap *s,
-                           char *err, size_t errlen)
+static enum err read_batch(sqlite3 *rd, struct spanview *v, int compact_level, int64_t written_from, int64_t from,
+                           struct fmt_swap *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t upto = 0, compacted = 0, newest = 0;
@@ -171,6 +183,8 @@ static enum err read_batch(sqlite3 *rd, struct spanview *v, int compact_level, i
 		goto out;
 	}
 	upto = sqlite3_column_int64(st, 0);
+	if (upto < from)
+		upto = from;
 	compacted = sqlite3_column_int64(st, 1);
 	newest = sqlite3_column_int64(st, 2);
 	sqlite3_finalize(st);
@@ -215,19 +229,39 @@ out:
 	return rc;
 }
 
+/* Counts the race the task met at chunk id (0: none) into r; at the
+ * ZFORMAT_RACES-th in a row at one chunk, skips it: the steps go on after
+ * it, the stored mark stays before it (and before any later skip). */
+static void count_race(struct zformat_run *r, int64_t id)
+{
+	if (!id || id != r->raced)
+		r->races = 0;
+	r->raced = id;
+	if (!id || ++r->races < ZFORMAT_RACES)
+		return;
+	log_warn("store", "format conversion: chunk %lld changed under the conversion %d times in a row: left in format 1"
+	         " until the next start", (long long)id, ZFORMAT_RACES);
+	atomic_fetch_add(&skipped, 1);
+	if (!r->hold)
+		r->hold = id;
+	r->from = id;
+	r->raced = r->races = 0;
+}
+
 enum err zformat_step(struct writer *w, sqlite3 *rd, int compact_level, int64_t written_from, int (*busy)(void *ctx),
-                      void *ctx, int *state, struct zformat_tally *t, char *err, size_t errlen)
+                      void *ctx, int *state, struct zformat_run *r, struct zformat_tally *t, char *err, size_t errlen)
 {
 	struct spanview *v = NULL;
 	struct fmt_swap s;
 	enum err rc;
 	memset(&s, 0, sizeof s);
+	s.hold = r->hold;
 	*state = 2;
 	if (spanview_open(rd, &v)) {
 		rc = err_set(err, errlen, ERR_STORE, "format conversion: %s", sqlite3_errmsg(rd));
 		goto out;
 	}
-	if ((rc = read_batch(rd, v, compact_level, written_from, &s, err, errlen)) || !s.upto)
+	if ((rc = read_batch(rd, v, compact_level, written_from, r->from, &s, err, errlen)) || !s.upto)
 		goto out;
 	*state = 1;
 	for (size_t i = 0; i < s.n; i++) {
@@ -242,6 +276,9 @@ enum err zformat_step(struct writer *w, sqlite3 *rd, int compact_level, int64_t 
 	*state = 0;
 	if ((rc = writer_exec(w, swap_task, &s, 0, err, errlen)))
 		goto out;
+	if (r->from < s.mark)
+		r->from = s.mark;
+	count_race(r, s.raced);
 	for (size_t i = 0; i < s.n && (!s.raced || s.c[i].id < s.raced); i++)
 		if (!s.c[i].new)
 			log_warn("store", "format conversion: chunk %lld is stored in format 1 but does not read: left as it is",
@@ -278,6 +315,7 @@ cJSON *zformat_status_json(sqlite3 *db)
 		cJSON_AddNumberToObject(o, "bytes_before", (double)sqlite3_column_int64(st, 2));
 		cJSON_AddNumberToObject(o, "bytes_saved", (double)(sqlite3_column_int64(st, 2) - sqlite3_column_int64(st, 3)));
 		cJSON_AddNumberToObject(o, "unreadable", (double)sqlite3_column_int64(st, 4));
+		cJSON_AddNumberToObject(o, "skipped", (double)atomic_load(&skipped));
 		cJSON_AddNumberToObject(o, "pending_chunks", on ? (double)sqlite3_column_int64(st, 5) : 0);
 	}
 	sqlite3_finalize(st);

@@ -6,14 +6,13 @@
 // start, and a Langfuse generation updated in a later batch; traces are
 // deleted by id and by user, session and both. Every dashboard answer
 // (summary, models, operations with filters, series at 1m/1h/1d, the 7-day
-// ranges) and every rollup row (but the minimum and maximum durations, see
-// docs/storage.md) must then equal a fresh store's that received only the
-// remaining traces. Deleting everything leaves no rollup row; bad requests
+// ranges) and every rollup row must then equal a fresh store's that
+// received only the remaining traces. Deleting everything leaves no rollup row; bad requests
 // still get their 4xx and change nothing.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, post, query, request, startServer, tempDataDir } from './helpers.mjs';
-import { FLOOR, NOW, W, answers, sameAnswers, send, sqlite } from './rollup_workload.mjs';
+import { NOW, W, answers, rollupRows, sameAnswers, send, sqlite } from './rollup_workload.mjs';
 
 let servers = [];
 after(async () => { for (const s of servers) await s.stop().catch(() => {}); });
@@ -41,20 +40,6 @@ async function langfuse(server) {
 	await ingest([{ id: 'e-u', type: 'generation-update', timestamp: iso(t0 + 9),
 		body: { id: 'g-1', traceId: LF_TRACE, endTime: iso(t0 + 9), level: 'ERROR', usage: { input: 30, output: 10 } } }]);
 }
-
-/* The rollup rows, dimensions as text, costs to 12 significant digits,
- * minute rows from the readers' floor on (older ones are not read). */
-const rollupRows = (dir) => sqlite(dir, `
-SELECT r.level, r.bucket, r.project, s.value, n.value, r.type, coalesce(m.value, ''), coalesce(p.value, ''), r.count,
-  r.errors, r.duration_sum, r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens,
-  printf('%.12g', r.cost_usd), hex(r.sketch)
-FROM span_rollups r JOIN strings s ON s.id = r.service JOIN strings n ON n.id = r.name
-  LEFT JOIN strings m ON m.id = r.model LEFT JOIN strings p ON p.id = r.provider
-WHERE r.level > 0 OR r.bucket >= ${FLOOR} ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
-SELECT 'trace', r.level, r.bucket, r.project, s.value, r.error, r.count, r.duration_sum, hex(r.sketch)
-FROM trace_rollups r JOIN strings s ON s.id = r.service WHERE r.level > 0 OR r.bucket >= ${FLOOR} ORDER BY 2, 3, 4, 5, 6;
-SELECT 'total', level, bucket, project, count, errors, duration_sum, input_tokens, output_tokens, cache_read_tokens,
-  cache_write_tokens, printf('%.12g', cost_usd) FROM span_totals ORDER BY 2, 3, 4;`).split('\n');
 
 const counts = (dir) => sqlite(dir, `SELECT (SELECT count(*) FROM span_rollups), (SELECT count(*) FROM trace_rollups),
   (SELECT count(*) FROM span_totals), (SELECT count(*) FROM long_traces), (SELECT count(*) FROM traces);`);

@@ -3,7 +3,7 @@
 // last 10 days with LLM children, errors, late children, a 3-hour trace and
 // one whose child ends before it starts; every dashboard figure over ranges
 // with odd-minute edges (old hours, the horizon, the last 7 days); answers
-// compared with costs to 12 significant digits.
+// compared with costs to 12 significant digits; the rollup rows as text.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -96,6 +96,20 @@ export async function send(s, spans) {
 			await postOtlp(s, mine.slice(i, i + 50), { resource: { 'service.name': service } });
 	}
 }
+
+/* The rollup rows, dimensions as text, costs to 12 significant digits,
+ * minute rows from the readers' floor on (older ones are not read). */
+export const rollupRows = (dir) => sqlite(dir, `
+SELECT r.level, r.bucket, r.project, s.value, n.value, r.type, coalesce(m.value, ''), coalesce(p.value, ''), r.count,
+  r.errors, r.duration_sum, r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens,
+  printf('%.12g', r.cost_usd), hex(r.sketch)
+FROM span_rollups r JOIN strings s ON s.id = r.service JOIN strings n ON n.id = r.name
+  LEFT JOIN strings m ON m.id = r.model LEFT JOIN strings p ON p.id = r.provider
+WHERE r.level > 0 OR r.bucket >= ${FLOOR} ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
+SELECT 'trace', r.level, r.bucket, r.project, s.value, r.error, r.count, r.duration_sum, hex(r.sketch)
+FROM trace_rollups r JOIN strings s ON s.id = r.service WHERE r.level > 0 OR r.bucket >= ${FLOOR} ORDER BY 2, 3, 4, 5, 6;
+SELECT 'total', level, bucket, project, count, errors, duration_sum, input_tokens, output_tokens, cache_read_tokens,
+  cache_write_tokens, printf('%.12g', cost_usd) FROM span_totals ORDER BY 2, 3, 4;`).split('\n');
 
 /* Ranges with edges at odd minutes, in old hours, across the horizon, and
  * around the long trace's late child and the odd span. */

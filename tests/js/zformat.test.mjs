@@ -6,7 +6,8 @@
 // converted chunks, sessions, facets) is byte-identical to before, with
 // entries no row points at (a retried span's copy, a superseded Langfuse
 // observation, deleted spans) kept as they were. A corrupt format-1 chunk is
-// left as it is, logged once and counted; a kill -9 midway and deletions
+// left as it is, logged once and counted; a kill -9 midway (paced by
+// TRACELITE_FORMAT_PAUSE_MS so it lands there) and deletions
 // racing the conversion lose nothing; chunks the compaction passed stay
 // compacted; a process writing format 1 converts nothing.
 import { describe, test } from 'node:test';
@@ -93,6 +94,7 @@ describe('format-1 chunks converted to format 2 at idle time (schema/027)', () =
 		const done = await waitConverted(s);
 		assert.equal(done.enabled, true);
 		assert.equal(done.unreadable, 0, JSON.stringify(done));
+		assert.equal(done.skipped, 0, JSON.stringify(done));
 		assert.equal(done.upto, Number(sqlite(dir, 'SELECT max(id) FROM chunks;')));
 		assert.equal(formats(dir), '02');
 		const bytes = chunkBytes(dir);
@@ -106,6 +108,7 @@ describe('format-1 chunks converted to format 2 at idle time (schema/027)', () =
 		assert.match(prom, new RegExp(`^tracelite_format_conversion_chunks_total ${done.chunks}$`, 'm'));
 		assert.match(prom, new RegExp(`^tracelite_format_conversion_bytes_saved_total ${done.bytes_saved}$`, 'm'));
 		assert.match(prom, /^tracelite_format_conversion_unreadable_total 0$/m);
+		assert.match(prom, /^tracelite_format_conversion_skipped_total 0$/m);
 		await stop(s);
 
 		// search.db rebuilt from the converted chunks: the same hits (a
@@ -161,17 +164,17 @@ describe('format-1 chunks converted to format 2 at idle time (schema/027)', () =
 		const compacted = chunkBytes(dir);
 		await stop(s);
 
-		// converted at level 19 (the compaction passed these chunks): slow enough to catch midway
-		s = await start('zformat-c2', dir, { TRACELITE_COMPACT_LEVEL: '19' });
-		for (let i = 0; i < 2000; i++) {
-			h = (await status(s)).format_conversion;
-			if (h.chunks > 0) break;
-			await sleep(5);
-		}
+		// converted at level 19 (the compaction passed these chunks), one
+		// step of at most 4 chunks, then a pause the kill lands in
+		s = await start('zformat-c2', dir, { TRACELITE_COMPACT_LEVEL: '19', TRACELITE_FORMAT_PAUSE_MS: '600000' });
+		for (let i = 0; i < 1200 && !((h = (await status(s)).format_conversion).chunks > 0); i++) await sleep(50);
 		await stop(s, true);
-		const midway = sqlite(dir, 'SELECT upto, chunks FROM zformat;').trim();
-		assert.ok(Number(midway.split('|')[1]) > 0, `progress kept: ${midway}`);
-		if (formats(dir) !== '02\n28') console.log(`# not caught midway: ${formats(dir)} (${midway})`);
+		const [upto, converted] = sqlite(dir, 'SELECT upto, chunks FROM zformat;').trim().split('|').map(Number);
+		const total = Number(sqlite(dir, 'SELECT count(*) FROM chunks;'));
+		assert.ok(converted > 0 && converted <= 4 && converted < total, `killed midway: ${converted} of ${total} (${JSON.stringify(h)})`);
+		assert.equal(formats(dir), '02\n28', 'both formats after the kill');
+		assert.equal(Number(sqlite(dir, `SELECT count(*) FROM chunks WHERE substr(data, 1, 1) = x'02' AND id <= ${upto};`)), converted,
+			'the mark and the count kept with the chunks');
 
 		// deletions while it goes on: the same ones on the reference
 		s = await start('zformat-c3', dir, { TRACELITE_COMPACT_LEVEL: '19' });
