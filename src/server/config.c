@@ -72,21 +72,14 @@ static int set_grpc_listen(struct config *c, const char *v, const char *what, ch
 	return set_address(c->grpc_listen, v, what, err, errlen);
 }
 
-static int set_queue(struct config *c, const char *v, const char *what, char *err, size_t errlen)
+/* *out = v MiB, v in min..4096 (--queue-mb, --ingest-mb). */
+static int set_megabytes(size_t *out, int64_t min, const char *v, const char *what, char *err, size_t errlen)
 {
 	int64_t mb;
-	if (text_parse_i64(v, 1, 4096, &mb))
-		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected megabytes 1..4096, got '%s'", what, v);
-	c->queue_bytes = (size_t)mb << 20;
-	return ERR_OK;
-}
-
-static int set_ingest_mem(struct config *c, const char *v, const char *what, char *err, size_t errlen)
-{
-	int64_t mb;
-	if (text_parse_i64(v, 0, 4096, &mb))
-		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected megabytes 0..4096, got '%s'", what, v);
-	c->ingest_bytes = (size_t)mb << 20;
+	if (text_parse_i64(v, min, 4096, &mb))
+		return err_set(err, errlen, ERR_BAD_INPUT, "%s: expected megabytes %lld..4096, got '%s'", what,
+		               (long long)min, v);
+	*out = (size_t)mb << 20;
 	return ERR_OK;
 }
 
@@ -306,9 +299,11 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 		return rc;
 	if ((rc = datadir_default(c->data, err, errlen)))
 		return rc;
-	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env && (rc = set_queue(c, env, "TRACELITE_QUEUE_MB", err, errlen)))
+	if ((env = getenv("TRACELITE_QUEUE_MB")) && *env &&
+	    (rc = set_megabytes(&c->queue_bytes, 1, env, "TRACELITE_QUEUE_MB", err, errlen)))
 		return rc;
-	if ((env = getenv("TRACELITE_INGEST_MB")) && *env && (rc = set_ingest_mem(c, env, "TRACELITE_INGEST_MB", err, errlen)))
+	if ((env = getenv("TRACELITE_INGEST_MB")) && *env &&
+	    (rc = set_megabytes(&c->ingest_bytes, 0, env, "TRACELITE_INGEST_MB", err, errlen)))
 		return rc;
 	if ((rc = add_env_words(c, "TRACELITE_REPLICATE", add_replicate, err, errlen)) ||
 	    (rc = add_env_words(c, "TRACELITE_CORS_ORIGINS", add_cors_origin, err, errlen)) ||
@@ -358,9 +353,9 @@ enum err config_load(struct config *c, int argc, char **argv, int *help, char *e
 		else if (!strcmp(a, "--data"))
 			rc = datadir_set(c->data, v, a, err, errlen);
 		else if (!strcmp(a, "--queue-mb"))
-			rc = set_queue(c, v, a, err, errlen);
+			rc = set_megabytes(&c->queue_bytes, 1, v, a, err, errlen);
 		else if (!strcmp(a, "--ingest-mb"))
-			rc = set_ingest_mem(c, v, a, err, errlen);
+			rc = set_megabytes(&c->ingest_bytes, 0, v, a, err, errlen);
 		else if (!strcmp(a, "--replicate"))
 			rc = add_replicate(c, v, a, &replicate_flags, err, errlen);
 		else if (!strcmp(a, "--auth"))
