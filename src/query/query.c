@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/env.h"
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/json.h"
@@ -300,13 +301,9 @@ int query_probe_budget(int *step)
 {
 	/* tests: TRACELITE_FILTER_PROBE_BUDGET counts steps of 10 instructions,
 	 * so a few traces reach it; 0 takes the set path at once */
-	const char *env = getenv("TRACELITE_FILTER_PROBE_BUDGET");
-	int64_t budget;
-	*step = QUERY_PROBE_STEP;
-	if (!env || text_parse_i64(env, 0, INT32_MAX, &budget))
-		return QUERY_PROBE_BUDGET;
-	*step = 10;
-	return (int)budget;
+	int64_t budget = env_i64("TRACELITE_FILTER_PROBE_BUDGET", 0, INT32_MAX, -1);
+	*step = budget < 0 ? QUERY_PROBE_STEP : 10;
+	return budget < 0 ? QUERY_PROBE_BUDGET : (int)budget;
 }
 
 int query_over_budget(void *left)

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/env.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/json.h"
@@ -839,16 +840,9 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	s->text_bytes = int_query(s->idx, "SELECT value FROM state WHERE key = 'text_bytes'", 0);
 	const char *pause = getenv("TRACELITE_SEARCH_PAUSE");
 	s->paused = pause && *pause && strcmp(pause, "0");
-	const char *cand = getenv("TRACELITE_SEARCH_MAX_CANDIDATES");
-	int64_t v;
-	if (cand && !text_parse_i64(cand, 1, MAX_CANDIDATES, &v))
-		max_candidates = (long)v;
-	const char *tp = getenv("TRACELITE_SEARCH_TIDY_PAGES");
-	if (tp && !text_parse_i64(tp, 0, 1 << 16, &v))
-		tidy_pages = (long)v;
-	const char *tq = getenv("TRACELITE_SEARCH_TIDY_QUIET_MS");
-	if (tq && !text_parse_i64(tq, 0, 600000, &v))
-		tidy_quiet_ms = (long)v;
+	max_candidates = (long)env_i64("TRACELITE_SEARCH_MAX_CANDIDATES", 1, MAX_CANDIDATES, MAX_CANDIDATES);
+	tidy_pages = (long)env_i64("TRACELITE_SEARCH_TIDY_PAGES", 0, 1 << 16, TIDY_PAGES);
+	tidy_quiet_ms = (long)env_i64("TRACELITE_SEARCH_TIDY_QUIET_MS", 0, 600000, TIDY_QUIET_MS);
 	s->tidying = tidy_pages && int_query(s->idx, "SELECT value FROM state WHERE key = 'tidying'", 0);
 	s->last_batch_ns = mono_ns();   /* a start may have a backlog: no merge in its first quiet period */
 	pthread_mutex_init(&s->lock, NULL);

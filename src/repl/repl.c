@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "base/env.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/json.h"
@@ -384,11 +385,7 @@ static void tgt_init(struct tgt *t, const char *data_dir, const char *url)
 	t->sink = t->target.kind == REPL_CLICKHOUSE ? repl_ch_open(&t->target, &t->stop)
 	                                            : repl_pg_open(&t->target, &t->stop);
 	t->state = "starting";
-	t->backoff_max_ms = BACKOFF_MAX_MS;
-	const char *env = getenv("TRACELITE_REPLICATE_BACKOFF_MAX_MS");
-	int64_t cap;
-	if (env && text_parse_i64(env, BACKOFF_BASE_MS, 3600000, &cap) == ERR_OK)
-		t->backoff_max_ms = (int)cap;
+	t->backoff_max_ms = (int)env_i64("TRACELITE_REPLICATE_BACKOFF_MAX_MS", BACKOFF_BASE_MS, 3600000, BACKOFF_MAX_MS);
 	rng_seed_random(&t->rng);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->wake, NULL);

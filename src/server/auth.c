@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "base/env.h"
 #include "base/text.h"
 #include "store/store.h"
 
@@ -143,10 +144,7 @@ struct auth *auth_open(const char *dir, enum auth_mode mode, char *err, size_t e
 	pthread_mutex_init(&a->lock, NULL);
 	a->mode = mode;
 	a->version = -1;
-	const char *ttl = getenv("TRACELITE_SESSION_TTL_S");
-	int64_t ttl_s = AUTH_SESSION_TTL_S;
-	if (ttl && text_parse_i64(ttl, 1, AUTH_SESSION_TTL_S, &ttl_s))
-		ttl_s = AUTH_SESSION_TTL_S;
+	int64_t ttl_s = env_i64("TRACELITE_SESSION_TTL_S", 1, AUTH_SESSION_TTL_S, AUTH_SESSION_TTL_S);
 	a->session_ttl_ns = (uint64_t)ttl_s * NS;
 	refresh(a, 0);
 	if (!a->keys) {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include "base/env.h"
 #include "base/counters.h"
 #include "base/err.h"
 #include "base/text.h"
@@ -841,12 +842,8 @@ struct retention *retention_start(const char *dir, struct writer *w, const struc
 	r->o = *o;
 	r->forget = forget;
 	r->ctx = ctx;
-	r->poll_ms = POLL_MS_DEFAULT;
+	r->poll_ms = (int)env_i64("TRACELITE_RETENTION_POLL_MS", 10, 600000, POLL_MS_DEFAULT);
 	r->target = 16;
-	const char *poll = getenv("TRACELITE_RETENTION_POLL_MS");
-	int64_t ms;
-	if (poll && *poll && text_parse_i64(poll, 10, 600000, &ms) == ERR_OK)
-		r->poll_ms = (int)ms;
 	if (store_open_reader(dir, &r->rdb, err, errlen)) {
 		free(r);
 		return NULL;

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <assert.h>
+#include "base/env.h"
 #include "base/log.h"
-#include "base/text.h"
 #include "base/worker.h"
 #include "store/record.h"
 #include "store/store.h"
@@ -480,21 +480,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-/* The milliseconds (0..3,600,000) the environment's name says, else def
- * (a value out of range logged). For tests. */
-static long env_ms(const char *name, long def)
-{
-	const char *v = getenv(name);
-	uint64_t ms;
-	if (!v)
-		return def;
-	if (text_parse_u64(v, 0, 3600000, &ms)) {
-		log_error("store", "%s: expected 0..3600000 ms, got '%s' (%ld used)", name, v, def);
-		return def;
-	}
-	return (long)ms;
-}
-
 struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_level, char *err, size_t errlen)
 {
 	struct zconvert *c = calloc(1, sizeof *c);
@@ -504,8 +489,8 @@ struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_l
 	c->w = w;
 	c->level = compact_level;
 	c->reformat = zformat_enabled();
-	c->idle_ms = env_ms("TRACELITE_COMPACT_IDLE_MS", ZCONVERT_IDLE_MS);   /* tests: a shorter wait */
-	c->fmt_pause_ms = env_ms("TRACELITE_FORMAT_PAUSE_MS", 0);
+	c->idle_ms = (long)env_i64("TRACELITE_COMPACT_IDLE_MS", 0, 3600000, ZCONVERT_IDLE_MS);   /* tests: a shorter wait */
+	c->fmt_pause_ms = (long)env_i64("TRACELITE_FORMAT_PAUSE_MS", 0, 3600000, 0);
 	if (worker_start(&c->thread, "tl-zconvert", run, c)) {
 		err_set(err, errlen, ERR_STORE, "cannot start the chunk recompression thread");
 		free(c->dir);

@@ -1,12 +1,15 @@
 /* test_text.c: src/base/text.c. One table of times drives text_parse_time
  * (what the API's from/to read) and the native decoder's timestamp field,
  * as a JSON string and, where the text is a plain number, as a JSON number,
- * so the two readers cannot drift apart again. Then ISO formatting, UUIDs
- * and bounded integers. */
+ * so the two readers cannot drift apart again. Then ISO formatting, UUIDs,
+ * bounded integers and src/base/env.c's numeric settings. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "base/env.h"
 #include "base/err.h"
 #include "base/text.h"
 #include "ingest/batch.h"
@@ -254,6 +257,44 @@ static void test_host_port(void)
 	CHECK(text_host_port("abc:12345", 5, 0, small, sizeof small, &port) == ERR_OK && port == 1, "LEN bounds the input");
 }
 
+/* env_i64: unset and empty give the default; a value in range is taken;
+ * a bad one gives the default and one log line naming the variable and its
+ * range (stderr caught in a file). */
+static void test_env(void)
+{
+	unsetenv("TL_TEST_KNOB");
+	CHECK(env_i64("TL_TEST_KNOB", 10, 600000, 250) == 250, "unset");
+	setenv("TL_TEST_KNOB", "", 1);
+	CHECK(env_i64("TL_TEST_KNOB", 10, 600000, 250) == 250, "empty");
+	setenv("TL_TEST_KNOB", "10", 1);
+	CHECK(env_i64("TL_TEST_KNOB", 10, 600000, 250) == 10, "the minimum");
+	setenv("TL_TEST_KNOB", "600000", 1);
+	CHECK(env_i64("TL_TEST_KNOB", 10, 600000, 250) == 600000, "the maximum");
+	const char *bad[] = {"9", "600001", "-5", "1e3", " 50", "50ms", "+50", "99999999999999999999"};
+	char path[] = "/tmp/test_text_env_XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	CHECK(fd >= 0 && saved >= 0 && dup2(fd, 2) == 2, "stderr to a file");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		setenv("TL_TEST_KNOB", bad[i], 1);
+		CHECK(env_i64("TL_TEST_KNOB", 10, 600000, 250) == 250, "'%s' taken", bad[i]);
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	char log[4096] = "";
+	ssize_t n = pread(fd, log, sizeof log - 1, 0);
+	log[n > 0 ? n : 0] = 0;
+	close(fd);
+	unlink(path);
+	int lines = 0;
+	for (const char *l = log; (l = strstr(l, "TL_TEST_KNOB: expected 10..600000, got '")); l++)
+		lines++;
+	CHECK(lines == (int)(sizeof bad / sizeof *bad), "%d of %zu bad values logged: %s", lines, sizeof bad / sizeof *bad,
+	      log);
+	CHECK(strstr(log, "got '50ms' (250 used)") != NULL, "the line names the value and the default: %s", log);
+	unsetenv("TL_TEST_KNOB");
+}
+
 int main(void)
 {
 	test_host_port();
@@ -262,5 +303,6 @@ int main(void)
 	test_iso_format();
 	test_uuid();
 	test_integers();
+	test_env();
 	return test_done();
 }
