@@ -8,6 +8,7 @@
 #include "store/spanids.h"
 #include <assert.h>
 #include <stdlib.h>
+#include "base/env.h"
 
 enum { SQ_NEW_COUNT, SQ_MID_COUNT, SQ_TO_MID, SQ_CLEAR_NEW, SQ_TO_MAIN, SQ_CLEAR_MID, SQ_COUNT };
 
@@ -28,6 +29,9 @@ struct spanids {
 	/* rows in span_ids_new and span_ids_mid (upper bounds: deletions are
 	 * not counted) */
 	int64_t pending, mid;
+	/* SPANIDS_MERGE_SPANS, or TRACELITE_SPANIDS_MERGE_SPANS (tests reach
+	 * both merges with fewer spans) */
+	int64_t merge_spans;
 };
 
 static int64_t count_rows(struct spanids *s, int q, enum err *rc)
@@ -57,6 +61,7 @@ enum err spanids_open(sqlite3 *db, struct spanids **out)
 	if (!s)
 		abort();
 	s->db = db;
+	s->merge_spans = env_i64("TRACELITE_SPANIDS_MERGE_SPANS", 16, SPANIDS_MERGE_SPANS, SPANIDS_MERGE_SPANS);
 	for (int i = 0; i < SQ_COUNT; i++)
 		if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL))
 			goto out;
@@ -87,13 +92,13 @@ static enum err run(struct spanids *s, int q)
 enum err spanids_flush(struct spanids *s)
 {
 	assert(s);
-	if (s->pending < SPANIDS_MERGE_SPANS)
+	if (s->pending < s->merge_spans)
 		return ERR_OK;
 	if (run(s, SQ_TO_MID) || run(s, SQ_CLEAR_NEW))
 		return ERR_STORE;
 	s->mid += s->pending;
 	s->pending = 0;
-	if (s->mid < (int64_t)SPANIDS_MERGE_SPANS * SPANIDS_MID_MERGES)
+	if (s->mid < s->merge_spans * SPANIDS_MID_MERGES)
 		return ERR_OK;
 	if (run(s, SQ_TO_MAIN) || run(s, SQ_CLEAR_MID))
 		return ERR_STORE;

@@ -15,7 +15,13 @@ import { BIN, get, nanosFromNow, otlpSpan, postOtlp, request, spanId, startServe
 
 const OLD = process.env.TRACELITE_PRE019_BIN ? path.resolve(process.env.TRACELITE_PRE019_BIN) : BIN;
 const OLD021 = process.env.TRACELITE_PRE021_BIN ? path.resolve(process.env.TRACELITE_PRE021_BIN) : BIN;
-const MERGE = 8192;   // SPANIDS_MERGE_SPANS (src/store/spanids.h)
+// SPANIDS_MERGE_SPANS (src/store/spanids.h) is 8,192; the servers here merge
+// every 1,024 spans (TRACELITE_SPANIDS_MERGE_SPANS), which takes the test
+// through both merges with an eighth of the spans. An older binary ignores
+// the setting.
+const MERGE = 1024;
+const ENV = { TRACELITE_SPANIDS_MERGE_SPANS: String(MERGE) };
+const MERGE_OLD = 8192;
 const MID = 16;       // SPANIDS_MID_MERGES
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' }).trim();
 let server;
@@ -68,7 +74,7 @@ const state = (dir) => {
 describe('schema/019: spans by id', () => {
 	test('found on either side of a merge, after a restart and a deletion; a shared span id answers its latest span', async () => {
 		const dir = tempDataDir('spanids');
-		server = await startServer({ label: 'spanids', dataDir: dir });
+		server = await startServer({ label: 'spanids', dataDir: dir, env: ENV });
 		const shared = spanId();
 		const [ta, tb] = [traceId(), traceId()];
 		await postOtlp(server, [otlpSpan({ traceId: ta, spanId: shared, name: 'early', start: nanosFromNow(-900000) })]);
@@ -97,7 +103,7 @@ describe('schema/019: spans by id', () => {
 
 		// a restart re-reads where the merge stands; the next merge goes on from there
 		await server.stop();
-		server = await startServer({ label: 'spanids-2', dataDir: dir });
+		server = await startServer({ label: 'spanids-2', dataDir: dir, env: ENV });
 		await expectFound(server, first, 11);
 		await expectFound(server, tail, 5);
 		const more = await ingest(server, Math.ceil(MERGE / 10), -300000);
@@ -117,7 +123,7 @@ describe('schema/019: spans by id', () => {
 		const st3 = state(dir);
 		assert.equal(st3.merged + st3.pending, st3.all, JSON.stringify(st3));
 		await server.stop();
-		server = await startServer({ label: 'spanids-3', dataDir: dir });
+		server = await startServer({ label: 'spanids-3', dataDir: dir, env: ENV });
 		const after = await ingest(server, 5, -1000);
 		await expectFound(server, after);
 		const st4 = state(dir);
@@ -128,7 +134,7 @@ describe('schema/019: spans by id', () => {
 
 	test('a store from before 019 is converted: every span found, spans_span gone', async () => {
 		const dir = tempDataDir('spanids-old');
-		server = await startServer({ label: 'spanids-old', dataDir: dir, bin: OLD });
+		server = await startServer({ label: 'spanids-old', dataDir: dir, bin: OLD });   // 1,200 spans: none merged
 		const spans = await ingest(server, 120);
 		await server.stop();
 		if (OLD === BIN) {   // this binary's store, turned back into the 018 form
@@ -138,7 +144,7 @@ describe('schema/019: spans by id', () => {
 				+ ` PRAGMA user_version = ${v - 1}; COMMIT;`);
 		}
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'span_ids';"), '0');
-		server = await startServer({ label: 'spanids-new', dataDir: dir });
+		server = await startServer({ label: 'spanids-new', dataDir: dir, env: ENV });
 		const st = state(dir);
 		assert.equal(st.merged, st.all, 'every stored span in span_ids');
 		assert.equal(st.pending, 0);
@@ -153,7 +159,7 @@ describe('schema/019: spans by id', () => {
 
 	test('span_ids_mid goes into span_ids after SPANIDS_MID_MERGES merges; found on each side, after a restart and a deletion', async () => {
 		const dir = tempDataDir('spanids-mid');
-		server = await startServer({ label: 'spanids-mid', dataDir: dir });
+		server = await startServer({ label: 'spanids-mid', dataDir: dir, env: ENV });
 		const early = await ingest(server, 50, -3600000);
 		const bulk = [];
 		let st, midMax = 0, rounds = 0;
@@ -165,7 +171,7 @@ describe('schema/019: spans by id', () => {
 				break;
 			midMax = Math.max(midMax, st.mid);
 			if (++rounds === 8)
-				await expectFound(server, bulk, 499);   // in span_ids_mid and span_ids_new
+				await expectFound(server, bulk, 53);   // in span_ids_mid and span_ids_new
 			assert.ok(rounds < MID + 4, JSON.stringify(st));
 		}
 		assert.ok(midMax >= (MID - 1) * MERGE, `span_ids_mid held ${midMax} before its merge`);
@@ -173,10 +179,10 @@ describe('schema/019: spans by id', () => {
 		assert.ok(st.mid < MERGE, JSON.stringify(st));
 		const tail = await ingest(server, 20, -600000);
 		await expectFound(server, early, 7);
-		await expectFound(server, bulk, 1009);
+		await expectFound(server, bulk, 101);
 		await expectFound(server, tail, 3);
 		await server.stop();
-		server = await startServer({ label: 'spanids-mid-2', dataDir: dir });
+		server = await startServer({ label: 'spanids-mid-2', dataDir: dir, env: ENV });
 		await expectFound(server, early, 13);
 		await expectFound(server, tail, 5);
 		for (const tid of [early[0].tid, tail[0].tid]) assert.equal((await request(server, 'DELETE', `/api/traces/${tid}`)).status, 200);
@@ -190,8 +196,8 @@ describe('schema/019: spans by id', () => {
 
 	test('a store from before 021 is converted: span_ids_mid added, every span found, deletions reach it', async () => {
 		const dir = tempDataDir('spanids-pre021');
-		server = await startServer({ label: 'spanids-pre021', dataDir: dir, bin: OLD021 });
-		const spans = await ingest(server, Math.ceil(MERGE / 10) + 30);   // some merged into span_ids, the rest in span_ids_new
+		server = await startServer({ label: 'spanids-pre021', dataDir: dir, bin: OLD021, env: ENV });
+		const spans = await ingest(server, Math.ceil((OLD021 === BIN ? MERGE : MERGE_OLD) / 10) + 30);   // some merged into span_ids, the rest in span_ids_new
 		await server.stop();
 		if (OLD021 === BIN) {   // this binary's store, turned back into the 020 form
 			const v = Number(sqlite(dir, 'PRAGMA user_version;'));
@@ -204,7 +210,7 @@ describe('schema/019: spans by id', () => {
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'span_ids_mid';"), '0');
 		const before = Number(sqlite(dir, 'SELECT count(*) FROM span_ids;'));
 		assert.ok(before > 0);
-		server = await startServer({ label: 'spanids-021', dataDir: dir });
+		server = await startServer({ label: 'spanids-021', dataDir: dir, env: ENV });
 		let st = state(dir);
 		assert.equal(st.main, before, 'span_ids kept as it was');
 		assert.equal(st.merged + st.pending, st.all);
