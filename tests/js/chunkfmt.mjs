@@ -60,14 +60,18 @@ const text = async (s, url) => {
 	return r.text;
 };
 
-/* Every answer compared, as url -> body. */
+/* The answers compared, as url -> body: the trace list, the exports (every
+ * span of every trace, in three formats), search, sessions and facets, and
+ * the trace (JSON and OTLP) and span answers of every 4th listed trace.
+ * Every trace of makeRequest has the same kinds of spans, and each
+ * request's chunk holds 2-3 of the traces sampled. */
 export async function answers(s) {
 	await waitIndexed(s);
 	const out = {};
 	const get = async (url) => { out[url] = await text(s, url); };
 	const list = await getJson(s, '/api/traces?range=all&limit=1000');
 	out.list = JSON.stringify(list);
-	for (const t of list.items) {
+	for (const t of list.items.filter((_, i) => i % 4 === 0)) {
 		await get(`/api/traces/${t.trace_id}`);
 		await get(`/api/traces/${t.trace_id}?format=otlp`);
 		const one = JSON.parse(out[`/api/traces/${t.trace_id}`]);
