@@ -110,10 +110,13 @@ $(B)/loadgen: tests/bench/loadgen.c tests/bench/side.c tests/bench/side.h $(LIBO
 run: deps tracelite
 	./tracelite serve
 
+# the builds of `make test` use every core (the suite's time budget)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	$(MAKE) tracelite unit
-	$(MAKE) B=build-asan CFLAGS="-O1 -g" SAN="$(SANITIZE)" unit build-asan/tracelite
-	$(MAKE) fuzz-build
+	$(MAKE) -j$(JOBS) tracelite unit
+	$(MAKE) -j$(JOBS) B=build-asan CFLAGS="-O1 -g" SAN="$(SANITIZE)" unit build-asan/tracelite
+	$(MAKE) -j$(JOBS) fuzz-build
 	sh tests/run.sh
 
 bench: deps tracelite

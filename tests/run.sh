@@ -3,9 +3,11 @@
 # every unit-test binary (plain and sanitized), a short run of each libFuzzer
 # harness over its corpus (one test per harness), then the JavaScript
 # black-box suite twice: against ./tracelite and against the ASan/UBSan
-# build, then the web UI's browser tests once. Each part's counts are
-# summed; the last line is exactly "N passed, N failed", and the exit
-# status is non-zero if anything failed.
+# build, then the web UI's browser tests once. The sanitized JS suite, the
+# longest part, runs in the background from the start, beside the others,
+# so both cores stay busy; its output is shown when it ends. Each part's
+# counts are summed; the last line is exactly "N passed, N failed", and the
+# exit status is non-zero if anything failed.
 # Logs (unit output, TAP, server logs) go to tests/artifacts/.
 cd "$(dirname "$0")/.." || exit 2
 ART=tests/artifacts
@@ -48,28 +50,6 @@ run_unit() {
 # The layering of src/ (folders along the data path, no include cycles).
 run_unit tests/static/layering.mjs
 
-for dir in build/tests build-asan/tests; do
-	for bin in "$dir"/test_*; do
-		[ -f "$bin" ] && [ -x "$bin" ] || continue
-		run_unit "$bin"
-	done
-done
-
-# The fuzz harnesses (tests/fuzz/, docs/fuzzing.md): every corpus input,
-# then FUZZ_SMOKE_SECONDS (default 10) of fuzzing each, one test each.
-export FUZZ_OUT="$ART/fuzz"
-run_unit tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
-
-# The side-by-side benchmark's smoke (tests/bench/side.sh, run in full by
-# `make bench-clickhouse`): 2,000 spans of prose, tracelite's side only.
-if SPANS=2000 SKIP_CH=1 timeout 120 sh tests/bench/side.sh >"$ART/bench-side.log" 2>&1; then
-	passed=$((passed + 1))
-	note "bench-clickhouse smoke: 1 passed, 0 failed"
-else
-	tail -n 20 "$ART/bench-side.log"
-	fail_one "bench-clickhouse smoke (SPANS=2000 SKIP_CH=1 sh tests/bench/side.sh)"
-fi
-
 # npm packages of package-lock.json, installed again when the lock changed.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	note "npm ci"
@@ -102,7 +82,7 @@ run_js() {
 	tap="$ART/js-$label.tap"
 	note "== node --test ${SUITE:-tests/js/} with TRACELITE_BIN=$bin"
 	env "$@" TRACELITE_BIN="$bin" TRACELITE_ARTIFACTS="servers-$label" \
-		timeout 900 node --test $(concurrency "$files") \
+		timeout 1500 node --test $(concurrency "$files") \
 		--test-reporter=spec --test-reporter-destination=stdout \
 		--test-reporter=tap --test-reporter-destination="$tap" \
 		"${SUITE:-tests/js/}"
@@ -124,14 +104,43 @@ run_js() {
 	note "$label: $p passed, $f failed"
 }
 
+# The sanitized JS suite in the background (its counts in a file, read at
+# the end). The server aborts on any report (leaks at exit) and the helpers
+# fail the test whose server log holds one.
+(
+	passed=0
+	failed=0
+	run_js asan build-asan/tracelite 2 \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		TRACELITE_SANITIZED=1
+	echo "$passed $failed" >"$ART/js-asan.counts"
+) >"$ART/js-asan.out" 2>&1 &
+asan_pid=$!
+
+for dir in build/tests build-asan/tests; do
+	for bin in "$dir"/test_*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		run_unit "$bin"
+	done
+done
+
+# The fuzz harnesses (tests/fuzz/, docs/fuzzing.md): every corpus input,
+# then FUZZ_SMOKE_SECONDS (default 10) of fuzzing each, one test each.
+export FUZZ_OUT="$ART/fuzz"
+run_unit tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
+
+# The side-by-side benchmark's smoke (tests/bench/side.sh, run in full by
+# `make bench-clickhouse`): 2,000 spans of prose, tracelite's side only.
+if SPANS=2000 SKIP_CH=1 timeout 120 sh tests/bench/side.sh >"$ART/bench-side.log" 2>&1; then
+	passed=$((passed + 1))
+	note "bench-clickhouse smoke: 1 passed, 0 failed"
+else
+	tail -n 20 "$ART/bench-side.log"
+	fail_one "bench-clickhouse smoke (SPANS=2000 SKIP_CH=1 sh tests/bench/side.sh)"
+fi
+
 run_js plain ./tracelite 3
-# The sanitized server: leaks are reported at exit, any report aborts it, and
-# the helpers fail the test whose server log holds a report. Two files at
-# once keep both cores busy (measured: 9.9 min of 11.5 min CPU).
-run_js asan build-asan/tracelite 2 \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	TRACELITE_SANITIZED=1
 
 # The browser tests of the web UI, once, against ./tracelite: Debian's
 # chromium driven by playwright-core (chromium installed here if missing).
@@ -143,6 +152,15 @@ fi
 SUITE=tests/ui/
 run_js ui ./tracelite 1
 SUITE=
+
+wait "$asan_pid"
+cat "$ART/js-asan.out"
+if read -r p f <"$ART/js-asan.counts" 2>/dev/null; then
+	passed=$((passed + p))
+	failed=$((failed + f))
+else
+	fail_one "asan: the background suite left no counts ($ART/js-asan.out)"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

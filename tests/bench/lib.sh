@@ -18,10 +18,14 @@ bench_cleanup() {
 }
 
 bench_start() {
+	lines=$(cat "$DIR/server.log" 2>/dev/null | wc -l)
 	$TL serve --listen 127.0.0.1:$PORT --data "$DIR/data" "$@" >>"$DIR/server.log" 2>&1 &
 	PID=$!
 	i=0
-	until curl -sf "$URL/api/health" >/dev/null 2>&1; do
+	# health answered by this server: it has said it serves (the free port
+	# may have been taken by another test's server meanwhile)
+	until tail -n +$((lines + 1)) "$DIR/server.log" | grep -q "serving on" && kill -0 "$PID" 2>/dev/null &&
+		curl -sf "$URL/api/health" >/dev/null 2>&1; do
 		i=$((i + 1))
 		if [ $i -gt 600 ] || ! kill -0 "$PID" 2>/dev/null; then
 			echo "bench: the server did not start:"

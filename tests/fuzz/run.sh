@@ -7,13 +7,12 @@
 # build-fuzz/out): <harness>.log, the failing input as <harness>-crash-<sha1>
 # (or leak-, timeout-, oom-), and inputs that reached new code in
 # new/<harness>/, which stay there (docs/fuzzing.md says when to add one to
-# the corpus). The last line is "N passed, N failed".
+# the corpus). FUZZ_JOBS harnesses (default 2) run at once. The last line
+# is "N passed, N failed".
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/../.." || exit 2
-secs=${1:-10}
 out=${FUZZ_OUT:-build-fuzz/out}
 mkdir -p "$out"
-passed=0
-failed=0
 
 # The corpus file whose content is the saved input $1 (named by its SHA-1).
 corpus_name() {
@@ -23,7 +22,11 @@ corpus_name() {
 	done
 }
 
-for src in tests/fuzz/fuzz_*.c; do
+# Runs harness $2 (tests/fuzz/fuzz_X.c) for $1 seconds and prints one line:
+# "ok NAME: ..." or "FAIL NAME: ...".
+fuzz_one() {
+	secs=$1
+	src=$2
 	name=$(basename "$src" .c)
 	bin=build-fuzz/fuzz/$name
 	corpus=tests/fuzz/corpus/$name
@@ -34,8 +37,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	esac
 	if [ ! -x "$bin" ]; then
 		echo "FAIL $name: no binary at $bin (make fuzz-build)"
-		failed=$((failed + 1))
-		continue
+		return
 	fi
 	mkdir -p "$out/new/$name"
 	log=$out/$name.log
@@ -46,16 +48,30 @@ for src in tests/fuzz/fuzz_*.c; do
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	if [ "$rc" -eq 0 ]; then
 		echo "ok $name: ${runs:-?} runs, ${speed:-?} execs/s, corpus $(ls "$corpus" | wc -l) + $(ls "$out/new/$name" | wc -l) new"
-		passed=$((passed + 1))
-		continue
+		return
 	fi
-	failed=$((failed + 1))
 	what=$(grep -m1 -E '^fuzz|ERROR:|runtime error:' "$log")
 	saved=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | head -n 1)
 	if [ -n "$saved" ] && [ -f "$saved" ]; then
 		saved="; input saved as $saved$(corpus_name "$saved" "$corpus")"
 	fi
 	echo "FAIL $name: exit $rc: ${what:-see $log}$saved"
-done
+}
+
+if [ "${1:-}" = --one ]; then
+	fuzz_one "$2" "$3"
+	exit 0
+fi
+secs=${1:-10}
+# One harness per xargs call, FUZZ_JOBS at once; each prints its line whole.
+ls tests/fuzz/fuzz_*.c | xargs -n1 -P"${FUZZ_JOBS:-2}" sh "$self" --one "$secs" >"$out/results"
+cat "$out/results"
+passed=$(grep -c '^ok ' "$out/results")
+failed=$(grep -c '^FAIL ' "$out/results")
+expected=$(ls tests/fuzz/fuzz_*.c | wc -l)
+if [ $((passed + failed)) -ne "$expected" ]; then
+	echo "FAIL: $((passed + failed)) of $expected harnesses reported"
+	failed=$((expected - passed))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -169,8 +169,10 @@ async function waitHealthy(server, timeoutMs) {
 				`log:\n${server.log().slice(-2000)}`);
 		}
 		try {
+			// answered by this server: it has said it serves (the free port
+			// can be taken by another test file's server meanwhile)
 			const r = await request(server, 'GET', '/api/health', { timeoutMs: 2000 });
-			if (r.status === 200) return;
+			if (r.status === 200 && server.log().includes('serving on')) return;
 		} catch { /* not listening yet */ }
 		await sleep(50);
 	}
