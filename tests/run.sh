@@ -3,9 +3,9 @@
 # every unit-test binary (plain and sanitized), a short run of each libFuzzer
 # harness over its corpus (one test per harness), then the JavaScript
 # black-box suite twice: against ./tracelite and against the ASan/UBSan
-# build, then the web UI's browser tests once. The sanitized JS suite, the
-# longest part, runs in the background from the start, beside the others,
-# so both cores stay busy; its output is shown when it ends. Each part's
+# build, then the web UI's browser tests once. The sanitized JS suite runs
+# in the background from the start and the browser tests beside the plain
+# suite, so both cores stay busy; their output is shown when they end. Each part's
 # counts are summed; the last line is exactly "N passed, N failed", and the
 # exit status is non-zero if anything failed.
 # Logs (unit output, TAP, server logs) go to tests/artifacts/.
@@ -104,18 +104,38 @@ run_js() {
 	note "$label: $p passed, $f failed"
 }
 
-# The sanitized JS suite in the background (its counts in a file, read at
-# the end). The server aborts on any report (leaks at exit) and the helpers
-# fail the test whose server log holds one.
-(
-	passed=0
-	failed=0
-	run_js asan build-asan/tracelite 2 \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		TRACELITE_SANITIZED=1
-	echo "$passed $failed" >"$ART/js-asan.counts"
-) >"$ART/js-asan.out" 2>&1 &
+# A JS suite in the background: run_js's output in $ART/js-$1.out and its
+# counts in $ART/js-$1.counts, read by js_collect. Arguments as run_js's.
+js_background() {
+	(
+		passed=0
+		failed=0
+		run_js "$@"
+		echo "$passed $failed" >"$ART/js-$1.counts"
+	) >"$ART/js-$1.out" 2>&1 &
+}
+
+# Waits for the background suite $2 (its pid $1), shows its output and adds
+# its counts.
+js_collect() {
+	wait "$1"
+	cat "$ART/js-$2.out"
+	if read -r p f <"$ART/js-$2.counts" 2>/dev/null; then
+		passed=$((passed + p))
+		failed=$((failed + f))
+	else
+		fail_one "$2: the background suite left no counts ($ART/js-$2.out)"
+	fi
+}
+
+# The sanitized suite, the longest part and CPU-bound, runs in the
+# background from the start, beside the rest, so both cores stay busy. The
+# server aborts on any report (leaks at exit) and the helpers fail the test
+# whose server log holds one.
+js_background asan build-asan/tracelite 4 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	TRACELITE_SANITIZED=1
 asan_pid=$!
 
 for dir in build/tests build-asan/tests; do
@@ -132,7 +152,7 @@ run_unit tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 
 # The side-by-side benchmark's smoke (tests/bench/side.sh, run in full by
 # `make bench-clickhouse`): 2,000 spans of prose, tracelite's side only.
-if SPANS=2000 SKIP_CH=1 timeout 120 sh tests/bench/side.sh >"$ART/bench-side.log" 2>&1; then
+if SPANS=2000 SKIP_CH=1 timeout 300 sh tests/bench/side.sh >"$ART/bench-side.log" 2>&1; then
 	passed=$((passed + 1))
 	note "bench-clickhouse smoke: 1 passed, 0 failed"
 else
@@ -140,27 +160,22 @@ else
 	fail_one "bench-clickhouse smoke (SPANS=2000 SKIP_CH=1 sh tests/bench/side.sh)"
 fi
 
-run_js plain ./tracelite 3
-
 # The browser tests of the web UI, once, against ./tracelite: Debian's
-# chromium driven by playwright-core (chromium installed here if missing).
+# chromium driven by playwright-core (chromium installed here if missing),
+# in the background beside the plain suite (they mostly wait on chromium).
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
 	note "apt-get install chromium"
 	{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
 		>"$ART/apt-chromium.log" 2>&1 || tail -n 5 "$ART/apt-chromium.log"
 fi
 SUITE=tests/ui/
-run_js ui ./tracelite 1
+js_background ui ./tracelite 1
+ui_pid=$!
 SUITE=
+run_js plain ./tracelite 3
 
-wait "$asan_pid"
-cat "$ART/js-asan.out"
-if read -r p f <"$ART/js-asan.counts" 2>/dev/null; then
-	passed=$((passed + p))
-	failed=$((failed + f))
-else
-	fail_one "asan: the background suite left no counts ($ART/js-asan.out)"
-fi
+js_collect "$ui_pid" ui
+js_collect "$asan_pid" asan
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
