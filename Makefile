@@ -34,7 +34,8 @@ tracelite: $(B)/tracelite
 $(B)/tracelite: $(OBJS)
 	$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/otlp.pb-c.c $(B)/otlp.pb-c.h: src/otlp/otlp.proto
+# one run makes both files (grouped targets: make -j runs it once)
+$(B)/otlp.pb-c.c $(B)/otlp.pb-c.h &: src/otlp/otlp.proto
 	@mkdir -p $(B)
 	protoc-c --c_out=$(B) -Isrc/otlp src/otlp/otlp.proto
 
