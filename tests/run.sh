@@ -4,8 +4,8 @@
 # harness over its corpus (one test per harness), then the JavaScript
 # black-box suite twice: against ./tracelite and against the ASan/UBSan
 # build, then the web UI's browser tests once. The sanitized JS suite runs
-# in the background from the start and the browser tests beside the plain
-# suite, so both cores stay busy; their output is shown when they end. Each part's
+# in the background from the start, beside all the rest, so both cores
+# stay busy; its output is shown when it ends. Each part's
 # counts are summed; the last line is exactly "N passed, N failed", and the
 # exit status is non-zero if anything failed.
 # Logs (unit output, TAP, server logs) go to tests/artifacts/.
@@ -144,7 +144,7 @@ js_collect() {
 # background from the start, beside the rest, so both cores stay busy. The
 # server aborts on any report (leaks at exit) and the helpers fail the test
 # whose server log holds one.
-js_background asan build-asan/tracelite 3 \
+js_background asan build-asan/tracelite 2 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	TRACELITE_SANITIZED=1
@@ -174,19 +174,18 @@ fi
 
 # The browser tests of the web UI, once, against ./tracelite: Debian's
 # chromium driven by playwright-core (chromium installed here if missing),
-# in the background beside the plain suite (they mostly wait on chromium).
+# after the plain suite (beside it, with the sanitized suite too, the
+# machine is so loaded that waits sized for one suite run out).
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
 	note "apt-get install chromium"
 	{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
 		>"$ART/apt-chromium.log" 2>&1 || tail -n 5 "$ART/apt-chromium.log"
 fi
-SUITE=tests/ui/
-js_background ui ./tracelite 1
-ui_pid=$!
-SUITE=
 run_js plain ./tracelite 3
+SUITE=tests/ui/
+run_js ui ./tracelite 1
+SUITE=
 
-js_collect "$ui_pid" ui
 js_collect "$asan_pid" asan
 
 echo "$passed passed, $failed failed"
