@@ -2,6 +2,7 @@
  * the traces table; a trace's spans come from the stored-span view
  * (store/spanview.h), each chunk decompressed once per request. */
 #include "query/query.h"
+#include <pthread.h>
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -297,13 +298,22 @@ void query_trace_cursor(sqlite3_stmt *st, char out[QUERY_CURSOR_SIZE])
 	snprintf(out, QUERY_CURSOR_SIZE, "%lld.%s", (long long)sqlite3_column_int64(st, 1), hex);
 }
 
+/* tests: TRACELITE_FILTER_PROBE_BUDGET counts steps of 10 instructions,
+ * so a few traces reach it; 0 takes the set path at once. Read once (a
+ * bad value is logged once, not per query). */
+static int64_t probe_env = -1;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+static void probe_env_read(void)
+{
+	probe_env = env_i64("TRACELITE_FILTER_PROBE_BUDGET", 0, INT32_MAX, -1);
+}
+
 int query_probe_budget(int *step)
 {
-	/* tests: TRACELITE_FILTER_PROBE_BUDGET counts steps of 10 instructions,
-	 * so a few traces reach it; 0 takes the set path at once */
-	int64_t budget = env_i64("TRACELITE_FILTER_PROBE_BUDGET", 0, INT32_MAX, -1);
-	*step = budget < 0 ? QUERY_PROBE_STEP : 10;
-	return budget < 0 ? QUERY_PROBE_BUDGET : (int)budget;
+	pthread_once(&probe_once, probe_env_read);
+	*step = probe_env < 0 ? QUERY_PROBE_STEP : 10;
+	return probe_env < 0 ? QUERY_PROBE_BUDGET : (int)probe_env;
 }
 
 int query_over_budget(void *left)
