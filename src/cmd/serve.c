@@ -182,10 +182,13 @@ int cmd_serve(int argc, char **argv)
 	struct backfill *backfill = backfill_start(app.writer, err, sizeof err);
 	if (!backfill)
 		log_error("serve", "%s", err);
-	/* chunks stored before the zstd dictionary, recompressed with it (zconvert.h) */
+	/* chunks stored before the zstd dictionary, recompressed with it, and
+	 * the idle-time compaction (zconvert.h); a bad setting stops start-up */
 	struct zconvert *zconvert = zconvert_start(app.writer, cfg.data, cfg.compact_level, err, sizeof err);
-	if (!zconvert)
+	if (!zconvert) {
 		log_error("serve", "%s", err);
+		goto out_repl;
+	}
 	app.repl = repl_start(cfg.data, (const char (*)[REPL_URL_MAX])cfg.replicate, cfg.nreplicate);
 	http = server_start(&app, cfg.tls_on ? &tls : NULL, err, sizeof err);
 	if (!http) {

@@ -918,11 +918,15 @@ static enum err zdict_put(sqlite3 *db, void *arg, char *err, size_t errlen)
 	const struct zdict_row *r = arg;
 	sqlite3_stmt *st = NULL;
 	enum err rc = ERR_OK;
+	/* ids are one space with the compaction's dictionaries (schema/029) */
 	if (sqlite3_prepare_v2(db, "INSERT INTO zdicts (id, created_ns, data, before_chunk)"
-	                       " VALUES (?, ?, ?, (SELECT coalesce(max(id), 0) FROM chunks))", -1, &st, NULL) ||
+	                       " SELECT ?1, ?2, ?3, (SELECT coalesce(max(id), 0) FROM chunks)"
+	                       " WHERE NOT EXISTS (SELECT 1 FROM zcompact_dicts WHERE id = ?1)", -1, &st, NULL) ||
 	    sqlite3_bind_int64(st, 1, r->id) || sqlite3_bind_int64(st, 2, (int64_t)text_now_ns()) ||
 	    sqlite3_bind_blob(st, 3, r->data, (int)r->len, SQLITE_STATIC) || sqlite3_step(st) != SQLITE_DONE)
 		rc = err_set(err, errlen, ERR_STORE, "zdicts: %s", sqlite3_errmsg(db));
+	else if (!sqlite3_changes(db))
+		rc = err_set(err, errlen, ERR_STORE, "zdicts: id %u taken", r->id);
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <time.h>
 #include <assert.h>
+#include "base/arena.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "base/worker.h"
 #include "store/record.h"
 #include "store/store.h"
@@ -30,6 +32,12 @@ struct zconvert {
 	long fmt_pause_ms;   /* between two format conversion steps (tests: a kill lands midway) */
 	int reformat;     /* convert format-1 chunks (zformat_enabled) */
 	int64_t written_from;   /* the newest chunk when the thread started: the later ones are format 2 */
+	/* the compaction's own dictionary (schema/029): trained from dict_samples
+	 * bytes of the first chunks' spans (0 = never), dict_bytes at most */
+	size_t dict_samples, dict_bytes;
+	const struct zdict *dict;   /* NULL: each chunk is recompressed with its own */
+	int64_t dict_looked;        /* the newest chunk when samples last ran short */
+	int dict_failed;            /* training failed: not tried again in this process */
 	struct worker thread;
 };
 
@@ -259,6 +267,129 @@ static size_t read_chunks(sqlite3_stmt *st, int64_t *ids, void **data, size_t *l
 	return rows;
 }
 
+/* The compaction's dictionary as a row of zcompact_dicts, and the
+ * compaction started over from the first chunk, so that every chunk is
+ * recompressed with it; in one writer task. */
+struct dict_row {
+	uint32_t id;
+	const void *data;
+	size_t len;
+	int64_t samples, sample_bytes;
+};
+
+static enum err dict_put(sqlite3 *db, void *arg, char *err, size_t errlen)
+{
+	const struct dict_row *r = arg;
+	sqlite3_stmt *st = NULL;
+	enum err rc = ERR_OK;
+	/* ids are one space with the ingest dictionaries' (zdicts) */
+	if (sqlite3_prepare_v2(db, "INSERT INTO zcompact_dicts (id, created_ns, data, size, samples, sample_bytes)"
+	                       " SELECT ?1, ?2, ?3, length(?3), ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM zdicts WHERE id = ?1)",
+	                       -1, &st, NULL) ||
+	    sqlite3_bind_int64(st, 1, r->id) || sqlite3_bind_int64(st, 2, (int64_t)text_now_ns()) ||
+	    sqlite3_bind_blob(st, 3, r->data, (int)r->len, SQLITE_STATIC) || sqlite3_bind_int64(st, 4, r->samples) ||
+	    sqlite3_bind_int64(st, 5, r->sample_bytes) || sqlite3_step(st) != SQLITE_DONE) {
+		rc = err_set(err, errlen, ERR_STORE, "compaction dictionary: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (!sqlite3_changes(db)) {
+		rc = err_set(err, errlen, ERR_STORE, "compaction dictionary: id %u taken", r->id);
+		goto out;
+	}
+	if (sqlite3_exec(db, "UPDATE zcompact SET upto = 0 WHERE id = 1", NULL, NULL, NULL))
+		rc = err_set(err, errlen, ERR_STORE, "compaction dictionary: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct dict_save {
+	struct zconvert *c;
+	const struct zdict_samples *samples;
+};
+
+static enum err dict_save(void *ctx, uint32_t id, const void *data, size_t len, char *err, size_t errlen)
+{
+	const struct dict_save *d = ctx;
+	struct dict_row r = {id, data, len, (int64_t)d->samples->n, (int64_t)d->samples->used};
+	return writer_exec(d->c->w, dict_put, &r, 0, err, errlen);
+}
+
+/* Collects the spans of the chunks up to newest, oldest first, into s
+ * until it is full. Returns 1 if full, 0 if the chunks hold too little, or
+ * ERR_STORE. */
+static int dict_collect(sqlite3 *rd, int64_t newest, struct zdict_samples *s)
+{
+	sqlite3_stmt *st = NULL;
+	int full = 0, step = SQLITE_DONE;
+	if (sqlite3_prepare_v2(rd, "SELECT data FROM chunks WHERE id <= ?1 ORDER BY id", -1, &st, NULL))
+		return ERR_STORE;
+	sqlite3_bind_int64(st, 1, newest);
+	while (!full && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct arena *a = arena_new();
+		size_t count, *lens;
+		const uint8_t **spans, *fields;
+		/* a corrupt chunk is left out: reads report it */
+		if (record_chunk_entries(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), a, &count, &spans,
+		                         &lens, &fields) == ERR_OK)
+			for (size_t i = 0; i < count && !full; i++)
+				full = zdict_samples_add(s, spans[i], lens[i]);
+		arena_free(a);
+	}
+	sqlite3_finalize(st);
+	return full ? 1 : step == SQLITE_ROW || step == SQLITE_DONE ? 0 : ERR_STORE;
+}
+
+/* Sets c->dict when it can: the store's compaction dictionary, else one
+ * trained from the spans of the first chunks (up to idle->chunk) once they
+ * hold c->dict_samples bytes; until then each chunk is recompressed with
+ * its own dictionary. Returns ERR_OK (c->dict set or not), ERR_STORE, or
+ * ERR_BUSY when the writer is stopping. */
+static enum err compact_dict(struct zconvert *c, sqlite3 *rd, const struct activity *idle, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct zdict_samples s;
+	enum err rc = ERR_OK;
+	if (c->dict || !c->dict_samples || c->dict_failed || c->dict_looked >= idle->chunk)
+		return ERR_OK;
+	if (sqlite3_prepare_v2(rd, "SELECT id, data FROM zcompact_dicts ORDER BY created_ns DESC, id DESC LIMIT 1", -1,
+	                       &st, NULL))
+		return err_set(err, errlen, ERR_STORE, "compaction dictionary: %s", sqlite3_errmsg(rd));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id <= 0 || id > UINT32_MAX ||
+		    zdict_register((uint32_t)id, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &c->dict))
+			rc = err_set(err, errlen, ERR_STORE, "zcompact_dicts row %lld is not a zstd dictionary", (long long)id);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	zdict_samples_init(&s, c->dict_samples);
+	int full = dict_collect(rd, idle->chunk, &s);
+	if (full < 0) {
+		rc = err_set(err, errlen, ERR_STORE, "compaction dictionary: %s", sqlite3_errmsg(rd));
+	} else if (!full) {
+		c->dict_looked = idle->chunk;   /* too few spans yet: looked at again once more chunks come */
+	} else {
+		uint64_t t0 = text_now_ns();
+		struct dict_save ctx = {c, &s};
+		if ((rc = zdict_train(&s, c->dict_bytes, dict_save, &ctx, &c->dict, err, errlen))) {
+			/* ERR_BUSY from the writer stays; anything else: compacted as before */
+			if (rc != ERR_BUSY) {
+				log_warn("store", "compaction: zstd dictionary: %s; chunks keep their own", err);
+				c->dict_failed = 1;
+				rc = ERR_OK;
+			}
+		} else {
+			log_info("store", "compaction: zstd dictionary %u: %zu bytes trained on %zu spans (%zu bytes) in %.2f s;"
+			         " every chunk is recompressed with it", zdict_id(c->dict), zdict_size(c->dict), s.n, s.used,
+			         (double)(text_now_ns() - t0) / 1e9);
+		}
+	}
+	zdict_samples_free(&s);
+	return rc;
+}
+
 /* One compaction step over the chunks up to idle->chunk: *state 0 = a batch
  * done, 1 = ingest came back (the batch dropped), 2 = nothing left. */
 static enum err compact_step(struct zconvert *c, sqlite3 *rd, const struct activity *idle, int *state,
@@ -321,7 +452,7 @@ static enum err compact_step(struct zconvert *c, sqlite3 *rd, const struct activ
 		if (data[i]) {
 			unsigned id = record_chunk_dict_id(data[i], len[i]);
 			const struct zdict *d = id ? zdict_find(id) : NULL;
-			if ((id && !d) || record_chunk_recompress(data[i], len[i], d, c->level, &out, &outlen))
+			if ((id && !d) || record_chunk_recompress(data[i], len[i], c->dict ? c->dict : d, c->level, &out, &outlen))
 				out = NULL;   /* corrupt: left as it is, reads report it */
 			else if (outlen >= len[i]) {
 				free(out);
@@ -401,10 +532,19 @@ static void compact(struct zconvert *c, sqlite3 *rd)
 			continue;
 		if (!started)
 			started = now_ms();
+		int dict_tried = 0;
 		for (;;) {
 			/* the format first: a chunk converted before the compaction
 			 * passes it is compressed once at the higher level */
 			int converting = fmt_left;
+			if (!converting && c->level && !dict_tried) {
+				dict_tried = 1;
+				enum err drc = compact_dict(c, rd, &was, err, sizeof err);
+				if (drc == ERR_BUSY)
+					return;   /* the writer is stopping */
+				if (drc)
+					log_error("store", "%s (compacted without it meanwhile)", err);
+			}
 			enum err rc = converting ? zformat_step(c->w, rd, c->level, c->written_from, ingest_back, &il, &state, &run,
 			                                          &fmt, err, sizeof err)
 			                         : compact_step(c, rd, &was, &state, &chunks, err, sizeof err);
@@ -491,6 +631,11 @@ struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_l
 	c->reformat = zformat_enabled();
 	c->idle_ms = (long)env_i64("TRACELITE_COMPACT_IDLE_MS", 0, 3600000, ZCONVERT_IDLE_MS);   /* tests: a shorter wait */
 	c->fmt_pause_ms = (long)env_i64("TRACELITE_FORMAT_PAUSE_MS", 0, 3600000, 0);
+	if (zdict_compact_env_sizes(&c->dict_samples, &c->dict_bytes, err, errlen)) {
+		free(c->dir);
+		free(c);
+		return NULL;
+	}
 	if (worker_start(&c->thread, "tl-zconvert", run, c)) {
 		err_set(err, errlen, ERR_STORE, "cannot start the chunk recompression thread");
 		free(c->dir);

@@ -6,7 +6,9 @@
  * then, when ingest has been idle ZCONVERT_IDLE_MS, the chunks stored in
  * format 1 converted to format 2 (zformat.h: schema/027, progress
  * zformat.upto) and every chunk once at a higher level (the compaction:
- * schema/022, progress zcompact.upto). */
+ * schema/022, progress zcompact.upto), with a larger dictionary of its own
+ * once the chunks hold enough spans to train one (schema/029: every chunk
+ * is compacted again with it). */
 #ifndef TL_ZCONVERT_H
 #define TL_ZCONVERT_H
 #include <stddef.h>
@@ -32,8 +34,10 @@ struct zconvert;
  * reaches before_chunk if there is no format conversion either). For
  * tests, the environment's TRACELITE_COMPACT_IDLE_MS replaces
  * ZCONVERT_IDLE_MS and TRACELITE_FORMAT_PAUSE_MS sets a pause between two
- * format conversion steps (none by default). Returns NULL only if the
- * thread cannot start (err filled). */
+ * format conversion steps (none by default). The compaction trains its own
+ * dictionary (schema/029) sized by zdict_compact_env_sizes. Returns NULL
+ * (err filled) if a TRACELITE_ZDICT_COMPACT_* value is bad or the thread
+ * cannot start. */
 struct zconvert *zconvert_start(struct writer *w, const char *dir, int compact_level, char *err, size_t errlen);
 /* Stops the thread after its current task and frees c (NULL is fine). */
 void zconvert_stop(struct zconvert *c);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -76,6 +77,14 @@ enum err zdict_env_sizes(size_t *sample_bytes, size_t *dict_bytes, char *err, si
 {
 	enum err rc = env_size("TRACELITE_ZDICT_SAMPLE_BYTES", ZDICT_SAMPLE_BYTES, 0, 256u << 20, sample_bytes, err, errlen);
 	return rc ? rc : env_size("TRACELITE_ZDICT_SIZE", ZDICT_DICT_BYTES, 1024, ZDICT_MAX_DICT_BYTES, dict_bytes, err, errlen);
+}
+
+enum err zdict_compact_env_sizes(size_t *sample_bytes, size_t *dict_bytes, char *err, size_t errlen)
+{
+	enum err rc = env_size("TRACELITE_ZDICT_COMPACT_SAMPLE_BYTES", ZDICT_COMPACT_SAMPLE_BYTES, 0, 256u << 20,
+	                       sample_bytes, err, errlen);
+	return rc ? rc : env_size("TRACELITE_ZDICT_COMPACT_SIZE", ZDICT_COMPACT_DICT_BYTES, 1024, ZDICT_MAX_DICT_BYTES,
+	                          dict_bytes, err, errlen);
 }
 
 void zdict_add_source(const char *dir)
@@ -146,7 +155,11 @@ static int load_from(const char *dir, uint32_t id)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, "SELECT data FROM zdicts WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+	/* the ingest dictionaries and the compaction's (schema/029; a store
+	 * before it has only the first table) */
+	if (sqlite3_prepare_v2(db, "SELECT data FROM zdicts WHERE id = ?1 UNION ALL SELECT data FROM zcompact_dicts WHERE id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT data FROM zdicts WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -208,6 +221,28 @@ uint32_t zdict_id(const struct zdict *d)
 	return d->id;
 }
 
+size_t zdict_size(const struct zdict *d)
+{
+	return d->len;
+}
+
+/* A larger dictionary's compression dictionary (the compaction's, 1 MiB):
+ * zstd sizes its match tables, and those of each context compressing with
+ * it, to the dictionary (2^22 entries each at level 12: 100 MB more RSS
+ * while compacting); capped at 2^ZDICT_TABLE_LOG, 1.4% bigger chunks for
+ * 1.6x the speed (docs/performance.md). */
+#define ZDICT_TABLE_LOG 20
+static ZSTD_CDict *big_cdict(const struct zdict *m, int level)
+{
+	/* parameters for a chunk (up to about 1 MiB of spans) after the dictionary */
+	ZSTD_compressionParameters cp = ZSTD_getCParams(level, 1u << 20, m->len);
+	if (cp.hashLog > ZDICT_TABLE_LOG)
+		cp.hashLog = ZDICT_TABLE_LOG;
+	if (cp.chainLog > ZDICT_TABLE_LOG)
+		cp.chainLog = ZDICT_TABLE_LOG;
+	return ZSTD_createCDict_advanced(m->data, m->len, ZSTD_dlm_byRef, ZSTD_dct_auto, cp, ZSTD_defaultCMem);
+}
+
 const ZSTD_CDict *zdict_cdict(const struct zdict *d, int level)
 {
 	struct zdict *m = (struct zdict *)d;   /* only the lazily made cdicts change */
@@ -229,7 +264,8 @@ const ZSTD_CDict *zdict_cdict(const struct zdict *d, int level)
 		 * use, the chunks' and the compaction's): the first one's serves */
 		c = atomic_load(&m->cdicts[0].cdict);
 	} else if (!c) {
-		if (!(c = ZSTD_createCDict_byReference(m->data, m->len, level)))
+		c = m->len <= ZDICT_DICT_BYTES ? ZSTD_createCDict_byReference(m->data, m->len, level) : big_cdict(m, level);
+		if (!c)
 			abort();
 		m->cdicts[i].level = level;
 		atomic_store_explicit(&m->cdicts[i].cdict, c, memory_order_release);
@@ -302,8 +338,9 @@ cJSON *zdict_status_json(sqlite3 *db, int compact_level)
 	 * polled); plus the chunks listed to compact again (schema/026, a few) */
 	if (has && sqlite3_prepare_v2(db,
 	                            "SELECT upto, level, chunks, bytes_before, bytes_after,"
-	                            " max(0, coalesce((SELECT max(id) FROM chunks), 0) - upto) + (SELECT count(*) FROM zcompact_again)"
-	                            " FROM zcompact WHERE id = 1",
+	                            " max(0, coalesce((SELECT max(id) FROM chunks), 0) - upto) + (SELECT count(*) FROM zcompact_again),"
+	                            " d.id, d.size, d.samples FROM zcompact LEFT JOIN (SELECT id, size, samples"
+	                            " FROM zcompact_dicts ORDER BY created_ns DESC, id DESC LIMIT 1) d WHERE zcompact.id = 1",
 	                            -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *c = cJSON_AddObjectToObject(o, "compaction");
@@ -317,22 +354,113 @@ cJSON *zdict_status_json(sqlite3 *db, int compact_level)
 		cJSON_AddNumberToObject(c, "bytes_saved", (double)(before - after));
 		/* off: nothing is waiting (chunks stay as ingested) */
 		cJSON_AddNumberToObject(c, "pending_chunks", compact_level > 0 ? (double)sqlite3_column_int64(st, 5) : 0);
+		/* its own dictionary (schema/029), once the store held enough spans */
+		if (sqlite3_column_type(st, 6) == SQLITE_NULL) {
+			cJSON_AddNullToObject(c, "dictionary");
+		} else {
+			cJSON *d = cJSON_AddObjectToObject(c, "dictionary");
+			cJSON_AddNumberToObject(d, "id", (double)sqlite3_column_int64(st, 6));
+			cJSON_AddNumberToObject(d, "bytes", (double)sqlite3_column_int64(st, 7));
+			cJSON_AddNumberToObject(d, "spans", (double)sqlite3_column_int64(st, 8));
+		}
 	}
 out:
 	sqlite3_finalize(st);
 	return o;
 }
 
+void zdict_samples_init(struct zdict_samples *s, size_t target)
+{
+	memset(s, 0, sizeof *s);
+	s->target = target;
+	s->nmax = target / 64 + 16;
+}
+
+int zdict_samples_add(struct zdict_samples *s, const uint8_t *p, size_t n)
+{
+	if (!s->data && s->target) {
+		/* mmap'd: freeing a malloc'd block of MBs raises glibc's mmap
+		 * threshold for the whole process (performance.md) */
+		void *m = mmap(NULL, s->target, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED || !(s->sizes = malloc(s->nmax * sizeof *s->sizes)))
+			abort();
+		s->data = m;
+	}
+	size_t take = n > ZDICT_SAMPLE_MAX ? ZDICT_SAMPLE_MAX : n;
+	if (take >= 8 && s->used + take <= s->target && s->n < s->nmax) {
+		memcpy(s->data + s->used, p, take);
+		s->used += take;
+		s->sizes[s->n++] = take;
+	}
+	/* full once another typical span would not fit */
+	return s->used + 4096 > s->target || s->n == s->nmax;
+}
+
+void zdict_samples_free(struct zdict_samples *s)
+{
+	if (s->data)
+		munmap(s->data, s->target);
+	free(s->sizes);
+	zdict_samples_init(s, s->target);
+}
+
+/* A dictionary id no store is likely to have: zstd leaves ids below 32768
+ * and from 2^31 up to a registrar, so a random one in between. */
+static uint32_t random_id(void)
+{
+	struct rng r;
+	rng_seed_random(&r);
+	return 32768u + (uint32_t)(rng_next(&r) % ((1u << 31) - 32768u));
+}
+
+enum err zdict_train(const struct zdict_samples *s, size_t dict_bytes, zdict_save_fn save, void *ctx,
+                     const struct zdict **out, char *err, size_t errlen)
+{
+	uint8_t *dict = malloc(dict_bytes);
+	enum err rc = ERR_STORE;
+	*out = NULL;
+	if (!dict)
+		abort();
+	ZDICT_fastCover_params_t p;
+	memset(&p, 0, sizeof p);
+	p.k = ZDICT_FC_K;
+	p.d = ZDICT_FC_D;
+	p.f = ZDICT_FC_F;
+	p.zParams.compressionLevel = 3;
+	size_t len = ZDICT_trainFromBuffer_fastCover(dict, dict_bytes, s->data, s->sizes, (unsigned)s->n, p);
+	if (ZDICT_isError(len)) {
+		err_set(err, errlen, ERR_STORE, "training on %zu samples (%zu bytes) failed: %s", s->n, s->used,
+		        ZDICT_getErrorName(len));
+		goto out;
+	}
+	/* the header is magic (4 bytes) then the dictionary id, little-endian */
+	for (int tries = 0; tries < 4 && !*out; tries++) {
+		uint32_t id = random_id();
+		for (int i = 0; i < 4; i++)
+			dict[4 + i] = (uint8_t)(id >> (8 * i));
+		if (save(ctx, id, dict, len, err, errlen))
+			continue;
+		if (zdict_register(id, dict, len, out))
+			err_set(err, errlen, ERR_STORE, "registry full");
+	}
+	if (*out)
+		rc = ERR_OK;
+	else if (!*err)
+		err_set(err, errlen, ERR_STORE, "not stored");
+out:
+	free(dict);
+	return rc;
+}
+
 /* The trainer. Invariants: collecting is 1 only before the samples are
- * handed to the thread; samples, sizes, used, n are under lock while
- * collecting and owned by the thread after. */
+ * handed to the thread; samples is under lock while collecting and owned
+ * by the thread after. */
 struct zdict_trainer {
 	_Atomic(const struct zdict *) current;
 	atomic_int collecting;
 	pthread_mutex_t lock;
-	uint8_t *samples;
-	size_t *sizes;
-	size_t used, n, nmax, target, dict_bytes;
+	struct zdict_samples samples;
+	size_t dict_bytes;
 	zdict_save_fn save;
 	void *ctx;
 	pthread_t thread;
@@ -348,7 +476,7 @@ struct zdict_trainer *zdict_trainer_new(const struct zdict *current, size_t samp
 	pthread_mutex_init(&t->lock, NULL);
 	atomic_init(&t->current, current);
 	atomic_init(&t->collecting, !current && sample_bytes > 0 && dict_bytes > 0);
-	t->target = sample_bytes;
+	zdict_samples_init(&t->samples, sample_bytes);
 	t->dict_bytes = dict_bytes < 1024 ? 1024 : dict_bytes > ZDICT_MAX_DICT_BYTES ? ZDICT_MAX_DICT_BYTES : dict_bytes;
 	t->save = save;
 	t->ctx = ctx;
@@ -360,61 +488,23 @@ const struct zdict *zdict_trainer_current(struct zdict_trainer *t)
 	return t ? atomic_load_explicit(&t->current, memory_order_acquire) : NULL;
 }
 
-/* A dictionary id no store is likely to have: zstd leaves ids below 32768
- * and from 2^31 up to a registrar, so a random one in between. */
-static uint32_t random_id(void)
-{
-	struct rng r;
-	rng_seed_random(&r);
-	return 32768u + (uint32_t)(rng_next(&r) % ((1u << 31) - 32768u));
-}
-
 static void *train(void *arg)
 {
 	struct zdict_trainer *t = arg;
 	char err[256] = "";
-	uint8_t *dict = malloc(t->dict_bytes);
 	const struct zdict *d = NULL;
 	uint64_t t0 = text_now_ns();
+	size_t bytes = t->samples.used, n = t->samples.n;
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
-	if (!dict)
-		abort();
-	ZDICT_fastCover_params_t p;
-	memset(&p, 0, sizeof p);
-	p.k = ZDICT_FC_K;
-	p.d = ZDICT_FC_D;
-	p.f = ZDICT_FC_F;
-	p.zParams.compressionLevel = 3;
-	size_t len = ZDICT_trainFromBuffer_fastCover(dict, t->dict_bytes, t->samples, t->sizes, (unsigned)t->n, p);
-	size_t samples = t->used, n = t->n;
-	free(t->samples);
-	free(t->sizes);
-	t->samples = NULL;
-	t->sizes = NULL;
-	if (ZDICT_isError(len)) {
-		log_warn("store", "zstd dictionary: training on %zu samples (%zu bytes) failed: %s; chunks stay without",
-		         n, samples, ZDICT_getErrorName(len));
-		goto out;
-	}
-	/* the header is magic (4 bytes) then the dictionary id, little-endian */
-	for (int tries = 0; tries < 4 && !d; tries++) {
-		uint32_t id = random_id();
-		for (int i = 0; i < 4; i++)
-			dict[4 + i] = (uint8_t)(id >> (8 * i));
-		if (t->save(t->ctx, id, dict, len, err, sizeof err))
-			continue;
-		if (zdict_register(id, dict, len, &d))
-			snprintf(err, sizeof err, "registry full");
-	}
-	if (!d) {
-		log_warn("store", "zstd dictionary: not stored: %s", err);
-		goto out;
+	enum err rc = zdict_train(&t->samples, t->dict_bytes, t->save, t->ctx, &d, err, sizeof err);
+	zdict_samples_free(&t->samples);
+	if (rc) {
+		log_warn("store", "zstd dictionary: %s; chunks stay without", err);
+		return NULL;
 	}
 	atomic_store_explicit(&t->current, d, memory_order_release);
 	log_info("store", "zstd dictionary %u: %zu bytes trained on %zu spans (%zu bytes) in %.2f s", zdict_id(d),
-	         len, n, samples, (double)(text_now_ns() - t0) / 1e9);
-out:
-	free(dict);
+	         zdict_size(d), n, bytes, (double)(text_now_ns() - t0) / 1e9);
 	return NULL;
 }
 
@@ -425,25 +515,15 @@ void zdict_trainer_offer(struct zdict_trainer *t, const uint8_t *raw, size_t len
 	pthread_mutex_lock(&t->lock);
 	if (!atomic_load(&t->collecting))
 		goto out;
-	if (!t->samples) {
-		t->nmax = t->target / 64 + 16;
-		if (!(t->samples = malloc(t->target)) || !(t->sizes = malloc(t->nmax * sizeof *t->sizes)))
-			abort();
-	}
-	for (const uint8_t *p = raw, *end = raw + len; p < end;) {
+	int full = 0;
+	for (const uint8_t *p = raw, *end = raw + len; p < end && !full;) {
 		uint64_t n;
 		if (varint_get(&p, end, &n) || n > (uint64_t)(end - p))
 			break;   /* record_pack made raw: cannot happen */
-		size_t take = n > ZDICT_SAMPLE_MAX ? ZDICT_SAMPLE_MAX : (size_t)n;
-		if (take >= 8 && t->used + take <= t->target && t->n < t->nmax) {
-			memcpy(t->samples + t->used, p, take);
-			t->used += take;
-			t->sizes[t->n++] = take;
-		}
+		full = zdict_samples_add(&t->samples, p, (size_t)n);
 		p += n;
 	}
-	/* full once another typical span would not fit */
-	if (t->used + 4096 > t->target || t->n == t->nmax) {
+	if (full) {
 		atomic_store(&t->collecting, 0);
 		if (pthread_create(&t->thread, NULL, train, t) == 0) {
 			t->started = 1;
@@ -464,8 +544,7 @@ void zdict_trainer_free(struct zdict_trainer *t)
 	pthread_mutex_unlock(&t->lock);
 	if (started)
 		pthread_join(t->thread, NULL);
-	free(t->samples);
-	free(t->sizes);
+	zdict_samples_free(&t->samples);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }

@@ -26,6 +26,14 @@ struct zdict;   /* one registered dictionary: immutable, lives until exit */
  * Returns ERR_OK, or ERR_BAD_INPUT with err naming a bad value. */
 enum err zdict_env_sizes(size_t *sample_bytes, size_t *dict_bytes, char *err, size_t errlen);
 
+/* The idle-time compaction's dictionary (zconvert.c, schema/029): trained
+ * once the chunks hold this many bytes of spans, from the first of them
+ * (TRACELITE_ZDICT_COMPACT_SAMPLE_BYTES 0..256 MiB, 0 = never; and
+ * TRACELITE_ZDICT_COMPACT_SIZE 1 KiB..4 MiB), as zdict_env_sizes. */
+#define ZDICT_COMPACT_SAMPLE_BYTES (8u << 20)
+#define ZDICT_COMPACT_DICT_BYTES (1u << 20)
+enum err zdict_compact_env_sizes(size_t *sample_bytes, size_t *dict_bytes, char *err, size_t errlen);
+
 /* Adds dir (a data directory) to the stores an unknown dictionary id is
  * looked up in (its zdicts table). Thread-safe; at most 8 kept. */
 void zdict_add_source(const char *dir);
@@ -41,6 +49,7 @@ enum err zdict_register(uint32_t id, const void *data, size_t len, const struct 
 const struct zdict *zdict_find(uint32_t id);
 
 uint32_t zdict_id(const struct zdict *d);
+size_t zdict_size(const struct zdict *d);   /* the dictionary's bytes */
 /* The compression dictionary at level, made on first use and kept: at most
  * ZDICT_LEVELS levels per dictionary (the chunks' and the background
  * compaction's, zconvert.h). Never NULL (out of memory aborts). */
@@ -52,6 +61,26 @@ const ZSTD_DDict *zdict_ddict(const struct zdict *d);
  * task); returns ERR_OK, anything else to discard it (id taken: try again). */
 typedef enum err (*zdict_save_fn)(void *ctx, uint32_t id, const void *data, size_t len, char *err,
                                   size_t errlen);
+
+/* Training samples: up to target bytes, each sample a span's first bytes
+ * (64 KiB at most). Memory is taken on the first add and mapped, not
+ * malloc'd. */
+struct zdict_samples {
+	uint8_t *data;
+	size_t *sizes;
+	size_t used, n, nmax, target;
+};
+void zdict_samples_init(struct zdict_samples *s, size_t target);
+/* Adds p[0..n) (cut to 64 KiB) if it fits; returns 1 once the set is full. */
+int zdict_samples_add(struct zdict_samples *s, const uint8_t *p, size_t n);
+/* Frees the samples; s stays initialized for the same target. */
+void zdict_samples_free(struct zdict_samples *s);
+/* Trains a dictionary of at most dict_bytes on s (fastCover, fixed
+ * parameters), gives it a random id, stores it with save (another id is
+ * tried if save refuses one) and registers it. Returns ERR_OK and *out, or
+ * ERR_STORE with err saying why (training failed, not stored). */
+enum err zdict_train(const struct zdict_samples *s, size_t dict_bytes, zdict_save_fn save, void *ctx,
+                     const struct zdict **out, char *err, size_t errlen);
 
 struct zdict_trainer;
 /* Starts a trainer using current (may be NULL: none yet). Unless current is
@@ -69,16 +98,18 @@ void zdict_trainer_offer(struct zdict_trainer *t, const uint8_t *raw, size_t len
 /* Waits for a training run in progress, frees t (dictionaries stay). */
 void zdict_trainer_free(struct zdict_trainer *t);
 
-/* Loads the newest dictionary of the store on db into the registry: ERR_OK
- * and *out (NULL if the store has none), or ERR_STORE. */
+/* Loads the newest ingest dictionary (zdicts; not the compaction's) of the
+ * store on db into the registry: ERR_OK and *out (NULL if the store has
+ * none), or ERR_STORE. */
 enum err zdict_load_newest(sqlite3 *db, const struct zdict **out, char *err, size_t errlen);
 /* For GET /api/health: {"count","bytes","newest_id","older_chunks":{"done",
  * "upto","complete"},"compaction":{"enabled","configured_level","upto",
- * "level","chunks","bytes_before","bytes_saved","pending_chunks"}} of db's
- * zdicts (older_chunks: zconvert.c's progress, absent without a dictionary;
- * compaction: its idle-time compaction, schema/022; compact_level is the
- * server's --compact-level, 0 = off, and pending_chunks is 0 when off), or
- * NULL. */
+ * "level","chunks","bytes_before","bytes_saved","pending_chunks","dictionary":
+ * null|{"id","bytes","spans"}}} of db's zdicts (older_chunks: zconvert.c's
+ * progress, absent without a dictionary; compaction: its idle-time
+ * compaction, schema/022, and its own dictionary, schema/029; compact_level
+ * is the server's --compact-level, 0 = off, and pending_chunks is 0 when
+ * off), or NULL. */
 cJSON *zdict_status_json(sqlite3 *db, int compact_level);
 
 #endif

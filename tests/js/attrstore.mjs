@@ -136,8 +136,8 @@ export const undo025Sql = `DROP INDEX traces_session; DROP INDEX traces_user;
 
 /* SQL undoing what schema/018 (span_totals), 019 and 021 (span_ids,
  * span_ids_mid), 020 (log digests), 022 and 026 (zcompact, zcompact_again),
- * 023 (chunk_traces) and 027 (zformat) made, for a store turned back
- * further than them.
+ * 023 (chunk_traces), 027 (zformat) and 029 (zcompact_dicts) made, for a
+ * store turned back further than them.
  * 024's preview references stay: 024 converts only text bodies, so it runs
  * again as a no-op on them, and they read as the texts did. */
 export const undo018onSql = `DROP TABLE span_totals;
@@ -147,4 +147,4 @@ export const undo018onSql = `DROP TABLE span_totals;
 	DROP INDEX logs_digest; ALTER TABLE logs DROP COLUMN digest;
 	DROP TRIGGER chunk_traces_delete; DROP TABLE chunk_traces; DROP TABLE chunk_long_rows;
 	CREATE INDEX spans_chunk ON spans (chunk); DROP TABLE zcompact; DROP TABLE zcompact_again;
-	DROP TABLE zformat;`;
+	DROP TABLE zformat; DROP TABLE zcompact_dicts;`;

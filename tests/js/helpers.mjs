@@ -4,7 +4,7 @@
 // sanitizer report), HTTP helpers that never hide a status, OTLP request
 // builders with a tiny protobuf codec, and nanosecond time arithmetic.
 import { after } from 'node:test';
-import { execSync, spawn } from 'node:child_process';
+import { execFileSync, execSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -317,6 +317,23 @@ export function oldBinary(commit) {
 		fs.rmSync(tmp, { recursive: true, force: true });
 	}
 	return bin;
+}
+
+/* The dictionary ids named by the zstd frames of the span chunks of the
+ * store in dir, in chunk id order (0 = none); throws on a chunk that is not
+ * a frame. */
+export function chunkDictIds(dir) {
+	const rows = execFileSync('sqlite3', [path.join(dir, 'tracelite.db'), 'SELECT hex(substr(data, 1, 15)) FROM chunks ORDER BY id;'],
+		{ encoding: 'utf8' }).trim().split('\n');
+	return rows.map((h) => {
+		let b = Buffer.from(h, 'hex');
+		if (b[0] === 0x02) b = b.subarray(1);   // chunk format 2 (record.h): one byte before the frame
+		if (b.readUInt32LE(0) !== 0xFD2FB528) throw new Error(`not a zstd frame: ${h}`);
+		const fhd = b[4];
+		const p = 5 + (fhd & 0x20 ? 0 : 1);   // window descriptor unless single segment
+		const size = [0, 1, 2, 4][fhd & 3];
+		return size === 0 ? 0 : size === 1 ? b[p] : size === 2 ? b.readUInt16LE(p) : b.readUInt32LE(p);
+	});
 }
 
 /* Waits until the search indexer has caught up (nothing pending); returns

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-	BIN, freePort, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, serverSet, sleep, tempDataDir,
+	BIN, chunkDictIds, freePort, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, serverSet, sleep,
+	tempDataDir,
 } from './helpers.mjs';
 
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' });
@@ -174,6 +175,64 @@ describe('idle-time compaction of span chunks (schema/022)', () => {
 		s = await start(dir, { TRACELITE_COMPACT_LEVEL: '19' });
 		assert.equal((await health(s)).compaction.chunks, done3.chunks);
 		assert.deepEqual(await answers(s), left);
+		await stop(s);
+	});
+
+	test('the compaction trains its own dictionary once the chunks hold enough spans, and every chunk is'
+		+ ' recompressed with it (schema/029)', async () => {
+		const dir = tempDataDir('zcompact-dict');
+		// first as a store before 029 left it: compacted with the ingest dictionary (0 = never train one)
+		let s = await start(dir, { TRACELITE_ZDICT_COMPACT_SAMPLE_BYTES: '0' });
+		for (let i = 0; i < 16; i++) await postOk(s, '/v1/traces', makeRequest());
+		const old = await waitCompacted(s);
+		assert.equal(old.dictionary, null);
+		const ingestDict = (await health(s)).newest_id;
+		// (0: a chunk packed before the ingest dictionary was published but committed after it keeps a plain frame)
+		assert.ok(chunkDictIds(dir).every((id) => id === ingestDict || id === 0), chunkDictIds(dir).join());
+		const want = await answers(s);
+		const before = chunkBytes(dir);
+		await stop(s);
+
+		// 256 KiB of spans to train on: the 16 requests hold about 640 KiB
+		const env = { TRACELITE_ZDICT_COMPACT_SAMPLE_BYTES: '262144', TRACELITE_ZDICT_COMPACT_SIZE: '32768' };
+		s = await start(dir, env);
+		let h;
+		for (let i = 0; i < 600; i++) {
+			h = (await health(s)).compaction;
+			if (h.dictionary && h.pending_chunks === 0) break;
+			await sleep(50);
+		}
+		assert.ok(h.dictionary && h.pending_chunks === 0, JSON.stringify(h));
+		const dict = h.dictionary;
+		assert.ok(dict.bytes > 1024 && dict.bytes <= 32768 && dict.spans > 100, JSON.stringify(dict));
+		assert.notEqual(dict.id, ingestDict);
+		assert.equal(sqlite(dir, 'SELECT id, size = length(data), samples FROM zcompact_dicts;').trim(),
+			`${dict.id}|1|${dict.spans}`);
+		assert.equal(sqlite(dir, `SELECT count(*) FROM zdicts WHERE id = ${dict.id};`).trim(), '0');
+		assert.match(s.log(), new RegExp(`compaction: zstd dictionary ${dict.id}: ${dict.bytes} bytes trained on`
+			+ ` ${dict.spans} spans \\(\\d+ bytes\\) in [0-9.]+ s; every chunk is recompressed with it`));
+		// the chunks compacted before are compacted again with it (a chunk it would not shrink keeps its frame)
+		const ids = chunkDictIds(dir);
+		assert.ok(ids.every((id) => id === dict.id || id === ingestDict || id === 0), ids.join());
+		assert.ok(ids.filter((id) => id === dict.id).length >= ids.length * 0.9, ids.join());
+		const after = chunkBytes(dir);
+		assert.ok(after < before, `chunks smaller with the larger dictionary: ${after} < ${before}`);
+		assert.equal(h.upto, Number(sqlite(dir, 'SELECT max(id) FROM chunks;')));
+		assert.deepEqual(await answers(s), want, 'every answer byte-identical');
+
+		// a restart keeps it (no second training); new chunks are compacted with it
+		await stop(s, true);
+		s = await start(dir, env);
+		for (let i = 0; i < 3; i++) await postOk(s, '/v1/traces', makeRequest());
+		const want2 = await answers(s);
+		await sleep(IDLE_MS + 500);
+		const done = await waitCompacted(s);
+		assert.deepEqual(done.dictionary, dict);
+		assert.equal(done.upto, Number(sqlite(dir, 'SELECT max(id) FROM chunks;')));
+		assert.equal(sqlite(dir, 'SELECT count(*) FROM zcompact_dicts;').trim(), '1');
+		assert.equal(chunkDictIds(dir).at(-1), dict.id, 'a new chunk compacted with it');
+		assert.doesNotMatch(s.log(), /trained on/);
+		assert.deepEqual(await answers(s), want2);
 		await stop(s);
 	});
 

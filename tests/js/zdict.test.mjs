@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-	BIN, freePort, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, sleep, startServer, tempDataDir,
+	BIN, chunkDictIds, freePort, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, request, sleep, startServer,
+	tempDataDir,
 } from './helpers.mjs';
 
 const OLD = process.env.TRACELITE_OLD_BIN ? path.resolve(process.env.TRACELITE_OLD_BIN) : BIN;
@@ -78,26 +79,13 @@ const exportAll = async (s) => {
 };
 const health = (s) => getJson(s, '/api/health');
 
-/* The dictionary ids named by the zstd frames of the chunks (0 = none). */
-function frameDictIds(dir) {
-	const rows = sqlite(dir, 'SELECT hex(substr(data, 1, 15)) FROM chunks ORDER BY id;').trim().split('\n');
-	return rows.map((h) => {
-		let b = Buffer.from(h, 'hex');
-		if (b[0] === 0x02) b = b.subarray(1);   // chunk format 2 (record.h): one byte before the frame
-		assert.equal(b.readUInt32LE(0), 0xFD2FB528, 'a zstd frame');
-		const fhd = b[4];
-		let p = 5 + (fhd & 0x20 ? 0 : 1);   // window descriptor unless single segment
-		const size = [0, 1, 2, 4][fhd & 3];
-		return size === 0 ? 0 : size === 1 ? b[p] : size === 2 ? b.readUInt16LE(p) : b.readUInt32LE(p);
-	});
-}
-
 describe('zstd dictionary for span chunks (schema/014)', () => {
-	test('a bad TRACELITE_ZDICT_* value stops start-up naming the variable and its range', async () => {
+	test('a bad TRACELITE_ZDICT_* value (the ingest and the compaction dictionaries) stops start-up naming the variable and its range', async () => {
 		const listen = `127.0.0.1:${await freePort()}`;
 		for (const [name, value, range] of [['TRACELITE_ZDICT_SIZE', '12', '1024..4194304'],
 			['TRACELITE_ZDICT_SIZE', '5000000', '1024..4194304'], ['TRACELITE_ZDICT_SAMPLE_BYTES', '2MB', '0..268435456'],
-			['TRACELITE_ZDICT_SAMPLE_BYTES', '-1', '0..268435456']]) {
+			['TRACELITE_ZDICT_SAMPLE_BYTES', '-1', '0..268435456'], ['TRACELITE_ZDICT_COMPACT_SIZE', '12', '1024..4194304'],
+			['TRACELITE_ZDICT_COMPACT_SAMPLE_BYTES', '8MB', '0..268435456']]) {
 			const r = spawnSync(BIN, ['serve', '--data', tempDataDir('zdict-env'), '--listen', listen, '--grpc-listen', 'off'],
 				{ env: { ...process.env, [name]: value }, encoding: 'utf8', timeout: 20000 });
 			assert.notEqual(r.status, 0, `${name}=${value} was accepted`);
@@ -147,7 +135,7 @@ describe('zstd dictionary for span chunks (schema/014)', () => {
 		for (let i = 0; i < 100 && !(h = await health(s)).zstd_dictionaries.older_chunks.complete; i++) await sleep(100);
 		const older = h.zstd_dictionaries.older_chunks;
 		assert.ok(older.complete && older.done === older.upto && older.upto >= 3, JSON.stringify(older));
-		const ids = frameDictIds(dir);
+		const ids = chunkDictIds(dir);
 		assert.ok(ids.slice(0, 3).every((x) => x === id), `chunks the old binary wrote now name dictionary ${id}: ${ids}`);
 		assert.ok(ids.slice(-6).every((x) => x === id), `chunks written after name dictionary ${id}: ${ids}`);
 		const oldBytes = Number(sqlite(dir, 'SELECT sum(length(data)) FROM chunks WHERE id <= 3;'));
@@ -181,7 +169,7 @@ describe('zstd dictionary for span chunks (schema/014)', () => {
 		assert.equal(await exportAll(s), want, 'identical after a restart');
 		await postOk(s, '/v1/traces', makeRequest(3, 0, base));
 		await postOk(ctl, '/v1/traces', makeRequest(3, 0, base));
-		assert.equal(frameDictIds(dir).at(-1), id, 'the restarted writer compresses with the stored dictionary');
+		assert.equal(chunkDictIds(dir).at(-1), id, 'the restarted writer compresses with the stored dictionary');
 		h = await health(s);
 		assert.equal(h.zstd_dictionaries.count, 1);
 
@@ -192,7 +180,7 @@ describe('zstd dictionary for span chunks (schema/014)', () => {
 			assert.equal(r.status, 200, r.text);
 		}
 		assert.equal(await exportAll(s), await exportAll(ctl), 'identical after a deletion');
-		assert.ok(frameDictIds(dir).filter((x) => x === id).length >= 6);
+		assert.ok(chunkDictIds(dir).filter((x) => x === id).length >= 6);
 		await stop(ctl);
 		await stop(s);
 	});
