@@ -122,6 +122,14 @@ static enum err save_ok(void *ctx, uint32_t id, const void *data, size_t len, ch
 	return ERR_OK;
 }
 
+static enum err save_refuse(void *ctx, uint32_t id, const void *data, size_t len, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	return err_set(err, errlen, ERR_STORE, "id %u taken", id);
+}
+
 /* Trains a dictionary outside the trainer (for frames the registry does
  * not know) and sets its id; returns its length in dict. */
 static size_t train_raw(struct rng *r, uint32_t id, uint8_t *dict, size_t cap)
@@ -269,6 +277,59 @@ int main(void)
 	free(kept19);
 	free(kept);
 
+	/* the compaction's dictionary (zconvert.c, schema/029): a sample set
+	 * trained by zdict_train, larger than the chunks' (256 KiB), so its
+	 * compression dictionary has capped tables; at level 12 a chunk names
+	 * it and holds the same entries */
+	{
+		struct zdict_samples smp;
+		struct saved sv2 = {0};
+		const struct zdict *big = NULL;
+		static char text[4096];
+		zdict_samples_init(&smp, 12u << 20);
+		int full = 0;
+		while (!full) {
+			words(&r, text, sizeof text, 300 + (int)(rng_next(&r) % 300));
+			full = zdict_samples_add(&smp, (const uint8_t *)text, strlen(text));
+		}
+		CHECK(smp.used > (12u << 20) - 4096 && smp.n > 1000, "samples full: %zu bytes, %zu", smp.used, smp.n);
+		CHECK(zdict_train(&smp, 1u << 20, save_ok, &sv2, &big, err, sizeof err) == ERR_OK && big &&
+		          sv2.calls == 1 && zdict_id(big) == sv2.id,
+		      "trained: %s", err);
+		zdict_samples_free(&smp);
+		CHECK(smp.data == NULL && smp.n == 0 && smp.target == (12u << 20), "samples freed, set kept");
+		if (big) {
+			CHECK(zdict_size(big) > ZDICT_DICT_BYTES, "larger than the chunks' dictionary: %zu", zdict_size(big));
+			/* its match tables capped at 2^20 entries each (25 MB at level 12 uncapped) */
+			size_t cd = ZSTD_sizeof_CDict(zdict_cdict(big, 12));
+			CHECK(cd > (4u << 20) && cd < (10u << 20), "level-12 compression dictionary %zu bytes", cd);
+			void *out;
+			size_t outlen;
+			CHECK(record_chunk_recompress(chunk, chunk_len, big, 12, &out, &outlen) == ERR_OK &&
+			          record_chunk_dict_id(out, outlen) == sv2.id,
+			      "level 12 with the larger dictionary names it");
+			CHECK(record_chunk_entries(out, outlen, a, &count, &spans, &lens, &fields) == ERR_OK && count == count0,
+			      "its entries");
+			for (size_t i = 0; i < count; i++)
+				CHECK(lens[i] == lens0[i] && fields[i] == fields0[i] && !memcmp(spans[i], spans0[i], lens[i]),
+				      "entry %zu identical", i);
+			free(out);
+		}
+		/* a save that refuses every id: not stored, an error saying why */
+		struct zdict_samples few;
+		const struct zdict *none = NULL;
+		zdict_samples_init(&few, 64u << 10);
+		for (int i = 0; i < 40; i++) {
+			words(&r, text, sizeof text, 200);
+			zdict_samples_add(&few, (const uint8_t *)text, strlen(text));
+		}
+		err[0] = 0;
+		CHECK(zdict_train(&few, 8u << 10, save_refuse, NULL, &none, err, sizeof err) == ERR_STORE && !none &&
+		          strstr(err, "taken"),
+		      "refused: %s", err);
+		zdict_samples_free(&few);
+	}
+
 	/* cut short: an error, never a crash or a read past the end */
 	for (size_t cut = 0; cut < 12; cut++) {
 		size_t n = cut < 6 ? cut : withd.chunks[0].len - (cut - 5);
@@ -316,6 +377,21 @@ int main(void)
 	CHECK(record_chunk_split(frame, flen, a, &count, &spans, &lens) == ERR_OK && count == 2 && lens[1] == 3 &&
 	          !memcmp(spans[1], "abd", 3),
 	      "loaded from the store on a miss");
+	/* and one of the compaction's dictionaries (schema/029) the same way */
+	static uint8_t fourth[8 << 10];
+	size_t qlen = train_raw(&r, 444444444u, fourth, sizeof fourth);
+	CHECK(store_open_writer(dir, &db, err, sizeof err) == ERR_OK, "store: %s", err);
+	sqlite3_prepare_v2(db, "INSERT INTO zcompact_dicts (id, created_ns, size, samples, sample_bytes, data)"
+	                   " VALUES (444444444, 3, ?1, 1, 1, ?2)", -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)qlen);
+	sqlite3_bind_blob(st, 2, fourth, (int)qlen, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	flen = ZSTD_compress_usingDict(cc, frame, sizeof frame, "\003abc\003abe", 8, fourth, qlen, 3);
+	CHECK(record_chunk_split(frame, flen, a, &count, &spans, &lens) == ERR_OK && count == 2 && lens[1] == 3 &&
+	          !memcmp(spans[1], "abe", 3),
+	      "a compaction dictionary loaded from the store on a miss");
 	ZSTD_freeCCtx(cc);
 	arena_free(a);
 	zdict_trainer_free(zt);
