@@ -28,9 +28,15 @@ struct filter_args {
 	struct attr_filter filters[FILTERS_MAX];
 };
 
-/* This worker thread's read-only connection, opened on first use; NULL
- * after sending 503 (c NULL: nothing sent) when the store cannot be opened. */
+/* This request's read-only connection: the same one until
+ * api_reader_release, taken from a pool of idle ones or opened; NULL after
+ * sending 503 (c NULL: nothing sent) when the store cannot be opened. */
 sqlite3 *api_reader(struct mg_connection *c, struct app *app);
+/* Ends this thread's request's use of its connection (none: nothing to
+ * do): back to the pool, or closed when the pool is full. The request
+ * dispatcher calls it after every request; nothing from the connection
+ * (statements, rows) may be used after. */
+void api_reader_release(void);
 /* Reads project, from, to, service, name, status, model, type, session_id,
  * user_id, min_duration_ms, max_duration_ms and q into a. Returns 0, or -1
  * after sending 400/404 naming the parameter. */

@@ -17,6 +17,7 @@
 #include "server/api_export.h"
 #include "server/api_logs.h"
 #include "server/api_search.h"
+#include "server/args.h"
 #include "server/auth_http.h"
 #include "server/guard.h"
 #include "server/http.h"
@@ -185,6 +186,7 @@ static int dispatch(struct mg_connection *c, void *cbdata)
 			status = route(c, app);
 		http_discard_body(c, UNREAD_BODY_MAX);
 	}
+	api_reader_release();
 	api_prom_count_request(route_label(mg_get_request_info(c)->local_uri),
 	                       http_reply_status() ? http_reply_status() : status);
 	return status;

@@ -9,7 +9,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { BIN, startServer, request, get, post, postOk, otlpSpan, otlpRequest, traceId, nanosFromNow, getJson }
+import { readFileSync } from 'node:fs';
+import { BIN, SANITIZED, startServer, request, get, post, postOk, otlpSpan, otlpRequest, traceId, nanosFromNow, getJson }
 	from './helpers.mjs';
 
 let server;
@@ -108,6 +109,42 @@ describe('requests decoding at once (--ingest-mb)', () => {
 			const r = spawnSync(BIN, ['serve', '--ingest-mb', bad], { encoding: 'utf8' });
 			assert.equal(r.status, 2, r.stderr);
 			assert.match(r.stderr, new RegExp(`--ingest-mb: expected megabytes 0\\.\\.4096, got '${bad}'`));
+		}
+	});
+});
+
+describe('read connections', () => {
+	// One read-only connection per request from a pool of 8 (src/server/args.c),
+	// not one per worker thread: each kept a few MB of page cache, and a request
+	// on a new connection lands on any of the 256 threads, so RSS grew with the
+	// threads requests had used (/api/health polled: 19 -> 75 MB).
+	const rssKb = (s) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))[1]);
+	test('requests on new connections leave RSS bounded; more at once than the pool keeps all answer', async () => {
+		const s = await startServer({ label: 'memory-readers' });
+		try {
+			const spans = [];
+			for (let t = 0; t < 40; t++) {
+				const tid = traceId();
+				for (let i = 0; i < 5; i++) {
+					spans.push(otlpSpan({ traceId: tid, name: `op-${i}`, start: nanosFromNow(-60000 + t * 100 + i),
+						attrs: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.prompt': `question ${t} ${i} `.repeat(40) } }));
+				}
+			}
+			await postOk(s, '/v1/traces', otlpRequest(spans, { resource: { 'service.name': 'readers' } }));
+			const paths = ['/api/health', '/metrics', '/api/traces?limit=50', '/api/metrics/summary'];
+			for (const p of paths) assert.equal((await get(s, p)).status, 200, p);
+			const before = rssKb(s);
+			for (let i = 0; i < 150; i++) {
+				for (const p of paths) assert.equal((await get(s, p)).status, 200, p);
+			}
+			// more requests at once than the pool keeps: the extra connections are opened and closed
+			const many = await Promise.all(Array.from({ length: 24 }, (_, i) => get(s, paths[i % paths.length])));
+			assert.deepEqual(many.map((r) => r.status), many.map(() => 200));
+			const grown = (rssKb(s) - before) / 1024;
+			// 600 requests: +12 MB with the pool, +50 MB with a connection per thread
+			if (!SANITIZED) assert.ok(grown < 25, `RSS grew ${grown.toFixed(1)} MB over 600 requests`);
+		} finally {
+			await s.stop();
 		}
 	});
 });
