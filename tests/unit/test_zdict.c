@@ -130,6 +130,21 @@ static enum err save_refuse(void *ctx, uint32_t id, const void *data, size_t len
 	return err_set(err, errlen, ERR_STORE, "id %u taken", id);
 }
 
+/* Runs sql, an insert of a dictionary row with data[0..len) as ?1, on the
+ * store in dir. */
+static void store_dict(const char *dir, const char *sql, const void *data, size_t len)
+{
+	char err[256];
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	CHECK(store_open_writer(dir, &db, err, sizeof err) == ERR_OK, "store: %s", err);
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "prepare: %s", sqlite3_errmsg(db));
+	sqlite3_bind_blob(st, 1, data, (int)len, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 /* Trains a dictionary outside the trainer (for frames the registry does
  * not know) and sets its id; returns its length in dict. */
 static size_t train_raw(struct rng *r, uint32_t id, uint8_t *dict, size_t cap)
@@ -367,12 +382,7 @@ int main(void)
 	/* the registry has it now (zdict_load_newest); a fresh id goes through the source */
 	static uint8_t third[8 << 10];
 	size_t tlen = train_raw(&r, 555555555u, third, sizeof third);
-	CHECK(store_open_writer(dir, &db, err, sizeof err) == ERR_OK, "store: %s", err);
-	sqlite3_prepare_v2(db, "INSERT INTO zdicts (id, created_ns, data) VALUES (555555555, 2, ?)", -1, &st, NULL);
-	sqlite3_bind_blob(st, 1, third, (int)tlen, SQLITE_STATIC);
-	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	store_dict(dir, "INSERT INTO zdicts (id, created_ns, data) VALUES (555555555, 2, ?1)", third, tlen);
 	flen = ZSTD_compress_usingDict(cc, frame, sizeof frame, "\003abc\003abd", 8, third, tlen, 3);
 	CHECK(record_chunk_split(frame, flen, a, &count, &spans, &lens) == ERR_OK && count == 2 && lens[1] == 3 &&
 	          !memcmp(spans[1], "abd", 3),
@@ -380,14 +390,8 @@ int main(void)
 	/* and one of the compaction's dictionaries (schema/029) the same way */
 	static uint8_t fourth[8 << 10];
 	size_t qlen = train_raw(&r, 444444444u, fourth, sizeof fourth);
-	CHECK(store_open_writer(dir, &db, err, sizeof err) == ERR_OK, "store: %s", err);
-	sqlite3_prepare_v2(db, "INSERT INTO zcompact_dicts (id, created_ns, size, samples, sample_bytes, data)"
-	                   " VALUES (444444444, 3, ?1, 1, 1, ?2)", -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)qlen);
-	sqlite3_bind_blob(st, 2, fourth, (int)qlen, SQLITE_STATIC);
-	CHECK(sqlite3_step(st) == SQLITE_DONE, "insert: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	store_dict(dir, "INSERT INTO zcompact_dicts (id, created_ns, size, samples, sample_bytes, data)"
+	                " VALUES (444444444, 3, length(?1), 1, 1, ?1)", fourth, qlen);
 	flen = ZSTD_compress_usingDict(cc, frame, sizeof frame, "\003abc\003abe", 8, fourth, qlen, 3);
 	CHECK(record_chunk_split(frame, flen, a, &count, &spans, &lens) == ERR_OK && count == 2 && lens[1] == 3 &&
 	          !memcmp(spans[1], "abe", 3),
