@@ -1,5 +1,5 @@
-/* api.c: GET handlers: parse and check parameters, run the query on this
- * worker thread's read-only connection, send JSON. */
+/* api.c: GET handlers: parse and check parameters, run the query on the
+ * request's read-only connection (api_reader), send JSON. */
 #include "server/api.h"
 #include <stdio.h>
 #include <stdlib.h>
