@@ -236,6 +236,32 @@ describe('idle-time compaction of span chunks (schema/022)', () => {
 		await stop(s);
 	});
 
+	test('a store with too few spans for the compaction dictionary gets one once more chunks come', async () => {
+		const dir = tempDataDir('zcompact-dict-later');
+		const env = { TRACELITE_ZDICT_COMPACT_SAMPLE_BYTES: '262144', TRACELITE_ZDICT_COMPACT_SIZE: '32768' };
+		const s = await start(dir, env);
+		// about 180 KiB of spans: compacted with the ingest dictionary meanwhile
+		for (let i = 0; i < 4; i++) await postOk(s, '/v1/traces', makeRequest());
+		const first = await waitCompacted(s);
+		assert.equal(first.dictionary, null, JSON.stringify(first));
+		assert.equal(sqlite(dir, 'SELECT count(*) FROM zcompact_dicts;').trim(), '0');
+		// an idle period without new chunks does not look again; new chunks are enough
+		await sleep(IDLE_MS + 500);
+		assert.equal((await health(s)).compaction.dictionary, null);
+		for (let i = 0; i < 8; i++) await postOk(s, '/v1/traces', makeRequest());
+		const want = await answers(s);
+		let h;
+		for (let i = 0; i < 600; i++) {
+			h = (await health(s)).compaction;
+			if (h.dictionary && h.pending_chunks === 0) break;
+			await sleep(50);
+		}
+		assert.ok(h.dictionary && h.pending_chunks === 0, JSON.stringify(h));
+		assert.ok(chunkDictIds(dir).filter((id) => id === h.dictionary.id).length >= 10, chunkDictIds(dir).join());
+		assert.deepEqual(await answers(s), want);
+		await stop(s);
+	});
+
 	test('--compact-level 0 turns it off', async () => {
 		const dir = tempDataDir('zcompact-off');
 		const s = await start(dir, { TRACELITE_COMPACT_LEVEL: '0' });
