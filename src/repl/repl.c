@@ -73,7 +73,14 @@ static void fail(struct tgt *t, const char *what, const char *err)
 
 /* ---------- checkpoints ---------- */
 
-static int checkpoint_open(struct tgt *t, char *err, size_t errlen)
+/* The targets' threads start together and each opens replication.db: on
+ * a new file one thread's switch to WAL could meet another's open and fail
+ * with "database is locked" at once, the busy timeout not applying (seen in
+ * a CI run: that target then kept no checkpoints and resent everything
+ * after a restart). The opens of one process go one at a time. */
+static pthread_mutex_t checkpoint_open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int checkpoint_open_locked(struct tgt *t, char *err, size_t errlen)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/replication.db", t->data_dir);
@@ -111,6 +118,14 @@ static int checkpoint_open(struct tgt *t, char *err, size_t errlen)
 	}
 	sqlite3_finalize(st);
 	return ERR_OK;
+}
+
+static int checkpoint_open(struct tgt *t, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&checkpoint_open_lock);
+	int rc = checkpoint_open_locked(t, err, errlen);
+	pthread_mutex_unlock(&checkpoint_open_lock);
+	return rc;
 }
 
 static int checkpoint_save(struct tgt *t, const struct repl_cursor *c)
