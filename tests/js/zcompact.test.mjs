@@ -64,6 +64,16 @@ async function answers(s) {
 	return { export: r.text, views };
 }
 const chunkBytes = (dir) => Number(sqlite(dir, 'SELECT sum(length(data)) FROM chunks;'));
+/* Waits until the compaction has its own dictionary and nothing is pending; returns its health. */
+async function waitDictionary(s) {
+	let h;
+	for (let i = 0; i < 600; i++) {
+		h = (await health(s)).compaction;
+		if (h.dictionary && h.pending_chunks === 0) return h;
+		await sleep(50);
+	}
+	assert.fail(`no compaction dictionary: ${JSON.stringify(h)}`);
+}
 async function waitCompacted(s, n = 600) {
 	let h;
 	for (let i = 0; i < n; i++) {
@@ -196,13 +206,7 @@ describe('idle-time compaction of span chunks (schema/022)', () => {
 		// 256 KiB of spans to train on: the 16 requests hold about 640 KiB
 		const env = { TRACELITE_ZDICT_COMPACT_SAMPLE_BYTES: '262144', TRACELITE_ZDICT_COMPACT_SIZE: '32768' };
 		s = await start(dir, env);
-		let h;
-		for (let i = 0; i < 600; i++) {
-			h = (await health(s)).compaction;
-			if (h.dictionary && h.pending_chunks === 0) break;
-			await sleep(50);
-		}
-		assert.ok(h.dictionary && h.pending_chunks === 0, JSON.stringify(h));
+		const h = await waitDictionary(s);
 		const dict = h.dictionary;
 		assert.ok(dict.bytes > 1024 && dict.bytes <= 32768 && dict.spans > 100, JSON.stringify(dict));
 		assert.notEqual(dict.id, ingestDict);
@@ -250,13 +254,7 @@ describe('idle-time compaction of span chunks (schema/022)', () => {
 		assert.equal((await health(s)).compaction.dictionary, null);
 		for (let i = 0; i < 8; i++) await postOk(s, '/v1/traces', makeRequest());
 		const want = await answers(s);
-		let h;
-		for (let i = 0; i < 600; i++) {
-			h = (await health(s)).compaction;
-			if (h.dictionary && h.pending_chunks === 0) break;
-			await sleep(50);
-		}
-		assert.ok(h.dictionary && h.pending_chunks === 0, JSON.stringify(h));
+		const h = await waitDictionary(s);
 		assert.ok(chunkDictIds(dir).filter((id) => id === h.dictionary.id).length >= 10, chunkDictIds(dir).join());
 		assert.deepEqual(await answers(s), want);
 		await stop(s);
