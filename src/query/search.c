@@ -21,6 +21,7 @@
 #include "base/json.h"
 #include "base/text.h"
 #include "ingest/span.h"
+#include "query/searchfreq.h"
 #include "store/preview.h"
 #include "store/record.h"
 #include "store/spanview.h"
@@ -28,9 +29,9 @@
 
 /* search.db user_version; another one is rebuilt (2: incremental vacuum;
  * 3: one document per chunk, a branch never merged; 4: dense document
- * ids, docs.chunk, columnsize=0) */
-#define SEARCH_VERSION 4
-#define SEARCH_VERSION_SQL "4"
+ * ids, docs.chunk, columnsize=0; 5: frequent words left out, searchfreq.h) */
+#define SEARCH_VERSION 5
+#define SEARCH_VERSION_SQL "5"
 #define FIELD_MAX (64u << 10)          /* searchable bytes of one field */
 #define BATCH_SPANS 4000               /* spans per index transaction */
 /* text bytes held for one FTS5 statement at most (the temp table it
@@ -84,6 +85,11 @@ struct search {
 	size_t *batch_off;                 /* nbatch + 1 offsets into batch */
 	size_t nbatch, batch_cap, off_cap;
 	struct spanview *view;             /* the indexer's reader of chunks, on main */
+	struct searchq_tok tok;            /* the indexer's tokenizer (leaving frequent words out) */
+	struct intern *frequent;           /* the words left out (searchfreq.h); empty until chosen */
+	struct searchfreq_settings freq;
+	int chose;                         /* the frequent words were chosen (state 'frequent') */
+	int64_t nfrequent;                 /* words in frequent (under lock) */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_mutex_t work;              /* held while idx, main, view and the statements are in use */
@@ -324,9 +330,10 @@ static int open_index(struct search *s, int *fresh)
 	            "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
 	            "INSERT OR IGNORE INTO state VALUES ('checkpoint', 0), ('spans', 0), ('chunks', 0), ('text_bytes', 0),"
 	            /* 1 while a merge of the whole index is under way: the next process finishes it */
-	            " ('tidying', 0);"
-	            "PRAGMA user_version = " SEARCH_VERSION_SQL ";"
-	            "COMMIT;");
+	            " ('tidying', 0),"
+	            /* 1 once the frequent words were chosen (searchfreq.h) */
+	            " ('frequent', 0);") ||
+	       searchfreq_schema(s->idx) || exec(s->idx, "PRAGMA user_version = " SEARCH_VERSION_SQL "; COMMIT;");
 }
 
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
@@ -341,6 +348,8 @@ static void close_all(struct search *s)
 	for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
 		sqlite3_finalize(sts[i]);
 	spanview_close(s->view);
+	searchq_tok_close(&s->tok);
+	intern_free(s->frequent);
 	sqlite3_close_v2(s->idx);
 	sqlite3_close_v2(s->main);
 	free(s->batch);
@@ -397,10 +406,23 @@ struct pieces {
 	size_t n, slots;
 };
 
+/* Whether s[0..n), of hash h, is in set. */
+static int piece_find(const struct pieces *set, uint64_t h, const char *s, size_t n)
+{
+	if (!set->slots)
+		return 0;
+	for (size_t i = (size_t)h & (set->slots - 1); set->v[i].text; i = (i + 1) & (set->slots - 1))
+		if (set->v[i].hash == h && set->v[i].len == n && !memcmp(set->v[i].text, s, n))
+			return 1;
+	return 0;
+}
+
 /* Adds s[0..n) to set unless there; returns 1 if added. */
 static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t n)
 {
 	uint64_t h = text_hash(s, n);
+	if (piece_find(set, h, s, n))
+		return 0;
 	if (2 * (set->n + 1) > set->slots) {
 		size_t slots = set->slots ? 2 * set->slots : 64;
 		struct piece *v = arena_alloc(a, slots * sizeof *v);
@@ -417,12 +439,52 @@ static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t 
 		set->slots = slots;
 	}
 	size_t i = (size_t)h & (set->slots - 1);
-	for (; set->v[i].text; i = (i + 1) & (set->slots - 1))
-		if (set->v[i].hash == h && set->v[i].len == n && !memcmp(set->v[i].text, s, n))
-			return 0;
+	while (set->v[i].text)
+		i = (i + 1) & (set->slots - 1);
 	set->v[i] = (struct piece){h, s, n};
 	set->n++;
 	return 1;
+}
+
+/* without_frequent's state, for each token FTS5's tokenizer finds. */
+struct word_filter {
+	struct search *s;
+	struct arena *a;
+	struct pieces words;               /* the document's words written so far */
+	const char *text;
+	char *out;
+	size_t used;
+};
+
+static int word_keep(void *u, int flags, const char *w, int n, int start, int end)
+{
+	struct word_filter *f = u;
+	int64_t one;
+	(void)flags;
+	if (n <= 0 || intern_get(f->s->frequent, w, (size_t)n, &one))
+		return SQLITE_OK;
+	/* the set keeps its own copy: w is the tokenizer's buffer */
+	if (piece_find(&f->words, text_hash(w, (size_t)n), w, (size_t)n))
+		return SQLITE_OK;
+	piece_add(&f->words, f->a, arena_strndup(f->a, w, (size_t)n), (size_t)n);
+	memcpy(f->out + f->used, f->text + start, (size_t)(end - start));
+	f->used += (size_t)(end - start);
+	f->out[f->used++] = '\n';
+	return SQLITE_OK;
+}
+
+/* Rewrites text[0..len) as its distinct words that are not frequent, one
+ * per line, as they appear in it (FTS5 tokenizes them to the same words
+ * again); returns the new length. Each word written took its bytes and a
+ * separator in text, so the result is no longer. */
+static size_t without_frequent(struct search *s, struct arena *a, char *text, size_t len)
+{
+	struct word_filter f = {.s = s, .a = a, .text = text, .out = arena_alloc_raw(a, len + 1)};
+	if (len > 0 && len < (size_t)1 << 30)
+		s->tok.x.xTokenize(s->tok.t, &f, FTS5_TOKENIZE_DOCUMENT, text, (int)len, word_keep);
+	assert(f.used <= len + 1);
+	memcpy(text, f.out, f.used);
+	return f.used;
 }
 
 /* Joins the distinct pieces of the searchable fields of d, one per line,
@@ -432,9 +494,11 @@ static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t 
  * a piece). Both characters separate words, so the document's set of
  * words, all a detail=none index keeps of it, is the same as the fields'
  * joined whole, and searches answer the same; pieces without a word (JSON
- * punctuation) and repeats are left out. What is indexed and what a
- * deletion hands FTS5 back must be the same bytes. */
-static size_t doc_text(const struct doc *d, struct arena *a, char **text, size_t *cap)
+ * punctuation) and repeats are left out. Once frequent words are chosen,
+ * the text is the document's other words instead, each once
+ * (without_frequent). What is indexed and what a deletion hands FTS5 back
+ * must be the same bytes. */
+static size_t doc_text(struct search *s, const struct doc *d, struct arena *a, char **text, size_t *cap)
 {
 	struct searchq_field *f;
 	struct pieces set = {0};
@@ -469,7 +533,7 @@ static size_t doc_text(const struct doc *d, struct arena *a, char **text, size_t
 		}
 	}
 	assert(len + 1 <= *cap);
-	return len;
+	return intern_count(s->frequent) ? without_frequent(s, a, *text, len) : len;
 }
 
 /* tl_batch_text(i): the text of the batch's document i (fts_st reads the
@@ -548,10 +612,50 @@ static void give_back(struct search *s)
 		exec(s->idx, "PRAGMA incremental_vacuum");
 }
 
-/* Indexes the next chunks past the checkpoint in one transaction.
+/* Chooses the frequent words from the documents indexed so far and starts
+ * the index over without them (its first documents, a few seconds of
+ * ingest, are indexed twice). Returns ERR_OK or ERR_STORE. */
+static int choose_frequent(struct search *s)
+{
+	int64_t ndocs = int_query(s->idx, "SELECT count(*) FROM docs", 0), words;
+	if (ndocs < s->freq.sample_docs)
+		return ERR_OK; /* documents were deleted: wait for more */
+	if (exec(s->idx, "BEGIN"))
+		return ERR_STORE;
+	if ((words = searchfreq_choose(s->idx, ndocs, s->freq.percent)) < 0 ||
+	    exec(s->idx, "INSERT INTO fts (fts) VALUES ('delete-all'); DELETE FROM docs;"
+	                 " UPDATE state SET value = 0 WHERE key IN ('checkpoint', 'spans', 'chunks', 'text_bytes', 'tidying');"
+	                 " UPDATE state SET value = 1 WHERE key = 'frequent'; COMMIT;")) {
+		exec(s->idx, "ROLLBACK");
+		return ERR_STORE;
+	}
+	struct intern *set;
+	if (searchfreq_load(s->idx, &set))
+		return ERR_STORE;
+	intern_free(s->frequent);
+	s->frequent = set;
+	s->chose = 1;
+	s->next_doc = 1;
+	s->stale = 1;
+	pthread_mutex_lock(&s->lock);
+	s->checkpoint = s->indexed_spans = s->indexed_chunks = s->text_bytes = 0;
+	s->tidying = 0;
+	s->nfrequent = (int64_t)intern_count(set);
+	pthread_mutex_unlock(&s->lock);
+	give_back(s);
+	log_info("search", "search: %lld words are in more than %d%% of the first %lld documents; indexing again without them",
+	         (long long)words, s->freq.percent, (long long)ndocs);
+	return ERR_OK;
+}
+
+/* Indexes the next chunks past the checkpoint in one transaction, after
+ * choosing the frequent words once the sample is indexed.
  * Returns the number of chunks indexed (0 = caught up) or ERR_STORE. */
 static int index_batch(struct search *s)
 {
+	if (!s->chose && s->freq.percent && s->next_doc > s->freq.sample_docs && choose_frequent(s))
+		return ERR_STORE;
+
 	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0, first = s->next_doc;
 	struct arena *a = spanview_arena(s->view);
 	int rc = exec(s->idx, "BEGIN");
@@ -564,7 +668,7 @@ static int index_batch(struct search *s)
 		struct doc *docs;
 		long nd = chunk_docs(s->view, id, 1, &docs);
 		for (long i = 0; i < nd && !rc; i++) {
-			size_t len = doc_text(&docs[i], a, &text, &cap);
+			size_t len = doc_text(s, &docs[i], a, &text, &cap);
 			if (s->batch_off[s->nbatch] + len > BATCH_TEXT)
 				rc = batch_flush(s);
 			batch_add(s, text, len);
@@ -807,7 +911,8 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 		rc = open_index(s, &fresh);
 	}
 	if (!rc)
-		rc = spanview_open(s->main, &s->view) ||
+		rc = spanview_open(s->main, &s->view) || searchq_tok_open(s->idx, &s->tok) ||
+		     searchfreq_load(s->idx, &s->frequent) ||
 		     prepare(s->main, "SELECT id FROM chunks WHERE id > ?1 ORDER BY id LIMIT " BATCH_CHUNKS,
 		             &s->chunks_st) ||
 		     prepare(s->main, "SELECT max(id) FROM chunks", &s->max_st) ||
@@ -838,6 +943,9 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	s->indexed_spans = int_query(s->idx, "SELECT value FROM state WHERE key = 'spans'", 0);
 	s->indexed_chunks = int_query(s->idx, "SELECT value FROM state WHERE key = 'chunks'", 0);
 	s->text_bytes = int_query(s->idx, "SELECT value FROM state WHERE key = 'text_bytes'", 0);
+	s->chose = int_query(s->idx, "SELECT value FROM state WHERE key = 'frequent'", 0) == 1;
+	s->nfrequent = (int64_t)intern_count(s->frequent);
+	searchfreq_settings(&s->freq);
 	const char *pause = getenv("TRACELITE_SEARCH_PAUSE");
 	s->paused = pause && *pause && strcmp(pause, "0");
 	max_candidates = (long)env_i64("TRACELITE_SEARCH_MAX_CANDIDATES", 1, MAX_CANDIDATES, MAX_CANDIDATES);
@@ -911,7 +1019,7 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 			sqlite3_reset(s->find_st);
 			if (!doc)
 				continue; /* not indexed */
-			size_t len = doc_text(&docs[d], spanview_arena(s->view), &text, &cap);
+			size_t len = doc_text(s, &docs[d], spanview_arena(s->view), &text, &cap);
 			sqlite3_bind_int64(s->unfts_st, 1, doc);
 			sqlite3_bind_text(s->unfts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
 			sqlite3_bind_int64(s->undoc_st, 1, doc);
@@ -978,6 +1086,7 @@ void search_status(struct search *s, sqlite3 *db, struct search_status *st)
 	st->tidies = s->tidies;
 	st->tidy_steps = s->tidy_steps;
 	st->tidy_yields = s->tidy_yields;
+	st->frequent_words = s->nfrequent;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -1044,6 +1153,7 @@ struct run {
 	struct spanview *view;     /* reads a trace's chunks, one at a time */
 	int64_t ckpt;              /* chunks up to here are in the index */
 	int indexed;
+	const char *fts;           /* q's MATCH expression over the index's words; NULL: none narrows q */
 	long examined;             /* documents read and tested, at most max_candidates */
 };
 
@@ -1085,7 +1195,7 @@ static int index_may_match(struct run *r, int64_t key)
 	sqlite3_reset(r->chunks_st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ERR_STORE;
-	if (found || !r->indexed)
+	if (found || !r->indexed || !r->fts)
 		return 1;
 	sqlite3_bind_int64(r->docs_st, 1, key);
 	while (!found && (rc = sqlite3_step(r->docs_st)) == SQLITE_ROW) {
@@ -1232,6 +1342,8 @@ static int candidates(struct run *r, char **json)
 	struct jbuf b;
 	long n = 0;
 	int rc = ERR_OK, step = SQLITE_DONE;
+	if (r->indexed && !r->fts)
+		return 0;   /* only frequent words: every trace is walked and tested */
 	jbuf_init(&b, JBUF_NO_CAP);
 	jbuf_putc(&b, '[');
 	if (r->indexed && r->ckpt > 0) {
@@ -1242,7 +1354,7 @@ static int candidates(struct run *r, char **json)
 			rc = ERR_STORE;
 			goto out;
 		}
-		sqlite3_bind_text(st, 1, r->q->fts, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, r->fts, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, r->ckpt);
 		sqlite3_bind_int(st, 3, max_candidates + 1);
 		while ((step = sqlite3_step(st)) == SQLITE_ROW && ++n <= max_candidates) {
@@ -1303,6 +1415,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 	struct preview_reader *pv = NULL;
 	char *keys = NULL, cursor[QUERY_CURSOR_SIZE] = "", last[QUERY_CURSOR_SIZE] = "";
 	cJSON *items = cJSON_CreateArray();
+	struct arena *fts_arena = arena_new();
 	int rc, nitems = 0, more = 0, step = SQLITE_DONE;
 	memset(&r, 0, sizeof r);
 	r.db = db;
@@ -1321,6 +1434,16 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 	r.ckpt = r.indexed ? int_query(db, "SELECT value FROM search.state WHERE key = 'checkpoint'", -1) : 0;
 	if (r.ckpt < 0)
 		r.indexed = 0, r.ckpt = 0;
+	if (r.indexed) {
+		/* the words the index left out narrow nothing (searchfreq.h) */
+		struct searchfreq_lookup fl;
+		if (searchfreq_lookup_open(db, &fl)) {
+			rc = ERR_STORE;
+			goto out;
+		}
+		r.fts = searchq_fts(q, searchfreq_indexed, &fl, fts_arena);
+		searchfreq_lookup_close(&fl);
+	}
 	if (sqlite3_prepare_v2(db, "SELECT key FROM traces WHERE trace_id = ?1", -1, &r.main_key_st, NULL) ||
 	    sqlite3_prepare_v2(db, "SELECT chunk, chunk_index, span_id FROM spans WHERE trace = ?1"
 	                       " ORDER BY chunk DESC, chunk_index", -1, &r.trace_st, NULL) ||
@@ -1338,7 +1461,7 @@ enum err search_traces(sqlite3 *db, const char *dir, const struct trace_filter *
 		goto out;
 	}
 	if (r.probe_st)
-		sqlite3_bind_text(r.probe_st, 1, q->fts, -1, SQLITE_STATIC);
+		sqlite3_bind_text(r.probe_st, 1, r.fts ? r.fts : "", -1, SQLITE_STATIC);
 	int few = candidates(&r, &keys);
 	if (few < 0) {
 		rc = few;
@@ -1429,6 +1552,7 @@ out:
 	spanview_close(r.view);
 	exec(db, "COMMIT");
 	free(keys);
+	arena_free(fts_arena);
 	if (rc) {
 		cJSON_Delete(items);
 		return rc;

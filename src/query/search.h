@@ -2,8 +2,10 @@
  * and exception messages. A background indexer keeps search.db (FTS5,
  * contentless, detail=none; one document per trace group of a chunk) in
  * the data directory, apart from the main database so it never takes its
- * write lock; searches cover the indexed part through FTS5 and the not yet
- * indexed tail by scanning its chunks, and verify every hit on the text. */
+ * write lock, without the words too common to narrow a search
+ * (searchfreq.h); searches cover the indexed part through FTS5 and the not
+ * yet indexed tail by scanning its chunks, and verify every hit on the
+ * text. */
 #ifndef TL_SEARCH_H
 #define TL_SEARCH_H
 #include <cjson/cJSON.h>
@@ -28,6 +30,7 @@ struct search_status {
 	int tidying;               /* an idle-time merge of the whole index is under way */
 	int64_t tidies, tidy_steps, tidy_yields; /* since start: merges finished, their steps, and the times new
 	                                           * chunks were indexed in the middle of one */
+	int64_t frequent_words;    /* words left out of the index (searchfreq.h); 0 until chosen */
 };
 
 /* Opens (or creates, or rebuilds when stale) dir/search.db and starts the
@@ -38,8 +41,8 @@ struct search_status {
  * TRACELITE_SEARCH_TIDY_PAGES=N sets the leaf pages one step of the
  * idle-time merge of the index writes (0: never merge), and
  * TRACELITE_SEARCH_TIDY_QUIET_MS=N the time without new chunks (and since
- * the start) before a step.
- * Returns NULL with err filled on failure. */
+ * the start) before a step; the frequent words' settings are in
+ * searchfreq.h. Returns NULL with err filled on failure. */
 struct search *search_start(const char *dir, char *err, size_t errlen);
 /* Stops the indexer after its current batch (committed), frees s. */
 void search_stop(struct search *s);

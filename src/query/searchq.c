@@ -142,28 +142,54 @@ static void fts_token(struct jbuf *b, const char *s, int prefix)
 	jbuf_put(b, prefix ? "\"*" : "\"", prefix ? 2 : 1);
 }
 
-static void fts_atom(struct jbuf *b, const struct searchq_atom *at)
+/* Whether the index can narrow atom at: one of its tokens is in it (all
+ * are when indexed is NULL). */
+static int atom_indexed(const struct searchq_atom *at, searchq_indexed_fn indexed, void *u)
+{
+	for (int i = 0; i < at->ntok; i++)
+		if (!indexed || indexed(u, at->tok[i], at->prefix && i == at->ntok - 1))
+			return 1;
+	return 0;
+}
+
+static void fts_atom(struct jbuf *b, const struct searchq_atom *at, searchq_indexed_fn indexed, void *u)
 {
 	/* detail=none has no positions: a phrase is its words ANDed here and
-	 * checked for adjacency on the text afterwards */
-	if (at->ntok > 1)
-		jbuf_lit(b, "(");
+	 * checked for adjacency on the text afterwards; words the index
+	 * leaves out are checked there only */
+	int keep[SEARCHQ_MAX_TOKENS], n = 0;
 	for (int i = 0; i < at->ntok; i++) {
-		if (i)
+		keep[i] = !indexed || indexed(u, at->tok[i], at->prefix && i == at->ntok - 1);
+		n += keep[i];
+	}
+	if (n > 1)
+		jbuf_lit(b, "(");
+	for (int i = 0, k = 0; i < at->ntok; i++) {
+		if (!keep[i])
+			continue;
+		if (k++)
 			jbuf_lit(b, " AND ");
 		fts_token(b, at->tok[i], at->prefix && i == at->ntok - 1);
 	}
-	if (at->ntok > 1)
+	if (n > 1)
 		jbuf_lit(b, ")");
 }
 
-static const char *fts_expr(const struct searchq *q, struct arena *a)
+const char *searchq_fts(const struct searchq *q, searchq_indexed_fn indexed, void *u, struct arena *a)
 {
 	struct jbuf b;
+	int groups = 0;
 	jbuf_init(&b, JBUF_NO_CAP);
 	jbuf_lit(&b, "(");
 	for (int g = 0; g < q->ngroups; g++) {
-		if (g)
+		/* a group narrows only if each of its alternatives does */
+		int all = 1;
+		for (int i = 0; i < q->natoms && all; i++)
+			if (q->atom[i].group == g && !atom_indexed(&q->atom[i], indexed, u))
+				all = 0;
+		if (!all)
+			continue;
+		if (groups++)
 			jbuf_lit(&b, " AND ");
 		jbuf_lit(&b, "(");
 		int first = 1;
@@ -172,7 +198,7 @@ static const char *fts_expr(const struct searchq *q, struct arena *a)
 				continue;
 			if (!first)
 				jbuf_lit(&b, " OR ");
-			fts_atom(&b, &q->atom[i]);
+			fts_atom(&b, &q->atom[i], indexed, u);
 			first = 0;
 		}
 		jbuf_lit(&b, ")");
@@ -181,12 +207,13 @@ static const char *fts_expr(const struct searchq *q, struct arena *a)
 	/* a negated phrase would exclude documents holding its words apart:
 	 * only single words are excluded in the index, phrases on the text */
 	for (int i = 0; i < q->natoms; i++) {
-		if (q->atom[i].neg && q->atom[i].ntok == 1) {
+		if (q->atom[i].neg && q->atom[i].ntok == 1 && atom_indexed(&q->atom[i], indexed, u)) {
 			jbuf_lit(&b, " NOT ");
-			fts_atom(&b, &q->atom[i]);
+			fts_atom(&b, &q->atom[i], indexed, u);
 		}
 	}
-	return take(&b, a);
+	char *expr = take(&b, a);
+	return groups ? expr : NULL;
 }
 
 enum err searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, struct searchq *out, char *err,
@@ -272,7 +299,7 @@ enum err searchq_parse(struct searchq_tok *t, const char *q, struct arena *a, st
 		return fail(err, errlen, "NOT must be followed by a word or \"phrase\" to exclude");
 	if (out->ngroups == 0)
 		return fail(err, errlen, "no word to search for (excluded words alone cannot be searched)");
-	out->fts = fts_expr(out, a);
+	out->fts = searchq_fts(out, NULL, NULL, a);
 	return ERR_OK;
 }
 

@@ -50,8 +50,20 @@ struct searchq_atom {
 struct searchq {
 	struct searchq_atom atom[SEARCHQ_MAX_ATOMS];
 	int natoms, ngroups;
-	const char *fts;           /* FTS5 MATCH expression (arena) */
+	const char *fts;           /* FTS5 MATCH expression, every token in the index (arena) */
 };
+
+/* Whether the index holds tok (folded), or with prefix set every word
+ * starting with it. */
+typedef int (*searchq_indexed_fn)(void *u, const char *tok, int prefix);
+
+/* The FTS5 MATCH expression of q over an index holding the tokens that
+ * indexed(u, ...) accepts (all of them if indexed is NULL): an atom keeps
+ * its indexed tokens, a group of alternatives only if each keeps one, a
+ * negated word only if indexed. Matches a superset of q's documents, to be
+ * verified on the text. Returns NULL if no group is left (the index cannot
+ * narrow q), else an arena string. */
+const char *searchq_fts(const struct searchq *q, searchq_indexed_fn indexed, void *u, struct arena *a);
 
 /* Parses q. Returns ERR_OK, or ERR_BAD_INPUT with err saying what is wrong
  * (not UTF-8, unterminated quote, dangling OR, nothing to search for, too many

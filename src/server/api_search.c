@@ -22,6 +22,7 @@ cJSON *api_search_status(struct app *app, sqlite3 *db, int with_shape)
 		return o;
 	cJSON_AddNumberToObject(o, "segments", (double)st.segments);
 	cJSON_AddNumberToObject(o, "index_bytes", (double)st.index_bytes);
+	cJSON_AddNumberToObject(o, "frequent_words", (double)st.frequent_words);
 	cJSON *t = cJSON_AddObjectToObject(o, "tidy");
 	cJSON_AddBoolToObject(t, "running", st.tidying);
 	cJSON_AddNumberToObject(t, "finished", (double)st.tidies);

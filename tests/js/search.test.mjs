@@ -214,14 +214,14 @@ describe('the unindexed tail, the index, and a rebuilt index agree', () => {
 
 	test('indexed, the same answers', () => sameAnswers('search-indexed'));
 
-	test('search.db of an older format (user_version 2): rebuilt, the same answers', async () => {
+	test('search.db of an older format (user_version 4, every word indexed): rebuilt, the same answers', async () => {
 		const file = path.join(dataDir, 'search.db');
 		const db = fs.readFileSync(file);
-		assert.equal(db.readUInt32BE(60), 4, 'this format is 4');
-		db.writeUInt32BE(2, 60);   /* the header's user_version */
+		assert.equal(db.readUInt32BE(60), 5, 'this format is 5');
+		db.writeUInt32BE(4, 60);   /* the header's user_version */
 		fs.writeFileSync(file, db);
 		await sameAnswers('search-old-format');
-		assert.equal(fs.readFileSync(file).readUInt32BE(60), 4, 'rebuilt in this format');
+		assert.equal(fs.readFileSync(file).readUInt32BE(60), 5, 'rebuilt in this format');
 	});
 
 	test('search.db deleted: rebuilt, the same answers', async () => {

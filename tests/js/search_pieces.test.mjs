@@ -5,11 +5,15 @@
 // whole text. The same agent traces go to a server whose indexer is paused
 // (every search scans the stored text: the reference) and to one that
 // indexed them; words, phrases across quotes and lines, prefixes, OR,
-// negation, filters, paging and the order of the answers must agree.
+// negation, filters, paging and the order of the answers must agree. A
+// third server leaves the words in more than 30% of its first documents
+// out of its index (searchfreq.h): its answers must agree too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { addMs, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, query, sleep, startServer, traceId } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { addMs, getJson, nanosFromNow, otlpRequest, otlpSpan, postOk, query, request, sleep, startServer, traceId } from './helpers.mjs';
 
 const word = () => 'zq' + crypto.randomBytes(6).toString('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[d]);
 const W = Array.from({ length: 12 }, word);
@@ -66,25 +70,29 @@ async function answers(server) {
 }
 
 describe('de-duplicated pieces in the index answer as the whole text does', () => {
-	let scan, indexed;
-	const requests = Array.from({ length: 6 }, (_, i) => agentTrace(i, i % 2 ? 'pieces-b' : 'pieces-a')).flat();
+	let scan, indexed, frequent;
+	const traces = Array.from({ length: 6 }, (_, i) => agentTrace(i, i % 2 ? 'pieces-b' : 'pieces-a'));
+	const requests = traces.flat();
 	before(async () => {
 		scan = await startServer({ label: 'pieces-scan', env: { TRACELITE_SEARCH_PAUSE: '1' } });
 		indexed = await startServer({ label: 'pieces-index' });
-		for (const r of requests) {
-			await postOk(scan, '/v1/traces', r);
-			await postOk(indexed, '/v1/traces', r);
-		}
-		for (let i = 0; ; i++) {
-			const h = await getJson(indexed, '/api/health');
-			if (h.search.pending_chunks === 0 && h.search.indexed_spans >= 18) break;
-			assert.ok(i < 600, `indexer did not catch up: ${JSON.stringify(h.search)}`);
-			await sleep(50);
+		frequent = await startServer({
+			label: 'pieces-frequent',
+			env: { TRACELITE_SEARCH_FREQUENT_SAMPLE: '8', TRACELITE_SEARCH_FREQUENT_PERCENT: '30' },
+		});
+		for (const r of requests)
+			for (const s of [scan, indexed, frequent]) await postOk(s, '/v1/traces', r);
+		for (const [s, chosen] of [[indexed, false], [frequent, true]]) {
+			for (let i = 0; ; i++) {
+				const h = await getJson(s, '/api/health');
+				if (h.search.pending_chunks === 0 && h.search.indexed_spans >= 18 && (h.search.frequent_words > 0) === chosen) break;
+				assert.ok(i < 600, `indexer did not catch up: ${JSON.stringify(h.search)}`);
+				await sleep(50);
+			}
 		}
 	});
 	after(async () => {
-		if (scan) await scan.stop();
-		if (indexed) await indexed.stop();
+		for (const s of [scan, indexed, frequent]) if (s) await s.stop();
 	});
 
 	test('every query, filter and page agrees with the scan of the text', async () => {
@@ -98,5 +106,61 @@ describe('de-duplicated pieces in the index answer as the whole text does', () =
 			assert.ok(want[`${q} {}`][0].length > 0, q);
 		assert.equal(want[`${W[8]} ${W[9]} {}`].flat().length, 6, 'words of two messages of one document');
 		assert.equal(want[`${W[10]} -${W[4]} {}`].flat().length, 2);
+	});
+
+	test('an index without its frequent words answers the same', async () => {
+		const h = (await getJson(frequent, '/api/health')).search;
+		const all = (await getJson(indexed, '/api/health')).search;
+		/* the system prompt's words, the JSON keys and the words of a third of the traces */
+		assert.ok(h.frequent_words >= 10, `frequent words: ${h.frequent_words}`);
+		assert.ok(h.indexed_text_bytes < all.indexed_text_bytes / 2, `${h.indexed_text_bytes} vs ${all.indexed_text_bytes}`);
+		assert.match(frequent.log(), /words are in more than 30% of the first \d+ documents; indexing again without them/);
+		assert.deepEqual(await answers(frequent), await answers(scan));
+	});
+
+	test('deleting traces takes their documents out of an index without its frequent words', async () => {
+		/* what a deletion hands FTS5 back must be what was indexed: the words left out stay out */
+		const words = (term) => execFileSync('sqlite3', [path.join(frequent.dataDir, 'search.db')], {
+			input: `CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, row); SELECT coalesce(sum(doc), 0) FROM temp.v WHERE term = '${term}';`,
+			encoding: 'utf8',
+		}).trim();
+		assert.equal(words('3'), '2', 'trace 3 (its two documents) is indexed');
+		for (const i of [3, 4]) {
+			const tid = traces[i][0].resourceSpans[0].scopeSpans[0].spans[0].traceId;
+			for (const s of [scan, frequent]) {
+				const r = await request(s, 'DELETE', `/api/traces/${tid}`);
+				assert.equal(r.status, 200, r.body);
+			}
+		}
+		assert.equal(words('3'), '0');
+		assert.equal(words('4'), '0');
+		assert.equal(words('5'), '2', 'trace 5 stays');
+		assert.doesNotMatch(frequent.log(), /forgetting deleted traces failed/);
+		assert.deepEqual(await answers(frequent), await answers(scan));
+	});
+
+	test('after a restart the same words stay out, of new documents too', async () => {
+		const before = (await getJson(frequent, '/api/health')).search;
+		await frequent.stop();
+		/* a new share would choose other words: the index keeps its own */
+		frequent = await startServer({
+			label: 'pieces-frequent-again', dataDir: frequent.dataDir,
+			env: { TRACELITE_SEARCH_FREQUENT_SAMPLE: '8', TRACELITE_SEARCH_FREQUENT_PERCENT: '90' },
+		});
+		for (const r of agentTrace(6, 'pieces-a'))
+			for (const s of [scan, frequent]) await postOk(s, '/v1/traces', r);
+		for (let i = 0; ; i++) {
+			const h = (await getJson(frequent, '/api/health')).search;
+			if (h.pending_chunks === 0 && h.indexed_spans >= before.indexed_spans + 3) {
+				assert.equal(h.frequent_words, before.frequent_words);
+				/* filtered as the others were: about their text bytes per span (unfiltered is over twice that) */
+				assert.ok(h.indexed_text_bytes - before.indexed_text_bytes < (before.indexed_text_bytes / before.indexed_spans) * 3 * 1.5);
+				break;
+			}
+			assert.ok(i < 600, `indexer did not catch up: ${JSON.stringify(h)}`);
+			await sleep(50);
+		}
+		assert.doesNotMatch(frequent.log(), /indexing again without them/);
+		assert.deepEqual(await answers(frequent), await answers(scan));
 	});
 });

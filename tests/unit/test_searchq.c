@@ -1,7 +1,8 @@
 /* test_searchq.c: the full-text query language: parsing (words, phrases,
  * OR, negation, prefix, and the malformed forms that must be refused), the
  * FTS5 expression (only quoted tokens, so no query can inject syntax; it
- * must also be accepted by a real FTS5 table), evaluation and snippets. */
+ * must also be accepted by a real FTS5 table; without the words an index
+ * leaves out), evaluation and snippets. */
 #include <sqlite3.h>
 #include <string.h>
 #include "base/arena.h"
@@ -88,6 +89,54 @@ static void test_parse(void)
 	arena_free(a);
 }
 
+/* searchq_indexed_fn over a NULL-terminated list of left-out words */
+static int not_listed(void *u, const char *tok, int prefix)
+{
+	for (const char *const *w = u; *w; w++)
+		if (prefix ? !strncmp(*w, tok, strlen(tok)) : !strcmp(*w, tok))
+			return 0;
+	return 1;
+}
+
+static void test_fts_without(void)
+{
+	struct arena *a = arena_new();
+	struct searchq q;
+	char err[256];
+	const char *frequent[] = {"the", "rate", "limit", "error", NULL};
+	struct {
+		const char *q, *want;   /* want NULL: the index cannot narrow q */
+	} cases[] = {
+		{"timeout", "((\"timeout\"))"},
+		{"the", NULL},
+		{"the timeout", "((\"timeout\"))"},
+		{"\"the timeout\"", "((\"timeout\"))"},
+		{"\"rate limit\"", NULL},
+		{"\"rate limit\" x", "((\"x\"))"},
+		{"\"rate limit hit\"", "((\"hit\"))"},
+		{"timeout OR the", NULL},
+		{"timeout OR the x", "((\"x\"))"},
+		{"timeout OR retry x", "((\"timeout\" OR \"retry\") AND (\"x\"))"},
+		{"x -the", "((\"x\"))"},
+		{"x -retry", "((\"x\")) NOT \"retry\""},
+		{"er*", NULL},
+		{"ti*", "((\"ti\"*))"},
+		{"\"rate ti\"*", "((\"ti\"*))"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		CHECK(!searchq_parse(&tok, cases[i].q, a, &q, err, sizeof err), "%s: %s", cases[i].q, err);
+		const char *e = searchq_fts(&q, not_listed, frequent, a);
+		CHECK(cases[i].want ? e && !strcmp(e, cases[i].want) : !e, "'%s' -> '%s', want '%s'", cases[i].q,
+		      e ? e : "(none)", cases[i].want ? cases[i].want : "(none)");
+		CHECK(!e || fts_accepts(e), "'%s' -> '%s' must be valid FTS5", cases[i].q, e);
+	}
+	/* no predicate: every token, as parsed */
+	CHECK(!searchq_parse(&tok, "the \"rate limit\" -error", a, &q, err, sizeof err), "%s", err);
+	const char *all = searchq_fts(&q, NULL, NULL, a);
+	CHECK(all && !strcmp(all, q.fts), "%s vs %s", all ? all : "(none)", q.fts);
+	arena_free(a);
+}
+
 static void test_match(void)
 {
 	CHECK(matches("timeout", "The call hit a Timeout.") == 1, "word");
@@ -153,6 +202,7 @@ int main(void)
 		return 1;
 	}
 	test_parse();
+	test_fts_without();
 	test_match();
 	searchq_tok_close(&tok);
 	sqlite3_close(db);

@@ -1,0 +1,57 @@
+/* searchfreq.h: the words the search index leaves out. A word in most
+ * traces costs the index a posting in each of them (at 300k prose spans
+ * the words in more than a fifth of the documents were 57% of the
+ * postings) and narrows a search for it little. Once the index holds a
+ * sample of documents, the words in more than a given share of them are
+ * chosen, once for the index's life (search.db's table frequent), and the
+ * index is rebuilt without them; searches test those words on the text
+ * only (searchq_fts). */
+#ifndef TL_SEARCHFREQ_H
+#define TL_SEARCHFREQ_H
+#include <sqlite3.h>
+#include <stdint.h>
+#include "base/err.h"
+#include "base/intern.h"
+
+/* The documents a choice is made on, and the share (percent) of them a
+ * word must be in to be left out: TRACELITE_SEARCH_FREQUENT_SAMPLE
+ * (8..1,000,000) and TRACELITE_SEARCH_FREQUENT_PERCENT (0..100; 0: none
+ * is ever chosen), read by searchfreq_settings. */
+#define SEARCHFREQ_SAMPLE_DOCS 2000
+#define SEARCHFREQ_PERCENT 20
+
+struct searchfreq_settings {
+	int64_t sample_docs;
+	int percent;
+};
+void searchfreq_settings(struct searchfreq_settings *out);
+
+/* Creates search.db's frequent table if missing (idx: the indexer's
+ * connection, in its schema transaction). Returns ERR_OK or ERR_STORE. */
+enum err searchfreq_schema(sqlite3 *idx);
+
+/* Fills the frequent table from the index of ndocs documents: every word
+ * in more than percent% of them. Inside the caller's transaction, which
+ * then empties the index. Returns the number of words chosen, or
+ * ERR_STORE. */
+int64_t searchfreq_choose(sqlite3 *idx, int64_t ndocs, int percent);
+
+/* Reads the frequent table into a new set (the words as keys). Returns
+ * ERR_OK with *out set (never NULL; empty if none was chosen), or
+ * ERR_STORE. */
+enum err searchfreq_load(sqlite3 *idx, struct intern **out);
+
+/* A query's lookup of the table in the attached search.db ("search."):
+ * open with the statement it needs, then use searchfreq_indexed as a
+ * searchq_indexed_fn with the lookup as its argument. */
+struct searchfreq_lookup {
+	sqlite3_stmt *st;
+	int failed;                /* a lookup failed: treat every word as left out */
+};
+enum err searchfreq_lookup_open(sqlite3 *db, struct searchfreq_lookup *l);
+void searchfreq_lookup_close(struct searchfreq_lookup *l);
+/* 1 if the index holds tok (with prefix: every word starting with tok),
+ * 0 if it leaves it out. u is a struct searchfreq_lookup. */
+int searchfreq_indexed(void *u, const char *tok, int prefix);
+
+#endif
