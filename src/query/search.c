@@ -73,6 +73,17 @@ static long tidy_pages = TIDY_PAGES;
 enum field { FIELD_NAME, FIELD_INPUT, FIELD_OUTPUT, FIELD_STATUS, FIELD_EXCEPTION };
 static const char *const field_names[] = {"name", "input", "output", "status", "exception"};
 
+/* A set of strings (a document's distinct pieces and words, the frequent
+ * words): open addressing. */
+struct pieces {
+	struct piece {
+		uint64_t hash;
+		const char *text;
+		size_t len;
+	} *v;
+	size_t n, slots;
+};
+
 struct search {
 	char path[4200];
 	sqlite3 *idx, *main;
@@ -86,7 +97,8 @@ struct search {
 	size_t nbatch, batch_cap, off_cap;
 	struct spanview *view;             /* the indexer's reader of chunks, on main */
 	struct searchq_tok tok;            /* the indexer's tokenizer (leaving frequent words out) */
-	struct intern *frequent;           /* the words left out (searchfreq.h); empty until chosen */
+	struct pieces frequent;            /* the words left out (searchfreq.h); empty until chosen */
+	struct arena *frequent_arena;      /* frequent's words and slots */
 	struct searchfreq_settings freq;
 	int chose;                         /* the frequent words were chosen (state 'frequent') */
 	int64_t nfrequent;                 /* words in frequent (under lock) */
@@ -349,7 +361,7 @@ static void close_all(struct search *s)
 		sqlite3_finalize(sts[i]);
 	spanview_close(s->view);
 	searchq_tok_close(&s->tok);
-	intern_free(s->frequent);
+	arena_free(s->frequent_arena);
 	sqlite3_close_v2(s->idx);
 	sqlite3_close_v2(s->main);
 	free(s->batch);
@@ -396,16 +408,6 @@ static int no_token(const char *s, size_t n)
 	return 1;
 }
 
-/* The distinct pieces of a document (doc_text): open addressing. */
-struct pieces {
-	struct piece {
-		uint64_t hash;
-		const char *text;
-		size_t len;
-	} *v;
-	size_t n, slots;
-};
-
 /* Whether s[0..n), of hash h, is in set. */
 static int piece_find(const struct pieces *set, uint64_t h, const char *s, size_t n)
 {
@@ -417,7 +419,8 @@ static int piece_find(const struct pieces *set, uint64_t h, const char *s, size_
 	return 0;
 }
 
-/* Adds s[0..n) to set unless there; returns 1 if added. */
+/* Adds s[0..n) to set unless there (s must outlive set); returns 1 if
+ * added. */
 static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t n)
 {
 	uint64_t h = text_hash(s, n);
@@ -449,8 +452,6 @@ static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t 
 /* without_frequent's state, for each token FTS5's tokenizer finds. */
 struct word_filter {
 	struct search *s;
-	struct arena *a;
-	struct pieces words;               /* the document's words written so far */
 	const char *text;
 	char *out;
 	size_t used;
@@ -459,27 +460,26 @@ struct word_filter {
 static int word_keep(void *u, int flags, const char *w, int n, int start, int end)
 {
 	struct word_filter *f = u;
-	int64_t one;
 	(void)flags;
-	if (n <= 0 || intern_get(f->s->frequent, w, (size_t)n, &one))
+	if (n <= 0)
 		return SQLITE_OK;
-	/* the set keeps its own copy: w is the tokenizer's buffer */
-	if (piece_find(&f->words, text_hash(w, (size_t)n), w, (size_t)n))
+	/* repeats are written again: FTS5 keeps a word once per document, and
+	 * skipping them here cost more (a set per document) than it saved */
+	if (piece_find(&f->s->frequent, text_hash(w, (size_t)n), w, (size_t)n))
 		return SQLITE_OK;
-	piece_add(&f->words, f->a, arena_strndup(f->a, w, (size_t)n), (size_t)n);
 	memcpy(f->out + f->used, f->text + start, (size_t)(end - start));
 	f->used += (size_t)(end - start);
 	f->out[f->used++] = '\n';
 	return SQLITE_OK;
 }
 
-/* Rewrites text[0..len) as its distinct words that are not frequent, one
- * per line, as they appear in it (FTS5 tokenizes them to the same words
+/* Rewrites text[0..len) as its words that are not frequent, one per
+ * line, as they appear in it (FTS5 tokenizes them to the same words
  * again); returns the new length. Each word written took its bytes and a
  * separator in text, so the result is no longer. */
 static size_t without_frequent(struct search *s, struct arena *a, char *text, size_t len)
 {
-	struct word_filter f = {.s = s, .a = a, .text = text, .out = arena_alloc_raw(a, len + 1)};
+	struct word_filter f = {.s = s, .text = text, .out = arena_alloc_raw(a, len + 1)};
 	if (len > 0 && len < (size_t)1 << 30)
 		s->tok.x.xTokenize(s->tok.t, &f, FTS5_TOKENIZE_DOCUMENT, text, (int)len, word_keep);
 	assert(f.used <= len + 1);
@@ -495,9 +495,9 @@ static size_t without_frequent(struct search *s, struct arena *a, char *text, si
  * words, all a detail=none index keeps of it, is the same as the fields'
  * joined whole, and searches answer the same; pieces without a word (JSON
  * punctuation) and repeats are left out. Once frequent words are chosen,
- * the text is the document's other words instead, each once
- * (without_frequent). What is indexed and what a deletion hands FTS5 back
- * must be the same bytes. */
+ * the text is the document's other words instead (without_frequent).
+ * What is indexed and what a deletion hands FTS5 back must be the same
+ * bytes. */
 static size_t doc_text(struct search *s, const struct doc *d, struct arena *a, char **text, size_t *cap)
 {
 	struct searchq_field *f;
@@ -533,7 +533,7 @@ static size_t doc_text(struct search *s, const struct doc *d, struct arena *a, c
 		}
 	}
 	assert(len + 1 <= *cap);
-	return intern_count(s->frequent) ? without_frequent(s, a, *text, len) : len;
+	return s->frequent.n ? without_frequent(s, a, *text, len) : len;
 }
 
 /* tl_batch_text(i): the text of the batch's document i (fts_st reads the
@@ -612,6 +612,22 @@ static void give_back(struct search *s)
 		exec(s->idx, "PRAGMA incremental_vacuum");
 }
 
+/* searchfreq_load's callback: one more word left out. */
+static void frequent_add(void *u, const char *w, size_t n)
+{
+	struct search *s = u;
+	piece_add(&s->frequent, s->frequent_arena, arena_strndup(s->frequent_arena, w, n), n);
+}
+
+/* Reads the words left out into s->frequent. Returns ERR_OK or ERR_STORE. */
+static int load_frequent(struct search *s)
+{
+	arena_free(s->frequent_arena);
+	s->frequent_arena = arena_new();
+	memset(&s->frequent, 0, sizeof s->frequent);
+	return searchfreq_load(s->idx, frequent_add, s);
+}
+
 /* Chooses the frequent words from the documents indexed so far and starts
  * the index over without them (its first documents, a few seconds of
  * ingest, are indexed twice). Returns ERR_OK or ERR_STORE. */
@@ -629,18 +645,15 @@ static int choose_frequent(struct search *s)
 		exec(s->idx, "ROLLBACK");
 		return ERR_STORE;
 	}
-	struct intern *set;
-	if (searchfreq_load(s->idx, &set))
+	if (load_frequent(s))
 		return ERR_STORE;
-	intern_free(s->frequent);
-	s->frequent = set;
 	s->chose = 1;
 	s->next_doc = 1;
 	s->stale = 1;
 	pthread_mutex_lock(&s->lock);
 	s->checkpoint = s->indexed_spans = s->indexed_chunks = s->text_bytes = 0;
 	s->tidying = 0;
-	s->nfrequent = (int64_t)intern_count(set);
+	s->nfrequent = (int64_t)s->frequent.n;
 	pthread_mutex_unlock(&s->lock);
 	give_back(s);
 	log_info("search", "search: %lld words are in more than %d%% of the first %lld documents; indexing again without them",
@@ -912,7 +925,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	}
 	if (!rc)
 		rc = spanview_open(s->main, &s->view) || searchq_tok_open(s->idx, &s->tok) ||
-		     searchfreq_load(s->idx, &s->frequent) ||
+		     load_frequent(s) ||
 		     prepare(s->main, "SELECT id FROM chunks WHERE id > ?1 ORDER BY id LIMIT " BATCH_CHUNKS,
 		             &s->chunks_st) ||
 		     prepare(s->main, "SELECT max(id) FROM chunks", &s->max_st) ||
@@ -944,7 +957,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	s->indexed_chunks = int_query(s->idx, "SELECT value FROM state WHERE key = 'chunks'", 0);
 	s->text_bytes = int_query(s->idx, "SELECT value FROM state WHERE key = 'text_bytes'", 0);
 	s->chose = int_query(s->idx, "SELECT value FROM state WHERE key = 'frequent'", 0) == 1;
-	s->nfrequent = (int64_t)intern_count(s->frequent);
+	s->nfrequent = (int64_t)s->frequent.n;
 	searchfreq_settings(&s->freq);
 	const char *pause = getenv("TRACELITE_SEARCH_PAUSE");
 	s->paused = pause && *pause && strcmp(pause, "0");

@@ -32,20 +32,16 @@ int64_t searchfreq_choose(sqlite3 *idx, int64_t ndocs, int percent)
 	return rc == SQLITE_DONE ? sqlite3_changes64(idx) : ERR_STORE;
 }
 
-enum err searchfreq_load(sqlite3 *idx, struct intern **out)
+enum err searchfreq_load(sqlite3 *idx, void (*add)(void *u, const char *word, size_t len), void *u)
 {
 	sqlite3_stmt *st = NULL;
-	struct intern *set = intern_new();
 	int rc = sqlite3_prepare_v2(idx, "SELECT word FROM frequent", -1, &st, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		intern_put(set, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0), 1), rc = SQLITE_OK;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		intern_free(set);
-		return ERR_STORE;
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		add(u, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		rc = SQLITE_OK;
 	}
-	*out = set;
-	return ERR_OK;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? ERR_OK : ERR_STORE;
 }
 
 enum err searchfreq_lookup_open(sqlite3 *db, struct searchfreq_lookup *l)

@@ -9,9 +9,9 @@
 #ifndef TL_SEARCHFREQ_H
 #define TL_SEARCHFREQ_H
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "base/err.h"
-#include "base/intern.h"
 
 /* The documents a choice is made on, and the share (percent) of them a
  * word must be in to be left out: TRACELITE_SEARCH_FREQUENT_SAMPLE
@@ -36,10 +36,9 @@ enum err searchfreq_schema(sqlite3 *idx);
  * ERR_STORE. */
 int64_t searchfreq_choose(sqlite3 *idx, int64_t ndocs, int percent);
 
-/* Reads the frequent table into a new set (the words as keys). Returns
- * ERR_OK with *out set (never NULL; empty if none was chosen), or
- * ERR_STORE. */
-enum err searchfreq_load(sqlite3 *idx, struct intern **out);
+/* Calls add for each word of the frequent table (none until chosen;
+ * word is valid during the call). Returns ERR_OK or ERR_STORE. */
+enum err searchfreq_load(sqlite3 *idx, void (*add)(void *u, const char *word, size_t len), void *u);
 
 /* A query's lookup of the table in the attached search.db ("search."):
  * open with the statement it needs, then use searchfreq_indexed as a
