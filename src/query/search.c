@@ -99,6 +99,11 @@ struct search {
 	struct searchq_tok tok;            /* the indexer's tokenizer (leaving frequent words out) */
 	struct pieces frequent;            /* the words left out (searchfreq.h); empty until chosen */
 	struct arena *frequent_arena;      /* frequent's words and slots */
+	/* since the start or the last choice: the documents indexed without
+	 * the frequent words, and by frequent's slot how many held the word
+	 * and the last one that did */
+	int64_t docs_filtered, *freq_docs, *freq_last;
+	int64_t chosen_docs;               /* documents the last choice saw (state 'frequent_docs') */
 	struct searchfreq_settings freq;
 	int chose;                         /* the frequent words were chosen (state 'frequent') */
 	int64_t nfrequent;                 /* words in frequent (under lock) */
@@ -344,7 +349,7 @@ static int open_index(struct search *s, int *fresh)
 	            /* 1 while a merge of the whole index is under way: the next process finishes it */
 	            " ('tidying', 0),"
 	            /* 1 once the frequent words were chosen (searchfreq.h) */
-	            " ('frequent', 0);") ||
+	            " ('frequent', 0), ('frequent_docs', 0);") ||
 	       searchfreq_schema(s->idx) || exec(s->idx, "PRAGMA user_version = " SEARCH_VERSION_SQL "; COMMIT;");
 }
 
@@ -362,6 +367,8 @@ static void close_all(struct search *s)
 	spanview_close(s->view);
 	searchq_tok_close(&s->tok);
 	arena_free(s->frequent_arena);
+	free(s->freq_docs);
+	free(s->freq_last);
 	sqlite3_close_v2(s->idx);
 	sqlite3_close_v2(s->main);
 	free(s->batch);
@@ -408,15 +415,15 @@ static int no_token(const char *s, size_t n)
 	return 1;
 }
 
-/* Whether s[0..n), of hash h, is in set. */
-static int piece_find(const struct pieces *set, uint64_t h, const char *s, size_t n)
+/* The slot of s[0..n), of hash h, in set, or -1 if not there. */
+static long piece_slot(const struct pieces *set, uint64_t h, const char *s, size_t n)
 {
 	if (!set->slots)
-		return 0;
+		return -1;
 	for (size_t i = (size_t)h & (set->slots - 1); set->v[i].text; i = (i + 1) & (set->slots - 1))
 		if (set->v[i].hash == h && set->v[i].len == n && !memcmp(set->v[i].text, s, n))
-			return 1;
-	return 0;
+			return (long)i;
+	return -1;
 }
 
 /* Adds s[0..n) to set unless there (s must outlive set); returns 1 if
@@ -424,7 +431,7 @@ static int piece_find(const struct pieces *set, uint64_t h, const char *s, size_
 static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t n)
 {
 	uint64_t h = text_hash(s, n);
-	if (piece_find(set, h, s, n))
+	if (piece_slot(set, h, s, n) >= 0)
 		return 0;
 	if (2 * (set->n + 1) > set->slots) {
 		size_t slots = set->slots ? 2 * set->slots : 64;
@@ -452,6 +459,7 @@ static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t 
 /* without_frequent's state, for each token FTS5's tokenizer finds. */
 struct word_filter {
 	struct search *s;
+	int64_t doc;                       /* the document's id, counted in s->freq_docs; -1: not counted */
 	const char *text;
 	char *out;
 	size_t used;
@@ -465,8 +473,14 @@ static int word_keep(void *u, int flags, const char *w, int n, int start, int en
 		return SQLITE_OK;
 	/* repeats are written again: FTS5 keeps a word once per document, and
 	 * skipping them here cost more (a set per document) than it saved */
-	if (piece_find(&f->s->frequent, text_hash(w, (size_t)n), w, (size_t)n))
+	long i = piece_slot(&f->s->frequent, text_hash(w, (size_t)n), w, (size_t)n);
+	if (i >= 0) {
+		if (f->doc >= 0 && f->s->freq_last[i] != f->doc) {
+			f->s->freq_last[i] = f->doc;
+			f->s->freq_docs[i]++;
+		}
 		return SQLITE_OK;
+	}
 	memcpy(f->out + f->used, f->text + start, (size_t)(end - start));
 	f->used += (size_t)(end - start);
 	f->out[f->used++] = '\n';
@@ -477,9 +491,9 @@ static int word_keep(void *u, int flags, const char *w, int n, int start, int en
  * line, as they appear in it (FTS5 tokenizes them to the same words
  * again); returns the new length. Each word written took its bytes and a
  * separator in text, so the result is no longer. */
-static size_t without_frequent(struct search *s, struct arena *a, char *text, size_t len)
+static size_t without_frequent(struct search *s, struct arena *a, char *text, size_t len, int64_t doc)
 {
-	struct word_filter f = {.s = s, .text = text, .out = arena_alloc_raw(a, len + 1)};
+	struct word_filter f = {.s = s, .doc = doc, .text = text, .out = arena_alloc_raw(a, len + 1)};
 	if (len > 0 && len < (size_t)1 << 30)
 		s->tok.x.xTokenize(s->tok.t, &f, FTS5_TOKENIZE_DOCUMENT, text, (int)len, word_keep);
 	assert(f.used <= len + 1);
@@ -497,8 +511,10 @@ static size_t without_frequent(struct search *s, struct arena *a, char *text, si
  * punctuation) and repeats are left out. Once frequent words are chosen,
  * the text is the document's other words instead (without_frequent).
  * What is indexed and what a deletion hands FTS5 back must be the same
- * bytes. */
-static size_t doc_text(struct search *s, const struct doc *d, struct arena *a, char **text, size_t *cap)
+ * bytes. doc: the id of a document being indexed (its frequent words are
+ * counted), or -1. */
+static size_t doc_text(struct search *s, const struct doc *d, int64_t doc, struct arena *a, char **text,
+                       size_t *cap)
 {
 	struct searchq_field *f;
 	struct pieces set = {0};
@@ -533,7 +549,10 @@ static size_t doc_text(struct search *s, const struct doc *d, struct arena *a, c
 		}
 	}
 	assert(len + 1 <= *cap);
-	return s->frequent.n ? without_frequent(s, a, *text, len) : len;
+	if (!s->frequent.n)
+		return len;
+	s->docs_filtered += doc >= 0;
+	return without_frequent(s, a, *text, len, doc);
 }
 
 /* tl_batch_text(i): the text of the batch's document i (fts_st reads the
@@ -625,20 +644,70 @@ static int load_frequent(struct search *s)
 	arena_free(s->frequent_arena);
 	s->frequent_arena = arena_new();
 	memset(&s->frequent, 0, sizeof s->frequent);
-	return searchfreq_load(s->idx, frequent_add, s);
+	int rc = searchfreq_load(s->idx, frequent_add, s);
+	free(s->freq_docs);
+	free(s->freq_last);
+	s->freq_docs = calloc(s->frequent.slots + 1, sizeof *s->freq_docs);
+	s->freq_last = calloc(s->frequent.slots + 1, sizeof *s->freq_last);
+	if (!s->freq_docs || !s->freq_last)
+		abort();
+	s->docs_filtered = 0;
+	return rc;
 }
 
-/* Chooses the frequent words from the documents indexed so far and starts
- * the index over without them (its first documents, a few seconds of
- * ingest, are indexed twice). Returns ERR_OK or ERR_STORE. */
+/* Whether a frequent word turned rare: in less than half the share that
+ * made it frequent among the sample's worth of documents indexed since,
+ * once the index has doubled since the choice (so all the indexing again
+ * this causes is at most as much as the index itself). A search for such
+ * a word tests every trace on its text. */
+static int frequent_drifted(const struct search *s)
+{
+	if (!s->frequent.n || s->docs_filtered < s->freq.sample_docs || s->next_doc - 1 < 2 * s->chosen_docs)
+		return 0;
+	for (size_t i = 0; i < s->frequent.slots; i++)
+		if (s->frequent.v[i].text && s->freq_docs[i] * 200 < (int64_t)s->freq.percent * s->docs_filtered)
+			return 1;
+	return 0;
+}
+
+/* Takes the words that turned rare (frequent_drifted) out of the
+ * frequent table, in the caller's transaction. Returns how many, or
+ * ERR_STORE. */
+static int64_t drop_drifted(struct search *s)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	if (sqlite3_prepare_v2(s->idx, "DELETE FROM frequent WHERE word = ?1", -1, &st, NULL))
+		return ERR_STORE;
+	for (size_t i = 0; i < s->frequent.slots && n >= 0; i++) {
+		const struct piece *p = &s->frequent.v[i];
+		if (!p->text || s->freq_docs[i] * 200 >= (int64_t)s->freq.percent * s->docs_filtered)
+			continue;
+		sqlite3_bind_text(st, 1, p->text, (int)p->len, SQLITE_STATIC);
+		n = sqlite3_step(st) == SQLITE_DONE ? n + 1 : ERR_STORE;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Chooses the frequent words from the documents indexed so far (keeping
+ * those chosen before unless they turned rare) and starts the index over
+ * without them: the first choice indexes its sample, a few seconds of
+ * ingest, twice. Returns ERR_OK or ERR_STORE. */
 static int choose_frequent(struct search *s)
 {
-	int64_t ndocs = int_query(s->idx, "SELECT count(*) FROM docs", 0), words;
+	int64_t ndocs = int_query(s->idx, "SELECT count(*) FROM docs", 0), words, dropped = 0;
 	if (ndocs < s->freq.sample_docs)
 		return ERR_OK; /* documents were deleted: wait for more */
 	if (exec(s->idx, "BEGIN"))
 		return ERR_STORE;
-	if ((words = searchfreq_choose(s->idx, ndocs, s->freq.percent)) < 0 ||
+	sqlite3_bind_text(s->state_st, 1, "frequent_docs", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->state_st, 2, ndocs);
+	int rc = sqlite3_step(s->state_st) == SQLITE_DONE ? ERR_OK : ERR_STORE;
+	sqlite3_reset(s->state_st);
+	if (rc || (s->frequent.n && (dropped = drop_drifted(s)) < 0) ||
+	    (words = searchfreq_choose(s->idx, ndocs, s->freq.percent)) < 0 ||
 	    exec(s->idx, "INSERT INTO fts (fts) VALUES ('delete-all'); DELETE FROM docs;"
 	                 " UPDATE state SET value = 0 WHERE key IN ('checkpoint', 'spans', 'chunks', 'text_bytes', 'tidying');"
 	                 " UPDATE state SET value = 1 WHERE key = 'frequent'; COMMIT;")) {
@@ -648,6 +717,7 @@ static int choose_frequent(struct search *s)
 	if (load_frequent(s))
 		return ERR_STORE;
 	s->chose = 1;
+	s->chosen_docs = ndocs;
 	s->next_doc = 1;
 	s->stale = 1;
 	pthread_mutex_lock(&s->lock);
@@ -656,8 +726,9 @@ static int choose_frequent(struct search *s)
 	s->nfrequent = (int64_t)s->frequent.n;
 	pthread_mutex_unlock(&s->lock);
 	give_back(s);
-	log_info("search", "search: %lld words are in more than %d%% of the first %lld documents; indexing again without them",
-	         (long long)words, s->freq.percent, (long long)ndocs);
+	log_info("search", "search: %zu words are in more than %d%% of the documents (%lld more in the %lld indexed, %lld"
+	         " no longer); indexing again without them", s->frequent.n, s->freq.percent, (long long)words,
+	         (long long)ndocs, (long long)dropped);
 	return ERR_OK;
 }
 
@@ -666,7 +737,8 @@ static int choose_frequent(struct search *s)
  * Returns the number of chunks indexed (0 = caught up) or ERR_STORE. */
 static int index_batch(struct search *s)
 {
-	if (!s->chose && s->freq.percent && s->next_doc > s->freq.sample_docs && choose_frequent(s))
+	if (((!s->chose && s->freq.percent && s->next_doc > s->freq.sample_docs) || frequent_drifted(s)) &&
+	    choose_frequent(s))
 		return ERR_STORE;
 
 	int64_t ckpt = s->checkpoint, spans = 0, nchunks = 0, bytes = 0, first = s->next_doc;
@@ -681,7 +753,7 @@ static int index_batch(struct search *s)
 		struct doc *docs;
 		long nd = chunk_docs(s->view, id, 1, &docs);
 		for (long i = 0; i < nd && !rc; i++) {
-			size_t len = doc_text(s, &docs[i], a, &text, &cap);
+			size_t len = doc_text(s, &docs[i], s->next_doc, a, &text, &cap);
 			if (s->batch_off[s->nbatch] + len > BATCH_TEXT)
 				rc = batch_flush(s);
 			batch_add(s, text, len);
@@ -957,6 +1029,7 @@ struct search *search_start(const char *dir, char *err, size_t errlen)
 	s->indexed_chunks = int_query(s->idx, "SELECT value FROM state WHERE key = 'chunks'", 0);
 	s->text_bytes = int_query(s->idx, "SELECT value FROM state WHERE key = 'text_bytes'", 0);
 	s->chose = int_query(s->idx, "SELECT value FROM state WHERE key = 'frequent'", 0) == 1;
+	s->chosen_docs = int_query(s->idx, "SELECT value FROM state WHERE key = 'frequent_docs'", 0);
 	s->nfrequent = (int64_t)s->frequent.n;
 	searchfreq_settings(&s->freq);
 	const char *pause = getenv("TRACELITE_SEARCH_PAUSE");
@@ -1032,7 +1105,7 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 			sqlite3_reset(s->find_st);
 			if (!doc)
 				continue; /* not indexed */
-			size_t len = doc_text(s, &docs[d], spanview_arena(s->view), &text, &cap);
+			size_t len = doc_text(s, &docs[d], -1, spanview_arena(s->view), &text, &cap);
 			sqlite3_bind_int64(s->unfts_st, 1, doc);
 			sqlite3_bind_text(s->unfts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
 			sqlite3_bind_int64(s->undoc_st, 1, doc);

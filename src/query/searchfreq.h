@@ -3,9 +3,10 @@
  * the words in more than a fifth of the documents were 57% of the
  * postings) and narrows a search for it little. Once the index holds a
  * sample of documents, the words in more than a given share of them are
- * chosen, once for the index's life (search.db's table frequent), and the
- * index is rebuilt without them; searches test those words on the text
- * only (searchq_fts). */
+ * chosen (search.db's table frequent) and the index is rebuilt without
+ * them; the indexer chooses again when one turns rare (search.c,
+ * frequent_drifted). Searches test those words on the text only
+ * (searchq_fts). */
 #ifndef TL_SEARCHFREQ_H
 #define TL_SEARCHFREQ_H
 #include <sqlite3.h>
@@ -30,10 +31,10 @@ void searchfreq_settings(struct searchfreq_settings *out);
  * connection, in its schema transaction). Returns ERR_OK or ERR_STORE. */
 enum err searchfreq_schema(sqlite3 *idx);
 
-/* Fills the frequent table from the index of ndocs documents: every word
- * in more than percent% of them. Inside the caller's transaction, which
- * then empties the index. Returns the number of words chosen, or
- * ERR_STORE. */
+/* Adds to the frequent table every word of the index (of ndocs
+ * documents) in more than percent% of them. Inside the caller's
+ * transaction, which then empties the index. Returns the number of words
+ * added, or ERR_STORE. */
 int64_t searchfreq_choose(sqlite3 *idx, int64_t ndocs, int percent);
 
 /* Calls add for each word of the frequent table (none until chosen;

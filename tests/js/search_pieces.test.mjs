@@ -114,7 +114,7 @@ describe('de-duplicated pieces in the index answer as the whole text does', () =
 		/* the system prompt's words, the JSON keys and the words of a third of the traces */
 		assert.ok(h.frequent_words >= 10, `frequent words: ${h.frequent_words}`);
 		assert.ok(h.indexed_text_bytes < all.indexed_text_bytes / 2, `${h.indexed_text_bytes} vs ${all.indexed_text_bytes}`);
-		assert.match(frequent.log(), /words are in more than 30% of the first \d+ documents; indexing again without them/);
+		assert.match(frequent.log(), /words are in more than 30% of the documents \(\d+ more in the \d+ indexed, 0 no longer\); indexing again without them/);
 		assert.deepEqual(await answers(frequent), await answers(scan));
 	});
 
@@ -162,5 +162,57 @@ describe('de-duplicated pieces in the index answer as the whole text does', () =
 		}
 		assert.doesNotMatch(frequent.log(), /indexing again without them/);
 		assert.deepEqual(await answers(frequent), await answers(scan));
+	});
+});
+
+describe('a frequent word that turns rare goes back into the index', () => {
+	let scan, frequent;
+	const early = word(), later = Array.from({ length: 100 }, word);
+	const trace = (i, text) => otlpRequest([otlpSpan({
+		traceId: traceId(), name: `drift ${i}`, start: nanosFromNow(-600000 + i * 1000), durationMs: 50,
+		status: { code: 2, message: `alpha beta ${text}` },
+	})]);
+	const health = async () => (await getJson(frequent, '/api/health')).search;
+	const post = async (r) => { for (const s of [scan, frequent]) await postOk(s, '/v1/traces', r); };
+	before(async () => {
+		scan = await startServer({ label: 'drift-scan', env: { TRACELITE_SEARCH_PAUSE: '1' } });
+		frequent = await startServer({
+			label: 'drift-frequent',
+			env: { TRACELITE_SEARCH_FREQUENT_SAMPLE: '8', TRACELITE_SEARCH_FREQUENT_PERCENT: '30' },
+		});
+	});
+	after(async () => {
+		for (const s of [scan, frequent]) if (s) await s.stop();
+	});
+
+	test('chosen from the first traces, dropped once the later ones lack it, answers unchanged', async () => {
+		for (let i = 0; i < 12; i++) await post(trace(i, `${early} ${later[i]}`));
+		for (let i = 0; (await health()).frequent_words === 0; i++) {
+			assert.ok(i < 600, `no frequent words chosen: ${JSON.stringify(await health())}`);
+			await sleep(50);
+		}
+		const chosen = (await health()).frequent_words;
+		/* 100 more without it: 12 of 112 documents, under half the 30% */
+		for (let i = 12; i < 112; i++) await post(trace(i, later[i % 100]));
+		for (let i = 0; ; i++) {
+			const h = await health();
+			if (/1 no longer\); indexing again/.test(frequent.log()) && h.pending_chunks === 0 && h.indexed_spans === 112) {
+				assert.ok(h.frequent_words < chosen, `${h.frequent_words} frequent words, ${chosen} before`);
+				break;
+			}
+			assert.ok(i < 600, `the rare word stayed out: ${JSON.stringify(h)}`);
+			await sleep(50);
+		}
+		const postings = execFileSync('sqlite3', [path.join(frequent.dataDir, 'search.db')], {
+			input: `CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, row); SELECT coalesce(sum(doc), 0) FROM temp.v WHERE term = '${early}';`,
+			encoding: 'utf8',
+		}).trim();
+		assert.equal(postings, '12', 'indexed again in its 12 documents');
+		for (const q of [early, `${early} alpha`, 'alpha', `${later[3]} OR ${early}`]) {
+			const got = await getJson(frequent, `/api/search${query({ q, limit: 50 })}`);
+			const want = await getJson(scan, `/api/search${query({ q, limit: 50 })}`);
+			assert.deepEqual(got.items, want.items, q);
+			assert.ok(want.items.length > 0, q);
+		}
 	});
 });
