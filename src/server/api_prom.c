@@ -65,6 +65,8 @@ static const struct family_def defs[] = {
 	{"tracelite_search_index_segments", COUNTERS_GAUGE,
 	 "FTS5 segments of the search index (1 once the idle-time merge has run)"},
 	{"tracelite_search_tidy_steps_total", COUNTERS_COUNTER, "Steps of the idle-time merge of the search index"},
+	{"tracelite_search_frequent_words", COUNTERS_GAUGE,
+	 "Words too common to be in the search index (searches test them on the text)"},
 	{"tracelite_compaction_enabled", COUNTERS_GAUGE, "1 if idle-time compaction of span chunks is on (--compact-level)"},
 	{"tracelite_compaction_pending_chunks", COUNTERS_GAUGE, "Span chunks not yet looked at by the idle-time compaction"},
 	{"tracelite_compaction_chunks_total", COUNTERS_COUNTER, "Span chunks recompressed by the idle-time compaction"},
@@ -236,6 +238,7 @@ void api_prom(struct mg_connection *c, struct app *app, const char *tail)
 		counters_set("tracelite_search_indexed_spans", (double)st.indexed_spans, NULL);
 		counters_set("tracelite_search_index_segments", (double)st.segments, NULL);
 		counters_set("tracelite_search_tidy_steps_total", (double)st.tidy_steps, NULL);
+		counters_set("tracelite_search_frequent_words", (double)st.frequent_words, NULL);
 	}
 	compaction_gauges(app, db);
 	store_gauges(app);

@@ -114,6 +114,7 @@ describe('de-duplicated pieces in the index answer as the whole text does', () =
 		/* the system prompt's words, the JSON keys and the words of a third of the traces */
 		assert.ok(h.frequent_words >= 10, `frequent words: ${h.frequent_words}`);
 		assert.ok(h.indexed_text_bytes < all.indexed_text_bytes / 2, `${h.indexed_text_bytes} vs ${all.indexed_text_bytes}`);
+		assert.match(await (await fetch(`${frequent.url}/metrics`)).text(), new RegExp(`^tracelite_search_frequent_words ${h.frequent_words}$`, 'm'));
 		assert.match(frequent.log(), /words are in more than 30% of the documents \(\d+ more in the \d+ indexed, 0 no longer\); indexing again without them/);
 		assert.deepEqual(await answers(frequent), await answers(scan));
 	});
