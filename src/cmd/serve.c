@@ -26,10 +26,16 @@
 #include "store/retention.h"
 #include "store/writer.h"
 
-/* Retention tells the search index which documents go (retention.h). */
+/* Retention tells the search index which documents go and when to give
+ * space back (retention.h). */
 static void forget_in_search(void *ctx, const struct retention_victim *v, size_t n)
 {
 	search_forget(ctx, v, n);
+}
+
+static void reclaim_in_search(void *ctx)
+{
+	search_reclaim(ctx);
 }
 
 /* Past this much SQLite memory, connections recycle their cache pages
@@ -172,7 +178,8 @@ int cmd_serve(int argc, char **argv)
 	}
 	struct retention_opts ropts = {.days = cfg.retention_days, .max_disk = cfg.max_disk, .min_free = cfg.min_free,
 	                               .min_free_set = cfg.min_free_set};
-	app.retention = retention_start(cfg.data, app.writer, &ropts, forget_in_search, app.search, err, sizeof err);
+	struct retention_hooks hooks = {forget_in_search, reclaim_in_search, app.search};
+	app.retention = retention_start(cfg.data, app.writer, &ropts, &hooks, err, sizeof err);
 	if (!app.retention) {
 		log_error("serve", "%s", err);
 		goto out_search;

@@ -1156,6 +1156,14 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 	pthread_mutex_unlock(&s->work);
 }
 
+void search_reclaim(struct search *s)
+{
+	pthread_mutex_lock(&s->work);
+	exec(s->idx, "PRAGMA incremental_vacuum");
+	sqlite3_wal_checkpoint_v2(s->idx, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	pthread_mutex_unlock(&s->work);
+}
+
 void search_status(struct search *s, sqlite3 *db, struct search_status *st)
 {
 	int64_t max = int_query(db, "SELECT coalesce(max(id), 0) FROM chunks", 0);

@@ -51,6 +51,11 @@ void search_stop(struct search *s);
  * gives the space back. Failures are logged: a stale document finds
  * nothing, since every hit is verified on the stored text. Thread-safe. */
 void search_forget(struct search *s, const struct retention_victim *v, size_t n);
+/* Gives search.db's free pages back and truncates its WAL (the indexer's
+ * batches and merges grow it, and the size cap counts it: a
+ * retention_hooks reclaim, ctx = s). Waits for the indexer's current
+ * batch. Thread-safe. */
+void search_reclaim(struct search *s);
 /* Fills *st; db is the caller's read-only connection to the main store. */
 void search_status(struct search *s, sqlite3 *db, struct search_status *st);
 /* The calling thread's tokenizer (made from db's FTS5 on first use), or

@@ -37,8 +37,7 @@ struct retention {
 	char dir[4096];
 	struct writer *w;
 	struct retention_opts o;
-	retention_forget_fn forget;
-	void *ctx;
+	struct retention_hooks hooks;
 	sqlite3 *rdb;               /* picks victims; under pick */
 	pthread_mutex_t pick;       /* one deletion picks and deletes at a time */
 	pthread_mutex_t lock;       /* the fields below */
@@ -574,8 +573,8 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 	pthread_mutex_lock(&r->pick);
 	rc = pick(r, how, f, b, err, errlen);
 	if (!rc && b->n) {
-		if (r->forget && b->nv)
-			r->forget(r->ctx, b->v, b->nv);
+		if (r->hooks.forget && b->nv)
+			r->hooks.forget(r->hooks.ctx, b->v, b->nv);
 		rc = how == PICK_FILTER ? writer_exec(r->w, delete_task, b, 0, err, errlen)
 		                        : paced_exec(r, delete_task, b, 0, err, errlen);
 		/* aim at TASK_MS per transaction: ingest waits meanwhile */
@@ -605,7 +604,8 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 }
 
 /* Gives freed pages back: incremental vacuum steps, then a WAL checkpoint
- * that truncates the WAL. Each step is its own short writer task. */
+ * that truncates the WAL, each step its own short writer task; then the
+ * search index does the same with its files (hooks.reclaim). */
 static uint64_t file_bytes(const char *dir, const char *name)
 {
 	char path[4400];
@@ -632,6 +632,8 @@ static void reclaim(struct retention *r)
 	}
 	if (writer_exec(r->w, checkpoint_task, NULL, WRITER_TASK_NO_TXN, err, sizeof err))
 		fprintf(stderr, "tracelite: retention: %s\n", err);
+	if (r->hooks.reclaim)
+		r->hooks.reclaim(r->hooks.ctx);
 	uint64_t after = file_bytes(r->dir, "tracelite.db");
 	pthread_mutex_lock(&r->lock);
 	if (after < before)
@@ -832,7 +834,7 @@ static void *retention_main(void *arg)
 }
 
 struct retention *retention_start(const char *dir, struct writer *w, const struct retention_opts *o,
-                                  retention_forget_fn forget, void *ctx, char *err, size_t errlen)
+                                  const struct retention_hooks *hooks, char *err, size_t errlen)
 {
 	struct retention *r = calloc(1, sizeof *r);
 	if (!r)
@@ -840,8 +842,8 @@ struct retention *retention_start(const char *dir, struct writer *w, const struc
 	snprintf(r->dir, sizeof r->dir, "%s", dir);
 	r->w = w;
 	r->o = *o;
-	r->forget = forget;
-	r->ctx = ctx;
+	if (hooks)
+		r->hooks = *hooks;
 	r->poll_ms = (int)env_i64("TRACELITE_RETENTION_POLL_MS", 10, 600000, POLL_MS_DEFAULT);
 	r->target = 16;
 	if (store_open_reader(dir, &r->rdb, err, errlen)) {

@@ -29,9 +29,17 @@ struct retention_victim {
 	uint8_t trace_id[16];
 };
 
-/* Called before victims' rows are deleted, while their chunks can still
- * be read (the search index removes their documents). */
-typedef void (*retention_forget_fn)(void *ctx, const struct retention_victim *v, size_t n);
+/* What retention tells the search index, which keeps its own files in
+ * the data directory (each callback may be NULL; ctx is passed to both). */
+struct retention_hooks {
+	/* before victims' rows are deleted, while their chunks can still be
+	 * read: the index removes their documents */
+	void (*forget)(void *ctx, const struct retention_victim *v, size_t n);
+	/* at every reclaim: the index gives its free pages and its WAL back,
+	 * since the size cap counts every file in the directory */
+	void (*reclaim)(void *ctx);
+	void *ctx;
+};
 
 /* Which traces DELETE /api/traces removes: every set field must match. */
 struct retention_filter {
@@ -52,12 +60,13 @@ struct retention_status {
 struct retention;
 
 /* Starts the retention thread for the store in dir, deleting through w.
- * forget (may be NULL) is told of every trace group before it goes. On a
+ * hooks (may be NULL) are told of every trace group before it goes and of
+ * every reclaim. On a
  * store without auto_vacuum=INCREMENTAL, switches it with a one-time VACUUM
  * when o asks for deletion (logged with its duration). Returns NULL with
  * err filled on failure. */
 struct retention *retention_start(const char *dir, struct writer *w, const struct retention_opts *o,
-                                  retention_forget_fn forget, void *ctx, char *err, size_t errlen);
+                                  const struct retention_hooks *hooks, char *err, size_t errlen);
 /* Stops the thread after its current batch and frees r (NULL is fine). */
 void retention_stop(struct retention *r);
 /* Deletes every trace matching f (at least one field set) with its spans,

@@ -1,7 +1,8 @@
 // retention.test.mjs: retention, the disk cap, the free-space watch and
 // deletion, black-box against the real binary. Old traces go by age with
 // their scores and search entries; a size cap deletes the oldest traces and
-// the files measured on disk shrink; a small tmpfs (mounted as root; the
+// the files measured on disk shrink, and the search index's WAL counts and
+// is given back (a rebuild's WAL over the cap deletes nothing); a small tmpfs (mounted as root; the
 // test says why when it cannot) fills up: ingest answers 503 "disk nearly
 // full" with Retry-After, /api/health says so, and it resumes by itself; a
 // disk that fills completely answers "disk full", never SQLite's "cannot
@@ -278,6 +279,41 @@ describe('retention by size', () => {
 		server = await startServer({ label: 'retention-size', dataDir: dir });
 		assert.equal(await exists(server, traces[0].tid), false, 'the oldest trace went first');
 		assert.equal(await exists(server, traces[traces.length - 1].tid), true, 'the newest trace stays');
+	});
+
+	test("the search index's WAL counts and is given back: a rebuild's WAL over the cap deletes nothing", async () => {
+		/* stored with every word indexed; the next start leaves the frequent
+		 * ones out, which rewrites the whole index through search.db-wal */
+		const dir = tempDataDir('retention-wal');
+		await server?.stop();
+		server = await startServer({ label: 'retention-wal', dataDir: dir, env: { TRACELITE_SEARCH_FREQUENT_PERCENT: '0' } });
+		const traces = [];
+		for (let batch = 0; batch < 4; batch++) {
+			const ts = Array.from({ length: 100 }, () => trace({ text: crypto.randomBytes(1500).toString('base64') }));
+			traces.push(...ts);
+			await send(server, ts);
+		}
+		await indexed(server);
+		await server.stop();
+		const before = dirBytes(dir), cap = before + 256 * 1024;
+		server = await startServer({ label: 'retention-wal', dataDir: dir, env: {
+			...FAST, TRACELITE_MAX_DISK: String(cap), TRACELITE_SEARCH_FREQUENT_SAMPLE: '200',
+		} });
+		await waitFor('the index rebuilt without its frequent words', async () =>
+			server.log().includes('indexing again without them') &&
+			(await getJson(server, '/api/health')).search.pending_chunks === 0);
+		/* measured here, not by the server's last look */
+		try {
+			await waitFor('the data directory under the cap', async () => dirBytes(dir) <= cap);
+		} catch (e) {
+			e.message += `: cap ${cap}, files ${fs.readdirSync(dir).map((f) => `${f} ${fs.statSync(path.join(dir, f)).size}`)}`;
+			throw e;
+		}
+		const h = await getJson(server, '/api/health');
+		assert.equal(h.disk.deleted_traces, 0, 'the WAL was over the cap, not the data');
+		assert.equal(h.search.frequent_words > 0, true, 'frequent words were left out');
+		for (const t of [traces[0], traces[traces.length - 1]])
+			assert.equal(await found(server, t.word), 1, `trace ${t.tid} found by its word after the rebuild`);
 	});
 });
 

@@ -73,7 +73,7 @@ static int64_t scalar(sqlite3 *db, const char *sql)
 }
 
 struct heard {
-	size_t calls, pairs;
+	size_t calls, pairs, reclaims;
 	int64_t chunk;
 	uint8_t last[16];
 };
@@ -87,6 +87,11 @@ static void forget(void *ctx, const struct retention_victim *v, size_t n)
 		h->chunk = v[n - 1].chunk;
 		memcpy(h->last, v[n - 1].trace_id, 16);
 	}
+}
+
+static void reclaimed(void *ctx)
+{
+	__atomic_fetch_add(&((struct heard *)ctx)->reclaims, 1, __ATOMIC_RELEASE);
 }
 
 /* Entry lengths of chunk id (-1 entries when missing). */
@@ -142,7 +147,8 @@ int main(void)
 	submit(w, 6, 1, 2, odd_even);   /* trace 6: a chunk of its own */
 	struct heard h = {0};
 	struct retention_opts o = {.min_free_set = 1};
-	struct retention *r = retention_start(dir, w, &o, forget, &h, err, sizeof err);
+	struct retention_hooks hooks = {forget, reclaimed, &h};
+	struct retention *r = retention_start(dir, w, &o, &hooks, err, sizeof err);
 	CHECK(r != NULL, "retention: %s", err);
 	sqlite3 *db = NULL;
 	CHECK(store_open_reader(dir, &db, err, sizeof err) == ERR_OK, "reader: %s", err);
@@ -215,6 +221,10 @@ int main(void)
 	retention_status(r, &st);
 	CHECK(st.deleted_traces == 506 && !st.disk_low, "status: %lld deleted", (long long)st.deleted_traces);
 	CHECK(retention_dir_bytes(dir) > 0, "dir bytes");
+	/* the thread gives the space of requested deletions back, the index's too */
+	for (int i = 0; i < 1000 && !__atomic_load_n(&h.reclaims, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	CHECK(__atomic_load_n(&h.reclaims, __ATOMIC_ACQUIRE) > 0, "the reclaim hook was called");
 	struct retention_opts dflt = {0};
 	CHECK(retention_min_free(&dflt, 10000000000ull) == 500000000ull, "5%% of 10 GB");
 	CHECK(retention_min_free(&dflt, 100000000000ull) == RETENTION_MIN_FREE_CAP, "1 GB cap");
