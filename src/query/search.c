@@ -1137,7 +1137,9 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		 * only when both meet in one merged segment, so the index does not
 		 * shrink by itself: once a quarter of the documents went since the
 		 * last time, merge it all (optimize; the indexer waits meanwhile,
-		 * ingest does not), then give the freed pages back */
+		 * ingest does not); the freed pages and the WAL go back at the
+		 * retention's next reclaim (search_reclaim), once per round of
+		 * batches rather than with a checkpoint's fsyncs per batch */
 		s->forgotten += removed;
 		int64_t live = int_query(s->idx, "SELECT count(*) FROM docs", 0);
 		if (live == 0)
@@ -1149,8 +1151,6 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		if (live == 0 || s->forgotten * 4 >= live)
 			s->forgotten = 0;
 		s->stale = 1;
-		exec(s->idx, "PRAGMA incremental_vacuum");
-		sqlite3_wal_checkpoint_v2(s->idx, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	}
 	free(text);
 	pthread_mutex_unlock(&s->work);

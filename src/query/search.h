@@ -47,9 +47,10 @@ struct search *search_start(const char *dir, char *err, size_t errlen);
 /* Stops the indexer after its current batch (committed), frees s. */
 void search_stop(struct search *s);
 /* Removes the index documents of the n (chunk, trace) pairs, which are
- * about to be deleted from the store (a retention_forget_fn: ctx = s), and
- * gives the space back. Failures are logged: a stale document finds
- * nothing, since every hit is verified on the stored text. Thread-safe. */
+ * about to be deleted from the store (a retention_hooks forget: ctx = s),
+ * and merges the index so their postings go; search_reclaim gives the
+ * space back. Failures are logged: a stale document finds nothing, since
+ * every hit is verified on the stored text. Thread-safe. */
 void search_forget(struct search *s, const struct retention_victim *v, size_t n);
 /* Gives search.db's free pages back and truncates its WAL (the indexer's
  * batches and merges grow it, and the size cap counts it: a
