@@ -116,6 +116,8 @@ static int rollup_can(enum source src, const struct trace_filter *f)
 }
 
 #define APPEND(...) (n += (size_t)snprintf(sql + n, n < size ? size - n : 0, __VA_ARGS__))
+/* a trace's service text (traces.service_sid, schema/030) */
+#define TRACE_SERVICE "(SELECT value FROM strings WHERE id = t.service_sid)"
 
 /* Key columns of a span-shaped source aliased x (span_rollups or spans). */
 static size_t span_keys(const struct rows *q, char *sql, size_t size)
@@ -306,7 +308,7 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 		APPEND(", %s, '', 1, t.error_count > 0, max(t.end_ns - t.start_ns, 0), 0, 0, 0, 0, 0, NULL,"
 		       " max(t.end_ns - t.start_ns, 0) FROM traces t"
 		       " WHERE t.span_count > 0",
-		       q->group == GROUP_SERVICE ? "t.service" : "''");
+		       q->group == GROUP_SERVICE ? TRACE_SERVICE : "''");
 		n += query_trace_where(f, QUERY_TIME | QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, n < size ? size - n : 0);
 	}
 	return n;
@@ -359,13 +361,13 @@ static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, char *sq
 		n += span_dims(q, sql + n, n < size ? size - n : 0);
 		APPEND(" GROUP BY 1, 2, 3, 4, 5, 6) x");
 	} else {
-		/* traces: keyed by their service text already, nothing to look up */
+		/* traces: keyed by their service's text, looked up per row (TRACE_SERVICE) */
 		APPEND("SELECT ");
 		n += bucket_col(q, "(t.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
 		APPEND(", %s, '', 1, t.error_count > 0, max(t.end_ns - t.start_ns, 0), 0, 0, 0, 0, 0, NULL,"
 		       " max(t.end_ns - t.start_ns, 0) FROM traces t"
 		       " WHERE t.span_count > 0 AND t.start_ns >= %lld AND t.start_ns < %lld",
-		       q->group == GROUP_SERVICE ? "t.service" : "''", lo_ns, hi_ns);
+		       q->group == GROUP_SERVICE ? TRACE_SERVICE : "''", lo_ns, hi_ns);
 		n += query_trace_where(q->f, QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, n < size ? size - n : 0);
 	}
 	return n;

@@ -20,8 +20,9 @@
 #include "ingest/span.h"
 
 #define TRACE_COLS                                                                                     \
-	"t.trace_id, t.start_ns, t.end_ns, t.name, t.service, t.span_count, t.error_count, t.llm_calls,"  \
-	" t.input_tokens, t.output_tokens, t.cost_usd, t.models,"                                        \
+	"t.trace_id, t.start_ns, t.end_ns, (SELECT value FROM strings WHERE id = t.name_sid),"             \
+	" (SELECT value FROM strings WHERE id = t.service_sid), t.span_count, t.error_count, t.llm_calls," \
+	" t.input_tokens, t.output_tokens, t.cost_usd, (SELECT value FROM strings WHERE id = t.models_sid)," \
 	" (SELECT value FROM people WHERE id = t.session_sid),"                                           \
 	" (SELECT value FROM people WHERE id = t.user_sid), p.id, p.name, t.key"
 #define TRACE_FROM " FROM traces t JOIN projects p ON p.key = t.project"
@@ -193,11 +194,12 @@ size_t query_trace_where(const struct trace_filter *f, unsigned parts, char *sql
 	if ((parts & QUERY_TIME) && f->to_ns)
 		COND(" AND t.start_ns < :to");
 	if ((parts & QUERY_DIMS) && f->service)
-		COND(" AND t.service = :service");
+		COND(" AND t.service_sid = (SELECT id FROM strings WHERE value = :service)");
 	if ((parts & QUERY_DIMS) && f->name)
-		COND(" AND t.name = :name");
+		COND(" AND t.name_sid = (SELECT id FROM strings WHERE value = :name)");
 	if ((parts & QUERY_DIMS) && f->model)
-		COND(" AND instr(',' || t.models || ',', ',' || :model || ',') > 0");
+		/* the lists naming the model, found once among the strings */
+		COND(" AND t.models_sid IN (SELECT id FROM strings WHERE instr(',' || value || ',', ',' || :model || ',') > 0)");
 	if ((parts & QUERY_DIMS) && f->type >= 0)
 		COND(" AND EXISTS (SELECT 1 FROM spans x WHERE x.trace = t.key AND x.type = :type)");
 	if ((parts & QUERY_TRACE_ONLY) && f->status)

@@ -33,10 +33,13 @@ const char *repl_table_key(enum repl_table t)
 static const char *const select_sql[REPL_NTABLES] = {
 	[REPL_PROJECTS] = "SELECT id, name, created_ns, key AS version FROM projects WHERE key > ?1 ORDER BY key",
 	[REPL_TRACES] =
-		"SELECT lower(hex(t.trace_id)) AS trace_id, p.id AS project_id, t.name, t.service, t.start_ns, t.end_ns,"
+		"SELECT lower(hex(t.trace_id)) AS trace_id, p.id AS project_id,"
+		" (SELECT value FROM strings WHERE id = t.name_sid) AS name,"
+		" (SELECT value FROM strings WHERE id = t.service_sid) AS service, t.start_ns, t.end_ns,"
 		" (t.end_ns - t.start_ns) / 1e6 AS duration_ms,"
 		" CASE WHEN t.error_count > 0 THEN 'error' ELSE 'ok' END AS status, t.span_count, t.error_count,"
-		" t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd, t.models,"
+		" t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd,"
+		" (SELECT value FROM strings WHERE id = t.models_sid) AS models,"
 		" (SELECT value FROM people WHERE id = t.session_sid) AS session_id,"
 		" (SELECT value FROM people WHERE id = t.user_sid) AS user_id,"
 		" tl_preview(pv.body, 0, t.key) AS input_preview, tl_preview(pv.body, 1, t.key) AS output_preview,"

@@ -75,10 +75,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " WHERE level = ?1 AND bucket = ?2 AND project = ?3 AND service = ?4"
 	                 " AND error = ?5 AND count <= 0",
 	[ST_LONG] = "INSERT OR IGNORE INTO long_traces (key) VALUES (?1)",
-	/* a stored trace as rollup_add_trace last added it, its service
-	 * interned then (trace_update) */
-	[ST_FORGET_TRACE] = "SELECT t.project, t.start_ns, t.end_ns, t.span_count, t.error_count, s.id"
-	                    " FROM traces t JOIN strings s ON s.value = t.service WHERE t.key = ?1",
+	/* a stored trace as rollup_add_trace last added it (its service a
+	 * strings id, schema/030) */
+	[ST_FORGET_TRACE] = "SELECT t.project, t.start_ns, t.end_ns, t.span_count, t.error_count, t.service_sid"
+	                    " FROM traces t WHERE t.key = ?1",
 	/* its stored spans as rollup_add_span added them */
 	[ST_FORGET_SPANS] = "SELECT " ROLLUP_SPAN_COLUMNS " FROM spans WHERE trace = ?1",
 };
@@ -687,7 +687,9 @@ static void sql_minute_floor(sqlite3_context *ctx, int argc, sqlite3_value **arg
 
 /* The rebuild mirrors rollup_add_span / rollup_add_trace exactly (minute
  * rows from the writer's floor on). It runs after migration 002, so it
- * fills 002's duration_min and duration_max too, with 0: 028 drops them. */
+ * fills 002's duration_min and duration_max too, with 0: 028 drops them;
+ * the trace's service (%s) is its text's strings id, interned first, or
+ * after 030 the id traces hold (tests run it on a later schema). */
 static const char rebuild_sql[] =
 	"DELETE FROM span_rollups;"
 	"DELETE FROM trace_rollups;"
@@ -698,9 +700,8 @@ static const char rebuild_sql[] =
 	" total(s.cost_usd), tl_sketch(max(s.end_ns - s.start_ns, 0))"
 	" FROM spans s, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l"
 	" WHERE l.level > 0 OR s.start_ns >= tl_minute_floor() * 1000000000 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;"
-	"INSERT OR IGNORE INTO strings (value) SELECT DISTINCT service FROM traces;"
-	"INSERT INTO trace_rollups SELECT l.level, tl_bucket(t.start_ns, l.level), t.project,"
-	" (SELECT id FROM strings WHERE value = t.service), t.error_count > 0, count(*),"
+	"%sINSERT INTO trace_rollups SELECT l.level, tl_bucket(t.start_ns, l.level), t.project,"
+	" %s, t.error_count > 0, count(*),"
 	" sum(max(t.end_ns - t.start_ns, 0)), tl_sketch(max(t.end_ns - t.start_ns, 0))"
 	" FROM traces t, (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2) l WHERE t.span_count > 0"
 	" AND (l.level > 0 OR t.start_ns >= tl_minute_floor() * 1000000000)"
@@ -745,6 +746,20 @@ static int has_table(sqlite3 *db, const char *name)
 	return found;
 }
 
+/* 1 if table has a column named column. */
+static int has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *st;
+	int found;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL))
+		return 0;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 {
 	char *msg = NULL;
@@ -753,7 +768,14 @@ enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 	    sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final) ||
 	    sqlite3_create_function(db, "tl_minute_floor", 0, SQLITE_UTF8, NULL, sql_minute_floor, NULL, NULL))
 		return err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
-	if (sqlite3_exec(db, rebuild_sql, NULL, NULL, &msg)) {
+	int sids = has_column(db, "traces", "service_sid");
+	char *sql = sqlite3_mprintf(rebuild_sql, sids ? "" : "INSERT OR IGNORE INTO strings (value) SELECT DISTINCT service FROM traces;",
+	                            sids ? "t.service_sid" : "(SELECT id FROM strings WHERE value = t.service)");
+	if (!sql)
+		abort();
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	sqlite3_free(sql);
+	if (rc) {
 		err_set(err, errlen, ERR_STORE, "rebuilding rollups: %s", msg ? msg : "?");
 		sqlite3_free(msg);
 		return ERR_STORE;

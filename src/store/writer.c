@@ -76,19 +76,23 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROJ_BY_ID] = "SELECT key FROM projects WHERE id = ?",
 	[ST_PROJ_BY_NAME] = "SELECT key FROM projects WHERE name = ?",
 	[ST_PROJ_PUT] = "INSERT INTO projects (id, name, created_ns) VALUES (?, ?, ?)",
-	[ST_TRACE_GET] = "SELECT project, start_ns, end_ns, name, service, root_known, span_count, error_count,"
-	                 " llm_calls, input_tokens, output_tokens, cost_usd, models, session_sid, user_sid,"
+	/* name, service and models as texts (schema/030: strings ids), for
+	 * tracesum_merge to merge into; trace_save interns them again */
+	[ST_TRACE_GET] = "SELECT project, start_ns, end_ns, (SELECT value FROM strings WHERE id = name_sid),"
+	                 " (SELECT value FROM strings WHERE id = service_sid), root_known, span_count, error_count,"
+	                 " llm_calls, input_tokens, output_tokens, cost_usd,"
+	                 " (SELECT value FROM strings WHERE id = models_sid), session_sid, user_sid,"
 	                 " preview_ns, key FROM traces WHERE trace_id = ?",
 	/* a new trace's row goes in once, complete, when its first spans are
 	 * merged (trace_save): its key is handed out before (ST_TRACE_NEXT) */
 	[ST_TRACE_NEXT] = "SELECT coalesce(max(key), 0) + 1 FROM traces",
-	[ST_TRACE_NEW] = "INSERT INTO traces (key, project, start_ns, end_ns, name, service,"
-	                 " root_known, span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models,"
+	[ST_TRACE_NEW] = "INSERT INTO traces (key, project, start_ns, end_ns, name_sid, service_sid,"
+	                 " root_known, span_count, error_count, llm_calls, input_tokens, output_tokens, cost_usd, models_sid,"
 	                 " session_sid, user_sid, preview_ns, seq, trace_id)"
 	                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
-	[ST_TRACE_SET] = "UPDATE traces SET project = ?2, start_ns = ?3, end_ns = ?4, name = ?5, service = ?6,"
+	[ST_TRACE_SET] = "UPDATE traces SET project = ?2, start_ns = ?3, end_ns = ?4, name_sid = ?5, service_sid = ?6,"
 	                 " root_known = ?7, span_count = ?8, error_count = ?9, llm_calls = ?10,"
-	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models = ?14,"
+	                 " input_tokens = ?11, output_tokens = ?12, cost_usd = ?13, models_sid = ?14,"
 	                 " session_sid = ?15, user_sid = ?16, preview_ns = ?17, seq = ?18 WHERE key = ?1",
 	/* the previews (schema/017), only when they changed */
 	[ST_PREVIEW_PUT] = "INSERT OR REPLACE INTO trace_previews (key, body) VALUES (?1, ?2)",
@@ -361,12 +365,15 @@ static int trace_save(struct writer *w, int64_t key, const uint8_t *trace_id, co
 {
 	enum stmt s = trace_id ? ST_TRACE_NEW : ST_TRACE_SET;
 	sqlite3_stmt *st = w->st[s];
+	int64_t name, service, models;   /* strings ids (schema/030) */
+	if (string_id(w, t->name, &name) || string_id(w, t->service, &service) || string_id(w, t->models, &models))
+		return ERR_STORE;
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_int64(st, 2, t->project);
 	sqlite3_bind_int64(st, 3, (int64_t)t->start_ns);
 	sqlite3_bind_int64(st, 4, (int64_t)t->end_ns);
-	sqlite3_bind_text(st, 5, t->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, t->service, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, name);
+	sqlite3_bind_int64(st, 6, service);
 	sqlite3_bind_int(st, 7, t->root_known);
 	sqlite3_bind_int64(st, 8, t->span_count);
 	sqlite3_bind_int64(st, 9, t->error_count);
@@ -374,7 +381,7 @@ static int trace_save(struct writer *w, int64_t key, const uint8_t *trace_id, co
 	sqlite3_bind_int64(st, 11, t->input_tokens);
 	sqlite3_bind_int64(st, 12, t->output_tokens);
 	sqlite3_bind_double(st, 13, t->cost_usd);
-	sqlite3_bind_text(st, 14, t->models, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, models);
 	if (bind_person(w, st, 15, t->has_session, t->session_sid, t->session_id) ||
 	    bind_person(w, st, 16, t->has_user, t->user_sid, t->user_id)) {
 		sqlite3_reset(st);

@@ -136,11 +136,17 @@ export const undo025Sql = `DROP INDEX traces_session; DROP INDEX traces_user;
 
 /* SQL undoing what schema/018 (span_totals), 019 and 021 (span_ids,
  * span_ids_mid), 020 (log digests), 022 and 026 (zcompact, zcompact_again),
- * 023 (chunk_traces), 027 (zformat) and 029 (zcompact_dicts) made, for a
- * store turned back further than them.
+ * 023 (chunk_traces), 027 (zformat), 029 (zcompact_dicts) and 030 (traces'
+ * name, service and models as strings ids) made, for a store turned back
+ * further than them.
  * 024's preview references stay: 024 converts only text bodies, so it runs
  * again as a no-op on them, and they read as the texts did. */
-export const undo018onSql = `DROP TABLE span_totals;
+export const undo018onSql = `ALTER TABLE traces ADD COLUMN name TEXT NOT NULL DEFAULT '';
+	ALTER TABLE traces ADD COLUMN service TEXT NOT NULL DEFAULT ''; ALTER TABLE traces ADD COLUMN models TEXT NOT NULL DEFAULT '';
+	UPDATE traces SET name = (SELECT value FROM strings WHERE id = name_sid),
+	  service = (SELECT value FROM strings WHERE id = service_sid), models = (SELECT value FROM strings WHERE id = models_sid);
+	ALTER TABLE traces DROP COLUMN name_sid; ALTER TABLE traces DROP COLUMN service_sid; ALTER TABLE traces DROP COLUMN models_sid;
+	DROP TABLE span_totals;
 	DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_new;
 	DROP TABLE span_ids_mid;
 	CREATE INDEX spans_span ON spans (span_id);

@@ -389,6 +389,19 @@ export const hrTimeToNanos = ([s, ns]) => (BigInt(s) * 1000000000n + BigInt(ns))
 /* ISO-8601 UTC with milliseconds, truncated, as the API prints times. */
 export const nanosToIso = (nanos) => new Date(Number(BigInt(nanos) / 1000000n)).toISOString();
 
+/* Fixed ids and times, so that two servers (an old binary and this one)
+ * fed the same spans store the same: n as a hex id of `bytes` bytes;
+ * times whole minutes before the minute this module loaded, as OTLP
+ * nanoseconds; and a from/to query over such minutes (a default end of
+ * "now" would move between two servers' answers). */
+export const fixedId = (n, bytes) => n.toString(16).padStart(bytes * 2, '0');
+const MINUTE_NOW = BigInt(nanosFromNow(0)) / 60000000000n * 60000000000n;
+export const minutesAgo = (m) => (MINUTE_NOW - BigInt(m) * 60000000000n).toString();
+export const minutesRange = (fromMinutesAgo, toMinutesAgo) =>
+	`from=${encodeURIComponent(nanosToIso(minutesAgo(fromMinutesAgo)))}&to=${encodeURIComponent(nanosToIso(minutesAgo(toMinutesAgo)))}`;
+/* Runs sql with the sqlite3 shell on the store in dir; its output. */
+export const storeSql = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db'), sql], { encoding: 'utf8' });
+
 /* ---------- OTLP JSON requests ---------- */
 
 /* The OTLP JSON AnyValue for a JS value (ints as strings, the canonical

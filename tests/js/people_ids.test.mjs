@@ -6,33 +6,27 @@
 // this one. Deleting a user's traces deletes their ids from people.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
-	addMs, getJson, nanosFromNow, oldBinary, otlpRequest, otlpSpan, postOk, request, startServer, tempDataDir,
+	addMs, fixedId, getJson, minutesAgo, minutesRange, oldBinary, otlpRequest, otlpSpan, postOk, request, startServer, storeSql, tempDataDir,
 } from './helpers.mjs';
 
 const OLD = oldBinary('79026f6');   /* main before 025 */
-const sqlite = (dir, sql) => execFileSync('sqlite3', [`${dir}/tracelite.db`, sql], { encoding: 'utf8' });
 
 let server;
 after(async () => { if (server) await server.stop(); });
 
-/* Fixed ids and times so both binaries store the same traces. */
-const NOW = BigInt(nanosFromNow(0)) / 60000000000n * 60000000000n;
-const at = (minutesAgo) => (NOW - BigInt(minutesAgo) * 60000000000n).toString();
-const hex = (n, bytes) => n.toString(16).padStart(bytes * 2, '0');
 const SESSIONS = ['s-alpha', 's-beta', 'sess ünïcode ✓', 'x'.repeat(200), 's-gamma', 's-delta'];
 const USERS = ['u-1', 'u-2', 'user ü', 'u-4'];
 
 function spansOf(i) {
-	const tid = hex(0xabc00000 + i, 16);
-	const start = at(3 + (i * 37) % 600);
+	const tid = fixedId(0xabc00000 + i, 16);
+	const start = minutesAgo(3 + (i * 37) % 600);
 	const attrs = {};
 	if (i % 7 !== 3) attrs['session.id'] = SESSIONS[i % SESSIONS.length];
 	if (i % 5 !== 2) attrs['user.id'] = USERS[(i * 3) % USERS.length];
-	const root = otlpSpan({ traceId: tid, spanId: hex(i * 4 + 1, 8), name: `turn-${i % 3}`, start, durationMs: 400 + i, attrs });
+	const root = otlpSpan({ traceId: tid, spanId: fixedId(i * 4 + 1, 8), name: `turn-${i % 3}`, start, durationMs: 400 + i, attrs });
 	const child = otlpSpan({
-		traceId: tid, spanId: hex(i * 4 + 2, 8), parentSpanId: root.spanId, name: 'chat', start: addMs(start, 5),
+		traceId: tid, spanId: fixedId(i * 4 + 2, 8), parentSpanId: root.spanId, name: 'chat', start: addMs(start, 5),
 		durationMs: 50 + i, status: i % 4 === 0 ? { code: 2, message: 'boom' } : undefined,
 		attrs: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 100 + i, 'gen_ai.usage.output_tokens': 10 + i },
 	});
@@ -47,7 +41,7 @@ async function ingest(s) {
 	await postOk(s, '/v1/traces', otlpRequest(all.map((t) => t.root)));
 	await postOk(s, '/v1/traces', otlpRequest(all.filter((_, i) => !(i % 2)).map((t) => t.child)));
 	// a trace whose session is named by a late span only
-	await postOk(s, '/v1/traces', otlpRequest([otlpSpan({ traceId: all[3].tid, spanId: hex(999, 8), parentSpanId: all[3].root.spanId,
+	await postOk(s, '/v1/traces', otlpRequest([otlpSpan({ traceId: all[3].tid, spanId: fixedId(999, 8), parentSpanId: all[3].root.spanId,
 		name: 'late', start: addMs(all[3].root.startTimeUnixNano, 20), durationMs: 5, attrs: { 'session.id': 's-late' } })]));
 }
 
@@ -55,9 +49,7 @@ async function answers(s) {
 	const q = (p) => getJson(s, p);
 	const e = encodeURIComponent;
 	const out = {};
-	const iso = (ns) => e(new Date(Number(BigInt(ns) / 1000000n)).toISOString());
-	/* a fixed range: a default end of "now" moves between the two servers' answers */
-	const from = `from=${iso(at(700))}&to=${iso(at(-60))}`;
+	const from = minutesRange(700, -60);
 	out.sessions = await q(`/api/sessions?limit=100&${from}`);
 	out.sessions3 = [];
 	for (let cur = null, n = 0; n < 5; n++) {
@@ -102,27 +94,27 @@ test('session and user ids answer as the texts did, fresh and migrated; deleted 
 	await server.stop();
 
 	server = await startServer({ label: 'people-ids-migrated', dataDir: oldDir });
-	assert.equal(sqlite(oldDir, "SELECT count(*) FROM pragma_table_info('traces') WHERE name IN ('session_id', 'user_id');").trim(), '0');
-	assert.equal(sqlite(oldDir, 'SELECT count(*) FROM people;').trim(), String(SESSIONS.length + 1 + USERS.length));
+	assert.equal(storeSql(oldDir, "SELECT count(*) FROM pragma_table_info('traces') WHERE name IN ('session_id', 'user_id');").trim(), '0');
+	assert.equal(storeSql(oldDir, 'SELECT count(*) FROM people;').trim(), String(SESSIONS.length + 1 + USERS.length));
 	assert.deepEqual(await answers(server), before, 'the migrated store answers as before');
 
 	// forgetting a user: their id goes, and the sessions only they had
-	const uSessions = sqlite(oldDir, "SELECT DISTINCT p.value FROM traces t JOIN people p ON p.id = t.session_sid"
+	const uSessions = storeSql(oldDir, "SELECT DISTINCT p.value FROM traces t JOIN people p ON p.id = t.session_sid"
 		+ " WHERE t.user_sid = (SELECT id FROM people WHERE value = 'u-2') AND NOT EXISTS (SELECT 1 FROM traces o"
 		+ " WHERE o.session_sid = t.session_sid AND o.user_sid IS NOT (SELECT id FROM people WHERE value = 'u-2'));").trim();
 	const r = await request(server, 'DELETE', '/api/traces?user_id=u-2');
 	assert.equal(r.status, 200, r.text);
-	assert.equal(sqlite(oldDir, "SELECT count(*) FROM people WHERE value = 'u-2';").trim(), '0');
+	assert.equal(storeSql(oldDir, "SELECT count(*) FROM people WHERE value = 'u-2';").trim(), '0');
 	for (const sid of uSessions.split('\n').filter(Boolean))
-		assert.equal(sqlite(oldDir, `SELECT count(*) FROM people WHERE value = '${sid}';`).trim(), '0', sid);
-	assert.equal(sqlite(oldDir, "SELECT count(*) FROM people WHERE value = 'u-1';").trim(), '1');
+		assert.equal(storeSql(oldDir, `SELECT count(*) FROM people WHERE value = '${sid}';`).trim(), '0', sid);
+	assert.equal(storeSql(oldDir, "SELECT count(*) FROM people WHERE value = 'u-1';").trim(), '1');
 	assert.equal((await getJson(server, '/api/traces?user_id=u-2')).items.length, 0);
 
 	// a new trace of the forgotten user gets a new id (the writer's cache forgot the old one)
 	const t = spansOf(3);   // u-2
-	t.root.traceId = t.child.traceId = hex(0xdef, 16);
+	t.root.traceId = t.child.traceId = fixedId(0xdef, 16);
 	await postOk(server, '/v1/traces', otlpRequest([t.root]));
-	const row = sqlite(oldDir, `SELECT p.value FROM traces t JOIN people p ON p.id = t.user_sid WHERE t.trace_id = x'${hex(0xdef, 16)}';`).trim();
+	const row = storeSql(oldDir, `SELECT p.value FROM traces t JOIN people p ON p.id = t.user_sid WHERE t.trace_id = x'${fixedId(0xdef, 16)}';`).trim();
 	assert.equal(row, 'u-2');
 	await server.stop();
 	server = null;
