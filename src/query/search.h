@@ -31,6 +31,7 @@ struct search_status {
 	int64_t tidies, tidy_steps, tidy_yields; /* since start: merges finished, their steps, and the times new
 	                                           * chunks were indexed in the middle of one */
 	int64_t frequent_words;    /* words left out of the index (searchfreq.h); 0 until chosen */
+	int deferring;             /* new chunks left for later while ingest goes on (DEFER_MS in search.c) */
 };
 
 /* Opens (or creates, or rebuilds when stale) dir/search.db and starts the
@@ -41,8 +42,10 @@ struct search_status {
  * TRACELITE_SEARCH_TIDY_PAGES=N sets the leaf pages one step of the
  * idle-time merge of the index writes (0: never merge), and
  * TRACELITE_SEARCH_TIDY_QUIET_MS=N the time without new chunks (and since
- * the start) before a step; the frequent words' settings are in
- * searchfreq.h. Returns NULL with err filled on failure. */
+ * the start) before a step; TRACELITE_SEARCH_DEFER_MS=N how old the oldest
+ * waiting chunk may grow while ingest goes on before the indexer takes CPU
+ * from it (0: index chunks as they come); the frequent words' settings are
+ * in searchfreq.h. Returns NULL with err filled on failure. */
 struct search *search_start(const char *dir, char *err, size_t errlen);
 /* Stops the indexer after its current batch (committed), frees s. */
 void search_stop(struct search *s);

@@ -18,6 +18,7 @@ cJSON *api_search_status(struct app *app, sqlite3 *db, int with_shape)
 	cJSON_AddNumberToObject(o, "pending_spans", (double)st.pending_spans);
 	cJSON_AddNumberToObject(o, "pending_chunks", (double)st.pending_chunks);
 	cJSON_AddNumberToObject(o, "lag_seconds", st.lag_seconds);
+	cJSON_AddBoolToObject(o, "deferring", st.deferring);
 	if (!with_shape)
 		return o;
 	cJSON_AddNumberToObject(o, "segments", (double)st.segments);
