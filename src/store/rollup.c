@@ -732,33 +732,24 @@ enum err rollup_totals_rebuild(sqlite3 *db, char *err, size_t errlen)
 	return ERR_OK;
 }
 
-/* Whether the store has table name yet (a migration before the one making
- * it may run the rebuild). */
-static int has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int found = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", -1, &st, NULL))
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
-/* 1 if table has a column named column. */
-static int has_column(sqlite3 *db, const char *table, const char *column)
+/* Whether sql (binding ?1 to a, and ?2 to b unless NULL) finds a row:
+ * the schema checks of the rebuild, which a migration before the one
+ * changing the schema may run. */
+static int schema_has(sqlite3 *db, const char *sql, const char *a, const char *b)
 {
 	sqlite3_stmt *st;
 	int found;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL))
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
 		return 0;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
 }
+#define HAS_TABLE "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1"
+#define HAS_COLUMN "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2"
 
 enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 {
@@ -768,7 +759,7 @@ enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 	    sqlite3_create_function(db, "tl_sketch", 1, SQLITE_UTF8, NULL, NULL, sql_sketch_step, sql_sketch_final) ||
 	    sqlite3_create_function(db, "tl_minute_floor", 0, SQLITE_UTF8, NULL, sql_minute_floor, NULL, NULL))
 		return err_set(err, errlen, ERR_STORE, "rollups: %s", sqlite3_errmsg(db));
-	int sids = has_column(db, "traces", "service_sid");
+	int sids = schema_has(db, HAS_COLUMN, "traces", "service_sid");
 	char *sql = sqlite3_mprintf(rebuild_sql, sids ? "" : "INSERT OR IGNORE INTO strings (value) SELECT DISTINCT service FROM traces;",
 	                            sids ? "t.service_sid" : "(SELECT id FROM strings WHERE value = t.service)");
 	if (!sql)
@@ -780,5 +771,5 @@ enum err rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
 		sqlite3_free(msg);
 		return ERR_STORE;
 	}
-	return has_table(db, "span_totals") ? rollup_totals_rebuild(db, err, errlen) : ERR_OK;
+	return schema_has(db, HAS_TABLE, "span_totals", NULL) ? rollup_totals_rebuild(db, err, errlen) : ERR_OK;
 }
