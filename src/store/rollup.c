@@ -149,7 +149,19 @@ static void floor_update(struct rollup *r)
 
 int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns)
 {
-	return end_ns > start_ns ? (int64_t)(end_ns - start_ns) : 0;
+	if (end_ns <= start_ns)
+		return 0;
+	return end_ns - start_ns > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(end_ns - start_ns);
+}
+
+/* *acc += sign * v (sign +1, or -1 with v >= 0), held at INT64_MAX / INT64_MIN
+ * instead of overflowing: a client may send any uint64 times and int64
+ * token counts, and their sums stay defined (if not meaningful). */
+static void add_signed(int64_t *acc, int sign, int64_t v)
+{
+	int64_t d = sign < 0 ? -v : v;
+	if (__builtin_add_overflow(*acc, d, acc))
+		*acc = d > 0 ? INT64_MAX : INT64_MIN;
 }
 
 static int64_t bucket_of(uint64_t ns, int level)
@@ -318,11 +330,11 @@ static void span_delta(struct rollup *r, const struct rollup_span_dims *d, const
 		struct entry *e = entry_for(r, key);
 		e->count += sign;
 		e->errors += sign * (s->status_code == 2);
-		e->dur_sum += sign * dur;
-		e->input_tokens += sign * s->input_tokens;
-		e->output_tokens += sign * s->output_tokens;
-		e->cache_read += sign * s->cache_read_tokens;
-		e->cache_write += sign * s->cache_write_tokens;
+		add_signed(&e->dur_sum, sign, dur);
+		add_signed(&e->input_tokens, sign, s->input_tokens);
+		add_signed(&e->output_tokens, sign, s->output_tokens);
+		add_signed(&e->cache_read, sign, s->cache_read_tokens);
+		add_signed(&e->cache_write, sign, s->cache_write_tokens);
 		if (s->has_cost)
 			e->cost += sign * s->cost_usd;
 		observe(e, (double)dur, sign);
@@ -351,7 +363,7 @@ void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t servic
 		                        t->error_count > 0, 0, 0, 0};
 		struct entry *e = entry_for(r, key);
 		e->count += sign;
-		e->dur_sum += sign * dur;
+		add_signed(&e->dur_sum, sign, dur);
 		observe(e, (double)dur, sign);
 	}
 }
@@ -502,11 +514,11 @@ static int flush_totals(struct rollup *r, struct entry *const *order, size_t n, 
 		}
 		t.count += e->count;
 		t.errors += e->errors;
-		t.dur_sum += e->dur_sum;
-		t.input_tokens += e->input_tokens;
-		t.output_tokens += e->output_tokens;
-		t.cache_read += e->cache_read;
-		t.cache_write += e->cache_write;
+		add_signed(&t.dur_sum, 1, e->dur_sum);
+		add_signed(&t.input_tokens, 1, e->input_tokens);
+		add_signed(&t.output_tokens, 1, e->output_tokens);
+		add_signed(&t.cache_read, 1, e->cache_read);
+		add_signed(&t.cache_write, 1, e->cache_write);
 		t.cost += e->cost;
 	}
 	if (open && !rc)

@@ -59,7 +59,8 @@ int64_t rollup_sweep_before(int64_t now_s);
  * it while ingesting, retention when idle. Returns ERR_OK or ERR_STORE
  * with err filled. */
 enum err rollup_sweep(sqlite3 *db, int64_t before_s, int64_t *deleted, char *err, size_t errlen);
-/* Returns the span's duration in ns (0 if it ends before it starts). */
+/* Returns the span's duration in ns (0 if it ends before it starts, at
+ * most INT64_MAX). */
 int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns);
 
 /* The spans columns a span's share of the rollups is read from, in the
