@@ -6,6 +6,7 @@
 #include <string.h>
 #include "base/err.h"
 #include "store/rollup.h"
+#include "store/spanrow.h"
 #include "store/store.h"
 
 /* A span of the current batch, read before any row is written. */
@@ -124,7 +125,7 @@ enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_h
 	                       " WHERE (s.trace, s.span_id) > (?1, ?2) AND s.cost_source != 1"
 	                       " ORDER BY s.trace, s.span_id LIMIT ?3",
 	                       -1, &sel, NULL) ||
-	    sqlite3_prepare_v2(db, "UPDATE spans SET cost_usd = ?1, cost_source = ?2 WHERE trace = ?3 AND span_id = ?4",
+	    sqlite3_prepare_v2(db, "UPDATE spans SET cost_usd = ?1, " SPANROW_SET_COST_SOURCE(2) " WHERE trace = ?3 AND span_id = ?4",
 	                       -1, &upd, NULL) ||
 	    sqlite3_prepare_v2(db,
 	                       "UPDATE traces SET cost_usd = (SELECT total(cost_usd) FROM spans WHERE trace = ?1)"

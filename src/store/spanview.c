@@ -401,6 +401,9 @@ int spanview_next(struct spanview *v, struct stored_span *s)
 	struct record_row row;
 	row_of(s, &row);
 	s->otlp = chunk_span(v, chunk_get(v, s->chunk), sqlite3_column_int(st, 21), &row);
+	/* a row leaves out a message its record holds (schema/031) */
+	if (!s->status_message && s->otlp && s->otlp->status && s->otlp->status->message && *s->otlp->status->message)
+		s->status_message = s->otlp->status->message;
 	s->resource = blob_get(v, s->resource_id, 1);
 	s->scope = blob_get(v, s->scope_id, 0);
 	/* the row's blobs stay valid while the blob lookups above ran: they

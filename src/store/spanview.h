@@ -29,7 +29,7 @@ struct stored_span {
 	const char *project_id;            /* the project's UUID */
 	const char *name, *service;
 	const char *model, *provider;      /* NULL when none */
-	const char *status_message;        /* NULL when none */
+	const char *status_message;        /* NULL when none (the row's, else the record's) */
 	int kind;                          /* OTLP SpanKind as stored */
 	int type;                          /* enum span_type */
 	int status_code;                   /* 0 unset, 1 ok, 2 error */

@@ -27,6 +27,7 @@
 #include "store/record.h"
 #include "store/rollup.h"
 #include "store/spanids.h"
+#include "store/spanrow.h"
 #include "store/store.h"
 #include "store/tracesum.h"
 #include "store/zdict.h"
@@ -58,10 +59,11 @@ enum stmt {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
+	/* flags, dur: store/spanrow.h (schema/031) */
 	[ST_SPAN] = "INSERT OR IGNORE INTO spans (trace, span_id, parent_span_id, project, name, service,"
-	            " kind, type, start_ns, end_ns, status, status_message, model, provider, input_tokens,"
+	            " flags, start_ns, dur, status, status_message, model, provider, input_tokens,"
 	            " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk,"
-	            " chunk_index, cost_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	            " chunk_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SPAN_OLD] = "SELECT " ROLLUP_SPAN_COLUMNS ", parent_span_id IS NULL FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_SPAN_DEL] = "DELETE FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_CHUNK] = "INSERT INTO chunks (id, data) VALUES (?, ?)",
@@ -427,6 +429,18 @@ static void bind_opt_id(sqlite3_stmt *st, int col, int64_t id)
 		sqlite3_bind_null(st, col);
 }
 
+/* Whether s's row stores its status message: only when there is one and
+ * its record (s->otlp, stored whole in the chunk) does not hold the same
+ * (genai took it from an attribute); spanview reads it back from the
+ * record otherwise (schema/031). */
+static int row_keeps_status_message(const struct span *s)
+{
+	if (!s->status_message || !*s->status_message)
+		return 0;
+	const Tl__Status *st = s->otlp ? s->otlp->status : NULL;
+	return !st || !st->message || strcmp(st->message, s->status_message) != 0;
+}
+
 /* Inserts one span row; *inserted is 0 when (trace_id, span_id) existed.
  * New spans are added to the rollups. */
 static int write_span(struct writer *w, const struct span *s, int64_t trace, int64_t project,
@@ -444,26 +458,24 @@ static int write_span(struct writer *w, const struct span *s, int64_t trace, int
 	sqlite3_bind_int64(st, 4, project);
 	sqlite3_bind_int64(st, 5, d.name);
 	sqlite3_bind_int64(st, 6, d.service);
-	sqlite3_bind_int(st, 7, s->kind);
-	sqlite3_bind_int(st, 8, s->type);
-	sqlite3_bind_int64(st, 9, (int64_t)s->start_ns);
-	sqlite3_bind_int64(st, 10, (int64_t)s->end_ns);
-	sqlite3_bind_int(st, 11, s->status_code);
-	if (s->status_message && *s->status_message)
-		sqlite3_bind_text(st, 12, s->status_message, -1, SQLITE_STATIC);
-	bind_opt_id(st, 13, d.model);
-	bind_opt_id(st, 14, d.provider);
-	sqlite3_bind_int64(st, 15, s->input_tokens);
-	sqlite3_bind_int64(st, 16, s->output_tokens);
-	sqlite3_bind_int64(st, 17, s->cache_read_tokens);
-	sqlite3_bind_int64(st, 18, s->cache_write_tokens);
+	sqlite3_bind_int64(st, 7, spanrow_flags(s->type, s->has_cost ? s->cost_source : SPAN_COST_NONE, s->kind));
+	sqlite3_bind_int64(st, 8, (int64_t)s->start_ns);
+	sqlite3_bind_int64(st, 9, spanrow_dur(s->start_ns, s->end_ns));
+	sqlite3_bind_int(st, 10, s->status_code);
+	if (row_keeps_status_message(s))
+		sqlite3_bind_text(st, 11, s->status_message, -1, SQLITE_STATIC);
+	bind_opt_id(st, 12, d.model);
+	bind_opt_id(st, 13, d.provider);
+	sqlite3_bind_int64(st, 14, s->input_tokens);
+	sqlite3_bind_int64(st, 15, s->output_tokens);
+	sqlite3_bind_int64(st, 16, s->cache_read_tokens);
+	sqlite3_bind_int64(st, 17, s->cache_write_tokens);
 	if (s->has_cost)
-		sqlite3_bind_double(st, 19, s->cost_usd);
-	sqlite3_bind_int64(st, 20, resource);
-	sqlite3_bind_int64(st, 21, scope);
-	sqlite3_bind_int64(st, 22, chunk);
-	sqlite3_bind_int(st, 23, index);
-	sqlite3_bind_int(st, 24, s->has_cost ? s->cost_source : SPAN_COST_NONE);
+		sqlite3_bind_double(st, 18, s->cost_usd);
+	sqlite3_bind_int64(st, 19, resource);
+	sqlite3_bind_int64(st, 20, scope);
+	sqlite3_bind_int64(st, 21, chunk);
+	sqlite3_bind_int(st, 22, index);
 	if (step_done(w, ST_SPAN))
 		return ERR_STORE;
 	*inserted = sqlite3_changes(w->db) > 0;

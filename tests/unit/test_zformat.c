@@ -112,7 +112,7 @@ static enum err rewrite_chunk2(sqlite3 *db, void *arg, char *err, size_t errlen)
 #define DELETE_ROW "DELETE FROM spans WHERE chunk = 1 AND chunk_index = 0"
 
 /* A row of chunk 2 whose end moves, so its rows differ from the ones read. */
-#define MOVE_ROW "UPDATE spans SET end_ns = end_ns + 1 WHERE chunk = 2 AND chunk_index = 0"
+#define MOVE_ROW "UPDATE spans SET dur = dur + 1 WHERE chunk = 2 AND chunk_index = 0"
 
 /* A busy callback that, at its first call (between the step's read and
  * its writer task), runs task on the writer; never says ingest is back. */
