@@ -15,11 +15,11 @@ enum { SQ_NEW_COUNT, SQ_MID_COUNT, SQ_TO_MID, SQ_CLEAR_NEW, SQ_TO_MAIN, SQ_CLEAR
 static const char *const sql[SQ_COUNT] = {
 	[SQ_NEW_COUNT] = "SELECT count(*) FROM span_ids_new",
 	[SQ_MID_COUNT] = "SELECT count(*) FROM span_ids_mid",
-	[SQ_TO_MID] = "INSERT OR IGNORE INTO span_ids_mid (span_id, trace)"
-	              " SELECT span_id, trace FROM span_ids_new ORDER BY span_id, trace",
+	[SQ_TO_MID] = "INSERT OR IGNORE INTO span_ids_mid (id_prefix, trace)"
+	              " SELECT id_prefix, trace FROM span_ids_new ORDER BY id_prefix, trace",
 	[SQ_CLEAR_NEW] = "DELETE FROM span_ids_new",
-	[SQ_TO_MAIN] = "INSERT OR IGNORE INTO span_ids (span_id, trace)"
-	               " SELECT span_id, trace FROM span_ids_mid ORDER BY span_id, trace",
+	[SQ_TO_MAIN] = "INSERT OR IGNORE INTO span_ids (id_prefix, trace)"
+	               " SELECT id_prefix, trace FROM span_ids_mid ORDER BY id_prefix, trace",
 	[SQ_CLEAR_MID] = "DELETE FROM span_ids_mid",
 };
 

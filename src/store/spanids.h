@@ -1,5 +1,5 @@
 /* spanids.h: the index of spans by span id (schema/019_span_ids.sql,
- * 021). A new span's id goes into the small span_ids_new (a trigger); the
+ * 021; 032 keeps the first 4 bytes of each id). A new span's id goes into the small span_ids_new (a trigger); the
  * writer thread moves them into span_ids_mid in key order once there are
  * SPANIDS_MERGE_SPANS, and span_ids_mid into span_ids every
  * SPANIDS_MID_MERGES merges, so the big index takes rare sorted batches
@@ -20,12 +20,15 @@
  * balances the two near 1M spans (the best is sqrt(2 * 8192 * spans)). */
 #define SPANIDS_MID_MERGES 16
 
-/* The trace keys of the spans with span id ?1, for
- * "WHERE s.span_id = ?1 AND s.trace IN (" SPANIDS_TRACES_SQL ")": the
- * planner then reads each span by its primary key. */
+/* The trace keys of the spans whose span id starts as ?1's first 4 bytes
+ * (schema/032 keeps only those), for "WHERE s.span_id = ?1 AND s.trace IN
+ * (" SPANIDS_TRACES_SQL ")": the planner then reads each span by its
+ * primary key, which leaves out the traces of other ids with the prefix.
+ * Only that form is exact. */
 #define SPANIDS_TRACES_SQL                                                                             \
-	"SELECT trace FROM span_ids WHERE span_id = ?1 UNION ALL SELECT trace FROM span_ids_mid WHERE span_id = ?1" \
-	" UNION ALL SELECT trace FROM span_ids_new WHERE span_id = ?1"
+	"SELECT trace FROM span_ids WHERE id_prefix = substr(?1, 1, 4)"                                  \
+	" UNION ALL SELECT trace FROM span_ids_mid WHERE id_prefix = substr(?1, 1, 4)"                   \
+	" UNION ALL SELECT trace FROM span_ids_new WHERE id_prefix = substr(?1, 1, 4)"
 
 struct spanids;
 

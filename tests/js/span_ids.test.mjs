@@ -1,4 +1,4 @@
-// span_ids.test.mjs: schema/019 and 021 find spans by id through
+// span_ids.test.mjs: schema/019, 021 and 032 find spans by id through
 // span_ids_new, which holds the spans not merged yet, span_ids_mid, which
 // the writer fills in batches of SPANIDS_MERGE_SPANS (8,192) spans, and
 // span_ids, which takes span_ids_mid every SPANIDS_MID_MERGES (16) batches.
@@ -6,7 +6,9 @@
 // a restart, after a deletion, on a store written before 019
 // (TRACELITE_PRE019_BIN, e.g. main at 765b564) and on one written before
 // 021 (TRACELITE_PRE021_BIN, e.g. main at 89d8faf); else this binary's
-// store turned back into the older form with the sqlite3 tool.
+// store turned back into the older form with the sqlite3 tool. Since 032
+// the three keep the first 4 bytes of each id: ids sharing them must each
+// be found, and a deletion must keep the row while a span needs it.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -61,15 +63,23 @@ async function expectFound(s, list, step = 1) {
 const state = (dir) => {
 	const [main, mid, pending, all, both] = sqlite(dir, 'SELECT (SELECT count(*) FROM span_ids), (SELECT count(*) FROM span_ids_mid),'
 		+ ' (SELECT count(*) FROM span_ids_new), (SELECT count(*) FROM spans),'
-		+ ' (SELECT count(*) FROM span_ids JOIN span_ids_new USING (span_id, trace)) + (SELECT count(*) FROM span_ids JOIN span_ids_mid USING (span_id, trace))'
-		+ ' + (SELECT count(*) FROM span_ids_mid JOIN span_ids_new USING (span_id, trace));').split('|').map(Number);
+		+ ' (SELECT count(*) FROM span_ids JOIN span_ids_new USING (id_prefix, trace)) + (SELECT count(*) FROM span_ids JOIN span_ids_mid USING (id_prefix, trace))'
+		+ ' + (SELECT count(*) FROM span_ids_mid JOIN span_ids_new USING (id_prefix, trace));').split('|').map(Number);
 	assert.equal(both, 0, 'no span in two of them');
-	const missing = Number(sqlite(dir, 'SELECT count(*) FROM spans s WHERE NOT EXISTS (SELECT 1 FROM span_ids i WHERE i.span_id = s.span_id AND i.trace = s.trace)'
-		+ ' AND NOT EXISTS (SELECT 1 FROM span_ids_mid i WHERE i.span_id = s.span_id AND i.trace = s.trace)'
-		+ ' AND NOT EXISTS (SELECT 1 FROM span_ids_new i WHERE i.span_id = s.span_id AND i.trace = s.trace);'));
+	const missing = Number(sqlite(dir, `SELECT count(*) FROM spans s WHERE ${['span_ids', 'span_ids_mid', 'span_ids_new'].map((t) =>
+		`NOT EXISTS (SELECT 1 FROM ${t} i WHERE i.id_prefix = substr(s.span_id, 1, 4) AND i.trace = s.trace)`).join(' AND ')};`));
 	assert.equal(missing, 0, 'every span in one of them');
 	return { merged: main + mid, main, mid, pending, all };
 };
+
+/* SQL turning this binary's span_ids tables (schema/032: 4-byte id
+ * prefixes) back into full ids, each level from the spans its rows stand
+ * for; the triggers go too, and the caller makes the form it needs. */
+const undo032 = 'DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DELETE FROM schema_migrations WHERE number = 32;'
+	+ ['span_ids', 'span_ids_mid', 'span_ids_new'].map((t) => ` ALTER TABLE ${t} RENAME TO ${t}_p;
+	CREATE TABLE ${t} (span_id BLOB NOT NULL, trace INTEGER NOT NULL, PRIMARY KEY (span_id, trace)) WITHOUT ROWID;
+	INSERT INTO ${t} SELECT s.span_id, s.trace FROM ${t}_p p JOIN spans s ON s.trace = p.trace AND substr(s.span_id, 1, 4) = p.id_prefix;
+	DROP TABLE ${t}_p;`).join('');
 
 describe('schema/019: spans by id', () => {
 	test('found on either side of a merge, after a restart and a deletion; a shared span id answers its latest span', async () => {
@@ -139,9 +149,9 @@ describe('schema/019: spans by id', () => {
 		await server.stop();
 		if (OLD === BIN) {   // this binary's store, turned back into the 018 form
 			const v = Number(sqlite(dir, 'PRAGMA user_version;'));
-			sqlite(dir, 'BEGIN; DROP TRIGGER span_ids_insert; DROP TRIGGER span_ids_delete; DROP TABLE span_ids; DROP TABLE span_ids_new;'
-				+ ' CREATE INDEX spans_span ON spans (span_id); DELETE FROM schema_migrations WHERE number = 19;'
-				+ ` PRAGMA user_version = ${v - 1}; COMMIT;`);
+			sqlite(dir, `BEGIN; ${undo032} DROP TABLE span_ids; DROP TABLE span_ids_new; DROP TABLE span_ids_mid;`
+				+ ' CREATE INDEX spans_span ON spans (span_id); DELETE FROM schema_migrations WHERE number IN (19, 21);'
+				+ ` PRAGMA user_version = ${v - 3}; COMMIT;`);
 		}
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'span_ids';"), '0');
 		server = await startServer({ label: 'spanids-new', dataDir: dir, env: ENV });
@@ -201,11 +211,13 @@ describe('schema/019: spans by id', () => {
 		await server.stop();
 		if (OLD021 === BIN) {   // this binary's store, turned back into the 020 form
 			const v = Number(sqlite(dir, 'PRAGMA user_version;'));
-			sqlite(dir, 'BEGIN; INSERT INTO span_ids SELECT * FROM span_ids_mid; DROP TABLE span_ids_mid; DROP TRIGGER span_ids_delete;'
+			sqlite(dir, `BEGIN; ${undo032} INSERT INTO span_ids SELECT * FROM span_ids_mid; DROP TABLE span_ids_mid;`
+				+ ' CREATE TRIGGER span_ids_insert AFTER INSERT ON spans BEGIN'
+				+ ' INSERT OR IGNORE INTO span_ids_new (span_id, trace) VALUES (new.span_id, new.trace); END;'
 				+ ' CREATE TRIGGER span_ids_delete AFTER DELETE ON spans BEGIN'
 				+ ' DELETE FROM span_ids WHERE span_id = old.span_id AND trace = old.trace;'
 				+ ' DELETE FROM span_ids_new WHERE span_id = old.span_id AND trace = old.trace; END;'
-				+ ` DELETE FROM schema_migrations WHERE number = 21; PRAGMA user_version = ${v - 1}; COMMIT;`);
+				+ ` DELETE FROM schema_migrations WHERE number = 21; PRAGMA user_version = ${v - 2}; COMMIT;`);
 		}
 		assert.equal(sqlite(dir, "SELECT count(*) FROM sqlite_master WHERE name = 'span_ids_mid';"), '0');
 		const before = Number(sqlite(dir, 'SELECT count(*) FROM span_ids;'));
@@ -225,6 +237,48 @@ describe('schema/019: spans by id', () => {
 		for (const x of gone) assert.equal((await request(server, 'DELETE', `/api/traces/${x.tid}`)).status, 200);
 		for (const x of gone) assert.equal((await get(server, `/api/spans/${x.sid}`)).status, 404, x.sid);
 		st = state(dir);
+		assert.equal(st.merged + st.pending, st.all, JSON.stringify(st));
+		await server.stop();
+		server = null;
+	});
+
+	test('schema/032: ids sharing their first 4 bytes, in one trace and in two, each found; a row goes with the last of its spans', async () => {
+		const dir = tempDataDir('spanids-prefix');
+		server = await startServer({ label: 'spanids-prefix', dataDir: dir, env: ENV });
+		const P = 'c0ffee00';
+		const [ta, tb] = [traceId(), traceId()];
+		const ids = { a1: `${P}00000001`, a2: `${P}ffffffff`, a3: `${P}7fffffff`, b1: `${P}00000000`, c1: 'c0ffee0100000001' };
+		const at = { a1: ta, a2: ta, a3: ta, b1: tb, c1: tb };
+		await postOtlp(server, Object.entries(ids).map(([name, sid], k) => otlpSpan({ traceId: at[name], spanId: sid, name,
+			start: nanosFromNow(-60000 + k) })));
+		await ingest(server, Math.ceil(MERGE / 10));   // merges them out of span_ids_new
+		const rows = () => sqlite(dir, ['span_ids', 'span_ids_mid', 'span_ids_new'].map((t) =>
+			`SELECT hex(id_prefix), trace FROM ${t} WHERE id_prefix IN (X'${P}', X'c0ffee01')`).join(' UNION ALL ') + ' ORDER BY 1, 2;');
+		assert.equal(rows().split('\n').length, 3, 'a row per prefix and trace: (P, a), (P, b), (c0ffee01, b)');
+		const found = async (name) => {
+			const r = await get(server, `/api/spans/${ids[name]}`);
+			return r.status === 200 ? `${r.json.name}@${r.json.trace_id === ta ? 'a' : 'b'}` : r.status;
+		};
+		for (const name of Object.keys(ids)) assert.equal(await found(name), `${name}@${at[name] === ta ? 'a' : 'b'}`);
+		assert.equal((await get(server, `/api/spans/${P}12345678`)).status, 404, 'the prefix alone finds nothing');
+
+		// spans deleted one by one (as a superseded Langfuse observation's row is): (P, a) stays while a span of a has P
+		await server.stop();
+		sqlite(dir, `DELETE FROM spans WHERE span_id = X'${ids.a1}'; DELETE FROM spans WHERE span_id = X'${ids.a3}';`);
+		server = await startServer({ label: 'spanids-prefix-2', dataDir: dir, env: ENV });
+		assert.equal(await found('a1'), 404);
+		assert.equal(await found('a2'), 'a2@a');
+		assert.equal(await found('b1'), 'b1@b');
+		assert.equal(rows().split('\n').length, 3);
+		await server.stop();
+		sqlite(dir, `DELETE FROM spans WHERE span_id = X'${ids.a2}';`);
+		assert.equal(rows().split('\n').length, 2, 'the last span of a with P took (P, a)');
+		server = await startServer({ label: 'spanids-prefix-3', dataDir: dir, env: ENV });
+		assert.equal((await request(server, 'DELETE', `/api/traces/${tb}`)).status, 200);
+		assert.equal(await found('b1'), 404);
+		assert.equal(await found('c1'), 404);
+		assert.equal(rows(), '', 'the trace deleted took its rows');
+		const st = state(dir);
 		assert.equal(st.merged + st.pending, st.all, JSON.stringify(st));
 		await server.stop();
 		server = null;
