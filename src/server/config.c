@@ -273,7 +273,7 @@ void config_usage(void *fp)
 	      "  --retention-days N   delete traces whose last span is older than N days (env\n"
 	      "                       TRACELITE_RETENTION_DAYS; default 0 = keep)\n"
 	      "  --compact-level N    recompress span chunks at zstd level N when ingest is idle (env\n"
-	      "                       TRACELITE_COMPACT_LEVEL; default 12; 0 = off)\n"
+	      "                       TRACELITE_COMPACT_LEVEL; default 12; 0 = off: chunks stay at level 1)\n"
 	      "  --max-disk SIZE      keep the data directory under SIZE (e.g. 2GB; env TRACELITE_MAX_DISK),\n"
 	      "                       deleting the oldest traces first\n"
 	      "  --min-free SIZE      refuse ingest (503) while the disk has less free (env TRACELITE_MIN_FREE;\n"

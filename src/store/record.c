@@ -19,9 +19,14 @@
 #define CHUNK_MAX_SPANS 256
 #define CHUNK_MAX_RAW (1u << 20)
 #define CHUNK_MAX_DECOMPRESSED (256u << 20)
-#ifndef ZSTD_LEVEL
-#define ZSTD_LEVEL 3
-#endif
+/* zstd levels. Span chunks are packed in the request threads at
+ * CHUNK_LEVEL and recompressed at a higher one by the idle-time compaction
+ * (zconvert.c), so their packing level buys ingest rate: level 1 took a
+ * fifth off the request threads' CPU per span against 3, for chunks 9%
+ * bigger until compacted (docs/performance.md). Frames nothing
+ * recompresses (previews, log chunks) keep FRAME_LEVEL. */
+#define CHUNK_LEVEL RECORD_CHUNK_LEVEL
+#define FRAME_LEVEL 3
 
 /* zstd contexts shared by all threads: a call takes one from its pool (or
  * makes one) and gives it back; at most POOL_KEEP of each kind wait idle,
@@ -391,10 +396,11 @@ static size_t compress_in(struct pool *p, const struct zdict *d, int level, void
 	return z;
 }
 
-/* compress_in at the chunks' level with a context of cpool. */
-static size_t compress_with(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len)
+/* compress_in at level (CHUNK_LEVEL or FRAME_LEVEL) with a context of
+ * cpool. */
+static size_t compress_with(const struct zdict *d, int level, void *dst, size_t bound, const void *raw, size_t len)
 {
-	return compress_in(&cpool, d, ZSTD_LEVEL, dst, bound, raw, len);
+	return compress_in(&cpool, d, level, dst, bound, raw, len);
 }
 
 /* Read per batch (a getenv, well below a batch's cost) so a test can
@@ -460,19 +466,19 @@ struct packing {
 	size_t *len;
 };
 
-/* Compresses raw[0..len) (with d, or none) into a frame kept in a after
+/* Compresses raw[0..len) (with d, or none) at level into a frame kept in a after
  * head bytes the caller fills; *outlen gets head plus the frame's size.
  * The frame is written into a bound-sized scratch first: a's batch lives
  * until its commit, and the bound there held the raw size again (1.7 MB of
  * a 512-span request). */
-static uint8_t *compress_kept(const struct zdict *d, struct arena *a, size_t head, const void *raw, size_t len,
-                              size_t *outlen)
+static uint8_t *compress_kept(const struct zdict *d, int level, struct arena *a, size_t head, const void *raw,
+                              size_t len, size_t *outlen)
 {
 	size_t bound = ZSTD_compressBound(len);
 	uint8_t *frame = malloc(bound);
 	if (!frame)
 		abort();
-	size_t flen = compress_with(d, frame, bound, raw, len);
+	size_t flen = compress_with(d, level, frame, bound, raw, len);
 	uint8_t *dst = arena_alloc_raw(a, head + flen);
 	memcpy(dst + head, frame, flen);
 	free(frame);
@@ -514,7 +520,7 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 	}
 	size_t used = (size_t)(p - buf);
 	zdict_trainer_offer(zt, buf, used);
-	uint8_t *dst = compress_kept(d, b->arena, (size_t)v2, buf, used, &c->len);
+	uint8_t *dst = compress_kept(d, CHUNK_LEVEL, b->arena, (size_t)v2, buf, used, &c->len);
 	free(buf);
 	if (v2)
 		dst[0] = RECORD_CHUNK_V2;
@@ -525,7 +531,7 @@ static int compress_chunk(struct span_batch *b, struct zdict_trainer *zt, const 
 
 void record_compress(const void *raw, size_t len, struct arena *a, const void **out, size_t *outlen)
 {
-	*out = compress_kept(NULL, a, 0, raw, len, outlen);
+	*out = compress_kept(NULL, FRAME_LEVEL, a, 0, raw, len, outlen);
 }
 
 enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct record_batch *out, char *err,
@@ -598,7 +604,7 @@ static int frame_decompress(const struct zdict *d, void *raw, unsigned long long
 size_t record_frame_compress(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len)
 {
 	assert(bound >= ZSTD_compressBound(len));
-	return compress_with(d, dst, bound, raw, len);
+	return compress_with(d, FRAME_LEVEL, dst, bound, raw, len);
 }
 
 enum err record_frame_decompress(const void *data, size_t len, void *raw, size_t max, size_t *size)
@@ -714,7 +720,7 @@ enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, si
 	/* the kept spans stay with the dictionary they had: it is registered
 	 * (record_chunk_entries found it) and compresses them as well as before */
 	unsigned id = record_chunk_dict_id(data, len);
-	*outlen = compress_with(id ? zdict_find(id) : NULL, dst + v2, bound, buf, used) + v2;
+	*outlen = compress_with(id ? zdict_find(id) : NULL, CHUNK_LEVEL, dst + v2, bound, buf, used) + v2;
 	*out = dst;
 	rc = ERR_OK;
 out:
@@ -723,13 +729,14 @@ out:
 	return rc;
 }
 
-/* compress_with at level (0: the chunks'); another level with a context of
- * hpool: kept between calls (making and freeing a context of several MB
- * per chunk made glibc keep ~100 MB), freed by record_zstd_trim. */
+/* compress_with at level (0: CHUNK_LEVEL); a level other than the two
+ * cpool's contexts serve with a context of hpool: kept between calls
+ * (making and freeing a context of several MB per chunk made glibc keep
+ * ~100 MB), freed by record_zstd_trim. */
 static size_t compress_at(const struct zdict *d, int level, void *dst, size_t bound, const void *raw, size_t len)
 {
-	if (!level || level == ZSTD_LEVEL)
-		return compress_with(d, dst, bound, raw, len);
+	if (!level || level == CHUNK_LEVEL || level == FRAME_LEVEL)
+		return compress_with(d, level ? level : CHUNK_LEVEL, dst, bound, raw, len);
 	return compress_in(&hpool, d, level, dst, bound, raw, len);
 }
 

@@ -79,8 +79,8 @@ enum err record_pack(struct span_batch *b, struct zdict_trainer *zt, struct reco
                      size_t errlen);
 
 /* Compresses raw[0..len) into one zstd frame allocated in a (*out,
- * *outlen) with this thread's context, at the level spans use, without a
- * dictionary (the log chunks, logstore.c, use it). Never fails (out of memory aborts). */
+ * *outlen) with a pooled context, at level 3 (nothing recompresses it),
+ * without a dictionary (the log chunks, logstore.c, use it). Never fails (out of memory aborts). */
 void record_compress(const void *raw, size_t len, struct arena *a, const void **out, size_t *outlen);
 /* Fills the zstd compression and decompression contexts that exist now
  * (in use or idle: at most 2 of each idle, whatever the thread count).
@@ -92,8 +92,9 @@ void record_zstd_contexts(size_t *cctx, size_t *dctx);
 void record_zstd_trim(void);
 
 /* Compresses raw[0..len) into one zstd frame in dst (bound >=
- * ZSTD_compressBound(len) bytes) with dictionary d (NULL: none) at the
- * level chunks use, with this thread's context; returns its size. */
+ * ZSTD_compressBound(len) bytes) with dictionary d (NULL: none) at level 3
+ * (a frame kept as written: the previews), with a pooled context; returns
+ * its size. */
 size_t record_frame_compress(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len);
 /* Decompresses one such frame (its dictionary looked up by the id it names,
  * zdict_find) into raw (max bytes) and sets *size. Returns ERR_OK, or
@@ -132,6 +133,9 @@ enum err record_chunk_keep(const void *data, size_t len, const uint8_t *keep, si
  * (caller frees). Returns ERR_OK, or ERR_STORE if the chunk is corrupt or
  * names a dictionary no store opened has. */
 #define RECORD_LEVEL_MAX 19
+/* The zstd level span chunks are packed at in the request threads (the
+ * idle-time compaction recompresses them higher; record.c says why 1). */
+#define RECORD_CHUNK_LEVEL 1
 enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, int level, void **out,
                                  size_t *outlen);
 

@@ -247,7 +247,7 @@ int main(void)
 	size_t chunk_len = withd.chunks[0].len, count0, *lens0;
 	const uint8_t **spans0, *fields0;
 	CHECK(record_chunk_entries(chunk, chunk_len, a, &count0, &spans0, &lens0, &fields0) == ERR_OK, "entries");
-	int levels[] = {0, 3, 12, RECORD_LEVEL_MAX};
+	int levels[] = {0, RECORD_CHUNK_LEVEL, 12, RECORD_LEVEL_MAX};
 	size_t at[4];
 	for (int l = 0; l < 4; l++) {
 		void *out;
@@ -261,8 +261,8 @@ int main(void)
 			      "level %d entry %zu identical", levels[l], i);
 		free(out);
 	}
-	CHECK(at[0] == chunk_len && at[1] == chunk_len, "level 0 and 3 are the chunks' level: %zu %zu %zu", at[0], at[1],
-	      chunk_len);
+	CHECK(at[0] == chunk_len && at[1] == chunk_len, "level 0 and %d are the chunks' level: %zu %zu %zu",
+	      RECORD_CHUNK_LEVEL, at[0], at[1], chunk_len);
 	CHECK(at[2] < chunk_len && at[3] <= at[2], "higher levels are smaller: %zu %zu < %zu", at[3], at[2], chunk_len);
 	void *kept19;
 	size_t kept19_len;

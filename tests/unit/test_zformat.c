@@ -90,7 +90,8 @@ static enum err exec_sql(sqlite3 *db, void *arg, char *err, size_t errlen)
 	return sqlite3_exec(db, arg, NULL, NULL, NULL) ? err_set(err, errlen, ERR_STORE, "%s", sqlite3_errmsg(db)) : ERR_OK;
 }
 
-/* Chunk 2 recompressed at level 1: the same entries in other bytes. */
+/* Chunk 2 recompressed at a level above the chunks': the same entries in
+ * other bytes. */
 static enum err rewrite_chunk2(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
@@ -99,7 +100,8 @@ static enum err rewrite_chunk2(sqlite3 *db, void *arg, char *err, size_t errlen)
 	(void)arg;
 	sqlite3_prepare_v2(db, "SELECT data FROM chunks WHERE id = 2", -1, &st, NULL);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		record_chunk_recompress(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL, 1, &out, &len);
+		record_chunk_recompress(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL,
+		                        RECORD_CHUNK_LEVEL + 1, &out, &len);
 	sqlite3_finalize(st);
 	sqlite3_prepare_v2(db, "UPDATE chunks SET data = ?1 WHERE id = 2", -1, &st, NULL);
 	sqlite3_bind_blob(st, 1, out, (int)len, free);
