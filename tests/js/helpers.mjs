@@ -37,6 +37,29 @@ export function freePort() {
 	});
 }
 
+/* A free loopback port below the kernel's ephemeral range, for a server
+ * that is stopped and started again on the same port (the replication
+ * targets, targets.mjs): freePort's ports and every outgoing connection's
+ * come from that range, so none of them can take it meanwhile. */
+export async function stablePort() {
+	let low = 32768;
+	try {
+		low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+	} catch { /* not Linux: the usual bound */ }
+	const from = Math.min(20000, low - 2000);
+	for (let attempt = 0; attempt < 100; attempt++) {
+		const port = from + crypto.randomInt(low - from);
+		const ok = await new Promise((resolve) => {
+			const s = net.createServer();
+			s.unref();
+			s.on('error', () => resolve(false));
+			s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+		});
+		if (ok) return port;
+	}
+	throw new Error(`no free port in ${from}..${low - 1}`);
+}
+
 export function tempDataDir(label) {
 	return fs.mkdtempSync(path.join(os.tmpdir(), `tracelite-${label}-`));
 }

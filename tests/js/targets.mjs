@@ -3,13 +3,14 @@
 // a Postgres (initdb + pg_ctl as the postgres user) with ssl=on, a
 // self-signed certificate and only hostssl logins, and a clickhouse-server
 // with a generated config (http_port and https_port, self-signed). Each on
-// free loopback ports in its own temp directory; stop() removes it.
+// free loopback ports below the ephemeral range (stablePort: a pause and
+// resume keeps them) in its own temp directory; stop() removes it.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, sleep } from './helpers.mjs';
+import { sleep, stablePort } from './helpers.mjs';
 
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts }).toString();
 
@@ -83,7 +84,7 @@ export class Postgres {
 		pg.bin = pgBinDir();
 		pg.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelite-pg-'));
 		pg.data = path.join(pg.dir, 'data');
-		pg.port = await freePort();
+		pg.port = await stablePort();
 		const ids = userIds('postgres');
 		fs.writeFileSync(path.join(pg.dir, 'pw'), PG_PASSWORD);
 		chownR(pg.dir, ids);
@@ -134,9 +135,9 @@ export class ClickHouse {
 	static async start() {
 		const ch = new ClickHouse();
 		ch.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelite-ch-'));
-		ch.httpPort = await freePort();
-		ch.httpsPort = await freePort();
-		const tcpPort = await freePort();
+		ch.httpPort = await stablePort();
+		ch.httpsPort = await stablePort();
+		const tcpPort = await stablePort();
 		const { cert, key } = selfSigned(ch.dir);
 		ch.cert = cert;
 		const d = ch.dir;
