@@ -15,6 +15,7 @@
 #include "store/logstore.h"
 #include "store/preview.h"
 #include "store/rollup.h"
+#include "store/walbuf.h"
 #include "store/zdict.h"
 
 int store_schema_version(void)
@@ -182,7 +183,10 @@ static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3
 	*out = NULL;
 	if ((rc = store_path(dir, path, sizeof path, err, errlen)))
 		return rc;
-	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
+	/* the writers' WAL frames reach the file in a few large writes a commit
+	 * (walbuf.h: their pragmas set WAL and synchronous=FULL) */
+	if ((flags & SQLITE_OPEN_READWRITE) ? walbuf_open(path, &db, flags | SQLITE_OPEN_NOMUTEX)
+	                                    : sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "cannot open %s: %s", path, sqlite3_errmsg(db));
 	} else {
 		sqlite3_busy_timeout(db, STORE_BUSY_MS);

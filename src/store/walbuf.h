@@ -1,0 +1,31 @@
+/* walbuf.h: a SQLite VFS that gathers a transaction's WAL writes.
+ *
+ * SQLite writes its write-ahead log one page frame at a time, one pwrite
+ * each (about two a span on the writer's commits). Through this VFS the
+ * frames of a transaction collect in memory while they are contiguous and
+ * reach the file in a few large writes, before the WAL is synced, read,
+ * truncated, sized or closed. Every other file, and every other call, goes
+ * to the default VFS unchanged.
+ *
+ * Contract: only for connections in WAL mode with synchronous=FULL (every
+ * commit syncs the WAL, so a commit's frames are in the file before another
+ * connection can see them), opened with walbuf_open; the rollback hook that
+ * drops a rolled-back transaction's frames is walbuf's own.
+ */
+#ifndef TRACELITE_WALBUF_H
+#define TRACELITE_WALBUF_H
+
+#include <sqlite3.h>
+
+/* The most a WAL buffer holds before it is written out. */
+#define WALBUF_MAX_BYTES (1024 * 1024)
+
+/* Opens path like sqlite3_open_v2(path, out, flags, NULL), through the
+ * buffering VFS (registered on first use), and installs the rollback hook
+ * that drops buffered frames of a rolled-back transaction. The caller must
+ * set journal_mode=WAL and synchronous=FULL before its first write, and must
+ * not install its own rollback hook. Returns a SQLite result code; *out is
+ * set as sqlite3_open_v2 sets it (close it on failure too). */
+int walbuf_open(const char *path, sqlite3 **out, int flags);
+
+#endif
