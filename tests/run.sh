@@ -178,7 +178,10 @@ fi
 # machine is so loaded that waits sized for one suite run out).
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
 	note "apt-get install chromium"
-	{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
+	# under the lock the replication tests' apt-get takes (tests/js/targets.mjs),
+	# as the sanitized suite runs them meanwhile
+	flock /tmp/tracelite-apt.lock sh -c 'apt-get -o DPkg::Lock::Timeout=600 update -q &&
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium' \
 		>"$ART/apt-chromium.log" 2>&1 || tail -n 5 "$ART/apt-chromium.log"
 fi
 run_js plain ./tracelite 3

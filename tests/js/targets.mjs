@@ -26,6 +26,9 @@ function haveClickHouse() {
 	try { run('sh', ['-c', 'command -v clickhouse-server']); return true; } catch { return false; }
 }
 
+/* The lock every apt-get of the test suite takes (flock), tests/run.sh's too. */
+const APT_LOCK = '/tmp/tracelite-apt.lock';
+
 /* True if apt has a candidate for the package (after apt-get update). */
 function aptHas(name) {
 	try {
@@ -46,9 +49,12 @@ export function ensureInstalled() {
 	if (!missing.length) return { clickhouse: true };
 	if (process.getuid() !== 0) throw new Error(`replication tests need Debian packages: apt-get install ${missing.join(' ')}`);
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	run('apt-get', ['update', '-q'], { env, timeout: 300000 });
+	/* one apt-get at a time: the plain and the sanitized suites run this
+	 * file at once, beside tests/run.sh installing chromium (APT_LOCK) */
+	const apt = (args, timeout) => run('flock', [APT_LOCK, 'apt-get', '-o', 'DPkg::Lock::Timeout=600', ...args], { env, timeout });
+	apt(['update', '-q'], 900000);
 	const install = missing.filter((p) => p !== 'clickhouse-server' || aptHas(p));
-	if (install.length) run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...install], { env, timeout: 600000 });
+	if (install.length) apt(['install', '-y', '-q', '--no-install-recommends', ...install], 1200000);
 	return { clickhouse: haveClickHouse() };
 }
 
