@@ -170,49 +170,6 @@ static int wal_device(sqlite3_file *f)
 	return state(f)->real->xDeviceCharacteristics(f);
 }
 
-static int wal_shm_map(sqlite3_file *f, int page, int size, int extend, void volatile **out)
-{
-	const sqlite3_io_methods *m = state(f)->real;
-	return m->iVersion >= 2 ? m->xShmMap(f, page, size, extend, out) : SQLITE_IOERR_SHMMAP;
-}
-
-static int wal_shm_lock(sqlite3_file *f, int offset, int n, int flags)
-{
-	const sqlite3_io_methods *m = state(f)->real;
-	return m->iVersion >= 2 ? m->xShmLock(f, offset, n, flags) : SQLITE_IOERR_SHMLOCK;
-}
-
-static void wal_shm_barrier(sqlite3_file *f)
-{
-	const sqlite3_io_methods *m = state(f)->real;
-	if (m->iVersion >= 2)
-		m->xShmBarrier(f);
-}
-
-static int wal_shm_unmap(sqlite3_file *f, int del)
-{
-	const sqlite3_io_methods *m = state(f)->real;
-	return m->iVersion >= 2 ? m->xShmUnmap(f, del) : SQLITE_OK;
-}
-
-/* No memory map of a WAL: SQLite reads it (xFetch may always say so). */
-static int wal_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out)
-{
-	(void)f;
-	(void)off;
-	(void)n;
-	*out = NULL;
-	return SQLITE_OK;
-}
-
-static int wal_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	(void)f;
-	(void)off;
-	(void)p;
-	return SQLITE_OK;
-}
-
 static int vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, int *out_flags)
 {
 	(void)vfs;
@@ -296,22 +253,19 @@ static int vfs_last_error(sqlite3_vfs *v, int n, char *out)
 static int vfs_current_time64(sqlite3_vfs *v, sqlite3_int64 *out)
 {
 	(void)v;
-	if (parent->iVersion >= 2 && parent->xCurrentTimeInt64)
-		return parent->xCurrentTimeInt64(parent, out);
-	double days;
-	int rc = parent->xCurrentTime(parent, &days);
-	*out = (sqlite3_int64)(days * 86400000.0);
-	return rc;
+	return parent->xCurrentTimeInt64(parent, out);
 }
 
 static void register_vfs(void)
 {
 	parent = sqlite3_vfs_find(NULL);
-	if (!parent)
+	if (!parent || parent->iVersion < 2)
 		return;
 	real_size = ((size_t)parent->szOsFile + 15) & ~(size_t)15;
+	/* version 1: shared memory and memory maps are the database file's,
+	 * never the WAL's */
 	wal_methods = (sqlite3_io_methods){
-		.iVersion = 3,
+		.iVersion = 1,
 		.xClose = wal_close,
 		.xRead = wal_read,
 		.xWrite = wal_write,
@@ -324,12 +278,6 @@ static void register_vfs(void)
 		.xFileControl = wal_file_control,
 		.xSectorSize = wal_sector_size,
 		.xDeviceCharacteristics = wal_device,
-		.xShmMap = wal_shm_map,
-		.xShmLock = wal_shm_lock,
-		.xShmBarrier = wal_shm_barrier,
-		.xShmUnmap = wal_shm_unmap,
-		.xFetch = wal_fetch,
-		.xUnfetch = wal_unfetch,
 	};
 	walbuf_vfs = (sqlite3_vfs){
 		.iVersion = 2,
