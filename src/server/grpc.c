@@ -587,10 +587,13 @@ static void conn_close(struct grpc_server *s, struct gconn *c)
 
 /* Sends what nghttp2 has queued and sets the events c waits for; closes c
  * when neither side has anything more to say. Returns 0, or -1 if c was
- * closed. */
+ * closed. On a cleartext connection nothing is sent before the client's
+ * whole preface is read (the sweep flushes every connection once a second),
+ * so a client speaking HTTP/1.1 gets the 505 and not our SETTINGS first. */
 static int conn_flush(struct grpc_server *s, struct gconn *c)
 {
-	if (nghttp2_session_send(c->session) ||
+	int preface_read = c->preface_seen == sizeof preface - 1;
+	if ((preface_read || c->tls ? nghttp2_session_send(c->session) : 0) ||
 	    (!nghttp2_session_want_read(c->session) && !nghttp2_session_want_write(c->session))) {
 		conn_close(s, c);
 		return -1;
@@ -722,8 +725,9 @@ static void conn_accept(struct grpc_server *s)
 		s->conns[slot] = c;
 		c->events = EPOLLIN;
 		struct epoll_event e = {.events = EPOLLIN, .data.u64 = (uint64_t)slot};
-		/* the server's SETTINGS go out once the client's preface is read, so
-		 * an HTTP/1.1 client gets a readable refusal and nothing else */
+		/* the server's SETTINGS go out once the client's preface is read
+		 * (conn_flush), so an HTTP/1.1 client gets a readable refusal and
+		 * nothing else */
 		epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e);
 	}
 }

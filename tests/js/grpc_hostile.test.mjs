@@ -181,6 +181,25 @@ describe('hostile input on the gRPC port', () => {
 		assert.match(c.data().toString(), /^HTTP\/1\.1 505 [^\r]*\r\n[\s\S]*OTLP\/gRPC/);
 	});
 
+	test('HTTP/1.1 sent late, or split after its first byte, still gets the 505 alone', async () => {
+		// the server flushes every connection once a second; nothing may go
+		// out before the client's preface is whole
+		const late = await raw(server.grpcPort);
+		await sleep(1500);
+		assert.equal(late.data().length, 0, 'nothing sent before the client spoke');
+		late.sock.write('POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}');
+		assert.ok((await late.closed) < 5000);
+		assert.match(late.data().toString(), /^HTTP\/1\.1 505 /);
+		const split = await raw(server.grpcPort);
+		split.sock.setNoDelay(true);
+		split.sock.write('P');
+		await sleep(1500);
+		assert.equal(split.data().length, 0, 'nothing sent on a preface prefix');
+		split.sock.write('OST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}');
+		assert.ok((await split.closed) < 5000);
+		assert.match(split.data().toString(), /^HTTP\/1\.1 505 /);
+	});
+
 	test('TLS sent to the cleartext port is closed at once', async () => {
 		const c = await raw(server.grpcPort);
 		c.sock.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 0, 0, 1, 0]));
