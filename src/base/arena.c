@@ -1,5 +1,9 @@
 /* arena.c: chunked bump allocator. Large requests get their own chunk so
- * the common small allocation stays a pointer bump. */
+ * the common small allocation stays a pointer bump. arena_reset keeps
+ * chunks as spares for the next round, so a loop that fills and empties an
+ * arena does not hand its memory back to malloc each time (glibc trims the
+ * top of a thread's heap with madvise, and every page then faults in again
+ * zeroed). */
 #include "base/arena.h"
 #include <assert.h>
 #include <stdint.h>
@@ -19,7 +23,8 @@ struct chunk {
 
 struct arena {
 	struct chunk *head;
-	size_t total;
+	struct chunk *spare;   /* kept by arena_reset, unused: sizes sum to spare_bytes */
+	size_t total, spare_bytes;
 };
 
 static void *xmalloc(size_t n)
@@ -35,26 +40,63 @@ static void *xmalloc(size_t n)
 struct arena *arena_new(void)
 {
 	struct arena *a = xmalloc(sizeof *a);
-	a->head = NULL;
-	a->total = 0;
+	a->head = a->spare = NULL;
+	a->total = a->spare_bytes = 0;
 	return a;
+}
+
+static void free_chunks(struct chunk *c)
+{
+	for (struct chunk *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
 }
 
 void arena_free(struct arena *a)
 {
 	if (!a)
 		return;
-	for (struct chunk *c = a->head, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
+	free_chunks(a->head);
+	free_chunks(a->spare);
 	free(a);
 }
 
-static struct chunk *chunk_new(size_t size)
+void arena_reset(struct arena *a, size_t keep)
 {
-	struct chunk *c = xmalloc(sizeof *c + size);
-	c->size = size;
+	struct chunk *c = a->head;
+	while (c) {
+		struct chunk *next = c->next;
+		if (a->spare_bytes + c->size <= keep) {
+			c->next = a->spare;
+			a->spare = c;
+			a->spare_bytes += c->size;
+		} else {
+			free(c);
+		}
+		c = next;
+	}
+	a->head = NULL;
+	a->total = 0;
+}
+
+/* A chunk of at least size bytes: the smallest spare that holds them, or
+ * a new one of exactly size. */
+static struct chunk *chunk_new(struct arena *a, size_t size)
+{
+	struct chunk **best = NULL;
+	for (struct chunk **p = &a->spare; *p; p = &(*p)->next)
+		if ((*p)->size >= size && (!best || (*p)->size < (*best)->size))
+			best = p;
+	struct chunk *c;
+	if (best) {
+		c = *best;
+		*best = c->next;
+		a->spare_bytes -= c->size;
+	} else {
+		c = xmalloc(sizeof *c + size);
+		c->size = size;
+	}
 	c->used = 0;
 	return c;
 }
@@ -75,7 +117,7 @@ void *arena_alloc_raw(struct arena *a, size_t n)
 	if (n > ARENA_CHUNK / 4) {
 		/* Big block: its own chunk, linked behind the current one so the
 		 * current chunk keeps serving small allocations. */
-		struct chunk *big = chunk_new(n);
+		struct chunk *big = chunk_new(a, n);
 		big->used = n;
 		if (c) {
 			big->next = c->next;
@@ -88,7 +130,7 @@ void *arena_alloc_raw(struct arena *a, size_t n)
 		return big->data;
 	}
 	if (!c || c->size - c->used < n) {
-		c = chunk_new(ARENA_CHUNK);
+		c = chunk_new(a, ARENA_CHUNK);
 		c->next = a->head;
 		a->head = c;
 	}
@@ -123,6 +165,11 @@ char *arena_strdup(struct arena *a, const char *s)
 size_t arena_used(const struct arena *a)
 {
 	return a->total;
+}
+
+size_t arena_kept(const struct arena *a)
+{
+	return a->spare_bytes;
 }
 
 /* Unzeroed: protobuf-c's default allocator is malloc, so it initializes

@@ -12,6 +12,10 @@ struct arena;
 struct arena *arena_new(void);
 /* Frees the arena and everything allocated from it; NULL is a no-op. */
 void arena_free(struct arena *a);
+/* Frees everything allocated from a at once, as arena_free, but keeps up
+ * to keep bytes of its chunks for the allocations that follow (a is empty
+ * and usable after it). */
+void arena_reset(struct arena *a, size_t keep);
 /* Returns n bytes aligned for any type, zero-filled, owned by the arena. */
 void *arena_alloc(struct arena *a, size_t n);
 /* The same without the zero fill, for a caller that writes every byte it
@@ -23,6 +27,9 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 /* Returns bytes handed out so far (for limits and tests). */
 size_t arena_used(const struct arena *a);
+/* Returns bytes of the chunks arena_reset kept and no allocation took
+ * back yet (for bounds and tests). */
+size_t arena_kept(const struct arena *a);
 /* Fills *pa with a protobuf-c allocator drawing from a, without zero fill
  * (as malloc, its default); its free is a no-op. */
 void arena_protobuf_allocator(struct arena *a, ProtobufCAllocator *pa);
