@@ -225,8 +225,11 @@ static uint64_t text_hash(const char *s, size_t n)
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
+	/* the last bytes one by one: a memcpy of a variable length was a call
+	 * into libc for every word the indexer looks up */
 	w = 0;
-	memcpy(&w, s + i, n - i);
+	for (size_t k = 0; i + k < n; k++)
+		w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
 	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
 	return h ^ (h >> 29);
 }
@@ -474,49 +477,47 @@ static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t 
 	return 1;
 }
 
-/* without_frequent's state, for each token FTS5's tokenizer finds. */
-struct word_filter {
+/* doc_words' word test: whether w[0..n) is frequent, counting
+ * the document among the word's when it is the first time there. */
+struct word_count {
 	struct search *s;
 	int64_t doc;                       /* the document's id, counted in s->freq_docs; -1: not counted */
-	const char *text;
-	char *out;
-	size_t used;
 };
 
-static int word_keep(void *u, int flags, const char *w, int n, int start, int end)
+static int word_frequent(void *u, const char *w, size_t n)
 {
-	struct word_filter *f = u;
-	(void)flags;
-	if (n <= 0)
-		return SQLITE_OK;
-	/* repeats are written again: FTS5 keeps a word once per document, and
+	struct word_count *c = u;
+	/* repeats are tested again: FTS5 keeps a word once per document, and
 	 * skipping them here cost more (a set per document) than it saved */
-	long i = piece_slot(&f->s->frequent, text_hash(w, (size_t)n), w, (size_t)n);
-	if (i >= 0) {
-		if (f->doc >= 0 && f->s->freq_last[i] != f->doc) {
-			f->s->freq_last[i] = f->doc;
-			f->s->freq_docs[i]++;
-		}
-		return SQLITE_OK;
+	long i = piece_slot(&c->s->frequent, text_hash(w, n), w, n);
+	if (i < 0)
+		return 0;
+	if (c->doc >= 0 && c->s->freq_last[i] != c->doc) {
+		c->s->freq_last[i] = c->doc;
+		c->s->freq_docs[i]++;
 	}
-	memcpy(f->out + f->used, f->text + start, (size_t)(end - start));
-	f->used += (size_t)(end - start);
-	f->out[f->used++] = '\n';
-	return SQLITE_OK;
+	return 1;
 }
 
-/* Rewrites text[0..len) as its words that are not frequent, one per
- * line, as they appear in it (FTS5 tokenizes them to the same words
- * again); returns the new length. Each word written took its bytes and a
- * separator in text, so the result is no longer. */
-static size_t without_frequent(struct search *s, struct arena *a, char *text, size_t len, int64_t doc)
+/* Writes the text a document is indexed by to out (len + 1 bytes): its
+ * pieces text[0..len) (doc_pieces) as they are, or once frequent words
+ * are chosen its other words, one per line, as they appear in it
+ * (searchfreq_filter: each word written took its bytes and a separator in
+ * text, so the result is no longer). What is indexed and what a deletion
+ * hands FTS5 back must be the same bytes. doc: the id of a document being
+ * indexed (its frequent words are counted), or -1. Returns the length. */
+static size_t doc_words(struct search *s, const char *text, size_t len, int64_t doc, char *out)
 {
-	struct word_filter f = {.s = s, .doc = doc, .text = text, .out = arena_alloc_raw(a, len + 1)};
-	if (len > 0 && len < (size_t)1 << 30)
-		s->tok.x.xTokenize(s->tok.t, &f, FTS5_TOKENIZE_DOCUMENT, text, (int)len, word_keep);
-	assert(f.used <= len + 1);
-	memcpy(text, f.out, f.used);
-	return f.used;
+	if (!s->frequent.n) {
+		if (len)
+			memcpy(out, text, len);
+		return len;
+	}
+	s->docs_filtered += doc >= 0;
+	struct word_count c = {.s = s, .doc = doc};
+	size_t used = searchfreq_filter(&s->tok, text, len, out, word_frequent, &c);
+	assert(used <= len + 1);
+	return used;
 }
 
 /* Joins the distinct pieces of the searchable fields of d, one per line,
@@ -526,13 +527,9 @@ static size_t without_frequent(struct search *s, struct arena *a, char *text, si
  * a piece). Both characters separate words, so the document's set of
  * words, all a detail=none index keeps of it, is the same as the fields'
  * joined whole, and searches answer the same; pieces without a word (JSON
- * punctuation) and repeats are left out. Once frequent words are chosen,
- * the text is the document's other words instead (without_frequent).
- * What is indexed and what a deletion hands FTS5 back must be the same
- * bytes. doc: the id of a document being indexed (its frequent words are
- * counted), or -1. */
-static size_t doc_text(struct search *s, const struct doc *d, int64_t doc, struct arena *a, char **text,
-                       size_t *cap)
+ * punctuation) and repeats are left out. doc_words makes the indexed text
+ * of them. */
+static size_t doc_pieces(const struct doc *d, struct arena *a, char **text, size_t *cap)
 {
 	struct searchq_field *f;
 	struct pieces set = {0};
@@ -567,10 +564,7 @@ static size_t doc_text(struct search *s, const struct doc *d, int64_t doc, struc
 		}
 	}
 	assert(len + 1 <= *cap);
-	if (!s->frequent.n)
-		return len;
-	s->docs_filtered += doc >= 0;
-	return without_frequent(s, a, *text, len, doc);
+	return len;
 }
 
 /* tl_batch_text(i): the text of the batch's document i (fts_st reads the
@@ -589,25 +583,6 @@ static void batch_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, len ? s->batch + s->batch_off[i] : "", (int)len, SQLITE_STATIC);
 }
 
-/* Appends the text of document next_doc to the batch. */
-static void batch_add(struct search *s, const char *text, size_t len)
-{
-	size_t used = s->batch_off[s->nbatch];
-	if (s->nbatch + 2 > s->off_cap) {
-		s->off_cap = 2 * (s->nbatch + 2);
-		if (!(s->batch_off = realloc(s->batch_off, s->off_cap * sizeof *s->batch_off)))
-			abort();
-	}
-	if (used + len > s->batch_cap) {
-		s->batch_cap = 2 * (used + len);
-		if (!(s->batch = realloc(s->batch, s->batch_cap)))
-			abort();
-	}
-	if (len)
-		memcpy(s->batch + used, text, len);
-	s->batch_off[++s->nbatch] = used + len;
-}
-
 /* Hands the batch's documents to FTS5 in one statement (FTS5 writes its
  * pending terms out as a new segment at every statement of a transaction,
  * the statement's savepoint: a statement per document cost a segment per
@@ -622,13 +597,47 @@ static int batch_flush(struct search *s)
 		sqlite3_reset(s->fts_st);
 	}
 	s->nbatch = 0;
-	/* a big batch's buffer goes back (BATCH_TEXT and one document at most) */
-	if (s->batch_cap > (1u << 20)) {
-		free(s->batch);
-		s->batch = NULL;
-		s->batch_cap = 0;
-	}
 	return rc;
+}
+
+/* Adds document next_doc, of pieces text[0..len) (doc_pieces), to the
+ * batch: its indexed text goes straight to the batch's end, and the
+ * documents before it go to FTS5 first if the batch would pass
+ * BATCH_TEXT with it. Returns ERR_OK or ERR_STORE. */
+static int batch_add(struct search *s, const char *text, size_t len)
+{
+	size_t used = s->batch_off[s->nbatch];
+	if (s->nbatch + 2 > s->off_cap) {
+		s->off_cap = 2 * (s->nbatch + 2);
+		if (!(s->batch_off = realloc(s->batch_off, s->off_cap * sizeof *s->batch_off)))
+			abort();
+	}
+	if (used + len + 1 > s->batch_cap) {
+		/* kept while the indexer is busy (batch_release once caught up):
+		 * growing it for every batch cost 4% of the indexer's time */
+		s->batch_cap = used + len + 1 > BATCH_TEXT ? 2 * (used + len + 1) : BATCH_TEXT + (64u << 10);
+		if (!(s->batch = realloc(s->batch, s->batch_cap)))
+			abort();
+	}
+	size_t n = doc_words(s, text, len, s->next_doc, s->batch + used);
+	int rc = ERR_OK;
+	if (used + n > BATCH_TEXT && s->nbatch) {
+		rc = batch_flush(s);
+		memmove(s->batch, s->batch + used, n);
+		used = 0;
+	}
+	s->batch_off[++s->nbatch] = used + n;
+	return rc;
+}
+
+/* Gives the batch's buffer back (BATCH_TEXT and a document at most) once
+ * the indexer caught up. */
+static void batch_release(struct search *s)
+{
+	assert(s->nbatch == 0);
+	free(s->batch);
+	s->batch = NULL;
+	s->batch_cap = 0;
 }
 
 /* Sets search.db's state key to v. Returns ERR_OK or ERR_STORE. */
@@ -771,10 +780,9 @@ static int index_batch(struct search *s)
 		struct doc *docs;
 		long nd = chunk_docs(s->view, id, 1, &docs);
 		for (long i = 0; i < nd && !rc; i++) {
-			size_t len = doc_text(s, &docs[i], s->next_doc, a, &text, &cap);
-			if (s->batch_off[s->nbatch] + len > BATCH_TEXT)
-				rc = batch_flush(s);
-			batch_add(s, text, len);
+			size_t len = doc_pieces(&docs[i], a, &text, &cap);
+			rc = batch_add(s, text, len);
+			bytes += (int64_t)(s->batch_off[s->nbatch] - s->batch_off[s->nbatch - 1]);
 			sqlite3_bind_int64(s->doc_st, 1, s->next_doc++);
 			sqlite3_bind_int64(s->doc_st, 2, id);
 			sqlite3_bind_int64(s->doc_st, 3, trace_key(s->trace_st, docs[i].trace_id));
@@ -782,7 +790,6 @@ static int index_batch(struct search *s)
 				rc = ERR_STORE;
 			sqlite3_reset(s->doc_st);
 			spans += (int64_t)docs[i].n;
-			bytes += (int64_t)len;
 		}
 		if (nd < 0)
 			log_warn("search", "search: chunk %lld is corrupt, not indexed", (long long)id);
@@ -982,6 +989,7 @@ static void *indexer_main(void *arg)
 			s->tidy_yields += s->tidying;
 			pthread_mutex_unlock(&s->lock);
 		} else if (n == 0 && !wait) {
+			batch_release(s);
 			more = tidy(s);   /* one step: new chunks are looked for before the next */
 		}
 		pthread_mutex_unlock(&s->work);
@@ -1145,9 +1153,11 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 			sqlite3_reset(s->find_st);
 			if (!doc)
 				continue; /* not indexed */
-			size_t len = doc_text(s, &docs[d], -1, spanview_arena(s->view), &text, &cap);
+			size_t len = doc_pieces(&docs[d], spanview_arena(s->view), &text, &cap);
+			char *words = arena_alloc_raw(spanview_arena(s->view), len + 1);
+			len = doc_words(s, text, len, -1, words);
 			sqlite3_bind_int64(s->unfts_st, 1, doc);
-			sqlite3_bind_text(s->unfts_st, 2, text ? text : "", (int)len, SQLITE_STATIC);
+			sqlite3_bind_text(s->unfts_st, 2, words, (int)len, SQLITE_STATIC);
 			sqlite3_bind_int64(s->undoc_st, 1, doc);
 			if (sqlite3_step(s->unfts_st) != SQLITE_DONE || sqlite3_step(s->undoc_st) != SQLITE_DONE)
 				rc = ERR_STORE;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/err.h"
+#include "query/searchq.h"
 
 /* The documents a choice is made on, and the share (percent) of them a
  * word must be in to be left out: TRACELITE_SEARCH_FREQUENT_SAMPLE
@@ -40,6 +41,20 @@ int64_t searchfreq_choose(sqlite3 *idx, int64_t ndocs, int percent);
 /* Calls add for each word of the frequent table (none until chosen;
  * word is valid during the call). Returns ERR_OK or ERR_STORE. */
 enum err searchfreq_load(sqlite3 *idx, void (*add)(void *u, const char *word, size_t len), void *u);
+
+/* Whether the folded word w[0..n) is left out; may count it. */
+typedef int (*searchfreq_word_fn)(void *u, const char *w, size_t n);
+
+/* Writes to out the words of text[0..len) that frequent(u, ...) does not
+ * leave out, each as the text spells it followed by a line end, in order
+ * (FTS5 tokenizes them to the same words again); frequent is called once
+ * per word, in order, with the word folded as tok folds it. A line of
+ * text holding only ASCII is split here (words are its runs of letters
+ * and digits, folded to lower case: unicode61's words for ASCII); other
+ * lines go to tok. out holds len + 1 bytes; returns the bytes written, at
+ * most len + 1. */
+size_t searchfreq_filter(struct searchq_tok *tok, const char *text, size_t len, char *out,
+                         searchfreq_word_fn frequent, void *u);
 
 /* A query's lookup of the table in the attached search.db ("search."):
  * open with the statement it needs, then use searchfreq_indexed as a
