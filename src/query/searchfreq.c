@@ -75,7 +75,7 @@ int searchfreq_indexed(void *u, const char *tok, int prefix)
 	return !left_out && !l->failed;
 }
 
-/* searchfreq_filter's state for a line tok splits. */
+/* searchfreq_filter's state, for each word the tokenizer finds. */
 struct filter {
 	const char *text;
 	char *out;
@@ -96,50 +96,12 @@ static int filter_word(void *u, int flags, const char *w, int n, int start, int 
 	return SQLITE_OK;
 }
 
-static int ascii_alnum(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
-
 size_t searchfreq_filter(struct searchq_tok *tok, const char *text, size_t len, char *out,
                          searchfreq_word_fn frequent, void *u)
 {
 	struct filter f = {.text = text, .out = out, .frequent = frequent, .u = u};
-	for (size_t i = 0; i < len;) {
-		const char *nl = memchr(text + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - text) : len, j = i;
-		while (j < end && (unsigned char)text[j] < 0x80)
-			j++;
-		if (j < end) {
-			/* not ASCII: the tokenizer, on the line (its offsets are the
-			 * line's; a line of 1 GiB or more is left out, as FTS5 takes
-			 * an int length) */
-			f.text = text + i;
-			if (end - i < (size_t)1 << 30)
-				tok->x.xTokenize(tok->t, &f, FTS5_TOKENIZE_DOCUMENT, text + i, (int)(end - i), filter_word);
-			i = end + 1;
-			continue;
-		}
-		while (i < end) {
-			while (i < end && !ascii_alnum((unsigned char)text[i]))
-				i++;
-			size_t start = i;
-			while (i < end && ascii_alnum((unsigned char)text[i]))
-				i++;
-			if (i == start)
-				break;
-			/* the word folded, where it goes if kept (out has room for it) */
-			char *w = out + f.used;
-			for (size_t k = start; k < i; k++)
-				w[k - start] = (char)((unsigned char)text[k] >= 'A' && (unsigned char)text[k] <= 'Z'
-				                          ? text[k] | 0x20 : text[k]);
-			if (frequent(u, w, i - start))
-				continue;
-			memcpy(w, text + start, i - start);
-			f.used += i - start;
-			out[f.used++] = '\n';
-		}
-		i = end + 1;
-	}
+	/* a text of 1 GiB or more is left out, as FTS5 takes an int length */
+	if (len > 0 && len < (size_t)1 << 30)
+		tok->x.xTokenize(tok->t, &f, FTS5_TOKENIZE_DOCUMENT, text, (int)len, filter_word);
 	return f.used;
 }

@@ -48,11 +48,9 @@ typedef int (*searchfreq_word_fn)(void *u, const char *w, size_t n);
 /* Writes to out the words of text[0..len) that frequent(u, ...) does not
  * leave out, each as the text spells it followed by a line end, in order
  * (FTS5 tokenizes them to the same words again); frequent is called once
- * per word, in order, with the word folded as tok folds it. A line of
- * text holding only ASCII is split here (words are its runs of letters
- * and digits, folded to lower case: unicode61's words for ASCII); other
- * lines go to tok. out holds len + 1 bytes; returns the bytes written, at
- * most len + 1. */
+ * per word, in order, with the word as tok folds it. out holds len + 1
+ * bytes (each word written took its bytes and a separator in text, or
+ * ends it); returns the bytes written. */
 size_t searchfreq_filter(struct searchq_tok *tok, const char *text, size_t len, char *out,
                          searchfreq_word_fn frequent, void *u);
 

@@ -1,9 +1,10 @@
-/* test_searchfreq.c: searchfreq_filter against SQLite's own unicode61
- * tokenizer (the oracle: the text tokenized whole, as FTS5 would): the
- * same words tested in the same order, folded the same, and the same
- * bytes written, on random texts mixing ASCII words, digits, punctuation,
- * control bytes and non-ASCII letters, digits and separators, with
- * frequent words short, long, of digits and of mixed case. */
+/* test_searchfreq.c: searchfreq_filter against the tokens of SQLite's
+ * unicode61 tokenizer taken one by one (searchq_tokenize): the same words
+ * tested in the same order, folded the same, and the same bytes written,
+ * within len + 1, on random texts mixing ASCII words, digits,
+ * punctuation, control bytes and non-ASCII letters, digits and
+ * separators, with frequent words short, long, of digits and of mixed
+ * case. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
