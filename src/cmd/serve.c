@@ -126,6 +126,13 @@ int cmd_serve(int argc, char **argv)
 	 * instead; request bodies (~420 KB per 100 JSON spans) stay in the
 	 * arenas (256 KB mapped them: request threads +30% CPU). */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	/* and a trim threshold of 4 MB, not the 128 KB that a fixed mmap
+	 * threshold leaves: each request's blocks freed at an arena's top gave
+	 * the pages back (madvise, a TLB flush on every core) and the next
+	 * request faulted them in again, zeroed; an eighth of the request
+	 * threads' CPU. The 2 arenas keep at most 4 MB free at their tops
+	 * each (request threads 25.4 -> 20.2 us/span, peak RSS +1-2 MB). */
+	mallopt(M_TRIM_THRESHOLD, 4 << 20);
 	sqlite3_soft_heap_limit64(SQLITE_HEAP_SOFT_LIMIT);
 	struct app app = {.cfg = &cfg};
 	struct prices *prices = prices_load(cfg.prices, err, sizeof err);
