@@ -315,8 +315,10 @@ int walbuf_open(const char *path, sqlite3 **out, int flags)
 {
 	*out = NULL;
 	pthread_once(&once, register_vfs);
+	/* a default VFS this one cannot wrap (older than version 2) only
+	 * costs the gathering, not the store */
 	if (registered != SQLITE_OK)
-		return registered;
+		return sqlite3_open_v2(path, out, flags, NULL);
 	int rc = sqlite3_open_v2(path, out, flags, WALBUF_VFS_NAME);
 	if (rc == SQLITE_OK)
 		sqlite3_rollback_hook(*out, drop_frames, *out);

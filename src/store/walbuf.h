@@ -21,7 +21,8 @@
 #define WALBUF_MAX_BYTES (1024 * 1024)
 
 /* Opens path like sqlite3_open_v2(path, out, flags, NULL), through the
- * buffering VFS (registered on first use), and installs the rollback hook
+ * buffering VFS (registered on first use; with the default VFS alone if it
+ * cannot be registered), and installs the rollback hook
  * that drops buffered frames of a rolled-back transaction. The caller must
  * set journal_mode=WAL and synchronous=FULL before its first write, and must
  * not install its own rollback hook. Returns a SQLite result code; *out is
