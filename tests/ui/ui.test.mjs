@@ -61,8 +61,16 @@ describe('trace list', () => {
 		await page.waitForURL(new RegExp(`service=${services[0]}`));
 		await page.waitForLoadState('networkidle');
 		const want = await getJson(server, `/api/traces?status=error&service=${services[0]}&limit=100&from=${new Date(Date.now() - 86400e3).toISOString()}`);
-		const ids = want.items.length ? await rowTraceIds(page) : [];
-		assert.deepEqual(ids, want.items.map((t) => t.trace_id));
+		const expected = want.items.map((t) => t.trace_id);
+		/* the rows come from the fetch the URL change starts; 'networkidle'
+		 * was reached at the first load, so it does not wait for that fetch:
+		 * wait for the rows to settle, then compare (a timeout leaves the
+		 * comparison to fail with the difference) */
+		if (expected.length)
+			await page.waitForFunction((exp) => JSON.stringify([...document.querySelectorAll('tbody tr')]
+				.map((tr) => tr.dataset.traceId)) === JSON.stringify(exp), expected, { timeout: 10000 }).catch(() => {});
+		const ids = expected.length ? await rowTraceIds(page) : [];
+		assert.deepEqual(ids, expected);
 
 		await page.reload();
 		await page.waitForLoadState('networkidle');
