@@ -95,19 +95,9 @@ double sketch_quantile(const struct sketch *s, double q)
 	return bucket_value(s->hi);
 }
 
-static uint64_t zigzag(int64_t v)
-{
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t unzigzag(uint64_t v)
-{
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
 size_t sketch_encode(const struct sketch *s, uint8_t *out)
 {
-	size_t n = varint_put(out, zigzag(s->zero));
+	size_t n = varint_put(out, varint_zigzag(s->zero));
 	uint64_t buckets = 0;
 	for (int i = s->lo; i <= s->hi; i++)
 		buckets += s->counts[i] != 0;
@@ -116,8 +106,8 @@ size_t sketch_encode(const struct sketch *s, uint8_t *out)
 	for (int i = s->lo; i <= s->hi; i++) {
 		if (!s->counts[i])
 			continue;
-		n += varint_put(out + n, zigzag(i - prev));
-		n += varint_put(out + n, zigzag(s->counts[i]));
+		n += varint_put(out + n, varint_zigzag(i - prev));
+		n += varint_put(out + n, varint_zigzag(s->counts[i]));
 		prev = i;
 	}
 	return n;
@@ -132,7 +122,7 @@ static int stored_count(const uint8_t **p, const uint8_t *end, int64_t *out)
 	uint64_t v;
 	if (varint_get(p, end, &v))
 		return -1;
-	*out = unzigzag(v);
+	*out = varint_unzigzag(v);
 	return *out > SKETCH_MAX_STORED_COUNT || *out < -SKETCH_MAX_STORED_COUNT ? -1 : 0;
 }
 

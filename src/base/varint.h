@@ -1,6 +1,7 @@
-/* varint.h: base-128 varints (the protobuf wire encoding), the one
- * reader and writer behind stored chunks, sketches and the protobuf check,
- * and the one reader of a protobuf field's tag and value on the wire. */
+/* varint.h: base-128 varints (the protobuf wire encoding) and zigzag, the
+ * one reader and writer behind stored chunks, sketches, span columns and
+ * the protobuf check, and the one reader of a protobuf field's tag and
+ * value on the wire. */
 #ifndef TL_VARINT_H
 #define TL_VARINT_H
 #include <stddef.h>
@@ -15,6 +16,20 @@ size_t varint_put(uint8_t *p, uint64_t v);
  * *v and advances *p past it. Returns 0, or -1 if it is truncated or
  * longer (*p is then somewhere inside it). */
 int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v);
+
+/* Zigzag: a signed value as an unsigned one whose varint is short when the
+ * value is near 0 (0, -1, 1, -2 ... become 0, 1, 2, 3 ...); every int64_t
+ * maps to a distinct uint64_t and back. */
+static inline uint64_t varint_zigzag(int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	return u << 1 ^ (0 - (u >> 63));
+}
+
+static inline int64_t varint_unzigzag(uint64_t u)
+{
+	return (int64_t)(u >> 1 ^ (0 - (u & 1)));
+}
 
 /* One field of a protobuf message on the wire: its number, its wire type
  * and, for wire type 2 (length-delimited), its payload p[0..len). */
