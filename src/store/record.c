@@ -740,6 +740,13 @@ static size_t compress_at(const struct zdict *d, int level, void *dst, size_t bo
 	return compress_in(&hpool, d, level, dst, bound, raw, len);
 }
 
+size_t record_frame_compress_at(const struct zdict *d, int level, void *dst, size_t bound, const void *raw,
+                                size_t len)
+{
+	assert(bound >= ZSTD_compressBound(len) && level >= 0 && level <= RECORD_LEVEL_MAX);
+	return compress_at(d, level, dst, bound, raw, len);
+}
+
 enum err record_chunk_recompress(const void *data, size_t len, const struct zdict *d, int level, void **out,
                                  size_t *outlen)
 {

@@ -96,6 +96,12 @@ void record_zstd_trim(void);
  * (a frame kept as written: the previews), with a pooled context; returns
  * its size. */
 size_t record_frame_compress(const struct zdict *d, void *dst, size_t bound, const void *raw, size_t len);
+/* record_frame_compress at zstd level (0: the level chunks are packed at;
+ * 1..RECORD_LEVEL_MAX, defined below), for a frame written once at the
+ * level its writer chose. A level other than the chunks' and 3 takes a
+ * context of the compaction's pool (record_zstd_trim frees its idle ones). */
+size_t record_frame_compress_at(const struct zdict *d, int level, void *dst, size_t bound, const void *raw,
+                                size_t len);
 /* Decompresses one such frame (its dictionary looked up by the id it names,
  * zdict_find) into raw (max bytes) and sets *size. Returns ERR_OK, or
  * ERR_STORE if it is not a frame, holds more than max bytes, is corrupt or
