@@ -20,5 +20,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 /* tracelite health [--url URL]: 0 when the server's /api/health is 200. */
 int cmd_health(int argc, char **argv);
+/* tracelite sql: SQL on the store, the spans virtual table included (sql.c). */
+int cmd_sql(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static void usage(FILE *f)
 	      "  keys       create, list and revoke API keys (tracelite keys --help)\n"
 	      "  backup     copy the store while serving (tracelite backup --help)\n"
 	      "  health     exit 0 when a running server is healthy (tracelite health --help)\n"
+	      "  sql        run SQL on the store, spans included (tracelite sql --help)\n"
 	      "  version    print the version\n"
 	      "  help       this text\n",
 	      f);
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
 		return cmd_backup(argc - 2, argv + 2);
 	if (!strcmp(cmd, "health"))
 		return cmd_health(argc - 2, argv + 2);
+	if (!strcmp(cmd, "sql"))
+		return cmd_sql(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("tracelite %s\n", TRACELITE_VERSION);
 		return 0;

@@ -14,7 +14,6 @@
 #include "ingest/span.h"
 #include "query/logquery.h"
 #include "query/query.h"
-#include "store/chunkrows.h"
 #include "store/store.h"
 
 static const char *const table_names[REPL_NTABLES] = {"projects", "spans", "traces", "scores", "logs"};
@@ -184,14 +183,14 @@ static cJSON *span_row(const struct stored_span *s, struct arena *a)
 }
 
 /* The last chunk to read so that about max_spans spans are read: chunk by
- * chunk, each one's rows counted (schema/023: no index on spans (chunk)). */
+ * chunk, each one's rows counted. */
 static int64_t chunk_upto(sqlite3 *db, int64_t after, int max_spans, int64_t chunk_max)
 {
 	sqlite3_stmt *ids = NULL, *rows = NULL;
 	int64_t upto = chunk_max, n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT chunk FROM chunk_traces WHERE chunk > ?1 AND chunk <= ?2 ORDER BY chunk", -1, &ids,
+	if (sqlite3_prepare_v2(db, "SELECT chunk FROM chunk_spans WHERE chunk > ?1 AND chunk <= ?2 ORDER BY chunk", -1, &ids,
 	                       NULL) ||
-	    sqlite3_prepare_v2(db, "SELECT count(*) FROM (" CHUNK_ROWS_SELECT("1", "", "ct.chunk = ?1") ")", -1, &rows, NULL))
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM spans WHERE chunk = ?1", -1, &rows, NULL))
 		goto out;
 	sqlite3_bind_int64(ids, 1, after);
 	sqlite3_bind_int64(ids, 2, chunk_max);
@@ -218,21 +217,21 @@ static int64_t scalar(sqlite3 *db, const char *sql, int64_t arg)
 	return v;
 }
 
-/* Counting spans by chunk reads each trace of a chunk's list (schema/023),
- * so past this many chunks the count is the first ones' scaled. */
+/* Counting spans by chunk decodes each chunk's rows (schema/033), so past
+ * this many chunks the count is the first ones' scaled. */
 #define LAG_EXACT_CHUNKS 256
 
 enum err repl_rows_spans_after(sqlite3 *db, int64_t chunk, int64_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t chunks = scalar(db, "SELECT count(*) FROM chunk_traces WHERE chunk > ?1", chunk), upto = INT64_MAX;
+	int64_t chunks = scalar(db, "SELECT count(*) FROM chunk_spans WHERE chunk > ?1", chunk), upto = INT64_MAX;
 	*n = -1;
 	if (chunks < 0)
 		return ERR_STORE;
 	if (chunks > LAG_EXACT_CHUNKS)
-		upto = scalar(db, "SELECT chunk FROM chunk_traces WHERE chunk > ?1 ORDER BY chunk LIMIT 1 OFFSET 255", chunk);
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM (" CHUNK_ROWS_SELECT("1", "", "ct.chunk > ?1 AND ct.chunk <= ?2") ")",
-	                       -1, &st, NULL) == SQLITE_OK) {
+		upto = scalar(db, "SELECT chunk FROM chunk_spans WHERE chunk > ?1 ORDER BY chunk LIMIT 1 OFFSET 255", chunk);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM spans WHERE chunk > ?1 AND chunk <= ?2", -1, &st, NULL) ==
+	    SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, chunk);
 		sqlite3_bind_int64(st, 2, upto);
 		if (sqlite3_step(st) == SQLITE_ROW)

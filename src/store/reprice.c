@@ -1,132 +1,132 @@
 /* reprice.c: recomputing stored price-table costs, batch by batch in
- * primary-key order, with the rollups' costs moved along; the command
- * around it is cmd/reprice.c. */
+ * chunk order (schema/033: a chunk's rows are rewritten once), with the
+ * rollups' costs moved along; the command around it is cmd/reprice.c. */
 #include "store/reprice.h"
 #include <stdlib.h>
 #include <string.h>
 #include "base/err.h"
 #include "store/rollup.h"
-#include "store/spanrow.h"
+#include "base/arena.h"
+#include "store/spanstab.h"
 #include "store/store.h"
-
-/* A span of the current batch, read before any row is written. */
-struct row {
-	struct reprice_span s;
-	uint8_t span_id[8];
-	int64_t in, out, cache_read, cache_write;
-	const struct price *price;
-};
 
 static int fail(sqlite3 *db, char *err, size_t errlen, const char *what)
 {
 	return err_set(err, errlen, ERR_STORE, "%s: %s", what, sqlite3_errmsg(db));
 }
 
-/* Reads the next batch after (*trace, span_id) into rows; returns the count
- * or -1. Client costs are skipped in SQL; the model is resolved here. */
-static int read_batch(sqlite3_stmt *sel, const struct prices *p, int64_t *trace, uint8_t span_id[8],
-                      struct row *rows, int batch)
+/* The price of model id m (strings.id), looked up once per batch's model. */
+struct models {
+	sqlite3_stmt *name;
+	int64_t id[64];
+	const struct price *price[64];
+	unsigned n;
+};
+
+static const struct price *model_price(struct models *m, const struct prices *p, int64_t id)
 {
-	int n = 0, rc;
-	sqlite3_bind_int64(sel, 1, *trace);
-	sqlite3_bind_blob(sel, 2, span_id, 8, SQLITE_TRANSIENT);
-	sqlite3_bind_int(sel, 3, batch);
-	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		struct row *r = &rows[n++];
-		memset(r, 0, sizeof *r);
-		r->s.trace = sqlite3_column_int64(sel, 0);
-		if (sqlite3_column_bytes(sel, 1) == 8)
-			memcpy(r->span_id, sqlite3_column_blob(sel, 1), 8);
-		r->s.project = sqlite3_column_int64(sel, 2);
-		r->s.name = sqlite3_column_int64(sel, 3);
-		r->s.service = sqlite3_column_int64(sel, 4);
-		r->s.type = sqlite3_column_int(sel, 5);
-		r->s.start_ns = (uint64_t)sqlite3_column_int64(sel, 6);
-		r->s.model = sqlite3_column_int64(sel, 7);
-		r->price = prices_match(p, (const char *)sqlite3_column_text(sel, 8));
-		r->in = sqlite3_column_int64(sel, 9);
-		r->out = sqlite3_column_int64(sel, 10);
-		r->cache_read = sqlite3_column_int64(sel, 11);
-		r->cache_write = sqlite3_column_int64(sel, 12);
-		r->s.old_cost = sqlite3_column_double(sel, 13);
-		r->s.old_source = sqlite3_column_type(sel, 13) == SQLITE_NULL ? SPAN_COST_NONE : sqlite3_column_int(sel, 14);
-		r->s.provider = sqlite3_column_int64(sel, 15);
-	}
-	sqlite3_reset(sel);
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (n) {
-		*trace = rows[n - 1].s.trace;
-		memcpy(span_id, rows[n - 1].span_id, 8);
-	}
-	return n;
+	for (unsigned i = 0; i < m->n && i < 64; i++)
+		if (m->id[i] == id)
+			return m->price[i];
+	const struct price *pr = NULL;
+	sqlite3_bind_int64(m->name, 1, id);
+	if (sqlite3_step(m->name) == SQLITE_ROW)
+		pr = prices_match(p, (const char *)sqlite3_column_text(m->name, 0));
+	sqlite3_reset(m->name);
+	m->id[m->n % 64] = id;
+	m->price[m->n % 64] = pr;
+	m->n++;
+	return pr;
 }
 
-/* Writes the changed rows of one batch and their traces' sums. */
-static int write_batch(sqlite3 *db, sqlite3_stmt *upd, sqlite3_stmt *sum, const struct reprice_hooks *hooks,
-                       struct row *rows, int n, int64_t *last_trace, struct reprice_stats *st)
+/* Whether key is in keys[0..n) (the batch's changed traces, few). */
+static int listed(const int64_t *keys, size_t n, int64_t key)
 {
-	int64_t pending = -1; /* the last changed trace whose sum is not yet written */
-	for (int i = 0; i <= n; i++) {
-		struct row *r = i < n ? &rows[i] : NULL;
-		if (pending >= 0 && (!r || r->s.trace != pending)) {
-			sqlite3_bind_int64(sum, 1, pending);
-			int rc = sqlite3_step(sum);
-			sqlite3_reset(sum);
-			if (rc != SQLITE_DONE)
-				return -1;
-			pending = -1;
-		}
-		if (!r)
-			break;
-		int priced = r->price && (r->in || r->out || r->cache_read || r->cache_write);
-		r->s.new_source = priced ? SPAN_COST_TABLE : SPAN_COST_NONE;
-		r->s.new_cost = priced ? prices_cost(r->price, r->in, r->out, r->cache_read, r->cache_write) : 0;
-		if (r->s.new_source == r->s.old_source && r->s.new_cost == r->s.old_cost)
-			continue;
-		if (priced)
-			sqlite3_bind_double(upd, 1, r->s.new_cost);
-		else
-			sqlite3_bind_null(upd, 1);
-		sqlite3_bind_int(upd, 2, r->s.new_source);
-		sqlite3_bind_int64(upd, 3, r->s.trace);
-		sqlite3_bind_blob(upd, 4, r->span_id, 8, SQLITE_STATIC);
-		int rc = sqlite3_step(upd);
-		sqlite3_reset(upd);
-		sqlite3_clear_bindings(upd);
-		if (rc != SQLITE_DONE)
-			return -1;
-		if (hooks && hooks->span_changed && hooks->span_changed(hooks->ctx, db, &r->s))
-			return -1;
-		st->spans_changed++;
-		if (r->s.trace != *last_trace) /* spans come in trace order: count each trace once */
-			st->traces_changed++;
-		*last_trace = pending = r->s.trace;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (keys[i] == key)
+			return 1;
 	return 0;
+}
+
+/* Reprices the rows of one chunk (in a); the chunk is rewritten when one
+ * changes, and each changed trace is added to *changed. Returns ERR_OK, or
+ * ERR_STORE (a hook's failure too). */
+static enum err reprice_chunk(sqlite3 *db, sqlite3_stmt **cols, struct models *m, const struct prices *p,
+                              const struct reprice_hooks *hooks, int64_t chunk, struct arena *a, int64_t **changed,
+                              size_t *nchanged, size_t *cap, struct reprice_stats *st, char *err, size_t errlen)
+{
+	struct spancols_row *rows, *now;
+	struct reprice_span *changes;
+	size_t n, dirty = 0;
+	enum err rc = spanstab_chunk_rows(cols, db, chunk, a, &rows, &n, err, errlen);
+	if (rc)
+		return rc;
+	if (!(now = arena_alloc(a, (n ? n : 1) * sizeof *now)) || !(changes = arena_alloc(a, (n ? n : 1) * sizeof *changes)))
+		return err_set(err, errlen, ERR_STORE, "out of memory");
+	memcpy(now, rows, n * sizeof *now);
+	for (size_t i = 0; i < n; i++) {
+		struct spancols_row *r = &now[i];
+		int source = r->has_cost ? (int)((r->flags >> 3) & 3) : SPAN_COST_NONE;
+		if (!r->has_model || source == SPAN_COST_CLIENT)
+			continue;
+		st->spans_checked++;
+		const struct price *pr = model_price(m, p, r->model);
+		int priced = pr && (r->input_tokens || r->output_tokens || r->cache_read_tokens || r->cache_write_tokens);
+		struct reprice_span s = {
+			.trace = r->trace, .project = r->project, .name = r->name, .service = r->service, .model = r->model,
+			.provider = r->has_provider ? r->provider : 0, .type = (int)(r->flags & 7),
+			.start_ns = (uint64_t)r->start_ns, .old_cost = r->has_cost ? r->cost_usd : 0, .old_source = source,
+			.new_source = priced ? SPAN_COST_TABLE : SPAN_COST_NONE,
+		};
+		s.new_cost = priced ? prices_cost(pr, r->input_tokens, r->output_tokens, r->cache_read_tokens,
+		                                  r->cache_write_tokens) : 0;
+		if (s.new_source == s.old_source && s.new_cost == s.old_cost)
+			continue;
+		r->has_cost = priced;
+		r->cost_usd = s.new_cost;
+		r->flags = (r->flags & ~(int64_t)24) | (int64_t)s.new_source << 3;   /* spanrow.h */
+		changes[dirty++] = s;
+		if (!listed(*changed, *nchanged, r->trace)) {
+			if (*nchanged == *cap) {
+				size_t ncap = *cap ? *cap * 2 : 256;
+				int64_t *k = realloc(*changed, ncap * sizeof *k);
+				if (!k)
+					return err_set(err, errlen, ERR_STORE, "out of memory");
+				*changed = k;
+				*cap = ncap;
+			}
+			(*changed)[(*nchanged)++] = r->trace;
+		}
+	}
+	if (!dirty)
+		return ERR_OK;
+	if ((rc = spanstab_rewrite_chunk(db, chunk, rows, n, now, n, err, errlen)))
+		return rc;
+	/* the hooks see the rows as rewritten */
+	for (size_t i = 0; i < dirty; i++) {
+		st->spans_changed++;
+		if (hooks && hooks->span_changed && hooks->span_changed(hooks->ctx, db, &changes[i]))
+			return err_set(err, errlen, ERR_STORE, "reprice: a summary could not take the new cost");
+	}
+	return ERR_OK;
 }
 
 enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_hooks *hooks, int batch,
                      struct reprice_stats *st, char *err, size_t errlen)
 {
-	sqlite3_stmt *sel = NULL, *upd = NULL, *sum = NULL;
-	struct row *rows = calloc((size_t)(batch > 0 ? batch : 1), sizeof *rows);
-	int64_t trace = -1, last_changed = -1;
-	uint8_t span_id[8] = {0};
-	int rc = ERR_OK;
-	if (!rows)
+	sqlite3_stmt *chunks = NULL, *sum = NULL, *cols = NULL;
+	struct models m = {0};
+	struct arena *a = arena_new();
+	int64_t last = 0, *changed = NULL;
+	size_t nchanged = 0, cap = 0;
+	enum err rc = ERR_OK;
+	if (!a)
 		abort();
 	memset(st, 0, sizeof *st);
-	/* Keyset paging on the primary key: each batch is an index range. */
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT s.trace, s.span_id, s.project, s.name, s.service, s.type, s.start_ns, s.model,"
-	                       " m.value, s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens,"
-	                       " s.cost_usd, s.cost_source, coalesce(s.provider, 0) FROM spans s JOIN strings m ON m.id = s.model"
-	                       " WHERE (s.trace, s.span_id) > (?1, ?2) AND s.cost_source != 1"
-	                       " ORDER BY s.trace, s.span_id LIMIT ?3",
-	                       -1, &sel, NULL) ||
-	    sqlite3_prepare_v2(db, "UPDATE spans SET cost_usd = ?1, " SPANROW_SET_COST_SOURCE(2) " WHERE trace = ?3 AND span_id = ?4",
-	                       -1, &upd, NULL) ||
+	/* chunk by chunk (schema/033): a batch ends after the chunk that
+	 * reaches batch spans checked */
+	if (sqlite3_prepare_v2(db, "SELECT chunk FROM chunk_spans WHERE chunk > ?1 ORDER BY chunk", -1, &chunks, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT value FROM strings WHERE id = ?1", -1, &m.name, NULL) ||
 	    sqlite3_prepare_v2(db,
 	                       "UPDATE traces SET cost_usd = (SELECT total(cost_usd) FROM spans WHERE trace = ?1)"
 	                       " WHERE key = ?1",
@@ -134,31 +134,54 @@ enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_h
 		rc = fail(db, err, errlen, "reprice: prepare");
 		goto out;
 	}
-	for (;;) {
+	for (int more = 1; more && !rc;) {
+		int64_t checked = st->spans_checked, was_changed = st->spans_changed;
 		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 			rc = fail(db, err, errlen, "reprice: begin (is the store locked?)");
 			break;
 		}
-		int n = read_batch(sel, p, &trace, span_id, rows, batch);
-		if (n < 0 || write_batch(db, upd, sum, hooks, rows, n, &last_changed, st)) {
-			rc = fail(db, err, errlen, "reprice");
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			break;
+		m.n = 0;   /* names may have changed meanwhile (they do not, but cheaply sure) */
+		sqlite3_bind_int64(chunks, 1, last);
+		more = 0;
+		while (!rc && st->spans_checked - checked < batch) {
+			int step = sqlite3_step(chunks);
+			if (step == SQLITE_DONE)
+				break;
+			if (step != SQLITE_ROW) {
+				rc = fail(db, err, errlen, "reprice");
+				break;
+			}
+			last = sqlite3_column_int64(chunks, 0);
+			more = 1;
+			arena_reset(a, 1u << 20);
+			rc = reprice_chunk(db, &cols, &m, p, hooks, last, a, &changed, &nchanged, &cap, st, err, errlen);
 		}
-		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_reset(chunks);
+		/* the batch's changed traces get the sum of their spans' costs */
+		for (size_t i = 0; i < nchanged && !rc; i++) {
+			sqlite3_bind_int64(sum, 1, changed[i]);
+			if (sqlite3_step(sum) != SQLITE_DONE)
+				rc = fail(db, err, errlen, "reprice");
+			sqlite3_reset(sum);
+		}
+		if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 			rc = fail(db, err, errlen, "reprice: commit");
+		if (rc) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			st->spans_changed = was_changed;   /* the batch's changes are gone */
 			break;
 		}
-		st->spans_checked += n;
-		if (n < batch)
-			break;
+		/* a trace in several batches' chunks is counted once per batch */
+		st->traces_changed += (int64_t)nchanged;
+		nchanged = 0;
 	}
 out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	sqlite3_finalize(chunks);
 	sqlite3_finalize(sum);
-	free(rows);
+	sqlite3_finalize(cols);
+	sqlite3_finalize(m.name);
+	free(changed);
+	arena_free(a);
 	return rc;
 }
 

@@ -39,8 +39,9 @@ struct reprice_stats {
 /* Reprices every span of db (a read-write connection with a busy timeout)
  * whose cost is not client-sent: a span with a priced model and tokens gets
  * the table's cost (source 2), any other loses a computed cost (source 0).
- * Each batch of at most batch spans is one IMMEDIATE transaction that also
- * sets traces.cost_usd of the traces it changed to the sum of their spans.
+ * Each batch, whole chunks (schema/033) until batch spans were checked, is
+ * one IMMEDIATE transaction that also sets traces.cost_usd of the traces
+ * it changed to the sum of their spans.
  * hooks may be NULL. Returns ERR_OK with *st filled, or ERR_STORE with err
  * filled (batches committed before stay committed). */
 enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_hooks *hooks, int batch,

@@ -19,7 +19,7 @@
 #include "base/counters.h"
 #include "base/err.h"
 #include "base/text.h"
-#include "store/chunkrows.h"
+#include "store/spanstab.h"
 #include "store/record.h"
 #include "store/rollup.h"
 #include "store/store.h"
@@ -266,12 +266,11 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SPANS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_LONG, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
+	enum { S_TRACE, S_CHUNKS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_LONG, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
 	       S_LOG, S_PRUNE, S_PEOPLE, S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns, session_sid, user_sid FROM traces WHERE key = ?1",
-		[S_CHUNKS] = "SELECT DISTINCT chunk FROM spans WHERE trace = ?1",
-		[S_SPANS] = "DELETE FROM spans WHERE trace = ?1",
+		[S_CHUNKS] = "SELECT chunk FROM trace_chunks WHERE trace = ?1",   /* schema/033 */
 		[S_SCORES] = "DELETE FROM scores WHERE trace_id = ?1",
 		/* the attribute index (015): the trace's one pair-set row;
 		 * attr_pairs and pair_blocks rows stay (shared with other traces;
@@ -281,7 +280,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_PREVIEW] = "DELETE FROM trace_previews WHERE key = ?1",   /* schema/017 */
 		[S_LONG] = "DELETE FROM long_traces WHERE key = ?1",   /* schema/016: no spans left to find */
 		[S_DTRACE] = "DELETE FROM traces WHERE key = ?1",
-		[S_LEFT] = CHUNK_ROWS_SELECT("s.chunk_index", "", "ct.chunk = ?1"),
+		[S_LEFT] = "SELECT chunk_index FROM spans WHERE chunk = ?1",
 		[S_DCHUNK] = "DELETE FROM chunks WHERE id = ?1 AND id < (SELECT max(id) FROM chunks)",
 		[S_GET] = "SELECT data FROM chunks WHERE id = ?1",
 		[S_PUT] = "UPDATE chunks SET data = ?2 WHERE id = ?1",
@@ -333,7 +332,10 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		 * them there as history: docs/storage.md) */
 		if (b->rewrite && (rc = rollup_forget_trace(writer_task_rollup(b->w), b->keys[k], err, errlen)))
 			break;
-		sqlite3_bind_int64(st[S_SPANS], 1, b->keys[k]);
+		int64_t spans = 0;
+		if ((rc = spanstab_delete_trace(db, b->keys[k], &spans, err, errlen)))
+			break;
+		b->deleted_spans += spans;
 		sqlite3_bind_blob(st[S_SCORES], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_ATTRS], 1, b->keys[k]);
 		sqlite3_bind_int64(st[S_TRES], 1, b->keys[k]);
@@ -342,11 +344,9 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		sqlite3_bind_int64(st[S_DTRACE], 1, b->keys[k]);
 		sqlite3_bind_blob(st[S_LOG], 1, tid, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_LOG], 2, (int64_t)text_now_ns());
-		for (int s = S_SPANS; s <= S_DTRACE && !rc; s++) {
+		for (int s = S_SCORES; s <= S_DTRACE && !rc; s++) {
 			if (sqlite3_step(st[s]) != SQLITE_DONE)
 				rc = sql_fail(db, "delete", err, errlen);
-			else if (s == S_SPANS)
-				b->deleted_spans += sqlite3_changes(db);
 			sqlite3_reset(st[s]);
 		}
 		for (int i = 0; i < 2 && !rc; i++) {
@@ -496,7 +496,7 @@ static enum err pick(struct retention *r, enum pick how, const struct retention_
 	}
 	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " LIMIT %d", r->target);
 	if (sqlite3_prepare_v2(r->rdb, sql, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->rdb, "SELECT DISTINCT chunk FROM spans WHERE trace = ?1", -1, &chunks, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(r->rdb, "SELECT chunk FROM trace_chunks WHERE trace = ?1", -1, &chunks, NULL) != SQLITE_OK) {
 		rc = sql_fail(r->rdb, "pick", err, errlen);
 		goto out;
 	}

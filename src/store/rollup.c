@@ -8,6 +8,7 @@
  * (rollup.h), and swept once they pass it. The hour and day span deltas
  * are also summed per bucket and project into span_totals (schema/018). */
 #include "store/rollup.h"
+#include "store/spancols.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,24 @@ void rollup_span_row(sqlite3_stmt *st, int64_t trace, struct rollup_span_dims *d
 	s->cache_write_tokens = sqlite3_column_int64(st, 12);
 	s->has_cost = sqlite3_column_type(st, 13) != SQLITE_NULL;
 	s->cost_usd = sqlite3_column_double(st, 13);
+}
+
+void rollup_span_of_row(const struct spancols_row *r, struct rollup_span_dims *d, struct span *s)
+{
+	*d = (struct rollup_span_dims){r->project, r->service, r->name, r->has_model ? r->model : 0,
+	                               r->has_provider ? r->provider : 0, r->trace};
+	memset(s, 0, sizeof *s);
+	s->type = (int)(r->flags & 7);
+	s->has_parent = r->has_parent;
+	s->start_ns = (uint64_t)r->start_ns;
+	s->end_ns = r->dur < 0 ? (uint64_t)r->dur : (uint64_t)r->start_ns + (uint64_t)r->dur;   /* spanrow.h */
+	s->status_code = (int)r->status;
+	s->input_tokens = r->input_tokens;
+	s->output_tokens = r->output_tokens;
+	s->cache_read_tokens = r->cache_read_tokens;
+	s->cache_write_tokens = r->cache_write_tokens;
+	s->has_cost = r->has_cost;
+	s->cost_usd = r->cost_usd;
 }
 
 enum err rollup_forget_trace(struct rollup *r, int64_t key, char *err, size_t errlen)

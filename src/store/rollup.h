@@ -6,6 +6,7 @@
  * (schema/018), before the commit. */
 #ifndef TL_ROLLUP_H
 #define TL_ROLLUP_H
+struct spancols_row;   /* store/spancols.h */
 #include <sqlite3.h>
 #include <stdint.h>
 #include "ingest/span.h"
@@ -75,6 +76,10 @@ int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns);
  * ROLLUP_SPAN_COLUMNS, into d (its trace set to trace) and s (zeroed but
  * for what the rollups read of a span: type, times, status, tokens, cost). */
 void rollup_span_row(sqlite3_stmt *st, int64_t trace, struct rollup_span_dims *d, struct span *s);
+
+/* rollup_span_row for a span row as spancols.h holds it (its trace in
+ * d too; s->has_parent also set). */
+void rollup_span_of_row(const struct spancols_row *r, struct rollup_span_dims *d, struct span *s);
 
 /* Prepares the accumulator's statements on the writer's connection; NULL
  * with err filled on failure. */

@@ -12,7 +12,6 @@
 #include "base/ids.h"
 #include "ingest/genai.h"
 #include "ingest/span.h"
-#include "store/chunkrows.h"
 #include "store/record.h"
 #include "store/spanids.h"
 
@@ -240,8 +239,8 @@ static enum err chunk_each_entry(struct spanview *v, struct cached_chunk *c, con
 	if (need_rows) {
 		if ((!v->rows_st &&
 		     sqlite3_prepare_v2(v->db,
-		                        CHUNK_ROWS_SELECT("s.chunk_index, s.trace, s.span_id, s.parent_span_id, s.name, s.kind,"
-		                                          " s.start_ns, s.end_ns", "", "ct.chunk = ?1"),
+		                        "SELECT s.chunk_index, s.trace, s.span_id, s.parent_span_id, s.name, s.kind,"
+		                        " s.start_ns, s.end_ns FROM spans s WHERE s.chunk = ?1",
 		                        -1, &v->rows_st, NULL)) ||
 		    (!v->trace_st &&
 		     sqlite3_prepare_v2(v->db, "SELECT trace_id FROM traces WHERE key = ?1", -1, &v->trace_st, NULL)) ||
@@ -354,8 +353,7 @@ enum err spanview_span(struct spanview *v, const uint8_t span_id[8])
 
 enum err spanview_chunks(struct spanview *v, int64_t after, int64_t upto)
 {
-	/* 21, 22: s.chunk, s.chunk_index */
-	if (select_rows(v, CHUNK_ROWS_SELECT(COL_LIST, JOINS, "ct.chunk > ?1 AND ct.chunk <= ?2") " ORDER BY 21, 22"))
+	if (select_rows(v, COLS " WHERE s.chunk > ?1 AND s.chunk <= ?2 ORDER BY s.chunk, s.chunk_index"))
 		return ERR_STORE;
 	sqlite3_bind_int64(v->sel, 1, after);
 	sqlite3_bind_int64(v->sel, 2, upto);

@@ -15,6 +15,7 @@
 #include "store/logstore.h"
 #include "store/preview.h"
 #include "store/rollup.h"
+#include "store/spanstab.h"
 #include "store/walbuf.h"
 #include "store/zdict.h"
 
@@ -69,6 +70,8 @@ static int after_migration(sqlite3 *db, int number, char *err, size_t errlen)
 		return preview_migrate_refs(db, err, errlen);
 	if (number == 20)   /* 020_log_digests: digests of the log records already stored */
 		return logstore_digest_stored(db, err, errlen);
+	if (number == 33)   /* 033_span_columns: the rows into their chunks' blobs */
+		return spanstab_migrate(db, err, errlen);
 	return ERR_OK;
 }
 
@@ -192,8 +195,9 @@ static enum err open_db(const char *dir, int flags, const char *pragmas, sqlite3
 		sqlite3_busy_timeout(db, STORE_BUSY_MS);
 		rc = exec(db, pragmas, err, errlen);
 		/* before the migrations: 015 builds pair sets with them */
-		if (!rc && (pairset_register(db) || preview_register(db)))
-			rc = err_set(err, errlen, ERR_STORE, "registering the pair-set and preview functions: %s", sqlite3_errmsg(db));
+		if (!rc && (pairset_register(db) || preview_register(db) || spanstab_register(db)))
+			rc = err_set(err, errlen, ERR_STORE, "registering the pair-set and preview functions and spans: %s",
+			             sqlite3_errmsg(db));
 	}
 	if (rc) {
 		sqlite3_close_v2(db);

@@ -21,12 +21,12 @@
 #include "base/intern.h"
 #include "store/attrindex.h"
 #include "base/json.h"
-#include "store/chunkrows.h"
 #include "store/logstore.h"
 #include "store/preview.h"
 #include "store/record.h"
 #include "store/rollup.h"
 #include "store/spanids.h"
+#include "store/spanrows.h"
 #include "store/spanrow.h"
 #include "store/store.h"
 #include "store/tracesum.h"
@@ -53,22 +53,13 @@ struct job {
 };
 
 enum stmt {
-	ST_SPAN, ST_SPAN_OLD, ST_SPAN_DEL, ST_CHUNK, ST_CHUNK_TRACES, ST_CHUNK_LONG, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
+	ST_CHUNK, ST_BLOB_GET, ST_BLOB_PUT, ST_STR_GET, ST_STR_PUT,
 	ST_PEOPLE_GET, ST_PEOPLE_PUT, ST_PROJ_BY_ID, ST_PROJ_BY_NAME, ST_PROJ_PUT, ST_TRACE_GET, ST_TRACE_NEXT, ST_TRACE_NEW, ST_TRACE_SET, ST_PREVIEW_PUT, ST_PREVIEW_DEL, ST_SCORE,
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	/* flags, dur: store/spanrow.h (schema/031) */
-	[ST_SPAN] = "INSERT OR IGNORE INTO spans (trace, span_id, parent_span_id, project, name, service,"
-	            " flags, start_ns, dur, status, status_message, model, provider, input_tokens,"
-	            " output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk,"
-	            " chunk_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_SPAN_OLD] = "SELECT " ROLLUP_SPAN_COLUMNS ", parent_span_id IS NULL FROM spans WHERE trace = ?1 AND span_id = ?2",
-	[ST_SPAN_DEL] = "DELETE FROM spans WHERE trace = ?1 AND span_id = ?2",
 	[ST_CHUNK] = "INSERT INTO chunks (id, data) VALUES (?, ?)",
-	[ST_CHUNK_TRACES] = "INSERT INTO chunk_traces (chunk, traces) VALUES (?, ?)",   /* schema/023 */
-	[ST_CHUNK_LONG] = "INSERT OR IGNORE INTO chunk_long_rows (chunk, trace, span_id) VALUES (?, ?, ?)",
 	[ST_BLOB_GET] = "SELECT id FROM blobs WHERE hash = ?",
 	[ST_BLOB_PUT] = "INSERT INTO blobs (hash, data) VALUES (?, ?)",
 	[ST_STR_GET] = "SELECT id FROM strings WHERE value = ?",
@@ -118,6 +109,7 @@ struct writer {
 	struct logstore *logs;    /* logs, log_chunks (schema/010) */
 	struct zdict_trainer *zt; /* the chunks' zstd dictionary (schema/014) */
 	struct spanids *spanids;  /* spans by span id, merged in batches (schema/019) */
+	struct spanrows *rows;    /* span rows of the chunk and trace being written (schema/033) */
 	int64_t next_chunk;
 	int64_t next_seq;     /* change sequence of traces and scores (schema/004) */
 	int64_t next_trace;   /* key of the next new trace (read at each commit's start) */
@@ -421,14 +413,6 @@ static int opt_string_id(struct writer *w, const char *value, int64_t *id)
 	return value && *value ? string_id(w, value, id) : ERR_OK;
 }
 
-static void bind_opt_id(sqlite3_stmt *st, int col, int64_t id)
-{
-	if (id)
-		sqlite3_bind_int64(st, col, id);
-	else
-		sqlite3_bind_null(st, col);
-}
-
 /* Whether s's row stores its status message: only when there is one and
  * its record (s->otlp, stored whole in the chunk) does not hold the same
  * (genai took it from an attribute); spanview reads it back from the
@@ -441,48 +425,40 @@ static int row_keeps_status_message(const struct span *s)
 	return !st || !st->message || strcmp(st->message, s->status_message) != 0;
 }
 
-/* Inserts one span row; *inserted is 0 when (trace_id, span_id) existed.
- * New spans are added to the rollups. */
+/* Adds s's row to the chunk being written; *inserted is 0 when the trace
+ * has a row with its span id (a retry). New spans are added to the
+ * rollups. */
 static int write_span(struct writer *w, const struct span *s, int64_t trace, int64_t project,
-                      int64_t resource, int64_t scope, int64_t chunk, int index, int *inserted)
+                      int64_t resource, int64_t scope, int index, int *inserted)
 {
-	sqlite3_stmt *st = w->st[ST_SPAN];
 	struct rollup_span_dims d = {.project = project, .trace = trace};
+	*inserted = 0;
+	if (spanrows_find(w->rows, s->span_id))
+		return ERR_OK;
 	if (string_id(w, s->name, &d.name) || string_id(w, s->service, &d.service) ||
 	    opt_string_id(w, s->model, &d.model) || opt_string_id(w, s->provider, &d.provider))
 		return ERR_STORE;
-	sqlite3_bind_int64(st, 1, trace);
-	sqlite3_bind_blob(st, 2, s->span_id, 8, SQLITE_STATIC);
+	struct spancols_row r = {
+		.trace = trace, .has_parent = s->has_parent, .project = project, .name = d.name, .service = d.service,
+		.flags = spanrow_flags(s->type, s->has_cost ? s->cost_source : SPAN_COST_NONE, s->kind),
+		.start_ns = (int64_t)s->start_ns, .dur = spanrow_dur(s->start_ns, s->end_ns), .status = s->status_code,
+		.has_model = d.model != 0, .model = d.model, .has_provider = d.provider != 0, .provider = d.provider,
+		.input_tokens = s->input_tokens, .output_tokens = s->output_tokens,
+		.cache_read_tokens = s->cache_read_tokens, .cache_write_tokens = s->cache_write_tokens,
+		.has_cost = s->has_cost, .cost_usd = s->has_cost ? s->cost_usd : 0, .has_resource = 1,
+		.resource = resource, .has_scope = 1, .scope = scope, .chunk_index = index,
+	};
+	memcpy(r.span_id, s->span_id, 8);
 	if (s->has_parent)
-		sqlite3_bind_blob(st, 3, s->parent_span_id, 8, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, project);
-	sqlite3_bind_int64(st, 5, d.name);
-	sqlite3_bind_int64(st, 6, d.service);
-	sqlite3_bind_int64(st, 7, spanrow_flags(s->type, s->has_cost ? s->cost_source : SPAN_COST_NONE, s->kind));
-	sqlite3_bind_int64(st, 8, (int64_t)s->start_ns);
-	sqlite3_bind_int64(st, 9, spanrow_dur(s->start_ns, s->end_ns));
-	sqlite3_bind_int(st, 10, s->status_code);
-	if (row_keeps_status_message(s))
-		sqlite3_bind_text(st, 11, s->status_message, -1, SQLITE_STATIC);
-	bind_opt_id(st, 12, d.model);
-	bind_opt_id(st, 13, d.provider);
-	sqlite3_bind_int64(st, 14, s->input_tokens);
-	sqlite3_bind_int64(st, 15, s->output_tokens);
-	sqlite3_bind_int64(st, 16, s->cache_read_tokens);
-	sqlite3_bind_int64(st, 17, s->cache_write_tokens);
-	if (s->has_cost)
-		sqlite3_bind_double(st, 18, s->cost_usd);
-	sqlite3_bind_int64(st, 19, resource);
-	sqlite3_bind_int64(st, 20, scope);
-	sqlite3_bind_int64(st, 21, chunk);
-	sqlite3_bind_int(st, 22, index);
-	if (step_done(w, ST_SPAN))
-		return ERR_STORE;
-	*inserted = sqlite3_changes(w->db) > 0;
-	if (*inserted) {
-		rollup_add_span(w->rollup, &d, s);
-		spanids_note(w->spanids, 1);
+		memcpy(r.parent_span_id, s->parent_span_id, 8);
+	if (row_keeps_status_message(s)) {
+		r.status_message = s->status_message;
+		r.status_message_len = strlen(s->status_message);
 	}
+	spanrows_add(w->rows, &r);
+	*inserted = 1;
+	rollup_add_span(w->rollup, &d, s);
+	spanids_note(w->spanids, 1);
 	return ERR_OK;
 }
 
@@ -525,23 +501,13 @@ static int preview_keep_text(struct writer *w, int64_t key, struct tracesum *t, 
  * old record stays in its chunk, unreferenced. */
 static int span_supersede(struct writer *w, const struct span *s, int64_t trace, struct tracesum *t)
 {
-	sqlite3_stmt *st = w->st[ST_SPAN_OLD];
+	const struct spancols_row *row = spanrows_find(w->rows, s->span_id);
 	struct rollup_span_dims d;
 	struct span old;
 	struct tracesum_old o;
-	int found = 0;
-	memset(&old, 0, sizeof old);
-	sqlite3_bind_int64(st, 1, trace);
-	sqlite3_bind_blob(st, 2, s->span_id, 8, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		found = 1;
-		rollup_span_row(st, trace, &d, &old);
-		old.has_parent = !sqlite3_column_int(st, ROLLUP_SPAN_NCOLUMNS);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (!found)
+	if (!row)
 		return ERR_OK;
+	rollup_span_of_row(row, &d, &old);
 	if (t->exists && preview_keep_text(w, trace, t, &old, s->span_id))
 		return ERR_STORE;
 	rollup_remove_span(w->rollup, &d, &old);
@@ -549,9 +515,9 @@ static int span_supersede(struct writer *w, const struct span *s, int64_t trace,
 	                          old.has_cost ? old.cost_usd : 0};
 	if (t->exists)
 		tracesum_unmerge(t, &o);
-	sqlite3_bind_int64(w->st[ST_SPAN_DEL], 1, trace);
-	sqlite3_bind_blob(w->st[ST_SPAN_DEL], 2, s->span_id, 8, SQLITE_STATIC);
-	return step_done(w, ST_SPAN_DEL);
+	if (spanrows_remove(w->rows, row, w->errbuf, sizeof w->errbuf))
+		return ERR_STORE;
+	return ERR_OK;
 }
 
 /* Saves a changed summary of trace_id and moves its rollup contribution
@@ -580,11 +546,11 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 {
 	struct span_batch *b = j->batch;
 	struct tracesum *sum = &w->chunk_sum, *before = &w->chunk_before;
-	int64_t chunk = w->next_chunk, project = 1, key = 0, listed = 0;
-	int any = 0, dirty = 0, long_trace = 0;
-	char traces[2 + 256 * JSON_INT_MAX];   /* the JSON array of chunk_traces: <= 256 keys */
-	size_t tlen = 0;
+	int64_t chunk = w->next_chunk, project = 1, key = 0;
+	int any = 0, dirty = 0;
+	size_t stored = 0;
 	const uint8_t *trace = NULL;
+	spanrows_chunk_begin(w->rows, chunk);
 	for (size_t k = 0; k < c->count; k++) {
 		size_t i = j->rec.order[c->first + k];
 		const struct span *s = &b->spans[i];
@@ -599,26 +565,15 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 				*before = *sum;
 			else
 				before->exists = 0;
-			long_trace = sum->exists && sum->span_count >= CHUNK_LONG_ROWS;   /* schema/023 */
+			if (spanrows_trace(w->rows, key, sum->exists, w->errbuf, sizeof w->errbuf))
+				return ERR_STORE;
 			dirty = 0;
 		}
 		if ((s->replace && span_supersede(w, s, key, sum)) || project_key(w, s->project, &project) ||
-		    write_span(w, s, key, project, blob_ids[j->rec.resource[i]], blob_ids[j->rec.scope[i]], chunk,
-		               (int)k, &inserted))
+		    write_span(w, s, key, project, blob_ids[j->rec.resource[i]], blob_ids[j->rec.scope[i]], (int)k,
+		               &inserted))
 			return ERR_STORE;
 		if (inserted) {
-			assert(tlen + 1 + JSON_INT_MAX < sizeof traces);
-			if (long_trace) {
-				sqlite3_bind_int64(w->st[ST_CHUNK_LONG], 1, chunk);
-				sqlite3_bind_int64(w->st[ST_CHUNK_LONG], 2, key);
-				sqlite3_bind_blob(w->st[ST_CHUNK_LONG], 3, s->span_id, 8, SQLITE_STATIC);
-				if (step_done(w, ST_CHUNK_LONG))
-					return ERR_STORE;
-			} else if (key != listed) {   /* a trace's spans are adjacent */
-				traces[tlen] = tlen ? ',' : '[';
-				tlen++;
-				tlen += json_i64_fmt(traces + tlen, listed = key);
-			}
 			tracesum_merge(sum, s, sum->exists ? sum->project : project);
 			if (sum->preview_changed && !sum->preview_text && sum->has_preview &&
 			    memcmp(sum->preview_span, s->span_id, 8) == 0)   /* the list reads it soon */
@@ -635,18 +590,14 @@ static int write_chunk(struct writer *w, struct job *j, const struct record_chun
 	}
 	if (dirty && trace_update(w, key, trace, before, sum))
 		return ERR_STORE;
+	/* a span superseded by a later one of the chunk leaves its row out */
+	if (spanrows_chunk_end(w->rows, &stored, w->errbuf, sizeof w->errbuf))
+		return ERR_STORE;
 	if (!any)
 		return ERR_OK;
 	sqlite3_bind_int64(w->st[ST_CHUNK], 1, chunk);
 	sqlite3_bind_blob(w->st[ST_CHUNK], 2, c->data, (int)c->len, SQLITE_STATIC);
 	if (step_done(w, ST_CHUNK))
-		return ERR_STORE;
-	if (!tlen)
-		traces[tlen++] = '[';   /* only long traces' rows */
-	traces[tlen++] = ']';
-	sqlite3_bind_int64(w->st[ST_CHUNK_TRACES], 1, chunk);
-	sqlite3_bind_text(w->st[ST_CHUNK_TRACES], 2, traces, (int)tlen, SQLITE_STATIC);
-	if (step_done(w, ST_CHUNK_TRACES))
 		return ERR_STORE;
 	w->next_chunk++;
 	return ERR_OK;
@@ -774,6 +725,7 @@ static void caches_reset(struct writer *w)
 static int commit_jobs(struct writer *w, struct job *list)
 {
 	w->full = 0;
+	spanrows_reset(w->rows);   /* chunks another transaction may have changed */
 	int rc = step_done(w, ST_BEGIN);
 	if (!rc && !lookup(w, ST_TRACE_NEXT, &w->next_trace)) {
 		note_error(w);
@@ -979,7 +931,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 		err_set(err, errlen, ERR_STORE, "prepare: %s", sqlite3_errmsg(w->db));
 		goto fail;
 	}
-	if (spanids_open(w->db, &w->spanids)) {
+	if (spanids_open(w->db, &w->spanids) || spanrows_open(w->db, &w->rows)) {
 		err_set(err, errlen, ERR_STORE, "span ids: %s", sqlite3_errmsg(w->db));
 		goto fail;
 	}
@@ -1011,6 +963,7 @@ fail:
 		sqlite3_finalize(w->st[k]);
 	rollup_free(w->rollup);
 	spanids_free(w->spanids);
+	spanrows_free(w->rows);
 	sqlite3_close_v2(w->db);
 	free(w);
 	return NULL;
@@ -1144,6 +1097,7 @@ void writer_stop(struct writer *w)
 	attrindex_close(w->attrs);
 	logstore_close(w->logs);
 	spanids_free(w->spanids);
+	spanrows_free(w->rows);
 	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_close_v2(w->db);
 	intern_free(w->strings);

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import {
-	BIN, REPO, getJson, nanosFromNow, otlpRequest, otlpSpan, query, postOk, request, startServer, tempDataDir, traceId,
+	BIN, REPO, getJson, nanosFromNow, otlpRequest, otlpSpan, query, postOk, request, startServer, tempDataDir, traceId, undo033,
 } from './helpers.mjs';
 import { answers, pairRows, rowsWithoutBlock, sqlite, to011Sql, traceSpans, undo018onSql, undo025Sql, writeTraces } from './attrstore.mjs';
 
@@ -40,6 +40,7 @@ describe('schema/011: the attribute index converted', () => {
 		assert.deepEqual(beforeSets, before, 'sets and probes agree before');
 		if (OLD === BIN) {
 			// what main wrote: trace_attrs rows, user_version 11 counting 001..010 and 013
+			undo033(dir);
 			sqlite(dir, `${to011Sql(dir, MIGRATIONS.length)}
 				CREATE TABLE trace_attrs (key INTEGER NOT NULL, value ANY NOT NULL, trace INTEGER NOT NULL,
 				PRIMARY KEY (key, trace, value)) WITHOUT ROWID;

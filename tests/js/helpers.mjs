@@ -424,6 +424,30 @@ export const minutesRange = (fromMinutesAgo, toMinutesAgo) =>
 	`from=${encodeURIComponent(nanosToIso(minutesAgo(fromMinutesAgo)))}&to=${encodeURIComponent(nanosToIso(minutesAgo(toMinutesAgo)))}`;
 /* Runs sql with the sqlite3 shell on the store in dir; its output. */
 export const storeSql = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db'), sql], { encoding: 'utf8' });
+/* Runs sql with `tracelite sql` (the spans virtual table included, which
+ * the sqlite3 shell lacks since schema/033), read only unless write; its
+ * output, trimmed. */
+export const tlSql = (dir, sql, write = false) => execFileSync(BIN, ['sql', '--data', dir, ...(write ? ['--write'] : [])],
+	{ input: sql, encoding: 'utf8' }).trim();
+
+/* Turns this binary's store in dir back into the form before schema/033
+ * (for tests of older migrations that make such stores from new ones):
+ * the span rows out of their chunks' blobs into the table schema/031 made,
+ * with schema/032's triggers and schema/023's tables, each statement read
+ * from its migration file. */
+export function undo033(dir) {
+	const read = (f) => fs.readFileSync(path.join(REPO, 'schema', f), 'utf8').replace(/--[^\n]*/g, '');
+	const create = read('031_compact_spans.sql').match(/CREATE TABLE spans_031 \([\s\S]*?\) WITHOUT ROWID;/)[0];
+	const cols = 'trace, span_id, parent_span_id, project, name, service, flags, start_ns, dur, status, status_message, model,'
+		+ ' provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, resource, scope, chunk, chunk_index';
+	const v = Number(storeSql(dir, 'PRAGMA user_version;').trim());
+	const t023 = read('023_chunk_traces.sql');
+	tlSql(dir, `BEGIN; ${create} INSERT INTO spans_031 (${cols}) SELECT ${cols} FROM spans ORDER BY trace, span_id;
+		DROP TABLE chunk_spans; DROP TABLE trace_chunks; ALTER TABLE spans_031 RENAME TO spans;
+		${read('032_span_id_prefixes.sql').match(/CREATE TRIGGER[\s\S]*?END;/g).join('\n')}
+		${t023.match(/CREATE TABLE[\s\S]*?;/g).join('\n')} ${t023.match(/CREATE TRIGGER[\s\S]*?END;/)[0]}
+		DELETE FROM schema_migrations WHERE number = 33; PRAGMA user_version = ${v - 1}; COMMIT;`, true);
+}
 
 /* ---------- OTLP JSON requests ---------- */
 

@@ -156,7 +156,7 @@ describe('idle-time compaction of span chunks (schema/022)', () => {
 
 		// deleting a trace rewrites its compacted chunk (record_chunk_keep): the rest reads as before
 		const victim = want2.export.match(/"traceId":"([0-9a-f]{32})"/)[1];
-		const chunkOf = sqlite(dir, `SELECT DISTINCT s.chunk FROM spans s JOIN traces t ON t.key = s.trace
+		const chunkOf = sqlite(dir, `SELECT c.chunk FROM trace_chunks c JOIN traces t ON t.key = c.trace
 			WHERE hex(t.trace_id) = '${victim.toUpperCase()}';`).trim();
 		assert.match(chunkOf, /^\d+$/, 'the victim sits in one chunk');
 		const compacted = Number(sqlite(dir, `SELECT length(data) FROM chunks WHERE id = ${chunkOf};`));

@@ -13,6 +13,7 @@
 #include "ingest/batch.h"
 #include "ingest/ingest.h"
 #include "store/record.h"
+#include "store/spanstab.h"
 #include "store/spanview.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -125,14 +126,18 @@ static void keep_entries(const char *dir, unsigned mask)
 	CHECK(sqlite3_step(st) == SQLITE_DONE, "update");
 	sqlite3_finalize(st);
 	free(out);
-	sqlite3_prepare_v2(db, "DELETE FROM spans WHERE chunk = 1 AND chunk_index = ?", -1, &st, NULL);
-	for (int i = 0; i < 8; i++)
-		if (!keep[i]) {
-			sqlite3_bind_int(st, 1, i);
-			sqlite3_step(st);
-			sqlite3_reset(st);
-		}
+	/* and the rows of the entries not kept go (schema/033: the chunk's blob) */
+	struct arena *a = arena_new();
+	struct spancols_row *rows, left[256];
+	size_t n, nleft = 0;
+	st = NULL;
+	CHECK(spanstab_chunk_rows(&st, db, 1, a, &rows, &n, err, sizeof err) == ERR_OK, "rows: %s", err);
 	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && nleft < 256; i++)
+		if (rows[i].chunk_index >= 8 || keep[rows[i].chunk_index])
+			left[nleft++] = rows[i];
+	CHECK(spanstab_rewrite_chunk(db, 1, rows, n, left, nleft, err, sizeof err) == ERR_OK, "rewrite: %s", err);
+	arena_free(a);
 	sqlite3_close(db);
 }
 

@@ -117,15 +117,20 @@ int main(void)
 	struct prices *dear = prices_load(NULL, err, sizeof err);
 	const char *over = "pattern,provider,input,output,cache_read,cache_write\ngpt-4o,openai,0.000005,0.00002,,\n";
 	CHECK(prices_parse(dear, "t.csv", over, strlen(over), err, sizeof err) == ERR_OK, "%s", err);
-	h.fail_at = 2; /* the second change fails: its batch rolls back */
+	h.fail_at = 2; /* the second change fails: its batch, the chunk of both (schema/033), rolls back */
 	CHECK(reprice_run(db, dear, &hooks, 1, &st, err, sizeof err) == ERR_STORE, "a failing hook stops the run");
+	CHECK(st.spans_changed == 0, "nothing counted of the batch rolled back: %lld", (long long)st.spans_changed);
 	CHECK(fabs(scalar(db, "SELECT cost_usd FROM spans WHERE start_ns % 10 = 4") - 2000 * 2.5e-6) < 1e-15,
 	      "rolled-back batch left span 4 as it was");
+	CHECK(fabs(scalar(db, "SELECT cost_usd FROM spans WHERE start_ns % 10 = 1") - (1000 * 2.5e-6 + 100 * 1e-5)) < 1e-15,
+	      "and span 1");
 	memset(&h, 0, sizeof h);
 	CHECK(reprice_run(db, dear, &hooks, 1, &st, err, sizeof err) == ERR_OK, "run: %s", err);
-	CHECK(st.spans_changed == 1 && st.traces_changed == 1 && h.calls == 1, "after the partial run: %lld spans",
+	CHECK(st.spans_changed == 2 && st.traces_changed == 2 && h.calls == 2, "after the failed run: %lld spans",
 	      (long long)st.spans_changed);
-	CHECK(fabs(h.old_sum - 2000 * 2.5e-6) < 1e-15 && fabs(h.new_sum - 2000 * 5e-6) < 1e-15, "hook costs");
+	CHECK(fabs(h.old_sum - (1000 * 2.5e-6 + 100 * 1e-5 + 2000 * 2.5e-6)) < 1e-15 &&
+	          fabs(h.new_sum - (1000 * 5e-6 + 100 * 2e-5 + 2000 * 5e-6)) < 1e-15,
+	      "hook costs");
 	CHECK(fabs(scalar(db, "SELECT cost_usd FROM traces WHERE key = (SELECT trace FROM spans WHERE start_ns % 10 = 1)") -
 	           (1000 * 5e-6 + 100 * 2e-5 + 1000 * 0.15e-6 + 100 * 0.6e-6 + 0.5)) < 1e-12,
 	      "trace 1 sum");

@@ -18,6 +18,7 @@
 #include "ingest/ingest.h"
 #include "store/record.h"
 #include "store/spancols.h"
+#include "store/store.h"
 #include "store/writer.h"
 #include "test.h"
 
@@ -410,9 +411,8 @@ static void demo_rows(struct chunks *c, size_t requests)
 	}
 	writer_stop(w);
 	sqlite3 *db;
-	char path[128];
-	snprintf(path, sizeof path, "%s/tracelite.db", dir);
-	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK, "open %s", path);
+	/* with the store's connection setup: spans is the virtual table (spanstab.h) */
+	CHECK(store_open_reader(dir, &db, err, sizeof err) == ERR_OK, "open %s: %s", dir, err);
 	sqlite3_stmt *st;
 	CHECK(sqlite3_prepare_v2(db,
 	                         "SELECT trace, span_id, parent_span_id, project, name, service, flags, start_ns, dur, "

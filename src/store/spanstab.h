@@ -1,0 +1,52 @@
+/* spanstab.h: the span rows (schema/033). Each chunk's rows are one
+ * spancols blob (spancols.h) in chunk_spans, and trace_chunks lists the
+ * chunks that hold a trace's rows. Readers keep their SQL: `spans` is an
+ * eponymous virtual table over the two, with the columns the table of
+ * schema/031 had (the generated ones included), registered on every
+ * connection (spanstab_register). It is read only; the writer, deletions
+ * and repricing change rows through the functions below, in the writer's
+ * transaction. */
+#ifndef TL_SPANSTAB_H
+#define TL_SPANSTAB_H
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "base/arena.h"
+#include "base/err.h"
+#include "store/spancols.h"
+
+/* Registers the module `spans` on db (once per connection, before any
+ * statement reads spans). Returns ERR_OK or ERR_STORE. A store whose
+ * migrations stop before 033 keeps its table `spans`, which SQLite finds
+ * before the module. */
+enum err spanstab_register(sqlite3 *db);
+
+/* The rows of chunk in db (none if it has no row), allocated in a,
+ * through the statement *st (prepared on db by the first call, NULL
+ * before; the caller finalizes it). Returns ERR_OK with *rows and *n set,
+ * or ERR_STORE (unreadable; err says why). */
+enum err spanstab_chunk_rows(sqlite3_stmt **st, sqlite3 *db, int64_t chunk, struct arena *a,
+                             struct spancols_row **rows, size_t *n, char *err, size_t errlen);
+
+/* Stores rows[0..n) as chunk's rows (n > 0, chunk holding none yet), and
+ * lists chunk under each of their traces. Returns ERR_OK or ERR_STORE. */
+enum err spanstab_put_chunk(sqlite3 *db, int64_t chunk, const struct spancols_row *rows, size_t n, char *err,
+                            size_t errlen);
+
+/* Replaces chunk's rows by rows[0..n) (n 0: deletes them) and drops chunk
+ * from trace_chunks for every trace old[0..nold) (its rows before) listed
+ * and rows no longer holds. Returns ERR_OK or ERR_STORE. */
+enum err spanstab_rewrite_chunk(sqlite3 *db, int64_t chunk, const struct spancols_row *old, size_t nold,
+                                const struct spancols_row *rows, size_t n, char *err, size_t errlen);
+
+/* Deletes every row of trace (and its span ids, spanids.h), rewriting
+ * the chunks that hold them; *deleted: how many. Returns ERR_OK or
+ * ERR_STORE. */
+enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, char *err, size_t errlen);
+
+/* Migration 033's C step: every row of spans_032 (the table as 031 left
+ * it) into its chunk's blob and trace_chunks, then the table dropped. In
+ * the caller's transaction; returns ERR_OK or ERR_STORE. */
+enum err spanstab_migrate(sqlite3 *db, char *err, size_t errlen);
+
+#endif
