@@ -15,7 +15,7 @@ bench_setup backfill
 NMIG=$(ls schema/*.sql | grep -c '/[0-9][0-9][0-9]_')
 $TL demo --traces "$TRACES" --days 7 --data "$DIR/data" >/dev/null || exit 1
 DB="$DIR/data/tracelite.db"
-SPANS=$(sqlite3 "$DB" 'SELECT count(*) FROM spans')
+SPANS=$($TL sql --data "$DIR/data" 'SELECT count(*) FROM spans')
 CHUNKS=$(sqlite3 "$DB" 'SELECT count(*) FROM chunks')
 ROWS_INGEST=$(sqlite3 "$DB" 'SELECT (SELECT count(*) FROM trace_pairsets) || "/" || (SELECT count(*) FROM resource_attrs) || "/" || (SELECT count(*) FROM trace_resources)')
 sqlite3 "$DB" "DELETE FROM trace_pairsets; DELETE FROM pair_blocks; DELETE FROM attr_pairs;

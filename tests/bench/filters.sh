@@ -24,7 +24,7 @@ until [ "$(curl -s "$URL/api/health" | sed -n 's/.*"pending_chunks":\([0-9]*\).*
 kill "$PID"
 wait "$PID" 2>/dev/null
 DB=$DIR/data/tracelite.db
-spans=$(sqlite3 "$DB" "SELECT count(*) FROM spans")
+spans=$($TL sql --data "$DIR/data" "SELECT count(*) FROM spans")
 traces=$(sqlite3 "$DB" "SELECT count(*) FROM traces")
 echo "spans: $spans, traces: $traces"
 if sqlite3 "$DB" "SELECT count(*) FROM trace_attrs" >/dev/null 2>&1; then
