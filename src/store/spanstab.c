@@ -144,8 +144,10 @@ static int tab_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
 		info->estimatedCost = lo >= 0 && hi >= 0 ? 10000 : 1e6;
 		info->estimatedRows = lo >= 0 && hi >= 0 ? 10000 : 1e6;
 	} else {
-		info->estimatedCost = 1e7;
-		info->estimatedRows = 1e6;
+		/* every chunk decoded: never the plan when a trace or chunk
+		 * constraint can be had from another table of the join */
+		info->estimatedCost = 1e12;
+		info->estimatedRows = 1e9;
 	}
 	info->idxNum = plan;
 	/* chunk order, then stored order, which chunk_index follows */

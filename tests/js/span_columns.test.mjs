@@ -13,8 +13,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
-import { get, getJson, nanosFromNow, addMs, oldBinary, otlpSpan, postOtlp, query, request, startServer, tempDataDir, traceId,
-	waitIndexed } from './helpers.mjs';
+import { get, getJson, nanosFromNow, addMs, oldBinary, otlpSpan, postOtlp, query, request, startServer, tempDataDir, tlSql,
+	traceId, waitIndexed } from './helpers.mjs';
 
 const OLD = oldBinary('b2daf59');   /* main before 033 */
 const sqlite = (dir, sql) => execFileSync('sqlite3', [path.join(dir, 'tracelite.db')], { input: sql, encoding: 'utf8' }).trim();
@@ -90,6 +90,18 @@ describe('span rows as per-chunk columns (schema/033)', () => {
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM chunks WHERE id NOT IN (SELECT chunk FROM chunk_spans);'), '0');
 		assert.equal(sqlite(dir, 'SELECT count(*) FROM chunk_spans WHERE chunk NOT IN (SELECT id FROM chunks);'), '0');
 		await expectAll(server, dir, c);
+		// the planner reads spans by trace when another table gives the trace (plan 1, or 3 with a
+		// span id), never every chunk (plan 0): metrics' part-hours, the trace view, span lookups
+		const plan = (sql) => tlSql(dir, `EXPLAIN QUERY PLAN ${sql}`).split('\n').filter((l) => / x VIRTUAL TABLE/.test(l))
+			.map((l) => l.replace(/^.*INDEX (\d+):.*$/, '$1'));
+		assert.deepEqual(plan('SELECT x.model, count(*) FROM (SELECT key FROM traces WHERE start_ns >= 1000 AND start_ns < 2000'
+			+ ' UNION SELECT key FROM long_traces) c JOIN spans x ON x.trace = c.key WHERE x.start_ns >= 1000 GROUP BY 1'), ['1']);
+		assert.deepEqual(plan('SELECT count(*) FROM spans x JOIN traces t ON t.key = x.trace WHERE t.start_ns > 5'), ['1']);
+		assert.deepEqual(plan("SELECT x.name FROM spans x WHERE x.span_id = X'0102030405060708' AND x.trace IN"
+			+ ' (SELECT trace FROM span_ids)'), ['3']);
+		assert.deepEqual(plan('SELECT x.chunk_index FROM spans x WHERE x.chunk = 3'), ['4']);
+		assert.deepEqual(plan('SELECT x.chunk_index FROM spans x WHERE x.chunk > 3 AND x.chunk <= 9 ORDER BY x.chunk, x.chunk_index'),
+			['56']);
 		// a trace deleted out of shared chunks: the chunks keep the other traces' rows
 		const gone = c.small[2];
 		const listed = () => Number(sqlite(dir, `SELECT count(*) FROM trace_chunks WHERE trace IN
