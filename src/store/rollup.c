@@ -8,7 +8,7 @@
  * (rollup.h), and swept once they pass it. The hour and day span deltas
  * are also summed per bucket and project into span_totals (schema/018). */
 #include "store/rollup.h"
-#include "store/spancols.h"
+#include "store/spanstab.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +81,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_FORGET_TRACE] = "SELECT t.project, t.start_ns, t.end_ns, t.span_count, t.error_count, t.service_sid"
 	                    " FROM traces t WHERE t.key = ?1",
 	/* its stored spans as rollup_add_span added them */
-	[ST_FORGET_SPANS] = "SELECT " ROLLUP_SPAN_COLUMNS " FROM spans WHERE trace = ?1",
+	[ST_FORGET_SPANS] = "SELECT " SPANSTAB_COLUMNS " FROM spans WHERE trace = ?1",
 };
 
 struct rollup {
@@ -369,24 +369,6 @@ void rollup_add_trace(struct rollup *r, const struct tracesum *t, int64_t servic
 	}
 }
 
-void rollup_span_row(sqlite3_stmt *st, int64_t trace, struct rollup_span_dims *d, struct span *s)
-{
-	*d = (struct rollup_span_dims){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-	                               sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-	                               sqlite3_column_int64(st, 4), trace};
-	memset(s, 0, sizeof *s);
-	s->type = sqlite3_column_int(st, 5);
-	s->start_ns = (uint64_t)sqlite3_column_int64(st, 6);
-	s->end_ns = (uint64_t)sqlite3_column_int64(st, 7);
-	s->status_code = sqlite3_column_int(st, 8);
-	s->input_tokens = sqlite3_column_int64(st, 9);
-	s->output_tokens = sqlite3_column_int64(st, 10);
-	s->cache_read_tokens = sqlite3_column_int64(st, 11);
-	s->cache_write_tokens = sqlite3_column_int64(st, 12);
-	s->has_cost = sqlite3_column_type(st, 13) != SQLITE_NULL;
-	s->cost_usd = sqlite3_column_double(st, 13);
-}
-
 void rollup_span_of_row(const struct spancols_row *r, struct rollup_span_dims *d, struct span *s)
 {
 	*d = (struct rollup_span_dims){r->project, r->service, r->name, r->has_model ? r->model : 0,
@@ -430,8 +412,10 @@ enum err rollup_forget_trace(struct rollup *r, int64_t key, char *err, size_t er
 	sqlite3_bind_int64(st, 1, key);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rollup_span_dims d;
+		struct spancols_row row;
 		struct span s;
-		rollup_span_row(st, key, &d, &s);
+		spanstab_column_row(st, NULL, &row);
+		rollup_span_of_row(&row, &d, &s);
 		span_delta(r, &d, &s, -1);
 	}
 	sqlite3_reset(st);

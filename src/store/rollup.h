@@ -64,21 +64,10 @@ enum err rollup_sweep(sqlite3 *db, int64_t before_s, int64_t *deleted, char *err
  * most INT64_MAX). */
 int64_t rollup_span_duration(uint64_t start_ns, uint64_t end_ns);
 
-/* The spans columns a span's share of the rollups is read from, in the
- * order rollup_span_row reads them (a SELECT list: model and provider
- * NULL read as 0, none). */
-#define ROLLUP_SPAN_COLUMNS                                                                                  \
-	"project, service, name, model, provider, type, start_ns, end_ns, status, input_tokens, output_tokens," \
-	" cache_read_tokens, cache_write_tokens, cost_usd"
-/* The number of columns in ROLLUP_SPAN_COLUMNS. */
-#define ROLLUP_SPAN_NCOLUMNS 14
-/* Reads columns 0 .. ROLLUP_SPAN_NCOLUMNS - 1 of st's row, selected as
- * ROLLUP_SPAN_COLUMNS, into d (its trace set to trace) and s (zeroed but
- * for what the rollups read of a span: type, times, status, tokens, cost). */
-void rollup_span_row(sqlite3_stmt *st, int64_t trace, struct rollup_span_dims *d, struct span *s);
-
-/* rollup_span_row for a span row as spancols.h holds it (its trace in
- * d too; s->has_parent also set). */
+/* A span row (spancols.h) as the rollups count it: its keys into d (model
+ * and provider NULL as 0, none; the trace too) and into s (zeroed but for
+ * what the rollups read of a span: type, parent, times, status, tokens,
+ * cost). */
 void rollup_span_of_row(const struct spancols_row *r, struct rollup_span_dims *d, struct span *s);
 
 /* Prepares the accumulator's statements on the writer's connection; NULL

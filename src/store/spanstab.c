@@ -552,6 +552,36 @@ static int column_opt(sqlite3_stmt *st, int k, int64_t *v)
 	return sqlite3_column_type(st, k) != SQLITE_NULL;
 }
 
+void spanstab_column_row(sqlite3_stmt *st, struct arena *a, struct spancols_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->trace = sqlite3_column_int64(st, 0);
+	column_id(st, 1, r->span_id);
+	r->has_parent = column_id(st, 2, r->parent_span_id);
+	r->project = sqlite3_column_int64(st, 3);
+	r->name = sqlite3_column_int64(st, 4);
+	r->service = sqlite3_column_int64(st, 5);
+	r->flags = sqlite3_column_int64(st, 6);
+	r->start_ns = sqlite3_column_int64(st, 7);
+	r->dur = sqlite3_column_int64(st, 8);
+	r->status = sqlite3_column_int64(st, 9);
+	if (a && sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		r->status_message_len = (size_t)sqlite3_column_bytes(st, 10);
+		r->status_message = arena_strndup(a, (const char *)sqlite3_column_text(st, 10), r->status_message_len);
+	}
+	r->has_model = column_opt(st, 11, &r->model);
+	r->has_provider = column_opt(st, 12, &r->provider);
+	r->input_tokens = sqlite3_column_int64(st, 13);
+	r->output_tokens = sqlite3_column_int64(st, 14);
+	r->cache_read_tokens = sqlite3_column_int64(st, 15);
+	r->cache_write_tokens = sqlite3_column_int64(st, 16);
+	r->has_cost = sqlite3_column_type(st, 17) != SQLITE_NULL;
+	r->cost_usd = sqlite3_column_double(st, 17);
+	r->has_resource = column_opt(st, 18, &r->resource);
+	r->has_scope = column_opt(st, 19, &r->scope);
+	r->chunk_index = sqlite3_column_int64(st, 20);
+}
+
 enum err spanstab_migrate(sqlite3 *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -562,12 +592,9 @@ enum err spanstab_migrate(sqlite3 *db, char *err, size_t errlen)
 	enum err rc = ERR_OK;
 	if (!a)
 		return err_set(err, errlen, ERR_STORE, "out of memory");
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT trace, span_id, parent_span_id, project, name, service, flags, start_ns, dur, status,"
-	                       " status_message, model, provider, input_tokens, output_tokens, cache_read_tokens,"
-	                       " cache_write_tokens, cost_usd, resource, scope, chunk, chunk_index FROM spans_032"
-	                       " ORDER BY chunk, chunk_index",
-	                       -1, &st, NULL)) {
+	/* column 21: the chunk */
+	if (sqlite3_prepare_v2(db, "SELECT " SPANSTAB_COLUMNS ", chunk FROM spans_032 ORDER BY chunk, chunk_index", -1, &st,
+	                       NULL)) {
 		rc = err_set(err, errlen, ERR_STORE, "spans: %s", sqlite3_errmsg(db));
 		goto out;
 	}
@@ -578,7 +605,7 @@ enum err spanstab_migrate(sqlite3 *db, char *err, size_t errlen)
 			break;
 		}
 		/* a chunk's rows are stored once the next chunk's begin */
-		if (n && (step == SQLITE_DONE || sqlite3_column_int64(st, 20) != chunk)) {
+		if (n && (step == SQLITE_DONE || sqlite3_column_int64(st, 21) != chunk)) {
 			if ((rc = spanstab_put_chunk(db, chunk, rows, n, err, errlen)))
 				break;
 			n = 0;
@@ -596,34 +623,8 @@ enum err spanstab_migrate(sqlite3 *db, char *err, size_t errlen)
 			rows = r;
 			cap = ncap;
 		}
-		struct spancols_row *r = &rows[n++];
-		memset(r, 0, sizeof *r);
-		chunk = sqlite3_column_int64(st, 20);
-		r->trace = sqlite3_column_int64(st, 0);
-		column_id(st, 1, r->span_id);
-		r->has_parent = column_id(st, 2, r->parent_span_id);
-		r->project = sqlite3_column_int64(st, 3);
-		r->name = sqlite3_column_int64(st, 4);
-		r->service = sqlite3_column_int64(st, 5);
-		r->flags = sqlite3_column_int64(st, 6);
-		r->start_ns = sqlite3_column_int64(st, 7);
-		r->dur = sqlite3_column_int64(st, 8);
-		r->status = sqlite3_column_int64(st, 9);
-		if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-			r->status_message_len = (size_t)sqlite3_column_bytes(st, 10);
-			r->status_message = arena_strndup(a, (const char *)sqlite3_column_text(st, 10), r->status_message_len);
-		}
-		r->has_model = column_opt(st, 11, &r->model);
-		r->has_provider = column_opt(st, 12, &r->provider);
-		r->input_tokens = sqlite3_column_int64(st, 13);
-		r->output_tokens = sqlite3_column_int64(st, 14);
-		r->cache_read_tokens = sqlite3_column_int64(st, 15);
-		r->cache_write_tokens = sqlite3_column_int64(st, 16);
-		r->has_cost = sqlite3_column_type(st, 17) != SQLITE_NULL;
-		r->cost_usd = sqlite3_column_double(st, 17);
-		r->has_resource = column_opt(st, 18, &r->resource);
-		r->has_scope = column_opt(st, 19, &r->scope);
-		r->chunk_index = sqlite3_column_int64(st, 21);
+		chunk = sqlite3_column_int64(st, 21);
+		spanstab_column_row(st, a, &rows[n++]);
 	}
 out:
 	sqlite3_finalize(st);

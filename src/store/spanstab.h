@@ -15,6 +15,17 @@
 #include "base/err.h"
 #include "store/spancols.h"
 
+/* The stored columns of a span row (schema/031's, without chunk), in the
+ * order spanstab_column_row reads them: a SELECT list. */
+#define SPANSTAB_COLUMNS                                                                                   \
+	"trace, span_id, parent_span_id, project, name, service, flags, start_ns, dur, status, status_message," \
+	" model, provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,"       \
+	" resource, scope, chunk_index"
+
+/* Reads st's row, selected as SPANSTAB_COLUMNS, into *r; its status
+ * message copied into a (a NULL: left out). */
+void spanstab_column_row(sqlite3_stmt *st, struct arena *a, struct spancols_row *r);
+
 /* Registers the module `spans` on db (once per connection, before any
  * statement reads spans). Returns ERR_OK or ERR_STORE. A store whose
  * migrations stop before 033 keeps its table `spans`, which SQLite finds
