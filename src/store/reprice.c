@@ -51,14 +51,14 @@ static int listed(const int64_t *keys, size_t n, int64_t key)
 /* Reprices the rows of one chunk (in a); the chunk is rewritten when one
  * changes, and each changed trace is added to *changed. Returns ERR_OK, or
  * ERR_STORE (a hook's failure too). */
-static enum err reprice_chunk(sqlite3 *db, sqlite3_stmt **cols, struct models *m, const struct prices *p,
+static enum err reprice_chunk(sqlite3 *db, struct spanstab_stmts *rs, struct models *m, const struct prices *p,
                               const struct reprice_hooks *hooks, int64_t chunk, struct arena *a, int64_t **changed,
                               size_t *nchanged, size_t *cap, struct reprice_stats *st, char *err, size_t errlen)
 {
 	struct spancols_row *rows, *now;
 	struct reprice_span *changes;
 	size_t n, dirty = 0;
-	enum err rc = spanstab_chunk_rows(cols, db, chunk, a, &rows, &n, err, errlen);
+	enum err rc = spanstab_chunk_rows(rs, chunk, a, &rows, &n, err, errlen);
 	if (rc)
 		return rc;
 	if (!(now = arena_alloc(a, (n ? n : 1) * sizeof *now)) || !(changes = arena_alloc(a, (n ? n : 1) * sizeof *changes)))
@@ -100,7 +100,7 @@ static enum err reprice_chunk(sqlite3 *db, sqlite3_stmt **cols, struct models *m
 	}
 	if (!dirty)
 		return ERR_OK;
-	if ((rc = spanstab_rewrite_chunk(db, chunk, rows, n, now, n, err, errlen)))
+	if ((rc = spanstab_rewrite_chunk(rs, chunk, rows, n, now, n, err, errlen)))
 		return rc;
 	/* the hooks see the rows as rewritten */
 	for (size_t i = 0; i < dirty; i++) {
@@ -114,7 +114,8 @@ static enum err reprice_chunk(sqlite3 *db, sqlite3_stmt **cols, struct models *m
 enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_hooks *hooks, int batch,
                      struct reprice_stats *st, char *err, size_t errlen)
 {
-	sqlite3_stmt *chunks = NULL, *sum = NULL, *cols = NULL;
+	sqlite3_stmt *chunks = NULL, *sum = NULL;
+	struct spanstab_stmts rs = {.db = db};
 	struct models m = {0};
 	struct arena *a = arena_new();
 	int64_t last = 0, *changed = NULL;
@@ -154,7 +155,7 @@ enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_h
 			last = sqlite3_column_int64(chunks, 0);
 			more = 1;
 			arena_reset(a, 1u << 20);
-			rc = reprice_chunk(db, &cols, &m, p, hooks, last, a, &changed, &nchanged, &cap, st, err, errlen);
+			rc = reprice_chunk(db, &rs, &m, p, hooks, last, a, &changed, &nchanged, &cap, st, err, errlen);
 		}
 		sqlite3_reset(chunks);
 		/* the batch's changed traces get the sum of their spans' costs */
@@ -178,7 +179,7 @@ enum err reprice_run(sqlite3 *db, const struct prices *p, const struct reprice_h
 out:
 	sqlite3_finalize(chunks);
 	sqlite3_finalize(sum);
-	sqlite3_finalize(cols);
+	spanstab_stmts_free(&rs);
 	sqlite3_finalize(m.name);
 	free(changed);
 	arena_free(a);

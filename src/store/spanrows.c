@@ -28,7 +28,8 @@ struct ref {
 
 struct spanrows {
 	sqlite3 *db;
-	sqlite3_stmt *cols, *chunks, *ids;
+	struct spanstab_stmts rows;   /* chunks' rows, read and written */
+	sqlite3_stmt *chunks, *ids;
 	struct decoded keep[KEEP_CHUNKS];
 	unsigned clock;
 	int64_t chunk;             /* the chunk being written */
@@ -50,6 +51,7 @@ enum err spanrows_open(sqlite3 *db, struct spanrows **out)
 		return ERR_STORE;
 	}
 	r->db = db;
+	r->rows.db = db;
 	for (int i = 0; i < KEEP_CHUNKS; i++)
 		r->keep[i].chunk = -1;
 	if (sqlite3_prepare_v3(db, "SELECT chunk FROM trace_chunks WHERE trace = ?1 ORDER BY chunk", -1,
@@ -67,7 +69,7 @@ void spanrows_free(struct spanrows *r)
 {
 	if (!r)
 		return;
-	sqlite3_finalize(r->cols);
+	spanstab_stmts_free(&r->rows);
 	sqlite3_finalize(r->chunks);
 	sqlite3_finalize(r->ids);
 	for (int i = 0; i < KEEP_CHUNKS; i++)
@@ -117,7 +119,7 @@ static struct decoded *decode(struct spanrows *r, int64_t chunk, char *err, size
 	}
 	arena_reset(d->a, 256u << 10);
 	d->chunk = -1;
-	if (spanstab_chunk_rows(&r->cols, r->db, chunk, d->a, &d->rows, &d->n, err, errlen))
+	if (spanstab_chunk_rows(&r->rows, chunk, d->a, &d->rows, &d->n, err, errlen))
 		return NULL;
 	d->chunk = chunk;
 	d->used = r->clock;
@@ -202,7 +204,7 @@ enum err spanrows_remove(struct spanrows *r, const struct spancols_row *row, cha
 		for (size_t i = 0; i < d->n; i++)
 			if (d->rows[i].trace != r->trace || memcmp(d->rows[i].span_id, row->span_id, 8) != 0)
 				left[n++] = d->rows[i];
-		if ((rc = spanstab_rewrite_chunk(r->db, d->chunk, d->rows, d->n, left, n, err, errlen)))
+		if ((rc = spanstab_rewrite_chunk(&r->rows, d->chunk, d->rows, d->n, left, n, err, errlen)))
 			return rc;
 		d->rows = left;
 		d->n = n;
@@ -242,7 +244,7 @@ enum err spanrows_chunk_end(struct spanrows *r, size_t *stored, char *err, size_
 	r->trace = 0;
 	if (!n)
 		return ERR_OK;
-	if ((rc = spanstab_put_chunk(r->db, r->chunk, r->cur, n, err, errlen)))
+	if ((rc = spanstab_put_chunk(&r->rows, r->chunk, r->cur, n, err, errlen)))
 		return rc;
 	for (size_t i = 0; i < n && !rc; i++) {
 		sqlite3_bind_blob(r->ids, 1, r->cur[i].span_id, 8, SQLITE_STATIC);

@@ -59,7 +59,7 @@ struct cursor {
 	struct tab *tab;
 	sqlite3_stmt *by[3];         /* chunk ids by trace, by id, by range: prepared on first use */
 	sqlite3_stmt *chunks;        /* the one of them in use (column 0: the chunk ids to visit) */
-	sqlite3_stmt *cols;          /* a chunk's rows (spanstab_chunk_rows) */
+	struct spanstab_stmts rows;  /* a chunk's rows (spanstab_chunk_rows) */
 	int plan;
 	int64_t trace;
 	uint8_t span_id[8];
@@ -167,6 +167,7 @@ static int cur_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
 		return SQLITE_NOMEM;
 	memset(c, 0, sizeof *c);
 	c->tab = (struct tab *)v;
+	c->rows.db = c->tab->db;
 	for (int i = 0; i < CURSOR_CHUNKS; i++)
 		c->slots[i].chunk = -1;
 	*out = &c->base;
@@ -178,7 +179,7 @@ static int cur_close(sqlite3_vtab_cursor *vc)
 	struct cursor *c = (struct cursor *)vc;
 	for (int i = 0; i < 3; i++)
 		sqlite3_finalize(c->by[i]);
-	sqlite3_finalize(c->cols);
+	spanstab_stmts_free(&c->rows);
 	for (int i = 0; i < CURSOR_CHUNKS; i++)
 		arena_free(c->slots[i].a);
 	sqlite3_free(c);
@@ -213,7 +214,7 @@ static const struct slot *load(struct cursor *c, int64_t chunk, int *rc)
 	}
 	arena_reset(s->a, 64u << 10);
 	s->chunk = -1;
-	if (spanstab_chunk_rows(&c->cols, c->tab->db, chunk, s->a, &s->rows, &s->n, err, sizeof err)) {
+	if (spanstab_chunk_rows(&c->rows, chunk, s->a, &s->rows, &s->n, err, sizeof err)) {
 		*rc = fail(c, err);
 		return NULL;
 	}
@@ -436,41 +437,62 @@ enum err spanstab_register(sqlite3 *db)
 	return sqlite3_create_module_v2(db, "spans", &spans_module, NULL, NULL) == SQLITE_OK ? ERR_OK : ERR_STORE;
 }
 
-enum err spanstab_chunk_rows(sqlite3_stmt **st, sqlite3 *db, int64_t chunk, struct arena *a,
-                             struct spancols_row **rows, size_t *n, char *err, size_t errlen)
+void spanstab_stmts_free(struct spanstab_stmts *s)
 {
+	sqlite3_stmt **all[] = {&s->cols, &s->put, &s->set, &s->drop, &s->list, &s->unlist};
+	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+		sqlite3_finalize(*all[i]);
+		*all[i] = NULL;
+	}
+}
+
+/* *slot, s->db's statement of sql, prepared at its first use and reset;
+ * NULL with err set when it does not prepare. */
+static sqlite3_stmt *use_stmt(struct spanstab_stmts *s, sqlite3_stmt **slot, const char *sql, char *err,
+                              size_t errlen)
+{
+	if (!*slot && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL)) {
+		err_set(err, errlen, ERR_STORE, "spans: %s", sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	sqlite3_reset(*slot);
+	return *slot;
+}
+
+enum err spanstab_chunk_rows(struct spanstab_stmts *s, int64_t chunk, struct arena *a, struct spancols_row **rows,
+                             size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = use_stmt(s, &s->cols, "SELECT cols FROM chunk_spans WHERE chunk = ?1", err, errlen);
 	enum err rc = ERR_OK;
 	*rows = NULL;
 	*n = 0;
-	if (!*st && sqlite3_prepare_v3(db, "SELECT cols FROM chunk_spans WHERE chunk = ?1", -1, SQLITE_PREPARE_PERSISTENT,
-	                               st, NULL))
-		return err_set(err, errlen, ERR_STORE, "chunk_spans: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(*st, 1, chunk);
-	int step = sqlite3_step(*st);
+	if (!st)
+		return ERR_STORE;
+	sqlite3_bind_int64(st, 1, chunk);
+	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
 		char why[200];
-		if (spancols_decode(sqlite3_column_blob(*st, 0), (size_t)sqlite3_column_bytes(*st, 0), a, rows, n, why,
+		if (spancols_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), a, rows, n, why,
 		                    sizeof why))
 			rc = err_set(err, errlen, ERR_STORE, "chunk %lld's rows: %s", (long long)chunk, why);
 	} else if (step != SQLITE_DONE) {
-		rc = err_set(err, errlen, ERR_STORE, "chunk_spans: %s", sqlite3_errmsg(db));
+		rc = err_set(err, errlen, ERR_STORE, "chunk_spans: %s", sqlite3_errmsg(s->db));
 	}
-	sqlite3_reset(*st);
+	sqlite3_reset(st);
 	return rc;
 }
 
 /* Lists chunk under rows[i].trace for each trace of rows (or, del: drops
- * it). Rows of a trace need not be adjacent. */
-static enum err list_traces(sqlite3 *db, int64_t chunk, const struct spancols_row *rows, size_t n, int del,
-                            const struct spancols_row *keep, size_t nkeep, char *err, size_t errlen)
+ * it, unless keep[0..nkeep) has the trace). Rows of a trace need not be
+ * adjacent. */
+static enum err list_traces(struct spanstab_stmts *s, int64_t chunk, const struct spancols_row *rows, size_t n,
+                            int del, const struct spancols_row *keep, size_t nkeep, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	enum err rc = ERR_OK;
-	if (sqlite3_prepare_v2(db,
-	                       del ? "DELETE FROM trace_chunks WHERE trace = ?1 AND chunk = ?2"
-	                           : "INSERT OR IGNORE INTO trace_chunks (trace, chunk) VALUES (?1, ?2)",
-	                       -1, &st, NULL))
-		return err_set(err, errlen, ERR_STORE, "trace_chunks: %s", sqlite3_errmsg(db));
+	sqlite3_stmt *st = del ? use_stmt(s, &s->unlist, "DELETE FROM trace_chunks WHERE trace = ?1 AND chunk = ?2", err,
+	                                  errlen)
+	                       : use_stmt(s, &s->list, "INSERT OR IGNORE INTO trace_chunks (trace, chunk) VALUES (?1, ?2)",
+	                                  err, errlen);
+	enum err rc = st ? ERR_OK : ERR_STORE;
 	for (size_t i = 0; i < n && !rc; i++) {
 		int seen = 0;
 		for (size_t k = 0; k < i && !seen; k++)
@@ -482,56 +504,57 @@ static enum err list_traces(sqlite3 *db, int64_t chunk, const struct spancols_ro
 		sqlite3_bind_int64(st, 1, rows[i].trace);
 		sqlite3_bind_int64(st, 2, chunk);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = err_set(err, errlen, ERR_STORE, "trace_chunks: %s", sqlite3_errmsg(db));
+			rc = err_set(err, errlen, ERR_STORE, "trace_chunks: %s", sqlite3_errmsg(s->db));
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 
 /* INSERT (put) or UPDATE chunk's blob of rows[0..n). */
-static enum err store_rows(sqlite3 *db, int64_t chunk, const struct spancols_row *rows, size_t n, int put,
-                           char *err, size_t errlen)
+static enum err store_rows(struct spanstab_stmts *s, int64_t chunk, const struct spancols_row *rows, size_t n,
+                           int put, char *err, size_t errlen)
 {
 	void *blob = NULL;
 	size_t len = 0;
-	sqlite3_stmt *st = NULL;
 	enum err rc = spancols_encode(rows, n, SPANSTAB_LEVEL, &blob, &len);
 	if (rc)
 		return err_set(err, errlen, rc, "chunk %lld's rows: cannot encode %zu rows", (long long)chunk, n);
-	if (sqlite3_prepare_v2(db,
-	                       put ? "INSERT INTO chunk_spans (chunk, cols) VALUES (?1, ?2)"
-	                           : "UPDATE chunk_spans SET cols = ?2 WHERE chunk = ?1",
-	                       -1, &st, NULL) ||
-	    sqlite3_bind_int64(st, 1, chunk) || sqlite3_bind_blob(st, 2, blob, (int)len, free) ||
+	sqlite3_stmt *st = put ? use_stmt(s, &s->put, "INSERT INTO chunk_spans (chunk, cols) VALUES (?1, ?2)", err, errlen)
+	                       : use_stmt(s, &s->set, "UPDATE chunk_spans SET cols = ?2 WHERE chunk = ?1", err, errlen);
+	if (!st) {
+		free(blob);
+		return ERR_STORE;
+	}
+	if (sqlite3_bind_int64(st, 1, chunk) || sqlite3_bind_blob(st, 2, blob, (int)len, free) ||
 	    sqlite3_step(st) != SQLITE_DONE)
-		rc = err_set(err, errlen, ERR_STORE, "chunk_spans: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+		rc = err_set(err, errlen, ERR_STORE, "chunk_spans: %s", sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);   /* frees the blob */
 	return rc;
 }
 
-enum err spanstab_put_chunk(sqlite3 *db, int64_t chunk, const struct spancols_row *rows, size_t n, char *err,
-                            size_t errlen)
+enum err spanstab_put_chunk(struct spanstab_stmts *s, int64_t chunk, const struct spancols_row *rows, size_t n,
+                            char *err, size_t errlen)
 {
-	enum err rc = store_rows(db, chunk, rows, n, 1, err, errlen);
-	return rc ? rc : list_traces(db, chunk, rows, n, 0, NULL, 0, err, errlen);
+	enum err rc = store_rows(s, chunk, rows, n, 1, err, errlen);
+	return rc ? rc : list_traces(s, chunk, rows, n, 0, NULL, 0, err, errlen);
 }
 
-enum err spanstab_rewrite_chunk(sqlite3 *db, int64_t chunk, const struct spancols_row *old, size_t nold,
+enum err spanstab_rewrite_chunk(struct spanstab_stmts *s, int64_t chunk, const struct spancols_row *old, size_t nold,
                                 const struct spancols_row *rows, size_t n, char *err, size_t errlen)
 {
 	enum err rc;
 	if (n) {
-		rc = store_rows(db, chunk, rows, n, 0, err, errlen);
+		rc = store_rows(s, chunk, rows, n, 0, err, errlen);
 	} else {
-		sqlite3_stmt *st = NULL;
-		rc = ERR_OK;
-		if (sqlite3_prepare_v2(db, "DELETE FROM chunk_spans WHERE chunk = ?1", -1, &st, NULL) ||
-		    sqlite3_bind_int64(st, 1, chunk) || sqlite3_step(st) != SQLITE_DONE)
-			rc = err_set(err, errlen, ERR_STORE, "chunk_spans: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(st);
+		sqlite3_stmt *st = use_stmt(s, &s->drop, "DELETE FROM chunk_spans WHERE chunk = ?1", err, errlen);
+		rc = st ? ERR_OK : ERR_STORE;
+		if (st && (sqlite3_bind_int64(st, 1, chunk) || sqlite3_step(st) != SQLITE_DONE))
+			rc = err_set(err, errlen, ERR_STORE, "chunk_spans: %s", sqlite3_errmsg(s->db));
+		if (st)
+			sqlite3_reset(st);
 	}
-	return rc ? rc : list_traces(db, chunk, old, nold, 1, rows, n, err, errlen);
+	return rc ? rc : list_traces(s, chunk, old, nold, 1, rows, n, err, errlen);
 }
 
 /* Copies column k of st (a blob, NULL for none) into id: 0 if NULL. */
@@ -585,6 +608,7 @@ void spanstab_column_row(sqlite3_stmt *st, struct arena *a, struct spancols_row 
 enum err spanstab_migrate(sqlite3 *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
+	struct spanstab_stmts stmts = {.db = db};
 	struct arena *a = arena_new();
 	struct spancols_row *rows = NULL;
 	size_t n = 0, cap = 0;
@@ -606,7 +630,7 @@ enum err spanstab_migrate(sqlite3 *db, char *err, size_t errlen)
 		}
 		/* a chunk's rows are stored once the next chunk's begin */
 		if (n && (step == SQLITE_DONE || sqlite3_column_int64(st, 21) != chunk)) {
-			if ((rc = spanstab_put_chunk(db, chunk, rows, n, err, errlen)))
+			if ((rc = spanstab_put_chunk(&stmts, chunk, rows, n, err, errlen)))
 				break;
 			n = 0;
 			arena_reset(a, 1u << 20);
@@ -628,6 +652,7 @@ enum err spanstab_migrate(sqlite3 *db, char *err, size_t errlen)
 	}
 out:
 	sqlite3_finalize(st);
+	spanstab_stmts_free(&stmts);
 	free(rows);
 	arena_free(a);
 	if (!rc && sqlite3_exec(db, "DROP TABLE spans_032", NULL, NULL, NULL))
@@ -645,7 +670,8 @@ enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, cha
 		"DELETE FROM span_ids_new WHERE id_prefix = substr(?1, 1, 4) AND trace = ?2",
 	};
 	enum { N = sizeof sql / sizeof *sql };
-	sqlite3_stmt *st[N] = {0}, *cols = NULL;
+	sqlite3_stmt *st[N] = {0};
+	struct spanstab_stmts stmts = {.db = db};
 	struct arena *a = arena_new();
 	int64_t *chunks = NULL;
 	size_t nchunks = 0, cap = 0;
@@ -676,7 +702,7 @@ enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, cha
 		struct spancols_row *rows, *left;
 		size_t n, nleft = 0;
 		arena_reset(a, 1u << 20);
-		if ((rc = spanstab_chunk_rows(&cols, db, chunks[c], a, &rows, &n, err, errlen)))
+		if ((rc = spanstab_chunk_rows(&stmts, chunks[c], a, &rows, &n, err, errlen)))
 			break;
 		if (!(left = arena_alloc(a, (n ? n : 1) * sizeof *left))) {
 			rc = err_set(err, errlen, ERR_STORE, "out of memory");
@@ -697,11 +723,11 @@ enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, cha
 			}
 		}
 		if (!rc)
-			rc = spanstab_rewrite_chunk(db, chunks[c], rows, n, left, nleft, err, errlen);
+			rc = spanstab_rewrite_chunk(&stmts, chunks[c], rows, n, left, nleft, err, errlen);
 	}
 	for (int i = 0; i < N; i++)
 		sqlite3_finalize(st[i]);
-	sqlite3_finalize(cols);
+	spanstab_stmts_free(&stmts);
 	free(chunks);
 	arena_free(a);
 	return rc;

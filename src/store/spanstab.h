@@ -32,22 +32,31 @@ void spanstab_column_row(sqlite3_stmt *st, struct arena *a, struct spancols_row 
  * before the module. */
 enum err spanstab_register(sqlite3 *db);
 
-/* The rows of chunk in db (none if it has no row), allocated in a,
- * through the statement *st (prepared on db by the first call, NULL
- * before; the caller finalizes it). Returns ERR_OK with *rows and *n set,
- * or ERR_STORE (unreadable; err says why). */
-enum err spanstab_chunk_rows(sqlite3_stmt **st, sqlite3 *db, int64_t chunk, struct arena *a,
-                             struct spancols_row **rows, size_t *n, char *err, size_t errlen);
+/* The statements the functions below prepare on db at their first use,
+ * kept for the calls after: the caller sets db (the rest NULL) before the
+ * first call and frees them with spanstab_stmts_free. */
+struct spanstab_stmts {
+	sqlite3 *db;
+	sqlite3_stmt *cols, *put, *set, *drop, *list, *unlist;
+};
+/* Finalizes s's statements (db kept). */
+void spanstab_stmts_free(struct spanstab_stmts *s);
+
+/* The rows of chunk in s->db (none if it has no row), allocated in a.
+ * Returns ERR_OK with *rows and *n set, or ERR_STORE (unreadable; err
+ * says why). */
+enum err spanstab_chunk_rows(struct spanstab_stmts *s, int64_t chunk, struct arena *a, struct spancols_row **rows,
+                             size_t *n, char *err, size_t errlen);
 
 /* Stores rows[0..n) as chunk's rows (n > 0, chunk holding none yet), and
  * lists chunk under each of their traces. Returns ERR_OK or ERR_STORE. */
-enum err spanstab_put_chunk(sqlite3 *db, int64_t chunk, const struct spancols_row *rows, size_t n, char *err,
-                            size_t errlen);
+enum err spanstab_put_chunk(struct spanstab_stmts *s, int64_t chunk, const struct spancols_row *rows, size_t n,
+                            char *err, size_t errlen);
 
 /* Replaces chunk's rows by rows[0..n) (n 0: deletes them) and drops chunk
  * from trace_chunks for every trace old[0..nold) (its rows before) listed
  * and rows no longer holds. Returns ERR_OK or ERR_STORE. */
-enum err spanstab_rewrite_chunk(sqlite3 *db, int64_t chunk, const struct spancols_row *old, size_t nold,
+enum err spanstab_rewrite_chunk(struct spanstab_stmts *s, int64_t chunk, const struct spancols_row *old, size_t nold,
                                 const struct spancols_row *rows, size_t n, char *err, size_t errlen);
 
 /* Deletes every row of trace (and its span ids, spanids.h), rewriting

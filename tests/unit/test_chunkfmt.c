@@ -130,13 +130,13 @@ static void keep_entries(const char *dir, unsigned mask)
 	struct arena *a = arena_new();
 	struct spancols_row *rows, left[256];
 	size_t n, nleft = 0;
-	st = NULL;
-	CHECK(spanstab_chunk_rows(&st, db, 1, a, &rows, &n, err, sizeof err) == ERR_OK, "rows: %s", err);
-	sqlite3_finalize(st);
+	struct spanstab_stmts ss = {.db = db};
+	CHECK(spanstab_chunk_rows(&ss, 1, a, &rows, &n, err, sizeof err) == ERR_OK, "rows: %s", err);
 	for (size_t i = 0; i < n && nleft < 256; i++)
 		if (rows[i].chunk_index >= 8 || keep[rows[i].chunk_index])
 			left[nleft++] = rows[i];
-	CHECK(spanstab_rewrite_chunk(db, 1, rows, n, left, nleft, err, sizeof err) == ERR_OK, "rewrite: %s", err);
+	CHECK(spanstab_rewrite_chunk(&ss, 1, rows, n, left, nleft, err, sizeof err) == ERR_OK, "rewrite: %s", err);
+	spanstab_stmts_free(&ss);
 	arena_free(a);
 	sqlite3_close(db);
 }

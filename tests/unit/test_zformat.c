@@ -98,10 +98,9 @@ static enum err change_row(sqlite3 *db, void *arg, char *err, size_t errlen)
 	const struct row_change *c = arg;
 	struct arena *a = arena_new();
 	struct spancols_row *rows, *now;
-	sqlite3_stmt *st = NULL;
+	struct spanstab_stmts ss = {.db = db};
 	size_t n, k = 0;
-	enum err rc = spanstab_chunk_rows(&st, db, c->chunk, a, &rows, &n, err, errlen);
-	sqlite3_finalize(st);
+	enum err rc = spanstab_chunk_rows(&ss, c->chunk, a, &rows, &n, err, errlen);
 	if (!rc && !(now = arena_alloc(a, (n ? n : 1) * sizeof *now)))
 		rc = err_set(err, errlen, ERR_STORE, "out of memory");
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -113,7 +112,8 @@ static enum err change_row(sqlite3 *db, void *arg, char *err, size_t errlen)
 		k++;
 	}
 	if (!rc)
-		rc = spanstab_rewrite_chunk(db, c->chunk, rows, n, now, k, err, errlen);
+		rc = spanstab_rewrite_chunk(&ss, c->chunk, rows, n, now, k, err, errlen);
+	spanstab_stmts_free(&ss);
 	arena_free(a);
 	return rc;
 }
