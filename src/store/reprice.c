@@ -58,7 +58,7 @@ static enum err reprice_chunk(sqlite3 *db, struct spanstab_stmts *rs, struct mod
 	struct spancols_row *rows, *now;
 	struct reprice_span *changes;
 	size_t n, dirty = 0;
-	enum err rc = spanstab_chunk_rows(rs, chunk, a, &rows, &n, err, errlen);
+	enum err rc = spanstab_chunk_rows(rs, chunk, a, &rows, &n, NULL, err, errlen);
 	if (rc)
 		return rc;
 	if (!(now = arena_alloc(a, (n ? n : 1) * sizeof *now)) || !(changes = arena_alloc(a, (n ? n : 1) * sizeof *changes)))

@@ -119,7 +119,7 @@ static struct decoded *decode(struct spanrows *r, int64_t chunk, char *err, size
 	}
 	arena_reset(d->a, 256u << 10);
 	d->chunk = -1;
-	if (spanstab_chunk_rows(&r->rows, chunk, d->a, &d->rows, &d->n, err, errlen))
+	if (spanstab_chunk_rows(&r->rows, chunk, d->a, &d->rows, &d->n, NULL, err, errlen))
 		return NULL;
 	d->chunk = chunk;
 	d->used = r->clock;

@@ -7,8 +7,10 @@
  * chunk they share once. */
 #include "store/spanstab.h"
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/log.h"
 
 /* the zstd level of a chunk's rows as written (the compaction leaves
  * them) */
@@ -214,7 +216,7 @@ static const struct slot *load(struct cursor *c, int64_t chunk, int *rc)
 	}
 	arena_reset(s->a, 64u << 10);
 	s->chunk = -1;
-	if (spanstab_chunk_rows(&c->rows, chunk, s->a, &s->rows, &s->n, err, sizeof err)) {
+	if (spanstab_chunk_rows(&c->rows, chunk, s->a, &s->rows, &s->n, NULL, err, sizeof err)) {
 		*rc = fail(c, err);
 		return NULL;
 	}
@@ -460,12 +462,17 @@ static sqlite3_stmt *use_stmt(struct spanstab_stmts *s, sqlite3_stmt **slot, con
 }
 
 enum err spanstab_chunk_rows(struct spanstab_stmts *s, int64_t chunk, struct arena *a, struct spancols_row **rows,
-                             size_t *n, char *err, size_t errlen)
+                             size_t *n, int *unreadable, char *err, size_t errlen)
 {
+	/* the last chunk logged: a damaged chunk is read by every query that
+	 * passes it, and one line says it */
+	static _Atomic int64_t logged = -1;
 	sqlite3_stmt *st = use_stmt(s, &s->cols, "SELECT cols FROM chunk_spans WHERE chunk = ?1", err, errlen);
 	enum err rc = ERR_OK;
 	*rows = NULL;
 	*n = 0;
+	if (unreadable)
+		*unreadable = 0;
 	if (!st)
 		return ERR_STORE;
 	sqlite3_bind_int64(st, 1, chunk);
@@ -473,8 +480,15 @@ enum err spanstab_chunk_rows(struct spanstab_stmts *s, int64_t chunk, struct are
 	if (step == SQLITE_ROW) {
 		char why[200];
 		if (spancols_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), a, rows, n, why,
-		                    sizeof why))
-			rc = err_set(err, errlen, ERR_STORE, "chunk %lld's rows: %s", (long long)chunk, why);
+		                    sizeof why)) {
+			*rows = NULL;
+			*n = 0;
+			if (unreadable)
+				*unreadable = 1;
+			if (atomic_exchange(&logged, chunk) != chunk)
+				log_warn("store", "chunk %lld's span rows unreadable (%s): its spans are skipped", (long long)chunk,
+				         why);
+		}
 	} else if (step != SQLITE_DONE) {
 		rc = err_set(err, errlen, ERR_STORE, "chunk_spans: %s", sqlite3_errmsg(s->db));
 	}
@@ -701,9 +715,17 @@ enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, cha
 	for (size_t c = 0; c < nchunks && !rc; c++) {
 		struct spancols_row *rows, *left;
 		size_t n, nleft = 0;
+		int unreadable;
 		arena_reset(a, 1u << 20);
-		if ((rc = spanstab_chunk_rows(&stmts, chunks[c], a, &rows, &n, err, errlen)))
+		if ((rc = spanstab_chunk_rows(&stmts, chunks[c], a, &rows, &n, &unreadable, err, errlen)))
 			break;
+		if (unreadable) {
+			/* its rows cannot be taken out: the chunk keeps them, unread,
+			 * and no longer lists the trace */
+			struct spancols_row gone = {.trace = trace};
+			rc = list_traces(&stmts, chunks[c], &gone, 1, 1, NULL, 0, err, errlen);
+			continue;
+		}
 		if (!(left = arena_alloc(a, (n ? n : 1) * sizeof *left))) {
 			rc = err_set(err, errlen, ERR_STORE, "out of memory");
 			break;

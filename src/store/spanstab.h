@@ -43,10 +43,13 @@ struct spanstab_stmts {
 void spanstab_stmts_free(struct spanstab_stmts *s);
 
 /* The rows of chunk in s->db (none if it has no row), allocated in a.
- * Returns ERR_OK with *rows and *n set, or ERR_STORE (unreadable; err
- * says why). */
+ * A blob that does not decode (a damaged store) reads as no rows, as a
+ * damaged record costs only its span: it is logged (once until another
+ * chunk is) and *unreadable set to 1 (unreadable may be NULL; else 0 when
+ * the blob decoded). Returns ERR_OK with *rows and *n set, or ERR_STORE
+ * (SQLite failed; err says why). */
 enum err spanstab_chunk_rows(struct spanstab_stmts *s, int64_t chunk, struct arena *a, struct spancols_row **rows,
-                             size_t *n, char *err, size_t errlen);
+                             size_t *n, int *unreadable, char *err, size_t errlen);
 
 /* Stores rows[0..n) as chunk's rows (n > 0, chunk holding none yet), and
  * lists chunk under each of their traces. Returns ERR_OK or ERR_STORE. */

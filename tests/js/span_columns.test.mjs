@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { get, getJson, nanosFromNow, addMs, oldBinary, otlpSpan, postOtlp, query, request, startServer, tempDataDir, tlSql,
 	traceId, waitIndexed } from './helpers.mjs';
@@ -144,6 +145,49 @@ describe('span rows as per-chunk columns (schema/033)', () => {
 		assert.equal((await request(server, 'DELETE', `/api/traces/${gone.tid}`)).status, 200);
 		for (let i = 0; i < 100 && (await get(server, `/api/traces/${gone.tid}`)).status !== 404; i++) await sleep(50);
 		await expectAll(server, dir, more, new Set([gone.tid]));
+		await server.stop();
+		server = null;
+	});
+	test('a damaged chunk of rows: its spans skipped and logged, everything else answers, the trace takes spans and goes', async () => {
+		const dir = tempDataDir('spancols-bad');
+		server = await startServer({ label: 'spancols-bad', dataDir: dir });
+		const c = corpus();
+		const [hit, kept, other] = [c.small[0], c.small[1], c.small[20]];
+		await postOtlp(server, [...hit.spans, ...kept.spans]);
+		await postOtlp(server, other.spans);
+		await server.stop();
+		server = null;
+		const key = (x) => `(SELECT key FROM traces WHERE trace_id = X'${x.tid}')`;
+		const bad = sqlite(dir, `SELECT chunk FROM trace_chunks WHERE trace = ${key(hit)};`);
+		assert.equal(sqlite(dir, `SELECT chunk FROM trace_chunks WHERE trace = ${key(kept)};`), bad, 'both traces in one chunk');
+		assert.notEqual(sqlite(dir, `SELECT chunk FROM trace_chunks WHERE trace = ${key(other)};`), bad);
+		// the format byte kept, the columns cut short: what a damaged page could leave
+		sqlite(dir, `UPDATE chunk_spans SET cols = substr(cols, 1, 9) WHERE chunk = ${bad};`);
+		assert.match(tlSql(dir, `SELECT count(*) FROM spans WHERE chunk = ${bad};`), /^0\s*$/, 'read as no rows, no error');
+		server = await startServer({ label: 'spancols-bad-2', dataDir: dir });
+		for (const p of ['/api/traces?limit=50', '/api/metrics/summary', '/api/metrics/timeseries?metric=spans&bucket=1h',
+			`/api/search${query({ q: other.w })}`, `/api/traces/${other.tid}`])
+			assert.equal((await get(server, p)).status, 200, p);
+		const spansOf = async (x) => { const t = await getJson(server, `/api/traces/${x.tid}`); return (t.spans ?? t.items).length; };
+		assert.equal(await spansOf(other), 2, 'a trace in another chunk is whole');
+		assert.equal(await spansOf(kept), 0, 'the damaged chunk\'s spans are skipped');
+		const log = fs.readFileSync(server.logPath, 'utf8');
+		assert.match(log, new RegExp(`chunk ${bad}'s span rows unreadable \\(.+\\): its spans are skipped`));
+		assert.equal(log.split(`chunk ${bad}'s span rows unreadable`).length, 2, 'logged once, not at every read');
+		// the trace takes its spans again (they were unreadable, so they count as new) and a new one
+		const more = otlpSpan({ traceId: hit.tid, parentSpanId: hit.spans[0].spanId, name: 'later', start: nanosFromNow(-1000) });
+		assert.equal((await postOtlp(server, [...hit.spans, more])).status, 200);
+		assert.equal(await spansOf(hit), 3);
+		// and a deletion goes through: the damaged chunk stops listing the trace
+		assert.equal((await request(server, 'DELETE', `/api/traces/${hit.tid}`)).status, 200);
+		for (let i = 0; i < 100 && (await get(server, `/api/traces/${hit.tid}`)).status !== 404; i++) await sleep(50);
+		assert.equal((await get(server, `/api/traces/${hit.tid}`)).status, 404);
+		assert.equal(sqlite(dir, `SELECT count(*) FROM trace_chunks WHERE trace NOT IN (SELECT key FROM traces);`), '0');
+		assert.equal((await request(server, 'DELETE', `/api/traces/${kept.tid}`)).status, 200);
+		for (let i = 0; i < 100 && (await get(server, `/api/traces/${kept.tid}`)).status !== 404; i++) await sleep(50);
+		assert.equal((await get(server, `/api/traces/${kept.tid}`)).status, 404);
+		assert.equal(sqlite(dir, `SELECT count(*) FROM trace_chunks WHERE chunk = ${bad};`), '0');
+		assert.equal(await spansOf(other), 2);
 		await server.stop();
 		server = null;
 	});

@@ -131,7 +131,7 @@ static void keep_entries(const char *dir, unsigned mask)
 	struct spancols_row *rows, left[256];
 	size_t n, nleft = 0;
 	struct spanstab_stmts ss = {.db = db};
-	CHECK(spanstab_chunk_rows(&ss, 1, a, &rows, &n, err, sizeof err) == ERR_OK, "rows: %s", err);
+	CHECK(spanstab_chunk_rows(&ss, 1, a, &rows, &n, NULL, err, sizeof err) == ERR_OK, "rows: %s", err);
 	for (size_t i = 0; i < n && nleft < 256; i++)
 		if (rows[i].chunk_index >= 8 || keep[rows[i].chunk_index])
 			left[nleft++] = rows[i];

@@ -100,7 +100,7 @@ static enum err change_row(sqlite3 *db, void *arg, char *err, size_t errlen)
 	struct spancols_row *rows, *now;
 	struct spanstab_stmts ss = {.db = db};
 	size_t n, k = 0;
-	enum err rc = spanstab_chunk_rows(&ss, c->chunk, a, &rows, &n, err, errlen);
+	enum err rc = spanstab_chunk_rows(&ss, c->chunk, a, &rows, &n, NULL, err, errlen);
 	if (!rc && !(now = arena_alloc(a, (n ? n : 1) * sizeof *now)))
 		rc = err_set(err, errlen, ERR_STORE, "out of memory");
 	for (size_t i = 0; i < n && !rc; i++) {
