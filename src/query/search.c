@@ -87,8 +87,7 @@ static long defer_ms = DEFER_MS;
 enum field { FIELD_NAME, FIELD_INPUT, FIELD_OUTPUT, FIELD_STATUS, FIELD_EXCEPTION };
 static const char *const field_names[] = {"name", "input", "output", "status", "exception"};
 
-/* A set of strings (a document's distinct pieces and words, the frequent
- * words): open addressing. */
+/* A set of strings (a document's distinct pieces): open addressing. */
 struct pieces {
 	struct piece {
 		uint64_t hash;
@@ -111,7 +110,7 @@ struct search {
 	size_t nbatch, batch_cap, off_cap;
 	struct spanview *view;             /* the indexer's reader of chunks, on main */
 	struct searchq_tok tok;            /* the indexer's tokenizer (leaving frequent words out) */
-	struct pieces frequent;            /* the words left out (searchfreq.h); empty until chosen */
+	struct searchfreq_set frequent;    /* the words left out (searchfreq.h); empty until chosen */
 	struct arena *frequent_arena;      /* frequent's words and slots */
 	/* since the start or the last choice: the documents indexed without
 	 * the frequent words, and by frequent's slot how many held the word
@@ -477,26 +476,22 @@ static int piece_add(struct pieces *set, struct arena *a, const char *s, size_t 
 	return 1;
 }
 
-/* doc_words' word test: whether w[0..n) is frequent, counting
- * the document among the word's when it is the first time there. */
+/* doc_words' count of the frequent words met: the document among the
+ * word's when it is the first time there. */
 struct word_count {
 	struct search *s;
 	int64_t doc;                       /* the document's id, counted in s->freq_docs; -1: not counted */
 };
 
-static int word_frequent(void *u, const char *w, size_t n)
+static void word_frequent(void *u, size_t slot)
 {
 	struct word_count *c = u;
-	/* repeats are tested again: FTS5 keeps a word once per document, and
+	/* repeats are met again: FTS5 keeps a word once per document, and
 	 * skipping them here cost more (a set per document) than it saved */
-	long i = piece_slot(&c->s->frequent, text_hash(w, n), w, n);
-	if (i < 0)
-		return 0;
-	if (c->doc >= 0 && c->s->freq_last[i] != c->doc) {
-		c->s->freq_last[i] = c->doc;
-		c->s->freq_docs[i]++;
+	if (c->doc >= 0 && c->s->freq_last[slot] != c->doc) {
+		c->s->freq_last[slot] = c->doc;
+		c->s->freq_docs[slot]++;
 	}
-	return 1;
 }
 
 /* Writes the text a document is indexed by to out (len + 1 bytes): its
@@ -515,7 +510,7 @@ static size_t doc_words(struct search *s, const char *text, size_t len, int64_t 
 	}
 	s->docs_filtered += doc >= 0;
 	struct word_count c = {.s = s, .doc = doc};
-	size_t used = searchfreq_filter(&s->tok, text, len, out, word_frequent, &c);
+	size_t used = searchfreq_filter(&s->tok, &s->frequent, text, len, out, word_frequent, &c);
 	assert(used <= len + 1);
 	return used;
 }
@@ -662,7 +657,8 @@ static void give_back(struct search *s)
 static void frequent_add(void *u, const char *w, size_t n)
 {
 	struct search *s = u;
-	piece_add(&s->frequent, s->frequent_arena, arena_strndup(s->frequent_arena, w, n), n);
+	if (n)
+		searchfreq_set_add(&s->frequent, s->frequent_arena, arena_strndup(s->frequent_arena, w, n), n);
 }
 
 /* Reads the words left out into s->frequent. Returns ERR_OK or ERR_STORE. */
@@ -692,7 +688,7 @@ static int frequent_drifted(const struct search *s)
 	if (!s->frequent.n || s->docs_filtered < s->freq.sample_docs || s->next_doc - 1 < 2 * s->chosen_docs)
 		return 0;
 	for (size_t i = 0; i < s->frequent.slots; i++)
-		if (s->frequent.v[i].text && s->freq_docs[i] * 200 < (int64_t)s->freq.percent * s->docs_filtered)
+		if (s->frequent.v[i].len && s->freq_docs[i] * 200 < (int64_t)s->freq.percent * s->docs_filtered)
 			return 1;
 	return 0;
 }
@@ -707,10 +703,10 @@ static int64_t drop_drifted(struct search *s)
 	if (sqlite3_prepare_v2(s->idx, "DELETE FROM frequent WHERE word = ?1", -1, &st, NULL))
 		return ERR_STORE;
 	for (size_t i = 0; i < s->frequent.slots && n >= 0; i++) {
-		const struct piece *p = &s->frequent.v[i];
-		if (!p->text || s->freq_docs[i] * 200 >= (int64_t)s->freq.percent * s->docs_filtered)
+		const struct searchfreq_slot *p = &s->frequent.v[i];
+		if (!p->len || s->freq_docs[i] * 200 >= (int64_t)s->freq.percent * s->docs_filtered)
 			continue;
-		sqlite3_bind_text(st, 1, p->text, (int)p->len, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, p->word, (int)p->len, SQLITE_STATIC);
 		n = sqlite3_step(st) == SQLITE_DONE ? n + 1 : ERR_STORE;
 		sqlite3_reset(st);
 	}

@@ -2,6 +2,7 @@
  * FTS5's vocabulary of a sample, kept in search.db, loaded by the indexer,
  * looked up by queries. */
 #include "query/searchfreq.h"
+#include <stdlib.h>
 #include <string.h>
 #include "base/env.h"
 
@@ -75,33 +76,188 @@ int searchfreq_indexed(void *u, const char *tok, int prefix)
 	return !left_out && !l->failed;
 }
 
-/* searchfreq_filter's state, for each word the tokenizer finds. */
+/* A word's key: its first 16 bytes (folded by fold when set), byte i at
+ * bits 8i of key[i / 8], the rest zero. */
+static void key_of(const unsigned char *w, size_t n, int fold, uint64_t key[2])
+{
+	key[0] = key[1] = 0;
+	for (size_t i = 0; i < n && i < 16; i++) {
+		unsigned char c = w[i];
+		if (fold && c >= 'A' && c <= 'Z')
+			c += 32;
+		key[i >> 3] |= (uint64_t)c << (8 * (i & 7));
+	}
+}
+
+static size_t key_slot(const uint64_t key[2], size_t n, size_t slots)
+{
+	uint64_t h = (key[0] ^ (key[1] * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+	return (size_t)(h ^ (h >> 32)) & (slots - 1);
+}
+
+/* Whether the bytes of a word past its key, w[0..n) (ASCII folded when
+ * fold is set), are those of the set's word s. */
+static int same_tail(const char *s, const unsigned char *w, size_t n, int fold)
+{
+	if (!fold)
+		return !memcmp(s, w, n);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] != (w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]))
+			return 0;
+	return 1;
+}
+
+/* The slot of the word w[0..n) of key key (fold: w is ASCII, unfolded),
+ * or -1. */
+static long find(const struct searchfreq_set *set, const uint64_t key[2], const unsigned char *w, size_t n, int fold)
+{
+	if (!set->slots)
+		return -1;
+	for (size_t i = key_slot(key, n, set->slots);; i = (i + 1) & (set->slots - 1)) {
+		const struct searchfreq_slot *s = &set->v[i];
+		if (!s->len)
+			return -1;
+		if (s->len == n && s->key[0] == key[0] && s->key[1] == key[1] &&
+		    (n <= 16 || same_tail(s->word + 16, w + 16, n - 16, fold)))
+			return (long)i;
+	}
+}
+
+long searchfreq_set_find(const struct searchfreq_set *set, const char *w, size_t n)
+{
+	uint64_t key[2];
+	key_of((const unsigned char *)w, n, 0, key);
+	return find(set, key, (const unsigned char *)w, n, 0);
+}
+
+int searchfreq_set_add(struct searchfreq_set *set, struct arena *a, const char *w, size_t n)
+{
+	if (searchfreq_set_find(set, w, n) >= 0)
+		return 0;
+	if (2 * (set->n + 1) > set->slots) {
+		size_t slots = set->slots ? 2 * set->slots : 64;
+		struct searchfreq_slot *v = arena_alloc(a, slots * sizeof *v);
+		if (!v)
+			abort();
+		memset(v, 0, slots * sizeof *v);
+		for (size_t i = 0; i < set->slots; i++) {
+			if (!set->v[i].len)
+				continue;
+			size_t j = key_slot(set->v[i].key, set->v[i].len, slots);
+			while (v[j].len)
+				j = (j + 1) & (slots - 1);
+			v[j] = set->v[i];
+		}
+		set->v = v;
+		set->slots = slots;
+	}
+	struct searchfreq_slot s = {.len = n, .word = w};
+	key_of((const unsigned char *)w, n, 0, s.key);
+	size_t i = key_slot(s.key, n, set->slots);
+	while (set->v[i].len)
+		i = (i + 1) & (set->slots - 1);
+	set->v[i] = s;
+	set->n++;
+	return 1;
+}
+
+/* searchfreq_filter's state. */
 struct filter {
-	const char *text;
+	const struct searchfreq_set *set;
+	const char *base;                  /* where the tokenizer's offsets count from */
 	char *out;
 	size_t used;
-	searchfreq_word_fn frequent;
+	searchfreq_hit_fn hit;
 	void *u;
 };
 
-static int filter_word(void *u, int flags, const char *w, int n, int start, int end)
+/* A word of the text, base[start..end), folded to w[0..n) of key key
+ * (fold: w is the ASCII word itself, unfolded): tested, then written or
+ * counted. */
+static void word(struct filter *f, const unsigned char *w, size_t n, const uint64_t key[2], int fold, size_t start,
+                 size_t end)
+{
+	long slot = find(f->set, key, w, n, fold);
+	if (slot >= 0) {
+		f->hit(f->u, (size_t)slot);
+		return;
+	}
+	memcpy(f->out + f->used, f->base + start, end - start);
+	f->used += end - start;
+	f->out[f->used++] = '\n';
+}
+
+/* The tokenizer's callback: a word of the stretch at f->base. */
+static int tokenizer_word(void *u, int flags, const char *w, int n, int start, int end)
 {
 	struct filter *f = u;
 	(void)flags;
-	if (n <= 0 || f->frequent(f->u, w, (size_t)n))
-		return SQLITE_OK;
-	memcpy(f->out + f->used, f->text + start, (size_t)(end - start));
-	f->used += (size_t)(end - start);
-	f->out[f->used++] = '\n';
+	if (n > 0) {
+		uint64_t key[2];
+		key_of((const unsigned char *)w, (size_t)n, 0, key);
+		word(f, (const unsigned char *)w, (size_t)n, key, 0, (size_t)start, (size_t)end);
+	}
 	return SQLITE_OK;
 }
 
-size_t searchfreq_filter(struct searchq_tok *tok, const char *text, size_t len, char *out,
-                         searchfreq_word_fn frequent, void *u)
+/* unicode61's ASCII word bytes: letters and digits (the default
+ * categories L*, N* and Co hold no other ASCII byte). */
+static int word_byte(unsigned char c)
 {
-	struct filter f = {.text = text, .out = out, .frequent = frequent, .u = u};
+	return (unsigned char)((c | 0x20) - 'a') < 26 || (unsigned char)(c - '0') < 10;
+}
+
+/* The key of the ASCII word w[0..n) (0 < n; letters and digits), folded;
+ * end: where the text ends. Letters and digits folded all have bit 0x20
+ * set (digits and a-z already do), so where 16 bytes can be read the key
+ * is two loads, that bit set and the bytes past the word cleared. */
+static void ascii_key(const unsigned char *w, size_t n, const unsigned char *end, uint64_t key[2])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (end - w >= 16) {
+		uint64_t a, b;
+		memcpy(&a, w, 8);
+		memcpy(&b, w + 8, 8);
+		a |= 0x2020202020202020ull;
+		b |= 0x2020202020202020ull;
+		key[0] = n >= 8 ? a : a & ((1ull << (8 * n)) - 1);
+		key[1] = n >= 16 ? b : n <= 8 ? 0 : b & ((1ull << (8 * (n - 8))) - 1);
+		return;
+	}
+#endif
+	key_of(w, n, 1, key);
+}
+
+size_t searchfreq_filter(struct searchq_tok *tok, const struct searchfreq_set *set, const char *text, size_t len,
+                         char *out, searchfreq_hit_fn hit, void *u)
+{
+	struct filter f = {.set = set, .base = text, .out = out, .hit = hit, .u = u};
 	/* a text of 1 GiB or more is left out, as FTS5 takes an int length */
-	if (len > 0 && len < (size_t)1 << 30)
-		tok->x.xTokenize(tok->t, &f, FTS5_TOKENIZE_DOCUMENT, text, (int)len, filter_word);
+	if (len == 0 || len >= (size_t)1 << 30)
+		return 0;
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+	while (p < end) {
+		if (*p < 0x80 && !word_byte(*p)) {
+			p++;   /* an ASCII separator */
+			continue;
+		}
+		const unsigned char *start = p;
+		while (p < end && *p < 0x80 && word_byte(*p))
+			p++;
+		if (p < end && *p >= 0x80) {
+			/* the stretch from this word (or byte) to the next ASCII
+			 * separator, where unicode61 ends any word, goes to tok */
+			while (p < end && (*p >= 0x80 || word_byte(*p)))
+				p++;
+			f.base = (const char *)start;
+			tok->x.xTokenize(tok->t, &f, FTS5_TOKENIZE_DOCUMENT, f.base, (int)(p - start), tokenizer_word);
+			f.base = text;
+			continue;
+		}
+		uint64_t key[2];
+		size_t n = (size_t)(p - start);
+		ascii_key(start, n, end, key);
+		word(&f, start, n, key, 1, (size_t)(start - (const unsigned char *)text), (size_t)(p - (const unsigned char *)text));
+	}
 	return f.used;
 }

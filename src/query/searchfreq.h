@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "base/arena.h"
 #include "base/err.h"
 #include "query/searchq.h"
 
@@ -42,17 +43,41 @@ int64_t searchfreq_choose(sqlite3 *idx, int64_t ndocs, int percent);
  * word is valid during the call). Returns ERR_OK or ERR_STORE. */
 enum err searchfreq_load(sqlite3 *idx, void (*add)(void *u, const char *word, size_t len), void *u);
 
-/* Whether the folded word w[0..n) is left out; may count it. */
-typedef int (*searchfreq_word_fn)(void *u, const char *w, size_t n);
+/* The frequent words as the indexer tests every token against them: open
+ * addressing keyed by a word's length and first 16 folded bytes, so the
+ * test of a word of up to 16 bytes compares integers, not bytes (it was a
+ * hash, a probe and a memcmp call per token: a fifth of the indexer's
+ * time). Zeroed is empty. */
+struct searchfreq_set {
+	struct searchfreq_slot {
+		uint64_t key[2];           /* the word's first 16 bytes, zero-padded */
+		size_t len;                /* 0: an empty slot */
+		const char *word;          /* the whole word, folded */
+	} *v;
+	size_t n, slots;               /* slots: 0 or a power of 2 over 2n */
+};
 
-/* Writes to out the words of text[0..len) that frequent(u, ...) does not
- * leave out, each as the text spells it followed by a line end, in order
- * (FTS5 tokenizes them to the same words again); frequent is called once
- * per word, in order, with the word as tok folds it. out holds len + 1
- * bytes (each word written took its bytes and a separator in text, or
- * ends it); returns the bytes written. */
-size_t searchfreq_filter(struct searchq_tok *tok, const char *text, size_t len, char *out,
-                         searchfreq_word_fn frequent, void *u);
+/* Adds the folded word w[0..n) (0 < n; kept by reference, so w must
+ * outlive set) unless there, growing the slots in a. Returns 1 if added,
+ * 0 if there. */
+int searchfreq_set_add(struct searchfreq_set *set, struct arena *a, const char *w, size_t n);
+
+/* The slot of the folded word w[0..n) in set, or -1. */
+long searchfreq_set_find(const struct searchfreq_set *set, const char *w, size_t n);
+
+/* Called with set's slot of each frequent word met. */
+typedef void (*searchfreq_hit_fn)(void *u, size_t slot);
+
+/* Writes to out the words of text[0..len) that set does not hold, each as
+ * the text spells it followed by a line end, in order (FTS5 tokenizes them
+ * to the same words again), and calls hit(u, slot) for each word it holds,
+ * in order. The words are tok's (unicode61, folded); a stretch of ASCII
+ * bytes is split into words here, the same way (letters and digits, A-Z
+ * folded), and only the words touching a non-ASCII byte go through tok.
+ * out holds len + 1 bytes (each word written took its bytes and a
+ * separator in text, or ends it); returns the bytes written. */
+size_t searchfreq_filter(struct searchq_tok *tok, const struct searchfreq_set *set, const char *text, size_t len,
+                         char *out, searchfreq_hit_fn hit, void *u);
 
 /* A query's lookup of the table in the attached search.db ("search."):
  * open with the statement it needs, then use searchfreq_indexed as a
