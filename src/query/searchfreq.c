@@ -200,12 +200,15 @@ static int tokenizer_word(void *u, int flags, const char *w, int n, int start, i
 	return SQLITE_OK;
 }
 
-/* unicode61's ASCII word bytes: letters and digits (the default
- * categories L*, N* and Co hold no other ASCII byte). */
-static int word_byte(unsigned char c)
-{
-	return (unsigned char)((c | 0x20) - 'a') < 26 || (unsigned char)(c - '0') < 10;
-}
+/* Bytes as unicode61 takes them: 1 an ASCII word byte (a letter or a
+ * digit: its default categories L*, N* and Co hold no other ASCII byte),
+ * 0 an ASCII separator, 2 a byte of a non-ASCII character. */
+#define WB(c) ((unsigned)(((c) | 0x20) - 'a') < 26u || (unsigned)((c) - '0') < 10u)
+#define WB8(c) WB(c), WB((c) + 1), WB((c) + 2), WB((c) + 3), WB((c) + 4), WB((c) + 5), WB((c) + 6), WB((c) + 7)
+#define WB32(c) WB8(c), WB8((c) + 8), WB8((c) + 16), WB8((c) + 24)
+#define NA8 2, 2, 2, 2, 2, 2, 2, 2
+#define NA32 NA8, NA8, NA8, NA8
+static const unsigned char byte_kind[256] = {WB32(0), WB32(32), WB32(64), WB32(96), NA32, NA32, NA32, NA32};
 
 /* The key of the ASCII word w[0..n) (0 < n; letters and digits), folded;
  * end: where the text ends. Letters and digits folded all have bit 0x20
@@ -237,17 +240,17 @@ size_t searchfreq_filter(struct searchq_tok *tok, const struct searchfreq_set *s
 		return 0;
 	const unsigned char *p = (const unsigned char *)text, *end = p + len;
 	while (p < end) {
-		if (*p < 0x80 && !word_byte(*p)) {
+		if (byte_kind[*p] == 0) {
 			p++;   /* an ASCII separator */
 			continue;
 		}
 		const unsigned char *start = p;
-		while (p < end && *p < 0x80 && word_byte(*p))
+		while (p < end && byte_kind[*p] == 1)
 			p++;
-		if (p < end && *p >= 0x80) {
+		if (p < end && byte_kind[*p] == 2) {
 			/* the stretch from this word (or byte) to the next ASCII
 			 * separator, where unicode61 ends any word, goes to tok */
-			while (p < end && (*p >= 0x80 || word_byte(*p)))
+			while (p < end && byte_kind[*p])
 				p++;
 			f.base = (const char *)start;
 			tok->x.xTokenize(tok->t, &f, FTS5_TOKENIZE_DOCUMENT, f.base, (int)(p - start), tokenizer_word);
