@@ -161,3 +161,81 @@ enum err sketch_decode_add(struct sketch *s, const void *data, size_t len)
 	(void)rc;
 	return ERR_OK;
 }
+
+/* One encoded sketch read bucket by bucket (sketch_merge_encoded). */
+struct reader {
+	const uint8_t *p, *end;
+	uint64_t left;                     /* buckets not read yet */
+	int64_t idx, count;                /* the current bucket; idx SKETCH_BUCKETS at the end */
+};
+
+/* Reads the header; 0, or -1 if corrupt. */
+static int reader_open(struct reader *r, const void *data, size_t len, int64_t *zero)
+{
+	r->p = data;
+	r->end = r->p + len;
+	r->idx = 0;
+	return stored_count(&r->p, r->end, zero) || varint_get(&r->p, r->end, &r->left) || r->left > SKETCH_BUCKETS
+	           ? -1 : 0;
+}
+
+/* Moves to the next bucket: 0, -1 if corrupt, 1 if out of order (its
+ * index not above the last). */
+static int reader_next(struct reader *r, int first)
+{
+	int64_t d;
+	if (!r->left) {
+		r->idx = SKETCH_BUCKETS;
+		return r->p == r->end ? 0 : -1;
+	}
+	r->left--;
+	if (stored_count(&r->p, r->end, &d) || stored_count(&r->p, r->end, &r->count) || d < -SKETCH_BUCKETS ||
+	    d > SKETCH_BUCKETS || r->idx + d < 0 || r->idx + d >= SKETCH_BUCKETS)
+		return -1;
+	if (d <= 0 && !first)
+		return 1;
+	r->idx += d;
+	return 0;
+}
+
+enum err sketch_merge_encoded(const void *a, size_t alen, const void *b, size_t blen, uint8_t *out, size_t *outlen)
+{
+	struct reader ra, rb;
+	int64_t za, zb;
+	int rc;
+	if (reader_open(&ra, a, alen, &za) || reader_open(&rb, b, blen, &zb))
+		return ERR_BAD_INPUT;
+	if ((rc = reader_next(&ra, 1)) || (rc = reader_next(&rb, 1)))
+		return rc < 0 ? ERR_BAD_INPUT : ERR_NOT_FOUND;
+	/* the buckets go after room for the largest header, which then moves
+	 * up against them */
+	uint8_t *w = out + 20;
+	uint64_t n = 0;
+	int64_t prev = 0;
+	while (ra.idx < SKETCH_BUCKETS || rb.idx < SKETCH_BUCKETS) {
+		int64_t idx = ra.idx < rb.idx ? ra.idx : rb.idx, sum = 0;
+		if (ra.idx == idx) {
+			sum += ra.count;
+			rc = reader_next(&ra, 0);
+		}
+		if (!rc && rb.idx == idx) {
+			sum += rb.count;
+			rc = reader_next(&rb, 0);
+		}
+		if (rc)
+			return rc < 0 ? ERR_BAD_INPUT : ERR_NOT_FOUND;
+		if (!sum)
+			continue;
+		w += varint_put(w, varint_zigzag(idx - prev));
+		w += varint_put(w, varint_zigzag(sum));
+		prev = idx;
+		n++;
+	}
+	uint8_t head[20];
+	size_t h = varint_put(head, varint_zigzag(za + zb));
+	h += varint_put(head + h, n);
+	memmove(out + h, out + 20, (size_t)(w - (out + 20)));
+	memcpy(out, head, h);
+	*outlen = h + (size_t)(w - (out + 20));
+	return ERR_OK;
+}

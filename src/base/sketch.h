@@ -40,4 +40,12 @@ size_t sketch_encode(const struct sketch *s, uint8_t *out);
  * bucket out of range is corrupt. */
 enum err sketch_decode_add(struct sketch *s, const void *data, size_t len);
 
+/* The encoding of the sum of the sketches encoded in a[0..alen) and
+ * b[0..blen), written to out (SKETCH_ENCODED_MAX bytes) in one pass over
+ * both, without a struct sketch: the bytes sketch_decode_add of both then
+ * sketch_encode give. Returns ERR_OK with *outlen set, ERR_BAD_INPUT if
+ * either is corrupt, or ERR_NOT_FOUND if either lists its buckets out of
+ * order (sketch_encode never does; decode and encode such a pair). */
+enum err sketch_merge_encoded(const void *a, size_t alen, const void *b, size_t blen, uint8_t *out, size_t *outlen);
+
 #endif

@@ -178,6 +178,20 @@ static void sql_sketch_merge(sqlite3_context *ctx, int argc, sqlite3_value **arg
 {
 	(void)argc;
 	struct rollup *r = sqlite3_user_data(ctx);
+	size_t len;
+	/* one pass over both encodings; through a struct sketch only for a
+	 * pair whose buckets are out of order (no encoder writes that) */
+	enum err rc = sketch_merge_encoded(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+	                                   sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]), r->encoded,
+	                                   &len);
+	if (rc == ERR_OK) {
+		sqlite3_result_blob(ctx, r->encoded, (int)len, SQLITE_TRANSIENT);
+		return;
+	}
+	if (rc == ERR_BAD_INPUT) {
+		sqlite3_result_error(ctx, "rollups: corrupt latency sketch", -1);
+		return;
+	}
 	sketch_clear(&r->scratch);
 	for (int i = 0; i < 2; i++) {
 		if (sketch_decode_add(&r->scratch, sqlite3_value_blob(argv[i]), (size_t)sqlite3_value_bytes(argv[i]))) {

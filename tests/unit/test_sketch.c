@@ -109,6 +109,51 @@ int main(void)
 	const uint8_t partly_bad[] = {2, 2, 2, 2, 0xfe, 0xff, 0x03, 2};   /* a good bucket, then index 32768 */
 	CHECK(sketch_decode_add(&b, partly_bad, sizeof partly_bad) == -1 && b.total == 0 && b.zero == 0,
 	      "a corrupt blob adds nothing");
+
+	/* sketch_merge_encoded gives the bytes decoding both and encoding
+	 * give: random sketches and deltas (negative counts, sums reaching 0),
+	 * every cut of a blob, a pair out of order */
+	static struct sketch x, y, sum;
+	static uint8_t ex[SKETCH_ENCODED_MAX], ey[SKETCH_ENCODED_MAX], want[SKETCH_ENCODED_MAX], got[SKETCH_ENCODED_MAX];
+	srand(11);
+	long same = 0, zeroed = 0;
+	for (int round = 0; round < 4000; round++) {
+		sketch_clear(&x);
+		sketch_clear(&y);
+		int nx = rand() % 40, ny = rand() % 40;
+		for (int i = 0; i < nx; i++)
+			sketch_add(&x, rand() % 5 ? exp((double)(rand() % 2000) / 40) : 0, 1 + rand() % 3);
+		for (int i = 0; i < ny; i++)
+			sketch_add(&y, rand() % 5 ? exp((double)(rand() % 2000) / 40) : 0, (rand() % 2 ? -1 : 1) * (1 + rand() % 3));
+		if (round % 5 == 0)
+			sketch_subtract(&y, &x);   /* a delta taking x's buckets to 0 */
+		size_t lx = sketch_encode(&x, ex), ly = sketch_encode(&y, ey), lg;
+		sketch_clear(&sum);
+		CHECK(!sketch_decode_add(&sum, ex, lx) && !sketch_decode_add(&sum, ey, ly), "decode");
+		size_t lw = sketch_encode(&sum, want);
+		zeroed += sum.total == 0;
+		if (sketch_merge_encoded(ex, lx, ey, ly, got, &lg) == ERR_OK && lg == lw && !memcmp(got, want, lw))
+			same++;
+	}
+	CHECK(same == 4000 && zeroed >= 50, "%ld of 4000 merges as decode and encode give (%ld summed to an empty sketch)", same, zeroed);
+	size_t lx = sketch_encode(&x, ex), ly = sketch_encode(&y, ey), lg;
+	long cuts_ok = 0;
+	for (size_t cut = 0; cut < lx; cut++) {
+		sketch_clear(&sum);
+		int old_bad = sketch_decode_add(&sum, ex, cut) != ERR_OK;
+		enum err rc = sketch_merge_encoded(ex, cut, ey, ly, got, &lg);
+		cuts_ok += old_bad ? rc == ERR_BAD_INPUT : rc == ERR_OK;
+	}
+	CHECK(cuts_ok == (long)lx, "every cut judged as decoding judges it: %ld of %zu", cuts_ok, lx);
+	const uint8_t backwards[] = {0, 2, 20, 2, 3, 2};   /* bucket 10, then 10 + (-2) = 8 */
+	sketch_clear(&sum);
+	CHECK(sketch_decode_add(&sum, backwards, sizeof backwards) == ERR_OK, "decode takes buckets out of order");
+	CHECK(sketch_merge_encoded(backwards, sizeof backwards, ey, ly, got, &lg) == ERR_NOT_FOUND &&
+	          sketch_merge_encoded(ey, ly, backwards, sizeof backwards, got, &lg) == ERR_NOT_FOUND,
+	      "out of order: left to decode and encode");
+	CHECK(sketch_merge_encoded(partly_bad, sizeof partly_bad, ey, ly, got, &lg) == ERR_BAD_INPUT &&
+	          sketch_merge_encoded(ey, ly, many, sizeof many, got, &lg) == ERR_BAD_INPUT,
+	      "corrupt on either side");
 	printf("%d passed, %d failed\n", test_passed, test_failed);
 	return test_failed != 0;
 }
