@@ -10,13 +10,17 @@
  * inside it (SQLite rewriting a frame of the same transaction) is copied in
  * place, and any other write sends the buffer first. A rolled-back
  * transaction's frames are dropped by the rollback hook, so they can never
- * land over frames another connection wrote after the rollback.
+ * land over frames another connection wrote after the rollback. A WAL
+ * whose commit syncs are deferred (walbuf_defer_commit_syncs) writes its
+ * buffer out at a commit's sync and leaves the fsync to its owner.
  */
 #include "store/walbuf.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WALBUF_VFS_NAME "tracelite-walbuf"
 #define WALBUF_MIN_BYTES (64 * 1024)
@@ -29,6 +33,7 @@ struct walbuf {
 	unsigned char *data;
 	size_t len, cap;
 	sqlite3_int64 at;                 /* file offset of data[0] */
+	int defer;                        /* commit syncs left to the owner (walbuf_defer_commit_syncs) */
 };
 
 static sqlite3_vfs *parent;           /* the default VFS */
@@ -115,10 +120,18 @@ static int wal_truncate(sqlite3_file *f, sqlite3_int64 size)
 	return rc != SQLITE_OK ? rc : state(f)->real->xTruncate(f, size);
 }
 
+/* With checkpoint_fullfsync on (walbuf_defer_commit_syncs sets it), SQLite
+ * syncs the WAL with SQLITE_SYNC_FULL before a checkpoint copies it and
+ * after writing a new WAL header, and with SQLITE_SYNC_NORMAL at a commit:
+ * only that last one is deferred. */
 static int wal_sync(sqlite3_file *f, int flags)
 {
 	int rc = flush(f);
-	return rc != SQLITE_OK ? rc : state(f)->real->xSync(f, flags);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (state(f)->defer && (flags & 0x0f) != SQLITE_SYNC_FULL)
+		return SQLITE_OK;
+	return state(f)->real->xSync(f, flags);
 }
 
 static int wal_file_size(sqlite3_file *f, sqlite3_int64 *size)
@@ -323,4 +336,32 @@ int walbuf_open(const char *path, sqlite3 **out, int flags)
 	if (rc == SQLITE_OK)
 		sqlite3_rollback_hook(*out, drop_frames, *out);
 	return rc;
+}
+
+/* The integer the one-row statement sql answers on db, or -1. */
+static int pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int walbuf_defer_commit_syncs(sqlite3 *db)
+{
+	sqlite3_file *f = NULL;
+	if (sqlite3_exec(db, "PRAGMA checkpoint_fullfsync=ON", NULL, NULL, NULL) != SQLITE_OK ||
+	    pragma_int(db, "PRAGMA checkpoint_fullfsync") != 1 || pragma_int(db, "PRAGMA fullfsync") != 0 ||
+	    pragma_int(db, "PRAGMA synchronous") != 2 ||
+	    sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK || !f ||
+	    f->pMethods != &wal_methods)
+		return -1;
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+	int fd = wal ? open(wal, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0)
+		state(f)->defer = 1;
+	return fd;
 }

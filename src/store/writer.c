@@ -2,12 +2,15 @@
  * (record_pack) and queue it; the thread drains everything queued into one
  * transaction (group commit): span rows, chunks, shared blobs, interned
  * strings, projects, trace summaries, scores and log records (logstore.c);
- * then it wakes the submitters with the outcome. Nothing is answered before its commit.
+ * then it wakes the submitters with the outcome. Nothing is answered before its commit
+ * is durable: the commit's WAL sync runs on a thread of its own (sync_main), so
+ * the writer goes on with the next transaction meanwhile.
  * Chunk ids and the traces/scores seq it hands out are the change sequence
  * replication reads (schema/004_changes.sql). The attribute index rows come
  * prepared by the submitter (attrindex_prepare). */
 #include "store/writer.h"
 #include <assert.h>
+#include <errno.h>
 #include "base/mbed.h"
 #include <pthread.h>
 #include <sqlite3.h>
@@ -15,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include "base/counters.h"
 #include "base/err.h"
 #include "base/text.h"
 #include "base/intern.h"
+#include "base/log.h"
 #include "store/attrindex.h"
 #include "base/json.h"
 #include "store/logstore.h"
@@ -30,6 +35,7 @@
 #include "store/spanrow.h"
 #include "store/store.h"
 #include "store/tracesum.h"
+#include "store/walbuf.h"
 #include "store/zdict.h"
 
 /* bytes each of the strings, projects and blobs caches holds at most (a
@@ -122,6 +128,17 @@ struct writer {
 	struct job *head, *tail;
 	size_t queued_bytes, queue_cap, queued_jobs;
 	int stopping, healthy;
+	/* The WAL sync of commits (walbuf_defer_commit_syncs): wal_fd is the
+	 * WAL to fdatasync, -1 when each commit syncs itself (no sync thread).
+	 * unsynced lists the committed jobs waiting for a sync, in commit
+	 * order; a failed sync is final (sync_failed, why in sync_err): the
+	 * WAL may have lost frames that later commits chain on. Under lock. */
+	int wal_fd;
+	pthread_t syncer;
+	pthread_cond_t sync_work;
+	struct job *unsynced, **unsynced_tail;
+	int sync_stopping, sync_failed;
+	char sync_err[200];
 	char errbuf[256];
 	int full;             /* the last failure was SQLITE_FULL (writer thread only) */
 	char disk_low[256];   /* writer_set_disk_low's message, "" = not low; under lock */
@@ -820,6 +837,80 @@ static void run_task(struct writer *w, struct job *j)
 	j->rc = rc;
 }
 
+/* Ends job j with its outcome (w->lock held): a span batch leaves the
+ * queue's accounting; its submitter wakes at the next broadcast of done. */
+static void finish_job(struct writer *w, struct job *j)
+{
+	if (!j->task) {
+		assert(w->queued_bytes >= j->bytes);
+		w->queued_bytes -= j->bytes;
+		w->queued_jobs--;
+	}
+	j->done = 1;
+}
+
+/* The jobs linked from list, just committed or failed (w->lock held): a
+ * committed one waits for the WAL sync when the sync thread runs; the
+ * others end now. */
+static void hand_over(struct writer *w, struct job *list)
+{
+	for (struct job *j = list, *next; j; j = next) {
+		next = j->next;
+		j->next = NULL;
+		if (w->wal_fd >= 0 && j->rc == ERR_OK) {
+			*w->unsynced_tail = j;
+			w->unsynced_tail = &j->next;
+			pthread_cond_signal(&w->sync_work);
+		} else {
+			finish_job(w, j);
+		}
+	}
+}
+
+/* The sync thread: fdatasyncs the WAL for everything committed so far and
+ * then ends those jobs, so one sync serves every commit made while the
+ * previous one ran. After a failed sync every job still waiting, and every
+ * later one, fails: what the WAL holds past the failure may be lost. */
+static void *sync_main(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->unsynced && !w->sync_stopping)
+			pthread_cond_wait(&w->sync_work, &w->lock);
+		if (!w->unsynced)
+			break;
+		struct job *list = w->unsynced;
+		w->unsynced = NULL;
+		w->unsynced_tail = &w->unsynced;
+		int failed = w->sync_failed;
+		pthread_mutex_unlock(&w->lock);
+		int sync_errno = 0;
+		if (!failed && fdatasync(w->wal_fd))
+			sync_errno = errno;
+		pthread_mutex_lock(&w->lock);
+		if (sync_errno) {
+			w->sync_failed = 1;
+			w->healthy = 0;
+			snprintf(w->sync_err, sizeof w->sync_err,
+			         "the write-ahead log could not be synced to disk (%s); restart tracelite once the disk is"
+			         " checked", strerror(sync_errno));
+			log_error("writer", "%s", w->sync_err);
+		}
+		for (struct job *j = list, *next; j; j = next) {
+			next = j->next;
+			if (w->sync_failed) {
+				j->rc = ERR_STORE;
+				snprintf(j->err, sizeof j->err, "store write failed: %s", w->sync_err);
+			}
+			finish_job(w, j);
+		}
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -857,20 +948,15 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&w->lock);
 		w->cache_bytes = cache;
 		if (list)
-			w->healthy = rc == ERR_OK;
-		for (struct job *j = tasks; j; j = j->next)
-			j->done = 1;
-		for (struct job *j = list, *next; j; j = next) {
-			next = j->next;
+			w->healthy = rc == ERR_OK && !w->sync_failed;
+		for (struct job *j = list; j; j = j->next) {
 			j->rc = rc;
 			if (rc)
 				snprintf(j->err, sizeof j->err, "%s%s", rc == ERR_FULL ? "" : "store write failed: ",
 				         w->errbuf);
-			assert(w->queued_bytes >= j->bytes);
-			w->queued_bytes -= j->bytes;
-			w->queued_jobs--;
-			j->done = 1;
 		}
+		hand_over(w, tasks);
+		hand_over(w, list);
 		pthread_cond_broadcast(&w->done);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -913,6 +999,7 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	struct writer *w = calloc(1, sizeof *w);
 	if (!w)
 		abort();
+	w->wal_fd = -1;
 	if (store_open_writer(dir, &w->db, err, errlen))
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -950,6 +1037,15 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
+	pthread_cond_init(&w->sync_work, NULL);
+	w->unsynced_tail = &w->unsynced;
+	/* commits sync on the sync thread; if the WAL cannot be handed over,
+	 * each COMMIT syncs as SQLite does by itself */
+	if ((w->wal_fd = walbuf_defer_commit_syncs(w->db)) >= 0) {
+		if (pthread_create(&w->syncer, NULL, sync_main, w))
+			abort();
+		pthread_setname_np(w->syncer, "tl-wal-sync");
+	}
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {
 		err_set(err, errlen, ERR_STORE, "cannot start writer thread");
 		abort();
@@ -1009,6 +1105,11 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 		pthread_mutex_unlock(&w->lock);
 		return err_set(err, errlen, ERR_BUSY, "shutting down");
 	}
+	if (w->sync_failed) {
+		rc = err_set(err, errlen, ERR_STORE, "store write failed: %s", w->sync_err);
+		pthread_mutex_unlock(&w->lock);
+		return rc;
+	}
 	if (w->disk_low[0]) {
 		rc = err_set(err, errlen, ERR_FULL, "%s", w->disk_low);
 		pthread_mutex_unlock(&w->lock);
@@ -1053,6 +1154,11 @@ enum err writer_exec(struct writer *w, writer_task_fn fn, void *arg, int flags, 
 		pthread_mutex_unlock(&w->lock);
 		return err_set(err, errlen, ERR_BUSY, "shutting down");
 	}
+	if (w->sync_failed) {
+		enum err rc = err_set(err, errlen, ERR_STORE, "store write failed: %s", w->sync_err);
+		pthread_mutex_unlock(&w->lock);
+		return rc;
+	}
 	return run_queued(w, &j, err, errlen);
 }
 
@@ -1091,6 +1197,13 @@ void writer_stop(struct writer *w)
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	if (w->wal_fd >= 0) {
+		pthread_mutex_lock(&w->lock);
+		w->sync_stopping = 1;
+		pthread_cond_signal(&w->sync_work);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->syncer, NULL);
+	}
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(w->st[i]);
 	rollup_free(w->rollup);
@@ -1100,11 +1213,14 @@ void writer_stop(struct writer *w)
 	spanrows_free(w->rows);
 	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_close_v2(w->db);
+	if (w->wal_fd >= 0)
+		close(w->wal_fd);
 	intern_free(w->strings);
 	intern_free(w->projects);
 	intern_free(w->blobs);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->sync_work);
 	free(w);
 }
