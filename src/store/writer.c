@@ -777,6 +777,9 @@ static void declare_counters(void)
 {
 	counters_declare("tracelite_writer_commit_seconds", COUNTERS_HISTOGRAM,
 	                 "Time of one writer transaction (group commit), from BEGIN to COMMIT", NULL, 0);
+	counters_declare("tracelite_writer_wal_sync_seconds", COUNTERS_HISTOGRAM,
+	                 "Time of one fdatasync of the WAL on the sync thread, which makes every commit before it durable",
+	                 NULL, 0);
 	counters_declare("tracelite_writer_batch_requests", COUNTERS_HISTOGRAM, "Requests committed per transaction",
 	                 batch_requests, sizeof batch_requests / sizeof *batch_requests);
 	counters_declare("tracelite_writer_batch_spans", COUNTERS_HISTOGRAM, "Spans committed per transaction",
@@ -886,8 +889,12 @@ static void *sync_main(void *arg)
 		int failed = w->sync_failed;
 		pthread_mutex_unlock(&w->lock);
 		int sync_errno = 0;
-		if (!failed && fdatasync(w->wal_fd))
-			sync_errno = errno;
+		if (!failed) {
+			uint64_t t0 = text_monotonic_ns();
+			if (fdatasync(w->wal_fd))
+				sync_errno = errno;
+			counters_observe("tracelite_writer_wal_sync_seconds", (double)(text_monotonic_ns() - t0) / 1e9, NULL);
+		}
 		pthread_mutex_lock(&w->lock);
 		if (sync_errno) {
 			w->sync_failed = 1;

@@ -194,7 +194,8 @@ describe('GET /metrics', () => {
 		for (const name of [
 			'tracelite_ingest_requests_total', 'tracelite_ingest_requests_rejected_total', 'tracelite_ingest_spans_total',
 			'tracelite_ingest_spans_rejected_total', 'tracelite_writer_queue_requests', 'tracelite_writer_queue_bytes',
-			'tracelite_writer_commit_seconds', 'tracelite_writer_batch_requests', 'tracelite_writer_batch_spans',
+			'tracelite_writer_commit_seconds', 'tracelite_writer_wal_sync_seconds', 'tracelite_writer_batch_requests',
+			'tracelite_writer_batch_spans',
 			'tracelite_store_bytes', 'tracelite_search_lag_seconds', 'tracelite_retention_deleted_traces_total',
 			'tracelite_replication_lag_spans', 'tracelite_replication_errors_total', 'tracelite_http_requests_total',
 			'process_resident_memory_bytes', 'tracelite_http_connections', 'process_start_time_seconds',
@@ -278,6 +279,9 @@ describe('GET /metrics', () => {
 		assert.ok(d('tracelite_writer_commit_seconds_count') >= 1 && d('tracelite_writer_commit_seconds_count') <= 3);
 		assert.equal(d('tracelite_writer_batch_spans_sum'), 6);
 		assert.equal(d('tracelite_writer_commits_total', { outcome: 'ok' }), d('tracelite_writer_commit_seconds_count'));
+		// each commit is durable after a sync of the WAL; one sync may serve several commits
+		assert.ok(d('tracelite_writer_wal_sync_seconds_count') >= 1 &&
+			d('tracelite_writer_wal_sync_seconds_count') <= d('tracelite_writer_commit_seconds_count'));
 		assert.equal(value(after, 'tracelite_writer_queue_requests'), 0);
 	});
 });
