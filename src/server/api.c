@@ -178,7 +178,11 @@ void api_health(struct mg_connection *c, struct app *app, const char *tail)
 	checks = cJSON_AddObjectToObject(o, "checks");
 	cJSON_AddStringToObject(checks, "store_readable", store_ok ? "ok" : "failing");
 	cJSON_AddStringToObject(checks, "data_dir_writable", writable ? "ok" : "failing");
-	cJSON_AddStringToObject(checks, "last_commit", writer_ok ? "ok" : "failing");
+	char why[240] = "failing: ";
+	if (!writer_ok && writer_sync_failed(app->writer, why + strlen(why), sizeof why - strlen(why)))
+		cJSON_AddStringToObject(checks, "last_commit", why);
+	else
+		cJSON_AddStringToObject(checks, "last_commit", writer_ok ? "ok" : "failing");
 	cJSON_AddStringToObject(checks, "disk_space", nearly_full ? "nearly full: ingest refused" : "ok");
 	cJSON_AddNumberToObject(o, "schema_version", store_schema_version());
 	cJSON_AddNumberToObject(o, "traces_stored_approx", (double)traces);

@@ -1194,6 +1194,16 @@ int writer_healthy(struct writer *w)
 	return h;
 }
 
+int writer_sync_failed(struct writer *w, char *buf, size_t n)
+{
+	pthread_mutex_lock(&w->lock);
+	int failed = w->sync_failed;
+	if (failed && n)
+		snprintf(buf, n, "%s", w->sync_err);
+	pthread_mutex_unlock(&w->lock);
+	return failed;
+}
+
 void writer_stop(struct writer *w)
 {
 	if (!w)

@@ -32,6 +32,9 @@ void writer_queue(struct writer *w, size_t *requests, size_t *bytes);
 size_t writer_cache_bytes(struct writer *w);
 /* Returns 1 if the last transaction succeeded (for /api/health). */
 int writer_healthy(struct writer *w);
+/* Returns 1, with why in buf (n bytes), if the writer takes nothing more
+ * because a sync of its WAL failed (for /api/health); else 0. */
+int writer_sync_failed(struct writer *w, char *buf, size_t n);
 
 /* Work run on the writer's connection in the writer thread (retention,
  * deletion): fn returns ERR_OK to commit, anything else to roll back. */

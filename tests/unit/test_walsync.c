@@ -110,6 +110,7 @@ int main(void)
 	 * sync, the sync thread's) */
 	CHECK(submit(w, 99, err, sizeof err) == ERR_OK, "a commit after the checkpoint: %s", err);
 	CHECK(writer_healthy(w), "healthy before");
+	CHECK(!writer_sync_failed(w, NULL, 0), "no failed sync before");
 	atomic_store(&fail_syncs, 1);
 	int rc = submit(w, 100, err, sizeof err);
 	CHECK(rc == ERR_STORE && strstr(err, "could not be synced to disk (Input/output error)"),
@@ -119,6 +120,8 @@ int main(void)
 	CHECK(rc == ERR_STORE && strstr(err, "could not be synced") && strstr(err, "restart tracelite"),
 	      "after it: rc %d: %s", rc, err);
 	CHECK(!writer_healthy(w), "unhealthy after a failed sync");
+	char why[240] = "";
+	CHECK(writer_sync_failed(w, why, sizeof why) && strstr(why, "could not be synced to disk"), "why: %s", why);
 	rc = writer_exec(w, checkpoint, NULL, 0, err, sizeof err);
 	CHECK(rc == ERR_STORE && strstr(err, "could not be synced"), "a task after it: rc %d: %s", rc, err);
 	writer_stop(w);
