@@ -870,6 +870,22 @@ static void hand_over(struct writer *w, struct job *list)
 	}
 }
 
+/* The answer to work after a failed WAL sync (w->lock held): ERR_STORE
+ * with the reason in err. */
+static enum err sync_failure(const struct writer *w, char *err, size_t errlen)
+{
+	return err_set(err, errlen, ERR_STORE, "store write failed: %s", w->sync_err);
+}
+
+/* New work is refused (w->lock held) while stopping (ERR_BUSY) and after
+ * a failed WAL sync; ERR_OK when it may go in. */
+static enum err refusal(const struct writer *w, char *err, size_t errlen)
+{
+	if (w->stopping)
+		return err_set(err, errlen, ERR_BUSY, "shutting down");
+	return w->sync_failed ? sync_failure(w, err, errlen) : ERR_OK;
+}
+
 /* The sync thread: fdatasyncs the WAL for everything committed so far and
  * then ends those jobs, so one sync serves every commit made while the
  * previous one ran. After a failed sync every job still waiting, and every
@@ -906,10 +922,8 @@ static void *sync_main(void *arg)
 		}
 		for (struct job *j = list, *next; j; j = next) {
 			next = j->next;
-			if (w->sync_failed) {
-				j->rc = ERR_STORE;
-				snprintf(j->err, sizeof j->err, "store write failed: %s", w->sync_err);
-			}
+			if (w->sync_failed)
+				j->rc = sync_failure(w, j->err, sizeof j->err);
 			finish_job(w, j);
 		}
 		pthread_cond_broadcast(&w->done);
@@ -1108,12 +1122,7 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	attrindex_prepare(b, j.rec.order, j.attrs);
 	j.bytes = arena_used(b->arena);
 	pthread_mutex_lock(&w->lock);
-	if (w->stopping) {
-		pthread_mutex_unlock(&w->lock);
-		return err_set(err, errlen, ERR_BUSY, "shutting down");
-	}
-	if (w->sync_failed) {
-		rc = err_set(err, errlen, ERR_STORE, "store write failed: %s", w->sync_err);
+	if ((rc = refusal(w, err, errlen))) {
 		pthread_mutex_unlock(&w->lock);
 		return rc;
 	}
@@ -1157,12 +1166,8 @@ enum err writer_exec(struct writer *w, writer_task_fn fn, void *arg, int flags, 
 	j.arg = arg;
 	j.flags = flags;
 	pthread_mutex_lock(&w->lock);
-	if (w->stopping) {
-		pthread_mutex_unlock(&w->lock);
-		return err_set(err, errlen, ERR_BUSY, "shutting down");
-	}
-	if (w->sync_failed) {
-		enum err rc = err_set(err, errlen, ERR_STORE, "store write failed: %s", w->sync_err);
+	enum err rc = refusal(w, err, errlen);
+	if (rc) {
 		pthread_mutex_unlock(&w->lock);
 		return rc;
 	}
