@@ -168,6 +168,54 @@ static int chunk_used(sqlite3_stmt *left, int64_t id)
 	return used;
 }
 
+/* The chunks a delete task touched: each chunk's span rows before the
+ * task's first deletion in it and after its last. */
+struct touched {
+	struct spanstab_chunk_count *c;
+	size_t n, cap;
+};
+
+static void touched_add(void *ctx, const struct spanstab_chunk_count *c)
+{
+	struct touched *t = ctx;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->c[i].chunk == c->chunk) {
+			t->c[i].after = c->after;
+			return;
+		}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		if (!(t->c = realloc(t->c, t->cap * sizeof *t->c)))
+			abort();
+	}
+	t->c[t->n++] = *c;
+}
+
+/* The number of halvings of a row count, in half steps: the smallest k
+ * with n * n <= 2^k (n <= 2^(k/2)); 0 for n <= 1. */
+static int half_steps(size_t n)
+{
+	int k = 0;
+	while (k < 63 && (uint64_t)n * n > (1ull << k))
+		k++;
+	return k;
+}
+
+/* 1 if retention rewrites a chunk that went from before to after span
+ * rows (after > 0: others' spans are left in it). It does each time the
+ * rows left fall to or below a power of sqrt(2) (181, 128, 90, 64, ...), so
+ * a chunk whose traces go one by one is recompressed about 15 times at
+ * most, the rewritten bytes summing to under 3.5 times the chunk's, and
+ * holds at most about 1.4 times the bytes its surviving spans need. Chunks
+ * of traffic stored as it came go whole with their last trace; chunks of
+ * backfilled data, whose traces are of all ages, give bytes back as their
+ * old traces go (without this the disk cap deleted 81% of such a store to
+ * free half its bytes: docs/performance.md). */
+static int worth_trimming(size_t before, size_t after)
+{
+	return half_steps(after) < half_steps(before);
+}
+
 /* Log records (schema/010): the statements delete_logs runs, in order. */
 enum { L_DEL, L_LEFT, L_DCHUNK, L_GET, L_PUT, L_N };
 #define LOG_STMTS                                                      \
@@ -259,18 +307,18 @@ static enum err log_prune_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 /* Deletes the batch's traces (writer thread, inside a transaction). A
  * chunk no span points at any more goes; one shared with a surviving trace
  * is rewritten without the deleted spans when b->rewrite (a deletion
- * request: those bytes must go now), else left until its last trace goes
- * (retention: chunk-mates came in one request and expire together, and
- * rewriting a chunk per deleted trace would cost a recompression each). */
+ * request: those bytes must go now), else (retention) only when
+ * worth_trimming says so: chunk-mates that came in one request expire
+ * together, and rewriting a chunk per deleted trace would cost a
+ * recompression each. */
 static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 {
 	struct batch *b = arg;
 	int64_t t0 = mono_ms();
-	enum { S_TRACE, S_CHUNKS, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_LONG, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
+	enum { S_TRACE, S_SCORES, S_ATTRS, S_TRES, S_PREVIEW, S_LONG, S_DTRACE, S_LEFT, S_DCHUNK, S_GET, S_PUT, S_AGAIN,
 	       S_LOG, S_PRUNE, S_PEOPLE, S_LOGSEL, S_LOGS, S_N = S_LOGS + L_N };
 	static const char *const sql[S_N] = {
 		[S_TRACE] = "SELECT trace_id, end_ns, session_sid, user_sid FROM traces WHERE key = ?1",
-		[S_CHUNKS] = "SELECT chunk FROM trace_chunks WHERE trace = ?1",   /* schema/033 */
 		[S_SCORES] = "DELETE FROM scores WHERE trace_id = ?1",
 		/* the attribute index (015): the trace's one pair-set row;
 		 * attr_pairs and pair_blocks rows stay (shared with other traces;
@@ -297,8 +345,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		[S_LOGS] = LOG_STMTS,
 	};
 	sqlite3_stmt *st[S_N] = {0};
-	int64_t *chunks = NULL;
-	size_t nchunks = 0, cap = 0;
+	struct touched chunks = {0};
 	enum err rc = ERR_OK;
 	for (int i = 0; i < S_N && !rc; i++)
 		if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK)
@@ -318,22 +365,12 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		sqlite3_reset(st[S_TRACE]);
 		if (!found)
 			continue; /* gone meanwhile, or a late span made it young again */
-		sqlite3_bind_int64(st[S_CHUNKS], 1, b->keys[k]);
-		while (sqlite3_step(st[S_CHUNKS]) == SQLITE_ROW) {
-			if (nchunks == cap) {
-				cap = cap ? 2 * cap : 64;
-				if (!(chunks = realloc(chunks, cap * sizeof *chunks)))
-					abort();
-			}
-			chunks[nchunks++] = sqlite3_column_int64(st[S_CHUNKS], 0);
-		}
-		sqlite3_reset(st[S_CHUNKS]);
 		/* a request forgets the traces in the rollups too (retention keeps
 		 * them there as history: docs/storage.md) */
 		if (b->rewrite && (rc = rollup_forget_trace(writer_task_rollup(b->w), b->keys[k], err, errlen)))
 			break;
 		int64_t spans = 0;
-		if ((rc = spanstab_delete_trace(db, b->keys[k], &spans, err, errlen)))
+		if ((rc = spanstab_delete_trace(db, b->keys[k], &spans, touched_add, &chunks, err, errlen)))
 			break;
 		b->deleted_spans += spans;
 		sqlite3_bind_blob(st[S_SCORES], 1, tid, 16, SQLITE_STATIC);
@@ -367,12 +404,10 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 		sqlite3_reset(st[S_LOG]);
 		b->deleted++;
 	}
-	for (size_t i = 0; i < nchunks && !rc; i++) {
-		int seen = !b->rewrite && chunk_used(st[S_LEFT], chunks[i]);
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = chunks[j] == chunks[i];
-		if (!seen)
-			rc = trim_chunk(db, st[S_LEFT], st[S_DCHUNK], st[S_GET], st[S_PUT], st[S_AGAIN], chunks[i], err, errlen);
+	for (size_t i = 0; i < chunks.n && !rc; i++) {
+		const struct spanstab_chunk_count *c = &chunks.c[i];
+		if (b->rewrite || !c->after || worth_trimming(c->before, c->after))
+			rc = trim_chunk(db, st[S_LEFT], st[S_DCHUNK], st[S_GET], st[S_PUT], st[S_AGAIN], c->chunk, err, errlen);
 	}
 	if (!rc && b->deleted) {
 		sqlite3_bind_int64(st[S_PRUNE], 1, (int64_t)text_now_ns() - DELETIONS_KEEP_DAYS * DAY_NS);
@@ -381,7 +416,7 @@ static enum err delete_task(sqlite3 *db, void *arg, char *err, size_t errlen)
 	}
 	for (int i = 0; i < S_N; i++)
 		sqlite3_finalize(st[i]);
-	free(chunks);
+	free(chunks.c);
 	b->task_ms = mono_ms() - t0;
 	return rc;
 }

@@ -674,7 +674,9 @@ out:
 	return rc;
 }
 
-enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, char *err, size_t errlen)
+enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted,
+                               void (*counted)(void *ctx, const struct spanstab_chunk_count *c), void *ctx, char *err,
+                               size_t errlen)
 {
 	static const char *const sql[] = {
 		"SELECT chunk FROM trace_chunks WHERE trace = ?1 ORDER BY chunk",
@@ -724,6 +726,8 @@ enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, cha
 			 * and no longer lists the trace */
 			struct spancols_row gone = {.trace = trace};
 			rc = list_traces(&stmts, chunks[c], &gone, 1, 1, NULL, 0, err, errlen);
+			if (!rc && counted)
+				counted(ctx, &(struct spanstab_chunk_count){chunks[c], 0, 0});
 			continue;
 		}
 		if (!(left = arena_alloc(a, (n ? n : 1) * sizeof *left))) {
@@ -746,6 +750,8 @@ enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, cha
 		}
 		if (!rc)
 			rc = spanstab_rewrite_chunk(&stmts, chunks[c], rows, n, left, nleft, err, errlen);
+		if (!rc && counted)
+			counted(ctx, &(struct spanstab_chunk_count){chunks[c], n, nleft});
 	}
 	for (int i = 0; i < N; i++)
 		sqlite3_finalize(st[i]);

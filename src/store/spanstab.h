@@ -62,10 +62,22 @@ enum err spanstab_put_chunk(struct spanstab_stmts *s, int64_t chunk, const struc
 enum err spanstab_rewrite_chunk(struct spanstab_stmts *s, int64_t chunk, const struct spancols_row *old, size_t nold,
                                 const struct spancols_row *rows, size_t n, char *err, size_t errlen);
 
+/* What deleting a trace did to one chunk it had rows in: the chunk's rows
+ * before and after (after is 0 also when its rows were unreadable: they
+ * are kept, unread, and read as none). */
+struct spanstab_chunk_count {
+	int64_t chunk;
+	size_t before, after;
+};
+
 /* Deletes every row of trace (and its span ids, spanids.h), rewriting
- * the chunks that hold them; *deleted: how many. Returns ERR_OK or
+ * the chunks that hold them; *deleted: how many. Calls counted(ctx, c) for
+ * each chunk the trace had rows in (counted may be NULL), so the caller
+ * can decide what to do with the chunk's records. Returns ERR_OK or
  * ERR_STORE. */
-enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted, char *err, size_t errlen);
+enum err spanstab_delete_trace(sqlite3 *db, int64_t trace, int64_t *deleted,
+                               void (*counted)(void *ctx, const struct spanstab_chunk_count *c), void *ctx, char *err,
+                               size_t errlen);
 
 /* Migration 033's C step: every row of spans_032 (the table as 031 left
  * it) into its chunk's blob and trace_chunks, then the table dropped. In

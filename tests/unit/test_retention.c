@@ -4,13 +4,15 @@
  * others keep their index), a chunk nobody points at goes; the search hook
  * hears of every (chunk, trace) pair first; a request without filter is
  * refused; requested deletions are logged for replication; the default
- * min-free rule. */
+ * min-free rule; age retention rewrites a chunk of mixed ages once half of
+ * it is gone, not when a few spans are. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "ingest/batch.h"
 #include "otlp/otlp_build.h"
 #include "store/record.h"
@@ -35,6 +37,8 @@ static Tl__ScopeSpans *new_request(struct span_batch *b, Tl__ExportTraceServiceR
 	return ss;
 }
 
+#define RECENT 4000   /* traces numbered from here start now, the others in 2023 */
+
 /* Span n of trace t (t in the two last bytes), with user.id user, an
  * indexed attribute plan=pro and a resource attribute. */
 static void add_span(struct span_batch *b, Tl__ScopeSpans *ss, int t, int n, const char *user)
@@ -51,7 +55,7 @@ static void add_span(struct span_batch *b, Tl__ScopeSpans *ss, int t, int n, con
 	sp->trace_id = (ProtobufCBinaryData){16, tid};
 	sp->span_id = (ProtobufCBinaryData){8, sid};
 	sp->name = "step";
-	sp->start_time_unix_nano = 1700000000000000000ull + (uint64_t)t * 1000 + (uint64_t)n;
+	sp->start_time_unix_nano = (t >= RECENT ? text_now_ns() : 1700000000000000000ull) + (uint64_t)t * 1000 + (uint64_t)n;
 	sp->end_time_unix_nano = sp->start_time_unix_nano + 10;
 	otlp_attr_str(b->arena, &sp->attributes, &sp->n_attributes, "user.id", user);
 	otlp_attr_str(b->arena, &sp->attributes, &sp->n_attributes, "plan", "pro");
@@ -119,7 +123,9 @@ static long chunk_entries(sqlite3 *db, int64_t id, size_t *lens_out, size_t cap)
 	return n;
 }
 
-static void submit(struct writer *w, int first, int count, int spans_each, const char *(*user)(int))
+/* One request (one chunk): traces first..first+count-1, then, when
+ * recent, as many from RECENT + first; spans_each spans each. */
+static void submit_mixed(struct writer *w, int first, int count, int recent, int spans_each, const char *(*user)(int))
 {
 	char err[512] = "";
 	struct span_batch *b = span_batch_new(NULL);
@@ -128,13 +134,77 @@ static void submit(struct writer *w, int first, int count, int spans_each, const
 	for (int t = first; t < first + count; t++)
 		for (int n = 0; n < spans_each; n++)
 			add_span(b, ss, t, t * 10 + n, user(t));
+	for (int t = RECENT + first; t < RECENT + first + recent; t++)
+		for (int n = 0; n < spans_each; n++)
+			add_span(b, ss, t, t * 10 + n, user(t));
 	CHECK(span_batch_add_request(b, req, err, sizeof err) == ERR_OK, "batch: %s", err);
 	CHECK(writer_submit(w, b, err, sizeof err) == ERR_OK, "submit: %s", err);
 	span_batch_free(b);
 }
 
+static void submit(struct writer *w, int first, int count, int spans_each, const char *(*user)(int))
+{
+	submit_mixed(w, first, count, 0, spans_each, user);
+}
+
 static const char *odd_even(int t) { return t % 2 ? "u-odd" : "u-even"; }
 static const char *many(int t) { (void)t; return "u-many"; }
+
+/* Entries of chunk id emptied (a deleted span's) and kept. */
+static void count_entries(sqlite3 *db, int64_t id, int *emptied, int *kept)
+{
+	size_t lens[256];
+	long entries = chunk_entries(db, id, lens, 256);
+	*emptied = *kept = 0;
+	for (long i = 0; i < entries && i < 256; i++)
+		lens[i] ? ++*kept : ++*emptied;
+}
+
+/* Closes the reader, stops r and w, removes dir. */
+static void shut_down(sqlite3 *db, struct retention *r, struct writer *w, const char *dir)
+{
+	sqlite3_close_v2(db);
+	retention_stop(r);
+	writer_stop(w);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "cleanup");
+}
+
+/* Age retention on backfilled data, whose chunks mix old and recent
+ * traces: a chunk that lost half its spans is rewritten without their
+ * bytes; one that lost a few is left whole (a recompression per deleted
+ * trace would cost more than the bytes it frees). */
+static void age_trims_backfilled_chunks(void)
+{
+	char dir[] = "/tmp/tracelite-retention-age-XXXXXX", err[512] = "";
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	struct writer *w = writer_start(dir, 1 << 20, err, sizeof err);
+	CHECK(w != NULL, "writer: %s", err);
+	submit_mixed(w, 1, 10, 10, 3, odd_even);   /* 10 old traces, 10 recent: 60 spans in one chunk */
+	submit_mixed(w, 11, 1, 19, 3, odd_even);   /* 1 old, 19 recent */
+	sqlite3 *db = NULL;
+	CHECK(store_open_reader(dir, &db, err, sizeof err) == ERR_OK, "reader: %s", err);
+	int64_t halved = scalar(db, "SELECT min(id) FROM chunks"), nicked = scalar(db, "SELECT max(id) FROM chunks");
+	CHECK(halved != nicked && scalar(db, "SELECT count(*) FROM traces") == 40, "stored");
+	setenv("TRACELITE_RETENTION_POLL_MS", "20", 1);
+	struct retention_opts o = {.days = 30, .min_free_set = 1};
+	struct retention *r = retention_start(dir, w, &o, NULL, err, sizeof err);
+	CHECK(r != NULL, "retention: %s", err);
+	for (int i = 0; i < 1000 && scalar(db, "SELECT count(*) FROM traces") != 29; i++)
+		usleep(10000);
+	CHECK(scalar(db, "SELECT count(*) FROM traces") == 29 && scalar(db, "SELECT count(*) FROM spans") == 87,
+	      "the 11 old traces went: %lld left", (long long)scalar(db, "SELECT count(*) FROM traces"));
+	int emptied, kept;
+	count_entries(db, halved, &emptied, &kept);
+	CHECK(emptied == 30 && kept == 30, "half of a chunk gone: rewritten without it (emptied %d, kept %d)", emptied,
+	      kept);
+	count_entries(db, nicked, &emptied, &kept);
+	CHECK(emptied == 0 && kept == 60, "3 of 60 spans gone: the chunk is left whole (emptied %d, kept %d)", emptied,
+	      kept);
+	unsetenv("TRACELITE_RETENTION_POLL_MS");
+	shut_down(db, r, w, dir);
+}
 
 int main(void)
 {
@@ -177,13 +247,9 @@ int main(void)
 	          scalar(db, "SELECT count(*) FROM trace_resources") == 5,
 	      "its attribute index rows gone: %lld of %lld", (long long)scalar(db, "SELECT count(*) FROM trace_pairsets"),
 	      (long long)attr_rows);
-	size_t lens[32];
-	long entries = chunk_entries(db, shared, lens, 32);
-	CHECK(entries == 15, "entries keep their index: %ld", entries);
-	int emptied = 0, kept = 0;
-	for (long i = 0; i < entries && i < 32; i++)
-		lens[i] ? kept++ : emptied++;
-	CHECK(emptied == 3 && kept == 12, "emptied %d kept %d", emptied, kept);
+	int emptied, kept;
+	count_entries(db, shared, &emptied, &kept);
+	CHECK(emptied == 3 && kept == 12, "entries keep their index: emptied %d kept %d", emptied, kept);
 	CHECK(retention_delete(r, &by_id, &n, err, sizeof err) == ERR_OK && n == 0, "again: nothing");
 
 	/* by user: traces 1, 3, 5 (odd) and the lone 6 stays */
@@ -198,11 +264,9 @@ int main(void)
 	CHECK(scalar(db, "SELECT count(*) FROM chunks") == 1 && scalar(db, "SELECT count(*) FROM spans") == 0,
 	      "chunks nobody points at are gone but the newest: %lld", (long long)scalar(db, "SELECT count(*) FROM chunks"));
 	int64_t newest = scalar(db, "SELECT max(id) FROM chunks");
-	long left = chunk_entries(db, newest, lens, 32), nonempty = 0;
-	for (long i = 0; i < left && i < 32; i++)
-		nonempty += lens[i] != 0;
-	CHECK(left > 0 && nonempty == 0, "the newest chunk %lld holds no span's bytes: %ld of %ld", (long long)newest, nonempty,
-	      left);
+	count_entries(db, newest, &emptied, &kept);
+	CHECK(emptied > 0 && kept == 0, "the newest chunk %lld holds no span's bytes: %d of %d", (long long)newest, kept,
+	      emptied + kept);
 
 	/* more traces than one batch holds */
 	for (int k = 0; k < 5; k++)
@@ -234,11 +298,7 @@ int main(void)
 	size_t len = 0;
 	CHECK(record_chunk_keep("junk", 4, keep, 1, &out, &len) == ERR_BAD_INPUT && !out, "corrupt chunk refused");
 
-	sqlite3_close_v2(db);
-	retention_stop(r);
-	writer_stop(w);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	CHECK(system(cmd) == 0, "cleanup");
+	shut_down(db, r, w, dir);
+	age_trims_backfilled_chunks();
 	return test_done();
 }
