@@ -9,9 +9,9 @@
 # the server and measures the data directory. Then times replication into a
 # real ClickHouse and Postgres (tests/bench/replication.mjs, BENCH_REPL_SPANS
 # spans, default 100,000), and the export of 100,000 spans in each format
-# with the server's peak RSS (tests/bench/export.sh).
-# spans, default 100,000). tests/bench/retention.sh: ingest rate while
-# --max-disk deletes (BENCH_RETENTION_SPANS, default 100,000).
+# with the server's peak RSS (tests/bench/export.sh), and the ingest rate
+# while --max-disk deletes (tests/bench/retention.sh,
+# BENCH_RETENTION_SPANS, default 100,000).
 # Prints one figure per line; never fails on a time. BENCH_SPANS=N scales it;
 # BENCH_BUILD (default build) names the build directory whose objects and
 # tracelite binary to use.
@@ -75,11 +75,17 @@ else
 fi
 # Dashboard and search endpoints over the last 24 hours and 7 days of the
 # demo data (search: a rare word, a common one, a phrase, a word with a
-# service filter, a negation).
+# service filter, a negation), with the ranges the web UI sends: a range
+# over two days starts on a whole hour (web/state.js), older minutes having
+# no minute rollups. The metrics again over 7 days from an odd second, an
+# API range whose oldest part-hour (and its previous period's) is read from
+# the spans themselves (docs/storage.md, Rollups).
 now=$(date +%s)
 for range in 24h:86400 7d:604800; do
 	label=${range%%:*}
-	r="from=$((now - ${range#*:}))&to=$now"
+	from=$((now - ${range#*:}))
+	[ "${range#*:}" -gt 172800 ] && from=$((from / 3600 * 3600)) && label="$label (from on the hour, as the UI asks)"
+	r="from=$from&to=$now"
 	echo "dashboard queries over $label:"
 	$B/loadgen time --url "$URL" --runs 15 "/api/metrics/summary?$r" \
 		"/api/metrics/timeseries?$r&metric=traces" "/api/metrics/timeseries?$r&metric=latency_p95" \
@@ -89,6 +95,10 @@ for range in 24h:86400 7d:604800; do
 		"/api/search?$r&q=%22rate+limit%22" "/api/search?$r&q=the&service=docs-qa" \
 		"/api/search?$r&q=refund+-invoice&limit=10" || true
 done
+r="from=$((now - 604800))&to=$now"
+echo "dashboard queries over 7d from an odd second (an API range; part-hours read from the spans):"
+$B/loadgen time --url "$URL" --runs 15 "/api/metrics/summary?$r" "/api/metrics/timeseries?$r&metric=traces" \
+	"/api/metrics/models?$r" "/api/metrics/operations?$r" || true
 echo "server peak RSS MB: $(( $(hwm) / 1024 ))"
 # The web UI on the full store: a 5,000-span trace opened in chromium
 # (after the RSS figure: a 5 MiB trace answer is built in memory).
