@@ -159,15 +159,6 @@ static enum err trim_chunk(sqlite3 *db, sqlite3_stmt *left, sqlite3_stmt *del, s
 	return rc;
 }
 
-/* 1 if a span row still points into chunk id. */
-static int chunk_used(sqlite3_stmt *left, int64_t id)
-{
-	sqlite3_bind_int64(left, 1, id);
-	int used = sqlite3_step(left) == SQLITE_ROW;
-	sqlite3_reset(left);
-	return used;
-}
-
 /* The chunks a delete task touched: each chunk's span rows before the
  * task's first deletion in it and after its last. */
 struct touched {
@@ -217,17 +208,24 @@ static int worth_trimming(size_t before, size_t after)
 }
 
 /* Log records (schema/010): the statements delete_logs runs, in order. */
-enum { L_DEL, L_LEFT, L_DCHUNK, L_GET, L_PUT, L_N };
+enum { L_DEL, L_LEFT, L_DCHUNK, L_GET, L_PUT, L_COUNT, L_N };
 #define LOG_STMTS                                                      \
 	"DELETE FROM logs WHERE id = ?1", "SELECT chunk_index FROM logs WHERE chunk = ?1", \
 	"DELETE FROM log_chunks WHERE id = ?1 AND id < (SELECT max(id) FROM log_chunks)",         \
 	"SELECT data FROM log_chunks WHERE id = ?1", \
-	"UPDATE log_chunks SET data = ?2 WHERE id = ?1"
+	"UPDATE log_chunks SET data = ?2 WHERE id = ?1", "SELECT count(*) FROM logs WHERE chunk = ?1"
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
 
 /* Deletes the log rows sel selects (columns id, chunk) with ls (L_N
  * statements of LOG_STMTS) and trims their chunks as trim_chunk does the
- * spans' (rewrite 0: a chunk that still holds records is left whole until
- * its last one goes). Adds the rows deleted to *deleted. */
+ * spans' (rewrite 0: a chunk that still holds records is rewritten only
+ * when worth_trimming says so, as the spans' are). Adds the rows deleted
+ * to *deleted. */
 static enum err delete_logs(sqlite3 *db, sqlite3_stmt *sel, sqlite3_stmt *const *ls, int rewrite, int64_t *deleted,
                             char *err, size_t errlen)
 {
@@ -255,11 +253,16 @@ static enum err delete_logs(sqlite3 *db, sqlite3_stmt *sel, sqlite3_stmt *const 
 			rc = sql_fail(db, "delete logs", err, errlen);
 		sqlite3_reset(ls[L_DEL]);
 	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		int seen = !rewrite && chunk_used(ls[L_LEFT], chunks[i]);
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = chunks[j] == chunks[i];
-		if (!seen)
+	qsort(chunks, n, sizeof *chunks, cmp_i64);
+	for (size_t i = 0, gone; i < n && !rc; i += gone) {
+		size_t left = 0;
+		for (gone = 1; i + gone < n && chunks[i + gone] == chunks[i]; gone++)
+			;
+		sqlite3_bind_int64(ls[L_COUNT], 1, chunks[i]);
+		if (sqlite3_step(ls[L_COUNT]) == SQLITE_ROW)
+			left = (size_t)sqlite3_column_int64(ls[L_COUNT], 0);
+		sqlite3_reset(ls[L_COUNT]);
+		if (rewrite || !left || worth_trimming(left + gone, left))
 			rc = trim_chunk(db, ls[L_LEFT], ls[L_DCHUNK], ls[L_GET], ls[L_PUT], NULL, chunks[i], err, errlen);
 	}
 	if (!rc)

@@ -21,7 +21,7 @@ import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import {
 	BIN, get, getJson, keyValues, nanosFromNow, otlpRequest, otlpSpan, post, postOk, query, request, sleep, startServer,
-	spanId, tempDataDir, traceId,
+	spanId, tempDataDir, tlSql, traceId,
 } from './helpers.mjs';
 import { LOGS_PATH, frame, grpcCall, unframe } from './grpc_client.mjs';
 import { sdkRecords } from './logs_sdk.mjs';
@@ -318,6 +318,29 @@ describe('logs and retention', () => {
 		assert.deepEqual(logs.map((l) => l.body), ['young']);
 		const prom = (await get(server, '/metrics')).text;
 		assert.match(prom, /^tracelite_retention_deleted_logs_total\{reason="age"\} 30$/m);
+	});
+
+	test('a chunk that lost most of its records to retention is rewritten without them; one that lost a few is left whole', async () => {
+		const old = (BigInt(Date.now() - 3 * 86400000) * 1000000n).toString();
+		const rec = (time, tag, bytes) => ({ timeUnixNano: time, body: { stringValue: `${tag} ${crypto.randomBytes(bytes).toString('base64')}` } });
+		/* incompressible bodies: a chunk's bytes follow its records' */
+		const mostlyOld = [...Array.from({ length: 30 }, (_, i) => rec(old, `gone ${i}`, 1500)),
+			rec(nanosFromNow(-1000), 'kept a0', 300), rec(nanosFromNow(-1000), 'kept a1', 300)];
+		const mostlyYoung = [rec(old, 'gone b', 40000), ...Array.from({ length: 30 }, (_, i) => rec(nanosFromNow(-1000), `kept b${i}`, 500))];
+		await postOk(server, '/v1/logs', logsRequest(mostlyOld));
+		await postOk(server, '/v1/logs', logsRequest(mostlyYoung));
+		let logs;
+		for (let i = 0; i < 100; i++) {
+			logs = await logsOf(server, { limit: 100 });
+			if (!logs.some((l) => l.body.startsWith('gone'))) break;
+			await sleep(100);
+		}
+		assert.equal(logs.filter((l) => l.body.startsWith('kept')).length, 32);
+		assert.ok(!logs.some((l) => l.body.startsWith('gone')), 'the old records went');
+		const [a, b] = tlSql(server.dataDir, 'SELECT length(data) FROM log_chunks ORDER BY id DESC LIMIT 2')
+			.trim().split('\n').map(Number).reverse();
+		assert.ok(a < 4000, `30 of 32 records gone: the chunk is rewritten without them (${a} bytes)`);
+		assert.ok(b > 50000, `1 of 31 records gone: the chunk is left whole, its 40 kB record with it (${b} bytes)`);
 	});
 });
 
