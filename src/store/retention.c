@@ -253,7 +253,8 @@ static enum err delete_logs(sqlite3 *db, sqlite3_stmt *sel, sqlite3_stmt *const 
 			rc = sql_fail(db, "delete logs", err, errlen);
 		sqlite3_reset(ls[L_DEL]);
 	}
-	qsort(chunks, n, sizeof *chunks, cmp_i64);
+	if (n)
+		qsort(chunks, n, sizeof *chunks, cmp_i64);
 	for (size_t i = 0, gone; i < n && !rc; i += gone) {
 		size_t left = 0;
 		for (gone = 1; i + gone < n && chunks[i + gone] == chunks[i]; gone++)
