@@ -1,6 +1,8 @@
 /* test_record_readback.c: record_pack's read-back check (every packed span
  * is unpacked as the read path does before the batch is acknowledged): a
- * span whose record does not read back is refused, naming it; spans larger
+ * span whose record does not read back is refused, naming it (too deep, or
+ * keeping an unknown field protobuf-c does not read back, wherever it is:
+ * only such spans are read back); spans larger
  * than the check's reusable scratch buffer, and small ones after them, pack
  * and read back field by field; resource and scope blobs keep their
  * SHA-256 of exactly their bytes whether or not record_pack's cache of
@@ -14,6 +16,7 @@
 #include "ingest/batch.h"
 #include "ingest/ingest.h"
 #include "otlp/input_limits.h"
+#include "otlp/otlp_build.h"
 #include "store/record.h"
 #include "test.h"
 
@@ -132,6 +135,94 @@ static void refuses_unreadable(void)
 	free(body);
 }
 
+/* Gives m one unknown field protobuf-c packs but does not unpack: field
+ * number 0 (protobuf-c keeps such a field when its tag came in a longer
+ * form, docs/fuzzing.md, and writes it back as 0x00). */
+static void unknown_in(ProtobufCMessage *m, struct arena *a)
+{
+	ProtobufCMessageUnknownField *u = arena_alloc(a, sizeof *u);
+	uint8_t *one = arena_alloc(a, 1);
+	*one = 1;
+	*u = (ProtobufCMessageUnknownField){.tag = 0, .wire_type = PROTOBUF_C_WIRE_TYPE_VARINT, .len = 1, .data = one};
+	m->n_unknown_fields = 1;
+	m->unknown_fields = u;
+}
+
+/* A value v in b's arena: a one-element array or kvlist around inner. */
+static Tl__AnyValue *wrapped(struct arena *a, int kvlist, Tl__AnyValue *inner, ProtobufCMessage **container)
+{
+	Tl__AnyValue *v = otlp_any_new(a);
+	if (kvlist) {
+		Tl__KeyValueList *l = arena_alloc(a, sizeof *l);
+		tl__key_value_list__init(l);
+		otlp_push(a, &l->values, &l->n_values, otlp_kv_new(a, "m", inner));
+		v->value_case = TL__ANY_VALUE__VALUE_KVLIST_VALUE;
+		v->kvlist_value = l;
+		*container = &l->base;
+	} else {
+		Tl__ArrayValue *l = arena_alloc(a, sizeof *l);
+		tl__array_value__init(l);
+		otlp_push(a, &l->values, &l->n_values, inner);
+		v->value_case = TL__ANY_VALUE__VALUE_ARRAY_VALUE;
+		v->array_value = l;
+		*container = &l->base;
+	}
+	return v;
+}
+
+/* A span keeping an unknown field that does not read back, wherever in the
+ * span it is (the span, its status, an event, a link, an attribute, a value
+ * inside a kvlist or an array, the list itself), is refused: record_pack
+ * reads back every span keeping unknown fields, and only those. */
+static void refuses_unknown_fields(void)
+{
+	static const char *const places[] = {"span", "status", "event", "link", "attribute", "kvlist member value",
+	                                     "kvlist", "array element", "array"};
+	for (size_t k = 0; k < sizeof places / sizeof *places; k++) {
+		char *body = request(3), err[512] = "";
+		struct span_batch *b = decode(body);
+		struct arena *a = b->arena;
+		Tl__Span *sp = (Tl__Span *)b->spans[2].otlp;   /* the batch's own, in its arena */
+		ProtobufCMessage *container = NULL;
+		Tl__AnyValue *inner = otlp_any_new(a);
+		inner->value_case = TL__ANY_VALUE__VALUE_INT_VALUE;
+		inner->int_value = 7;
+		switch (k) {
+		case 0: unknown_in(&sp->base, a); break;
+		case 1:
+			sp->status = arena_alloc(a, sizeof *sp->status);
+			tl__status__init(sp->status);
+			unknown_in(&sp->status->base, a);
+			break;
+		case 2: {
+			Tl__Span__Event *e = arena_alloc(a, sizeof *e);
+			tl__span__event__init(e);
+			otlp_attr_str(a, &e->attributes, &e->n_attributes, "k", "v");
+			otlp_push(a, &sp->events, &sp->n_events, e);
+			unknown_in(&e->base, a);
+			break;
+		}
+		case 3: {
+			Tl__Span__Link *l = arena_alloc(a, sizeof *l);
+			tl__span__link__init(l);
+			otlp_push(a, &sp->links, &sp->n_links, l);
+			unknown_in(&l->base, a);
+			break;
+		}
+		case 4: unknown_in(&sp->attributes[0]->base, a); break;
+		default:
+			sp->attributes[0]->value = wrapped(a, k < 7, inner, &container);
+			unknown_in(k == 5 || k == 7 ? &inner->base : container, a);
+		}
+		struct record_batch rec;
+		int rc = record_pack(b, NULL, &rec, err, sizeof err);
+		CHECK(rc == ERR_BAD_INPUT && strstr(err, "does not read back") && strstr(err, "span 0000000000000003"),
+		      "an unknown field in the %s: refused, naming the span: %d %s", places[k], rc, err);
+		span_batch_free(b);
+		free(body);
+	}
+}
+
 /* A request of one span whose resource is service s<n>. */
 static struct span_batch *with_resource(int n)
 {
@@ -198,6 +289,7 @@ int main(void)
 {
 	packs_and_reads_back();
 	refuses_unreadable();
+	refuses_unknown_fields();
 	blob_hashes();
 	refuses_unreadable_resource();
 	return test_done();
