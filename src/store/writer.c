@@ -54,6 +54,7 @@ struct job {
 	struct log_pack logs;        /* the batch's log records (logstore.h) */
 	size_t bytes;
 	int rc, done;
+	pthread_cond_t wake;         /* signalled once done is set (under the writer's lock) */
 	char err[320];
 	struct job *next;
 };
@@ -121,7 +122,7 @@ struct writer {
 	int64_t next_trace;   /* key of the next new trace (read at each commit's start) */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t work, done;
+	pthread_cond_t work;
 	/* Jobs waiting for the writer, linked by next: head and tail are both
 	 * NULL or both set. queued_bytes is the sum of bytes of the jobs waiting
 	 * or being committed. All under lock. */
@@ -841,7 +842,8 @@ static void run_task(struct writer *w, struct job *j)
 }
 
 /* Ends job j with its outcome (w->lock held): a span batch leaves the
- * queue's accounting; its submitter wakes at the next broadcast of done. */
+ * queue's accounting; its submitter wakes, and no other (it takes the lock
+ * only once the caller lets it go, so j is not touched after its end). */
 static void finish_job(struct writer *w, struct job *j)
 {
 	if (!j->task) {
@@ -850,24 +852,27 @@ static void finish_job(struct writer *w, struct job *j)
 		w->queued_jobs--;
 	}
 	j->done = 1;
+	pthread_cond_signal(&j->wake);
 }
 
 /* The jobs linked from list, just committed or failed (w->lock held): a
- * committed one waits for the WAL sync when the sync thread runs; the
- * others end now. */
-static void hand_over(struct writer *w, struct job *list)
+ * committed one waits for the WAL sync, the others end now. Returns
+ * whether one was left to the sync thread (the caller wakes it). */
+static int hand_over(struct writer *w, struct job *list)
 {
+	int to_sync = 0;
 	for (struct job *j = list, *next; j; j = next) {
 		next = j->next;
 		j->next = NULL;
 		if (w->wal_fd >= 0 && j->rc == ERR_OK) {
 			*w->unsynced_tail = j;
 			w->unsynced_tail = &j->next;
-			pthread_cond_signal(&w->sync_work);
+			to_sync = 1;
 		} else {
 			finish_job(w, j);
 		}
 	}
+	return to_sync;
 }
 
 /* The answer to work after a failed WAL sync (w->lock held): ERR_STORE
@@ -926,7 +931,6 @@ static void *sync_main(void *arg)
 				j->rc = sync_failure(w, j->err, sizeof j->err);
 			finish_job(w, j);
 		}
-		pthread_cond_broadcast(&w->done);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -976,9 +980,14 @@ static void *writer_main(void *arg)
 				snprintf(j->err, sizeof j->err, "%s%s", rc == ERR_FULL ? "" : "store write failed: ",
 				         w->errbuf);
 		}
-		hand_over(w, tasks);
-		hand_over(w, list);
-		pthread_cond_broadcast(&w->done);
+		int to_sync = hand_over(w, tasks);
+		to_sync |= hand_over(w, list);
+		if (to_sync) {
+			/* woken with the lock free: it takes it at once */
+			pthread_mutex_unlock(&w->lock);
+			pthread_cond_signal(&w->sync_work);
+			pthread_mutex_lock(&w->lock);
+		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -1057,7 +1066,6 @@ struct writer *writer_start(const char *dir, size_t queue_bytes, char *err, size
 	load_next_ids(w);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->done, NULL);
 	pthread_cond_init(&w->sync_work, NULL);
 	w->unsynced_tail = &w->unsynced;
 	/* commits sync on the sync thread; if the WAL cannot be handed over,
@@ -1097,10 +1105,12 @@ static enum err run_queued(struct writer *w, struct job *j, char *err, size_t er
 	else
 		w->head = j;
 	w->tail = j;
+	pthread_cond_init(&j->wake, NULL);
 	pthread_cond_signal(&w->work);
 	while (!j->done)
-		pthread_cond_wait(&w->done, &w->lock);
+		pthread_cond_wait(&j->wake, &w->lock);
 	pthread_mutex_unlock(&w->lock);
+	pthread_cond_destroy(&j->wake);
 	if (j->rc)
 		return err_set(err, errlen, j->rc, "%s", j->err);
 	return ERR_OK;
@@ -1242,7 +1252,6 @@ void writer_stop(struct writer *w)
 	intern_free(w->blobs);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->work);
-	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->sync_work);
 	free(w);
 }
