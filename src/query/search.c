@@ -1112,6 +1112,12 @@ void search_stop(struct search *s)
 	free(s);
 }
 
+static int victim_cmp(const void *a, const void *b)
+{
+	int64_t x = (*(const struct retention_victim *const *)a)->chunk, y = (*(const struct retention_victim *const *)b)->chunk;
+	return (x > y) - (x < y);
+}
+
 void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 {
 	char *text = NULL;
@@ -1130,20 +1136,28 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 		if (ckpt >= need || s->paused || index_batch(s) <= 0)
 			break;
 	}
+	/* in chunk order, so a chunk several victims share is read once */
+	const struct retention_victim **by_chunk = malloc((n ? n : 1) * sizeof *by_chunk);
+	if (!by_chunk)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		by_chunk[i] = &v[i];
+	qsort(by_chunk, n, sizeof *by_chunk, victim_cmp);
 	int rc = exec(s->idx, "BEGIN");
-	for (size_t i = 0; i < n && !rc; i++) {
+	for (size_t k = 0; k < n && !rc; k++) {
+		const struct retention_victim *vi = by_chunk[k];
 		struct doc *docs;
-		if (v[i].chunk > ckpt)
+		if (vi->chunk > ckpt)
 			continue; /* not indexed (paused): the indexer finds the chunk gone */
-		long nd = chunk_docs(s->view, v[i].chunk, 1, &docs);
+		long nd = chunk_docs(s->view, vi->chunk, 1, &docs);
 		for (long d = 0; d < nd && !rc; d++) {
-			if (memcmp(docs[d].trace_id, v[i].trace_id, 16))
+			if (memcmp(docs[d].trace_id, vi->trace_id, 16))
 				continue;
 			/* its document: the trace's first one left in the chunk (they
 			 * were numbered in group order, and each goes as it is found) */
 			int64_t doc = 0;
 			sqlite3_bind_int64(s->find_st, 1, trace_key(s->trace_st, docs[d].trace_id));
-			sqlite3_bind_int64(s->find_st, 2, v[i].chunk);
+			sqlite3_bind_int64(s->find_st, 2, vi->chunk);
 			if (sqlite3_step(s->find_st) == SQLITE_ROW)
 				doc = sqlite3_column_int64(s->find_st, 0);
 			sqlite3_reset(s->find_st);
@@ -1162,8 +1176,10 @@ void search_forget(struct search *s, const struct retention_victim *v, size_t n)
 			spans += (int64_t)docs[d].n;
 			removed++;
 		}
-		spanview_reset(s->view);
+		if (k + 1 == n || by_chunk[k + 1]->chunk != vi->chunk)
+			spanview_reset(s->view);
 	}
+	free(by_chunk);
 	pthread_mutex_lock(&s->lock);
 	int64_t total = s->indexed_spans - spans;
 	pthread_mutex_unlock(&s->lock);

@@ -128,6 +128,7 @@ struct writer {
 	 * or being committed. All under lock. */
 	struct job *head, *tail;
 	size_t queued_bytes, queue_cap, queued_jobs;
+	uint64_t submitted;   /* span batches submitted so far (writer_submitted) */
 	int stopping, healthy;
 	/* The WAL sync of commits (walbuf_defer_commit_syncs): wal_fd is the
 	 * WAL to fdatasync, -1 when each commit syncs itself (no sync thread).
@@ -1132,6 +1133,7 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	attrindex_prepare(b, j.rec.order, j.attrs);
 	j.bytes = arena_used(b->arena);
 	pthread_mutex_lock(&w->lock);
+	w->submitted++;
 	if ((rc = refusal(w, err, errlen))) {
 		pthread_mutex_unlock(&w->lock);
 		return rc;
@@ -1150,6 +1152,14 @@ enum err writer_submit(struct writer *w, struct span_batch *b, char *err, size_t
 	w->queued_bytes += j.bytes;
 	w->queued_jobs++;
 	return run_queued(w, &j, err, errlen);
+}
+
+uint64_t writer_submitted(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	uint64_t n = w->submitted;
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }
 
 size_t writer_cache_bytes(struct writer *w)

@@ -25,6 +25,10 @@ void writer_stop(struct writer *w);
 /* Fills the requests and bytes submitted and not yet answered (waiting or
  * being committed), for GET /metrics. Thread-safe. */
 void writer_queue(struct writer *w, size_t *requests, size_t *bytes);
+/* Returns how many span batches were submitted since w started (refused
+ * ones included): background work compares two reads to tell whether
+ * ingest is going on. Thread-safe. */
+uint64_t writer_submitted(struct writer *w);
 /* Returns the bytes the writer's id caches (interned strings, projects,
  * blobs, attribute-index pairs and blocks) held after its last commit;
  * each is capped, so this stays under WRITER_CACHE_BYTES_MAX. */

@@ -217,3 +217,52 @@ describe('a frequent word that turns rare goes back into the index', () => {
 		}
 	});
 });
+
+describe('one deletion of traces from two chunks, picked alternately', () => {
+	let s;
+	/* chunk A holds traces 0, 2, 4, 6 and chunk B 1, 3, 5, 7 (one request
+	 * each), their starts interleaved; user "gone" owns the even traces of
+	 * each request: the victims come from the chunks by turns, several from
+	 * each, and search_forget takes them in chunk order */
+	const words = Array.from({ length: 8 }, word);
+	const tids = Array.from({ length: 8 }, traceId);
+	const vocab = (term) => execFileSync('sqlite3', [path.join(s.dataDir, 'search.db')], {
+		input: `CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, row); SELECT coalesce(sum(doc), 0) FROM temp.v WHERE term = '${term}';`,
+		encoding: 'utf8',
+	}).trim();
+	before(async () => {
+		s = await startServer({ label: 'forget-chunks' });
+		for (const part of [0, 1]) {
+			const spans = [];
+			for (let i = part; i < 8; i += 2)
+				spans.push(otlpSpan({
+					traceId: tids[i], name: `step ${i}`, start: nanosFromNow(-100000 + i * 1000), durationMs: 10,
+					attrs: { 'user.id': i % 4 < 2 ? 'gone' : 'kept' }, status: { code: 2, message: `failed on ${words[i]}` },
+				}));
+			await postOk(s, '/v1/traces', otlpRequest(spans));
+		}
+		for (let i = 0; ; i++) {
+			const h = (await getJson(s, '/api/health')).search;
+			if (h.pending_chunks === 0 && h.indexed_spans === 8)
+				break;
+			assert.ok(i < 600, `indexer did not catch up: ${JSON.stringify(h)}`);
+			await sleep(50);
+		}
+	});
+	after(() => s?.stop());
+
+	test('each victim leaves the index, each survivor stays', async () => {
+		for (const w of words)
+			assert.equal(vocab(w), '1', `${w} indexed once`);
+		const r = await request(s, 'DELETE', '/api/traces?user_id=gone');
+		assert.equal(r.status, 200, r.body);
+		assert.equal(JSON.parse(r.body).deleted, 4);
+		for (let i = 0; i < 8; i++) {
+			const gone = i % 4 < 2;
+			assert.equal(vocab(words[i]), gone ? '0' : '1', `trace ${i} ${gone ? 'deleted' : 'kept'}`);
+			const found = await getJson(s, `/api/search?q=${words[i]}`);
+			assert.deepEqual(found.items.map((m) => m.trace_id), gone ? [] : [tids[i]], `search ${i}`);
+		}
+		assert.doesNotMatch(s.log(), /forgetting deleted traces failed/);
+	});
+});
