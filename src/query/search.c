@@ -1112,10 +1112,12 @@ void search_stop(struct search *s)
 	free(s);
 }
 
+/* qsort order of victim pointers: by chunk */
 static int victim_cmp(const void *a, const void *b)
 {
-	int64_t x = (*(const struct retention_victim *const *)a)->chunk, y = (*(const struct retention_victim *const *)b)->chunk;
-	return (x > y) - (x < y);
+	const struct retention_victim *x = *(const struct retention_victim *const *)a;
+	const struct retention_victim *y = *(const struct retention_victim *const *)b;
+	return (x->chunk > y->chunk) - (x->chunk < y->chunk);
 }
 
 void search_forget(struct search *s, const struct retention_victim *v, size_t n)
