@@ -25,7 +25,8 @@
 #include "store/store.h"
 
 #define BATCH_SPANS 2000          /* spans per delete transaction, at least one trace */
-#define TASK_MS 5                 /* aimed-at length of one delete transaction */
+#define TASK_MS 5                 /* aimed-at length of one delete transaction ... */
+#define TASK_MS_IDLE 40           /* ... and of a background one while nothing is ingested */
 #define VACUUM_PAGES "256"        /* pages moved per incremental vacuum step (1 MiB at 4 KiB) */
 #define RECLAIM_EVERY 20          /* batches between reclaims while deleting */
 #define POLL_MS_DEFAULT 1000
@@ -554,8 +555,10 @@ static enum err pick(struct retention *r, enum pick how, const struct retention_
 		if (f->project)
 			sqlite3_bind_int64(st, 5, f->project);
 	}
+	/* the size cap's batch goes no further than its debt */
+	int64_t most = how == PICK_OLDEST && r->size_debt > 0 && r->size_debt < r->target ? r->size_debt : r->target;
 	int64_t spans = 0;
-	while (b->n < (size_t)r->target && (b->n == 0 || spans < BATCH_SPANS) && sqlite3_step(st) == SQLITE_ROW) {
+	while (b->n < (size_t)most && (b->n == 0 || spans < BATCH_SPANS) && sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 1) != 16)
 			continue;
 		int64_t key = sqlite3_column_int64(st, 0);
@@ -631,11 +634,15 @@ static enum err delete_batch(struct retention *r, enum pick how, const struct re
 			r->hooks.forget(r->hooks.ctx, b->v, b->nv);
 		rc = how == PICK_FILTER ? writer_exec(r->w, delete_task, b, 0, err, errlen)
 		                        : paced_exec(r, delete_task, b, 0, err, errlen);
-		/* aim at TASK_MS per transaction: ingest waits meanwhile */
+		/* aim at TASK_MS per transaction: ingest waits meanwhile; with
+		 * none since the pause, the background thread's batches grow
+		 * (their fixed costs, the index's and the reclaims every
+		 * RECLAIM_EVERY batches, dominated with a few traces each) */
+		int64_t aim = how != PICK_FILTER && writer_submitted(r->w) == r->paced_ingest ? TASK_MS_IDLE : TASK_MS;
 		int t = r->target;
-		if (!rc && b->task_ms > TASK_MS)
+		if (!rc && b->task_ms > aim)
 			t = t / 2 > 0 ? t / 2 : 1;
-		else if (!rc && b->task_ms < TASK_MS / 2 && b->n == (size_t)t)
+		else if (!rc && b->task_ms < aim / 2 && b->n == (size_t)t)
 			t = t + t / 2 + 1 < RETENTION_BATCH ? t + t / 2 + 1 : RETENTION_BATCH;
 		r->target = t;
 		*n = rc ? 0 : b->deleted;

@@ -5,7 +5,8 @@
  * hears of every (chunk, trace) pair first; a request without filter is
  * refused; requested deletions are logged for replication; the default
  * min-free rule; age retention rewrites a chunk of mixed ages once half of
- * it is gone, not when a few spans are. */
+ * it is gone, not when a few spans are; the size cap's batch stops at the
+ * traces it owes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ static int64_t scalar(sqlite3 *db, const char *sql)
 
 struct heard {
 	size_t calls, pairs, reclaims;
+	size_t first;                 /* pairs of the first call */
 	int64_t chunk;
 	uint8_t last[16];
 };
@@ -85,7 +87,9 @@ struct heard {
 static void forget(void *ctx, const struct retention_victim *v, size_t n)
 {
 	struct heard *h = ctx;
-	h->calls++;
+	if (!h->calls)
+		h->first = n;
+	__atomic_fetch_add(&h->calls, 1, __ATOMIC_RELEASE);   /* a background deletion's come from its thread */
 	h->pairs += n;
 	if (n) {
 		h->chunk = v[n - 1].chunk;
@@ -206,6 +210,39 @@ static void age_trims_backfilled_chunks(void)
 	shut_down(db, r, w, dir);
 }
 
+/* The size cap deletes about the traces the excess holds (by the mean
+ * bytes per trace): a batch goes no further, so with a cap 1,000 bytes
+ * under the files the first batch takes one trace or two, not a batch of
+ * the oldest (16 to start with). */
+static void cap_batch_stops_at_its_debt(void)
+{
+	char dir[] = "/tmp/tracelite-retention-cap-XXXXXX", err[512] = "";
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	struct writer *w = writer_start(dir, 1 << 20, err, sizeof err);
+	CHECK(w != NULL, "writer: %s", err);
+	submit(w, 1, 40, 1, many);
+	writer_stop(w);   /* checkpointed: the database file holds it all */
+	uint64_t bytes = retention_dir_bytes(dir);
+	w = writer_start(dir, 1 << 20, err, sizeof err);
+	CHECK(w != NULL, "writer: %s", err);
+	sqlite3 *db = NULL;
+	CHECK(store_open_reader(dir, &db, err, sizeof err) == ERR_OK, "reader: %s", err);
+	CHECK(scalar(db, "SELECT count(*) FROM traces") == 40, "stored");
+	struct heard h = {0};
+	struct retention_hooks hooks = {forget, NULL, &h};
+	setenv("TRACELITE_RETENTION_POLL_MS", "20", 1);
+	struct retention_opts o = {.max_disk = bytes - 1000, .min_free_set = 1};
+	struct retention *r = retention_start(dir, w, &o, &hooks, err, sizeof err);
+	CHECK(r != NULL, "retention: %s", err);
+	for (int i = 0; i < 1000 && !__atomic_load_n(&h.calls, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	CHECK(__atomic_load_n(&h.calls, __ATOMIC_ACQUIRE) > 0, "the cap deleted");
+	CHECK(h.first >= 1 && h.first <= 4, "its first batch took %zu traces of 40 (%llu bytes, cap %llu)", h.first,
+	      (unsigned long long)bytes, (unsigned long long)o.max_disk);
+	unsetenv("TRACELITE_RETENTION_POLL_MS");
+	shut_down(db, r, w, dir);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/tracelite-retention-XXXXXX", err[512] = "";
@@ -300,5 +337,6 @@ int main(void)
 
 	shut_down(db, r, w, dir);
 	age_trims_backfilled_chunks();
+	cap_batch_stops_at_its_debt();
 	return test_done();
 }
