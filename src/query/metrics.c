@@ -315,14 +315,19 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 }
 
 /* Spans starting in [lo_ns, hi_ns), found through their traces
- * (schema/016_rollup_horizon.sql): FROM and WHERE on alias x. */
+ * (schema/016_rollup_horizon.sql): FROM and WHERE on alias x. A trace not
+ * in long_traces has every span starting within [its start, its end], so
+ * of those starting in the ROLLUP_LONG_TRACE_NS before lo_ns only the ones
+ * ending at lo_ns or later are read: most ended long before, and reading a
+ * trace's spans decodes its chunk's rows, while its end is on its row. */
 static size_t raw_spans_from(long long lo_ns, long long hi_ns, char *sql, size_t size)
 {
 	size_t n = 0;
 	APPEND(" FROM (SELECT key FROM traces WHERE start_ns >= %lld AND start_ns < %lld"
+	       " UNION SELECT key FROM traces WHERE start_ns >= %lld AND start_ns < %lld AND end_ns >= %lld"
 	       " UNION SELECT key FROM long_traces) c JOIN spans x ON x.trace = c.key"
 	       " WHERE x.start_ns >= %lld AND x.start_ns < %lld",
-	       lo_ns - ROLLUP_LONG_TRACE_NS, hi_ns, lo_ns, hi_ns);
+	       lo_ns, hi_ns, lo_ns - ROLLUP_LONG_TRACE_NS, lo_ns, lo_ns, lo_ns, hi_ns);
 	return n;
 }
 

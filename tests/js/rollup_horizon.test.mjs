@@ -37,6 +37,9 @@ describe('schema/016: minute rollups for a recent horizon only', () => {
 		assert.equal(late.cost_usd, 0.25);
 		const odd = want[`/api/metrics/summary${query({ from: RANGES[7][0], to: RANGES[7][1], service: 'svc-odd' })}`].current;
 		assert.equal(odd.error_spans, 1, JSON.stringify(odd));
+		// the span after an old edge of a trace that started before it
+		const cross = want[`/api/metrics/summary${query({ from: RANGES[8][0], to: RANGES[8][1], service: 'svc-cross' })}`].current;
+		assert.deepEqual([cross.spans, cross.llm_calls, cross.input_tokens], [1, 1, 3], JSON.stringify(cross));
 		await server.stop();
 		server = null;
 		const oldMinutes = minuteRowsBelow(dir, FLOOR - 2 * HOUR);

@@ -84,7 +84,17 @@ function workload() {
 	const oddChild = oddStart + 40n * 60n * 1000000000n;
 	out.push(span({ tid: oddTid, sid: spanId(), parent: oddRoot, service: 'svc-odd', name: 'tool', start: oddChild,
 		end: oddChild - 5000000n, error: true }));
-	return { spans: out, traces, longTid, oddTid, lateChildS: Number(lateChild / 1000000000n), oddChildS: Number(oddChild / 1000000000n) };
+	/* an 8-minute trace (not long) starting 5 minutes before an old range
+	 * edge, with a span starting 2 minutes after it: found through the
+	 * traces starting in the 10 minutes before the edge and ending after it */
+	const crossStart = BigInt(FLOOR - 40 * HOUR + 17 * MIN) * 1000000000n;
+	const crossTid = traceId(), crossRoot = spanId(), crossChild = crossStart + 7n * 60n * 1000000000n;
+	out.push(span({ tid: crossTid, sid: crossRoot, service: 'svc-cross', name: 'handle', start: crossStart,
+		end: crossStart + 8n * 60n * 1000000000n }));
+	out.push(span({ tid: crossTid, sid: spanId(), parent: crossRoot, service: 'svc-cross',
+		name: 'chat', start: crossChild, end: crossChild + 30000000000n, model: MODELS[1], in: 3, out: 4 }));
+	return { spans: out, traces, longTid, oddTid, lateChildS: Number(lateChild / 1000000000n), oddChildS: Number(oddChild / 1000000000n),
+		crossEdgeS: Number(crossStart / 1000000000n) + 5 * MIN };
 }
 
 export const W = workload();
@@ -122,13 +132,15 @@ export const RANGES = [
 	[W.lateChildS - 3 * MIN, W.lateChildS + 4 * MIN],   // RANGES[5]
 	[W.lateChildS - 90 * MIN, W.lateChildS + 41 * MIN],
 	[W.oddChildS - 33 * MIN, W.oddChildS + 2 * MIN],
+	[W.crossEdgeS, W.crossEdgeS + 50 * MIN],   // RANGES[8]
 ];
 
 export async function answers(s) {
 	const out = {};
 	const put = async (url) => { out[url] = await getJson(s, url); };
 	for (const [from, to] of RANGES) {
-		for (const f of [{}, { service: 'svc-a' }, { service: 'svc-long' }, { service: 'svc-odd' }, { status: 'error' },
+		for (const f of [{}, { service: 'svc-a' }, { service: 'svc-long' }, { service: 'svc-odd' }, { service: 'svc-cross' },
+			{ status: 'error' },
 			{ model: 'm-one' }]) {
 			await put(`/api/metrics/summary${query({ from, to, ...f })}`);
 			await put(`/api/metrics/models${query({ from, to, ...f })}`);
