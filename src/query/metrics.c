@@ -46,6 +46,7 @@ enum { C_BUCKET, C_KEY1, C_KEY2, C_COUNT, C_ERRORS, C_DUR_SUM, C_IN, C_OUT, C_CA
 struct totals {
 	int64_t count, errors, dur_sum, input_tokens, output_tokens, cache_read, cache_write;
 	double cost;
+	double cost_abs;   /* the sum of the costs' magnitudes (totals_cost) */
 };
 
 struct agg {
@@ -278,15 +279,18 @@ static size_t raw_duration(const struct rows *q, char *sql, size_t size)
 }
 
 /* The columns of one span as a raw row (alias x): bucket, rollup key,
- * count 1, error, duration, tokens, cost, no sketch, the latency measured. */
-static size_t span_row_cols(const struct rows *q, char *sql, size_t size)
+ * count 1, error, duration, tokens, cost, no sketch, the latency measured;
+ * neg: the row takes the span out (count -1, every sum negated). */
+static size_t span_row_cols(const struct rows *q, int neg, char *sql, size_t size)
 {
 	size_t n = 0;
+	const char *m = neg ? "-" : "";
 	n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
 	APPEND(", ");
 	n += span_keys(q, sql + n, n < size ? size - n : 0);
-	APPEND(", 1, x.status = 2, max(x.end_ns - x.start_ns, 0), x.input_tokens, x.output_tokens,"
-	       " x.cache_read_tokens, x.cache_write_tokens, coalesce(x.cost_usd, 0), NULL, ");
+	APPEND(", %s1, %s(x.status = 2), %smax(x.end_ns - x.start_ns, 0), %sx.input_tokens, %sx.output_tokens,"
+	       " %sx.cache_read_tokens, %sx.cache_write_tokens, %scoalesce(x.cost_usd, 0), NULL, ",
+	       m, m, m, m, m, m, m, m);
 	n += raw_duration(q, sql + n, n < size ? size - n : 0);
 	return n;
 }
@@ -297,7 +301,7 @@ static size_t raw_select(const struct rows *q, char *sql, size_t size)
 	const struct trace_filter *f = q->f;
 	APPEND("SELECT ");
 	if (q->src == SRC_SPANS) {
-		n += span_row_cols(q, sql + n, n < size ? size - n : 0);
+		n += span_row_cols(q, 0, sql + n, n < size ? size - n : 0);
 		APPEND(" FROM spans x JOIN traces t ON t.key = x.trace"
 		       " WHERE x.start_ns >= %llu AND x.start_ns < %llu",
 		       (unsigned long long)f->from_ns, (unsigned long long)f->to_ns);
@@ -338,23 +342,27 @@ static size_t raw_spans_from(long long lo_ns, long long hi_ns, char *sql, size_t
  * (group by service, model, name), summed in SQL by bucket and rollup key
  * first (tl_sketch: the durations' sketch, as a rollup row holds it), so
  * each text is looked up once per group: 1.5-2x faster there, and slower
- * than one row per span where nothing is looked up (the GROUP BY sorts). */
-static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, char *sql, size_t size)
+ * than one row per span where nothing is looked up (the GROUP BY sorts).
+ * neg: rows that take those spans or traces out (negative counts and sums;
+ * agg_add_row subtracts their latencies). */
+static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, int neg, char *sql, size_t size)
 {
 	size_t n = 0;
 	long long lo_ns = (long long)lo * 1000000000, hi_ns = (long long)hi * 1000000000;
 	int sketch = !q->no_sketch && !q->no_latency;
 	int grouped = !q->ids && (q->group == GROUP_SERVICE || q->group == GROUP_MODEL || q->group == GROUP_NAME);
+	const char *m = neg ? "-" : "";
 	if (q->src == SRC_SPANS && !grouped) {
 		APPEND("SELECT ");
-		n += span_row_cols(q, sql + n, n < size ? size - n : 0);
+		n += span_row_cols(q, neg, sql + n, n < size ? size - n : 0);
 		n += raw_spans_from(lo_ns, hi_ns, sql + n, n < size ? size - n : 0);
 		n += span_dims(q, sql + n, n < size ? size - n : 0);
 	} else if (q->src == SRC_SPANS) {
 		APPEND("SELECT x.bucket, ");
 		n += span_keys(q, sql + n, n < size ? size - n : 0);
-		APPEND(", x.count, x.errors, x.duration_sum, x.input_tokens, x.output_tokens, x.cache_read_tokens,"
-		       " x.cache_write_tokens, x.cost_usd, %s FROM (SELECT ", sketch ? "x.sketch, 0" : "NULL, NULL");
+		APPEND(", %sx.count, %sx.errors, %sx.duration_sum, %sx.input_tokens, %sx.output_tokens, %sx.cache_read_tokens,"
+		       " %sx.cache_write_tokens, %sx.cost_usd, %s FROM (SELECT ", m, m, m, m, m, m, m, m,
+		       sketch ? "x.sketch, 0" : "NULL, NULL");
 		n += bucket_col(q, "(x.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
 		APPEND(" AS bucket, x.service AS service, x.name AS name, x.type AS type, coalesce(x.model, 0) AS model,"
 		       " coalesce(x.provider, 0) AS provider, count(*) AS count, sum(x.status = 2) AS errors,"
@@ -369,11 +377,34 @@ static size_t raw_segment(const struct rows *q, int64_t lo, int64_t hi, char *sq
 		/* traces: keyed by their service's text, looked up per row (TRACE_SERVICE) */
 		APPEND("SELECT ");
 		n += bucket_col(q, "(t.start_ns / 1000000000)", sql + n, n < size ? size - n : 0);
-		APPEND(", %s, '', 1, t.error_count > 0, max(t.end_ns - t.start_ns, 0), 0, 0, 0, 0, 0, NULL,"
+		APPEND(", %s, '', %s1, %s(t.error_count > 0), %smax(t.end_ns - t.start_ns, 0), 0, 0, 0, 0, 0, NULL,"
 		       " max(t.end_ns - t.start_ns, 0) FROM traces t"
 		       " WHERE t.span_count > 0 AND t.start_ns >= %lld AND t.start_ns < %lld",
-		       q->group == GROUP_SERVICE ? TRACE_SERVICE : "''", lo_ns, hi_ns);
+		       q->group == GROUP_SERVICE ? TRACE_SERVICE : "''", m, m, m, lo_ns, hi_ns);
 		n += query_trace_where(q->f, QUERY_DIMS | QUERY_TRACE_ONLY, sql + n, n < size ? size - n : 0);
+	}
+	return n;
+}
+
+/* The rows of [lo, hi) (seconds, within one hour) past the minute
+ * rollups' horizon. From the raw tables; but when that is more than half
+ * the hour and q's rows all go to one bucket, as the hour's rollup rows
+ * less the raw rows of the rest of the hour, so at most half an hour is
+ * read from the spans (each trace read decodes its chunk's span rows). */
+static size_t past_minutes(const struct rows *q, int64_t lo, int64_t hi, char *sql, size_t size)
+{
+	size_t n = 0;
+	int64_t h = lo / 3600 * 3600;
+	if (q->width || q->ids || hi - lo <= 1800 || hi > h + 3600)
+		return raw_segment(q, lo, hi, 0, sql, size);
+	n += rollup_select(q, 1, h, h + 3600, sql + n, n < size ? size - n : 0);
+	if (lo > h) {
+		APPEND(" UNION ALL ");
+		n += raw_segment(q, h, lo, 1, sql + n, n < size ? size - n : 0);
+	}
+	if (hi < h + 3600) {
+		APPEND(" UNION ALL ");
+		n += raw_segment(q, hi, h + 3600, 1, sql + n, n < size ? size - n : 0);
 	}
 	return n;
 }
@@ -403,7 +434,7 @@ static int run_rows(sqlite3 *db, const struct rows *q, row_fn fn, void *ctx)
 			if (seg[i][0] == 0 && lo < floor) {   /* minutes past the horizon */
 				int64_t cut = hi < floor ? hi : floor;
 				APPEND("%s", parts++ ? " UNION ALL " : "");
-				n += raw_segment(q, lo, cut, sql + n, n < size ? size - n : 0);
+				n += past_minutes(q, lo, cut, sql + n, n < size ? size - n : 0);
 				lo = cut;
 			}
 			if (lo < hi) {
@@ -449,7 +480,17 @@ static void totals_add_row(struct totals *t, sqlite3_stmt *r)
 	t->output_tokens += sqlite3_column_int64(r, C_OUT);
 	t->cache_read += sqlite3_column_int64(r, C_CACHE_R);
 	t->cache_write += sqlite3_column_int64(r, C_CACHE_W);
-	t->cost += sqlite3_column_double(r, C_COST);
+	double cost = sqlite3_column_double(r, C_COST);
+	t->cost += cost;
+	t->cost_abs += fabs(cost);
+}
+
+/* t's cost: 0 when what is left is within the rounding of the doubles it
+ * was summed from (rows taken out again, past_minutes), as for a rollup
+ * row (rollup.c, COST_SUM). */
+static double totals_cost(const struct totals *t)
+{
+	return fabs(t->cost) <= 1e-12 * t->cost_abs ? 0 : t->cost;
 }
 
 static void agg_add_totals(struct agg *a, sqlite3_stmt *r)
@@ -457,17 +498,30 @@ static void agg_add_totals(struct agg *a, sqlite3_stmt *r)
 	totals_add_row(&a->t, r);
 }
 
+/* Adds row r to a; a row with a negative count takes its latencies out
+ * (raw_segment's neg). */
 static int agg_add_row(struct agg *a, sqlite3_stmt *r)
 {
+	int neg = sqlite3_column_int64(r, C_COUNT) < 0;
 	agg_add_totals(a, r);
 	if (sqlite3_column_type(r, C_SKETCH) == SQLITE_NULL) {
 		if (sqlite3_column_type(r, C_DUR) != SQLITE_NULL)   /* a raw row */
-			sketch_add(&a->sk, (double)sqlite3_column_int64(r, C_DUR), 1);
+			sketch_add(&a->sk, (double)sqlite3_column_int64(r, C_DUR), neg ? -1 : 1);
 		return ERR_OK;
 	}
-	return sketch_decode_add(&a->sk, sqlite3_column_blob(r, C_SKETCH), (size_t)sqlite3_column_bytes(r, C_SKETCH))
-	               ? ERR_STORE
-	               : ERR_OK;
+	const void *blob = sqlite3_column_blob(r, C_SKETCH);
+	size_t len = (size_t)sqlite3_column_bytes(r, C_SKETCH);
+	if (!neg)
+		return sketch_decode_add(&a->sk, blob, len) ? ERR_STORE : ERR_OK;
+	struct sketch *out = calloc(1, sizeof *out);   /* sketch_clear reads lo and hi */
+	if (!out)
+		return ERR_STORE;
+	sketch_clear(out);
+	int rc = sketch_decode_add(out, blob, len) ? ERR_STORE : ERR_OK;
+	if (!rc)
+		sketch_subtract(&a->sk, out);
+	free(out);
+	return rc;
 }
 
 static struct agg *agg_new(void)
@@ -548,7 +602,7 @@ static int summary_period(sqlite3 *db, const struct trace_filter *f, struct agg 
 	cJSON_AddNumberToObject(o, "output_tokens", (double)sp->t.output_tokens);
 	cJSON_AddNumberToObject(o, "cache_read_tokens", (double)sp->t.cache_read);
 	cJSON_AddNumberToObject(o, "cache_write_tokens", (double)sp->t.cache_write);
-	cJSON_AddNumberToObject(o, "cost_usd", sp->t.cost);
+	cJSON_AddNumberToObject(o, "cost_usd", totals_cost(&sp->t));
 	*out = o;
 	return ERR_OK;
 }
@@ -609,6 +663,9 @@ static void grouper_close(struct grouper *g)
 {
 	if (!g->open)
 		return;
+	g->open = 0;
+	if (!g->cur->t.count)   /* rows taken out again left nothing (past_minutes) */
+		return;
 	if (g->n == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 32;
 		g->items = realloc(g->items, g->cap * sizeof *g->items);
@@ -622,7 +679,6 @@ static void grouper_close(struct grouper *g)
 	it->p50 = sketch_quantile(&g->cur->sk, 0.50) / 1e6;
 	it->p95 = sketch_quantile(&g->cur->sk, 0.95) / 1e6;
 	it->p99 = sketch_quantile(&g->cur->sk, 0.99) / 1e6;
-	g->open = 0;
 }
 
 static void copy_key(char *dst, size_t size, sqlite3_stmt *r, int col)
@@ -713,7 +769,7 @@ enum err metrics_models(sqlite3 *db, const struct trace_filter *f, cJSON **out)
 		cJSON_AddNumberToObject(m, "output_tokens", (double)it->t.output_tokens);
 		cJSON_AddNumberToObject(m, "cache_read_tokens", (double)it->t.cache_read);
 		cJSON_AddNumberToObject(m, "cache_write_tokens", (double)it->t.cache_write);
-		cJSON_AddNumberToObject(m, "cost_usd", it->t.cost);
+		cJSON_AddNumberToObject(m, "cost_usd", totals_cost(&it->t));
 		cJSON_AddItemToObject(m, "latency_ms", item_latency(it));
 		cJSON_AddItemToArray(items, m);
 	}
@@ -797,7 +853,7 @@ static double metric_total(enum metric m, const struct totals *t)
 	case METRIC_OUTPUT_TOKENS:
 		return (double)t->output_tokens;
 	case METRIC_COST:
-		return t->cost;
+		return totals_cost(t);
 	default:   /* traces, spans */
 		return (double)t->count;
 	}
@@ -980,7 +1036,7 @@ static int run_id_groups(sqlite3 *db, const struct rows *q, struct grouper *g)
 			const struct totals *b = &g->items[i].t;
 			a->count += b->count, a->errors += b->errors, a->dur_sum += b->dur_sum;
 			a->input_tokens += b->input_tokens, a->output_tokens += b->output_tokens;
-			a->cache_read += b->cache_read, a->cache_write += b->cache_write, a->cost += b->cost;
+			a->cache_read += b->cache_read, a->cache_write += b->cache_write, a->cost += b->cost, a->cost_abs += b->cost_abs;
 		} else {
 			g->items[n++] = g->items[i];
 		}
