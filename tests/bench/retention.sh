@@ -25,7 +25,10 @@ disk_field() { curl -s "$URL/api/health" | sed -n "s/.*\"disk\":{.*\"$1\":\([0-9
 rate() { sed -n 's/^protobuf spans\/s: \([0-9.]*\).*/\1/p' "$1"; }
 
 start
-$B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans "$SPANS" --first-trace 200000000 >"$DIR/base.out" || true
+# trace numbers no other step sends: run.sh's gRPC step sends from
+# 200,000,000, and the same spans again are found stored and skipped
+# (1.7x the rate of new ones), which is not the rate of ingest
+$B/loadgen ingest --url "$URL/v1/traces" --format protobuf --spans "$SPANS" --first-trace 400000000 >"$DIR/base.out" || true
 stop
 size=$(du -sb "$DIR/data" | cut -f1)
 cap=$((size / 2))
