@@ -395,6 +395,8 @@ static size_t past_minutes(const struct rows *q, int64_t lo, int64_t hi, char *s
 {
 	size_t n = 0;
 	int64_t h = lo / 3600 * 3600;
+	/* (split_range's minute segments lie within one hour; a range that does
+	 * not is read raw rather than answered wrongly) */
 	if (q->width || q->ids || hi - lo <= 1800 || hi > h + 3600)
 		return raw_segment(q, lo, hi, 0, sql, size);
 	n += rollup_select(q, 1, h, h + 3600, sql + n, n < size ? size - n : 0);

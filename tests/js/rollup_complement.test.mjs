@@ -10,7 +10,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, tempDataDir, traceId, spanId, query, getJson } from './helpers.mjs';
-import { FLOOR, HOUR, MIN, W, send } from './rollup_workload.mjs';
+import { FLOOR, HOUR, MIN, W, send, span } from './rollup_workload.mjs';
 
 let server;
 after(async () => { await server?.stop().catch(() => {}); });
@@ -23,19 +23,12 @@ const dense = [];
 for (let i = 0; i < 60; i++) {
 	const tid = traceId(), root = spanId();
 	const start = BigInt(H0 + i * MIN + 13) * 1000000000n;
-	const dur = BigInt(((i * 7919) % 5000) + 1) * 1000000n;
-	dense.push({ service: 'svc-dense', span: { traceId: tid, spanId: root, name: 'handle', kind: 1,
-		startTimeUnixNano: `${start}`, endTimeUnixNano: `${start + dur}`, attributes: [],
-		...(i % 7 === 0 ? { status: { code: 2, message: 'failed' } } : {}) } });
-	const cs = start + 1000000n, cdur = BigInt(((i * 104729) % 3000) + 5) * 100000n;
-	const attrs = [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
-		{ key: 'gen_ai.request.model', value: { stringValue: 'm-dense' } },
-		{ key: 'gen_ai.system', value: { stringValue: 'acme' } },
-		{ key: 'gen_ai.usage.input_tokens', value: { intValue: String(i + 1) } },
-		{ key: 'gen_ai.usage.output_tokens', value: { intValue: String(2 * i) } }];
-	if (i % 3 === 0) attrs.push({ key: 'gen_ai.usage.cost', value: { doubleValue: (i + 1) / 1000 } });
-	dense.push({ service: 'svc-dense', span: { traceId: tid, spanId: spanId(), parentSpanId: root, name: 'chat', kind: 1,
-		startTimeUnixNano: `${cs}`, endTimeUnixNano: `${cs + cdur}`, attributes: attrs } });
+	dense.push(span({ tid, sid: root, service: 'svc-dense', name: 'handle', start,
+		end: start + BigInt(((i * 7919) % 5000) + 1) * 1000000n, error: i % 7 === 0 }));
+	const cs = start + 1000000n;
+	dense.push(span({ tid, sid: spanId(), parent: root, service: 'svc-dense', name: 'chat', start: cs,
+		end: cs + BigInt(((i * 104729) % 3000) + 5) * 100000n, model: ['m-dense', 'acme'], in: i + 1, out: 2 * i,
+		cost: i % 3 === 0 ? (i + 1) / 1000 : undefined }));
 }
 // A model whose costs all fall in the rest of the hour, sent in two
 // requests so that its hour row sums them in another order than a read of
@@ -44,11 +37,8 @@ for (let i = 0; i < 60; i++) {
 // the summary).
 const edgeSpan = (minute, cost) => {
 	const start = BigInt(H0 + minute * MIN + 20) * 1000000000n;
-	return { service: 'svc-dense', span: { traceId: traceId(), spanId: spanId(), name: 'chat', kind: 1,
-		startTimeUnixNano: `${start}`, endTimeUnixNano: `${start + 2000000n}`, attributes: [
-			{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
-			{ key: 'gen_ai.request.model', value: { stringValue: 'm-edge' } },
-			...(cost ? [{ key: 'gen_ai.usage.cost', value: { doubleValue: cost } }] : [])] } };
+	return span({ tid: traceId(), sid: spanId(), service: 'svc-dense', name: 'chat', start, end: start + 2000000n,
+		model: ['m-edge', 'acme'], in: 0, out: 0, cost });
 };
 const edge = [[edgeSpan(0, 0.1), edgeSpan(1, 0.2), edgeSpan(2, 0.3)], [edgeSpan(3, 0.6), edgeSpan(4, 0.7)], [edgeSpan(30)]];
 const ALL = [...W.spans, ...dense, ...edge.flat()].map(({ span }) => {

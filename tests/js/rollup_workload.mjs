@@ -1,7 +1,8 @@
 // rollup_workload.mjs: the traces and dashboard answers the rollup tests
-// share (rollup_horizon.test.mjs, rollup_delete.test.mjs): traces over the
-// last 10 days with LLM children, errors, late children, a 3-hour trace and
-// one whose child ends before it starts; every dashboard figure over ranges
+// share (rollup_horizon, rollup_delete, rollup_extremes, rollup_complement):
+// a span builder; traces over the last 10 days with LLM children, errors,
+// late children, a 3-hour trace and one whose child ends before it
+// starts; every dashboard figure over ranges
 // with odd-minute edges (old hours, the horizon, the last 7 days); answers
 // compared with costs to 12 significant digits; the rollup rows as text.
 import assert from 'node:assert/strict';
@@ -22,6 +23,28 @@ function rng(seed) {
 	return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
 }
 
+/* One span to send ({service, span}): o.tid, o.sid, o.parent, o.service,
+ * o.name, o.start and o.end (ns, BigInt), o.error, o.user and o.session;
+ * with o.model ([name, provider]) an LLM call with o.in and o.out tokens
+ * and o.cost when given. */
+export const span = (o) => {
+	const attrs = [];
+	if (o.model) {
+		attrs.push({ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+			{ key: 'gen_ai.request.model', value: { stringValue: o.model[0] } },
+			{ key: 'gen_ai.system', value: { stringValue: o.model[1] } },
+			{ key: 'gen_ai.usage.input_tokens', value: { intValue: String(o.in) } },
+			{ key: 'gen_ai.usage.output_tokens', value: { intValue: String(o.out) } });
+		if (o.cost !== undefined) attrs.push({ key: 'gen_ai.usage.cost', value: { doubleValue: o.cost } });
+	}
+	if (o.user) attrs.push({ key: 'user.id', value: { stringValue: o.user } }, { key: 'session.id', value: { stringValue: o.session } });
+	const s = { traceId: o.tid, spanId: o.sid, name: o.name, kind: 1, startTimeUnixNano: o.start.toString(),
+		endTimeUnixNano: o.end.toString(), attributes: attrs };
+	if (o.parent) s.parentSpanId = o.parent;
+	if (o.error) s.status = { code: 2, message: 'failed' };
+	return { service: o.service, span: s };
+};
+
 /* Traces over the last 10 days (most of them older than the horizon), roots
  * naming a user and a session (W.traces: id, user, session), LLM children
  * with tokens and costs, errors, late children moving the trace start; one
@@ -32,23 +55,6 @@ function workload() {
 	const pick = (a) => a[Math.floor(rand() * a.length)];
 	const out = [];
 	const ns = (s) => BigInt(Math.floor(s)) * 1000000000n + BigInt(Math.floor(rand() * 1e9));
-	const span = (o) => {
-		const attrs = [];
-		if (o.model) {
-			attrs.push({ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
-				{ key: 'gen_ai.request.model', value: { stringValue: o.model[0] } },
-				{ key: 'gen_ai.system', value: { stringValue: o.model[1] } },
-				{ key: 'gen_ai.usage.input_tokens', value: { intValue: String(o.in) } },
-				{ key: 'gen_ai.usage.output_tokens', value: { intValue: String(o.out) } });
-			if (o.cost !== undefined) attrs.push({ key: 'gen_ai.usage.cost', value: { doubleValue: o.cost } });
-		}
-		if (o.user) attrs.push({ key: 'user.id', value: { stringValue: o.user } }, { key: 'session.id', value: { stringValue: o.session } });
-		const s = { traceId: o.tid, spanId: o.sid, name: o.name, kind: 1, startTimeUnixNano: o.start.toString(),
-			endTimeUnixNano: o.end.toString(), attributes: attrs };
-		if (o.parent) s.parentSpanId = o.parent;
-		if (o.error) s.status = { code: 2, message: 'failed' };
-		return { service: o.service, span: s };
-	};
 	const traces = [];
 	for (let t = 0; t < 160; t++) {
 		const tid = traceId(), service = pick(SERVICES);
